@@ -1,0 +1,286 @@
+//! Captures: one response body plus what is known about it.
+//!
+//! A capture comes from a raw body file (with an optional `.meta.json`
+//! sidecar), a `curl -i` dump, or either of them gzip-compressed. Reading
+//! never fails: what cannot be read becomes a finding on the capture.
+
+pub mod http;
+pub mod sidecar;
+
+use crate::finding::{Code, Finding};
+use std::io::Read;
+use std::path::Path;
+
+pub use sidecar::Meta;
+
+/// One captured response, ready for the layers.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    /// Where it came from, as shown in every output (`dir/a.json`, `-`).
+    pub source: String,
+    /// The response body, decompressed, without HTTP headers.
+    pub body: Vec<u8>,
+    /// Offset of the body in the file (after a dump's headers), when the file
+    /// is not compressed; spans in the file are `body_offset` + body offsets.
+    pub body_offset: Option<usize>,
+    /// Status, headers, capture time, action id.
+    pub meta: Meta,
+    /// What went wrong while reading (T07, T08).
+    pub findings: Vec<Finding>,
+    /// False when no body could be read at all, so the layers have nothing to do.
+    pub readable: bool,
+    /// Remarks about the reading that are not findings (a broken sidecar).
+    pub notes: Vec<String>,
+}
+
+/// The gzip magic number.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+impl Capture {
+    /// A capture that could not be read at all.
+    pub fn unreadable(source: impl Into<String>, finding: Finding) -> Self {
+        Capture {
+            source: source.into(),
+            findings: vec![finding],
+            readable: false,
+            ..Capture::default()
+        }
+    }
+
+    /// Build a capture from the bytes of a file: gunzip, split an HTTP dump,
+    /// and merge what the sidecar says.
+    pub fn from_bytes(
+        source: impl Into<String>,
+        bytes: Vec<u8>,
+        sidecar: Option<Meta>,
+        max_bytes: u64,
+    ) -> Self {
+        let mut capture = Capture {
+            source: source.into(),
+            meta: sidecar.unwrap_or_default(),
+            readable: true,
+            body_offset: Some(0),
+            ..Capture::default()
+        };
+        let mut bytes = bytes;
+        if bytes.starts_with(&GZIP_MAGIC) {
+            capture.body_offset = None;
+            match gunzip(&bytes, max_bytes) {
+                Gunzipped::Whole(plain) => bytes = plain,
+                Gunzipped::TooLarge => {
+                    capture.findings.push(Finding::new(
+                        Code::T07,
+                        format!("decompresses to more than {max_bytes} bytes (--max-bytes); not parsed"),
+                    ));
+                    capture.readable = false;
+                    return capture;
+                }
+                Gunzipped::Broken { plain, error } => {
+                    let kept = plain.len();
+                    capture.findings.push(Finding::new(
+                        Code::T08,
+                        format!("gzip stream is damaged ({error}); analysing the {kept} bytes recovered before the damage"),
+                    ));
+                    if kept == 0 {
+                        capture.readable = false;
+                        return capture;
+                    }
+                    bytes = plain;
+                }
+            }
+        }
+        if let Some(dump) = http::parse(&bytes) {
+            capture.meta.status = Some(dump.status);
+            capture.meta.headers = dump.headers;
+            bytes.drain(..dump.body_offset);
+            capture.body_offset = capture.body_offset.map(|_| dump.body_offset);
+            capture.decode_transfer(&mut bytes, max_bytes);
+        }
+        capture.body = bytes;
+        capture
+    }
+
+    /// Undo the transfer and content encodings a raw `curl` dump may keep.
+    fn decode_transfer(&mut self, bytes: &mut Vec<u8>, max_bytes: u64) {
+        let header_has = |name: &str, token: &str| {
+            self.meta
+                .header(name)
+                .is_some_and(|value| value.to_ascii_lowercase().contains(token))
+        };
+        if header_has("transfer-encoding", "chunked") {
+            if let Some(plain) = http::dechunk(bytes) {
+                *bytes = plain;
+                self.body_offset = None;
+            }
+        }
+        if header_has("content-encoding", "gzip") && bytes.starts_with(&GZIP_MAGIC) {
+            self.body_offset = None;
+            match gunzip(bytes, max_bytes) {
+                Gunzipped::Whole(plain) => *bytes = plain,
+                Gunzipped::TooLarge => {
+                    self.findings.push(Finding::new(
+                        Code::T07,
+                        format!("the gzip body decompresses to more than {max_bytes} bytes"),
+                    ));
+                    self.readable = false;
+                }
+                Gunzipped::Broken { plain, error } => {
+                    self.findings.push(Finding::new(
+                        Code::T08,
+                        format!("the gzip body is damaged ({error})"),
+                    ));
+                    *bytes = plain;
+                }
+            }
+        }
+    }
+}
+
+/// What came out of a gzip stream.
+enum Gunzipped {
+    Whole(Vec<u8>),
+    TooLarge,
+    Broken { plain: Vec<u8>, error: String },
+}
+
+fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
+    let decoder = flate2::read::MultiGzDecoder::new(bytes);
+    let mut plain = Vec::with_capacity(bytes.len().saturating_mul(4));
+    match decoder.take(max_bytes.saturating_add(1)).read_to_end(&mut plain) {
+        Ok(_) if plain.len() as u64 > max_bytes => Gunzipped::TooLarge,
+        Ok(_) => Gunzipped::Whole(plain),
+        Err(error) => Gunzipped::Broken {
+            plain,
+            error: error.to_string(),
+        },
+    }
+}
+
+/// Read a capture from a file, with its sidecar if it has one. Never fails:
+/// problems become T07 / T08 findings.
+pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes: u64) -> Capture {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => {
+            return Capture::unreadable(
+                source,
+                Finding::new(Code::T08, format!("cannot open: {error}")),
+            );
+        }
+    };
+    let length = match file.metadata() {
+        Ok(metadata) if !metadata.is_file() => {
+            return Capture::unreadable(source, Finding::new(Code::T08, "not a regular file"));
+        }
+        Ok(metadata) => metadata.len(),
+        Err(error) => {
+            return Capture::unreadable(
+                source,
+                Finding::new(Code::T08, format!("cannot read metadata: {error}")),
+            );
+        }
+    };
+    if length > max_bytes {
+        return oversized(source, length, max_bytes);
+    }
+    let mut bytes = Vec::with_capacity(length as usize + 1);
+    // The file may grow between the size check and the read; stay bounded.
+    if let Err(error) = file.take(max_bytes + 1).read_to_end(&mut bytes) {
+        return Capture::unreadable(source, Finding::new(Code::T08, format!("cannot read: {error}")));
+    }
+    if bytes.len() as u64 > max_bytes {
+        return oversized(source, bytes.len() as u64, max_bytes);
+    }
+    let (meta, note) = match sidecar.map(sidecar::read) {
+        None => (None, None),
+        Some(Ok(meta)) => (Some(meta), None),
+        Some(Err(error)) => (None, Some(error)),
+    };
+    let mut capture = Capture::from_bytes(source, bytes, meta, max_bytes);
+    capture.notes.extend(note);
+    capture
+}
+
+/// Read a capture from standard input (`-`).
+pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Capture {
+    let mut bytes = Vec::new();
+    match reader.by_ref().take(max_bytes + 1).read_to_end(&mut bytes) {
+        Err(error) => {
+            Capture::unreadable(source, Finding::new(Code::T08, format!("cannot read: {error}")))
+        }
+        Ok(_) if bytes.len() as u64 > max_bytes => oversized(source, bytes.len() as u64, max_bytes),
+        Ok(_) => Capture::from_bytes(source, bytes, None, max_bytes),
+    }
+}
+
+fn oversized(source: String, length: u64, max_bytes: u64) -> Capture {
+    let shown = if length > max_bytes + 1 {
+        format!("{length} bytes")
+    } else {
+        "more bytes".to_owned()
+    };
+    Capture::unreadable(
+        source,
+        Finding::new(
+            Code::T07,
+            format!("{shown} than --max-bytes allows ({max_bytes}); not parsed"),
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_of_a_dump() {
+        let dump = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\n\r\n{\"status\":429}";
+        let capture = Capture::from_bytes("a.http.gz", gzip(dump), None, 1 << 20);
+        assert!(capture.readable);
+        assert_eq!(capture.meta.status, Some(429));
+        assert_eq!(capture.meta.header("Retry-After"), Some("3"));
+        assert_eq!(capture.body, b"{\"status\":429}");
+        assert_eq!(capture.body_offset, None);
+    }
+
+    #[test]
+    fn cut_off_gzip_keeps_what_arrived() {
+        let body = "{\"k\":\"".to_owned() + &"v".repeat(5000) + "\"}";
+        let mut packed = gzip(body.as_bytes());
+        packed.truncate(packed.len() - 12);
+        let capture = Capture::from_bytes("a.gz", packed, None, 1 << 20);
+        assert_eq!(capture.findings[0].code, Code::T08);
+        assert!(capture.readable);
+        assert!(body.as_bytes().starts_with(&capture.body));
+    }
+
+    #[test]
+    fn gzip_bombs_stop_at_max_bytes() {
+        let capture = Capture::from_bytes("a.gz", gzip(&vec![b' '; 100_000]), None, 1000);
+        assert_eq!(capture.findings[0].code, Code::T07);
+        assert!(!capture.readable);
+    }
+
+    #[test]
+    fn reader_limits() {
+        let capture = load_reader(&b"12345"[..], "-".into(), 4);
+        assert_eq!(capture.findings[0].code, Code::T07);
+        let capture = load_reader(&b"1234"[..], "-".into(), 4);
+        assert!(capture.findings.is_empty());
+        assert_eq!(capture.body, b"1234");
+    }
+
+    #[test]
+    fn body_offset_points_past_the_headers() {
+        let capture = Capture::from_bytes("a.http", b"HTTP/2 200\n\n[1]".to_vec(), None, 100);
+        assert_eq!(capture.body_offset, Some(12));
+        assert_eq!(capture.body, b"[1]");
+    }
+}

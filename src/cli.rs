@@ -1,0 +1,167 @@
+//! Command-line arguments, and their resolution into settings.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dapa::scan::ScanOptions;
+use dapa::{Code, Status};
+use std::path::PathBuf;
+
+/// dapa, the Data Action Payload Analyzer: malformation and drift statistics
+/// for captured Genesys Cloud Data Action responses.
+#[derive(Debug, Parser)]
+#[command(name = "dapa", version, about, long_about = None)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse captures (files, folders, `-` for standard input) and summarise.
+    Scan(ScanArgs),
+}
+
+/// Output formats of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Summary tables for a terminal.
+    Table,
+    /// The summary as one JSON document.
+    Json,
+    /// One JSON record per capture.
+    Jsonl,
+}
+
+/// Arguments of `dapa scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Capture files or folders (walked recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Worker threads (default: the number of cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Exit 1 when a capture has one of these statuses or worse, or one of
+    /// these codes (comma-separated, e.g. `drift` or `error,S07`); `none` never fails.
+    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Captures larger than this are reported as T07 and not parsed
+    /// (bytes; K, M and G suffixes are powers of 1024).
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_bytes: u64,
+    /// Deepest nesting of arrays and objects accepted before S06.
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_depth: u16,
+    /// Also read files and folders whose names start with a dot.
+    #[arg(long)]
+    pub hidden: bool,
+    /// No throughput line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// When a scan exits 1.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FailOn {
+    /// Fail on captures with this status or a worse one.
+    pub status: Option<Status>,
+    /// Fail on captures with any of these codes.
+    pub codes: Vec<Code>,
+}
+
+impl FailOn {
+    /// Whether a capture with this status and these codes fails the run.
+    pub fn fails(&self, record: &dapa::CaptureRecord) -> bool {
+        self.status.is_some_and(|worst| record.status <= worst)
+            || record.findings.iter().any(|finding| self.codes.contains(&finding.code))
+    }
+}
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    let mut fail_on = FailOn::default();
+    for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+        if item.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        if let Ok(status) = item.parse::<Status>() {
+            // Several statuses: the mildest one is the threshold.
+            fail_on.status = Some(fail_on.status.map_or(status, |s| s.max(status)));
+        } else if let Ok(code) = item.parse::<Code>() {
+            fail_on.codes.push(code);
+        } else {
+            let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            return Err(format!(
+                "'{item}' is neither a status ({}) nor a finding code (T01..P04), nor 'none'",
+                statuses.join(", ")
+            ));
+        }
+    }
+    Ok(fail_on)
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let lower = lower.trim_end_matches("ib").trim_end_matches('b');
+    let (digits, scale) = match lower.chars().last() {
+        Some('k') => (&lower[..lower.len() - 1], 1u64 << 10),
+        Some('m') => (&lower[..lower.len() - 1], 1 << 20),
+        Some('g') => (&lower[..lower.len() - 1], 1 << 30),
+        _ => (lower, 1),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("'{text}' is not a size (e.g. 1048576, 512K, 64M, 1G)"))
+}
+
+impl ScanArgs {
+    /// The library's settings for these arguments.
+    pub fn scan_options(&self) -> ScanOptions {
+        let defaults = ScanOptions::default();
+        ScanOptions {
+            jobs: self.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
+            max_bytes: self.max_bytes,
+            hidden: self.hidden,
+            analyze: dapa::AnalyzeOptions {
+                max_depth: usize::from(self.max_depth),
+            },
+            ..defaults
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn fail_on_lists() {
+        let parsed = parse_fail_on("error,S07").unwrap();
+        assert_eq!(parsed.status, Some(Status::Error));
+        assert_eq!(parsed.codes, [Code::S07]);
+        assert_eq!(parse_fail_on("none").unwrap(), FailOn::default());
+        assert_eq!(parse_fail_on("drift,error").unwrap().status, Some(Status::Drift));
+        assert!(parse_fail_on("bogus").unwrap_err().contains("bogus"));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("lots").is_err());
+    }
+}

@@ -1,0 +1,235 @@
+//! Findings are plain data: a stable code, where it was found, and a message.
+//! Renderers decide how they look; nothing here prints.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The layer of the analysis that produced a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// Bytes, encoding and HTTP facts, before any JSON is read.
+    Transport,
+    /// The JSON text itself.
+    Syntax,
+    /// The Genesys / Cognigy wrapper around the payload.
+    Envelope,
+    /// The payload once unwrapped.
+    Payload,
+}
+
+impl Layer {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Transport => "transport",
+            Layer::Syntax => "syntax",
+            Layer::Envelope => "envelope",
+            Layer::Payload => "payload",
+        }
+    }
+}
+
+/// How serious a finding is; follows the verdict group of its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Information only.
+    Info,
+    /// Still usable JSON, but drifted or recovered.
+    Warning,
+    /// The capture cannot be used as it is.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $name:literal, $layer:ident, $sev:ident, $help:literal; )*) => {
+        /// Every finding code dapa knows. Codes never change meaning once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( #[doc = $help] $variant, )*
+        }
+
+        impl Code {
+            /// All codes in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable short code, e.g. `S01`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The kebab-case name, e.g. `truncated`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The layer that reports this code.
+            pub fn layer(self) -> Layer {
+                match self { $(Code::$variant => Layer::$layer,)* }
+            }
+
+            /// The severity every finding of this code carries.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$sev,)* }
+            }
+
+            /// One sentence on what the code means.
+            pub fn help(self) -> &'static str {
+                match self { $(Code::$variant => $help,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    T01 = "T01", "empty-body", Transport, Error, "The body is 0 bytes or only whitespace.";
+    T02 = "T02", "bom", Transport, Warning, "A UTF-8 byte-order mark precedes the JSON; it was stripped.";
+    T03 = "T03", "invalid-encoding", Transport, Error, "The body is not valid UTF-8.";
+    T04 = "T04", "html-body", Transport, Error, "The body is an HTML page (a gateway or proxy error page).";
+    T05 = "T05", "non-json-text", Transport, Error, "The body is plain text, XML or other text that is not JSON.";
+    T06 = "T06", "http-error-status", Transport, Error, "The recorded HTTP status is 400 or above.";
+    T07 = "T07", "oversized", Transport, Error, "The capture is larger than --max-bytes and was not parsed.";
+    T08 = "T08", "unreadable", Transport, Error, "The capture could not be read: permissions, a dangling link, a special file, a corrupt gzip stream.";
+    S01 = "S01", "truncated", Syntax, Error, "The input ends inside a value (cut-off log line, aborted transfer).";
+    S02 = "S02", "trailing-data", Syntax, Error, "A complete JSON document is followed by more non-whitespace.";
+    S03 = "S03", "invalid-syntax", Syntax, Error, "A syntax error: unexpected character, missing comma or colon.";
+    S04 = "S04", "invalid-string", Syntax, Error, "A string holds a bad escape, a raw control character or a lone surrogate.";
+    S05 = "S05", "non-standard-json", Syntax, Warning, "NaN/Infinity, single quotes, comments, trailing commas or unquoted keys.";
+    S06 = "S06", "too-deep", Syntax, Error, "Nesting is deeper than the limit.";
+    S07 = "S07", "duplicate-key", Syntax, Warning, "The same key appears twice in one object.";
+    S08 = "S08", "lossy-number", Syntax, Warning, "A number does not survive conversion to a 64-bit float.";
+    E01 = "E01", "error-body", Envelope, Error, "A Genesys error body (either key style).";
+    E02 = "E02", "test-failed", Envelope, Error, "A test-mode TestExecutionResult with success: false.";
+    E03 = "E03", "rate-limited", Envelope, Error, "HTTP 429 or a too.many.requests error code.";
+    E04 = "E04", "empty-result", Envelope, Error, "The envelope holds no payload: result/finalResult null or absent.";
+    E05 = "E05", "envelope-errors", Envelope, Error, "The envelope's errors array is not empty.";
+    E06 = "E06", "problem-details", Envelope, Error, "An RFC 7807 problem-details body.";
+    P01 = "P01", "stringified-json", Payload, Warning, "A string holds JSON (an object or array); it was decoded.";
+    P02 = "P02", "raw-string", Payload, Warning, "The payload is a bare string that is not JSON, such as a raw token.";
+    P03 = "P03", "template-placeholder", Payload, Warning, "An unrendered Velocity placeholder such as ${email} in a value.";
+    P04 = "P04", "flattened", Payload, Warning, "Keys in Architect's flatten=true format, such as profile.firstname.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Code {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str().eq_ignore_ascii_case(text) || code.name() == text)
+            .ok_or(())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Where in the capture a finding points. Byte offsets, lines and columns refer
+/// to the body (after an HTTP dump's headers); columns count characters from 1.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// JSON pointer into the decoded payload (envelope and payload findings).
+    pub pointer: Option<String>,
+    /// Byte offset into the body.
+    pub offset: Option<usize>,
+    /// 1-based line of `offset`.
+    pub line: Option<usize>,
+    /// 1-based column of `offset`, in characters.
+    pub column: Option<usize>,
+}
+
+/// One thing found wrong (or worth knowing) about a capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The stable code.
+    pub code: Code,
+    /// What was found, in one line.
+    pub message: String,
+    /// Where it was found.
+    pub location: Location,
+}
+
+impl Finding {
+    /// A finding with no location yet.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            message: message.into(),
+            location: Location::default(),
+        }
+    }
+
+    /// Attach a byte offset into the body.
+    pub fn at_offset(mut self, offset: usize) -> Self {
+        self.location.offset = Some(offset);
+        self
+    }
+
+    /// Attach a JSON pointer into the payload.
+    pub fn at_pointer(mut self, pointer: impl Into<String>) -> Self {
+        self.location.pointer = Some(pointer.into());
+        self
+    }
+}
+
+/// Line and column (both 1-based, column in characters) of a byte offset in `text`.
+/// An offset inside a multi-byte character counts as that character.
+pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
+    let end = offset.min(text.len());
+    let before = &text[..end];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    // Count UTF-8 lead bytes only, so a multi-byte character is one column.
+    let column = 1 + before[line_start..]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count();
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(code.as_str().parse::<Code>(), Ok(*code));
+            assert_eq!(code.name().parse::<Code>(), Ok(*code));
+        }
+        assert!("X99".parse::<Code>().is_err());
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        let text = "{\n  \"é\": x}".as_bytes();
+        let x = text.iter().position(|&b| b == b'x').unwrap();
+        assert_eq!(line_column(text, x), (2, 8));
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 999), (2, 10));
+    }
+}

@@ -1,0 +1,221 @@
+//! JSON numbers: the grammar, and whether a value survives a 64-bit float.
+//!
+//! Most JSON readers (JavaScript, Genesys Architect, many SDKs) hold numbers
+//! as f64, so an integer beyond 2^53-1 or a decimal with more digits than f64
+//! keeps changes value on the way. That is S08.
+
+use serde_json::{Number, Value};
+
+/// The largest integer every f64 reader keeps exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// What the grammar scan learnt about a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scanned {
+    /// Length in bytes.
+    pub len: usize,
+    /// No fraction and no exponent.
+    pub is_integer: bool,
+    /// Significant digits in the mantissa (leading zeros not counted).
+    pub significant_digits: usize,
+    /// Whether an exponent was written.
+    pub has_exponent: bool,
+}
+
+/// Why the grammar scan stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanError {
+    /// The input ended where a digit was required.
+    EndOfInput,
+    /// An unexpected byte at this offset, and what was expected.
+    Unexpected(usize, &'static str),
+}
+
+fn digits(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// Scan an RFC 8259 number at the start of `bytes`.
+pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
+    let mut pos = 0;
+    if bytes.first() == Some(&b'-') {
+        pos += 1;
+    }
+    let int_start = pos;
+    match bytes.get(pos) {
+        None => return Err(ScanError::EndOfInput),
+        Some(b'0') => {
+            pos += 1;
+            if bytes.get(pos).is_some_and(u8::is_ascii_digit) {
+                return Err(ScanError::Unexpected(pos, "a leading zero"));
+            }
+        }
+        Some(b'1'..=b'9') => pos += digits(bytes, pos),
+        Some(_) => return Err(ScanError::Unexpected(pos, "a digit after '-'")),
+    }
+    let int_digits = &bytes[int_start..pos];
+    let mut significant = int_digits.iter().skip_while(|&&b| b == b'0').count();
+    let mut is_integer = true;
+    if bytes.get(pos) == Some(&b'.') {
+        pos += 1;
+        let count = digits(bytes, pos);
+        match bytes.get(pos) {
+            None => return Err(ScanError::EndOfInput),
+            Some(_) if count == 0 => {
+                return Err(ScanError::Unexpected(pos, "a digit after the decimal point"));
+            }
+            Some(_) => {}
+        }
+        let fraction = &bytes[pos..pos + count];
+        significant += if significant == 0 {
+            fraction.iter().skip_while(|&&b| b == b'0').count()
+        } else {
+            count
+        };
+        pos += count;
+        is_integer = false;
+    }
+    let mut has_exponent = false;
+    if let Some(b'e' | b'E') = bytes.get(pos) {
+        pos += 1;
+        if let Some(b'+' | b'-') = bytes.get(pos) {
+            pos += 1;
+        }
+        let count = digits(bytes, pos);
+        match bytes.get(pos) {
+            None => return Err(ScanError::EndOfInput),
+            Some(_) if count == 0 => {
+                return Err(ScanError::Unexpected(pos, "a digit in the exponent"));
+            }
+            Some(_) => {}
+        }
+        pos += count;
+        is_integer = false;
+        has_exponent = true;
+    }
+    Ok(Scanned {
+        len: pos,
+        is_integer,
+        significant_digits: significant,
+        has_exponent,
+    })
+}
+
+/// A number's value and, when f64 does not keep it, why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumberText {
+    /// The value (exact for 64-bit integers, f64 otherwise, null when infinite).
+    pub value: Value,
+    /// Why the number is lossy, if it is.
+    pub lossy: Option<&'static str>,
+}
+
+/// Convert scanned number text into a value and judge whether it is lossy.
+pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
+    if scanned.is_integer {
+        let exact = if text.starts_with('-') {
+            text.parse::<i64>()
+                .ok()
+                .map(|n| (Number::from(n), n.unsigned_abs()))
+        } else {
+            text.parse::<u64>().ok().map(|n| (Number::from(n), n))
+        };
+        if let Some((number, magnitude)) = exact {
+            let lossy = (magnitude > MAX_SAFE_INTEGER).then_some("an integer beyond 2^53-1");
+            return NumberText {
+                value: Value::Number(number),
+                lossy,
+            };
+        }
+        return NumberText {
+            value: float_value(text),
+            lossy: Some("an integer beyond 64 bits"),
+        };
+    }
+    let value = float_value(text);
+    let float = text.parse::<f64>().unwrap_or(f64::NAN);
+    let lossy = if !float.is_finite() {
+        Some("a number beyond the range of f64")
+    } else if scanned.significant_digits <= 15 && !scanned.has_exponent {
+        // Any decimal of 15 significant digits or fewer, within range, round-trips.
+        None
+    } else if normalise(text) != normalise(&format!("{:e}", float.abs())) {
+        Some("more digits than f64 keeps")
+    } else {
+        None
+    };
+    NumberText { value, lossy }
+}
+
+fn float_value(text: &str) -> Value {
+    text.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+/// A decimal as (significant digits, exponent): the value is 0.DIGITS x 10^exponent.
+/// The sign is ignored: f64 keeps signs exactly.
+fn normalise(text: &str) -> (String, i64) {
+    let text = text.trim_start_matches(['-', '+']);
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], text[at + 1..].parse::<i64>().unwrap_or(i64::MAX / 2)),
+        None => (text, 0),
+    };
+    let (int_part, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int_part.chars().chain(fraction.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
+    if digits.is_empty() {
+        return (digits, 0);
+    }
+    let point = int_part.len() as i64 - leading as i64 + exponent;
+    (digits, point)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lossy(text: &str) -> Option<&'static str> {
+        convert(text, &scan(text.as_bytes()).unwrap()).lossy
+    }
+
+    #[test]
+    fn grammar() {
+        assert_eq!(scan(b"-12.5e+3,").unwrap().len, 8);
+        assert_eq!(scan(b"0]").unwrap().len, 1);
+        assert_eq!(scan(b"-"), Err(ScanError::EndOfInput));
+        assert_eq!(scan(b"1."), Err(ScanError::EndOfInput));
+        assert_eq!(scan(b"01"), Err(ScanError::Unexpected(1, "a leading zero")));
+        assert!(matches!(scan(b"1.e5"), Err(ScanError::Unexpected(2, _))));
+        assert!(matches!(scan(b"-x"), Err(ScanError::Unexpected(1, _))));
+    }
+
+    #[test]
+    fn safe_integer_edges() {
+        assert_eq!(lossy("9007199254740991"), None);
+        assert_eq!(lossy("-9007199254740991"), None);
+        assert!(lossy("9007199254740992").is_some());
+        assert!(lossy("9007199254740993").is_some());
+        assert!(lossy("-9007199254740993").is_some());
+        assert!(lossy("123456789012345678901234567890").is_some());
+    }
+
+    #[test]
+    fn floats_that_do_and_do_not_survive() {
+        for fine in ["450.25", "0.1", "1e10", "1.5E-7", "-0.0", "0.000", "123456789.123456", "1.7976931348623157e308"] {
+            assert_eq!(lossy(fine), None, "{fine}");
+        }
+        for bad in ["3.14159265358979323846", "1e400", "0.10000000000000000555", "1e-400"] {
+            assert!(lossy(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn normalise_ignores_notation() {
+        assert_eq!(normalise("450.25"), normalise("4.5025e2"));
+        assert_eq!(normalise("0.00120"), normalise("1.2e-3"));
+        assert_eq!(normalise("0"), normalise("0e0"));
+    }
+}

@@ -1,0 +1,968 @@
+//! A JSON parser that says exactly what is wrong and where.
+//!
+//! serde_json stops at the first error with a message meant for people, drops
+//! repeated keys silently and rounds large numbers; dapa needs to tell a cut-off
+//! body (S01) from a bad escape (S04) or a single quote (S05), and to see the
+//! repeated keys (S07) and lossy numbers (S08). The parser is iterative, with an
+//! explicit stack, so no input can overflow the thread's stack whatever its
+//! depth. In lenient mode it also accepts the usual non-standard extensions and
+//! records each one it met.
+
+use super::number::{self, NumberText};
+use serde_json::{Map, Value};
+
+/// A non-standard construct that the lenient mode accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Extension {
+    /// `NaN`, `Infinity`, `-Infinity` (recovered as `null`).
+    NanInfinity,
+    /// Strings in single quotes.
+    SingleQuotes,
+    /// `//` and `/* */` comments.
+    Comments,
+    /// A comma before `]` or `}`.
+    TrailingComma,
+    /// Object keys without quotes.
+    UnquotedKeys,
+    /// Python's `True`, `False` and `None` (a dict printed with `repr`).
+    PythonLiterals,
+    /// A number written with a leading `+`.
+    LeadingPlus,
+}
+
+impl Extension {
+    /// The kebab-case name used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Extension::NanInfinity => "nan-infinity",
+            Extension::SingleQuotes => "single-quotes",
+            Extension::Comments => "comments",
+            Extension::TrailingComma => "trailing-comma",
+            Extension::UnquotedKeys => "unquoted-keys",
+            Extension::PythonLiterals => "python-literals",
+            Extension::LeadingPlus => "leading-plus",
+        }
+    }
+}
+
+/// Why a parse failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input ended inside a value.
+    Truncated,
+    /// A complete value is followed by more non-whitespace.
+    TrailingData,
+    /// Any other grammar error.
+    InvalidSyntax,
+    /// A bad escape, raw control character or lone surrogate in a string.
+    InvalidString,
+    /// Deeper nesting than allowed.
+    TooDeep,
+    /// A non-standard extension met in strict mode.
+    NonStandard(Extension),
+}
+
+/// A parse failure with the byte offset where it was noticed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// Byte offset into the parsed text.
+    pub offset: usize,
+    /// A one-line description.
+    pub message: String,
+}
+
+/// How to parse.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseOptions {
+    /// Containers nested deeper than this fail with [`ErrorKind::TooDeep`].
+    pub max_depth: usize,
+    /// Accept the non-standard extensions instead of failing on them.
+    pub lenient: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_depth: 128,
+            lenient: false,
+        }
+    }
+}
+
+/// A key seen twice in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// Pointer to the repeated member.
+    pub pointer: String,
+    /// Byte offset of the second occurrence of the key.
+    pub offset: usize,
+}
+
+/// A number that a 64-bit float does not keep exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LossyNumber {
+    /// Pointer to the number.
+    pub pointer: String,
+    /// Byte offset of the number.
+    pub offset: usize,
+    /// The number as written.
+    pub text: String,
+    /// Why it is lossy.
+    pub reason: &'static str,
+}
+
+/// A successful parse and what it noticed on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The document.
+    pub value: Value,
+    /// The depth of the deepest container (0 for a scalar).
+    pub depth: usize,
+    /// Keys repeated within one object; the last occurrence wins in `value`.
+    pub duplicates: Vec<DuplicateKey>,
+    /// Numbers that do not survive f64.
+    pub lossy_numbers: Vec<LossyNumber>,
+    /// Extensions accepted in lenient mode, with the offset of each.
+    pub extensions: Vec<(Extension, usize)>,
+}
+
+/// Parse `text` as one JSON document.
+pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
+    Parser::new(text, options, None).run().map(|(parsed, _)| parsed)
+}
+
+/// The byte offsets where the values at `pointers` start in `text`, parsed
+/// with `options`. Where a pointer goes through a string (stringified JSON
+/// decoded later), the offset of that string is given instead; where nothing
+/// matches, `None`.
+pub fn locate(text: &str, options: ParseOptions, pointers: &[&str]) -> Vec<Option<usize>> {
+    let targets: Vec<Vec<String>> = pointers.iter().map(|p| split_pointer(p)).collect();
+    let mut parser = Parser::new(text, options, Some(Locator::new(targets)));
+    match parser.run() {
+        Ok((_, Some(locator))) => locator.found,
+        _ => parser
+            .locator
+            .map_or_else(|| vec![None; pointers.len()], |l| l.found),
+    }
+}
+
+/// The segments of a JSON pointer, unescaped (`~1` is `/`, `~0` is `~`).
+pub fn split_pointer(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .trim_start_matches('/')
+        .split('/')
+        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// Append one segment to a JSON pointer, escaping `~` and `/`.
+pub fn push_pointer(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    for ch in segment.chars() {
+        match ch {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            _ => pointer.push(ch),
+        }
+    }
+}
+
+struct Locator {
+    targets: Vec<Vec<String>>,
+    found: Vec<Option<usize>>,
+    exact: Vec<bool>,
+}
+
+impl Locator {
+    fn new(targets: Vec<Vec<String>>) -> Self {
+        let count = targets.len();
+        Locator {
+            targets,
+            found: vec![None; count],
+            exact: vec![false; count],
+        }
+    }
+}
+
+enum Frame {
+    Array(Vec<Value>),
+    Object {
+        map: Map<String, Value>,
+        key: String,
+        key_offset: usize,
+    },
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    options: ParseOptions,
+    stack: Vec<Frame>,
+    depth: usize,
+    duplicates: Vec<DuplicateKey>,
+    lossy_numbers: Vec<LossyNumber>,
+    extensions: Vec<(Extension, usize)>,
+    locator: Option<Locator>,
+}
+
+type Step<T> = Result<T, SyntaxError>;
+
+fn describe(byte: Option<u8>) -> String {
+    match byte {
+        None => "the end of the input".to_owned(),
+        Some(b) if b.is_ascii_graphic() => format!("'{}'", b as char),
+        Some(b) => format!("byte 0x{b:02X}"),
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, options: ParseOptions, locator: Option<Locator>) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            options,
+            stack: Vec::new(),
+            depth: 0,
+            duplicates: Vec::new(),
+            lossy_numbers: Vec::new(),
+            extensions: Vec::new(),
+            locator,
+        }
+    }
+
+    fn error<T>(&self, kind: ErrorKind, offset: usize, message: impl Into<String>) -> Step<T> {
+        Err(SyntaxError {
+            kind,
+            offset,
+            message: message.into(),
+        })
+    }
+
+    fn truncated<T>(&self, inside: &str) -> Step<T> {
+        self.error(
+            ErrorKind::Truncated,
+            self.bytes.len(),
+            format!("the input ends inside {inside}"),
+        )
+    }
+
+    /// In lenient mode, note the extension and go on; in strict mode, fail.
+    fn extension(&mut self, extension: Extension, offset: usize) -> Step<()> {
+        if self.options.lenient {
+            self.extensions.push((extension, offset));
+            Ok(())
+        } else {
+            self.error(
+                ErrorKind::NonStandard(extension),
+                offset,
+                format!("non-standard JSON ({})", extension.name()),
+            )
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) -> Step<()> {
+        loop {
+            while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+                self.pos += 1;
+            }
+            if self.peek() != Some(b'/') {
+                return Ok(());
+            }
+            let start = self.pos;
+            match self.bytes.get(self.pos + 1) {
+                Some(b'/') => {
+                    self.extension(Extension::Comments, start)?;
+                    self.pos = self.bytes[start..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(self.bytes.len(), |i| start + i + 1);
+                }
+                Some(b'*') => {
+                    self.extension(Extension::Comments, start)?;
+                    match self.text[start + 2..].find("*/") {
+                        Some(i) => self.pos = start + 2 + i + 2,
+                        None => return self.truncated("a comment"),
+                    }
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn current_pointer(&self) -> String {
+        let mut pointer = String::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Array(items) => push_pointer(&mut pointer, &items.len().to_string()),
+                Frame::Object { key, .. } => push_pointer(&mut pointer, key),
+            }
+        }
+        pointer
+    }
+
+    fn run(&mut self) -> Step<(Parsed, Option<Locator>)> {
+        self.skip_whitespace()?;
+        if self.peek().is_none() {
+            return self.error(ErrorKind::Truncated, 0, "there is no JSON value");
+        }
+        let mut value = self.parse_value()?;
+        loop {
+            let Some(frame) = self.stack.last_mut() else {
+                break;
+            };
+            match frame {
+                Frame::Array(items) => {
+                    items.push(value);
+                    self.skip_whitespace()?;
+                    match self.peek() {
+                        Some(b',') => {
+                            let comma = self.pos;
+                            self.pos += 1;
+                            self.skip_whitespace()?;
+                            if self.peek() == Some(b']') {
+                                self.extension(Extension::TrailingComma, comma)?;
+                                self.pos += 1;
+                                value = self.close();
+                            } else {
+                                value = self.parse_value()?;
+                            }
+                        }
+                        Some(b']') => {
+                            self.pos += 1;
+                            value = self.close();
+                        }
+                        None => return self.truncated("an array"),
+                        other => {
+                            return self.error(
+                                ErrorKind::InvalidSyntax,
+                                self.pos,
+                                format!("expected ',' or ']' in an array, found {}", describe(other)),
+                            );
+                        }
+                    }
+                }
+                Frame::Object {
+                    map,
+                    key,
+                    key_offset,
+                } => {
+                    let key_offset = *key_offset;
+                    if map.insert(std::mem::take(key), value).is_some() {
+                        // The key was moved into the map; read it back for the pointer.
+                        self.note_duplicate(key_offset);
+                    }
+                    self.skip_whitespace()?;
+                    match self.peek() {
+                        Some(b',') => {
+                            let comma = self.pos;
+                            self.pos += 1;
+                            self.skip_whitespace()?;
+                            if self.peek() == Some(b'}') {
+                                self.extension(Extension::TrailingComma, comma)?;
+                                self.pos += 1;
+                                value = self.close();
+                            } else {
+                                self.parse_member_key()?;
+                                value = self.parse_value()?;
+                            }
+                        }
+                        Some(b'}') => {
+                            self.pos += 1;
+                            value = self.close();
+                        }
+                        None => return self.truncated("an object"),
+                        other => {
+                            return self.error(
+                                ErrorKind::InvalidSyntax,
+                                self.pos,
+                                format!(
+                                    "expected ',' or '}}' in an object, found {}",
+                                    describe(other)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        self.skip_whitespace()?;
+        if self.pos < self.bytes.len() {
+            return self.error(
+                ErrorKind::TrailingData,
+                self.pos,
+                format!(
+                    "{} more bytes after the end of the JSON document, starting with {}",
+                    self.bytes.len() - self.pos,
+                    describe(self.peek())
+                ),
+            );
+        }
+        let parsed = Parsed {
+            value,
+            depth: self.depth,
+            duplicates: std::mem::take(&mut self.duplicates),
+            lossy_numbers: std::mem::take(&mut self.lossy_numbers),
+            extensions: std::mem::take(&mut self.extensions),
+        };
+        Ok((parsed, self.locator.take()))
+    }
+
+    fn note_duplicate(&mut self, key_offset: usize) {
+        // The pointer names the member: the object's path plus the repeated key,
+        // which is the last key inserted; re-read it from the text.
+        let mut pointer = String::new();
+        let last = self.stack.len() - 1;
+        for frame in &self.stack[..last] {
+            match frame {
+                Frame::Array(items) => push_pointer(&mut pointer, &items.len().to_string()),
+                Frame::Object { key, .. } => push_pointer(&mut pointer, key),
+            }
+        }
+        let key = self.key_text_at(key_offset);
+        push_pointer(&mut pointer, &key);
+        self.duplicates.push(DuplicateKey {
+            pointer,
+            offset: key_offset,
+        });
+    }
+
+    /// Re-read the key that starts at `offset` (already parsed once, so valid).
+    fn key_text_at(&self, offset: usize) -> String {
+        let mut reader = Parser::new(self.text, self.options, None);
+        reader.pos = offset;
+        match reader.parse_key_text() {
+            Ok(key) => key,
+            Err(_) => String::new(),
+        }
+    }
+
+    fn close(&mut self) -> Value {
+        match self.stack.pop() {
+            Some(Frame::Array(items)) => Value::Array(items),
+            Some(Frame::Object { map, .. }) => Value::Object(map),
+            None => Value::Null,
+        }
+    }
+
+    fn push(&mut self, frame: Frame, offset: usize) -> Step<()> {
+        if self.stack.len() >= self.options.max_depth {
+            return self.error(
+                ErrorKind::TooDeep,
+                offset,
+                format!("nesting deeper than {} levels", self.options.max_depth),
+            );
+        }
+        self.stack.push(frame);
+        self.depth = self.depth.max(self.stack.len());
+        Ok(())
+    }
+
+    /// Parse a value; containers are opened (pushed) and their first member
+    /// parsed, so this returns only once a scalar or an empty container is done.
+    fn parse_value(&mut self) -> Step<Value> {
+        loop {
+            self.skip_whitespace()?;
+            let start = self.pos;
+            if self.locator.is_some() {
+                self.locate_value(start);
+            }
+            match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.push(
+                        Frame::Object {
+                            map: Map::new(),
+                            key: String::new(),
+                            key_offset: start,
+                        },
+                        start,
+                    )?;
+                    self.skip_whitespace()?;
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        return Ok(self.close());
+                    }
+                    self.parse_member_key()?;
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.push(Frame::Array(Vec::new()), start)?;
+                    self.skip_whitespace()?;
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        return Ok(self.close());
+                    }
+                }
+                Some(quote @ (b'"' | b'\'')) => {
+                    if quote == b'\'' {
+                        self.extension(Extension::SingleQuotes, start)?;
+                    }
+                    return self.parse_string(quote).map(Value::String);
+                }
+                Some(b'-' | b'+' | b'0'..=b'9') => return self.parse_number(),
+                Some(b'a'..=b'z' | b'A'..=b'Z') => return self.parse_literal(),
+                None => return self.truncated("a value"),
+                other => {
+                    return self.error(
+                        ErrorKind::InvalidSyntax,
+                        start,
+                        format!("expected a value, found {}", describe(other)),
+                    );
+                }
+            }
+        }
+    }
+
+    fn locate_value(&mut self, start: usize) {
+        let Some(locator) = &mut self.locator else {
+            return;
+        };
+        let is_string = matches!(self.bytes.get(start), Some(b'"' | b'\''));
+        for (index, target) in locator.targets.iter().enumerate() {
+            if locator.exact[index] || target.len() < self.stack.len() {
+                continue;
+            }
+            let matches = self.stack.iter().zip(target).all(|(frame, segment)| match frame {
+                Frame::Array(items) => segment.parse::<usize>() == Ok(items.len()),
+                Frame::Object { key, .. } => key == segment,
+            });
+            if !matches {
+                continue;
+            }
+            if target.len() == self.stack.len() {
+                locator.found[index] = Some(start);
+                locator.exact[index] = true;
+            } else if is_string {
+                locator.found[index] = Some(start);
+            }
+        }
+    }
+
+    /// Parse an object key and the colon after it into the top frame.
+    fn parse_member_key(&mut self) -> Step<()> {
+        let key_offset = self.pos;
+        let key = self.parse_key_text()?;
+        self.skip_whitespace()?;
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            None => return self.truncated("an object"),
+            other => {
+                return self.error(
+                    ErrorKind::InvalidSyntax,
+                    self.pos,
+                    format!("expected ':' after an object key, found {}", describe(other)),
+                );
+            }
+        }
+        if let Some(Frame::Object {
+            key: slot,
+            key_offset: slot_offset,
+            ..
+        }) = self.stack.last_mut()
+        {
+            *slot = key;
+            *slot_offset = key_offset;
+        }
+        Ok(())
+    }
+
+    fn parse_key_text(&mut self) -> Step<String> {
+        let start = self.pos;
+        match self.peek() {
+            Some(b'"') => self.parse_string(b'"'),
+            Some(b'\'') => {
+                self.extension(Extension::SingleQuotes, start)?;
+                self.parse_string(b'\'')
+            }
+            Some(b) if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => {
+                self.extension(Extension::UnquotedKeys, start)?;
+                let end = self.bytes[start..]
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+                    .map_or(self.bytes.len(), |i| start + i);
+                self.pos = end;
+                Ok(self.text[start..end].to_owned())
+            }
+            None => self.truncated("an object"),
+            other => self.error(
+                ErrorKind::InvalidSyntax,
+                start,
+                format!("expected an object key in quotes, found {}", describe(other)),
+            ),
+        }
+    }
+
+    fn parse_string(&mut self, quote: u8) -> Step<String> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        let mut run_start = self.pos;
+        loop {
+            // Fast path: copy runs of ordinary characters at once.
+            let rest = &self.bytes[self.pos..];
+            let run = rest
+                .iter()
+                .position(|&b| b == quote || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            self.pos += run;
+            match self.peek() {
+                None => {
+                    return self.error(
+                        ErrorKind::Truncated,
+                        self.bytes.len(),
+                        format!(
+                            "the input ends inside a string that opens at byte {open}"
+                        ),
+                    );
+                }
+                Some(b) if b == quote => {
+                    out.push_str(&self.text[run_start..self.pos]);
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    out.push_str(&self.text[run_start..self.pos]);
+                    self.parse_escape(quote, &mut out)?;
+                    run_start = self.pos;
+                }
+                Some(b) => {
+                    return self.error(
+                        ErrorKind::InvalidString,
+                        self.pos,
+                        format!("raw control character 0x{b:02X} inside a string"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn parse_escape(&mut self, quote: u8, out: &mut String) -> Step<()> {
+        let start = self.pos;
+        let Some(&kind) = self.bytes.get(self.pos + 1) else {
+            return self.truncated("a string escape");
+        };
+        self.pos += 2;
+        let ch = match kind {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'\'' if quote == b'\'' => '\'',
+            b'u' => self.parse_unicode_escape(start)?,
+            _ => {
+                let shown = self.text[start..].chars().take(2).collect::<String>();
+                return self.error(
+                    ErrorKind::InvalidString,
+                    start,
+                    format!("invalid escape {shown} inside a string"),
+                );
+            }
+        };
+        out.push(ch);
+        Ok(())
+    }
+
+    fn read_hex4(&mut self, escape_start: usize) -> Step<u32> {
+        let digits = self.bytes.get(self.pos..self.pos + 4);
+        let available = &self.bytes[self.pos..self.bytes.len().min(self.pos + 4)];
+        if !available.iter().all(u8::is_ascii_hexdigit) {
+            return self.error(
+                ErrorKind::InvalidString,
+                escape_start,
+                "\\u escape without four hex digits",
+            );
+        }
+        let Some(digits) = digits else {
+            return self.truncated("a \\u escape");
+        };
+        let value = digits
+            .iter()
+            .fold(0u32, |acc, &b| acc * 16 + (b as char).to_digit(16).unwrap_or(0));
+        self.pos += 4;
+        Ok(value)
+    }
+
+    fn parse_unicode_escape(&mut self, start: usize) -> Step<char> {
+        let first = self.read_hex4(start)?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                let low_start = self.pos;
+                if self.bytes.get(low_start..low_start + 2) != Some(b"\\u") {
+                    if self.pos + 2 > self.bytes.len() && self.bytes[low_start..].iter().all(|&b| b == b'\\') {
+                        return self.truncated("a surrogate pair");
+                    }
+                    return self.error(
+                        ErrorKind::InvalidString,
+                        start,
+                        format!("lone high surrogate \\u{first:04X} inside a string"),
+                    );
+                }
+                self.pos += 2;
+                let second = self.read_hex4(low_start)?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return self.error(
+                        ErrorKind::InvalidString,
+                        start,
+                        format!("high surrogate \\u{first:04X} not followed by a low surrogate"),
+                    );
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => {
+                return self.error(
+                    ErrorKind::InvalidString,
+                    start,
+                    format!("lone low surrogate \\u{first:04X} inside a string"),
+                );
+            }
+            other => other,
+        };
+        Ok(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER))
+    }
+
+    fn parse_literal(&mut self) -> Step<Value> {
+        let start = self.pos;
+        let end = self.bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(self.bytes.len(), |i| start + i);
+        let word = &self.text[start..end];
+        let (value, extension) = match word {
+            "true" => (Value::Bool(true), None),
+            "false" => (Value::Bool(false), None),
+            "null" => (Value::Null, None),
+            "NaN" | "Infinity" => (Value::Null, Some(Extension::NanInfinity)),
+            "True" => (Value::Bool(true), Some(Extension::PythonLiterals)),
+            "False" => (Value::Bool(false), Some(Extension::PythonLiterals)),
+            "None" => (Value::Null, Some(Extension::PythonLiterals)),
+            _ => {
+                let cut_off = end == self.bytes.len()
+                    && ["true", "false", "null", "NaN", "Infinity", "True", "False", "None"]
+                        .iter()
+                        .any(|literal| literal.starts_with(word));
+                if cut_off {
+                    return self.truncated("a literal");
+                }
+                let shown: String = word.chars().take(24).collect();
+                return self.error(
+                    ErrorKind::InvalidSyntax,
+                    start,
+                    format!("unexpected word '{shown}' where a value was expected"),
+                );
+            }
+        };
+        if let Some(extension) = extension {
+            self.extension(extension, start)?;
+        }
+        self.pos = end;
+        Ok(value)
+    }
+
+    fn parse_number(&mut self) -> Step<Value> {
+        let start = self.pos;
+        if self.peek() == Some(b'+') {
+            self.extension(Extension::LeadingPlus, start)?;
+            self.pos += 1;
+        }
+        let sign_end = if self.peek() == Some(b'-') && self.pos == start {
+            self.pos + 1
+        } else {
+            self.pos
+        };
+        if matches!(self.bytes.get(sign_end), Some(b'I')) {
+            self.pos = sign_end;
+            return self.parse_literal().map(|_| Value::Null);
+        }
+        let scanned = match number::scan(&self.bytes[self.pos..]) {
+            Ok(scanned) => scanned,
+            Err(number::ScanError::EndOfInput) => return self.truncated("a number"),
+            Err(number::ScanError::Unexpected(at, what)) => {
+                let offset = self.pos + at;
+                return self.error(
+                    ErrorKind::InvalidSyntax,
+                    offset,
+                    format!("invalid number: {what}"),
+                );
+            }
+        };
+        let body_start = self.pos;
+        self.pos += scanned.len;
+        let text = &self.text[body_start..self.pos];
+        let NumberText { value, lossy } = number::convert(text, &scanned);
+        if let Some(reason) = lossy {
+            self.lossy_numbers.push(LossyNumber {
+                pointer: self.current_pointer(),
+                offset: start,
+                text: self.text[start..self.pos].to_owned(),
+                reason,
+            });
+        }
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strict(text: &str) -> Result<Parsed, SyntaxError> {
+        parse(text, ParseOptions::default())
+    }
+
+    fn lenient(text: &str) -> Result<Parsed, SyntaxError> {
+        parse(
+            text,
+            ParseOptions {
+                lenient: true,
+                ..ParseOptions::default()
+            },
+        )
+    }
+
+    fn kind(text: &str) -> ErrorKind {
+        strict(text).expect_err(text).kind
+    }
+
+    #[test]
+    fn parses_like_serde_json() {
+        for text in [
+            r#"{"a":[1,2.5,-3e2,true,false,null,"x\ty\u00e9\ud83d\ude00"],"b":{}}"#,
+            "[]",
+            "0",
+            "-0.0",
+            r#""lone string""#,
+            "  [ {\"k\" : [ ] } ]  ",
+        ] {
+            let ours = strict(text).unwrap().value;
+            let theirs: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(ours, theirs, "{text}");
+        }
+    }
+
+    #[test]
+    fn cut_off_input_is_truncated() {
+        for text in [
+            "{", "{\"a\"", "{\"a\":", "{\"a\":1", "[1,", "\"abc", "tr", "-", "1.", "1e", "1e+",
+            "\"\\u12", "\"\\", "{\"a\":\"b", "/* open",
+        ] {
+            assert_eq!(
+                parse(text, ParseOptions { lenient: true, ..ParseOptions::default() })
+                    .expect_err(text)
+                    .kind,
+                ErrorKind::Truncated,
+                "{text}"
+            );
+        }
+        assert_eq!(strict("{\"a\":1").unwrap_err().offset, 6);
+    }
+
+    #[test]
+    fn grammar_errors_are_invalid_syntax() {
+        for text in ["{\"a\" 1}", "{\"a\":1]", "[1 2]", "01", "1.x", "{,}", "tru e", "@", "[-]"] {
+            assert_eq!(kind(text), ErrorKind::InvalidSyntax, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_strings_are_invalid_string() {
+        for text in [
+            r#""\x41""#,
+            "\"a\tb\"",
+            r#""\ud83d""#,
+            r#""\ud83dx""#,
+            r#""\ude00""#,
+            r#""\ud83d\u0041""#,
+            r#""\u12G4""#,
+        ] {
+            assert_eq!(kind(text), ErrorKind::InvalidString, "{text}");
+        }
+    }
+
+    #[test]
+    fn trailing_data_after_a_complete_document() {
+        let error = strict("{\"a\":1}\n{\"a\":2}").unwrap_err();
+        assert_eq!(error.kind, ErrorKind::TrailingData);
+        assert_eq!(error.offset, 8);
+        assert_eq!(kind("123abc"), ErrorKind::TrailingData);
+    }
+
+    #[test]
+    fn depth_is_limited_without_recursion() {
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        let error = strict(&deep).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::TooDeep);
+        assert_eq!(error.offset, 128);
+        let ok = "[".repeat(128) + &"]".repeat(128);
+        assert_eq!(strict(&ok).unwrap().depth, 128);
+        let cut = "{\"a\":".repeat(100_000);
+        assert_eq!(kind(&cut), ErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn extensions_fail_strict_and_pass_lenient() {
+        let cases = [
+            ("{'a': 1}", Extension::SingleQuotes),
+            ("{\"a\": NaN}", Extension::NanInfinity),
+            ("[-Infinity]", Extension::NanInfinity),
+            ("{\"a\": 1, // note\n}", Extension::Comments),
+            ("[1, 2,]", Extension::TrailingComma),
+            ("{a: 1}", Extension::UnquotedKeys),
+            ("{\"ok\": True, \"x\": None}", Extension::PythonLiterals),
+            ("[+1]", Extension::LeadingPlus),
+        ];
+        for (text, extension) in cases {
+            assert_eq!(kind(text), ErrorKind::NonStandard(extension), "{text}");
+            let parsed = lenient(text).expect(text);
+            assert!(parsed.extensions.iter().any(|(e, _)| *e == extension), "{text}");
+        }
+        let value = lenient("{'name': 'O\\'Brien', n: NaN, list: [1,],}").unwrap().value;
+        assert_eq!(value, serde_json::json!({"name": "O'Brien", "n": null, "list": [1]}));
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_pointers() {
+        let parsed = strict(r#"{"a":{"x":1,"x":2},"b":[{"y":1,"y":2}]}"#).unwrap();
+        let pointers: Vec<_> = parsed.duplicates.iter().map(|d| d.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/a/x", "/b/0/y"]);
+        assert_eq!(parsed.value["a"]["x"], 2);
+    }
+
+    #[test]
+    fn lossy_numbers_are_reported() {
+        let parsed = strict(r#"{"ok":9007199254740991,"big":9007199254740993,"pi":3.14159265358979323846,"fine":450.25,"huge":1e400}"#).unwrap();
+        let pointers: Vec<_> = parsed.lossy_numbers.iter().map(|n| n.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/big", "/pi", "/huge"]);
+        assert_eq!(parsed.value["big"], 9_007_199_254_740_993u64);
+    }
+
+    #[test]
+    fn locate_finds_values_and_strings_on_the_way() {
+        let text = r#"{"a": [10, {"b": "x"}], "s": "{\"in\":1}"}"#;
+        let found = locate(text, ParseOptions::default(), &["/a/1/b", "/s/in", "", "/nope"]);
+        assert_eq!(found, [Some(17), Some(29), Some(0), None]);
+    }
+
+    #[test]
+    fn pointers_escape_and_split() {
+        let mut pointer = String::new();
+        push_pointer(&mut pointer, "a/b~c");
+        assert_eq!(pointer, "/a~1b~0c");
+        assert_eq!(split_pointer(&pointer), ["a/b~c"]);
+        assert!(split_pointer("").is_empty());
+    }
+}

@@ -1,0 +1,406 @@
+//! The envelope layer: recognise what wraps the payload, by its shape.
+//!
+//! `execute` returns the output contract directly; `test` and `draft/test`
+//! wrap it in a `TestExecutionResult`; the original debugging scripts used a
+//! `{result, errors, warnings}` wrapper (the `seed` envelope). Error bodies
+//! come in two Genesys key styles and as RFC 7807 problem details from
+//! Cognigy, whatever endpoint was called.
+
+use crate::capture::Meta;
+use crate::finding::{Code, Finding};
+use serde_json::{Map, Value};
+
+/// The shape that was recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// The body is the payload.
+    Execute,
+    /// A `TestExecutionResult`; the payload is `finalResult`.
+    Test,
+    /// `{result, errors, warnings}`; the payload is `result`.
+    Seed,
+    /// A Genesys error body; no payload.
+    ErrorBody,
+    /// An RFC 7807 body; no payload.
+    ProblemDetails,
+}
+
+/// What the envelope layer found.
+#[derive(Debug, Clone)]
+pub struct EnvelopeOutcome {
+    /// The shape.
+    pub envelope: Envelope,
+    /// Findings, located by JSON pointer.
+    pub findings: Vec<Finding>,
+    /// Pointer to the payload within the document, when there is one.
+    pub payload: Option<String>,
+}
+
+/// Most characters of a message quoted from a body.
+const QUOTE_LIMIT: usize = 160;
+
+fn quote(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut shown: String = flat.chars().take(QUOTE_LIMIT).collect();
+    if shown.len() < flat.len() {
+        shown.push('…');
+    }
+    format!("\"{shown}\"")
+}
+
+/// Findings that the recorded status alone gives, whatever the body is (E03 on
+/// an HTTP 429).
+pub fn check_status(meta: &Meta) -> Vec<Finding> {
+    if meta.status == Some(429) {
+        let mut message = "rate limited: HTTP 429".to_owned();
+        if let Some(after) = meta.header("retry-after") {
+            message.push_str(&format!("; Retry-After {after} s"));
+        }
+        return vec![Finding::new(Code::E03, message)];
+    }
+    Vec::new()
+}
+
+/// Recognise the envelope of a parsed document.
+pub fn check(root: &Value, meta: &Meta) -> EnvelopeOutcome {
+    let mut findings = Vec::new();
+    let (envelope, payload) = match root {
+        Value::Object(fields) if is_test_result(fields) => test_result(fields, &mut findings),
+        Value::Object(fields) if is_seed(fields) => seed(fields, &mut findings),
+        Value::Object(fields) if is_error_body(fields) => {
+            findings.push(Finding::new(Code::E01, describe_error_body(fields)).at_pointer(""));
+            if let Some(code) = rate_limit_code(fields) {
+                if meta.status != Some(429) {
+                    let mut message = format!("rate limited: error code {code}");
+                    if let Some(seconds) = retry_seconds(fields) {
+                        message.push_str(&format!("; retry in {seconds} s"));
+                    }
+                    findings.push(Finding::new(Code::E03, message).at_pointer(""));
+                }
+            }
+            (Envelope::ErrorBody, None)
+        }
+        Value::Object(fields) if is_problem_details(fields, meta) => {
+            findings.push(Finding::new(Code::E06, describe_problem(fields)).at_pointer(""));
+            (Envelope::ProblemDetails, None)
+        }
+        Value::Null => {
+            findings.push(Finding::new(Code::E04, "the body is the JSON literal null").at_pointer(""));
+            (Envelope::Execute, None)
+        }
+        _ => (Envelope::Execute, Some(String::new())),
+    };
+    EnvelopeOutcome {
+        envelope,
+        findings,
+        payload,
+    }
+}
+
+fn is_test_result(fields: &Map<String, Value>) -> bool {
+    fields.get("success").is_some_and(Value::is_boolean)
+        && (fields.get("operations").is_some_and(Value::is_array) || fields.contains_key("finalResult"))
+}
+
+fn test_result(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, Option<String>) {
+    if fields.get("success") == Some(&Value::Bool(false)) {
+        findings.push(Finding::new(Code::E02, describe_failed_test(fields)).at_pointer(""));
+        return (Envelope::Test, None);
+    }
+    match fields.get("finalResult") {
+        None | Some(Value::Null) => {
+            findings.push(
+                Finding::new(Code::E04, "the test succeeded but finalResult is null or absent")
+                    .at_pointer("/finalResult"),
+            );
+            (Envelope::Test, None)
+        }
+        Some(_) => (Envelope::Test, Some("/finalResult".to_owned())),
+    }
+}
+
+fn describe_failed_test(fields: &Map<String, Value>) -> String {
+    let failing = fields
+        .get("operations")
+        .and_then(Value::as_array)
+        .and_then(|operations| {
+            operations
+                .iter()
+                .find(|op| op.get("success") == Some(&Value::Bool(false)))
+        });
+    let mut message = match failing {
+        Some(operation) => {
+            let step = operation.get("step").map_or("?".to_owned(), Value::to_string);
+            let name = operation.get("name").and_then(Value::as_str).unwrap_or("unnamed");
+            format!("the test failed at step {step} \"{name}\"")
+        }
+        None => "the test failed".to_owned(),
+    };
+    let error = failing
+        .and_then(|op| op.get("error"))
+        .or_else(|| fields.get("error"))
+        .and_then(Value::as_object);
+    if let Some(text) = error.and_then(error_text) {
+        message.push_str(": ");
+        message.push_str(&quote(text));
+    }
+    message
+}
+
+fn is_seed(fields: &Map<String, Value>) -> bool {
+    fields.keys().all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
+        && (fields.contains_key("errors") || fields.contains_key("warnings"))
+}
+
+fn seed(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, Option<String>) {
+    let payload = match fields.get("result") {
+        None | Some(Value::Null) => {
+            findings.push(
+                Finding::new(Code::E04, "the envelope's result is null or absent").at_pointer("/result"),
+            );
+            None
+        }
+        Some(_) => Some("/result".to_owned()),
+    };
+    if let Some(errors) = fields.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+        let first = match &errors[0] {
+            Value::String(text) => quote(text),
+            Value::Object(error) => error_text(error).map_or_else(|| quote(&errors[0].to_string()), quote),
+            other => quote(&other.to_string()),
+        };
+        findings.push(
+            Finding::new(
+                Code::E05,
+                format!("the envelope carries {} error(s); the first: {first}", errors.len()),
+            )
+            .at_pointer("/errors"),
+        );
+    }
+    (Envelope::Seed, payload)
+}
+
+fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    fields.get(key).and_then(Value::as_str)
+}
+
+fn is_error_body(fields: &Map<String, Value>) -> bool {
+    let status = fields.get("status").is_some_and(|s| s.is_u64() || s.as_str().is_some_and(|t| t.parse::<u16>().is_ok()));
+    let new_style = text(fields, "message").is_some()
+        && text(fields, "code").is_some()
+        && (status || fields.contains_key("contextId") || fields.contains_key("messageParams"));
+    let old_style = text(fields, "errorCode").is_some()
+        && (fields.contains_key("userMessage") || fields.contains_key("correlationId") || status);
+    new_style || old_style
+}
+
+fn error_text(fields: &Map<String, Value>) -> Option<&str> {
+    text(fields, "message").or_else(|| text(fields, "userMessage"))
+}
+
+fn rate_limit_code(fields: &Map<String, Value>) -> Option<&str> {
+    text(fields, "code")
+        .or_else(|| text(fields, "errorCode"))
+        .filter(|code| code.starts_with("too.many.requests"))
+}
+
+/// Genesys says `Retry the request in [42] seconds` in the message.
+fn retry_seconds(fields: &Map<String, Value>) -> Option<u64> {
+    let message = error_text(fields)?;
+    let open = message.find('[')?;
+    let close = open + message[open..].find(']')?;
+    message[open + 1..close].trim().parse().ok()
+}
+
+fn describe_error_body(fields: &Map<String, Value>) -> String {
+    let mut parts = Vec::new();
+    let old_style = !fields.contains_key("code") && fields.contains_key("errorCode");
+    parts.push(if old_style { "Genesys error body (errorCode style)" } else { "Genesys error body" }.to_owned());
+    if let Some(status) = fields.get("status") {
+        parts.push(format!("status {}", status.as_str().map_or_else(|| status.to_string(), str::to_owned)));
+    }
+    if let Some(code) = text(fields, "code").or_else(|| text(fields, "errorCode")) {
+        parts.push(format!("code {code}"));
+    }
+    if let Some(id) = text(fields, "contextId").or_else(|| text(fields, "correlationId")) {
+        let name = if fields.contains_key("contextId") { "contextId" } else { "correlationId" };
+        parts.push(format!("{name} {id}"));
+    }
+    let detail_codes: Vec<&str> = fields
+        .get("details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
+        .collect();
+    if !detail_codes.is_empty() {
+        parts.push(format!("details {}", detail_codes.join(", ")));
+    }
+    let nested: Vec<String> = fields
+        .get("errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|error| {
+            let code = text(error, "code").or_else(|| text(error, "errorCode")).unwrap_or("?");
+            match error_text(error) {
+                Some(message) => format!("{code} {}", quote(message)),
+                None => code.to_owned(),
+            }
+        })
+        .collect();
+    if !nested.is_empty() {
+        parts.push(format!("nested errors: {}", nested.join("; ")));
+    }
+    let mut message = parts.join(", ");
+    if let Some(text) = error_text(fields) {
+        message.push_str(": ");
+        message.push_str(&quote(text));
+        if let Some(reply) = embedded_reply(text) {
+            message.push_str("; backend reply: ");
+            message.push_str(&reply);
+        }
+    }
+    message
+}
+
+/// A backend reply embedded in an error message (`Response from web service:
+/// {"error":"invalid_grant",...}`), decoded and shown compactly.
+pub fn embedded_reply(message: &str) -> Option<String> {
+    let open = message.find(['{', '['])?;
+    let close = message.rfind(['}', ']'])?;
+    if close <= open {
+        return None;
+    }
+    let candidate = &message[open..=close];
+    let decoded: Value = serde_json::from_str(candidate)
+        .or_else(|_| serde_json::from_str(&candidate.replace("\\\"", "\"").replace("\\\\", "\\")))
+        .ok()?;
+    if !(decoded.is_object() || decoded.is_array()) {
+        return None;
+    }
+    let compact = decoded.to_string();
+    let mut shown: String = compact.chars().take(QUOTE_LIMIT).collect();
+    if shown.len() < compact.len() {
+        shown.push('…');
+    }
+    Some(shown)
+}
+
+fn is_problem_details(fields: &Map<String, Value>, meta: &Meta) -> bool {
+    let declared = meta
+        .header("content-type")
+        .is_some_and(|value| value.contains("problem+json"));
+    let title = text(fields, "title").is_some();
+    let kind = text(fields, "type").is_some();
+    let detail = text(fields, "detail").is_some();
+    let status = fields.get("status").is_some_and(Value::is_u64);
+    declared && (title || detail) || (title && (status || kind)) || (kind && detail && status)
+}
+
+fn describe_problem(fields: &Map<String, Value>) -> String {
+    let mut message = "problem details".to_owned();
+    if let Some(status) = fields.get("status") {
+        message.push_str(&format!(" {status}"));
+    }
+    if let Some(title) = text(fields, "title") {
+        message.push_str(&format!(" {}", quote(title)));
+    }
+    if let Some(detail) = text(fields, "detail") {
+        message.push_str(&format!(": {}", quote(detail)));
+    }
+    if let Some(trace) = text(fields, "traceId") {
+        message.push_str(&format!(" (traceId {trace})"));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(value: Value) -> (Envelope, Vec<Code>, Option<String>, Vec<String>) {
+        let outcome = check(&value, &Meta::default());
+        let codes = outcome.findings.iter().map(|f| f.code).collect();
+        let messages = outcome.findings.iter().map(|f| f.message.clone()).collect();
+        (outcome.envelope, codes, outcome.payload, messages)
+    }
+
+    #[test]
+    fn execute_bodies_are_the_payload() {
+        let (envelope, codes, payload, _) = run(json!({"_id": "5f1", "profile": {}}));
+        assert_eq!((envelope, codes, payload), (Envelope::Execute, vec![], Some(String::new())));
+        let (_, codes, payload, _) = run(json!(null));
+        assert_eq!((codes, payload), (vec![Code::E04], None));
+    }
+
+    #[test]
+    fn both_error_styles() {
+        let (envelope, codes, _, messages) = run(json!({
+            "message": "Response from web service: {\"error\":\"invalid_grant\",\"error_description\":\"bad\"}",
+            "code": "bad.request", "status": 400, "contextId": "c-1",
+            "details": [{"errorCode": "ACTION.REMOTE_ENDPOINT"}],
+            "errors": [{"message": "inner", "code": "x.y", "status": 400}]
+        }));
+        assert_eq!((envelope, codes), (Envelope::ErrorBody, vec![Code::E01]));
+        let message = &messages[0];
+        for part in ["status 400", "code bad.request", "contextId c-1", "ACTION.REMOTE_ENDPOINT", "x.y \"inner\"", "backend reply: {\"error\":\"invalid_grant\""] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
+        let (_, codes, _, messages) = run(json!({
+            "status": 404, "errorCode": "NOT_FOUND", "userMessage": "Not here", "correlationId": "k-9"
+        }));
+        assert_eq!(codes, [Code::E01]);
+        assert!(messages[0].contains("errorCode style") && messages[0].contains("correlationId k-9"));
+    }
+
+    #[test]
+    fn rate_limit_from_the_code() {
+        let (_, codes, _, messages) = run(json!({
+            "message": "Rate limit exceeded the maximum. Retry the request in [42] seconds",
+            "code": "too.many.requests.retry.after", "status": 429
+        }));
+        assert_eq!(codes, [Code::E01, Code::E03]);
+        assert!(messages[1].contains("retry in 42 s"));
+        let meta = Meta { status: Some(429), headers: vec![("retry-after".into(), "7".into())], ..Meta::default() };
+        assert!(check_status(&meta)[0].message.contains("Retry-After 7"));
+    }
+
+    #[test]
+    fn test_results() {
+        let (_, codes, _, messages) = run(json!({
+            "operations": [{"step": 1, "name": "Resolve", "success": true},
+                           {"step": 2, "name": "Execute", "success": false, "error": {"message": "boom", "code": "c", "status": 500}}],
+            "success": false
+        }));
+        assert_eq!(codes, [Code::E02]);
+        assert!(messages[0].contains("step 2 \"Execute\"") && messages[0].contains("boom"));
+        let (_, codes, payload, _) = run(json!({"operations": [], "finalResult": {"a": 1}, "success": true}));
+        assert_eq!((codes, payload), (vec![], Some("/finalResult".to_owned())));
+        let (_, codes, _, _) = run(json!({"operations": [], "finalResult": null, "success": true}));
+        assert_eq!(codes, [Code::E04]);
+    }
+
+    #[test]
+    fn seed_envelopes() {
+        let (_, codes, payload, _) = run(json!({"result": {"token": "t"}, "errors": [], "warnings": []}));
+        assert_eq!((codes, payload), (vec![], Some("/result".to_owned())));
+        let (_, codes, _, _) = run(json!({"result": null, "errors": [{"message": "no token"}], "warnings": []}));
+        assert_eq!(codes, [Code::E04, Code::E05]);
+        let (envelope, _, _, _) = run(json!({"result": 1}));
+        assert_eq!(envelope, Envelope::Execute);
+    }
+
+    #[test]
+    fn problem_details() {
+        let (envelope, codes, _, messages) = run(json!({
+            "type": "https://example.com/probs/not-found", "title": "Not Found", "status": 404,
+            "detail": "Profile 5f1 does not exist", "traceId": "t-1"
+        }));
+        assert_eq!((envelope, codes), (Envelope::ProblemDetails, vec![Code::E06]));
+        assert!(messages[0].contains("404") && messages[0].contains("t-1"));
+        let (envelope, _, _, _) = run(json!({"title": "A book", "author": "x"}));
+        assert_eq!(envelope, Envelope::Execute);
+    }
+}

@@ -1,0 +1,339 @@
+//! The payload layer: what is inside the envelope.
+//!
+//! Data Actions built on string templates send JSON as a string (`"profile":
+//! "{\"firstname\":...}"`), sometimes twice over; Velocity leaves `${email}`
+//! behind when an input is null; `?flatten=true` turns nested objects into
+//! `profile.firstname` keys. Stringified JSON is decoded in place, so the
+//! later layers see the payload the action meant to send.
+
+use super::syntax::{note_more, MAX_FINDINGS_PER_CODE};
+use crate::finding::{Code, Finding};
+use crate::json::{self, push_pointer, ParseOptions};
+use serde_json::{Map, Value};
+
+/// Decode a string that holds JSON: an object or array, possibly encoded
+/// several times over. Returns the value and how many levels of encoding
+/// were undone; `None` for strings that are not stringified JSON (`"123"`,
+/// `"abc"`). `depth_budget` bounds the nesting of the decoded value.
+pub fn decode_stringified(text: &str, depth_budget: usize) -> Option<(Value, usize)> {
+    let mut current = text.trim();
+    let mut owned: String;
+    let mut levels = 0;
+    loop {
+        if !current.starts_with(['{', '[', '"']) || depth_budget == 0 {
+            return None;
+        }
+        let options = ParseOptions {
+            max_depth: depth_budget,
+            lenient: false,
+        };
+        let parsed = json::parse(current, options).ok()?;
+        levels += 1;
+        match parsed.value {
+            Value::String(inner) => {
+                owned = inner;
+                current = owned.trim();
+            }
+            value @ (Value::Object(_) | Value::Array(_)) => return Some((value, levels)),
+            _ => return None,
+        }
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Object(_) => "an object",
+        _ => "an array",
+    }
+}
+
+/// P01 finding for a decoded string at `pointer`.
+pub fn stringified_finding(pointer: &str, decoded: &Value, levels: usize) -> Finding {
+    let place = if pointer.is_empty() { "the body".to_owned() } else { format!("the string at {pointer}") };
+    let encoding = if levels == 1 { "1 level of encoding".to_owned() } else { format!("{levels} levels of encoding") };
+    Finding::new(
+        Code::P01,
+        format!("{place} holds JSON ({}); decoded, {encoding}", kind_of(decoded)),
+    )
+    .at_pointer(pointer)
+}
+
+/// A token shown without giving it away: its start and its length.
+pub fn mask(secret: &str) -> String {
+    let shown: String = secret.chars().take(4).collect();
+    format!("{shown}… ({} characters)", secret.chars().count())
+}
+
+struct Walk {
+    max_depth: usize,
+    stringified: Vec<Finding>,
+    placeholders: Vec<Finding>,
+    flattened: Vec<Finding>,
+    counts: [usize; 3],
+}
+
+/// Check the payload at `pointer` (its JSON pointer in the document, "" for
+/// the root) nested at `depth`, decoding stringified JSON in place.
+pub fn check(payload: &mut Value, pointer: &str, depth: usize, max_depth: usize) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Value::String(text) = payload {
+        if decode_stringified(text, max_depth.saturating_sub(depth)).is_none() {
+            findings.push(
+                Finding::new(
+                    Code::P02,
+                    format!("the payload is a bare string, not JSON: {}", mask(text)),
+                )
+                .at_pointer(pointer),
+            );
+        }
+    }
+    let mut walk = Walk {
+        max_depth,
+        stringified: Vec::new(),
+        placeholders: Vec::new(),
+        flattened: Vec::new(),
+        counts: [0; 3],
+    };
+    let mut path = pointer.to_owned();
+    walk.visit(payload, &mut path, depth);
+    for (index, mut group) in [walk.stringified, walk.placeholders, walk.flattened].into_iter().enumerate() {
+        note_more(&mut group, walk.counts[index]);
+        findings.append(&mut group);
+    }
+    findings
+}
+
+impl Walk {
+    fn keep(&mut self, index: usize, finding: Finding) {
+        self.counts[index] += 1;
+        let group = match index {
+            0 => &mut self.stringified,
+            1 => &mut self.placeholders,
+            _ => &mut self.flattened,
+        };
+        if group.len() < MAX_FINDINGS_PER_CODE {
+            group.push(finding);
+        }
+    }
+
+    fn visit(&mut self, value: &mut Value, path: &mut String, depth: usize) {
+        match value {
+            Value::String(text) => {
+                if let Some((decoded, levels)) = decode_stringified(text, self.max_depth.saturating_sub(depth)) {
+                    self.keep(0, stringified_finding(path, &decoded, levels));
+                    *value = decoded;
+                    self.visit(value, path, depth);
+                } else if let Some(found) = placeholders(text) {
+                    let finding = Finding::new(
+                        Code::P03,
+                        format!("unrendered Velocity placeholder {found} in the value"),
+                    )
+                    .at_pointer(path.as_str());
+                    self.keep(1, finding);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    let length = path.len();
+                    push_pointer(path, &index.to_string());
+                    self.visit(item, path, depth + 1);
+                    path.truncate(length);
+                }
+            }
+            Value::Object(fields) => {
+                if let Some(message) = flattened(fields) {
+                    self.keep(2, Finding::new(Code::P04, message).at_pointer(path.as_str()));
+                }
+                for (key, item) in fields.iter_mut() {
+                    let length = path.len();
+                    push_pointer(path, key);
+                    self.visit(item, path, depth + 1);
+                    path.truncate(length);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_ident_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// The Velocity references left in a string, quoted and comma-separated:
+/// `${x}` and `$!{x}` (formal), `$!x` (quiet) and `$input.x` (dotted).
+pub fn placeholders(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut found: Vec<&str> = Vec::new();
+    let mut pos = 0;
+    while let Some(at) = bytes[pos..].iter().position(|&b| b == b'$') {
+        let start = pos + at;
+        pos = start + 1;
+        let mut cursor = start + 1;
+        let quiet = bytes.get(cursor) == Some(&b'!');
+        if quiet {
+            cursor += 1;
+        }
+        let end = if bytes.get(cursor) == Some(&b'{') {
+            let inner = cursor + 1;
+            let close = bytes[inner..].iter().position(|&b| b == b'}').map(|i| inner + i);
+            match close {
+                Some(close) if close > inner && is_ident_start(bytes[inner]) => close + 1,
+                _ => continue,
+            }
+        } else if bytes.get(cursor).copied().is_some_and(is_ident_start) {
+            let mut end = cursor;
+            let mut dotted = false;
+            loop {
+                end += bytes[end..].iter().take_while(|&&b| is_ident(b)).count();
+                if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(is_ident_start) {
+                    dotted = true;
+                    end += 1;
+                } else {
+                    break;
+                }
+            }
+            if !(quiet || dotted) {
+                continue;
+            }
+            end
+        } else {
+            continue;
+        };
+        let reference = &text[start..end];
+        if !found.contains(&reference) {
+            found.push(reference);
+        }
+        pos = end;
+    }
+    if found.is_empty() {
+        return None;
+    }
+    Some(found.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", "))
+}
+
+/// Keys in Architect's flatten=true form: `profile.firstname`, `contactIds[0]`.
+fn flattened(fields: &Map<String, Value>) -> Option<String> {
+    let keys: Vec<&str> = fields.keys().map(String::as_str).filter(|key| is_flat_key(key)).collect();
+    let indexed = keys.iter().any(|key| key.contains('['));
+    if keys.len() < 2 && !indexed {
+        return None;
+    }
+    let examples: Vec<&str> = keys.iter().take(3).copied().collect();
+    Some(format!(
+        "{} key(s) in flatten=true form, e.g. {}",
+        keys.len(),
+        examples.join(", ")
+    ))
+}
+
+fn is_flat_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    let ident = |from: usize| {
+        if !bytes.get(from).copied().is_some_and(is_ident_start) {
+            return None;
+        }
+        Some(from + bytes[from..].iter().take_while(|&&b| is_ident(b)).count())
+    };
+    let Some(mut pos) = ident(0) else {
+        return false;
+    };
+    let mut segments = 0;
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b'.' => match ident(pos + 1) {
+                Some(end) => pos = end,
+                None => return false,
+            },
+            b'[' => {
+                let digits = bytes[pos + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits == 0 || bytes.get(pos + 1 + digits) != Some(&b']') {
+                    return false;
+                }
+                pos += digits + 2;
+            }
+            _ => return false,
+        }
+        segments += 1;
+    }
+    segments > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(mut value: Value) -> (Value, Vec<(Code, String)>) {
+        let findings = check(&mut value, "", 0, 128);
+        let found = findings
+            .into_iter()
+            .map(|f| (f.code, f.location.pointer.unwrap_or_default()))
+            .collect();
+        (value, found)
+    }
+
+    #[test]
+    fn stringified_fields_are_decoded_at_any_depth() {
+        let inner = json!({"firstname": "Ann", "memories": "[{\"id\":1}]"}).to_string();
+        let twice = Value::String(json!({"a": 1}).to_string()).to_string();
+        let (value, found) = run(json!({"profile": inner, "double": twice, "n": "123", "s": "abc"}));
+        assert_eq!(value["profile"]["memories"][0]["id"], 1);
+        assert_eq!(value["double"]["a"], 1);
+        assert_eq!(
+            found,
+            [
+                (Code::P01, "/double".to_owned()),
+                (Code::P01, "/profile".to_owned()),
+                (Code::P01, "/profile/memories".to_owned())
+            ]
+        );
+        let findings = check(&mut json!({"d": twice}), "", 0, 128);
+        assert!(findings[0].message.contains("2 levels"));
+    }
+
+    #[test]
+    fn bare_strings_are_raw() {
+        let (_, found) = run(json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"));
+        assert_eq!(found, [(Code::P02, String::new())]);
+        let findings = check(&mut json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"), "", 0, 128);
+        assert!(!findings[0].message.contains("e30.sig"), "the token is masked");
+        assert!(run(json!(42)).1.is_empty());
+    }
+
+    #[test]
+    fn velocity_placeholders() {
+        assert_eq!(placeholders("${email}").as_deref(), Some("\"${email}\""));
+        assert_eq!(placeholders("id $!{input.id} and $!contactId").as_deref(), Some("\"$!{input.id}\", \"$!contactId\""));
+        assert_eq!(placeholders("$input.email").as_deref(), Some("\"$input.email\""));
+        for clean in ["costs $5.00", "US$ 3", "$USD", "${}", "a $ b", "$"] {
+            assert_eq!(placeholders(clean), None, "{clean}");
+        }
+        let (_, found) = run(json!({"profile": {"email": "${email}"}}));
+        assert_eq!(found, [(Code::P03, "/profile/email".to_owned())]);
+    }
+
+    #[test]
+    fn flattened_keys() {
+        let (_, found) = run(json!({"profile.firstname": "Ann", "profile.lastname": "Lee", "_id": "x"}));
+        assert_eq!(found, [(Code::P04, String::new())]);
+        let (_, found) = run(json!({"contactIds[0]": "c1"}));
+        assert_eq!(found.len(), 1);
+        for key in ["e.g", "a.", ".a", "a[x]", "plain"] {
+            let (_, found) = run(json!({ key: 1, "other.key.x": 2 }));
+            assert!(found.len() <= 1 || key == "e.g", "{key}");
+        }
+        assert!(run(json!({"a.b": 1})).1.is_empty());
+    }
+
+    #[test]
+    fn decoding_respects_the_depth_budget() {
+        let deep = "[".repeat(10) + &"]".repeat(10);
+        assert!(decode_stringified(&deep, 10).is_some());
+        assert!(decode_stringified(&deep, 9).is_none());
+    }
+}

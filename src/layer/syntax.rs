@@ -1,0 +1,192 @@
+//! The syntax layer: a strict RFC 8259 parse, and a lenient second parse when
+//! the strict one stops at a known extension (S05).
+
+use crate::finding::{Code, Finding};
+use crate::json::{self, ErrorKind, Extension, ParseOptions, SyntaxError};
+use serde_json::Value;
+
+/// Most findings of one code kept per capture; a body with ten thousand
+/// repeated keys says so once with a count, not ten thousand times.
+pub const MAX_FINDINGS_PER_CODE: usize = 20;
+
+/// What the syntax layer made of the text.
+#[derive(Debug, Clone)]
+pub struct SyntaxOutcome {
+    /// Findings, offsets relative to the parsed text.
+    pub findings: Vec<Finding>,
+    /// The document, when a strict or lenient parse succeeded.
+    pub value: Option<Value>,
+    /// Whether the value came from the lenient parse.
+    pub lenient: bool,
+    /// Whether the lenient parse was tried and failed too.
+    pub lenient_failed: bool,
+}
+
+fn error_code(kind: ErrorKind) -> Code {
+    match kind {
+        ErrorKind::Truncated => Code::S01,
+        ErrorKind::TrailingData => Code::S02,
+        ErrorKind::InvalidSyntax => Code::S03,
+        ErrorKind::InvalidString => Code::S04,
+        ErrorKind::TooDeep => Code::S06,
+        ErrorKind::NonStandard(_) => Code::S05,
+    }
+}
+
+fn error_finding(error: &SyntaxError) -> Finding {
+    Finding::new(error_code(error.kind), error.message.clone()).at_offset(error.offset)
+}
+
+fn extension_list(extensions: &[(Extension, usize)]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for (extension, _) in extensions {
+        if !names.contains(&extension.name()) {
+            names.push(extension.name());
+        }
+    }
+    names.join(", ")
+}
+
+/// Parse `text`, strictly first and leniently where that helps.
+pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
+    let strict = ParseOptions { max_depth, lenient: false };
+    let error = match json::parse(text, strict) {
+        Ok(parsed) => {
+            return SyntaxOutcome {
+                findings: quirks(&parsed),
+                value: Some(parsed.value),
+                lenient: false,
+                lenient_failed: false,
+            };
+        }
+        Err(error) => error,
+    };
+    let ErrorKind::NonStandard(first) = error.kind else {
+        return SyntaxOutcome {
+            findings: vec![error_finding(&error)],
+            value: None,
+            lenient: false,
+            lenient_failed: false,
+        };
+    };
+    match json::parse(text, ParseOptions { max_depth, lenient: true }) {
+        Ok(parsed) => {
+            let offset = parsed.extensions.first().map_or(error.offset, |(_, at)| *at);
+            let mut findings = vec![Finding::new(
+                Code::S05,
+                format!(
+                    "non-standard JSON ({}); recovered by a lenient parse",
+                    extension_list(&parsed.extensions)
+                ),
+            )
+            .at_offset(offset)];
+            findings.extend(quirks(&parsed));
+            SyntaxOutcome {
+                findings,
+                value: Some(parsed.value),
+                lenient: true,
+                lenient_failed: false,
+            }
+        }
+        Err(lenient_error) => SyntaxOutcome {
+            findings: vec![
+                Finding::new(
+                    Code::S05,
+                    format!(
+                        "non-standard JSON ({}), and the lenient parse failed too: {}",
+                        first.name(),
+                        lenient_error.message
+                    ),
+                )
+                .at_offset(error.offset),
+                error_finding(&lenient_error),
+            ],
+            value: None,
+            lenient: true,
+            lenient_failed: true,
+        },
+    }
+}
+
+/// S07 and S08: valid JSON that readers disagree on.
+fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for duplicate in parsed.duplicates.iter().take(MAX_FINDINGS_PER_CODE) {
+        findings.push(
+            Finding::new(
+                Code::S07,
+                format!("the key at {} appears more than once; readers keep different copies", duplicate.pointer),
+            )
+            .at_offset(duplicate.offset)
+            .at_pointer(duplicate.pointer.clone()),
+        );
+    }
+    note_more(&mut findings, parsed.duplicates.len());
+    let before = findings.len();
+    for number in parsed.lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
+        let shown: String = number.text.chars().take(40).collect();
+        findings.push(
+            Finding::new(
+                Code::S08,
+                format!("{shown} is {}; JavaScript and f64 readers change it", number.reason),
+            )
+            .at_offset(number.offset)
+            .at_pointer(number.pointer.clone()),
+        );
+    }
+    if findings.len() > before {
+        note_more(&mut findings, parsed.lossy_numbers.len());
+    }
+    findings
+}
+
+/// Say on the last finding kept how many more of its code were dropped.
+pub fn note_more(findings: &mut [Finding], total: usize) {
+    if total > MAX_FINDINGS_PER_CODE {
+        if let Some(last) = findings.last_mut() {
+            last.message
+                .push_str(&format!(" (and {} more like it)", total - MAX_FINDINGS_PER_CODE));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<Code> {
+        check(text, 128).findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn one_case_per_code() {
+        assert_eq!(codes("{\"a\":"), [Code::S01]);
+        assert_eq!(codes("{} {}"), [Code::S02]);
+        assert_eq!(codes("{\"a\" 1}"), [Code::S03]);
+        assert_eq!(codes("[\"\\q\"]"), [Code::S04]);
+        assert_eq!(codes("{'a': 1}"), [Code::S05]);
+        assert_eq!(codes(&"[".repeat(200)), [Code::S06]);
+        assert_eq!(codes("{\"a\":1,\"a\":2}"), [Code::S07]);
+        assert_eq!(codes("9007199254740993"), [Code::S08]);
+        assert!(codes("\"a lone string\"").is_empty());
+    }
+
+    #[test]
+    fn lenient_recovery_and_failure() {
+        let recovered = check("{'a': NaN, /* c */ 'b': [1,],}", 128);
+        assert!(recovered.value.is_some() && !recovered.lenient_failed);
+        assert!(recovered.findings[0].message.contains("single-quotes, nan-infinity, comments, trailing-comma"));
+        let failed = check("{'a': 'cut", 128);
+        assert!(failed.lenient_failed);
+        let codes: Vec<_> = failed.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::S05, Code::S01]);
+    }
+
+    #[test]
+    fn many_duplicates_are_capped() {
+        let text = format!("{{{}\"a\":0}}", "\"a\":1,".repeat(50));
+        let findings = check(&text, 128).findings;
+        assert_eq!(findings.len(), MAX_FINDINGS_PER_CODE);
+        assert!(findings.last().unwrap().message.ends_with("(and 30 more like it)"));
+    }
+}

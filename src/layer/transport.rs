@@ -1,0 +1,311 @@
+//! The transport layer: what the bytes are before any JSON is read.
+//!
+//! Gateways answer a Data Action with HTML 502 pages, proxies with plain text,
+//! Windows tools add byte-order marks, and cut-off transfers end in the middle
+//! of a character. This layer sorts that out and hands the syntax layer text.
+
+use crate::capture::Meta;
+use crate::finding::{Code, Finding};
+
+/// What the syntax layer should read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body<'a> {
+    /// Text to parse as JSON; `start` is its offset in the body (3 after a BOM).
+    Json { text: &'a str, start: usize },
+    /// A bare unquoted token (an opaque or JWT access token), not JSON at all.
+    RawToken { text: &'a str, start: usize },
+    /// Nothing to parse: a transport finding says why.
+    Unusable,
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Check the body and the recorded status.
+pub fn check<'a>(body: &'a [u8], meta: &Meta) -> (Vec<Finding>, Body<'a>) {
+    let mut findings = Vec::new();
+    if let Some(status) = meta.status.filter(|&status| status >= 400) {
+        findings.push(Finding::new(
+            Code::T06,
+            format!("the recorded HTTP status is {status}"),
+        ));
+    }
+    let body = classify(body, meta, &mut findings);
+    (findings, body)
+}
+
+fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Body<'a> {
+    let mut start = 0;
+    if body.starts_with(UTF8_BOM) {
+        findings.push(Finding::new(Code::T02, "a UTF-8 byte-order mark precedes the body; stripped").at_offset(0));
+        start = UTF8_BOM.len();
+    }
+    if let Some(kind) = utf16_kind(body) {
+        findings.push(
+            Finding::new(Code::T03, format!("the body is not UTF-8: it looks like {kind}")).at_offset(0),
+        );
+        return Body::Unusable;
+    }
+    let text = match std::str::from_utf8(&body[start..]) {
+        Ok(text) => text,
+        // A transfer cut off inside a multi-byte character: keep the whole ones,
+        // and let the syntax layer say where the value was cut.
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&body[start..start + error.valid_up_to()]).unwrap_or_default()
+        }
+        Err(error) => {
+            let offset = start + error.valid_up_to();
+            findings.push(
+                Finding::new(
+                    Code::T03,
+                    format!(
+                        "invalid UTF-8: byte 0x{:02X} at offset {offset}",
+                        body[offset]
+                    ),
+                )
+                .at_offset(offset),
+            );
+            return Body::Unusable;
+        }
+    };
+    let trimmed = text.trim_start_matches(is_blank);
+    if trimmed.trim_end_matches(is_blank).is_empty() {
+        let message = if body.is_empty() {
+            "the body is empty (0 bytes)".to_owned()
+        } else {
+            format!("the body holds only whitespace ({} bytes)", body.len())
+        };
+        findings.push(Finding::new(Code::T01, message));
+        return Body::Unusable;
+    }
+    let first = start + (text.len() - trimmed.len());
+    if trimmed.starts_with('<') {
+        if looks_like_html(trimmed) {
+            let what = html_title(trimmed).map_or_else(
+                || "an HTML page".to_owned(),
+                |title| format!("an HTML page titled \"{title}\""),
+            );
+            findings.push(Finding::new(Code::T04, format!("the body is {what}, not JSON")).at_offset(first));
+        } else {
+            findings.push(
+                Finding::new(Code::T05, format!("the body is XML or markup, not JSON: {}", excerpt(trimmed)))
+                    .at_offset(first),
+            );
+        }
+        return Body::Unusable;
+    }
+    if is_html_type(meta) && !trimmed.starts_with(['{', '[']) {
+        findings.push(Finding::new(Code::T04, "the body is declared text/html and is not JSON").at_offset(first));
+        return Body::Unusable;
+    }
+    if let Some(token) = raw_token(trimmed) {
+        return Body::RawToken { text: token, start: first };
+    }
+    if is_plain_text(trimmed) {
+        findings.push(
+            Finding::new(Code::T05, format!("the body is plain text, not JSON: {}", excerpt(trimmed)))
+                .at_offset(first),
+        );
+        return Body::Unusable;
+    }
+    Body::Json { text, start }
+}
+
+/// JSON's own whitespace plus the Unicode spaces that editors and logs add.
+fn is_blank(ch: char) -> bool {
+    ch.is_whitespace() || ch == '\u{feff}'
+}
+
+fn utf16_kind(body: &[u8]) -> Option<&'static str> {
+    if body.starts_with(b"\xFF\xFE") {
+        return Some("UTF-16LE (byte-order mark FF FE)");
+    }
+    if body.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16BE (byte-order mark FE FF)");
+    }
+    // ASCII text in UTF-16 without a BOM: every other byte is zero.
+    let sample = &body[..body.len().min(64)];
+    if sample.len() >= 4 {
+        let pairs = sample.chunks_exact(2);
+        let count = pairs.len();
+        let zero_high = sample.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
+        let zero_low = sample.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
+        if zero_high * 4 >= count * 3 {
+            return Some("UTF-16LE (no byte-order mark)");
+        }
+        if zero_low * 4 >= count * 3 {
+            return Some("UTF-16BE (no byte-order mark)");
+        }
+    }
+    None
+}
+
+fn head_lowercase(text: &str) -> String {
+    text.chars().take(1024).collect::<String>().to_ascii_lowercase()
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let head = head_lowercase(text);
+    ["<!doctype html", "<html", "<head", "<body", "<title", "<h1", "<center", "<div", "<p>", "<meta"]
+        .iter()
+        .any(|tag| head.contains(tag))
+}
+
+fn html_title(text: &str) -> Option<String> {
+    let head = head_lowercase(text);
+    for (open, close) in [("<title>", "</title>"), ("<h1>", "</h1>")] {
+        if let Some(from) = head.find(open) {
+            let from = from + open.len();
+            let to = head[from..].find(close).map_or(head.len(), |i| from + i);
+            // The lowercase copy has the same byte offsets for ASCII tags, so
+            // slice the original text to keep the title's case.
+            let original: String = text.chars().take(1024).collect();
+            let title = original.get(from..to).unwrap_or_default().trim();
+            if !title.is_empty() {
+                return Some(title.chars().take(80).collect());
+            }
+        }
+    }
+    None
+}
+
+fn is_html_type(meta: &Meta) -> bool {
+    meta.header("content-type")
+        .is_some_and(|value| value.to_ascii_lowercase().contains("text/html"))
+}
+
+/// A body that is one opaque token: a JWT or an access token sent as
+/// `text/plain` instead of a JSON string.
+fn raw_token(text: &str) -> Option<&str> {
+    let token = text.trim_end_matches(is_blank);
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "._~+/=-".contains(c);
+    // Words and sentences are text; a token mixes letters and digits.
+    let has_letter = token.chars().any(|c| c.is_ascii_alphabetic());
+    let has_digit = token.chars().any(|c| c.is_ascii_digit());
+    (token.len() >= 16 && has_letter && has_digit && token.chars().all(token_char) && !is_json_start(token))
+        .then_some(token)
+}
+
+fn is_json_start(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if matches!(first, '{' | '[' | '"') {
+        return true;
+    }
+    if first == '-' || first.is_ascii_digit() {
+        return super::super::json::number::scan(text.as_bytes()).is_ok_and(|n| n.len == text.len());
+    }
+    false
+}
+
+/// Text that no JSON reader, strict or lenient, would take for JSON: it starts
+/// with a word that is not a literal, or a number followed by words
+/// (`502 Bad Gateway`).
+fn is_plain_text(text: &str) -> bool {
+    let first = text.chars().next().unwrap_or(' ');
+    if first.is_alphabetic() {
+        let word: String = text.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let literal = ["true", "false", "null", "NaN", "Infinity", "True", "False", "None"]
+            .iter()
+            .any(|literal| *literal == word || (word.len() == text.len() && literal.starts_with(&word)));
+        return !literal;
+    }
+    if first.is_ascii_digit() {
+        let number_end = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let rest = text[number_end..].trim_start_matches([' ', '\t']);
+        return number_end < text.len() && rest.starts_with(char::is_alphabetic);
+    }
+    !matches!(first, '{' | '[' | '"' | '\'' | '-' | '+' | '/')
+}
+
+fn excerpt(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    let mut shown: String = line.chars().take(60).collect();
+    if shown.len() < line.len() {
+        shown.push('…');
+    }
+    format!("\"{shown}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(body: &[u8]) -> Vec<Code> {
+        check(body, &Meta::default()).0.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn empty_and_whitespace_and_bom_only() {
+        assert_eq!(codes(b""), [Code::T01]);
+        assert_eq!(codes(b" \r\n\t "), [Code::T01]);
+        assert_eq!(codes(b"\xEF\xBB\xBF"), [Code::T02, Code::T01]);
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        let (findings, body) = check(b"\xEF\xBB\xBF{\"a\":1}", &Meta::default());
+        assert_eq!(findings[0].code, Code::T02);
+        assert_eq!(body, Body::Json { text: "{\"a\":1}", start: 3 });
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(codes(b"{\"name\":\"Ren\xE9\"}"), [Code::T03]);
+        let utf16: Vec<u8> = "{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(codes(&utf16), [Code::T03]);
+        let (findings, _) = check(&[b"\xFF\xFE".as_slice(), &utf16].concat(), &Meta::default());
+        assert!(findings[0].message.contains("UTF-16LE"));
+    }
+
+    #[test]
+    fn cut_inside_a_character_is_left_to_the_syntax_layer() {
+        let body = "{\"name\":\"Zoë".as_bytes();
+        let (findings, parsed) = check(&body[..body.len() - 1], &Meta::default());
+        assert!(findings.is_empty());
+        assert_eq!(parsed, Body::Json { text: "{\"name\":\"Zo", start: 0 });
+    }
+
+    #[test]
+    fn html_and_text() {
+        let (findings, _) = check(
+            b"<html>\r\n<head><title>502 Bad Gateway</title></head></html>",
+            &Meta::default(),
+        );
+        assert_eq!(findings[0].code, Code::T04);
+        assert!(findings[0].message.contains("502 Bad Gateway"));
+        assert_eq!(codes(b"  <!DOCTYPE html><p>x"), [Code::T04]);
+        assert_eq!(codes(b"<?xml version=\"1.0\"?><fault/>"), [Code::T05]);
+        assert_eq!(codes(b"upstream connect error or disconnect/reset before headers"), [Code::T05]);
+        assert_eq!(codes(b"502 Bad Gateway"), [Code::T05]);
+        assert_eq!(codes(b"Not Found"), [Code::T05]);
+        assert_eq!(codes(b"%PDF-1.4"), [Code::T05]);
+    }
+
+    #[test]
+    fn json_like_starts_go_to_the_syntax_layer() {
+        for body in ["null", "nul", "NaN", "{'a':1}", "[1]", "-1", "42", "\"x\"", "// c\n{}"] {
+            assert!(matches!(check(body.as_bytes(), &Meta::default()).1, Body::Json { .. }), "{body}");
+        }
+    }
+
+    #[test]
+    fn raw_tokens() {
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\n";
+        assert_eq!(
+            check(token.as_bytes(), &Meta::default()).1,
+            Body::RawToken { text: token.trim_end(), start: 0 }
+        );
+        assert_eq!(codes(b"short"), [Code::T05]);
+    }
+
+    #[test]
+    fn error_status() {
+        let meta = Meta { status: Some(502), ..Meta::default() };
+        let (findings, _) = check(b"<html><title>502</title></html>", &meta);
+        let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [Code::T06, Code::T04]);
+    }
+}

@@ -1,0 +1,22 @@
+//! dapa, the Data Action Payload Analyzer: a layered analysis of captured
+//! Genesys Cloud Data Action responses (transport, syntax, envelope, payload).
+//!
+//! The library computes and never prints; the `dapa` binary renders.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod analyze;
+pub mod capture;
+pub mod finding;
+pub mod json;
+pub mod layer;
+pub mod record;
+pub mod scan;
+pub mod summary;
+pub mod verdict;
+
+pub use analyze::{analyze, AnalyzeOptions};
+pub use capture::Capture;
+pub use finding::{Code, Finding, Layer, Location, Severity};
+pub use record::{CaptureRecord, FindingRecord};
+pub use summary::Summary;
+pub use verdict::Status;

@@ -1,0 +1,73 @@
+//! The per-capture record: what `--format jsonl` writes, one line each.
+
+use crate::finding::{Code, Finding, Layer, Severity};
+use crate::verdict::Status;
+use serde::Serialize;
+
+/// One finding as it appears in output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingRecord {
+    /// The stable code, e.g. `P01`.
+    pub code: Code,
+    /// The kebab-case name, e.g. `stringified-json`.
+    pub name: &'static str,
+    /// The layer that found it.
+    pub layer: Layer,
+    /// Its severity.
+    pub severity: Severity,
+    /// What was found.
+    pub message: String,
+    /// JSON pointer into the decoded document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Byte offset into the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    /// 1-based line in the body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column in the body, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl From<Finding> for FindingRecord {
+    fn from(finding: Finding) -> Self {
+        FindingRecord {
+            code: finding.code,
+            name: finding.code.name(),
+            layer: finding.code.layer(),
+            severity: finding.code.severity(),
+            message: finding.message,
+            pointer: finding.location.pointer,
+            offset: finding.location.offset,
+            line: finding.location.line,
+            column: finding.location.column,
+        }
+    }
+}
+
+/// Everything dapa says about one capture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaptureRecord {
+    /// Where the capture came from.
+    pub source: String,
+    /// Its verdict.
+    pub status: Status,
+    /// The recorded HTTP status, if known.
+    pub http_status: Option<u16>,
+    /// Size of the body in bytes.
+    pub bytes: u64,
+    /// Findings, transport first.
+    pub findings: Vec<FindingRecord>,
+    /// Remarks on reading the capture that are not findings (a broken sidecar).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl CaptureRecord {
+    /// Whether any finding has this code.
+    pub fn has(&self, code: Code) -> bool {
+        self.findings.iter().any(|finding| finding.code == code)
+    }
+}

@@ -1,0 +1,64 @@
+//! `--format table`: the summary as tables for a terminal.
+
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use dapa::{Status, Summary};
+use std::io::{self, Write};
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.iter().copied());
+    table
+}
+
+fn align_right(table: &mut Table, columns: &[usize]) {
+    for &index in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// The share of `part` in `whole` as a percentage with one decimal.
+pub fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "-".to_owned();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// Write the totals by status and the counts by code.
+pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+    writeln!(out, "{} captures, {} bytes", summary.captures, summary.bytes)?;
+    let mut statuses = new_table(&["status", "captures", "share"]);
+    for status in Status::ALL {
+        let count = summary.count(status);
+        statuses.add_row(vec![
+            status.to_string(),
+            count.to_string(),
+            share(count, summary.captures),
+        ]);
+    }
+    align_right(&mut statuses, &[1, 2]);
+    writeln!(out, "{statuses}")?;
+    if summary.codes.is_empty() {
+        writeln!(out, "no findings")?;
+        return Ok(());
+    }
+    let mut codes = new_table(&["code", "name", "layer", "severity", "findings", "captures", "example"]);
+    for stats in summary.codes.values() {
+        codes.add_row(vec![
+            stats.code.to_string(),
+            stats.name.to_owned(),
+            stats.layer.as_str().to_owned(),
+            stats.severity.as_str().to_owned(),
+            stats.findings.to_string(),
+            stats.captures.to_string(),
+            stats.example.clone(),
+        ]);
+    }
+    align_right(&mut codes, &[4, 5]);
+    writeln!(out, "{codes}")
+}

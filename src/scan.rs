@@ -1,0 +1,297 @@
+//! The batch job: walk the inputs in sorted order, analyse bounded chunks in
+//! parallel, and hand the records back in order.
+//!
+//! Memory stays bounded by the chunk size and the largest capture: records are
+//! passed to the caller chunk by chunk and only the summary is kept.
+
+use crate::analyze::{analyze, AnalyzeOptions};
+use crate::capture::{self, sidecar, Capture};
+use crate::finding::{Code, Finding};
+use crate::record::CaptureRecord;
+use crate::summary::Summary;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use walkdir::{DirEntry, WalkDir};
+
+/// Settings of a scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Worker threads.
+    pub jobs: usize,
+    /// Captures larger than this are T07 and not parsed.
+    pub max_bytes: u64,
+    /// Include files and folders whose names start with a dot.
+    pub hidden: bool,
+    /// Captures analysed per parallel chunk.
+    pub chunk_size: usize,
+    /// The analysis itself.
+    pub analyze: AnalyzeOptions,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            jobs: std::thread::available_parallelism().map_or(1, usize::from),
+            max_bytes: 64 * 1024 * 1024,
+            hidden: false,
+            chunk_size: 1024,
+            analyze: AnalyzeOptions::default(),
+        }
+    }
+}
+
+/// Errors of the tool itself (not of a capture).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The worker pool could not be started.
+    #[error("cannot start {jobs} worker threads: {source}")]
+    Pool {
+        /// Threads asked for.
+        jobs: usize,
+        /// Why.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// The end of a scan.
+#[derive(Debug, Default)]
+pub struct ScanOutcome {
+    /// Statistics over every capture.
+    pub summary: Summary,
+    /// Inputs that could not be scanned at all (a path that does not exist).
+    pub input_errors: Vec<String>,
+}
+
+/// One unit of work found by the walk.
+#[derive(Debug, Clone)]
+enum Job {
+    File {
+        path: PathBuf,
+        sidecar: Option<PathBuf>,
+    },
+    Stdin,
+    Unreadable {
+        source: String,
+        reason: String,
+    },
+    MissingInput(String),
+}
+
+fn source_of(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+impl Job {
+    fn run(self, options: &ScanOptions) -> Option<Capture> {
+        match self {
+            Job::File { path, sidecar } => Some(capture::load_file(
+                &path,
+                source_of(&path),
+                sidecar.as_deref(),
+                options.max_bytes,
+            )),
+            Job::Stdin => Some(capture::load_reader(io::stdin().lock(), "-".to_owned(), options.max_bytes)),
+            Job::Unreadable { source, reason } => {
+                Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))
+            }
+            Job::MissingInput(_) => None,
+        }
+    }
+}
+
+/// Scan `inputs` (paths, or `-` for standard input), calling `on_record` for
+/// every capture in order. The order, and so the output, is the same for any
+/// number of jobs.
+pub fn scan(
+    inputs: &[PathBuf],
+    options: &ScanOptions,
+    mut on_record: impl FnMut(&CaptureRecord) -> io::Result<()>,
+) -> Result<ScanOutcome, ScanError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.max(1))
+        .build()
+        .map_err(|source| ScanError::Pool { jobs: options.jobs, source })?;
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Job>>(2);
+    let walk_inputs = inputs.to_vec();
+    let walk_options = options.clone();
+    // The walk runs ahead on its own thread so that reading directories
+    // overlaps the analysis; the bounded channel keeps it at most two chunks ahead.
+    let walker = std::thread::spawn(move || walk(&walk_inputs, &walk_options, &sender));
+    let mut outcome = ScanOutcome::default();
+    for chunk in receiver {
+        for job in &chunk {
+            if let Job::MissingInput(message) = job {
+                outcome.input_errors.push(message.clone());
+            }
+        }
+        let records: Vec<CaptureRecord> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .filter_map(|job| job.run(options))
+                .map(|capture| analyze(capture, &options.analyze))
+                .collect()
+        });
+        for record in &records {
+            outcome.summary.add(record);
+            on_record(record)?;
+        }
+    }
+    if walker.join().is_err() {
+        outcome.input_errors.push("the directory walk stopped unexpectedly".to_owned());
+    }
+    Ok(outcome)
+}
+
+/// Walk every input in order, sending chunks of jobs.
+fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec<Job>>) {
+    let mut chunk = Vec::with_capacity(options.chunk_size);
+    let emit = |job: Job, chunk: &mut Vec<Job>| -> bool {
+        chunk.push(job);
+        if chunk.len() >= options.chunk_size {
+            return sender.send(std::mem::take(chunk)).is_ok();
+        }
+        true
+    };
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            if !emit(Job::Stdin, &mut chunk) {
+                return;
+            }
+            continue;
+        }
+        let mut group: Vec<DirEntry> = Vec::new();
+        let walker = WalkDir::new(input)
+            .follow_links(true)
+            // Files before folders, each by name, so a folder's files arrive
+            // together and their sidecars can be matched without a stat each.
+            .sort_by(|a, b| {
+                (a.file_type().is_dir(), a.file_name()).cmp(&(b.file_type().is_dir(), b.file_name()))
+            })
+            .into_iter()
+            .filter_entry(|entry| options.hidden || entry.depth() == 0 || !is_hidden(entry));
+        for entry in walker {
+            match entry {
+                Ok(entry) if entry.file_type().is_dir() => {
+                    for job in flush(&mut group) {
+                        if !emit(job, &mut chunk) {
+                            return;
+                        }
+                    }
+                }
+                Ok(entry) => {
+                    if group.last().is_some_and(|last| last.path().parent() != entry.path().parent()) {
+                        for job in flush(&mut group) {
+                            if !emit(job, &mut chunk) {
+                                return;
+                            }
+                        }
+                    }
+                    group.push(entry);
+                }
+                Err(error) => {
+                    for job in flush(&mut group) {
+                        if !emit(job, &mut chunk) {
+                            return;
+                        }
+                    }
+                    if !emit(walk_error(input, &error), &mut chunk) {
+                        return;
+                    }
+                }
+            }
+        }
+        for job in flush(&mut group) {
+            if !emit(job, &mut chunk) {
+                return;
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(chunk);
+    }
+}
+
+fn is_hidden(entry: &DirEntry) -> bool {
+    entry.file_name().to_string_lossy().starts_with('.')
+}
+
+/// A walk error becomes an unreadable capture, unless it is an input that
+/// does not exist at all: that is the user's mistake, not a capture's.
+fn walk_error(input: &Path, error: &walkdir::Error) -> Job {
+    let path = error.path().unwrap_or(input);
+    let reason = match error.io_error() {
+        Some(io) if error.loop_ancestor().is_none() => io.to_string(),
+        _ => error.to_string(),
+    };
+    let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if error.depth() == 0 && !dangling && std::fs::symlink_metadata(path).is_err() {
+        return Job::MissingInput(format!("{}: {reason}", path.display()));
+    }
+    let reason = if dangling {
+        format!("a symbolic link whose target cannot be read ({reason})")
+    } else if error.loop_ancestor().is_some() {
+        "a symbolic link loop".to_owned()
+    } else {
+        format!("cannot read: {reason}")
+    };
+    Job::Unreadable {
+        source: source_of(path),
+        reason,
+    }
+}
+
+/// Turn the files of one folder into jobs, matching each capture with its
+/// sidecar among its siblings. Sidecars are never captures of their own.
+fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
+    let entries = std::mem::take(group);
+    let single_input = entries.len() == 1 && entries[0].depth() == 0;
+    let names: HashSet<String> = entries
+        .iter()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut jobs = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if sidecar::is_sidecar_name(&name) {
+            continue;
+        }
+        // With links followed, the entry's type is its target's: no extra stat.
+        let file_type = entry.file_type();
+        let path = entry.into_path();
+        if !file_type.is_file() {
+            jobs.push(Job::Unreadable {
+                source: source_of(&path),
+                reason: describe_special(&file_type),
+            });
+            continue;
+        }
+        let sidecar = sidecar::candidate_names(&name).into_iter().find_map(|candidate| {
+            let sibling = path.with_file_name(&candidate);
+            // A file named on the command line has no listing of its siblings.
+            let present = if single_input { sibling.is_file() } else { names.contains(&candidate) };
+            present.then_some(sibling)
+        });
+        jobs.push(Job::File { path, sidecar });
+    }
+    jobs
+}
+
+fn describe_special(kind: &std::fs::FileType) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let what = if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    format!("not a regular file: {what}")
+}
