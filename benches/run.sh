@@ -59,7 +59,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/dapa-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 # --- corpus facts -----------------------------------------------------------
-read -r FILES BYTES < <(find "$CORPUS" -type f -printf '%s\n' | awk '{n++; s+=$1} END {printf "%d %d\n", n, s}')
+read -r FILES BYTES < <(find "$CORPUS" -type f -printf '%s\n' | awk '{n++; s+=$1} END {printf "%.0f %.0f\n", n, s}')
 [[ $FILES -gt 0 ]] || die "corpus '$CORPUS' contains no files"
 
 CPU_MODEL=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
@@ -100,8 +100,8 @@ time_ns() {
 median() { # numbers on stdin -> median (integer ns)
   sort -n | awk '{a[NR] = $1} END {
     if (NR == 0) exit 1
-    if (NR % 2) printf "%d\n", a[(NR + 1) / 2]
-    else printf "%d\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+    if (NR % 2) printf "%.0f\n", a[(NR + 1) / 2]
+    else printf "%.0f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 ms() { awk -v ns="$1" 'BEGIN {printf "%.1f ms", ns / 1e6}'; }
@@ -140,7 +140,7 @@ if [[ -x $GNU_TIME ]]; then
     fi
     kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' "$TMP/time.txt" 2> /dev/null || true)
     if [[ $kb =~ ^[0-9]+$ ]]; then
-      RSS=$(awk -v kb="$kb" 'BEGIN {printf "%.1f MiB (%d KiB)", kb / 1024, kb}')
+      RSS=$(awk -v kb="$kb" 'BEGIN {printf "%.1f MiB (%.0f KiB)", kb / 1024, kb}')
     else
       RSS="skipped: could not read 'Maximum resident set size' from $GNU_TIME -v"
     fi

@@ -1,7 +1,7 @@
 //! One capture through every layer, in order, into its record.
 
 use crate::capture::Capture;
-use crate::finding::{line_column, Finding};
+use crate::finding::{Finding, line_column};
 use crate::json::{self, ParseOptions};
 use crate::layer::{envelope, payload, syntax, transport};
 use crate::record::CaptureRecord;
@@ -91,11 +91,11 @@ fn analyze_body(
         }
     };
     let mut located: Vec<Finding> = Vec::new();
-    if let Value::String(whole) = &root {
-        if let Some((decoded, levels)) = payload::decode_stringified(whole, options.max_depth) {
-            located.push(payload::stringified_finding("", &decoded, levels));
-            root = decoded;
-        }
+    if let Value::String(whole) = &root
+        && let Some((decoded, levels)) = payload::decode_stringified(whole, options.max_depth)
+    {
+        located.push(payload::stringified_finding("", &decoded, levels));
+        root = decoded;
     }
     let outcome = envelope::check(&root, meta);
     located.extend(outcome.findings);
@@ -111,9 +111,17 @@ fn analyze_body(
 }
 
 /// Give findings that carry only a pointer the byte offset of their value.
-fn locate(text: &str, start: usize, lenient: bool, options: &AnalyzeOptions, findings: &mut [Finding]) {
+fn locate(
+    text: &str,
+    start: usize,
+    lenient: bool,
+    options: &AnalyzeOptions,
+    findings: &mut [Finding],
+) {
     let wanted: Vec<usize> = (0..findings.len())
-        .filter(|&i| findings[i].location.offset.is_none() && findings[i].location.pointer.is_some())
+        .filter(|&i| {
+            findings[i].location.offset.is_none() && findings[i].location.pointer.is_some()
+        })
         .collect();
     if wanted.is_empty() {
         return;
@@ -140,7 +148,10 @@ mod tests {
     use crate::verdict::Status;
 
     fn run(body: &str, status: Option<u16>) -> CaptureRecord {
-        let meta = Meta { status, ..Meta::default() };
+        let meta = Meta {
+            status,
+            ..Meta::default()
+        };
         let capture = Capture::from_bytes("t", body.as_bytes().to_vec(), Some(meta), 1 << 20);
         analyze(capture, &AnalyzeOptions::default())
     }
@@ -151,13 +162,19 @@ mod tests {
 
     #[test]
     fn healthy_profile_is_ok() {
-        let record = run(r#"{"_id":"5f1","active":true,"createdAt":1763630000}"#, Some(200));
+        let record = run(
+            r#"{"_id":"5f1","active":true,"createdAt":1763630000}"#,
+            Some(200),
+        );
         assert_eq!((record.status, codes(&record)), (Status::Ok, vec![]));
     }
 
     #[test]
     fn stringified_field_is_located() {
-        let record = run("{\"result\":\"{\\\"token\\\":\\\"t\\\"}\",\"errors\":[]}", None);
+        let record = run(
+            "{\"result\":\"{\\\"token\\\":\\\"t\\\"}\",\"errors\":[]}",
+            None,
+        );
         assert_eq!(record.status, Status::Recovered);
         let finding = &record.findings[0];
         assert_eq!(finding.code, Code::P01);
@@ -167,7 +184,8 @@ mod tests {
 
     #[test]
     fn stringified_root_is_decoded_before_the_envelope() {
-        let body = serde_json::to_string(&r#"{"message":"m","code":"bad.request","status":400}"#).unwrap();
+        let body =
+            serde_json::to_string(&r#"{"message":"m","code":"bad.request","status":400}"#).unwrap();
         let record = run(&body, Some(400));
         assert_eq!(codes(&record), [Code::T06, Code::E01, Code::P01]);
         assert_eq!(record.status, Status::Error);

@@ -77,13 +77,20 @@ impl FailOn {
     /// Whether a capture with this status and these codes fails the run.
     pub fn fails(&self, record: &dapa::CaptureRecord) -> bool {
         self.status.is_some_and(|worst| record.status <= worst)
-            || record.findings.iter().any(|finding| self.codes.contains(&finding.code))
+            || record
+                .findings
+                .iter()
+                .any(|finding| self.codes.contains(&finding.code))
     }
 }
 
 fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     let mut fail_on = FailOn::default();
-    for item in text.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+    for item in text
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
         if item.eq_ignore_ascii_case("none") {
             continue;
         }
@@ -153,7 +160,10 @@ mod tests {
         assert_eq!(parsed.status, Some(Status::Error));
         assert_eq!(parsed.codes, [Code::S07]);
         assert_eq!(parse_fail_on("none").unwrap(), FailOn::default());
-        assert_eq!(parse_fail_on("drift,error").unwrap().status, Some(Status::Drift));
+        assert_eq!(
+            parse_fail_on("drift,error").unwrap().status,
+            Some(Status::Drift)
+        );
         assert!(parse_fail_on("bogus").unwrap_err().contains("bogus"));
     }
 

@@ -199,7 +199,10 @@ impl Finding {
 pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
     let end = offset.min(text.len());
     let before = &text[..end];
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
     // Count UTF-8 lead bytes only, so a multi-byte character is one column.
     let column = 1 + before[line_start..]

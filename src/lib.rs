@@ -2,7 +2,6 @@
 //! Genesys Cloud Data Action responses (transport, syntax, envelope, payload).
 //!
 //! The library computes and never prints; the `dapa` binary renders.
-#![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod analyze;
 pub mod capture;
@@ -14,7 +13,7 @@ pub mod scan;
 pub mod summary;
 pub mod verdict;
 
-pub use analyze::{analyze, AnalyzeOptions};
+pub use analyze::{AnalyzeOptions, analyze};
 pub use capture::Capture;
 pub use finding::{Code, Finding, Layer, Location, Severity};
 pub use record::{CaptureRecord, FindingRecord};

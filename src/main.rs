@@ -3,6 +3,12 @@
 //! Exit codes: 0 nothing at or above `--fail-on`; 1 something is; 2 a usage,
 //! configuration or I/O error of the tool itself.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary is where dapa renders and reports"
+)]
+
 mod cli;
 mod report;
 
@@ -78,7 +84,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     }
     if !args.quiet {
         let summary = &outcome.summary;
-        let rate = if elapsed > 0.0 { summary.captures as f64 / elapsed } else { 0.0 };
+        let rate = if elapsed > 0.0 {
+            summary.captures as f64 / elapsed
+        } else {
+            0.0
+        };
         eprintln!(
             "dapa: {} captures, {} bytes in {:.3} s ({:.0} captures/s, {} jobs)",
             summary.captures, summary.bytes, elapsed, rate, options.jobs

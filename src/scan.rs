@@ -4,8 +4,8 @@
 //! Memory stays bounded by the chunk size and the largest capture: records are
 //! passed to the caller chunk by chunk and only the summary is kept.
 
-use crate::analyze::{analyze, AnalyzeOptions};
-use crate::capture::{self, sidecar, Capture};
+use crate::analyze::{AnalyzeOptions, analyze};
+use crate::capture::{self, Capture, sidecar};
 use crate::finding::{Code, Finding};
 use crate::record::CaptureRecord;
 use crate::summary::Summary;
@@ -96,7 +96,11 @@ impl Job {
                 sidecar.as_deref(),
                 options.max_bytes,
             )),
-            Job::Stdin => Some(capture::load_reader(io::stdin().lock(), "-".to_owned(), options.max_bytes)),
+            Job::Stdin => Some(capture::load_reader(
+                io::stdin().lock(),
+                "-".to_owned(),
+                options.max_bytes,
+            )),
             Job::Unreadable { source, reason } => {
                 Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))
             }
@@ -116,7 +120,10 @@ pub fn scan(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.max(1))
         .build()
-        .map_err(|source| ScanError::Pool { jobs: options.jobs, source })?;
+        .map_err(|source| ScanError::Pool {
+            jobs: options.jobs,
+            source,
+        })?;
     let (sender, receiver) = mpsc::sync_channel::<Vec<Job>>(2);
     let walk_inputs = inputs.to_vec();
     let walk_options = options.clone();
@@ -143,7 +150,9 @@ pub fn scan(
         }
     }
     if walker.join().is_err() {
-        outcome.input_errors.push("the directory walk stopped unexpectedly".to_owned());
+        outcome
+            .input_errors
+            .push("the directory walk stopped unexpectedly".to_owned());
     }
     Ok(outcome)
 }
@@ -171,7 +180,8 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
             // Files before folders, each by name, so a folder's files arrive
             // together and their sidecars can be matched without a stat each.
             .sort_by(|a, b| {
-                (a.file_type().is_dir(), a.file_name()).cmp(&(b.file_type().is_dir(), b.file_name()))
+                (a.file_type().is_dir(), a.file_name())
+                    .cmp(&(b.file_type().is_dir(), b.file_name()))
             })
             .into_iter()
             .filter_entry(|entry| options.hidden || entry.depth() == 0 || !is_hidden(entry));
@@ -185,7 +195,10 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
                     }
                 }
                 Ok(entry) => {
-                    if group.last().is_some_and(|last| last.path().parent() != entry.path().parent()) {
+                    if group
+                        .last()
+                        .is_some_and(|last| last.path().parent() != entry.path().parent())
+                    {
                         for job in flush(&mut group) {
                             if !emit(job, &mut chunk) {
                                 return;
@@ -271,12 +284,18 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
             });
             continue;
         }
-        let sidecar = sidecar::candidate_names(&name).into_iter().find_map(|candidate| {
-            let sibling = path.with_file_name(&candidate);
-            // A file named on the command line has no listing of its siblings.
-            let present = if single_input { sibling.is_file() } else { names.contains(&candidate) };
-            present.then_some(sibling)
-        });
+        let sidecar = sidecar::candidate_names(&name)
+            .into_iter()
+            .find_map(|candidate| {
+                let sibling = path.with_file_name(&candidate);
+                // A file named on the command line has no listing of its siblings.
+                let present = if single_input {
+                    sibling.is_file()
+                } else {
+                    names.contains(&candidate)
+                };
+                present.then_some(sibling)
+            });
         jobs.push(Job::File { path, sidecar });
     }
     jobs

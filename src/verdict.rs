@@ -110,10 +110,22 @@ mod tests {
     #[test]
     fn first_group_wins() {
         assert_eq!(verdict(&findings(&[]), false), Status::Ok);
-        assert_eq!(verdict(&findings(&[Code::T02, Code::S07]), false), Status::Drift);
-        assert_eq!(verdict(&findings(&[Code::T04, Code::T06]), false), Status::Malformed);
-        assert_eq!(verdict(&findings(&[Code::E04, Code::E05]), false), Status::Empty);
-        assert_eq!(verdict(&findings(&[Code::P01, Code::E01]), false), Status::Error);
+        assert_eq!(
+            verdict(&findings(&[Code::T02, Code::S07]), false),
+            Status::Drift
+        );
+        assert_eq!(
+            verdict(&findings(&[Code::T04, Code::T06]), false),
+            Status::Malformed
+        );
+        assert_eq!(
+            verdict(&findings(&[Code::E04, Code::E05]), false),
+            Status::Empty
+        );
+        assert_eq!(
+            verdict(&findings(&[Code::P01, Code::E01]), false),
+            Status::Error
+        );
     }
 
     #[test]

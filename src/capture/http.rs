@@ -75,8 +75,12 @@ pub fn parse(bytes: &[u8]) -> Option<Dump> {
                 break;
             }
             if let Some(colon) = line.iter().position(|&b| b == b':') {
-                let name = String::from_utf8_lossy(&line[..colon]).trim().to_ascii_lowercase();
-                let value = String::from_utf8_lossy(&line[colon + 1..]).trim().to_owned();
+                let name = String::from_utf8_lossy(&line[..colon])
+                    .trim()
+                    .to_ascii_lowercase();
+                let value = String::from_utf8_lossy(&line[colon + 1..])
+                    .trim()
+                    .to_owned();
                 headers.push((name, value));
             }
         }
@@ -140,7 +144,10 @@ mod tests {
         let dump = b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nServer: nginx\r\n\r\n<html></html>";
         let parsed = parse(dump).unwrap();
         assert_eq!(parsed.status, 502);
-        assert_eq!(parsed.headers[0], ("content-type".into(), "text/html".into()));
+        assert_eq!(
+            parsed.headers[0],
+            ("content-type".into(), "text/html".into())
+        );
         assert_eq!(&dump[parsed.body_offset..], b"<html></html>");
     }
 
@@ -177,7 +184,10 @@ mod tests {
 
     #[test]
     fn chunked_bodies() {
-        assert_eq!(dechunk(b"4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n").unwrap(), b"{\"a\":1}");
+        assert_eq!(
+            dechunk(b"4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n").unwrap(),
+            b"{\"a\":1}"
+        );
         assert_eq!(dechunk(b"a\r\n{\"a\":").unwrap(), b"{\"a\":");
         assert!(dechunk(b"{\"a\":1}").is_none());
     }

@@ -70,7 +70,9 @@ impl Capture {
                 Gunzipped::TooLarge => {
                     capture.findings.push(Finding::new(
                         Code::T07,
-                        format!("decompresses to more than {max_bytes} bytes (--max-bytes); not parsed"),
+                        format!(
+                            "decompresses to more than {max_bytes} bytes (--max-bytes); not parsed"
+                        ),
                     ));
                     capture.readable = false;
                     return capture;
@@ -107,11 +109,11 @@ impl Capture {
                 .header(name)
                 .is_some_and(|value| value.to_ascii_lowercase().contains(token))
         };
-        if header_has("transfer-encoding", "chunked") {
-            if let Some(plain) = http::dechunk(bytes) {
-                *bytes = plain;
-                self.body_offset = None;
-            }
+        if header_has("transfer-encoding", "chunked")
+            && let Some(plain) = http::dechunk(bytes)
+        {
+            *bytes = plain;
+            self.body_offset = None;
         }
         if header_has("content-encoding", "gzip") && bytes.starts_with(&GZIP_MAGIC) {
             self.body_offset = None;
@@ -146,7 +148,10 @@ enum Gunzipped {
 fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
     let decoder = flate2::read::MultiGzDecoder::new(bytes);
     let mut plain = Vec::with_capacity(bytes.len().saturating_mul(4));
-    match decoder.take(max_bytes.saturating_add(1)).read_to_end(&mut plain) {
+    match decoder
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut plain)
+    {
         Ok(_) if plain.len() as u64 > max_bytes => Gunzipped::TooLarge,
         Ok(_) => Gunzipped::Whole(plain),
         Err(error) => Gunzipped::Broken {
@@ -186,7 +191,10 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
     let mut bytes = Vec::with_capacity(length as usize + 1);
     // The file may grow between the size check and the read; stay bounded.
     if let Err(error) = file.take(max_bytes + 1).read_to_end(&mut bytes) {
-        return Capture::unreadable(source, Finding::new(Code::T08, format!("cannot read: {error}")));
+        return Capture::unreadable(
+            source,
+            Finding::new(Code::T08, format!("cannot read: {error}")),
+        );
     }
     if bytes.len() as u64 > max_bytes {
         return oversized(source, bytes.len() as u64, max_bytes);
@@ -205,9 +213,10 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
 pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Capture {
     let mut bytes = Vec::new();
     match reader.by_ref().take(max_bytes + 1).read_to_end(&mut bytes) {
-        Err(error) => {
-            Capture::unreadable(source, Finding::new(Code::T08, format!("cannot read: {error}")))
-        }
+        Err(error) => Capture::unreadable(
+            source,
+            Finding::new(Code::T08, format!("cannot read: {error}")),
+        ),
         Ok(_) if bytes.len() as u64 > max_bytes => oversized(source, bytes.len() as u64, max_bytes),
         Ok(_) => Capture::from_bytes(source, bytes, None, max_bytes),
     }

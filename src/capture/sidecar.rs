@@ -89,10 +89,10 @@ pub fn candidate_names(name: &str) -> Vec<String> {
     if plain != name {
         names.push(format!("{plain}.meta.json"));
     }
-    if let Some((stem, _)) = plain.rsplit_once('.') {
-        if !stem.is_empty() {
-            names.push(format!("{stem}.meta.json"));
-        }
+    if let Some((stem, _)) = plain.rsplit_once('.')
+        && !stem.is_empty()
+    {
+        names.push(format!("{stem}.meta.json"));
     }
     names
 }
@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn candidates() {
-        assert_eq!(candidate_names("000001.body"), ["000001.body.meta.json", "000001.meta.json"]);
+        assert_eq!(
+            candidate_names("000001.body"),
+            ["000001.body.meta.json", "000001.meta.json"]
+        );
         assert_eq!(
             candidate_names("a.json.gz"),
             ["a.json.gz.meta.json", "a.json.meta.json", "a.meta.json"]

@@ -5,6 +5,6 @@ pub mod number;
 pub mod parse;
 
 pub use parse::{
-    locate, parse, push_pointer, split_pointer, ErrorKind, Extension, ParseOptions, Parsed,
-    SyntaxError,
+    ErrorKind, Extension, ParseOptions, Parsed, SyntaxError, locate, parse, push_pointer,
+    split_pointer,
 };

@@ -32,7 +32,10 @@ pub enum ScanError {
 }
 
 fn digits(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count()
+    bytes[from..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count()
 }
 
 /// Scan an RFC 8259 number at the start of `bytes`.
@@ -62,7 +65,10 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
         match bytes.get(pos) {
             None => return Err(ScanError::EndOfInput),
             Some(_) if count == 0 => {
-                return Err(ScanError::Unexpected(pos, "a digit after the decimal point"));
+                return Err(ScanError::Unexpected(
+                    pos,
+                    "a digit after the decimal point",
+                ));
             }
             Some(_) => {}
         }
@@ -121,7 +127,7 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
             text.parse::<u64>().ok().map(|n| (Number::from(n), n))
         };
         if let Some((number, magnitude)) = exact {
-            let lossy = (magnitude > MAX_SAFE_INTEGER).then_some("an integer beyond 2^53-1");
+            let lossy = (magnitude > MAX_SAFE_INTEGER).then_some("is an integer beyond 2^53-1");
             return NumberText {
                 value: Value::Number(number),
                 lossy,
@@ -129,18 +135,18 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
         }
         return NumberText {
             value: float_value(text),
-            lossy: Some("an integer beyond 64 bits"),
+            lossy: Some("is an integer beyond 64 bits"),
         };
     }
     let value = float_value(text);
     let float = text.parse::<f64>().unwrap_or(f64::NAN);
     let lossy = if !float.is_finite() {
-        Some("a number beyond the range of f64")
+        Some("is beyond the range of f64")
     } else if scanned.significant_digits <= 15 && !scanned.has_exponent {
         // Any decimal of 15 significant digits or fewer, within range, round-trips.
         None
     } else if normalise(text) != normalise(&format!("{:e}", float.abs())) {
-        Some("more digits than f64 keeps")
+        Some("has more digits than f64 keeps")
     } else {
         None
     };
@@ -159,7 +165,10 @@ fn float_value(text: &str) -> Value {
 fn normalise(text: &str) -> (String, i64) {
     let text = text.trim_start_matches(['-', '+']);
     let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(at) => (&text[..at], text[at + 1..].parse::<i64>().unwrap_or(i64::MAX / 2)),
+        Some(at) => (
+            &text[..at],
+            text[at + 1..].parse::<i64>().unwrap_or(i64::MAX / 2),
+        ),
         None => (text, 0),
     };
     let (int_part, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -204,10 +213,24 @@ mod tests {
 
     #[test]
     fn floats_that_do_and_do_not_survive() {
-        for fine in ["450.25", "0.1", "1e10", "1.5E-7", "-0.0", "0.000", "123456789.123456", "1.7976931348623157e308"] {
+        for fine in [
+            "450.25",
+            "0.1",
+            "1e10",
+            "1.5E-7",
+            "-0.0",
+            "0.000",
+            "123456789.123456",
+            "1.7976931348623157e308",
+        ] {
             assert_eq!(lossy(fine), None, "{fine}");
         }
-        for bad in ["3.14159265358979323846", "1e400", "0.10000000000000000555", "1e-400"] {
+        for bad in [
+            "3.14159265358979323846",
+            "1e400",
+            "0.10000000000000000555",
+            "1e-400",
+        ] {
             assert!(lossy(bad).is_some(), "{bad}");
         }
     }

@@ -130,13 +130,15 @@ pub struct Parsed {
 
 /// Parse `text` as one JSON document.
 pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
-    Parser::new(text, options, None).run().map(|(parsed, _)| parsed)
+    Parser::new(text, options, None)
+        .run()
+        .map(|(parsed, _)| parsed)
 }
 
 /// The byte offsets where the values at `pointers` start in `text`, parsed
-/// with `options`. Where a pointer goes through a string (stringified JSON
-/// decoded later), the offset of that string is given instead; where nothing
-/// matches, `None`.
+/// with `options`. Where a pointer leads nowhere in the text (through a
+/// string holding stringified JSON, or to an absent member), the offset of the
+/// deepest value on its way is given instead.
 pub fn locate(text: &str, options: ParseOptions, pointers: &[&str]) -> Vec<Option<usize>> {
     let targets: Vec<Vec<String>> = pointers.iter().map(|p| split_pointer(p)).collect();
     let mut parser = Parser::new(text, options, Some(Locator::new(targets)));
@@ -175,6 +177,7 @@ pub fn push_pointer(pointer: &mut String, segment: &str) {
 struct Locator {
     targets: Vec<Vec<String>>,
     found: Vec<Option<usize>>,
+    matched: Vec<usize>,
     exact: Vec<bool>,
 }
 
@@ -184,6 +187,7 @@ impl Locator {
         Locator {
             targets,
             found: vec![None; count],
+            matched: vec![0; count],
             exact: vec![false; count],
         }
     }
@@ -317,10 +321,7 @@ impl<'a> Parser<'a> {
             return self.error(ErrorKind::Truncated, 0, "there is no JSON value");
         }
         let mut value = self.parse_value()?;
-        loop {
-            let Some(frame) = self.stack.last_mut() else {
-                break;
-            };
+        while let Some(frame) = self.stack.last_mut() {
             match frame {
                 Frame::Array(items) => {
                     items.push(value);
@@ -347,7 +348,10 @@ impl<'a> Parser<'a> {
                             return self.error(
                                 ErrorKind::InvalidSyntax,
                                 self.pos,
-                                format!("expected ',' or ']' in an array, found {}", describe(other)),
+                                format!(
+                                    "expected ',' or ']' in an array, found {}",
+                                    describe(other)
+                                ),
                             );
                         }
                     }
@@ -402,7 +406,7 @@ impl<'a> Parser<'a> {
                 ErrorKind::TrailingData,
                 self.pos,
                 format!(
-                    "{} more bytes after the end of the JSON document, starting with {}",
+                    "more data after the end of the JSON document ({} bytes, starting with {})",
                     self.bytes.len() - self.pos,
                     describe(self.peek())
                 ),
@@ -441,10 +445,7 @@ impl<'a> Parser<'a> {
     fn key_text_at(&self, offset: usize) -> String {
         let mut reader = Parser::new(self.text, self.options, None);
         reader.pos = offset;
-        match reader.parse_key_text() {
-            Ok(key) => key,
-            Err(_) => String::new(),
-        }
+        reader.parse_key_text().unwrap_or_default()
     }
 
     fn close(&mut self) -> Value {
@@ -524,27 +525,29 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Note where the value starting at `start` is, for every target whose
+    /// path it is, or the deepest value on the way to it seen so far.
     fn locate_value(&mut self, start: usize) {
         let Some(locator) = &mut self.locator else {
             return;
         };
-        let is_string = matches!(self.bytes.get(start), Some(b'"' | b'\''));
+        let depth = self.stack.len();
         for (index, target) in locator.targets.iter().enumerate() {
-            if locator.exact[index] || target.len() < self.stack.len() {
+            if locator.exact[index] || target.len() < depth || locator.matched[index] > depth {
                 continue;
             }
-            let matches = self.stack.iter().zip(target).all(|(frame, segment)| match frame {
-                Frame::Array(items) => segment.parse::<usize>() == Ok(items.len()),
-                Frame::Object { key, .. } => key == segment,
-            });
-            if !matches {
-                continue;
-            }
-            if target.len() == self.stack.len() {
+            let on_path = self
+                .stack
+                .iter()
+                .zip(target)
+                .all(|(frame, segment)| match frame {
+                    Frame::Array(items) => segment.parse::<usize>() == Ok(items.len()),
+                    Frame::Object { key, .. } => key == segment,
+                });
+            if on_path {
                 locator.found[index] = Some(start);
-                locator.exact[index] = true;
-            } else if is_string {
-                locator.found[index] = Some(start);
+                locator.matched[index] = depth;
+                locator.exact[index] = target.len() == depth;
             }
         }
     }
@@ -561,7 +564,10 @@ impl<'a> Parser<'a> {
                 return self.error(
                     ErrorKind::InvalidSyntax,
                     self.pos,
-                    format!("expected ':' after an object key, found {}", describe(other)),
+                    format!(
+                        "expected ':' after an object key, found {}",
+                        describe(other)
+                    ),
                 );
             }
         }
@@ -598,7 +604,10 @@ impl<'a> Parser<'a> {
             other => self.error(
                 ErrorKind::InvalidSyntax,
                 start,
-                format!("expected an object key in quotes, found {}", describe(other)),
+                format!(
+                    "expected an object key in quotes, found {}",
+                    describe(other)
+                ),
             ),
         }
     }
@@ -621,9 +630,7 @@ impl<'a> Parser<'a> {
                     return self.error(
                         ErrorKind::Truncated,
                         self.bytes.len(),
-                        format!(
-                            "the input ends inside a string that opens at byte {open}"
-                        ),
+                        format!("the input ends inside a string that opens at byte {open}"),
                     );
                 }
                 Some(b) if b == quote => {
@@ -690,9 +697,9 @@ impl<'a> Parser<'a> {
         let Some(digits) = digits else {
             return self.truncated("a \\u escape");
         };
-        let value = digits
-            .iter()
-            .fold(0u32, |acc, &b| acc * 16 + (b as char).to_digit(16).unwrap_or(0));
+        let value = digits.iter().fold(0u32, |acc, &b| {
+            acc * 16 + (b as char).to_digit(16).unwrap_or(0)
+        });
         self.pos += 4;
         Ok(value)
     }
@@ -703,7 +710,9 @@ impl<'a> Parser<'a> {
             0xD800..=0xDBFF => {
                 let low_start = self.pos;
                 if self.bytes.get(low_start..low_start + 2) != Some(b"\\u") {
-                    if self.pos + 2 > self.bytes.len() && self.bytes[low_start..].iter().all(|&b| b == b'\\') {
+                    if self.pos + 2 > self.bytes.len()
+                        && self.bytes[low_start..].iter().all(|&b| b == b'\\')
+                    {
                         return self.truncated("a surrogate pair");
                     }
                     return self.error(
@@ -752,9 +761,11 @@ impl<'a> Parser<'a> {
             "None" => (Value::Null, Some(Extension::PythonLiterals)),
             _ => {
                 let cut_off = end == self.bytes.len()
-                    && ["true", "false", "null", "NaN", "Infinity", "True", "False", "None"]
-                        .iter()
-                        .any(|literal| literal.starts_with(word));
+                    && [
+                        "true", "false", "null", "NaN", "Infinity", "True", "False", "None",
+                    ]
+                    .iter()
+                    .any(|literal| literal.starts_with(word));
                 if cut_off {
                     return self.truncated("a literal");
                 }
@@ -857,13 +868,32 @@ mod tests {
     #[test]
     fn cut_off_input_is_truncated() {
         for text in [
-            "{", "{\"a\"", "{\"a\":", "{\"a\":1", "[1,", "\"abc", "tr", "-", "1.", "1e", "1e+",
-            "\"\\u12", "\"\\", "{\"a\":\"b", "/* open",
+            "{",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\":1",
+            "[1,",
+            "\"abc",
+            "tr",
+            "-",
+            "1.",
+            "1e",
+            "1e+",
+            "\"\\u12",
+            "\"\\",
+            "{\"a\":\"b",
+            "/* open",
         ] {
             assert_eq!(
-                parse(text, ParseOptions { lenient: true, ..ParseOptions::default() })
-                    .expect_err(text)
-                    .kind,
+                parse(
+                    text,
+                    ParseOptions {
+                        lenient: true,
+                        ..ParseOptions::default()
+                    }
+                )
+                .expect_err(text)
+                .kind,
                 ErrorKind::Truncated,
                 "{text}"
             );
@@ -873,7 +903,17 @@ mod tests {
 
     #[test]
     fn grammar_errors_are_invalid_syntax() {
-        for text in ["{\"a\" 1}", "{\"a\":1]", "[1 2]", "01", "1.x", "{,}", "tru e", "@", "[-]"] {
+        for text in [
+            "{\"a\" 1}",
+            "{\"a\":1]",
+            "[1 2]",
+            "01",
+            "1.x",
+            "{,}",
+            "tru e",
+            "@",
+            "[-]",
+        ] {
             assert_eq!(kind(text), ErrorKind::InvalidSyntax, "{text}");
         }
     }
@@ -928,16 +968,28 @@ mod tests {
         for (text, extension) in cases {
             assert_eq!(kind(text), ErrorKind::NonStandard(extension), "{text}");
             let parsed = lenient(text).expect(text);
-            assert!(parsed.extensions.iter().any(|(e, _)| *e == extension), "{text}");
+            assert!(
+                parsed.extensions.iter().any(|(e, _)| *e == extension),
+                "{text}"
+            );
         }
-        let value = lenient("{'name': 'O\\'Brien', n: NaN, list: [1,],}").unwrap().value;
-        assert_eq!(value, serde_json::json!({"name": "O'Brien", "n": null, "list": [1]}));
+        let value = lenient("{'name': 'O\\'Brien', n: NaN, list: [1,],}")
+            .unwrap()
+            .value;
+        assert_eq!(
+            value,
+            serde_json::json!({"name": "O'Brien", "n": null, "list": [1]})
+        );
     }
 
     #[test]
     fn duplicate_keys_are_reported_with_pointers() {
         let parsed = strict(r#"{"a":{"x":1,"x":2},"b":[{"y":1,"y":2}]}"#).unwrap();
-        let pointers: Vec<_> = parsed.duplicates.iter().map(|d| d.pointer.as_str()).collect();
+        let pointers: Vec<_> = parsed
+            .duplicates
+            .iter()
+            .map(|d| d.pointer.as_str())
+            .collect();
         assert_eq!(pointers, ["/a/x", "/b/0/y"]);
         assert_eq!(parsed.value["a"]["x"], 2);
     }
@@ -945,7 +997,11 @@ mod tests {
     #[test]
     fn lossy_numbers_are_reported() {
         let parsed = strict(r#"{"ok":9007199254740991,"big":9007199254740993,"pi":3.14159265358979323846,"fine":450.25,"huge":1e400}"#).unwrap();
-        let pointers: Vec<_> = parsed.lossy_numbers.iter().map(|n| n.pointer.as_str()).collect();
+        let pointers: Vec<_> = parsed
+            .lossy_numbers
+            .iter()
+            .map(|n| n.pointer.as_str())
+            .collect();
         assert_eq!(pointers, ["/big", "/pi", "/huge"]);
         assert_eq!(parsed.value["big"], 9_007_199_254_740_993u64);
     }
@@ -953,8 +1009,12 @@ mod tests {
     #[test]
     fn locate_finds_values_and_strings_on_the_way() {
         let text = r#"{"a": [10, {"b": "x"}], "s": "{\"in\":1}"}"#;
-        let found = locate(text, ParseOptions::default(), &["/a/1/b", "/s/in", "", "/nope"]);
-        assert_eq!(found, [Some(17), Some(29), Some(0), None]);
+        let found = locate(
+            text,
+            ParseOptions::default(),
+            &["/a/1/b", "/s/in", "", "/nope", "/a/1/zz"],
+        );
+        assert_eq!(found, [Some(17), Some(29), Some(0), Some(0), Some(11)]);
     }
 
     #[test]

@@ -69,14 +69,14 @@ pub fn check(root: &Value, meta: &Meta) -> EnvelopeOutcome {
         Value::Object(fields) if is_seed(fields) => seed(fields, &mut findings),
         Value::Object(fields) if is_error_body(fields) => {
             findings.push(Finding::new(Code::E01, describe_error_body(fields)).at_pointer(""));
-            if let Some(code) = rate_limit_code(fields) {
-                if meta.status != Some(429) {
-                    let mut message = format!("rate limited: error code {code}");
-                    if let Some(seconds) = retry_seconds(fields) {
-                        message.push_str(&format!("; retry in {seconds} s"));
-                    }
-                    findings.push(Finding::new(Code::E03, message).at_pointer(""));
+            if let Some(code) = rate_limit_code(fields)
+                && meta.status != Some(429)
+            {
+                let mut message = format!("rate limited: error code {code}");
+                if let Some(seconds) = retry_seconds(fields) {
+                    message.push_str(&format!("; retry in {seconds} s"));
                 }
+                findings.push(Finding::new(Code::E03, message).at_pointer(""));
             }
             (Envelope::ErrorBody, None)
         }
@@ -85,7 +85,8 @@ pub fn check(root: &Value, meta: &Meta) -> EnvelopeOutcome {
             (Envelope::ProblemDetails, None)
         }
         Value::Null => {
-            findings.push(Finding::new(Code::E04, "the body is the JSON literal null").at_pointer(""));
+            findings
+                .push(Finding::new(Code::E04, "the body is the JSON literal null").at_pointer(""));
             (Envelope::Execute, None)
         }
         _ => (Envelope::Execute, Some(String::new())),
@@ -99,10 +100,14 @@ pub fn check(root: &Value, meta: &Meta) -> EnvelopeOutcome {
 
 fn is_test_result(fields: &Map<String, Value>) -> bool {
     fields.get("success").is_some_and(Value::is_boolean)
-        && (fields.get("operations").is_some_and(Value::is_array) || fields.contains_key("finalResult"))
+        && (fields.get("operations").is_some_and(Value::is_array)
+            || fields.contains_key("finalResult"))
 }
 
-fn test_result(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, Option<String>) {
+fn test_result(
+    fields: &Map<String, Value>,
+    findings: &mut Vec<Finding>,
+) -> (Envelope, Option<String>) {
     if fields.get("success") == Some(&Value::Bool(false)) {
         findings.push(Finding::new(Code::E02, describe_failed_test(fields)).at_pointer(""));
         return (Envelope::Test, None);
@@ -110,8 +115,11 @@ fn test_result(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Env
     match fields.get("finalResult") {
         None | Some(Value::Null) => {
             findings.push(
-                Finding::new(Code::E04, "the test succeeded but finalResult is null or absent")
-                    .at_pointer("/finalResult"),
+                Finding::new(
+                    Code::E04,
+                    "the test succeeded but finalResult is null or absent",
+                )
+                .at_pointer("/finalResult"),
             );
             (Envelope::Test, None)
         }
@@ -130,8 +138,13 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
         });
     let mut message = match failing {
         Some(operation) => {
-            let step = operation.get("step").map_or("?".to_owned(), Value::to_string);
-            let name = operation.get("name").and_then(Value::as_str).unwrap_or("unnamed");
+            let step = operation
+                .get("step")
+                .map_or("?".to_owned(), Value::to_string);
+            let name = operation
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("unnamed");
             format!("the test failed at step {step} \"{name}\"")
         }
         None => "the test failed".to_owned(),
@@ -148,7 +161,9 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
 }
 
 fn is_seed(fields: &Map<String, Value>) -> bool {
-    fields.keys().all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
+    fields
+        .keys()
+        .all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
         && (fields.contains_key("errors") || fields.contains_key("warnings"))
 }
 
@@ -156,22 +171,32 @@ fn seed(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, 
     let payload = match fields.get("result") {
         None | Some(Value::Null) => {
             findings.push(
-                Finding::new(Code::E04, "the envelope's result is null or absent").at_pointer("/result"),
+                Finding::new(Code::E04, "the envelope's result is null or absent")
+                    .at_pointer("/result"),
             );
             None
         }
         Some(_) => Some("/result".to_owned()),
     };
-    if let Some(errors) = fields.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+    if let Some(errors) = fields
+        .get("errors")
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    {
         let first = match &errors[0] {
             Value::String(text) => quote(text),
-            Value::Object(error) => error_text(error).map_or_else(|| quote(&errors[0].to_string()), quote),
+            Value::Object(error) => {
+                error_text(error).map_or_else(|| quote(&errors[0].to_string()), quote)
+            }
             other => quote(&other.to_string()),
         };
         findings.push(
             Finding::new(
                 Code::E05,
-                format!("the envelope carries {} error(s); the first: {first}", errors.len()),
+                format!(
+                    "the envelope carries {} error(s); the first: {first}",
+                    errors.len()
+                ),
             )
             .at_pointer("/errors"),
         );
@@ -184,7 +209,9 @@ fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 fn is_error_body(fields: &Map<String, Value>) -> bool {
-    let status = fields.get("status").is_some_and(|s| s.is_u64() || s.as_str().is_some_and(|t| t.parse::<u16>().is_ok()));
+    let status = fields
+        .get("status")
+        .is_some_and(|s| s.is_u64() || s.as_str().is_some_and(|t| t.parse::<u16>().is_ok()));
     let new_style = text(fields, "message").is_some()
         && text(fields, "code").is_some()
         && (status || fields.contains_key("contextId") || fields.contains_key("messageParams"));
@@ -214,15 +241,31 @@ fn retry_seconds(fields: &Map<String, Value>) -> Option<u64> {
 fn describe_error_body(fields: &Map<String, Value>) -> String {
     let mut parts = Vec::new();
     let old_style = !fields.contains_key("code") && fields.contains_key("errorCode");
-    parts.push(if old_style { "Genesys error body (errorCode style)" } else { "Genesys error body" }.to_owned());
+    parts.push(
+        if old_style {
+            "Genesys error body (errorCode style)"
+        } else {
+            "Genesys error body"
+        }
+        .to_owned(),
+    );
     if let Some(status) = fields.get("status") {
-        parts.push(format!("status {}", status.as_str().map_or_else(|| status.to_string(), str::to_owned)));
+        parts.push(format!(
+            "status {}",
+            status
+                .as_str()
+                .map_or_else(|| status.to_string(), str::to_owned)
+        ));
     }
     if let Some(code) = text(fields, "code").or_else(|| text(fields, "errorCode")) {
         parts.push(format!("code {code}"));
     }
     if let Some(id) = text(fields, "contextId").or_else(|| text(fields, "correlationId")) {
-        let name = if fields.contains_key("contextId") { "contextId" } else { "correlationId" };
+        let name = if fields.contains_key("contextId") {
+            "contextId"
+        } else {
+            "correlationId"
+        };
         parts.push(format!("{name} {id}"));
     }
     let detail_codes: Vec<&str> = fields
@@ -242,7 +285,9 @@ fn describe_error_body(fields: &Map<String, Value>) -> String {
         .flatten()
         .filter_map(Value::as_object)
         .map(|error| {
-            let code = text(error, "code").or_else(|| text(error, "errorCode")).unwrap_or("?");
+            let code = text(error, "code")
+                .or_else(|| text(error, "errorCode"))
+                .unwrap_or("?");
             match error_text(error) {
                 Some(message) => format!("{code} {}", quote(message)),
                 None => code.to_owned(),
@@ -330,7 +375,10 @@ mod tests {
     #[test]
     fn execute_bodies_are_the_payload() {
         let (envelope, codes, payload, _) = run(json!({"_id": "5f1", "profile": {}}));
-        assert_eq!((envelope, codes, payload), (Envelope::Execute, vec![], Some(String::new())));
+        assert_eq!(
+            (envelope, codes, payload),
+            (Envelope::Execute, vec![], Some(String::new()))
+        );
         let (_, codes, payload, _) = run(json!(null));
         assert_eq!((codes, payload), (vec![Code::E04], None));
     }
@@ -345,14 +393,23 @@ mod tests {
         }));
         assert_eq!((envelope, codes), (Envelope::ErrorBody, vec![Code::E01]));
         let message = &messages[0];
-        for part in ["status 400", "code bad.request", "contextId c-1", "ACTION.REMOTE_ENDPOINT", "x.y \"inner\"", "backend reply: {\"error\":\"invalid_grant\""] {
+        for part in [
+            "status 400",
+            "code bad.request",
+            "contextId c-1",
+            "ACTION.REMOTE_ENDPOINT",
+            "x.y \"inner\"",
+            "backend reply: {\"error\":\"invalid_grant\"",
+        ] {
             assert!(message.contains(part), "{part} in {message}");
         }
         let (_, codes, _, messages) = run(json!({
             "status": 404, "errorCode": "NOT_FOUND", "userMessage": "Not here", "correlationId": "k-9"
         }));
         assert_eq!(codes, [Code::E01]);
-        assert!(messages[0].contains("errorCode style") && messages[0].contains("correlationId k-9"));
+        assert!(
+            messages[0].contains("errorCode style") && messages[0].contains("correlationId k-9")
+        );
     }
 
     #[test]
@@ -363,7 +420,11 @@ mod tests {
         }));
         assert_eq!(codes, [Code::E01, Code::E03]);
         assert!(messages[1].contains("retry in 42 s"));
-        let meta = Meta { status: Some(429), headers: vec![("retry-after".into(), "7".into())], ..Meta::default() };
+        let meta = Meta {
+            status: Some(429),
+            headers: vec![("retry-after".into(), "7".into())],
+            ..Meta::default()
+        };
         assert!(check_status(&meta)[0].message.contains("Retry-After 7"));
     }
 
@@ -376,7 +437,8 @@ mod tests {
         }));
         assert_eq!(codes, [Code::E02]);
         assert!(messages[0].contains("step 2 \"Execute\"") && messages[0].contains("boom"));
-        let (_, codes, payload, _) = run(json!({"operations": [], "finalResult": {"a": 1}, "success": true}));
+        let (_, codes, payload, _) =
+            run(json!({"operations": [], "finalResult": {"a": 1}, "success": true}));
         assert_eq!((codes, payload), (vec![], Some("/finalResult".to_owned())));
         let (_, codes, _, _) = run(json!({"operations": [], "finalResult": null, "success": true}));
         assert_eq!(codes, [Code::E04]);
@@ -384,9 +446,11 @@ mod tests {
 
     #[test]
     fn seed_envelopes() {
-        let (_, codes, payload, _) = run(json!({"result": {"token": "t"}, "errors": [], "warnings": []}));
+        let (_, codes, payload, _) =
+            run(json!({"result": {"token": "t"}, "errors": [], "warnings": []}));
         assert_eq!((codes, payload), (vec![], Some("/result".to_owned())));
-        let (_, codes, _, _) = run(json!({"result": null, "errors": [{"message": "no token"}], "warnings": []}));
+        let (_, codes, _, _) =
+            run(json!({"result": null, "errors": [{"message": "no token"}], "warnings": []}));
         assert_eq!(codes, [Code::E04, Code::E05]);
         let (envelope, _, _, _) = run(json!({"result": 1}));
         assert_eq!(envelope, Envelope::Execute);
@@ -398,7 +462,10 @@ mod tests {
             "type": "https://example.com/probs/not-found", "title": "Not Found", "status": 404,
             "detail": "Profile 5f1 does not exist", "traceId": "t-1"
         }));
-        assert_eq!((envelope, codes), (Envelope::ProblemDetails, vec![Code::E06]));
+        assert_eq!(
+            (envelope, codes),
+            (Envelope::ProblemDetails, vec![Code::E06])
+        );
         assert!(messages[0].contains("404") && messages[0].contains("t-1"));
         let (envelope, _, _, _) = run(json!({"title": "A book", "author": "x"}));
         assert_eq!(envelope, Envelope::Execute);

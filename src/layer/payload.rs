@@ -6,9 +6,9 @@
 //! `profile.firstname` keys. Stringified JSON is decoded in place, so the
 //! later layers see the payload the action meant to send.
 
-use super::syntax::{note_more, MAX_FINDINGS_PER_CODE};
+use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
 use crate::finding::{Code, Finding};
-use crate::json::{self, push_pointer, ParseOptions};
+use crate::json::{self, ParseOptions, push_pointer};
 use serde_json::{Map, Value};
 
 /// Decode a string that holds JSON: an object or array, possibly encoded
@@ -49,11 +49,22 @@ fn kind_of(value: &Value) -> &'static str {
 
 /// P01 finding for a decoded string at `pointer`.
 pub fn stringified_finding(pointer: &str, decoded: &Value, levels: usize) -> Finding {
-    let place = if pointer.is_empty() { "the body".to_owned() } else { format!("the string at {pointer}") };
-    let encoding = if levels == 1 { "1 level of encoding".to_owned() } else { format!("{levels} levels of encoding") };
+    let place = if pointer.is_empty() {
+        "the body".to_owned()
+    } else {
+        format!("the string at {pointer}")
+    };
+    let encoding = if levels == 1 {
+        "1 level of encoding".to_owned()
+    } else {
+        format!("{levels} levels of encoding")
+    };
     Finding::new(
         Code::P01,
-        format!("{place} holds JSON ({}); decoded, {encoding}", kind_of(decoded)),
+        format!(
+            "{place} holds JSON ({}); decoded, {encoding}",
+            kind_of(decoded)
+        ),
     )
     .at_pointer(pointer)
 }
@@ -76,16 +87,16 @@ struct Walk {
 /// the root) nested at `depth`, decoding stringified JSON in place.
 pub fn check(payload: &mut Value, pointer: &str, depth: usize, max_depth: usize) -> Vec<Finding> {
     let mut findings = Vec::new();
-    if let Value::String(text) = payload {
-        if decode_stringified(text, max_depth.saturating_sub(depth)).is_none() {
-            findings.push(
-                Finding::new(
-                    Code::P02,
-                    format!("the payload is a bare string, not JSON: {}", mask(text)),
-                )
-                .at_pointer(pointer),
-            );
-        }
+    if let Value::String(text) = payload
+        && decode_stringified(text, max_depth.saturating_sub(depth)).is_none()
+    {
+        findings.push(
+            Finding::new(
+                Code::P02,
+                format!("the payload is a bare string, not JSON: {}", mask(text)),
+            )
+            .at_pointer(pointer),
+        );
     }
     let mut walk = Walk {
         max_depth,
@@ -96,7 +107,10 @@ pub fn check(payload: &mut Value, pointer: &str, depth: usize, max_depth: usize)
     };
     let mut path = pointer.to_owned();
     walk.visit(payload, &mut path, depth);
-    for (index, mut group) in [walk.stringified, walk.placeholders, walk.flattened].into_iter().enumerate() {
+    for (index, mut group) in [walk.stringified, walk.placeholders, walk.flattened]
+        .into_iter()
+        .enumerate()
+    {
         note_more(&mut group, walk.counts[index]);
         findings.append(&mut group);
     }
@@ -119,7 +133,9 @@ impl Walk {
     fn visit(&mut self, value: &mut Value, path: &mut String, depth: usize) {
         match value {
             Value::String(text) => {
-                if let Some((decoded, levels)) = decode_stringified(text, self.max_depth.saturating_sub(depth)) {
+                if let Some((decoded, levels)) =
+                    decode_stringified(text, self.max_depth.saturating_sub(depth))
+                {
                     self.keep(0, stringified_finding(path, &decoded, levels));
                     *value = decoded;
                     self.visit(value, path, depth);
@@ -142,7 +158,10 @@ impl Walk {
             }
             Value::Object(fields) => {
                 if let Some(message) = flattened(fields) {
-                    self.keep(2, Finding::new(Code::P04, message).at_pointer(path.as_str()));
+                    self.keep(
+                        2,
+                        Finding::new(Code::P04, message).at_pointer(path.as_str()),
+                    );
                 }
                 for (key, item) in fields.iter_mut() {
                     let length = path.len();
@@ -180,7 +199,10 @@ pub fn placeholders(text: &str) -> Option<String> {
         }
         let end = if bytes.get(cursor) == Some(&b'{') {
             let inner = cursor + 1;
-            let close = bytes[inner..].iter().position(|&b| b == b'}').map(|i| inner + i);
+            let close = bytes[inner..]
+                .iter()
+                .position(|&b| b == b'}')
+                .map(|i| inner + i);
             match close {
                 Some(close) if close > inner && is_ident_start(bytes[inner]) => close + 1,
                 _ => continue,
@@ -190,7 +212,9 @@ pub fn placeholders(text: &str) -> Option<String> {
             let mut dotted = false;
             loop {
                 end += bytes[end..].iter().take_while(|&&b| is_ident(b)).count();
-                if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(is_ident_start) {
+                if bytes.get(end) == Some(&b'.')
+                    && bytes.get(end + 1).copied().is_some_and(is_ident_start)
+                {
                     dotted = true;
                     end += 1;
                 } else {
@@ -213,12 +237,22 @@ pub fn placeholders(text: &str) -> Option<String> {
     if found.is_empty() {
         return None;
     }
-    Some(found.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", "))
+    Some(
+        found
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 /// Keys in Architect's flatten=true form: `profile.firstname`, `contactIds[0]`.
 fn flattened(fields: &Map<String, Value>) -> Option<String> {
-    let keys: Vec<&str> = fields.keys().map(String::as_str).filter(|key| is_flat_key(key)).collect();
+    let keys: Vec<&str> = fields
+        .keys()
+        .map(String::as_str)
+        .filter(|key| is_flat_key(key))
+        .collect();
     let indexed = keys.iter().any(|key| key.contains('['));
     if keys.len() < 2 && !indexed {
         return None;
@@ -250,7 +284,10 @@ fn is_flat_key(key: &str) -> bool {
                 None => return false,
             },
             b'[' => {
-                let digits = bytes[pos + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                let digits = bytes[pos + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
                 if digits == 0 || bytes.get(pos + 1 + digits) != Some(&b']') {
                     return false;
                 }
@@ -281,7 +318,8 @@ mod tests {
     fn stringified_fields_are_decoded_at_any_depth() {
         let inner = json!({"firstname": "Ann", "memories": "[{\"id\":1}]"}).to_string();
         let twice = Value::String(json!({"a": 1}).to_string()).to_string();
-        let (value, found) = run(json!({"profile": inner, "double": twice, "n": "123", "s": "abc"}));
+        let (value, found) =
+            run(json!({"profile": inner, "double": twice, "n": "123", "s": "abc"}));
         assert_eq!(value["profile"]["memories"][0]["id"], 1);
         assert_eq!(value["double"]["a"], 1);
         assert_eq!(
@@ -301,15 +339,24 @@ mod tests {
         let (_, found) = run(json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"));
         assert_eq!(found, [(Code::P02, String::new())]);
         let findings = check(&mut json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"), "", 0, 128);
-        assert!(!findings[0].message.contains("e30.sig"), "the token is masked");
+        assert!(
+            !findings[0].message.contains("e30.sig"),
+            "the token is masked"
+        );
         assert!(run(json!(42)).1.is_empty());
     }
 
     #[test]
     fn velocity_placeholders() {
         assert_eq!(placeholders("${email}").as_deref(), Some("\"${email}\""));
-        assert_eq!(placeholders("id $!{input.id} and $!contactId").as_deref(), Some("\"$!{input.id}\", \"$!contactId\""));
-        assert_eq!(placeholders("$input.email").as_deref(), Some("\"$input.email\""));
+        assert_eq!(
+            placeholders("id $!{input.id} and $!contactId").as_deref(),
+            Some("\"$!{input.id}\", \"$!contactId\"")
+        );
+        assert_eq!(
+            placeholders("$input.email").as_deref(),
+            Some("\"$input.email\"")
+        );
         for clean in ["costs $5.00", "US$ 3", "$USD", "${}", "a $ b", "$"] {
             assert_eq!(placeholders(clean), None, "{clean}");
         }
@@ -319,7 +366,8 @@ mod tests {
 
     #[test]
     fn flattened_keys() {
-        let (_, found) = run(json!({"profile.firstname": "Ann", "profile.lastname": "Lee", "_id": "x"}));
+        let (_, found) =
+            run(json!({"profile.firstname": "Ann", "profile.lastname": "Lee", "_id": "x"}));
         assert_eq!(found, [(Code::P04, String::new())]);
         let (_, found) = run(json!({"contactIds[0]": "c1"}));
         assert_eq!(found.len(), 1);

@@ -49,7 +49,10 @@ fn extension_list(extensions: &[(Extension, usize)]) -> String {
 
 /// Parse `text`, strictly first and leniently where that helps.
 pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
-    let strict = ParseOptions { max_depth, lenient: false };
+    let strict = ParseOptions {
+        max_depth,
+        lenient: false,
+    };
     let error = match json::parse(text, strict) {
         Ok(parsed) => {
             return SyntaxOutcome {
@@ -69,17 +72,28 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
             lenient_failed: false,
         };
     };
-    match json::parse(text, ParseOptions { max_depth, lenient: true }) {
+    match json::parse(
+        text,
+        ParseOptions {
+            max_depth,
+            lenient: true,
+        },
+    ) {
         Ok(parsed) => {
-            let offset = parsed.extensions.first().map_or(error.offset, |(_, at)| *at);
-            let mut findings = vec![Finding::new(
-                Code::S05,
-                format!(
-                    "non-standard JSON ({}); recovered by a lenient parse",
-                    extension_list(&parsed.extensions)
-                ),
-            )
-            .at_offset(offset)];
+            let offset = parsed
+                .extensions
+                .first()
+                .map_or(error.offset, |(_, at)| *at);
+            let mut findings = vec![
+                Finding::new(
+                    Code::S05,
+                    format!(
+                        "non-standard JSON ({}); recovered by a lenient parse",
+                        extension_list(&parsed.extensions)
+                    ),
+                )
+                .at_offset(offset),
+            ];
             findings.extend(quirks(&parsed));
             SyntaxOutcome {
                 findings,
@@ -115,7 +129,10 @@ fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
         findings.push(
             Finding::new(
                 Code::S07,
-                format!("the key at {} appears more than once; readers keep different copies", duplicate.pointer),
+                format!(
+                    "the key at {} appears more than once; readers keep different copies",
+                    duplicate.pointer
+                ),
             )
             .at_offset(duplicate.offset)
             .at_pointer(duplicate.pointer.clone()),
@@ -128,7 +145,10 @@ fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
         findings.push(
             Finding::new(
                 Code::S08,
-                format!("{shown} is {}; JavaScript and f64 readers change it", number.reason),
+                format!(
+                    "{shown} {}; JavaScript and other f64 readers change it",
+                    number.reason
+                ),
             )
             .at_offset(number.offset)
             .at_pointer(number.pointer.clone()),
@@ -142,11 +162,13 @@ fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
 
 /// Say on the last finding kept how many more of its code were dropped.
 pub fn note_more(findings: &mut [Finding], total: usize) {
-    if total > MAX_FINDINGS_PER_CODE {
-        if let Some(last) = findings.last_mut() {
-            last.message
-                .push_str(&format!(" (and {} more like it)", total - MAX_FINDINGS_PER_CODE));
-        }
+    if total > MAX_FINDINGS_PER_CODE
+        && let Some(last) = findings.last_mut()
+    {
+        last.message.push_str(&format!(
+            " (and {} more like it)",
+            total - MAX_FINDINGS_PER_CODE
+        ));
     }
 }
 
@@ -175,7 +197,11 @@ mod tests {
     fn lenient_recovery_and_failure() {
         let recovered = check("{'a': NaN, /* c */ 'b': [1,],}", 128);
         assert!(recovered.value.is_some() && !recovered.lenient_failed);
-        assert!(recovered.findings[0].message.contains("single-quotes, nan-infinity, comments, trailing-comma"));
+        assert!(
+            recovered.findings[0]
+                .message
+                .contains("single-quotes, nan-infinity, comments, trailing-comma")
+        );
         let failed = check("{'a': 'cut", 128);
         assert!(failed.lenient_failed);
         let codes: Vec<_> = failed.findings.iter().map(|f| f.code).collect();
@@ -187,6 +213,12 @@ mod tests {
         let text = format!("{{{}\"a\":0}}", "\"a\":1,".repeat(50));
         let findings = check(&text, 128).findings;
         assert_eq!(findings.len(), MAX_FINDINGS_PER_CODE);
-        assert!(findings.last().unwrap().message.ends_with("(and 30 more like it)"));
+        assert!(
+            findings
+                .last()
+                .unwrap()
+                .message
+                .ends_with("(and 30 more like it)")
+        );
     }
 }

@@ -10,10 +10,20 @@ use crate::finding::{Code, Finding};
 /// What the syntax layer should read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Body<'a> {
-    /// Text to parse as JSON; `start` is its offset in the body (3 after a BOM).
-    Json { text: &'a str, start: usize },
+    /// Text to parse as JSON.
+    Json {
+        /// The text, without a byte-order mark.
+        text: &'a str,
+        /// Its offset in the body (3 after a BOM).
+        start: usize,
+    },
     /// A bare unquoted token (an opaque or JWT access token), not JSON at all.
-    RawToken { text: &'a str, start: usize },
+    RawToken {
+        /// The token, without surrounding whitespace.
+        text: &'a str,
+        /// Its offset in the body.
+        start: usize,
+    },
     /// Nothing to parse: a transport finding says why.
     Unusable,
 }
@@ -36,12 +46,22 @@ pub fn check<'a>(body: &'a [u8], meta: &Meta) -> (Vec<Finding>, Body<'a>) {
 fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Body<'a> {
     let mut start = 0;
     if body.starts_with(UTF8_BOM) {
-        findings.push(Finding::new(Code::T02, "a UTF-8 byte-order mark precedes the body; stripped").at_offset(0));
+        findings.push(
+            Finding::new(
+                Code::T02,
+                "a UTF-8 byte-order mark precedes the body; stripped",
+            )
+            .at_offset(0),
+        );
         start = UTF8_BOM.len();
     }
     if let Some(kind) = utf16_kind(body) {
         findings.push(
-            Finding::new(Code::T03, format!("the body is not UTF-8: it looks like {kind}")).at_offset(0),
+            Finding::new(
+                Code::T03,
+                format!("the body is not UTF-8: it looks like {kind}"),
+            )
+            .at_offset(0),
         );
         return Body::Unusable;
     }
@@ -84,26 +104,40 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
                 || "an HTML page".to_owned(),
                 |title| format!("an HTML page titled \"{title}\""),
             );
-            findings.push(Finding::new(Code::T04, format!("the body is {what}, not JSON")).at_offset(first));
+            findings.push(
+                Finding::new(Code::T04, format!("the body is {what}, not JSON")).at_offset(first),
+            );
         } else {
             findings.push(
-                Finding::new(Code::T05, format!("the body is XML or markup, not JSON: {}", excerpt(trimmed)))
-                    .at_offset(first),
+                Finding::new(
+                    Code::T05,
+                    format!("the body is XML or markup, not JSON: {}", excerpt(trimmed)),
+                )
+                .at_offset(first),
             );
         }
         return Body::Unusable;
     }
     if is_html_type(meta) && !trimmed.starts_with(['{', '[']) {
-        findings.push(Finding::new(Code::T04, "the body is declared text/html and is not JSON").at_offset(first));
+        findings.push(
+            Finding::new(Code::T04, "the body is declared text/html and is not JSON")
+                .at_offset(first),
+        );
         return Body::Unusable;
     }
     if let Some(token) = raw_token(trimmed) {
-        return Body::RawToken { text: token, start: first };
+        return Body::RawToken {
+            text: token,
+            start: first,
+        };
     }
     if is_plain_text(trimmed) {
         findings.push(
-            Finding::new(Code::T05, format!("the body is plain text, not JSON: {}", excerpt(trimmed)))
-                .at_offset(first),
+            Finding::new(
+                Code::T05,
+                format!("the body is plain text, not JSON: {}", excerpt(trimmed)),
+            )
+            .at_offset(first),
         );
         return Body::Unusable;
     }
@@ -127,8 +161,14 @@ fn utf16_kind(body: &[u8]) -> Option<&'static str> {
     if sample.len() >= 4 {
         let pairs = sample.chunks_exact(2);
         let count = pairs.len();
-        let zero_high = sample.chunks_exact(2).filter(|p| p[1] == 0 && p[0] != 0).count();
-        let zero_low = sample.chunks_exact(2).filter(|p| p[0] == 0 && p[1] != 0).count();
+        let zero_high = sample
+            .chunks_exact(2)
+            .filter(|p| p[1] == 0 && p[0] != 0)
+            .count();
+        let zero_low = sample
+            .chunks_exact(2)
+            .filter(|p| p[0] == 0 && p[1] != 0)
+            .count();
         if zero_high * 4 >= count * 3 {
             return Some("UTF-16LE (no byte-order mark)");
         }
@@ -140,14 +180,28 @@ fn utf16_kind(body: &[u8]) -> Option<&'static str> {
 }
 
 fn head_lowercase(text: &str) -> String {
-    text.chars().take(1024).collect::<String>().to_ascii_lowercase()
+    text.chars()
+        .take(1024)
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 fn looks_like_html(text: &str) -> bool {
     let head = head_lowercase(text);
-    ["<!doctype html", "<html", "<head", "<body", "<title", "<h1", "<center", "<div", "<p>", "<meta"]
-        .iter()
-        .any(|tag| head.contains(tag))
+    [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<body",
+        "<title",
+        "<h1",
+        "<center",
+        "<div",
+        "<p>",
+        "<meta",
+    ]
+    .iter()
+    .any(|tag| head.contains(tag))
 }
 
 fn html_title(text: &str) -> Option<String> {
@@ -181,8 +235,12 @@ fn raw_token(text: &str) -> Option<&str> {
     // Words and sentences are text; a token mixes letters and digits.
     let has_letter = token.chars().any(|c| c.is_ascii_alphabetic());
     let has_digit = token.chars().any(|c| c.is_ascii_digit());
-    (token.len() >= 16 && has_letter && has_digit && token.chars().all(token_char) && !is_json_start(token))
-        .then_some(token)
+    (token.len() >= 16
+        && has_letter
+        && has_digit
+        && token.chars().all(token_char)
+        && !is_json_start(token))
+    .then_some(token)
 }
 
 fn is_json_start(text: &str) -> bool {
@@ -193,7 +251,8 @@ fn is_json_start(text: &str) -> bool {
         return true;
     }
     if first == '-' || first.is_ascii_digit() {
-        return super::super::json::number::scan(text.as_bytes()).is_ok_and(|n| n.len == text.len());
+        return super::super::json::number::scan(text.as_bytes())
+            .is_ok_and(|n| n.len == text.len());
     }
     false
 }
@@ -204,10 +263,17 @@ fn is_json_start(text: &str) -> bool {
 fn is_plain_text(text: &str) -> bool {
     let first = text.chars().next().unwrap_or(' ');
     if first.is_alphabetic() {
-        let word: String = text.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        let literal = ["true", "false", "null", "NaN", "Infinity", "True", "False", "None"]
-            .iter()
-            .any(|literal| *literal == word || (word.len() == text.len() && literal.starts_with(&word)));
+        let word: String = text
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let literal = [
+            "true", "false", "null", "NaN", "Infinity", "True", "False", "None",
+        ]
+        .iter()
+        .any(|literal| {
+            *literal == word || (word.len() == text.len() && literal.starts_with(&word))
+        });
         return !literal;
     }
     if first.is_ascii_digit() {
@@ -234,7 +300,11 @@ mod tests {
     use super::*;
 
     fn codes(body: &[u8]) -> Vec<Code> {
-        check(body, &Meta::default()).0.iter().map(|f| f.code).collect()
+        check(body, &Meta::default())
+            .0
+            .iter()
+            .map(|f| f.code)
+            .collect()
     }
 
     #[test]
@@ -248,13 +318,22 @@ mod tests {
     fn bom_is_stripped() {
         let (findings, body) = check(b"\xEF\xBB\xBF{\"a\":1}", &Meta::default());
         assert_eq!(findings[0].code, Code::T02);
-        assert_eq!(body, Body::Json { text: "{\"a\":1}", start: 3 });
+        assert_eq!(
+            body,
+            Body::Json {
+                text: "{\"a\":1}",
+                start: 3
+            }
+        );
     }
 
     #[test]
     fn encodings() {
         assert_eq!(codes(b"{\"name\":\"Ren\xE9\"}"), [Code::T03]);
-        let utf16: Vec<u8> = "{\"a\":1}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf16: Vec<u8> = "{\"a\":1}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert_eq!(codes(&utf16), [Code::T03]);
         let (findings, _) = check(&[b"\xFF\xFE".as_slice(), &utf16].concat(), &Meta::default());
         assert!(findings[0].message.contains("UTF-16LE"));
@@ -265,7 +344,13 @@ mod tests {
         let body = "{\"name\":\"Zoë".as_bytes();
         let (findings, parsed) = check(&body[..body.len() - 1], &Meta::default());
         assert!(findings.is_empty());
-        assert_eq!(parsed, Body::Json { text: "{\"name\":\"Zo", start: 0 });
+        assert_eq!(
+            parsed,
+            Body::Json {
+                text: "{\"name\":\"Zo",
+                start: 0
+            }
+        );
     }
 
     #[test]
@@ -278,7 +363,10 @@ mod tests {
         assert!(findings[0].message.contains("502 Bad Gateway"));
         assert_eq!(codes(b"  <!DOCTYPE html><p>x"), [Code::T04]);
         assert_eq!(codes(b"<?xml version=\"1.0\"?><fault/>"), [Code::T05]);
-        assert_eq!(codes(b"upstream connect error or disconnect/reset before headers"), [Code::T05]);
+        assert_eq!(
+            codes(b"upstream connect error or disconnect/reset before headers"),
+            [Code::T05]
+        );
         assert_eq!(codes(b"502 Bad Gateway"), [Code::T05]);
         assert_eq!(codes(b"Not Found"), [Code::T05]);
         assert_eq!(codes(b"%PDF-1.4"), [Code::T05]);
@@ -286,8 +374,16 @@ mod tests {
 
     #[test]
     fn json_like_starts_go_to_the_syntax_layer() {
-        for body in ["null", "nul", "NaN", "{'a':1}", "[1]", "-1", "42", "\"x\"", "// c\n{}"] {
-            assert!(matches!(check(body.as_bytes(), &Meta::default()).1, Body::Json { .. }), "{body}");
+        for body in [
+            "null", "nul", "NaN", "{'a':1}", "[1]", "-1", "42", "\"x\"", "// c\n{}",
+        ] {
+            assert!(
+                matches!(
+                    check(body.as_bytes(), &Meta::default()).1,
+                    Body::Json { .. }
+                ),
+                "{body}"
+            );
         }
     }
 
@@ -296,14 +392,20 @@ mod tests {
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\n";
         assert_eq!(
             check(token.as_bytes(), &Meta::default()).1,
-            Body::RawToken { text: token.trim_end(), start: 0 }
+            Body::RawToken {
+                text: token.trim_end(),
+                start: 0
+            }
         );
         assert_eq!(codes(b"short"), [Code::T05]);
     }
 
     #[test]
     fn error_status() {
-        let meta = Meta { status: Some(502), ..Meta::default() };
+        let meta = Meta {
+            status: Some(502),
+            ..Meta::default()
+        };
         let (findings, _) = check(b"<html><title>502</title></html>", &meta);
         let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
         assert_eq!(codes, [Code::T06, Code::T04]);

@@ -1,6 +1,6 @@
 //! `--format table`: the summary as tables for a terminal.
 
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use dapa::{Status, Summary};
 use std::io::{self, Write};
 
@@ -31,7 +31,11 @@ pub fn share(part: u64, whole: u64) -> String {
 
 /// Write the totals by status and the counts by code.
 pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
-    writeln!(out, "{} captures, {} bytes", summary.captures, summary.bytes)?;
+    writeln!(
+        out,
+        "{} captures, {} bytes",
+        summary.captures, summary.bytes
+    )?;
     let mut statuses = new_table(&["status", "captures", "share"]);
     for status in Status::ALL {
         let count = summary.count(status);
@@ -47,7 +51,9 @@ pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> 
         writeln!(out, "no findings")?;
         return Ok(());
     }
-    let mut codes = new_table(&["code", "name", "layer", "severity", "findings", "captures", "example"]);
+    let mut codes = new_table(&[
+        "code", "name", "layer", "severity", "findings", "captures", "example",
+    ]);
     for stats in summary.codes.values() {
         codes.add_row(vec![
             stats.code.to_string(),
