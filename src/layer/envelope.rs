@@ -312,8 +312,9 @@ fn describe_error_body(fields: &Map<String, Value>) -> String {
 /// A backend reply embedded in an error message (`Response from web service:
 /// {"error":"invalid_grant",...}`), decoded and shown compactly.
 pub fn embedded_reply(message: &str) -> Option<String> {
-    let open = message.find(['{', '['])?;
-    let close = message.rfind(['}', ']'])?;
+    // Only objects: a bracket in prose ("in [42] seconds") is not a reply.
+    let open = message.find('{')?;
+    let close = message.rfind('}')?;
     if close <= open {
         return None;
     }
@@ -321,7 +322,7 @@ pub fn embedded_reply(message: &str) -> Option<String> {
     let decoded: Value = serde_json::from_str(candidate)
         .or_else(|_| serde_json::from_str(&candidate.replace("\\\"", "\"").replace("\\\\", "\\")))
         .ok()?;
-    if !(decoded.is_object() || decoded.is_array()) {
+    if !decoded.is_object() {
         return None;
     }
     let compact = decoded.to_string();

@@ -1,0 +1,211 @@
+//! The real `dapa` binary on real files: the shipped samples, temporary
+//! folders with unreadable entries, standard input, exit codes.
+
+mod util;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use util::{dapa, records, Folder};
+
+#[test]
+fn every_sample_matches_its_manifest_entry() {
+    let manifest: BTreeMap<String, Value> =
+        serde_json::from_str(include_str!("samples-manifest.json")).expect("manifest is JSON");
+    let output = dapa(&["scan", "samples", "--format", "jsonl", "--quiet", "--fail-on", "none"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let seen = records(&output.stdout);
+    let mut mismatches = Vec::new();
+    for (source, expected) in &manifest {
+        let Some(record) = seen.get(source) else {
+            mismatches.push(format!("{source}: not scanned"));
+            continue;
+        };
+        let mut codes: Vec<&str> = record["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let expected_codes: Vec<&str> = expected["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|code| code.as_str().unwrap())
+            .collect();
+        if record["status"] != expected["status"] || codes != expected_codes {
+            mismatches.push(format!(
+                "{source}: expected {} {:?}, got {} {:?}",
+                expected["status"], expected_codes, record["status"], codes
+            ));
+        }
+    }
+    for source in seen.keys() {
+        if !manifest.contains_key(source) {
+            mismatches.push(format!("{source}: scanned but not in the manifest"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn samples_cover_every_code_and_status_three_times() {
+    let output = dapa(&["scan", "samples", "--format", "json", "--quiet"]).run();
+    let summary: Value = serde_json::from_str(&output.stdout).unwrap();
+    for code in summary["codes"].as_array().unwrap() {
+        assert!(code["captures"].as_u64().unwrap() >= 3, "{code}");
+    }
+    let found: Vec<&str> = summary["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code["code"].as_str().unwrap())
+        .collect();
+    let wanted = [
+        "T01", "T02", "T03", "T04", "T05", "T06", "S01", "S02", "S03", "S04", "S05", "S06", "S07",
+        "S08", "E01", "E02", "E03", "E04", "E05", "E06", "P01", "P02", "P03", "P04",
+    ];
+    assert_eq!(found, wanted);
+    for status in ["malformed", "empty", "error", "drift", "recovered", "ok"] {
+        assert!(summary["statuses"][status].as_u64().unwrap() >= 3, "{status}");
+    }
+}
+
+#[test]
+fn output_is_identical_for_any_number_of_jobs() {
+    for format in ["jsonl", "json", "table"] {
+        let one = dapa(&["scan", "samples", "--format", format, "--quiet", "--jobs", "1"]).run();
+        let four = dapa(&["scan", "samples", "--format", format, "--quiet", "--jobs", "4"]).run();
+        assert!(!one.stdout.is_empty());
+        assert_eq!(one.stdout, four.stdout, "--format {format}");
+        assert_eq!(one.code, four.code);
+    }
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    assert_eq!(dapa(&["scan", "samples", "-q"]).run().code, 1);
+    assert_eq!(dapa(&["scan", "samples", "-q", "--fail-on", "none"]).run().code, 0);
+    assert_eq!(dapa(&["scan", "samples/ok", "-q"]).run().code, 0);
+    assert_eq!(dapa(&["scan", "samples/ok", "-q", "--fail-on", "ok"]).run().code, 1);
+    assert_eq!(dapa(&["scan", "samples/payload", "-q"]).run().code, 0);
+    assert_eq!(dapa(&["scan", "samples/payload", "-q", "--fail-on", "drift"]).run().code, 1);
+    assert_eq!(dapa(&["scan", "samples/payload", "-q", "--fail-on", "P04"]).run().code, 1);
+    assert_eq!(dapa(&["scan", "samples/ok", "-q", "--fail-on", "S07"]).run().code, 0);
+    let bad_flag = dapa(&["scan", "samples", "--fail-on", "worse"]).run();
+    assert_eq!(bad_flag.code, 2);
+    assert!(bad_flag.stderr.contains("'worse' is neither a status"), "{}", bad_flag.stderr);
+    let missing = dapa(&["scan", "samples/ok", "no/such/folder", "-q"]).run();
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no/such/folder"), "{}", missing.stderr);
+}
+
+#[test]
+fn unreadable_entries_are_findings_and_the_scan_goes_on() {
+    let folder = Folder::new();
+    folder.write("a-good.json", br#"{"_id":"5f1","active":true}"#);
+    folder.symlink("b-dangling.json", "nowhere.json");
+    folder.fifo("c-pipe.json");
+    folder.write("d-locked.json", b"{}");
+    folder.chmod("d-locked.json", 0o000);
+    folder.write("e-after.json", b"[1,2,3]");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen["a-good.json"]["status"], "ok");
+    assert_eq!(seen["e-after.json"]["status"], "ok");
+    for broken in ["b-dangling.json", "c-pipe.json"] {
+        assert_eq!(seen[broken]["status"], "malformed", "{broken}");
+        assert_eq!(seen[broken]["findings"][0]["code"], "T08", "{broken}");
+    }
+    assert!(seen["c-pipe.json"]["findings"][0]["message"].as_str().unwrap().contains("FIFO"));
+    // Root reads everything; elsewhere the locked file must be a T08 too.
+    if std::fs::read(folder.join("d-locked.json")).is_err() {
+        assert_eq!(seen["d-locked.json"]["findings"][0]["code"], "T08");
+    } else {
+        assert_eq!(seen["d-locked.json"]["status"], "ok");
+    }
+    assert_eq!(seen.len(), 5);
+}
+
+#[test]
+fn oversized_captures_are_not_parsed() {
+    let folder = Folder::new();
+    folder.write("big.json", format!("[{}1]", "1,".repeat(100)).as_bytes());
+    folder.write("small.json", b"[1]");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q", "--max-bytes", "100"]).run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen["big.json"]["findings"][0]["code"], "T07");
+    assert_eq!(seen["big.json"]["status"], "malformed");
+    assert_eq!(seen["small.json"]["status"], "ok");
+}
+
+#[test]
+fn standard_input_is_a_capture() {
+    let output = dapa(&["scan", "-", "--format", "jsonl", "-q"])
+        .stdin(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n\r\n<html><title>502 Bad Gateway</title></html>")
+        .run();
+    assert_eq!(output.code, 1);
+    let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    assert_eq!(record["source"], "-");
+    assert_eq!(record["http_status"], 502);
+    let codes: Vec<&str> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["T06", "T04"]);
+}
+
+#[test]
+fn sidecars_are_never_captures_and_hidden_files_are_skipped() {
+    let folder = Folder::new();
+    folder.write("000001.body", br#"{"message":"m","code":"bad.request","status":400}"#);
+    folder.write("000001.meta.json", br#"{"status":400,"headers":{"Content-Type":"application/json"}}"#);
+    folder.write(".hidden.json", b"<html></html>");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen.keys().collect::<Vec<_>>(), ["000001.body"]);
+    assert_eq!(seen["000001.body"]["http_status"], 400);
+    assert_eq!(seen["000001.body"]["status"], "error");
+    let with_hidden = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q", "--hidden"]).run();
+    assert_eq!(folder.relative(records(&with_hidden.stdout)).len(), 2);
+}
+
+#[test]
+fn a_file_named_on_the_command_line_finds_its_sidecar() {
+    let folder = Folder::new();
+    folder.write("cap.json", b"{}");
+    folder.write("cap.meta.json", br#"{"status":503}"#);
+    let file = folder.join("cap.json");
+    let output = dapa(&["scan", file.to_str().unwrap(), "--format", "jsonl", "-q"]).run();
+    let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    assert_eq!(record["http_status"], 503);
+    assert_eq!(record["findings"][0]["code"], "T06");
+}
+
+#[test]
+fn throughput_goes_to_stderr_unless_quiet() {
+    let loud = dapa(&["scan", "samples/ok", "--format", "json"]).run();
+    assert!(loud.stderr.contains("captures/s"), "{}", loud.stderr);
+    let quiet = dapa(&["scan", "samples/ok", "--format", "json", "--quiet"]).run();
+    assert_eq!(quiet.stderr, "");
+    assert_eq!(loud.stdout, quiet.stdout);
+}
+
+#[test]
+fn jsonl_records_have_the_spec_fields() {
+    let output = dapa(&["scan", "samples/payload/stringified-seed-result.json", "--format", "jsonl", "-q"]).run();
+    let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    let keys: Vec<&String> = record.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["bytes", "findings", "http_status", "source", "status"]);
+    let finding = &record["findings"][0];
+    assert_eq!(finding["code"], "P01");
+    assert_eq!(finding["name"], "stringified-json");
+    assert_eq!(finding["layer"], "payload");
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["pointer"], "/result");
+    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(1), Some(11)));
+}

@@ -1,0 +1,127 @@
+//! Helpers shared by the integration tests: run the binary with a time limit,
+//! build temporary folders of captures.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Every run of the binary is bounded in time.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A prepared `dapa` command.
+pub struct Run {
+    command: assert_cmd::Command,
+}
+
+/// What a run printed and how it ended.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `dapa ARGS...`, run from the crate root.
+pub fn dapa(args: &[&str]) -> Run {
+    let mut command = assert_cmd::Command::cargo_bin("dapa").expect("the dapa binary is built");
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .timeout(TIMEOUT);
+    Run { command }
+}
+
+impl Run {
+    /// Feed bytes to standard input.
+    pub fn stdin(mut self, bytes: &[u8]) -> Self {
+        self.command.write_stdin(bytes.to_vec());
+        self
+    }
+
+    /// Run to the end.
+    pub fn run(mut self) -> Output {
+        let output = self.command.output().expect("dapa runs");
+        Output {
+            code: output.status.code().expect("dapa exits by itself within the time limit"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+/// JSON Lines records by source.
+pub fn records(jsonl: &str) -> BTreeMap<String, Value> {
+    jsonl
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).expect("each line is JSON");
+            (record["source"].as_str().unwrap().to_owned(), record)
+        })
+        .collect()
+}
+
+/// A temporary folder of captures.
+pub struct Folder {
+    dir: tempfile::TempDir,
+}
+
+impl Folder {
+    pub fn new() -> Self {
+        Folder {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path_str(&self) -> &str {
+        self.dir.path().to_str().expect("temporary paths are UTF-8")
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) {
+        let path = self.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn symlink(&self, name: &str, target: &str) {
+        std::os::unix::fs::symlink(target, self.join(name)).unwrap();
+    }
+
+    pub fn fifo(&self, name: &str) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(self.join(name))
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+    }
+
+    pub fn chmod(&self, name: &str, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Records keyed by their path relative to this folder.
+    pub fn relative(&self, records: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+        let prefix = format!("{}/", self.path_str());
+        records
+            .into_iter()
+            .map(|(source, record)| (source.trim_start_matches(&prefix).to_owned(), record))
+            .collect()
+    }
+
+    /// Replace this folder's path with `[DIR]`, for snapshots.
+    pub fn sanitise(&self, text: &str) -> String {
+        text.replace(self.path_str(), "[DIR]")
+    }
+}
