@@ -5,13 +5,22 @@ mod util;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use util::{dapa, records, Folder};
+use util::{Folder, dapa, records};
 
 #[test]
 fn every_sample_matches_its_manifest_entry() {
     let manifest: BTreeMap<String, Value> =
         serde_json::from_str(include_str!("samples-manifest.json")).expect("manifest is JSON");
-    let output = dapa(&["scan", "samples", "--format", "jsonl", "--quiet", "--fail-on", "none"]).run();
+    let output = dapa(&[
+        "scan",
+        "samples",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--fail-on",
+        "none",
+    ])
+    .run();
     assert_eq!(output.code, 0, "{}", output.stderr);
     let seen = records(&output.stdout);
     let mut mismatches = Vec::new();
@@ -68,15 +77,24 @@ fn samples_cover_every_code_and_status_three_times() {
     ];
     assert_eq!(found, wanted);
     for status in ["malformed", "empty", "error", "drift", "recovered", "ok"] {
-        assert!(summary["statuses"][status].as_u64().unwrap() >= 3, "{status}");
+        assert!(
+            summary["statuses"][status].as_u64().unwrap() >= 3,
+            "{status}"
+        );
     }
 }
 
 #[test]
 fn output_is_identical_for_any_number_of_jobs() {
     for format in ["jsonl", "json", "table"] {
-        let one = dapa(&["scan", "samples", "--format", format, "--quiet", "--jobs", "1"]).run();
-        let four = dapa(&["scan", "samples", "--format", format, "--quiet", "--jobs", "4"]).run();
+        let one = dapa(&[
+            "scan", "samples", "--format", format, "--quiet", "--jobs", "1",
+        ])
+        .run();
+        let four = dapa(&[
+            "scan", "samples", "--format", format, "--quiet", "--jobs", "4",
+        ])
+        .run();
         assert!(!one.stdout.is_empty());
         assert_eq!(one.stdout, four.stdout, "--format {format}");
         assert_eq!(one.code, four.code);
@@ -86,19 +104,52 @@ fn output_is_identical_for_any_number_of_jobs() {
 #[test]
 fn exit_codes_follow_fail_on() {
     assert_eq!(dapa(&["scan", "samples", "-q"]).run().code, 1);
-    assert_eq!(dapa(&["scan", "samples", "-q", "--fail-on", "none"]).run().code, 0);
+    assert_eq!(
+        dapa(&["scan", "samples", "-q", "--fail-on", "none"])
+            .run()
+            .code,
+        0
+    );
     assert_eq!(dapa(&["scan", "samples/ok", "-q"]).run().code, 0);
-    assert_eq!(dapa(&["scan", "samples/ok", "-q", "--fail-on", "ok"]).run().code, 1);
+    assert_eq!(
+        dapa(&["scan", "samples/ok", "-q", "--fail-on", "ok"])
+            .run()
+            .code,
+        1
+    );
     assert_eq!(dapa(&["scan", "samples/payload", "-q"]).run().code, 0);
-    assert_eq!(dapa(&["scan", "samples/payload", "-q", "--fail-on", "drift"]).run().code, 1);
-    assert_eq!(dapa(&["scan", "samples/payload", "-q", "--fail-on", "P04"]).run().code, 1);
-    assert_eq!(dapa(&["scan", "samples/ok", "-q", "--fail-on", "S07"]).run().code, 0);
+    assert_eq!(
+        dapa(&["scan", "samples/payload", "-q", "--fail-on", "drift"])
+            .run()
+            .code,
+        1
+    );
+    assert_eq!(
+        dapa(&["scan", "samples/payload", "-q", "--fail-on", "P04"])
+            .run()
+            .code,
+        1
+    );
+    assert_eq!(
+        dapa(&["scan", "samples/ok", "-q", "--fail-on", "S07"])
+            .run()
+            .code,
+        0
+    );
     let bad_flag = dapa(&["scan", "samples", "--fail-on", "worse"]).run();
     assert_eq!(bad_flag.code, 2);
-    assert!(bad_flag.stderr.contains("'worse' is neither a status"), "{}", bad_flag.stderr);
+    assert!(
+        bad_flag.stderr.contains("'worse' is neither a status"),
+        "{}",
+        bad_flag.stderr
+    );
     let missing = dapa(&["scan", "samples/ok", "no/such/folder", "-q"]).run();
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("no/such/folder"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no/such/folder"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -119,7 +170,12 @@ fn unreadable_entries_are_findings_and_the_scan_goes_on() {
         assert_eq!(seen[broken]["status"], "malformed", "{broken}");
         assert_eq!(seen[broken]["findings"][0]["code"], "T08", "{broken}");
     }
-    assert!(seen["c-pipe.json"]["findings"][0]["message"].as_str().unwrap().contains("FIFO"));
+    assert!(
+        seen["c-pipe.json"]["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("FIFO")
+    );
     // Root reads everything; elsewhere the locked file must be a T08 too.
     if std::fs::read(folder.join("d-locked.json")).is_err() {
         assert_eq!(seen["d-locked.json"]["findings"][0]["code"], "T08");
@@ -134,7 +190,16 @@ fn oversized_captures_are_not_parsed() {
     let folder = Folder::new();
     folder.write("big.json", format!("[{}1]", "1,".repeat(100)).as_bytes());
     folder.write("small.json", b"[1]");
-    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q", "--max-bytes", "100"]).run();
+    let output = dapa(&[
+        "scan",
+        folder.path_str(),
+        "--format",
+        "jsonl",
+        "-q",
+        "--max-bytes",
+        "100",
+    ])
+    .run();
     let seen = folder.relative(records(&output.stdout));
     assert_eq!(seen["big.json"]["findings"][0]["code"], "T07");
     assert_eq!(seen["big.json"]["status"], "malformed");
@@ -162,15 +227,29 @@ fn standard_input_is_a_capture() {
 #[test]
 fn sidecars_are_never_captures_and_hidden_files_are_skipped() {
     let folder = Folder::new();
-    folder.write("000001.body", br#"{"message":"m","code":"bad.request","status":400}"#);
-    folder.write("000001.meta.json", br#"{"status":400,"headers":{"Content-Type":"application/json"}}"#);
+    folder.write(
+        "000001.body",
+        br#"{"message":"m","code":"bad.request","status":400}"#,
+    );
+    folder.write(
+        "000001.meta.json",
+        br#"{"status":400,"headers":{"Content-Type":"application/json"}}"#,
+    );
     folder.write(".hidden.json", b"<html></html>");
     let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
     let seen = folder.relative(records(&output.stdout));
     assert_eq!(seen.keys().collect::<Vec<_>>(), ["000001.body"]);
     assert_eq!(seen["000001.body"]["http_status"], 400);
     assert_eq!(seen["000001.body"]["status"], "error");
-    let with_hidden = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q", "--hidden"]).run();
+    let with_hidden = dapa(&[
+        "scan",
+        folder.path_str(),
+        "--format",
+        "jsonl",
+        "-q",
+        "--hidden",
+    ])
+    .run();
     assert_eq!(folder.relative(records(&with_hidden.stdout)).len(), 2);
 }
 
@@ -197,15 +276,28 @@ fn throughput_goes_to_stderr_unless_quiet() {
 
 #[test]
 fn jsonl_records_have_the_spec_fields() {
-    let output = dapa(&["scan", "samples/payload/stringified-seed-result.json", "--format", "jsonl", "-q"]).run();
+    let output = dapa(&[
+        "scan",
+        "samples/payload/stringified-seed-result.json",
+        "--format",
+        "jsonl",
+        "-q",
+    ])
+    .run();
     let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
     let keys: Vec<&String> = record.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["bytes", "findings", "http_status", "source", "status"]);
+    assert_eq!(
+        keys,
+        ["bytes", "findings", "http_status", "source", "status"]
+    );
     let finding = &record["findings"][0];
     assert_eq!(finding["code"], "P01");
     assert_eq!(finding["name"], "stringified-json");
     assert_eq!(finding["layer"], "payload");
     assert_eq!(finding["severity"], "warning");
     assert_eq!(finding["pointer"], "/result");
-    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(1), Some(11)));
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(1), Some(11))
+    );
 }

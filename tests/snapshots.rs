@@ -2,7 +2,7 @@
 
 mod util;
 
-use util::{dapa, Folder};
+use util::{Folder, dapa};
 
 #[test]
 fn table_of_the_samples() {
@@ -19,7 +19,10 @@ fn json_summary_of_the_samples() {
 #[test]
 fn jsonl_records_of_a_temporary_folder() {
     let folder = Folder::new();
-    folder.write("a.json", b"{\"profile\":\"{\\\"firstname\\\":\\\"Ann\\\"}\",\"email\":\"${email}\"}");
+    folder.write(
+        "a.json",
+        b"{\"profile\":\"{\\\"firstname\\\":\\\"Ann\\\"}\",\"email\":\"${email}\"}",
+    );
     folder.write("b.http", b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 9\r\n\r\n{\"message\":\"Rate limit exceeded the maximum. Retry the request in [9] seconds\",\"code\":\"too.many.requests.retry.after\",\"status\":429}");
     folder.write("c.json", b"{\"a\":1,\"a\":2,\"n\":9007199254740993,");
     let output = dapa(&["scan", folder.path_str(), "--quiet", "--format", "jsonl"]).run();

@@ -44,7 +44,10 @@ impl Run {
     pub fn run(mut self) -> Output {
         let output = self.command.output().expect("dapa runs");
         Output {
-            code: output.status.code().expect("dapa exits by itself within the time limit"),
+            code: output
+                .status
+                .code()
+                .expect("dapa exits by itself within the time limit"),
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
         }
