@@ -795,7 +795,7 @@ impl<'a> Parser<'a> {
         } else {
             self.pos
         };
-        if matches!(self.bytes.get(sign_end), Some(b'I')) {
+        if self.bytes[sign_end..].starts_with(b"Infinity") {
             self.pos = sign_end;
             return self.parse_literal().map(|_| Value::Null);
         }
@@ -913,6 +913,8 @@ mod tests {
             "tru e",
             "@",
             "[-]",
+            "[-true]",
+            "[-Infinityx]",
         ] {
             assert_eq!(kind(text), ErrorKind::InvalidSyntax, "{text}");
         }

@@ -1,0 +1,76 @@
+//! No input bytes make the analysis panic: arbitrary bytes, and the shipped
+//! samples cut and flipped at random places.
+
+use dapa::capture::Capture;
+use dapa::{AnalyzeOptions, analyze};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn run(bytes: Vec<u8>) -> dapa::CaptureRecord {
+    let capture = Capture::from_bytes("fuzz", bytes, None, 1 << 20);
+    analyze(capture, &AnalyzeOptions::default())
+}
+
+fn sample_bodies() -> &'static [Vec<u8>] {
+    static BODIES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    BODIES.get_or_init(read_samples)
+}
+
+fn read_samples() -> Vec<Vec<u8>> {
+    let mut bodies = Vec::new();
+    for entry in walkdir::WalkDir::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            bodies.push(std::fs::read(entry.path()).unwrap());
+        }
+    }
+    bodies.sort();
+    bodies
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let record = run(bytes);
+        // Every finding that has an offset has a line and column too.
+        for finding in &record.findings {
+            prop_assert_eq!(finding.offset.is_some(), finding.line.is_some());
+        }
+    }
+
+    #[test]
+    fn json_like_text_never_panics(text in r#"[\[\]{}":,0-9eE.+\-a-zNIT'/*\\ \n]{0,200}"#) {
+        run(text.into_bytes());
+    }
+
+    #[test]
+    fn damaged_samples_never_panic(index in 0usize..1000, cut in any::<prop::sample::Index>(), flip in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let bodies = sample_bodies();
+        let mut body = bodies[index % bodies.len()].clone();
+        if !body.is_empty() {
+            let at = flip.index(body.len());
+            body[at] = byte;
+            body.truncate(cut.index(body.len() + 1));
+        }
+        run(body);
+    }
+}
+
+#[test]
+fn pathological_inputs_finish() {
+    let cases: Vec<Vec<u8>> = vec![
+        b"[".repeat(1_000_000),
+        b"{\"a\":".repeat(200_000),
+        format!("\"{}\"", "\\\"[".repeat(100_000)).into_bytes(),
+        format!("[{}]", "1,".repeat(200_000) + "1").into_bytes(),
+        format!("{{{}\"k\":0}}", "\"k\":0,".repeat(50_000)).into_bytes(),
+        b"\"\\ud800".repeat(10_000),
+        vec![0u8; 100_000],
+    ];
+    for body in cases {
+        let record = run(body);
+        assert!(record.findings.len() <= 60, "{:?}", record.findings.len());
+    }
+}
