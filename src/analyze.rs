@@ -1,113 +1,205 @@
 //! One capture through every layer, in order, into its record.
 
-use crate::capture::Capture;
+use crate::capture::{Capture, Meta};
 use crate::finding::{Finding, line_column};
 use crate::json::{self, ParseOptions};
-use crate::layer::{envelope, payload, syntax, transport};
+use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport};
 use crate::record::CaptureRecord;
+use crate::schema::{Profile, Profiles, Semantic, Target};
 use crate::verdict::verdict;
 use serde_json::Value;
 
 /// Settings of the analysis that do not depend on the capture.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
     /// Deepest nesting accepted before S06.
     pub max_depth: usize,
+    /// Which profile applies to which capture.
+    pub profiles: Profiles,
+    /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
+    pub show_secrets: bool,
+    /// Keep each capture's decoded payload in its record (`dapa infer`).
+    pub keep_payload: bool,
 }
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions { max_depth: 128 }
+        AnalyzeOptions {
+            max_depth: 128,
+            profiles: Profiles::default(),
+            show_secrets: false,
+            keep_payload: false,
+        }
     }
 }
 
-/// Run a capture through the transport, syntax, envelope and payload layers.
+/// What the layers after the syntax one add to a record.
+#[derive(Default)]
+struct BodyOutcome {
+    lenient_failed: bool,
+    observations: Vec<drift::Observation>,
+    payload: Option<Value>,
+}
+
+/// Run a capture through the transport, syntax, envelope, payload, schema,
+/// drift and semantic layers.
 pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
-    let Capture {
-        source,
-        body,
-        meta,
-        findings: read_findings,
-        readable,
-        notes,
-        ..
-    } = capture;
-    let mut findings = read_findings;
-    let mut lenient_failed = false;
-    if readable {
-        let (transport_findings, parsed_body) = transport::check(&body, &meta);
+    let profile = options
+        .profiles
+        .for_capture(&capture.source, capture.meta.action_id.as_deref())
+        .cloned();
+    let mut findings = capture.findings.clone();
+    let mut outcome = BodyOutcome::default();
+    if capture.readable {
+        let (transport_findings, body) = transport::check(&capture.body, &capture.meta);
         findings.extend(transport_findings);
-        findings.extend(envelope::check_status(&meta));
-        lenient_failed = analyze_body(parsed_body, &meta, options, &mut findings);
+        findings.extend(envelope::check_status(&capture.meta));
+        let context = Context {
+            capture: &capture,
+            options,
+            profile: profile.as_deref(),
+        };
+        outcome = context.analyze_body(body, &mut findings);
     }
     for finding in &mut findings {
         if let Some(offset) = finding.location.offset {
-            let (line, column) = line_column(&body, offset);
+            let (line, column) = line_column(&capture.body, offset);
             finding.location.line = Some(line);
             finding.location.column = Some(column);
         }
     }
-    // Transport first, then syntax, envelope, payload; stable within a layer.
+    // Transport first, then syntax, envelope, payload...; stable within a layer.
     findings.sort_by_key(|finding| finding.code.layer());
+    let Capture {
+        source,
+        body,
+        meta,
+        notes,
+        ..
+    } = capture;
     CaptureRecord {
         source,
-        status: verdict(&findings, lenient_failed),
+        status: verdict(&findings, outcome.lenient_failed),
         http_status: meta.status,
         bytes: body.len() as u64,
+        profile: profile.map(|profile| profile.name.clone()),
         findings: findings.into_iter().map(Into::into).collect(),
         notes,
+        observations: outcome.observations,
+        payload: outcome.payload,
     }
 }
 
-/// The syntax, envelope and payload layers; returns whether S05's lenient
-/// parse failed.
-fn analyze_body(
-    body: transport::Body<'_>,
-    meta: &crate::capture::Meta,
-    options: &AnalyzeOptions,
-    findings: &mut Vec<Finding>,
-) -> bool {
-    let (text, start, mut root, lenient) = match body {
-        transport::Body::Unusable => return false,
-        transport::Body::RawToken { text, start } => {
-            let mut token = Value::String(text.to_owned());
-            let mut payload_findings = payload::check(&mut token, "", 0, options.max_depth);
-            for finding in &mut payload_findings {
-                finding.location.offset = Some(start);
-            }
-            findings.append(&mut payload_findings);
-            return false;
-        }
-        transport::Body::Json { text, start } => {
-            let outcome = syntax::check(text, options.max_depth);
-            findings.extend(outcome.findings.into_iter().map(|mut finding| {
-                finding.location.offset = finding.location.offset.map(|offset| offset + start);
-                finding
-            }));
-            match outcome.value {
-                Some(value) => (text, start, value, outcome.lenient),
-                None => return outcome.lenient_failed,
-            }
-        }
-    };
-    let mut located: Vec<Finding> = Vec::new();
-    if let Value::String(whole) = &root
-        && let Some((decoded, levels)) = payload::decode_stringified(whole, options.max_depth)
-    {
-        located.push(payload::stringified_finding("", &decoded, levels));
-        root = decoded;
+struct Context<'a> {
+    capture: &'a Capture,
+    options: &'a AnalyzeOptions,
+    profile: Option<&'a Profile>,
+}
+
+impl Context<'_> {
+    fn meta(&self) -> &Meta {
+        &self.capture.meta
     }
-    let outcome = envelope::check(&root, meta);
-    located.extend(outcome.findings);
-    if let Some(pointer) = outcome.payload {
-        let depth = json::split_pointer(&pointer).len();
-        if let Some(value) = root.pointer_mut(&pointer) {
-            located.extend(payload::check(value, &pointer, depth, options.max_depth));
+
+    /// The layers from syntax on.
+    fn analyze_body(&self, body: transport::Body<'_>, findings: &mut Vec<Finding>) -> BodyOutcome {
+        let options = self.options;
+        let (text, start, mut root, lenient) = match body {
+            transport::Body::Unusable => return BodyOutcome::default(),
+            transport::Body::RawToken { text, start } => {
+                let mut token = Value::String(text.to_owned());
+                let mut payload_findings =
+                    payload::check(&mut token, "", 0, options.max_depth, options.show_secrets);
+                for finding in &mut payload_findings {
+                    finding.location.offset = Some(start);
+                }
+                findings.append(&mut payload_findings);
+                return BodyOutcome {
+                    payload: options.keep_payload.then_some(token),
+                    ..BodyOutcome::default()
+                };
+            }
+            transport::Body::Json { text, start } => {
+                let outcome = syntax::check(text, options.max_depth);
+                findings.extend(outcome.findings.into_iter().map(|mut finding| {
+                    finding.location.offset = finding.location.offset.map(|offset| offset + start);
+                    finding
+                }));
+                match outcome.value {
+                    Some(value) => (text, start, value, outcome.lenient),
+                    None => {
+                        return BodyOutcome {
+                            lenient_failed: outcome.lenient_failed,
+                            ..BodyOutcome::default()
+                        };
+                    }
+                }
+            }
+        };
+        let mut located: Vec<Finding> = Vec::new();
+        if let Value::String(whole) = &root
+            && let Some((decoded, levels)) = payload::decode_stringified(whole, options.max_depth)
+        {
+            located.push(payload::stringified_finding("", &decoded, levels));
+            root = decoded;
         }
+        let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
+        located.extend(envelope.findings);
+        if let Some(pointer) = &envelope.payload {
+            let depth = json::split_pointer(pointer).len();
+            if let Some(value) = root.pointer_mut(pointer) {
+                located.extend(payload::check(
+                    value,
+                    pointer,
+                    depth,
+                    options.max_depth,
+                    options.show_secrets,
+                ));
+            }
+        }
+        let mut outcome = BodyOutcome::default();
+        if let Some(profile) = self.profile {
+            let target = match profile.target {
+                Target::Document => Some(String::new()),
+                Target::Payload => envelope.payload.clone(),
+            };
+            if let Some(pointer) = target
+                && let Some(value) = root.pointer(&pointer)
+            {
+                outcome.observations = self.check_profile(profile, value, &pointer, &mut located);
+            }
+        }
+        locate(text, start, lenient, options, &mut located);
+        findings.append(&mut located);
+        if options.keep_payload {
+            outcome.payload = envelope
+                .payload
+                .and_then(|pointer| root.pointer(&pointer).cloned());
+        }
+        outcome
     }
-    locate(text, start, lenient, options, &mut located);
-    findings.append(&mut located);
-    false
+
+    /// The schema, drift and semantic layers on the value the profile describes.
+    fn check_profile(
+        &self,
+        profile: &Profile,
+        value: &Value,
+        pointer: &str,
+        located: &mut Vec<Finding>,
+    ) -> Vec<drift::Observation> {
+        let show_secrets = self.options.show_secrets;
+        located.extend(schema::check(value, pointer, &profile.schema, show_secrets));
+        let drift = drift::check(value, pointer, &profile.schema.shape, show_secrets);
+        located.extend(drift.findings);
+        if profile.semantic == Semantic::Token {
+            located.extend(semantic::check_token(
+                value,
+                pointer,
+                self.capture.captured_at(),
+            ));
+        }
+        drift.observations
+    }
 }
 
 /// Give findings that carry only a pointer the byte offset of their value.
@@ -143,17 +235,32 @@ fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Meta;
     use crate::finding::Code;
     use crate::verdict::Status;
+    use std::sync::Arc;
 
-    fn run(body: &str, status: Option<u16>) -> CaptureRecord {
+    fn run_with(body: &str, status: Option<u16>, options: &AnalyzeOptions) -> CaptureRecord {
         let meta = Meta {
             status,
+            captured_at: Some("2026-11-20T09:00:00Z".to_owned()),
             ..Meta::default()
         };
         let capture = Capture::from_bytes("t", body.as_bytes().to_vec(), Some(meta), 1 << 20);
-        analyze(capture, &AnalyzeOptions::default())
+        analyze(capture, options)
+    }
+
+    fn run(body: &str, status: Option<u16>) -> CaptureRecord {
+        run_with(body, status, &AnalyzeOptions::default())
+    }
+
+    fn with_profile(name: &str) -> AnalyzeOptions {
+        AnalyzeOptions {
+            profiles: Profiles {
+                forced: Some(Arc::new(Profile::builtin(name).unwrap())),
+                rules: Vec::new(),
+            },
+            ..AnalyzeOptions::default()
+        }
     }
 
     fn codes(record: &CaptureRecord) -> Vec<Code> {
@@ -185,7 +292,7 @@ mod tests {
     #[test]
     fn stringified_root_is_decoded_before_the_envelope() {
         let body =
-            serde_json::to_string(&r#"{"message":"m","code":"bad.request","status":400}"#).unwrap();
+            serde_json::to_string(r#"{"message":"m","code":"bad.request","status":400}"#).unwrap();
         let record = run(&body, Some(400));
         assert_eq!(codes(&record), [Code::T06, Code::E01, Code::P01]);
         assert_eq!(record.status, Status::Error);
@@ -213,5 +320,38 @@ mod tests {
         let record = run("<html><title>429</title></html>", Some(429));
         assert_eq!(codes(&record), [Code::T06, Code::T04, Code::E03]);
         assert_eq!(record.status, Status::Malformed);
+    }
+
+    #[test]
+    fn profiles_bring_schema_drift_and_semantic_codes() {
+        let options = with_profile("cognigy-token");
+        let expired = r#"{"result":{"token":"abc","expiresAt":1763000000,"userId":"u"},"errors":[],"warnings":[]}"#;
+        let record = run_with(expired, Some(200), &options);
+        assert_eq!(codes(&record), [Code::K01]);
+        assert_eq!(record.status, Status::Ok);
+        assert_eq!(record.profile.as_deref(), Some("cognigy-token"));
+        let no_token = r#"{"result":{"token":"","expiresAt":1800000000,"userId":"u"}}"#;
+        let record = run_with(no_token, Some(200), &options);
+        assert!(codes(&record).contains(&Code::K02));
+        assert_eq!(record.status, Status::Empty);
+        let millis = r#"{"result":{"token":"abc","expiresAt":1800000000000,"userId":"u","extra":1},"errors":[]}"#;
+        let record = run_with(millis, Some(200), &options);
+        assert_eq!(codes(&record), [Code::D01, Code::D03]);
+        assert_eq!(record.status, Status::Drift);
+        assert!(record.observations.iter().any(|o| o.path == "/expiresAt"));
+    }
+
+    #[test]
+    fn schema_findings_are_located() {
+        let options = with_profile("cognigy-profile");
+        let body = "{\n  \"_id\": \"5f1\"\n}";
+        let record = run_with(body, None, &options);
+        assert_eq!(record.status, Status::Invalid);
+        let pattern = record
+            .findings
+            .iter()
+            .find(|f| f.code == Code::V05)
+            .unwrap();
+        assert_eq!((pattern.line, pattern.column), (Some(2), Some(10)));
     }
 }

@@ -2,8 +2,10 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dapa::scan::ScanOptions;
+use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError, config};
 use dapa::{Code, Status};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// dapa, the Data Action Payload Analyzer: malformation and drift statistics
 /// for captured Genesys Cloud Data Action responses.
@@ -54,7 +56,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
     pub max_bytes: u64,
     /// Deepest nesting of arrays and objects accepted before S06.
-    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub max_depth: u16,
     /// Also read files and folders whose names start with a dot.
     #[arg(long)]
@@ -62,6 +64,68 @@ pub struct ScanArgs {
     /// No throughput line on standard error.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Which schema applies to which capture.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// How a capture's profile is chosen: `--profile` or `--schema` for all,
+/// else the rules of `dapa.toml`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectionArgs {
+    /// Check every capture against a built-in profile (cognigy-profile,
+    /// cognigy-token, genesys-error, genesys-test).
+    #[arg(long, value_name = "NAME", conflicts_with = "schema")]
+    pub profile: Option<String>,
+    /// Check every payload against this JSON Schema file.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// The envelope of the payloads `--schema` describes.
+    #[arg(long, value_enum, default_value_t = EnvelopeArg::Execute, requires = "schema")]
+    pub envelope: EnvelopeArg,
+    /// Rules that map action ids and path globs to profiles (default:
+    /// `dapa.toml` in the working directory, when there is one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Envelopes a payload can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvelopeArg {
+    /// The body is the payload.
+    Execute,
+    /// A TestExecutionResult: the payload is `finalResult`.
+    Test,
+    /// `{result, errors, warnings}`: the payload is `result`.
+    Seed,
+}
+
+impl SelectionArgs {
+    /// Compile the selected profiles.
+    pub fn profiles(&self) -> Result<Profiles, SchemaError> {
+        let forced = match (&self.profile, &self.schema) {
+            (Some(name), _) => Some(Arc::new(Profile::builtin(name)?)),
+            (None, Some(path)) => {
+                let envelope = match self.envelope {
+                    EnvelopeArg::Execute => EnvelopeKind::Execute,
+                    EnvelopeArg::Test => EnvelopeKind::Test,
+                    EnvelopeArg::Seed => EnvelopeKind::Seed,
+                };
+                Some(Arc::new(Profile::from_schema_file(path, envelope)?))
+            }
+            (None, None) => None,
+        };
+        let default_config = PathBuf::from("dapa.toml");
+        let rules = match &self.config {
+            Some(path) => config::load(path)?,
+            None if forced.is_none() && default_config.is_file() => config::load(&default_config)?,
+            None => Vec::new(),
+        };
+        Ok(Profiles { forced, rules })
+    }
 }
 
 /// When a scan exits 1.
@@ -130,17 +194,20 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 impl ScanArgs {
     /// The library's settings for these arguments.
-    pub fn scan_options(&self) -> ScanOptions {
+    pub fn scan_options(&self) -> Result<ScanOptions, SchemaError> {
         let defaults = ScanOptions::default();
-        ScanOptions {
+        Ok(ScanOptions {
             jobs: self.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
             max_bytes: self.max_bytes,
             hidden: self.hidden,
             analyze: dapa::AnalyzeOptions {
                 max_depth: usize::from(self.max_depth),
+                profiles: self.selection.profiles()?,
+                show_secrets: self.show_secrets,
+                keep_payload: false,
             },
             ..defaults
-        }
+        })
     }
 }
 

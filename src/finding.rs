@@ -16,6 +16,12 @@ pub enum Layer {
     Envelope,
     /// The payload once unwrapped.
     Payload,
+    /// The payload against its JSON Schema.
+    Schema,
+    /// The payload against what its schema declares, beyond validity.
+    Drift,
+    /// Meaning: token expiry and presence.
+    Semantic,
 }
 
 impl Layer {
@@ -26,6 +32,9 @@ impl Layer {
             Layer::Syntax => "syntax",
             Layer::Envelope => "envelope",
             Layer::Payload => "payload",
+            Layer::Schema => "schema",
+            Layer::Drift => "drift",
+            Layer::Semantic => "semantic",
         }
     }
 }
@@ -120,6 +129,18 @@ codes! {
     P02 = "P02", "raw-string", Payload, Warning, "The payload is a bare string that is not JSON, such as a raw token.";
     P03 = "P03", "template-placeholder", Payload, Warning, "An unrendered Velocity placeholder such as ${email} in a value.";
     P04 = "P04", "flattened", Payload, Warning, "Keys in Architect's flatten=true format, such as profile.firstname.";
+    V01 = "V01", "missing-required", Schema, Error, "A required property is absent.";
+    V02 = "V02", "type-mismatch", Schema, Error, "A value has another JSON type than the schema allows.";
+    V03 = "V03", "unknown-property", Schema, Warning, "A property the schema does not allow (additionalProperties: false).";
+    V04 = "V04", "enum-mismatch", Schema, Error, "A value outside enum or const.";
+    V05 = "V05", "format-mismatch", Schema, Error, "A format, pattern, length or range is violated.";
+    V06 = "V06", "schema-other", Schema, Error, "Any other schema keyword is violated.";
+    D01 = "D01", "new-field", Drift, Warning, "A field path the schema never declares (even where it allows extras).";
+    D02 = "D02", "type-drift", Drift, Warning, "A value sent as a string of the declared type, such as \"450.25\" for a number.";
+    D03 = "D03", "timestamp-unit", Drift, Warning, "An epoch in milliseconds where seconds are declared, the reverse, or an ISO string instead.";
+    D04 = "D04", "new-enum-value", Drift, Warning, "A value of an enum-like field that the schema does not list.";
+    K01 = "K01", "token-expired", Semantic, Info, "The token had expired at capture time (not now).";
+    K02 = "K02", "no-token", Semantic, Error, "No token in an otherwise healthy response.";
 }
 
 impl fmt::Display for Code {

@@ -10,6 +10,8 @@ pub mod json;
 pub mod layer;
 pub mod record;
 pub mod scan;
+pub mod schema;
+pub mod secret;
 pub mod summary;
 pub mod verdict;
 

@@ -56,7 +56,7 @@ fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
-    let options = args.scan_options();
+    let options = args.scan_options().into_diagnostic()?;
     let started = Instant::now();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

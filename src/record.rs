@@ -1,6 +1,7 @@
 //! The per-capture record: what `--format jsonl` writes, one line each.
 
 use crate::finding::{Code, Finding, Layer, Severity};
+use crate::layer::drift::Observation;
 use crate::verdict::Status;
 use serde::Serialize;
 
@@ -58,11 +59,21 @@ pub struct CaptureRecord {
     pub http_status: Option<u16>,
     /// Size of the body in bytes.
     pub bytes: u64,
+    /// The profile the capture was checked against, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// Findings, transport first.
     pub findings: Vec<FindingRecord>,
     /// Remarks on reading the capture that are not findings (a broken sidecar).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Field paths and their observed types, for the drift table (not written
+    /// per record).
+    #[serde(skip)]
+    pub observations: Vec<Observation>,
+    /// The decoded payload, kept only when asked for (`dapa infer`).
+    #[serde(skip)]
+    pub payload: Option<serde_json::Value>,
 }
 
 impl CaptureRecord {

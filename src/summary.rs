@@ -26,6 +26,29 @@ pub struct CodeStats {
     pub example: String,
 }
 
+/// One row of the drift table: a field path of one profile's payloads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DriftRow {
+    /// The profile whose schema declares (or not) the path.
+    pub profile: String,
+    /// The path, array items as `*`.
+    pub path: String,
+    /// The declared type, `any`, or `undeclared`.
+    pub declared: String,
+    /// Captures per observed type.
+    pub observed: BTreeMap<&'static str, u64>,
+    /// Captures with this path.
+    pub captures: u64,
+    /// Whether any observed type is one the schema does not declare here.
+    pub drifted: bool,
+    /// The first capture (in scan order) with this path.
+    pub example: String,
+}
+
+/// Most distinct paths the drift table keeps; payloads with ids as keys
+/// would otherwise grow it with the corpus.
+pub const MAX_DRIFT_PATHS: usize = 10_000;
+
 /// The summary of a scan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -38,6 +61,29 @@ pub struct Summary {
     /// Per code, in code order; only codes that were found.
     #[serde(serialize_with = "codes_as_list")]
     pub codes: BTreeMap<Code, CodeStats>,
+    /// Captures checked against a profile (the drift table's whole).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub profiled: u64,
+    /// The drift table, by profile and path.
+    #[serde(
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "rows_as_list"
+    )]
+    pub drift: BTreeMap<(String, String), DriftRow>,
+    /// Paths left out of the drift table once it was full.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub drift_paths_dropped: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
+}
+
+fn rows_as_list<S: serde::Serializer>(
+    rows: &BTreeMap<(String, String), DriftRow>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(rows.values())
 }
 
 fn codes_as_list<S: serde::Serializer>(
@@ -54,6 +100,9 @@ impl Default for Summary {
             bytes: 0,
             statuses: Status::ALL.into_iter().map(|status| (status, 0)).collect(),
             codes: BTreeMap::new(),
+            profiled: 0,
+            drift: BTreeMap::new(),
+            drift_paths_dropped: 0,
         }
     }
 }
@@ -81,6 +130,36 @@ impl Summary {
                 stats.captures += 1;
             }
         }
+        if let Some(profile) = &record.profile {
+            self.profiled += 1;
+            self.add_observations(profile, record);
+        }
+    }
+
+    fn add_observations(&mut self, profile: &str, record: &CaptureRecord) {
+        let mut last_path: Option<&str> = None;
+        for observation in &record.observations {
+            let key = (profile.to_owned(), observation.path.clone());
+            if !self.drift.contains_key(&key) && self.drift.len() >= MAX_DRIFT_PATHS {
+                self.drift_paths_dropped += 1;
+                continue;
+            }
+            let row = self.drift.entry(key).or_insert_with(|| DriftRow {
+                profile: profile.to_owned(),
+                path: observation.path.clone(),
+                declared: observation.declared.clone(),
+                observed: BTreeMap::new(),
+                captures: 0,
+                drifted: false,
+                example: record.source.clone(),
+            });
+            *row.observed.entry(observation.observed).or_default() += 1;
+            row.drifted |= !observation.allowed;
+            if last_path != Some(observation.path.as_str()) {
+                row.captures += 1;
+                last_path = Some(observation.path.as_str());
+            }
+        }
     }
 
     /// Fold in the summary of captures that came after these ones.
@@ -99,6 +178,24 @@ impl Summary {
                 None => {
                     self.codes.insert(code, stats);
                 }
+            }
+        }
+        self.profiled += later.profiled;
+        self.drift_paths_dropped += later.drift_paths_dropped;
+        for (key, row) in later.drift {
+            let full = self.drift.len() >= MAX_DRIFT_PATHS;
+            match self.drift.get_mut(&key) {
+                Some(mine) => {
+                    for (kind, count) in row.observed {
+                        *mine.observed.entry(kind).or_default() += count;
+                    }
+                    mine.captures += row.captures;
+                    mine.drifted |= row.drifted;
+                }
+                None if !full => {
+                    self.drift.insert(key, row);
+                }
+                None => self.drift_paths_dropped += 1,
             }
         }
     }
@@ -122,6 +219,9 @@ mod tests {
             bytes: 10,
             findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
             notes: Vec::new(),
+            profile: None,
+            observations: Vec::new(),
+            payload: None,
         }
     }
 

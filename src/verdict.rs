@@ -83,10 +83,20 @@ pub fn status_of(code: Code, lenient_failed: bool) -> Status {
         | Code::S04
         | Code::S06 => Status::Malformed,
         Code::S05 if lenient_failed => Status::Malformed,
-        Code::T01 | Code::E04 => Status::Empty,
+        Code::T01 | Code::E04 | Code::K02 => Status::Empty,
         Code::T06 | Code::E01 | Code::E02 | Code::E03 | Code::E05 | Code::E06 => Status::Error,
-        Code::P03 | Code::P04 | Code::S07 | Code::S08 => Status::Drift,
+        Code::V01 | Code::V02 | Code::V04 | Code::V05 | Code::V06 => Status::Invalid,
+        Code::V03
+        | Code::D01
+        | Code::D02
+        | Code::D03
+        | Code::D04
+        | Code::P03
+        | Code::P04
+        | Code::S07
+        | Code::S08 => Status::Drift,
         Code::T02 | Code::S05 | Code::P01 | Code::P02 => Status::Recovered,
+        Code::K01 => Status::Ok,
     }
 }
 
@@ -139,6 +149,7 @@ mod tests {
         for &code in Code::ALL {
             let expected = match status_of(code, false) {
                 Status::Drift | Status::Recovered => crate::finding::Severity::Warning,
+                Status::Ok => crate::finding::Severity::Info,
                 _ => crate::finding::Severity::Error,
             };
             assert_eq!(code.severity(), expected, "{code}");

@@ -31,6 +31,30 @@ pub struct Capture {
     pub readable: bool,
     /// Remarks about the reading that are not findings (a broken sidecar).
     pub notes: Vec<String>,
+    /// The file's modification time, the capture time of last resort.
+    pub modified: Option<std::time::SystemTime>,
+}
+
+impl Capture {
+    /// When the capture was taken: the sidecar's `captured_at`, else the HTTP
+    /// `Date` header, else the file's modification time.
+    pub fn captured_at(&self) -> Option<jiff::Timestamp> {
+        if let Some(time) = self
+            .meta
+            .captured_at
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+        {
+            return Some(time);
+        }
+        if let Some(date) = self.meta.header("date") {
+            if let Ok(zoned) = jiff::fmt::rfc2822::parse(date) {
+                return Some(zoned.timestamp());
+            }
+        }
+        self.modified
+            .and_then(|time| jiff::Timestamp::try_from(time).ok())
+    }
 }
 
 /// The gzip magic number.
@@ -173,11 +197,11 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
             );
         }
     };
-    let length = match file.metadata() {
+    let (length, modified) = match file.metadata() {
         Ok(metadata) if !metadata.is_file() => {
             return Capture::unreadable(source, Finding::new(Code::T08, "not a regular file"));
         }
-        Ok(metadata) => metadata.len(),
+        Ok(metadata) => (metadata.len(), metadata.modified().ok()),
         Err(error) => {
             return Capture::unreadable(
                 source,
@@ -206,6 +230,7 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
     };
     let mut capture = Capture::from_bytes(source, bytes, meta, max_bytes);
     capture.notes.extend(note);
+    capture.modified = modified;
     capture
 }
 

@@ -8,6 +8,7 @@
 
 use crate::capture::Meta;
 use crate::finding::{Code, Finding};
+use crate::schema::EnvelopeKind;
 use serde_json::{Map, Value};
 
 /// The shape that was recognised.
@@ -61,12 +62,14 @@ pub fn check_status(meta: &Meta) -> Vec<Finding> {
     Vec::new()
 }
 
-/// Recognise the envelope of a parsed document.
-pub fn check(root: &Value, meta: &Meta) -> EnvelopeOutcome {
+/// Recognise the envelope of a parsed document. `expected` is the envelope
+/// the capture's profile names, if any: a `seed` profile takes `{"result":..}`
+/// alone as its envelope too.
+pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> EnvelopeOutcome {
     let mut findings = Vec::new();
     let (envelope, payload) = match root {
         Value::Object(fields) if is_test_result(fields) => test_result(fields, &mut findings),
-        Value::Object(fields) if is_seed(fields) => seed(fields, &mut findings),
+        Value::Object(fields) if is_seed(fields, expected) => seed(fields, &mut findings),
         Value::Object(fields) if is_error_body(fields) => {
             findings.push(Finding::new(Code::E01, describe_error_body(fields)).at_pointer(""));
             if let Some(code) = rate_limit_code(fields)
@@ -160,11 +163,16 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
     message
 }
 
-fn is_seed(fields: &Map<String, Value>) -> bool {
-    fields
-        .keys()
-        .all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
-        && (fields.contains_key("errors") || fields.contains_key("warnings"))
+fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool {
+    let marker = if expected == Some(EnvelopeKind::Seed) {
+        fields.contains_key("result")
+    } else {
+        fields.contains_key("errors") || fields.contains_key("warnings")
+    };
+    marker
+        && fields
+            .keys()
+            .all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
 }
 
 fn seed(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, Option<String>) {
@@ -367,7 +375,7 @@ mod tests {
     use serde_json::json;
 
     fn run(value: Value) -> (Envelope, Vec<Code>, Option<String>, Vec<String>) {
-        let outcome = check(&value, &Meta::default());
+        let outcome = check(&value, &Meta::default(), None);
         let codes = outcome.findings.iter().map(|f| f.code).collect();
         let messages = outcome.findings.iter().map(|f| f.message.clone()).collect();
         (outcome.envelope, codes, outcome.payload, messages)
@@ -455,6 +463,12 @@ mod tests {
         assert_eq!(codes, [Code::E04, Code::E05]);
         let (envelope, _, _, _) = run(json!({"result": 1}));
         assert_eq!(envelope, Envelope::Execute);
+        let expected = check(
+            &json!({"result": 1}),
+            &Meta::default(),
+            Some(EnvelopeKind::Seed),
+        );
+        assert_eq!(expected.envelope, Envelope::Seed);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
 use crate::finding::{Code, Finding};
 use crate::json::{self, ParseOptions, push_pointer};
+use crate::secret::mask;
 use serde_json::{Map, Value};
 
 /// Decode a string that holds JSON: an object or array, possibly encoded
@@ -69,12 +70,6 @@ pub fn stringified_finding(pointer: &str, decoded: &Value, levels: usize) -> Fin
     .at_pointer(pointer)
 }
 
-/// A token shown without giving it away: its start and its length.
-pub fn mask(secret: &str) -> String {
-    let shown: String = secret.chars().take(4).collect();
-    format!("{shown}… ({} characters)", secret.chars().count())
-}
-
 struct Walk {
     max_depth: usize,
     stringified: Vec<Finding>,
@@ -84,16 +79,28 @@ struct Walk {
 }
 
 /// Check the payload at `pointer` (its JSON pointer in the document, "" for
-/// the root) nested at `depth`, decoding stringified JSON in place.
-pub fn check(payload: &mut Value, pointer: &str, depth: usize, max_depth: usize) -> Vec<Finding> {
+/// the root) nested at `depth`, decoding stringified JSON in place. A bare
+/// string payload is usually a token, so it is masked unless `show_secrets`.
+pub fn check(
+    payload: &mut Value,
+    pointer: &str,
+    depth: usize,
+    max_depth: usize,
+    show_secrets: bool,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Value::String(text) = payload
         && decode_stringified(text, max_depth.saturating_sub(depth)).is_none()
     {
+        let shown = if show_secrets {
+            format!("\"{text}\"")
+        } else {
+            mask(text)
+        };
         findings.push(
             Finding::new(
                 Code::P02,
-                format!("the payload is a bare string, not JSON: {}", mask(text)),
+                format!("the payload is a bare string, not JSON: {shown}"),
             )
             .at_pointer(pointer),
         );
@@ -306,7 +313,7 @@ mod tests {
     use serde_json::json;
 
     fn run(mut value: Value) -> (Value, Vec<(Code, String)>) {
-        let findings = check(&mut value, "", 0, 128);
+        let findings = check(&mut value, "", 0, 128, false);
         let found = findings
             .into_iter()
             .map(|f| (f.code, f.location.pointer.unwrap_or_default()))
@@ -330,7 +337,7 @@ mod tests {
                 (Code::P01, "/profile/memories".to_owned())
             ]
         );
-        let findings = check(&mut json!({"d": twice}), "", 0, 128);
+        let findings = check(&mut json!({"d": twice}), "", 0, 128, false);
         assert!(findings[0].message.contains("2 levels"));
     }
 
@@ -338,7 +345,13 @@ mod tests {
     fn bare_strings_are_raw() {
         let (_, found) = run(json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"));
         assert_eq!(found, [(Code::P02, String::new())]);
-        let findings = check(&mut json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"), "", 0, 128);
+        let findings = check(
+            &mut json!("eyJhbGciOiJIUzI1NiJ9.e30.sig"),
+            "",
+            0,
+            128,
+            false,
+        );
         assert!(
             !findings[0].message.contains("e30.sig"),
             "the token is masked"

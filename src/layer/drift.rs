@@ -1,0 +1,352 @@
+//! The drift layer: D01–D04, and the observed type of every field path.
+//!
+//! Drift is what a schema still allows, or only just forbids, but that says
+//! the producer changed: a new field, a number sent as `"450.25"`, a
+//! timestamp that turned from seconds into milliseconds overnight, a status
+//! value nobody listed.
+
+use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
+use crate::finding::{Code, Finding};
+use crate::json::push_pointer;
+use crate::schema::shape::{Shape, TimestampUnit, type_name};
+use crate::secret::show;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One field path seen in a payload: array items as `*`, e.g. `/memories/*/id`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Observation {
+    /// The path, relative to the payload.
+    pub path: String,
+    /// The type seen there (`integer` for whole numbers).
+    pub observed: &'static str,
+    /// The declared type, `any`, or `undeclared`.
+    pub declared: String,
+    /// Whether the declared type allows what was seen.
+    pub allowed: bool,
+}
+
+/// What the drift layer found in one payload.
+#[derive(Debug, Default)]
+pub struct DriftOutcome {
+    /// D01–D04 findings.
+    pub findings: Vec<Finding>,
+    /// Every field path with its observed type, once each.
+    pub observations: Vec<Observation>,
+}
+
+/// Epochs below this are seconds, at or above it milliseconds (1e11 s is
+/// the year 5138; 1e11 ms is 1973).
+const MILLIS_FROM: f64 = 1e11;
+
+struct Walk<'a> {
+    base: &'a str,
+    show_secrets: bool,
+    found: BTreeMap<Code, (Vec<Finding>, usize)>,
+    observations: std::collections::BTreeSet<Observation>,
+}
+
+/// Compare `value` (found at `base` in the document) with the shape its schema declares.
+pub fn check(value: &Value, base: &str, shape: &Shape, show_secrets: bool) -> DriftOutcome {
+    let mut walk = Walk {
+        base,
+        show_secrets,
+        found: BTreeMap::new(),
+        observations: Default::default(),
+    };
+    let mut pointer = String::new();
+    let mut path = String::new();
+    walk.visit(value, Some(shape), &mut pointer, &mut path, false);
+    let mut findings = Vec::new();
+    for (_, (mut group, total)) in walk.found {
+        note_more(&mut group, total);
+        findings.append(&mut group);
+    }
+    DriftOutcome {
+        findings,
+        observations: walk.observations.into_iter().collect(),
+    }
+}
+
+impl Walk<'_> {
+    fn report(&mut self, code: Code, pointer: &str, message: String) {
+        let entry = self.found.entry(code).or_default();
+        entry.1 += 1;
+        if entry.0.len() < MAX_FINDINGS_PER_CODE {
+            let full = format!("{}{pointer}", self.base);
+            let shown = if full.is_empty() {
+                "the payload".to_owned()
+            } else {
+                full.clone()
+            };
+            entry
+                .0
+                .push(Finding::new(code, format!("{shown}: {message}")).at_pointer(full));
+        }
+    }
+
+    fn visit(
+        &mut self,
+        value: &Value,
+        shape: Option<&Shape>,
+        pointer: &mut String,
+        path: &mut String,
+        secret: bool,
+    ) {
+        let secret = secret || shape.is_some_and(|s| s.secret);
+        let observed = type_name(value);
+        if !path.is_empty() || !pointer.is_empty() {
+            self.observations.insert(Observation {
+                path: path.clone(),
+                observed,
+                declared: shape.map_or_else(|| "undeclared".to_owned(), Shape::type_label),
+                allowed: shape.is_some_and(|s| s.allows(observed)),
+            });
+        }
+        if let Some(shape) = shape {
+            self.scalar_drift(value, shape, pointer, secret);
+        }
+        match value {
+            Value::Object(fields) => {
+                for (key, child) in fields {
+                    let child_shape = shape.and_then(|s| s.property(key));
+                    let (pointer_len, path_len) = (pointer.len(), path.len());
+                    push_pointer(pointer, key);
+                    push_pointer(path, key);
+                    if child_shape.is_none() && shape.is_some_and(Shape::declares_properties) {
+                        self.report(
+                            Code::D01,
+                            pointer,
+                            format!("a field the schema does not declare ({})", type_name(child)),
+                        );
+                    }
+                    self.visit(child, child_shape, pointer, path, secret);
+                    pointer.truncate(pointer_len);
+                    path.truncate(path_len);
+                }
+            }
+            Value::Array(items) => {
+                let item_shape = shape.and_then(|s| s.items.as_deref());
+                for (index, item) in items.iter().enumerate() {
+                    let (pointer_len, path_len) = (pointer.len(), path.len());
+                    push_pointer(pointer, &index.to_string());
+                    path.push_str("/*");
+                    self.visit(item, item_shape, pointer, path, secret);
+                    pointer.truncate(pointer_len);
+                    path.truncate(path_len);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// D02, D03, D04 on one value.
+    fn scalar_drift(&mut self, value: &Value, shape: &Shape, pointer: &str, secret: bool) {
+        let hidden = secret && !self.show_secrets;
+        if let Value::String(text) = value {
+            if !shape.allows("string") {
+                if let Some(kind) = parses_as(text, shape) {
+                    let shown = show(value, hidden);
+                    self.report(
+                        Code::D02,
+                        pointer,
+                        format!("{kind} sent as a string: {shown}"),
+                    );
+                }
+            }
+        }
+        if let Some(unit) = shape.timestamp {
+            if let Some(message) = timestamp_drift(value, unit) {
+                self.report(Code::D03, pointer, message);
+            }
+        }
+        let listed = shape.enum_values.as_ref().or(shape.known_values.as_ref());
+        if let Some(listed) = listed {
+            let enum_like = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
+            if enum_like && !listed.contains(value) {
+                let shown = show(value, hidden);
+                let options: Vec<String> = listed.iter().map(|v| show(v, false)).collect();
+                self.report(
+                    Code::D04,
+                    pointer,
+                    format!(
+                        "{shown} is not among the values the schema lists ({})",
+                        options.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The declared type a string would be if it were not quoted.
+fn parses_as(text: &str, shape: &Shape) -> Option<&'static str> {
+    let trimmed = text.trim();
+    if shape.types.iter().any(|t| t == "integer") && trimmed.parse::<i64>().is_ok() {
+        return Some("an integer");
+    }
+    if shape.types.iter().any(|t| t == "number")
+        && !trimmed.is_empty()
+        && trimmed.parse::<f64>().is_ok_and(f64::is_finite)
+    {
+        return Some("a number");
+    }
+    if shape.types.iter().any(|t| t == "boolean") && matches!(trimmed, "true" | "false") {
+        return Some("a boolean");
+    }
+    None
+}
+
+/// What is off about a timestamp compared with its declared unit.
+pub fn timestamp_drift(value: &Value, unit: TimestampUnit) -> Option<String> {
+    let declared = match unit {
+        TimestampUnit::UnixSeconds => "unix seconds",
+        TimestampUnit::UnixMillis => "unix milliseconds",
+        TimestampUnit::Rfc3339 => "an RFC 3339 string",
+    };
+    match value {
+        Value::Number(number) => {
+            let magnitude = number.as_f64()?.abs();
+            let seen = if magnitude >= MILLIS_FROM {
+                "milliseconds"
+            } else {
+                "seconds"
+            };
+            let off = match unit {
+                TimestampUnit::UnixSeconds => magnitude >= MILLIS_FROM,
+                TimestampUnit::UnixMillis => magnitude < MILLIS_FROM && magnitude > 0.0,
+                TimestampUnit::Rfc3339 => true,
+            };
+            off.then(|| {
+                format!("{number} looks like an epoch in {seen}, but {declared} are declared")
+            })
+        }
+        Value::String(text) => {
+            if unit == TimestampUnit::Rfc3339 {
+                return (text.parse::<jiff::Timestamp>().is_err())
+                    .then(|| format!("\"{text}\" is not an RFC 3339 timestamp, as declared"));
+            }
+            let kind = if text.parse::<jiff::Timestamp>().is_ok() {
+                "an RFC 3339 string"
+            } else if text.trim().parse::<f64>().is_ok() {
+                "an epoch as a string"
+            } else {
+                "a string"
+            };
+            Some(format!("{kind} where {declared} are declared"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn shape() -> Shape {
+        Shape::of_schema(&json!({
+            "type": "object",
+            "properties": {
+                "createdAt": {"type": "integer", "x-dapa-timestamp": "unix-seconds"},
+                "ms": {"type": "integer", "x-dapa-timestamp": "unix-millis"},
+                "when": {"type": "string", "x-dapa-timestamp": "rfc3339"},
+                "amount": {"type": "number"},
+                "ok": {"type": "boolean"},
+                "channel": {"type": "string", "x-dapa-enum": ["voice", "webchat"]},
+                "token": {"type": "string", "x-dapa-secret": true, "enum": ["a"]},
+                "items": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}
+            }
+        }))
+    }
+
+    fn run(value: Value) -> Vec<(Code, String)> {
+        check(&value, "/result", &shape(), false)
+            .findings
+            .into_iter()
+            .map(|f| (f.code, f.location.pointer.unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn one_case_per_code() {
+        assert!(
+            run(json!({"createdAt": 1763630000, "amount": 450.25, "items": [{"id": "x"}]}))
+                .is_empty()
+        );
+        assert_eq!(
+            run(json!({"items": [{"id": "x", "extra": 1}]})),
+            [(Code::D01, "/result/items/0/extra".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"amount": "450.25"})),
+            [(Code::D02, "/result/amount".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"ok": "true"})),
+            [(Code::D02, "/result/ok".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"createdAt": 1763630000000u64})),
+            [(Code::D03, "/result/createdAt".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"createdAt": "2026-11-20T09:12:03Z"})),
+            [(Code::D03, "/result/createdAt".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"ms": 1763630000})),
+            [(Code::D03, "/result/ms".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"when": 1763630000})),
+            [(Code::D03, "/result/when".to_owned())]
+        );
+        assert_eq!(
+            run(json!({"channel": "carrier-pigeon"})),
+            [(Code::D04, "/result/channel".to_owned())]
+        );
+    }
+
+    #[test]
+    fn new_fields_are_reported_once_at_the_top() {
+        let found = run(json!({"extra": {"deep": {"deeper": 1}}}));
+        assert_eq!(found, [(Code::D01, "/result/extra".to_owned())]);
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let outcome = check(&json!({"token": "s3cr3t-token"}), "", &shape(), false);
+        assert_eq!(outcome.findings[0].code, Code::D04);
+        assert!(
+            !outcome.findings[0].message.contains("s3cr3t"),
+            "{}",
+            outcome.findings[0].message
+        );
+    }
+
+    #[test]
+    fn observations_use_star_for_items() {
+        let outcome = check(
+            &json!({"items": [{"id": "a"}, {"id": 2}], "new": null}),
+            "",
+            &shape(),
+            false,
+        );
+        let seen: Vec<(String, &str, bool)> = outcome
+            .observations
+            .iter()
+            .map(|o| (o.path.clone(), o.observed, o.allowed))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("/items".to_owned(), "array", true),
+                ("/items/*".to_owned(), "object", true),
+                ("/items/*/id".to_owned(), "integer", false),
+                ("/items/*/id".to_owned(), "string", true),
+                ("/new".to_owned(), "null", false),
+            ]
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! The schema layer: V01–V06 from the validator's errors.
+//!
+//! The yes/no check runs first; the full error list is built only for the
+//! payloads that fail it, which are few in a healthy corpus.
+
+use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
+use crate::finding::{Code, Finding};
+use crate::json::push_pointer;
+use crate::schema::Schema;
+use crate::secret::{is_secret, show};
+use jsonschema::error::ValidationErrorKind as Kind;
+use serde_json::Value;
+
+/// The code a validator error belongs to.
+fn code_of(kind: &Kind) -> Code {
+    match kind {
+        Kind::Required { .. } => Code::V01,
+        Kind::Type { .. } => Code::V02,
+        Kind::AdditionalProperties { .. } | Kind::UnevaluatedProperties { .. } => Code::V03,
+        Kind::Enum { .. } | Kind::Constant { .. } => Code::V04,
+        Kind::Format { .. }
+        | Kind::Pattern { .. }
+        | Kind::MinLength { .. }
+        | Kind::MaxLength { .. }
+        | Kind::Minimum { .. }
+        | Kind::Maximum { .. }
+        | Kind::ExclusiveMinimum { .. }
+        | Kind::ExclusiveMaximum { .. }
+        | Kind::MultipleOf { .. }
+        | Kind::MinItems { .. }
+        | Kind::MaxItems { .. }
+        | Kind::MinProperties { .. }
+        | Kind::MaxProperties { .. } => Code::V05,
+        _ => Code::V06,
+    }
+}
+
+/// Validate `value`, found at `base` in the document, against `schema`.
+pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> Vec<Finding> {
+    if schema.validator.is_valid(value) {
+        return Vec::new();
+    }
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut counts: std::collections::BTreeMap<Code, usize> = Default::default();
+    for error in schema.validator.iter_errors(value) {
+        let kind = error.kind();
+        let code = code_of(kind);
+        let count = counts.entry(code).or_default();
+        *count += 1;
+        if *count > MAX_FINDINGS_PER_CODE {
+            continue;
+        }
+        let instance = error.instance_path().to_string();
+        let secret = !show_secrets && is_secret(&schema.shape, &instance);
+        let mut pointer = format!("{base}{instance}");
+        let what = describe(kind, error.instance(), secret, &error.to_string());
+        if let Kind::Required { property } = kind {
+            if let Some(name) = property.as_str() {
+                push_pointer(&mut pointer, name);
+            }
+        }
+        let shown_pointer = if pointer.is_empty() {
+            "the payload".to_owned()
+        } else {
+            pointer.clone()
+        };
+        let message = format!("{shown_pointer}: {what} (schema {})", error.schema_path());
+        findings.push(Finding::new(code, message).at_pointer(pointer));
+    }
+    for (code, total) in counts {
+        if total > MAX_FINDINGS_PER_CODE {
+            if let Some(position) = findings.iter().rposition(|f| f.code == code) {
+                note_more(&mut findings[..=position], total);
+            }
+        }
+    }
+    findings
+}
+
+fn json_type(value: &Value) -> &'static str {
+    crate::schema::shape::type_name(value)
+}
+
+/// A message that says what is wrong without quoting a secret value.
+fn describe(kind: &Kind, instance: &Value, secret: bool, fallback: &str) -> String {
+    let value = show(instance, secret);
+    match kind {
+        Kind::Required { property } => format!("the required property {property} is missing"),
+        Kind::Type { kind } => format!(
+            "expected {}, found {}",
+            type_list(kind),
+            json_type(instance)
+        ),
+        Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
+            format!(
+                "properties the schema does not allow: {}",
+                unexpected.join(", ")
+            )
+        }
+        Kind::Enum { options } => format!("{value} is not one of {}", show(options, false)),
+        Kind::Constant { expected_value } => {
+            format!("{value} is not {}", show(expected_value, false))
+        }
+        Kind::Format { format } => format!("{value} is not a valid {format}"),
+        Kind::Pattern { pattern } => format!("{value} does not match the pattern {pattern}"),
+        _ if secret => "the value breaks the schema".to_owned(),
+        _ => {
+            let mut shown: String = fallback.chars().take(160).collect();
+            if shown.len() < fallback.len() {
+                shown.push('…');
+            }
+            shown
+        }
+    }
+}
+
+fn type_list(kind: &jsonschema::error::TypeKind) -> String {
+    match kind {
+        jsonschema::error::TypeKind::Single(single) => single.to_string(),
+        jsonschema::error::TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Schema {
+        Schema::compile(
+            "t",
+            &json!({
+                "type": "object",
+                "required": ["id"],
+                "additionalProperties": false,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[0-9a-f]+$"},
+                    "n": {"type": "integer"},
+                    "kind": {"enum": ["a", "b"]},
+                    "token": {"type": "string", "minLength": 40, "x-dapa-secret": true},
+                    "tags": {"type": "array", "uniqueItems": true}
+                }
+            }),
+        )
+        .unwrap()
+    }
+
+    fn codes(value: Value) -> Vec<(Code, String)> {
+        check(&value, "/result", &schema(), false)
+            .into_iter()
+            .map(|f| (f.code, f.location.pointer.unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn one_case_per_code() {
+        assert!(codes(json!({"id": "ab"})).is_empty());
+        assert_eq!(codes(json!({})), [(Code::V01, "/result/id".to_owned())]);
+        assert_eq!(
+            codes(json!({"id": "a", "n": "1"})),
+            [(Code::V02, "/result/n".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"id": "a", "x": 1})),
+            [(Code::V03, "/result".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"id": "a", "kind": "c"})),
+            [(Code::V04, "/result/kind".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"id": "XYZ"})),
+            [(Code::V05, "/result/id".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"id": "a", "tags": [1, 1]})),
+            [(Code::V06, "/result/tags".to_owned())]
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_messages() {
+        let value = json!({"id": "a", "token": "s3cr3t-value"});
+        let findings = check(&value, "", &schema(), false);
+        assert_eq!(findings[0].code, Code::V05);
+        assert!(
+            !findings[0].message.contains("s3cr3t"),
+            "{}",
+            findings[0].message
+        );
+        let shown = check(&value, "", &schema(), true);
+        assert!(shown[0].message.contains("s3cr3t"), "{}", shown[0].message);
+    }
+}

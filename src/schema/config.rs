@@ -1,0 +1,171 @@
+//! `dapa.toml`: which profile applies to which captures, by the action id a
+//! sidecar records or by a glob over the capture's path.
+//!
+//! ```toml
+//! [[rules]]
+//! action_id = "custom_-_6f2c0a1e-5b7d-4c3e-9a8f-1b2c3d4e5f60"
+//! profile = "cognigy-token"
+//!
+//! [[rules]]
+//! path = "captures/orders/**"
+//! schema = "schemas/orders.json"   # relative to this file
+//! envelope = "execute"              # execute | test | seed
+//! ```
+
+use super::{EnvelopeKind, Profile, SchemaError};
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    rules: Vec<RuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    action_id: Option<String>,
+    path: Option<String>,
+    profile: Option<String>,
+    schema: Option<String>,
+    envelope: Option<String>,
+}
+
+/// What a rule matches on.
+#[derive(Debug, Clone)]
+enum Matcher {
+    ActionId(String),
+    Path(GlobMatcher),
+}
+
+/// One rule of `dapa.toml`.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    matcher: Matcher,
+    /// The profile it selects.
+    pub profile: Arc<Profile>,
+}
+
+impl Rule {
+    /// Whether the rule applies to a capture.
+    pub fn matches(&self, source: &str, action_id: Option<&str>) -> bool {
+        match &self.matcher {
+            Matcher::ActionId(id) => action_id == Some(id.as_str()),
+            Matcher::Path(glob) => glob.is_match(source),
+        }
+    }
+}
+
+/// Read the rules of a `dapa.toml`. Schema paths are relative to its folder.
+pub fn load(path: &Path) -> Result<Vec<Rule>, SchemaError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let base = path.parent().unwrap_or(Path::new(""));
+    parse(&text, base).map_err(|message| SchemaError::Config {
+        path: shown,
+        message,
+    })
+}
+
+fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
+    let file: ConfigFile = toml::from_str(text).map_err(|error| error.to_string())?;
+    let mut builtins: HashMap<String, Arc<Profile>> = HashMap::new();
+    let mut rules = Vec::new();
+    for (index, rule) in file.rules.into_iter().enumerate() {
+        let number = index + 1;
+        let matcher = match (rule.action_id, rule.path) {
+            (Some(id), None) => Matcher::ActionId(id),
+            (None, Some(glob)) => Matcher::Path(
+                Glob::new(&glob)
+                    .map_err(|error| format!("rule {number}: bad path glob: {error}"))?
+                    .compile_matcher(),
+            ),
+            _ => {
+                return Err(format!(
+                    "rule {number}: give exactly one of action_id and path"
+                ));
+            }
+        };
+        let envelope = match rule.envelope.as_deref() {
+            None => EnvelopeKind::Execute,
+            Some(text) => EnvelopeKind::parse(text).ok_or_else(|| {
+                format!("rule {number}: envelope must be execute, test or seed, not '{text}'")
+            })?,
+        };
+        let profile = match (rule.profile, rule.schema) {
+            (Some(name), None) => match builtins.get(&name) {
+                Some(profile) => Arc::clone(profile),
+                None => {
+                    let profile = Arc::new(
+                        Profile::builtin(&name).map_err(|e| format!("rule {number}: {e}"))?,
+                    );
+                    builtins.insert(name, Arc::clone(&profile));
+                    profile
+                }
+            },
+            (None, Some(schema)) => Arc::new(
+                Profile::from_schema_file(&base.join(schema), envelope)
+                    .map_err(|e| format!("rule {number}: {e}"))?,
+            ),
+            _ => {
+                return Err(format!(
+                    "rule {number}: give exactly one of profile and schema"
+                ));
+            }
+        };
+        rules.push(Rule { matcher, profile });
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_by_action_and_path() {
+        let rules = parse(
+            "[[rules]]\naction_id = \"a-1\"\nprofile = \"cognigy-token\"\n\n[[rules]]\npath = \"samples/**/profile-*\"\nprofile = \"cognigy-profile\"\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert!(rules[0].matches("x", Some("a-1")));
+        assert!(!rules[0].matches("x", Some("a-2")));
+        assert!(rules[1].matches("samples/schema/profile-ok.json", None));
+        assert_eq!(rules[1].profile.name, "cognigy-profile");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (text, expected) in [
+            (
+                "[[rules]]\nprofile = \"cognigy-token\"\n",
+                "exactly one of action_id and path",
+            ),
+            (
+                "[[rules]]\npath = \"a\"\nprofile = \"nope\"\n",
+                "unknown profile 'nope'",
+            ),
+            (
+                "[[rules]]\npath = \"a\"\nschema = \"missing.json\"\n",
+                "cannot read",
+            ),
+            (
+                "[[rules]]\npath = \"a\"\nprofile = \"cognigy-token\"\nenvelope = \"x\"\n",
+                "envelope must be",
+            ),
+            ("[[rule]]\n", "unknown field"),
+        ] {
+            let error = parse(text, Path::new("")).unwrap_err();
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+}

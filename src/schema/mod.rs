@@ -1,0 +1,272 @@
+//! Schemas and profiles: what a payload is expected to be.
+//!
+//! A profile names the envelope the payload comes in, the JSON Schema it must
+//! satisfy, and (through the schema's `x-dapa-*` marks) its timestamps and
+//! secrets. Schemas are compiled once and shared by every thread.
+
+pub mod config;
+pub mod shape;
+
+use serde_json::Value;
+use shape::Shape;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Errors in schemas, profiles and `dapa.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A schema file is not JSON.
+    #[error("{path} is not JSON: {source}")]
+    NotJson {
+        /// The file.
+        path: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// The schema does not compile.
+    #[error("{name} is not a valid JSON Schema: {message}")]
+    Invalid {
+        /// The schema's name.
+        name: String,
+        /// What the compiler said.
+        message: String,
+    },
+    /// No built-in profile has this name.
+    #[error("unknown profile '{0}'; the built-in profiles are {list}", list = BUILTIN_PROFILES.join(", "))]
+    UnknownProfile(String),
+    /// `dapa.toml` is not valid.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A compiled schema and the shape it declares.
+#[derive(Debug)]
+pub struct Schema {
+    /// Where it came from (a profile name or a file).
+    pub name: String,
+    /// The compiled validator.
+    pub validator: jsonschema::Validator,
+    /// Declared paths, types and marks.
+    pub shape: Shape,
+}
+
+impl Schema {
+    /// Compile a schema document; any draft the validator supports, chosen by
+    /// `$schema` (2020-12 when absent). `format` is asserted, not just noted.
+    pub fn compile(name: impl Into<String>, document: &Value) -> Result<Schema, SchemaError> {
+        let name = name.into();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(document)
+            .map_err(|error| SchemaError::Invalid {
+                name: name.clone(),
+                message: error.to_string(),
+            })?;
+        Ok(Schema {
+            name,
+            validator,
+            shape: Shape::of_schema(document),
+        })
+    }
+
+    /// Read and compile a schema file.
+    pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let document: Value =
+            serde_json::from_str(&text).map_err(|source| SchemaError::NotJson {
+                path: shown.clone(),
+                source,
+            })?;
+        Schema::compile(shown, &document)
+    }
+}
+
+/// The envelope a profile expects the payload in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeKind {
+    /// The body is the output contract itself.
+    Execute,
+    /// A `TestExecutionResult`; the payload is `finalResult`.
+    Test,
+    /// `{result, errors, warnings}`; the payload is `result`.
+    Seed,
+}
+
+impl EnvelopeKind {
+    /// Parse `execute`, `test` or `seed`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "execute" => Some(EnvelopeKind::Execute),
+            "test" => Some(EnvelopeKind::Test),
+            "seed" => Some(EnvelopeKind::Seed),
+            _ => None,
+        }
+    }
+}
+
+/// What the schema of a profile describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The payload inside the envelope.
+    Payload,
+    /// The whole document (error bodies, test traces).
+    Document,
+}
+
+/// Checks beyond the schema that a profile runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Semantic {
+    /// None.
+    None,
+    /// The token look-up of the original debugging script (K01, K02).
+    Token,
+}
+
+/// A named expectation for a kind of capture.
+#[derive(Debug)]
+pub struct Profile {
+    /// The profile's name.
+    pub name: String,
+    /// The envelope the payload comes in.
+    pub envelope: EnvelopeKind,
+    /// Whether the schema describes the payload or the whole document.
+    pub target: Target,
+    /// Extra checks.
+    pub semantic: Semantic,
+    /// The schema.
+    pub schema: Schema,
+}
+
+/// The built-in profiles, by name.
+pub const BUILTIN_PROFILES: &[&str] = &[
+    "cognigy-profile",
+    "cognigy-token",
+    "genesys-error",
+    "genesys-test",
+];
+
+/// The schema of a built-in profile, as shipped in `schemas/`.
+pub fn builtin_schema(name: &str) -> Option<&'static str> {
+    match name {
+        "cognigy-profile" => Some(include_str!("../../schemas/cognigy-profile.json")),
+        "cognigy-token" => Some(include_str!("../../schemas/cognigy-token.json")),
+        "genesys-error" => Some(include_str!("../../schemas/genesys-error.json")),
+        "genesys-test" => Some(include_str!("../../schemas/genesys-test.json")),
+        _ => None,
+    }
+}
+
+impl Profile {
+    /// A built-in profile.
+    pub fn builtin(name: &str) -> Result<Profile, SchemaError> {
+        let text =
+            builtin_schema(name).ok_or_else(|| SchemaError::UnknownProfile(name.to_owned()))?;
+        let document: Value =
+            serde_json::from_str(text).map_err(|source| SchemaError::NotJson {
+                path: format!("schemas/{name}.json"),
+                source,
+            })?;
+        let (envelope, target, semantic) = match name {
+            "cognigy-token" => (EnvelopeKind::Seed, Target::Payload, Semantic::Token),
+            "genesys-error" => (EnvelopeKind::Execute, Target::Document, Semantic::None),
+            "genesys-test" => (EnvelopeKind::Test, Target::Document, Semantic::None),
+            _ => (EnvelopeKind::Execute, Target::Payload, Semantic::None),
+        };
+        Ok(Profile {
+            name: name.to_owned(),
+            envelope,
+            target,
+            semantic,
+            schema: Schema::compile(name, &document)?,
+        })
+    }
+
+    /// A profile for a schema file, with the payload in `envelope`.
+    pub fn from_schema_file(path: &Path, envelope: EnvelopeKind) -> Result<Profile, SchemaError> {
+        let schema = Schema::from_file(path)?;
+        Ok(Profile {
+            name: schema.name.clone(),
+            envelope,
+            target: Target::Payload,
+            semantic: Semantic::None,
+            schema,
+        })
+    }
+}
+
+/// Which profile applies to which capture.
+#[derive(Debug, Default, Clone)]
+pub struct Profiles {
+    /// `--profile` / `--schema`: applies to every capture.
+    pub forced: Option<Arc<Profile>>,
+    /// `dapa.toml` rules, first match wins.
+    pub rules: Vec<config::Rule>,
+}
+
+impl Profiles {
+    /// The profile for a capture, by its source and action id.
+    pub fn for_capture(&self, source: &str, action_id: Option<&str>) -> Option<&Arc<Profile>> {
+        if let Some(profile) = &self.forced {
+            return Some(profile);
+        }
+        self.rules
+            .iter()
+            .find(|rule| rule.matches(source, action_id))
+            .map(|rule| &rule.profile)
+    }
+
+    /// Whether any profile can apply.
+    pub fn is_empty(&self) -> bool {
+        self.forced.is_none() && self.rules.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_compile_and_are_shareable() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Profile>();
+        shared::<Profiles>();
+        for name in BUILTIN_PROFILES {
+            let profile = Profile::builtin(name).unwrap();
+            assert!(!profile.schema.shape.properties.is_empty(), "{name}");
+        }
+        assert!(
+            Profile::builtin("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("cognigy-token")
+        );
+    }
+
+    #[test]
+    fn bad_schemas_are_clear_errors() {
+        let error = Schema::compile("bad", &serde_json::json!({"type": 12})).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("bad is not a valid JSON Schema"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! The shape a schema declares: which field paths exist, their types, and
+//! dapa's own marks (`x-dapa-timestamp`, `x-dapa-secret`, `x-dapa-enum`).
+//!
+//! The validator says whether a payload is valid; drift needs more: the set
+//! of declared paths (D01), the declared type (D02), the timestamp unit (D03)
+//! and the known values (D04), whatever `additionalProperties` allows.
+//! `$ref`s are resolved within the schema; `allOf`/`anyOf`/`oneOf` branches
+//! are merged, since any of them may describe a field.
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// How a timestamp field is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampUnit {
+    /// Integer seconds since 1970.
+    UnixSeconds,
+    /// Integer milliseconds since 1970.
+    UnixMillis,
+    /// An RFC 3339 string.
+    Rfc3339,
+}
+
+impl TimestampUnit {
+    /// The mark's value in a schema.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimestampUnit::UnixSeconds => "unix-seconds",
+            TimestampUnit::UnixMillis => "unix-millis",
+            TimestampUnit::Rfc3339 => "rfc3339",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "unix-seconds" => Some(TimestampUnit::UnixSeconds),
+            "unix-millis" => Some(TimestampUnit::UnixMillis),
+            "rfc3339" => Some(TimestampUnit::Rfc3339),
+            _ => None,
+        }
+    }
+}
+
+/// What a schema declares at one place of the document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shape {
+    /// Declared JSON types (`integer`, `string`...); empty means any.
+    pub types: Vec<String>,
+    /// Declared properties.
+    pub properties: BTreeMap<String, Shape>,
+    /// The shape of array items.
+    pub items: Option<Box<Shape>>,
+    /// The shape of any other key (`additionalProperties` or
+    /// `patternProperties` with a schema): the object is a map.
+    pub any_key: Option<Box<Shape>>,
+    /// `x-dapa-timestamp`.
+    pub timestamp: Option<TimestampUnit>,
+    /// `x-dapa-secret`.
+    pub secret: bool,
+    /// Values listed by `enum`/`const` (a value outside is also V04).
+    pub enum_values: Option<Vec<Value>>,
+    /// Values listed by `x-dapa-enum`: known, but others are allowed.
+    pub known_values: Option<Vec<Value>>,
+}
+
+/// `$ref` chains deeper than this are not followed (cycles, `errors[]` of
+/// an ErrorBody holding ErrorBodies).
+const MAX_REF_DEPTH: usize = 8;
+
+impl Shape {
+    /// The shape a whole schema document declares.
+    pub fn of_schema(schema: &Value) -> Shape {
+        let mut shape = Shape::default();
+        shape.merge_schema(schema, schema, 0);
+        shape
+    }
+
+    /// Whether this place declares any property (so other keys are new).
+    pub fn declares_properties(&self) -> bool {
+        !self.properties.is_empty() && self.any_key.is_none()
+    }
+
+    /// The shape of the member `key`, if declared.
+    pub fn property(&self, key: &str) -> Option<&Shape> {
+        self.properties.get(key).or(self.any_key.as_deref())
+    }
+
+    /// The declared types joined for display (`string|null`), or `any`.
+    pub fn type_label(&self) -> String {
+        if self.types.is_empty() {
+            "any".to_owned()
+        } else {
+            self.types.join("|")
+        }
+    }
+
+    /// Whether the declared types allow a value of `observed` type.
+    pub fn allows(&self, observed: &str) -> bool {
+        self.types.is_empty()
+            || self
+                .types
+                .iter()
+                .any(|t| t == observed || (t == "number" && observed == "integer"))
+    }
+
+    fn merge_schema(&mut self, schema: &Value, root: &Value, refs: usize) {
+        let Value::Object(keywords) = schema else {
+            return;
+        };
+        if let Some(Value::String(reference)) = keywords.get("$ref") {
+            if refs < MAX_REF_DEPTH {
+                if let Some(target) = resolve(root, reference) {
+                    self.merge_schema(target, root, refs + 1);
+                }
+            }
+        }
+        match keywords.get("type") {
+            Some(Value::String(kind)) => self.add_type(kind),
+            Some(Value::Array(kinds)) => kinds
+                .iter()
+                .filter_map(Value::as_str)
+                .for_each(|k| self.add_type(k)),
+            _ => {}
+        }
+        if let Some(Value::Object(properties)) = keywords.get("properties") {
+            for (name, subschema) in properties {
+                self.properties
+                    .entry(name.clone())
+                    .or_default()
+                    .merge_schema(subschema, root, refs);
+            }
+        }
+        for key in ["items", "additionalItems"] {
+            if let Some(items @ Value::Object(_)) = keywords.get(key) {
+                self.items
+                    .get_or_insert_with(Box::default)
+                    .merge_schema(items, root, refs);
+            }
+        }
+        if let Some(Value::Array(prefix)) = keywords.get("prefixItems") {
+            for item in prefix {
+                self.items
+                    .get_or_insert_with(Box::default)
+                    .merge_schema(item, root, refs);
+            }
+        }
+        if let Some(additional @ Value::Object(_)) = keywords.get("additionalProperties") {
+            self.any_key
+                .get_or_insert_with(Box::default)
+                .merge_schema(additional, root, refs);
+        }
+        if let Some(Value::Object(patterns)) = keywords.get("patternProperties") {
+            for subschema in patterns.values() {
+                self.any_key
+                    .get_or_insert_with(Box::default)
+                    .merge_schema(subschema, root, refs);
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(Value::Array(branches)) = keywords.get(key) {
+                for branch in branches {
+                    self.merge_schema(branch, root, refs);
+                }
+            }
+        }
+        self.merge_marks(keywords);
+    }
+
+    fn merge_marks(&mut self, keywords: &Map<String, Value>) {
+        if let Some(unit) = keywords
+            .get("x-dapa-timestamp")
+            .and_then(Value::as_str)
+            .and_then(TimestampUnit::parse)
+        {
+            self.timestamp = Some(unit);
+        }
+        if keywords.get("x-dapa-secret") == Some(&Value::Bool(true)) {
+            self.secret = true;
+        }
+        if let Some(Value::Array(values)) = keywords.get("enum") {
+            self.enum_values
+                .get_or_insert_with(Vec::new)
+                .extend(values.iter().cloned());
+        }
+        if let Some(value) = keywords.get("const") {
+            self.enum_values
+                .get_or_insert_with(Vec::new)
+                .push(value.clone());
+        }
+        if let Some(Value::Array(values)) = keywords.get("x-dapa-enum") {
+            self.known_values
+                .get_or_insert_with(Vec::new)
+                .extend(values.iter().cloned());
+        }
+    }
+
+    fn add_type(&mut self, kind: &str) {
+        if !self.types.iter().any(|t| t == kind) {
+            self.types.push(kind.to_owned());
+        }
+    }
+}
+
+/// Resolve a local reference (`#/$defs/x`, `#`) within the schema document.
+fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = reference.strip_prefix('#')?;
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    root.pointer(pointer)
+}
+
+/// The JSON type name of a value, with `integer` for whole numbers.
+pub fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_types_and_marks() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "createdAt": {"type": "integer", "x-dapa-timestamp": "unix-seconds"},
+                "token": {"type": "string", "x-dapa-secret": true},
+                "memories": {"type": "array", "items": {"$ref": "#/$defs/memory"}},
+                "params": {"type": "object", "additionalProperties": {"type": "string"}},
+                "kind": {"enum": ["a", "b"]},
+                "channel": {"type": "string", "x-dapa-enum": ["voice"]}
+            },
+            "$defs": {"memory": {"type": "object", "properties": {"id": {"type": ["string", "null"]}}}}
+        });
+        let shape = Shape::of_schema(&schema);
+        assert!(shape.declares_properties());
+        assert_eq!(
+            shape.properties["createdAt"].timestamp,
+            Some(TimestampUnit::UnixSeconds)
+        );
+        assert!(shape.properties["token"].secret);
+        let memory = shape.properties["memories"].items.as_deref().unwrap();
+        assert_eq!(memory.properties["id"].type_label(), "string|null");
+        assert!(!shape.properties["params"].declares_properties());
+        assert_eq!(
+            shape.properties["params"]
+                .property("anything")
+                .unwrap()
+                .types,
+            ["string"]
+        );
+        assert_eq!(
+            shape.properties["kind"].enum_values.as_ref().unwrap().len(),
+            2
+        );
+        assert_eq!(
+            shape.properties["channel"]
+                .known_values
+                .as_ref()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn recursive_refs_stop() {
+        let schema = json!({"$ref": "#/$defs/e", "$defs": {"e": {"type": "object", "properties": {"errors": {"type": "array", "items": {"$ref": "#/$defs/e"}}}}}});
+        let shape = Shape::of_schema(&schema);
+        assert!(
+            shape.properties["errors"]
+                .items
+                .as_ref()
+                .unwrap()
+                .properties
+                .contains_key("errors")
+        );
+    }
+
+    #[test]
+    fn number_allows_integer() {
+        let shape = Shape {
+            types: vec!["number".into()],
+            ..Shape::default()
+        };
+        assert!(shape.allows("integer") && shape.allows("number") && !shape.allows("string"));
+        assert!(Shape::default().allows("string"));
+        assert_eq!(type_name(&json!(1)), "integer");
+        assert_eq!(type_name(&json!(1.5)), "number");
+    }
+}
