@@ -47,10 +47,10 @@ impl Capture {
         {
             return Some(time);
         }
-        if let Some(date) = self.meta.header("date") {
-            if let Ok(zoned) = jiff::fmt::rfc2822::parse(date) {
-                return Some(zoned.timestamp());
-            }
+        if let Some(date) = self.meta.header("date")
+            && let Ok(zoned) = jiff::fmt::rfc2822::parse(date)
+        {
+            return Some(zoned.timestamp());
         }
         self.modified
             .and_then(|time| jiff::Timestamp::try_from(time).ok())

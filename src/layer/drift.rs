@@ -143,22 +143,21 @@ impl Walk<'_> {
     /// D02, D03, D04 on one value.
     fn scalar_drift(&mut self, value: &Value, shape: &Shape, pointer: &str, secret: bool) {
         let hidden = secret && !self.show_secrets;
-        if let Value::String(text) = value {
-            if !shape.allows("string") {
-                if let Some(kind) = parses_as(text, shape) {
-                    let shown = show(value, hidden);
-                    self.report(
-                        Code::D02,
-                        pointer,
-                        format!("{kind} sent as a string: {shown}"),
-                    );
-                }
-            }
+        if let Value::String(text) = value
+            && !shape.allows("string")
+            && let Some(kind) = parses_as(text, shape)
+        {
+            let shown = show(value, hidden);
+            self.report(
+                Code::D02,
+                pointer,
+                format!("{kind} sent as a string: {shown}"),
+            );
         }
-        if let Some(unit) = shape.timestamp {
-            if let Some(message) = timestamp_drift(value, unit) {
-                self.report(Code::D03, pointer, message);
-            }
+        if let Some(unit) = shape.timestamp
+            && let Some(message) = timestamp_drift(value, unit)
+        {
+            self.report(Code::D03, pointer, message);
         }
         let listed = shape.enum_values.as_ref().or(shape.known_values.as_ref());
         if let Some(listed) = listed {

@@ -54,10 +54,10 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         let secret = !show_secrets && is_secret(&schema.shape, &instance);
         let mut pointer = format!("{base}{instance}");
         let what = describe(kind, error.instance(), secret, &error.to_string());
-        if let Kind::Required { property } = kind {
-            if let Some(name) = property.as_str() {
-                push_pointer(&mut pointer, name);
-            }
+        if let Kind::Required { property } = kind
+            && let Some(name) = property.as_str()
+        {
+            push_pointer(&mut pointer, name);
         }
         let shown_pointer = if pointer.is_empty() {
             "the payload".to_owned()
@@ -68,10 +68,10 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         findings.push(Finding::new(code, message).at_pointer(pointer));
     }
     for (code, total) in counts {
-        if total > MAX_FINDINGS_PER_CODE {
-            if let Some(position) = findings.iter().rposition(|f| f.code == code) {
-                note_more(&mut findings[..=position], total);
-            }
+        if total > MAX_FINDINGS_PER_CODE
+            && let Some(position) = findings.iter().rposition(|f| f.code == code)
+        {
+            note_more(&mut findings[..=position], total);
         }
     }
     findings

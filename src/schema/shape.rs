@@ -107,12 +107,11 @@ impl Shape {
         let Value::Object(keywords) = schema else {
             return;
         };
-        if let Some(Value::String(reference)) = keywords.get("$ref") {
-            if refs < MAX_REF_DEPTH {
-                if let Some(target) = resolve(root, reference) {
-                    self.merge_schema(target, root, refs + 1);
-                }
-            }
+        if let Some(Value::String(reference)) = keywords.get("$ref")
+            && refs < MAX_REF_DEPTH
+            && let Some(target) = resolve(root, reference)
+        {
+            self.merge_schema(target, root, refs + 1);
         }
         match keywords.get("type") {
             Some(Value::String(kind)) => self.add_type(kind),
