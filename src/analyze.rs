@@ -119,8 +119,19 @@ impl Context<'_> {
                     ..BodyOutcome::default()
                 };
             }
-            transport::Body::Json { text, start } => {
+            transport::Body::Json {
+                text,
+                start,
+                cut_character,
+            } => {
                 let outcome = syntax::check(text, options.max_depth);
+                let cut_off_value = outcome.findings.iter().any(|f| f.code == crate::Code::S01);
+                if let Some(offset) = cut_character
+                    && !cut_off_value
+                {
+                    findings.push(transport::incomplete_character(offset));
+                    return BodyOutcome::default();
+                }
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
                     finding
@@ -306,6 +317,13 @@ mod tests {
         assert_eq!(codes(&run("9007199254740993", None)), [Code::S08]);
         let deep = "[".repeat(100_000);
         assert_eq!(codes(&run(&deep, None)), [Code::S06]);
+        for cut in [&b"[1]\xe5"[..], b"{\"a\":\"b\"}\xf0\x9f", b"\xc3"] {
+            let capture = Capture::from_bytes("t", cut.to_vec(), None, 1 << 20);
+            let record = analyze(capture, &AnalyzeOptions::default());
+            assert_eq!(codes(&record), [Code::T03], "{cut:?}");
+        }
+        let capture = Capture::from_bytes("t", b"{\"a\":\"Zo\xc3".to_vec(), None, 1 << 20);
+        assert_eq!(codes(&analyze(capture, &AnalyzeOptions::default())), [Code::S01]);
     }
 
     #[test]

@@ -119,6 +119,8 @@ pub fn scan(
 ) -> Result<ScanOutcome, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.max(1))
+        // Values nested --max-depth deep are walked and dropped recursively.
+        .stack_size(16 << 20)
         .build()
         .map_err(|source| ScanError::Pool {
             jobs: options.jobs,

@@ -54,7 +54,7 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
             }
         }
         Some(b'1'..=b'9') => pos += digits(bytes, pos),
-        Some(_) => return Err(ScanError::Unexpected(pos, "a digit after '-'")),
+        Some(_) => return Err(ScanError::Unexpected(pos, "a digit")),
     }
     let int_digits = &bytes[int_start..pos];
     let mut significant = int_digits.iter().skip_while(|&&b| b == b'0').count();
@@ -142,6 +142,8 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
     let float = text.parse::<f64>().unwrap_or(f64::NAN);
     let lossy = if !float.is_finite() {
         Some("is beyond the range of f64")
+    } else if float == 0.0 && !normalise(text).0.is_empty() {
+        Some("is too small for f64 and becomes 0")
     } else if scanned.significant_digits <= 15 && !scanned.has_exponent {
         // Any decimal of 15 significant digits or fewer, within range, round-trips.
         None

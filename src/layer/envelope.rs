@@ -89,7 +89,7 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
         }
         Value::Null => {
             findings
-                .push(Finding::new(Code::E04, "the body is the JSON literal null").at_pointer(""));
+                .push(Finding::new(Code::E04, "the body is null").at_pointer(""));
             (Envelope::Execute, None)
         }
         _ => (Envelope::Execute, Some(String::new())),

@@ -16,6 +16,10 @@ pub enum Body<'a> {
         text: &'a str,
         /// Its offset in the body (3 after a BOM).
         start: usize,
+        /// Where the body ends inside a multi-byte character, cut off; the
+        /// text stops before it. Fine when the JSON is cut off there too (S01),
+        /// invalid encoding (T03) otherwise.
+        cut_character: Option<usize>,
     },
     /// A bare unquoted token (an opaque or JWT access token), not JSON at all.
     RawToken {
@@ -65,11 +69,13 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
         );
         return Body::Unusable;
     }
+    let mut cut_character = None;
     let text = match std::str::from_utf8(&body[start..]) {
         Ok(text) => text,
         // A transfer cut off inside a multi-byte character: keep the whole ones,
         // and let the syntax layer say where the value was cut.
         Err(error) if error.error_len().is_none() => {
+            cut_character = Some(start + error.valid_up_to());
             std::str::from_utf8(&body[start..start + error.valid_up_to()]).unwrap_or_default()
         }
         Err(error) => {
@@ -88,9 +94,17 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
         }
     };
     let trimmed = text.trim_start_matches(is_blank);
+    if let Some(offset) = cut_character
+        && trimmed.trim_end_matches(is_blank).is_empty()
+    {
+        findings.push(incomplete_character(offset));
+        return Body::Unusable;
+    }
     if trimmed.trim_end_matches(is_blank).is_empty() {
         let message = if body.is_empty() {
             "the body is empty (0 bytes)".to_owned()
+        } else if body.len() == start {
+            "the body holds only a byte-order mark".to_owned()
         } else {
             format!("the body holds only whitespace ({} bytes)", body.len())
         };
@@ -141,7 +155,20 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
         );
         return Body::Unusable;
     }
-    Body::Json { text, start }
+    Body::Json {
+        text,
+        start,
+        cut_character,
+    }
+}
+
+/// T03 for a body that ends inside a multi-byte character.
+pub fn incomplete_character(offset: usize) -> Finding {
+    Finding::new(
+        Code::T03,
+        format!("invalid UTF-8: the body ends inside a multi-byte character at offset {offset}"),
+    )
+    .at_offset(offset)
 }
 
 /// JSON's own whitespace plus the Unicode spaces that editors and logs add.
@@ -322,7 +349,8 @@ mod tests {
             body,
             Body::Json {
                 text: "{\"a\":1}",
-                start: 3
+                start: 3,
+                cut_character: None
             }
         );
     }
@@ -348,9 +376,12 @@ mod tests {
             parsed,
             Body::Json {
                 text: "{\"name\":\"Zo",
-                start: 0
+                start: 0,
+                cut_character: Some(11)
             }
         );
+        assert_eq!(codes(b"\xe5"), [Code::T03]);
+        assert_eq!(codes(b"\xEF\xBB\xBF"), [Code::T02, Code::T01]);
     }
 
     #[test]

@@ -66,5 +66,38 @@ pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> 
         ]);
     }
     align_right(&mut codes, &[4, 5]);
-    writeln!(out, "{codes}")
+    writeln!(out, "{codes}")?;
+    write_drift(out, summary)
+}
+
+/// The drift table: one row per field path of each profile's payloads.
+fn write_drift(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+    if summary.drift.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "drift by field path ({} captures checked against a profile)",
+        summary.profiled
+    )?;
+    let mut table = new_table(&["profile", "path", "declared", "observed", "captures", "share", "drift", "example"]);
+    for row in summary.drift.values() {
+        let observed: Vec<String> = row.observed.iter().map(|(kind, count)| format!("{kind} {count}")).collect();
+        table.add_row(vec![
+            row.profile.clone(),
+            row.path.clone(),
+            row.declared.clone(),
+            observed.join(", "),
+            row.captures.to_string(),
+            share(row.captures, summary.profiled),
+            if row.drifted { "yes" } else { "" }.to_owned(),
+            row.example.clone(),
+        ]);
+    }
+    align_right(&mut table, &[4, 5]);
+    writeln!(out, "{table}")?;
+    if summary.drift_paths_dropped > 0 {
+        writeln!(out, "({} more paths not shown: the table keeps {})", summary.drift_paths_dropped, dapa::summary::MAX_DRIFT_PATHS)?;
+    }
+    Ok(())
 }
