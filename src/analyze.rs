@@ -323,7 +323,10 @@ mod tests {
             assert_eq!(codes(&record), [Code::T03], "{cut:?}");
         }
         let capture = Capture::from_bytes("t", b"{\"a\":\"Zo\xc3".to_vec(), None, 1 << 20);
-        assert_eq!(codes(&analyze(capture, &AnalyzeOptions::default())), [Code::S01]);
+        assert_eq!(
+            codes(&analyze(capture, &AnalyzeOptions::default())),
+            [Code::S01]
+        );
     }
 
     #[test]

@@ -22,6 +22,64 @@ pub struct Args {
 pub enum Command {
     /// Analyse captures (files, folders, `-` for standard input) and summarise.
     Scan(ScanArgs),
+    /// Write a JSON Schema (draft 2020-12) that the healthy payloads satisfy.
+    Infer(InferArgs),
+}
+
+/// Arguments of `dapa infer`.
+#[derive(Debug, clap::Args)]
+pub struct InferArgs {
+    /// Capture files or folders (walked recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the schema here instead of to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Strings with at most this many distinct values (each seen twice on
+    /// average) become an `enum`; 0 turns enums off.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub enum_threshold: usize,
+    /// Reading and walking.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+/// How captures are found and read, for every command that reads them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WalkArgs {
+    /// Worker threads (default: the number of cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Captures larger than this are reported as T07 and not parsed
+    /// (bytes; K, M and G suffixes are powers of 1024).
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_bytes: u64,
+    /// Deepest nesting of arrays and objects accepted before S06.
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_depth: u16,
+    /// Also read files and folders whose names start with a dot.
+    #[arg(long)]
+    pub hidden: bool,
+    /// No throughput line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl WalkArgs {
+    /// The library's settings, with these analysis options.
+    pub fn scan_options(&self, analyze: dapa::AnalyzeOptions) -> ScanOptions {
+        let defaults = ScanOptions::default();
+        ScanOptions {
+            jobs: self.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
+            max_bytes: self.max_bytes,
+            hidden: self.hidden,
+            analyze: dapa::AnalyzeOptions {
+                max_depth: usize::from(self.max_depth),
+                ..analyze
+            },
+            ..defaults
+        }
+    }
 }
 
 /// Output formats of `scan`.
@@ -44,26 +102,13 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Worker threads (default: the number of cores).
-    #[arg(short, long, value_name = "N")]
-    pub jobs: Option<usize>,
     /// Exit 1 when a capture has one of these statuses or worse, or one of
     /// these codes (comma-separated, e.g. `drift` or `error,S07`); `none` never fails.
     #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
-    /// Captures larger than this are reported as T07 and not parsed
-    /// (bytes; K, M and G suffixes are powers of 1024).
-    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
-    pub max_bytes: u64,
-    /// Deepest nesting of arrays and objects accepted before S06.
-    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub max_depth: u16,
-    /// Also read files and folders whose names start with a dot.
-    #[arg(long)]
-    pub hidden: bool,
-    /// No throughput line on standard error.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Reading and walking.
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// Which schema applies to which capture.
     #[command(flatten)]
     pub selection: SelectionArgs,
@@ -195,19 +240,11 @@ fn parse_size(text: &str) -> Result<u64, String> {
 impl ScanArgs {
     /// The library's settings for these arguments.
     pub fn scan_options(&self) -> Result<ScanOptions, SchemaError> {
-        let defaults = ScanOptions::default();
-        Ok(ScanOptions {
-            jobs: self.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
-            max_bytes: self.max_bytes,
-            hidden: self.hidden,
-            analyze: dapa::AnalyzeOptions {
-                max_depth: usize::from(self.max_depth),
-                profiles: self.selection.profiles()?,
-                show_secrets: self.show_secrets,
-                keep_payload: false,
-            },
-            ..defaults
-        })
+        Ok(self.walk.scan_options(dapa::AnalyzeOptions {
+            profiles: self.selection.profiles()?,
+            show_secrets: self.show_secrets,
+            ..dapa::AnalyzeOptions::default()
+        }))
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod capture;
 pub mod finding;
+pub mod infer;
 pub mod json;
 pub mod layer;
 pub mod record;

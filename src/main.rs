@@ -13,8 +13,10 @@ mod cli;
 mod report;
 
 use clap::Parser;
-use cli::{Args, Command, Format, ScanArgs};
-use miette::{IntoDiagnostic, Result};
+use cli::{Args, Command, Format, InferArgs, ScanArgs};
+use dapa::Status;
+use dapa::scan::{ScanError, ScanOutcome};
+use miette::{Context, IntoDiagnostic, Result};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(code) => code,
         Err(report) => {
-            if is_broken_pipe(&report) {
+            if report.downcast_ref::<PipeClosed>().is_some() {
                 return ExitCode::SUCCESS;
             }
             eprintln!("{report:?}");
@@ -38,21 +40,95 @@ fn main() -> ExitCode {
     }
 }
 
-fn is_broken_pipe(report: &miette::Report) -> bool {
-    report.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|error| error.kind() == io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<dapa::scan::ScanError>()
-                .is_some_and(|error| matches!(error, dapa::scan::ScanError::Output(io) if io.kind() == io::ErrorKind::BrokenPipe))
+/// The reader of standard output went away (`dapa scan ... | head`): stop
+/// quietly, as other command-line tools do.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("the output was closed")]
+struct PipeClosed;
+
+/// An output error as a report, with a closed pipe told apart.
+fn output<T>(result: io::Result<T>) -> Result<T> {
+    result.map_err(|error| match error.kind() {
+        io::ErrorKind::BrokenPipe => miette::Report::new(PipeClosed),
+        _ => miette::Report::msg(format!("cannot write the output: {error}")),
     })
+}
+
+/// A scan's result as a report, with a closed pipe told apart.
+fn scanned(result: std::result::Result<ScanOutcome, ScanError>) -> Result<ScanOutcome> {
+    match result {
+        Err(ScanError::Output(error)) => output(Err(error)),
+        other => other.into_diagnostic(),
+    }
 }
 
 fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Scan(scan_args) => scan(&scan_args),
+        Command::Infer(infer_args) => infer(&infer_args),
     }
+}
+
+fn throughput(quiet: bool, summary: &dapa::Summary, started: Instant, jobs: usize) {
+    if quiet {
+        return;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let rate = if elapsed > 0.0 {
+        summary.captures as f64 / elapsed
+    } else {
+        0.0
+    };
+    eprintln!(
+        "dapa: {} captures, {} bytes in {:.3} s ({:.0} captures/s, {} jobs)",
+        summary.captures, summary.bytes, elapsed, rate, jobs
+    );
+}
+
+fn infer(args: &InferArgs) -> Result<ExitCode> {
+    let options = args.walk.scan_options(dapa::AnalyzeOptions {
+        keep_payload: true,
+        ..dapa::AnalyzeOptions::default()
+    });
+    let infer_options = dapa::infer::InferOptions {
+        enum_threshold: args.enum_threshold,
+    };
+    let started = Instant::now();
+    let mut model = dapa::infer::Model::default();
+    let outcome = scanned(dapa::scan::scan(&args.paths, &options, |record| {
+        let healthy = matches!(
+            record.status,
+            Status::Ok | Status::Recovered | Status::Drift
+        );
+        if let (true, Some(payload)) = (healthy, &record.payload) {
+            model.add(payload, &infer_options);
+        }
+        Ok(())
+    }))?;
+    let mut text = serde_json::to_string_pretty(&model.to_schema()).into_diagnostic()?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .into_diagnostic()
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => output(io::stdout().lock().write_all(text.as_bytes()))?,
+    }
+    for error in &outcome.input_errors {
+        eprintln!("dapa: {error}");
+    }
+    if !args.walk.quiet {
+        eprintln!(
+            "dapa: schema inferred from {} healthy payloads of {} captures",
+            model.count(),
+            outcome.summary.captures
+        );
+    }
+    throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
+    Ok(if outcome.input_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
@@ -61,7 +137,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut failing = 0u64;
-    let outcome = dapa::scan::scan(&args.paths, &options, |record| {
+    let outcome = scanned(dapa::scan::scan(&args.paths, &options, |record| {
         if args.fail_on.fails(record) {
             failing += 1;
         }
@@ -69,31 +145,17 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
             Format::Jsonl => report::jsonl::write_record(&mut out, record),
             Format::Table | Format::Json => Ok(()),
         }
-    })
-    .into_diagnostic()?;
-    match args.format {
+    }))?;
+    output(match args.format {
         Format::Table => report::table::write_summary(&mut out, &outcome.summary),
         Format::Json => report::json::write_summary(&mut out, &outcome.summary),
         Format::Jsonl => Ok(()),
-    }
-    .into_diagnostic()?;
-    out.flush().into_diagnostic()?;
-    let elapsed = started.elapsed().as_secs_f64();
+    })?;
+    output(out.flush())?;
     for error in &outcome.input_errors {
         eprintln!("dapa: {error}");
     }
-    if !args.quiet {
-        let summary = &outcome.summary;
-        let rate = if elapsed > 0.0 {
-            summary.captures as f64 / elapsed
-        } else {
-            0.0
-        };
-        eprintln!(
-            "dapa: {} captures, {} bytes in {:.3} s ({:.0} captures/s, {} jobs)",
-            summary.captures, summary.bytes, elapsed, rate, options.jobs
-        );
-    }
+    throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
     Ok(if !outcome.input_errors.is_empty() {
         ExitCode::from(2)
     } else if failing > 0 {

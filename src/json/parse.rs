@@ -672,7 +672,11 @@ impl<'a> Parser<'a> {
             b'\'' if quote == b'\'' => '\'',
             b'u' => self.parse_unicode_escape(start)?,
             _ => {
-                let shown: String = self.text[start..].chars().take(2).flat_map(char::escape_debug).collect();
+                let shown: String = self.text[start..]
+                    .chars()
+                    .take(2)
+                    .flat_map(char::escape_debug)
+                    .collect();
                 return self.error(
                     ErrorKind::InvalidString,
                     start,

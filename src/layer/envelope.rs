@@ -88,8 +88,7 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
             (Envelope::ProblemDetails, None)
         }
         Value::Null => {
-            findings
-                .push(Finding::new(Code::E04, "the body is null").at_pointer(""));
+            findings.push(Finding::new(Code::E04, "the body is null").at_pointer(""));
             (Envelope::Execute, None)
         }
         _ => (Envelope::Execute, Some(String::new())),

@@ -80,9 +80,15 @@ fn write_drift(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
         "drift by field path ({} captures checked against a profile)",
         summary.profiled
     )?;
-    let mut table = new_table(&["profile", "path", "declared", "observed", "captures", "share", "drift", "example"]);
+    let mut table = new_table(&[
+        "profile", "path", "declared", "observed", "captures", "share", "drift", "example",
+    ]);
     for row in summary.drift.values() {
-        let observed: Vec<String> = row.observed.iter().map(|(kind, count)| format!("{kind} {count}")).collect();
+        let observed: Vec<String> = row
+            .observed
+            .iter()
+            .map(|(kind, count)| format!("{kind} {count}"))
+            .collect();
         table.add_row(vec![
             row.profile.clone(),
             row.path.clone(),
@@ -97,7 +103,12 @@ fn write_drift(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
     align_right(&mut table, &[4, 5]);
     writeln!(out, "{table}")?;
     if summary.drift_paths_dropped > 0 {
-        writeln!(out, "({} more paths not shown: the table keeps {})", summary.drift_paths_dropped, dapa::summary::MAX_DRIFT_PATHS)?;
+        writeln!(
+            out,
+            "({} more paths not shown: the table keeps {})",
+            summary.drift_paths_dropped,
+            dapa::summary::MAX_DRIFT_PATHS
+        )?;
     }
     Ok(())
 }
