@@ -261,4 +261,44 @@ mod tests {
             assert!(compiled.validator.is_valid(value));
         }
     }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (1_000_000_000i64..10_000_000_000).prop_map(|n| json!(n)),
+            (-1e12f64..1e12).prop_map(|f| json!(f)),
+            "[a-c]{0,3}".prop_map(Value::String),
+            ".{0,20}".prop_map(Value::String),
+            Just(json!("2026-11-20T09:12:03Z")),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-e]{1,2}", inner, 0..5)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+        #[test]
+        fn a_corpus_validates_against_its_inferred_schema(
+            corpus in proptest::collection::vec(json_value(), 1..12),
+            threshold in 0usize..6,
+        ) {
+            let mut model = Model::default();
+            let options = InferOptions { enum_threshold: threshold };
+            corpus.iter().for_each(|value| model.add(value, &options));
+            let schema = model.to_schema();
+            let compiled = Schema::compile("inferred", &schema).unwrap();
+            for value in &corpus {
+                proptest::prop_assert!(compiled.validator.is_valid(value), "{} against {}", value, schema);
+            }
+        }
+    }
 }

@@ -28,6 +28,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Error messages name files and lists; wrap them late.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().width(160).build())
+    }));
     match run(args) {
         Ok(code) => code,
         Err(report) => {

@@ -105,6 +105,16 @@ fn describe(kind: &Kind, instance: &Value, secret: bool, fallback: &str) -> Stri
         Kind::Pattern { pattern } => format!("{value} does not match the pattern {pattern}"),
         _ if secret => "the value breaks the schema".to_owned(),
         _ => {
+            // The validator quotes the whole value; an object or array may
+            // hold a secret further down, so name it instead.
+            let fallback = match instance {
+                Value::Object(_) | Value::Array(_) => fallback.replacen(
+                    &instance.to_string(),
+                    &format!("the {}", json_type(instance)),
+                    1,
+                ),
+                _ => fallback.to_owned(),
+            };
             let mut shown: String = fallback.chars().take(160).collect();
             if shown.len() < fallback.len() {
                 shown.push('…');
