@@ -7,6 +7,8 @@
 #   DAPA=path       binary to benchmark (default: target/release/dapa of this repo,
 #                   or $CARGO_TARGET_DIR/release/dapa when that is set)
 #   DAPA_JOBS=N     pass `--jobs N` to dapa
+#   DAPA_EXTRA="--profile cognigy-profile"
+#                   more scan options (split on spaces), e.g. to time the schema layer
 #   GNU_TIME=path   GNU time used for the peak-RSS run (default /usr/bin/time;
 #                   skipped with a note when it is missing)
 #
@@ -42,6 +44,10 @@ DAPA_ARGS=(scan "$CORPUS" --quiet --format json)
 if [[ -n ${DAPA_JOBS:-} ]]; then
   [[ $DAPA_JOBS =~ ^[0-9]+$ ]] || die "DAPA_JOBS must be an integer, got '$DAPA_JOBS'"
   DAPA_ARGS+=(--jobs "$DAPA_JOBS")
+fi
+if [[ -n ${DAPA_EXTRA:-} ]]; then
+  read -r -a EXTRA <<<"$DAPA_EXTRA"
+  DAPA_ARGS+=("${EXTRA[@]}")
 fi
 
 # --- clock ------------------------------------------------------------------
@@ -152,7 +158,7 @@ if [[ $RSS == skipped* ]]; then
   printf 'run.sh: peak RSS %s\n' "$RSS" >&2
 fi
 
-JOBS_DESC=${DAPA_JOBS:+--jobs $DAPA_JOBS}
+JOBS_DESC=${DAPA_JOBS:+--jobs $DAPA_JOBS}${DAPA_EXTRA:+ $DAPA_EXTRA}
 MIB=$(awk -v b="$BYTES" 'BEGIN {printf "%.1f", b / 1048576}')
 
 cat <<EOF

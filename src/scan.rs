@@ -139,15 +139,29 @@ pub fn scan(
                 outcome.input_errors.push(message.clone());
             }
         }
-        let records: Vec<CaptureRecord> = pool.install(|| {
-            chunk
+        let (records, summary) = pool.install(|| {
+            let records: Vec<CaptureRecord> = chunk
                 .into_par_iter()
                 .filter_map(|job| job.run(options))
                 .map(|capture| analyze(capture, &options.analyze))
-                .collect()
+                .collect();
+            // Summarising is not free with a drift table: do it in parallel
+            // too. Rayon reduces neighbouring ranges in order, so the first
+            // example of each code stays the first in scan order.
+            let summary = records
+                .par_iter()
+                .fold(Summary::default, |mut summary, record| {
+                    summary.add(record);
+                    summary
+                })
+                .reduce(Summary::default, |mut earlier, later| {
+                    earlier.merge(later);
+                    earlier
+                });
+            (records, summary)
         });
+        outcome.summary.merge(summary);
         for record in &records {
-            outcome.summary.add(record);
             on_record(record)?;
         }
     }
@@ -196,19 +210,9 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
                         }
                     }
                 }
-                Ok(entry) => {
-                    if group
-                        .last()
-                        .is_some_and(|last| last.path().parent() != entry.path().parent())
-                    {
-                        for job in flush(&mut group) {
-                            if !emit(job, &mut chunk) {
-                                return;
-                            }
-                        }
-                    }
-                    group.push(entry);
-                }
+                // Files come before folders in each folder, so the files
+                // between two folder entries are one folder's files.
+                Ok(entry) => group.push(entry),
                 Err(error) => {
                     for job in flush(&mut group) {
                         if !emit(job, &mut chunk) {

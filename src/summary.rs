@@ -64,12 +64,12 @@ pub struct Summary {
     /// Captures checked against a profile (the drift table's whole).
     #[serde(skip_serializing_if = "is_zero")]
     pub profiled: u64,
-    /// The drift table, by profile and path.
+    /// The drift table, by profile and then path.
     #[serde(
         skip_serializing_if = "BTreeMap::is_empty",
         serialize_with = "rows_as_list"
     )]
-    pub drift: BTreeMap<(String, String), DriftRow>,
+    pub drift: BTreeMap<String, BTreeMap<String, DriftRow>>,
     /// Paths left out of the drift table once it was full.
     #[serde(skip_serializing_if = "is_zero")]
     pub drift_paths_dropped: u64,
@@ -80,10 +80,10 @@ fn is_zero(count: &u64) -> bool {
 }
 
 fn rows_as_list<S: serde::Serializer>(
-    rows: &BTreeMap<(String, String), DriftRow>,
+    rows: &BTreeMap<String, BTreeMap<String, DriftRow>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(rows.values())
+    serializer.collect_seq(rows.values().flat_map(BTreeMap::values))
 }
 
 fn codes_as_list<S: serde::Serializer>(
@@ -137,22 +137,35 @@ impl Summary {
     }
 
     fn add_observations(&mut self, profile: &str, record: &CaptureRecord) {
+        let mut rows_kept = self.drift_rows();
+        if !self.drift.contains_key(profile) {
+            self.drift.insert(profile.to_owned(), BTreeMap::new());
+        }
+        let Some(rows) = self.drift.get_mut(profile) else {
+            return;
+        };
         let mut last_path: Option<&str> = None;
         for observation in &record.observations {
-            let key = (profile.to_owned(), observation.path.clone());
-            if !self.drift.contains_key(&key) && self.drift.len() >= MAX_DRIFT_PATHS {
-                self.drift_paths_dropped += 1;
-                continue;
-            }
-            let row = self.drift.entry(key).or_insert_with(|| DriftRow {
-                profile: profile.to_owned(),
-                path: observation.path.clone(),
-                declared: observation.declared.clone(),
-                observed: BTreeMap::new(),
-                captures: 0,
-                drifted: false,
-                example: record.source.clone(),
-            });
+            let row = match rows.get_mut(observation.path.as_str()) {
+                Some(row) => row,
+                None if rows_kept >= MAX_DRIFT_PATHS => {
+                    self.drift_paths_dropped += 1;
+                    continue;
+                }
+                None => {
+                    rows_kept += 1;
+                    rows.entry(observation.path.clone())
+                        .or_insert_with(|| DriftRow {
+                            profile: profile.to_owned(),
+                            path: observation.path.clone(),
+                            declared: observation.declared.clone(),
+                            observed: BTreeMap::new(),
+                            captures: 0,
+                            drifted: false,
+                            example: record.source.clone(),
+                        })
+                }
+            };
             *row.observed.entry(observation.observed).or_default() += 1;
             row.drifted |= !observation.allowed;
             if last_path != Some(observation.path.as_str()) {
@@ -160,6 +173,11 @@ impl Summary {
                 last_path = Some(observation.path.as_str());
             }
         }
+    }
+
+    /// Rows in the drift table, over every profile.
+    pub fn drift_rows(&self) -> usize {
+        self.drift.values().map(BTreeMap::len).sum()
     }
 
     /// Fold in the summary of captures that came after these ones.
@@ -182,20 +200,24 @@ impl Summary {
         }
         self.profiled += later.profiled;
         self.drift_paths_dropped += later.drift_paths_dropped;
-        for (key, row) in later.drift {
-            let full = self.drift.len() >= MAX_DRIFT_PATHS;
-            match self.drift.get_mut(&key) {
-                Some(mine) => {
-                    for (kind, count) in row.observed {
-                        *mine.observed.entry(kind).or_default() += count;
+        let mut rows_kept = self.drift_rows();
+        for (profile, rows) in later.drift {
+            let mine = self.drift.entry(profile).or_default();
+            for (path, row) in rows {
+                match mine.get_mut(&path) {
+                    Some(kept) => {
+                        for (kind, count) in row.observed {
+                            *kept.observed.entry(kind).or_default() += count;
+                        }
+                        kept.captures += row.captures;
+                        kept.drifted |= row.drifted;
                     }
-                    mine.captures += row.captures;
-                    mine.drifted |= row.drifted;
+                    None if rows_kept < MAX_DRIFT_PATHS => {
+                        rows_kept += 1;
+                        mine.insert(path, row);
+                    }
+                    None => self.drift_paths_dropped += 1,
                 }
-                None if !full => {
-                    self.drift.insert(key, row);
-                }
-                None => self.drift_paths_dropped += 1,
             }
         }
     }

@@ -212,13 +212,21 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
     if length > max_bytes {
         return oversized(source, length, max_bytes);
     }
-    let mut bytes = Vec::with_capacity(length as usize + 1);
-    // The file may grow between the size check and the read; stay bounded.
-    if let Err(error) = file.take(max_bytes + 1).read_to_end(&mut bytes) {
-        return Capture::unreadable(
-            source,
-            Finding::new(Code::T08, format!("cannot read: {error}")),
-        );
+    // One read of the size the metadata gave, with no probe for the end of
+    // the file: that probe is a system call per capture. A file that shrank
+    // since is read again, to its real end.
+    let mut file = file;
+    let mut bytes = vec![0; length as usize];
+    if file.read_exact(&mut bytes).is_err() {
+        bytes.clear();
+        let reread = std::fs::File::open(path)
+            .and_then(|file| file.take(max_bytes + 1).read_to_end(&mut bytes));
+        if let Err(error) = reread {
+            return Capture::unreadable(
+                source,
+                Finding::new(Code::T08, format!("cannot read: {error}")),
+            );
+        }
     }
     if bytes.len() as u64 > max_bytes {
         return oversized(source, bytes.len() as u64, max_bytes);

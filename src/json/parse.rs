@@ -165,6 +165,10 @@ pub fn split_pointer(pointer: &str) -> Vec<String> {
 /// Append one segment to a JSON pointer, escaping `~` and `/`.
 pub fn push_pointer(pointer: &mut String, segment: &str) {
     pointer.push('/');
+    if !segment.contains(['~', '/']) {
+        pointer.push_str(segment);
+        return;
+    }
     for ch in segment.chars() {
         match ch {
             '~' => pointer.push_str("~0"),

@@ -39,11 +39,27 @@ pub struct DriftOutcome {
 /// the year 5138; 1e11 ms is 1973).
 const MILLIS_FROM: f64 = 1e11;
 
-struct Walk<'a> {
+struct Walk<'a, 'v> {
     base: &'a str,
     show_secrets: bool,
     found: BTreeMap<Code, (Vec<Finding>, usize)>,
-    observations: std::collections::BTreeSet<Observation>,
+    /// Per path: its declared type and the types seen with whether each is allowed.
+    seen: BTreeMap<String, PathSeen>,
+    /// Where the walk is; the JSON pointer is built from it only for a finding.
+    segments: Vec<Segment<'v>>,
+    /// The normalised path of where the walk is (items as `*`).
+    path: String,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+struct PathSeen {
+    declared: String,
+    types: Vec<(&'static str, bool)>,
 }
 
 /// Compare `value` (found at `base` in the document) with the shape its schema declares.
@@ -52,28 +68,53 @@ pub fn check(value: &Value, base: &str, shape: &Shape, show_secrets: bool) -> Dr
         base,
         show_secrets,
         found: BTreeMap::new(),
-        observations: Default::default(),
+        seen: BTreeMap::new(),
+        segments: Vec::new(),
+        path: String::new(),
     };
-    let mut pointer = String::new();
-    let mut path = String::new();
-    walk.visit(value, Some(shape), &mut pointer, &mut path, false);
+    walk.visit(value, Some(shape), false);
     let mut findings = Vec::new();
     for (_, (mut group, total)) in walk.found {
         note_more(&mut group, total);
         findings.append(&mut group);
     }
+    let mut observations = Vec::new();
+    for (path, seen) in walk.seen {
+        let mut types = seen.types;
+        types.sort_unstable();
+        for (observed, allowed) in types {
+            observations.push(Observation {
+                path: path.clone(),
+                observed,
+                declared: seen.declared.clone(),
+                allowed,
+            });
+        }
+    }
     DriftOutcome {
         findings,
-        observations: walk.observations.into_iter().collect(),
+        observations,
     }
 }
 
-impl Walk<'_> {
-    fn report(&mut self, code: Code, pointer: &str, message: String) {
+impl<'v> Walk<'_, 'v> {
+    fn pointer(&self) -> String {
+        let mut pointer = self.base.to_owned();
+        for segment in &self.segments {
+            match segment {
+                Segment::Key(key) => push_pointer(&mut pointer, key),
+                Segment::Index(index) => push_pointer(&mut pointer, &index.to_string()),
+            }
+        }
+        pointer
+    }
+
+    fn report(&mut self, code: Code, message: String) {
+        let total = self.found.get(&code).map_or(0, |(_, total)| *total);
+        let full = (total < MAX_FINDINGS_PER_CODE).then(|| self.pointer());
         let entry = self.found.entry(code).or_default();
         entry.1 += 1;
-        if entry.0.len() < MAX_FINDINGS_PER_CODE {
-            let full = format!("{}{pointer}", self.base);
+        if let Some(full) = full {
             let shown = if full.is_empty() {
                 "the payload".to_owned()
             } else {
@@ -85,79 +126,83 @@ impl Walk<'_> {
         }
     }
 
-    fn visit(
-        &mut self,
-        value: &Value,
-        shape: Option<&Shape>,
-        pointer: &mut String,
-        path: &mut String,
-        secret: bool,
-    ) {
+    fn observe(&mut self, shape: Option<&Shape>, observed: &'static str) {
+        let allowed = shape.is_some_and(|s| s.allows(observed));
+        // Array items share one path: look it up before allocating it.
+        match self.seen.get_mut(self.path.as_str()) {
+            Some(seen) => {
+                if !seen.types.iter().any(|(kind, _)| *kind == observed) {
+                    seen.types.push((observed, allowed));
+                }
+            }
+            None => {
+                let declared = shape.map_or_else(|| "undeclared".to_owned(), Shape::type_label);
+                self.seen.insert(
+                    self.path.clone(),
+                    PathSeen {
+                        declared,
+                        types: vec![(observed, allowed)],
+                    },
+                );
+            }
+        }
+    }
+
+    fn visit(&mut self, value: &'v Value, shape: Option<&Shape>, secret: bool) {
         let secret = secret || shape.is_some_and(|s| s.secret);
-        let observed = type_name(value);
-        if !path.is_empty() || !pointer.is_empty() {
-            self.observations.insert(Observation {
-                path: path.clone(),
-                observed,
-                declared: shape.map_or_else(|| "undeclared".to_owned(), Shape::type_label),
-                allowed: shape.is_some_and(|s| s.allows(observed)),
-            });
+        if !self.path.is_empty() {
+            self.observe(shape, type_name(value));
         }
         if let Some(shape) = shape {
-            self.scalar_drift(value, shape, pointer, secret);
+            self.scalar_drift(value, shape, secret);
         }
         match value {
             Value::Object(fields) => {
                 for (key, child) in fields {
                     let child_shape = shape.and_then(|s| s.property(key));
-                    let (pointer_len, path_len) = (pointer.len(), path.len());
-                    push_pointer(pointer, key);
-                    push_pointer(path, key);
+                    let path_len = self.path.len();
+                    push_pointer(&mut self.path, key);
+                    self.segments.push(Segment::Key(key));
                     if child_shape.is_none() && shape.is_some_and(Shape::declares_properties) {
                         self.report(
                             Code::D01,
-                            pointer,
                             format!("a field the schema does not declare ({})", type_name(child)),
                         );
                     }
-                    self.visit(child, child_shape, pointer, path, secret);
-                    pointer.truncate(pointer_len);
-                    path.truncate(path_len);
+                    self.visit(child, child_shape, secret);
+                    self.segments.pop();
+                    self.path.truncate(path_len);
                 }
             }
             Value::Array(items) => {
                 let item_shape = shape.and_then(|s| s.items.as_deref());
+                let path_len = self.path.len();
+                self.path.push_str("/*");
                 for (index, item) in items.iter().enumerate() {
-                    let (pointer_len, path_len) = (pointer.len(), path.len());
-                    push_pointer(pointer, &index.to_string());
-                    path.push_str("/*");
-                    self.visit(item, item_shape, pointer, path, secret);
-                    pointer.truncate(pointer_len);
-                    path.truncate(path_len);
+                    self.segments.push(Segment::Index(index));
+                    self.visit(item, item_shape, secret);
+                    self.segments.pop();
                 }
+                self.path.truncate(path_len);
             }
             _ => {}
         }
     }
 
     /// D02, D03, D04 on one value.
-    fn scalar_drift(&mut self, value: &Value, shape: &Shape, pointer: &str, secret: bool) {
+    fn scalar_drift(&mut self, value: &Value, shape: &Shape, secret: bool) {
         let hidden = secret && !self.show_secrets;
         if let Value::String(text) = value
             && !shape.allows("string")
             && let Some(kind) = parses_as(text, shape)
         {
             let shown = show(value, hidden);
-            self.report(
-                Code::D02,
-                pointer,
-                format!("{kind} sent as a string: {shown}"),
-            );
+            self.report(Code::D02, format!("{kind} sent as a string: {shown}"));
         }
         if let Some(unit) = shape.timestamp
             && let Some(message) = timestamp_drift(value, unit)
         {
-            self.report(Code::D03, pointer, message);
+            self.report(Code::D03, message);
         }
         let listed = shape.enum_values.as_ref().or(shape.known_values.as_ref());
         if let Some(listed) = listed {
@@ -167,7 +212,6 @@ impl Walk<'_> {
                 let options: Vec<String> = listed.iter().map(|v| show(v, false)).collect();
                 self.report(
                     Code::D04,
-                    pointer,
                     format!(
                         "{shown} is not among the values the schema lists ({})",
                         options.join(", ")

@@ -193,6 +193,9 @@ fn is_ident(b: u8) -> bool {
 /// The Velocity references left in a string, quoted and comma-separated:
 /// `${x}` and `$!{x}` (formal), `$!x` (quiet) and `$input.x` (dotted).
 pub fn placeholders(text: &str) -> Option<String> {
+    if !text.contains('$') {
+        return None;
+    }
     let bytes = text.as_bytes();
     let mut found: Vec<&str> = Vec::new();
     let mut pos = 0;

@@ -53,7 +53,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         let instance = error.instance_path().to_string();
         let secret = !show_secrets && is_secret(&schema.shape, &instance);
         let mut pointer = format!("{base}{instance}");
-        let what = describe(kind, error.instance(), secret, &error.to_string());
+        let what = describe(kind, error.instance(), secret, || error.to_string());
         if let Kind::Required { property } = kind
             && let Some(name) = property.as_str()
         {
@@ -82,8 +82,15 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 /// A message that says what is wrong without quoting a secret value.
-fn describe(kind: &Kind, instance: &Value, secret: bool, fallback: &str) -> String {
-    let value = show(instance, secret);
+fn describe(
+    kind: &Kind,
+    instance: &Value,
+    secret: bool,
+    fallback: impl FnOnce() -> String,
+) -> String {
+    // Rendering the value (or the validator's message) costs as much as the
+    // value is large: only where the message quotes it.
+    let value = || show(instance, secret);
     match kind {
         Kind::Required { property } => format!("the required property {property} is missing"),
         Kind::Type { kind } => format!(
@@ -97,16 +104,17 @@ fn describe(kind: &Kind, instance: &Value, secret: bool, fallback: &str) -> Stri
                 unexpected.join(", ")
             )
         }
-        Kind::Enum { options } => format!("{value} is not one of {}", show(options, false)),
+        Kind::Enum { options } => format!("{} is not one of {}", value(), show(options, false)),
         Kind::Constant { expected_value } => {
-            format!("{value} is not {}", show(expected_value, false))
+            format!("{} is not {}", value(), show(expected_value, false))
         }
-        Kind::Format { format } => format!("{value} is not a valid {format}"),
-        Kind::Pattern { pattern } => format!("{value} does not match the pattern {pattern}"),
+        Kind::Format { format } => format!("{} is not a valid {format}", value()),
+        Kind::Pattern { pattern } => format!("{} does not match the pattern {pattern}", value()),
         _ if secret => "the value breaks the schema".to_owned(),
         _ => {
             // The validator quotes the whole value; an object or array may
             // hold a secret further down, so name it instead.
+            let fallback = fallback();
             let fallback = match instance {
                 Value::Object(_) | Value::Array(_) => fallback.replacen(
                     &instance.to_string(),

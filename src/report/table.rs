@@ -83,7 +83,7 @@ fn write_drift(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
     let mut table = new_table(&[
         "profile", "path", "declared", "observed", "captures", "share", "drift", "example",
     ]);
-    for row in summary.drift.values() {
+    for row in summary.drift.values().flat_map(|rows| rows.values()) {
         let observed: Vec<String> = row
             .observed
             .iter()

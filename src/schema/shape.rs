@@ -55,6 +55,8 @@ pub struct Shape {
     pub any_key: Option<Box<Shape>>,
     /// `x-dapa-timestamp`.
     pub timestamp: Option<TimestampUnit>,
+    /// The declared types as bits, for a quick [`Shape::allows`].
+    type_bits: u8,
     /// `x-dapa-secret`.
     pub secret: bool,
     /// Values listed by `enum`/`const` (a value outside is also V04).
@@ -96,11 +98,10 @@ impl Shape {
 
     /// Whether the declared types allow a value of `observed` type.
     pub fn allows(&self, observed: &str) -> bool {
-        self.types.is_empty()
-            || self
-                .types
-                .iter()
-                .any(|t| t == observed || (t == "number" && observed == "integer"))
+        let bit = type_bit(observed);
+        self.type_bits == 0
+            || self.type_bits & bit != 0
+            || (bit == type_bit("integer") && self.type_bits & type_bit("number") != 0)
     }
 
     fn merge_schema(&mut self, schema: &Value, root: &Value, refs: usize) {
@@ -196,7 +197,22 @@ impl Shape {
     fn add_type(&mut self, kind: &str) {
         if !self.types.iter().any(|t| t == kind) {
             self.types.push(kind.to_owned());
+            self.type_bits |= type_bit(kind);
         }
+    }
+}
+
+/// One bit per JSON Schema type name; unknown names share the last bit.
+fn type_bit(kind: &str) -> u8 {
+    match kind {
+        "null" => 1,
+        "boolean" => 2,
+        "integer" => 4,
+        "number" => 8,
+        "string" => 16,
+        "array" => 32,
+        "object" => 64,
+        _ => 128,
     }
 }
 
@@ -288,10 +304,8 @@ mod tests {
 
     #[test]
     fn number_allows_integer() {
-        let shape = Shape {
-            types: vec!["number".into()],
-            ..Shape::default()
-        };
+        let mut shape = Shape::default();
+        shape.add_type("number");
         assert!(shape.allows("integer") && shape.allows("number") && !shape.allows("string"));
         assert!(Shape::default().allows("string"));
         assert_eq!(type_name(&json!(1)), "integer");
