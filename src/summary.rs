@@ -144,7 +144,6 @@ impl Summary {
         let Some(rows) = self.drift.get_mut(profile) else {
             return;
         };
-        let mut last_path: Option<&str> = None;
         for observation in &record.observations {
             let row = match rows.get_mut(observation.path.as_str()) {
                 Some(row) => row,
@@ -166,11 +165,10 @@ impl Summary {
                         })
                 }
             };
-            *row.observed.entry(observation.observed).or_default() += 1;
-            row.drifted |= !observation.allowed;
-            if last_path != Some(observation.path.as_str()) {
-                row.captures += 1;
-                last_path = Some(observation.path.as_str());
+            row.captures += 1;
+            for (kind, allowed) in &observation.types {
+                *row.observed.entry(*kind).or_default() += 1;
+                row.drifted |= !allowed;
             }
         }
     }

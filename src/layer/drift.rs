@@ -18,12 +18,11 @@ use std::collections::BTreeMap;
 pub struct Observation {
     /// The path, relative to the payload.
     pub path: String,
-    /// The type seen there (`integer` for whole numbers).
-    pub observed: &'static str,
     /// The declared type, `any`, or `undeclared`.
     pub declared: String,
-    /// Whether the declared type allows what was seen.
-    pub allowed: bool,
+    /// The types seen there (`integer` for whole numbers), sorted, each with
+    /// whether the declared type allows it.
+    pub types: Vec<(&'static str, bool)>,
 }
 
 /// What the drift layer found in one payload.
@@ -44,7 +43,7 @@ struct Walk<'a, 'v> {
     show_secrets: bool,
     found: BTreeMap<Code, (Vec<Finding>, usize)>,
     /// Per path: its declared type and the types seen with whether each is allowed.
-    seen: BTreeMap<String, PathSeen>,
+    seen: BTreeMap<String, Observation>,
     /// Where the walk is; the JSON pointer is built from it only for a finding.
     segments: Vec<Segment<'v>>,
     /// The normalised path of where the walk is (items as `*`).
@@ -55,11 +54,6 @@ struct Walk<'a, 'v> {
 enum Segment<'v> {
     Key(&'v str),
     Index(usize),
-}
-
-struct PathSeen {
-    declared: String,
-    types: Vec<(&'static str, bool)>,
 }
 
 /// Compare `value` (found at `base` in the document) with the shape its schema declares.
@@ -78,19 +72,14 @@ pub fn check(value: &Value, base: &str, shape: &Shape, show_secrets: bool) -> Dr
         note_more(&mut group, total);
         findings.append(&mut group);
     }
-    let mut observations = Vec::new();
-    for (path, seen) in walk.seen {
-        let mut types = seen.types;
-        types.sort_unstable();
-        for (observed, allowed) in types {
-            observations.push(Observation {
-                path: path.clone(),
-                observed,
-                declared: seen.declared.clone(),
-                allowed,
-            });
-        }
-    }
+    let observations = walk
+        .seen
+        .into_values()
+        .map(|mut observation| {
+            observation.types.sort_unstable();
+            observation
+        })
+        .collect();
     DriftOutcome {
         findings,
         observations,
@@ -139,7 +128,8 @@ impl<'v> Walk<'_, 'v> {
                 let declared = shape.map_or_else(|| "undeclared".to_owned(), Shape::type_label);
                 self.seen.insert(
                     self.path.clone(),
-                    PathSeen {
+                    Observation {
+                        path: self.path.clone(),
                         declared,
                         types: vec![(observed, allowed)],
                     },
@@ -379,7 +369,7 @@ mod tests {
         let seen: Vec<(String, &str, bool)> = outcome
             .observations
             .iter()
-            .map(|o| (o.path.clone(), o.observed, o.allowed))
+            .flat_map(|o| o.types.iter().map(|(kind, allowed)| (o.path.clone(), *kind, *allowed)))
             .collect();
         assert_eq!(
             seen,

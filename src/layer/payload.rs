@@ -11,6 +11,7 @@ use crate::finding::{Code, Finding};
 use crate::json::{self, ParseOptions, push_pointer};
 use crate::secret::mask;
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 /// Decode a string that holds JSON: an object or array, possibly encoded
 /// several times over. Returns the value and how many levels of encoding
@@ -158,7 +159,8 @@ impl Walk {
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
                     let length = path.len();
-                    push_pointer(path, &index.to_string());
+                    // Writing the index in place spares an allocation per item.
+                    let _ = write!(path, "/{index}");
                     self.visit(item, path, depth + 1);
                     path.truncate(length);
                 }
@@ -258,6 +260,9 @@ pub fn placeholders(text: &str) -> Option<String> {
 
 /// Keys in Architect's flatten=true form: `profile.firstname`, `contactIds[0]`.
 fn flattened(fields: &Map<String, Value>) -> Option<String> {
+    if !fields.keys().any(|key| key.contains(['.', '['])) {
+        return None;
+    }
     let keys: Vec<&str> = fields
         .keys()
         .map(String::as_str)
