@@ -200,7 +200,7 @@ impl Context<'_> {
     ) -> Vec<drift::Observation> {
         let show_secrets = self.options.show_secrets;
         located.extend(schema::check(value, pointer, &profile.schema, show_secrets));
-        let drift = drift::check(value, pointer, &profile.schema.shape, show_secrets);
+        let drift = drift::check(value, pointer, &profile.schema, show_secrets);
         located.extend(drift.findings);
         if profile.semantic == Semantic::Token {
             located.extend(semantic::check_token(
@@ -359,7 +359,7 @@ mod tests {
         let record = run_with(millis, Some(200), &options);
         assert_eq!(codes(&record), [Code::D01, Code::D03]);
         assert_eq!(record.status, Status::Drift);
-        assert!(record.observations.iter().any(|o| o.path == "/expiresAt"));
+        assert!(record.observations.iter().any(|o| &*o.path == "/expiresAt"));
     }
 
     #[test]

@@ -195,9 +195,11 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
             .follow_links(true)
             // Files before folders, each by name, so a folder's files arrive
             // together and their sidecars can be matched without a stat each.
+            // Siblings share their parent's path, so comparing whole paths
+            // orders them by name, without taking each name apart again.
             .sort_by(|a, b| {
-                (a.file_type().is_dir(), a.file_name())
-                    .cmp(&(b.file_type().is_dir(), b.file_name()))
+                (a.file_type().is_dir(), a.path().as_os_str())
+                    .cmp(&(b.file_type().is_dir(), b.path().as_os_str()))
             })
             .into_iter()
             .filter_entry(|entry| options.hidden || entry.depth() == 0 || !is_hidden(entry));
@@ -270,16 +272,20 @@ fn walk_error(input: &Path, error: &walkdir::Error) -> Job {
 fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
     let entries = std::mem::take(group);
     let single_input = entries.len() == 1 && entries[0].depth() == 0;
-    let names: HashSet<String> = entries
+    // Most folders hold no sidecars at all; then no capture needs a look-up.
+    let sidecars: HashSet<String> = entries
         .iter()
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .map(|entry| entry.file_name().to_string_lossy())
+        .filter(|name| sidecar::is_sidecar_name(name))
+        .map(|name| name.into_owned())
         .collect();
     let mut jobs = Vec::with_capacity(entries.len());
     for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let name = entry.file_name().to_string_lossy();
         if sidecar::is_sidecar_name(&name) {
             continue;
         }
+        let name = name.into_owned();
         // With links followed, the entry's type is its target's: no extra stat.
         let file_type = entry.file_type();
         let path = entry.into_path();
@@ -290,18 +296,22 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
             });
             continue;
         }
-        let sidecar = sidecar::candidate_names(&name)
-            .into_iter()
-            .find_map(|candidate| {
-                let sibling = path.with_file_name(&candidate);
-                // A file named on the command line has no listing of its siblings.
-                let present = if single_input {
-                    sibling.is_file()
-                } else {
-                    names.contains(&candidate)
-                };
-                present.then_some(sibling)
-            });
+        let sidecar = if single_input || !sidecars.is_empty() {
+            sidecar::candidate_names(&name)
+                .into_iter()
+                .find_map(|candidate| {
+                    let sibling = path.with_file_name(&candidate);
+                    // A file named on the command line has no listing of its siblings.
+                    let present = if single_input {
+                        sibling.is_file()
+                    } else {
+                        sidecars.contains(&candidate)
+                    };
+                    present.then_some(sibling)
+                })
+        } else {
+            None
+        };
         jobs.push(Job::File { path, sidecar });
     }
     jobs

@@ -145,7 +145,7 @@ impl Summary {
             return;
         };
         for observation in &record.observations {
-            let row = match rows.get_mut(observation.path.as_str()) {
+            let row = match rows.get_mut(&*observation.path) {
                 Some(row) => row,
                 None if rows_kept >= MAX_DRIFT_PATHS => {
                     self.drift_paths_dropped += 1;
@@ -153,11 +153,11 @@ impl Summary {
                 }
                 None => {
                     rows_kept += 1;
-                    rows.entry(observation.path.clone())
+                    rows.entry(observation.path.to_string())
                         .or_insert_with(|| DriftRow {
                             profile: profile.to_owned(),
-                            path: observation.path.clone(),
-                            declared: observation.declared.clone(),
+                            path: observation.path.to_string(),
+                            declared: observation.declared.to_string(),
                             observed: BTreeMap::new(),
                             captures: 0,
                             drifted: false,

@@ -8,18 +8,22 @@
 use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
 use crate::finding::{Code, Finding};
 use crate::json::push_pointer;
-use crate::schema::shape::{Shape, TimestampUnit, type_name};
+use crate::schema::Schema;
+use crate::schema::shape::{
+    DeclaredPath, Shape, TYPE_NAMES, TimestampUnit, bits_allow, type_bit, type_name,
+};
 use crate::secret::show;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One field path seen in a payload: array items as `*`, e.g. `/memories/*/id`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Observation {
     /// The path, relative to the payload.
-    pub path: String,
+    pub path: Arc<str>,
     /// The declared type, `any`, or `undeclared`.
-    pub declared: String,
+    pub declared: Arc<str>,
     /// The types seen there (`integer` for whole numbers), sorted, each with
     /// whether the declared type allows it.
     pub types: Vec<(&'static str, bool)>,
@@ -42,8 +46,13 @@ struct Walk<'a, 'v> {
     base: &'a str,
     show_secrets: bool,
     found: BTreeMap<Code, (Vec<Finding>, usize)>,
-    /// Per path: its declared type and the types seen with whether each is allowed.
-    seen: BTreeMap<String, Observation>,
+    /// The schema's declared paths, by id.
+    table: &'a [DeclaredPath],
+    /// Type bits seen at each declared path, by id.
+    seen_declared: Vec<u8>,
+    /// Type bits seen at paths without an id (new fields, map keys), with
+    /// their declared type label.
+    seen_other: BTreeMap<String, (Arc<str>, u8, u8)>,
     /// Where the walk is; the JSON pointer is built from it only for a finding.
     segments: Vec<Segment<'v>>,
     /// The normalised path of where the walk is (items as `*`).
@@ -56,35 +65,58 @@ enum Segment<'v> {
     Index(usize),
 }
 
-/// Compare `value` (found at `base` in the document) with the shape its schema declares.
-pub fn check(value: &Value, base: &str, shape: &Shape, show_secrets: bool) -> DriftOutcome {
+/// Compare `value` (found at `base` in the document) with what `schema` declares.
+pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> DriftOutcome {
     let mut walk = Walk {
         base,
         show_secrets,
         found: BTreeMap::new(),
-        seen: BTreeMap::new(),
+        table: &schema.paths,
+        seen_declared: vec![0; schema.paths.len()],
+        seen_other: BTreeMap::new(),
         segments: Vec::new(),
         path: String::new(),
     };
-    walk.visit(value, Some(shape), false);
+    walk.visit(value, Some(&schema.shape), false);
     let mut findings = Vec::new();
     for (_, (mut group, total)) in walk.found {
         note_more(&mut group, total);
         findings.append(&mut group);
     }
-    let observations = walk
-        .seen
-        .into_values()
-        .map(|mut observation| {
-            observation.types.sort_unstable();
-            observation
-        })
-        .collect();
+    let mut observations = Vec::new();
+    for (declared, &bits) in walk.table.iter().zip(&walk.seen_declared) {
+        if bits != 0 {
+            observations.push(Observation {
+                path: Arc::clone(&declared.path),
+                declared: Arc::clone(&declared.declared),
+                types: types_of(bits, declared.type_bits),
+            });
+        }
+    }
+    for (path, (declared, type_bits, bits)) in walk.seen_other {
+        observations.push(Observation {
+            path: Arc::from(path),
+            declared,
+            types: types_of(bits, type_bits),
+        });
+    }
     DriftOutcome {
         findings,
         observations,
     }
 }
+
+/// The observed types in `bits`, each with whether `declared` bits allow it.
+fn types_of(bits: u8, declared: u8) -> Vec<(&'static str, bool)> {
+    TYPE_NAMES
+        .iter()
+        .filter(|name| bits & type_bit(name) != 0)
+        .map(|name| (*name, declared != UNDECLARED && bits_allow(declared, name)))
+        .collect()
+}
+
+/// Type bits that mark a path the schema does not declare at all.
+const UNDECLARED: u8 = u8::MAX;
 
 impl<'v> Walk<'_, 'v> {
     fn pointer(&self) -> String {
@@ -116,24 +148,21 @@ impl<'v> Walk<'_, 'v> {
     }
 
     fn observe(&mut self, shape: Option<&Shape>, observed: &'static str) {
-        let allowed = shape.is_some_and(|s| s.allows(observed));
+        let bit = type_bit(observed);
+        if let Some(id) = shape.and_then(|s| s.id) {
+            self.seen_declared[id] |= bit;
+            return;
+        }
         // Array items share one path: look it up before allocating it.
-        match self.seen.get_mut(self.path.as_str()) {
-            Some(seen) => {
-                if !seen.types.iter().any(|(kind, _)| *kind == observed) {
-                    seen.types.push((observed, allowed));
-                }
-            }
+        match self.seen_other.get_mut(self.path.as_str()) {
+            Some((_, _, bits)) => *bits |= bit,
             None => {
-                let declared = shape.map_or_else(|| "undeclared".to_owned(), Shape::type_label);
-                self.seen.insert(
-                    self.path.clone(),
-                    Observation {
-                        path: self.path.clone(),
-                        declared,
-                        types: vec![(observed, allowed)],
-                    },
-                );
+                let (declared, type_bits) = match shape {
+                    Some(shape) => (Arc::from(shape.type_label()), shape.type_bits()),
+                    None => (Arc::from("undeclared"), UNDECLARED),
+                };
+                self.seen_other
+                    .insert(self.path.clone(), (declared, type_bits, bit));
             }
         }
     }
@@ -277,8 +306,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn shape() -> Shape {
-        Shape::of_schema(&json!({
+    fn schema() -> Schema {
+        Schema::compile("t", &json!({
             "type": "object",
             "properties": {
                 "createdAt": {"type": "integer", "x-dapa-timestamp": "unix-seconds"},
@@ -291,10 +320,11 @@ mod tests {
                 "items": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}
             }
         }))
+        .unwrap()
     }
 
     fn run(value: Value) -> Vec<(Code, String)> {
-        check(&value, "/result", &shape(), false)
+        check(&value, "/result", &schema(), false)
             .findings
             .into_iter()
             .map(|f| (f.code, f.location.pointer.unwrap()))
@@ -349,7 +379,7 @@ mod tests {
 
     #[test]
     fn secrets_are_masked() {
-        let outcome = check(&json!({"token": "s3cr3t-token"}), "", &shape(), false);
+        let outcome = check(&json!({"token": "s3cr3t-token"}), "", &schema(), false);
         assert_eq!(outcome.findings[0].code, Code::D04);
         assert!(
             !outcome.findings[0].message.contains("s3cr3t"),
@@ -363,13 +393,17 @@ mod tests {
         let outcome = check(
             &json!({"items": [{"id": "a"}, {"id": 2}], "new": null}),
             "",
-            &shape(),
+            &schema(),
             false,
         );
         let seen: Vec<(String, &str, bool)> = outcome
             .observations
             .iter()
-            .flat_map(|o| o.types.iter().map(|(kind, allowed)| (o.path.clone(), *kind, *allowed)))
+            .flat_map(|o| {
+                o.types
+                    .iter()
+                    .map(|(kind, allowed)| (o.path.to_string(), *kind, *allowed))
+            })
             .collect();
         assert_eq!(
             seen,

@@ -61,6 +61,8 @@ pub struct Schema {
     pub validator: jsonschema::Validator,
     /// Declared paths, types and marks.
     pub shape: Shape,
+    /// Every declared path, by the id its place in `shape` carries.
+    pub paths: Vec<shape::DeclaredPath>,
 }
 
 impl Schema {
@@ -75,10 +77,13 @@ impl Schema {
                 name: name.clone(),
                 message: error.to_string(),
             })?;
+        let mut shape = Shape::of_schema(document);
+        let paths = shape.index();
         Ok(Schema {
             name,
             validator,
-            shape: Shape::of_schema(document),
+            shape,
+            paths,
         })
     }
 

@@ -7,8 +7,10 @@
 //! `$ref`s are resolved within the schema; `allOf`/`anyOf`/`oneOf` branches
 //! are merged, since any of them may describe a field.
 
+use crate::json::push_pointer;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How a timestamp field is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +65,26 @@ pub struct Shape {
     pub enum_values: Option<Vec<Value>>,
     /// Values listed by `x-dapa-enum`: known, but others are allowed.
     pub known_values: Option<Vec<Value>>,
+    /// This place's row in the schema's [`DeclaredPath`] table; `None` under
+    /// a map, whose paths depend on its keys.
+    pub id: Option<usize>,
 }
+
+/// A field path the schema declares, with what the drift table shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredPath {
+    /// The path, array items as `*`.
+    pub path: Arc<str>,
+    /// The declared type label.
+    pub declared: Arc<str>,
+    /// The declared types as bits.
+    pub type_bits: u8,
+}
+
+/// JSON types in the order the drift table lists them.
+pub const TYPE_NAMES: [&str; 7] = [
+    "null", "boolean", "integer", "number", "string", "array", "object",
+];
 
 /// `$ref` chains deeper than this are not followed (cycles, `errors[]` of
 /// an ErrorBody holding ErrorBodies).
@@ -75,6 +96,31 @@ impl Shape {
         let mut shape = Shape::default();
         shape.merge_schema(schema, schema, 0);
         shape
+    }
+
+    /// Number every place with a fixed path and list them, so that the drift
+    /// walk can note what it sees by number instead of by path.
+    pub fn index(&mut self) -> Vec<DeclaredPath> {
+        let mut table = Vec::new();
+        self.assign(String::new(), &mut table);
+        table
+    }
+
+    fn assign(&mut self, path: String, table: &mut Vec<DeclaredPath>) {
+        self.id = Some(table.len());
+        table.push(DeclaredPath {
+            path: Arc::from(path.as_str()),
+            declared: Arc::from(self.type_label()),
+            type_bits: self.type_bits,
+        });
+        for (key, child) in &mut self.properties {
+            let mut child_path = path.clone();
+            push_pointer(&mut child_path, key);
+            child.assign(child_path, table);
+        }
+        if let Some(items) = &mut self.items {
+            items.assign(format!("{path}/*"), table);
+        }
     }
 
     /// Whether this place declares any property (so other keys are new).
@@ -96,12 +142,14 @@ impl Shape {
         }
     }
 
+    /// The declared types as bits (0: any).
+    pub fn type_bits(&self) -> u8 {
+        self.type_bits
+    }
+
     /// Whether the declared types allow a value of `observed` type.
     pub fn allows(&self, observed: &str) -> bool {
-        let bit = type_bit(observed);
-        self.type_bits == 0
-            || self.type_bits & bit != 0
-            || (bit == type_bit("integer") && self.type_bits & type_bit("number") != 0)
+        bits_allow(self.type_bits, observed)
     }
 
     fn merge_schema(&mut self, schema: &Value, root: &Value, refs: usize) {
@@ -202,8 +250,17 @@ impl Shape {
     }
 }
 
+/// Whether declared type bits allow a value of the observed type (an integer
+/// is a number; no declared type allows anything).
+pub fn bits_allow(declared: u8, observed: &str) -> bool {
+    let bit = type_bit(observed);
+    declared == 0
+        || declared & bit != 0
+        || (bit == type_bit("integer") && declared & type_bit("number") != 0)
+}
+
 /// One bit per JSON Schema type name; unknown names share the last bit.
-fn type_bit(kind: &str) -> u8 {
+pub fn type_bit(kind: &str) -> u8 {
     match kind {
         "null" => 1,
         "boolean" => 2,
