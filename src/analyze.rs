@@ -1,7 +1,7 @@
 //! One capture through every layer, in order, into its record.
 
 use crate::capture::{Capture, Meta};
-use crate::finding::{Finding, line_column};
+use crate::finding::{Finding, add_lines};
 use crate::json::{self, ParseOptions};
 use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport};
 use crate::record::CaptureRecord;
@@ -61,13 +61,7 @@ pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
         };
         outcome = context.analyze_body(body, &mut findings);
     }
-    for finding in &mut findings {
-        if let Some(offset) = finding.location.offset {
-            let (line, column) = line_column(&capture.body, offset);
-            finding.location.line = Some(line);
-            finding.location.column = Some(column);
-        }
-    }
+    add_lines(&capture.body, &mut findings);
     // Transport first, then syntax, envelope, payload...; stable within a layer.
     findings.sort_by_key(|finding| finding.code.layer());
     let Capture {

@@ -215,6 +215,40 @@ impl Finding {
     }
 }
 
+/// Fill in line and column of every finding that has a byte offset into
+/// `text`, reading the text once however many findings there are.
+pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
+    if findings
+        .iter()
+        .all(|finding| finding.location.offset.is_none())
+    {
+        return;
+    }
+    let newlines: Vec<usize> = text
+        .iter()
+        .enumerate()
+        .filter_map(|(at, &byte)| (byte == b'\n').then_some(at))
+        .collect();
+    for finding in findings {
+        let Some(offset) = finding.location.offset else {
+            continue;
+        };
+        let end = offset.min(text.len());
+        let line_index = newlines.partition_point(|&at| at < end);
+        let line_start = if line_index == 0 {
+            0
+        } else {
+            newlines[line_index - 1] + 1
+        };
+        let column = 1 + text[line_start..end]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        finding.location.line = Some(line_index + 1);
+        finding.location.column = Some(column);
+    }
+}
+
 /// Line and column (both 1-based, column in characters) of a byte offset in `text`.
 /// An offset inside a multi-byte character counts as that character.
 pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
@@ -255,5 +289,20 @@ mod tests {
         assert_eq!(line_column(text, x), (2, 8));
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 999), (2, 10));
+        let mut findings: Vec<Finding> = [x, 0, 999, 1, 2]
+            .into_iter()
+            .map(|at| Finding::new(Code::T01, "").at_offset(at))
+            .collect();
+        add_lines(text, &mut findings);
+        for finding in &findings {
+            let expected = line_column(text, finding.location.offset.unwrap());
+            assert_eq!(
+                (
+                    finding.location.line.unwrap(),
+                    finding.location.column.unwrap()
+                ),
+                expected
+            );
+        }
     }
 }

@@ -221,6 +221,31 @@ struct Parser<'a> {
 
 type Step<T> = Result<T, SyntaxError>;
 
+/// The length of the run of bytes at the start of `bytes` that need no
+/// attention inside a string: no `quote`, no backslash, no control character.
+/// Strings are most of a payload's bytes, so this looks at eight at a time.
+fn plain_run(bytes: &[u8], quote: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut pos = 0;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let special = has_zero(word ^ (ONES * u64::from(quote)))
+            | has_zero(word ^ (ONES * u64::from(b'\\')))
+            // Bytes below 0x20: subtracting 0x20 borrows into the high bit.
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+        if special != 0 {
+            break;
+        }
+        pos += 8;
+    }
+    pos + bytes[pos..]
+        .iter()
+        .position(|&b| b == quote || b == b'\\' || b < 0x20)
+        .unwrap_or(bytes.len() - pos)
+}
+
 fn describe(byte: Option<u8>) -> String {
     match byte {
         None => "the end of the input".to_owned(),
@@ -623,12 +648,7 @@ impl<'a> Parser<'a> {
         let mut run_start = self.pos;
         loop {
             // Fast path: copy runs of ordinary characters at once.
-            let rest = &self.bytes[self.pos..];
-            let run = rest
-                .iter()
-                .position(|&b| b == quote || b == b'\\' || b < 0x20)
-                .unwrap_or(rest.len());
-            self.pos += run;
+            self.pos += plain_run(&self.bytes[self.pos..], quote);
             match self.peek() {
                 None => {
                     return self.error(
@@ -1025,6 +1045,23 @@ mod tests {
             &["/a/1/b", "/s/in", "", "/nope", "/a/1/zz"],
         );
         assert_eq!(found, [Some(17), Some(29), Some(0), Some(0), Some(11)]);
+    }
+
+    #[test]
+    fn plain_runs_stop_at_every_special_byte() {
+        for special in [b'"', b'\\', b'\n', 0x00, 0x1f] {
+            for at in 0..20 {
+                let mut bytes = vec![b'a'; 24];
+                bytes[at] = special;
+                assert_eq!(plain_run(&bytes, b'"'), at, "{special:#x} at {at}");
+            }
+        }
+        assert_eq!(
+            plain_run("héllo wörld, a long plain run".as_bytes(), b'"'),
+            31
+        );
+        assert_eq!(plain_run(b"it's", b'\''), 2);
+        assert_eq!(plain_run(b"", b'"'), 0);
     }
 
     #[test]

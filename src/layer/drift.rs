@@ -53,10 +53,8 @@ struct Walk<'a, 'v> {
     /// Type bits seen at paths without an id (new fields, map keys), with
     /// their declared type label.
     seen_other: BTreeMap<String, (Arc<str>, u8, u8)>,
-    /// Where the walk is; the JSON pointer is built from it only for a finding.
+    /// Where the walk is; pointers and paths are built from it only when needed.
     segments: Vec<Segment<'v>>,
-    /// The normalised path of where the walk is (items as `*`).
-    path: String,
 }
 
 #[derive(Clone, Copy)]
@@ -75,7 +73,6 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         seen_declared: vec![0; schema.paths.len()],
         seen_other: BTreeMap::new(),
         segments: Vec::new(),
-        path: String::new(),
     };
     walk.visit(value, Some(&schema.shape), false);
     let mut findings = Vec::new();
@@ -153,23 +150,35 @@ impl<'v> Walk<'_, 'v> {
             self.seen_declared[id] |= bit;
             return;
         }
-        // Array items share one path: look it up before allocating it.
-        match self.seen_other.get_mut(self.path.as_str()) {
+        // Only paths the schema has no place for get here; they are rare.
+        let path = self.normalised_path();
+        match self.seen_other.get_mut(path.as_str()) {
             Some((_, _, bits)) => *bits |= bit,
             None => {
                 let (declared, type_bits) = match shape {
                     Some(shape) => (Arc::from(shape.type_label()), shape.type_bits()),
                     None => (Arc::from("undeclared"), UNDECLARED),
                 };
-                self.seen_other
-                    .insert(self.path.clone(), (declared, type_bits, bit));
+                self.seen_other.insert(path, (declared, type_bits, bit));
             }
         }
     }
 
+    /// Where the walk is, with array items as `*`.
+    fn normalised_path(&self) -> String {
+        let mut path = String::new();
+        for segment in &self.segments {
+            match segment {
+                Segment::Key(key) => push_pointer(&mut path, key),
+                Segment::Index(_) => path.push_str("/*"),
+            }
+        }
+        path
+    }
+
     fn visit(&mut self, value: &'v Value, shape: Option<&Shape>, secret: bool) {
         let secret = secret || shape.is_some_and(|s| s.secret);
-        if !self.path.is_empty() {
+        if !self.segments.is_empty() {
             self.observe(shape, type_name(value));
         }
         if let Some(shape) = shape {
@@ -179,8 +188,6 @@ impl<'v> Walk<'_, 'v> {
             Value::Object(fields) => {
                 for (key, child) in fields {
                     let child_shape = shape.and_then(|s| s.property(key));
-                    let path_len = self.path.len();
-                    push_pointer(&mut self.path, key);
                     self.segments.push(Segment::Key(key));
                     if child_shape.is_none() && shape.is_some_and(Shape::declares_properties) {
                         self.report(
@@ -190,19 +197,15 @@ impl<'v> Walk<'_, 'v> {
                     }
                     self.visit(child, child_shape, secret);
                     self.segments.pop();
-                    self.path.truncate(path_len);
                 }
             }
             Value::Array(items) => {
                 let item_shape = shape.and_then(|s| s.items.as_deref());
-                let path_len = self.path.len();
-                self.path.push_str("/*");
                 for (index, item) in items.iter().enumerate() {
                     self.segments.push(Segment::Index(index));
                     self.visit(item, item_shape, secret);
                     self.segments.pop();
                 }
-                self.path.truncate(path_len);
             }
             _ => {}
         }
@@ -259,6 +262,46 @@ fn parses_as(text: &str, shape: &Shape) -> Option<&'static str> {
     None
 }
 
+/// The usual shape of an RFC 3339 timestamp, `2026-11-20T09:12:03.152Z` or
+/// with an offset, checked without a full parse; anything else is left to one.
+fn plain_rfc3339(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    if b.len() < 20
+        || !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10))
+        || b[10] != b'T'
+        || !(digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19))
+    {
+        return false;
+    }
+    let two = |at: usize| (b[at] - b'0') * 10 + (b[at + 1] - b'0');
+    let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
+    if !(1..=12).contains(&month)
+        || !(1..=28).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let count = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+        if count == 0 {
+            return false;
+        }
+        rest = &fraction[count..];
+    }
+    match rest {
+        b"Z" => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 /// What is off about a timestamp compared with its declared unit.
 pub fn timestamp_drift(value: &Value, unit: TimestampUnit) -> Option<String> {
     let declared = match unit {
@@ -285,7 +328,7 @@ pub fn timestamp_drift(value: &Value, unit: TimestampUnit) -> Option<String> {
         }
         Value::String(text) => {
             if unit == TimestampUnit::Rfc3339 {
-                return (text.parse::<jiff::Timestamp>().is_err())
+                return (!plain_rfc3339(text) && text.parse::<jiff::Timestamp>().is_err())
                     .then(|| format!("\"{text}\" is not an RFC 3339 timestamp, as declared"));
             }
             let kind = if text.parse::<jiff::Timestamp>().is_ok() {
@@ -369,6 +412,31 @@ mod tests {
             run(json!({"channel": "carrier-pigeon"})),
             [(Code::D04, "/result/channel".to_owned())]
         );
+    }
+
+    #[test]
+    fn rfc3339_fast_path_agrees_with_a_full_parse() {
+        for text in [
+            "2026-11-20T09:12:03Z",
+            "2026-11-20T09:12:03.152Z",
+            "2026-11-20T09:12:03+01:00",
+            "2026-02-28T23:59:59-05:30",
+        ] {
+            assert!(plain_rfc3339(text), "{text}");
+            assert!(text.parse::<jiff::Timestamp>().is_ok(), "{text}");
+        }
+        for text in [
+            "2026-11-20",
+            "2026-11-20T09:12:03",
+            "2026-13-20T09:12:03Z",
+            "2026-02-30T09:12:03Z",
+            "2026-11-20T29:12:03Z",
+            "1763630000",
+        ] {
+            assert!(!plain_rfc3339(text), "{text}");
+        }
+        assert!(timestamp_drift(&json!("2026-02-29T09:12:03Z"), TimestampUnit::Rfc3339).is_some());
+        assert!(timestamp_drift(&json!("2026-11-20 09:12:03Z"), TimestampUnit::Rfc3339).is_none());
     }
 
     #[test]

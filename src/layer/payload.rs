@@ -71,12 +71,22 @@ pub fn stringified_finding(pointer: &str, decoded: &Value, levels: usize) -> Fin
     .at_pointer(pointer)
 }
 
-struct Walk {
+struct Walk<'a> {
     max_depth: usize,
+    /// The pointer of the payload in the document.
+    base: &'a str,
+    /// Where the walk is below the payload; pointers are built from it only
+    /// for a finding.
+    segments: Vec<Segment<'a>>,
     stringified: Vec<Finding>,
     placeholders: Vec<Finding>,
     flattened: Vec<Finding>,
     counts: [usize; 3],
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
 }
 
 /// Check the payload at `pointer` (its JSON pointer in the document, "" for
@@ -108,13 +118,14 @@ pub fn check(
     }
     let mut walk = Walk {
         max_depth,
+        base: pointer,
+        segments: Vec::new(),
         stringified: Vec::new(),
         placeholders: Vec::new(),
         flattened: Vec::new(),
         counts: [0; 3],
     };
-    let mut path = pointer.to_owned();
-    walk.visit(payload, &mut path, depth);
+    walk.visit(payload, depth);
     for (index, mut group) in [walk.stringified, walk.placeholders, walk.flattened]
         .into_iter()
         .enumerate()
@@ -125,7 +136,7 @@ pub fn check(
     findings
 }
 
-impl Walk {
+impl<'a> Walk<'a> {
     fn keep(&mut self, index: usize, finding: Finding) {
         self.counts[index] += 1;
         let group = match index {
@@ -138,45 +149,54 @@ impl Walk {
         }
     }
 
-    fn visit(&mut self, value: &mut Value, path: &mut String, depth: usize) {
-        match value {
-            Value::String(text) => {
-                if let Some((decoded, levels)) =
-                    decode_stringified(text, self.max_depth.saturating_sub(depth))
-                {
-                    self.keep(0, stringified_finding(path, &decoded, levels));
-                    *value = decoded;
-                    self.visit(value, path, depth);
-                } else if let Some(found) = placeholders(text) {
-                    let finding = Finding::new(
-                        Code::P03,
-                        format!("unrendered Velocity placeholder {found} in the value"),
-                    )
-                    .at_pointer(path.as_str());
-                    self.keep(1, finding);
+    fn pointer(&self) -> String {
+        let mut pointer = self.base.to_owned();
+        for segment in &self.segments {
+            match segment {
+                Segment::Key(key) => push_pointer(&mut pointer, key),
+                Segment::Index(index) => {
+                    let _ = write!(pointer, "/{index}");
                 }
             }
+        }
+        pointer
+    }
+
+    fn visit(&mut self, value: &'a mut Value, depth: usize) {
+        if let Value::String(text) = &*value {
+            if let Some((decoded, levels)) =
+                decode_stringified(text, self.max_depth.saturating_sub(depth))
+            {
+                self.keep(0, stringified_finding(&self.pointer(), &decoded, levels));
+                *value = decoded;
+                self.visit(value, depth);
+            } else if let Some(found) = placeholders(text) {
+                let finding = Finding::new(
+                    Code::P03,
+                    format!("unrendered Velocity placeholder {found} in the value"),
+                )
+                .at_pointer(self.pointer());
+                self.keep(1, finding);
+            }
+            return;
+        }
+        match value {
             Value::Array(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    let length = path.len();
-                    // Writing the index in place spares an allocation per item.
-                    let _ = write!(path, "/{index}");
-                    self.visit(item, path, depth + 1);
-                    path.truncate(length);
+                    self.segments.push(Segment::Index(index));
+                    self.visit(item, depth + 1);
+                    self.segments.pop();
                 }
             }
             Value::Object(fields) => {
                 if let Some(message) = flattened(fields) {
-                    self.keep(
-                        2,
-                        Finding::new(Code::P04, message).at_pointer(path.as_str()),
-                    );
+                    let finding = Finding::new(Code::P04, message).at_pointer(self.pointer());
+                    self.keep(2, finding);
                 }
                 for (key, item) in fields.iter_mut() {
-                    let length = path.len();
-                    push_pointer(path, key);
-                    self.visit(item, path, depth + 1);
-                    path.truncate(length);
+                    self.segments.push(Segment::Key(key));
+                    self.visit(item, depth + 1);
+                    self.segments.pop();
                 }
             }
             _ => {}
