@@ -224,7 +224,14 @@ pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
     {
         return;
     }
-    let newlines: Vec<usize> = text
+    // Lines are counted only as far as the last finding.
+    let last = findings
+        .iter()
+        .filter_map(|finding| finding.location.offset)
+        .max()
+        .unwrap_or(0)
+        .min(text.len());
+    let newlines: Vec<usize> = text[..last]
         .iter()
         .enumerate()
         .filter_map(|(at, &byte)| (byte == b'\n').then_some(at))

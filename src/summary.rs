@@ -3,6 +3,7 @@
 
 use crate::finding::{Code, Layer, Severity};
 use crate::record::CaptureRecord;
+use crate::schema::shape::{TYPE_NAMES, bit_allowed};
 use crate::verdict::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,13 +37,35 @@ pub struct DriftRow {
     /// The declared type, `any`, or `undeclared`.
     pub declared: String,
     /// Captures per observed type.
-    pub observed: BTreeMap<&'static str, u64>,
+    pub observed: TypeCounts,
     /// Captures with this path.
     pub captures: u64,
     /// Whether any observed type is one the schema does not declare here.
     pub drifted: bool,
     /// The first capture (in scan order) with this path.
     pub example: String,
+}
+
+/// Captures per observed JSON type, in [`TYPE_NAMES`] order; written as a
+/// map of the types seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeCounts(pub [u64; 7]);
+
+impl TypeCounts {
+    /// The types seen, with their counts.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        TYPE_NAMES
+            .iter()
+            .zip(self.0)
+            .filter(|(_, count)| *count > 0)
+            .map(|(name, count)| (*name, count))
+    }
+}
+
+impl Serialize for TypeCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
 }
 
 /// Most distinct paths the drift table keeps; payloads with ids as keys
@@ -158,7 +181,7 @@ impl Summary {
                             profile: profile.to_owned(),
                             path: observation.path.to_string(),
                             declared: observation.declared.to_string(),
-                            observed: BTreeMap::new(),
+                            observed: TypeCounts::default(),
                             captures: 0,
                             drifted: false,
                             example: record.source.clone(),
@@ -166,9 +189,12 @@ impl Summary {
                 }
             };
             row.captures += 1;
-            for (kind, allowed) in &observation.types {
-                *row.observed.entry(*kind).or_default() += 1;
-                row.drifted |= !allowed;
+            for (index, count) in row.observed.0.iter_mut().enumerate() {
+                let bit = 1u8 << index;
+                if observation.seen & bit != 0 {
+                    *count += 1;
+                    row.drifted |= !bit_allowed(observation.declared_bits, bit);
+                }
             }
         }
     }
@@ -204,8 +230,8 @@ impl Summary {
             for (path, row) in rows {
                 match mine.get_mut(&path) {
                     Some(kept) => {
-                        for (kind, count) in row.observed {
-                            *kept.observed.entry(kind).or_default() += count;
+                        for (kept_count, count) in kept.observed.0.iter_mut().zip(row.observed.0) {
+                            *kept_count += count;
                         }
                         kept.captures += row.captures;
                         kept.drifted |= row.drifted;

@@ -10,7 +10,7 @@ use crate::finding::{Code, Finding};
 use crate::json::push_pointer;
 use crate::schema::Schema;
 use crate::schema::shape::{
-    DeclaredPath, Shape, TYPE_NAMES, TimestampUnit, bits_allow, type_bit, type_name,
+    DeclaredPath, Shape, TYPE_NAMES, TimestampUnit, UNDECLARED, bit_allowed, type_name, value_bit,
 };
 use crate::secret::show;
 use serde_json::Value;
@@ -24,9 +24,22 @@ pub struct Observation {
     pub path: Arc<str>,
     /// The declared type, `any`, or `undeclared`.
     pub declared: Arc<str>,
-    /// The types seen there (`integer` for whole numbers), sorted, each with
-    /// whether the declared type allows it.
-    pub types: Vec<(&'static str, bool)>,
+    /// The types seen there, as bits (see [`TYPE_NAMES`]).
+    pub seen: u8,
+    /// The declared types as bits; [`UNDECLARED`] where the schema has no place.
+    pub declared_bits: u8,
+}
+
+impl Observation {
+    /// The types seen, each with whether the declared type allows it.
+    pub fn types(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+        TYPE_NAMES
+            .iter()
+            .enumerate()
+            .map(|(index, name)| (*name, 1u8 << index))
+            .filter(|(_, bit)| self.seen & bit != 0)
+            .map(|(name, bit)| (name, bit_allowed(self.declared_bits, bit)))
+    }
 }
 
 /// What the drift layer found in one payload.
@@ -86,7 +99,8 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
             observations.push(Observation {
                 path: Arc::clone(&declared.path),
                 declared: Arc::clone(&declared.declared),
-                types: types_of(bits, declared.type_bits),
+                seen: bits,
+                declared_bits: declared.type_bits,
             });
         }
     }
@@ -94,7 +108,8 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         observations.push(Observation {
             path: Arc::from(path),
             declared,
-            types: types_of(bits, type_bits),
+            seen: bits,
+            declared_bits: type_bits,
         });
     }
     DriftOutcome {
@@ -102,18 +117,6 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         observations,
     }
 }
-
-/// The observed types in `bits`, each with whether `declared` bits allow it.
-fn types_of(bits: u8, declared: u8) -> Vec<(&'static str, bool)> {
-    TYPE_NAMES
-        .iter()
-        .filter(|name| bits & type_bit(name) != 0)
-        .map(|name| (*name, declared != UNDECLARED && bits_allow(declared, name)))
-        .collect()
-}
-
-/// Type bits that mark a path the schema does not declare at all.
-const UNDECLARED: u8 = u8::MAX;
 
 impl<'v> Walk<'_, 'v> {
     fn pointer(&self) -> String {
@@ -144,8 +147,7 @@ impl<'v> Walk<'_, 'v> {
         }
     }
 
-    fn observe(&mut self, shape: Option<&Shape>, observed: &'static str) {
-        let bit = type_bit(observed);
+    fn observe(&mut self, shape: Option<&Shape>, bit: u8) {
         if let Some(id) = shape.and_then(|s| s.id) {
             self.seen_declared[id] |= bit;
             return;
@@ -179,7 +181,7 @@ impl<'v> Walk<'_, 'v> {
     fn visit(&mut self, value: &'v Value, shape: Option<&Shape>, secret: bool) {
         let secret = secret || shape.is_some_and(|s| s.secret);
         if !self.segments.is_empty() {
-            self.observe(shape, type_name(value));
+            self.observe(shape, value_bit(value));
         }
         if let Some(shape) = shape {
             self.scalar_drift(value, shape, secret);
@@ -468,9 +470,8 @@ mod tests {
             .observations
             .iter()
             .flat_map(|o| {
-                o.types
-                    .iter()
-                    .map(|(kind, allowed)| (o.path.to_string(), *kind, *allowed))
+                o.types()
+                    .map(|(kind, allowed)| (o.path.to_string(), kind, allowed))
             })
             .collect();
         assert_eq!(

@@ -81,10 +81,32 @@ pub struct DeclaredPath {
     pub type_bits: u8,
 }
 
-/// JSON types in the order the drift table lists them.
+/// JSON types in the order the drift table lists them; bit `1 << i` stands for `TYPE_NAMES[i]`.
 pub const TYPE_NAMES: [&str; 7] = [
     "null", "boolean", "integer", "number", "string", "array", "object",
 ];
+
+/// Declared type bits that mark a path the schema does not declare at all.
+pub const UNDECLARED: u8 = u8::MAX;
+
+/// The type bit of a value (`integer` for whole numbers).
+pub fn value_bit(value: &Value) -> u8 {
+    match value {
+        Value::Null => 1,
+        Value::Bool(_) => 2,
+        Value::Number(n) if n.is_i64() || n.is_u64() => 4,
+        Value::Number(_) => 8,
+        Value::String(_) => 16,
+        Value::Array(_) => 32,
+        Value::Object(_) => 64,
+    }
+}
+
+/// Whether declared bits allow the type with bit `seen`.
+pub fn bit_allowed(declared: u8, seen: u8) -> bool {
+    declared != UNDECLARED
+        && (declared == 0 || declared & seen != 0 || (seen == 4 && declared & 8 != 0))
+}
 
 /// `$ref` chains deeper than this are not followed (cycles, `errors[]` of
 /// an ErrorBody holding ErrorBodies).
@@ -253,10 +275,7 @@ impl Shape {
 /// Whether declared type bits allow a value of the observed type (an integer
 /// is a number; no declared type allows anything).
 pub fn bits_allow(declared: u8, observed: &str) -> bool {
-    let bit = type_bit(observed);
-    declared == 0
-        || declared & bit != 0
-        || (bit == type_bit("integer") && declared & type_bit("number") != 0)
+    bit_allowed(declared, type_bit(observed))
 }
 
 /// One bit per JSON Schema type name; unknown names share the last bit.
