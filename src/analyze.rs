@@ -38,6 +38,7 @@ impl Default for AnalyzeOptions {
 struct BodyOutcome {
     lenient_failed: bool,
     observations: Vec<drift::Observation>,
+    enum_values: Vec<(String, String)>,
     payload: Option<Value>,
 }
 
@@ -69,6 +70,7 @@ pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
         body,
         meta,
         notes,
+        header_lines,
         ..
     } = capture;
     CaptureRecord {
@@ -80,6 +82,8 @@ pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
         findings: findings.into_iter().map(Into::into).collect(),
         notes,
         observations: outcome.observations,
+        enum_values: outcome.enum_values,
+        header_lines,
         payload: outcome.payload,
     }
 }
@@ -171,7 +175,9 @@ impl Context<'_> {
             if let Some(pointer) = target
                 && let Some(value) = root.pointer(&pointer)
             {
-                outcome.observations = self.check_profile(profile, value, &pointer, &mut located);
+                let drift = self.check_profile(profile, value, &pointer, &mut located);
+                outcome.observations = drift.observations;
+                outcome.enum_values = drift.enum_values;
             }
         }
         locate(text, start, lenient, options, &mut located);
@@ -191,11 +197,11 @@ impl Context<'_> {
         value: &Value,
         pointer: &str,
         located: &mut Vec<Finding>,
-    ) -> Vec<drift::Observation> {
+    ) -> drift::DriftOutcome {
         let show_secrets = self.options.show_secrets;
         located.extend(schema::check(value, pointer, &profile.schema, show_secrets));
-        let drift = drift::check(value, pointer, &profile.schema, show_secrets);
-        located.extend(drift.findings);
+        let mut drift = drift::check(value, pointer, &profile.schema, show_secrets);
+        located.append(&mut drift.findings);
         if profile.semantic == Semantic::Token {
             located.extend(semantic::check_token(
                 value,
@@ -203,7 +209,7 @@ impl Context<'_> {
                 self.capture.captured_at(),
             ));
         }
-        drift.observations
+        drift
     }
 }
 

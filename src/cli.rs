@@ -24,6 +24,25 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write a JSON Schema (draft 2020-12) that the healthy payloads satisfy.
     Infer(InferArgs),
+    /// Record the statistics of a corpus for `scan --baseline`.
+    Baseline(BaselineArgs),
+}
+
+/// Arguments of `dapa baseline`.
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// Capture files or folders (walked recursively); `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the baseline here instead of to standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Reading and walking.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Which schema applies to which capture.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 }
 
 /// Arguments of `dapa infer`.
@@ -91,6 +110,12 @@ pub enum Format {
     Json,
     /// One JSON record per capture.
     Jsonl,
+    /// A report for an incident ticket: headline numbers, tables, examples.
+    Markdown,
+    /// JUnit XML: a test case per capture, a failure per finding at or above --fail-on.
+    Junit,
+    /// SARIF 2.1.0 for code scanning: a rule per code, a result per finding.
+    Sarif,
 }
 
 /// Arguments of `dapa scan`.
@@ -115,6 +140,21 @@ pub struct ScanArgs {
     /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Compare with this baseline: exit 1 only on regressions (a new code or
+    /// drift path, a rate above the baseline's plus --tolerance, a new enum value).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How far a status or code rate may rise above the baseline's, in percentage points.
+    #[arg(
+        long,
+        value_name = "POINTS",
+        default_value_t = 1.0,
+        requires = "baseline"
+    )]
+    pub tolerance: f64,
+    /// Rewrite the --baseline file with this scan's statistics (exit 0).
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }
 
 /// How a capture's profile is chosen: `--profile` or `--schema` for all,
@@ -183,6 +223,13 @@ pub struct FailOn {
 }
 
 impl FailOn {
+    /// Whether findings of this code are at or above the threshold.
+    pub fn selects(&self, code: Code) -> bool {
+        self.status
+            .is_some_and(|worst| dapa::verdict::status_of(code, false) <= worst)
+            || self.codes.contains(&code)
+    }
+
     /// Whether a capture with this status and these codes fails the run.
     pub fn fails(&self, record: &dapa::CaptureRecord) -> bool {
         self.status.is_some_and(|worst| record.status <= worst)

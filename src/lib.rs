@@ -4,6 +4,7 @@
 //! The library computes and never prints; the `dapa` binary renders.
 
 pub mod analyze;
+pub mod baseline;
 pub mod capture;
 pub mod finding;
 pub mod infer;

@@ -13,10 +13,12 @@ mod cli;
 mod report;
 
 use clap::Parser;
-use cli::{Args, Command, Format, InferArgs, ScanArgs};
+use cli::{Args, BaselineArgs, Command, Format, InferArgs, ScanArgs};
 use dapa::Status;
+use dapa::baseline::Baseline;
 use dapa::scan::{ScanError, ScanOutcome};
 use miette::{Context, IntoDiagnostic, Result};
+use report::Report;
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -70,6 +72,7 @@ fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Scan(scan_args) => scan(&scan_args),
         Command::Infer(infer_args) => infer(&infer_args),
+        Command::Baseline(baseline_args) => baseline(&baseline_args),
     }
 }
 
@@ -112,9 +115,7 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
     let mut text = serde_json::to_string_pretty(&model.to_schema()).into_diagnostic()?;
     text.push('\n');
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .into_diagnostic()
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => write_file(path, &text)?,
         None => output(io::stdout().lock().write_all(text.as_bytes()))?,
     }
     for error in &outcome.input_errors {
@@ -137,34 +138,92 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let options = args.scan_options().into_diagnostic()?;
+    // Read the baseline before the scan: a bad one is a usage error, found early.
+    let baseline = match (&args.baseline, args.update_baseline) {
+        (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
+        _ => None,
+    };
+    let mut report: Box<dyn Report> = match args.format {
+        Format::Table => Box::new(report::table::Tables),
+        Format::Json => Box::new(report::json::Json),
+        Format::Jsonl => Box::new(report::jsonl::Jsonl),
+        Format::Markdown => Box::new(report::markdown::Markdown),
+        Format::Junit => Box::new(output(report::junit::Junit::new(args.fail_on.clone()))?),
+        Format::Sarif => Box::new(report::sarif::Sarif::new()),
+    };
     let started = Instant::now();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    output(report.begin(&mut out))?;
     let mut failing = 0u64;
     let outcome = scanned(dapa::scan::scan(&args.paths, &options, |record| {
         if args.fail_on.fails(record) {
             failing += 1;
         }
-        match args.format {
-            Format::Jsonl => report::jsonl::write_record(&mut out, record),
-            Format::Table | Format::Json => Ok(()),
-        }
+        report.record(&mut out, record)
     }))?;
-    output(match args.format {
-        Format::Table => report::table::write_summary(&mut out, &outcome.summary),
-        Format::Json => report::json::write_summary(&mut out, &outcome.summary),
-        Format::Jsonl => Ok(()),
-    })?;
+    let regressions = baseline.as_ref().map_or_else(Vec::new, |baseline| {
+        baseline.regressions(&outcome.summary, args.tolerance / 100.0)
+    });
+    output(report.end(&mut out, &outcome.summary, &regressions))?;
     output(out.flush())?;
     for error in &outcome.input_errors {
         eprintln!("dapa: {error}");
     }
+    for regression in &regressions {
+        eprintln!(
+            "dapa: regression ({}): {} (example: {})",
+            regression.kind, regression.message, regression.example
+        );
+    }
     throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
-    Ok(if !outcome.input_errors.is_empty() {
-        ExitCode::from(2)
-    } else if failing > 0 {
+    if !outcome.input_errors.is_empty() {
+        return Ok(ExitCode::from(2));
+    }
+    if let (Some(path), true) = (&args.baseline, args.update_baseline) {
+        write_file(path, &Baseline::of(&outcome.summary).to_json())?;
+        if !args.walk.quiet {
+            eprintln!("dapa: baseline {} updated", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failed = if baseline.is_some() {
+        !regressions.is_empty()
+    } else {
+        failing > 0
+    };
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text)
+        .into_diagnostic()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn baseline(args: &BaselineArgs) -> Result<ExitCode> {
+    let options = args.walk.scan_options(dapa::AnalyzeOptions {
+        profiles: args.selection.profiles().into_diagnostic()?,
+        ..dapa::AnalyzeOptions::default()
+    });
+    let started = Instant::now();
+    let outcome = scanned(dapa::scan::scan(&args.paths, &options, |_| Ok(())))?;
+    let text = Baseline::of(&outcome.summary).to_json();
+    match &args.output {
+        Some(path) => write_file(path, &text)?,
+        None => output(io::stdout().lock().write_all(text.as_bytes()))?,
+    }
+    for error in &outcome.input_errors {
+        eprintln!("dapa: {error}");
+    }
+    throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
+    Ok(if outcome.input_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
     })
 }

@@ -71,6 +71,13 @@ pub struct CaptureRecord {
     /// per record).
     #[serde(skip)]
     pub observations: Vec<Observation>,
+    /// Lines before the body in the capture file, when lines in the body
+    /// are lines in the file plus this (not for compressed files).
+    #[serde(skip)]
+    pub header_lines: Option<usize>,
+    /// Values of enum-like fields, by path (for baselines; not written per record).
+    #[serde(skip)]
+    pub enum_values: Vec<(String, String)>,
     /// The decoded payload, kept only when asked for (`dapa infer`).
     #[serde(skip)]
     pub payload: Option<serde_json::Value>,

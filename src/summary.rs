@@ -25,6 +25,8 @@ pub struct CodeStats {
     pub captures: u64,
     /// The first capture (in scan order) that had it.
     pub example: String,
+    /// The message of that capture's first finding of this code.
+    pub message: String,
 }
 
 /// One row of the drift table: a field path of one profile's payloads.
@@ -96,7 +98,14 @@ pub struct Summary {
     /// Paths left out of the drift table once it was full.
     #[serde(skip_serializing_if = "is_zero")]
     pub drift_paths_dropped: u64,
+    /// Values seen at enum-like fields, by profile and path, each with the
+    /// first capture that had it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
 }
+
+/// Most values kept per enum-like path; past that the field is no enum.
+pub const MAX_ENUM_VALUES: usize = 64;
 
 fn is_zero(count: &u64) -> bool {
     *count == 0
@@ -126,6 +135,7 @@ impl Default for Summary {
             profiled: 0,
             drift: BTreeMap::new(),
             drift_paths_dropped: 0,
+            enum_values: BTreeMap::new(),
         }
     }
 }
@@ -146,6 +156,7 @@ impl Summary {
                 findings: 0,
                 captures: 0,
                 example: record.source.clone(),
+                message: finding.message.clone(),
             });
             stats.findings += 1;
             if !seen.contains(&finding.code) {
@@ -156,6 +167,20 @@ impl Summary {
         if let Some(profile) = &record.profile {
             self.profiled += 1;
             self.add_observations(profile, record);
+            self.add_enum_values(profile, record);
+        }
+    }
+
+    fn add_enum_values(&mut self, profile: &str, record: &CaptureRecord) {
+        if record.enum_values.is_empty() {
+            return;
+        }
+        let paths = self.enum_values.entry(profile.to_owned()).or_default();
+        for (path, value) in &record.enum_values {
+            let values = paths.entry(path.clone()).or_default();
+            if values.len() < MAX_ENUM_VALUES && !values.contains_key(value) {
+                values.insert(value.clone(), record.source.clone());
+            }
         }
     }
 
@@ -223,6 +248,17 @@ impl Summary {
             }
         }
         self.profiled += later.profiled;
+        for (profile, paths) in later.enum_values {
+            let mine = self.enum_values.entry(profile).or_default();
+            for (path, values) in paths {
+                let kept = mine.entry(path).or_default();
+                for (value, example) in values {
+                    if kept.len() < MAX_ENUM_VALUES && !kept.contains_key(&value) {
+                        kept.insert(value, example);
+                    }
+                }
+            }
+        }
         self.drift_paths_dropped += later.drift_paths_dropped;
         let mut rows_kept = self.drift_rows();
         for (profile, rows) in later.drift {
@@ -267,6 +303,8 @@ mod tests {
             notes: Vec::new(),
             profile: None,
             observations: Vec::new(),
+            enum_values: Vec::new(),
+            header_lines: None,
             payload: None,
         }
     }

@@ -96,7 +96,7 @@ fn samples_cover_every_code_and_status_three_times() {
 
 #[test]
 fn output_is_identical_for_any_number_of_jobs() {
-    for format in ["jsonl", "json", "table"] {
+    for format in ["jsonl", "json", "table", "markdown", "junit", "sarif"] {
         let one = dapa(&[
             "scan", "samples", "--format", format, "--quiet", "--jobs", "1",
         ])

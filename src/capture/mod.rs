@@ -31,6 +31,9 @@ pub struct Capture {
     pub readable: bool,
     /// Remarks about the reading that are not findings (a broken sidecar).
     pub notes: Vec<String>,
+    /// Lines before the body in the file (an HTTP dump's headers), when the
+    /// file is not compressed: body line N is file line N + this.
+    pub header_lines: Option<usize>,
     /// The file's modification time, the capture time of last resort.
     pub modified: Option<std::time::SystemTime>,
 }
@@ -115,7 +118,18 @@ impl Capture {
                 }
             }
         }
+        if capture.body_offset.is_some() {
+            capture.header_lines = Some(0);
+        }
         if let Some(dump) = http::parse(&bytes) {
+            if capture.body_offset.is_some() {
+                capture.header_lines = Some(
+                    bytes[..dump.body_offset]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count(),
+                );
+            }
             capture.meta.status = Some(dump.status);
             capture.meta.headers = dump.headers;
             bytes.drain(..dump.body_offset);
@@ -138,9 +152,11 @@ impl Capture {
         {
             *bytes = plain;
             self.body_offset = None;
+            self.header_lines = None;
         }
         if header_has("content-encoding", "gzip") && bytes.starts_with(&GZIP_MAGIC) {
             self.body_offset = None;
+            self.header_lines = None;
             match gunzip(bytes, max_bytes) {
                 Gunzipped::Whole(plain) => *bytes = plain,
                 Gunzipped::TooLarge => {

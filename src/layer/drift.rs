@@ -49,6 +49,9 @@ pub struct DriftOutcome {
     pub findings: Vec<Finding>,
     /// Every field path with its observed type, once each.
     pub observations: Vec<Observation>,
+    /// Values seen at enum-like fields (those with `enum`, `const` or
+    /// `x-dapa-enum`), as compact JSON by path; secret fields are left out.
+    pub enum_values: Vec<(String, String)>,
 }
 
 /// Epochs below this are seconds, at or above it milliseconds (1e11 s is
@@ -68,6 +71,7 @@ struct Walk<'a, 'v> {
     seen_other: BTreeMap<String, (Arc<str>, u8, u8)>,
     /// Where the walk is; pointers and paths are built from it only when needed.
     segments: Vec<Segment<'v>>,
+    enum_values: std::collections::BTreeSet<(String, String)>,
 }
 
 #[derive(Clone, Copy)]
@@ -86,6 +90,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         seen_declared: vec![0; schema.paths.len()],
         seen_other: BTreeMap::new(),
         segments: Vec::new(),
+        enum_values: Default::default(),
     };
     walk.visit(value, Some(&schema.shape), false);
     let mut findings = Vec::new();
@@ -115,6 +120,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
     DriftOutcome {
         findings,
         observations,
+        enum_values: walk.enum_values.into_iter().collect(),
     }
 }
 
@@ -231,6 +237,10 @@ impl<'v> Walk<'_, 'v> {
         let listed = shape.enum_values.as_ref().or(shape.known_values.as_ref());
         if let Some(listed) = listed {
             let enum_like = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
+            if enum_like && !secret {
+                self.enum_values
+                    .insert((self.normalised_path(), value.to_string()));
+            }
             if enum_like && !listed.contains(value) {
                 let shown = show(value, hidden);
                 let options: Vec<String> = listed.iter().map(|v| show(v, false)).collect();

@@ -1,10 +1,21 @@
 //! `--format json`: the summary as one JSON document.
 
+use super::Report;
 use dapa::Summary;
+use dapa::baseline::Regression;
 use std::io::{self, Write};
 
-/// Write the summary, pretty-printed, with a final newline.
-pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, summary)?;
-    out.write_all(b"\n")
+/// The summary, pretty-printed.
+pub struct Json;
+
+impl Report for Json {
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        summary: &Summary,
+        _regressions: &[Regression],
+    ) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, summary)?;
+        out.write_all(b"\n")
+    }
 }

@@ -1,10 +1,25 @@
 //! `--format jsonl`: one record per capture, one line each, in scan order.
 
-use dapa::CaptureRecord;
+use super::Report;
+use dapa::baseline::Regression;
+use dapa::{CaptureRecord, Summary};
 use std::io::{self, Write};
 
-/// Write one record as a line of JSON.
-pub fn write_record(out: &mut impl Write, record: &CaptureRecord) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, record)?;
-    out.write_all(b"\n")
+/// JSON Lines.
+pub struct Jsonl;
+
+impl Report for Jsonl {
+    fn record(&mut self, out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, record)?;
+        out.write_all(b"\n")
+    }
+
+    fn end(
+        &mut self,
+        _out: &mut dyn Write,
+        _summary: &Summary,
+        _regressions: &[Regression],
+    ) -> io::Result<()> {
+        Ok(())
+    }
 }

@@ -1,6 +1,40 @@
-//! Renderers: each turns records or a summary into one output format.
-//! They write to any `io::Write`, so tests and the binary share them.
+//! Renderers: each turns records and the summary into one output format.
+//! A scan calls `begin`, then `record` for each capture in order, then `end`,
+//! so formats that can stream (JSON Lines, SARIF) never hold the corpus.
 
 pub mod json;
 pub mod jsonl;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
+
+use dapa::baseline::Regression;
+use dapa::{CaptureRecord, Summary};
+use std::io::{self, Write};
+
+/// One output format.
+pub trait Report {
+    /// Before the first record.
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// One capture, in scan order.
+    fn record(&mut self, _out: &mut dyn Write, _record: &CaptureRecord) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// After the last record.
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        summary: &Summary,
+        regressions: &[Regression],
+    ) -> io::Result<()>;
+}
+
+/// A table cell or Markdown text with the characters that would break it escaped.
+pub fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

@@ -1,8 +1,42 @@
 //! `--format table`: the summary as tables for a terminal.
 
+use super::Report;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use dapa::baseline::Regression;
 use dapa::{Status, Summary};
 use std::io::{self, Write};
+
+/// Tables for a terminal.
+pub struct Tables;
+
+impl Report for Tables {
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        summary: &Summary,
+        regressions: &[Regression],
+    ) -> io::Result<()> {
+        write_summary(out, summary)?;
+        write_regressions(out, regressions)
+    }
+}
+
+/// The regressions against a baseline, if any were looked for and found.
+fn write_regressions(out: &mut dyn Write, regressions: &[Regression]) -> io::Result<()> {
+    if regressions.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "regressions against the baseline")?;
+    let mut table = new_table(&["kind", "what", "example"]);
+    for regression in regressions {
+        table.add_row(vec![
+            regression.kind.to_owned(),
+            regression.message.clone(),
+            regression.example.clone(),
+        ]);
+    }
+    writeln!(out, "{table}")
+}
 
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
@@ -30,7 +64,7 @@ pub fn share(part: u64, whole: u64) -> String {
 }
 
 /// Write the totals by status and the counts by code.
-pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     writeln!(
         out,
         "{} captures, {} bytes",
@@ -71,7 +105,7 @@ pub fn write_summary(out: &mut impl Write, summary: &Summary) -> io::Result<()> 
 }
 
 /// The drift table: one row per field path of each profile's payloads.
-fn write_drift(out: &mut impl Write, summary: &Summary) -> io::Result<()> {
+fn write_drift(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     if summary.drift.is_empty() {
         return Ok(());
     }

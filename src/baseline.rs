@@ -1,0 +1,344 @@
+//! Baselines: the statistics of a corpus, small, sorted and stable so that
+//! they live in git, and the comparison that makes `scan --baseline` a CI gate
+//! that fails on what is new, not on what was always there.
+
+use crate::summary::Summary;
+use crate::verdict::Status;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the baseline format.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How many captures had something, and their share of all captures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    /// Captures.
+    pub captures: u64,
+    /// Share of all captures, 0 to 1, rounded to 4 decimals.
+    pub rate: f64,
+}
+
+fn rate(captures: u64, total: u64) -> Rate {
+    let share = if total == 0 {
+        0.0
+    } else {
+        captures as f64 / total as f64
+    };
+    Rate {
+        captures,
+        rate: (share * 10_000.0).round() / 10_000.0,
+    }
+}
+
+/// What a corpus looked like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Captures in the corpus.
+    pub captures: u64,
+    /// Per status (all seven).
+    pub statuses: BTreeMap<String, Rate>,
+    /// Per finding code seen.
+    pub codes: BTreeMap<String, Rate>,
+    /// Per profile, per field path, the JSON types seen.
+    #[serde(default)]
+    pub drift: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Per profile, per enum-like path, the values seen (as JSON).
+    #[serde(default)]
+    pub enum_values: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+/// Something worse than the baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Regression {
+    /// What kind: `new-code`, `code-rate`, `status-rate`, `new-path`,
+    /// `new-type`, `new-enum-value`.
+    pub kind: &'static str,
+    /// What regressed, in one line.
+    pub message: String,
+    /// A capture that shows it.
+    pub example: String,
+}
+
+/// Errors reading a baseline.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// The file could not be read.
+    #[error("cannot read the baseline {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a baseline.
+    #[error("{path} is not a dapa baseline: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl Baseline {
+    /// The baseline of a scan's summary.
+    pub fn of(summary: &Summary) -> Baseline {
+        let total = summary.captures;
+        let statuses = Status::ALL
+            .into_iter()
+            .map(|status| (status.to_string(), rate(summary.count(status), total)))
+            .collect();
+        let codes = summary
+            .codes
+            .values()
+            .map(|stats| (stats.code.to_string(), rate(stats.captures, total)))
+            .collect();
+        let drift = summary
+            .drift
+            .iter()
+            .map(|(profile, rows)| {
+                let paths = rows
+                    .iter()
+                    .map(|(path, row)| {
+                        (
+                            path.clone(),
+                            row.observed
+                                .iter()
+                                .map(|(kind, _)| kind.to_owned())
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                (profile.clone(), paths)
+            })
+            .collect();
+        let enum_values = summary
+            .enum_values
+            .iter()
+            .map(|(profile, paths)| {
+                let paths = paths
+                    .iter()
+                    .map(|(path, values)| (path.clone(), values.keys().cloned().collect()))
+                    .collect();
+                (profile.clone(), paths)
+            })
+            .collect();
+        Baseline {
+            version: FORMAT_VERSION,
+            captures: total,
+            statuses,
+            codes,
+            drift,
+            enum_values,
+        }
+    }
+
+    /// Read a baseline file.
+    pub fn read(path: &std::path::Path) -> Result<Baseline, BaselineError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let baseline: Baseline =
+            serde_json::from_str(&text).map_err(|error| BaselineError::Invalid {
+                path: shown.clone(),
+                message: error.to_string(),
+            })?;
+        if baseline.version != FORMAT_VERSION {
+            return Err(BaselineError::Invalid {
+                path: shown,
+                message: format!(
+                    "version {} (this dapa reads {FORMAT_VERSION})",
+                    baseline.version
+                ),
+            });
+        }
+        Ok(baseline)
+    }
+
+    /// The baseline as pretty JSON with a final newline, keys sorted.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// What in `current` is worse than this baseline. `tolerance` is the share
+    /// (0.01 for one percentage point) a rate may rise before it counts.
+    pub fn regressions(&self, current: &Summary, tolerance: f64) -> Vec<Regression> {
+        let mut found = Vec::new();
+        let total = current.captures;
+        for stats in current.codes.values() {
+            let code = stats.code.to_string();
+            let now = rate(stats.captures, total);
+            match self.codes.get(&code) {
+                None => found.push(Regression {
+                    kind: "new-code",
+                    message: format!(
+                        "{code} ({}) was never seen in the baseline: {} captures now",
+                        stats.name, stats.captures
+                    ),
+                    example: stats.example.clone(),
+                }),
+                Some(before) if now.rate > before.rate + tolerance => found.push(Regression {
+                    kind: "code-rate",
+                    message: format!(
+                        "{code} ({}) in {:.2}% of captures, {:.2}% in the baseline",
+                        stats.name,
+                        now.rate * 100.0,
+                        before.rate * 100.0
+                    ),
+                    example: stats.example.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        for status in Status::ALL
+            .into_iter()
+            .filter(|status| *status != Status::Ok)
+        {
+            let now = rate(current.count(status), total);
+            let before = self
+                .statuses
+                .get(status.as_str())
+                .map_or(0.0, |rate| rate.rate);
+            if now.rate > before + tolerance {
+                let example = current
+                    .codes
+                    .values()
+                    .find(|stats| crate::verdict::status_of(stats.code, false) == status)
+                    .map_or_else(String::new, |stats| stats.example.clone());
+                found.push(Regression {
+                    kind: "status-rate",
+                    message: format!(
+                        "{status} captures are {:.2}%, {:.2}% in the baseline",
+                        now.rate * 100.0,
+                        before * 100.0
+                    ),
+                    example,
+                });
+            }
+        }
+        for (profile, rows) in &current.drift {
+            let known = self.drift.get(profile);
+            for (path, row) in rows {
+                match known.and_then(|paths| paths.get(path)) {
+                    None => found.push(Regression {
+                        kind: "new-path",
+                        message: format!(
+                            "{profile}: the field path {path} was never seen in the baseline"
+                        ),
+                        example: row.example.clone(),
+                    }),
+                    Some(types) => {
+                        for (kind, _) in row.observed.iter() {
+                            if !types.iter().any(|known| known == kind) {
+                                found.push(Regression {
+                                    kind: "new-type",
+                                    message: format!("{profile}: {path} is now also {kind}, never seen in the baseline"),
+                                    example: row.example.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (profile, paths) in &current.enum_values {
+            for (path, values) in paths {
+                let known = self
+                    .enum_values
+                    .get(profile)
+                    .and_then(|paths| paths.get(path));
+                for (value, example) in values {
+                    if !known.is_some_and(|known| known.contains(value)) {
+                        found.push(Regression {
+                            kind: "new-enum-value",
+                            message: format!("{profile}: {path} has the value {value}, never seen in the baseline"),
+                            example: example.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Code, Finding};
+    use crate::record::CaptureRecord;
+
+    fn summary(records: &[(Status, &[Code])]) -> Summary {
+        let mut summary = Summary::default();
+        for (index, (status, codes)) in records.iter().enumerate() {
+            summary.add(&CaptureRecord {
+                source: format!("c{index}"),
+                status: *status,
+                http_status: None,
+                bytes: 1,
+                profile: None,
+                findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
+                notes: Vec::new(),
+                observations: Vec::new(),
+                enum_values: Vec::new(),
+                header_lines: None,
+                payload: None,
+            });
+        }
+        summary
+    }
+
+    #[test]
+    fn the_same_corpus_has_no_regression_and_round_trips() {
+        let corpus = summary(&[(Status::Ok, &[]), (Status::Drift, &[Code::S07])]);
+        let baseline = Baseline::of(&corpus);
+        assert!(baseline.regressions(&corpus, 0.01).is_empty());
+        let read: Baseline = serde_json::from_str(&baseline.to_json()).unwrap();
+        assert_eq!(read, baseline);
+    }
+
+    #[test]
+    fn new_codes_and_rates_regress() {
+        let before = Baseline::of(&summary(&[
+            (Status::Ok, &[]),
+            (Status::Ok, &[]),
+            (Status::Drift, &[Code::S07]),
+            (Status::Ok, &[]),
+        ]));
+        let new_code = summary(&[
+            (Status::Ok, &[]),
+            (Status::Malformed, &[Code::S01]),
+            (Status::Ok, &[]),
+            (Status::Ok, &[]),
+        ]);
+        let kinds: Vec<&str> = before
+            .regressions(&new_code, 0.01)
+            .iter()
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(kinds, ["new-code", "status-rate"]);
+        let more = summary(&[
+            (Status::Drift, &[Code::S07]),
+            (Status::Drift, &[Code::S07]),
+            (Status::Ok, &[]),
+            (Status::Ok, &[]),
+        ]);
+        let kinds: Vec<&str> = before
+            .regressions(&more, 0.01)
+            .iter()
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(kinds, ["code-rate", "status-rate"]);
+        assert!(
+            before.regressions(&more, 0.30).is_empty(),
+            "within a 30-point tolerance"
+        );
+    }
+}

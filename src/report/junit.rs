@@ -1,0 +1,164 @@
+//! `--format junit`: one test case per capture, a failure per finding at or
+//! above `--fail-on`, for the test reports of GitLab, Jenkins and GitHub.
+//!
+//! The suite's counts come first in the file but are known only at the end,
+//! so the test cases wait in an anonymous temporary file, not in memory.
+
+use super::Report;
+use crate::cli::FailOn;
+use dapa::baseline::Regression;
+use dapa::{CaptureRecord, Summary};
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
+
+/// JUnit XML.
+pub struct Junit {
+    fail_on: FailOn,
+    cases: BufWriter<File>,
+    tests: u64,
+    failures: u64,
+}
+
+impl Junit {
+    /// A report that fails the findings `fail_on` selects.
+    pub fn new(fail_on: FailOn) -> io::Result<Self> {
+        Ok(Junit {
+            fail_on,
+            cases: BufWriter::new(tempfile::tempfile()?),
+            tests: 0,
+            failures: 0,
+        })
+    }
+}
+
+/// Text safe inside XML: markup escaped, characters XML 1.0 forbids dropped.
+pub fn xml_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&apos;"),
+            '\t' | '\n' | '\r' => escaped.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The class name: the capture's folder, as dots.
+fn class_name(source: &str) -> String {
+    let folder = source.rsplit_once('/').map_or("", |(folder, _)| folder);
+    let dotted = folder.trim_matches('/').replace('/', ".");
+    if dotted.is_empty() {
+        "dapa".to_owned()
+    } else {
+        format!("dapa.{dotted}")
+    }
+}
+
+impl Report for Junit {
+    fn record(&mut self, _out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
+        self.tests += 1;
+        let failing: Vec<_> = record
+            .findings
+            .iter()
+            .filter(|finding| self.fail_on.selects(finding.code))
+            .collect();
+        let cases = &mut self.cases;
+        write!(
+            cases,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml_text(&class_name(&record.source)),
+            xml_text(&record.source)
+        )?;
+        if failing.is_empty() {
+            return writeln!(cases, "/>");
+        }
+        self.failures += 1;
+        writeln!(cases, ">")?;
+        for finding in failing {
+            let place = match (finding.line, finding.column, &finding.pointer) {
+                (Some(line), Some(column), _) => format!(" at line {line}, column {column}"),
+                (_, _, Some(pointer)) => format!(" at {pointer}"),
+                _ => String::new(),
+            };
+            writeln!(
+                cases,
+                "      <failure type=\"{}\" message=\"{} {}: {}\">{} {} ({} layer, {}){}: {}\nstatus: {}</failure>",
+                finding.code,
+                finding.code,
+                finding.name,
+                xml_text(&finding.message),
+                finding.code,
+                finding.name,
+                finding.layer.as_str(),
+                finding.severity.as_str(),
+                place,
+                xml_text(&finding.message),
+                record.status
+            )?;
+        }
+        writeln!(cases, "    </testcase>")
+    }
+
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        _summary: &Summary,
+        regressions: &[Regression],
+    ) -> io::Result<()> {
+        let regression_failures = u64::from(!regressions.is_empty());
+        writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        writeln!(
+            out,
+            "<testsuites name=\"dapa\" tests=\"{}\" failures=\"{}\">",
+            self.tests + regression_failures,
+            self.failures + regression_failures
+        )?;
+        writeln!(
+            out,
+            "  <testsuite name=\"dapa scan\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            self.tests + regression_failures,
+            self.failures + regression_failures
+        )?;
+        if !regressions.is_empty() {
+            writeln!(out, "    <testcase classname=\"dapa\" name=\"baseline\">")?;
+            for regression in regressions {
+                writeln!(
+                    out,
+                    "      <failure type=\"{}\" message=\"{}\">{}\nexample: {}</failure>",
+                    regression.kind,
+                    xml_text(&regression.message),
+                    xml_text(&regression.message),
+                    xml_text(&regression.example)
+                )?;
+            }
+            writeln!(out, "    </testcase>")?;
+        }
+        self.cases.flush()?;
+        let file = self.cases.get_mut();
+        file.rewind()?;
+        io::copy(file, out)?;
+        writeln!(out, "  </testsuite>")?;
+        writeln!(out, "</testsuites>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_is_escaped() {
+        assert_eq!(xml_text("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            class_name("samples/transport/x.json"),
+            "dapa.samples.transport"
+        );
+        assert_eq!(class_name("-"), "dapa");
+    }
+}

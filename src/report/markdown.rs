@@ -1,0 +1,132 @@
+//! `--format markdown`: a report to paste into an incident ticket.
+
+use super::{Report, markdown_cell};
+use crate::report::table::share;
+use dapa::baseline::Regression;
+use dapa::{Status, Summary};
+use std::io::{self, Write};
+
+/// Headline numbers, the tables, one example per code.
+pub struct Markdown;
+
+impl Report for Markdown {
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        summary: &Summary,
+        regressions: &[Regression],
+    ) -> io::Result<()> {
+        writeln!(out, "# dapa scan report\n")?;
+        let problems: Vec<String> = Status::ALL
+            .into_iter()
+            .filter(|status| *status != Status::Ok && summary.count(*status) > 0)
+            .map(|status| {
+                format!(
+                    "{} {status} ({})",
+                    summary.count(status),
+                    share(summary.count(status), summary.captures)
+                )
+            })
+            .collect();
+        let headline = if problems.is_empty() {
+            "nothing found".to_owned()
+        } else {
+            problems.join(", ")
+        };
+        writeln!(
+            out,
+            "**{} captures** ({} bytes): {headline}.\n",
+            summary.captures, summary.bytes
+        )?;
+        if !regressions.is_empty() {
+            writeln!(out, "## Regressions against the baseline\n")?;
+            writeln!(out, "| kind | what | example |\n|---|---|---|")?;
+            for regression in regressions {
+                writeln!(
+                    out,
+                    "| {} | {} | `{}` |",
+                    regression.kind,
+                    markdown_cell(&regression.message),
+                    markdown_cell(&regression.example)
+                )?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out, "## Captures by status\n")?;
+        writeln!(out, "| status | captures | share |\n|---|---:|---:|")?;
+        for status in Status::ALL {
+            let count = summary.count(status);
+            writeln!(
+                out,
+                "| {status} | {count} | {} |",
+                share(count, summary.captures)
+            )?;
+        }
+        if !summary.codes.is_empty() {
+            writeln!(out, "\n## Findings by code\n")?;
+            writeln!(
+                out,
+                "| code | name | layer | severity | findings | captures | example |"
+            )?;
+            writeln!(out, "|---|---|---|---|---:|---:|---|")?;
+            for stats in summary.codes.values() {
+                writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | `{}` |",
+                    stats.code,
+                    stats.name,
+                    stats.layer.as_str(),
+                    stats.severity.as_str(),
+                    stats.findings,
+                    stats.captures,
+                    markdown_cell(&stats.example)
+                )?;
+            }
+        }
+        if !summary.drift.is_empty() {
+            writeln!(out, "\n## Drift by field path\n")?;
+            writeln!(
+                out,
+                "{} captures were checked against a profile.\n",
+                summary.profiled
+            )?;
+            writeln!(
+                out,
+                "| profile | path | declared | observed | captures | share | drift |"
+            )?;
+            writeln!(out, "|---|---|---|---|---:|---:|---|")?;
+            for row in summary.drift.values().flat_map(|rows| rows.values()) {
+                let observed: Vec<String> = row
+                    .observed
+                    .iter()
+                    .map(|(kind, count)| format!("{kind} {count}"))
+                    .collect();
+                writeln!(
+                    out,
+                    "| {} | `{}` | {} | {} | {} | {} | {} |",
+                    markdown_cell(&row.profile),
+                    markdown_cell(&row.path),
+                    markdown_cell(&row.declared),
+                    observed.join(", "),
+                    row.captures,
+                    share(row.captures, summary.profiled),
+                    if row.drifted { "yes" } else { "" }
+                )?;
+            }
+        }
+        if !summary.codes.is_empty() {
+            writeln!(out, "\n## Examples\n")?;
+            for stats in summary.codes.values() {
+                writeln!(
+                    out,
+                    "- **{} {}** — `{}`: {}",
+                    stats.code,
+                    stats.name,
+                    markdown_cell(&stats.example),
+                    markdown_cell(&stats.message)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,129 @@
+//! `--format sarif`: SARIF 2.1.0 for code scanning. One rule per finding
+//! code, with its help text; one result per finding, the capture file as the
+//! artifact and its line and column as the region. Results are written as
+//! the captures come, so the corpus is never held.
+
+use super::Report;
+use dapa::baseline::Regression;
+use dapa::{CaptureRecord, Code, Severity, Summary};
+use serde_json::json;
+use std::io::{self, Write};
+
+/// SARIF 2.1.0.
+pub struct Sarif {
+    written: u64,
+}
+
+impl Sarif {
+    /// A new report.
+    pub fn new() -> Self {
+        Sarif { written: 0 }
+    }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn rules() -> Vec<serde_json::Value> {
+    Code::ALL
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code.as_str(),
+                "name": code.name(),
+                "shortDescription": {"text": code.name()},
+                "fullDescription": {"text": code.help()},
+                "help": {"text": format!("{} ({} layer): {}", code.name(), code.layer().as_str(), code.help())},
+                "defaultConfiguration": {"level": level(code.severity())},
+                "properties": {"layer": code.layer().as_str()}
+            })
+        })
+        .collect()
+}
+
+impl Report for Sarif {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let driver = json!({
+            "name": "dapa",
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules": rules(),
+        });
+        write!(
+            out,
+            "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{}}},\"results\":[",
+            serde_json::to_string(&driver)?
+        )
+    }
+
+    fn record(&mut self, out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
+        let uri = if record.source == "-" {
+            "stdin"
+        } else {
+            record.source.as_str()
+        };
+        for finding in &record.findings {
+            let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
+            if let (Some(line), Some(column)) = (finding.line, finding.column) {
+                // Lines in the body are lines in the file after an HTTP dump's
+                // headers; a compressed file has no such lines to point at.
+                if let Some(header_lines) = record.header_lines {
+                    location["physicalLocation"]["region"] =
+                        json!({"startLine": line + header_lines, "startColumn": column});
+                }
+            }
+            if let Some(pointer) = &finding.pointer {
+                location["logicalLocations"] =
+                    json!([{"fullyQualifiedName": pointer, "kind": "member"}]);
+            }
+            let index = Code::ALL
+                .iter()
+                .position(|code| *code == finding.code)
+                .unwrap_or(0);
+            let result = json!({
+                "ruleId": finding.code.as_str(),
+                "ruleIndex": index,
+                "level": level(finding.severity),
+                "message": {"text": format!("{} {}: {}", finding.code, finding.name, finding.message)},
+                "locations": [location],
+                "properties": {"status": record.status.as_str(), "layer": finding.layer.as_str()}
+            });
+            if self.written > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *out, &result)?;
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        _summary: &Summary,
+        regressions: &[Regression],
+    ) -> io::Result<()> {
+        let notifications: Vec<serde_json::Value> = regressions
+            .iter()
+            .map(|regression| {
+                json!({
+                    "level": "error",
+                    "message": {"text": format!("baseline regression ({}): {}; example {}", regression.kind, regression.message, regression.example)}
+                })
+            })
+            .collect();
+        let invocation = json!({
+            "executionSuccessful": true,
+            "toolExecutionNotifications": notifications,
+        });
+        writeln!(
+            out,
+            "],\"invocations\":[{}]}}]}}",
+            serde_json::to_string(&invocation)?
+        )
+    }
+}
