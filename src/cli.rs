@@ -26,6 +26,25 @@ pub enum Command {
     Infer(InferArgs),
     /// Record the statistics of a corpus for `scan --baseline`.
     Baseline(BaselineArgs),
+    /// One capture, layer by layer, with the bytes of each finding underlined.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `dapa explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The capture file (`FILE#1` is the same file), or `-` for standard input.
+    #[arg(value_name = "FILE")]
+    pub target: String,
+    /// Captures larger than this are reported as T07 and not parsed.
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_bytes: u64,
+    /// Which schema applies to the capture.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Show the values of `x-dapa-secret` fields and raw tokens.
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// Arguments of `dapa baseline`.

@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod baseline;
 pub mod capture;
+pub mod explain;
 pub mod finding;
 pub mod infer;
 pub mod json;

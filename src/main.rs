@@ -73,6 +73,7 @@ fn run(args: Args) -> Result<ExitCode> {
         Command::Scan(scan_args) => scan(&scan_args),
         Command::Infer(infer_args) => infer(&infer_args),
         Command::Baseline(baseline_args) => baseline(&baseline_args),
+        Command::Explain(explain_args) => report::explain::run(&explain_args),
     }
 }
 

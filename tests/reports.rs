@@ -202,3 +202,81 @@ fn a_broken_baseline_is_a_usage_error() {
         output.stderr
     );
 }
+
+#[test]
+fn explain_points_at_the_bytes() {
+    let cut = dapa(&["explain", "samples/syntax/cut-off-contact-profile.json"]).run();
+    assert_eq!(cut.code, 1);
+    assert!(
+        cut.stdout
+            .starts_with("samples/syntax/cut-off-contact-profile.json: malformed (194 bytes)"),
+        "{}",
+        cut.stdout
+    );
+    assert!(
+        cut.stdout.contains("S01 truncated")
+            && cut.stdout.contains("cut-off-contact-profile.json:1:194"),
+        "{}",
+        cut.stdout
+    );
+    let stringified = dapa(&["explain", "samples/payload/stringified-memories.http"]).run();
+    assert_eq!(stringified.code, 0);
+    assert!(
+        stringified.stdout.contains("P01 stringified-json")
+            && stringified.stdout.contains("╰── /profile/memories")
+    );
+    let gzipped = dapa(&["explain", "samples/syntax/too-deep-1000.json.gz"]).run();
+    assert!(
+        gzipped.stdout.contains("S06 too-deep"),
+        "{}",
+        gzipped.stdout
+    );
+    let dump = dapa(&["explain", "samples/transport/html-502-nginx.http#1"]).run();
+    assert!(
+        dump.stdout.contains("HTTP 502") && dump.stdout.contains("T04 html-body"),
+        "{}",
+        dump.stdout
+    );
+    let other_entry = dapa(&["explain", "samples/transport/html-502-nginx.http#2"]).run();
+    assert_eq!(other_entry.code, 2);
+}
+
+#[test]
+fn explain_keeps_secrets_masked() {
+    let folder = Folder::new();
+    let secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2VuLXZhbHVl.U0lH";
+    folder.write(
+        "token.json",
+        format!(r#"{{"result":{{"token":"{secret}","expiresAt":1800000000,"userId":"u-1","metadata":{{"tokenType":"MAC"}}}},"errors":[]}}"#).as_bytes(),
+    );
+    folder.write("raw.txt", secret.as_bytes());
+    for file in ["token.json", "raw.txt"] {
+        let path = folder.join(file);
+        let output = dapa(&[
+            "explain",
+            path.to_str().unwrap(),
+            "--profile",
+            "cognigy-token",
+        ])
+        .run();
+        assert!(
+            !output.stdout.contains("c2VjcmV0"),
+            "{file}: {}",
+            output.stdout
+        );
+        assert!(output.stdout.contains(file));
+        let shown = dapa(&[
+            "explain",
+            path.to_str().unwrap(),
+            "--profile",
+            "cognigy-token",
+            "--show-secrets",
+        ])
+        .run();
+        assert!(
+            shown.stdout.contains("c2VjcmV0"),
+            "{file}: {}",
+            shown.stdout
+        );
+    }
+}

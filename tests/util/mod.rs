@@ -127,6 +127,7 @@ impl Folder {
     pub fn sanitise(&self, text: &str) -> String {
         // JUnit class names spell the folder with dots.
         let dotted = self.path_str().trim_matches('/').replace('/', ".");
-        text.replace(self.path_str(), "[DIR]").replace(&dotted, "[DIR]")
+        text.replace(self.path_str(), "[DIR]")
+            .replace(&dotted, "[DIR]")
     }
 }

@@ -1,0 +1,235 @@
+//! `dapa explain`: one capture, layer by layer, with the exact bytes of each
+//! finding. The binary renders it as miette diagnostics; this module only
+//! works out what to show: the body with its secrets masked, and a span per
+//! finding.
+
+use crate::analyze::{AnalyzeOptions, analyze};
+use crate::capture::Capture;
+use crate::finding::Layer;
+use crate::json::{self, ParseOptions, push_pointer};
+use crate::layer::{envelope, syntax, transport};
+use crate::record::{CaptureRecord, FindingRecord};
+use crate::schema::shape::Shape;
+use serde_json::Value;
+use std::ops::Range;
+
+/// A capture explained.
+#[derive(Debug)]
+pub struct Explanation {
+    /// The verdict and findings.
+    pub record: CaptureRecord,
+    /// The body as text (invalid UTF-8 replaced), secrets masked with `*`.
+    pub body: String,
+    /// Each finding with the span of the body it points at, if any.
+    pub spans: Vec<(FindingRecord, Option<Range<usize>>)>,
+}
+
+impl Explanation {
+    /// The findings of one layer, in order.
+    pub fn layer(
+        &self,
+        layer: Layer,
+    ) -> impl Iterator<Item = &(FindingRecord, Option<Range<usize>>)> {
+        self.spans
+            .iter()
+            .filter(move |(finding, _)| finding.layer == layer)
+    }
+}
+
+/// Every layer, in the order the analysis runs them.
+pub const LAYERS: [Layer; 7] = [
+    Layer::Transport,
+    Layer::Syntax,
+    Layer::Envelope,
+    Layer::Payload,
+    Layer::Schema,
+    Layer::Drift,
+    Layer::Semantic,
+];
+
+/// Explain one capture.
+pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
+    let raw = capture.body.clone();
+    let profile = options
+        .profiles
+        .for_capture(&capture.source, capture.meta.action_id.as_deref())
+        .cloned();
+    let meta = capture.meta.clone();
+    let record = analyze(capture, options);
+    let mut masked = raw.clone();
+    if !options.show_secrets {
+        let secret_spans = secrets(
+            &raw,
+            &meta,
+            profile.as_ref().map(|p| &p.schema.shape),
+            &record,
+        );
+        for span in secret_spans {
+            for byte in &mut masked[span] {
+                // Keep UTF-8 continuation structure simple: every byte becomes '*'.
+                *byte = b'*';
+            }
+        }
+    }
+    let body = String::from_utf8_lossy(&masked).into_owned();
+    let spans = record
+        .findings
+        .iter()
+        .map(|finding| {
+            // A cut-off body ends where the finding points: underline its last byte.
+            let span = finding.offset.map(|offset| match extent(&raw, offset) {
+                0 if offset > 0 => offset - 1..offset,
+                length => offset..offset + length,
+            });
+            (finding.clone(), span)
+        })
+        .collect();
+    Explanation {
+        record,
+        body,
+        spans,
+    }
+}
+
+/// How many bytes the token at `offset` covers: a whole string, a number or
+/// word, or one byte; nothing at the end of the input.
+pub fn extent(body: &[u8], offset: usize) -> usize {
+    let Some(&first) = body.get(offset) else {
+        return 0;
+    };
+    if first == b'"' || first == b'\'' {
+        let mut pos = offset + 1;
+        while pos < body.len() {
+            match body[pos] {
+                b'\\' => pos += 2,
+                byte if byte == first => return pos + 1 - offset,
+                _ => pos += 1,
+            }
+        }
+        return body.len() - offset;
+    }
+    if first == b'{' || first == b'[' || first == b'<' {
+        return 1;
+    }
+    let length = body[offset..]
+        .iter()
+        .take_while(|&&b| !matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+        .count();
+    length.max(1).min(body.len() - offset)
+}
+
+/// Byte ranges of secret values in the body: a raw token body, and the
+/// strings of fields the profile marks `x-dapa-secret`.
+fn secrets(
+    body: &[u8],
+    meta: &crate::capture::Meta,
+    shape: Option<&Shape>,
+    record: &CaptureRecord,
+) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    for finding in &record.findings {
+        if finding.code == crate::Code::P02
+            && let Some(offset) = finding.offset
+        {
+            spans.push(offset..offset + extent(body, offset));
+        }
+    }
+    let Some(shape) = shape else {
+        return spans;
+    };
+    let (_, parsed) = transport::check(body, meta);
+    let transport::Body::Json { text, start, .. } = parsed else {
+        return spans;
+    };
+    let outcome = syntax::check(text, 128);
+    let Some(root) = outcome.value else {
+        return spans;
+    };
+    let base = envelope::check(&root, meta, None).payload;
+    let Some((base, payload)) =
+        base.and_then(|pointer| root.pointer(&pointer).map(|value| (pointer, value)))
+    else {
+        return spans;
+    };
+    let mut pointers = Vec::new();
+    collect_secrets(payload, Some(shape), &mut base.clone(), &mut pointers);
+    let options = ParseOptions {
+        max_depth: 128,
+        lenient: outcome.lenient,
+    };
+    let borrowed: Vec<&str> = pointers.iter().map(String::as_str).collect();
+    for offset in json::locate(text, options, &borrowed).into_iter().flatten() {
+        let offset = offset + start;
+        spans.push(offset..offset + extent(body, offset));
+    }
+    spans
+}
+
+fn collect_secrets(
+    value: &Value,
+    shape: Option<&Shape>,
+    pointer: &mut String,
+    found: &mut Vec<String>,
+) {
+    let Some(shape) = shape else {
+        return;
+    };
+    if shape.secret {
+        found.push(pointer.clone());
+        return;
+    }
+    match value {
+        Value::Object(fields) => {
+            for (key, child) in fields {
+                let length = pointer.len();
+                push_pointer(pointer, key);
+                collect_secrets(child, shape.property(key), pointer, found);
+                pointer.truncate(length);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let length = pointer.len();
+                push_pointer(pointer, &index.to_string());
+                collect_secrets(item, shape.items.as_deref(), pointer, found);
+                pointer.truncate(length);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Meta;
+    use crate::schema::{Profile, Profiles};
+    use std::sync::Arc;
+
+    #[test]
+    fn extents() {
+        let body = br#"{"a": "x\"y", "n": 12.5, "t": true}"#;
+        assert_eq!(extent(body, 6), 6);
+        assert_eq!(extent(body, 19), 4);
+        assert_eq!(extent(body, 30), 4);
+        assert_eq!(extent(body, 0), 1);
+        assert_eq!(extent(body, body.len()), 0);
+    }
+
+    #[test]
+    fn secrets_are_masked_in_the_body() {
+        let body = br#"{"result":{"token":"s3cr3t-token-value","expiresAt":1800000000,"userId":"u"},"errors":[]}"#;
+        let capture = Capture::from_bytes("t", body.to_vec(), Some(Meta::default()), 1 << 20);
+        let options = AnalyzeOptions {
+            profiles: Profiles {
+                forced: Some(Arc::new(Profile::builtin("cognigy-token").unwrap())),
+                rules: Vec::new(),
+            },
+            ..AnalyzeOptions::default()
+        };
+        let explained = explain(capture, &options);
+        assert!(!explained.body.contains("s3cr3t"), "{}", explained.body);
+        assert_eq!(explained.body.len(), body.len());
+        assert!(explained.body.contains("\"userId\":\"u\""));
+    }
+}

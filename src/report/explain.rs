@@ -1,0 +1,112 @@
+//! `dapa explain`: one capture as miette diagnostics, layer by layer.
+
+use crate::cli::ExplainArgs;
+use dapa::explain::{Explanation, LAYERS, explain};
+use dapa::{Severity, capture};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, IntoDiagnostic, LabeledSpan, MietteDiagnostic,
+    NamedSource, Result,
+};
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Explain the capture the arguments name; exit 1 when it has findings of
+/// error severity, as `scan` would with its default `--fail-on`.
+pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
+    let options = dapa::AnalyzeOptions {
+        profiles: args.selection.profiles().into_diagnostic()?,
+        show_secrets: args.show_secrets,
+        ..dapa::AnalyzeOptions::default()
+    };
+    let loaded = if args.target == "-" {
+        capture::load_reader(io::stdin().lock(), "-".to_owned(), args.max_bytes)
+    } else {
+        let (file, entry) = match args.target.rsplit_once('#') {
+            Some((file, entry)) if entry.parse::<usize>().is_ok() => {
+                (file, entry.parse::<usize>().unwrap_or(1))
+            }
+            _ => (args.target.as_str(), 1),
+        };
+        if entry != 1 {
+            return Err(miette::miette!(
+                "{file} holds one capture; #{entry} names an entry of a multi-capture file (HAR, JSON Lines), which this dapa does not read yet"
+            ));
+        }
+        if !Path::new(file).exists() && std::fs::symlink_metadata(file).is_err() {
+            return Err(miette::miette!("{file}: no such file"));
+        }
+        capture::load_one(Path::new(file), args.max_bytes)
+    };
+    let explained = explain(loaded, &options);
+    let mut out = io::stdout().lock();
+    render(&mut out, &explained).into_diagnostic()?;
+    let failing = explained
+        .record
+        .findings
+        .iter()
+        .any(|finding| finding.severity == Severity::Error);
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
+    let record = &explained.record;
+    let status = record
+        .http_status
+        .map_or_else(String::new, |status| format!(", HTTP {status}"));
+    let profile = record
+        .profile
+        .as_deref()
+        .map_or_else(String::new, |profile| format!(", profile {profile}"));
+    writeln!(
+        out,
+        "{}: {} ({} bytes{status}{profile})",
+        record.source, record.status, record.bytes
+    )?;
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+    for layer in LAYERS {
+        let findings: Vec<_> = explained.layer(layer).collect();
+        if findings.is_empty() {
+            writeln!(out, "\n{}: nothing found", layer.as_str())?;
+            continue;
+        }
+        writeln!(out, "\n{}:", layer.as_str())?;
+        for (finding, span) in findings {
+            let severity = match finding.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+                Severity::Info => miette::Severity::Advice,
+            };
+            let mut diagnostic = MietteDiagnostic::new(finding.message.clone())
+                .with_code(format!("{} {}", finding.code, finding.name))
+                .with_severity(severity);
+            if let Some(pointer) = finding.pointer.as_deref().filter(|p| !p.is_empty()) {
+                diagnostic = diagnostic.with_help(format!("at {pointer}"));
+            }
+            if let Some(span) = span {
+                let label = finding
+                    .pointer
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or(finding.name);
+                diagnostic = diagnostic.and_label(LabeledSpan::at(span.clone(), label));
+            }
+            let report = miette::Report::new(diagnostic)
+                .with_source_code(NamedSource::new(&record.source, explained.body.clone()));
+            let mut rendered = String::new();
+            if handler
+                .render_report(&mut rendered, report.as_ref())
+                .is_err()
+            {
+                rendered = format!("{} {}: {}\n", finding.code, finding.name, finding.message);
+            }
+            write!(out, "{rendered}")?;
+        }
+    }
+    Ok(())
+}
