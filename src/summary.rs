@@ -64,6 +64,19 @@ impl TypeCounts {
     }
 }
 
+impl std::fmt::Display for TypeCounts {
+    /// `string 12, integer 1`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, (kind, count)) in self.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{kind} {count}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Serialize for TypeCounts {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.iter())

@@ -3,16 +3,7 @@
 mod util;
 
 use serde_json::Value;
-use util::{Folder, dapa, records};
-
-fn codes(record: &Value) -> Vec<String> {
-    record["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_owned())
-        .collect()
-}
+use util::{Folder, codes, dapa, records};
 
 #[test]
 fn a_forced_profile_shows_the_drift_table() {

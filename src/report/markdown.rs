@@ -96,18 +96,13 @@ impl Report for Markdown {
             )?;
             writeln!(out, "|---|---|---|---|---:|---:|---|")?;
             for row in summary.drift.values().flat_map(|rows| rows.values()) {
-                let observed: Vec<String> = row
-                    .observed
-                    .iter()
-                    .map(|(kind, count)| format!("{kind} {count}"))
-                    .collect();
                 writeln!(
                     out,
                     "| {} | `{}` | {} | {} | {} | {} | {} |",
                     markdown_cell(&row.profile),
                     markdown_cell(&row.path),
                     markdown_cell(&row.declared),
-                    observed.join(", "),
+                    row.observed.to_string(),
                     row.captures,
                     share(row.captures, summary.profiled),
                     if row.drifted { "yes" } else { "" }

@@ -118,16 +118,11 @@ fn write_drift(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         "profile", "path", "declared", "observed", "captures", "share", "drift", "example",
     ]);
     for row in summary.drift.values().flat_map(|rows| rows.values()) {
-        let observed: Vec<String> = row
-            .observed
-            .iter()
-            .map(|(kind, count)| format!("{kind} {count}"))
-            .collect();
         table.add_row(vec![
             row.profile.clone(),
             row.path.clone(),
             row.declared.clone(),
-            observed.join(", "),
+            row.observed.to_string(),
             row.captures.to_string(),
             share(row.captures, summary.profiled),
             if row.drifted { "yes" } else { "" }.to_owned(),

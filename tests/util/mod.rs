@@ -54,6 +54,16 @@ impl Run {
     }
 }
 
+/// The codes of a record's findings, in order.
+pub fn codes(record: &Value) -> Vec<String> {
+    record["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|finding| finding["code"].as_str().expect("a code").to_owned())
+        .collect()
+}
+
 /// JSON Lines records by source.
 pub fn records(jsonl: &str) -> BTreeMap<String, Value> {
     jsonl
