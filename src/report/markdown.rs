@@ -102,7 +102,7 @@ impl Report for Markdown {
                     markdown_cell(&row.profile),
                     markdown_cell(&row.path),
                     markdown_cell(&row.declared),
-                    row.observed.to_string(),
+                    row.observed,
                     row.captures,
                     share(row.captures, summary.profiled),
                     if row.drifted { "yes" } else { "" }
