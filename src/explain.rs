@@ -22,6 +22,9 @@ pub struct Explanation {
     pub body: String,
     /// Each finding with the span of the body it points at, if any.
     pub spans: Vec<(FindingRecord, Option<Range<usize>>)>,
+    /// For each stringified field (P01) found in the body, by its index in
+    /// `spans`: the JSON it holds, decoded and pretty-printed.
+    pub decoded: Vec<(usize, String)>,
 }
 
 impl Explanation {
@@ -72,7 +75,7 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
         }
     }
     let body = String::from_utf8_lossy(&masked).into_owned();
-    let spans = record
+    let spans: Vec<(FindingRecord, Option<Range<usize>>)> = record
         .findings
         .iter()
         .map(|finding| {
@@ -84,11 +87,34 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
             (finding.clone(), span)
         })
         .collect();
+    let decoded = spans
+        .iter()
+        .enumerate()
+        .filter(|(_, (finding, _))| finding.code == crate::Code::P01)
+        // From the masked body: a string that holds a secret is masked whole,
+        // so it is not decoded either.
+        .filter_map(|(index, (_, span))| {
+            let token = body.as_bytes().get(span.clone()?)?;
+            decode_token(token).map(|text| (index, text))
+        })
+        .collect();
     Explanation {
         record,
         body,
         spans,
+        decoded,
     }
+}
+
+/// The JSON inside a string token, undone as many times as it was encoded,
+/// pretty-printed.
+fn decode_token(token: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(token).ok()?;
+    let Ok(Value::String(inner)) = serde_json::from_str::<Value>(text) else {
+        return None;
+    };
+    let (value, _) = crate::layer::payload::decode_stringified(&inner, 128)?;
+    serde_json::to_string_pretty(&value).ok()
 }
 
 /// How many bytes the token at `offset` covers: a whole string, a number or
@@ -142,9 +168,18 @@ fn secrets(
         return spans;
     };
     let outcome = syntax::check(text, 128);
-    let Some(root) = outcome.value else {
+    let Some(mut root) = outcome.value else {
         return spans;
     };
+    // As the analysis does: a body that is stringified JSON is read decoded.
+    let stringified_root = match &root {
+        Value::String(text) => crate::layer::payload::decode_stringified(text, 128),
+        _ => None,
+    };
+    let whole_body = stringified_root.is_some();
+    if let Some((decoded, _)) = stringified_root {
+        root = decoded;
+    }
     let base = envelope::check(&root, meta, None).payload;
     let Some((base, payload)) =
         base.and_then(|pointer| root.pointer(&pointer).map(|value| (pointer, value)))
@@ -153,6 +188,11 @@ fn secrets(
     };
     let mut pointers = Vec::new();
     collect_secrets(payload, Some(shape), &mut base.clone(), &mut pointers);
+    if whole_body && !pointers.is_empty() {
+        let first = text.len() - text.trim_start().len();
+        spans.push(start + first..body.len());
+        return spans;
+    }
     let options = ParseOptions {
         max_depth: 128,
         lenient: outcome.lenient,
@@ -195,6 +235,16 @@ fn collect_secrets(
                 pointer.truncate(length);
             }
         }
+        // Stringified JSON holding a secret: the whole string is masked.
+        Value::String(text) => {
+            if let Some((decoded, _)) = crate::layer::payload::decode_stringified(text, 128) {
+                let mut inside = Vec::new();
+                collect_secrets(&decoded, Some(shape), &mut pointer.clone(), &mut inside);
+                if !inside.is_empty() {
+                    found.push(pointer.clone());
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -214,6 +264,19 @@ mod tests {
         assert_eq!(extent(body, 30), 4);
         assert_eq!(extent(body, 0), 1);
         assert_eq!(extent(body, body.len()), 0);
+    }
+
+    #[test]
+    fn stringified_fields_are_shown_decoded() {
+        let body = br#"{"profile":"{\"firstname\":\"Ann\",\"memories\":[1]}"}"#;
+        let capture = Capture::from_bytes("t", body.to_vec(), None, 1 << 20);
+        let explained = explain(capture, &AnalyzeOptions::default());
+        assert_eq!(explained.decoded.len(), 1);
+        assert!(
+            explained.decoded[0].1.contains("\"firstname\": \"Ann\""),
+            "{}",
+            explained.decoded[0].1
+        );
     }
 
     #[test]

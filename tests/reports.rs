@@ -280,3 +280,18 @@ fn explain_keeps_secrets_masked() {
         );
     }
 }
+
+#[test]
+fn explain_decodes_stringified_fields_but_not_secrets() {
+    let shown = dapa(&["explain", "samples/payload/stringified-seed-result.json"]).run();
+    assert!(shown.stdout.contains("decoded:"), "{}", shown.stdout);
+    let masked = dapa(&[
+        "explain",
+        "samples/payload/stringified-seed-result.json",
+        "--profile",
+        "cognigy-token",
+    ])
+    .run();
+    assert!(!masked.stdout.contains("decoded:"), "{}", masked.stdout);
+    assert!(!masked.stdout.contains("eyJ"), "{}", masked.stdout);
+}

@@ -77,6 +77,11 @@ fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
         }
         writeln!(out, "\n{}:", layer.as_str())?;
         for (finding, span) in findings {
+            let index = explained
+                .spans
+                .iter()
+                .position(|(candidate, _)| std::ptr::eq(candidate, finding))
+                .unwrap_or(usize::MAX);
             let severity = match finding.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
@@ -106,6 +111,12 @@ fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
                 rendered = format!("{} {}: {}\n", finding.code, finding.name, finding.message);
             }
             write!(out, "{rendered}")?;
+            if let Some((_, decoded)) = explained.decoded.iter().find(|(at, _)| *at == index) {
+                writeln!(out, "  decoded:")?;
+                for line in decoded.lines().take(40) {
+                    writeln!(out, "    {line}")?;
+                }
+            }
         }
     }
     Ok(())
