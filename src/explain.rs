@@ -24,7 +24,16 @@ pub struct Explanation {
     pub spans: Vec<(FindingRecord, Option<Range<usize>>)>,
     /// For each stringified field (P01) found in the body, by its index in
     /// `spans`: the JSON it holds, decoded and pretty-printed.
-    pub decoded: Vec<(usize, String)>,
+    pub decoded: Vec<(usize, Decoded)>,
+}
+
+/// A stringified field, decoded, with the spans of the findings inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The decoded JSON, pretty-printed.
+    pub text: String,
+    /// The findings that point inside it: span in `text` and the pointer.
+    pub labels: Vec<(Range<usize>, String)>,
 }
 
 impl Explanation {
@@ -93,9 +102,12 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
         .filter(|(_, (finding, _))| finding.code == crate::Code::P01)
         // From the masked body: a string that holds a secret is masked whole,
         // so it is not decoded either.
-        .filter_map(|(index, (_, span))| {
+        .filter_map(|(index, (finding, span))| {
             let token = body.as_bytes().get(span.clone()?)?;
-            decode_token(token).map(|text| (index, text))
+            let text = decode_token(token)?;
+            let pointer = finding.pointer.as_deref().unwrap_or_default();
+            let labels = inner_labels(&text, pointer, &spans);
+            Some((index, Decoded { text, labels }))
         })
         .collect();
     Explanation {
@@ -104,6 +116,37 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
         spans,
         decoded,
     }
+}
+
+/// Spans in the decoded text of the findings whose pointers lead inside the
+/// stringified field at `pointer`.
+fn inner_labels(
+    text: &str,
+    pointer: &str,
+    spans: &[(FindingRecord, Option<Range<usize>>)],
+) -> Vec<(Range<usize>, String)> {
+    let prefix = format!("{pointer}/");
+    let inner: Vec<(&str, String)> = spans
+        .iter()
+        .filter_map(|(finding, _)| {
+            let full = finding.pointer.as_deref()?;
+            let rest = full.strip_prefix(&prefix)?;
+            Some((full, format!("/{rest}")))
+        })
+        .collect();
+    let relative: Vec<&str> = inner.iter().map(|(_, rest)| rest.as_str()).collect();
+    let offsets = json::locate(text, ParseOptions::default(), &relative);
+    inner
+        .iter()
+        .zip(offsets)
+        .filter_map(|((full, _), offset)| {
+            let offset = offset?;
+            Some((
+                offset..offset + extent(text.as_bytes(), offset),
+                (*full).to_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// The JSON inside a string token, undone as many times as it was encoded,
@@ -272,10 +315,11 @@ mod tests {
         let capture = Capture::from_bytes("t", body.to_vec(), None, 1 << 20);
         let explained = explain(capture, &AnalyzeOptions::default());
         assert_eq!(explained.decoded.len(), 1);
+        let decoded = &explained.decoded[0].1;
         assert!(
-            explained.decoded[0].1.contains("\"firstname\": \"Ann\""),
+            decoded.text.contains("\"firstname\": \"Ann\""),
             "{}",
-            explained.decoded[0].1
+            decoded.text
         );
     }
 

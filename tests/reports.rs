@@ -284,7 +284,13 @@ fn explain_keeps_secrets_masked() {
 #[test]
 fn explain_decodes_stringified_fields_but_not_secrets() {
     let shown = dapa(&["explain", "samples/payload/stringified-seed-result.json"]).run();
-    assert!(shown.stdout.contains("decoded:"), "{}", shown.stdout);
+    assert!(
+        shown
+            .stdout
+            .contains("the JSON the string at /result holds, decoded"),
+        "{}",
+        shown.stdout
+    );
     let masked = dapa(&[
         "explain",
         "samples/payload/stringified-seed-result.json",
@@ -292,6 +298,26 @@ fn explain_decodes_stringified_fields_but_not_secrets() {
         "cognigy-token",
     ])
     .run();
-    assert!(!masked.stdout.contains("decoded:"), "{}", masked.stdout);
+    assert!(
+        !masked.stdout.contains("holds, decoded"),
+        "{}",
+        masked.stdout
+    );
     assert!(!masked.stdout.contains("eyJ"), "{}", masked.stdout);
+    let folder = Folder::new();
+    folder.write(
+        "nested.json",
+        br#"{"profile":"{\"firstname\":\"Ann\",\"email\":\"${email}\"}","active":true}"#,
+    );
+    let nested = dapa(&["explain", folder.join("nested.json").to_str().unwrap()]).run();
+    let decoded = nested
+        .stdout
+        .split("holds, decoded")
+        .nth(1)
+        .expect("a decoded view");
+    assert!(
+        decoded.contains("\"email\": \"${email}\"") && decoded.contains("╰── /profile/email"),
+        "{}",
+        nested.stdout
+    );
 }

@@ -112,10 +112,37 @@ fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
             }
             write!(out, "{rendered}")?;
             if let Some((_, decoded)) = explained.decoded.iter().find(|(at, _)| *at == index) {
-                writeln!(out, "  decoded:")?;
-                for line in decoded.lines().take(40) {
-                    writeln!(out, "    {line}")?;
+                let pointer = finding.pointer.as_deref().unwrap_or_default();
+                let mut view = MietteDiagnostic::new(format!(
+                    "the JSON the string at {} holds, decoded",
+                    if pointer.is_empty() {
+                        "the body"
+                    } else {
+                        pointer
+                    }
+                ))
+                .with_severity(miette::Severity::Advice);
+                if decoded.labels.is_empty() {
+                    view = view.and_label(LabeledSpan::at(0..1, "decoded"));
                 }
+                for (span, label) in &decoded.labels {
+                    view = view.and_label(LabeledSpan::at(span.clone(), label.clone()));
+                }
+                let name = format!(
+                    "{} (decoded {})",
+                    record.source,
+                    if pointer.is_empty() { "body" } else { pointer }
+                );
+                let report = miette::Report::new(view)
+                    .with_source_code(NamedSource::new(name, decoded.text.clone()));
+                let mut rendered = String::new();
+                if handler
+                    .render_report(&mut rendered, report.as_ref())
+                    .is_err()
+                {
+                    rendered = decoded.text.clone();
+                }
+                write!(out, "{rendered}")?;
             }
         }
     }
