@@ -254,10 +254,10 @@ fn walk_error(input: &Path, error: &walkdir::Error) -> Job {
     if error.depth() == 0 && !dangling && std::fs::symlink_metadata(path).is_err() {
         return Job::MissingInput(format!("{}: {reason}", path.display()));
     }
-    let reason = if dangling {
+    let reason = if let Some(ancestor) = error.loop_ancestor() {
+        format!("a symbolic link loop back to {}", ancestor.display())
+    } else if dangling {
         format!("a symbolic link whose target cannot be read ({reason})")
-    } else if error.loop_ancestor().is_some() {
-        "a symbolic link loop".to_owned()
     } else {
         format!("cannot read: {reason}")
     };
