@@ -186,6 +186,10 @@ fn unreadable_entries_are_findings_and_the_scan_goes_on() {
             .unwrap()
             .contains("FIFO")
     );
+    let dangling = seen["b-dangling.json"]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(dangling.contains("symbolic link"), "{dangling}");
     // Root reads everything; elsewhere the locked file must be a T08 too.
     if std::fs::read(folder.join("d-locked.json")).is_err() {
         assert_eq!(seen["d-locked.json"]["findings"][0]["code"], "T08");
@@ -193,6 +197,18 @@ fn unreadable_entries_are_findings_and_the_scan_goes_on() {
         assert_eq!(seen["d-locked.json"]["status"], "ok");
     }
     assert_eq!(seen.len(), 5);
+}
+
+#[test]
+fn symbolic_link_loops_are_findings() {
+    let folder = Folder::new();
+    folder.write("a/x.json", b"{}");
+    folder.symlink("a/up", "..");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen["a/x.json"]["status"], "ok");
+    let message = seen["a/up"]["findings"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("a symbolic link loop"), "{message}");
 }
 
 #[test]
