@@ -54,6 +54,9 @@ pub struct DriftOutcome {
     pub enum_values: Vec<(String, String)>,
 }
 
+/// The type bit of strings (see [`TYPE_NAMES`]).
+const STRING_BIT: u8 = 16;
+
 /// Epochs below this are seconds, at or above it milliseconds (1e11 s is
 /// the year 5138; 1e11 ms is 1973).
 const MILLIS_FROM: f64 = 1e11;
@@ -223,7 +226,7 @@ impl<'v> Walk<'_, 'v> {
     fn scalar_drift(&mut self, value: &Value, shape: &Shape, secret: bool) {
         let hidden = secret && !self.show_secrets;
         if let Value::String(text) = value
-            && !shape.allows("string")
+            && !bit_allowed(shape.type_bits(), STRING_BIT)
             && let Some(kind) = parses_as(text, shape)
         {
             let shown = show(value, hidden);
