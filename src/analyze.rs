@@ -44,12 +44,12 @@ struct BodyOutcome {
 
 /// Run a capture through the transport, syntax, envelope, payload, schema,
 /// drift and semantic layers.
-pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
+pub fn analyze(mut capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
     let profile = options
         .profiles
         .for_capture(&capture.source, capture.meta.action_id.as_deref())
         .cloned();
-    let mut findings = capture.findings.clone();
+    let mut findings = std::mem::take(&mut capture.findings);
     let mut outcome = BodyOutcome::default();
     if capture.readable {
         let (transport_findings, body) = transport::check(&capture.body, &capture.meta);

@@ -256,27 +256,26 @@ pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
     }
 }
 
-/// Line and column (both 1-based, column in characters) of a byte offset in `text`.
-/// An offset inside a multi-byte character counts as that character.
-pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
-    let end = offset.min(text.len());
-    let before = &text[..end];
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    // Count UTF-8 lead bytes only, so a multi-byte character is one column.
-    let column = 1 + before[line_start..]
-        .iter()
-        .filter(|&&b| (b & 0xC0) != 0x80)
-        .count();
-    (line, column)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plain one-offset computation [`add_lines`] must agree with.
+    fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
+        let end = offset.min(text.len());
+        let before = &text[..end];
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        // Count UTF-8 lead bytes only, so a multi-byte character is one column.
+        let column = 1 + before[line_start..]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        (line, column)
+    }
 
     #[test]
     fn codes_are_unique_and_parse_back() {

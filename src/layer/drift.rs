@@ -10,7 +10,8 @@ use crate::finding::{Code, Finding};
 use crate::json::push_pointer;
 use crate::schema::Schema;
 use crate::schema::shape::{
-    DeclaredPath, Shape, TYPE_NAMES, TimestampUnit, UNDECLARED, bit_allowed, type_name, value_bit,
+    DeclaredPath, STRING_BIT, Shape, TYPE_NAMES, TimestampUnit, UNDECLARED, bit_allowed, type_name,
+    value_bit,
 };
 use crate::secret::show;
 use serde_json::Value;
@@ -53,9 +54,6 @@ pub struct DriftOutcome {
     /// `x-dapa-enum`), as compact JSON by path; secret fields are left out.
     pub enum_values: Vec<(String, String)>,
 }
-
-/// The type bit of strings (see [`TYPE_NAMES`]).
-const STRING_BIT: u8 = 16;
 
 /// Epochs below this are seconds, at or above it milliseconds (1e11 s is
 /// the year 5138; 1e11 ms is 1973).

@@ -89,23 +89,37 @@ pub const TYPE_NAMES: [&str; 7] = [
 /// Declared type bits that mark a path the schema does not declare at all.
 pub const UNDECLARED: u8 = u8::MAX;
 
+const NULL_BIT: u8 = 1;
+const BOOLEAN_BIT: u8 = 1 << 1;
+const INTEGER_BIT: u8 = 1 << 2;
+const NUMBER_BIT: u8 = 1 << 3;
+/// The bit of `string`.
+pub const STRING_BIT: u8 = 1 << 4;
+const ARRAY_BIT: u8 = 1 << 5;
+const OBJECT_BIT: u8 = 1 << 6;
+/// The bit of any type name JSON Schema does not define.
+const OTHER_BIT: u8 = 1 << 7;
+
 /// The type bit of a value (`integer` for whole numbers).
 pub fn value_bit(value: &Value) -> u8 {
     match value {
-        Value::Null => 1,
-        Value::Bool(_) => 2,
-        Value::Number(n) if n.is_i64() || n.is_u64() => 4,
-        Value::Number(_) => 8,
-        Value::String(_) => 16,
-        Value::Array(_) => 32,
-        Value::Object(_) => 64,
+        Value::Null => NULL_BIT,
+        Value::Bool(_) => BOOLEAN_BIT,
+        Value::Number(n) if n.is_i64() || n.is_u64() => INTEGER_BIT,
+        Value::Number(_) => NUMBER_BIT,
+        Value::String(_) => STRING_BIT,
+        Value::Array(_) => ARRAY_BIT,
+        Value::Object(_) => OBJECT_BIT,
     }
 }
 
-/// Whether declared bits allow the type with bit `seen`.
+/// Whether declared bits allow the type with bit `seen` (an integer is a
+/// number; no declared type allows anything).
 pub fn bit_allowed(declared: u8, seen: u8) -> bool {
     declared != UNDECLARED
-        && (declared == 0 || declared & seen != 0 || (seen == 4 && declared & 8 != 0))
+        && (declared == 0
+            || declared & seen != 0
+            || (seen == INTEGER_BIT && declared & NUMBER_BIT != 0))
 }
 
 /// `$ref` chains deeper than this are not followed (cycles, `errors[]` of
@@ -171,7 +185,7 @@ impl Shape {
 
     /// Whether the declared types allow a value of `observed` type.
     pub fn allows(&self, observed: &str) -> bool {
-        bits_allow(self.type_bits, observed)
+        bit_allowed(self.type_bits, type_bit(observed))
     }
 
     fn merge_schema(&mut self, schema: &Value, root: &Value, refs: usize) {
@@ -272,24 +286,13 @@ impl Shape {
     }
 }
 
-/// Whether declared type bits allow a value of the observed type (an integer
-/// is a number; no declared type allows anything).
-pub fn bits_allow(declared: u8, observed: &str) -> bool {
-    bit_allowed(declared, type_bit(observed))
-}
-
-/// One bit per JSON Schema type name; unknown names share the last bit.
+/// One bit per JSON Schema type name, bit `1 << i` for `TYPE_NAMES[i]`;
+/// unknown names share the last bit.
 pub fn type_bit(kind: &str) -> u8 {
-    match kind {
-        "null" => 1,
-        "boolean" => 2,
-        "integer" => 4,
-        "number" => 8,
-        "string" => 16,
-        "array" => 32,
-        "object" => 64,
-        _ => 128,
-    }
+    TYPE_NAMES
+        .iter()
+        .position(|name| *name == kind)
+        .map_or(OTHER_BIT, |index| 1 << index)
 }
 
 /// Resolve a local reference (`#/$defs/x`, `#`) within the schema document.
@@ -303,15 +306,7 @@ fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
 
 /// The JSON type name of a value, with `integer` for whole numbers.
 pub fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+    TYPE_NAMES[value_bit(value).trailing_zeros() as usize]
 }
 
 #[cfg(test)]
@@ -385,6 +380,18 @@ mod tests {
         assert!(shape.allows("integer") && shape.allows("number") && !shape.allows("string"));
         assert!(Shape::default().allows("string"));
         assert_eq!(type_name(&json!(1)), "integer");
+        for value in [
+            json!(null),
+            json!(true),
+            json!(1),
+            json!(1.5),
+            json!("s"),
+            json!([]),
+            json!({}),
+        ] {
+            assert_eq!(type_bit(type_name(&value)), value_bit(&value), "{value}");
+        }
+        assert_eq!(type_bit("date"), OTHER_BIT);
         assert_eq!(type_name(&json!(1.5)), "number");
     }
 }
