@@ -296,21 +296,16 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
             });
             continue;
         }
-        let sidecar = if single_input || !sidecars.is_empty() {
+        let sidecar = if single_input {
+            // A file named on the command line has no listing of its siblings.
+            sidecar::beside(&path)
+        } else if sidecars.is_empty() {
+            None
+        } else {
             sidecar::candidate_names(&name)
                 .into_iter()
-                .find_map(|candidate| {
-                    let sibling = path.with_file_name(&candidate);
-                    // A file named on the command line has no listing of its siblings.
-                    let present = if single_input {
-                        sibling.is_file()
-                    } else {
-                        sidecars.contains(&candidate)
-                    };
-                    present.then_some(sibling)
-                })
-        } else {
-            None
+                .find(|candidate| sidecars.contains(candidate))
+                .map(|candidate| path.with_file_name(candidate))
         };
         jobs.push(Job::File { path, sidecar });
     }

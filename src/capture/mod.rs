@@ -260,14 +260,7 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
 
 /// Read one named capture file, with its sidecar when one lies beside it.
 pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let sidecar = sidecar::candidate_names(&name)
-        .into_iter()
-        .map(|candidate| path.with_file_name(candidate))
-        .find(|candidate| candidate.is_file());
+    let sidecar = sidecar::beside(path);
     load_file(
         path,
         path.to_string_lossy().into_owned(),

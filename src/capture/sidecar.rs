@@ -81,6 +81,16 @@ pub fn is_sidecar_name(name: &str) -> bool {
     name.ends_with(".meta.json")
 }
 
+/// The sidecar of a capture file, found by looking beside it (for a file
+/// named on its own; a walk matches sidecars among the names it listed).
+pub fn beside(path: &Path) -> Option<std::path::PathBuf> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    candidate_names(&name)
+        .into_iter()
+        .map(|candidate| path.with_file_name(candidate))
+        .find(|candidate| candidate.is_file())
+}
+
 /// The sidecar names that may belong to a capture file name, best first:
 /// `STEM.EXT.meta.json`, then `STEM.meta.json` (also with `.gz` taken off).
 pub fn candidate_names(name: &str) -> Vec<String> {
