@@ -77,10 +77,16 @@ fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn throughput(quiet: bool, summary: &dapa::Summary, started: Instant, jobs: usize) {
+/// The end of every command that scans: the inputs that could not be read,
+/// then the throughput line unless `--quiet`.
+fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
+    for error in &outcome.input_errors {
+        eprintln!("dapa: {error}");
+    }
     if quiet {
         return;
     }
+    let summary = &outcome.summary;
     let elapsed = started.elapsed().as_secs_f64();
     let rate = if elapsed > 0.0 {
         summary.captures as f64 / elapsed
@@ -119,9 +125,6 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
         Some(path) => write_file(path, &text)?,
         None => output(io::stdout().lock().write_all(text.as_bytes()))?,
     }
-    for error in &outcome.input_errors {
-        eprintln!("dapa: {error}");
-    }
     if !args.walk.quiet {
         eprintln!(
             "dapa: schema inferred from {} healthy payloads of {} captures",
@@ -129,7 +132,7 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
             outcome.summary.captures
         );
     }
-    throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
+    finish(&outcome, args.walk.quiet, started, options.jobs);
     Ok(if outcome.input_errors.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -168,16 +171,13 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     });
     output(report.end(&mut out, &outcome.summary, &regressions))?;
     output(out.flush())?;
-    for error in &outcome.input_errors {
-        eprintln!("dapa: {error}");
-    }
     for regression in &regressions {
         eprintln!(
             "dapa: regression ({}): {} (example: {})",
             regression.kind, regression.message, regression.example
         );
     }
-    throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
+    finish(&outcome, args.walk.quiet, started, options.jobs);
     if !outcome.input_errors.is_empty() {
         return Ok(ExitCode::from(2));
     }
@@ -218,10 +218,7 @@ fn baseline(args: &BaselineArgs) -> Result<ExitCode> {
         Some(path) => write_file(path, &text)?,
         None => output(io::stdout().lock().write_all(text.as_bytes()))?,
     }
-    for error in &outcome.input_errors {
-        eprintln!("dapa: {error}");
-    }
-    throughput(args.walk.quiet, &outcome.summary, started, options.jobs);
+    finish(&outcome, args.walk.quiet, started, options.jobs);
     Ok(if outcome.input_errors.is_empty() {
         ExitCode::SUCCESS
     } else {
