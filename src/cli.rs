@@ -6,6 +6,7 @@ use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError, config};
 use dapa::{Code, Status};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// dapa, the Data Action Payload Analyzer: malformation and drift statistics
 /// for captured Genesys Cloud Data Action responses.
@@ -28,6 +29,111 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// One capture, layer by layer, with the bytes of each finding underlined.
     Explain(ExplainArgs),
+    /// Call a Data Action once per input line and keep each reply as a capture.
+    Fetch(FetchArgs),
+}
+
+/// Arguments of `dapa fetch`. Credentials come from `GENESYS_CLIENT_ID` and
+/// `GENESYS_CLIENT_SECRET` in the environment or a `.env` file, never from flags.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// The Data Action id.
+    #[arg(long = "action", value_name = "ID")]
+    pub action_id: String,
+    /// One JSON object of input values per line (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub inputs: PathBuf,
+    /// The folder the captures go to (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Which endpoint to call.
+    #[arg(long, value_enum, default_value_t = EndpointArg::Execute)]
+    pub endpoint: EndpointArg,
+    /// Add `?flatten=true` to each request.
+    #[arg(long)]
+    pub flatten: bool,
+    /// The Genesys Cloud region: a domain (mypurecloud.ie) or a short name
+    /// (euw1); default GENESYS_REGION.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The API base URL instead of https://api.<region domain>.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// The login base URL instead of https://login.<region domain>.
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Read credentials and region from this file instead of ./.env.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Retries of an input after a 429, a 5xx other than 501, a network
+    /// failure or a cut-off body.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// The longest wait a Retry-After header is obeyed for.
+    #[arg(long, value_name = "DURATION", default_value = "180s", value_parser = parse_duration)]
+    pub max_retry_after: Duration,
+    /// The first backoff before a retry; it doubles each time, with jitter.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub backoff: Duration,
+    /// Time allowed to connect.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Time allowed for the reply to start, and for each read of it.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Reply bodies are kept up to this size.
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_bytes: u64,
+    /// Print what would be requested, and contact nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No progress bar and no retry notes.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The endpoints `fetch` can call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EndpointArg {
+    /// /execute: the output contract directly.
+    Execute,
+    /// /test: a TestExecutionResult.
+    Test,
+    /// /draft/test: the draft's TestExecutionResult.
+    DraftTest,
+}
+
+impl From<EndpointArg> for dapa::fetch::Endpoint {
+    fn from(arg: EndpointArg) -> Self {
+        match arg {
+            EndpointArg::Execute => dapa::fetch::Endpoint::Execute,
+            EndpointArg::Test => dapa::fetch::Endpoint::Test,
+            EndpointArg::DraftTest => dapa::fetch::Endpoint::DraftTest,
+        }
+    }
+}
+
+/// A duration: a number of seconds, or with a unit (`500ms`, `30s`, `3m`).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (e.g. 500ms, 30s, 3m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => number,
+        "ms" => number / 1000.0,
+        "m" | "min" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(format!("'{text}' is not a duration (e.g. 500ms, 30s, 3m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("'{text}': {e}"))
 }
 
 /// Arguments of `dapa explain`.

@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod baseline;
 pub mod capture;
 pub mod explain;
+pub mod fetch;
 pub mod finding;
 pub mod infer;
 pub mod json;

@@ -10,6 +10,7 @@
 )]
 
 mod cli;
+mod fetch_command;
 mod report;
 
 use clap::Parser;
@@ -74,6 +75,7 @@ fn run(args: Args) -> Result<ExitCode> {
         Command::Infer(infer_args) => infer(&infer_args),
         Command::Baseline(baseline_args) => baseline(&baseline_args),
         Command::Explain(explain_args) => report::explain::run(&explain_args),
+        Command::Fetch(fetch_args) => fetch_command::run(&fetch_args),
     }
 }
 

@@ -40,6 +40,27 @@ impl Run {
         self
     }
 
+    /// Set an environment variable of the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Run with no environment variable but `PATH`, so that nothing of the
+    /// caller's (credentials, proxies) leaks in.
+    pub fn clean_env(mut self) -> Self {
+        self.command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        self
+    }
+
+    /// Run from this folder.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     /// Run to the end.
     pub fn run(mut self) -> Output {
         let output = self.command.output().expect("dapa runs");

@@ -1,0 +1,636 @@
+//! `dapa fetch` against a Genesys Cloud stand-in on 127.0.0.1, with faults:
+//! rate limits, 5xx, 501, slow and cut-off replies, HTML pages, expiring and
+//! refused tokens, interrupted runs, proxies; then `scan` over the result.
+
+mod standin;
+mod util;
+
+use serde_json::Value;
+use standin::{CLIENT_ID, CLIENT_SECRET, StandIn};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use util::{Folder, Output, Run, codes, dapa, records};
+
+const ACTION: &str = "custom_-_standin-lookup";
+
+/// An inputs file with one `{"n": line, "case": ...}` per case.
+fn write_inputs(folder: &Folder, cases: &[&str]) -> PathBuf {
+    let lines: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| serde_json::json!({"n": i + 1, "case": case}).to_string())
+        .collect();
+    folder.write("inputs.jsonl", (lines.join("\n") + "\n").as_bytes());
+    folder.join("inputs.jsonl")
+}
+
+/// `dapa fetch` against the stand-in, from `folder`, with short waits;
+/// `extra` adds options or replaces the defaults below.
+fn fetch(server: &StandIn, folder: &Folder, extra: &[&str]) -> Run {
+    let defaults = [
+        ("--action", ACTION),
+        ("--inputs", "inputs.jsonl"),
+        ("--out", "live"),
+        ("--api-url", &server.url),
+        ("--login-url", &server.url),
+        ("--backoff", "20ms"),
+        ("--timeout", "1s"),
+        ("--connect-timeout", "1s"),
+    ];
+    let mut args = vec!["fetch"];
+    for (flag, value) in defaults {
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
+    args.extend_from_slice(extra);
+    dapa(&args)
+        .clean_env()
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .current_dir(folder.path())
+}
+
+fn sidecar(folder: &Folder, line: usize) -> Value {
+    let path = folder.join(&format!("live/{line:06}.meta.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("a sidecar is JSON")
+}
+
+fn captured(folder: &Folder) -> BTreeSet<usize> {
+    let Ok(entries) = std::fs::read_dir(folder.join("live")) else {
+        return BTreeSet::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| name.strip_suffix(".meta.json")?.parse().ok())
+        .collect()
+}
+
+/// Every file name under the output folder: captures only, no temporary files.
+fn assert_only_captures(folder: &Folder) {
+    for entry in std::fs::read_dir(folder.join("live")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let (stem, _) = name.split_once('.').expect("a name with an extension");
+        assert!(
+            stem.len() == 6 && stem.bytes().all(|b| b.is_ascii_digit()),
+            "not a capture: {name}"
+        );
+        assert!(
+            name.ends_with(".body") || name.ends_with(".meta.json"),
+            "{name}"
+        );
+    }
+}
+
+/// Neither the client secret nor any token the stand-in issued appears in
+/// any file under `root` or in what the runs printed.
+fn assert_no_secrets(server: &StandIn, root: &Path, outputs: &[&Output]) {
+    let mut secrets = server.log(|log| log.tokens.clone());
+    secrets.push(CLIENT_SECRET.to_owned());
+    use base64::Engine as _;
+    secrets.push(
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}")),
+    );
+    let mut texts: Vec<(String, Vec<u8>)> = outputs
+        .iter()
+        .flat_map(|o| {
+            [
+                ("stdout".to_owned(), o.stdout.clone().into_bytes()),
+                ("stderr".to_owned(), o.stderr.clone().into_bytes()),
+            ]
+        })
+        .collect();
+    for entry in walkdir::WalkDir::new(root) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            texts.push((
+                entry.path().display().to_string(),
+                std::fs::read(entry.path()).unwrap(),
+            ));
+        }
+    }
+    for secret in &secrets {
+        for (name, bytes) in &texts {
+            let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!found, "a secret appears in {name}");
+        }
+    }
+}
+
+#[test]
+fn every_fault_ends_as_the_spec_says() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    let cases = [
+        "ok",
+        "429-once",
+        "503-once",
+        "500-always",
+        "501",
+        "slow-once",
+        "slow",
+        "cut-once",
+        "cut-always",
+        "html-502",
+        "401-once",
+    ];
+    write_inputs(&folder, &cases);
+    let output = fetch(&server, &folder, &["--retries", "2"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("11 captured, 8 retried, 0 failed of 11 inputs"),
+        "{}",
+        output.stderr
+    );
+    // (attempts, final status) per case.
+    let expected = [
+        (1, 200),
+        (2, 200),
+        (2, 200),
+        (3, 500),
+        (1, 501),
+        (2, 200),
+        (1, 200),
+        (2, 200),
+        (3, 200),
+        (3, 502),
+        (2, 200),
+    ];
+    for (index, (attempts, status)) in expected.into_iter().enumerate() {
+        let line = index + 1;
+        let case = cases[index];
+        assert_eq!(
+            server.attempts(line as u64),
+            attempts,
+            "requests for {case}"
+        );
+        let meta = sidecar(&folder, line);
+        assert_eq!(meta["status"], status, "{case}: {meta}");
+        assert_eq!(meta["attempts"], attempts, "{case}: {meta}");
+        assert_eq!(meta["action_id"], ACTION);
+        assert_eq!(meta["endpoint"], "execute");
+        assert_eq!(meta["inputs"], serde_json::json!({"n": line, "case": case}));
+        let at = meta["captured_at"].as_str().expect("captured_at");
+        assert!(at.parse::<jiff::Timestamp>().is_ok(), "{at}");
+        assert!(meta["elapsed_ms"].is_u64());
+        let headers = meta["headers"].as_object().expect("headers");
+        assert!(
+            headers.keys().all(|k| !k.contains("cookie")),
+            "{case}: {meta}"
+        );
+        assert_eq!(
+            meta.get("transport_error").is_some(),
+            case == "cut-always",
+            "{case}"
+        );
+    }
+    // The rate-limited line waited what Retry-After said.
+    assert!(sidecar(&folder, 2)["elapsed_ms"].as_u64().unwrap() >= 1000);
+    assert_eq!(server.attempts(0), 0, "every request carried its input");
+    assert_only_captures(&folder);
+
+    // scan reads the folder as it is, with no flags.
+    let scan = dapa(&["scan", "live", "--format", "jsonl"])
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(scan.code, 1, "some captures are invalid: {}", scan.stderr);
+    let by_source = records(&scan.stdout);
+    assert_eq!(by_source.len(), 11);
+    let record = |line: usize| &by_source[&format!("live/{line:06}.body")];
+    assert_eq!(record(1)["status"], "ok");
+    assert_eq!(record(1)["http_status"], 200);
+    assert!(
+        codes(record(4)).contains(&"T06".to_owned()),
+        "{}",
+        record(4)
+    );
+    assert_eq!(record(4)["http_status"], 500);
+    assert!(
+        codes(record(9)).contains(&"S01".to_owned()),
+        "{}",
+        record(9)
+    );
+    assert!(
+        codes(record(10)).contains(&"T04".to_owned()),
+        "{}",
+        record(10)
+    );
+    assert_no_secrets(&server, folder.path(), &[&output, &scan]);
+}
+
+#[test]
+fn network_failures_are_retried_then_reported() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok"]);
+    // A port that was just free: nothing listens there.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let output = fetch(&server, &folder, &["--retries", "2", "--api-url", &closed]).run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("line 1: not captured"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stderr.contains("retry 2 in"), "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("0 captured, 2 retried, 2 failed of 2 inputs"),
+        "{}",
+        output.stderr
+    );
+    assert!(captured(&folder).is_empty());
+    assert_no_secrets(&server, folder.path(), &[&output]);
+}
+
+#[test]
+fn tokens_are_refreshed_before_they_expire() {
+    // Two-second tokens: the margin is one second, so a run of about three
+    // seconds needs several, and none may be refused for having expired.
+    let server = StandIn::start(2);
+    let folder = Folder::new();
+    write_inputs(&folder, &["slow"; 10]);
+    let output = fetch(&server, &folder, &["--concurrency", "1"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder).len(), 10);
+    let (tokens, expired) = server.log(|log| (log.tokens.len(), log.expired_401));
+    assert!(tokens >= 2, "{tokens} tokens");
+    assert_eq!(expired, 0);
+    assert!((1..=10).all(|n| server.attempts(n) == 1));
+    assert_no_secrets(&server, folder.path(), &[&output]);
+}
+
+#[test]
+fn bad_credentials_stop_before_anything_is_written() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &[])
+        .env("GENESYS_CLIENT_SECRET", "not-the-secret-7731")
+        .run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("refused the client credentials: HTTP 401 invalid_client"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("not-the-secret-7731"));
+    assert!(!folder.join("live").exists(), "nothing is written");
+    assert_eq!(server.attempts(1), 0);
+    assert_eq!(server.log(|log| log.refused_logins), 1);
+}
+
+#[test]
+fn dry_run_contacts_nothing() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok", "ok"]);
+    let output = fetch(
+        &server,
+        &folder,
+        &["--dry-run", "--endpoint", "draft-test", "--flatten"],
+    )
+    .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let request = format!(
+        "POST {}/api/v2/integrations/actions/{ACTION}/draft/test?flatten=true",
+        server.url
+    );
+    assert!(output.stdout.contains(&request), "{}", output.stdout);
+    assert!(
+        output
+            .stdout
+            .contains("3 in inputs.jsonl: 0 already captured, 3 to fetch"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("client standin-…, secret set"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("live"), "{}", output.stdout);
+    assert_eq!(server.log(|log| log.tokens.len() + log.requests.len()), 0);
+    assert!(!folder.join("live").exists());
+    assert_no_secrets(&server, folder.path(), &[&output]);
+}
+
+#[test]
+fn the_test_endpoints_are_called_by_name() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &["--endpoint", "test", "--flatten"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(
+        server.log(|log| log.requests[&1].clone()),
+        ["test?flatten=true"]
+    );
+    assert_eq!(sidecar(&folder, 1)["endpoint"], "test");
+}
+
+#[test]
+fn settings_errors_are_clear_and_exit_2() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+
+    let missing = dapa(&[
+        "fetch",
+        "--action",
+        ACTION,
+        "--inputs",
+        "inputs.jsonl",
+        "--out",
+        "live",
+        "--region",
+        "euw2",
+    ])
+    .clean_env()
+    .env("GENESYS_CLIENT_ID", CLIENT_ID)
+    .current_dir(folder.path())
+    .run();
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("GENESYS_CLIENT_SECRET not set"),
+        "{}",
+        missing.stderr
+    );
+
+    let region = dapa(&[
+        "fetch",
+        "--action",
+        ACTION,
+        "--inputs",
+        "inputs.jsonl",
+        "--out",
+        "live",
+        "--region",
+        "mars1",
+    ])
+    .clean_env()
+    .current_dir(folder.path())
+    .run();
+    assert_eq!(region.code, 2);
+    assert!(
+        region
+            .stderr
+            .contains("'mars1' is not a Genesys Cloud region"),
+        "{}",
+        region.stderr
+    );
+    assert!(
+        region.stderr.contains("mypurecloud.com.au"),
+        "{}",
+        region.stderr
+    );
+    assert!(
+        region.stderr.contains("euw2.pure.cloud"),
+        "{}",
+        region.stderr
+    );
+
+    folder.write("bad.jsonl", b"{\"n\":1}\n[2]\n");
+    let inputs = fetch(&server, &folder, &["--inputs", "bad.jsonl"]).run();
+    assert_eq!(inputs.code, 2);
+    assert!(
+        inputs.stderr.contains("bad.jsonl:2: not a JSON object"),
+        "{}",
+        inputs.stderr
+    );
+
+    let action = fetch(&server, &folder, &["--action", "../users"]).run();
+    assert_eq!(action.code, 2);
+    assert!(
+        action.stderr.contains("is not a Data Action id"),
+        "{}",
+        action.stderr
+    );
+    assert_eq!(
+        server.log(|log| log.tokens.len()),
+        0,
+        "nothing was contacted"
+    );
+    assert!(!folder.join("live").exists());
+}
+
+#[test]
+fn credentials_and_region_come_from_a_dotenv_file() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    folder.write(
+        ".env",
+        format!("GENESYS_CLIENT_ID={CLIENT_ID}\nGENESYS_CLIENT_SECRET=\"{CLIENT_SECRET}\"\nGENESYS_REGION=mypurecloud.de\n").as_bytes(),
+    );
+    let dry = dapa(&[
+        "fetch",
+        "--action",
+        ACTION,
+        "--inputs",
+        "inputs.jsonl",
+        "--out",
+        "live",
+        "--dry-run",
+    ])
+    .clean_env()
+    .current_dir(folder.path())
+    .run();
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("POST https://api.mypurecloud.de/api/v2/"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("POST https://login.mypurecloud.de/oauth/token"),
+        "{}",
+        dry.stdout
+    );
+
+    let output = dapa(&[
+        "fetch",
+        "--action",
+        ACTION,
+        "--inputs",
+        "inputs.jsonl",
+        "--out",
+        "live",
+        "--api-url",
+        &server.url,
+        "--login-url",
+        &server.url,
+    ])
+    .clean_env()
+    .current_dir(folder.path())
+    .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder), BTreeSet::from([1]));
+    assert_no_secrets(&server, &folder.join("live"), &[&output, &dry]);
+}
+
+/// Start `dapa fetch` in the background, as a user's terminal would.
+fn spawn_fetch(server: &StandIn, folder: &Folder) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("dapa"))
+        .args([
+            "fetch",
+            "--action",
+            ACTION,
+            "--inputs",
+            "inputs.jsonl",
+            "--out",
+            "live",
+        ])
+        .args([
+            "--api-url",
+            &server.url,
+            "--login-url",
+            &server.url,
+            "--concurrency",
+            "2",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .current_dir(folder.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dapa starts")
+}
+
+/// Wait until `count` captures are on disk, then send `signal`; the exit
+/// status and standard error.
+fn interrupt_after(
+    child: &mut Child,
+    folder: &Folder,
+    count: usize,
+    signal: &str,
+) -> (Option<i32>, String) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while captured(folder).len() < count {
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "dapa did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        use std::io::Read;
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    (child.wait().unwrap().code(), stderr)
+}
+
+fn resume_after(signal: &str) {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["slow"; 16]);
+    let mut child = spawn_fetch(&server, &folder);
+    let (code, stderr) = interrupt_after(&mut child, &folder, 4, signal);
+    let before = captured(&folder);
+    assert!(before.len() < 16, "the run was interrupted midway");
+    assert!(!stderr.contains(CLIENT_SECRET));
+    if signal == "-INT" {
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("left by the interruption"), "{stderr}");
+        assert_only_captures(&folder);
+    }
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains(&format!("{} already there", before.len())),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(captured(&folder), (1..=16).collect());
+    for line in &before {
+        assert_eq!(
+            server.attempts(*line as u64),
+            1,
+            "line {line} was fetched twice"
+        );
+    }
+    assert_only_captures(&folder);
+    assert_no_secrets(&server, folder.path(), &[&output]);
+}
+
+#[test]
+fn an_interrupted_run_resumes_without_fetching_twice() {
+    resume_after("-INT");
+}
+
+#[test]
+fn a_killed_run_resumes_and_leaves_no_temporary_files() {
+    resume_after("-KILL");
+}
+
+#[test]
+fn a_run_with_everything_captured_contacts_nothing() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok"]);
+    assert_eq!(fetch(&server, &folder, &[]).run().code, 0);
+    let tokens = server.log(|log| log.tokens.len());
+    let again = fetch(&server, &folder, &[]).run();
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("0 captured, 0 retried, 0 failed, 2 already there"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(server.log(|log| log.tokens.len()), tokens);
+}
+
+#[test]
+fn the_proxy_from_the_environment_is_used_unless_no_proxy_says() {
+    let server = StandIn::start(3600);
+    let proxy = standin::Proxy::start();
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok"]);
+    let output = fetch(&server, &folder, &[])
+        .env("HTTPS_PROXY", &proxy.url)
+        .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let through = proxy.tunnels.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(through >= 1, "the proxy was used");
+
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok"]);
+    let output = fetch(&server, &folder, &[])
+        .env("HTTPS_PROXY", &proxy.url)
+        .env("NO_PROXY", "127.0.0.1")
+        .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(
+        proxy.tunnels.load(std::sync::atomic::Ordering::Relaxed),
+        through
+    );
+    assert_eq!(captured(&folder).len(), 2);
+}
