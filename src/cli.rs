@@ -450,4 +450,14 @@ mod tests {
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("lots").is_err());
     }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("180"), Ok(Duration::from_secs(180)));
+        assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
 }
