@@ -207,6 +207,37 @@ pub struct WalkArgs {
     /// No throughput line on standard error.
     #[arg(short, long)]
     pub quiet: bool,
+    /// In JSON Lines logs, the JSON pointer of each line's body (e.g.
+    /// /response/body); a string is the body text, anything else its JSON.
+    #[arg(long, value_name = "POINTER", value_parser = parse_pointer)]
+    pub body_pointer: Option<String>,
+    /// In JSON Lines logs, the JSON pointer of each line's time (RFC 3339,
+    /// or epoch seconds or milliseconds).
+    #[arg(long, value_name = "POINTER", value_parser = parse_pointer)]
+    pub time_pointer: Option<String>,
+}
+
+/// A JSON pointer: empty (the whole document) or starting with `/`.
+fn parse_pointer(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.starts_with('/') {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "'{text}' is not a JSON pointer (it starts with '/', e.g. /response/body)"
+        ))
+    }
+}
+
+/// `K/N`: the K-th of N shards, 1-based.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let usage = || format!("'{text}' is not a shard: K/N with 1 <= K <= N, e.g. 2/8");
+    let (k, n) = text.split_once('/').ok_or_else(usage)?;
+    let k: usize = k.trim().parse().map_err(|_| usage())?;
+    let n: usize = n.trim().parse().map_err(|_| usage())?;
+    if k == 0 || k > n {
+        return Err(usage());
+    }
+    Ok((k, n))
 }
 
 impl WalkArgs {
@@ -217,6 +248,10 @@ impl WalkArgs {
             jobs: self.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
             max_bytes: self.max_bytes,
             hidden: self.hidden,
+            lines: dapa::capture::lines::LineOptions {
+                body_pointer: self.body_pointer.clone(),
+                time_pointer: self.time_pointer.clone(),
+            },
             analyze: dapa::AnalyzeOptions {
                 max_depth: usize::from(self.max_depth),
                 ..analyze
@@ -280,6 +315,11 @@ pub struct ScanArgs {
     /// Rewrite the --baseline file with this scan's statistics (exit 0).
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
+    /// Scan only the K-th of N equal runs of the sorted sources (a file, a
+    /// log or a HAR export is one source); `dapa merge` combines the
+    /// `--format json` summaries of all N.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
 }
 
 /// How a capture's profile is chosen: `--profile` or `--schema` for all,
@@ -412,11 +452,14 @@ fn parse_size(text: &str) -> Result<u64, String> {
 impl ScanArgs {
     /// The library's settings for these arguments.
     pub fn scan_options(&self) -> Result<ScanOptions, SchemaError> {
-        Ok(self.walk.scan_options(dapa::AnalyzeOptions {
-            profiles: self.selection.profiles()?,
-            show_secrets: self.show_secrets,
-            ..dapa::AnalyzeOptions::default()
-        }))
+        Ok(ScanOptions {
+            shard: self.shard,
+            ..self.walk.scan_options(dapa::AnalyzeOptions {
+                profiles: self.selection.profiles()?,
+                show_secrets: self.show_secrets,
+                ..dapa::AnalyzeOptions::default()
+            })
+        })
     }
 }
 

@@ -5,7 +5,8 @@
 //! passed to the caller chunk by chunk and only the summary is kept.
 
 use crate::analyze::{AnalyzeOptions, analyze};
-use crate::capture::{self, Capture, sidecar};
+use crate::capture::lines::{self, Line, LineOptions};
+use crate::capture::{self, Capture, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::record::CaptureRecord;
 use crate::summary::Summary;
@@ -29,6 +30,10 @@ pub struct ScanOptions {
     pub chunk_size: usize,
     /// The analysis itself.
     pub analyze: AnalyzeOptions,
+    /// How JSON Lines logs become captures.
+    pub lines: LineOptions,
+    /// Only this part of the sorted sources: (K, N) for the K-th of N, 1-based.
+    pub shard: Option<(usize, usize)>,
 }
 
 impl Default for ScanOptions {
@@ -39,6 +44,8 @@ impl Default for ScanOptions {
             hidden: false,
             chunk_size: 1024,
             analyze: AnalyzeOptions::default(),
+            lines: LineOptions::default(),
+            shard: None,
         }
     }
 }
@@ -76,6 +83,17 @@ enum Job {
         sidecar: Option<PathBuf>,
     },
     Stdin,
+    /// A JSON Lines log, expanded by the walk into its lines.
+    Lines(PathBuf),
+    /// A HAR export, expanded by the walk into its entries.
+    Har(PathBuf),
+    /// One line of a log, parsed by a worker.
+    Line {
+        source: String,
+        bytes: Vec<u8>,
+    },
+    /// A capture read whole by the walk (a HAR entry).
+    Ready(Box<Capture>),
     Unreadable {
         source: String,
         reason: String,
@@ -101,10 +119,18 @@ impl Job {
                 "-".to_owned(),
                 options.max_bytes,
             )),
+            Job::Line { source, bytes } => Some(lines::capture(
+                source,
+                bytes,
+                &options.lines,
+                options.max_bytes,
+            )),
+            Job::Ready(capture) => Some(*capture),
             Job::Unreadable { source, reason } => {
                 Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))
             }
-            Job::MissingInput(_) => None,
+            // The walk expands these before they reach a worker.
+            Job::Lines(_) | Job::Har(_) | Job::MissingInput(_) => None,
         }
     }
 }
@@ -173,19 +199,54 @@ pub fn scan(
     Ok(outcome)
 }
 
-/// Walk every input in order, sending chunks of jobs.
+/// Walk every input in order, sending chunks of jobs: the sources of this
+/// shard, logs and HAR exports expanded into their captures.
 fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec<Job>>) {
+    // A shard is a contiguous run of the sorted sources, so that shards
+    // merged in order give the examples a single run would have chosen.
+    let range = options.shard.map(|(k, n)| {
+        let mut total = 0usize;
+        sources(inputs, options, &mut |job| {
+            if !matches!(job, Job::MissingInput(_)) {
+                total += 1;
+            }
+            true
+        });
+        (total * (k - 1) / n)..(total * k / n)
+    });
     let mut chunk = Vec::with_capacity(options.chunk_size);
-    let emit = |job: Job, chunk: &mut Vec<Job>| -> bool {
+    let send = |job: Job, chunk: &mut Vec<Job>| -> bool {
         chunk.push(job);
         if chunk.len() >= options.chunk_size {
             return sender.send(std::mem::take(chunk)).is_ok();
         }
         true
     };
+    let mut index = 0usize;
+    sources(inputs, options, &mut |job| {
+        if !matches!(job, Job::MissingInput(_)) {
+            let inside = range.as_ref().is_none_or(|range| range.contains(&index));
+            index += 1;
+            if !inside {
+                return true;
+            }
+        }
+        match job {
+            Job::Lines(path) => expand_lines(&path, options, &mut |job| send(job, &mut chunk)),
+            Job::Har(path) => expand_har(&path, options, &mut |job| send(job, &mut chunk)),
+            job => send(job, &mut chunk),
+        }
+    });
+    if !chunk.is_empty() {
+        let _ = sender.send(chunk);
+    }
+}
+
+/// Every source of the inputs in sorted order, until `visit` says stop.
+fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Job) -> bool) {
     for input in inputs {
         if input.as_os_str() == "-" {
-            if !emit(Job::Stdin, &mut chunk) {
+            if !visit(Job::Stdin) {
                 return;
             }
             continue;
@@ -206,35 +267,91 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
         for entry in walker {
             match entry {
                 Ok(entry) if entry.file_type().is_dir() => {
-                    for job in flush(&mut group) {
-                        if !emit(job, &mut chunk) {
-                            return;
-                        }
+                    if !flush(&mut group).into_iter().all(&mut *visit) {
+                        return;
                     }
                 }
                 // Files come before folders in each folder, so the files
                 // between two folder entries are one folder's files.
                 Ok(entry) => group.push(entry),
                 Err(error) => {
-                    for job in flush(&mut group) {
-                        if !emit(job, &mut chunk) {
-                            return;
-                        }
+                    if !flush(&mut group).into_iter().all(&mut *visit) {
+                        return;
                     }
-                    if !emit(walk_error(input, &error), &mut chunk) {
+                    if !visit(walk_error(input, &error)) {
                         return;
                     }
                 }
             }
         }
-        for job in flush(&mut group) {
-            if !emit(job, &mut chunk) {
-                return;
-            }
+        if !flush(&mut group).into_iter().all(&mut *visit) {
+            return;
         }
     }
-    if !chunk.is_empty() {
-        let _ = sender.send(chunk);
+}
+
+/// The lines of a log, each a job; a log that cannot be read is one
+/// unreadable capture, and one that breaks off keeps the lines before.
+fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
+    let name = source_of(path);
+    let reader = match lines::open(path) {
+        Ok(reader) => reader,
+        Err(error) => {
+            return send(Job::Unreadable {
+                source: name,
+                reason: format!("cannot read: {error}"),
+            });
+        }
+    };
+    let mut last = 0;
+    for line in lines::Lines::new(reader, options.max_bytes) {
+        let job = match line {
+            Ok(Line::Text(number, bytes)) => {
+                last = number;
+                Job::Line {
+                    source: format!("{name}:{number}"),
+                    bytes,
+                }
+            }
+            Ok(Line::TooLong(number, length)) => {
+                last = number;
+                Job::Ready(Box::new(Capture::unreadable(
+                    format!("{name}:{number}"),
+                    Finding::new(
+                        Code::T07,
+                        format!(
+                            "a {length}-byte line, more than --max-bytes allows ({}); not parsed",
+                            options.max_bytes
+                        ),
+                    ),
+                )))
+            }
+            Err(error) => Job::Unreadable {
+                source: format!("{name}:{}", last + 1),
+                reason: format!("the log cannot be read past line {last}: {error}"),
+            },
+        };
+        if !send(job) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The entries of a HAR export, each a capture; a file that is no HAR
+/// document is one unreadable capture.
+fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
+    let name = source_of(path);
+    // A HAR holds many bodies: allow it many times one capture's limit.
+    let limit = options.max_bytes.saturating_mul(16);
+    let captures = capture::read_whole(path, limit).and_then(|bytes| {
+        har::captures(&name, &bytes, options.max_bytes).map_err(|e| Finding::new(Code::T08, e))
+    });
+    match captures {
+        Ok(captures) => captures
+            .into_iter()
+            .all(|capture| send(Job::Ready(Box::new(capture)))),
+        Err(finding) => send(Job::Ready(Box::new(Capture::unreadable(name, finding)))),
     }
 }
 
@@ -307,7 +424,13 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
                 .find(|candidate| sidecars.contains(candidate))
                 .map(|candidate| path.with_file_name(candidate))
         };
-        jobs.push(Job::File { path, sidecar });
+        if lines::is_lines_name(&name) {
+            jobs.push(Job::Lines(path));
+        } else if har::is_har_name(&name) {
+            jobs.push(Job::Har(path));
+        } else {
+            jobs.push(Job::File { path, sidecar });
+        }
     }
     jobs
 }

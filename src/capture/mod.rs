@@ -1,10 +1,13 @@
 //! Captures: one response body plus what is known about it.
 //!
 //! A capture comes from a raw body file (with an optional `.meta.json`
-//! sidecar), a `curl -i` dump, or either of them gzip-compressed. Reading
+//! sidecar), a `curl -i` dump, an entry of a HAR export, a line of a JSON
+//! Lines log, or any of them gzip-compressed. Reading
 //! never fails: what cannot be read becomes a finding on the capture.
 
+pub mod har;
 pub mod http;
+pub mod lines;
 pub mod sidecar;
 
 use crate::finding::{Code, Finding};
@@ -256,6 +259,32 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
     capture.notes.extend(note);
     capture.modified = modified;
     capture
+}
+
+/// The bytes of a whole file, gunzipped when it starts with the gzip magic
+/// number, at most `limit` of them.
+pub fn read_whole(path: &Path, limit: u64) -> Result<Vec<u8>, Finding> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(|error| Finding::new(Code::T08, format!("cannot read: {error}")))?;
+    if bytes.starts_with(&GZIP_MAGIC) {
+        bytes = match gunzip(&bytes, limit) {
+            Gunzipped::Whole(plain) => plain,
+            Gunzipped::TooLarge => {
+                let message = format!("decompresses to more than {limit} bytes");
+                return Err(Finding::new(Code::T07, message));
+            }
+            Gunzipped::Broken { error, .. } => {
+                let message = format!("gzip stream is damaged ({error})");
+                return Err(Finding::new(Code::T08, message));
+            }
+        };
+    }
+    if bytes.len() as u64 > limit {
+        return Err(Finding::new(Code::T07, format!("more than {limit} bytes")));
+    }
+    Ok(bytes)
 }
 
 /// Read one named capture file, with its sidecar when one lies beside it.

@@ -1,0 +1,321 @@
+//! JSON Lines logs (`.jsonl`, `.ndjson`, optionally gzip): every line is a
+//! capture named `FILE:LINE`. With a body pointer the body is taken from each
+//! line's document; with a time pointer, the capture time.
+
+use super::{Capture, GZIP_MAGIC, Meta};
+use crate::finding::{Code, Finding};
+use serde_json::Value;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+/// How the lines of a log are turned into captures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineOptions {
+    /// JSON pointer to the body in each line (`/response/body`); without
+    /// it the whole line is the body.
+    pub body_pointer: Option<String>,
+    /// JSON pointer to the capture time (RFC 3339, or epoch seconds or
+    /// milliseconds).
+    pub time_pointer: Option<String>,
+}
+
+impl LineOptions {
+    /// Whether the lines must be parsed as documents at all.
+    fn uses_pointers(&self) -> bool {
+        self.body_pointer.is_some() || self.time_pointer.is_some()
+    }
+}
+
+/// Whether a file name is a JSON Lines log (also gzip-compressed).
+pub fn is_lines_name(name: &str) -> bool {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    name.ends_with(".jsonl") || name.ends_with(".ndjson")
+}
+
+/// Open a file for reading lines, gunzipping it when it starts with the
+/// gzip magic number (whatever its name says).
+pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+    let mut reader = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    let head = reader.fill_buf()?;
+    if head.starts_with(&GZIP_MAGIC) {
+        let decoder = flate2::read::MultiGzDecoder::new(reader);
+        Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)))
+    } else {
+        Ok(Box::new(reader))
+    }
+}
+
+/// One line as read: its number and bytes, or the size of a line too long
+/// to keep.
+#[derive(Debug)]
+pub enum Line {
+    /// A line within the size limit, without its line ending.
+    Text(usize, Vec<u8>),
+    /// A line longer than the limit: skipped, its length counted.
+    TooLong(usize, u64),
+}
+
+/// The non-blank lines of a reader, each at most `max_bytes` long (longer
+/// ones are skipped without being held). A read error ends the lines with
+/// the error.
+pub struct Lines<R> {
+    reader: R,
+    number: usize,
+    max_bytes: u64,
+    done: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// Lines of `reader`.
+    pub fn new(reader: R, max_bytes: u64) -> Self {
+        Lines {
+            reader,
+            number: 0,
+            max_bytes,
+            done: false,
+        }
+    }
+
+    /// Read one line into `line`; its full length without the line feed,
+    /// which is more than what was kept when the line is too long, and
+    /// whether anything was read at all.
+    fn read_line(&mut self, line: &mut Vec<u8>) -> io::Result<(u64, bool)> {
+        let mut length = 0u64;
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok((length, length > 0));
+            }
+            let (chunk, ends) = match available.iter().position(|&b| b == b'\n') {
+                Some(end) => (&available[..=end], true),
+                None => (available, false),
+            };
+            let taken = chunk.len();
+            let room = (self.max_bytes + 2).saturating_sub(line.len() as u64);
+            let kept = taken.min(usize::try_from(room).unwrap_or(usize::MAX));
+            line.extend_from_slice(&chunk[..kept]);
+            length += taken as u64;
+            self.reader.consume(taken);
+            if ends {
+                return Ok((length - 1, true));
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = io::Result<Line>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let mut line = Vec::new();
+            let length = match self.read_line(&mut line) {
+                Ok((_, false)) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok((length, true)) => length,
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+            };
+            self.number += 1;
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            let mut content = length;
+            if line.last() == Some(&b'\r') && content == line.len() as u64 {
+                line.pop();
+                content -= 1;
+            }
+            if content > self.max_bytes {
+                return Some(Ok(Line::TooLong(self.number, content)));
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Some(Ok(Line::Text(self.number, line)));
+        }
+        None
+    }
+}
+
+/// The capture of one log line.
+pub fn capture(source: String, line: Vec<u8>, options: &LineOptions, max_bytes: u64) -> Capture {
+    if !options.uses_pointers() {
+        return Capture::from_bytes(source, line, None, max_bytes);
+    }
+    let document: Value = match serde_json::from_slice(&line) {
+        Ok(document) => document,
+        Err(error) => {
+            // A cut-off or damaged log line: its own bytes say what went
+            // wrong better than a failed look-up would.
+            let mut capture = Capture::from_bytes(source, line, None, max_bytes);
+            capture.notes.push(format!(
+                "the line is not a JSON document ({error}); the whole line was analysed as the body"
+            ));
+            return capture;
+        }
+    };
+    let mut meta = Meta::default();
+    if let Some(pointer) = &options.time_pointer {
+        meta.captured_at = document.pointer(pointer).and_then(time_of);
+    }
+    let Some(pointer) = &options.body_pointer else {
+        return Capture::from_bytes(source, line, Some(meta), max_bytes);
+    };
+    meta.status = status_beside(&document, pointer);
+    let body = match document.pointer(pointer) {
+        Some(Value::String(text)) => text.clone().into_bytes(),
+        Some(Value::Null) | None => {
+            let mut capture = Capture::unreadable(
+                source,
+                Finding::new(Code::T08, format!("the line has no body at {pointer}")),
+            );
+            capture.meta = meta;
+            return capture;
+        }
+        Some(other) => other.to_string().into_bytes(),
+    };
+    Capture::from_bytes(source, body, Some(meta), max_bytes)
+}
+
+/// A status logged beside the body (`/response/status` for
+/// `/response/body`), when there is one.
+fn status_beside(document: &Value, body_pointer: &str) -> Option<u16> {
+    let parent = body_pointer
+        .rsplit_once('/')
+        .map_or("", |(parent, _)| parent);
+    ["status", "statusCode", "status_code"]
+        .into_iter()
+        .find_map(|name| document.pointer(&format!("{parent}/{name}")))
+        .and_then(|value| match value {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .and_then(|n| u16::try_from(n).ok())
+}
+
+/// A logged time as RFC 3339: a timestamp string, or epoch seconds or
+/// milliseconds (told apart by size).
+pub fn time_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => text.parse::<jiff::Timestamp>().ok().map(|t| t.to_string()),
+        Value::Number(n) => {
+            let number = n.as_f64()?;
+            let millis = if number.abs() >= 1e11 {
+                number
+            } else {
+                number * 1000.0
+            };
+            jiff::Timestamp::from_millisecond(millis as i64)
+                .ok()
+                .map(|t| t.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Read one line of a log by number, for `explain FILE:LINE`.
+pub fn read_line(path: &Path, wanted: usize, max_bytes: u64) -> io::Result<Option<Line>> {
+    let lines = Lines::new(open(path)?, max_bytes);
+    for line in lines {
+        let line = line?;
+        let number = match &line {
+            Line::Text(number, _) | Line::TooLong(number, _) => *number,
+        };
+        if number == wanted {
+            return Ok(Some(line));
+        }
+        if number > wanted {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Read everything from a reader that is not a file (for tests).
+pub fn lines_of(reader: impl Read, max_bytes: u64) -> Lines<BufReader<impl Read>> {
+    Lines::new(BufReader::new(reader), max_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(input: &str, max: u64) -> Vec<String> {
+        lines_of(input.as_bytes(), max)
+            .map(|line| match line.unwrap() {
+                Line::Text(n, bytes) => format!("{n}:{}", String::from_utf8(bytes).unwrap()),
+                Line::TooLong(n, length) => format!("{n}:too long {length}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_and_skip_blanks() {
+        assert_eq!(
+            texts("{\"a\":1}\r\n\n  \n[2]\n{\"cut\":", 100),
+            ["1:{\"a\":1}", "4:[2]", "5:{\"cut\":"]
+        );
+        assert_eq!(texts("", 100), Vec::<String>::new());
+    }
+
+    #[test]
+    fn long_lines_are_skipped_without_being_held() {
+        let long = "x".repeat(10_000);
+        assert_eq!(
+            texts(&format!("[1]\n{long}\n[3]\n"), 100),
+            ["1:[1]", "2:too long 10000", "3:[3]"]
+        );
+        assert_eq!(texts("12345\n", 5), ["1:12345"]);
+    }
+
+    #[test]
+    fn bodies_and_times_by_pointer() {
+        let options = LineOptions {
+            body_pointer: Some("/response/body".into()),
+            time_pointer: Some("/ts".into()),
+        };
+        let line = br#"{"ts":"2026-11-20T09:12:03Z","response":{"status":502,"body":"<html>bad gateway</html>"}}"#;
+        let found = capture("log:1".into(), line.to_vec(), &options, 1 << 20);
+        assert_eq!(found.body, b"<html>bad gateway</html>");
+        assert_eq!(found.meta.status, Some(502));
+        assert_eq!(
+            found.meta.captured_at.as_deref(),
+            Some("2026-11-20T09:12:03Z")
+        );
+
+        let line = br#"{"ts":1763629923123,"response":{"body":{"id":1}}}"#;
+        let found = capture("log:2".into(), line.to_vec(), &options, 1 << 20);
+        assert_eq!(found.body, br#"{"id":1}"#);
+        assert_eq!(
+            found.meta.captured_at.as_deref(),
+            Some("2025-11-20T09:12:03.123Z")
+        );
+
+        let found = capture("log:3".into(), br#"{"ts":1}"#.to_vec(), &options, 1 << 20);
+        assert_eq!(found.findings[0].code, Code::T08);
+
+        let found = capture(
+            "log:4".into(),
+            br#"{"response":{"bo"#.to_vec(),
+            &options,
+            1 << 20,
+        );
+        assert!(found.readable);
+        assert_eq!(found.body, br#"{"response":{"bo"#);
+        assert_eq!(found.notes.len(), 1);
+    }
+
+    #[test]
+    fn epoch_seconds_and_millis() {
+        assert_eq!(
+            time_of(&serde_json::json!(1763629923)).as_deref(),
+            Some("2025-11-20T09:12:03Z")
+        );
+        assert_eq!(time_of(&serde_json::json!("yesterday")), None);
+    }
+}
