@@ -65,6 +65,7 @@ pub fn analyze(mut capture: Capture, options: &AnalyzeOptions) -> CaptureRecord 
     add_lines(&capture.body, &mut findings);
     // Transport first, then syntax, envelope, payload...; stable within a layer.
     findings.sort_by_key(|finding| finding.code.layer());
+    let captured_at = capture.stated_time().map(|time| time.as_second());
     let Capture {
         source,
         body,
@@ -77,6 +78,7 @@ pub fn analyze(mut capture: Capture, options: &AnalyzeOptions) -> CaptureRecord 
         source,
         status: verdict(&findings, outcome.lenient_failed),
         http_status: meta.status,
+        captured_at,
         bytes: body.len() as u64,
         profile: profile.map(|profile| profile.name.clone()),
         findings: findings.into_iter().map(Into::into).collect(),

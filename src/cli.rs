@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use dapa::scan::ScanOptions;
 use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError, config};
+use dapa::timeline::BucketChoice;
 use dapa::{Code, Status};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,6 +32,32 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Call a Data Action once per input line and keep each reply as a capture.
     Fetch(FetchArgs),
+    /// Combine the `--format json` summaries of `scan --shard K/N` runs into
+    /// the summary one run over everything gives.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `dapa merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The summaries (`scan --format json` output) of shards 1/N to N/N, in any order.
+    #[arg(required = true, value_name = "SUMMARY.json")]
+    pub summaries: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MergeFormat::Json)]
+    pub format: MergeFormat,
+}
+
+/// The formats a merged summary can be written in (those that need no
+/// per-capture records).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// The summary as one JSON document, as `scan --format json` writes it.
+    Json,
+    /// Summary tables for a terminal.
+    Table,
+    /// A report for an incident ticket.
+    Markdown,
 }
 
 /// Arguments of `dapa fetch`. Credentials come from `GENESYS_CLIENT_ID` and
@@ -320,6 +347,19 @@ pub struct ScanArgs {
     /// `--format json` summaries of all N.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// The timeline's bucket width: 1m, 5m, 1h, 1d, or auto (the narrowest
+    /// that shows the whole span in about 120 buckets).
+    #[arg(long, value_name = "WIDTH", default_value = "auto", value_parser = parse_bucket)]
+    pub bucket: BucketChoice,
+}
+
+fn parse_bucket(text: &str) -> Result<BucketChoice, String> {
+    if text == "auto" {
+        return Ok(BucketChoice::Auto);
+    }
+    dapa::timeline::parse_width(text)
+        .map(BucketChoice::Fixed)
+        .ok_or_else(|| format!("'{text}' is not a bucket width: 1m, 5m, 1h, 1d or auto"))
 }
 
 /// How a capture's profile is chosen: `--profile` or `--schema` for all,
@@ -454,6 +494,7 @@ impl ScanArgs {
     pub fn scan_options(&self) -> Result<ScanOptions, SchemaError> {
         Ok(ScanOptions {
             shard: self.shard,
+            bucket: self.bucket,
             ..self.walk.scan_options(dapa::AnalyzeOptions {
                 profiles: self.selection.profiles()?,
                 show_secrets: self.show_secrets,

@@ -12,11 +12,13 @@ pub mod finding;
 pub mod infer;
 pub mod json;
 pub mod layer;
+pub mod merge;
 pub mod record;
 pub mod scan;
 pub mod schema;
 pub mod secret;
 pub mod summary;
+pub mod timeline;
 pub mod verdict;
 
 pub use analyze::{AnalyzeOptions, analyze};

@@ -14,7 +14,7 @@ mod fetch_command;
 mod report;
 
 use clap::Parser;
-use cli::{Args, BaselineArgs, Command, Format, InferArgs, ScanArgs};
+use cli::{Args, BaselineArgs, Command, Format, InferArgs, MergeArgs, MergeFormat, ScanArgs};
 use dapa::Status;
 use dapa::baseline::Baseline;
 use dapa::scan::{ScanError, ScanOutcome};
@@ -76,6 +76,7 @@ fn run(args: Args) -> Result<ExitCode> {
         Command::Baseline(baseline_args) => baseline(&baseline_args),
         Command::Explain(explain_args) => report::explain::run(&explain_args),
         Command::Fetch(fetch_args) => fetch_command::run(&fetch_args),
+        Command::Merge(merge_args) => merge(&merge_args),
     }
 }
 
@@ -200,6 +201,28 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let mut summaries = Vec::new();
+    for path in &args.summaries {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .into_diagnostic()
+            .with_context(|| format!("cannot read {name}"))?;
+        summaries.push(dapa::merge::read_summary(&name, &text).into_diagnostic()?);
+    }
+    let summary = dapa::merge::merge(summaries).into_diagnostic()?;
+    let mut report: Box<dyn Report> = match args.format {
+        MergeFormat::Json => Box::new(report::json::Json),
+        MergeFormat::Table => Box::new(report::table::Tables),
+        MergeFormat::Markdown => Box::new(report::markdown::Markdown),
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    output(report.end(&mut out, &summary, &[]))?;
+    output(out.flush())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {

@@ -57,6 +57,13 @@ pub struct CaptureRecord {
     pub status: Status,
     /// The recorded HTTP status, if known.
     pub http_status: Option<u16>,
+    /// When it was captured, as the capture states it (seconds since the
+    /// epoch, written as RFC 3339).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::timeline::serialize_time"
+    )]
+    pub captured_at: Option<i64>,
     /// Size of the body in bytes.
     pub bytes: u64,
     /// The profile the capture was checked against, if any.

@@ -10,6 +10,7 @@ use crate::capture::{self, Capture, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::record::CaptureRecord;
 use crate::summary::Summary;
+use crate::timeline::BucketChoice;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::io;
@@ -34,6 +35,8 @@ pub struct ScanOptions {
     pub lines: LineOptions,
     /// Only this part of the sorted sources: (K, N) for the K-th of N, 1-based.
     pub shard: Option<(usize, usize)>,
+    /// The width of the timeline's buckets.
+    pub bucket: BucketChoice,
 }
 
 impl Default for ScanOptions {
@@ -46,6 +49,7 @@ impl Default for ScanOptions {
             analyze: AnalyzeOptions::default(),
             lines: LineOptions::default(),
             shard: None,
+            bucket: BucketChoice::Auto,
         }
     }
 }
@@ -158,7 +162,14 @@ pub fn scan(
     // The walk runs ahead on its own thread so that reading directories
     // overlaps the analysis; the bounded channel keeps it at most two chunks ahead.
     let walker = std::thread::spawn(move || walk(&walk_inputs, &walk_options, &sender));
-    let mut outcome = ScanOutcome::default();
+    let mut outcome = ScanOutcome {
+        summary: Summary {
+            shard: options.shard,
+            ..Summary::new(options.bucket)
+        },
+        input_errors: Vec::new(),
+    };
+    let fresh = || Summary::new(options.bucket);
     for chunk in receiver {
         for job in &chunk {
             if let Job::MissingInput(message) = job {
@@ -176,11 +187,11 @@ pub fn scan(
             // example of each code stays the first in scan order.
             let summary = records
                 .par_iter()
-                .fold(Summary::default, |mut summary, record| {
+                .fold(fresh, |mut summary, record| {
                     summary.add(record);
                     summary
                 })
-                .reduce(Summary::default, |mut earlier, later| {
+                .reduce(fresh, |mut earlier, later| {
                     earlier.merge(later);
                     earlier
                 });

@@ -4,6 +4,7 @@
 use crate::finding::{Code, Layer, Severity};
 use crate::record::CaptureRecord;
 use crate::schema::shape::{TYPE_NAMES, bit_allowed};
+use crate::timeline::{BucketChoice, Timeline, serialize_time};
 use crate::verdict::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,6 +28,18 @@ pub struct CodeStats {
     pub example: String,
     /// The message of that capture's first finding of this code.
     pub message: String,
+    /// The earliest capture time with this code (of captures stating one).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_time"
+    )]
+    pub first_seen: Option<i64>,
+    /// The latest capture time with this code.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_time"
+    )]
+    pub last_seen: Option<i64>,
 }
 
 /// One row of the drift table: a field path of one profile's payloads.
@@ -115,6 +128,24 @@ pub struct Summary {
     /// first capture that had it.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    /// Captures by bucket of capture time.
+    pub timeline: Timeline,
+    /// The part of the sources this summary covers, `K/N`, when sharded.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shard_as_text"
+    )]
+    pub shard: Option<(usize, usize)>,
+}
+
+fn shard_as_text<S: serde::Serializer>(
+    shard: &Option<(usize, usize)>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match shard {
+        Some((k, n)) => serializer.serialize_str(&format!("{k}/{n}")),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// Most values kept per enum-like path; past that the field is no enum.
@@ -149,11 +180,21 @@ impl Default for Summary {
             drift: BTreeMap::new(),
             drift_paths_dropped: 0,
             enum_values: BTreeMap::new(),
+            timeline: Timeline::default(),
+            shard: None,
         }
     }
 }
 
 impl Summary {
+    /// An empty summary whose timeline has this bucket width.
+    pub fn new(bucket: BucketChoice) -> Summary {
+        Summary {
+            timeline: Timeline::new(bucket),
+            ..Summary::default()
+        }
+    }
+
     /// Count one capture.
     pub fn add(&mut self, record: &CaptureRecord) {
         self.captures += 1;
@@ -170,13 +211,20 @@ impl Summary {
                 captures: 0,
                 example: record.source.clone(),
                 message: finding.message.clone(),
+                first_seen: None,
+                last_seen: None,
             });
             stats.findings += 1;
             if !seen.contains(&finding.code) {
                 seen.push(finding.code);
                 stats.captures += 1;
+                if let Some(time) = record.captured_at {
+                    stats.first_seen = Some(stats.first_seen.map_or(time, |t| t.min(time)));
+                    stats.last_seen = Some(stats.last_seen.map_or(time, |t| t.max(time)));
+                }
             }
         }
+        self.timeline.add(record.captured_at, record.status, &seen);
         if let Some(profile) = &record.profile {
             self.profiled += 1;
             self.add_observations(profile, record);
@@ -254,6 +302,8 @@ impl Summary {
                 Some(mine) => {
                     mine.findings += stats.findings;
                     mine.captures += stats.captures;
+                    mine.first_seen = earliest(mine.first_seen, stats.first_seen);
+                    mine.last_seen = latest(mine.last_seen, stats.last_seen);
                 }
                 None => {
                     self.codes.insert(code, stats);
@@ -261,6 +311,7 @@ impl Summary {
             }
         }
         self.profiled += later.profiled;
+        self.timeline.merge(&later.timeline);
         for (profile, paths) in later.enum_values {
             let mine = self.enum_values.entry(profile).or_default();
             for (path, values) in paths {
@@ -301,6 +352,22 @@ impl Summary {
     }
 }
 
+/// The earlier of two optional times.
+pub fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The later of two optional times.
+pub fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +378,7 @@ mod tests {
             source: source.into(),
             status,
             http_status: None,
+            captured_at: None,
             bytes: 10,
             findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
             notes: Vec::new(),

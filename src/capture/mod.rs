@@ -45,6 +45,16 @@ impl Capture {
     /// When the capture was taken: the sidecar's `captured_at`, else the HTTP
     /// `Date` header, else the file's modification time.
     pub fn captured_at(&self) -> Option<jiff::Timestamp> {
+        self.stated_time().or_else(|| {
+            self.modified
+                .and_then(|time| jiff::Timestamp::try_from(time).ok())
+        })
+    }
+
+    /// The capture time the capture itself states (sidecar, HAR entry, log
+    /// line, `Date` header); not the file's modification time, which a copy
+    /// or a checkout changes.
+    pub fn stated_time(&self) -> Option<jiff::Timestamp> {
         if let Some(time) = self
             .meta
             .captured_at
@@ -53,13 +63,10 @@ impl Capture {
         {
             return Some(time);
         }
-        if let Some(date) = self.meta.header("date")
-            && let Ok(zoned) = jiff::fmt::rfc2822::parse(date)
-        {
-            return Some(zoned.timestamp());
-        }
-        self.modified
-            .and_then(|time| jiff::Timestamp::try_from(time).ok())
+        let date = self.meta.header("date")?;
+        jiff::fmt::rfc2822::parse(date)
+            .ok()
+            .map(|zoned| zoned.timestamp())
     }
 }
 

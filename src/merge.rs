@@ -1,0 +1,213 @@
+//! `dapa merge`: `--format json` summaries of shards read back and combined
+//! in shard order, which gives the summary one run over every source would
+//! have given (shards are contiguous runs of the sorted sources, so the
+//! first example of anything lies in the earliest shard that has it).
+
+use crate::finding::Code;
+use crate::schema::shape::TYPE_NAMES;
+use crate::summary::{CodeStats, DriftRow, Summary, TypeCounts};
+use crate::timeline::{Timeline, parse_time};
+use crate::verdict::Status;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Why summaries cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// A file is not a `--format json` summary.
+    #[error("{name} is not a dapa summary (--format json): {reason}")]
+    NotASummary {
+        /// The file.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The shards do not make a whole.
+    #[error("{0}")]
+    Shards(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryDocument {
+    captures: u64,
+    bytes: u64,
+    statuses: BTreeMap<Status, u64>,
+    codes: Vec<CodeDocument>,
+    #[serde(default)]
+    profiled: u64,
+    #[serde(default)]
+    drift: Vec<DriftDocument>,
+    #[serde(default)]
+    drift_paths_dropped: u64,
+    #[serde(default)]
+    enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    timeline: Timeline,
+    #[serde(default)]
+    shard: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeDocument {
+    code: Code,
+    findings: u64,
+    captures: u64,
+    example: String,
+    message: String,
+    #[serde(default)]
+    first_seen: Option<String>,
+    #[serde(default)]
+    last_seen: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DriftDocument {
+    profile: String,
+    path: String,
+    declared: String,
+    observed: BTreeMap<String, u64>,
+    captures: u64,
+    drifted: bool,
+    example: String,
+}
+
+/// Read a summary written by `scan --format json`.
+pub fn read_summary(name: &str, text: &str) -> Result<Summary, MergeError> {
+    let not_one = |reason: String| MergeError::NotASummary {
+        name: name.to_owned(),
+        reason,
+    };
+    let document: SummaryDocument =
+        serde_json::from_str(text).map_err(|e| not_one(e.to_string()))?;
+    let mut summary = Summary {
+        captures: document.captures,
+        bytes: document.bytes,
+        profiled: document.profiled,
+        drift_paths_dropped: document.drift_paths_dropped,
+        enum_values: document.enum_values,
+        timeline: document.timeline,
+        ..Summary::default()
+    };
+    summary.statuses.extend(document.statuses);
+    for code in document.codes {
+        let time = |text: &Option<String>| match text {
+            Some(text) => parse_time(text)
+                .map(Some)
+                .ok_or_else(|| not_one(format!("'{text}' is not a time"))),
+            None => Ok(None),
+        };
+        let stats = CodeStats {
+            code: code.code,
+            name: code.code.name(),
+            layer: code.code.layer(),
+            severity: code.code.severity(),
+            findings: code.findings,
+            captures: code.captures,
+            example: code.example,
+            message: code.message,
+            first_seen: time(&code.first_seen)?,
+            last_seen: time(&code.last_seen)?,
+        };
+        summary.codes.insert(code.code, stats);
+    }
+    for row in document.drift {
+        let mut observed = TypeCounts::default();
+        for (kind, count) in row.observed {
+            let index = TYPE_NAMES
+                .iter()
+                .position(|name| *name == kind)
+                .ok_or_else(|| not_one(format!("'{kind}' is not a JSON type")))?;
+            observed.0[index] = count;
+        }
+        summary
+            .drift
+            .entry(row.profile.clone())
+            .or_default()
+            .insert(
+                row.path.clone(),
+                DriftRow {
+                    profile: row.profile,
+                    path: row.path,
+                    declared: row.declared,
+                    observed,
+                    captures: row.captures,
+                    drifted: row.drifted,
+                    example: row.example,
+                },
+            );
+    }
+    summary.shard = document
+        .shard
+        .map(|text| parse_shard(&text).ok_or_else(|| not_one(format!("'{text}' is not a shard"))))
+        .transpose()?;
+    Ok(summary)
+}
+
+fn parse_shard(text: &str) -> Option<(usize, usize)> {
+    let (k, n) = text.split_once('/')?;
+    let (k, n) = (k.parse().ok()?, n.parse().ok()?);
+    (k >= 1 && k <= n).then_some((k, n))
+}
+
+/// Combine the summaries of all N shards of one scan (in any order given),
+/// or of unsharded scans in the order given.
+pub fn merge(mut summaries: Vec<Summary>) -> Result<Summary, MergeError> {
+    let sharded = summaries.iter().filter(|s| s.shard.is_some()).count();
+    if sharded > 0 {
+        if sharded < summaries.len() {
+            return Err(MergeError::Shards(
+                "some summaries come from --shard scans and some do not".to_owned(),
+            ));
+        }
+        summaries.sort_by_key(|s| s.shard);
+        let count = summaries[0].shard.map_or(0, |(_, n)| n);
+        let found: Vec<(usize, usize)> = summaries.iter().filter_map(|s| s.shard).collect();
+        let expected: Vec<(usize, usize)> = (1..=count).map(|k| (k, count)).collect();
+        if found != expected {
+            let shown: Vec<String> = found.iter().map(|(k, n)| format!("{k}/{n}")).collect();
+            return Err(MergeError::Shards(format!(
+                "the shards must be 1/{count} to {count}/{count}, each once; got {}",
+                shown.join(", ")
+            )));
+        }
+    }
+    let mut iter = summaries.into_iter();
+    let Some(mut whole) = iter.next() else {
+        return Err(MergeError::Shards("no summaries to merge".to_owned()));
+    };
+    for summary in iter {
+        whole.merge(summary);
+    }
+    whole.shard = None;
+    Ok(whole)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_must_make_a_whole() {
+        let shard = |k, n| Summary {
+            shard: Some((k, n)),
+            ..Summary::default()
+        };
+        assert!(merge(vec![shard(2, 2), shard(1, 2)]).is_ok());
+        let error = merge(vec![shard(1, 3), shard(3, 3)])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("got 1/3, 3/3"), "{error}");
+        assert!(merge(vec![shard(1, 2), shard(1, 2)]).is_err());
+        assert!(merge(vec![shard(1, 2), Summary::default()]).is_err());
+        assert!(merge(Vec::new()).is_err());
+        assert!(read_summary("x.json", "{\"captures\": 1}").is_err());
+    }
+
+    #[test]
+    fn a_written_summary_reads_back_equal() {
+        let summary = Summary::default();
+        let text = serde_json::to_string(&summary).unwrap();
+        let back = read_summary("s.json", &text).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
+}
