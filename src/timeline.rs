@@ -318,7 +318,7 @@ pub fn sparkline(counts: &[u64]) -> String {
             if count == 0 || top == 0 {
                 ' '
             } else {
-                let level = ((count - 1) * 8 / top) as usize;
+                let level = ((count * 8).div_ceil(top) - 1) as usize;
                 BLOCKS[level.min(7)]
             }
         })
@@ -386,6 +386,7 @@ mod tests {
     #[test]
     fn sparklines_scale_to_the_largest() {
         assert_eq!(sparkline(&[0, 1, 4, 8]), " ▁▄█");
+        assert_eq!(sparkline(&[1, 2]), "▄█");
         assert_eq!(sparkline(&[]), "");
         assert_eq!(width_name(300), "5m");
         assert_eq!(parse_width("1h"), Some(3600));

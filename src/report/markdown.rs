@@ -1,7 +1,7 @@
 //! `--format markdown`: a report to paste into an incident ticket.
 
 use super::{Report, markdown_cell};
-use crate::report::table::share;
+use crate::report::table::{share, short_time};
 use dapa::baseline::Regression;
 use dapa::{Status, Summary};
 use std::io::{self, Write};
@@ -66,20 +66,22 @@ impl Report for Markdown {
             writeln!(out, "\n## Findings by code\n")?;
             writeln!(
                 out,
-                "| code | name | layer | severity | findings | captures | example |"
+                "| code | name | layer | severity | findings | captures | example | first seen | last seen |"
             )?;
-            writeln!(out, "|---|---|---|---|---:|---:|---|")?;
+            writeln!(out, "|---|---|---|---|---:|---:|---|---|---|")?;
             for stats in summary.codes.values() {
                 writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} | `{}` |",
+                    "| {} | {} | {} | {} | {} | {} | `{}` | {} | {} |",
                     stats.code,
                     stats.name,
                     stats.layer.as_str(),
                     stats.severity.as_str(),
                     stats.findings,
                     stats.captures,
-                    markdown_cell(&stats.example)
+                    markdown_cell(&stats.example),
+                    stats.first_seen.map(short_time).unwrap_or_default(),
+                    stats.last_seen.map(short_time).unwrap_or_default()
                 )?;
             }
         }
@@ -109,6 +111,7 @@ impl Report for Markdown {
                 )?;
             }
         }
+        write_timeline(out, summary)?;
         if !summary.codes.is_empty() {
             writeln!(out, "\n## Examples\n")?;
             for stats in summary.codes.values() {
@@ -124,4 +127,46 @@ impl Report for Markdown {
         }
         Ok(())
     }
+}
+
+/// The timeline: a row per bucket with captures, its statuses and codes.
+fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let shown = summary.timeline.for_display();
+    let (Some(first), Some(last)) = (shown.first, shown.last) else {
+        return Ok(());
+    };
+    writeln!(out, "\n## Timeline\n")?;
+    write!(
+        out,
+        "Captures by capture time, {} buckets, from {} to {}",
+        dapa::timeline::width_name(shown.width),
+        short_time(first),
+        short_time(last)
+    )?;
+    if shown.undated > 0 {
+        write!(out, " ({} captures state no time)", shown.undated)?;
+    }
+    writeln!(out, ".\n")?;
+    writeln!(out, "| bucket | captures | statuses | codes |\n|---|---:|---|---|")?;
+    for (start, bucket) in &shown.buckets {
+        let statuses: Vec<String> = bucket
+            .statuses
+            .iter()
+            .map(|(status, count)| format!("{status} {count}"))
+            .collect();
+        let codes: Vec<String> = bucket
+            .codes
+            .iter()
+            .map(|(code, count)| format!("{code} {count}"))
+            .collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            short_time(*start),
+            bucket.captures,
+            statuses.join(", "),
+            codes.join(", ")
+        )?;
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use super::Report;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use dapa::baseline::Regression;
-use dapa::{Status, Summary};
+use dapa::{Status, Summary, timeline};
 use std::io::{self, Write};
 
 /// Tables for a terminal.
@@ -85,11 +85,16 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         writeln!(out, "no findings")?;
         return Ok(());
     }
-    let mut codes = new_table(&[
+    let dated = summary.codes.values().any(|s| s.first_seen.is_some());
+    let mut header = vec![
         "code", "name", "layer", "severity", "findings", "captures", "example",
-    ]);
+    ];
+    if dated {
+        header.extend(["first seen", "last seen"]);
+    }
+    let mut codes = new_table(&header);
     for stats in summary.codes.values() {
-        codes.add_row(vec![
+        let mut row = vec![
             stats.code.to_string(),
             stats.name.to_owned(),
             stats.layer.as_str().to_owned(),
@@ -97,11 +102,92 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
             stats.findings.to_string(),
             stats.captures.to_string(),
             stats.example.clone(),
-        ]);
+        ];
+        if dated {
+            row.push(stats.first_seen.map(short_time).unwrap_or_default());
+            row.push(stats.last_seen.map(short_time).unwrap_or_default());
+        }
+        codes.add_row(row);
     }
     align_right(&mut codes, &[4, 5]);
     writeln!(out, "{codes}")?;
-    write_drift(out, summary)
+    write_drift(out, summary)?;
+    write_timeline(out, summary)
+}
+
+/// A time for a table cell: `2026-11-20 09:13:03`.
+pub fn short_time(seconds: i64) -> String {
+    timeline::rfc3339(seconds).replace('T', " ").trim_end_matches('Z').to_owned()
+}
+
+/// Dense series up to this many buckets; past it, only buckets with captures.
+const DENSE_BUCKETS: usize = 240;
+
+/// The timeline: a sparkline per status, then a row per bucket with captures.
+fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let shown = summary.timeline.for_display();
+    let (Some(first), Some(last)) = (shown.first, shown.last) else {
+        return Ok(());
+    };
+    write!(
+        out,
+        "timeline by capture time ({} buckets, {} to {}",
+        timeline::width_name(shown.width),
+        short_time(first),
+        short_time(last)
+    )?;
+    if shown.undated > 0 {
+        write!(out, "; {} captures state no time", shown.undated)?;
+    }
+    writeln!(out, ")")?;
+    let starts = shown.starts(DENSE_BUCKETS);
+    let present: Vec<Status> = Status::ALL
+        .into_iter()
+        .filter(|status| shown.buckets.values().any(|b| b.statuses.contains_key(status)))
+        .collect();
+    let label_width = present.iter().map(|s| s.as_str().len()).max().unwrap_or(0);
+    for status in &present {
+        let counts: Vec<u64> = starts
+            .iter()
+            .map(|start| {
+                shown
+                    .buckets
+                    .get(start)
+                    .and_then(|b| b.statuses.get(status))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let total: u64 = counts.iter().sum();
+        writeln!(
+            out,
+            "{:<label_width$}  {}  {total}",
+            status.as_str(),
+            timeline::sparkline(&counts)
+        )?;
+    }
+    let mut header = vec!["bucket", "captures"];
+    header.extend(present.iter().map(|s| s.as_str()));
+    header.push("codes");
+    let mut table = new_table(&header);
+    for (start, bucket) in &shown.buckets {
+        let mut row = vec![short_time(*start), bucket.captures.to_string()];
+        row.extend(
+            present
+                .iter()
+                .map(|s| bucket.statuses.get(s).map_or_else(String::new, u64::to_string)),
+        );
+        let codes: Vec<String> = bucket
+            .codes
+            .iter()
+            .map(|(code, count)| format!("{code} {count}"))
+            .collect();
+        row.push(codes.join(", "));
+        table.add_row(row);
+    }
+    let numeric: Vec<usize> = (1..present.len() + 2).collect();
+    align_right(&mut table, &numeric);
+    writeln!(out, "{table}")
 }
 
 /// The drift table: one row per field path of each profile's payloads.
