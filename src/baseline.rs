@@ -282,6 +282,7 @@ mod tests {
                 source: format!("c{index}"),
                 status: *status,
                 http_status: None,
+                captured_at: None,
                 bytes: 1,
                 profile: None,
                 findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),

@@ -58,6 +58,8 @@ pub enum MergeFormat {
     Table,
     /// A report for an incident ticket.
     Markdown,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// Arguments of `dapa fetch`. Credentials come from `GENESYS_CLIENT_ID` and
@@ -166,9 +168,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Arguments of `dapa explain`.
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// The capture file (`FILE#1` is the same file), or `-` for standard input.
+    /// The capture: a file, `FILE#N` for the N-th entry of a HAR export,
+    /// `FILE:LINE` for a line of a JSON Lines log, or `-` for standard input.
     #[arg(value_name = "FILE")]
     pub target: String,
+    /// In a JSON Lines log, the JSON pointer of the line's body.
+    #[arg(long, value_name = "POINTER", value_parser = parse_pointer)]
+    pub body_pointer: Option<String>,
     /// Captures larger than this are reported as T07 and not parsed.
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
     pub max_bytes: u64,
@@ -303,6 +309,9 @@ pub enum Format {
     Junit,
     /// SARIF 2.1.0 for code scanning: a rule per code, a result per finding.
     Sarif,
+    /// One self-contained HTML page: headline numbers, the timeline chart,
+    /// the tables and an example per code.
+    Html,
 }
 
 /// Arguments of `dapa scan`.

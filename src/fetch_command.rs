@@ -141,7 +141,7 @@ fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
     // indicatif draws nothing when standard error is not a terminal.
     let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
     if let Ok(style) =
-        ProgressStyle::with_template("{spinner} fetch {bar:30} {pos}/{len} {per_sec} eta {eta}")
+        ProgressStyle::with_template("{spinner} fetch {bar:30} {pos}/{len} eta {eta}")
     {
         bar.set_style(style);
     }

@@ -20,7 +20,7 @@ use dapa::baseline::Baseline;
 use dapa::scan::{ScanError, ScanOutcome};
 use miette::{Context, IntoDiagnostic, Result};
 use report::Report;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -102,6 +102,44 @@ fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
     );
 }
 
+/// A progress line on standard error for scans that last: shown after a
+/// second, only on a terminal (indicatif draws nothing elsewhere), never
+/// with `--quiet` or while records stream to the same terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(off: bool) -> Progress {
+        let bar = (!off && io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} scanned {human_pos} captures in {elapsed}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar, shown: false }
+    }
+
+    fn tick(&mut self, started: Instant) {
+        let Some(bar) = &self.bar else { return };
+        bar.inc(1);
+        if !self.shown && started.elapsed() > std::time::Duration::from_secs(1) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn infer(args: &InferArgs) -> Result<ExitCode> {
     let options = args.walk.scan_options(dapa::AnalyzeOptions {
         keep_payload: true,
@@ -157,8 +195,11 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         Format::Markdown => Box::new(report::markdown::Markdown),
         Format::Junit => Box::new(output(report::junit::Junit::new(args.fail_on.clone()))?),
         Format::Sarif => Box::new(report::sarif::Sarif::new()),
+        Format::Html => Box::new(report::html::Html),
     };
     let started = Instant::now();
+    let streams = matches!(args.format, Format::Jsonl | Format::Sarif);
+    let mut progress = Progress::new(args.walk.quiet || (streams && io::stdout().is_terminal()));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     output(report.begin(&mut out))?;
@@ -167,8 +208,10 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         if args.fail_on.fails(record) {
             failing += 1;
         }
+        progress.tick(started);
         report.record(&mut out, record)
     }))?;
+    progress.done();
     let regressions = baseline.as_ref().map_or_else(Vec::new, |baseline| {
         baseline.regressions(&outcome.summary, args.tolerance / 100.0)
     });
@@ -217,6 +260,7 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         MergeFormat::Json => Box::new(report::json::Json),
         MergeFormat::Table => Box::new(report::table::Tables),
         MergeFormat::Markdown => Box::new(report::markdown::Markdown),
+        MergeFormat::Html => Box::new(report::html::Html),
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

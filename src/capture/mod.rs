@@ -305,6 +305,78 @@ pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
     )
 }
 
+/// The capture a user names: a file, `FILE#N` (the N-th entry of a HAR
+/// export; `#1` of any other file is the file), or `FILE:LINE` (a line of a
+/// JSON Lines log). The error says what is wrong with the name.
+pub fn load_named(
+    target: &str,
+    options: &lines::LineOptions,
+    max_bytes: u64,
+) -> Result<Capture, String> {
+    let exists = |file: &str| std::fs::symlink_metadata(file).is_ok();
+    let name_of = |file: &str| {
+        Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    if exists(target) {
+        let name = name_of(target);
+        if har::is_har_name(&name) {
+            return Err(format!(
+                "{target} is a HAR export: name one entry, {target}#N"
+            ));
+        }
+        if lines::is_lines_name(&name) {
+            return Err(format!(
+                "{target} is a JSON Lines log: name one line, {target}:LINE"
+            ));
+        }
+        return Ok(load_one(Path::new(target), max_bytes));
+    }
+    if let Some((file, entry)) = target.rsplit_once('#')
+        && let Ok(entry) = entry.parse::<usize>()
+        && exists(file)
+    {
+        if !har::is_har_name(&name_of(file)) {
+            return if entry == 1 {
+                Ok(load_one(Path::new(file), max_bytes))
+            } else {
+                Err(format!("{file} holds one capture: #{entry} does not exist"))
+            };
+        }
+        let bytes = read_whole(Path::new(file), max_bytes.saturating_mul(16))
+            .map_err(|finding| format!("{file}: {}", finding.message))?;
+        let mut captures =
+            har::captures(file, &bytes, max_bytes).map_err(|e| format!("{file}: {e}"))?;
+        let count = captures.len();
+        if entry == 0 || entry > count {
+            return Err(format!(
+                "{file} has {count} entries: #{entry} does not exist"
+            ));
+        }
+        return Ok(captures.swap_remove(entry - 1));
+    }
+    if let Some((file, line)) = target.rsplit_once(':')
+        && let Ok(line) = line.parse::<usize>()
+        && exists(file)
+    {
+        let found = lines::read_line(Path::new(file), line, max_bytes)
+            .map_err(|e| format!("{file}: {e}"))?;
+        let source = format!("{file}:{line}");
+        return match found {
+            Some(lines::Line::Text(_, bytes)) => {
+                Ok(lines::capture(source, bytes, options, max_bytes))
+            }
+            Some(lines::Line::TooLong(_, length)) => Ok(oversized(source, length, max_bytes)),
+            None => Err(format!(
+                "{file} has no capture on line {line} (blank, or past the end)"
+            )),
+        };
+    }
+    Err(format!("{target}: no such file"))
+}
+
 /// Read a capture from standard input (`-`).
 pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Capture {
     let mut bytes = Vec::new();

@@ -8,7 +8,6 @@ use miette::{
     NamedSource, Result,
 };
 use std::io::{self, Write};
-use std::path::Path;
 use std::process::ExitCode;
 
 /// Explain the capture the arguments name; exit 1 when it has findings of
@@ -22,21 +21,11 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     let loaded = if args.target == "-" {
         capture::load_reader(io::stdin().lock(), "-".to_owned(), args.max_bytes)
     } else {
-        let (file, entry) = match args.target.rsplit_once('#') {
-            Some((file, entry)) if entry.parse::<usize>().is_ok() => {
-                (file, entry.parse::<usize>().unwrap_or(1))
-            }
-            _ => (args.target.as_str(), 1),
+        let lines = capture::lines::LineOptions {
+            body_pointer: args.body_pointer.clone(),
+            time_pointer: None,
         };
-        if entry != 1 {
-            return Err(miette::miette!(
-                "{file} holds one capture; #{entry} names an entry of a multi-capture file (HAR, JSON Lines), which this dapa does not read yet"
-            ));
-        }
-        if !Path::new(file).exists() && std::fs::symlink_metadata(file).is_err() {
-            return Err(miette::miette!("{file}: no such file"));
-        }
-        capture::load_one(Path::new(file), args.max_bytes)
+        capture::load_named(&args.target, &lines, args.max_bytes).map_err(miette::Report::msg)?
     };
     let explained = explain(loaded, &options);
     let mut out = io::stdout().lock();

@@ -147,7 +147,10 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         write!(out, " ({} captures state no time)", shown.undated)?;
     }
     writeln!(out, ".\n")?;
-    writeln!(out, "| bucket | captures | statuses | codes |\n|---|---:|---|---|")?;
+    writeln!(
+        out,
+        "| bucket | captures | statuses | codes |\n|---|---:|---|---|"
+    )?;
     for (start, bucket) in &shown.buckets {
         let statuses: Vec<String> = bucket
             .statuses

@@ -3,6 +3,7 @@
 //! so formats that can stream (JSON Lines, SARIF) never hold the corpus.
 
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod jsonl;
 pub mod junit;

@@ -117,7 +117,10 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
 
 /// A time for a table cell: `2026-11-20 09:13:03`.
 pub fn short_time(seconds: i64) -> String {
-    timeline::rfc3339(seconds).replace('T', " ").trim_end_matches('Z').to_owned()
+    timeline::rfc3339(seconds)
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_owned()
 }
 
 /// Dense series up to this many buckets; past it, only buckets with captures.
@@ -143,7 +146,12 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let starts = shown.starts(DENSE_BUCKETS);
     let present: Vec<Status> = Status::ALL
         .into_iter()
-        .filter(|status| shown.buckets.values().any(|b| b.statuses.contains_key(status)))
+        .filter(|status| {
+            shown
+                .buckets
+                .values()
+                .any(|b| b.statuses.contains_key(status))
+        })
         .collect();
     let label_width = present.iter().map(|s| s.as_str().len()).max().unwrap_or(0);
     for status in &present {
@@ -172,11 +180,12 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let mut table = new_table(&header);
     for (start, bucket) in &shown.buckets {
         let mut row = vec![short_time(*start), bucket.captures.to_string()];
-        row.extend(
-            present
-                .iter()
-                .map(|s| bucket.statuses.get(s).map_or_else(String::new, u64::to_string)),
-        );
+        row.extend(present.iter().map(|s| {
+            bucket
+                .statuses
+                .get(s)
+                .map_or_else(String::new, u64::to_string)
+        }));
         let codes: Vec<String> = bucket
             .codes
             .iter()

@@ -1,0 +1,316 @@
+//! `--format html`: one self-contained page (styles and chart inline, no
+//! network at view time) with the headline numbers, the timeline as a
+//! stacked bar chart, the tables and one example per code.
+
+use super::Report;
+use crate::report::table::{share, short_time};
+use dapa::baseline::Regression;
+use dapa::timeline::{self, Timeline};
+use dapa::{Status, Summary};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// The HTML page.
+pub struct Html;
+
+impl Report for Html {
+    fn end(
+        &mut self,
+        out: &mut dyn Write,
+        summary: &Summary,
+        regressions: &[Regression],
+    ) -> io::Result<()> {
+        out.write_all(page(summary, regressions).as_bytes())
+    }
+}
+
+/// Text for HTML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+fn color(status: Status) -> &'static str {
+    match status {
+        Status::Malformed => "#b91c1c",
+        Status::Empty => "#92400e",
+        Status::Error => "#ea580c",
+        Status::Invalid => "#7c3aed",
+        Status::Drift => "#0891b2",
+        Status::Recovered => "#65a30d",
+        Status::Ok => "#15803d",
+    }
+}
+
+const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1f2937}\
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e5e7eb}\
+.cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{border:1px solid #e5e7eb;border-radius:6px;padding:.5rem .9rem;min-width:7rem}\
+.card b{display:block;font-size:1.4rem}.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;vertical-align:-.05em}\
+table{border-collapse:collapse;margin:.5rem 0;font-size:13px}th,td{border:1px solid #e5e7eb;padding:.25rem .5rem;text-align:left;vertical-align:top}\
+th{background:#f9fafb}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}\
+.legend span{margin-right:1rem}svg{max-width:100%;height:auto}.muted{color:#6b7280}";
+
+fn page(summary: &Summary, regressions: &[Regression]) -> String {
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>dapa scan report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <h1>dapa scan report</h1>\n"
+    );
+    headline(&mut html, summary);
+    if !regressions.is_empty() {
+        html.push_str("<h2>Regressions against the baseline</h2>\n<table id=\"regressions\">\n<tr><th>kind</th><th>what</th><th>example</th></tr>\n");
+        for regression in regressions {
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                regression.kind,
+                escape(&regression.message),
+                escape(&regression.example)
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    timeline_section(&mut html, &summary.timeline.for_display());
+    statuses(&mut html, summary);
+    codes(&mut html, summary);
+    drift(&mut html, summary);
+    html.push_str(CHECK_SCRIPT);
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+fn headline(html: &mut String, summary: &Summary) {
+    html.push_str("<div class=\"cards\" id=\"headline\">\n");
+    let _ = writeln!(
+        html,
+        "<div class=\"card\"><b>{}</b>captures</div><div class=\"card\"><b>{}</b>bytes</div>",
+        summary.captures, summary.bytes
+    );
+    for status in Status::ALL {
+        let count = summary.count(status);
+        if count == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            html,
+            "<div class=\"card\"><b>{}</b><span class=\"swatch\" style=\"background:{}\"></span>{status} ({})</div>",
+            count,
+            color(status),
+            share(count, summary.captures)
+        );
+    }
+    html.push_str("</div>\n");
+}
+
+/// Chart geometry, in SVG user units.
+const CHART_WIDTH: f64 = 960.0;
+const CHART_HEIGHT: f64 = 260.0;
+const MARGIN_LEFT: f64 = 48.0;
+const MARGIN_BOTTOM: f64 = 36.0;
+const MARGIN_TOP: f64 = 12.0;
+
+fn timeline_section(html: &mut String, shown: &Timeline) {
+    html.push_str("<h2>Timeline</h2>\n");
+    let (Some(first), Some(last)) = (shown.first, shown.last) else {
+        let _ = writeln!(
+            html,
+            "<p class=\"muted\" id=\"timeline-empty\">No capture states its time ({} captures without one); captures get a time from a sidecar's <code>captured_at</code>, a <code>Date</code> header, a HAR entry or <code>--time-pointer</code>.</p>",
+            shown.undated
+        );
+        return;
+    };
+    let _ = write!(
+        html,
+        "<p>Captures by capture time in {} buckets, from {} to {}",
+        timeline::width_name(shown.width),
+        short_time(first),
+        short_time(last)
+    );
+    if shown.undated > 0 {
+        let _ = write!(html, "; {} captures state no time", shown.undated);
+    }
+    html.push_str(".</p>\n");
+    let starts = shown.starts(480);
+    let top = shown
+        .buckets
+        .values()
+        .map(|b| b.captures)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let plot_width = CHART_WIDTH - MARGIN_LEFT - 8.0;
+    let plot_height = CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
+    let slot = plot_width / starts.len().max(1) as f64;
+    let bar = (slot * 0.8).max(1.0);
+    let _ = writeln!(
+        html,
+        "<svg id=\"timeline-chart\" role=\"img\" aria-label=\"captures per bucket by status\" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    let base = MARGIN_TOP + plot_height;
+    let _ = writeln!(
+        html,
+        "<line x1=\"{MARGIN_LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#9ca3af\"/>\
+         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{top}</text>\
+         <text x=\"{}\" y=\"{base}\" font-size=\"11\" text-anchor=\"end\">0</text>",
+        CHART_WIDTH - 8.0,
+        MARGIN_LEFT - 6.0,
+        MARGIN_TOP + 10.0,
+        MARGIN_LEFT - 6.0
+    );
+    for (index, start) in starts.iter().enumerate() {
+        let Some(bucket) = shown.buckets.get(start) else {
+            continue;
+        };
+        let x = MARGIN_LEFT + index as f64 * slot + (slot - bar) / 2.0;
+        let mut y = base;
+        for status in Status::ALL {
+            let Some(&count) = bucket.statuses.get(&status) else {
+                continue;
+            };
+            let height = count as f64 / top as f64 * plot_height;
+            y -= height;
+            let _ = writeln!(
+                html,
+                "<rect class=\"bar\" x=\"{x:.2}\" y=\"{y:.2}\" width=\"{bar:.2}\" height=\"{height:.2}\" fill=\"{}\"><title>{} {status}: {count}</title></rect>",
+                color(status),
+                short_time(*start)
+            );
+        }
+    }
+    let label_y = base + 16.0;
+    let _ = writeln!(
+        html,
+        "<text x=\"{MARGIN_LEFT}\" y=\"{label_y}\" font-size=\"11\">{}</text>\
+         <text x=\"{}\" y=\"{label_y}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n</svg>",
+        short_time(starts.first().copied().unwrap_or(first)),
+        CHART_WIDTH - 8.0,
+        short_time(starts.last().copied().unwrap_or(last))
+    );
+    html.push_str("<p class=\"legend\">");
+    for status in Status::ALL {
+        let _ = write!(
+            html,
+            "<span><span class=\"swatch\" style=\"background:{}\"></span>{status}</span>",
+            color(status)
+        );
+    }
+    html.push_str("</p>\n<details><summary>Buckets</summary>\n<table id=\"timeline-table\">\n<tr><th>bucket</th><th>captures</th><th>statuses</th><th>codes</th></tr>\n");
+    for (start, bucket) in &shown.buckets {
+        let statuses: Vec<String> = bucket
+            .statuses
+            .iter()
+            .map(|(status, count)| format!("{status} {count}"))
+            .collect();
+        let codes: Vec<String> = bucket
+            .codes
+            .iter()
+            .map(|(code, count)| format!("{code} {count}"))
+            .collect();
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            short_time(*start),
+            bucket.captures,
+            statuses.join(", "),
+            codes.join(", ")
+        );
+    }
+    html.push_str("</table>\n</details>\n");
+}
+
+fn statuses(html: &mut String, summary: &Summary) {
+    html.push_str("<h2>Captures by status</h2>\n<table id=\"statuses\">\n<tr><th>status</th><th>captures</th><th>share</th></tr>\n");
+    for status in Status::ALL {
+        let count = summary.count(status);
+        let _ = writeln!(
+            html,
+            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{status}</td><td class=\"n\">{count}</td><td class=\"n\">{}</td></tr>",
+            color(status),
+            share(count, summary.captures)
+        );
+    }
+    html.push_str("</table>\n");
+}
+
+fn codes(html: &mut String, summary: &Summary) {
+    html.push_str("<h2>Findings by code, with an example each</h2>\n");
+    if summary.codes.is_empty() {
+        html.push_str("<p id=\"codes\">No findings.</p>\n");
+        return;
+    }
+    html.push_str("<table id=\"codes\">\n<tr><th>code</th><th>name</th><th>layer</th><th>severity</th><th>findings</th><th>captures</th><th>first seen</th><th>last seen</th><th>example</th></tr>\n");
+    for stats in summary.codes.values() {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td><code>{}</code><br>{}</td></tr>",
+            stats.code,
+            stats.name,
+            stats.layer.as_str(),
+            stats.severity.as_str(),
+            stats.findings,
+            stats.captures,
+            stats.first_seen.map(short_time).unwrap_or_default(),
+            stats.last_seen.map(short_time).unwrap_or_default(),
+            escape(&stats.example),
+            escape(&stats.message)
+        );
+    }
+    html.push_str("</table>\n");
+}
+
+fn drift(html: &mut String, summary: &Summary) {
+    if summary.drift.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        html,
+        "<h2>Drift by field path</h2>\n<p>{} captures were checked against a profile.</p>\n<table id=\"drift\">\n<tr><th>profile</th><th>path</th><th>declared</th><th>observed</th><th>captures</th><th>share</th><th>drift</th><th>example</th></tr>",
+        summary.profiled
+    );
+    for row in summary.drift.values().flat_map(|rows| rows.values()) {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            escape(&row.profile),
+            escape(&row.path),
+            escape(&row.declared),
+            row.observed,
+            row.captures,
+            share(row.captures, summary.profiled),
+            if row.drifted { "yes" } else { "" },
+            escape(&row.example)
+        );
+    }
+    html.push_str("</table>\n");
+}
+
+/// Records what the browser laid out (the chart's size and the tables'
+/// rows) on the page itself, so that a headless browser's DOM dump shows
+/// whether the report rendered.
+const CHECK_SCRIPT: &str = "<script>\nwindow.addEventListener('load', function () {\n  var chart = document.getElementById('timeline-chart');\n  var box = chart ? chart.getBoundingClientRect() : {width: 0, height: 0};\n  var bars = document.querySelectorAll('#timeline-chart rect.bar').length;\n  var rows = document.querySelectorAll('table tr').length;\n  document.body.setAttribute('data-rendered', 'chart ' + Math.round(box.width) + 'x' + Math.round(box.height) + ' bars ' + bars + ' rows ' + rows);\n});\n</script>\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+    }
+}
