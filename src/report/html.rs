@@ -57,7 +57,7 @@ h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 .cards{display:flex;flex-wrap:wrap;gap:.75rem}.card{border:1px solid #e5e7eb;border-radius:6px;padding:.5rem .9rem;min-width:7rem}\
 .card b{display:block;font-size:1.4rem}.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;vertical-align:-.05em}\
 table{border-collapse:collapse;margin:.5rem 0;font-size:13px}th,td{border:1px solid #e5e7eb;padding:.25rem .5rem;text-align:left;vertical-align:top}\
-th{background:#f9fafb}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}\
+th{background:#f9fafb}td.t{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}\
 .legend span{margin-right:1rem}svg{max-width:100%;height:auto}.muted{color:#6b7280}";
 
 fn page(summary: &Summary, regressions: &[Regression]) -> String {
@@ -221,7 +221,7 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
             .collect();
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
             short_time(*start),
             bucket.captures,
             statuses.join(", "),
@@ -255,7 +255,7 @@ fn codes(html: &mut String, summary: &Summary) {
     for stats in summary.codes.values() {
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td><code>{}</code><br>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td><code>{}</code><br>{}</td></tr>",
             stats.code,
             stats.name,
             stats.layer.as_str(),

@@ -182,7 +182,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
         .unwrap_or("")
         .to_owned();
     {
-        let mut tokens = state.tokens.lock().unwrap();
+        let tokens = state.tokens.lock().unwrap();
         let valid = tokens
             .get(&bearer)
             .is_some_and(|t| t.issued.elapsed() < Duration::from_secs(state.lifetime));
