@@ -108,6 +108,7 @@ fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     shown: bool,
+    after: std::time::Duration,
 }
 
 impl Progress {
@@ -121,13 +122,25 @@ impl Progress {
             }
             bar
         });
-        Progress { bar, shown: false }
+        // DAPA_PROGRESS_AFTER_MS changes the one-second wait (0 shows it at once).
+        let after = std::env::var("DAPA_PROGRESS_AFTER_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_millis,
+            );
+        Progress {
+            bar,
+            shown: false,
+            after,
+        }
     }
 
     fn tick(&mut self, started: Instant) {
         let Some(bar) = &self.bar else { return };
         bar.inc(1);
-        if !self.shown && started.elapsed() > std::time::Duration::from_secs(1) {
+        if !self.shown && started.elapsed() > self.after {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             self.shown = true;
         }

@@ -354,3 +354,56 @@ fn merge_refuses_an_incomplete_set() {
     let bad = dapa(&["scan", "samples", "--shard", "4/3"]).run();
     assert_eq!(bad.code, 2);
 }
+
+#[test]
+fn a_gzip_har_export_is_read_like_the_plain_one() {
+    let folder = Folder::new();
+    let har = std::fs::read("samples/logs/agent-desktop.har").unwrap();
+    folder.write("session.har.gz", &gzip(&har));
+    let output = dapa(&[
+        "scan",
+        folder.path_str(),
+        "--format",
+        "jsonl",
+        "--fail-on",
+        "none",
+    ])
+    .run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen.len(), 8);
+    assert_eq!(seen["session.har.gz#2"]["status"], "ok");
+    assert_eq!(codes(&seen["session.har.gz#3"]), ["T06", "T04"]);
+}
+
+/// The progress line shows on a terminal (a pseudo-terminal made by
+/// `script`), and never in a pipe or with --quiet.
+#[test]
+fn progress_only_on_a_terminal() {
+    let dapa_path = assert_cmd::cargo::cargo_bin("dapa");
+    let run_on_terminal = |extra: &str| {
+        let command = format!(
+            "{} scan samples --format json {extra} > /dev/null",
+            dapa_path.display()
+        );
+        let output = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("DAPA_PROGRESS_AFTER_MS", "0")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("script (util-linux) runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let shown = run_on_terminal("");
+    assert!(shown.contains("scanned"), "{shown:?}");
+    let quiet = run_on_terminal("--quiet");
+    assert!(!quiet.contains("scanned"), "{quiet:?}");
+    let piped = dapa(&["scan", "samples", "--format", "json"])
+        .env("DAPA_PROGRESS_AFTER_MS", "0")
+        .run();
+    assert!(!piped.stderr.contains("scanned"), "{}", piped.stderr);
+    assert!(
+        piped.stderr.starts_with("dapa: 170 captures"),
+        "{}",
+        piped.stderr
+    );
+}
