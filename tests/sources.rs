@@ -407,3 +407,24 @@ fn progress_only_on_a_terminal() {
         piped.stderr
     );
 }
+
+#[test]
+fn sarif_points_into_the_log_file() {
+    let folder = Folder::new();
+    folder.write("plain.jsonl", b"{\"a\":1}\n\n{\"b\":\n");
+    let output = dapa(&["scan", folder.path_str(), "--format", "sarif"]).run();
+    let sarif: Value = serde_json::from_str(&output.stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "S01");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert!(
+        location["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("/plain.jsonl")
+    );
+    assert_eq!(
+        location["region"],
+        json!({"startLine": 3, "startColumn": 6})
+    );
+}

@@ -144,14 +144,14 @@ impl<R: BufRead> Iterator for Lines<R> {
 /// The capture of one log line.
 pub fn capture(source: String, line: Vec<u8>, options: &LineOptions, max_bytes: u64) -> Capture {
     if !options.uses_pointers() {
-        return Capture::from_bytes(source, line, None, max_bytes);
+        return whole_line(source, line, max_bytes);
     }
     let document: Value = match serde_json::from_slice(&line) {
         Ok(document) => document,
         Err(error) => {
             // A cut-off or damaged log line: its own bytes say what went
             // wrong better than a failed look-up would.
-            let mut capture = Capture::from_bytes(source, line, None, max_bytes);
+            let mut capture = whole_line(source, line, max_bytes);
             capture.notes.push(format!(
                 "the line is not a JSON document ({error}); the whole line was analysed as the body"
             ));
@@ -163,7 +163,9 @@ pub fn capture(source: String, line: Vec<u8>, options: &LineOptions, max_bytes: 
         meta.captured_at = document.pointer(pointer).and_then(time_of);
     }
     let Some(pointer) = &options.body_pointer else {
-        return Capture::from_bytes(source, line, Some(meta), max_bytes);
+        let mut capture = whole_line(source, line, max_bytes);
+        capture.meta = meta;
+        return capture;
     };
     meta.status = status_beside(&document, pointer);
     let body = match document.pointer(pointer) {
@@ -178,7 +180,26 @@ pub fn capture(source: String, line: Vec<u8>, options: &LineOptions, max_bytes: 
         }
         Some(other) => other.to_string().into_bytes(),
     };
-    Capture::from_bytes(source, body, Some(meta), max_bytes)
+    let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
+    // The body came out of the line's document: its positions are its own.
+    capture.body_offset = None;
+    capture.header_lines = None;
+    capture
+}
+
+/// A whole line as the body: in a plain (not compressed) log, body line 1
+/// is file line LINE, so reports can point into the file.
+fn whole_line(source: String, line: Vec<u8>, max_bytes: u64) -> Capture {
+    let number = source
+        .rsplit_once(':')
+        .and_then(|(file, n)| Some((file, n.parse::<usize>().ok()?)));
+    let mut capture = Capture::from_bytes(source.clone(), line, None, max_bytes);
+    capture.body_offset = None;
+    capture.header_lines = match number {
+        Some((file, n)) if !file.ends_with(".gz") && capture.header_lines == Some(0) => Some(n - 1),
+        _ => None,
+    };
+    capture
 }
 
 /// A status logged beside the body (`/response/status` for

@@ -377,6 +377,20 @@ pub fn load_named(
     Err(format!("{target}: no such file"))
 }
 
+/// The file a capture's source names: `FILE` of `FILE#N` (a HAR entry) and
+/// of `FILE:LINE` (a log line), else the source itself.
+pub fn file_of(source: &str) -> &str {
+    let numbered = |separator: char, is_kind: fn(&str) -> bool| {
+        source
+            .rsplit_once(separator)
+            .filter(|(file, n)| n.parse::<usize>().is_ok() && is_kind(file))
+            .map(|(file, _)| file)
+    };
+    numbered('#', har::is_har_name)
+        .or_else(|| numbered(':', lines::is_lines_name))
+        .unwrap_or(source)
+}
+
 /// Read a capture from standard input (`-`).
 pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Capture {
     let mut bytes = Vec::new();
@@ -452,6 +466,15 @@ mod tests {
         let capture = load_reader(&b"1234"[..], "-".into(), 4);
         assert!(capture.findings.is_empty());
         assert_eq!(capture.body, b"1234");
+    }
+
+    #[test]
+    fn files_of_numbered_sources() {
+        assert_eq!(file_of("logs/app.jsonl.gz:12"), "logs/app.jsonl.gz");
+        assert_eq!(file_of("x/export.har#3"), "x/export.har");
+        assert_eq!(file_of("a:b/c.json"), "a:b/c.json");
+        assert_eq!(file_of("notes.txt#2"), "notes.txt#2");
+        assert_eq!(file_of("-"), "-");
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Report for Sarif {
         let uri = if record.source == "-" {
             "stdin"
         } else {
-            record.source.as_str()
+            dapa::capture::file_of(&record.source)
         };
         for finding in &record.findings {
             let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
