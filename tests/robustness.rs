@@ -46,6 +46,40 @@ proptest! {
     }
 
     #[test]
+    fn damaged_har_exports_never_panic(cut in any::<prop::sample::Index>(), flip in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let mut har = include_bytes!("../samples/logs/agent-desktop.har").to_vec();
+        let at = flip.index(har.len());
+        har[at] = byte;
+        har.truncate(cut.index(har.len() + 1));
+        if let Ok(captures) = dapa::capture::har::captures("x.har", &har, 1 << 20) {
+            for capture in captures {
+                analyze(capture, &AnalyzeOptions::default());
+            }
+        }
+    }
+
+    #[test]
+    fn log_lines_never_panic(line in proptest::collection::vec(any::<u8>(), 0..300), pointers in any::<bool>()) {
+        let options = dapa::capture::lines::LineOptions {
+            body_pointer: pointers.then(|| "/response/body".to_owned()),
+            time_pointer: pointers.then(|| "/time".to_owned()),
+        };
+        let capture = dapa::capture::lines::capture("x.jsonl:1".to_owned(), line, &options, 1 << 20);
+        analyze(capture, &AnalyzeOptions::default());
+    }
+
+    #[test]
+    fn structured_log_lines_never_panic(time in prop_oneof![Just(serde_json::json!(null)), any::<i64>().prop_map(serde_json::Value::from), any::<f64>().prop_map(serde_json::Value::from), "[0-9T:.Z+-]{0,30}".prop_map(serde_json::Value::from)], body in "[\\[\\]{}\":,0-9a-z ]{0,60}", status in any::<i64>()) {
+        let line = serde_json::json!({"time": time, "response": {"status": status, "body": body}}).to_string();
+        let options = dapa::capture::lines::LineOptions {
+            body_pointer: Some("/response/body".to_owned()),
+            time_pointer: Some("/time".to_owned()),
+        };
+        let capture = dapa::capture::lines::capture("x.jsonl:1".to_owned(), line.into_bytes(), &options, 1 << 20);
+        analyze(capture, &AnalyzeOptions::default());
+    }
+
+    #[test]
     fn damaged_samples_never_panic(index in 0usize..1000, cut in any::<prop::sample::Index>(), flip in any::<prop::sample::Index>(), byte in any::<u8>()) {
         let bodies = sample_bodies();
         let mut body = bodies[index % bodies.len()].clone();
