@@ -108,10 +108,11 @@ pub struct FetchArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub backoff: Duration,
     /// Time allowed to connect.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
     pub connect_timeout: Duration,
-    /// Time allowed for the reply to start, and for each read of it.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    /// Time allowed for the reply to start, and for each read of it; a
+    /// whole request may take the connect time plus four times this.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Reply bodies are kept up to this size.
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
@@ -162,7 +163,20 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => number * 3600.0,
         _ => return Err(format!("'{text}' is not a duration (e.g. 500ms, 30s, 3m)")),
     };
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("'{text}': {e}"))
+    let duration = Duration::try_from_secs_f64(seconds).map_err(|e| format!("'{text}': {e}"))?;
+    if duration > Duration::from_secs(86_400) {
+        return Err(format!("'{text}' is more than a day"));
+    }
+    Ok(duration)
+}
+
+/// A timeout: a duration that is not zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err("a timeout of 0 would fail every request".to_owned());
+    }
+    Ok(duration)
 }
 
 /// Arguments of `dapa explain`.
@@ -552,5 +566,9 @@ mod tests {
         assert_eq!(parse_duration("3m"), Ok(Duration::from_secs(180)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("2d").is_err());
+        assert!(parse_duration("100000").is_err());
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("1ms").is_ok());
     }
 }

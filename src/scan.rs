@@ -105,11 +105,24 @@ enum Job {
     MissingInput(String),
 }
 
+/// Bytes of captures the walk holds in one chunk, at most (about): with two
+/// chunks queued and one being analysed, what a scan holds of its inputs.
+const CHUNK_BYTES: usize = 8 << 20;
+
 fn source_of(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
 impl Job {
+    /// The capture bytes this job holds before a worker runs it.
+    fn held_bytes(&self) -> usize {
+        match self {
+            Job::Line { bytes, .. } => bytes.len(),
+            Job::Ready(capture) => capture.body.len(),
+            _ => 0,
+        }
+    }
+
     fn run(self, options: &ScanOptions) -> Option<Capture> {
         match self {
             Job::File { path, sidecar } => Some(capture::load_file(
@@ -223,12 +236,18 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
             }
             true
         });
-        (total * (k - 1) / n)..(total * k / n)
+        let part = |k: usize| (total as u128 * k as u128 / n as u128) as usize;
+        part(k - 1)..part(k)
     });
     let mut chunk = Vec::with_capacity(options.chunk_size);
-    let send = |job: Job, chunk: &mut Vec<Job>| -> bool {
+    let mut held = 0usize;
+    // A chunk ends at its count of captures or, for long log lines and
+    // HAR bodies read by the walk, at its bytes, whichever comes first.
+    let mut send = |job: Job, chunk: &mut Vec<Job>| -> bool {
+        held += job.held_bytes();
         chunk.push(job);
-        if chunk.len() >= options.chunk_size {
+        if chunk.len() >= options.chunk_size || held >= CHUNK_BYTES {
+            held = 0;
             return sender.send(std::mem::take(chunk)).is_ok();
         }
         true

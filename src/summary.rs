@@ -151,6 +151,29 @@ fn shard_as_text<S: serde::Serializer>(
 /// Most values kept per enum-like path; past that the field is no enum.
 pub const MAX_ENUM_VALUES: usize = 64;
 
+/// Keep a value seen at an enum-like path, with the first capture that had
+/// it. Past the limit the smallest values are kept, so that what is kept
+/// does not depend on the order of arrival (threads, shards); the earlier
+/// example of a value always wins, as summaries merge in scan order.
+fn keep_enum_value(
+    values: &mut BTreeMap<String, String>,
+    value: String,
+    example: impl FnOnce() -> String,
+) {
+    if values.contains_key(&value) {
+        return;
+    }
+    if values.len() >= MAX_ENUM_VALUES {
+        match values.last_key_value() {
+            Some((largest, _)) if *largest > value => {
+                values.pop_last();
+            }
+            _ => return,
+        }
+    }
+    values.insert(value, example());
+}
+
 fn is_zero(count: &u64) -> bool {
     *count == 0
 }
@@ -239,9 +262,7 @@ impl Summary {
         let paths = self.enum_values.entry(profile.to_owned()).or_default();
         for (path, value) in &record.enum_values {
             let values = paths.entry(path.clone()).or_default();
-            if values.len() < MAX_ENUM_VALUES && !values.contains_key(value) {
-                values.insert(value.clone(), record.source.clone());
-            }
+            keep_enum_value(values, value.clone(), || record.source.clone());
         }
     }
 
@@ -317,9 +338,7 @@ impl Summary {
             for (path, values) in paths {
                 let kept = mine.entry(path).or_default();
                 for (value, example) in values {
-                    if kept.len() < MAX_ENUM_VALUES && !kept.contains_key(&value) {
-                        kept.insert(value, example);
-                    }
+                    keep_enum_value(kept, value, || example);
                 }
             }
         }
@@ -388,6 +407,30 @@ mod tests {
             header_lines: None,
             payload: None,
         }
+    }
+
+    #[test]
+    fn enum_values_past_the_limit_do_not_depend_on_the_split() {
+        let records: Vec<CaptureRecord> = (0..200)
+            .map(|i| CaptureRecord {
+                profile: Some("p".into()),
+                enum_values: vec![("/channel".into(), format!("v{:03}", (i * 37) % 200))],
+                ..record(&format!("c{i:03}"), Status::Ok, &[])
+            })
+            .collect();
+        let mut whole = Summary::default();
+        records.iter().for_each(|r| whole.add(r));
+        for split in [1, 50, 137] {
+            let mut first = Summary::default();
+            let mut second = Summary::default();
+            records[..split].iter().for_each(|r| first.add(r));
+            records[split..].iter().for_each(|r| second.add(r));
+            first.merge(second);
+            assert_eq!(first.enum_values, whole.enum_values, "split at {split}");
+        }
+        let kept = &whole.enum_values["p"]["/channel"];
+        assert_eq!(kept.len(), MAX_ENUM_VALUES);
+        assert_eq!(kept.keys().next().map(String::as_str), Some("v000"));
     }
 
     #[test]

@@ -228,11 +228,14 @@ fn network_failures_are_retried_then_reported() {
     let server = StandIn::start(3600);
     let folder = Folder::new();
     write_inputs(&folder, &["ok", "ok"]);
-    // A port that was just free: nothing listens there.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    // A server that hangs up on every connection before replying.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+        }
+    });
     let output = fetch(&server, &folder, &["--retries", "2", "--api-url", &closed]).run();
     assert_eq!(output.code, 1, "{}", output.stderr);
     assert!(
@@ -633,4 +636,56 @@ fn the_proxy_from_the_environment_is_used_unless_no_proxy_says() {
         through
     );
     assert_eq!(captured(&folder).len(), 2);
+}
+
+#[test]
+fn a_reply_over_max_bytes_is_kept_in_part_and_not_retried() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["big"]);
+    let output = fetch(&server, &folder, &["--max-bytes", "1000"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(server.attempts(1), 1);
+    let meta = sidecar(&folder, 1);
+    assert!(
+        meta["transport_error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than --max-bytes"),
+        "{meta}"
+    );
+    assert_eq!(
+        std::fs::read(folder.join("live/000001.body"))
+            .unwrap()
+            .len(),
+        1000
+    );
+}
+
+#[test]
+fn credentials_refused_mid_run_stop_the_run() {
+    // Two-second tokens, and the client is revoked after the first login:
+    // the refresh is refused, and the run stops at once (exit 2) instead of
+    // failing every remaining input one by one.
+    let server = StandIn::start_revoking_after(2, 1);
+    let folder = Folder::new();
+    write_inputs(&folder, &["slow"; 12]);
+    let output = fetch(&server, &folder, &["--concurrency", "1"]).run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("refused the client credentials"),
+        "{}",
+        output.stderr
+    );
+    let done = captured(&folder).len();
+    assert!(
+        (1..12).contains(&done),
+        "{done} captured before the refusal"
+    );
+    assert!(
+        server.log(|log| log.refused_logins) <= 2,
+        "not a login per input"
+    );
+    assert_only_captures(&folder);
+    assert_no_secrets(&server, folder.path(), &[&output]);
 }

@@ -353,6 +353,17 @@ fn merge_refuses_an_incomplete_set() {
     );
     let bad = dapa(&["scan", "samples", "--shard", "4/3"]).run();
     assert_eq!(bad.code, 2);
+    let huge = u64::MAX.to_string();
+    let last = format!("{huge}/{huge}");
+    let output = dapa(&[
+        "scan", "samples", "--shard", &last, "--format", "json", "-q",
+    ])
+    .run();
+    assert_eq!(
+        output.code, 1,
+        "the last of very many shards holds the last source: {}",
+        output.stderr
+    );
 }
 
 #[test]

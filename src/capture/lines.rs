@@ -91,7 +91,10 @@ impl<R: BufRead> Lines<R> {
                 None => (available, false),
             };
             let taken = chunk.len();
-            let room = (self.max_bytes + 2).saturating_sub(line.len() as u64);
+            let room = self
+                .max_bytes
+                .saturating_add(2)
+                .saturating_sub(line.len() as u64);
             let kept = taken.min(usize::try_from(room).unwrap_or(usize::MAX));
             line.extend_from_slice(&chunk[..kept]);
             length += taken as u64;

@@ -45,6 +45,10 @@ pub struct TokenSource {
 /// Genesys Cloud's default token lifetime, for a reply that omits it.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(86_400);
 
+/// Longest lifetime believed: Genesys allows 48 hours; a larger figure is
+/// a broken reply, and a token is asked for again after this at the latest.
+const MAX_LIFETIME: Duration = Duration::from_secs(7 * 86_400);
+
 /// How long before expiry a token is replaced: a minute, or half the
 /// lifetime for clients configured with short-lived tokens.
 pub fn refresh_margin(lifetime: Duration) -> Duration {
@@ -81,9 +85,12 @@ impl TokenSource {
         }
         let generation = current.as_ref().map_or(1, |t| t.generation + 1);
         let (access_token, lifetime) = self.request()?;
+        let now = Instant::now();
         let token = Token {
             bearer: Secret::new(format!("Bearer {}", access_token.expose())),
-            refresh_at: Instant::now() + lifetime - refresh_margin(lifetime),
+            refresh_at: now
+                .checked_add(lifetime - refresh_margin(lifetime))
+                .unwrap_or(now),
             generation,
         };
         let lease = Lease {
@@ -158,7 +165,8 @@ impl TokenSource {
             .get("expires_in")
             .and_then(Value::as_u64)
             .filter(|seconds| *seconds > 0)
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+            .map_or(DEFAULT_LIFETIME, Duration::from_secs)
+            .min(MAX_LIFETIME);
         Ok((Secret::new(token), lifetime))
     }
 }

@@ -29,6 +29,11 @@ pub fn agent(transport: &Transport) -> ureq::Agent {
         .timeout_connect(Some(transport.connect_timeout))
         .timeout_recv_response(Some(transport.read_timeout))
         .timeout_per_read(Some(transport.read_timeout))
+        // A reply trickling in a byte at a time never trips the read
+        // timeout: bound each request as a whole too.
+        .timeout_per_call(Some(
+            transport.connect_timeout + transport.read_timeout.saturating_mul(4),
+        ))
         .build()
         .into()
 }
@@ -89,6 +94,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Why the body is incomplete, when it is.
     pub cut_off: Option<String>,
+    /// The body was larger than the limit (kept in part, never retried).
+    pub too_large: bool,
 }
 
 impl Reply {
@@ -119,6 +126,8 @@ pub enum Outcome {
     },
     /// The run was interrupted before this input got its final reply.
     Interrupted,
+    /// The login service refused the credentials: the whole run must stop.
+    Refused(AuthError),
 }
 
 /// Something a worker reports while it works.
@@ -169,9 +178,7 @@ impl Sender<'_> {
             }
             attempts += 1;
             let (reason, wait, is_rate_limit) = match self.tokens.get() {
-                Err(AuthError::Rejected(reason)) => {
-                    return Outcome::Failed { reason, attempts };
-                }
+                Err(refused @ AuthError::Rejected(_)) => return Outcome::Refused(refused),
                 Err(AuthError::Unavailable(reason)) => {
                     let wait = self.policy.backoff(retries + 1);
                     (reason, wait, false)
@@ -206,7 +213,8 @@ impl Sender<'_> {
                 wait,
             });
             if is_rate_limit {
-                let until = Instant::now() + wait;
+                let now = Instant::now();
+                let until = now.checked_add(wait).unwrap_or(now);
                 let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
                 *paused = (*paused).max(until);
             } else if !self.sleep(wait) {
@@ -230,6 +238,7 @@ impl Sender<'_> {
                 self.policy.backoff(next),
                 false,
             )),
+            _ if reply.too_large => None,
             _ => reply.cut_off.as_ref().map(|why| {
                 (
                     format!("body cut off: {why}"),
@@ -266,12 +275,16 @@ impl Sender<'_> {
             .with_config()
             .limit(self.max_bytes)
             .reader();
+        let mut too_large = false;
         let cut_off = match reader.read_to_end(&mut bytes) {
             Ok(_) => None,
-            Err(_) if bytes.len() as u64 >= self.max_bytes => Some(format!(
-                "the body is larger than --max-bytes; the first {} bytes were kept",
-                bytes.len()
-            )),
+            Err(_) if bytes.len() as u64 >= self.max_bytes => {
+                too_large = true;
+                Some(format!(
+                    "the body is larger than --max-bytes; the first {} bytes were kept",
+                    bytes.len()
+                ))
+            }
             Err(error) => Some(format!(
                 "the connection ended after {} bytes: {error}",
                 bytes.len()
@@ -282,6 +295,7 @@ impl Sender<'_> {
             headers,
             body: bytes,
             cut_off,
+            too_large,
         })
     }
 
@@ -293,7 +307,8 @@ impl Sender<'_> {
 
     /// Sleep in short steps so that a stop is heard; false when stopped.
     fn sleep(&self, wait: Duration) -> bool {
-        let end = Instant::now() + wait;
+        let now = Instant::now();
+        let end = now.checked_add(wait).unwrap_or(now);
         loop {
             if self.stop.load(Ordering::Relaxed) {
                 return false;

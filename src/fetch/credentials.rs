@@ -45,11 +45,21 @@ pub const CLIENT_SECRET: &str = "GENESYS_CLIENT_SECRET";
 pub const REGION: &str = "GENESYS_REGION";
 
 /// The `GENESYS_*` settings, from the process environment over a `.env` file.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct Environment {
     values: BTreeMap<&'static str, String>,
     /// Where values came from besides the process environment, for messages.
     pub env_file: Option<String>,
+}
+
+impl fmt::Debug for Environment {
+    /// Names only: the values include the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Environment")
+            .field("set", &self.values.keys().collect::<Vec<_>>())
+            .field("env_file", &self.env_file)
+            .finish()
+    }
 }
 
 impl Environment {
@@ -169,6 +179,14 @@ mod tests {
         let shown = format!("{credentials:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("Secret(***)"));
+    }
+
+    #[test]
+    fn the_environment_does_not_debug_print_values() {
+        let environment = Environment::from_pairs([(CLIENT_SECRET, "hunter2-very-secret")]);
+        let shown = format!("{environment:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("GENESYS_CLIENT_SECRET"), "{shown}");
     }
 
     #[test]

@@ -292,9 +292,7 @@ pub fn run(
     }
     let agent = client::agent(&settings.transport);
     let tokens = TokenSource::new(agent.clone(), &settings.login_url, credentials);
-    let first = tokens.get();
-    summary.token_requests = tokens.requests();
-    first?;
+    first_token(&tokens, &settings.policy, stop)?;
     let store =
         store::Store::open(&settings.out).map_err(|e| FetchError::Io(settings.out.clone(), e))?;
     let sender = Sender {
@@ -309,6 +307,7 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let tally = Mutex::new(Tally::default());
     let write_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    let refused: Mutex<Option<AuthError>> = Mutex::new(None);
     let workers = settings.concurrency.clamp(1, plan.pending.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -330,7 +329,7 @@ pub fn run(
                         Outcome::Reply { attempts, .. } | Outcome::Failed { attempts, .. } => {
                             *attempts
                         }
-                        Outcome::Interrupted => 0,
+                        Outcome::Interrupted | Outcome::Refused(_) => 0,
                     };
                     let mut line_tally = Tally {
                         retried: usize::from(attempts > 1),
@@ -364,6 +363,14 @@ pub fn run(
                             line_tally.failed.push((input.line, reason));
                         }
                         Outcome::Interrupted => line_tally.interrupted = 1,
+                        Outcome::Refused(error) => {
+                            stop.store(true, Ordering::Relaxed);
+                            refused
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get_or_insert(error);
+                            line_tally.interrupted = 1;
+                        }
                     }
                     tally
                         .lock()
@@ -376,6 +383,9 @@ pub fn run(
     if let Some(error) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(FetchError::Io(settings.out.clone(), error));
     }
+    if let Some(error) = refused.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(FetchError::Auth(error));
+    }
     let tally = tally.into_inner().unwrap_or_else(|e| e.into_inner());
     let taken = next.load(Ordering::Relaxed).min(plan.pending.len());
     summary.captured = tally.captured;
@@ -385,6 +395,35 @@ pub fn run(
     summary.interrupted = tally.interrupted + (plan.pending.len() - taken);
     summary.token_requests = tokens.requests();
     Ok(summary)
+}
+
+/// The first token, retried like a request while the login service is
+/// unreachable or busy; refused credentials end the run at once.
+fn first_token(
+    tokens: &TokenSource,
+    policy: &RetryPolicy,
+    stop: &AtomicBool,
+) -> Result<(), FetchError> {
+    let mut retry = 0;
+    loop {
+        match tokens.get() {
+            Ok(_) => return Ok(()),
+            Err(AuthError::Unavailable(_)) if retry < policy.retries => {
+                retry += 1;
+                let wait = policy.backoff(retry);
+                let end = Instant::now() + wait.min(std::time::Duration::from_secs(3600));
+                while Instant::now() < end {
+                    if stop.load(Ordering::Relaxed) {
+                        return Err(FetchError::Config(
+                            "interrupted before the first token".to_owned(),
+                        ));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
 }
 
 #[derive(Default)]

@@ -37,6 +37,8 @@ struct State {
     log: Mutex<Log>,
     tokens: Mutex<HashMap<String, Token>>,
     lifetime: u64,
+    /// Logins granted before the credentials are refused (a revoked client).
+    logins: u32,
     counter: AtomicU32,
     stop: AtomicBool,
 }
@@ -50,12 +52,18 @@ pub struct StandIn {
 impl StandIn {
     /// Start a stand-in whose tokens live `lifetime` seconds.
     pub fn start(lifetime: u64) -> StandIn {
+        StandIn::start_revoking_after(lifetime, u32::MAX)
+    }
+
+    /// A stand-in that refuses the credentials after `logins` tokens.
+    pub fn start_revoking_after(lifetime: u64, logins: u32) -> StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(State {
             log: Mutex::new(Log::default()),
             tokens: Mutex::new(HashMap::new()),
             lifetime,
+            logins,
             counter: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         });
@@ -253,6 +261,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             &[("Content-Type", "text/html")],
             b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
         ),
+        ("big", _) => respond(&stream, 200, &[json_type], format!("{{\"notes\":\"{}\"}}", "n".repeat(5000)).as_bytes()),
         ("stall", _) => {
             std::thread::sleep(Duration::from_secs(30));
             respond(&stream, 200, &[json_type], ok_body.as_bytes())
@@ -268,8 +277,10 @@ fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Resul
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
     );
     let form = String::from_utf8_lossy(&request.body);
+    let revoked = state.counter.load(Ordering::Relaxed) >= state.logins;
     if request.header("authorization") != Some(expected.as_str())
         || form != "grant_type=client_credentials"
+        || revoked
     {
         state.log.lock().unwrap().refused_logins += 1;
         return respond(
