@@ -689,3 +689,21 @@ fn credentials_refused_mid_run_stop_the_run() {
     assert_only_captures(&folder);
     assert_no_secrets(&server, folder.path(), &[&output]);
 }
+
+#[test]
+fn a_rate_limit_pauses_every_worker() {
+    // Line 1 gets a 429 asking for one second; the other worker, busy with
+    // line 2, must not start line 3 before that second is over.
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["429-once", "slow", "slow", "slow"]);
+    let output = fetch(&server, &folder, &["--concurrency", "2"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let (first, third) = server.log(|log| (log.arrivals[&1][0], log.arrivals[&3][0]));
+    let gap = third.duration_since(first);
+    assert!(
+        gap >= std::time::Duration::from_millis(950),
+        "line 3 started {gap:?} after the 429"
+    );
+    assert_eq!(server.attempts(1), 2);
+}

@@ -21,6 +21,8 @@ pub const CLIENT_SECRET: &str = "s3cr3t-standin-Zx81Qw";
 pub struct Log {
     /// Requests per input `n`, in order of arrival: the endpoint path.
     pub requests: BTreeMap<u64, Vec<String>>,
+    /// When each request of input `n` arrived.
+    pub arrivals: BTreeMap<u64, Vec<Instant>>,
     /// Every access token issued.
     pub tokens: Vec<String>,
     /// Token requests refused.
@@ -180,6 +182,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
     let case = input["case"].as_str().unwrap_or("ok").to_owned();
     let attempt = {
         let mut log = state.log.lock().unwrap();
+        log.arrivals.entry(n).or_default().push(Instant::now());
         let seen = log.requests.entry(n).or_default();
         seen.push(endpoint.clone());
         seen.len()
