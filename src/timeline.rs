@@ -56,6 +56,16 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    /// `malformed 2, ok 5`: the statuses with captures.
+    pub fn statuses_text(&self) -> String {
+        counts_text(&self.statuses)
+    }
+
+    /// `T04 1, T06 1`: the codes found.
+    pub fn codes_text(&self) -> String {
+        counts_text(&self.codes)
+    }
+
     fn absorb(&mut self, other: &Bucket) {
         self.captures += other.captures;
         for (status, count) in &other.statuses {
@@ -65,6 +75,14 @@ impl Bucket {
             *self.codes.entry(*code).or_default() += count;
         }
     }
+}
+
+fn counts_text<K: std::fmt::Display>(counts: &BTreeMap<K, u64>) -> String {
+    counts
+        .iter()
+        .map(|(key, count)| format!("{key} {count}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Counts by bucket of capture time, and the span of the times.

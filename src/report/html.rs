@@ -209,23 +209,13 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
     }
     html.push_str("</p>\n<details><summary>Buckets</summary>\n<table id=\"timeline-table\">\n<tr><th>bucket</th><th>captures</th><th>statuses</th><th>codes</th></tr>\n");
     for (start, bucket) in &shown.buckets {
-        let statuses: Vec<String> = bucket
-            .statuses
-            .iter()
-            .map(|(status, count)| format!("{status} {count}"))
-            .collect();
-        let codes: Vec<String> = bucket
-            .codes
-            .iter()
-            .map(|(code, count)| format!("{code} {count}"))
-            .collect();
         let _ = writeln!(
             html,
             "<tr><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
             short_time(*start),
             bucket.captures,
-            statuses.join(", "),
-            codes.join(", ")
+            bucket.statuses_text(),
+            bucket.codes_text()
         );
     }
     html.push_str("</table>\n</details>\n");

@@ -152,23 +152,13 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         "| bucket | captures | statuses | codes |\n|---|---:|---|---|"
     )?;
     for (start, bucket) in &shown.buckets {
-        let statuses: Vec<String> = bucket
-            .statuses
-            .iter()
-            .map(|(status, count)| format!("{status} {count}"))
-            .collect();
-        let codes: Vec<String> = bucket
-            .codes
-            .iter()
-            .map(|(code, count)| format!("{code} {count}"))
-            .collect();
         writeln!(
             out,
             "| {} | {} | {} | {} |",
             short_time(*start),
             bucket.captures,
-            statuses.join(", "),
-            codes.join(", ")
+            bucket.statuses_text(),
+            bucket.codes_text()
         )?;
     }
     Ok(())

@@ -186,12 +186,7 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
                 .get(s)
                 .map_or_else(String::new, u64::to_string)
         }));
-        let codes: Vec<String> = bucket
-            .codes
-            .iter()
-            .map(|(code, count)| format!("{code} {count}"))
-            .collect();
-        row.push(codes.join(", "));
+        row.push(bucket.codes_text());
         table.add_row(row);
     }
     let numeric: Vec<usize> = (1..present.len() + 2).collect();
