@@ -707,3 +707,21 @@ fn a_rate_limit_pauses_every_worker() {
     );
     assert_eq!(server.attempts(1), 2);
 }
+
+#[test]
+fn a_busy_login_service_is_retried_and_odd_lifetimes_are_bounded() {
+    let server = StandIn::start_busy(2);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder).len(), 1);
+
+    // A token "valid" for u64::MAX seconds must not overflow the clock.
+    let server = StandIn::start(u64::MAX);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder).len(), 2);
+}

@@ -41,6 +41,8 @@ struct State {
     lifetime: u64,
     /// Logins granted before the credentials are refused (a revoked client).
     logins: u32,
+    /// Logins answered 503 first (a login service that is busy).
+    busy_logins: AtomicU32,
     counter: AtomicU32,
     stop: AtomicBool,
 }
@@ -59,6 +61,15 @@ impl StandIn {
 
     /// A stand-in that refuses the credentials after `logins` tokens.
     pub fn start_revoking_after(lifetime: u64, logins: u32) -> StandIn {
+        StandIn::start_with(lifetime, logins, 0)
+    }
+
+    /// A stand-in whose login service answers 503 `busy` times first.
+    pub fn start_busy(busy: u32) -> StandIn {
+        StandIn::start_with(3600, u32::MAX, busy)
+    }
+
+    fn start_with(lifetime: u64, logins: u32, busy: u32) -> StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(State {
@@ -66,6 +77,7 @@ impl StandIn {
             tokens: Mutex::new(HashMap::new()),
             lifetime,
             logins,
+            busy_logins: AtomicU32::new(busy),
             counter: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         });
@@ -280,6 +292,18 @@ fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Resul
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
     );
     let form = String::from_utf8_lossy(&request.body);
+    let busy = state
+        .busy_logins
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok();
+    if busy {
+        return respond(
+            stream,
+            503,
+            &[("Content-Type", "text/html")],
+            b"<html>busy</html>",
+        );
+    }
     let revoked = state.counter.load(Ordering::Relaxed) >= state.logins;
     if request.header("authorization") != Some(expected.as_str())
         || form != "grant_type=client_credentials"
