@@ -372,12 +372,7 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
 /// document is one unreadable capture.
 fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
     let name = source_of(path);
-    // A HAR holds many bodies: allow it many times one capture's limit.
-    let limit = options.max_bytes.saturating_mul(16);
-    let captures = capture::read_whole(path, limit).and_then(|bytes| {
-        har::captures(&name, &bytes, options.max_bytes).map_err(|e| Finding::new(Code::T08, e))
-    });
-    match captures {
+    match har::read_file(path, &name, options.max_bytes) {
         Ok(captures) => captures
             .into_iter()
             .all(|capture| send(Job::Ready(Box::new(capture)))),

@@ -2,14 +2,23 @@
 //! capture named `FILE#N`, with its status, headers and start time, and the
 //! action id and endpoint when the request was a Data Action call.
 
-use super::{Capture, Meta};
+use super::{Capture, Meta, read_whole};
 use crate::finding::{Code, Finding};
 use base64::Engine as _;
 use serde_json::Value;
+use std::path::Path;
 
 /// Whether a file name is a HAR export (also gzip-compressed).
 pub fn is_har_name(name: &str) -> bool {
     name.strip_suffix(".gz").unwrap_or(name).ends_with(".har")
+}
+
+/// The captures of a HAR file (also gzip-compressed), in entry order; a
+/// file that cannot be read or is no HAR document is one finding. A HAR
+/// holds many bodies: the file may be many times one capture's limit.
+pub fn read_file(path: &Path, source: &str, max_bytes: u64) -> Result<Vec<Capture>, Finding> {
+    let bytes = read_whole(path, max_bytes.saturating_mul(16))?;
+    captures(source, &bytes, max_bytes).map_err(|e| Finding::new(Code::T08, e))
 }
 
 /// The captures of a HAR document, in entry order; an error when the bytes

@@ -5,7 +5,7 @@
 use super::{Capture, GZIP_MAGIC, Meta};
 use crate::finding::{Code, Finding};
 use serde_json::Value;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 /// How the lines of a log are turned into captures.
@@ -260,17 +260,12 @@ pub fn read_line(path: &Path, wanted: usize, max_bytes: u64) -> io::Result<Optio
     Ok(None)
 }
 
-/// Read everything from a reader that is not a file (for tests).
-pub fn lines_of(reader: impl Read, max_bytes: u64) -> Lines<BufReader<impl Read>> {
-    Lines::new(BufReader::new(reader), max_bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn texts(input: &str, max: u64) -> Vec<String> {
-        lines_of(input.as_bytes(), max)
+        Lines::new(input.as_bytes(), max)
             .map(|line| match line.unwrap() {
                 Line::Text(n, bytes) => format!("{n}:{}", String::from_utf8(bytes).unwrap()),
                 Line::TooLong(n, length) => format!("{n}:too long {length}"),

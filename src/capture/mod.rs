@@ -345,10 +345,8 @@ pub fn load_named(
                 Err(format!("{file} holds one capture: #{entry} does not exist"))
             };
         }
-        let bytes = read_whole(Path::new(file), max_bytes.saturating_mul(16))
+        let mut captures = har::read_file(Path::new(file), file, max_bytes)
             .map_err(|finding| format!("{file}: {}", finding.message))?;
-        let mut captures =
-            har::captures(file, &bytes, max_bytes).map_err(|e| format!("{file}: {e}"))?;
         let count = captures.len();
         if entry == 0 || entry > count {
             return Err(format!(

@@ -245,8 +245,6 @@ pub struct FetchSummary {
     pub failed: Vec<(usize, String)>,
     /// Lines left for a later run because the run was stopped.
     pub interrupted: usize,
-    /// Access tokens requested.
-    pub token_requests: u32,
 }
 
 impl FetchSummary {
@@ -393,7 +391,6 @@ pub fn run(
     summary.failed = tally.failed;
     summary.failed.sort();
     summary.interrupted = tally.interrupted + (plan.pending.len() - taken);
-    summary.token_requests = tokens.requests();
     Ok(summary)
 }
 

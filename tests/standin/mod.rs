@@ -209,23 +209,13 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
         let valid = tokens
             .get(&bearer)
             .is_some_and(|t| t.issued.elapsed() < Duration::from_secs(state.lifetime));
-        if !valid {
-            if tokens.contains_key(&bearer) {
-                state.log.lock().unwrap().expired_401 += 1;
-            }
-            drop(tokens);
-            return respond(
-                &stream,
-                401,
-                &[("Content-Type", "application/json")],
-                br#"{"message":"Invalid login credentials.","code":"bad.credentials","status":401}"#,
-            );
+        if !valid && tokens.contains_key(&bearer) {
+            state.log.lock().unwrap().expired_401 += 1;
         }
-        if case == "401-once" && attempt == 1 {
-            // This request's token is refused once, as a gateway does after
-            // a revocation it has heard of before the other nodes. Other
-            // requests in flight keep their token, so that their counts stay
-            // exact.
+        // "401-once" refuses this request's token once, as a gateway does
+        // after a revocation it has heard of before the other nodes; other
+        // requests in flight keep their token, so that their counts stay exact.
+        if !valid || (case == "401-once" && attempt == 1) {
             drop(tokens);
             return respond(
                 &stream,
