@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fetch;
 pub mod finding;
 pub mod infer;
+pub mod input;
 pub mod json;
 pub mod layer;
 pub mod merge;
