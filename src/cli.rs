@@ -185,7 +185,7 @@ pub struct ExplainArgs {
     /// The capture: a file, `FILE#N` for the N-th entry of a HAR export,
     /// `FILE:LINE` for a line of a JSON Lines log, or `-` for standard input.
     #[arg(value_name = "FILE")]
-    pub target: String,
+    pub target: std::ffi::OsString,
     /// In a JSON Lines log, the JSON pointer of the line's body.
     #[arg(long, value_name = "POINTER", value_parser = parse_pointer)]
     pub body_pointer: Option<String>,

@@ -434,7 +434,7 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
         if !file_type.is_file() {
             jobs.push(Job::Unreadable {
                 source: source_of(&path),
-                reason: describe_special(&file_type),
+                reason: format!("not a regular file: {}", crate::input::describe(&file_type)),
             });
             continue;
         }
@@ -458,18 +458,4 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
         }
     }
     jobs
-}
-
-fn describe_special(kind: &std::fs::FileType) -> String {
-    use std::os::unix::fs::FileTypeExt;
-    let what = if kind.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "a device"
-    } else {
-        "not a regular file"
-    };
-    format!("not a regular file: {what}")
 }

@@ -35,7 +35,8 @@ pub fn is_lines_name(name: &str) -> bool {
 /// Open a file for reading lines, gunzipping it when it starts with the
 /// gzip magic number (whatever its name says).
 pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
-    let mut reader = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    let (file, _) = crate::input::open_regular(path).map_err(io::Error::other)?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
     let head = reader.fill_buf()?;
     if head.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);

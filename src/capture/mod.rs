@@ -214,27 +214,17 @@ fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
 /// Read a capture from a file, with its sidecar if it has one. Never fails:
 /// problems become T07 / T08 findings.
 pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes: u64) -> Capture {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    let (file, metadata) = match crate::input::open_regular(path) {
+        Ok(opened) => opened,
         Err(error) => {
-            return Capture::unreadable(
-                source,
-                Finding::new(Code::T08, format!("cannot open: {error}")),
-            );
+            let message = match error {
+                crate::input::ReadError::Io(error) => format!("cannot open: {error}"),
+                error => error.to_string(),
+            };
+            return Capture::unreadable(source, Finding::new(Code::T08, message));
         }
     };
-    let (length, modified) = match file.metadata() {
-        Ok(metadata) if !metadata.is_file() => {
-            return Capture::unreadable(source, Finding::new(Code::T08, "not a regular file"));
-        }
-        Ok(metadata) => (metadata.len(), metadata.modified().ok()),
-        Err(error) => {
-            return Capture::unreadable(
-                source,
-                Finding::new(Code::T08, format!("cannot read metadata: {error}")),
-            );
-        }
-    };
+    let (length, modified) = (metadata.len(), metadata.modified().ok());
     if length > max_bytes {
         return oversized(source, length, max_bytes);
     }
@@ -307,21 +297,37 @@ pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
 
 /// The capture a user names: a file, `FILE#N` (the N-th entry of a HAR
 /// export; `#1` of any other file is the file), or `FILE:LINE` (a line of a
-/// JSON Lines log). The error says what is wrong with the name.
+/// JSON Lines log). Any path the system accepts may be named, valid UTF-8
+/// or not. The error says what is wrong with the name.
 pub fn load_named(
-    target: &str,
+    target: &std::ffi::OsStr,
     options: &lines::LineOptions,
     max_bytes: u64,
 ) -> Result<Capture, String> {
-    let exists = |file: &str| std::fs::symlink_metadata(file).is_ok();
-    let name_of = |file: &str| {
+    use std::os::unix::ffi::OsStrExt as _;
+    let exists = |file: &std::ffi::OsStr| std::fs::symlink_metadata(file).is_ok();
+    let name_of = |file: &std::ffi::OsStr| {
         Path::new(file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
+    // `FILE#N` and `FILE:LINE`, split at the last separator: the number
+    // is ASCII, whatever the bytes of the file name before it.
+    let numbered = |separator: u8| {
+        let bytes = target.as_bytes();
+        let at = bytes.iter().rposition(|&b| b == separator)?;
+        let number = std::str::from_utf8(&bytes[at + 1..])
+            .ok()?
+            .parse::<usize>()
+            .ok()?;
+        let file = std::ffi::OsStr::from_bytes(&bytes[..at]);
+        exists(file).then_some((file, number))
+    };
     if exists(target) {
         let name = name_of(target);
+        let path = Path::new(target);
+        let target = target.to_string_lossy();
         if har::is_har_name(&name) {
             return Err(format!(
                 "{target} is a HAR export: name one entry, {target}#N"
@@ -332,20 +338,19 @@ pub fn load_named(
                 "{target} is a JSON Lines log: name one line, {target}:LINE"
             ));
         }
-        return Ok(load_one(Path::new(target), max_bytes));
+        return Ok(load_one(path, max_bytes));
     }
-    if let Some((file, entry)) = target.rsplit_once('#')
-        && let Ok(entry) = entry.parse::<usize>()
-        && exists(file)
-    {
-        if !har::is_har_name(&name_of(file)) {
+    if let Some((path, entry)) = numbered(b'#') {
+        let path = Path::new(path);
+        let file = &*path.to_string_lossy();
+        if !har::is_har_name(&name_of(path.as_os_str())) {
             return if entry == 1 {
-                Ok(load_one(Path::new(file), max_bytes))
+                Ok(load_one(path, max_bytes))
             } else {
                 Err(format!("{file} holds one capture: #{entry} does not exist"))
             };
         }
-        let mut captures = har::read_file(Path::new(file), file, max_bytes)
+        let mut captures = har::read_file(path, file, max_bytes)
             .map_err(|finding| format!("{file}: {}", finding.message))?;
         let count = captures.len();
         if entry == 0 || entry > count {
@@ -355,12 +360,10 @@ pub fn load_named(
         }
         return Ok(captures.swap_remove(entry - 1));
     }
-    if let Some((file, line)) = target.rsplit_once(':')
-        && let Ok(line) = line.parse::<usize>()
-        && exists(file)
-    {
-        let found = lines::read_line(Path::new(file), line, max_bytes)
-            .map_err(|e| format!("{file}: {e}"))?;
+    if let Some((path, line)) = numbered(b':') {
+        let path = Path::new(path);
+        let file = &*path.to_string_lossy();
+        let found = lines::read_line(path, line, max_bytes).map_err(|e| format!("{file}: {e}"))?;
         let source = format!("{file}:{line}");
         return match found {
             Some(lines::Line::Text(_, bytes)) => {
@@ -372,7 +375,7 @@ pub fn load_named(
             )),
         };
     }
-    Err(format!("{target}: no such file"))
+    Err(format!("{}: no such file", target.to_string_lossy()))
 }
 
 /// The file a capture's source names: `FILE` of `FILE#N` (a HAR entry) and
@@ -403,8 +406,10 @@ pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Cap
 }
 
 fn oversized(source: String, length: u64, max_bytes: u64) -> Capture {
-    let shown = if length > max_bytes + 1 {
-        format!("{length} bytes")
+    // A read stops one byte past the limit, so a length of limit + 1 says
+    // only that there was more.
+    let shown = if length > max_bytes.saturating_add(1) {
+        format!("{length} bytes, more")
     } else {
         "more bytes".to_owned()
     };

@@ -70,7 +70,10 @@ impl Meta {
 /// Read and parse a sidecar file; the error says what is wrong with it.
 pub fn read(path: &Path) -> Result<Meta, String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("sidecar {shown} cannot be read: {e}"))?;
+    // A sidecar is found by its name alone: it may be a FIFO, a link to a
+    // device or a huge file that nobody meant as one.
+    let bytes = crate::input::read_limited(path, crate::input::SIDECAR_LIMIT)
+        .map_err(|e| format!("sidecar {shown} cannot be read: {e}"))?;
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("sidecar {shown} is not valid JSON: {e}"))?;
     Meta::from_json(&value).map_err(|e| format!("sidecar {shown}: {e}"))

@@ -33,23 +33,29 @@ pub fn dapa(args: &[&str]) -> Run {
     Run { command }
 }
 
+/// `dapa ARGS...` with at most `memory_mib` MiB of address space and
+/// `seconds` of time: a run that would grow without bound fails (an
+/// allocation error aborts it) and one that would hang is killed, both
+/// of which the test sees as a run that did not exit by itself. Runs with
+/// `--jobs 2` fit 256 MiB with room to spare (thread stacks included).
+pub fn dapa_bounded(memory_mib: u64, seconds: u64, args: &[&str]) -> Run {
+    let binary = assert_cmd::cargo::cargo_bin("dapa");
+    let mut command = assert_cmd::Command::new("prlimit");
+    command
+        .arg(format!("--as={}", memory_mib << 20))
+        .arg("--")
+        .arg(binary)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .timeout(Duration::from_secs(seconds));
+    Run { command }
+}
+
 impl Run {
-    /// `dapa ARGS...` with at most `memory_mib` MiB of address space and
-    /// `seconds` of time: a run that would grow without bound fails (an
-    /// allocation error aborts it) and one that would hang is killed, both
-    /// of which the test sees as a run that did not exit by itself. Runs with
-    /// `--jobs 2` fit 256 MiB with room to spare (thread stacks included).
-    pub fn dapa_bounded(memory_mib: u64, seconds: u64, args: &[&str]) -> Run {
-        let binary = assert_cmd::cargo::cargo_bin("dapa");
-        let mut command = assert_cmd::Command::new("prlimit");
-        command
-            .arg(format!("--as={}", memory_mib << 20))
-            .arg("--")
-            .arg(binary)
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .timeout(Duration::from_secs(seconds));
-        Run { command }
+    /// One more argument, any bytes the system allows.
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.arg(arg);
+        self
     }
 
     /// Feed bytes to standard input.

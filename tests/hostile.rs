@@ -1,0 +1,148 @@
+//! Hostile and unlucky inputs: every file dapa opens is bounded and never
+//! blocks. Each run is bounded in time and in address space, so a read
+//! that hangs or grows without bound fails the test instead of the machine.
+
+mod util;
+
+use util::{Folder, dapa_bounded, records};
+
+/// Address space for one run with `--jobs 2`: several times what a scan of
+/// small captures needs, far below what an unbounded read reaches.
+const MEMORY_MIB: u64 = 384;
+/// Seconds for one run: a hang is killed and fails the test.
+const SECONDS: u64 = 20;
+
+fn scan_jsonl(folder: &Folder) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            folder.path_str(),
+            "--jobs",
+            "2",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--fail-on",
+            "none",
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    folder.relative(records(&out.stdout))
+}
+
+#[test]
+fn sidecars_that_are_not_regular_files_are_refused_without_blocking() {
+    let folder = Folder::new();
+    folder.write("fifo.json", br#"{"a":1}"#);
+    folder.fifo("fifo.meta.json");
+    folder.write("zero.json", br#"{"a":2}"#);
+    folder.symlink("zero.meta.json", "/dev/zero");
+    folder.write("folder.json", br#"{"a":3}"#);
+    std::fs::create_dir(folder.join("folder.meta.json")).unwrap();
+    let found = scan_jsonl(&folder);
+    assert_eq!(found.len(), 3, "{found:?}");
+    for record in found.values() {
+        assert_eq!(record["status"], "ok", "{record}");
+    }
+    // `infer` reads sidecars too (for the capture time).
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["infer", folder.path_str()]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_huge_sidecar_is_refused_by_its_size() {
+    let folder = Folder::new();
+    folder.write("big.json", br#"{"a":1}"#);
+    // 2 GB and sparse: free on disk, ruinous in memory.
+    let sidecar = std::fs::File::create(folder.join("big.meta.json")).unwrap();
+    sidecar.set_len(2 << 30).unwrap();
+    let found = scan_jsonl(&folder);
+    assert_eq!(found["big.json"]["status"], "ok");
+    // The sidecar's refusal is a remark, not the capture's fault.
+    let notes = found["big.json"]["notes"].to_string();
+    assert!(notes.contains("larger than 1048576 bytes"), "{notes}");
+}
+
+#[test]
+fn explain_refuses_what_it_cannot_read_without_blocking() {
+    let folder = Folder::new();
+    folder.fifo("pipe.json");
+    folder.fifo("pipe.jsonl");
+    let fifo = folder.join("pipe.json");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", fifo.to_str().unwrap()]).run();
+    assert!(out.stdout.contains("T08"), "{}", out.stdout);
+    assert!(out.stdout.contains("named pipe"), "{}", out.stdout);
+    let line = format!("{}:1", folder.join("pipe.jsonl").display());
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", &line]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("named pipe"), "{}", out.stderr);
+    // A device named as a capture is refused, not read forever.
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", "/dev/zero"]).run();
+    assert!(out.stdout.contains("T08"), "{}", out.stdout);
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["scan", "/dev/zero", "--format", "jsonl", "--quiet"],
+    )
+    .run();
+    assert!(out.stdout.contains("\"T08\""), "{}", out.stdout);
+}
+
+#[test]
+fn the_oversized_message_reads_well() {
+    let folder = Folder::new();
+    folder.write("big.json", &vec![b' '; 5000]);
+    let found = {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                folder.path_str(),
+                "--max-bytes",
+                "1000",
+                "--format",
+                "jsonl",
+                "--quiet",
+            ],
+        )
+        .run();
+        folder.relative(records(&out.stdout))
+    };
+    let message = found["big.json"]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        "5000 bytes, more than --max-bytes allows (1000); not parsed"
+    );
+}
+
+#[test]
+fn explain_takes_file_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let folder = Folder::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.json");
+    let path = folder.path().join(name);
+    std::fs::write(&path, br#"{"result": "ok""#).unwrap();
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain"])
+        .arg(&path)
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("S01"), "{}", out.stdout);
+    assert!(out.stdout.contains("caf\u{fffd}.json"), "{}", out.stdout);
+    // A line of a log and an entry named with `#1` too.
+    let log = folder
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"l\xe9.jsonl"));
+    std::fs::write(&log, b"{\"a\":1}\n[1,\n").unwrap();
+    let mut line = log.into_os_string();
+    line.push(":2");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain"])
+        .arg(&line)
+        .run();
+    assert!(out.stdout.contains("S01"), "{}", out.stdout);
+}
