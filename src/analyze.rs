@@ -5,6 +5,7 @@ use crate::finding::{Finding, add_lines};
 use crate::json::{self, ParseOptions};
 use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport};
 use crate::record::CaptureRecord;
+use crate::schema::shape::Shape;
 use crate::schema::{Profile, Profiles, Semantic, Target};
 use crate::verdict::verdict;
 use serde_json::Value;
@@ -180,6 +181,9 @@ impl Context<'_> {
                 let drift = self.check_profile(profile, value, &pointer, &mut located);
                 outcome.observations = drift.observations;
                 outcome.enum_values = drift.enum_values;
+                if !options.show_secrets {
+                    hide_secret_placeholders(&mut located, &profile.schema.shape, &pointer);
+                }
             }
         }
         locate(text, start, lenient, options, &mut located);
@@ -212,6 +216,23 @@ impl Context<'_> {
             ));
         }
         drift
+    }
+}
+
+/// A placeholder found inside a secret field is not quoted: the text
+/// around it, or the placeholder itself, may be part of the secret.
+fn hide_secret_placeholders(findings: &mut [Finding], shape: &Shape, base: &str) {
+    for finding in findings.iter_mut().filter(|f| f.code == crate::Code::P03) {
+        let relative = finding
+            .location
+            .pointer
+            .as_deref()
+            .and_then(|pointer| pointer.strip_prefix(base))
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        if relative.is_some_and(|relative| crate::secret::is_secret(shape, relative)) {
+            finding.message =
+                "unrendered Velocity placeholder in a secret field (not shown)".to_owned();
+        }
     }
 }
 

@@ -70,12 +70,14 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
     let record = analyze(capture, options);
     let mut masked = raw.clone();
     if !options.show_secrets {
-        let secret_spans = secrets(
-            &raw,
-            &meta,
-            profile.as_ref().map(|p| &p.schema.shape),
-            &record,
-        );
+        let shape = profile.as_ref().map(|p| &p.schema.shape);
+        let mut secret_spans = secrets(&raw, &meta, shape, &record);
+        // What lies under a secret key is masked in the text too: every
+        // copy of a repeated key, and bodies that do not parse at all.
+        if let Some(shape) = shape {
+            let names = crate::secret::secret_names(shape);
+            secret_spans.extend(crate::secret::values_under_keys(&raw, &names));
+        }
         for span in secret_spans {
             for byte in &mut masked[span] {
                 // Keep UTF-8 continuation structure simple: every byte becomes '*'.

@@ -4,6 +4,8 @@
 use crate::json::split_pointer;
 use crate::schema::shape::Shape;
 use serde_json::Value;
+use std::collections::BTreeSet;
+use std::ops::Range;
 
 /// Longest value quoted in a message, in characters.
 const SHOWN_LIMIT: usize = 60;
@@ -51,6 +53,141 @@ pub fn is_secret(shape: &Shape, pointer: &str) -> bool {
     node.secret
 }
 
+/// The names of the members a shape marks secret, wherever they are: what
+/// masking the raw text of a body needs when the body does not parse, or
+/// when the same key appears twice.
+pub fn secret_names(shape: &Shape) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut pending = vec![shape];
+    while let Some(node) = pending.pop() {
+        for (key, child) in &node.properties {
+            if child.secret {
+                names.insert(key.clone());
+            }
+            pending.push(child);
+        }
+        pending.extend(node.items.as_deref());
+        pending.extend(node.any_key.as_deref());
+    }
+    names
+}
+
+/// The byte ranges of the values that follow a key named in `names`, in
+/// any JSON-like text, parsed or not: every occurrence of the key (a
+/// repeated key's values too), and up to the end of the text where a value
+/// is cut off. Keys may be quoted with `"` or `'`, or bare (as lenient
+/// readers take them).
+pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    if names.is_empty() {
+        return spans;
+    }
+    let mut pos = 0;
+    while pos < text.len() {
+        let (key, after) = match text[pos] {
+            quote @ (b'"' | b'\'') => {
+                let end = string_end(text, pos, quote);
+                (key_text(&text[pos..end], quote), end)
+            }
+            byte if byte.is_ascii_alphabetic() || byte == b'_' || byte == b'$' => {
+                let length = text[pos..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$'))
+                    .count();
+                let word = String::from_utf8_lossy(&text[pos..pos + length]).into_owned();
+                (Some(word), pos + length)
+            }
+            _ => {
+                pos += 1;
+                continue;
+            }
+        };
+        pos = after;
+        let colon = skip_space(text, after);
+        if text.get(colon) != Some(&b':') || !key.is_some_and(|key| names.contains(&key)) {
+            continue;
+        }
+        let start = skip_space(text, colon + 1);
+        let end = value_end(text, start);
+        if end > start {
+            spans.push(start..end);
+        }
+        pos = end.max(colon + 1);
+    }
+    spans
+}
+
+fn skip_space(text: &[u8], mut pos: usize) -> usize {
+    while text.get(pos).is_some_and(u8::is_ascii_whitespace) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The end of the string opening at `start` (after its closing quote), or
+/// the end of the text.
+fn string_end(text: &[u8], start: usize, quote: u8) -> usize {
+    let mut pos = start + 1;
+    while pos < text.len() {
+        match text[pos] {
+            b'\\' => pos += 2,
+            byte if byte == quote => return pos + 1,
+            _ => pos += 1,
+        }
+    }
+    text.len()
+}
+
+/// A quoted key's text with its escapes undone, when they can be.
+fn key_text(token: &[u8], quote: u8) -> Option<String> {
+    if quote == b'"'
+        && let Ok(key) = serde_json::from_slice::<String>(token)
+    {
+        return Some(key);
+    }
+    let inner = token.get(1..token.len().saturating_sub(1))?;
+    Some(String::from_utf8_lossy(inner).into_owned())
+}
+
+/// The end of the value starting at `start`: a string, a container to its
+/// matching bracket, or a scalar to the next delimiter; the end of the text
+/// where it is cut off.
+fn value_end(text: &[u8], start: usize) -> usize {
+    match text.get(start) {
+        None => start,
+        Some(&quote @ (b'"' | b'\'')) => string_end(text, start, quote),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut pos = start;
+            while pos < text.len() {
+                match text[pos] {
+                    quote @ (b'"' | b'\'') => {
+                        pos = string_end(text, pos, quote);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return pos + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                pos += 1;
+            }
+            text.len()
+        }
+        Some(_) => {
+            start
+                + text[start..]
+                    .iter()
+                    .take_while(|&&b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
+                    .count()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +206,35 @@ mod tests {
         assert_eq!(show(&json!("abcdefgh"), true), "\"abcd… (8 characters)\"");
         assert_eq!(show(&json!(12), true), "(secret)");
         assert_eq!(show(&json!("x".repeat(100)), false).chars().count(), 61);
+    }
+
+    #[test]
+    fn values_under_secret_keys_in_any_text() {
+        let names = BTreeSet::from(["token".to_owned()]);
+        let masked = |text: &str| {
+            let mut bytes = text.as_bytes().to_vec();
+            for span in values_under_keys(text.as_bytes(), &names) {
+                bytes[span].fill(b'*');
+            }
+            String::from_utf8(bytes).unwrap()
+        };
+        assert_eq!(
+            masked(r#"{"token":"a","token" : "b","x":"token"}"#),
+            r#"{"token":***,"token" : ***,"x":"token"}"#
+        );
+        // Cut off inside the value: masked to the end.
+        assert_eq!(
+            masked(r#"{"result":{"token":"abc"#),
+            r#"{"result":{"token":****"#
+        );
+        // Bad escapes, single quotes, bare keys, escaped key names, containers.
+        assert_eq!(masked(r#"{"token":"a\qb"}"#), r#"{"token":******}"#);
+        assert_eq!(masked("{token: 'a,b', n: 1}"), "{token: *****, n: 1}");
+        assert_eq!(
+            masked(r#"{"token":[1,{"a":"]"}]}"#),
+            r#"{"token":*************}"#
+        );
+        assert_eq!(masked(r#"{"token":12}"#), r#"{"token":**}"#);
+        assert!(values_under_keys(b"{\"token\":", &names).is_empty());
     }
 }

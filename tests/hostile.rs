@@ -146,3 +146,106 @@ fn explain_takes_file_names_that_are_not_utf8() {
         .run();
     assert!(out.stdout.contains("S01"), "{}", out.stdout);
 }
+
+/// Token bodies, each with a secret whose marker must never be shown.
+const SECRET_BODIES: [(&str, &str, &str); 4] = [
+    (
+        "twice.json",
+        r#"{"result":{"token":"first-secret-AAAA","expiresAt":1,"userId":"u","token":"second-secret-BBBB"},"errors":[]}"#,
+        "secret-",
+    ),
+    (
+        "cut.json",
+        r#"{"result":{"userId":"u","token":"cut-off-secret-CCCC"#,
+        "secret-",
+    ),
+    (
+        "escape.json",
+        r#"{"result":{"token":"bad\qescape-secret-DDDD","userId":"u"},"errors":[]}"#,
+        "secret-",
+    ),
+    (
+        "placeholder.json",
+        r#"{"result":{"token":"Bearer-${accessToken}-EEEE","expiresAt":1,"userId":"u"},"errors":[]}"#,
+        "accessToken",
+    ),
+];
+
+#[test]
+fn secrets_stay_masked_in_repeated_keys_broken_bodies_and_messages() {
+    let folder = Folder::new();
+    for (name, body, _) in SECRET_BODIES {
+        folder.write(name, body.as_bytes());
+    }
+    for (name, _, marker) in SECRET_BODIES {
+        let path = folder.join(name);
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "explain",
+                path.to_str().unwrap(),
+                "--profile",
+                "cognigy-token",
+            ],
+        )
+        .run();
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains(name), "{shown}");
+        assert!(!shown.contains(marker), "{name}: {shown}");
+        for tail in ["AAAA", "BBBB", "CCCC", "DDDD", "EEEE"] {
+            assert!(!shown.contains(tail), "{name}: {shown}");
+        }
+    }
+    for format in [
+        "table", "json", "jsonl", "markdown", "junit", "sarif", "html",
+    ] {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                folder.path_str(),
+                "--profile",
+                "cognigy-token",
+                "--fail-on",
+                "drift",
+                "--format",
+                format,
+            ],
+        )
+        .run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains("P03"), "{format}: {shown}");
+        assert!(!shown.contains("accessToken"), "{format}: {shown}");
+        assert!(!shown.contains("EEEE"), "{format}: {shown}");
+    }
+}
+
+#[test]
+fn explain_underlines_the_value_under_an_empty_key() {
+    let folder = Folder::new();
+    folder.write("empty-key.json", br#"{"":{"x":"${a}"},"x":"ok"}"#);
+    let path = folder.join("empty-key.json");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", path.to_str().unwrap()]).run();
+    let jsonl = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            path.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ],
+    )
+    .run();
+    let record: serde_json::Value = serde_json::from_str(jsonl.stdout.trim()).unwrap();
+    let finding = &record["findings"][0];
+    assert_eq!(finding["code"], "P03");
+    assert_eq!(finding["pointer"], "//x");
+    // The value `"${a}"` starts at byte 9, not the later "ok" at 21.
+    assert_eq!(finding["offset"], 9, "{record}");
+    assert!(out.stdout.contains("P03"), "{}", out.stdout);
+}

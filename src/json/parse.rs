@@ -155,8 +155,10 @@ pub fn split_pointer(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
+    // One leading slash: `//x` is the member `x` of the member `""`.
     pointer
-        .trim_start_matches('/')
+        .strip_prefix('/')
+        .unwrap_or(pointer)
         .split('/')
         .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
         .collect()
@@ -182,7 +184,6 @@ struct Locator {
     targets: Vec<Vec<String>>,
     found: Vec<Option<usize>>,
     matched: Vec<usize>,
-    exact: Vec<bool>,
 }
 
 impl Locator {
@@ -192,7 +193,6 @@ impl Locator {
             targets,
             found: vec![None; count],
             matched: vec![0; count],
-            exact: vec![false; count],
         }
     }
 }
@@ -562,7 +562,9 @@ impl<'a> Parser<'a> {
         };
         let depth = self.stack.len();
         for (index, target) in locator.targets.iter().enumerate() {
-            if locator.exact[index] || target.len() < depth || locator.matched[index] > depth {
+            // A later value at the same path replaces an earlier one, as the
+            // last of repeated keys is the one every reader keeps.
+            if target.len() < depth || locator.matched[index] > depth {
                 continue;
             }
             let on_path = self
@@ -576,7 +578,6 @@ impl<'a> Parser<'a> {
             if on_path {
                 locator.found[index] = Some(start);
                 locator.matched[index] = depth;
-                locator.exact[index] = target.len() == depth;
             }
         }
     }
