@@ -170,6 +170,8 @@ impl Context<'_> {
             }
         }
         let mut outcome = BodyOutcome::default();
+        // Where the profile's shape applies, for masking what other layers quote.
+        let mut secret_base = None;
         if let Some(profile) = self.profile {
             let target = match profile.target {
                 Target::Document => Some(String::new()),
@@ -181,13 +183,16 @@ impl Context<'_> {
                 let drift = self.check_profile(profile, value, &pointer, &mut located);
                 outcome.observations = drift.observations;
                 outcome.enum_values = drift.enum_values;
-                if !options.show_secrets {
-                    hide_secret_placeholders(&mut located, &profile.schema.shape, &pointer);
-                }
+                secret_base = Some(pointer);
             }
         }
         locate(text, start, lenient, options, &mut located);
         findings.append(&mut located);
+        if let (Some(profile), Some(base)) = (self.profile, secret_base)
+            && !options.show_secrets
+        {
+            hide_secret_values(findings, &profile.schema.shape, &base);
+        }
         if options.keep_payload {
             outcome.payload = envelope
                 .payload
@@ -219,19 +224,35 @@ impl Context<'_> {
     }
 }
 
-/// A placeholder found inside a secret field is not quoted: the text
-/// around it, or the placeholder itself, may be part of the secret.
-fn hide_secret_placeholders(findings: &mut [Finding], shape: &Shape, base: &str) {
-    for finding in findings.iter_mut().filter(|f| f.code == crate::Code::P03) {
-        let relative = finding
+/// The layers before the schema (syntax, payload) quote values without
+/// knowing which fields are secret: where such a finding points into a
+/// secret field, its message says what was found without the value.
+fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: &str) {
+    for finding in findings.iter_mut() {
+        let in_secret = finding
             .location
             .pointer
             .as_deref()
             .and_then(|pointer| pointer.strip_prefix(base))
-            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
-        if relative.is_some_and(|relative| crate::secret::is_secret(shape, relative)) {
-            finding.message =
-                "unrendered Velocity placeholder in a secret field (not shown)".to_owned();
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            .is_some_and(|relative| crate::secret::is_secret(shape, relative));
+        if !in_secret {
+            continue;
+        }
+        match finding.code {
+            crate::Code::P03 => {
+                finding.message =
+                    "unrendered Velocity placeholder in a secret field (not shown)".to_owned();
+            }
+            // "{number} {why}; …": the number is the first word.
+            crate::Code::S08 => {
+                let why = finding
+                    .message
+                    .find(' ')
+                    .map_or("", |at| &finding.message[at..]);
+                finding.message = format!("a number in a secret field (not shown){why}");
+            }
+            _ => {}
         }
     }
 }

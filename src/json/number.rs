@@ -144,13 +144,18 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
         Some("is beyond the range of f64")
     } else if float == 0.0 && !normalise(text).0.is_empty() {
         Some("is too small for f64 and becomes 0")
-    } else if scanned.significant_digits <= 15 && !scanned.has_exponent {
-        // Any decimal of 15 significant digits or fewer, within range, round-trips.
+    } else if scanned.significant_digits <= 17 {
+        // 17 significant digits tell every f64 apart: a decimal of up to 17
+        // is what an f64 writer emits (`%.17g`, shortest round trip), and
+        // reading it back gives the writer's value.
         None
-    } else if normalise(text) != normalise(&format!("{:e}", float.abs())) {
-        Some("has more digits than f64 keeps")
     } else {
-        None
+        // Longer decimals survive when the digits past the 17th add nothing:
+        // the f64's own shortest or 17-digit text, with zeros after it.
+        let written = normalise(text);
+        let shortest = normalise(&format!("{:e}", float.abs()));
+        let seventeen = normalise(&format!("{:.16e}", float.abs()));
+        (written != shortest && written != seventeen).then_some("has more digits than f64 keeps")
     };
     NumberText { value, lossy }
 }
@@ -224,6 +229,11 @@ mod tests {
             "0.000",
             "123456789.123456",
             "1.7976931348623157e308",
+            "45.123456789012345",
+            "0.30000000000000004",
+            "0.10000000000000001",
+            "-122.41941550000001",
+            "1.0000000000000000000",
         ] {
             assert_eq!(lossy(fine), None, "{fine}");
         }
@@ -232,6 +242,7 @@ mod tests {
             "1e400",
             "0.10000000000000000555",
             "1e-400",
+            "0.1000000000000000055511",
         ] {
             assert!(lossy(bad).is_some(), "{bad}");
         }

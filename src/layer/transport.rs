@@ -304,9 +304,15 @@ fn is_plain_text(text: &str) -> bool {
         return !literal;
     }
     if first.is_ascii_digit() {
-        let number_end = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
+        // A whole number, exponent and all (`9e9`, `1.0E-4`), is a JSON
+        // text; digits and a dot then words (`502 Bad Gateway`) are not.
+        let number_end = super::super::json::number::scan(text.as_bytes()).map_or_else(
+            |_| {
+                text.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(text.len())
+            },
+            |number| number.len,
+        );
         let rest = text[number_end..].trim_start_matches([' ', '\t']);
         return number_end < text.len() && rest.starts_with(char::is_alphabetic);
     }
@@ -399,6 +405,10 @@ mod tests {
             [Code::T05]
         );
         assert_eq!(codes(b"502 Bad Gateway"), [Code::T05]);
+        for number in [&b"9e9"[..], b"1.5e+3", b"1.0E-4\n", b"0e0", b"12"] {
+            assert_eq!(codes(number), [], "{}", String::from_utf8_lossy(number));
+        }
+        assert_eq!(codes(b"1e5 requests"), [Code::T05]);
         assert_eq!(codes(b"Not Found"), [Code::T05]);
         assert_eq!(codes(b"%PDF-1.4"), [Code::T05]);
     }
