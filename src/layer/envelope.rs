@@ -70,7 +70,7 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
     let (envelope, payload) = match root {
         Value::Object(fields) if is_test_result(fields) => test_result(fields, &mut findings),
         Value::Object(fields) if is_seed(fields, expected) => seed(fields, &mut findings),
-        Value::Object(fields) if is_error_body(fields) => {
+        Value::Object(fields) if is_error_body(fields, meta) => {
             findings.push(Finding::new(Code::E01, describe_error_body(fields)).at_pointer(""));
             if let Some(code) = rate_limit_code(fields)
                 && meta.status != Some(429)
@@ -163,11 +163,12 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
 }
 
 fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool {
-    let marker = if expected == Some(EnvelopeKind::Seed) {
-        fields.contains_key("result")
-    } else {
-        fields.contains_key("errors") || fields.contains_key("warnings")
-    };
+    // The envelope decides before the payload is looked at: under a seed
+    // profile, `{"errors": [...]}` without `result` is an envelope that
+    // holds no payload, not a payload missing its fields.
+    let marker = fields.contains_key("errors")
+        || fields.contains_key("warnings")
+        || (expected == Some(EnvelopeKind::Seed) && fields.contains_key("result"));
     marker
         && fields
             .keys()
@@ -215,15 +216,36 @@ fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     fields.get(key).and_then(Value::as_str)
 }
 
-fn is_error_body(fields: &Map<String, Value>) -> bool {
-    let status = fields
-        .get("status")
-        .is_some_and(|s| s.is_u64() || s.as_str().is_some_and(|t| t.parse::<u16>().is_ok()));
+/// The status a body states, when it is a number or a numeric string.
+fn stated_status(fields: &Map<String, Value>) -> Option<u64> {
+    match fields.get("status")? {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn is_error_status(status: u64) -> bool {
+    (400..600).contains(&status)
+}
+
+/// Whether a body is a Genesys error body. Success replies carry `code`,
+/// `message` and `status` too (`{"code":"OK","status":200,...}`), so the
+/// keys alone are not enough: the body must also say it is an error, by an
+/// error status (its own or the recorded one) or by keys only the error
+/// shape has. A status the body states as a success outweighs the rest.
+fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
+    let stated = stated_status(fields);
+    if stated.is_some_and(|status| !is_error_status(status)) {
+        return false;
+    }
+    let error_status = stated.is_some() || meta.status.is_some_and(|s| is_error_status(s.into()));
+    let has = |key: &str| fields.contains_key(key);
     let new_style = text(fields, "message").is_some()
         && text(fields, "code").is_some()
-        && (status || fields.contains_key("contextId") || fields.contains_key("messageParams"));
+        && (error_status || has("contextId") || has("messageWithParams") || has("messageParams"));
     let old_style = text(fields, "errorCode").is_some()
-        && (fields.contains_key("userMessage") || fields.contains_key("correlationId") || status);
+        && (error_status || has("userMessage") || has("correlationId"));
     new_style || old_style
 }
 
@@ -340,15 +362,42 @@ pub fn embedded_reply(message: &str) -> Option<String> {
     Some(shown)
 }
 
+/// Whether a body is RFC 7807 problem details. Records of other kinds
+/// have `type`, `title` and `status` too (a CRM case: `"type":"lead",
+/// "status":"open"`), so the members must have the RFC's forms (`status` a
+/// number, `type` a URI reference) and the body must say it is an error:
+/// declared `application/problem+json`, an error status (its own or the
+/// recorded one), or a `type` that is an absolute URI.
 fn is_problem_details(fields: &Map<String, Value>, meta: &Meta) -> bool {
     let declared = meta
         .header("content-type")
         .is_some_and(|value| value.contains("problem+json"));
-    let title = text(fields, "title").is_some();
-    let kind = text(fields, "type").is_some();
-    let detail = text(fields, "detail").is_some();
-    let status = fields.get("status").is_some_and(Value::is_u64);
-    declared && (title || detail) || (title && (status || kind)) || (kind && detail && status)
+    let status = match fields.get("status") {
+        None => None,
+        Some(Value::Number(number)) => Some(number.as_u64()),
+        Some(_) => return false,
+    };
+    let kind = match fields.get("type") {
+        None => None,
+        Some(Value::String(kind)) if is_uri_reference(kind) => Some(kind.as_str()),
+        Some(_) => return false,
+    };
+    let described = text(fields, "title").is_some() || text(fields, "detail").is_some();
+    let error_status = match status {
+        Some(Some(status)) => is_error_status(status),
+        Some(None) => false,
+        None => meta.status.is_some_and(|s| is_error_status(s.into())),
+    };
+    let absolute_type = kind.is_some_and(|kind| kind.contains(':'));
+    described && (declared || error_status || (absolute_type && status.is_none()))
+}
+
+/// A URI reference as problem types are written: `about:blank`,
+/// `https://…`, `/problems/x`; no spaces, and a scheme or a path.
+fn is_uri_reference(text: &str) -> bool {
+    !text.is_empty()
+        && !text.chars().any(char::is_whitespace)
+        && (text.contains(':') || text.contains('/'))
 }
 
 fn describe_problem(fields: &Map<String, Value>) -> String {
@@ -468,6 +517,16 @@ mod tests {
             Some(EnvelopeKind::Seed),
         );
         assert_eq!(expected.envelope, Envelope::Seed);
+        let no_result = check(
+            &json!({"errors": [{"code": "lookup.failed", "message": "ERP timeout"}], "warnings": []}),
+            &Meta::default(),
+            Some(EnvelopeKind::Seed),
+        );
+        let codes: Vec<Code> = no_result.findings.iter().map(|f| f.code).collect();
+        assert_eq!(
+            (no_result.payload, codes),
+            (None, vec![Code::E04, Code::E05])
+        );
     }
 
     #[test]
@@ -483,5 +542,38 @@ mod tests {
         assert!(messages[0].contains("404") && messages[0].contains("t-1"));
         let (envelope, _, _, _) = run(json!({"title": "A book", "author": "x"}));
         assert_eq!(envelope, Envelope::Execute);
+        let (envelope, _, _, _) = run(json!({
+            "type": "about:blank", "title": "Bad Gateway", "status": 502
+        }));
+        assert_eq!(envelope, Envelope::ProblemDetails);
+    }
+
+    #[test]
+    fn look_alikes_are_payloads() {
+        for body in [
+            json!({"code": "OK", "message": "Profile updated", "status": 200, "profileId": "p1"}),
+            json!({"code": "created", "message": "Case opened", "status": "201"}),
+            json!({"code": "x", "message": "no status, no error keys"}),
+            json!({"type": "lead", "title": "Call back", "status": "open", "detail": "VIP"}),
+            json!({"type": "https://crm.example/types/case", "title": "T", "status": 1}),
+            json!({"type": "case", "title": "T", "detail": "no status"}),
+            json!({"errorCode": "E_NONE", "status": 200, "userMessage": "fine"}),
+        ] {
+            let (envelope, codes, payload, _) = run(body.clone());
+            assert_eq!(envelope, Envelope::Execute, "{body}");
+            assert!(codes.is_empty() && payload.is_some(), "{body}");
+        }
+        // The recorded status is evidence too.
+        let failed = Meta {
+            status: Some(503),
+            ..Meta::default()
+        };
+        let body = json!({"code": "service.unavailable", "message": "try later"});
+        assert_eq!(check(&body, &failed, None).envelope, Envelope::ErrorBody);
+        let body = json!({"type": "/problems/upstream", "title": "Upstream down"});
+        assert_eq!(
+            check(&body, &failed, None).envelope,
+            Envelope::ProblemDetails
+        );
     }
 }
