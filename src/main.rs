@@ -20,6 +20,8 @@ use dapa::baseline::Baseline;
 use dapa::scan::{ScanError, ScanOutcome};
 use miette::{Context, IntoDiagnostic, Result};
 use report::Report;
+use report::escape::{terminal, terminal_lines};
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -41,10 +43,32 @@ fn main() -> ExitCode {
             if report.downcast_ref::<PipeClosed>().is_some() {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("{report:?}");
+            eprintln!("{:?}", escaped(report));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error with every message of its chain escaped for a terminal: they
+/// quote file names, and text from captures or servers. Kept as it is when
+/// nothing needs escaping, so that any help or label survives.
+fn escaped(report: miette::Report) -> miette::Report {
+    let messages: Vec<String> = report.chain().map(ToString::to_string).collect();
+    let clean = messages
+        .iter()
+        .all(|message| matches!(terminal_lines(message), Cow::Borrowed(_)));
+    if clean {
+        return report;
+    }
+    let mut messages = messages
+        .iter()
+        .rev()
+        .map(|message| terminal_lines(message).into_owned());
+    let mut escaped = miette::Report::msg(messages.next().unwrap_or_default());
+    for message in messages {
+        escaped = escaped.wrap_err(message);
+    }
+    escaped
 }
 
 /// The reader of standard output went away (`dapa scan ... | head`): stop
@@ -84,7 +108,7 @@ fn run(args: Args) -> Result<ExitCode> {
 /// then the throughput line unless `--quiet`.
 fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
     for error in &outcome.input_errors {
-        eprintln!("dapa: {error}");
+        eprintln!("dapa: {}", terminal(error));
     }
     if quiet {
         return;
@@ -233,7 +257,9 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     for regression in &regressions {
         eprintln!(
             "dapa: regression ({}): {} (example: {})",
-            regression.kind, regression.message, regression.example
+            regression.kind,
+            terminal(&regression.message),
+            terminal(&regression.example)
         );
     }
     finish(&outcome, args.walk.quiet, started, options.jobs);
@@ -243,7 +269,10 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if let (Some(path), true) = (&args.baseline, args.update_baseline) {
         write_file(path, &Baseline::of(&outcome.summary).to_json())?;
         if !args.walk.quiet {
-            eprintln!("dapa: baseline {} updated", path.display());
+            eprintln!(
+                "dapa: baseline {} updated",
+                terminal(&path.display().to_string())
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }

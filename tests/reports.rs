@@ -83,7 +83,7 @@ fn sarif_report_has_the_required_properties() {
             location["artifactLocation"]["uri"]
                 .as_str()
                 .unwrap()
-                .starts_with(folder.path_str())
+                .starts_with(&format!("file://{}", folder.path_str()))
         );
     }
     // The HTML page starts on the dump's fifth line, after the headers.

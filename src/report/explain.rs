@@ -1,5 +1,6 @@
 //! `dapa explain`: one capture as miette diagnostics, layer by layer.
 
+use super::escape::{source_view, terminal};
 use crate::cli::ExplainArgs;
 use dapa::explain::{Explanation, LAYERS, explain};
 use dapa::{Severity, capture};
@@ -8,6 +9,7 @@ use miette::{
     NamedSource, Result,
 };
 use std::io::{self, Write};
+use std::ops::Range;
 use std::process::ExitCode;
 
 /// Explain the capture the arguments name; exit 1 when it has findings of
@@ -42,19 +44,38 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     })
 }
 
+/// Everything of the capture that is shown (its name, the body, messages,
+/// pointers) passes through the escapes of `escape`: the body as a source
+/// view whose spans follow the escapes, the rest as single lines.
 fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
     let record = &explained.record;
+    let source = terminal(&record.source);
+    let finding_spans: Vec<_> = explained
+        .spans
+        .iter()
+        .filter_map(|(_, span)| span.clone())
+        .collect();
+    let (body, moved_spans) = source_view(&explained.body, &finding_spans);
+    // The same spans, escaped, by their finding's index in `spans`.
+    let mut moved_spans = moved_spans.into_iter();
+    let escaped_spans: Vec<Option<Range<usize>>> = explained
+        .spans
+        .iter()
+        .map(|(_, span)| span.as_ref().and_then(|_| moved_spans.next()))
+        .collect();
     let status = record
         .http_status
         .map_or_else(String::new, |status| format!(", HTTP {status}"));
     let profile = record
         .profile
         .as_deref()
-        .map_or_else(String::new, |profile| format!(", profile {profile}"));
+        .map_or_else(String::new, |profile| {
+            format!(", profile {}", terminal(profile))
+        });
     writeln!(
         out,
-        "{}: {} ({} bytes{status}{profile})",
-        record.source, record.status, record.bytes
+        "{source}: {} ({} bytes{status}{profile})",
+        record.status, record.bytes
     )?;
     let handler =
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
@@ -65,7 +86,7 @@ fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
             continue;
         }
         writeln!(out, "\n{}:", layer.as_str())?;
-        for (finding, span) in findings {
+        for (finding, _) in findings {
             let index = explained
                 .spans
                 .iter()
@@ -76,60 +97,70 @@ fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
             };
-            let mut diagnostic = MietteDiagnostic::new(finding.message.clone())
+            let mut diagnostic = MietteDiagnostic::new(terminal(&finding.message))
                 .with_code(format!("{} {}", finding.code, finding.name))
                 .with_severity(severity);
             if let Some(pointer) = finding.pointer.as_deref().filter(|p| !p.is_empty()) {
-                diagnostic = diagnostic.with_help(format!("at {pointer}"));
+                diagnostic = diagnostic.with_help(format!("at {}", terminal(pointer)));
             }
-            if let Some(span) = span {
+            if let Some(span) = escaped_spans.get(index).cloned().flatten() {
                 let label = finding
                     .pointer
                     .as_deref()
                     .filter(|p| !p.is_empty())
                     .unwrap_or(finding.name);
-                diagnostic = diagnostic.and_label(LabeledSpan::at(span.clone(), label));
+                diagnostic = diagnostic.and_label(LabeledSpan::at(span, terminal(label)));
             }
             let report = miette::Report::new(diagnostic)
-                .with_source_code(NamedSource::new(&record.source, explained.body.clone()));
+                .with_source_code(NamedSource::new(source.as_ref(), body.clone()));
             let mut rendered = String::new();
             if handler
                 .render_report(&mut rendered, report.as_ref())
                 .is_err()
             {
-                rendered = format!("{} {}: {}\n", finding.code, finding.name, finding.message);
+                rendered = format!(
+                    "{} {}: {}\n",
+                    finding.code,
+                    finding.name,
+                    terminal(&finding.message)
+                );
             }
             write!(out, "{rendered}")?;
             if let Some((_, decoded)) = explained.decoded.iter().find(|(at, _)| *at == index) {
-                let pointer = finding.pointer.as_deref().unwrap_or_default();
+                let pointer = terminal(finding.pointer.as_deref().unwrap_or_default());
+                let label_spans: Vec<_> = decoded
+                    .labels
+                    .iter()
+                    .map(|(span, _)| span.clone())
+                    .collect();
+                let (text, moved_labels) = source_view(&decoded.text, &label_spans);
                 let mut view = MietteDiagnostic::new(format!(
                     "the JSON the string at {} holds, decoded",
                     if pointer.is_empty() {
                         "the body"
                     } else {
-                        pointer
+                        &pointer
                     }
                 ))
                 .with_severity(miette::Severity::Advice);
                 if decoded.labels.is_empty() {
                     view = view.and_label(LabeledSpan::at(0..1, "decoded"));
                 }
-                for (span, label) in &decoded.labels {
-                    view = view.and_label(LabeledSpan::at(span.clone(), label.clone()));
+                for ((_, label), span) in decoded.labels.iter().zip(moved_labels) {
+                    view = view.and_label(LabeledSpan::at(span, terminal(label)));
                 }
                 let name = format!(
-                    "{} (decoded {})",
-                    record.source,
-                    if pointer.is_empty() { "body" } else { pointer }
+                    "{source} (decoded {})",
+                    if pointer.is_empty() { "body" } else { &pointer }
                 );
                 let report = miette::Report::new(view)
-                    .with_source_code(NamedSource::new(name, decoded.text.clone()));
+                    .with_source_code(NamedSource::new(name, text.clone()));
                 let mut rendered = String::new();
                 if handler
                     .render_report(&mut rendered, report.as_ref())
                     .is_err()
                 {
-                    rendered = decoded.text.clone();
+                    rendered = text;
                 }
                 write!(out, "{rendered}")?;
             }

@@ -24,10 +24,13 @@ impl Report for Html {
     }
 }
 
-/// Text for HTML content and attribute values.
+/// Text for HTML content and attribute values: markup escaped, and control
+/// and bidi characters shown as visible escapes, as in every human-facing
+/// format.
 fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
+    let visible = super::escape::terminal(text);
+    let mut escaped = String::with_capacity(visible.len());
+    for c in visible.chars() {
         match c {
             '&' => escaped.push_str("&amp;"),
             '<' => escaped.push_str("&lt;"),

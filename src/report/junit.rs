@@ -31,7 +31,12 @@ impl Junit {
     }
 }
 
-/// Text safe inside XML: markup escaped, characters XML 1.0 forbids dropped.
+/// Text safe inside XML content and attribute values, with the data kept:
+/// markup escaped; tab, line feed and carriage return as character
+/// references, which XML parsers keep as they are (raw, a parser turns them
+/// into spaces in attributes and a CR into a line feed); and the characters
+/// XML 1.0 cannot carry at all, even as references (the other C0 controls,
+/// U+FFFE, U+FFFF), shown as visible escapes rather than dropped.
 pub fn xml_text(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for ch in text.chars() {
@@ -41,8 +46,12 @@ pub fn xml_text(text: &str) -> String {
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
             '\'' => escaped.push_str("&apos;"),
-            '\t' | '\n' | '\r' => escaped.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            '\t' => escaped.push_str("&#9;"),
+            '\n' => escaped.push_str("&#10;"),
+            '\r' => escaped.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                super::escape::push_escape(&mut escaped, c);
+            }
             c => escaped.push(c),
         }
     }
@@ -154,7 +163,10 @@ mod tests {
 
     #[test]
     fn xml_is_escaped() {
-        assert_eq!(xml_text("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            xml_text("a<b & \"c\"\u{1}\u{1b}\r\n\u{fffe}"),
+            "a&lt;b &amp; &quot;c&quot;\\u{1}\\u{1b}&#13;&#10;\\u{fffe}"
+        );
         assert_eq!(
             class_name("samples/transport/x.json"),
             "dapa.samples.transport"

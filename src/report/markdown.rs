@@ -1,6 +1,7 @@
 //! `--format markdown`: a report to paste into an incident ticket.
 
-use super::{Report, markdown_cell};
+use super::Report;
+use super::escape::{markdown_code, markdown_code_cell, markdown_text};
 use crate::report::table::{share, short_time};
 use dapa::baseline::Regression;
 use dapa::{Status, Summary};
@@ -44,10 +45,10 @@ impl Report for Markdown {
             for regression in regressions {
                 writeln!(
                     out,
-                    "| {} | {} | `{}` |",
+                    "| {} | {} | {} |",
                     regression.kind,
-                    markdown_cell(&regression.message),
-                    markdown_cell(&regression.example)
+                    markdown_text(&regression.message),
+                    markdown_code_cell(&regression.example)
                 )?;
             }
             writeln!(out)?;
@@ -72,14 +73,14 @@ impl Report for Markdown {
             for stats in summary.codes.values() {
                 writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} | `{}` | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     stats.code,
                     stats.name,
                     stats.layer.as_str(),
                     stats.severity.as_str(),
                     stats.findings,
                     stats.captures,
-                    markdown_cell(&stats.example),
+                    markdown_code_cell(&stats.example),
                     stats.first_seen.map(short_time).unwrap_or_default(),
                     stats.last_seen.map(short_time).unwrap_or_default()
                 )?;
@@ -100,10 +101,10 @@ impl Report for Markdown {
             for row in summary.drift.values().flat_map(|rows| rows.values()) {
                 writeln!(
                     out,
-                    "| {} | `{}` | {} | {} | {} | {} | {} |",
-                    markdown_cell(&row.profile),
-                    markdown_cell(&row.path),
-                    markdown_cell(&row.declared),
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    markdown_text(&row.profile),
+                    markdown_code_cell(&row.path),
+                    markdown_text(&row.declared),
                     row.observed,
                     row.captures,
                     share(row.captures, summary.profiled),
@@ -117,11 +118,11 @@ impl Report for Markdown {
             for stats in summary.codes.values() {
                 writeln!(
                     out,
-                    "- **{} {}** — `{}`: {}",
+                    "- **{} {}** — {}: {}",
                     stats.code,
                     stats.name,
-                    markdown_cell(&stats.example),
-                    markdown_cell(&stats.message)
+                    markdown_code(&stats.example),
+                    markdown_text(&stats.message)
                 )?;
             }
         }

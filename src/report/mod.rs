@@ -2,6 +2,7 @@
 //! A scan calls `begin`, then `record` for each capture in order, then `end`,
 //! so formats that can stream (JSON Lines, SARIF) never hold the corpus.
 
+pub mod escape;
 pub mod explain;
 pub mod html;
 pub mod json;
@@ -34,9 +35,4 @@ pub trait Report {
         summary: &Summary,
         regressions: &[Regression],
     ) -> io::Result<()>;
-}
-
-/// A table cell or Markdown text with the characters that would break it escaped.
-pub fn markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }

@@ -6,6 +6,7 @@
 use super::Report;
 use dapa::baseline::Regression;
 use dapa::{CaptureRecord, Code, Severity, Summary};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 use std::io::{self, Write};
 
@@ -26,6 +27,27 @@ fn level(severity: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Info => "note",
+    }
+}
+
+/// What stays as it is of a path in a URI: RFC 3986's unreserved characters
+/// and the `/` between segments. The rest (spaces, `#`, `%`, `?`, `:`,
+/// non-ASCII as UTF-8) is percent-encoded.
+const PATH_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A capture file's `artifactLocation.uri`: an absolute path as a `file://`
+/// URI, a relative one as a relative URI reference.
+fn artifact_uri(path: &str) -> String {
+    let encoded = utf8_percent_encode(path, PATH_KEPT);
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded.to_string()
     }
 }
 
@@ -62,9 +84,9 @@ impl Report for Sarif {
 
     fn record(&mut self, out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
         let uri = if record.source == "-" {
-            "stdin"
+            "stdin".to_owned()
         } else {
-            dapa::capture::file_of(&record.source)
+            artifact_uri(dapa::capture::file_of(&record.source))
         };
         for finding in &record.findings {
             let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
@@ -125,5 +147,20 @@ impl Report for Sarif {
             "],\"invocations\":[{}]}}]}}",
             serde_json::to_string(&invocation)?
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_uris_are_valid_uris() {
+        assert_eq!(artifact_uri("samples/a-b_c~d.json"), "samples/a-b_c~d.json");
+        assert_eq!(
+            artifact_uri("dir/a b#1%?é:x.json"),
+            "dir/a%20b%231%25%3F%C3%A9%3Ax.json"
+        );
+        assert_eq!(artifact_uri("/tmp/x y.har"), "file:///tmp/x%20y.har");
     }
 }

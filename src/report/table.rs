@@ -1,6 +1,7 @@
 //! `--format table`: the summary as tables for a terminal.
 
 use super::Report;
+use super::escape::terminal;
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use dapa::baseline::Regression;
 use dapa::{Status, Summary, timeline};
@@ -31,8 +32,8 @@ fn write_regressions(out: &mut dyn Write, regressions: &[Regression]) -> io::Res
     for regression in regressions {
         table.add_row(vec![
             regression.kind.to_owned(),
-            regression.message.clone(),
-            regression.example.clone(),
+            terminal(&regression.message).into_owned(),
+            terminal(&regression.example).into_owned(),
         ]);
     }
     writeln!(out, "{table}")
@@ -101,7 +102,7 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
             stats.severity.as_str().to_owned(),
             stats.findings.to_string(),
             stats.captures.to_string(),
-            stats.example.clone(),
+            terminal(&stats.example).into_owned(),
         ];
         if dated {
             row.push(stats.first_seen.map(short_time).unwrap_or_default());
@@ -209,14 +210,14 @@ fn write_drift(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     ]);
     for row in summary.drift.values().flat_map(|rows| rows.values()) {
         table.add_row(vec![
-            row.profile.clone(),
-            row.path.clone(),
-            row.declared.clone(),
+            terminal(&row.profile).into_owned(),
+            terminal(&row.path).into_owned(),
+            terminal(&row.declared).into_owned(),
             row.observed.to_string(),
             row.captures.to_string(),
             share(row.captures, summary.profiled),
             if row.drifted { "yes" } else { "" }.to_owned(),
-            row.example.clone(),
+            terminal(&row.example).into_owned(),
         ]);
     }
     align_right(&mut table, &[4, 5]);
