@@ -120,12 +120,15 @@ impl Redactor {
 
 /// `haystack` with every `needle` replaced, or `None` when there is none.
 fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
-    let found = |from: usize| {
-        haystack
-            .get(from..)?
-            .windows(needle.len())
-            .position(|window| window == needle)
-            .map(|at| at + from)
+    let (&first, _) = needle.split_first()?;
+    // Look for the first byte in a tight loop, and compare only there: a
+    // body of many megabytes is scanned once per secret.
+    let found = |mut from: usize| loop {
+        let at = from + haystack.get(from..)?.iter().position(|&b| b == first)?;
+        if haystack.get(at..at + needle.len())? == needle {
+            return Some(at);
+        }
+        from = at + 1;
     };
     let mut at = found(0)?;
     let mut out = Vec::with_capacity(haystack.len());
@@ -261,6 +264,11 @@ mod tests {
             b"{\"echo\":\"Bearer [redacted]\",\"x\":\"[redacted]\"}"
         );
         assert!(matches!(redactor.bytes(b"clean"), Cow::Borrowed(_)));
+        assert_eq!(
+            replace_bytes(b"ttok tokto", b"tok", b"#").as_deref(),
+            Some(&b"t# #to"[..])
+        );
+        assert_eq!(replace_bytes(b"to", b"tok", b"#"), None);
         let meta = serde_json::json!({"headers": {"x-tok": ["a tok b", 1]}});
         assert_eq!(
             redactor.json(&meta),
