@@ -91,6 +91,10 @@ pub struct FetchArgs {
     /// The login base URL instead of https://login.<region domain>.
     #[arg(long, value_name = "URL")]
     pub login_url: Option<String>,
+    /// Allow plain http:// to a host other than this machine (a test server
+    /// you trust): the secret and tokens then cross the network in clear.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
     /// Read credentials and region from this file instead of ./.env.
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,

@@ -1,13 +1,15 @@
 //! `dapa fetch`: settings from arguments and environment, the dry run, the
-//! progress bar and the closing summary line.
+//! progress bar and the closing summary line. Every line printed passes the
+//! run's [`Redactor`] first.
 
 use crate::cli::FetchArgs;
 use dapa::fetch::client::{RetryPolicy, Transport};
 use dapa::fetch::credentials::{Environment, shown_id};
+use dapa::fetch::redact::Redactor;
 use dapa::fetch::{self, Event, FetchError, FetchSettings, FetchSummary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use miette::Result;
-use std::io::{self, BufReader};
+use std::io;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -15,18 +17,31 @@ use std::time::Instant;
 /// Set by Ctrl-C: workers finish the request in hand and take no more.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// A fetch error as the message a user reads, exit 2.
-fn failed(error: FetchError) -> miette::Report {
-    miette::Report::msg(error.to_string())
+/// A panic's message names values it was given: redact it like any other
+/// text (the default hook would print it as it is).
+fn redact_panics(redactor: Redactor) {
+    std::panic::set_hook(Box::new(move |info| {
+        eprintln!("dapa: internal error: {}", redactor.text(&info.to_string()));
+    }));
 }
 
 pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     let environment = Environment::gather(args.env_file.as_deref()).map_err(miette::Report::msg)?;
+    let credentials = environment.credentials();
+    let typed_urls = [args.api_url.as_deref(), args.login_url.as_deref()];
+    let redactor = Redactor::new(credentials.as_ref().ok(), typed_urls.into_iter().flatten());
+    redact_panics(redactor.clone());
+    // A fetch error as the message a user reads, exit 2.
+    let failed = |error: FetchError| miette::Report::msg(redactor.text(&error.to_string()));
     fetch::check_action_id(&args.action_id).map_err(failed)?;
     let region = args.region.as_deref().or(environment.region());
-    let (api_url, login_url) =
-        fetch::base_urls(region, args.api_url.as_deref(), args.login_url.as_deref())
-            .map_err(failed)?;
+    let (api_url, login_url) = fetch::base_urls(
+        region,
+        args.api_url.as_deref(),
+        args.login_url.as_deref(),
+        args.allow_insecure_http,
+    )
+    .map_err(failed)?;
     let settings = FetchSettings {
         action_id: args.action_id.clone(),
         endpoint: args.endpoint.into(),
@@ -50,43 +65,50 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     let inputs = if fetch::is_stdin(&args.inputs) {
         fetch::read_inputs(io::stdin().lock(), "standard input")
     } else {
-        let file = std::fs::File::open(&args.inputs)
-            .map_err(|e| miette::Report::msg(format!("cannot read {inputs_name}: {e}")))?;
-        fetch::read_inputs(BufReader::new(file), &inputs_name)
+        fetch::read_inputs_file(&args.inputs)
     }
     .map_err(failed)?;
     let plan = fetch::plan(&settings, inputs).map_err(failed)?;
-    let credentials = environment.credentials();
     if args.dry_run {
-        println!("dry run: nothing is contacted and nothing is written");
-        println!("  action    {}", settings.action_id);
-        println!("  request   POST {}", settings.request_url());
         let client = match &credentials {
             Ok(c) => format!("client {}, secret set", shown_id(&c.client_id)),
             Err(missing) => missing.clone(),
         };
-        println!(
-            "  token     POST {}/oauth/token ({client})",
-            settings.login_url.trim_end_matches('/')
-        );
-        println!(
-            "  inputs    {} in {inputs_name}: {} already captured, {} to fetch",
-            plan.inputs,
-            plan.already,
-            plan.pending.len()
-        );
-        println!(
-            "  output    {} (NNNNNN.body + NNNNNN.meta.json per input line)",
-            settings.out.display()
-        );
-        println!(
-            "  limits    {} at once, {} retries, Retry-After obeyed up to {} s, timeouts {} s connect / {} s read",
-            settings.concurrency,
-            settings.policy.retries,
-            settings.policy.retry_after_cap.as_secs(),
-            settings.transport.connect_timeout.as_secs_f64(),
-            settings.transport.read_timeout.as_secs_f64()
-        );
+        let mut again = String::new();
+        if plan.changed > 0 {
+            again = format!(
+                " ({} of them again: their input line changed)",
+                plan.changed
+            );
+        }
+        let lines = [
+            "dry run: nothing is contacted and nothing is written".to_owned(),
+            format!("  action    {}", settings.action_id),
+            format!("  request   POST {}", settings.request_url()),
+            format!(
+                "  token     POST {}/oauth/token ({client})",
+                settings.login_url.trim_end_matches('/')
+            ),
+            format!(
+                "  inputs    {} in {inputs_name}: {} already captured, {} to fetch{again}",
+                plan.inputs,
+                plan.already,
+                plan.pending.len()
+            ),
+            format!(
+                "  output    {} (NNNNNN.body + NNNNNN.meta.json per input line)",
+                settings.out.display()
+            ),
+            format!(
+                "  limits    {} at once, {} retries, Retry-After obeyed up to {} s, timeouts {} s connect / {} s read",
+                settings.concurrency,
+                settings.policy.retries,
+                settings.policy.retry_after_cap.as_secs(),
+                settings.transport.connect_timeout.as_secs_f64(),
+                settings.transport.read_timeout.as_secs_f64()
+            ),
+        ];
+        println!("{}", redactor.text(&lines.join("\n")));
         return Ok(if credentials.is_ok() {
             ExitCode::SUCCESS
         } else {
@@ -107,15 +129,16 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
         Event::Captured { .. } => bar.inc(1),
         Event::Failed { line, reason } => {
             bar.inc(1);
+            let reason = redactor.text(reason);
             bar.suspend(|| eprintln!("dapa: line {line}: not captured: {reason}"));
         }
         Event::Retrying(retry) => {
             if !quiet {
+                let reason = redactor.text(retry.reason);
                 bar.suspend(|| {
                     eprintln!(
-                        "dapa: line {}: {}; retry {} in {:.1} s",
+                        "dapa: line {}: {reason}; retry {} in {:.1} s",
                         retry.line,
-                        retry.reason,
                         retry.retry,
                         retry.wait.as_secs_f64()
                     );
@@ -123,10 +146,13 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
             }
         }
     };
-    let result = fetch::run(&settings, credentials, plan, &STOP, &observe);
+    let result = fetch::run(&settings, credentials, plan, &redactor, &STOP, &observe);
     bar.finish_and_clear();
     let summary = result.map_err(failed)?;
-    eprintln!("{}", summary_line(&summary, &settings, started));
+    eprintln!(
+        "{}",
+        redactor.text(&summary_line(&summary, &settings, started))
+    );
     Ok(if summary.complete() {
         ExitCode::SUCCESS
     } else {
@@ -158,6 +184,18 @@ fn summary_line(summary: &FetchSummary, settings: &FetchSettings, started: Insta
     );
     if summary.already > 0 {
         line.push_str(&format!(", {} already there", summary.already));
+    }
+    if summary.changed > 0 {
+        line.push_str(&format!(
+            ", {} fetched again as their input line changed",
+            summary.changed
+        ));
+    }
+    if summary.stray > 0 {
+        line.push_str(&format!(
+            ", {} captures of lines not in the inputs kept",
+            summary.stray
+        ));
     }
     if summary.interrupted > 0 {
         line.push_str(&format!(

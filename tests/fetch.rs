@@ -7,7 +7,7 @@ mod util;
 
 use serde_json::Value;
 use standin::{CLIENT_ID, CLIENT_SECRET, StandIn};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -94,6 +94,12 @@ fn assert_no_secrets(server: &StandIn, root: &Path, outputs: &[&Output]) {
     secrets.push(
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}")),
     );
+    assert_absent(&secrets, root, outputs);
+}
+
+/// None of `secrets` appears in any file under `root` or in what the runs
+/// printed.
+fn assert_absent(secrets: &[String], root: &Path, outputs: &[&Output]) {
     let mut texts: Vec<(String, Vec<u8>)> = outputs
         .iter()
         .flat_map(|o| {
@@ -112,7 +118,7 @@ fn assert_no_secrets(server: &StandIn, root: &Path, outputs: &[&Output]) {
             ));
         }
     }
-    for secret in &secrets {
+    for secret in secrets {
         for (name, bytes) in &texts {
             let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
             assert!(!found, "a secret appears in {name}");
@@ -485,6 +491,15 @@ fn credentials_and_region_come_from_a_dotenv_file() {
     assert_no_secrets(&server, &folder.join("live"), &[&output, &dry]);
 }
 
+/// Wait (at most 20 s) until `count` captures are on disk.
+fn wait_for_captures(folder: &Folder, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while captured(folder).len() < count {
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Start `dapa fetch` in the background, as a user's terminal would.
 fn spawn_fetch(server: &StandIn, folder: &Folder) -> Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("dapa"))
@@ -524,16 +539,18 @@ fn interrupt_after(
     count: usize,
     signal: &str,
 ) -> (Option<i32>, String) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while captured(folder).len() < count {
-        assert!(Instant::now() < deadline, "no progress");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_captures(folder, count);
     let status = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
+    finish(child)
+}
+
+/// Wait (at most 20 s) for a background run to end: its exit status and
+/// standard error.
+fn finish(child: &mut Child) -> (Option<i32>, String) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "dapa did not stop");
@@ -724,4 +741,336 @@ fn a_busy_login_service_is_retried_and_odd_lifetimes_are_bounded() {
     let output = fetch(&server, &folder, &[]).run();
     assert_eq!(output.code, 0, "{}", output.stderr);
     assert_eq!(captured(&folder).len(), 2);
+}
+
+/// A user name and password typed into a URL.
+const USERINFO: &str = "dapa-user:userinfo-pass-9931";
+
+fn with_userinfo(url: &str) -> String {
+    url.replacen("http://", &format!("http://{USERINFO}@"), 1)
+}
+
+fn userinfo_parts() -> Vec<String> {
+    USERINFO.split(':').map(str::to_owned).collect()
+}
+
+#[test]
+fn what_servers_say_and_url_userinfo_pass_one_redaction() {
+    // A login service that quotes the client id, the secret and the Basic
+    // value in its error text, whether it refuses (401) or fails (500).
+    for (status, says) in [
+        (
+            401,
+            "refused the client credentials: HTTP 401 invalid_client: client standin-client-0001 with secret [redacted] (Basic [redacted])",
+        ),
+        (
+            500,
+            "no access token: HTTP 500 invalid_client: client standin-client-0001 with secret [redacted]",
+        ),
+    ] {
+        let server = StandIn::start_leaky_login(status);
+        let folder = Folder::new();
+        write_inputs(&folder, &["ok"]);
+        let login = with_userinfo(&server.url);
+        let output = fetch(&server, &folder, &["--login-url", &login, "--retries", "1"]).run();
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        assert!(output.stderr.contains(says), "{}", output.stderr);
+        assert_no_secrets(&server, folder.path(), &[&output]);
+        assert_absent(&userinfo_parts(), folder.path(), &[&output]);
+    }
+
+    // A gateway that echoes the bearer token in its error body and in a
+    // header; both URLs carry a user name and password.
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["echo-auth", "ok"]);
+    let url = with_userinfo(&server.url);
+    let urls = ["--api-url", &url, "--login-url", &url];
+    let dry = fetch(&server, &folder, &[&urls[..], &["--dry-run"]].concat()).run();
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains(&format!("POST {}/oauth/token", server.url)),
+        "{}",
+        dry.stdout
+    );
+    let output = fetch(&server, &folder, &urls).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let meta = sidecar(&folder, 1);
+    assert_eq!(meta["status"], 400);
+    assert_eq!(meta["headers"]["x-echo-authorization"], "Bearer [redacted]");
+    let body = std::fs::read_to_string(folder.join("live/000001.body")).unwrap();
+    assert!(body.contains("Authorization: Bearer [redacted]"), "{body}");
+    assert_no_secrets(&server, folder.path(), &[&output, &dry]);
+    assert_absent(&userinfo_parts(), folder.path(), &[&output, &dry]);
+}
+
+#[test]
+fn plain_http_goes_only_to_this_machine_unless_allowed() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    // 192.0.2.0/24 is reserved for documentation: nothing answers there.
+    let remote = "http://192.0.2.10:8080";
+    for flag in ["--api-url", "--login-url"] {
+        let output = fetch(&server, &folder, &[flag, remote]).run();
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        for says in [
+            flag,
+            "plain http://",
+            "unencrypted",
+            "--allow-insecure-http",
+        ] {
+            assert!(output.stderr.contains(says), "{says}: {}", output.stderr);
+        }
+    }
+    assert_eq!(server.log(|log| log.tokens.len() + log.requests.len()), 0);
+    assert!(!folder.join("live").exists());
+
+    let allowed = fetch(
+        &server,
+        &folder,
+        &[
+            "--api-url",
+            remote,
+            "--login-url",
+            remote,
+            "--allow-insecure-http",
+            "--dry-run",
+        ],
+    )
+    .run();
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert!(
+        allowed
+            .stdout
+            .contains(&format!("POST {remote}/oauth/token")),
+        "{}",
+        allowed.stdout
+    );
+    // Loopback by name needs no flag, and neither does https.
+    for url in ["http://localhost:9", "https://api.example.invalid"] {
+        let output = fetch(&server, &folder, &["--api-url", url, "--dry-run"]).run();
+        assert_eq!(output.code, 0, "{url}: {}", output.stderr);
+    }
+}
+
+#[test]
+fn a_second_run_on_a_folder_being_written_stops_and_says_why() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["slow"; 16]);
+    let mut first = spawn_fetch(&server, &folder);
+    wait_for_captures(&folder, 1);
+    let second = fetch(&server, &folder, &[]).run();
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains("another dapa fetch is writing to live (it holds the folder's lock)"),
+        "{}",
+        second.stderr
+    );
+    let (code, stderr) = finish(&mut first);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(captured(&folder), (1..=16).collect());
+    for line in 1..=16 {
+        assert_eq!(server.attempts(line), 1, "line {line} was requested twice");
+    }
+    assert_only_captures(&folder);
+}
+
+/// Every file of the output folder with its bytes.
+fn folder_files(folder: &Folder) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(folder.join("live"))
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().into_string().unwrap();
+            (name, std::fs::read(entry.path()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_rerun_resumes_only_captures_of_the_same_action_endpoint_and_input() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok", "ok"]);
+    assert_eq!(fetch(&server, &folder, &[]).run().code, 0);
+    let before = folder_files(&folder);
+
+    // Another action or endpoint: the run stops before contacting anything
+    // and names what the folder holds; nothing is overwritten.
+    for other in [
+        &["--action", "custom_-_another"][..],
+        &["--endpoint", "test"],
+    ] {
+        let output = fetch(&server, &folder, other).run();
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        let holds = format!(
+            "holds captures this run cannot resume: 3 of action \"{ACTION}\" at endpoint \"execute\""
+        );
+        assert!(output.stderr.contains(&holds), "{}", output.stderr);
+        assert_eq!(folder_files(&folder), before);
+    }
+    assert_eq!(server.log(|log| log.tokens.len()), 1);
+
+    // Line 2 now holds other input values: it alone is fetched again.
+    folder.write(
+        "inputs.jsonl",
+        b"{\"n\":1,\"case\":\"ok\"}\n{\"n\":2,\"case\":\"ok\",\"contact\":\"c-2b\"}\n{\"n\":3,\"case\":\"ok\"}\n",
+    );
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stderr.contains(
+            "1 captured, 0 retried, 0 failed, 2 already there, 1 fetched again as their input line changed of 3 inputs"
+        ),
+        "{}",
+        output.stderr
+    );
+    assert_eq!([1, 2, 3].map(|n| server.attempts(n)), [1, 2, 1]);
+    assert_eq!(sidecar(&folder, 2)["inputs"]["contact"], "c-2b");
+
+    // A shorter inputs file: the captures of the lines it lacks are kept,
+    // and the summary says so.
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("1 already there, 2 captures of lines not in the inputs kept"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(captured(&folder), BTreeSet::from([1, 2, 3]));
+}
+
+#[test]
+fn action_ids_that_are_not_one_plain_path_segment_are_refused() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    for id in ["..", ".", "a/b", "a?b", "a#b", "a%2e", "a b", "a\tb", ""] {
+        let output = fetch(&server, &folder, &["--action", id]).run();
+        assert_eq!(output.code, 2, "{id:?}: {}", output.stderr);
+        assert!(
+            output.stderr.contains("is not a Data Action id"),
+            "{id:?}: {}",
+            output.stderr
+        );
+    }
+    assert_eq!(server.log(|log| log.tokens.len() + log.requests.len()), 0);
+    assert!(!folder.join("live").exists());
+}
+
+/// `dapa fetch` in 256 MiB and 15 s, with a closed port for both services,
+/// so that a run that got past its inputs would fail without contacting
+/// anything.
+fn fetch_bounded(folder: &Folder, extra: &[&str]) -> Run {
+    let closed = "http://127.0.0.1:9";
+    let mut args = vec![
+        "fetch",
+        "--action",
+        ACTION,
+        "--out",
+        "live",
+        "--api-url",
+        closed,
+        "--login-url",
+        closed,
+        "--retries",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    Run::dapa_bounded(256, 15, &args)
+        .clean_env()
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .current_dir(folder.path())
+}
+
+#[test]
+fn inputs_and_env_files_are_read_within_bounds() {
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    folder.fifo("pipe");
+    std::fs::create_dir(folder.join("dir")).unwrap();
+    // A sparse gigabyte: no disk used, but far over any limit.
+    let huge = std::fs::File::create(folder.join("huge")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    folder.write(
+        "long.jsonl",
+        format!("{{\"a\":\"{}\"}}\n", "x".repeat(2 << 20)).as_bytes(),
+    );
+    for (path, says) in [
+        ("/dev/zero", "not a regular file: a device"),
+        ("pipe", "not a regular file: a named pipe (FIFO)"),
+        ("dir", "not a regular file: a folder"),
+        ("huge", "larger than"),
+        ("long.jsonl", "long.jsonl:1: a line longer than 1 MiB"),
+    ] {
+        let output = fetch_bounded(&folder, &["--inputs", path]).run();
+        assert_eq!(output.code, 2, "--inputs {path}: {}", output.stderr);
+        assert!(
+            output.stderr.contains(says),
+            "--inputs {path}: {}",
+            output.stderr
+        );
+        if path == "long.jsonl" {
+            continue;
+        }
+        let output =
+            fetch_bounded(&folder, &["--inputs", "inputs.jsonl", "--env-file", path]).run();
+        assert_eq!(output.code, 2, "--env-file {path}: {}", output.stderr);
+        let says = format!("cannot read {path}: {says}");
+        assert!(
+            output.stderr.contains(&says),
+            "--env-file {path}: {}",
+            output.stderr
+        );
+    }
+
+    // Standard input has the same bounds: a line without end, a stream
+    // over 64 MiB.
+    let output = fetch_bounded(&folder, &["--inputs", "-"])
+        .stdin(&vec![b'x'; 3 << 20])
+        .run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("standard input:1: a line longer than 1 MiB"),
+        "{}",
+        output.stderr
+    );
+    let line = format!("{{\"a\":\"{}\"}}\n", "x".repeat(100_000));
+    let output = fetch_bounded(&folder, &["--inputs", "-"])
+        .stdin(line.repeat(700).as_bytes())
+        .run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("larger than 64 MiB, the limit for an inputs file"),
+        "{}",
+        output.stderr
+    );
+
+    // Within the limits, the inputs are held in little memory however they
+    // parse: 20 lines of 1 MiB of small numbers would take 16 times that as
+    // JSON values.
+    let line = format!("{{\"a\":[{}0]}}\n", "0,".repeat((1 << 19) - 8));
+    folder.write("numbers.jsonl", line.repeat(20).as_bytes());
+    let output = fetch_bounded(&folder, &["--inputs", "numbers.jsonl", "--dry-run"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("20 in numbers.jsonl: 0 already captured, 20 to fetch"),
+        "{}",
+        output.stdout
+    );
 }

@@ -2,6 +2,7 @@
 //! fetched again shortly before it expires and once more after a 401.
 
 use super::credentials::{Credentials, Secret};
+use super::redact::Redactor;
 use base64::Engine as _;
 use serde_json::Value;
 use std::sync::Mutex;
@@ -40,6 +41,7 @@ pub struct TokenSource {
     credentials: Credentials,
     current: Mutex<Option<Token>>,
     requests: AtomicU32,
+    redactor: Redactor,
 }
 
 /// Genesys Cloud's default token lifetime, for a reply that omits it.
@@ -56,14 +58,21 @@ pub fn refresh_margin(lifetime: Duration) -> Duration {
 }
 
 impl TokenSource {
-    /// A source asking `{login_url}/oauth/token`.
-    pub fn new(agent: ureq::Agent, login_url: &str, credentials: Credentials) -> TokenSource {
+    /// A source asking `{login_url}/oauth/token`; each token it receives is
+    /// handed to `redactor` before it is used.
+    pub fn new(
+        agent: ureq::Agent,
+        login_url: &str,
+        credentials: Credentials,
+        redactor: Redactor,
+    ) -> TokenSource {
         TokenSource {
             agent,
             url: format!("{}/oauth/token", login_url.trim_end_matches('/')),
             credentials,
             current: Mutex::new(None),
             requests: AtomicU32::new(0),
+            redactor,
         }
     }
 
@@ -167,12 +176,14 @@ impl TokenSource {
             .filter(|seconds| *seconds > 0)
             .map_or(DEFAULT_LIFETIME, Duration::from_secs)
             .min(MAX_LIFETIME);
+        self.redactor.add(token);
         Ok((Secret::new(token), lifetime))
     }
 }
 
-/// The login service's own words (`error`, `error_description`), which
-/// never hold the credentials, or else just the status.
+/// The login service's own words (`error`, `error_description`), or else
+/// just the status. They may quote the credentials: they are shown only
+/// through the [`Redactor`].
 fn login_error(status: u16, reply: &Value) -> String {
     let field = |name: &str| reply.get(name).and_then(Value::as_str);
     match (field("error"), field("error_description")) {

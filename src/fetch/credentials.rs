@@ -73,9 +73,11 @@ impl Environment {
             None => default_file.is_file().then_some(default_file),
         };
         if let Some(path) = file {
-            let entries = dotenvy::from_path_iter(path)
-                .map_err(|e| format!("cannot read {}: {}", path.display(), io_reason(&e)))?;
-            for entry in entries {
+            // Bounded, and never a FIFO or a device: `--env-file /dev/zero`
+            // must not grow memory until the process aborts.
+            let bytes = crate::input::read_limited(path, crate::input::SETTINGS_LIMIT)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            for entry in dotenvy::from_read_iter(bytes.as_slice()) {
                 // dotenvy's parse errors quote the offending line, which may
                 // hold the secret: say only where the problem is.
                 let (key, value) = entry.map_err(|e| match e {
@@ -224,5 +226,19 @@ mod tests {
     fn shortens_client_ids() {
         assert_eq!(shown_id("0123456789abcdef"), "01234567…");
         assert_eq!(shown_id("short"), "short");
+    }
+
+    #[test]
+    fn env_files_that_are_not_small_regular_files_are_refused() {
+        let error = Environment::gather(Some(Path::new("/dev/zero"))).unwrap_err();
+        assert!(error.contains("not a regular file: a device"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let error = Environment::gather(Some(dir.path())).unwrap_err();
+        assert!(error.contains("a folder"), "{error}");
+        let huge = dir.path().join("huge.env");
+        let file = std::fs::File::create(&huge).unwrap();
+        file.set_len(crate::input::SETTINGS_LIMIT + 1).unwrap();
+        let error = Environment::gather(Some(&huge)).unwrap_err();
+        assert!(error.contains("larger than"), "{error}");
     }
 }

@@ -3,20 +3,23 @@
 //!
 //! Modules: [`region`] (hosts), [`credentials`] (environment, `.env`),
 //! [`auth`] (token cache), [`client`] (requests and retries), [`store`]
-//! (atomic captures and resume).
+//! (atomic captures and the folder's lock), [`redact`] (the one step every
+//! text from a server or a URL passes before it is shown or written).
 
 pub mod auth;
 pub mod client;
 pub mod credentials;
+pub mod redact;
 pub mod region;
 pub mod store;
 
 use auth::{AuthError, TokenSource};
 use client::{Outcome, RetryPolicy, Retrying, Sender, Transport};
 use credentials::Credentials;
+use redact::Redactor;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, Read as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -91,11 +94,16 @@ impl FetchSettings {
     }
 }
 
-/// The API and login bases for a region, unless given outright.
+/// The API and login bases for a region, unless given outright. A URL's
+/// `user:password@` is dropped (the credentials travel in headers only), and
+/// plain `http://` is refused for any host but loopback unless
+/// `allow_insecure_http`: the client secret and the tokens would cross the
+/// network in clear.
 pub fn base_urls(
     region: Option<&str>,
     api_url: Option<&str>,
     login_url: Option<&str>,
+    allow_insecure_http: bool,
 ) -> Result<(String, String), FetchError> {
     let domain = match (region, api_url, login_url) {
         (_, Some(_), Some(_)) => None,
@@ -116,17 +124,59 @@ pub fn base_urls(
         || format!("https://login.{}", domain.unwrap_or_default()),
         str::to_owned,
     );
-    for url in [&api, &login] {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(FetchError::Config(format!("'{url}' is not an http(s) URL")));
-        }
-    }
+    let api = checked_url(&api, "--api-url", allow_insecure_http)?;
+    let login = checked_url(&login, "--login-url", allow_insecure_http)?;
     Ok((api, login))
 }
 
-/// A Data Action id goes into a URL path: letters, digits, `-`, `_`, `.`.
+/// `url` without its userinfo, if it is an http(s) URL dapa may send the
+/// credentials to.
+fn checked_url(url: &str, flag: &str, allow_insecure_http: bool) -> Result<String, FetchError> {
+    let bare = redact::strip_userinfo(url);
+    // The same parser the HTTP client uses, so that the host checked is the
+    // host contacted.
+    let parsed = ureq::http::Uri::try_from(bare.as_str()).ok();
+    let scheme = parsed.as_ref().and_then(|uri| uri.scheme_str());
+    let host = parsed.as_ref().and_then(|uri| uri.host());
+    let (Some(scheme), Some(host)) = (scheme, host) else {
+        return Err(FetchError::Config(format!(
+            "{flag} {bare:?} is not an http(s) URL"
+        )));
+    };
+    match scheme {
+        "https" => Ok(bare),
+        "http" if allow_insecure_http || is_loopback(host) => Ok(bare),
+        "http" => Err(FetchError::Config(format!(
+            "{flag} {bare:?} is plain http:// to {host:?}, which is not this machine: the client secret and the access tokens would cross the network unencrypted. Use https://, or pass --allow-insecure-http if the host is a test server you trust"
+        ))),
+        _ => Err(FetchError::Config(format!(
+            "{flag} {bare:?} is not an http(s) URL"
+        ))),
+    }
+}
+
+/// Whether `host` (as a URL spells it) is this machine: `localhost`,
+/// 127.0.0.0/8 or `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let address = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    address
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A Data Action id goes into a URL path as one segment: letters, digits,
+/// `-`, `_`, `.`, and not `.` or `..` (which a URL resolves to the folder
+/// itself or its parent).
 pub fn check_action_id(id: &str) -> Result<(), FetchError> {
     let valid = !id.is_empty()
+        && !id.bytes().all(|b| b == b'.')
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
@@ -134,35 +184,111 @@ pub fn check_action_id(id: &str) -> Result<(), FetchError> {
         Ok(())
     } else {
         Err(FetchError::Config(format!(
-            "'{id}' is not a Data Action id (letters, digits, '-', '_' and '.' only)"
+            "{id:?} is not a Data Action id (letters, digits, '-', '_' and '.' only, not dots alone)"
         )))
     }
 }
+
+/// The largest inputs file read (or standard input).
+pub const INPUTS_LIMIT: u64 = 64 << 20;
+
+/// The longest input line, newline excluded.
+pub const INPUT_LINE_LIMIT: usize = 1 << 20;
+
+/// The most lines an inputs file may have, so that every capture keeps its
+/// six-digit name and the inputs held stay small whatever the lines hold.
+pub const MAX_INPUT_LINES: usize = 999_999;
 
 /// One line of the inputs file.
 #[derive(Debug, Clone)]
 pub struct Input {
     /// Its line number (1-based): the capture's file name.
     pub line: usize,
-    /// The input values sent as the request body.
-    pub values: Map<String, Value>,
+    /// The line's text, a JSON object checked when read. Only the text is
+    /// held: parsed, a line of small values takes many times its size, so
+    /// each is parsed when it is sent.
+    pub text: Box<str>,
 }
 
-/// Read the inputs: one JSON object per non-blank line. Every bad line is
-/// named before anything is sent.
+impl Input {
+    /// The input values sent as the request body.
+    pub fn values(&self) -> Map<String, Value> {
+        // The line was checked to be a JSON object when it was read.
+        serde_json::from_str(&self.text).unwrap_or_default()
+    }
+}
+
+/// Read the inputs file at `path` (not standard input): a regular file of at
+/// most [`INPUTS_LIMIT`] bytes.
+pub fn read_inputs_file(path: &Path) -> Result<Vec<Input>, FetchError> {
+    let name = path.display().to_string();
+    let cannot =
+        |reason: String| FetchError::Inputs(format!("cannot read --inputs {name}: {reason}"));
+    let (file, metadata) = crate::input::open_regular(path).map_err(|e| cannot(e.to_string()))?;
+    if metadata.len() > INPUTS_LIMIT {
+        return Err(cannot(too_large()));
+    }
+    read_inputs(std::io::BufReader::new(file), &name)
+}
+
+fn too_large() -> String {
+    format!(
+        "larger than {} MiB, the limit for an inputs file",
+        INPUTS_LIMIT >> 20
+    )
+}
+
+/// Read the inputs: one JSON object per non-blank line, at most
+/// [`INPUTS_LIMIT`] bytes, [`INPUT_LINE_LIMIT`] a line and
+/// [`MAX_INPUT_LINES`] lines. Every bad line is named before anything is
+/// sent.
 pub fn read_inputs(reader: impl BufRead, name: &str) -> Result<Vec<Input>, FetchError> {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    for (index, line) in reader.lines().enumerate() {
-        let number = index + 1;
-        let text = line.map_err(|e| FetchError::Inputs(format!("{name}: {e}")))?;
+    // One byte past each limit tells a reader that reached it from one
+    // that went beyond.
+    let mut reader = reader.take(INPUTS_LIMIT + 1);
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    loop {
+        bytes.clear();
+        let read = (&mut reader)
+            .take(INPUT_LINE_LIMIT as u64 + 1)
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| FetchError::Inputs(format!("cannot read --inputs {name}: {e}")))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if reader.limit() == 0 {
+            return Err(FetchError::Inputs(format!(
+                "cannot read --inputs {name}: {}",
+                too_large()
+            )));
+        }
+        if number > MAX_INPUT_LINES {
+            return Err(FetchError::Inputs(format!(
+                "{name} has more than {MAX_INPUT_LINES} lines, the most one run takes; split it"
+            )));
+        }
+        let line = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        if line.len() > INPUT_LINE_LIMIT {
+            return Err(FetchError::Inputs(format!(
+                "{name}:{number}: a line longer than {} MiB, the limit for one input",
+                INPUT_LINE_LIMIT >> 20
+            )));
+        }
+        let Ok(text) = std::str::from_utf8(line) else {
+            problems.push(format!("{name}:{number}: not UTF-8 text"));
+            continue;
+        };
         if text.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(values)) => inputs.push(Input {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(_)) => inputs.push(Input {
                 line: number,
-                values,
+                text: text.trim().into(),
             }),
             Ok(_) => problems.push(format!("{name}:{number}: not a JSON object")),
             Err(e) => problems.push(format!("{name}:{number}: not JSON ({e})")),
@@ -187,24 +313,97 @@ pub fn read_inputs(reader: impl BufRead, name: &str) -> Result<Vec<Input>, Fetch
 pub struct Plan {
     /// The input lines.
     pub inputs: usize,
-    /// The lines already captured in the output folder.
+    /// The lines already captured, for this action and endpoint, from the
+    /// same input line: they are not fetched again.
     pub already: usize,
+    /// The lines captured from an input line that has changed since: they
+    /// are fetched again and their captures replaced.
+    pub changed: usize,
+    /// Captures of lines the inputs do not have (a shorter or another
+    /// inputs file): kept as they are.
+    pub stray: usize,
     /// The inputs still to fetch, in line order.
     pub pending: Vec<Input>,
 }
 
-/// Compare the inputs with the captures present.
+/// Compare the inputs with the captures present. A capture resumes a line
+/// only when its sidecar names this action and endpoint and holds the same
+/// input values as the line; captures of another action or endpoint (or
+/// sidecars fetch did not write) stop the run, as mixing them into one
+/// folder would mislead every scan of it.
 pub fn plan(settings: &FetchSettings, inputs: Vec<Input>) -> Result<Plan, FetchError> {
-    let done = store::captured_lines(&settings.out)
-        .map_err(|e| FetchError::Io(settings.out.clone(), e))?;
+    let out = &settings.out;
+    let captured = store::captured_lines(out).map_err(|e| FetchError::Io(out.clone(), e))?;
+    let by_line: BTreeMap<usize, &Input> = inputs.iter().map(|i| (i.line, i)).collect();
+    let mut foreign: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut resumed = BTreeSet::new();
+    let mut changed = 0;
+    let mut stray = 0;
+    for line in captured {
+        let meta = match store::read_sidecar(out, line) {
+            Ok(meta) => meta,
+            Err(why) => {
+                let what = format!("an unreadable sidecar ({why})");
+                foreign.entry(what).or_insert((line, 0)).1 += 1;
+                continue;
+            }
+        };
+        let field = |name: &str| meta.get(name).and_then(Value::as_str);
+        let (action, endpoint) = (field("action_id"), field("endpoint"));
+        if (action, endpoint)
+            != (
+                Some(settings.action_id.as_str()),
+                Some(settings.endpoint.name()),
+            )
+        {
+            let what = format!(
+                "action {:?} at endpoint {:?}",
+                action.unwrap_or("(none)"),
+                endpoint.unwrap_or("(none)")
+            );
+            foreign.entry(what).or_insert((line, 0)).1 += 1;
+            continue;
+        }
+        match by_line.get(&line) {
+            Some(input) if meta.get("inputs") == Some(&Value::Object(input.values())) => {
+                resumed.insert(line);
+            }
+            Some(_) => changed += 1,
+            None => stray += 1,
+        }
+    }
+    if !foreign.is_empty() {
+        let held: Vec<String> = foreign
+            .iter()
+            .take(3)
+            .map(|(what, (first, count))| {
+                format!("{count} of {what} (the first {})", store::meta_name(*first))
+            })
+            .collect();
+        let more = foreign.len().saturating_sub(3);
+        let more = if more > 0 {
+            format!(" and {more} more kinds")
+        } else {
+            String::new()
+        };
+        return Err(FetchError::Config(format!(
+            "{} holds captures this run cannot resume: {}{more}; this run is for action {:?} at endpoint {:?}. Nothing was changed: choose another --out, or move those captures away",
+            out.display(),
+            held.join(", "),
+            settings.action_id,
+            settings.endpoint.name()
+        )));
+    }
     let total = inputs.len();
     let pending: Vec<Input> = inputs
         .into_iter()
-        .filter(|input| !done.contains(&input.line))
+        .filter(|input| !resumed.contains(&input.line))
         .collect();
     Ok(Plan {
         inputs: total,
-        already: total - pending.len(),
+        already: resumed.len(),
+        changed,
+        stray,
         pending,
     })
 }
@@ -237,6 +436,10 @@ pub struct FetchSummary {
     pub inputs: usize,
     /// Lines captured before this run.
     pub already: usize,
+    /// Lines fetched again because their input line changed.
+    pub changed: usize,
+    /// Captures of lines not in the inputs, kept as they are.
+    pub stray: usize,
     /// Lines captured by this run.
     pub captured: usize,
     /// Lines that needed more than one request.
@@ -269,30 +472,53 @@ pub enum FetchError {
     /// The output folder cannot be written.
     #[error("cannot write to {}: {}", .0.display(), .1)]
     Io(PathBuf, std::io::Error),
+    /// Another run holds the output folder's lock.
+    #[error("another dapa fetch is writing to {} (it holds the folder's lock); wait for it to end, or choose another --out", .0.display())]
+    Locked(PathBuf),
 }
 
 /// Fetch every pending input of `plan` into the output folder. A token is
-/// had first: bad credentials stop the run before anything is written.
+/// had first: bad credentials stop the run before anything is written. The
+/// folder is then locked and looked at again, as a run that ended since the
+/// plan may have captured lines. Every token received goes to `redactor`,
+/// and everything written passes through it.
 pub fn run(
     settings: &FetchSettings,
     credentials: Credentials,
     plan: Plan,
+    redactor: &Redactor,
     stop: &AtomicBool,
     observe: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<FetchSummary, FetchError> {
     let mut summary = FetchSummary {
         inputs: plan.inputs,
         already: plan.already,
+        changed: plan.changed,
+        stray: plan.stray,
         ..FetchSummary::default()
     };
     if plan.pending.is_empty() {
         return Ok(summary);
     }
     let agent = client::agent(&settings.transport);
-    let tokens = TokenSource::new(agent.clone(), &settings.login_url, credentials);
+    let tokens = TokenSource::new(
+        agent.clone(),
+        &settings.login_url,
+        credentials,
+        redactor.clone(),
+    );
     first_token(&tokens, &settings.policy, stop)?;
-    let store =
-        store::Store::open(&settings.out).map_err(|e| FetchError::Io(settings.out.clone(), e))?;
+    let store = store::Store::open(&settings.out, redactor.clone()).map_err(|e| match e {
+        store::StoreError::Locked => FetchError::Locked(settings.out.clone()),
+        store::StoreError::Io(e) => FetchError::Io(settings.out.clone(), e),
+    })?;
+    // Only the pending lines are looked at again; the stray count stands.
+    let plan = self::plan(settings, plan.pending)?;
+    summary.already += plan.already;
+    summary.changed = plan.changed;
+    if plan.pending.is_empty() {
+        return Ok(summary);
+    }
     let sender = Sender {
         agent: &agent,
         tokens: &tokens,
@@ -318,7 +544,8 @@ pub fn run(
                     let Some(input) = plan.pending.get(index) else {
                         break;
                     };
-                    let body = Value::Object(input.values.clone()).to_string();
+                    let values = input.values();
+                    let body = Value::Object(values.clone()).to_string();
                     let started = Instant::now();
                     let outcome = sender.send(&url, input.line, &body, &|retrying| {
                         observe(Event::Retrying(retrying));
@@ -335,7 +562,7 @@ pub fn run(
                     };
                     match outcome {
                         Outcome::Reply { reply, attempts } => {
-                            let meta = sidecar(settings, input, &reply, attempts, started);
+                            let meta = sidecar(settings, values, &reply, attempts, started);
                             match store.write(input.line, &reply.body, &meta) {
                                 Ok(()) => {
                                     line_tally.captured = 1;
@@ -450,7 +677,7 @@ fn kept_header(name: &str) -> bool {
 
 fn sidecar(
     settings: &FetchSettings,
-    input: &Input,
+    inputs: Map<String, Value>,
     reply: &client::Reply,
     attempts: u32,
     started: Instant,
@@ -478,7 +705,7 @@ fn sidecar(
         "captured_at": captured_at,
         "action_id": settings.action_id,
         "endpoint": settings.endpoint.name(),
-        "inputs": input.values,
+        "inputs": inputs,
         "attempts": attempts,
         "elapsed_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
@@ -513,18 +740,93 @@ mod tests {
 
     #[test]
     fn urls_from_regions_or_given() {
-        let (api, login) = base_urls(Some("euw2"), None, None).unwrap();
+        let (api, login) = base_urls(Some("euw2"), None, None, false).unwrap();
         assert_eq!(api, "https://api.euw2.pure.cloud");
         assert_eq!(login, "https://login.euw2.pure.cloud");
-        let (api, login) =
-            base_urls(None, Some("http://127.0.0.1:9"), Some("http://127.0.0.1:8")).unwrap();
+        let (api, login) = base_urls(
+            None,
+            Some("http://127.0.0.1:9"),
+            Some("http://u:p@127.0.0.1:8/"),
+            false,
+        )
+        .unwrap();
         assert_eq!(
             (api.as_str(), login.as_str()),
-            ("http://127.0.0.1:9", "http://127.0.0.1:8")
+            ("http://127.0.0.1:9", "http://127.0.0.1:8/")
         );
-        assert!(base_urls(None, Some("http://127.0.0.1:9"), None).is_err());
-        assert!(base_urls(Some("nowhere"), None, None).is_err());
+        assert!(base_urls(None, Some("http://127.0.0.1:9"), None, false).is_err());
+        assert!(base_urls(Some("nowhere"), None, None, false).is_err());
+        assert!(base_urls(None, Some("ftp://host"), Some("https://host"), false).is_err());
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        let http = |url: &str, allow: bool| checked_url(url, "--api-url", allow).is_ok();
+        for url in [
+            "http://localhost:8080",
+            "http://LOCALHOST./x",
+            "http://127.0.0.1",
+            "http://127.9.8.7:1",
+            "http://[::1]:80/",
+            "http://evil.example@127.0.0.1/",
+            "https://api.example",
+        ] {
+            assert!(http(url, false), "{url} refused");
+        }
+        for url in [
+            "http://api.example",
+            "http://127.0.0.1.evil.example",
+            "http://127.0.0.1@evil.example/",
+            "http://localhost.evil.example",
+            "http://[::2]/",
+            "http://10.0.0.1",
+        ] {
+            assert!(!http(url, false), "{url} allowed");
+            assert!(http(url, true), "{url} refused with the flag");
+        }
+        let error = checked_url("http://u:pw@api.example", "--api-url", false)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--allow-insecure-http"), "{error}");
+        assert!(!error.contains("pw"), "{error}");
+    }
+
+    #[test]
+    fn action_ids_are_one_plain_path_segment() {
         assert!(check_action_id("custom_-_3f2a-11").is_ok());
-        assert!(check_action_id("../../users").is_err());
+        assert!(check_action_id("v1.2").is_ok());
+        for id in [
+            "",
+            ".",
+            "..",
+            "...",
+            "../../users",
+            "a/b",
+            "a?b",
+            "a#b",
+            "a%2e",
+            "a b",
+            "a\u{1b}[2J",
+        ] {
+            let error = check_action_id(id).unwrap_err().to_string();
+            assert!(!error.contains('\u{1b}'), "{error}");
+        }
+    }
+
+    #[test]
+    fn inputs_are_bounded_by_size_line_and_count() {
+        let long = format!("{{\"a\":\"{}\"}}\n", "x".repeat(INPUT_LINE_LIMIT));
+        let error = read_inputs(long.as_bytes(), "x").unwrap_err().to_string();
+        assert!(error.contains("x:1: a line longer than 1 MiB"), "{error}");
+        let fits = format!("{{\"a\":\"{}\"}}\n", "x".repeat(INPUT_LINE_LIMIT - 8));
+        assert_eq!(read_inputs(fits.as_bytes(), "x").unwrap().len(), 1);
+        let endless = std::io::BufReader::new(std::io::repeat(b'\n'));
+        let error = read_inputs(endless, "x").unwrap_err().to_string();
+        assert!(error.contains("more than 999999 lines"), "{error}");
+        let line = format!("{{\"a\":\"{}\"}}\n", "x".repeat(1000));
+        // 70,000 lines of 1 KB: over the size limit well before the count.
+        let big = line.repeat(70_000);
+        let error = read_inputs(big.as_bytes(), "x").unwrap_err().to_string();
+        assert!(error.contains("larger than 64 MiB"), "{error}");
     }
 }

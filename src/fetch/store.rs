@@ -1,13 +1,31 @@
 //! The output folder: `NNNNNN.body` + `NNNNNN.meta.json` per input line,
 //! each written to a hidden temporary file and renamed into place, the
 //! sidecar last, so that a capture either is complete or is not there.
+//!
+//! A run holds an advisory lock on the folder itself (`flock` on the opened
+//! directory) while it writes: the system releases it when the process ends,
+//! however it ends, and no lock file is left among the captures.
 
+use super::redact::Redactor;
+use crate::input::{SIDECAR_LIMIT, read_limited};
 use std::collections::BTreeSet;
+use std::fs::File;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Temporary files start with this; a run removes any left by a killed one.
 const TEMP_PREFIX: &str = ".dapa-fetch-";
+
+/// Why the folder cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the folder's lock: a run is writing to it.
+    #[error("another run holds the folder")]
+    Locked,
+    /// The system refused.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
 
 /// The body file name for an input line.
 pub fn body_name(line: usize) -> String {
@@ -49,17 +67,33 @@ fn line_of(name: &str, suffix: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
-/// An output folder opened for writing.
+/// The sidecar of a captured line, as JSON, or why it cannot be had.
+pub fn read_sidecar(dir: &Path, line: usize) -> Result<serde_json::Value, String> {
+    let bytes =
+        read_limited(&dir.join(meta_name(line)), SIDECAR_LIMIT).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not JSON ({e})"))
+}
+
+/// An output folder opened for writing, locked while this value lives.
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
+    redactor: Redactor,
+    /// The open folder whose lock this run holds.
+    _lock: File,
 }
 
 impl Store {
-    /// Create the folder if needed and remove temporary files a killed run
-    /// left behind.
-    pub fn open(dir: &Path) -> io::Result<Store> {
+    /// Create the folder if needed, take its lock, and remove temporary
+    /// files a killed run left behind (with the lock held, no live run can
+    /// be writing them). Everything written goes through `redactor`.
+    pub fn open(dir: &Path, redactor: Redactor) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
+        let lock = File::open(dir)?;
+        lock.try_lock().map_err(|error| match error {
+            std::fs::TryLockError::WouldBlock => StoreError::Locked,
+            std::fs::TryLockError::Error(error) => StoreError::Io(error),
+        })?;
         for entry in std::fs::read_dir(dir)? {
             let entry = entry?;
             if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
@@ -68,13 +102,17 @@ impl Store {
         }
         Ok(Store {
             dir: dir.to_owned(),
+            redactor,
+            _lock: lock,
         })
     }
 
-    /// Write one capture: the body, then the sidecar that makes it count.
+    /// Write one capture: the body, then the sidecar that makes it count;
+    /// both with the secrets redacted.
     pub fn write(&self, line: usize, body: &[u8], meta: &serde_json::Value) -> io::Result<()> {
-        self.put(&body_name(line), body)?;
-        let mut text = serde_json::to_vec_pretty(meta).map_err(io::Error::other)?;
+        self.put(&body_name(line), &self.redactor.bytes(body))?;
+        let meta = self.redactor.json(meta);
+        let mut text = serde_json::to_vec_pretty(&meta).map_err(io::Error::other)?;
         text.push(b'\n');
         self.put(&meta_name(line), &text)
     }
@@ -97,7 +135,7 @@ mod tests {
     #[test]
     fn only_complete_pairs_count_as_captured() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), Redactor::default()).unwrap();
         store
             .write(3, b"{}", &serde_json::json!({"status": 200}))
             .unwrap();
@@ -119,12 +157,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let leftover = dir.path().join(format!("{TEMP_PREFIX}abc"));
         std::fs::write(&leftover, b"partial").unwrap();
-        Store::open(dir.path()).unwrap();
+        Store::open(dir.path(), Redactor::default()).unwrap();
         assert!(!leftover.exists());
         assert!(
             captured_lines(&dir.path().join("absent"))
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_locked_folder_is_refused_and_its_files_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Store::open(dir.path(), Redactor::default()).unwrap();
+        let writing = dir.path().join(format!("{TEMP_PREFIX}live"));
+        std::fs::write(&writing, b"being written").unwrap();
+        let second = Store::open(dir.path(), Redactor::default());
+        assert!(matches!(second, Err(StoreError::Locked)), "{second:?}");
+        assert!(writing.exists(), "a live run's temporary file was removed");
+        drop(first);
+        Store::open(dir.path(), Redactor::default()).unwrap();
+        assert!(!writing.exists());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(names.is_empty(), "no lock file is left: {names:?}");
     }
 }

@@ -43,6 +43,9 @@ struct State {
     logins: u32,
     /// Logins answered 503 first (a login service that is busy).
     busy_logins: AtomicU32,
+    /// Every login answered with this status and an error text that quotes
+    /// the credentials it received (a careless login service).
+    leaky_login: Option<u16>,
     counter: AtomicU32,
     stop: AtomicBool,
 }
@@ -69,7 +72,22 @@ impl StandIn {
         StandIn::start_with(3600, u32::MAX, busy)
     }
 
+    /// A stand-in whose login service answers every request with `status`
+    /// and quotes the client id, the secret and the Basic value it received.
+    pub fn start_leaky_login(status: u16) -> StandIn {
+        StandIn::start_with_login(3600, u32::MAX, 0, Some(status))
+    }
+
     fn start_with(lifetime: u64, logins: u32, busy: u32) -> StandIn {
+        StandIn::start_with_login(lifetime, logins, busy, None)
+    }
+
+    fn start_with_login(
+        lifetime: u64,
+        logins: u32,
+        busy: u32,
+        leaky_login: Option<u16>,
+    ) -> StandIn {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(State {
@@ -78,6 +96,7 @@ impl StandIn {
             lifetime,
             logins,
             busy_logins: AtomicU32::new(busy),
+            leaky_login,
             counter: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         });
@@ -260,6 +279,18 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             stream.write_all(&ok_body.as_bytes()[..ok_body.len() / 2])?;
             stream.flush()
         }
+        // A gateway that echoes the request's Authorization header in its
+        // error body and in a header.
+        ("echo-auth", _) => {
+            let received = request.header("authorization").unwrap_or("");
+            let body = json!({"message": format!("bad request; you sent Authorization: {received}"), "status": 400});
+            respond(
+                &stream,
+                400,
+                &[json_type, ("X-Echo-Authorization", received)],
+                body.to_string().as_bytes(),
+            )
+        }
         ("html-502", _) => respond(
             &stream,
             502,
@@ -282,6 +313,19 @@ fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Resul
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
     );
     let form = String::from_utf8_lossy(&request.body);
+    if let Some(status) = state.leaky_login {
+        let received = request.header("authorization").unwrap_or("");
+        let body = json!({
+            "error": "invalid_client",
+            "error_description": format!("client {CLIENT_ID} with secret {CLIENT_SECRET} ({received}) is not allowed"),
+        });
+        return respond(
+            stream,
+            status,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+    }
     let busy = state
         .busy_logins
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))

@@ -1,0 +1,289 @@
+//! The one redaction step of `fetch`: every text that leaves it (messages,
+//! sidecars, capture bodies, a panic's message) goes through a [`Redactor`],
+//! which removes the client secret, the HTTP Basic value built from it, every
+//! access token issued so far, and the user name and password of any URL.
+//! Servers and URLs are not trusted to keep these to themselves: a login
+//! service may quote the credentials in its `error_description`, a gateway may
+//! echo the `Authorization` header in an error body.
+
+use super::credentials::Credentials;
+use base64::Engine as _;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::{Arc, RwLock};
+
+/// What a removed value is replaced with.
+pub const MARK: &str = "[redacted]";
+
+/// The values to remove, shared by every worker and the token cache (which
+/// adds each token it receives before anyone can print it).
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Arc<RwLock<Vec<Hidden>>>,
+}
+
+/// One value to remove; its `Debug` form does not show it.
+#[derive(Clone, PartialEq, Eq)]
+struct Hidden(String);
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Redactor {
+    /// A redactor for these credentials and the URLs the user typed.
+    pub fn new<'a>(
+        credentials: Option<&Credentials>,
+        urls: impl IntoIterator<Item = &'a str>,
+    ) -> Redactor {
+        let redactor = Redactor::default();
+        if let Some(credentials) = credentials {
+            let secret = credentials.client_secret.expose();
+            redactor.add(secret);
+            // The form and URL encodings of the secret, as a server may
+            // quote what it received.
+            redactor.add(&percent_encoded(secret));
+            let pair = format!("{}:{secret}", credentials.client_id);
+            for engine in [
+                &base64::engine::general_purpose::STANDARD,
+                &base64::engine::general_purpose::URL_SAFE,
+            ] {
+                redactor.add(&engine.encode(&pair));
+            }
+        }
+        for url in urls {
+            if let Some(userinfo) = userinfo(url) {
+                redactor.add(userinfo);
+                if let Some((_, password)) = userinfo.split_once(':') {
+                    redactor.add(password);
+                }
+            }
+        }
+        redactor
+    }
+
+    /// Remove `secret` from everything from now on (an issued token).
+    pub fn add(&self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        if secrets.iter().all(|known| known.0 != secret) {
+            secrets.push(Hidden(secret.to_owned()));
+            // Longest first: a value that holds another is removed whole.
+            secrets.sort_by_key(|known| std::cmp::Reverse(known.0.len()));
+        }
+    }
+
+    /// `text` with every secret and every URL's userinfo replaced by [`MARK`].
+    pub fn text(&self, text: &str) -> String {
+        let mut clean = without_userinfo(text);
+        let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
+        for secret in secrets.iter() {
+            if clean.contains(&secret.0) {
+                clean = clean.replace(&secret.0, MARK);
+            }
+        }
+        clean
+    }
+
+    /// `bytes` (a reply body) with every secret replaced by [`MARK`]; a body
+    /// that holds none is returned as it is.
+    pub fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
+        let mut clean = Cow::Borrowed(bytes);
+        for secret in secrets.iter() {
+            if let Some(replaced) = replace_bytes(&clean, secret.0.as_bytes(), MARK.as_bytes()) {
+                clean = Cow::Owned(replaced);
+            }
+        }
+        clean
+    }
+
+    /// `value` with every string (keys too) redacted, for sidecars.
+    pub fn json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.text(text)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(key, v)| (self.text(key), self.json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+/// `haystack` with every `needle` replaced, or `None` when there is none.
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
+    let (&first, _) = needle.split_first()?;
+    // Look for the first byte in a tight loop, and compare only there: a
+    // body of many megabytes is scanned once per secret.
+    let found = |mut from: usize| loop {
+        let at = from + haystack.get(from..)?.iter().position(|&b| b == first)?;
+        if haystack.get(at..at + needle.len())? == needle {
+            return Some(at);
+        }
+        from = at + 1;
+    };
+    let mut at = found(0)?;
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut from = 0;
+    loop {
+        out.extend_from_slice(&haystack[from..at]);
+        out.extend_from_slice(with);
+        from = at + needle.len();
+        match found(from) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.extend_from_slice(&haystack[from..]);
+    Some(out)
+}
+
+/// Every byte but the unreserved ones as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The end of a URL's authority (`host:port`, with any userinfo) in `rest`,
+/// the text after `://`.
+fn authority_end(rest: &str) -> usize {
+    rest.find(|c: char| {
+        matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
+    })
+    .unwrap_or(rest.len())
+}
+
+/// The `user:password` of a URL, when it has one.
+pub fn userinfo(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = &rest[..authority_end(rest)];
+    authority.rsplit_once('@').map(|(info, _)| info)
+}
+
+/// A URL with its `user:password@` taken off, as it is shown and requested.
+pub fn strip_userinfo(url: &str) -> String {
+    match (url.split_once("://"), userinfo(url)) {
+        (Some((scheme, rest)), Some(info)) => {
+            format!("{scheme}://{}", &rest[info.len() + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `text` with the userinfo of every URL in it replaced by [`MARK`].
+fn without_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let end = authority_end(after);
+        match after[..end].rsplit_once('@') {
+            Some((_, host)) => {
+                out.push_str(MARK);
+                out.push('@');
+                out.push_str(host);
+            }
+            None => out.push_str(&after[..end]),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::credentials::Secret;
+
+    fn redactor() -> Redactor {
+        let credentials = Credentials {
+            client_id: "client-1".to_owned(),
+            client_secret: Secret::new("s3cr3t/+=value"),
+        };
+        Redactor::new(
+            Some(&credentials),
+            [
+                "https://dapa-user:pass-9931@login.example",
+                "https://api.example",
+            ],
+        )
+    }
+
+    #[test]
+    fn secrets_tokens_and_userinfo_are_removed_from_text() {
+        let redactor = redactor();
+        redactor.add("token-abc-123");
+        let basic = base64::engine::general_purpose::STANDARD.encode("client-1:s3cr3t/+=value");
+        let text = format!(
+            "client client-1 secret s3cr3t/+=value (s3cr3t%2F%2B%3Dvalue) Basic {basic}; bearer token-abc-123 at http://u:p@10.0.0.1:8/x and https://dapa-user:pass-9931@login.example/oauth"
+        );
+        let clean = redactor.text(&text);
+        for gone in [
+            "s3cr3t",
+            &basic,
+            "token-abc-123",
+            "u:p@",
+            "pass-9931",
+            "dapa-user",
+        ] {
+            assert!(!clean.contains(gone), "{gone} in {clean}");
+        }
+        assert!(
+            clean.contains("client client-1 secret [redacted]"),
+            "{clean}"
+        );
+        assert!(clean.contains("http://[redacted]@10.0.0.1:8/x"), "{clean}");
+        assert_eq!(redactor.text("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn bodies_and_sidecars_are_redacted() {
+        let redactor = redactor();
+        redactor.add("tok");
+        assert_eq!(
+            redactor
+                .bytes(b"{\"echo\":\"Bearer tok\",\"x\":\"tok\"}")
+                .as_ref(),
+            b"{\"echo\":\"Bearer [redacted]\",\"x\":\"[redacted]\"}"
+        );
+        assert!(matches!(redactor.bytes(b"clean"), Cow::Borrowed(_)));
+        assert_eq!(
+            replace_bytes(b"ttok tokto", b"tok", b"#").as_deref(),
+            Some(&b"t# #to"[..])
+        );
+        assert_eq!(replace_bytes(b"to", b"tok", b"#"), None);
+        let meta = serde_json::json!({"headers": {"x-tok": ["a tok b", 1]}});
+        assert_eq!(
+            redactor.json(&meta),
+            serde_json::json!({"headers": {"x-[redacted]": ["a [redacted] b", 1]}})
+        );
+    }
+
+    #[test]
+    fn userinfo_is_found_and_stripped() {
+        assert_eq!(userinfo("http://a:b@host:1/p@q"), Some("a:b"));
+        assert_eq!(userinfo("http://host/p@q"), None);
+        assert_eq!(
+            strip_userinfo("http://a:b@127.0.0.1@host:1/x"),
+            "http://host:1/x"
+        );
+        assert_eq!(strip_userinfo("https://host/x"), "https://host/x");
+    }
+}
