@@ -378,6 +378,11 @@ pub struct ScanArgs {
     /// that shows the whole span in about 120 buckets).
     #[arg(long, value_name = "WIDTH", default_value = "auto", value_parser = parse_bucket)]
     pub bucket: BucketChoice,
+    /// Exit 0 when the inputs hold no capture at all (by default that is
+    /// exit 2: a gate that scanned nothing has checked nothing). A shard
+    /// may always be empty.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 fn parse_bucket(text: &str) -> Result<BucketChoice, String> {

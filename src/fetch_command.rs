@@ -3,6 +3,7 @@
 //! run's [`Redactor`] first.
 
 use crate::cli::FetchArgs;
+use crate::report::escape::{terminal, terminal_lines};
 use dapa::fetch::client::{RetryPolicy, Transport};
 use dapa::fetch::credentials::{Environment, shown_id};
 use dapa::fetch::redact::Redactor;
@@ -17,11 +18,20 @@ use std::time::Instant;
 /// Set by Ctrl-C: workers finish the request in hand and take no more.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// Text for the terminal that may quote a server or a file: secrets
+/// removed, then control characters made visible.
+fn shown(redactor: &Redactor, text: &str) -> String {
+    terminal(&redactor.text(text)).into_owned()
+}
+
 /// A panic's message names values it was given: redact it like any other
 /// text (the default hook would print it as it is).
 fn redact_panics(redactor: Redactor) {
     std::panic::set_hook(Box::new(move |info| {
-        eprintln!("dapa: internal error: {}", redactor.text(&info.to_string()));
+        eprintln!(
+            "dapa: internal error: {}",
+            shown(&redactor, &info.to_string())
+        );
     }));
 }
 
@@ -108,7 +118,7 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
                 settings.transport.read_timeout.as_secs_f64()
             ),
         ];
-        println!("{}", redactor.text(&lines.join("\n")));
+        println!("{}", terminal_lines(&redactor.text(&lines.join("\n"))));
         return Ok(if credentials.is_ok() {
             ExitCode::SUCCESS
         } else {
@@ -129,12 +139,12 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
         Event::Captured { .. } => bar.inc(1),
         Event::Failed { line, reason } => {
             bar.inc(1);
-            let reason = redactor.text(reason);
+            let reason = shown(&redactor, reason);
             bar.suspend(|| eprintln!("dapa: line {line}: not captured: {reason}"));
         }
         Event::Retrying(retry) => {
             if !quiet {
-                let reason = redactor.text(retry.reason);
+                let reason = shown(&redactor, retry.reason);
                 bar.suspend(|| {
                     eprintln!(
                         "dapa: line {}: {reason}; retry {} in {:.1} s",
@@ -151,7 +161,7 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     let summary = result.map_err(failed)?;
     eprintln!(
         "{}",
-        redactor.text(&summary_line(&summary, &settings, started))
+        shown(&redactor, &summary_line(&summary, &settings, started))
     );
     Ok(if summary.complete() {
         ExitCode::SUCCESS

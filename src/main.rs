@@ -266,6 +266,13 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if !outcome.input_errors.is_empty() {
         return Ok(ExitCode::from(2));
     }
+    if outcome.summary.captures == 0 && args.shard.is_none() && !args.allow_empty {
+        eprintln!(
+            "dapa: no capture found in {}; nothing was checked (--allow-empty accepts that)",
+            terminal(&shown_paths(&args.paths))
+        );
+        return Ok(ExitCode::from(2));
+    }
     if let (Some(path), true) = (&args.baseline, args.update_baseline) {
         write_file(path, &Baseline::of(&outcome.summary).to_json())?;
         if !args.walk.quiet {
@@ -286,6 +293,12 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The inputs as a user typed them, for a message.
+fn shown_paths(paths: &[std::path::PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
 }
 
 fn merge(args: &MergeArgs) -> Result<ExitCode> {

@@ -985,7 +985,7 @@ fn fetch_bounded(folder: &Folder, extra: &[&str]) -> Run {
         "0",
     ];
     args.extend_from_slice(extra);
-    Run::dapa_bounded(256, 15, &args)
+    util::dapa_bounded(256, 15, &args)
         .clean_env()
         .env("GENESYS_CLIENT_ID", CLIENT_ID)
         .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)

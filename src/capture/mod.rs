@@ -328,6 +328,11 @@ pub fn load_named(
         let name = name_of(target);
         let path = Path::new(target);
         let target = target.to_string_lossy();
+        if path.is_dir() {
+            return Err(format!(
+                "{target} is a folder: explain takes one capture (dapa scan takes folders)"
+            ));
+        }
         if har::is_har_name(&name) {
             return Err(format!(
                 "{target} is a HAR export: name one entry, {target}#N"
