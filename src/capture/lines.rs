@@ -38,13 +38,20 @@ pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     let (file, _) = crate::input::open_regular(path).map_err(io::Error::other)?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let head = reader.fill_buf()?;
-    if head.starts_with(&GZIP_MAGIC) {
+    let mut lines: Box<dyn BufRead + Send> = if head.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);
-        Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)))
+        Box::new(BufReader::with_capacity(1 << 16, decoder))
     } else {
-        Ok(Box::new(reader))
+        Box::new(reader)
+    };
+    // A byte-order mark belongs to the file, not to its first line's body.
+    if lines.fill_buf()?.starts_with(UTF8_BOM) {
+        lines.consume(UTF8_BOM.len());
     }
+    Ok(lines)
 }
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One line as read: its number and bytes, or the size of a line too long
 /// to keep.

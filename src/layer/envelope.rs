@@ -163,12 +163,21 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
 }
 
 fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool {
+    let has = |key: &str| fields.contains_key(key);
+    let errors_listed = fields
+        .get("errors")
+        .and_then(Value::as_array)
+        .is_some_and(|errors| !errors.is_empty());
     // The envelope decides before the payload is looked at: under a seed
     // profile, `{"errors": [...]}` without `result` is an envelope that
-    // holds no payload, not a payload missing its fields.
-    let marker = fields.contains_key("errors")
-        || fields.contains_key("warnings")
-        || (expected == Some(EnvelopeKind::Seed) && fields.contains_key("result"));
+    // holds no payload, not a payload missing its fields. Without one, the
+    // wrapper needs evidence: `result` beside its lists, or errors listed
+    // (a payload may well be `{"errors": []}` or `{"warnings": [..]}`).
+    let marker = if expected == Some(EnvelopeKind::Seed) {
+        has("result") || has("errors") || has("warnings")
+    } else {
+        (has("result") && (has("errors") || has("warnings"))) || errors_listed
+    };
     marker
         && fields
             .keys()
@@ -511,6 +520,10 @@ mod tests {
         assert_eq!(codes, [Code::E04, Code::E05]);
         let (envelope, _, _, _) = run(json!({"result": 1}));
         assert_eq!(envelope, Envelope::Execute);
+        for payload in [json!({"errors": []}), json!({"warnings": ["slow backend"]})] {
+            let (envelope, codes, _, _) = run(payload.clone());
+            assert_eq!((envelope, codes), (Envelope::Execute, vec![]), "{payload}");
+        }
         let expected = check(
             &json!({"result": 1}),
             &Meta::default(),

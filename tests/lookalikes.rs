@@ -1,0 +1,89 @@
+//! Verdicts that hold on captures nobody here wrote: healthy bodies that
+//! look like trouble, the envelope deciding before the profile, and inputs
+//! that would let a gate pass on nothing.
+
+mod util;
+
+use util::{Folder, codes, dapa, records};
+
+#[test]
+fn every_look_alike_sample_is_healthy() {
+    let out = dapa(&[
+        "scan",
+        "samples/lookalike",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--fail-on",
+        "none",
+    ])
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let found = records(&out.stdout);
+    assert!(found.len() >= 16, "{}", found.len());
+    for (source, record) in &found {
+        assert_eq!(record["status"], "ok", "{source}: {record}");
+        assert!(codes(record).is_empty(), "{source}: {record}");
+    }
+}
+
+#[test]
+fn the_envelope_decides_before_the_schema() {
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"type":"object","required":["token"],"properties":{"token":{"type":"string"}}}"#,
+    );
+    folder.write(
+        "lookup.json",
+        br#"{"errors":[{"code":"lookup.failed","message":"ERP timeout"}],"warnings":[]}"#,
+    );
+    let schema = folder.join("schema.json");
+    let capture = folder.join("lookup.json");
+    let out = dapa(&[
+        "scan",
+        capture.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--envelope",
+        "seed",
+        "--format",
+        "jsonl",
+        "--quiet",
+    ])
+    .run();
+    let record: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(codes(&record), ["E04", "E05"], "{record}");
+    assert_eq!(record["status"], "empty");
+}
+
+#[test]
+fn a_scan_that_finds_no_capture_is_not_a_pass() {
+    let folder = Folder::new();
+    std::fs::create_dir(folder.join("empty")).unwrap();
+    // Sidecars and hidden files are no captures either.
+    folder.write("empty/.hidden.json", b"{}");
+    folder.write("empty/x.meta.json", b"{}");
+    let empty = folder.join("empty");
+    let empty = empty.to_str().unwrap();
+    let out = dapa(&["scan", empty, "--format", "json"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("no capture found"), "{}", out.stderr);
+    let out = dapa(&["scan", empty, "--allow-empty", "--quiet"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A shard may hold nothing: three files in five shards.
+    folder.write("three/a.json", b"{}");
+    folder.write("three/b.json", b"{}");
+    folder.write("three/c.json", b"{}");
+    let three = folder.join("three");
+    let out = dapa(&["scan", three.to_str().unwrap(), "--shard", "1/5", "--quiet"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn explain_takes_one_capture_not_a_folder() {
+    let folder = Folder::new();
+    let out = dapa(&["explain", folder.path_str()]).run();
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("is a folder"), "{}", out.stderr);
+}
