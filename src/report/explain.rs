@@ -31,7 +31,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     };
     let explained = explain(loaded, &options);
     let mut out = io::stdout().lock();
-    render(&mut out, &explained).into_diagnostic()?;
+    crate::output(render(&mut out, &explained))?;
     let failing = explained
         .record
         .findings
