@@ -413,7 +413,7 @@ fn progress_only_on_a_terminal() {
         .run();
     assert!(!piped.stderr.contains("scanned"), "{}", piped.stderr);
     assert!(
-        piped.stderr.starts_with("dapa: 170 captures"),
+        piped.stderr.starts_with("dapa: 171 captures"),
         "{}",
         piped.stderr
     );
