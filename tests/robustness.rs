@@ -54,7 +54,7 @@ proptest! {
         use dapa::capture::har::{self, Entries, RawEntry};
         for entry in Entries::new(&har[..], 1 << 20) {
             let capture = match entry {
-                Ok(RawEntry::Text(n, text)) => har::capture(format!("x.har#{n}"), &text, 1 << 20),
+                Ok(RawEntry::Text(n, text)) => har::capture(format!("x.har#{n}"), text, 1 << 20),
                 Ok(RawEntry::TooLong(n, length)) => har::too_long(format!("x.har#{n}"), length, 1 << 20),
                 Err(error) => har::unreadable("x.har", &error),
             };

@@ -342,6 +342,14 @@ impl<R: BufRead> Entries<R> {
                 text = None;
             }
             if let Some(text) = &mut text {
+                // Grow by doubling, but never past the limit: a text that
+                // passes it is dropped, so room beyond it is never used.
+                let wanted = text.len() + taken;
+                if wanted > text.capacity() {
+                    let room = usize::try_from(limit).unwrap_or(usize::MAX);
+                    let target = text.capacity().saturating_mul(2).min(room).max(wanted);
+                    text.reserve_exact(target - text.len());
+                }
                 text.extend_from_slice(&available[..taken]);
             }
             self.reader.consume(taken);
@@ -461,7 +469,7 @@ pub fn read_entry(
         entries.next().transpose().map_err(failed)?
     };
     match found {
-        Some(RawEntry::Text(_, text)) => Ok(capture(format!("{file}#{number}"), &text, max_bytes)),
+        Some(RawEntry::Text(_, text)) => Ok(capture(format!("{file}#{number}"), text, max_bytes)),
         Some(RawEntry::TooLong(_, length)) => {
             Ok(too_long(format!("{file}#{number}"), length, max_bytes))
         }
@@ -476,14 +484,16 @@ pub fn read_entry(
 
 /// The capture of one entry from its JSON text, the body bounded by
 /// `max_bytes` before and after decoding.
-pub fn capture(source: String, text: &[u8], max_bytes: u64) -> Capture {
-    let entry = match serde_json::from_slice::<Object<Entry>>(text) {
+pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
+    let entry = match serde_json::from_slice::<Object<Entry>>(&text) {
         Ok(Object(entry)) => entry.unwrap_or_default(),
         Err(error) => {
             let message = format!("the HAR entry is not valid JSON: {error}");
             return Capture::unreadable(source, Finding::new(Code::T08, message));
         }
     };
+    // The fields are copied out: the entry's text is not needed any more.
+    drop(text);
     let response = entry.response.0.unwrap_or_default();
     let mut meta = Meta {
         status: response
@@ -516,8 +526,12 @@ pub fn capture(source: String, text: &[u8], max_bytes: u64) -> Capture {
         capture
     };
     let body = if content.encoding.0.as_deref() == Some("base64") {
-        let packed: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        drop(text);
+        // Exporters may wrap base64 in lines; most do not.
+        let packed = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+            text.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+        } else {
+            text
+        };
         // Four characters of base64 hold three bytes: a longer text cannot
         // decode to a body within the limit.
         let longest = max_bytes.div_ceil(3).saturating_mul(4);
@@ -624,161 +638,42 @@ impl<T> Default for Object<T> {
     }
 }
 
-/// Read a value of an unexpected type to its end, holding nothing.
-fn pass_over_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-    Ok(())
+/// A field read from whatever JSON value stands there: each kind of value
+/// it does not take is read to its end, holding nothing, and the field is
+/// empty.
+trait Lenient<'de>: Default {
+    /// From a string, number, boolean or null.
+    fn from_scalar<V: de::IntoDeserializer<'de, de::value::Error>>(_: V) -> Self {
+        Self::default()
+    }
+
+    /// From an object.
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
+
+    /// From an array.
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
 }
 
-fn pass_over_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-struct ScalarVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> ScalarVisitor<T> {
-    fn fit<V: de::IntoDeserializer<'de, de::value::Error>>(value: V) -> Scalar<T> {
+impl<'de, T: Deserialize<'de>> Lenient<'de> for Scalar<T> {
+    fn from_scalar<V: de::IntoDeserializer<'de, de::value::Error>>(value: V) -> Self {
         Scalar(T::deserialize(value.into_deserializer()).ok())
     }
 }
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ScalarVisitor<T> {
-    type Value = Scalar<T>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Self::fit(value))
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Self::fit(value))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Self::fit(value))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Self::fit(value))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Self::fit(value))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Self::fit(value))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Scalar(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        pass_over_map(map).map(|()| Scalar(None))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        pass_over_seq(seq).map(|()| Scalar(None))
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Scalar<T> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ScalarVisitor(PhantomData))
-    }
-}
-
-struct ObjectVisitor<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-    type Value = Object<T>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Object(None))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Object(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Object(None))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Object(None))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Object(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Object(None))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+impl<'de, T: Deserialize<'de>> Lenient<'de> for Object<T> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
         T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|value| Object(Some(value)))
     }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        pass_over_seq(seq).map(|()| Object(None))
-    }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ObjectVisitor(PhantomData))
-    }
-}
-
-struct HeadersVisitor;
-
-impl<'de> Visitor<'de> for HeadersVisitor {
-    type Value = Headers;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Headers::default())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Headers::default())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Headers::default())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Headers::default())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Headers::default())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Headers::default())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        pass_over_map(map).map(|()| Headers::default())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+impl<'de> Lenient<'de> for Headers {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
         let mut headers = Vec::new();
         while let Some(Object(header)) = seq.next_element::<Object<Header>>()? {
             if let Some(Header {
@@ -793,9 +688,67 @@ impl<'de> Visitor<'de> for HeadersVisitor {
     }
 }
 
+struct LenientVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::from_scalar(()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_map(map)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::from_seq(seq)
+    }
+}
+
+fn lenient<'de, D: de::Deserializer<'de>, T: Lenient<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_any(LenientVisitor(PhantomData))
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Scalar<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient(deserializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient(deserializer)
+    }
+}
+
 impl<'de> Deserialize<'de> for Headers {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(HeadersVisitor)
+        lenient(deserializer)
     }
 }
 
@@ -826,7 +779,7 @@ mod tests {
         for entry in Entries::new(bytes, limit) {
             match entry {
                 Ok(RawEntry::Text(n, text)) => {
-                    found.push(capture(format!("x.har#{n}"), &text, limit))
+                    found.push(capture(format!("x.har#{n}"), text, limit))
                 }
                 Ok(RawEntry::TooLong(n, length)) => {
                     found.push(too_long(format!("x.har#{n}"), length, limit));
@@ -955,15 +908,15 @@ mod tests {
                 r#"{{"response":{{"status":200,"content":{{"text":"{text}","encoding":"{encoding}"}}}}}}"#
             )
         };
-        let plain = capture("a".into(), entry("12345", "").as_bytes(), 4);
+        let plain = capture("a".into(), entry("12345", "").into_bytes(), 4);
         assert_eq!(plain.findings[0].code, Code::T07);
         assert_eq!(plain.meta.status, Some(200));
-        let long_base64 = capture("a".into(), entry("MTIzNDU2Nzg=", "base64").as_bytes(), 4);
+        let long_base64 = capture("a".into(), entry("MTIzNDU2Nzg=", "base64").into_bytes(), 4);
         assert_eq!(long_base64.findings[0].code, Code::T07);
         assert!(long_base64.findings[0].message.contains("not decoded"));
-        let decoded = capture("a".into(), entry("MTIzNDU=", "base64").as_bytes(), 4);
+        let decoded = capture("a".into(), entry("MTIzNDU=", "base64").into_bytes(), 4);
         assert_eq!(decoded.findings[0].code, Code::T07);
-        let fits = capture("a".into(), entry("MTIzNA==", "base64").as_bytes(), 4);
+        let fits = capture("a".into(), entry("MTIzNA==", "base64").into_bytes(), 4);
         assert!(fits.findings.is_empty());
         assert_eq!(fits.body, b"1234");
     }
