@@ -96,7 +96,13 @@ enum Job {
         source: String,
         bytes: Vec<u8>,
     },
-    /// A capture read whole by the walk (a HAR entry).
+    /// The JSON text of one HAR entry, decoded by a worker.
+    HarEntry {
+        source: String,
+        text: Vec<u8>,
+    },
+    /// A capture made by the walk (a line or entry too long to read, the
+    /// unreadable rest of a HAR export).
     Ready(Box<Capture>),
     Unreadable {
         source: String,
@@ -118,6 +124,7 @@ impl Job {
     fn held_bytes(&self) -> usize {
         match self {
             Job::Line { bytes, .. } => bytes.len(),
+            Job::HarEntry { text, .. } => text.len(),
             Job::Ready(capture) => capture.body.len(),
             _ => 0,
         }
@@ -142,6 +149,7 @@ impl Job {
                 &options.lines,
                 options.max_bytes,
             )),
+            Job::HarEntry { source, text } => Some(har::capture(source, text, options.max_bytes)),
             Job::Ready(capture) => Some(*capture),
             Job::Unreadable { source, reason } => {
                 Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))
@@ -368,16 +376,34 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
     true
 }
 
-/// The entries of a HAR export, each a capture; a file that is no HAR
-/// document is one unreadable capture.
+/// The entries of a HAR export, each a job, read as a stream: an entry too
+/// long to read is T07 without being held, a file that is no HAR document
+/// is one unreadable capture, and one that breaks off keeps the entries
+/// before.
 fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
     let name = source_of(path);
-    match har::read_file(path, &name, options.max_bytes) {
-        Ok(captures) => captures
-            .into_iter()
-            .all(|capture| send(Job::Ready(Box::new(capture)))),
-        Err(finding) => send(Job::Ready(Box::new(Capture::unreadable(name, finding)))),
+    let entries = match har::open(path, options.max_bytes) {
+        Ok(entries) => entries,
+        Err(error) => return send(Job::Ready(Box::new(har::unreadable(&name, &error)))),
+    };
+    for entry in entries {
+        let job = match entry {
+            Ok(har::RawEntry::Text(number, text)) => Job::HarEntry {
+                source: format!("{name}#{number}"),
+                text,
+            },
+            Ok(har::RawEntry::TooLong(number, length)) => Job::Ready(Box::new(har::too_long(
+                format!("{name}#{number}"),
+                length,
+                options.max_bytes,
+            ))),
+            Err(error) => Job::Ready(Box::new(har::unreadable(&name, &error))),
+        };
+        if !send(job) {
+            return false;
+        }
     }
+    true
 }
 
 fn is_hidden(entry: &DirEntry) -> bool {

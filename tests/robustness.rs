@@ -51,10 +51,14 @@ proptest! {
         let at = flip.index(har.len());
         har[at] = byte;
         har.truncate(cut.index(har.len() + 1));
-        if let Ok(captures) = dapa::capture::har::captures("x.har", &har, 1 << 20) {
-            for capture in captures {
-                analyze(capture, &AnalyzeOptions::default());
-            }
+        use dapa::capture::har::{self, Entries, RawEntry};
+        for entry in Entries::new(&har[..], 1 << 20) {
+            let capture = match entry {
+                Ok(RawEntry::Text(n, text)) => har::capture(format!("x.har#{n}"), text, 1 << 20),
+                Ok(RawEntry::TooLong(n, length)) => har::too_long(format!("x.har#{n}"), length, 1 << 20),
+                Err(error) => har::unreadable("x.har", &error),
+            };
+            analyze(capture, &AnalyzeOptions::default());
         }
     }
 

@@ -1,11 +1,23 @@
 //! HAR exports (`.har`, optionally gzip): every entry's response is a
 //! capture named `FILE#N`, with its status, headers and start time, and the
 //! action id and endpoint when the request was a Data Action call.
+//!
+//! A HAR export is read as a stream, never whole: [`Entries`] splits
+//! `log.entries` into the JSON text of one entry at a time (an entry longer
+//! than [`entry_limit`] is measured and passed over, never held), and
+//! [`capture`] decodes one entry into the few fields dapa uses. So what a
+//! HAR holds at once is a few entries, however many it has or however far
+//! its gzip stream inflates.
 
-use super::{Capture, Meta, read_whole};
+use super::{Capture, GZIP_MAGIC, Meta};
 use crate::finding::{Code, Finding};
+use crate::input::{self, ReadError};
 use base64::Engine as _;
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+use std::io::{self, BufRead, BufReader};
+use std::marker::PhantomData;
 use std::path::Path;
 
 /// Whether a file name is a HAR export (also gzip-compressed).
@@ -13,88 +25,731 @@ pub fn is_har_name(name: &str) -> bool {
     name.strip_suffix(".gz").unwrap_or(name).ends_with(".har")
 }
 
-/// The captures of a HAR file (also gzip-compressed), in entry order; a
-/// file that cannot be read or is no HAR document is one finding. A HAR
-/// holds many bodies: the file may be many times one capture's limit.
-pub fn read_file(path: &Path, source: &str, max_bytes: u64) -> Result<Vec<Capture>, Finding> {
-    let bytes = read_whole(path, max_bytes.saturating_mul(16))?;
-    captures(source, &bytes, max_bytes).map_err(|e| Finding::new(Code::T08, e))
+/// What an entry's JSON text may hold besides its body: the request (with
+/// any posted data), headers, cookies, timings.
+const ENTRY_OVERHEAD: u64 = 1 << 20;
+
+/// The longest JSON text of one entry that is read, for a body limit of
+/// `max_bytes`: a body within the limit may be base64 (4/3 as long) and
+/// escaped, so an entry gets twice the limit plus the overhead.
+pub fn entry_limit(max_bytes: u64) -> u64 {
+    max_bytes.saturating_mul(2).saturating_add(ENTRY_OVERHEAD)
 }
 
-/// The captures of a HAR document, in entry order; an error when the bytes
-/// are not a HAR document at all.
-pub fn captures(source: &str, bytes: &[u8], max_bytes: u64) -> Result<Vec<Capture>, String> {
-    let document: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a HAR document: {e}"))?;
-    let Some(entries) = document.pointer("/log/entries").and_then(Value::as_array) else {
-        return Err("not a HAR document: no log.entries".to_owned());
+/// The longest member name looked at on the way to `log.entries`; a
+/// longer one is not `log` or `entries` and is passed over.
+const NAME_LIMIT: u64 = 256;
+
+/// Why a HAR export cannot be read, or not to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum HarError {
+    /// The file cannot be opened (not a regular file, no permission).
+    #[error("cannot read: {0}")]
+    Open(#[from] ReadError),
+    /// Reading failed (a damaged gzip stream).
+    #[error("cannot read: {0}")]
+    Read(#[from] io::Error),
+    /// The file is not a HAR document: no `log.entries` array.
+    #[error("not a HAR document: {0}")]
+    NotHar(String),
+    /// The entries array is not well formed where the split reached.
+    #[error("{0}")]
+    Damaged(String),
+    /// The entries break off: the first `after` entries were read.
+    #[error("the HAR export breaks off {}: {cause}", where_broken(*.after))]
+    BrokenOff {
+        /// Entries read whole before the break.
+        after: usize,
+        /// What broke.
+        cause: Box<HarError>,
+    },
+}
+
+fn where_broken(after: usize) -> String {
+    if after == 0 {
+        "in its first entry".to_owned()
+    } else {
+        format!("after entry {after}")
+    }
+}
+
+/// One entry as split from the export.
+#[derive(Debug)]
+pub enum RawEntry {
+    /// Entry N (from 1) and its JSON text.
+    Text(usize, Vec<u8>),
+    /// Entry N is longer than the entry limit: its length, the text not kept.
+    TooLong(usize, u64),
+}
+
+/// Where the split stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// Before `log.entries` was found.
+    Start,
+    /// Inside the entries array; `first` until an entry was read.
+    Inside { first: bool },
+    /// After the array, or after an error.
+    Done,
+}
+
+/// The entries of a HAR export, one JSON text at a time, from a reader of
+/// its (already gunzipped) bytes. A UTF-8 byte-order mark before the
+/// document is skipped. Bytes outside `log.entries` are passed over without
+/// being held; an error ends the entries.
+pub struct Entries<R> {
+    reader: R,
+    limit: u64,
+    offset: u64,
+    position: Position,
+    read: usize,
+}
+
+/// Open a HAR export (gunzipping it when it starts with the gzip magic
+/// number, whatever its name says), its entries limited for `max_bytes`.
+pub fn open(path: &Path, max_bytes: u64) -> Result<Entries<Box<dyn BufRead + Send>>, HarError> {
+    let (file, _) = input::open_regular(path)?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let reader: Box<dyn BufRead + Send> = if reader.fill_buf()?.starts_with(&GZIP_MAGIC) {
+        let decoder = flate2::read::MultiGzDecoder::new(reader);
+        Box::new(BufReader::with_capacity(1 << 16, decoder))
+    } else {
+        Box::new(reader)
     };
-    Ok(entries
-        .iter()
-        .enumerate()
-        .map(|(index, entry)| capture(format!("{source}#{}", index + 1), entry, max_bytes))
-        .collect())
+    Ok(Entries::new(reader, entry_limit(max_bytes)))
 }
 
-fn capture(source: String, entry: &Value, max_bytes: u64) -> Capture {
-    let response = &entry["response"];
+impl<R: BufRead> Entries<R> {
+    /// The entries of `reader`, each at most `limit` bytes of JSON text.
+    pub fn new(reader: R, limit: u64) -> Self {
+        Entries {
+            reader,
+            limit,
+            offset: 0,
+            position: Position::Start,
+            read: 0,
+        }
+    }
+
+    /// Pass over up to `count` entries without keeping their text; how
+    /// many there were.
+    pub fn pass_over(&mut self, count: usize) -> Result<usize, HarError> {
+        let mut skipped = 0;
+        while skipped < count && self.advance(false)?.is_some() {
+            skipped += 1;
+        }
+        Ok(skipped)
+    }
+
+    /// The next entry, its text kept when `keep` and within the limit.
+    fn advance(&mut self, keep: bool) -> Result<Option<RawEntry>, HarError> {
+        let outcome = match self.position {
+            Position::Done => return Ok(None),
+            Position::Start => self.find_entries().and_then(|()| self.next_in_array(keep)),
+            Position::Inside { .. } => self.next_in_array(keep),
+        };
+        // An error before the array is the file's; one inside it breaks
+        // the entries off after those read.
+        let inside = self.inside();
+        if !matches!(outcome, Ok(Some(_))) {
+            self.position = Position::Done;
+        }
+        outcome.map_err(|error| match error {
+            HarError::NotHar(_) | HarError::Open(_) => error,
+            _ if !inside => error,
+            cause => HarError::BrokenOff {
+                after: self.read,
+                cause: Box::new(cause),
+            },
+        })
+    }
+
+    fn inside(&self) -> bool {
+        !matches!(self.position, Position::Start)
+    }
+
+    /// Walk from the start of the document into the `log.entries` array.
+    fn find_entries(&mut self) -> Result<(), HarError> {
+        let not_har = |what: &str| HarError::NotHar(what.to_owned());
+        if self.peek()? == Some(0xEF) {
+            for expected in [0xEF, 0xBB, 0xBF] {
+                if self.peek()? != Some(expected) {
+                    return Err(not_har("the file starts with a broken byte-order mark"));
+                }
+                self.bump();
+            }
+        }
+        for name in ["log", "entries"] {
+            if self.skip_space()? != Some(b'{') {
+                return Err(not_har(if name == "log" {
+                    "the file is not a JSON object"
+                } else {
+                    "log is not an object"
+                }));
+            }
+            self.bump();
+            if !self.find_member(name)? {
+                return Err(not_har("no log.entries"));
+            }
+        }
+        if self.skip_space()? != Some(b'[') {
+            return Err(not_har("log.entries is not an array"));
+        }
+        self.bump();
+        self.position = Position::Inside { first: true };
+        Ok(())
+    }
+
+    /// Inside an object (after its `{`), read members until the one named
+    /// `name`, and stop before its value; false at the end of the object.
+    fn find_member(&mut self, name: &str) -> Result<bool, HarError> {
+        let mut first = true;
+        loop {
+            let Some(next) = self.next_item(first, b'}', "a member")? else {
+                return Ok(false);
+            };
+            first = false;
+            if next != b'"' {
+                return Err(self.unexpected("a member name", Some(next)));
+            }
+            let (text, _) = self.value(true, NAME_LIMIT)?;
+            let next = self.skip_space()?;
+            if next != Some(b':') {
+                return Err(self.unexpected("`:` after a member name", next));
+            }
+            self.bump();
+            if self.skip_space()?.is_none() {
+                return Err(self.unexpected("a value", None));
+            }
+            let found = text
+                .and_then(|text| serde_json::from_slice::<String>(&text).ok())
+                .is_some_and(|text| text == name);
+            if found {
+                return Ok(true);
+            }
+            self.value(false, 0)?;
+        }
+    }
+
+    /// In an object or array, step to its next item: `None` at the closing
+    /// bracket `close` (consumed), else the item's first byte, after the
+    /// comma that separates it from the one before unless it is the `first`.
+    fn next_item(&mut self, first: bool, close: u8, item: &str) -> Result<Option<u8>, HarError> {
+        let mut next = self.skip_space()?;
+        if next == Some(close) {
+            self.bump();
+            return Ok(None);
+        }
+        if !first {
+            if next != Some(b',') {
+                let expected = format!("`,` or `{}` after {item}", close as char);
+                return Err(self.unexpected(&expected, next));
+            }
+            self.bump();
+            next = self.skip_space()?;
+        }
+        match next {
+            Some(byte) => Ok(Some(byte)),
+            None => Err(self.unexpected(item, None)),
+        }
+    }
+
+    /// The next entry of the array, or `None` at its end.
+    fn next_in_array(&mut self, keep: bool) -> Result<Option<RawEntry>, HarError> {
+        let Position::Inside { first } = self.position else {
+            return Ok(None);
+        };
+        if self.next_item(first, b']', "an entry")?.is_none() {
+            return Ok(None);
+        }
+        let (text, length) = self.value(keep, self.limit)?;
+        self.read += 1;
+        self.position = Position::Inside { first: false };
+        Ok(Some(match text {
+            Some(text) => RawEntry::Text(self.read, text),
+            None => RawEntry::TooLong(self.read, length),
+        }))
+    }
+
+    /// Read one JSON value that starts at the next byte: its text when
+    /// `keep` and at most `limit` bytes long (a longer text is dropped as
+    /// soon as it passes the limit), and its length. Only strings and
+    /// brackets are followed, to find where the value ends; the value's
+    /// own syntax is left to whoever parses the text.
+    fn value(&mut self, keep: bool, limit: u64) -> Result<(Option<Vec<u8>>, u64), HarError> {
+        let mut text = keep.then(Vec::new);
+        let mut length = 0u64;
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                if length > 0 && depth == 0 && !in_string {
+                    // A number or literal at the very end of the file.
+                    return Ok((text, length));
+                }
+                return Err(HarError::Damaged(format!(
+                    "the file ends inside a value, at byte {}",
+                    self.offset
+                )));
+            }
+            let mut end = None;
+            let mut index = 0;
+            while index < available.len() {
+                let byte = available[index];
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if byte == b'\\' {
+                        escaped = true;
+                    } else if byte == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            end = Some(index + 1);
+                            break;
+                        }
+                    } else {
+                        // Most of a HAR is the text of strings: jump to the
+                        // next byte that can end or escape one.
+                        index += available[index..]
+                            .iter()
+                            .position(|&b| b == b'"' || b == b'\\')
+                            .unwrap_or(available.len() - index);
+                        continue;
+                    }
+                } else {
+                    match byte {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' if depth <= 1 => {
+                            end = Some(if depth == 0 { index } else { index + 1 });
+                            break;
+                        }
+                        b'}' | b']' => depth -= 1,
+                        b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => {
+                            end = Some(index);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                index += 1;
+            }
+            let taken = end.unwrap_or(available.len());
+            length += taken as u64;
+            if length > limit {
+                text = None;
+            }
+            if let Some(text) = &mut text {
+                // Grow by doubling, but never past the limit: a text that
+                // passes it is dropped, so room beyond it is never used.
+                let wanted = text.len() + taken;
+                if wanted > text.capacity() {
+                    let room = usize::try_from(limit).unwrap_or(usize::MAX);
+                    let target = text.capacity().saturating_mul(2).min(room).max(wanted);
+                    text.reserve_exact(target - text.len());
+                }
+                text.extend_from_slice(&available[..taken]);
+            }
+            self.reader.consume(taken);
+            self.offset += taken as u64;
+            if end.is_some() {
+                if length == 0 {
+                    let found = self.peek()?;
+                    return Err(self.unexpected("a value", found));
+                }
+                return Ok((text, length));
+            }
+        }
+    }
+
+    /// Skip white space; the next byte, not consumed, or `None` at the end.
+    fn skip_space(&mut self) -> Result<Option<u8>, HarError> {
+        loop {
+            let available = self.reader.fill_buf()?;
+            if available.is_empty() {
+                return Ok(None);
+            }
+            match available
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            {
+                Some(index) => {
+                    let next = available[index];
+                    self.reader.consume(index);
+                    self.offset += index as u64;
+                    return Ok(Some(next));
+                }
+                None => {
+                    let taken = available.len();
+                    self.reader.consume(taken);
+                    self.offset += taken as u64;
+                }
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, HarError> {
+        Ok(self.reader.fill_buf()?.first().copied())
+    }
+
+    fn bump(&mut self) {
+        self.reader.consume(1);
+        self.offset += 1;
+    }
+
+    /// What was expected where the split stands, and what was found.
+    fn unexpected(&self, expected: &str, found: Option<u8>) -> HarError {
+        let found = match found {
+            None => "the end of the file".to_owned(),
+            Some(byte) if byte.is_ascii_graphic() => format!("`{}`", byte as char),
+            Some(byte) => format!("byte 0x{byte:02x}"),
+        };
+        let message = format!("expected {expected} at byte {}, found {found}", self.offset);
+        if self.inside() {
+            HarError::Damaged(message)
+        } else {
+            HarError::NotHar(message)
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Entries<R> {
+    type Item = Result<RawEntry, HarError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.advance(true).transpose()
+    }
+}
+
+/// The capture that stands for what could not be read of the HAR export
+/// `file`: the whole file when it is no HAR document, else the entry after
+/// the last one read.
+pub fn unreadable(file: &str, error: &HarError) -> Capture {
+    let source = match error {
+        HarError::BrokenOff { after, .. } => format!("{file}#{}", after + 1),
+        _ => file.to_owned(),
+    };
+    Capture::unreadable(source, Finding::new(Code::T08, error.to_string()))
+}
+
+/// The capture of an entry too long to read.
+pub fn too_long(source: String, length: u64, max_bytes: u64) -> Capture {
+    Capture::unreadable(
+        source,
+        Finding::new(
+            Code::T07,
+            format!(
+                "a HAR entry of {length} bytes, more than dapa reads for --max-bytes {max_bytes} \
+                 ({} bytes); not parsed",
+                entry_limit(max_bytes)
+            ),
+        ),
+    )
+}
+
+/// Entry `number` (from 1) of the HAR export at `path`, read as a stream:
+/// the entries before it are passed over, not decoded. The error says what
+/// is wrong with the name.
+pub fn read_entry(
+    path: &Path,
+    file: &str,
+    number: usize,
+    max_bytes: u64,
+) -> Result<Capture, String> {
+    let failed = |error: HarError| format!("{file}: {error}");
+    let mut entries = open(path, max_bytes).map_err(failed)?;
+    let before = entries
+        .pass_over(number.saturating_sub(1))
+        .map_err(failed)?;
+    let found = if number == 0 {
+        None
+    } else {
+        entries.next().transpose().map_err(failed)?
+    };
+    match found {
+        Some(RawEntry::Text(_, text)) => Ok(capture(format!("{file}#{number}"), text, max_bytes)),
+        Some(RawEntry::TooLong(_, length)) => {
+            Ok(too_long(format!("{file}#{number}"), length, max_bytes))
+        }
+        None => {
+            let count = before + entries.pass_over(usize::MAX).map_err(failed)?;
+            Err(format!(
+                "{file} has {count} entries: #{number} does not exist"
+            ))
+        }
+    }
+}
+
+/// The capture of one entry from its JSON text, the body bounded by
+/// `max_bytes` before and after decoding.
+pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
+    let entry = match serde_json::from_slice::<Object<Entry>>(&text) {
+        Ok(Object(entry)) => entry.unwrap_or_default(),
+        Err(error) => {
+            let message = format!("the HAR entry is not valid JSON: {error}");
+            return Capture::unreadable(source, Finding::new(Code::T08, message));
+        }
+    };
+    // The fields are copied out: the entry's text is not needed any more.
+    drop(text);
+    let response = entry.response.0.unwrap_or_default();
     let mut meta = Meta {
-        status: response["status"]
-            .as_u64()
+        status: response
+            .status
+            .0
             .filter(|status| *status > 0)
             .and_then(|status| u16::try_from(status).ok()),
-        captured_at: entry["startedDateTime"]
-            .as_str()
+        captured_at: entry
+            .started
+            .0
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
             .map(|t| t.to_string()),
+        headers: response
+            .headers
+            .0
+            .into_iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value))
+            .collect(),
         ..Meta::default()
     };
-    if let Some(headers) = response["headers"].as_array() {
-        meta.headers = headers
-            .iter()
-            .filter_map(|h| {
-                Some((
-                    h["name"].as_str()?.to_ascii_lowercase(),
-                    h["value"].as_str()?.to_owned(),
-                ))
-            })
-            .collect();
+    if let Some(url) = entry.request.0.and_then(|request| request.url.0) {
+        (meta.action_id, meta.endpoint) = data_action_of(&url);
     }
-    if let Some(url) = entry["request"]["url"].as_str() {
-        (meta.action_id, meta.endpoint) = data_action_of(url);
-    }
-    let content = &response["content"];
-    let text = content["text"].as_str().unwrap_or("");
-    let body = if content["encoding"].as_str() == Some("base64") {
-        let packed: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let content = response.content.0.unwrap_or_default();
+    let recorded = content.text.is_some();
+    let text = content.text.and_then(|text| text.0).unwrap_or_default();
+    let failed = |code: Code, message: String, meta: Meta| {
+        let mut capture = Capture::unreadable(source.clone(), Finding::new(code, message));
+        capture.meta = meta;
+        capture
+    };
+    let body = if content.encoding.0.as_deref() == Some("base64") {
+        // Exporters may wrap base64 in lines; most do not.
+        let packed = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+            text.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+        } else {
+            text
+        };
+        // Four characters of base64 hold three bytes: a longer text cannot
+        // decode to a body within the limit.
+        let longest = max_bytes.div_ceil(3).saturating_mul(4);
+        if packed.len() as u64 > longest {
+            let message = format!(
+                "{} characters of base64, more than --max-bytes allows once decoded ({max_bytes}); not decoded",
+                packed.len()
+            );
+            return failed(Code::T07, message, meta);
+        }
         match base64::engine::general_purpose::STANDARD.decode(packed) {
             Ok(bytes) => bytes,
             Err(error) => {
-                let mut capture = Capture::unreadable(
-                    source,
-                    Finding::new(
-                        Code::T08,
-                        format!("the base64 content cannot be decoded: {error}"),
-                    ),
-                );
-                capture.meta = meta;
-                return capture;
+                let message = format!("the base64 content cannot be decoded: {error}");
+                return failed(Code::T08, message, meta);
             }
         }
     } else {
-        text.as_bytes().to_vec()
+        text.into_bytes()
     };
+    if body.len() as u64 > max_bytes {
+        let message = format!(
+            "a body of {} bytes, more than --max-bytes allows ({max_bytes}); not parsed",
+            body.len()
+        );
+        return failed(Code::T07, message, meta);
+    }
     let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
     // The body came out of a JSON string: its offsets are the body's own,
     // not the file's.
     capture.body_offset = None;
     capture.header_lines = None;
-    if content.get("text").is_none() {
+    if !recorded {
         capture
             .notes
             .push("the HAR entry holds no response text (not recorded by the browser)".to_owned());
     }
     capture
+}
+
+/// The fields of an entry that dapa uses; all else is passed over unread.
+/// A field of an unexpected type is as good as absent, as it was when the
+/// entry was read as a whole JSON value.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Entry {
+    #[serde(rename = "startedDateTime")]
+    started: Scalar<String>,
+    request: Object<Request>,
+    response: Object<Response>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Request {
+    url: Scalar<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Response {
+    status: Scalar<u64>,
+    headers: Headers,
+    content: Object<Content>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Content {
+    /// `None` when the entry has no text at all (or a null one).
+    text: Option<Scalar<String>>,
+    encoding: Scalar<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Header {
+    name: Scalar<String>,
+    value: Scalar<String>,
+}
+
+/// A string or number field: its value when it has the type, else none.
+#[derive(Debug)]
+struct Scalar<T>(Option<T>);
+
+/// An object field: its fields when it is an object, else none.
+#[derive(Debug)]
+struct Object<T>(Option<T>);
+
+/// The headers that have a string name and value; the others are dropped
+/// as they are read, so that a list of empty objects holds nothing.
+#[derive(Debug, Default)]
+struct Headers(Vec<(String, String)>);
+
+impl<T> Default for Scalar<T> {
+    fn default() -> Self {
+        Scalar(None)
+    }
+}
+
+impl<T> Default for Object<T> {
+    fn default() -> Self {
+        Object(None)
+    }
+}
+
+/// A field read from whatever JSON value stands there: each kind of value
+/// it does not take is read to its end, holding nothing, and the field is
+/// empty.
+trait Lenient<'de>: Default {
+    /// From a string, number, boolean or null.
+    fn from_scalar<V: de::IntoDeserializer<'de, de::value::Error>>(_: V) -> Self {
+        Self::default()
+    }
+
+    /// From an object.
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
+
+    /// From an array.
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Lenient<'de> for Scalar<T> {
+    fn from_scalar<V: de::IntoDeserializer<'de, de::value::Error>>(value: V) -> Self {
+        Scalar(T::deserialize(value.into_deserializer()).ok())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Lenient<'de> for Object<T> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|value| Object(Some(value)))
+    }
+}
+
+impl<'de> Lenient<'de> for Headers {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut headers = Vec::new();
+        while let Some(Object(header)) = seq.next_element::<Object<Header>>()? {
+            if let Some(Header {
+                name: Scalar(Some(name)),
+                value: Scalar(Some(value)),
+            }) = header
+            {
+                headers.push((name, value));
+            }
+        }
+        Ok(Headers(headers))
+    }
+}
+
+struct LenientVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Lenient<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        Ok(T::from_scalar(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::from_scalar(()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_map(map)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::from_seq(seq)
+    }
+}
+
+fn lenient<'de, D: de::Deserializer<'de>, T: Lenient<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_any(LenientVisitor(PhantomData))
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Scalar<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient(deserializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient(deserializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Headers {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        lenient(deserializer)
+    }
 }
 
 /// The action id and endpoint of a Data Action URL.
@@ -117,22 +772,43 @@ fn data_action_of(url: &str) -> (Option<String>, Option<String>) {
 mod tests {
     use super::*;
 
+    /// The captures of a HAR document held in memory, and the error that
+    /// ended its entries, if any.
+    fn captures(bytes: &[u8], limit: u64) -> (Vec<Capture>, Option<HarError>) {
+        let mut found = Vec::new();
+        for entry in Entries::new(bytes, limit) {
+            match entry {
+                Ok(RawEntry::Text(n, text)) => {
+                    found.push(capture(format!("x.har#{n}"), text, limit))
+                }
+                Ok(RawEntry::TooLong(n, length)) => {
+                    found.push(too_long(format!("x.har#{n}"), length, limit));
+                }
+                Err(error) => return (found, Some(error)),
+            }
+        }
+        (found, None)
+    }
+
     #[test]
     fn entries_become_numbered_captures() {
         let har = serde_json::json!({"log": {"entries": [
             {"startedDateTime": "2026-11-20T09:12:03.120+01:00",
              "request": {"url": "https://api.mypurecloud.ie/api/v2/integrations/actions/custom_-_1/execute?flatten=true"},
-             "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}],
+             "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "application/json"}, {}, 7],
                           "content": {"text": "eyJhIjoxfQ==", "encoding": "base64"}}},
             {"request": {"url": "https://example.com/"},
              "response": {"status": 0, "content": {"text": "!!", "encoding": "base64"}}},
             {"response": {"status": 502, "content": {"text": "<html></html>"}}},
+            {"response": {"status": "200", "headers": {"a": 1}, "content": [1]}},
         ]}});
-        let found = captures("x.har", har.to_string().as_bytes(), 1 << 20).unwrap();
-        assert_eq!(found.len(), 3);
+        let (found, error) = captures(har.to_string().as_bytes(), 1 << 20);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(found.len(), 4);
         assert_eq!(found[0].source, "x.har#1");
         assert_eq!(found[0].body, br#"{"a":1}"#);
         assert_eq!(found[0].meta.status, Some(200));
+        assert_eq!(found[0].meta.headers.len(), 1);
         assert_eq!(
             found[0].meta.header("content-type"),
             Some("application/json")
@@ -146,7 +822,102 @@ mod tests {
         assert_eq!(found[1].findings[0].code, Code::T08);
         assert_eq!(found[1].meta.status, None);
         assert_eq!(found[2].body, b"<html></html>");
-        assert!(captures("y.har", b"{\"log\":{}}", 100).is_err());
-        assert!(captures("y.har", b"{\"log\":", 100).is_err());
+        assert_eq!(found[3].meta.status, None);
+        assert_eq!(found[3].notes.len(), 1, "fields of other types are absent");
+    }
+
+    #[test]
+    fn documents_that_are_no_har() {
+        for text in [
+            &b"{\"log\":{}}"[..],
+            b"{\"log\":",
+            b"[1]",
+            b"",
+            b"{\"log\":{\"entries\":{}}}",
+            b"{\"logs\":{\"entries\":[]}}",
+        ] {
+            let (found, error) = captures(text, 100);
+            assert!(found.is_empty());
+            assert!(
+                matches!(error, Some(HarError::NotHar(_))),
+                "{error:?} for {}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn the_split_follows_strings_and_brackets() {
+        let text = br#" {"pages":[{"x":"]}"}],"log":{"v":"1","entries":[ {"response":{"content":{"text":"a\"]},"}}} , 5 ,[1,[2]],"s"]},"after":{}}"#;
+        let texts: Vec<Vec<u8>> = Entries::new(&text[..], 1000)
+            .map(|entry| match entry.unwrap() {
+                RawEntry::Text(_, text) => text,
+                RawEntry::TooLong(..) => panic!("within the limit"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                &br#"{"response":{"content":{"text":"a\"]},"}}}"#[..],
+                b"5",
+                b"[1,[2]]",
+                b"\"s\""
+            ]
+        );
+    }
+
+    #[test]
+    fn long_entries_are_measured_not_held_and_the_rest_is_read() {
+        let long = "x".repeat(500);
+        let text = format!(
+            r#"{{"log":{{"entries":[{{"a":"{long}"}},{{"response":{{"content":{{"text":"1"}}}}}}]}}}}"#
+        );
+        let entries: Vec<RawEntry> = Entries::new(text.as_bytes(), 100)
+            .map(Result::unwrap)
+            .collect();
+        assert!(matches!(entries[0], RawEntry::TooLong(1, 508)));
+        assert!(matches!(entries[1], RawEntry::Text(2, _)));
+    }
+
+    #[test]
+    fn a_cut_off_export_keeps_its_entries() {
+        let text = br#"{"log":{"entries":[{"response":{}},{"response":{"sta"#;
+        let (found, error) = captures(text, 100);
+        assert_eq!(found.len(), 1);
+        let error = error.unwrap();
+        assert!(matches!(error, HarError::BrokenOff { after: 1, .. }));
+        assert_eq!(unreadable("x.har", &error).source, "x.har#2");
+        let text = br#"{"log":{"entries":[{"response":{}} {}]}}"#;
+        let (found, error) = captures(text, 100);
+        assert_eq!(found.len(), 1);
+        assert!(error.unwrap().to_string().contains("expected `,` or `]`"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = b"\xEF\xBB\xBF {\"log\":{\"entries\":[{}]}}";
+        let (found, error) = captures(text, 100);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn bodies_over_the_limit_are_t07_before_and_after_decoding() {
+        let entry = |text: &str, encoding: &str| {
+            format!(
+                r#"{{"response":{{"status":200,"content":{{"text":"{text}","encoding":"{encoding}"}}}}}}"#
+            )
+        };
+        let plain = capture("a".into(), entry("12345", "").into_bytes(), 4);
+        assert_eq!(plain.findings[0].code, Code::T07);
+        assert_eq!(plain.meta.status, Some(200));
+        let long_base64 = capture("a".into(), entry("MTIzNDU2Nzg=", "base64").into_bytes(), 4);
+        assert_eq!(long_base64.findings[0].code, Code::T07);
+        assert!(long_base64.findings[0].message.contains("not decoded"));
+        let decoded = capture("a".into(), entry("MTIzNDU=", "base64").into_bytes(), 4);
+        assert_eq!(decoded.findings[0].code, Code::T07);
+        let fits = capture("a".into(), entry("MTIzNA==", "base64").into_bytes(), 4);
+        assert!(fits.findings.is_empty());
+        assert_eq!(fits.body, b"1234");
     }
 }

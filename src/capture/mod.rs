@@ -258,32 +258,6 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
     capture
 }
 
-/// The bytes of a whole file, gunzipped when it starts with the gzip magic
-/// number, at most `limit` of them.
-pub fn read_whole(path: &Path, limit: u64) -> Result<Vec<u8>, Finding> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(limit.saturating_add(1)).read_to_end(&mut bytes))
-        .map_err(|error| Finding::new(Code::T08, format!("cannot read: {error}")))?;
-    if bytes.starts_with(&GZIP_MAGIC) {
-        bytes = match gunzip(&bytes, limit) {
-            Gunzipped::Whole(plain) => plain,
-            Gunzipped::TooLarge => {
-                let message = format!("decompresses to more than {limit} bytes");
-                return Err(Finding::new(Code::T07, message));
-            }
-            Gunzipped::Broken { error, .. } => {
-                let message = format!("gzip stream is damaged ({error})");
-                return Err(Finding::new(Code::T08, message));
-            }
-        };
-    }
-    if bytes.len() as u64 > limit {
-        return Err(Finding::new(Code::T07, format!("more than {limit} bytes")));
-    }
-    Ok(bytes)
-}
-
 /// Read one named capture file, with its sidecar when one lies beside it.
 pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
     let sidecar = sidecar::beside(path);
@@ -355,15 +329,7 @@ pub fn load_named(
                 Err(format!("{file} holds one capture: #{entry} does not exist"))
             };
         }
-        let mut captures = har::read_file(path, file, max_bytes)
-            .map_err(|finding| format!("{file}: {}", finding.message))?;
-        let count = captures.len();
-        if entry == 0 || entry > count {
-            return Err(format!(
-                "{file} has {count} entries: #{entry} does not exist"
-            ));
-        }
-        return Ok(captures.swap_remove(entry - 1));
+        return har::read_entry(path, file, entry, max_bytes);
     }
     if let Some((path, line)) = numbered(b':') {
         let path = Path::new(path);
