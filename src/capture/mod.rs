@@ -197,7 +197,9 @@ enum Gunzipped {
 
 fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
     let decoder = flate2::read::MultiGzDecoder::new(bytes);
-    let mut plain = Vec::with_capacity(bytes.len().saturating_mul(4));
+    // A guess at the inflated size, never past what may be kept.
+    let guess = bytes.len().saturating_mul(4);
+    let mut plain = Vec::with_capacity(guess.min(usize::try_from(max_bytes).unwrap_or(usize::MAX)));
     match decoder
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut plain)
