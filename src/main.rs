@@ -263,7 +263,7 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
     let mut summaries = Vec::new();
     for path in &args.summaries {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let text = dapa::input::read_text_limited(path, dapa::input::SUMMARY_LIMIT)
             .into_diagnostic()
             .with_context(|| format!("cannot read {name}"))?;
         summaries.push(dapa::merge::read_summary(&name, &text).into_diagnostic()?);

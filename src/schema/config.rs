@@ -13,6 +13,7 @@
 //! ```
 
 use super::{EnvelopeKind, Profile, SchemaError};
+use crate::input::{SETTINGS_LIMIT, read_text_limited};
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -64,7 +65,7 @@ impl Rule {
 /// Read the rules of a `dapa.toml`. Schema paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Vec<Rule>, SchemaError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+    let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|source| SchemaError::Read {
         path: shown.clone(),
         source,
     })?;

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod shape;
 
+use crate::input::{ReadError, SETTINGS_LIMIT, read_text_limited};
 use serde_json::Value;
 use shape::Shape;
 use std::path::Path;
@@ -21,7 +22,7 @@ pub enum SchemaError {
         /// The file.
         path: String,
         /// Why.
-        source: std::io::Error,
+        source: ReadError,
     },
     /// A schema file is not JSON.
     #[error("{path} is not JSON: {source}")]
@@ -69,9 +70,23 @@ impl Schema {
     /// Compile a schema document; any draft the validator supports, chosen by
     /// `$schema` (2020-12 when absent). `format` is asserted, not just noted.
     pub fn compile(name: impl Into<String>, document: &Value) -> Result<Schema, SchemaError> {
-        let name = name.into();
-        let validator = jsonschema::options()
+        Schema::compile_at(name.into(), document, None)
+    }
+
+    /// Compile a schema document whose relative `$ref`s resolve against
+    /// `base_uri` (the `file://` URI of the schema file), when there is one.
+    fn compile_at(
+        name: String,
+        document: &Value,
+        base_uri: Option<String>,
+    ) -> Result<Schema, SchemaError> {
+        let mut options = jsonschema::options()
             .should_validate_formats(true)
+            .with_retriever(LocalFiles);
+        if let Some(base_uri) = base_uri {
+            options = options.with_base_uri(base_uri);
+        }
+        let validator = options
             .build(document)
             .map_err(|error| SchemaError::Invalid {
                 name: name.clone(),
@@ -87,19 +102,65 @@ impl Schema {
         })
     }
 
-    /// Read and compile a schema file.
+    /// Read and compile a schema file; its relative `$ref`s name files
+    /// beside it.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+        let read_error = |source| SchemaError::Read {
             path: shown.clone(),
             source,
-        })?;
+        };
+        let text = read_text_limited(path, SETTINGS_LIMIT).map_err(read_error)?;
         let document: Value =
             serde_json::from_str(&text).map_err(|source| SchemaError::NotJson {
                 path: shown.clone(),
                 source,
             })?;
-        Schema::compile(shown, &document)
+        let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
+        Schema::compile_at(shown, &document, Some(file_uri(&absolute)))
+    }
+}
+
+/// The `file://` URI of an absolute path, every byte but unreserved ones
+/// and `/` percent-encoded (spaces, `#`, `%` and non-UTF-8 names included).
+fn file_uri(absolute: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file://");
+    for &byte in absolute.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+/// The retriever of `$ref` targets outside the schema document: local files
+/// only, each read with the limit of the tool's own inputs and refused when
+/// it is not a regular file, so that a reference can neither reach the
+/// network nor block or exhaust dapa on a FIFO or a device.
+struct LocalFiles;
+
+impl jsonschema::Retrieve for LocalFiles {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        use std::os::unix::ffi::OsStrExt;
+        if uri.scheme().as_str() != "file" {
+            return Err(format!(
+                "dapa resolves $ref only to local files (file://), not {}",
+                uri.as_str()
+            )
+            .into());
+        }
+        let bytes = uri.path().decode().to_bytes();
+        let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
+        let text = read_text_limited(path, SETTINGS_LIMIT)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|error| format!("{} is not JSON: {error}", path.display()).into())
     }
 }
 
