@@ -266,7 +266,8 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         let text = dapa::input::read_text_limited(path, dapa::input::SUMMARY_LIMIT)
             .into_diagnostic()
             .with_context(|| format!("cannot read {name}"))?;
-        summaries.push(dapa::merge::read_summary(&name, &text).into_diagnostic()?);
+        let summary = dapa::merge::read_summary(&name, &text).into_diagnostic()?;
+        summaries.push((name, summary));
     }
     let summary = dapa::merge::merge(summaries).into_diagnostic()?;
     let mut report: Box<dyn Report> = match args.format {

@@ -170,3 +170,152 @@ fn a_relative_ref_names_a_file_beside_the_schema() {
     assert_eq!(output.code, 1, "{}", output.stderr);
     assert_eq!(only_record_codes(&output.stdout), ["V02"]);
 }
+
+/// The `--format json` summary of a small scan, as a JSON value.
+fn summary_of(folder: &Folder, extra: &[&str]) -> Value {
+    let mut args = vec!["scan", folder.path_str(), "--format", "json", "-q"];
+    args.extend_from_slice(extra);
+    let output = bounded(&args);
+    assert!(output.code < 2, "{}", output.stderr);
+    serde_json::from_str(&output.stdout).expect("a JSON summary")
+}
+
+/// A folder of a few captures of different kinds, and its summary.
+fn scanned_corpus() -> (Folder, Value) {
+    let folder = Folder::new();
+    folder.write("a-ok.json", br#"{"token": "t", "expiresAt": 1763629923}"#);
+    folder.write("b-cut.json", br#"{"token": "t", "expi"#);
+    folder.write("c-html.json", b"<html>502 Bad Gateway</html>");
+    let summary = summary_of(&folder, &[]);
+    assert_eq!(summary["captures"], 3);
+    (folder, summary)
+}
+
+/// `dapa merge` of these summaries, each written to a file of its name.
+fn merge_files(folder: &Folder, summaries: &[(&str, &Value)]) -> util::Output {
+    let mut args = vec!["merge".to_owned()];
+    for (name, summary) in summaries {
+        folder.write(name, summary.to_string().as_bytes());
+        args.push(folder.join(name).display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    bounded(&args)
+}
+
+/// A merge that stopped with exit 2 and said all of `words`.
+fn assert_merge_refused(output: &util::Output, words: &[&str]) {
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    for word in words {
+        assert!(output.stderr.contains(word), "{word}: {}", output.stderr);
+    }
+}
+
+#[test]
+fn merge_refuses_shard_counts_it_cannot_have() {
+    let (folder, summary) = scanned_corpus();
+    for shard in ["1/18446744073709551615", "1/1000000000000"] {
+        let mut sharded = summary.clone();
+        sharded["shard"] = json!(shard);
+        let output = merge_files(&folder, &[("shard.json", &sharded)]);
+        assert_merge_refused(&output, &[&format!("got {shard}")]);
+    }
+}
+
+#[test]
+fn merge_refuses_counts_that_overflow() {
+    let (folder, summary) = scanned_corpus();
+    let mut other = summary_of(&folder, &["--profile", "cognigy-token"]);
+    let mut huge = summary.clone();
+    huge["bytes"] = json!(u64::MAX);
+    let output = merge_files(&folder, &[("huge.json", &huge), ("other.json", &other)]);
+    assert_merge_refused(&output, &["other.json", "bytes"]);
+    // A count of findings, which no other count bounds.
+    let findings = &mut other["codes"][0]["findings"];
+    *findings = json!(u64::MAX - findings.as_u64().unwrap() + 1);
+    let output = merge_files(&folder, &[("huge.json", &summary), ("other.json", &other)]);
+    assert_merge_refused(&output, &["other.json", "findings"]);
+}
+
+#[test]
+fn merge_refuses_a_summary_that_contradicts_itself() {
+    let (folder, summary) = scanned_corpus();
+    let mut edits: Vec<(&str, Value)> = Vec::new();
+    let mut none = summary.clone();
+    none["captures"] = json!(0);
+    edits.push(("statuses", none));
+    let mut undated = summary.clone();
+    undated["timeline"]["undated"] = json!(u64::MAX);
+    edits.push(("timeline", undated));
+    let mut code = summary.clone();
+    code["codes"][0]["captures"] = json!(4);
+    edits.push(("codes", code));
+    for (field, edited) in &edits {
+        let output = merge_files(&folder, &[("edited.json", edited)]);
+        assert_merge_refused(&output, &["edited.json", field, "not a consistent"]);
+    }
+}
+
+#[test]
+fn merge_refuses_the_same_summary_twice() {
+    let (folder, summary) = scanned_corpus();
+    let output = merge_files(&folder, &[("one.json", &summary), ("again.json", &summary)]);
+    assert_merge_refused(&output, &["one.json", "again.json", "same summary"]);
+}
+
+/// More distinct drift paths than the table keeps, spread over six files so
+/// that every split of the work sees a different part of them.
+fn corpus_of_many_paths() -> Folder {
+    let folder = Folder::new();
+    for file in 0..6 {
+        let keys: serde_json::Map<String, Value> = (0..12_000)
+            .map(|key| (format!("k{:06}", file * 5_000 + key), json!(key % 2 == 0)))
+            .collect();
+        let body = json!({"result": {"token": "t", "expiresAt": 1763629923, "extra": keys}});
+        folder.write(&format!("f{file}.json"), body.to_string().as_bytes());
+    }
+    folder
+}
+
+#[test]
+fn a_full_drift_table_is_the_same_for_any_jobs_and_shards() {
+    let folder = corpus_of_many_paths();
+    let scan = |format: &str, extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            folder.path_str(),
+            "--profile",
+            "cognigy-token",
+            "--format",
+            format,
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        // Bounded in time only: memory is not the point, and seven threads
+        // reserve more address space than a tight bound leaves.
+        let output = util::dapa(&args).run();
+        assert!(output.code < 2, "{}", output.stderr);
+        output.stdout
+    };
+    let json = scan("json", &["--jobs", "1"]);
+    let table = scan("table", &["--jobs", "1"]);
+    let summary: Value = serde_json::from_str(&json).unwrap();
+    assert!(summary["drift_paths_dropped"].as_u64().unwrap() > 0);
+    for jobs in ["2", "7"] {
+        assert!(scan("json", &["--jobs", jobs]) == json, "--jobs {jobs}");
+        assert!(scan("table", &["--jobs", jobs]) == table, "--jobs {jobs}");
+    }
+    let shards: Vec<(String, Value)> = (1..=3)
+        .map(|k| {
+            let shard = format!("{k}/3");
+            let text = scan("json", &["--jobs", "2", "--shard", &shard]);
+            (
+                format!("shard{k}.json"),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, &Value)> = shards.iter().map(|(n, v)| (n.as_str(), v)).collect();
+    let merged = merge_files(&folder, &named);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert!(merged.stdout == json, "shards merged");
+}
