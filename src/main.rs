@@ -196,6 +196,7 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let options = args.scan_options().into_diagnostic()?;
+    note_profiles(&options.analyze.profiles);
     // Read the baseline before the scan: a bad one is a usage error, found early.
     let baseline = match (&args.baseline, args.update_baseline) {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
@@ -283,6 +284,13 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Say what the user should know of the schemas in use before the scan.
+fn note_profiles(profiles: &dapa::schema::Profiles) {
+    for note in profiles.notes() {
+        eprintln!("dapa: {note}");
+    }
+}
+
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text)
         .into_diagnostic()
@@ -294,6 +302,7 @@ fn baseline(args: &BaselineArgs) -> Result<ExitCode> {
         profiles: args.selection.profiles().into_diagnostic()?,
         ..dapa::AnalyzeOptions::default()
     });
+    note_profiles(&options.analyze.profiles);
     let started = Instant::now();
     let outcome = scanned(dapa::scan::scan(&args.paths, &options, |_| Ok(())))?;
     let text = Baseline::of(&outcome.summary).to_json();

@@ -25,6 +25,20 @@ fn folder_with_capture() -> Folder {
     folder
 }
 
+/// `dapa scan -j 2 --format jsonl OPTION FOLDER/FILE FOLDER/cap.json`, bounded.
+fn scan_capture_with(folder: &Folder, option: &str, file: &str) -> util::Output {
+    bounded(&[
+        "scan",
+        "-j",
+        "2",
+        "--format",
+        "jsonl",
+        option,
+        &folder.join(file).display().to_string(),
+        &folder.join("cap.json").display().to_string(),
+    ])
+}
+
 /// A device and a FIFO under names a user could give as the tool's inputs.
 fn special_files(folder: &Folder, name: &str) -> [String; 2] {
     let device = format!("zero-{name}");
@@ -100,14 +114,7 @@ fn refs_to_other_schemes_are_refused_by_name() {
             .to_string()
             .as_bytes(),
     );
-    let output = bounded(&[
-        "scan",
-        "-j",
-        "2",
-        "--schema",
-        &folder.join("remote.json").display().to_string(),
-        &folder.join("cap.json").display().to_string(),
-    ]);
+    let output = scan_capture_with(&folder, "--schema", "remote.json");
     assert_eq!(output.code, 2, "{}", output.stderr);
     assert!(
         output.stderr.contains(reference) && output.stderr.contains("only to local files"),
@@ -157,16 +164,7 @@ fn a_relative_ref_names_a_file_beside_the_schema() {
         "dapa.toml",
         b"[[rules]]\npath = \"**\"\nschema = \"schemas/person.json\"\n",
     );
-    let output = bounded(&[
-        "scan",
-        "-j",
-        "2",
-        "--format",
-        "jsonl",
-        "--config",
-        &folder.join("dapa.toml").display().to_string(),
-        &folder.join("cap.json").display().to_string(),
-    ]);
+    let output = scan_capture_with(&folder, "--config", "dapa.toml");
     assert_eq!(output.code, 1, "{}", output.stderr);
     assert_eq!(only_record_codes(&output.stdout), ["V02"]);
 }
@@ -202,9 +200,9 @@ fn merge_files(folder: &Folder, summaries: &[(&str, &Value)]) -> util::Output {
     bounded(&args)
 }
 
-/// A merge that stopped with exit 2 and said all of `words`.
-fn assert_merge_refused(output: &util::Output, words: &[&str]) {
-    assert_eq!(output.code, 2, "{}", output.stderr);
+/// A run that ended with `code` and said all of `words` on standard error.
+fn assert_exit(output: &util::Output, code: i32, words: &[&str]) {
+    assert_eq!(output.code, code, "{}", output.stderr);
     for word in words {
         assert!(output.stderr.contains(word), "{word}: {}", output.stderr);
     }
@@ -217,7 +215,7 @@ fn merge_refuses_shard_counts_it_cannot_have() {
         let mut sharded = summary.clone();
         sharded["shard"] = json!(shard);
         let output = merge_files(&folder, &[("shard.json", &sharded)]);
-        assert_merge_refused(&output, &[&format!("got {shard}")]);
+        assert_exit(&output, 2, &[&format!("got {shard}")]);
     }
 }
 
@@ -228,12 +226,12 @@ fn merge_refuses_counts_that_overflow() {
     let mut huge = summary.clone();
     huge["bytes"] = json!(u64::MAX);
     let output = merge_files(&folder, &[("huge.json", &huge), ("other.json", &other)]);
-    assert_merge_refused(&output, &["other.json", "bytes"]);
+    assert_exit(&output, 2, &["other.json", "bytes"]);
     // A count of findings, which no other count bounds.
     let findings = &mut other["codes"][0]["findings"];
     *findings = json!(u64::MAX - findings.as_u64().unwrap() + 1);
     let output = merge_files(&folder, &[("huge.json", &summary), ("other.json", &other)]);
-    assert_merge_refused(&output, &["other.json", "findings"]);
+    assert_exit(&output, 2, &["other.json", "findings"]);
 }
 
 #[test]
@@ -251,7 +249,7 @@ fn merge_refuses_a_summary_that_contradicts_itself() {
     edits.push(("codes", code));
     for (field, edited) in &edits {
         let output = merge_files(&folder, &[("edited.json", edited)]);
-        assert_merge_refused(&output, &["edited.json", field, "not a consistent"]);
+        assert_exit(&output, 2, &["edited.json", field, "not a consistent"]);
     }
 }
 
@@ -259,7 +257,7 @@ fn merge_refuses_a_summary_that_contradicts_itself() {
 fn merge_refuses_the_same_summary_twice() {
     let (folder, summary) = scanned_corpus();
     let output = merge_files(&folder, &[("one.json", &summary), ("again.json", &summary)]);
-    assert_merge_refused(&output, &["one.json", "again.json", "same summary"]);
+    assert_exit(&output, 2, &["one.json", "again.json", "same summary"]);
 }
 
 /// More distinct drift paths than the table keeps, spread over six files so
@@ -318,4 +316,84 @@ fn a_full_drift_table_is_the_same_for_any_jobs_and_shards() {
     let merged = merge_files(&folder, &named);
     assert_eq!(merged.code, 0, "{}", merged.stderr);
     assert!(merged.stdout == json, "shards merged");
+}
+
+/// Definitions `l0`..`l{levels}`, each level an `allOf` of two references
+/// to the next: 2^levels ways through a schema of a few kilobytes.
+fn nested_all_of(levels: usize) -> Value {
+    let mut definitions = serde_json::Map::new();
+    for level in 0..levels {
+        let next = json!({"$ref": format!("#/$defs/l{}", level + 1)});
+        definitions.insert(format!("l{level}"), json!({"allOf": [next.clone(), next]}));
+    }
+    definitions.insert(
+        format!("l{levels}"),
+        json!({"type": "object", "properties": {"address": {"type": "string"}}}),
+    );
+    json!({"$ref": "#/$defs/l0", "$defs": definitions})
+}
+
+#[test]
+fn a_schema_that_unfolds_without_end_is_refused_at_once() {
+    let folder = folder_with_capture();
+    folder.write("nested.json", nested_all_of(40).to_string().as_bytes());
+    let output = scan_capture_with(&folder, "--schema", "nested.json");
+    assert_exit(&output, 2, &["nested.json", "unfolded"]);
+}
+
+#[test]
+fn a_schema_too_large_to_walk_turns_drift_off_and_says_so() {
+    let folder = folder_with_capture();
+    // Every object holds six more of itself: validation follows the value,
+    // but the declared paths are 6^depth.
+    let properties: serde_json::Map<String, Value> = (0..6)
+        .map(|key| (format!("p{key}"), json!({"$ref": "#"})))
+        .collect();
+    folder.write(
+        "recursive.json",
+        json!({"type": "object", "properties": properties})
+            .to_string()
+            .as_bytes(),
+    );
+    let output = scan_capture_with(&folder, "--schema", "recursive.json");
+    assert_exit(&output, 0, &["recursive.json", "too large to walk"]);
+    // The capture's new field would be D01 if drift were judged.
+    assert!(only_record_codes(&output.stdout).is_empty());
+}
+
+#[test]
+fn a_schema_named_by_a_thousand_rules_is_compiled_once() {
+    let folder = folder_with_capture();
+    // About 300 KB of properties with patterns, as large schemas of real
+    // integrations are.
+    let properties: serde_json::Map<String, Value> = (0..3_000)
+        .map(|key| {
+            let field = json!({"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": 64,
+                "description": "a field of the integration's response"});
+            (format!("field{key:04}"), field)
+        })
+        .collect();
+    folder.write(
+        "schemas/large.json",
+        json!({"type": "object", "properties": properties})
+            .to_string()
+            .as_bytes(),
+    );
+    let mut config = String::new();
+    for rule in 0..1_000 {
+        // Two spellings of the same file.
+        let schema = if rule % 2 == 0 {
+            "schemas/large.json"
+        } else {
+            "./schemas/../schemas/large.json"
+        };
+        config.push_str(&format!(
+            "[[rules]]\naction_id = \"action-{rule}\"\nschema = \"{schema}\"\n\n"
+        ));
+    }
+    config.push_str("[[rules]]\npath = \"**\"\nschema = \"schemas/large.json\"\n");
+    folder.write("dapa.toml", config.as_bytes());
+    let output = scan_capture_with(&folder, "--config", "dapa.toml");
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(only_record_codes(&output.stdout).contains(&"D01".to_owned()));
 }

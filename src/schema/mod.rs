@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod shape;
+pub mod unfold;
 
 use crate::input::{ReadError, SETTINGS_LIMIT, read_text_limited};
 use serde_json::Value;
@@ -31,6 +32,18 @@ pub enum SchemaError {
         path: String,
         /// Why.
         source: serde_json::Error,
+    },
+    /// The schema unfolds into more subschemas than a scan can evaluate.
+    #[error(
+        "{name} stands for more than {limit} subschemas once its references are unfolded \
+         (allOf/anyOf/oneOf branches naming the same definitions, nested): validating one \
+         value against it could take hours, so dapa refuses it"
+    )]
+    TooLarge {
+        /// The schema's name.
+        name: String,
+        /// The most subschemas dapa accepts.
+        limit: u64,
     },
     /// The schema does not compile.
     #[error("{name} is not a valid JSON Schema: {message}")]
@@ -64,7 +77,15 @@ pub struct Schema {
     pub shape: Shape,
     /// Every declared path, by the id its place in `shape` carries.
     pub paths: Vec<shape::DeclaredPath>,
+    /// Whether the shape is whole, so drift can be judged against it; when
+    /// the schema is too large to walk, only secrets and timestamps
+    /// declared in place are known, and drift is off for it.
+    pub drift: bool,
 }
+
+/// The most subschemas a schema may stand for once its references are
+/// unfolded (see [`unfold`]); the built-in profiles stand for a few hundred.
+pub const MAX_UNFOLDED_SUBSCHEMAS: u64 = 100_000;
 
 impl Schema {
     /// Compile a schema document; any draft the validator supports, chosen by
@@ -80,6 +101,12 @@ impl Schema {
         document: &Value,
         base_uri: Option<String>,
     ) -> Result<Schema, SchemaError> {
+        if unfold::unfolded_size(document, MAX_UNFOLDED_SUBSCHEMAS).is_none() {
+            return Err(SchemaError::TooLarge {
+                name,
+                limit: MAX_UNFOLDED_SUBSCHEMAS,
+            });
+        }
         let mut options = jsonschema::options()
             .should_validate_formats(true)
             .with_retriever(LocalFiles);
@@ -92,13 +119,14 @@ impl Schema {
                 name: name.clone(),
                 message: error.to_string(),
             })?;
-        let mut shape = Shape::of_schema(document);
-        let paths = shape.index();
+        let (mut shape, drift) = Shape::of_schema_within(document, shape::MAX_SHAPE_STEPS);
+        let paths = if drift { shape.index() } else { Vec::new() };
         Ok(Schema {
             name,
             validator,
             shape,
             paths,
+            drift,
         })
     }
 
@@ -165,7 +193,7 @@ impl jsonschema::Retrieve for LocalFiles {
 }
 
 /// The envelope a profile expects the payload in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnvelopeKind {
     /// The body is the output contract itself.
     Execute,
@@ -296,6 +324,28 @@ impl Profiles {
             .iter()
             .find(|rule| rule.matches(source, action_id))
             .map(|rule| &rule.profile)
+    }
+
+    /// What the user should know of the schemas: those too large to walk,
+    /// for which drift is off. Each schema once, in rule order.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = Vec::new();
+        let profiles = self
+            .forced
+            .iter()
+            .chain(self.rules.iter().map(|rule| &rule.profile));
+        for profile in profiles.filter(|profile| !profile.schema.drift) {
+            let note = format!(
+                "{}: the schema is too large to walk for drift (its references unfold into \
+                 more than {} places); drift (D01-D04, the drift table) is off for it",
+                profile.schema.name,
+                shape::MAX_SHAPE_STEPS
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        notes
     }
 
     /// Whether any profile can apply.
