@@ -136,8 +136,8 @@ mod tests {
 
     #[test]
     fn shared_references_multiply_and_cycles_count_once() {
-        // Each level: itself, two references, and what they name.
-        assert_eq!(unfolded_size(&doubling(1), 100), Some(1 + 1 + 1 + 2 * 2));
+        // The root, the level it names, two references and what each names.
+        assert_eq!(unfolded_size(&doubling(1), 100), Some(1 + 1 + 2 * (1 + 1)));
         assert!(unfolded_size(&doubling(10), 1 << 20).is_some());
         assert_eq!(unfolded_size(&doubling(40), 1 << 20), None);
         let recursive = json!({"properties": {"errors": {"items": {"$ref": "#"}}}});
