@@ -71,7 +71,7 @@ pub enum BaselineError {
         /// The file.
         path: String,
         /// Why.
-        source: std::io::Error,
+        source: crate::input::ReadError,
     },
     /// The file is not a baseline.
     #[error("{path} is not a dapa baseline: {message}")]
@@ -139,10 +139,12 @@ impl Baseline {
     /// Read a baseline file.
     pub fn read(path: &std::path::Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let text = crate::input::read_text_limited(path, crate::input::SUMMARY_LIMIT).map_err(
+            |source| BaselineError::Read {
+                path: shown.clone(),
+                source,
+            },
+        )?;
         let baseline: Baseline =
             serde_json::from_str(&text).map_err(|error| BaselineError::Invalid {
                 path: shown.clone(),

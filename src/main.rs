@@ -220,6 +220,7 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let options = args.scan_options().into_diagnostic()?;
+    note_profiles(&options.analyze.profiles);
     // Read the baseline before the scan: a bad one is a usage error, found early.
     let baseline = match (&args.baseline, args.update_baseline) {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
@@ -305,10 +306,11 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
     let mut summaries = Vec::new();
     for path in &args.summaries {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        let text = dapa::input::read_text_limited(path, dapa::input::SUMMARY_LIMIT)
             .into_diagnostic()
             .with_context(|| format!("cannot read {name}"))?;
-        summaries.push(dapa::merge::read_summary(&name, &text).into_diagnostic()?);
+        let summary = dapa::merge::read_summary(&name, &text).into_diagnostic()?;
+        summaries.push((name, summary));
     }
     let summary = dapa::merge::merge(summaries).into_diagnostic()?;
     let mut report: Box<dyn Report> = match args.format {
@@ -324,6 +326,13 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Say what the user should know of the schemas in use before the scan.
+fn note_profiles(profiles: &dapa::schema::Profiles) {
+    for note in profiles.notes() {
+        eprintln!("dapa: {note}");
+    }
+}
+
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text)
         .into_diagnostic()
@@ -335,6 +344,7 @@ fn baseline(args: &BaselineArgs) -> Result<ExitCode> {
         profiles: args.selection.profiles().into_diagnostic()?,
         ..dapa::AnalyzeOptions::default()
     });
+    note_profiles(&options.analyze.profiles);
     let started = Instant::now();
     let outcome = scanned(dapa::scan::scan(&args.paths, &options, |_| Ok(())))?;
     let text = Baseline::of(&outcome.summary).to_json();

@@ -22,6 +22,24 @@ pub enum MergeError {
         /// What is wrong.
         reason: String,
     },
+    /// A summary contradicts itself: it was edited, damaged or made up.
+    #[error("{name} is not a consistent dapa summary: {field}: {reason}")]
+    Inconsistent {
+        /// The file.
+        name: String,
+        /// The field, as the JSON summary names it.
+        field: &'static str,
+        /// What does not add up.
+        reason: String,
+    },
+    /// Merging would pass the largest count dapa keeps.
+    #[error("merging {name}: {overflow}, past {max}", max = u64::MAX)]
+    Overflow {
+        /// The file whose counts no longer fit.
+        name: String,
+        /// Which count.
+        overflow: crate::summary::Overflow,
+    },
     /// The shards do not make a whole.
     #[error("{0}")]
     Shards(String),
@@ -111,6 +129,16 @@ pub fn read_summary(name: &str, text: &str) -> Result<Summary, MergeError> {
         summary.codes.insert(code.code, stats);
     }
     for row in document.drift {
+        if summary
+            .drift
+            .get(&row.profile)
+            .is_some_and(|rows| rows.contains_key(&row.path))
+        {
+            return Err(not_one(format!(
+                "the drift path {} of {} is listed twice",
+                row.path, row.profile
+            )));
+        }
         let mut observed = TypeCounts::default();
         for (kind, count) in row.observed {
             let index = TYPE_NAMES
@@ -140,7 +168,86 @@ pub fn read_summary(name: &str, text: &str) -> Result<Summary, MergeError> {
         .shard
         .map(|text| parse_shard(&text).ok_or_else(|| not_one(format!("'{text}' is not a shard"))))
         .transpose()?;
+    check_consistent(&summary).map_err(|(field, reason)| MergeError::Inconsistent {
+        name: name.to_owned(),
+        field,
+        reason,
+    })?;
     Ok(summary)
+}
+
+/// The sum of counts, or `None` past `u64::MAX`.
+fn total(counts: impl IntoIterator<Item = u64>) -> Option<u64> {
+    counts.into_iter().try_fold(0u64, u64::checked_add)
+}
+
+/// Whether the counts of a summary agree with each other as a scan writes
+/// them; every other count is bounded by `captures` once they do, which
+/// also keeps the sums of a merge in range.
+fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
+    let captures = summary.captures;
+    let agree = |field, count: Option<u64>, what: &str| match count {
+        Some(count) if count == captures => Ok(()),
+        Some(count) => Err((
+            field,
+            format!("{what} add up to {count}, but captures is {captures}"),
+        )),
+        None => Err((field, format!("{what} add up to more than {}", u64::MAX))),
+    };
+    agree(
+        "statuses",
+        total(summary.statuses.values().copied()),
+        "the captures per status",
+    )?;
+    let timeline = &summary.timeline;
+    agree(
+        "timeline",
+        total(timeline.buckets.values().map(|b| b.captures))
+            .and_then(|dated| dated.checked_add(timeline.undated)),
+        "the timeline's buckets and undated captures",
+    )?;
+    for bucket in timeline.buckets.values() {
+        if total(bucket.statuses.values().copied()) != Some(bucket.captures)
+            || bucket.codes.values().any(|count| *count > bucket.captures)
+        {
+            return Err((
+                "timeline.series",
+                format!(
+                    "a bucket of {} captures counts other numbers of statuses or codes",
+                    bucket.captures
+                ),
+            ));
+        }
+    }
+    if summary.profiled > captures {
+        return Err((
+            "profiled",
+            format!("{} captures profiled of {captures}", summary.profiled),
+        ));
+    }
+    for stats in summary.codes.values() {
+        if stats.captures > captures || stats.captures > stats.findings {
+            return Err((
+                "codes",
+                format!(
+                    "{} is in {} captures with {} findings, of {captures} captures",
+                    stats.code, stats.captures, stats.findings
+                ),
+            ));
+        }
+    }
+    for row in summary.drift.values().flat_map(BTreeMap::values) {
+        if row.captures > summary.profiled || row.observed.0.iter().any(|n| *n > row.captures) {
+            return Err((
+                "drift",
+                format!(
+                    "{} {} is in {} captures ({}), of {} profiled",
+                    row.profile, row.path, row.captures, row.observed, summary.profiled
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_shard(text: &str) -> Option<(usize, usize)> {
@@ -150,33 +257,55 @@ fn parse_shard(text: &str) -> Option<(usize, usize)> {
 }
 
 /// Combine the summaries of all N shards of one scan (in any order given),
-/// or of unsharded scans in the order given.
-pub fn merge(mut summaries: Vec<Summary>) -> Result<Summary, MergeError> {
-    let sharded = summaries.iter().filter(|s| s.shard.is_some()).count();
+/// or of unsharded scans in the order given; each comes with its file name.
+pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeError> {
+    let sharded = summaries.iter().filter(|(_, s)| s.shard.is_some()).count();
     if sharded > 0 {
         if sharded < summaries.len() {
             return Err(MergeError::Shards(
                 "some summaries come from --shard scans and some do not".to_owned(),
             ));
         }
-        summaries.sort_by_key(|s| s.shard);
-        let count = summaries[0].shard.map_or(0, |(_, n)| n);
-        let found: Vec<(usize, usize)> = summaries.iter().filter_map(|s| s.shard).collect();
-        let expected: Vec<(usize, usize)> = (1..=count).map(|k| (k, count)).collect();
-        if found != expected {
-            let shown: Vec<String> = found.iter().map(|(k, n)| format!("{k}/{n}")).collect();
+        summaries.sort_by_key(|(_, s)| s.shard);
+        // The shards must be 1/N to N/N: compared one by one with the
+        // summaries given, so that no count read from a file sizes an
+        // allocation.
+        let count = summaries[0].1.shard.map_or(0, |(_, n)| n);
+        let whole = summaries.len() == count
+            && summaries
+                .iter()
+                .enumerate()
+                .all(|(index, (_, s))| s.shard == Some((index + 1, count)));
+        if !whole {
+            let shown: Vec<String> = summaries
+                .iter()
+                .filter_map(|(_, s)| s.shard)
+                .map(|(k, n)| format!("{k}/{n}"))
+                .collect();
             return Err(MergeError::Shards(format!(
                 "the shards must be 1/{count} to {count}/{count}, each once; got {}",
                 shown.join(", ")
             )));
         }
     }
+    for (index, (name, summary)) in summaries.iter().enumerate() {
+        if let Some((first, _)) = summaries[..index]
+            .iter()
+            .find(|(_, earlier)| summary.captures > 0 && earlier == summary)
+        {
+            return Err(MergeError::Shards(format!(
+                "{first} and {name} are the same summary: merging them would count its captures twice"
+            )));
+        }
+    }
     let mut iter = summaries.into_iter();
-    let Some(mut whole) = iter.next() else {
+    let Some((_, mut whole)) = iter.next() else {
         return Err(MergeError::Shards("no summaries to merge".to_owned()));
     };
-    for summary in iter {
-        whole.merge(summary);
+    for (name, summary) in iter {
+        whole
+            .try_merge(summary)
+            .map_err(|overflow| MergeError::Overflow { name, overflow })?;
     }
     whole.shard = None;
     Ok(whole)
@@ -188,9 +317,14 @@ mod tests {
 
     #[test]
     fn shards_must_make_a_whole() {
-        let shard = |k, n| Summary {
-            shard: Some((k, n)),
-            ..Summary::default()
+        let shard = |k, n| {
+            (
+                format!("{k}-of-{n}.json"),
+                Summary {
+                    shard: Some((k, n)),
+                    ..Summary::default()
+                },
+            )
         };
         assert!(merge(vec![shard(2, 2), shard(1, 2)]).is_ok());
         let error = merge(vec![shard(1, 3), shard(3, 3)])
@@ -198,7 +332,8 @@ mod tests {
             .to_string();
         assert!(error.contains("got 1/3, 3/3"), "{error}");
         assert!(merge(vec![shard(1, 2), shard(1, 2)]).is_err());
-        assert!(merge(vec![shard(1, 2), Summary::default()]).is_err());
+        assert!(merge(vec![shard(1, usize::MAX)]).is_err());
+        assert!(merge(vec![shard(1, 2), ("x".to_owned(), Summary::default())]).is_err());
         assert!(merge(Vec::new()).is_err());
         assert!(read_summary("x.json", "{\"captures\": 1}").is_err());
     }

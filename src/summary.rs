@@ -61,6 +61,27 @@ pub struct DriftRow {
     pub example: String,
 }
 
+impl DriftRow {
+    /// Count one capture's types seen at this path (`seen` as type bits).
+    fn observe(&mut self, seen: u8, declared_bits: u8) {
+        for (index, count) in self.observed.0.iter_mut().enumerate() {
+            let bit = 1u8 << index;
+            if seen & bit != 0 {
+                *count += 1;
+                self.drifted |= !bit_allowed(declared_bits, bit);
+            }
+        }
+    }
+}
+
+/// A count that would pass `u64::MAX` when summaries are merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the field {field} overflows")]
+pub struct Overflow {
+    /// The field, as the JSON summary names it.
+    pub field: &'static str,
+}
+
 /// Captures per observed JSON type, in [`TYPE_NAMES`] order; written as a
 /// map of the types seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,7 +142,10 @@ pub struct Summary {
         serialize_with = "rows_as_list"
     )]
     pub drift: BTreeMap<String, BTreeMap<String, DriftRow>>,
-    /// Paths left out of the drift table once it was full.
+    /// Observations (a capture's use of a path) of the paths left out of
+    /// the drift table, which keeps the smallest paths once it is full; a
+    /// count of observations, unlike one of paths, does not depend on how
+    /// the work was split.
     #[serde(skip_serializing_if = "is_zero")]
     pub drift_paths_dropped: u64,
     /// Values seen at enum-like fields, by profile and path, each with the
@@ -267,43 +291,77 @@ impl Summary {
     }
 
     fn add_observations(&mut self, profile: &str, record: &CaptureRecord) {
-        let mut rows_kept = self.drift_rows();
-        if !self.drift.contains_key(profile) {
-            self.drift.insert(profile.to_owned(), BTreeMap::new());
-        }
-        let Some(rows) = self.drift.get_mut(profile) else {
-            return;
-        };
         for observation in &record.observations {
-            let row = match rows.get_mut(&*observation.path) {
-                Some(row) => row,
-                None if rows_kept >= MAX_DRIFT_PATHS => {
-                    self.drift_paths_dropped += 1;
-                    continue;
-                }
-                None => {
-                    rows_kept += 1;
-                    rows.entry(observation.path.to_string())
-                        .or_insert_with(|| DriftRow {
-                            profile: profile.to_owned(),
-                            path: observation.path.to_string(),
-                            declared: observation.declared.to_string(),
-                            observed: TypeCounts::default(),
-                            captures: 0,
-                            drifted: false,
-                            example: record.source.clone(),
-                        })
-                }
-            };
-            row.captures += 1;
-            for (index, count) in row.observed.0.iter_mut().enumerate() {
-                let bit = 1u8 << index;
-                if observation.seen & bit != 0 {
-                    *count += 1;
-                    row.drifted |= !bit_allowed(observation.declared_bits, bit);
-                }
+            if let Some(row) = self
+                .drift
+                .get_mut(profile)
+                .and_then(|rows| rows.get_mut(&*observation.path))
+            {
+                row.captures += 1;
+                row.observe(observation.seen, observation.declared_bits);
+                continue;
             }
+            let mut row = DriftRow {
+                profile: profile.to_owned(),
+                path: observation.path.to_string(),
+                declared: observation.declared.to_string(),
+                observed: TypeCounts::default(),
+                captures: 1,
+                drifted: false,
+                example: record.source.clone(),
+            };
+            row.observe(observation.seen, observation.declared_bits);
+            // Saturating addition cannot fail, so neither can keeping the row.
+            let _ = self.keep_row(row, saturating_add);
         }
+    }
+
+    /// Keep a row of a path the table does not hold yet, if it is among the
+    /// [`MAX_DRIFT_PATHS`] smallest (profile, path) keys seen; what is left
+    /// out or pushed out adds its observations to `drift_paths_dropped`.
+    ///
+    /// Both choices depend only on the set of paths, never on how the work
+    /// was split: a path among the smallest overall is among the smallest of
+    /// every part, so it is never pushed out and its counts are whole; and
+    /// every observation is either in a kept row or counted as dropped.
+    fn keep_row(
+        &mut self,
+        row: DriftRow,
+        add: impl Fn(u64, u64) -> Option<u64>,
+    ) -> Result<(), Overflow> {
+        if self.drift_rows() >= MAX_DRIFT_PATHS {
+            // The table's largest key, when it is larger than the new one.
+            let larger = self.drift.iter_mut().next_back().filter(|(profile, rows)| {
+                rows.last_key_value()
+                    .is_some_and(|(path, _)| (*profile, path) > (&row.profile, &row.path))
+            });
+            let Some((profile, rows)) = larger else {
+                // The new path is the largest: it is the one left out.
+                return self.count_dropped(row.captures, add);
+            };
+            let profile = profile.clone();
+            let evicted = rows.pop_last().map_or(0, |(_, evicted)| evicted.captures);
+            if rows.is_empty() {
+                self.drift.remove(&profile);
+            }
+            self.count_dropped(evicted, add)?;
+        }
+        self.drift
+            .entry(row.profile.clone())
+            .or_default()
+            .insert(row.path.clone(), row);
+        Ok(())
+    }
+
+    fn count_dropped(
+        &mut self,
+        observations: u64,
+        add: impl Fn(u64, u64) -> Option<u64>,
+    ) -> Result<(), Overflow> {
+        self.drift_paths_dropped = add(self.drift_paths_dropped, observations).ok_or(Overflow {
+            field: "drift_paths_dropped",
+        })?;
+        Ok(())
     }
 
     /// Rows in the drift table, over every profile.
@@ -311,18 +369,40 @@ impl Summary {
         self.drift.values().map(BTreeMap::len).sum()
     }
 
-    /// Fold in the summary of captures that came after these ones.
+    /// Fold in the summary of captures that came after these ones. Counts
+    /// within one scan stay far below `u64::MAX`; they saturate rather than
+    /// wrap.
     pub fn merge(&mut self, later: Summary) {
-        self.captures += later.captures;
-        self.bytes += later.bytes;
+        // Saturating addition cannot fail, so neither can the merge.
+        let _ = self.combine(later, saturating_add);
+    }
+
+    /// [`Summary::merge`] for summaries read from files: a count that would
+    /// overflow is an error naming the field (the summary is then left
+    /// part-merged, to be dropped).
+    pub fn try_merge(&mut self, later: Summary) -> Result<(), Overflow> {
+        self.combine(later, u64::checked_add)
+    }
+
+    fn combine(
+        &mut self,
+        later: Summary,
+        add: impl Fn(u64, u64) -> Option<u64> + Copy,
+    ) -> Result<(), Overflow> {
+        let sum = |a: u64, b: u64, field: &'static str| add(a, b).ok_or(Overflow { field });
+        // The timeline's counts are checked against `captures` when read, so
+        // they fit once this sum does.
+        self.captures = sum(self.captures, later.captures, "captures")?;
+        self.bytes = sum(self.bytes, later.bytes, "bytes")?;
         for (status, count) in later.statuses {
-            *self.statuses.entry(status).or_default() += count;
+            let mine = self.statuses.entry(status).or_default();
+            *mine = sum(*mine, count, "statuses")?;
         }
         for (code, stats) in later.codes {
             match self.codes.get_mut(&code) {
                 Some(mine) => {
-                    mine.findings += stats.findings;
-                    mine.captures += stats.captures;
+                    mine.findings = sum(mine.findings, stats.findings, "codes[].findings")?;
+                    mine.captures = sum(mine.captures, stats.captures, "codes[].captures")?;
                     mine.first_seen = earliest(mine.first_seen, stats.first_seen);
                     mine.last_seen = latest(mine.last_seen, stats.last_seen);
                 }
@@ -331,7 +411,7 @@ impl Summary {
                 }
             }
         }
-        self.profiled += later.profiled;
+        self.profiled = sum(self.profiled, later.profiled, "profiled")?;
         self.timeline.merge(&later.timeline);
         for (profile, paths) in later.enum_values {
             let mine = self.enum_values.entry(profile).or_default();
@@ -342,33 +422,35 @@ impl Summary {
                 }
             }
         }
-        self.drift_paths_dropped += later.drift_paths_dropped;
-        let mut rows_kept = self.drift_rows();
-        for (profile, rows) in later.drift {
-            let mine = self.drift.entry(profile).or_default();
-            for (path, row) in rows {
-                match mine.get_mut(&path) {
-                    Some(kept) => {
-                        for (kept_count, count) in kept.observed.0.iter_mut().zip(row.observed.0) {
-                            *kept_count += count;
-                        }
-                        kept.captures += row.captures;
-                        kept.drifted |= row.drifted;
+        self.count_dropped(later.drift_paths_dropped, add)?;
+        for row in later.drift.into_values().flat_map(BTreeMap::into_values) {
+            match self
+                .drift
+                .get_mut(&row.profile)
+                .and_then(|rows| rows.get_mut(&row.path))
+            {
+                Some(kept) => {
+                    for (kept_count, count) in kept.observed.0.iter_mut().zip(row.observed.0) {
+                        *kept_count = sum(*kept_count, count, "drift[].observed")?;
                     }
-                    None if rows_kept < MAX_DRIFT_PATHS => {
-                        rows_kept += 1;
-                        mine.insert(path, row);
-                    }
-                    None => self.drift_paths_dropped += 1,
+                    kept.captures = sum(kept.captures, row.captures, "drift[].captures")?;
+                    kept.drifted |= row.drifted;
                 }
+                None => self.keep_row(row, add)?,
             }
         }
+        Ok(())
     }
 
     /// Captures with this status.
     pub fn count(&self, status: Status) -> u64 {
         self.statuses.get(&status).copied().unwrap_or(0)
     }
+}
+
+/// The addition of counts within one scan, which never fails.
+fn saturating_add(a: u64, b: u64) -> Option<u64> {
+    Some(a.saturating_add(b))
 }
 
 /// The earlier of two optional times.
@@ -409,6 +491,16 @@ mod tests {
         }
     }
 
+    /// The summaries of the records before and from `split`, merged.
+    fn summary_split_at(records: &[CaptureRecord], split: usize) -> Summary {
+        let mut first = Summary::default();
+        let mut second = Summary::default();
+        records[..split].iter().for_each(|r| first.add(r));
+        records[split..].iter().for_each(|r| second.add(r));
+        first.merge(second);
+        first
+    }
+
     #[test]
     fn enum_values_past_the_limit_do_not_depend_on_the_split() {
         let records: Vec<CaptureRecord> = (0..200)
@@ -421,16 +513,46 @@ mod tests {
         let mut whole = Summary::default();
         records.iter().for_each(|r| whole.add(r));
         for split in [1, 50, 137] {
-            let mut first = Summary::default();
-            let mut second = Summary::default();
-            records[..split].iter().for_each(|r| first.add(r));
-            records[split..].iter().for_each(|r| second.add(r));
-            first.merge(second);
+            let first = summary_split_at(&records, split);
             assert_eq!(first.enum_values, whole.enum_values, "split at {split}");
         }
         let kept = &whole.enum_values["p"]["/channel"];
         assert_eq!(kept.len(), MAX_ENUM_VALUES);
         assert_eq!(kept.keys().next().map(String::as_str), Some("v000"));
+    }
+
+    #[test]
+    fn a_full_drift_table_does_not_depend_on_the_split() {
+        use crate::layer::drift::Observation;
+        // Captures of overlapping runs of keys, more paths than the table keeps.
+        let records: Vec<CaptureRecord> = (0..12)
+            .map(|i| CaptureRecord {
+                profile: Some(if i % 3 == 0 { "a" } else { "b" }.into()),
+                observations: (i * 700..i * 700 + 2500)
+                    .map(|key| Observation {
+                        path: format!("/k{key:05}").into(),
+                        declared: "undeclared".into(),
+                        seen: 1 << (key % 3),
+                        declared_bits: crate::schema::shape::UNDECLARED,
+                    })
+                    .collect(),
+                ..record(&format!("c{i:02}"), Status::Drift, &[])
+            })
+            .collect();
+        let mut whole = Summary::default();
+        records.iter().for_each(|r| whole.add(r));
+        assert_eq!(whole.drift_rows(), MAX_DRIFT_PATHS);
+        let observations: u64 = records.iter().map(|r| r.observations.len() as u64).sum();
+        let kept: u64 = whole
+            .drift
+            .values()
+            .flat_map(BTreeMap::values)
+            .map(|row| row.captures)
+            .sum();
+        assert_eq!(kept + whole.drift_paths_dropped, observations);
+        for split in [1, 5, 11] {
+            assert_eq!(summary_split_at(&records, split), whole, "split at {split}");
+        }
     }
 
     #[test]
@@ -443,12 +565,7 @@ mod tests {
         ];
         let mut whole = Summary::default();
         records.iter().for_each(|r| whole.add(r));
-        let mut first = Summary::default();
-        let mut second = Summary::default();
-        records[..2].iter().for_each(|r| first.add(r));
-        records[2..].iter().for_each(|r| second.add(r));
-        first.merge(second);
-        assert_eq!(first, whole);
+        assert_eq!(summary_split_at(&records, 2), whole);
         assert_eq!(whole.codes[&Code::S07].findings, 3);
         assert_eq!(whole.codes[&Code::S07].captures, 2);
         assert_eq!(whole.codes[&Code::S07].example, "b");

@@ -83,6 +83,9 @@ enum Segment<'v> {
 
 /// Compare `value` (found at `base` in the document) with what `schema` declares.
 pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> DriftOutcome {
+    if !schema.drift {
+        return DriftOutcome::default();
+    }
     let mut walk = Walk {
         base,
         show_secrets,

@@ -13,10 +13,11 @@
 //! ```
 
 use super::{EnvelopeKind, Profile, SchemaError};
+use crate::input::{SETTINGS_LIMIT, read_text_limited};
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Deserialize)]
@@ -64,7 +65,7 @@ impl Rule {
 /// Read the rules of a `dapa.toml`. Schema paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Vec<Rule>, SchemaError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+    let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|source| SchemaError::Read {
         path: shown.clone(),
         source,
     })?;
@@ -78,6 +79,9 @@ pub fn load(path: &Path) -> Result<Vec<Rule>, SchemaError> {
 fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
     let file: ConfigFile = toml::from_str(text).map_err(|error| error.to_string())?;
     let mut builtins: HashMap<String, Arc<Profile>> = HashMap::new();
+    // Rules often name the same schema file: it is read and compiled once,
+    // whatever spelling of its path each rule uses.
+    let mut files: HashMap<(PathBuf, EnvelopeKind), Arc<Profile>> = HashMap::new();
     let mut rules = Vec::new();
     for (index, rule) in file.rules.into_iter().enumerate() {
         let number = index + 1;
@@ -111,10 +115,24 @@ fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
                     profile
                 }
             },
-            (None, Some(schema)) => Arc::new(
-                Profile::from_schema_file(&base.join(schema), envelope)
-                    .map_err(|e| format!("rule {number}: {e}"))?,
-            ),
+            (None, Some(schema)) => {
+                let path = base.join(schema);
+                let key = (
+                    std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+                    envelope,
+                );
+                match files.get(&key) {
+                    Some(profile) => Arc::clone(profile),
+                    None => {
+                        let profile = Arc::new(
+                            Profile::from_schema_file(&path, envelope)
+                                .map_err(|e| format!("rule {number}: {e}"))?,
+                        );
+                        files.insert(key, Arc::clone(&profile));
+                        profile
+                    }
+                }
+            }
             _ => {
                 return Err(format!(
                     "rule {number}: give exactly one of profile and schema"

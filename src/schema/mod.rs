@@ -6,7 +6,9 @@
 
 pub mod config;
 pub mod shape;
+pub mod unfold;
 
+use crate::input::{ReadError, SETTINGS_LIMIT, read_text_limited};
 use serde_json::Value;
 use shape::Shape;
 use std::path::Path;
@@ -21,7 +23,7 @@ pub enum SchemaError {
         /// The file.
         path: String,
         /// Why.
-        source: std::io::Error,
+        source: ReadError,
     },
     /// A schema file is not JSON.
     #[error("{path} is not JSON: {source}")]
@@ -30,6 +32,18 @@ pub enum SchemaError {
         path: String,
         /// Why.
         source: serde_json::Error,
+    },
+    /// The schema unfolds into more subschemas than a scan can evaluate.
+    #[error(
+        "{name} stands for more than {limit} subschemas once its references are unfolded \
+         (allOf/anyOf/oneOf branches naming the same definitions, nested): validating one \
+         value against it could take hours, so dapa refuses it"
+    )]
+    TooLarge {
+        /// The schema's name.
+        name: String,
+        /// The most subschemas dapa accepts.
+        limit: u64,
     },
     /// The schema does not compile.
     #[error("{name} is not a valid JSON Schema: {message}")]
@@ -63,48 +77,123 @@ pub struct Schema {
     pub shape: Shape,
     /// Every declared path, by the id its place in `shape` carries.
     pub paths: Vec<shape::DeclaredPath>,
+    /// Whether the shape is whole, so drift can be judged against it; when
+    /// the schema is too large to walk, only secrets and timestamps
+    /// declared in place are known, and drift is off for it.
+    pub drift: bool,
 }
+
+/// The most subschemas a schema may stand for once its references are
+/// unfolded (see [`unfold`]); the built-in profiles stand for a few hundred.
+pub const MAX_UNFOLDED_SUBSCHEMAS: u64 = 100_000;
 
 impl Schema {
     /// Compile a schema document; any draft the validator supports, chosen by
     /// `$schema` (2020-12 when absent). `format` is asserted, not just noted.
     pub fn compile(name: impl Into<String>, document: &Value) -> Result<Schema, SchemaError> {
-        let name = name.into();
-        let validator = jsonschema::options()
+        Schema::compile_at(name.into(), document, None)
+    }
+
+    /// Compile a schema document whose relative `$ref`s resolve against
+    /// `base_uri` (the `file://` URI of the schema file), when there is one.
+    fn compile_at(
+        name: String,
+        document: &Value,
+        base_uri: Option<String>,
+    ) -> Result<Schema, SchemaError> {
+        if unfold::unfolded_size(document, MAX_UNFOLDED_SUBSCHEMAS).is_none() {
+            return Err(SchemaError::TooLarge {
+                name,
+                limit: MAX_UNFOLDED_SUBSCHEMAS,
+            });
+        }
+        let mut options = jsonschema::options()
             .should_validate_formats(true)
+            .with_retriever(LocalFiles);
+        if let Some(base_uri) = base_uri {
+            options = options.with_base_uri(base_uri);
+        }
+        let validator = options
             .build(document)
             .map_err(|error| SchemaError::Invalid {
                 name: name.clone(),
                 message: error.to_string(),
             })?;
-        let mut shape = Shape::of_schema(document);
-        let paths = shape.index();
+        let (mut shape, drift) = Shape::of_schema_within(document, shape::MAX_SHAPE_STEPS);
+        let paths = if drift { shape.index() } else { Vec::new() };
         Ok(Schema {
             name,
             validator,
             shape,
             paths,
+            drift,
         })
     }
 
-    /// Read and compile a schema file.
+    /// Read and compile a schema file; its relative `$ref`s name files
+    /// beside it.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+        let read_error = |source| SchemaError::Read {
             path: shown.clone(),
             source,
-        })?;
+        };
+        let text = read_text_limited(path, SETTINGS_LIMIT).map_err(read_error)?;
         let document: Value =
             serde_json::from_str(&text).map_err(|source| SchemaError::NotJson {
                 path: shown.clone(),
                 source,
             })?;
-        Schema::compile(shown, &document)
+        let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
+        Schema::compile_at(shown, &document, Some(file_uri(&absolute)))
+    }
+}
+
+/// The `file://` URI of an absolute path, every byte but unreserved ones
+/// and `/` percent-encoded (spaces, `#`, `%` and non-UTF-8 names included).
+fn file_uri(absolute: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut uri = String::from("file://");
+    for &byte in absolute.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+/// The retriever of `$ref` targets outside the schema document: local files
+/// only, each read with the limit of the tool's own inputs and refused when
+/// it is not a regular file, so that a reference can neither reach the
+/// network nor block or exhaust dapa on a FIFO or a device.
+struct LocalFiles;
+
+impl jsonschema::Retrieve for LocalFiles {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        use std::os::unix::ffi::OsStrExt;
+        if uri.scheme().as_str() != "file" {
+            return Err(format!(
+                "dapa resolves $ref only to local files (file://), not {}",
+                uri.as_str()
+            )
+            .into());
+        }
+        let bytes = uri.path().decode().to_bytes();
+        let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
+        let text = read_text_limited(path, SETTINGS_LIMIT)
+            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|error| format!("{} is not JSON: {error}", path.display()).into())
     }
 }
 
 /// The envelope a profile expects the payload in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EnvelopeKind {
     /// The body is the output contract itself.
     Execute,
@@ -235,6 +324,28 @@ impl Profiles {
             .iter()
             .find(|rule| rule.matches(source, action_id))
             .map(|rule| &rule.profile)
+    }
+
+    /// What the user should know of the schemas: those too large to walk,
+    /// for which drift is off. Each schema once, in rule order.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = Vec::new();
+        let profiles = self
+            .forced
+            .iter()
+            .chain(self.rules.iter().map(|rule| &rule.profile));
+        for profile in profiles.filter(|profile| !profile.schema.drift) {
+            let note = format!(
+                "{}: the schema is too large to walk for drift (its references unfold into \
+                 more than {} places); drift (D01-D04, the drift table) is off for it",
+                profile.schema.name,
+                shape::MAX_SHAPE_STEPS
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        notes
     }
 
     /// Whether any profile can apply.

@@ -126,12 +126,37 @@ pub fn bit_allowed(declared: u8, seen: u8) -> bool {
 /// an ErrorBody holding ErrorBodies).
 const MAX_REF_DEPTH: usize = 8;
 
+/// Subschemas the walk of a schema may visit. Each `$ref` followed visits
+/// its target again, so a few hundred bytes of references can stand for
+/// millions of places; past this the walk follows no more references, which
+/// leaves it linear in the size of the document.
+pub const MAX_SHAPE_STEPS: usize = 100_000;
+
+/// The walk of a schema document: where references resolve, and what is
+/// left of the budget of steps.
+struct ShapeWalk<'a> {
+    root: &'a Value,
+    steps_left: usize,
+}
+
 impl Shape {
     /// The shape a whole schema document declares.
     pub fn of_schema(schema: &Value) -> Shape {
+        Shape::of_schema_within(schema, MAX_SHAPE_STEPS).0
+    }
+
+    /// The shape a schema document declares, walked in at most `steps`
+    /// subschemas before references are no longer followed; and whether the
+    /// walk was whole (when not, what references declare further down is
+    /// missing from the shape).
+    pub fn of_schema_within(schema: &Value, steps: usize) -> (Shape, bool) {
         let mut shape = Shape::default();
-        shape.merge_schema(schema, schema, 0);
-        shape
+        let mut walk = ShapeWalk {
+            root: schema,
+            steps_left: steps,
+        };
+        shape.merge_schema(schema, &mut walk, 0);
+        (shape, walk.steps_left > 0)
     }
 
     /// Number every place with a fixed path and list them, so that the drift
@@ -188,15 +213,17 @@ impl Shape {
         bit_allowed(self.type_bits, type_bit(observed))
     }
 
-    fn merge_schema(&mut self, schema: &Value, root: &Value, refs: usize) {
+    fn merge_schema(&mut self, schema: &Value, walk: &mut ShapeWalk, refs: usize) {
         let Value::Object(keywords) = schema else {
             return;
         };
+        walk.steps_left = walk.steps_left.saturating_sub(1);
         if let Some(Value::String(reference)) = keywords.get("$ref")
             && refs < MAX_REF_DEPTH
-            && let Some(target) = resolve(root, reference)
+            && walk.steps_left > 0
+            && let Some(target) = resolve(walk.root, reference)
         {
-            self.merge_schema(target, root, refs + 1);
+            self.merge_schema(target, walk, refs + 1);
         }
         match keywords.get("type") {
             Some(Value::String(kind)) => self.add_type(kind),
@@ -211,39 +238,39 @@ impl Shape {
                 self.properties
                     .entry(name.clone())
                     .or_default()
-                    .merge_schema(subschema, root, refs);
+                    .merge_schema(subschema, walk, refs);
             }
         }
         for key in ["items", "additionalItems"] {
             if let Some(items @ Value::Object(_)) = keywords.get(key) {
                 self.items
                     .get_or_insert_with(Box::default)
-                    .merge_schema(items, root, refs);
+                    .merge_schema(items, walk, refs);
             }
         }
         if let Some(Value::Array(prefix)) = keywords.get("prefixItems") {
             for item in prefix {
                 self.items
                     .get_or_insert_with(Box::default)
-                    .merge_schema(item, root, refs);
+                    .merge_schema(item, walk, refs);
             }
         }
         if let Some(additional @ Value::Object(_)) = keywords.get("additionalProperties") {
             self.any_key
                 .get_or_insert_with(Box::default)
-                .merge_schema(additional, root, refs);
+                .merge_schema(additional, walk, refs);
         }
         if let Some(Value::Object(patterns)) = keywords.get("patternProperties") {
             for subschema in patterns.values() {
                 self.any_key
                     .get_or_insert_with(Box::default)
-                    .merge_schema(subschema, root, refs);
+                    .merge_schema(subschema, walk, refs);
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(branches)) = keywords.get(key) {
                 for branch in branches {
-                    self.merge_schema(branch, root, refs);
+                    self.merge_schema(branch, walk, refs);
                 }
             }
         }
@@ -371,6 +398,31 @@ mod tests {
                 .properties
                 .contains_key("errors")
         );
+    }
+
+    #[test]
+    fn references_past_the_budget_are_not_followed() {
+        // Each level refers to the next six times: 6^8 places at full depth.
+        let levels: Map<String, Value> = (0..8)
+            .map(|level| {
+                let next = json!({"$ref": format!("#/$defs/l{}", level + 1)});
+                let properties: Map<String, Value> = (0..6)
+                    .map(|key| (format!("p{key}"), next.clone()))
+                    .collect();
+                (
+                    format!("l{level}"),
+                    json!({"type": "object", "properties": properties}),
+                )
+            })
+            .collect();
+        let schema = json!({"$ref": "#/$defs/l0", "$defs": levels, "properties": {
+            "token": {"type": "string", "x-dapa-secret": true}}});
+        let (shape, whole) = Shape::of_schema_within(&schema, 1_000);
+        assert!(!whole);
+        // What the document declares in place is still walked.
+        assert!(shape.properties["token"].secret);
+        let (_, whole) = Shape::of_schema_within(&json!({"properties": {"a": {}}}), 3);
+        assert!(whole);
     }
 
     #[test]
