@@ -6,7 +6,7 @@
 mod util;
 
 use serde_json::{Value, json};
-use util::{Folder, Run};
+use util::Folder;
 
 /// Address space for a `--jobs 2` run: ample for dapa, far below what an
 /// unbounded read of `/dev/zero` or an exploding schema would take.
@@ -15,7 +15,7 @@ const MEMORY_MIB: u64 = 256;
 const SECONDS: u64 = 20;
 
 fn bounded(args: &[&str]) -> util::Output {
-    Run::dapa_bounded(MEMORY_MIB, SECONDS, args).run()
+    util::dapa_bounded(MEMORY_MIB, SECONDS, args).run()
 }
 
 /// A folder with one capture, `cap.json`, that a profile can check.
@@ -141,7 +141,7 @@ fn a_relative_ref_names_a_file_beside_the_schema() {
         br#"{"type": "object", "properties": {"address": {"$ref": "address.json"}}}"#,
     );
     // From the capture's folder, with the schema named relative to it.
-    let output = Run::dapa_bounded(
+    let output = util::dapa_bounded(
         MEMORY_MIB,
         SECONDS,
         &[
