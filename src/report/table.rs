@@ -225,7 +225,7 @@ fn write_drift(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     if summary.drift_paths_dropped > 0 {
         writeln!(
             out,
-            "({} more paths not shown: the table keeps {})",
+            "({} observations of further paths not shown: the table keeps the {} first paths in sort order)",
             summary.drift_paths_dropped,
             dapa::summary::MAX_DRIFT_PATHS
         )?;
