@@ -312,7 +312,7 @@ mod tests {
         AnalyzeOptions {
             profiles: Profiles {
                 forced: Some(Arc::new(Profile::builtin(name).unwrap())),
-                rules: Vec::new(),
+                ..Profiles::default()
             },
             ..AnalyzeOptions::default()
         }

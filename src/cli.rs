@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dapa::scan::ScanOptions;
-use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError, config};
+use dapa::schema::config::{self, ConfigPlace};
+use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError};
 use dapa::timeline::BucketChoice;
 use dapa::{Code, Status};
 use std::path::PathBuf;
@@ -408,8 +409,8 @@ pub struct SelectionArgs {
     /// The envelope of the payloads `--schema` describes.
     #[arg(long, value_enum, default_value_t = EnvelopeArg::Execute, requires = "schema")]
     pub envelope: EnvelopeArg,
-    /// Rules that map action ids and path globs to profiles (default:
-    /// `dapa.toml` in the working directory, when there is one).
+    /// Rules that map action ids and path globs to profiles (default: the
+    /// nearest `dapa.toml` in the working directory or a folder above it).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -440,13 +441,23 @@ impl SelectionArgs {
             }
             (None, None) => None,
         };
-        let default_config = PathBuf::from("dapa.toml");
-        let rules = match &self.config {
-            Some(path) => config::load(path)?,
-            None if forced.is_none() && default_config.is_file() => config::load(&default_config)?,
+        // Relative capture paths are taken from here; a working directory
+        // that cannot be named leaves path globs matching nothing.
+        let working = std::env::current_dir().unwrap_or_default();
+        let place = match &self.config {
+            Some(path) => Some(ConfigPlace::new(path, &working)),
+            None if forced.is_none() => ConfigPlace::discover(&working),
+            None => None,
+        };
+        let rules = match &place {
+            Some(place) => config::load(&place.shown)?,
             None => Vec::new(),
         };
-        Ok(Profiles { forced, rules })
+        Ok(Profiles {
+            forced,
+            rules,
+            config: place,
+        })
     }
 }
 

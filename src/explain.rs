@@ -332,7 +332,7 @@ mod tests {
         let options = AnalyzeOptions {
             profiles: Profiles {
                 forced: Some(Arc::new(Profile::builtin("cognigy-token").unwrap())),
-                rules: Vec::new(),
+                ..Profiles::default()
             },
             ..AnalyzeOptions::default()
         };

@@ -221,6 +221,13 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let options = args.scan_options().into_diagnostic()?;
     note_profiles(&options.analyze.profiles);
+    let config = options.analyze.profiles.config.as_ref();
+    let config_shown = config.map(|place| place.shown.display().to_string());
+    if let Some(shown) = &config_shown
+        && !args.walk.quiet
+    {
+        eprintln!("dapa: profiles chosen by the rules of {}", terminal(shown));
+    }
     // Read the baseline before the scan: a bad one is a usage error, found early.
     let baseline = match (&args.baseline, args.update_baseline) {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
@@ -242,7 +249,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let mut out = io::BufWriter::new(stdout.lock());
     output(report.begin(&mut out))?;
     let mut failing = 0u64;
-    let outcome = scanned(dapa::scan::scan(&args.paths, &options, |record| {
+    let mut outcome = scanned(dapa::scan::scan(&args.paths, &options, |record| {
         if args.fail_on.fails(record) {
             failing += 1;
         }
@@ -250,6 +257,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         report.record(&mut out, record)
     }))?;
     progress.done();
+    outcome.summary.config = config_shown;
     let regressions = baseline.as_ref().map_or_else(Vec::new, |baseline| {
         baseline.regressions(&outcome.summary, args.tolerance / 100.0)
     });

@@ -63,6 +63,8 @@ struct SummaryDocument {
     timeline: Timeline,
     #[serde(default)]
     shard: Option<String>,
+    #[serde(default)]
+    config: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +166,7 @@ pub fn read_summary(name: &str, text: &str) -> Result<Summary, MergeError> {
                 },
             );
     }
+    summary.config = document.config;
     summary.shard = document
         .shard
         .map(|text| parse_shard(&text).ok_or_else(|| not_one(format!("'{text}' is not a shard"))))

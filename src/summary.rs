@@ -160,6 +160,9 @@ pub struct Summary {
         serialize_with = "shard_as_text"
     )]
     pub shard: Option<(usize, usize)>,
+    /// The `dapa.toml` whose rules chose the profiles, as the scan found it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
 }
 
 fn shard_as_text<S: serde::Serializer>(
@@ -229,6 +232,7 @@ impl Default for Summary {
             enum_values: BTreeMap::new(),
             timeline: Timeline::default(),
             shard: None,
+            config: None,
         }
     }
 }

@@ -53,13 +53,88 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Whether the rule applies to a capture.
-    pub fn matches(&self, source: &str, action_id: Option<&str>) -> bool {
+    /// Whether the rule applies to a capture: by its action id, or by its
+    /// file's path relative to the config's folder (none for standard
+    /// input and for files outside that folder).
+    pub fn matches(&self, relative_path: Option<&str>, action_id: Option<&str>) -> bool {
         match &self.matcher {
             Matcher::ActionId(id) => action_id == Some(id.as_str()),
-            Matcher::Path(glob) => glob.is_match(source),
+            Matcher::Path(glob) => relative_path.is_some_and(|path| glob.is_match(path)),
         }
     }
+}
+
+/// The name of the file `dapa` looks for.
+pub const CONFIG_NAME: &str = "dapa.toml";
+
+/// Where a `dapa.toml` is: as the user may find it, and the folder its
+/// globs are relative to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPlace {
+    /// The file, as found from the working directory (`dapa.toml`,
+    /// `../dapa.toml`) or as named with `--config`.
+    pub shown: PathBuf,
+    /// The working directory, absolute: relative capture paths start here.
+    working: PathBuf,
+    /// The config's folder, absolute and without `.` or `..`.
+    root: PathBuf,
+}
+
+impl ConfigPlace {
+    /// The place of the config file `path` (as typed), seen from the
+    /// absolute working directory `working`.
+    pub fn new(path: &Path, working: &Path) -> ConfigPlace {
+        let file = lexical(&working.join(path));
+        ConfigPlace {
+            shown: path.to_path_buf(),
+            working: working.to_path_buf(),
+            root: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        }
+    }
+
+    /// The nearest `dapa.toml` in the working directory or a folder above it.
+    pub fn discover(working: &Path) -> Option<ConfigPlace> {
+        let mut shown = PathBuf::new();
+        for folder in working.ancestors() {
+            if folder.join(CONFIG_NAME).is_file() {
+                return Some(ConfigPlace::new(&shown.join(CONFIG_NAME), working));
+            }
+            shown.push("..");
+        }
+        None
+    }
+
+    /// A capture file's path relative to the config's folder, with `/`
+    /// between its parts; none for standard input and outside the folder.
+    pub fn relative(&self, file: &str) -> Option<String> {
+        if file == "-" {
+            return None;
+        }
+        let absolute = lexical(&self.working.join(file));
+        let inside = absolute.strip_prefix(&self.root).ok()?;
+        let parts: Vec<String> = inside
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    }
+}
+
+/// A path without `.` and with `..` taken against the part before it, by
+/// its text alone (links are not followed, so no file is touched).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut clean = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other.as_os_str()),
+        }
+    }
+    clean
 }
 
 /// Read the rules of a `dapa.toml`. Schema paths are relative to its folder.
@@ -155,10 +230,29 @@ mod tests {
             Path::new(""),
         )
         .unwrap();
-        assert!(rules[0].matches("x", Some("a-1")));
-        assert!(!rules[0].matches("x", Some("a-2")));
-        assert!(rules[1].matches("samples/schema/profile-ok.json", None));
+        assert!(rules[0].matches(Some("x"), Some("a-1")));
+        assert!(!rules[0].matches(Some("x"), Some("a-2")));
+        assert!(rules[1].matches(Some("samples/schema/profile-ok.json"), None));
+        assert!(!rules[1].matches(None, None));
         assert_eq!(rules[1].profile.name, "cognigy-profile");
+    }
+
+    #[test]
+    fn paths_relative_to_the_config_folder() {
+        let working = Path::new("/srv/repo/samples");
+        let place = ConfigPlace::new(Path::new("../dapa.toml"), working);
+        assert_eq!(
+            place.relative("./a/../b/x.json").as_deref(),
+            Some("samples/b/x.json")
+        );
+        assert_eq!(
+            place.relative("/srv/repo/y.json").as_deref(),
+            Some("y.json")
+        );
+        assert_eq!(place.relative("/elsewhere/y.json"), None);
+        assert_eq!(place.relative("-"), None);
+        let named = ConfigPlace::new(Path::new("cfg/dapa.toml"), working);
+        assert_eq!(named.relative("cfg/z.json").as_deref(), Some("z.json"));
     }
 
     #[test]

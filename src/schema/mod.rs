@@ -312,6 +312,9 @@ pub struct Profiles {
     pub forced: Option<Arc<Profile>>,
     /// `dapa.toml` rules, first match wins.
     pub rules: Vec<config::Rule>,
+    /// Where the rules came from, and the folder their path globs are
+    /// relative to.
+    pub config: Option<config::ConfigPlace>,
 }
 
 impl Profiles {
@@ -320,9 +323,15 @@ impl Profiles {
         if let Some(profile) = &self.forced {
             return Some(profile);
         }
+        // Globs match the path relative to the config's folder, so the
+        // verdict does not depend on how the path was typed.
+        let relative = self
+            .config
+            .as_ref()
+            .and_then(|place| place.relative(crate::capture::file_of(source)));
         self.rules
             .iter()
-            .find(|rule| rule.matches(source, action_id))
+            .find(|rule| rule.matches(relative.as_deref(), action_id))
             .map(|rule| &rule.profile)
     }
 
