@@ -149,7 +149,7 @@ impl Job {
                 &options.lines,
                 options.max_bytes,
             )),
-            Job::HarEntry { source, text } => Some(har::capture(source, text, options.max_bytes)),
+            Job::HarEntry { source, text } => har::reply_capture(source, text, options.max_bytes),
             Job::Ready(capture) => Some(*capture),
             Job::Unreadable { source, reason } => {
                 Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))

@@ -485,16 +485,69 @@ pub fn read_entry(
 /// The capture of one entry from its JSON text, the body bounded by
 /// `max_bytes` before and after decoding.
 pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
+    decode(source, text, max_bytes, false).unwrap_or_default()
+}
+
+/// The capture of one entry of a scanned export, or none when the entry is
+/// a browser's fetch of a page asset (see [`is_page_asset`]).
+pub fn reply_capture(source: String, text: Vec<u8>, max_bytes: u64) -> Option<Capture> {
+    decode(source, text, max_bytes, true)
+}
+
+/// Whether an entry is a browser's fetch of a page asset (a script, a
+/// style sheet, an image, a font, the application's own HTML) rather than
+/// a reply of an API. A browser's export holds many of those, and none is
+/// a capture: an entry is kept when its URL is an API's (a Data Action
+/// call, or `/api/` in its path), when its type is JSON or plain text, or
+/// when the export records no URL. (CORS preflights and 304 replies from
+/// the cache are passed over before this.)
+fn is_page_asset(url: Option<&str>, mime: Option<&str>) -> bool {
+    let Some(url) = url else {
+        return false;
+    };
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    if path.contains("/api/") {
+        return false;
+    }
+    let mime = mime.unwrap_or("").to_ascii_lowercase();
+    !(mime.contains("json") || mime.starts_with("text/plain"))
+}
+
+fn decode(source: String, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> Option<Capture> {
     let entry = match serde_json::from_slice::<Object<Entry>>(&text) {
         Ok(Object(entry)) => entry.unwrap_or_default(),
         Err(error) => {
             let message = format!("the HAR entry is not valid JSON: {error}");
-            return Capture::unreadable(source, Finding::new(Code::T08, message));
+            return Some(Capture::unreadable(
+                source,
+                Finding::new(Code::T08, message),
+            ));
         }
     };
     // The fields are copied out: the entry's text is not needed any more.
     drop(text);
     let response = entry.response.0.unwrap_or_default();
+    let content = response.content.0.unwrap_or_default();
+    if skip_assets {
+        // A CORS preflight or a revalidated copy from the cache carries no
+        // reply of its own.
+        let method = entry.request.0.as_ref().and_then(|r| r.method.0.as_deref());
+        if method == Some("OPTIONS") || response.status.0 == Some(304) {
+            return None;
+        }
+        let declared = content.mime.0.as_deref().filter(|mime| !mime.is_empty());
+        let header = response
+            .headers
+            .0
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+            .map(|(_, value)| value.as_str());
+        let url = entry.request.0.as_ref().and_then(|r| r.url.0.as_deref());
+        if is_page_asset(url, declared.or(header)) {
+            return None;
+        }
+    }
+    let url = entry.request.0.and_then(|request| request.url.0);
     let mut meta = Meta {
         status: response
             .status
@@ -514,10 +567,9 @@ pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
             .collect(),
         ..Meta::default()
     };
-    if let Some(url) = entry.request.0.and_then(|request| request.url.0) {
+    if let Some(url) = url {
         (meta.action_id, meta.endpoint) = data_action_of(&url);
     }
-    let content = response.content.0.unwrap_or_default();
     let recorded = content.text.is_some();
     let text = content.text.and_then(|text| text.0).unwrap_or_default();
     let failed = |code: Code, message: String, meta: Meta| {
@@ -540,13 +592,13 @@ pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
                 "{} characters of base64, more than --max-bytes allows once decoded ({max_bytes}); not decoded",
                 packed.len()
             );
-            return failed(Code::T07, message, meta);
+            return Some(failed(Code::T07, message, meta));
         }
         match base64::engine::general_purpose::STANDARD.decode(packed) {
             Ok(bytes) => bytes,
             Err(error) => {
                 let message = format!("the base64 content cannot be decoded: {error}");
-                return failed(Code::T08, message, meta);
+                return Some(failed(Code::T08, message, meta));
             }
         }
     } else {
@@ -557,7 +609,7 @@ pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
             "a body of {} bytes, more than --max-bytes allows ({max_bytes}); not parsed",
             body.len()
         );
-        return failed(Code::T07, message, meta);
+        return Some(failed(Code::T07, message, meta));
     }
     let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
     // The body came out of a JSON string: its offsets are the body's own,
@@ -569,7 +621,7 @@ pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
             .notes
             .push("the HAR entry holds no response text (not recorded by the browser)".to_owned());
     }
-    capture
+    Some(capture)
 }
 
 /// The fields of an entry that dapa uses; all else is passed over unread.
@@ -588,6 +640,7 @@ struct Entry {
 #[serde(default)]
 struct Request {
     url: Scalar<String>,
+    method: Scalar<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -604,6 +657,8 @@ struct Content {
     /// `None` when the entry has no text at all (or a null one).
     text: Option<Scalar<String>>,
     encoding: Scalar<String>,
+    #[serde(rename = "mimeType")]
+    mime: Scalar<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -771,6 +826,38 @@ fn data_action_of(url: &str) -> (Option<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_assets_are_no_captures() {
+        let api = "https://apps.mypurecloud.ie/platform/api/v2/integrations/actions/a/execute";
+        assert!(!is_page_asset(Some(api), Some("text/html")));
+        assert!(!is_page_asset(None, Some("image/png")));
+        assert!(!is_page_asset(
+            Some("https://x.example/profiles/1"),
+            Some("application/json; charset=utf-8")
+        ));
+        assert!(!is_page_asset(
+            Some("https://x.example/token"),
+            Some("text/plain")
+        ));
+        assert!(!is_page_asset(
+            Some("https://x.example/p"),
+            Some("application/problem+json")
+        ));
+        for mime in [
+            "text/html",
+            "application/javascript",
+            "image/png",
+            "x-unknown",
+            "",
+        ] {
+            assert!(
+                is_page_asset(Some("https://x.example/app/main.js"), Some(mime)),
+                "{mime}"
+            );
+        }
+        assert!(is_page_asset(Some("https://x.example/app/"), None));
+    }
 
     /// The captures of a HAR document held in memory, and the error that
     /// ended its entries, if any.
