@@ -71,7 +71,8 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
     let mut masked = raw.clone();
     if !options.show_secrets {
         let shape = profile.as_ref().map(|p| &p.schema.shape);
-        let mut secret_spans = secrets(&raw, &meta, shape, &record);
+        let envelope = profile.as_ref().map(|p| p.envelope);
+        let mut secret_spans = secrets(&raw, &meta, shape, envelope, &record);
         // What lies under a secret key is masked in the text too: every
         // copy of a repeated key, and bodies that do not parse at all.
         if let Some(shape) = shape {
@@ -195,6 +196,7 @@ fn secrets(
     body: &[u8],
     meta: &crate::capture::Meta,
     shape: Option<&Shape>,
+    expected: Option<crate::schema::EnvelopeKind>,
     record: &CaptureRecord,
 ) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
@@ -225,7 +227,8 @@ fn secrets(
     if let Some((decoded, _)) = stringified_root {
         root = decoded;
     }
-    let base = envelope::check(&root, meta, None).payload;
+    // The envelope as the analysis saw it, with the profile's expectation.
+    let base = envelope::check(&root, meta, expected).payload;
     let Some((base, payload)) =
         base.and_then(|pointer| root.pointer(&pointer).map(|value| (pointer, value)))
     else {

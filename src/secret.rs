@@ -84,6 +84,7 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
     }
     let mut pos = 0;
     while pos < text.len() {
+        let start = pos;
         let (key, after) = match text[pos] {
             quote @ (b'"' | b'\'') => {
                 let end = string_end(text, pos, quote);
@@ -104,7 +105,22 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
         };
         pos = after;
         let colon = skip_space(text, after);
-        if text.get(colon) != Some(&b':') || !key.is_some_and(|key| names.contains(&key)) {
+        if text.get(colon) != Some(&b':') {
+            // A string value that holds JSON (stringified, perhaps more than
+            // once, perhaps cut off) with a secret key in it is masked whole.
+            if matches!(text[start], b'"' | b'\'') && holds_secret_key(&text[start..after], names) {
+                spans.push(start..after);
+            }
+            continue;
+        }
+        // `flatten=true` writes `metadata.refreshToken`: the last part names it.
+        let secret_key = key.is_some_and(|key| {
+            names.contains(&key)
+                || key
+                    .rsplit_once('.')
+                    .is_some_and(|(_, last)| names.contains(last))
+        });
+        if !secret_key {
             continue;
         }
         let start = skip_space(text, colon + 1);
@@ -115,6 +131,29 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
         pos = end.max(colon + 1);
     }
     spans
+}
+
+/// Whether a string token's text, decoded as many times as it decodes,
+/// has a secret key in it; a token that does not decode (cut off, bad
+/// escapes) is looked at for an escaped key, `\"token\"`.
+fn holds_secret_key(token: &[u8], names: &BTreeSet<String>) -> bool {
+    // Only strings that hold an object or an array are worth a look.
+    let opens = |text: &[u8]| {
+        let first = text.iter().find(|b| !b.is_ascii_whitespace());
+        matches!(first, Some(b'{' | b'['))
+    };
+    if !token.contains(&b':') || !opens(&token[1..]) {
+        return false;
+    }
+    match serde_json::from_slice::<String>(token) {
+        Ok(inner) => !values_under_keys(inner.as_bytes(), names).is_empty(),
+        Err(_) => names.iter().any(|name| {
+            let escaped = format!("\\\"{name}\\\"");
+            token
+                .windows(escaped.len())
+                .any(|window| window == escaped.as_bytes())
+        }),
+    }
 }
 
 fn skip_space(text: &[u8], mut pos: usize) -> usize {
@@ -235,6 +274,20 @@ mod tests {
             r#"{"token":*************}"#
         );
         assert_eq!(masked(r#"{"token":12}"#), r#"{"token":**}"#);
+        assert_eq!(
+            masked(r#"{"metadata.token":"x"}"#),
+            r#"{"metadata.token":***}"#
+        );
         assert!(values_under_keys(b"{\"token\":", &names).is_empty());
+        // Stringified once, twice, and cut off: the whole string is masked.
+        let whole = |before: &str, string: &str, after: &str| {
+            let text = format!("{before}{string}{after}");
+            let stars = "*".repeat(string.len());
+            assert_eq!(masked(&text), format!("{before}{stars}{after}"), "{text}");
+        };
+        whole(r#"{"result":"#, r#""{\"token\":\"abc\"}""#, r#","n":1}"#);
+        whole("[", r#""{\"a\":\"{\\\"token\\\":1}\"}""#, "]");
+        whole(r#"{"r":"#, r#""{\"token\":\"ab"#, "");
+        assert_eq!(masked(r#"{"r":"token: no"}"#), r#"{"r":"token: no"}"#);
     }
 }

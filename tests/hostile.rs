@@ -4,7 +4,7 @@
 
 mod util;
 
-use util::{Folder, dapa_bounded, records};
+use util::{Folder, codes, dapa_bounded, records};
 
 /// Address space for one run with `--jobs 2`: several times what a scan of
 /// small captures needs, far below what an unbounded read reaches.
@@ -260,4 +260,131 @@ fn explain_underlines_the_value_under_an_empty_key() {
     // The value `"${a}"` starts at byte 9, not the later "ok" at 21.
     assert_eq!(finding["offset"], 9, "{record}");
     assert!(out.stdout.contains("P03"), "{}", out.stdout);
+}
+
+#[test]
+fn a_chunk_size_past_the_end_of_a_dump_is_a_finding_not_a_crash() {
+    let folder = Folder::new();
+    folder.write(
+        "huge-chunk.http",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+    );
+    folder.write("after.json", b"{}");
+    let found = scan_jsonl(&folder);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found["huge-chunk.http"]["status"], "malformed");
+    let path = folder.join("huge-chunk.http");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", path.to_str().unwrap()]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
+
+#[test]
+fn secrets_inside_stringified_json_stay_masked_in_explain() {
+    let folder = Folder::new();
+    let bodies: [(&str, &[u8]); 5] = [
+        ("field.json", br#"{"result":"{\"token\":\"SECRETTOKEN\"}"}"#),
+        ("body.json", br#""{\"result\":{\"token\":\"SECRETTOKEN\"}}""#),
+        ("cut.json", br#"{"result":"{\"token\":\"SECRETTOKEN"#),
+        (
+            "twice.json",
+            br#"{"result":{"token":"a"},"result":"{\"token\":\"SECRETTOKEN\"}"}"#,
+        ),
+        ("flat.json", br#"{"result":{"token":"SECRETTOKEN"},"metadata.refreshToken":"SECRETTOKEN"}"#),
+    ];
+    for (name, body) in bodies {
+        folder.write(name, body);
+        let path = folder.join(name);
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &["explain", path.to_str().unwrap(), "--profile", "cognigy-token"],
+        )
+        .run();
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains(name), "{shown}");
+        assert!(!shown.contains("SECRETTOKEN"), "{name}: {shown}");
+    }
+    // A log line whose body is JSON encoded twice.
+    let line = serde_json::json!({"response": {"body": serde_json::to_string(
+        &serde_json::to_string(&serde_json::json!({"result": {"token": "SECRETTOKEN"}})).unwrap()
+    ).unwrap()}});
+    folder.write("log.jsonl", format!("{line}\n").as_bytes());
+    let target = format!("{}:1", folder.join("log.jsonl").display());
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["explain", &target, "--profile", "cognigy-token", "--body-pointer", "/response/body"],
+    )
+    .run();
+    assert!(!out.stdout.contains("SECRETTOKEN"), "{}", out.stdout);
+}
+
+#[test]
+fn drift_never_quotes_a_secret_nor_names_the_keys_under_it() {
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"properties":{"ts":{"x-dapa-secret":true,"x-dapa-timestamp":"rfc3339"},
+            "ms":{"x-dapa-secret":true,"x-dapa-timestamp":"unix-seconds"},
+            "vault":{"type":"object","x-dapa-secret":true}}}"#,
+    );
+    folder.write(
+        "c.json",
+        br#"{"ts":"SECRETVALUE","ms":1763630000123,"vault":{"SECRETKEYNAME":1}}"#,
+    );
+    let schema = folder.join("schema.json");
+    let capture = folder.join("c.json");
+    for format in ["jsonl", "json", "table", "markdown", "html", "sarif"] {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                capture.to_str().unwrap(),
+                "--schema",
+                schema.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+        )
+        .run();
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains("D03"), "{format}: {shown}");
+        for secret in ["SECRETVALUE", "1763630000123", "SECRETKEYNAME"] {
+            assert!(!shown.contains(secret), "{format}: {secret} in {shown}");
+        }
+    }
+}
+
+#[test]
+fn a_log_line_over_the_limit_costs_no_more_than_the_limit() {
+    let folder = Folder::new();
+    let mut log = b"{}\n".to_vec();
+    log.extend(std::iter::repeat_n(b' ', 40 << 20));
+    log.extend_from_slice(b"\n{}\n");
+    folder.write("long.jsonl", &log);
+    // Two workers, a 32 MiB limit: the line buffer must stay near the
+    // limit, not double past it.
+    let out = dapa_bounded(
+        160,
+        SECONDS,
+        &[
+            "scan",
+            folder.path_str(),
+            "--jobs",
+            "2",
+            "--max-bytes",
+            "32M",
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--fail-on",
+            "none",
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let found = folder.relative(records(&out.stdout));
+    assert_eq!(codes(&found["long.jsonl:2"]), ["T07"]);
+    assert_eq!(found["long.jsonl:3"]["status"], "ok");
 }

@@ -125,8 +125,9 @@ pub fn dechunk(body: &[u8]) -> Option<Vec<u8>> {
         if size == 0 {
             return Some(out);
         }
-        // A cut-off chunk keeps what arrived.
-        let chunk_end = (pos + size).min(body.len());
+        // A cut-off chunk keeps what arrived; a size past the end of the
+        // body (up to usize::MAX) is one.
+        let chunk_end = pos.saturating_add(size).min(body.len());
         out.extend_from_slice(&body[pos..chunk_end]);
         if chunk_end == body.len() {
             return Some(out);
@@ -149,6 +150,13 @@ mod tests {
             ("content-type".into(), "text/html".into())
         );
         assert_eq!(&dump[parsed.body_offset..], b"<html></html>");
+    }
+
+    #[test]
+    fn chunk_sizes_past_the_end_keep_what_arrived() {
+        let body = b"2\r\n{}\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n";
+        assert_eq!(dechunk(body).unwrap(), b"{}abc\r\n0\r\n\r\n");
+        assert_eq!(dechunk(b"ffffffffffffffffffff\r\nx"), None);
     }
 
     #[test]

@@ -104,6 +104,15 @@ impl<R: BufRead> Lines<R> {
                 .saturating_add(2)
                 .saturating_sub(line.len() as u64);
             let kept = taken.min(usize::try_from(room).unwrap_or(usize::MAX));
+            // Grow by doubling, but never past what may be kept: a line over
+            // the limit must not cost twice the limit.
+            let needed = line.len() + kept;
+            if needed > line.capacity() {
+                let ceiling =
+                    usize::try_from(self.max_bytes.saturating_add(2)).unwrap_or(usize::MAX);
+                let target = (line.capacity() * 2).max(needed).min(ceiling.max(needed));
+                line.reserve_exact(target - line.len());
+            }
             line.extend_from_slice(&chunk[..kept]);
             length += taken as u64;
             self.reader.consume(taken);

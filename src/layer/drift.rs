@@ -196,6 +196,11 @@ impl<'v> Walk<'_, 'v> {
         if let Some(shape) = shape {
             self.scalar_drift(value, shape, secret);
         }
+        // The keys under a secret field are part of the secret: they are
+        // neither drift paths nor D01 pointers.
+        if secret {
+            return;
+        }
         match value {
             Value::Object(fields) => {
                 for (key, child) in fields {
@@ -234,7 +239,7 @@ impl<'v> Walk<'_, 'v> {
             self.report(Code::D02, format!("{kind} sent as a string: {shown}"));
         }
         if let Some(unit) = shape.timestamp
-            && let Some(message) = timestamp_drift(value, unit)
+            && let Some(message) = timestamp_drift(value, unit, hidden)
         {
             self.report(Code::D03, message);
         }
@@ -318,8 +323,16 @@ fn plain_rfc3339(text: &str) -> bool {
     }
 }
 
-/// What is off about a timestamp compared with its declared unit.
-pub fn timestamp_drift(value: &Value, unit: TimestampUnit) -> Option<String> {
+/// What is off about a timestamp compared with its declared unit; with
+/// `hidden`, the message does not quote the value (a secret field).
+pub fn timestamp_drift(value: &Value, unit: TimestampUnit, hidden: bool) -> Option<String> {
+    let quoted = |text: String| {
+        if hidden {
+            "the value (secret)".to_owned()
+        } else {
+            text
+        }
+    };
     let declared = match unit {
         TimestampUnit::UnixSeconds => "unix seconds",
         TimestampUnit::UnixMillis => "unix milliseconds",
@@ -339,13 +352,18 @@ pub fn timestamp_drift(value: &Value, unit: TimestampUnit) -> Option<String> {
                 TimestampUnit::Rfc3339 => true,
             };
             off.then(|| {
+                let number = quoted(number.to_string());
                 format!("{number} looks like an epoch in {seen}, but {declared} are declared")
             })
         }
         Value::String(text) => {
             if unit == TimestampUnit::Rfc3339 {
-                return (!plain_rfc3339(text) && text.parse::<jiff::Timestamp>().is_err())
-                    .then(|| format!("\"{text}\" is not an RFC 3339 timestamp, as declared"));
+                return (!plain_rfc3339(text) && text.parse::<jiff::Timestamp>().is_err()).then(
+                    || {
+                        let text = quoted(format!("\"{text}\""));
+                        format!("{text} is not an RFC 3339 timestamp, as declared")
+                    },
+                );
             }
             let kind = if text.parse::<jiff::Timestamp>().is_ok() {
                 "an RFC 3339 string"
@@ -451,8 +469,22 @@ mod tests {
         ] {
             assert!(!plain_rfc3339(text), "{text}");
         }
-        assert!(timestamp_drift(&json!("2026-02-29T09:12:03Z"), TimestampUnit::Rfc3339).is_some());
-        assert!(timestamp_drift(&json!("2026-11-20 09:12:03Z"), TimestampUnit::Rfc3339).is_none());
+        assert!(
+            timestamp_drift(
+                &json!("2026-02-29T09:12:03Z"),
+                TimestampUnit::Rfc3339,
+                false
+            )
+            .is_some()
+        );
+        assert!(
+            timestamp_drift(
+                &json!("2026-11-20 09:12:03Z"),
+                TimestampUnit::Rfc3339,
+                false
+            )
+            .is_none()
+        );
     }
 
     #[test]
