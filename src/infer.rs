@@ -49,8 +49,16 @@ pub struct Model {
     all_millis: bool,
     objects: u64,
     properties: BTreeMap<String, (u64, Model)>,
+    /// Keys left out once [`MAX_PROPERTIES`] were listed.
+    more_keys: bool,
     items: Option<Box<Model>>,
 }
+
+/// Most distinct keys listed for one object place: payloads keyed by ids
+/// would otherwise grow the model (and the schema) with the corpus. Keys
+/// past it are left out, which every value still satisfies (the inferred
+/// schema allows other keys).
+pub const MAX_PROPERTIES: usize = 1_000;
 
 impl Model {
     /// Add one value seen at this path.
@@ -94,6 +102,11 @@ impl Model {
                 self.types.insert("object");
                 self.objects += 1;
                 for (key, child) in fields {
+                    if self.properties.len() >= MAX_PROPERTIES && !self.properties.contains_key(key)
+                    {
+                        self.more_keys = true;
+                        continue;
+                    }
                     let (present, model) = self.properties.entry(key.clone()).or_default();
                     *present += 1;
                     model.add(child, options);
@@ -180,6 +193,12 @@ impl Model {
             if !required.is_empty() {
                 schema.insert("required".into(), json!(required));
             }
+            if self.more_keys {
+                let note = format!(
+                    "more than {MAX_PROPERTIES} distinct keys were seen here; the first {MAX_PROPERTIES} are listed"
+                );
+                schema.insert("$comment".into(), json!(note));
+            }
         }
         if let Some(items) = &self.items
             && items.seen > 0
@@ -226,6 +245,19 @@ mod tests {
         let options = InferOptions::default();
         values.iter().for_each(|v| model.add(v, &options));
         model.to_schema()
+    }
+
+    #[test]
+    fn keys_past_the_limit_are_left_out() {
+        let wide: Map<String, Value> = (0..MAX_PROPERTIES + 5)
+            .map(|n| (format!("k{n:05}"), json!(n)))
+            .collect();
+        let schema = infer(&[Value::Object(wide)]);
+        assert_eq!(
+            schema["properties"].as_object().unwrap().len(),
+            MAX_PROPERTIES
+        );
+        assert!(schema["$comment"].as_str().unwrap().contains("1000"));
     }
 
     #[test]

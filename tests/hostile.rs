@@ -283,13 +283,19 @@ fn secrets_inside_stringified_json_stay_masked_in_explain() {
     let folder = Folder::new();
     let bodies: [(&str, &[u8]); 5] = [
         ("field.json", br#"{"result":"{\"token\":\"SECRETTOKEN\"}"}"#),
-        ("body.json", br#""{\"result\":{\"token\":\"SECRETTOKEN\"}}""#),
+        (
+            "body.json",
+            br#""{\"result\":{\"token\":\"SECRETTOKEN\"}}""#,
+        ),
         ("cut.json", br#"{"result":"{\"token\":\"SECRETTOKEN"#),
         (
             "twice.json",
             br#"{"result":{"token":"a"},"result":"{\"token\":\"SECRETTOKEN\"}"}"#,
         ),
-        ("flat.json", br#"{"result":{"token":"SECRETTOKEN"},"metadata.refreshToken":"SECRETTOKEN"}"#),
+        (
+            "flat.json",
+            br#"{"result":{"token":"SECRETTOKEN"},"metadata.refreshToken":"SECRETTOKEN"}"#,
+        ),
     ];
     for (name, body) in bodies {
         folder.write(name, body);
@@ -297,7 +303,12 @@ fn secrets_inside_stringified_json_stay_masked_in_explain() {
         let out = dapa_bounded(
             MEMORY_MIB,
             SECONDS,
-            &["explain", path.to_str().unwrap(), "--profile", "cognigy-token"],
+            &[
+                "explain",
+                path.to_str().unwrap(),
+                "--profile",
+                "cognigy-token",
+            ],
         )
         .run();
         let shown = format!("{}{}", out.stdout, out.stderr);
@@ -313,7 +324,14 @@ fn secrets_inside_stringified_json_stay_masked_in_explain() {
     let out = dapa_bounded(
         MEMORY_MIB,
         SECONDS,
-        &["explain", &target, "--profile", "cognigy-token", "--body-pointer", "/response/body"],
+        &[
+            "explain",
+            &target,
+            "--profile",
+            "cognigy-token",
+            "--body-pointer",
+            "/response/body",
+        ],
     )
     .run();
     assert!(!out.stdout.contains("SECRETTOKEN"), "{}", out.stdout);
@@ -387,4 +405,30 @@ fn a_log_line_over_the_limit_costs_no_more_than_the_limit() {
     let found = folder.relative(records(&out.stdout));
     assert_eq!(codes(&found["long.jsonl:2"]), ["T07"]);
     assert_eq!(found["long.jsonl:3"]["status"], "ok");
+}
+
+#[test]
+fn infer_keeps_a_bounded_model_of_payloads_keyed_by_ids() {
+    let folder = Folder::new();
+    // A million distinct keys in all: the model once held every one
+    // (1.4 GB peak), now it lists 1,000.
+    for file in 0..1_000 {
+        let keys: serde_json::Map<String, serde_json::Value> = (0..1_000)
+            .map(|n| (format!("id-{file:04}-{n:04}"), serde_json::json!(n)))
+            .collect();
+        folder.write(
+            &format!("wide-{file:04}.json"),
+            serde_json::Value::Object(keys).to_string().as_bytes(),
+        );
+    }
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS * 3,
+        &["infer", folder.path_str(), "--jobs", "2", "--quiet"],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(schema["properties"].as_object().unwrap().len(), 1_000);
+    assert!(out.stdout.len() < 1 << 20, "{} bytes", out.stdout.len());
 }
