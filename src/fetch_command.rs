@@ -38,8 +38,7 @@ fn redact_panics(redactor: Redactor) {
 pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     let environment = Environment::gather(args.env_file.as_deref()).map_err(miette::Report::msg)?;
     let credentials = environment.credentials();
-    let typed_urls = [args.api_url.as_deref(), args.login_url.as_deref()];
-    let redactor = Redactor::new(credentials.as_ref().ok(), typed_urls.into_iter().flatten());
+    let redactor = Redactor::new(credentials.as_ref().ok());
     redact_panics(redactor.clone());
     // A fetch error as the message a user reads, exit 2.
     let failed = |error: FetchError| miette::Report::msg(redactor.text(&error.to_string()));

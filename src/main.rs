@@ -13,7 +13,7 @@ mod cli;
 mod fetch_command;
 mod report;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 use cli::{Args, BaselineArgs, Command, Format, InferArgs, MergeArgs, MergeFormat, ScanArgs};
 use dapa::Status;
 use dapa::baseline::Baseline;
@@ -32,7 +32,10 @@ use std::time::Instant;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => return arguments_refused(&error),
+    };
     // Error messages name files and lists; wrap them late.
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(miette::MietteHandlerOpts::new().width(160).build())
@@ -47,6 +50,31 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// What clap says when it does not run a command. `--help` and `--version`
+/// go to standard output as clap writes them: they hold no typed text. A
+/// usage error quotes what was typed, and a file name a shell glob passed
+/// may hold terminal escapes: the error is rendered again without styles,
+/// so that the only control characters left are the typed ones, and those
+/// are shown as visible escapes.
+fn arguments_refused(error: &clap::Error) -> ExitCode {
+    let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    if !error.use_stderr() {
+        // A reader that went away early (`dapa --help | head`) is no error.
+        let _ = error.print();
+        return code;
+    }
+    let plain = Args::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches()
+        .err()
+        .map_or_else(
+            || error.to_string(),
+            |plain| plain.render().ansi().to_string(),
+        );
+    eprint!("{}", terminal_lines(&plain));
+    code
 }
 
 /// The error with every message of its chain escaped for a terminal: they

@@ -1074,3 +1074,76 @@ fn inputs_and_env_files_are_read_within_bounds() {
         output.stdout
     );
 }
+
+#[test]
+fn typed_urls_never_show_their_password_and_are_read_strictly() {
+    // A dry run contacts nothing: the stand-in only fills the other URL.
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    let dry_run_with =
+        |flag: &str, url: &str| fetch(&server, &folder, &["--dry-run", flag, url]).run();
+    write_inputs(&folder, &["ok"]);
+    let password = "TOPSECRETpw";
+    for flag in ["--api-url", "--login-url"] {
+        for (url, says) in [
+            // Typos in the slashes: the password must not be quoted.
+            (
+                "https:/u:TOPSECRETpw@x.example/".to_owned(),
+                format!(r#"{flag} "https:/x.example/" is not an http(s) URL"#),
+            ),
+            (
+                "https:u:TOPSECRETpw@x.example/".to_owned(),
+                format!(r#"{flag} "https:x.example/" is not an http(s) URL"#),
+            ),
+            // A short password is cut by position, not searched for: the
+            // rest of the message stays whole.
+            (
+                "https://u:p@[::1".to_owned(),
+                format!(r#"{flag} "https://[::1" has an IPv6 address without its closing ']'"#),
+            ),
+            (
+                "https://x.example/a?b#c".to_owned(),
+                "has a query or a fragment".to_owned(),
+            ),
+            (
+                r"https://u:TOPSECRETpw@x.example\@y/".to_owned(),
+                "holds a backslash".to_owned(),
+            ),
+            (
+                "https://x.example:99999999/".to_owned(),
+                "has a port that is not a number from 1 to 65535".to_owned(),
+            ),
+            (
+                "https://x.example:abc/".to_owned(),
+                "has a port that is not a number from 1 to 65535".to_owned(),
+            ),
+            (
+                "https://u:TOPSECRET/pw@x.example/".to_owned(),
+                "has an '@' after its host".to_owned(),
+            ),
+        ] {
+            let output = dry_run_with(flag, &url);
+            assert_eq!(output.code, 2, "{url}: {}", output.stdout);
+            assert!(output.stderr.contains(&says), "{url}: {}", output.stderr);
+            for text in [&output.stdout, &output.stderr] {
+                assert!(!text.contains("TOPSECRET"), "{url}: {text}");
+                assert!(!text.contains(password), "{url}: {text}");
+            }
+        }
+    }
+    // A one-letter password in a URL that is used: the dry run shows the
+    // URL without it and every other word as it is.
+    let output = dry_run_with("--api-url", "https://u:p@127.0.0.1:9/base");
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    for says in [
+        &format!(
+            "request   POST https://127.0.0.1:9/base/api/v2/integrations/actions/{ACTION}/execute"
+        ),
+        "output    live (NNNNNN.body + NNNNNN.meta.json per input line)",
+    ] {
+        assert!(output.stdout.contains(says), "{says}: {}", output.stdout);
+    }
+    assert!(!output.stdout.contains("redacted"), "{}", output.stdout);
+    assert!(!folder.join("live").exists());
+    assert_eq!(server.log(|log| log.tokens.len() + log.requests.len()), 0);
+}

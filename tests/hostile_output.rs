@@ -437,3 +437,64 @@ fn junit_is_well_formed_and_keeps_what_xml_can_carry() {
         "{failures:?}"
     );
 }
+
+/// Terminal escapes (OSC 0, ESC[2J), the C1 control sequence introducer and
+/// a bidi override, as a user may type them or a shell glob may pass them
+/// from a file name (`dapa scan *`).
+const TYPED: &str = "bad\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{9b}31m\u{202e}x";
+/// How `TYPED` is shown.
+const TYPED_SHOWN: &str = r"bad\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{9b}31m\u{202e}x";
+
+/// `dapa ARGS...` on a pseudo-terminal (`script`), where clap would colour
+/// its messages: the exit code and what the terminal received. The
+/// arguments travel in the environment, so that no shell reads them.
+fn on_terminal(args: &[&str]) -> (i32, String) {
+    let mut command = String::from("exec \"$DAPA\"");
+    let mut script = assert_cmd::Command::new("script");
+    script.env("DAPA", assert_cmd::cargo::cargo_bin("dapa"));
+    for (index, arg) in args.iter().enumerate() {
+        command.push_str(&format!(" \"$ARG{index}\""));
+        script.env(format!("ARG{index}"), arg);
+    }
+    let output = script
+        .args(["-qec", &command, "/dev/null"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("script (util-linux) runs");
+    let shown = String::from_utf8(output.stdout).expect("the terminal got UTF-8");
+    // The terminal turns each line feed into CR LF.
+    let code = output.status.code().expect("dapa exits by itself in time");
+    (code, shown.replace("\r\n", "\n"))
+}
+
+#[test]
+fn usage_errors_show_typed_controls_as_visible_escapes() {
+    let unexpected = format!("--{TYPED}");
+    let cases: [(&[&str], &str); 2] = [
+        (&["scan", "x", "--format", TYPED], "invalid value '"),
+        (&["scan", &unexpected], "unexpected argument '--"),
+    ];
+    for (args, says) in cases {
+        let piped = dapa(args).run();
+        assert_eq!(piped.stdout, "");
+        let (terminal_code, terminal) = on_terminal(args);
+        for (how, code, shown) in [
+            ("in a pipe", piped.code, piped.stderr),
+            ("on a terminal", terminal_code, terminal),
+        ] {
+            assert_eq!(code, 2, "{how}: {shown}");
+            let expected = format!("{says}{TYPED_SHOWN}'");
+            assert!(shown.contains(&expected), "{how}: {shown}");
+            assert_shown_safely(how, &shown);
+        }
+    }
+    // Help holds no typed text: it still goes to standard output as clap
+    // writes it.
+    let help = dapa(&["scan", "--help"]).run();
+    assert_eq!((help.code, help.stderr.as_str()), (0, ""));
+    assert!(
+        help.stdout.contains("Usage: dapa scan [OPTIONS] <PATH>..."),
+        "{}",
+        help.stdout
+    );
+}

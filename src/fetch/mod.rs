@@ -129,30 +129,134 @@ pub fn base_urls(
     Ok((api, login))
 }
 
-/// `url` without its userinfo, if it is an http(s) URL dapa may send the
-/// credentials to.
+/// `url` without its userinfo, if it is an http(s) base URL dapa may send
+/// the credentials to. The text is taken apart here, strictly, before the
+/// HTTP client's parser sees it: a typo must neither show the password nor
+/// send the requests somewhere else than the text seems to say.
 fn checked_url(url: &str, flag: &str, allow_insecure_http: bool) -> Result<String, FetchError> {
-    let bare = redact::strip_userinfo(url);
-    // The same parser the HTTP client uses, so that the host checked is the
-    // host contacted.
-    let parsed = ureq::http::Uri::try_from(bare.as_str()).ok();
-    let scheme = parsed.as_ref().and_then(|uri| uri.scheme_str());
-    let host = parsed.as_ref().and_then(|uri| uri.host());
-    let (Some(scheme), Some(host)) = (scheme, host) else {
-        return Err(FetchError::Config(format!(
-            "{flag} {bare:?} is not an http(s) URL"
-        )));
+    let shown = shown_url(url);
+    let refused = |why: &str| {
+        Err(FetchError::Config(match &shown {
+            Some(shown) => format!("{flag} {shown:?} {why}"),
+            None => format!("{flag} (not shown: it holds an '@' but no scheme before it) {why}"),
+        }))
     };
-    match scheme {
-        "https" => Ok(bare),
-        "http" if allow_insecure_http || is_loopback(host) => Ok(bare),
-        "http" => Err(FetchError::Config(format!(
-            "{flag} {bare:?} is plain http:// to {host:?}, which is not this machine: the client secret and the access tokens would cross the network unencrypted. Use https://, or pass --allow-insecure-http if the host is a test server you trust"
-        ))),
-        _ => Err(FetchError::Config(format!(
-            "{flag} {bare:?} is not an http(s) URL"
-        ))),
+    let Some((scheme, after_scheme)) = url.split_once(':') else {
+        return refused("is not an http(s) URL");
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return refused("is not an http(s) URL");
     }
+    let Some(rest) = after_scheme.strip_prefix("//") else {
+        return refused(&format!(
+            "is not an http(s) URL: \"{scheme}:\" must be followed by two slashes"
+        ));
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return refused("holds a space or a control character");
+    }
+    if url.contains('\\') {
+        return refused(
+            "holds a backslash, which URL readers take in different ways (as a slash, or as part of the name)",
+        );
+    }
+    if url.contains(['?', '#']) {
+        return refused(
+            "has a query or a fragment: a base URL takes neither, as the request path is added after it",
+        );
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if path.contains('@') {
+        return refused(
+            "has an '@' after its host: a password that holds '/' or '@' must be percent-encoded",
+        );
+    }
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match checked_host_port(host_port) {
+        Ok(host) => host,
+        Err(why) => return refused(why),
+    };
+    let bare = format!("{scheme}://{host_port}{path}");
+    // The same parser the HTTP client uses must find the same host, so that
+    // the host checked is the host contacted.
+    let parsed = ureq::http::Uri::try_from(bare.as_str()).ok();
+    if parsed.as_ref().and_then(|uri| uri.host()) != Some(host) {
+        return refused("is not a URL the HTTP client reads as written");
+    }
+    match scheme.as_str() {
+        "http" if !allow_insecure_http && !is_loopback(host) => refused(&format!(
+            "is plain http:// to {host:?}, which is not this machine: the client secret and the access tokens would cross the network unencrypted. Use https://, or pass --allow-insecure-http if the host is a test server you trust"
+        )),
+        _ => Ok(bare),
+    }
+}
+
+/// A URL as it may be shown: everything between its scheme and the last
+/// `@` removed, so that no part of a user name or password is left however
+/// the slashes were typed (`https:/user:pw@host`, `https:user:pw@host`) or
+/// whatever the password holds. `None` when the text has an `@` but no
+/// scheme to cut after.
+fn shown_url(url: &str) -> Option<String> {
+    let Some(at) = url.rfind('@') else {
+        return Some(url.to_owned());
+    };
+    let scheme_end = url.find(':')?;
+    let is_scheme = scheme_end > 0
+        && url[..scheme_end]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    if !is_scheme || scheme_end > at {
+        return None;
+    }
+    let slashes = url[scheme_end + 1..at]
+        .bytes()
+        .take_while(|&b| b == b'/')
+        .count();
+    let kept = scheme_end + 1 + slashes;
+    Some(format!("{}{}", &url[..kept], &url[at + 1..]))
+}
+
+/// The host of `host_port` (`name`, `name:port`, `[v6]` or `[v6]:port`) as a
+/// URL spells it, or why it is not one.
+fn checked_host_port(host_port: &str) -> Result<&str, &'static str> {
+    let (host, port) = if host_port.starts_with('[') {
+        let Some(end) = host_port.find(']') else {
+            return Err("has an IPv6 address without its closing ']'");
+        };
+        let (host, after) = host_port.split_at(end + 1);
+        if host[1..end].parse::<std::net::Ipv6Addr>().is_err() {
+            return Err("has no valid IPv6 address between '[' and ']'");
+        }
+        match after.strip_prefix(':') {
+            Some(port) => (host, Some(port)),
+            None if after.is_empty() => (host, None),
+            None => return Err("has text after its IPv6 address that is not a port"),
+        }
+    } else {
+        match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("has no host");
+    }
+    let name_bytes = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+    if !host.starts_with('[') && !host.bytes().all(name_bytes) {
+        return Err("has a host name with characters other than letters, digits, '-', '.' and '_'");
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|port| port > 0);
+        if !valid {
+            return Err("has a port that is not a number from 1 to 65535");
+        }
+    }
+    Ok(host)
 }
 
 /// Whether `host` (as a URL spells it) is this machine: `localhost`,
@@ -789,6 +893,60 @@ mod tests {
             .to_string();
         assert!(error.contains("--allow-insecure-http"), "{error}");
         assert!(!error.contains("pw"), "{error}");
+    }
+
+    #[test]
+    fn typed_urls_are_shown_without_userinfo_and_read_strictly() {
+        let refusal = |url: &str| {
+            checked_url(url, "--api-url", false)
+                .unwrap_err()
+                .to_string()
+        };
+        for (url, says) in [
+            (
+                "https:/u:TOPSECRETpw@x.example/",
+                r#"--api-url "https:/x.example/" is not an http(s) URL: "https:" must be followed by two slashes"#,
+            ),
+            (
+                "https:u:TOPSECRETpw@x.example/",
+                r#"--api-url "https:x.example/" is not an http(s) URL"#,
+            ),
+            (
+                "https://u:p@[::1",
+                r#"--api-url "https://[::1" has an IPv6 address without its closing ']'"#,
+            ),
+            ("https://x.example/a?b#c", "has a query or a fragment"),
+            ("https://x.example/a?b", "has a query or a fragment"),
+            (r"https://u:pw@x.example\@y/", "holds a backslash"),
+            ("https://x.example:99999999/", "port that is not a number"),
+            ("https://x.example:abc/", "port that is not a number"),
+            ("https://x.example:0", "port that is not a number"),
+            ("https://x.example:", "port that is not a number"),
+            ("https://u:pw@/x", "has no host"),
+            ("https://u:p/w@x.example/", "has an '@' after its host"),
+            ("https://x exa.mple/", "holds a space"),
+            ("ftp://u:pw@host/", r#""ftp://host/" is not an http(s) URL"#),
+            (
+                "u/pw@host:1",
+                "(not shown: it holds an '@' but no scheme before it)",
+            ),
+        ] {
+            let error = refusal(url);
+            assert!(error.contains(says), "{url}: {error}");
+            for secret in ["TOPSECRET", "pw", "u:p"] {
+                assert!(!error.contains(secret), "{url}: {error}");
+            }
+        }
+        for (url, bare) in [
+            (
+                "https://u:p@x.example:443/base",
+                "https://x.example:443/base",
+            ),
+            ("HTTPS://a@b:c@x.example", "https://x.example"),
+            ("http://u:p@[::1]:8/", "http://[::1]:8/"),
+        ] {
+            assert_eq!(checked_url(url, "--api-url", false).unwrap(), bare);
+        }
     }
 
     #[test]

@@ -33,11 +33,12 @@ impl std::fmt::Debug for Hidden {
 }
 
 impl Redactor {
-    /// A redactor for these credentials and the URLs the user typed.
-    pub fn new<'a>(
-        credentials: Option<&Credentials>,
-        urls: impl IntoIterator<Item = &'a str>,
-    ) -> Redactor {
+    /// A redactor for these credentials. The user name and password of a
+    /// URL the user typed are not searched for, as a short one would be
+    /// found inside other words: every URL is shown without its userinfo,
+    /// cut by position ([`Redactor::text`], and the URL checks of `fetch`),
+    /// and only that form is sent anywhere.
+    pub fn new(credentials: Option<&Credentials>) -> Redactor {
         let redactor = Redactor::default();
         if let Some(credentials) = credentials {
             let secret = credentials.client_secret.expose();
@@ -51,14 +52,6 @@ impl Redactor {
                 &base64::engine::general_purpose::URL_SAFE,
             ] {
                 redactor.add(&engine.encode(&pair));
-            }
-        }
-        for url in urls {
-            if let Some(userinfo) = userinfo(url) {
-                redactor.add(userinfo);
-                if let Some((_, password)) = userinfo.split_once(':') {
-                    redactor.add(password);
-                }
             }
         }
         redactor
@@ -168,23 +161,6 @@ fn authority_end(rest: &str) -> usize {
     .unwrap_or(rest.len())
 }
 
-/// The `user:password` of a URL, when it has one.
-pub fn userinfo(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = &rest[..authority_end(rest)];
-    authority.rsplit_once('@').map(|(info, _)| info)
-}
-
-/// A URL with its `user:password@` taken off, as it is shown and requested.
-pub fn strip_userinfo(url: &str) -> String {
-    match (url.split_once("://"), userinfo(url)) {
-        (Some((scheme, rest)), Some(info)) => {
-            format!("{scheme}://{}", &rest[info.len() + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 /// `text` with the userinfo of every URL in it replaced by [`MARK`].
 fn without_userinfo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -217,13 +193,7 @@ mod tests {
             client_id: "client-1".to_owned(),
             client_secret: Secret::new("s3cr3t/+=value"),
         };
-        Redactor::new(
-            Some(&credentials),
-            [
-                "https://dapa-user:pass-9931@login.example",
-                "https://api.example",
-            ],
-        )
+        Redactor::new(Some(&credentials))
     }
 
     #[test]
@@ -274,16 +244,5 @@ mod tests {
             redactor.json(&meta),
             serde_json::json!({"headers": {"x-[redacted]": ["a [redacted] b", 1]}})
         );
-    }
-
-    #[test]
-    fn userinfo_is_found_and_stripped() {
-        assert_eq!(userinfo("http://a:b@host:1/p@q"), Some("a:b"));
-        assert_eq!(userinfo("http://host/p@q"), None);
-        assert_eq!(
-            strip_userinfo("http://a:b@127.0.0.1@host:1/x"),
-            "http://host:1/x"
-        );
-        assert_eq!(strip_userinfo("https://host/x"), "https://host/x");
     }
 }
