@@ -432,3 +432,18 @@ fn infer_keeps_a_bounded_model_of_payloads_keyed_by_ids() {
     assert_eq!(schema["properties"].as_object().unwrap().len(), 1_000);
     assert!(out.stdout.len() < 1 << 20, "{} bytes", out.stdout.len());
 }
+
+#[test]
+fn json_nested_too_deep_inside_a_string_is_s06_not_a_plain_string() {
+    let folder = Folder::new();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let field = serde_json::json!({ "result": deep }).to_string();
+    let root = serde_json::Value::String(deep).to_string();
+    folder.write("field.json", field.as_bytes());
+    folder.write("root.json", root.as_bytes());
+    let found = scan_jsonl(&folder);
+    for name in ["field.json", "root.json"] {
+        assert_eq!(codes(&found[name]), ["S06"], "{name}: {}", found[name]);
+        assert_eq!(found[name]["status"], "malformed");
+    }
+}

@@ -577,7 +577,12 @@ fn decode(source: String, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> O
         capture.meta = meta;
         capture
     };
-    let body = if content.encoding.0.as_deref() == Some("base64") {
+    let base64 = content
+        .encoding
+        .0
+        .as_deref()
+        .is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"));
+    let body = if base64 {
         // Exporters may wrap base64 in lines; most do not.
         let packed = if text.bytes().any(|b| b.is_ascii_whitespace()) {
             text.chars().filter(|c| !c.is_ascii_whitespace()).collect()
@@ -1004,6 +1009,8 @@ mod tests {
         let decoded = capture("a".into(), entry("MTIzNDU=", "base64").into_bytes(), 4);
         assert_eq!(decoded.findings[0].code, Code::T07);
         let fits = capture("a".into(), entry("MTIzNA==", "base64").into_bytes(), 4);
+        let upper = capture("a".into(), entry("MTIzNA==", "BASE64").into_bytes(), 4);
+        assert_eq!(upper.body, b"1234");
         assert!(fits.findings.is_empty());
         assert_eq!(fits.body, b"1234");
     }

@@ -386,6 +386,12 @@ pub fn read_inputs(reader: impl BufRead, name: &str) -> Result<Vec<Input>, Fetch
             problems.push(format!("{name}:{number}: not UTF-8 text"));
             continue;
         };
+        // A byte-order mark belongs to the file, not to its first input.
+        let text = if number == 1 {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
         if text.trim().is_empty() {
             continue;
         }
@@ -840,6 +846,9 @@ mod tests {
         assert_eq!(inputs.len(), 1);
         assert_eq!(inputs[0].line, 2);
         assert!(read_inputs("\n \n".as_bytes(), "x").is_err());
+        let inputs = read_inputs("\u{feff}{\"a\":1}\n".as_bytes(), "x").unwrap();
+        assert_eq!(inputs[0].text.as_ref(), "{\"a\":1}");
+        assert!(read_inputs("{}\n\u{feff}{}\n".as_bytes(), "x").is_err());
     }
 
     #[test]

@@ -42,6 +42,31 @@ pub fn decode_stringified(text: &str, depth_budget: usize) -> Option<(Value, usi
     }
 }
 
+/// Whether a string holds JSON that nests past `--max-depth` (counted
+/// from the top of the document): then it is not decoded, and that is S06
+/// as for a body, not a plain string. Gives the limit.
+fn nests_too_deep(text: &str, max_depth: usize, depth: usize) -> Option<usize> {
+    let text = text.trim();
+    if !text.starts_with(['{', '[']) {
+        return None;
+    }
+    let options = ParseOptions {
+        max_depth: max_depth.saturating_sub(depth),
+        lenient: false,
+    };
+    match json::parse(text, options) {
+        Err(error) if error.kind == json::ErrorKind::TooDeep => Some(max_depth),
+        _ => None,
+    }
+}
+
+fn deep_inside(limit: usize) -> Finding {
+    Finding::new(
+        Code::S06,
+        format!("the string holds JSON nested deeper than --max-depth ({limit}); not decoded"),
+    )
+}
+
 fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Object(_) => "an object",
@@ -81,7 +106,8 @@ struct Walk<'a> {
     stringified: Vec<Finding>,
     placeholders: Vec<Finding>,
     flattened: Vec<Finding>,
-    counts: [usize; 3],
+    too_deep: Vec<Finding>,
+    counts: [usize; 4],
 }
 
 enum Segment<'a> {
@@ -100,6 +126,12 @@ pub fn check(
     show_secrets: bool,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if let Value::String(text) = payload
+        && let Some(limit) = nests_too_deep(text, max_depth, depth)
+    {
+        findings.push(deep_inside(limit).at_pointer(pointer));
+        return findings;
+    }
     if let Value::String(text) = payload
         && decode_stringified(text, max_depth.saturating_sub(depth)).is_none()
     {
@@ -123,12 +155,18 @@ pub fn check(
         stringified: Vec::new(),
         placeholders: Vec::new(),
         flattened: Vec::new(),
-        counts: [0; 3],
+        too_deep: Vec::new(),
+        counts: [0; 4],
     };
     walk.visit(payload, depth);
-    for (index, mut group) in [walk.stringified, walk.placeholders, walk.flattened]
-        .into_iter()
-        .enumerate()
+    for (index, mut group) in [
+        walk.stringified,
+        walk.placeholders,
+        walk.flattened,
+        walk.too_deep,
+    ]
+    .into_iter()
+    .enumerate()
     {
         note_more(&mut group, walk.counts[index]);
         findings.append(&mut group);
@@ -142,7 +180,8 @@ impl<'a> Walk<'a> {
         let group = match index {
             0 => &mut self.stringified,
             1 => &mut self.placeholders,
-            _ => &mut self.flattened,
+            2 => &mut self.flattened,
+            _ => &mut self.too_deep,
         };
         if group.len() < MAX_FINDINGS_PER_CODE {
             group.push(finding);
@@ -170,6 +209,8 @@ impl<'a> Walk<'a> {
                 self.keep(0, stringified_finding(&self.pointer(), &decoded, levels));
                 *value = decoded;
                 self.visit(value, depth);
+            } else if let Some(limit) = nests_too_deep(text, self.max_depth, depth) {
+                self.keep(3, deep_inside(limit).at_pointer(self.pointer()));
             } else if let Some(found) = placeholders(text) {
                 let finding = Finding::new(
                     Code::P03,
