@@ -79,6 +79,7 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
             let names = crate::secret::secret_names(shape);
             secret_spans.extend(crate::secret::values_under_keys(&raw, &names));
         }
+        secret_spans.extend(quoted_token(&raw));
         for span in secret_spans {
             for byte in &mut masked[span] {
                 // Keep UTF-8 continuation structure simple: every byte becomes '*'.
@@ -188,6 +189,24 @@ pub fn extent(body: &[u8], offset: usize) -> usize {
         .take_while(|&&b| !matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
         .count();
     length.max(1).min(body.len() - offset)
+}
+
+/// A body that is a quoted token, whole or not (cut off, a bad escape
+/// after it): the token's characters, which P02 masks only when the body
+/// parses.
+fn quoted_token(body: &[u8]) -> Option<Range<usize>> {
+    let quote = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    if body[quote] != b'"' {
+        return None;
+    }
+    let start = quote + 1;
+    let length = body[start..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b"._~+/=-".contains(&b))
+        .count();
+    let token = &body[start..start + length];
+    let mixed = token.iter().any(u8::is_ascii_alphabetic) && token.iter().any(u8::is_ascii_digit);
+    (length >= 16 && mixed).then_some(start..start + length)
 }
 
 /// Byte ranges of secret values in the body: a raw token body, and the

@@ -301,6 +301,18 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
             )));
         }
     }
+    // Shards checked against different rules do not make one scan.
+    if let Some((first, summary)) = summaries.first()
+        && let Some((other, different)) = summaries.iter().find(|(_, s)| s.config != summary.config)
+    {
+        let shown =
+            |config: &Option<String>| config.clone().unwrap_or_else(|| "no dapa.toml".to_owned());
+        return Err(MergeError::Shards(format!(
+            "{first} was scanned with {} and {other} with {}: the summaries do not come from one scan",
+            shown(&summary.config),
+            shown(&different.config)
+        )));
+    }
     let mut iter = summaries.into_iter();
     let Some((_, mut whole)) = iter.next() else {
         return Err(MergeError::Shards("no summaries to merge".to_owned()));

@@ -447,3 +447,87 @@ fn json_nested_too_deep_inside_a_string_is_s06_not_a_plain_string() {
         assert_eq!(found[name]["status"], "malformed");
     }
 }
+
+#[test]
+fn a_quoted_token_that_does_not_parse_stays_masked_in_explain() {
+    let folder = Folder::new();
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUtSRVQifQ.SEKRETsigSEKRETsig";
+    folder.write("cut.body", format!("\"{token}").as_bytes());
+    folder.write("escape.body", format!("\"{token}\\q\"").as_bytes());
+    for name in ["cut.body", "escape.body"] {
+        let path = folder.join(name);
+        let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", path.to_str().unwrap()]).run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(!out.stdout.contains("SEKRET"), "{name}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_har_entry_padded_with_headers_costs_no_more_than_its_body() {
+    let folder = Folder::new();
+    let header = r#"{"name":"a","value":"b"},"#;
+    let mut har = String::from(r#"{"log":{"entries":[{"response":{"status":200,"headers":["#);
+    har.push_str(&header.repeat(2_500_000));
+    har.push_str(r#"{"name":"c","value":"d"}],"content":{"text":"{}"}}}]}}"#);
+    folder.write("headers.har", har.as_bytes());
+    // The entry's 62 MB of text is held while it is read; its 2.5 million
+    // headers once took 400 MB more and broke this bound.
+    let out = dapa_bounded(
+        512,
+        SECONDS * 2,
+        &[
+            "scan",
+            folder.path_str(),
+            "--jobs",
+            "2",
+            "--max-bytes",
+            "32M",
+            "--format",
+            "jsonl",
+            "--quiet",
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let found = folder.relative(records(&out.stdout));
+    assert_eq!(found["headers.har#1"]["status"], "ok");
+}
+
+#[test]
+fn merge_refuses_shards_scanned_with_different_rules() {
+    let folder = Folder::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                "samples/lookalike",
+                "--shard",
+                &shard,
+                "--format",
+                "json",
+                "--quiet",
+                "--fail-on",
+                "none",
+            ],
+        )
+        .run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let mut summary: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        if k == 2 {
+            summary["config"] = serde_json::json!("other/dapa.toml");
+        }
+        folder.write(&format!("s{k}.json"), summary.to_string().as_bytes());
+    }
+    let (one, two) = (folder.join("s1.json"), folder.join("s2.json"));
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["merge", one.to_str().unwrap(), two.to_str().unwrap()],
+    )
+    .run();
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("other/dapa.toml"), "{}", out.stderr);
+}

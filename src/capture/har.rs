@@ -22,7 +22,8 @@ use std::path::Path;
 
 /// Whether a file name is a HAR export (also gzip-compressed).
 pub fn is_har_name(name: &str) -> bool {
-    name.strip_suffix(".gz").unwrap_or(name).ends_with(".har")
+    let name = name.to_ascii_lowercase();
+    name.strip_suffix(".gz").unwrap_or(&name).ends_with(".har")
 }
 
 /// What an entry's JSON text may hold besides its body: the request (with
@@ -732,10 +733,17 @@ impl<'de, T: Deserialize<'de>> Lenient<'de> for Object<T> {
     }
 }
 
+/// Most headers kept of one response: real replies carry a few dozen, and
+/// an export padded with millions must not cost their memory.
+const MAX_HEADERS: usize = 256;
+
 impl<'de> Lenient<'de> for Headers {
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
         let mut headers = Vec::new();
-        while let Some(Object(header)) = seq.next_element::<Object<Header>>()? {
+        while headers.len() < MAX_HEADERS {
+            let Some(Object(header)) = seq.next_element::<Object<Header>>()? else {
+                return Ok(Headers(headers));
+            };
             if let Some(Header {
                 name: Scalar(Some(name)),
                 value: Scalar(Some(value)),
@@ -744,6 +752,8 @@ impl<'de> Lenient<'de> for Headers {
                 headers.push((name, value));
             }
         }
+        // The rest are read past, holding nothing.
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
         Ok(Headers(headers))
     }
 }

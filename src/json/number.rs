@@ -144,10 +144,12 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
         Some("is beyond the range of f64")
     } else if float == 0.0 && !normalise(text).0.is_empty() {
         Some("is too small for f64 and becomes 0")
-    } else if scanned.significant_digits <= 17 {
+    } else if scanned.significant_digits <= 17 && float.abs() < MAX_SAFE_INTEGER as f64 {
         // 17 significant digits tell every f64 apart: a decimal of up to 17
         // is what an f64 writer emits (`%.17g`, shortest round trip), and
-        // reading it back gives the writer's value.
+        // reading it back gives the writer's value. Past 2^53 a decimal
+        // may name an integer f64 cannot hold (`9007199254740993.0`): that
+        // one is judged by its digits, below.
         None
     } else {
         // Longer decimals survive when the digits past the 17th add nothing:
@@ -233,6 +235,8 @@ mod tests {
             "0.30000000000000004",
             "0.10000000000000001",
             "-122.41941550000001",
+            "1e20",
+            "9007199254740992.0",
             "1.0000000000000000000",
         ] {
             assert_eq!(lossy(fine), None, "{fine}");
@@ -243,6 +247,8 @@ mod tests {
             "0.10000000000000000555",
             "1e-400",
             "0.1000000000000000055511",
+            "9007199254740993.0",
+            "9.007199254740993e15",
         ] {
             assert!(lossy(bad).is_some(), "{bad}");
         }

@@ -225,13 +225,29 @@ fn text<'a>(fields: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     fields.get(key).and_then(Value::as_str)
 }
 
-/// The status a body states, when it is a number or a numeric string.
-fn stated_status(fields: &Map<String, Value>) -> Option<u64> {
-    match fields.get("status")? {
-        Value::Number(number) => number.as_u64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+/// What a body says of its status.
+enum Stated {
+    /// No `status` member.
+    Nothing,
+    /// An HTTP status, as a whole number (`500`, `500.0`) or numeric text.
+    Status(u64),
+    /// Something else (`"active"`, `true`): the member is not an HTTP status.
+    Other,
+}
+
+fn stated_status(fields: &Map<String, Value>) -> Stated {
+    let status = match fields.get("status") {
+        None => return Stated::Nothing,
+        Some(Value::Number(number)) => number.as_u64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Some(Value::String(text)) => text.trim().parse().ok(),
+        Some(_) => None,
+    };
+    status.map_or(Stated::Other, Stated::Status)
 }
 
 fn is_error_status(status: u64) -> bool {
@@ -244,14 +260,18 @@ fn is_error_status(status: u64) -> bool {
 /// error status (its own or the recorded one) or by keys only the error
 /// shape has. A status the body states as a success outweighs the rest.
 fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
-    let stated = stated_status(fields);
-    if stated.is_some_and(|status| !is_error_status(status)) {
-        return false;
-    }
-    let error_status = stated.is_some() || meta.status.is_some_and(|s| is_error_status(s.into()));
+    let error_status = match stated_status(fields) {
+        Stated::Status(status) if is_error_status(status) => true,
+        // A success status, or a `status` that is no HTTP status at all
+        // (`"active"`): a record of another kind.
+        Stated::Status(_) | Stated::Other => return false,
+        Stated::Nothing => meta.status.is_some_and(|s| is_error_status(s.into())),
+    };
     let has = |key: &str| fields.contains_key(key);
+    // Some services write the code as a number (`"code": 404`).
+    let code = text(fields, "code").is_some() || fields.get("code").is_some_and(Value::is_u64);
     let new_style = text(fields, "message").is_some()
-        && text(fields, "code").is_some()
+        && code
         && (error_status || has("contextId") || has("messageWithParams") || has("messageParams"));
     let old_style = text(fields, "errorCode").is_some()
         && (error_status || has("userMessage") || has("correlationId"));
@@ -375,8 +395,9 @@ pub fn embedded_reply(message: &str) -> Option<String> {
 /// have `type`, `title` and `status` too (a CRM case: `"type":"lead",
 /// "status":"open"`), so the members must have the RFC's forms (`status` a
 /// number, `type` a URI reference) and the body must say it is an error:
-/// declared `application/problem+json`, an error status (its own or the
-/// recorded one), or a `type` that is an absolute URI.
+/// declared `application/problem+json`, or an error status (its own or
+/// the recorded one). A `type` URI alone is no evidence: schema.org
+/// records carry one too.
 fn is_problem_details(fields: &Map<String, Value>, meta: &Meta) -> bool {
     let declared = meta
         .header("content-type")
@@ -386,19 +407,18 @@ fn is_problem_details(fields: &Map<String, Value>, meta: &Meta) -> bool {
         Some(Value::Number(number)) => Some(number.as_u64()),
         Some(_) => return false,
     };
-    let kind = match fields.get("type") {
-        None => None,
-        Some(Value::String(kind)) if is_uri_reference(kind) => Some(kind.as_str()),
+    match fields.get("type") {
+        None => {}
+        Some(Value::String(kind)) if is_uri_reference(kind) => {}
         Some(_) => return false,
-    };
+    }
     let described = text(fields, "title").is_some() || text(fields, "detail").is_some();
     let error_status = match status {
         Some(Some(status)) => is_error_status(status),
         Some(None) => false,
         None => meta.status.is_some_and(|s| is_error_status(s.into())),
     };
-    let absolute_type = kind.is_some_and(|kind| kind.contains(':'));
-    described && (declared || error_status || (absolute_type && status.is_none()))
+    described && (declared || error_status)
 }
 
 /// A URI reference as problem types are written: `about:blank`,
@@ -562,6 +582,17 @@ mod tests {
     }
 
     #[test]
+    fn error_bodies_in_other_spellings() {
+        for body in [
+            json!({"message": "Failed", "code": "internal.server.error", "status": 500.0}),
+            json!({"code": 404, "message": "x", "status": 404}),
+            json!({"message": "m", "code": "c", "contextId": "k"}),
+        ] {
+            assert_eq!(run(body.clone()).0, Envelope::ErrorBody, "{body}");
+        }
+    }
+
+    #[test]
     fn look_alikes_are_payloads() {
         for body in [
             json!({"code": "OK", "message": "Profile updated", "status": 200, "profileId": "p1"}),
@@ -571,6 +602,8 @@ mod tests {
             json!({"type": "https://crm.example/types/case", "title": "T", "status": 1}),
             json!({"type": "case", "title": "T", "detail": "no status"}),
             json!({"errorCode": "E_NONE", "status": 200, "userMessage": "fine"}),
+            json!({"code": "ERR_NONE", "message": "User 404 fetched", "status": "active", "contextId": "conv-1"}),
+            json!({"type": "https://schema.org/Person", "title": "Dr", "detail": "x"}),
         ] {
             let (envelope, codes, payload, _) = run(body.clone());
             assert_eq!(envelope, Envelope::Execute, "{body}");
