@@ -128,7 +128,9 @@ pub fn read_summary(name: &str, text: &str) -> Result<Summary, MergeError> {
             first_seen: time(&code.first_seen)?,
             last_seen: time(&code.last_seen)?,
         };
-        summary.codes.insert(code.code, stats);
+        if summary.codes.insert(code.code, stats).is_some() {
+            return Err(not_one(format!("{} is listed twice", code.code.as_str())));
+        }
     }
     for row in document.drift {
         if summary
@@ -359,5 +361,16 @@ mod tests {
         let text = serde_json::to_string(&summary).unwrap();
         let back = read_summary("s.json", &text).unwrap();
         assert_eq!(serde_json::to_string(&back).unwrap(), text);
+    }
+
+    #[test]
+    fn a_code_listed_twice_is_refused() {
+        let code = r#"{"code":"T05","findings":1,"captures":1,"example":"a","message":"m"}"#;
+        let text = format!(
+            r#"{{"captures":2,"bytes":2,"statuses":{{"malformed":2}},"codes":[{code},{code}],
+            "timeline":{{"bucket":"1m","auto":true,"first":null,"last":null,"undated":2,"series":[]}}}}"#
+        );
+        let error = read_summary("s.json", &text).unwrap_err().to_string();
+        assert!(error.contains("T05 is listed twice"), "{error}");
     }
 }

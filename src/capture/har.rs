@@ -516,7 +516,14 @@ fn is_page_asset(url: Option<&str>, mime: Option<&str>) -> bool {
 
 fn decode(source: String, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> Option<Capture> {
     let entry = match serde_json::from_slice::<Object<Entry>>(&text) {
-        Ok(Object(entry)) => entry.unwrap_or_default(),
+        Ok(Object(Some(entry))) => entry,
+        Ok(Object(None)) => {
+            let message = "the HAR entry is not a JSON object";
+            return Some(Capture::unreadable(
+                source,
+                Finding::new(Code::T08, message),
+            ));
+        }
         Err(error) => {
             let message = format!("the HAR entry is not valid JSON: {error}");
             return Some(Capture::unreadable(
@@ -1021,6 +1028,10 @@ mod tests {
         let fits = capture("a".into(), entry("MTIzNA==", "base64").into_bytes(), 4);
         let upper = capture("a".into(), entry("MTIzNA==", "BASE64").into_bytes(), 4);
         assert_eq!(upper.body, b"1234");
+        for not_an_entry in ["1", "\"x\"", "null", "[]"] {
+            let odd = capture("a".into(), not_an_entry.as_bytes().to_vec(), 4);
+            assert_eq!(odd.findings[0].code, Code::T08, "{not_an_entry}");
+        }
         assert!(fits.findings.is_empty());
         assert_eq!(fits.body, b"1234");
     }
