@@ -171,15 +171,7 @@ pub fn extent(body: &[u8], offset: usize) -> usize {
         return 0;
     };
     if first == b'"' || first == b'\'' {
-        let mut pos = offset + 1;
-        while pos < body.len() {
-            match body[pos] {
-                b'\\' => pos += 2,
-                byte if byte == first => return pos + 1 - offset,
-                _ => pos += 1,
-            }
-        }
-        return body.len() - offset;
+        return crate::secret::string_end(body, offset, first) - offset;
     }
     if first == b'{' || first == b'[' || first == b'<' {
         return 1;
@@ -202,11 +194,9 @@ fn quoted_token(body: &[u8]) -> Option<Range<usize>> {
     let start = quote + 1;
     let length = body[start..]
         .iter()
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b"._~+/=-".contains(&b))
+        .take_while(|&&b| transport::is_token_byte(b))
         .count();
-    let token = &body[start..start + length];
-    let mixed = token.iter().any(u8::is_ascii_alphabetic) && token.iter().any(u8::is_ascii_digit);
-    (length >= 16 && mixed).then_some(start..start + length)
+    transport::looks_like_token(&body[start..start + length]).then_some(start..start + length)
 }
 
 /// Byte ranges of secret values in the body: a raw token body, and the

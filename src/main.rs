@@ -249,8 +249,8 @@ fn infer(args: &InferArgs) -> Result<ExitCode> {
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let options = args.scan_options().into_diagnostic()?;
     note_profiles(&options.analyze.profiles);
-    let config = options.analyze.profiles.config.as_ref();
-    let config_shown = config.map(|place| place.shown.display().to_string());
+    let config_shown =
+        (options.analyze.profiles.config.as_ref()).map(|place| place.shown.display().to_string());
     if let Some(shown) = &config_shown
         && !args.walk.quiet
     {
@@ -365,7 +365,8 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
 /// Say what the user should know of the schemas in use before the scan.
 fn note_profiles(profiles: &dapa::schema::Profiles) {
     for note in profiles.notes() {
-        eprintln!("dapa: {note}");
+        // A note names the schema file, which may hold any character.
+        eprintln!("dapa: {}", terminal(&note));
     }
 }
 

@@ -460,7 +460,8 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
         if !file_type.is_file() {
             jobs.push(Job::Unreadable {
                 source: source_of(&path),
-                reason: format!("not a regular file: {}", crate::input::describe(&file_type)),
+                reason: crate::input::ReadError::NotRegular(crate::input::describe(&file_type))
+                    .to_string(),
             });
             continue;
         }

@@ -163,9 +163,9 @@ fn skip_space(text: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// The end of the string opening at `start` (after its closing quote), or
-/// the end of the text.
-fn string_end(text: &[u8], start: usize, quote: u8) -> usize {
+/// The end of the string opening with `quote` at `start` (after its
+/// closing quote), or the end of the text.
+pub fn string_end(text: &[u8], start: usize, quote: u8) -> usize {
     let mut pos = start + 1;
     while pos < text.len() {
         match text[pos] {

@@ -9,14 +9,14 @@
 //! HAR holds at once is a few entries, however many it has or however far
 //! its gzip stream inflates.
 
-use super::{Capture, GZIP_MAGIC, Meta};
+use super::{Capture, Meta};
 use crate::finding::{Code, Finding};
-use crate::input::{self, ReadError};
+use crate::input::ReadError;
 use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::marker::PhantomData;
 use std::path::Path;
 
@@ -109,15 +109,10 @@ pub struct Entries<R> {
 /// Open a HAR export (gunzipping it when it starts with the gzip magic
 /// number, whatever its name says), its entries limited for `max_bytes`.
 pub fn open(path: &Path, max_bytes: u64) -> Result<Entries<Box<dyn BufRead + Send>>, HarError> {
-    let (file, _) = input::open_regular(path)?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    let reader: Box<dyn BufRead + Send> = if reader.fill_buf()?.starts_with(&GZIP_MAGIC) {
-        let decoder = flate2::read::MultiGzDecoder::new(reader);
-        Box::new(BufReader::with_capacity(1 << 16, decoder))
-    } else {
-        Box::new(reader)
-    };
-    Ok(Entries::new(reader, entry_limit(max_bytes)))
+    Ok(Entries::new(
+        super::open_stream(path)?,
+        entry_limit(max_bytes),
+    ))
 }
 
 impl<R: BufRead> Entries<R> {

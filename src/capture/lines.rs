@@ -2,10 +2,11 @@
 //! capture named `FILE:LINE`. With a body pointer the body is taken from each
 //! line's document; with a time pointer, the capture time.
 
-use super::{Capture, GZIP_MAGIC, Meta};
+use super::{Capture, Meta};
 use crate::finding::{Code, Finding};
+use crate::layer::transport::UTF8_BOM;
 use serde_json::Value;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::Path;
 
 /// How the lines of a log are turned into captures.
@@ -35,23 +36,13 @@ pub fn is_lines_name(name: &str) -> bool {
 /// Open a file for reading lines, gunzipping it when it starts with the
 /// gzip magic number (whatever its name says).
 pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
-    let (file, _) = crate::input::open_regular(path).map_err(io::Error::other)?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    let head = reader.fill_buf()?;
-    let mut lines: Box<dyn BufRead + Send> = if head.starts_with(&GZIP_MAGIC) {
-        let decoder = flate2::read::MultiGzDecoder::new(reader);
-        Box::new(BufReader::with_capacity(1 << 16, decoder))
-    } else {
-        Box::new(reader)
-    };
+    let mut lines = super::open_stream(path).map_err(io::Error::other)?;
     // A byte-order mark belongs to the file, not to its first line's body.
     if lines.fill_buf()?.starts_with(UTF8_BOM) {
         lines.consume(UTF8_BOM.len());
     }
     Ok(lines)
 }
-
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One line as read: its number and bytes, or the size of a line too long
 /// to keep.

@@ -73,6 +73,22 @@ impl Capture {
 /// The gzip magic number.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// A regular file opened for reading as a stream (a log, a HAR export),
+/// gunzipped as it is read when it starts with the gzip magic number,
+/// whatever its name says.
+pub fn open_stream(
+    path: &Path,
+) -> Result<Box<dyn std::io::BufRead + Send>, crate::input::ReadError> {
+    use std::io::{BufRead as _, BufReader};
+    let (file, _) = crate::input::open_regular(path)?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    if reader.fill_buf()?.starts_with(&GZIP_MAGIC) {
+        let decoder = flate2::read::MultiGzDecoder::new(reader);
+        return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));
+    }
+    Ok(Box::new(reader))
+}
+
 impl Capture {
     /// A capture that could not be read at all.
     pub fn unreadable(source: impl Into<String>, finding: Finding) -> Self {

@@ -32,7 +32,8 @@ pub enum Body<'a> {
     Unusable,
 }
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+/// The UTF-8 byte-order mark.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Check the body and the recorded status.
 pub fn check<'a>(body: &'a [u8], meta: &Meta) -> (Vec<Finding>, Body<'a>) {
@@ -258,16 +259,22 @@ fn is_html_type(meta: &Meta) -> bool {
 /// `text/plain` instead of a JSON string.
 fn raw_token(text: &str) -> Option<&str> {
     let token = text.trim_end_matches(is_blank);
-    let token_char = |c: char| c.is_ascii_alphanumeric() || "._~+/=-".contains(c);
-    // Words and sentences are text; a token mixes letters and digits.
-    let has_letter = token.chars().any(|c| c.is_ascii_alphabetic());
-    let has_digit = token.chars().any(|c| c.is_ascii_digit());
-    (token.len() >= 16
-        && has_letter
-        && has_digit
-        && token.chars().all(token_char)
-        && !is_json_start(token))
-    .then_some(token)
+    (looks_like_token(token.as_bytes()) && !is_json_start(token)).then_some(token)
+}
+
+/// Whether bytes read as one opaque token (a JWT, an access token): 16 or
+/// more token characters, letters and digits mixed, as words and
+/// sentences are not.
+pub fn looks_like_token(token: &[u8]) -> bool {
+    token.len() >= 16
+        && token.iter().all(|&b| is_token_byte(b))
+        && token.iter().any(u8::is_ascii_alphabetic)
+        && token.iter().any(u8::is_ascii_digit)
+}
+
+/// A character of a token: letters, digits and `._~+/=-`.
+pub fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"._~+/=-".contains(&byte)
 }
 
 fn is_json_start(text: &str) -> bool {

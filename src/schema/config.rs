@@ -53,6 +53,11 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether the rule matches captures by their path.
+    pub fn by_path(&self) -> bool {
+        matches!(self.matcher, Matcher::Path(_))
+    }
+
     /// Whether the rule applies to a capture: by its action id, or by its
     /// file's path relative to the config's folder (none for standard
     /// input and for files outside that folder).

@@ -324,14 +324,25 @@ impl Profiles {
             return Some(profile);
         }
         // Globs match the path relative to the config's folder, so the
-        // verdict does not depend on how the path was typed.
-        let relative = self
-            .config
-            .as_ref()
-            .and_then(|place| place.relative(crate::capture::file_of(source)));
+        // verdict does not depend on how the path was typed; it is worked
+        // out once, and only when a rule by path is reached.
+        let mut relative: Option<Option<String>> = None;
         self.rules
             .iter()
-            .find(|rule| rule.matches(relative.as_deref(), action_id))
+            .find(|rule| {
+                let path = if rule.by_path() {
+                    relative
+                        .get_or_insert_with(|| {
+                            self.config
+                                .as_ref()
+                                .and_then(|place| place.relative(crate::capture::file_of(source)))
+                        })
+                        .as_deref()
+                } else {
+                    None
+                };
+                rule.matches(path, action_id)
+            })
             .map(|rule| &rule.profile)
     }
 
