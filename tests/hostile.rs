@@ -13,22 +13,30 @@ const MEMORY_MIB: u64 = 384;
 const SECONDS: u64 = 20;
 
 fn scan_jsonl(folder: &Folder) -> std::collections::BTreeMap<String, serde_json::Value> {
-    let out = dapa_bounded(
-        MEMORY_MIB,
-        SECONDS,
-        &[
-            "scan",
-            folder.path_str(),
-            "--jobs",
-            "2",
-            "--format",
-            "jsonl",
-            "--quiet",
-            "--fail-on",
-            "none",
-        ],
-    )
-    .run();
+    scan_jsonl_within(folder, MEMORY_MIB, SECONDS, &[])
+}
+
+/// `dapa scan FOLDER --jobs 2 --format jsonl EXTRA...` within `memory_mib`
+/// and `seconds`, exit 0; the records by path relative to the folder.
+fn scan_jsonl_within(
+    folder: &Folder,
+    memory_mib: u64,
+    seconds: u64,
+    extra: &[&str],
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut args = vec![
+        "scan",
+        folder.path_str(),
+        "--jobs",
+        "2",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(extra);
+    let out = dapa_bounded(memory_mib, seconds, &args).run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     folder.relative(records(&out.stdout))
 }
@@ -384,26 +392,7 @@ fn a_log_line_over_the_limit_costs_no_more_than_the_limit() {
     // Two workers, a 32 MiB limit: the line buffer stays near the limit
     // instead of doubling past it. (A tighter bound shows the difference
     // but is at the mercy of the allocator's reservations.)
-    let out = dapa_bounded(
-        256,
-        SECONDS,
-        &[
-            "scan",
-            folder.path_str(),
-            "--jobs",
-            "2",
-            "--max-bytes",
-            "32M",
-            "--format",
-            "jsonl",
-            "--quiet",
-            "--fail-on",
-            "none",
-        ],
-    )
-    .run();
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let found = folder.relative(records(&out.stdout));
+    let found = scan_jsonl_within(&folder, 256, SECONDS, &["--max-bytes", "32M"]);
     assert_eq!(codes(&found["long.jsonl:2"]), ["T07"]);
     assert_eq!(found["long.jsonl:3"]["status"], "ok");
 }
@@ -473,24 +462,7 @@ fn a_har_entry_padded_with_headers_costs_no_more_than_its_body() {
     folder.write("headers.har", har.as_bytes());
     // The entry's 62 MB of text is held while it is read (with the room its
     // buffer grows into); its 2.5 million headers once took 400 MB more.
-    let out = dapa_bounded(
-        640,
-        SECONDS * 2,
-        &[
-            "scan",
-            folder.path_str(),
-            "--jobs",
-            "2",
-            "--max-bytes",
-            "32M",
-            "--format",
-            "jsonl",
-            "--quiet",
-        ],
-    )
-    .run();
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let found = folder.relative(records(&out.stdout));
+    let found = scan_jsonl_within(&folder, 640, SECONDS * 2, &["--max-bytes", "32M"]);
     assert_eq!(found["headers.har#1"]["status"], "ok");
 }
 
