@@ -8,7 +8,8 @@
 
 #![allow(clippy::print_stdout, reason = "an example that says where it listens")]
 
-#[path = "../tests/standin/mod.rs"]
+#[path = "../tests/it/standin.rs"]
+#[allow(dead_code, reason = "the example serves; the tests use the rest")]
 mod standin;
 
 fn main() {
@@ -19,7 +20,7 @@ fn main() {
     let server = standin::StandIn::start(lifetime);
     println!("stand-in listening on {}", server.url);
     println!(
-        "client id {}; the secret is in tests/standin/mod.rs",
+        "client id {}; the secret is in tests/it/standin.rs",
         standin::CLIENT_ID
     );
     loop {

@@ -1,0 +1,222 @@
+//! The real `dapa` binary on real files: the shipped samples and temporary
+//! folders with unreadable entries (exit codes and outputs of plain
+//! argument lists are cases in `tests/cmd/`).
+
+use crate::util::{Folder, dapa, records};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[test]
+fn every_sample_matches_its_manifest_entry() {
+    let manifest: BTreeMap<String, Value> =
+        serde_json::from_str(include_str!("../samples-manifest.json")).expect("manifest is JSON");
+    let output = dapa(&[
+        "scan",
+        "samples",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--fail-on",
+        "none",
+    ])
+    .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let seen = records(&output.stdout);
+    let mut mismatches = Vec::new();
+    for (source, expected) in &manifest {
+        let Some(record) = seen.get(source) else {
+            mismatches.push(format!("{source}: not scanned"));
+            continue;
+        };
+        let mut codes: Vec<&str> = record["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let expected_codes: Vec<&str> = expected["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|code| code.as_str().unwrap())
+            .collect();
+        if record["status"] != expected["status"] || codes != expected_codes {
+            mismatches.push(format!(
+                "{source}: expected {} {:?}, got {} {:?}",
+                expected["status"], expected_codes, record["status"], codes
+            ));
+        }
+    }
+    for source in seen.keys() {
+        if !manifest.contains_key(source) {
+            mismatches.push(format!("{source}: scanned but not in the manifest"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn samples_cover_every_code_and_status_three_times() {
+    let output = dapa(&["scan", "samples", "--format", "json", "--quiet"]).run();
+    let summary: Value = serde_json::from_str(&output.stdout).unwrap();
+    for code in summary["codes"].as_array().unwrap() {
+        assert!(code["captures"].as_u64().unwrap() >= 3, "{code}");
+    }
+    let found: Vec<&str> = summary["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code["code"].as_str().unwrap())
+        .collect();
+    // Every code but T07, which needs a size limit.
+    let wanted: Vec<&str> = dapa::Code::ALL
+        .iter()
+        .map(|code| code.as_str())
+        .filter(|code| *code != "T07")
+        .collect();
+    assert_eq!(found, wanted);
+    for status in [
+        "malformed",
+        "empty",
+        "error",
+        "invalid",
+        "drift",
+        "recovered",
+        "ok",
+    ] {
+        assert!(
+            summary["statuses"][status].as_u64().unwrap() >= 3,
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn output_is_identical_for_any_number_of_jobs() {
+    for format in ["jsonl", "json", "table", "markdown", "junit", "sarif"] {
+        let one = dapa(&[
+            "scan", "samples", "--format", format, "--quiet", "--jobs", "1",
+        ])
+        .run();
+        let four = dapa(&[
+            "scan", "samples", "--format", format, "--quiet", "--jobs", "4",
+        ])
+        .run();
+        assert!(!one.stdout.is_empty());
+        assert_eq!(one.stdout, four.stdout, "--format {format}");
+        assert_eq!(one.code, four.code);
+    }
+}
+
+#[test]
+fn unreadable_entries_are_findings_and_the_scan_goes_on() {
+    let folder = Folder::new();
+    folder.write("a-good.json", br#"{"_id":"5f1","active":true}"#);
+    folder.symlink("b-dangling.json", "nowhere.json");
+    folder.fifo("c-pipe.json");
+    folder.write("d-locked.json", b"{}");
+    folder.chmod("d-locked.json", 0o000);
+    folder.write("e-after.json", b"[1,2,3]");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen["a-good.json"]["status"], "ok");
+    assert_eq!(seen["e-after.json"]["status"], "ok");
+    for broken in ["b-dangling.json", "c-pipe.json"] {
+        assert_eq!(seen[broken]["status"], "malformed", "{broken}");
+        assert_eq!(seen[broken]["findings"][0]["code"], "T08", "{broken}");
+    }
+    assert!(
+        seen["c-pipe.json"]["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("FIFO")
+    );
+    let dangling = seen["b-dangling.json"]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(dangling.contains("symbolic link"), "{dangling}");
+    // Root reads everything; elsewhere the locked file must be a T08 too.
+    if std::fs::read(folder.join("d-locked.json")).is_err() {
+        assert_eq!(seen["d-locked.json"]["findings"][0]["code"], "T08");
+    } else {
+        assert_eq!(seen["d-locked.json"]["status"], "ok");
+    }
+    assert_eq!(seen.len(), 5);
+}
+
+#[test]
+fn symbolic_link_loops_are_findings() {
+    let folder = Folder::new();
+    folder.write("a/x.json", b"{}");
+    folder.symlink("a/up", "..");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen["a/x.json"]["status"], "ok");
+    let message = seen["a/up"]["findings"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("a symbolic link loop"), "{message}");
+}
+
+#[test]
+fn oversized_captures_are_not_parsed() {
+    let folder = Folder::new();
+    folder.write("big.json", format!("[{}1]", "1,".repeat(100)).as_bytes());
+    folder.write("small.json", b"[1]");
+    let output = dapa(&[
+        "scan",
+        folder.path_str(),
+        "--format",
+        "jsonl",
+        "-q",
+        "--max-bytes",
+        "100",
+    ])
+    .run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen["big.json"]["findings"][0]["code"], "T07");
+    assert_eq!(seen["big.json"]["status"], "malformed");
+    assert_eq!(seen["small.json"]["status"], "ok");
+}
+
+#[test]
+fn sidecars_are_never_captures_and_hidden_files_are_skipped() {
+    let folder = Folder::new();
+    folder.write(
+        "000001.body",
+        br#"{"message":"m","code":"bad.request","status":400}"#,
+    );
+    folder.write(
+        "000001.meta.json",
+        br#"{"status":400,"headers":{"Content-Type":"application/json"}}"#,
+    );
+    folder.write(".hidden.json", b"<html></html>");
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    let seen = folder.relative(records(&output.stdout));
+    assert_eq!(seen.keys().collect::<Vec<_>>(), ["000001.body"]);
+    assert_eq!(seen["000001.body"]["http_status"], 400);
+    assert_eq!(seen["000001.body"]["status"], "error");
+    let with_hidden = dapa(&[
+        "scan",
+        folder.path_str(),
+        "--format",
+        "jsonl",
+        "-q",
+        "--hidden",
+    ])
+    .run();
+    assert_eq!(folder.relative(records(&with_hidden.stdout)).len(), 2);
+}
+
+#[test]
+fn a_file_named_on_the_command_line_finds_its_sidecar() {
+    let folder = Folder::new();
+    folder.write("cap.json", b"{}");
+    folder.write("cap.meta.json", br#"{"status":503}"#);
+    let file = folder.join("cap.json");
+    let output = dapa(&["scan", file.to_str().unwrap(), "--format", "jsonl", "-q"]).run();
+    let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    assert_eq!(record["http_status"], 503);
+    assert_eq!(record["findings"][0]["code"], "T06");
+}

@@ -1,0 +1,504 @@
+//! Hostile and unlucky inputs: every file dapa opens is bounded and never
+//! blocks. Each run is bounded in time and in address space, so a read
+//! that hangs or grows without bound fails the test instead of the machine.
+
+use crate::util::{Folder, codes, dapa_bounded, records};
+
+/// Address space for one run with `--jobs 2`: several times what a scan of
+/// small captures needs, far below what an unbounded read reaches.
+const MEMORY_MIB: u64 = 384;
+/// Seconds for one run: a hang is killed and fails the test.
+const SECONDS: u64 = 20;
+
+fn scan_jsonl(folder: &Folder) -> std::collections::BTreeMap<String, serde_json::Value> {
+    scan_jsonl_within(folder, MEMORY_MIB, SECONDS, &[])
+}
+
+/// `dapa scan FOLDER --jobs 2 --format jsonl EXTRA...` within `memory_mib`
+/// and `seconds`, exit 0; the records by path relative to the folder.
+fn scan_jsonl_within(
+    folder: &Folder,
+    memory_mib: u64,
+    seconds: u64,
+    extra: &[&str],
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut args = vec![
+        "scan",
+        folder.path_str(),
+        "--jobs",
+        "2",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(extra);
+    let out = dapa_bounded(memory_mib, seconds, &args).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    folder.relative(records(&out.stdout))
+}
+
+#[test]
+fn sidecars_that_are_not_regular_files_are_refused_without_blocking() {
+    let folder = Folder::new();
+    folder.write("fifo.json", br#"{"a":1}"#);
+    folder.fifo("fifo.meta.json");
+    folder.write("zero.json", br#"{"a":2}"#);
+    folder.symlink("zero.meta.json", "/dev/zero");
+    folder.write("folder.json", br#"{"a":3}"#);
+    std::fs::create_dir(folder.join("folder.meta.json")).unwrap();
+    let found = scan_jsonl(&folder);
+    assert_eq!(found.len(), 3, "{found:?}");
+    for record in found.values() {
+        assert_eq!(record["status"], "ok", "{record}");
+    }
+    // `infer` reads sidecars too (for the capture time).
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["infer", folder.path_str()]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn a_huge_sidecar_is_refused_by_its_size() {
+    let folder = Folder::new();
+    folder.write("big.json", br#"{"a":1}"#);
+    // 2 GB and sparse: free on disk, ruinous in memory.
+    let sidecar = std::fs::File::create(folder.join("big.meta.json")).unwrap();
+    sidecar.set_len(2 << 30).unwrap();
+    let found = scan_jsonl(&folder);
+    assert_eq!(found["big.json"]["status"], "ok");
+    // The sidecar's refusal is a remark, not the capture's fault.
+    let notes = found["big.json"]["notes"].to_string();
+    assert!(notes.contains("larger than 1048576 bytes"), "{notes}");
+}
+
+#[test]
+fn explain_refuses_what_it_cannot_read_without_blocking() {
+    let folder = Folder::new();
+    folder.fifo("pipe.json");
+    folder.fifo("pipe.jsonl");
+    let fifo = folder.join("pipe.json");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", fifo.to_str().unwrap()]).run();
+    assert!(out.stdout.contains("T08"), "{}", out.stdout);
+    assert!(out.stdout.contains("named pipe"), "{}", out.stdout);
+    let line = format!("{}:1", folder.join("pipe.jsonl").display());
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", &line]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("named pipe"), "{}", out.stderr);
+    // A device named as a capture is refused, not read forever.
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", "/dev/zero"]).run();
+    assert!(out.stdout.contains("T08"), "{}", out.stdout);
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["scan", "/dev/zero", "--format", "jsonl", "--quiet"],
+    )
+    .run();
+    assert!(out.stdout.contains("\"T08\""), "{}", out.stdout);
+}
+
+#[test]
+fn the_oversized_message_reads_well() {
+    let folder = Folder::new();
+    folder.write("big.json", &vec![b' '; 5000]);
+    let found = {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                folder.path_str(),
+                "--max-bytes",
+                "1000",
+                "--format",
+                "jsonl",
+                "--quiet",
+            ],
+        )
+        .run();
+        folder.relative(records(&out.stdout))
+    };
+    let message = found["big.json"]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        "5000 bytes, more than --max-bytes allows (1000); not parsed"
+    );
+}
+
+#[test]
+fn explain_takes_file_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let folder = Folder::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.json");
+    let path = folder.path().join(name);
+    std::fs::write(&path, br#"{"result": "ok""#).unwrap();
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain"])
+        .arg(&path)
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("S01"), "{}", out.stdout);
+    assert!(out.stdout.contains("caf\u{fffd}.json"), "{}", out.stdout);
+    // A line of a log and an entry named with `#1` too.
+    let log = folder
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"l\xe9.jsonl"));
+    std::fs::write(&log, b"{\"a\":1}\n[1,\n").unwrap();
+    let mut line = log.into_os_string();
+    line.push(":2");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain"])
+        .arg(&line)
+        .run();
+    assert!(out.stdout.contains("S01"), "{}", out.stdout);
+}
+
+/// Token bodies, each with a secret whose marker must never be shown.
+const SECRET_BODIES: [(&str, &str, &str); 5] = [
+    (
+        "twice.json",
+        r#"{"result":{"token":"first-secret-AAAA","expiresAt":1,"userId":"u","token":"second-secret-BBBB"},"errors":[]}"#,
+        "secret-",
+    ),
+    (
+        "cut.json",
+        r#"{"result":{"userId":"u","token":"cut-off-secret-CCCC"#,
+        "secret-",
+    ),
+    (
+        "escape.json",
+        r#"{"result":{"token":"bad\qescape-secret-DDDD","userId":"u"},"errors":[]}"#,
+        "secret-",
+    ),
+    (
+        "placeholder.json",
+        r#"{"result":{"token":"Bearer-${accessToken}-EEEE","expiresAt":1,"userId":"u"},"errors":[]}"#,
+        "accessToken",
+    ),
+    (
+        "number.json",
+        r#"{"result":{"token":48151623421234567,"expiresAt":1,"userId":"u"},"errors":[]}"#,
+        "48151623",
+    ),
+];
+
+/// Every marker of a secret in [`SECRET_BODIES`].
+fn assert_no_secret(name: &str, shown: &str) {
+    for (_, _, marker) in SECRET_BODIES {
+        assert!(!shown.contains(marker), "{name}: {marker} in {shown}");
+    }
+    for tail in ["AAAA", "BBBB", "CCCC", "DDDD", "EEEE"] {
+        assert!(!shown.contains(tail), "{name}: {tail} in {shown}");
+    }
+}
+
+#[test]
+fn secrets_stay_masked_in_repeated_keys_broken_bodies_and_messages() {
+    let folder = Folder::new();
+    for (name, body, _) in SECRET_BODIES {
+        folder.write(name, body.as_bytes());
+    }
+    for (name, _, _) in SECRET_BODIES {
+        let path = folder.join(name);
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "explain",
+                path.to_str().unwrap(),
+                "--profile",
+                "cognigy-token",
+            ],
+        )
+        .run();
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains(name), "{shown}");
+        assert_no_secret(name, &shown);
+    }
+    for format in [
+        "table", "json", "jsonl", "markdown", "junit", "sarif", "html",
+    ] {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                folder.path_str(),
+                "--profile",
+                "cognigy-token",
+                "--fail-on",
+                "drift",
+                "--format",
+                format,
+            ],
+        )
+        .run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains("P03"), "{format}: {shown}");
+        assert!(shown.contains("S08"), "{format}: {shown}");
+        assert_no_secret(format, &shown);
+    }
+}
+
+#[test]
+fn explain_underlines_the_value_under_an_empty_key() {
+    let folder = Folder::new();
+    folder.write("empty-key.json", br#"{"":{"x":"${a}"},"x":"ok"}"#);
+    let path = folder.join("empty-key.json");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", path.to_str().unwrap()]).run();
+    let jsonl = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            path.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ],
+    )
+    .run();
+    let record: serde_json::Value = serde_json::from_str(jsonl.stdout.trim()).unwrap();
+    let finding = &record["findings"][0];
+    assert_eq!(finding["code"], "P03");
+    assert_eq!(finding["pointer"], "//x");
+    // The value `"${a}"` starts at byte 9, not the later "ok" at 21.
+    assert_eq!(finding["offset"], 9, "{record}");
+    assert!(out.stdout.contains("P03"), "{}", out.stdout);
+}
+
+#[test]
+fn a_chunk_size_past_the_end_of_a_dump_is_a_finding_not_a_crash() {
+    let folder = Folder::new();
+    folder.write(
+        "huge-chunk.http",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+    );
+    folder.write("after.json", b"{}");
+    let found = scan_jsonl(&folder);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found["huge-chunk.http"]["status"], "malformed");
+    let path = folder.join("huge-chunk.http");
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", path.to_str().unwrap()]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
+
+#[test]
+fn secrets_inside_stringified_json_stay_masked_in_explain() {
+    let folder = Folder::new();
+    let bodies: [(&str, &[u8]); 5] = [
+        ("field.json", br#"{"result":"{\"token\":\"SECRETTOKEN\"}"}"#),
+        (
+            "body.json",
+            br#""{\"result\":{\"token\":\"SECRETTOKEN\"}}""#,
+        ),
+        ("cut.json", br#"{"result":"{\"token\":\"SECRETTOKEN"#),
+        (
+            "twice.json",
+            br#"{"result":{"token":"a"},"result":"{\"token\":\"SECRETTOKEN\"}"}"#,
+        ),
+        (
+            "flat.json",
+            br#"{"result":{"token":"SECRETTOKEN"},"metadata.refreshToken":"SECRETTOKEN"}"#,
+        ),
+    ];
+    for (name, body) in bodies {
+        folder.write(name, body);
+        let path = folder.join(name);
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "explain",
+                path.to_str().unwrap(),
+                "--profile",
+                "cognigy-token",
+            ],
+        )
+        .run();
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains(name), "{shown}");
+        assert!(!shown.contains("SECRETTOKEN"), "{name}: {shown}");
+    }
+    // A log line whose body is JSON encoded twice.
+    let line = serde_json::json!({"response": {"body": serde_json::to_string(
+        &serde_json::to_string(&serde_json::json!({"result": {"token": "SECRETTOKEN"}})).unwrap()
+    ).unwrap()}});
+    folder.write("log.jsonl", format!("{line}\n").as_bytes());
+    let target = format!("{}:1", folder.join("log.jsonl").display());
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "explain",
+            &target,
+            "--profile",
+            "cognigy-token",
+            "--body-pointer",
+            "/response/body",
+        ],
+    )
+    .run();
+    assert!(!out.stdout.contains("SECRETTOKEN"), "{}", out.stdout);
+}
+
+#[test]
+fn drift_never_quotes_a_secret_nor_names_the_keys_under_it() {
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"properties":{"ts":{"x-dapa-secret":true,"x-dapa-timestamp":"rfc3339"},
+            "ms":{"x-dapa-secret":true,"x-dapa-timestamp":"unix-seconds"},
+            "vault":{"type":"object","x-dapa-secret":true}}}"#,
+    );
+    folder.write(
+        "c.json",
+        br#"{"ts":"SECRETVALUE","ms":1763630000123,"vault":{"SECRETKEYNAME":1}}"#,
+    );
+    let schema = folder.join("schema.json");
+    let capture = folder.join("c.json");
+    for format in ["jsonl", "json", "table", "markdown", "html", "sarif"] {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                capture.to_str().unwrap(),
+                "--schema",
+                schema.to_str().unwrap(),
+                "--format",
+                format,
+            ],
+        )
+        .run();
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(shown.contains("D03"), "{format}: {shown}");
+        for secret in ["SECRETVALUE", "1763630000123", "SECRETKEYNAME"] {
+            assert!(!shown.contains(secret), "{format}: {secret} in {shown}");
+        }
+    }
+}
+
+#[test]
+fn a_log_line_over_the_limit_costs_no_more_than_the_limit() {
+    let folder = Folder::new();
+    let mut log = b"{}\n".to_vec();
+    log.extend(std::iter::repeat_n(b' ', 40 << 20));
+    log.extend_from_slice(b"\n{}\n");
+    folder.write("long.jsonl", &log);
+    // Two workers, a 32 MiB limit: the line buffer stays near the limit
+    // instead of doubling past it. (A tighter bound shows the difference
+    // but is at the mercy of the allocator's reservations.)
+    let found = scan_jsonl_within(&folder, 256, SECONDS, &["--max-bytes", "32M"]);
+    assert_eq!(codes(&found["long.jsonl:2"]), ["T07"]);
+    assert_eq!(found["long.jsonl:3"]["status"], "ok");
+}
+
+#[test]
+fn infer_keeps_a_bounded_model_of_payloads_keyed_by_ids() {
+    let folder = Folder::new();
+    // A million distinct keys in all: the model once held every one
+    // (1.4 GB peak), now it lists 1,000.
+    for file in 0..1_000 {
+        let keys: serde_json::Map<String, serde_json::Value> = (0..1_000)
+            .map(|n| (format!("id-{file:04}-{n:04}"), serde_json::json!(n)))
+            .collect();
+        folder.write(
+            &format!("wide-{file:04}.json"),
+            serde_json::Value::Object(keys).to_string().as_bytes(),
+        );
+    }
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS * 3,
+        &["infer", folder.path_str(), "--jobs", "2", "--quiet"],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(schema["properties"].as_object().unwrap().len(), 1_000);
+    assert!(out.stdout.len() < 1 << 20, "{} bytes", out.stdout.len());
+}
+
+#[test]
+fn json_nested_too_deep_inside_a_string_is_s06_not_a_plain_string() {
+    let folder = Folder::new();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let field = serde_json::json!({ "result": deep }).to_string();
+    let root = serde_json::Value::String(deep).to_string();
+    folder.write("field.json", field.as_bytes());
+    folder.write("root.json", root.as_bytes());
+    let found = scan_jsonl(&folder);
+    for name in ["field.json", "root.json"] {
+        assert_eq!(codes(&found[name]), ["S06"], "{name}: {}", found[name]);
+        assert_eq!(found[name]["status"], "malformed");
+    }
+}
+
+#[test]
+fn a_quoted_token_that_does_not_parse_stays_masked_in_explain() {
+    let folder = Folder::new();
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUtSRVQifQ.SEKRETsigSEKRETsig";
+    folder.write("cut.body", format!("\"{token}").as_bytes());
+    folder.write("escape.body", format!("\"{token}\\q\"").as_bytes());
+    for name in ["cut.body", "escape.body"] {
+        let path = folder.join(name);
+        let out = dapa_bounded(MEMORY_MIB, SECONDS, &["explain", path.to_str().unwrap()]).run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(!out.stdout.contains("SEKRET"), "{name}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_har_entry_padded_with_headers_costs_no_more_than_its_body() {
+    let folder = Folder::new();
+    let header = r#"{"name":"a","value":"b"},"#;
+    let mut har = String::from(r#"{"log":{"entries":[{"response":{"status":200,"headers":["#);
+    har.push_str(&header.repeat(2_500_000));
+    har.push_str(r#"{"name":"c","value":"d"}],"content":{"text":"{}"}}}]}}"#);
+    folder.write("headers.har", har.as_bytes());
+    // The entry's 62 MB of text is held while it is read (with the room its
+    // buffer grows into); its 2.5 million headers once took 400 MB more.
+    let found = scan_jsonl_within(&folder, 640, SECONDS * 2, &["--max-bytes", "32M"]);
+    assert_eq!(found["headers.har#1"]["status"], "ok");
+}
+
+#[test]
+fn merge_refuses_shards_scanned_with_different_rules() {
+    let folder = Folder::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &[
+                "scan",
+                "samples/lookalike",
+                "--shard",
+                &shard,
+                "--format",
+                "json",
+                "--quiet",
+                "--fail-on",
+                "none",
+            ],
+        )
+        .run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let mut summary: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        if k == 2 {
+            summary["config"] = serde_json::json!("other/dapa.toml");
+        }
+        folder.write(&format!("s{k}.json"), summary.to_string().as_bytes());
+    }
+    let (one, two) = (folder.join("s1.json"), folder.join("s2.json"));
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["merge", one.to_str().unwrap(), two.to_str().unwrap()],
+    )
+    .run();
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("other/dapa.toml"), "{}", out.stderr);
+}

@@ -1,0 +1,399 @@
+//! Hostile and unlucky inputs of the tool's own: schemas and their `$ref`
+//! targets, `dapa.toml`, baselines and the summaries `merge` reads. Every
+//! run is bounded in memory and time, so a read without a limit, a read that
+//! blocks or a schema that explodes fails the test instead of the machine.
+
+use crate::util::Folder;
+use serde_json::{Value, json};
+
+/// Address space for a `--jobs 2` run: ample for dapa, far below what an
+/// unbounded read of `/dev/zero` or an exploding schema would take.
+const MEMORY_MIB: u64 = 256;
+/// Seconds a run may take before it counts as hung.
+const SECONDS: u64 = 20;
+
+fn bounded(args: &[&str]) -> crate::util::Output {
+    crate::util::dapa_bounded(MEMORY_MIB, SECONDS, args).run()
+}
+
+/// A folder with one capture, `cap.json`, that a profile can check.
+fn folder_with_capture() -> Folder {
+    let folder = Folder::new();
+    folder.write("cap.json", br#"{"address": {"city": 1}}"#);
+    folder
+}
+
+/// `dapa scan -j 2 --format jsonl OPTION FOLDER/FILE FOLDER/cap.json`, bounded.
+fn scan_capture_with(folder: &Folder, option: &str, file: &str) -> crate::util::Output {
+    bounded(&[
+        "scan",
+        "-j",
+        "2",
+        "--format",
+        "jsonl",
+        option,
+        &folder.join(file).display().to_string(),
+        &folder.join("cap.json").display().to_string(),
+    ])
+}
+
+/// A device and a FIFO under names a user could give as the tool's inputs.
+fn special_files(folder: &Folder, name: &str) -> [String; 2] {
+    let device = format!("zero-{name}");
+    let fifo = format!("fifo-{name}");
+    folder.symlink(&device, "/dev/zero");
+    folder.fifo(&fifo);
+    [device, fifo].map(|file| folder.join(&file).display().to_string())
+}
+
+/// A run that stopped with exit 2, naming the special file it refused.
+fn assert_refused(args: &[&str], name: &str) {
+    let output = bounded(args);
+    assert_eq!(output.code, 2, "{args:?}: {}", output.stderr);
+    assert!(
+        output.stderr.contains(name) && output.stderr.contains("not a regular file"),
+        "{args:?}: {}",
+        output.stderr
+    );
+}
+
+#[test]
+fn the_tools_own_inputs_refuse_devices_and_fifos() {
+    let folder = folder_with_capture();
+    let capture = folder.join("cap.json").display().to_string();
+    for special in special_files(&folder, "input.json") {
+        let runs: [Vec<&str>; 4] = [
+            vec!["scan", "-j", "2", "--schema", &special, &capture],
+            vec!["scan", "-j", "2", "--baseline", &special, &capture],
+            vec!["scan", "-j", "2", "--config", &special, &capture],
+            vec!["merge", &special],
+        ];
+        for args in runs {
+            assert_refused(&args, &special);
+        }
+    }
+}
+
+#[test]
+fn ref_targets_and_config_schemas_refuse_devices_and_fifos() {
+    let folder = folder_with_capture();
+    let capture = folder.join("cap.json").display().to_string();
+    for special in special_files(&folder, "target.json") {
+        let name = std::path::Path::new(&special)
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap()
+            .to_owned();
+        folder.write(
+            "refers.json",
+            json!({"type": "object", "properties": {"address": {"$ref": name}}})
+                .to_string()
+                .as_bytes(),
+        );
+        let schema = folder.join("refers.json").display().to_string();
+        assert_refused(&["scan", "-j", "2", "--schema", &schema, &capture], &name);
+        // A schema named by a rule of dapa.toml.
+        folder.write(
+            "dapa.toml",
+            format!("[[rules]]\npath = \"**\"\nschema = \"{name}\"\n").as_bytes(),
+        );
+        let config = folder.join("dapa.toml").display().to_string();
+        assert_refused(&["scan", "-j", "2", "--config", &config, &capture], &name);
+    }
+}
+
+#[test]
+fn refs_to_other_schemes_are_refused_by_name() {
+    let folder = folder_with_capture();
+    let reference = "https://schemas.example.invalid/address.json";
+    folder.write(
+        "remote.json",
+        json!({"properties": {"address": {"$ref": reference}}})
+            .to_string()
+            .as_bytes(),
+    );
+    let output = scan_capture_with(&folder, "--schema", "remote.json");
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains(reference) && output.stderr.contains("only to local files"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// The codes of the one capture a `--format jsonl` scan printed.
+fn only_record_codes(stdout: &str) -> Vec<String> {
+    let record: Value = serde_json::from_str(stdout.trim()).expect("one JSON record");
+    crate::util::codes(&record)
+}
+
+#[test]
+fn a_relative_ref_names_a_file_beside_the_schema() {
+    let folder = folder_with_capture();
+    folder.write(
+        "schemas/address.json",
+        br#"{"type": "object", "properties": {"city": {"type": "string"}}}"#,
+    );
+    folder.write(
+        "schemas/person.json",
+        br#"{"type": "object", "properties": {"address": {"$ref": "address.json"}}}"#,
+    );
+    // From the capture's folder, with the schema named relative to it.
+    let output = crate::util::dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            "-j",
+            "2",
+            "--format",
+            "jsonl",
+            "--schema",
+            "schemas/person.json",
+            "cap.json",
+        ],
+    )
+    .current_dir(folder.path())
+    .run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert_eq!(only_record_codes(&output.stdout), ["V02"]);
+    // From elsewhere, through a dapa.toml whose schema path is relative to it.
+    folder.write(
+        "dapa.toml",
+        b"[[rules]]\npath = \"**\"\nschema = \"schemas/person.json\"\n",
+    );
+    let output = scan_capture_with(&folder, "--config", "dapa.toml");
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert_eq!(only_record_codes(&output.stdout), ["V02"]);
+}
+
+/// The `--format json` summary of a small scan, as a JSON value.
+fn summary_of(folder: &Folder, extra: &[&str]) -> Value {
+    let mut args = vec!["scan", folder.path_str(), "--format", "json", "-q"];
+    args.extend_from_slice(extra);
+    let output = bounded(&args);
+    assert!(output.code < 2, "{}", output.stderr);
+    serde_json::from_str(&output.stdout).expect("a JSON summary")
+}
+
+/// A folder of a few captures of different kinds, and its summary.
+fn scanned_corpus() -> (Folder, Value) {
+    let folder = Folder::new();
+    folder.write("a-ok.json", br#"{"token": "t", "expiresAt": 1763629923}"#);
+    folder.write("b-cut.json", br#"{"token": "t", "expi"#);
+    folder.write("c-html.json", b"<html>502 Bad Gateway</html>");
+    let summary = summary_of(&folder, &[]);
+    assert_eq!(summary["captures"], 3);
+    (folder, summary)
+}
+
+/// `dapa merge` of these summaries, each written to a file of its name.
+fn merge_files(folder: &Folder, summaries: &[(&str, &Value)]) -> crate::util::Output {
+    let mut args = vec!["merge".to_owned()];
+    for (name, summary) in summaries {
+        folder.write(name, summary.to_string().as_bytes());
+        args.push(folder.join(name).display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    bounded(&args)
+}
+
+/// A run that ended with `code` and said all of `words` on standard error.
+fn assert_exit(output: &crate::util::Output, code: i32, words: &[&str]) {
+    assert_eq!(output.code, code, "{}", output.stderr);
+    for word in words {
+        assert!(output.stderr.contains(word), "{word}: {}", output.stderr);
+    }
+}
+
+#[test]
+fn merge_refuses_shard_counts_it_cannot_have() {
+    let (folder, summary) = scanned_corpus();
+    for shard in ["1/18446744073709551615", "1/1000000000000"] {
+        let mut sharded = summary.clone();
+        sharded["shard"] = json!(shard);
+        let output = merge_files(&folder, &[("shard.json", &sharded)]);
+        assert_exit(&output, 2, &[&format!("got {shard}")]);
+    }
+}
+
+#[test]
+fn merge_refuses_counts_that_overflow() {
+    let (folder, summary) = scanned_corpus();
+    let mut other = summary_of(&folder, &["--profile", "cognigy-token"]);
+    // Merge refuses summaries of different rules first; this test is about counts.
+    other["config"] = summary["config"].clone();
+    let mut huge = summary.clone();
+    huge["bytes"] = json!(u64::MAX);
+    let output = merge_files(&folder, &[("huge.json", &huge), ("other.json", &other)]);
+    assert_exit(&output, 2, &["other.json", "bytes"]);
+    // A count of findings, which no other count bounds.
+    let findings = &mut other["codes"][0]["findings"];
+    *findings = json!(u64::MAX - findings.as_u64().unwrap() + 1);
+    let output = merge_files(&folder, &[("huge.json", &summary), ("other.json", &other)]);
+    assert_exit(&output, 2, &["other.json", "findings"]);
+}
+
+#[test]
+fn merge_refuses_a_summary_that_contradicts_itself() {
+    let (folder, summary) = scanned_corpus();
+    let mut edits: Vec<(&str, Value)> = Vec::new();
+    let mut none = summary.clone();
+    none["captures"] = json!(0);
+    edits.push(("statuses", none));
+    let mut undated = summary.clone();
+    undated["timeline"]["undated"] = json!(u64::MAX);
+    edits.push(("timeline", undated));
+    let mut code = summary.clone();
+    code["codes"][0]["captures"] = json!(4);
+    edits.push(("codes", code));
+    for (field, edited) in &edits {
+        let output = merge_files(&folder, &[("edited.json", edited)]);
+        assert_exit(&output, 2, &["edited.json", field, "not a consistent"]);
+    }
+}
+
+#[test]
+fn merge_refuses_the_same_summary_twice() {
+    let (folder, summary) = scanned_corpus();
+    let output = merge_files(&folder, &[("one.json", &summary), ("again.json", &summary)]);
+    assert_exit(&output, 2, &["one.json", "again.json", "same summary"]);
+}
+
+/// More distinct drift paths than the table keeps, spread over six files so
+/// that every split of the work sees a different part of them.
+fn corpus_of_many_paths() -> Folder {
+    let folder = Folder::new();
+    for file in 0..6 {
+        let keys: serde_json::Map<String, Value> = (0..12_000)
+            .map(|key| (format!("k{:06}", file * 5_000 + key), json!(key % 2 == 0)))
+            .collect();
+        let body = json!({"result": {"token": "t", "expiresAt": 1763629923, "extra": keys}});
+        folder.write(&format!("f{file}.json"), body.to_string().as_bytes());
+    }
+    folder
+}
+
+#[test]
+fn a_full_drift_table_is_the_same_for_any_jobs_and_shards() {
+    let folder = corpus_of_many_paths();
+    let scan = |format: &str, extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            folder.path_str(),
+            "--profile",
+            "cognigy-token",
+            "--format",
+            format,
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        // Bounded in time only: memory is not the point, and seven threads
+        // reserve more address space than a tight bound leaves.
+        let output = crate::util::dapa(&args).run();
+        assert!(output.code < 2, "{}", output.stderr);
+        output.stdout
+    };
+    let json = scan("json", &["--jobs", "1"]);
+    let table = scan("table", &["--jobs", "1"]);
+    let summary: Value = serde_json::from_str(&json).unwrap();
+    assert!(summary["drift_paths_dropped"].as_u64().unwrap() > 0);
+    for jobs in ["2", "7"] {
+        assert!(scan("json", &["--jobs", jobs]) == json, "--jobs {jobs}");
+        assert!(scan("table", &["--jobs", jobs]) == table, "--jobs {jobs}");
+    }
+    let shards: Vec<(String, Value)> = (1..=3)
+        .map(|k| {
+            let shard = format!("{k}/3");
+            let text = scan("json", &["--jobs", "2", "--shard", &shard]);
+            (
+                format!("shard{k}.json"),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, &Value)> = shards.iter().map(|(n, v)| (n.as_str(), v)).collect();
+    let merged = merge_files(&folder, &named);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert!(merged.stdout == json, "shards merged");
+}
+
+/// Definitions `l0`..`l{levels}`, each level an `allOf` of two references
+/// to the next: 2^levels ways through a schema of a few kilobytes.
+fn nested_all_of(levels: usize) -> Value {
+    let mut definitions = serde_json::Map::new();
+    for level in 0..levels {
+        let next = json!({"$ref": format!("#/$defs/l{}", level + 1)});
+        definitions.insert(format!("l{level}"), json!({"allOf": [next.clone(), next]}));
+    }
+    definitions.insert(
+        format!("l{levels}"),
+        json!({"type": "object", "properties": {"address": {"type": "string"}}}),
+    );
+    json!({"$ref": "#/$defs/l0", "$defs": definitions})
+}
+
+#[test]
+fn a_schema_that_unfolds_without_end_is_refused_at_once() {
+    let folder = folder_with_capture();
+    folder.write("nested.json", nested_all_of(40).to_string().as_bytes());
+    let output = scan_capture_with(&folder, "--schema", "nested.json");
+    assert_exit(&output, 2, &["nested.json", "unfolded"]);
+}
+
+#[test]
+fn a_schema_too_large_to_walk_turns_drift_off_and_says_so() {
+    let folder = folder_with_capture();
+    // Every object holds six more of itself: validation follows the value,
+    // but the declared paths are 6^depth.
+    let properties: serde_json::Map<String, Value> = (0..6)
+        .map(|key| (format!("p{key}"), json!({"$ref": "#"})))
+        .collect();
+    folder.write(
+        "recursive.json",
+        json!({"type": "object", "properties": properties})
+            .to_string()
+            .as_bytes(),
+    );
+    let output = scan_capture_with(&folder, "--schema", "recursive.json");
+    assert_exit(&output, 0, &["recursive.json", "too large to walk"]);
+    // The capture's new field would be D01 if drift were judged.
+    assert!(only_record_codes(&output.stdout).is_empty());
+}
+
+#[test]
+fn a_schema_named_by_a_thousand_rules_is_compiled_once() {
+    let folder = folder_with_capture();
+    // About 300 KB of properties with patterns, as large schemas of real
+    // integrations are.
+    let properties: serde_json::Map<String, Value> = (0..3_000)
+        .map(|key| {
+            let field = json!({"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": 64,
+                "description": "a field of the integration's response"});
+            (format!("field{key:04}"), field)
+        })
+        .collect();
+    folder.write(
+        "schemas/large.json",
+        json!({"type": "object", "properties": properties})
+            .to_string()
+            .as_bytes(),
+    );
+    let mut config = String::new();
+    for rule in 0..1_000 {
+        // Two spellings of the same file.
+        let schema = if rule % 2 == 0 {
+            "schemas/large.json"
+        } else {
+            "./schemas/../schemas/large.json"
+        };
+        config.push_str(&format!(
+            "[[rules]]\naction_id = \"action-{rule}\"\nschema = \"{schema}\"\n\n"
+        ));
+    }
+    config.push_str("[[rules]]\npath = \"**\"\nschema = \"schemas/large.json\"\n");
+    folder.write("dapa.toml", config.as_bytes());
+    let output = scan_capture_with(&folder, "--config", "dapa.toml");
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(only_record_codes(&output.stdout).contains(&"D01".to_owned()));
+}

@@ -1,0 +1,35 @@
+//! The integration tests, one binary (one link instead of one per file):
+//! the real `dapa` binary on samples, temporary folders and hostile files,
+//! the command-line cases of `tests/cmd/`, snapshots and property tests.
+
+/// Assert an insta snapshot kept in `tests/snapshots/` and named
+/// `<file>__<name>.snap`, the names these snapshots had when each file was
+/// its own test binary.
+macro_rules! assert_file_snapshot {
+    ($name:expr, $value:expr) => {{
+        let file = module_path!().rsplit("::").next().expect("a module path");
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!(format!("{file}__{}", $name), $value);
+        });
+    }};
+}
+
+mod cli;
+mod cmd;
+mod fetch;
+mod hostile;
+mod hostile_har;
+mod hostile_output;
+mod hostile_summary;
+mod html;
+mod lookalikes;
+mod profiles;
+mod reports;
+mod robustness;
+mod snapshots;
+mod sources;
+mod standin;
+mod util;
