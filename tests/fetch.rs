@@ -1,6 +1,7 @@
 //! `dapa fetch` against a Genesys Cloud stand-in on 127.0.0.1, with faults:
 //! rate limits, 5xx, 501, slow and cut-off replies, HTML pages, expiring and
 //! refused tokens, interrupted runs, proxies; then `scan` over the result.
+#![cfg(feature = "fetch")]
 
 mod standin;
 mod util;
