@@ -2,6 +2,7 @@
 //! OAuth token endpoint and the Data Action endpoints, with faults chosen by
 //! each input's `case` field. Plain HTTP/1.1 over std sockets, one request
 //! per connection, so that a fault (a cut-off body, a stall) is exact.
+
 #![cfg(feature = "fetch")]
 #![allow(dead_code, reason = "each test uses a different subset")]
 
