@@ -1,13 +1,11 @@
-//! Command-line arguments, and their resolution into settings.
+//! Command-line arguments as clap parses them, and the parsers of their
+//! values. `settings` resolves them into what each command runs with.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use dapa::scan::ScanOptions;
-use dapa::schema::config::{self, ConfigPlace};
-use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError};
+use dapa::gate::{FailOn, FailOnError};
 use dapa::timeline::BucketChoice;
-use dapa::{Code, Status};
 use std::path::PathBuf;
-use std::sync::Arc;
+#[cfg(feature = "fetch")]
 use std::time::Duration;
 
 /// dapa, the Data Action Payload Analyzer: malformation and drift statistics
@@ -32,6 +30,7 @@ pub enum Command {
     /// One capture, layer by layer, with the bytes of each finding underlined.
     Explain(ExplainArgs),
     /// Call a Data Action once per input line and keep each reply as a capture.
+    #[cfg(feature = "fetch")]
     Fetch(FetchArgs),
     /// Combine the `--format json` summaries of `scan --shard K/N` runs into
     /// the summary one run over everything gives.
@@ -65,6 +64,7 @@ pub enum MergeFormat {
 
 /// Arguments of `dapa fetch`. Credentials come from `GENESYS_CLIENT_ID` and
 /// `GENESYS_CLIENT_SECRET` in the environment or a `.env` file, never from flags.
+#[cfg(feature = "fetch")]
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
     /// The Data Action id.
@@ -131,6 +131,7 @@ pub struct FetchArgs {
 }
 
 /// The endpoints `fetch` can call.
+#[cfg(feature = "fetch")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EndpointArg {
     /// /execute: the output contract directly.
@@ -141,17 +142,8 @@ pub enum EndpointArg {
     DraftTest,
 }
 
-impl From<EndpointArg> for dapa::fetch::Endpoint {
-    fn from(arg: EndpointArg) -> Self {
-        match arg {
-            EndpointArg::Execute => dapa::fetch::Endpoint::Execute,
-            EndpointArg::Test => dapa::fetch::Endpoint::Test,
-            EndpointArg::DraftTest => dapa::fetch::Endpoint::DraftTest,
-        }
-    }
-}
-
 /// A duration: a number of seconds, or with a unit (`500ms`, `30s`, `3m`).
+#[cfg(feature = "fetch")]
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -176,6 +168,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// A timeout: a duration that is not zero.
+#[cfg(feature = "fetch")]
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let duration = parse_duration(text)?;
     if duration.is_zero() {
@@ -292,27 +285,6 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((k, n))
 }
 
-impl WalkArgs {
-    /// The library's settings, with these analysis options.
-    pub fn scan_options(&self, analyze: dapa::AnalyzeOptions) -> ScanOptions {
-        let defaults = ScanOptions::default();
-        ScanOptions {
-            jobs: self.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
-            max_bytes: self.max_bytes,
-            hidden: self.hidden,
-            lines: dapa::capture::lines::LineOptions {
-                body_pointer: self.body_pointer.clone(),
-                time_pointer: self.time_pointer.clone(),
-            },
-            analyze: dapa::AnalyzeOptions {
-                max_depth: usize::from(self.max_depth),
-                ..analyze
-            },
-            ..defaults
-        }
-    }
-}
-
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -426,92 +398,9 @@ pub enum EnvelopeArg {
     Seed,
 }
 
-impl SelectionArgs {
-    /// Compile the selected profiles.
-    pub fn profiles(&self) -> Result<Profiles, SchemaError> {
-        let forced = match (&self.profile, &self.schema) {
-            (Some(name), _) => Some(Arc::new(Profile::builtin(name)?)),
-            (None, Some(path)) => {
-                let envelope = match self.envelope {
-                    EnvelopeArg::Execute => EnvelopeKind::Execute,
-                    EnvelopeArg::Test => EnvelopeKind::Test,
-                    EnvelopeArg::Seed => EnvelopeKind::Seed,
-                };
-                Some(Arc::new(Profile::from_schema_file(path, envelope)?))
-            }
-            (None, None) => None,
-        };
-        // Relative capture paths are taken from here; a working directory
-        // that cannot be named leaves path globs matching nothing.
-        let working = std::env::current_dir().unwrap_or_default();
-        let place = match &self.config {
-            Some(path) => Some(ConfigPlace::new(path, &working)),
-            None if forced.is_none() => ConfigPlace::discover(&working),
-            None => None,
-        };
-        let rules = match &place {
-            Some(place) => config::load(&place.shown)?,
-            None => Vec::new(),
-        };
-        Ok(Profiles {
-            forced,
-            rules,
-            config: place,
-        })
-    }
-}
-
-/// When a scan exits 1.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FailOn {
-    /// Fail on captures with this status or a worse one.
-    pub status: Option<Status>,
-    /// Fail on captures with any of these codes.
-    pub codes: Vec<Code>,
-}
-
-impl FailOn {
-    /// Whether findings of this code are at or above the threshold.
-    pub fn selects(&self, code: Code) -> bool {
-        self.status
-            .is_some_and(|worst| dapa::verdict::status_of(code, false) <= worst)
-            || self.codes.contains(&code)
-    }
-
-    /// Whether a capture with this status and these codes fails the run.
-    pub fn fails(&self, record: &dapa::CaptureRecord) -> bool {
-        self.status.is_some_and(|worst| record.status <= worst)
-            || record
-                .findings
-                .iter()
-                .any(|finding| self.codes.contains(&finding.code))
-    }
-}
-
-fn parse_fail_on(text: &str) -> Result<FailOn, String> {
-    let mut fail_on = FailOn::default();
-    for item in text
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-    {
-        if item.eq_ignore_ascii_case("none") {
-            continue;
-        }
-        if let Ok(status) = item.parse::<Status>() {
-            // Several statuses: the mildest one is the threshold.
-            fail_on.status = Some(fail_on.status.map_or(status, |s| s.max(status)));
-        } else if let Ok(code) = item.parse::<Code>() {
-            fail_on.codes.push(code);
-        } else {
-            let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-            return Err(format!(
-                "'{item}' is neither a status ({}) nor a finding code (T01..P04), nor 'none'",
-                statuses.join(", ")
-            ));
-        }
-    }
-    Ok(fail_on)
+/// A `--fail-on` list, as the library reads it.
+fn parse_fail_on(text: &str) -> Result<FailOn, FailOnError> {
+    text.parse()
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -532,21 +421,6 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("'{text}' is not a size (e.g. 1048576, 512K, 64M, 1G)"))
 }
 
-impl ScanArgs {
-    /// The library's settings for these arguments.
-    pub fn scan_options(&self) -> Result<ScanOptions, SchemaError> {
-        Ok(ScanOptions {
-            shard: self.shard,
-            bucket: self.bucket,
-            ..self.walk.scan_options(dapa::AnalyzeOptions {
-                profiles: self.selection.profiles()?,
-                show_secrets: self.show_secrets,
-                ..dapa::AnalyzeOptions::default()
-            })
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,19 +432,6 @@ mod tests {
     }
 
     #[test]
-    fn fail_on_lists() {
-        let parsed = parse_fail_on("error,S07").unwrap();
-        assert_eq!(parsed.status, Some(Status::Error));
-        assert_eq!(parsed.codes, [Code::S07]);
-        assert_eq!(parse_fail_on("none").unwrap(), FailOn::default());
-        assert_eq!(
-            parse_fail_on("drift,error").unwrap().status,
-            Some(Status::Drift)
-        );
-        assert!(parse_fail_on("bogus").unwrap_err().contains("bogus"));
-    }
-
-    #[test]
     fn sizes() {
         assert_eq!(parse_size("64M"), Ok(64 << 20));
         assert_eq!(parse_size("512KiB"), Ok(512 << 10));
@@ -578,6 +439,7 @@ mod tests {
         assert!(parse_size("lots").is_err());
     }
 
+    #[cfg(feature = "fetch")]
     #[test]
     fn durations() {
         assert_eq!(parse_duration("180"), Ok(Duration::from_secs(180)));

@@ -7,8 +7,10 @@ pub mod analyze;
 pub mod baseline;
 pub mod capture;
 pub mod explain;
+#[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod finding;
+pub mod gate;
 pub mod infer;
 pub mod input;
 pub mod json;

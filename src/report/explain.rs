@@ -1,53 +1,16 @@
 //! `dapa explain`: one capture as miette diagnostics, layer by layer.
 
 use super::escape::{source_view, terminal};
-use crate::cli::ExplainArgs;
-use dapa::explain::{Explanation, LAYERS, explain};
-use dapa::{Severity, capture};
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, IntoDiagnostic, LabeledSpan, MietteDiagnostic,
-    NamedSource, Result,
-};
+use dapa::Severity;
+use dapa::explain::{Explanation, LAYERS};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 use std::io::{self, Write};
 use std::ops::Range;
-use std::process::ExitCode;
-
-/// Explain the capture the arguments name; exit 1 when it has findings of
-/// error severity, as `scan` would with its default `--fail-on`.
-pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
-    let options = dapa::AnalyzeOptions {
-        profiles: args.selection.profiles().into_diagnostic()?,
-        show_secrets: args.show_secrets,
-        ..dapa::AnalyzeOptions::default()
-    };
-    let loaded = if args.target == "-" {
-        capture::load_reader(io::stdin().lock(), "-".to_owned(), args.max_bytes)
-    } else {
-        let lines = capture::lines::LineOptions {
-            body_pointer: args.body_pointer.clone(),
-            time_pointer: None,
-        };
-        capture::load_named(&args.target, &lines, args.max_bytes).map_err(miette::Report::msg)?
-    };
-    let explained = explain(loaded, &options);
-    let mut out = io::stdout().lock();
-    crate::output(render(&mut out, &explained))?;
-    let failing = explained
-        .record
-        .findings
-        .iter()
-        .any(|finding| finding.severity == Severity::Error);
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
 
 /// Everything of the capture that is shown (its name, the body, messages,
 /// pointers) passes through the escapes of `escape`: the body as a source
 /// view whose spans follow the escapes, the rest as single lines.
-fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
+pub fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
     let record = &explained.record;
     let source = terminal(&record.source);
     let finding_spans: Vec<_> = explained

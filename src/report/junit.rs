@@ -5,8 +5,8 @@
 //! so the test cases wait in an anonymous temporary file, not in memory.
 
 use super::Report;
-use crate::cli::FailOn;
 use dapa::baseline::Regression;
+use dapa::gate::FailOn;
 use dapa::{CaptureRecord, Summary};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};

@@ -19,6 +19,7 @@ macro_rules! assert_file_snapshot {
 
 mod cli;
 mod cmd;
+#[cfg(feature = "fetch")]
 mod fetch;
 mod hostile;
 mod hostile_har;
@@ -31,5 +32,6 @@ mod reports;
 mod robustness;
 mod snapshots;
 mod sources;
+#[cfg(feature = "fetch")]
 mod standin;
 mod util;

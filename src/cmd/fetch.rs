@@ -1,17 +1,15 @@
-//! `dapa fetch`: settings from arguments and environment, the dry run, the
-//! progress bar and the closing summary line. Every line printed passes the
-//! run's [`Redactor`] first.
+//! `dapa fetch`: the dry run, the progress bar and the closing summary
+//! line. Every line printed passes the run's [`Redactor`] first.
 
-use crate::cli::FetchArgs;
+use crate::exit_status::ExitStatus;
 use crate::report::escape::{terminal, terminal_lines};
-use dapa::fetch::client::{RetryPolicy, Transport};
-use dapa::fetch::credentials::{Environment, shown_id};
+use crate::settings::FetchSettings;
+use dapa::fetch::credentials::shown_id;
 use dapa::fetch::redact::Redactor;
-use dapa::fetch::{self, Event, FetchError, FetchSettings, FetchSummary};
+use dapa::fetch::{self, Event, FetchError, FetchSummary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use miette::Result;
 use std::io;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -26,7 +24,7 @@ fn shown(redactor: &Redactor, text: &str) -> String {
 
 /// A panic's message names values it was given: redact it like any other
 /// text (the default hook would print it as it is).
-fn redact_panics(redactor: Redactor) {
+pub fn redact_panics(redactor: Redactor) {
     std::panic::set_hook(Box::new(move |info| {
         eprintln!(
             "dapa: internal error: {}",
@@ -35,50 +33,30 @@ fn redact_panics(redactor: Redactor) {
     }));
 }
 
-pub fn run(args: &FetchArgs) -> Result<ExitCode> {
-    let environment = Environment::gather(args.env_file.as_deref()).map_err(miette::Report::msg)?;
-    let credentials = environment.credentials();
-    let redactor = Redactor::new(credentials.as_ref().ok());
-    redact_panics(redactor.clone());
-    // A fetch error as the message a user reads, exit 2.
-    let failed = |error: FetchError| miette::Report::msg(redactor.text(&error.to_string()));
-    fetch::check_action_id(&args.action_id).map_err(failed)?;
-    let region = args.region.as_deref().or(environment.region());
-    let (api_url, login_url) = fetch::base_urls(
-        region,
-        args.api_url.as_deref(),
-        args.login_url.as_deref(),
-        args.allow_insecure_http,
-    )
-    .map_err(failed)?;
-    let settings = FetchSettings {
-        action_id: args.action_id.clone(),
-        endpoint: args.endpoint.into(),
-        flatten: args.flatten,
-        api_url,
-        login_url,
-        concurrency: usize::from(args.concurrency),
-        policy: RetryPolicy {
-            retries: args.retries,
-            backoff_base: args.backoff,
-            retry_after_cap: args.max_retry_after,
-        },
-        transport: Transport {
-            connect_timeout: args.connect_timeout,
-            read_timeout: args.timeout,
-            max_bytes: args.max_bytes,
-        },
-        out: args.out.clone(),
-    };
-    let inputs_name = args.inputs.display().to_string();
-    let inputs = if fetch::is_stdin(&args.inputs) {
+/// A fetch error as the message a user reads (exit 2).
+pub fn refused(redactor: &Redactor, error: &FetchError) -> miette::Report {
+    miette::Report::msg(redactor.text(&error.to_string()))
+}
+
+pub fn run(run: FetchSettings) -> Result<ExitStatus> {
+    let FetchSettings {
+        request: settings,
+        credentials,
+        redactor,
+        inputs,
+        dry_run,
+        quiet,
+    } = run;
+    let failed = |error: FetchError| refused(&redactor, &error);
+    let inputs_name = inputs.display().to_string();
+    let inputs = if fetch::is_stdin(&inputs) {
         fetch::read_inputs(io::stdin().lock(), "standard input")
     } else {
-        fetch::read_inputs_file(&args.inputs)
+        fetch::read_inputs_file(&inputs)
     }
     .map_err(failed)?;
     let plan = fetch::plan(&settings, inputs).map_err(failed)?;
-    if args.dry_run {
+    if dry_run {
         let client = match &credentials {
             Ok(c) => format!("client {}, secret set", shown_id(&c.client_id)),
             Err(missing) => missing.clone(),
@@ -118,21 +96,16 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
             ),
         ];
         println!("{}", terminal_lines(&redactor.text(&lines.join("\n"))));
-        return Ok(if credentials.is_ok() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(2)
-        });
+        return Ok(ExitStatus::error_if(credentials.is_err()));
     }
     let credentials = credentials.map_err(miette::Report::msg)?;
     // A second Ctrl-C ends at once; the next run removes any temporary file.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::Relaxed) {
-            std::process::exit(130);
+            std::process::exit(ExitStatus::Interrupted as i32);
         }
     });
-    let bar = progress_bar(plan.pending.len(), args.quiet);
-    let quiet = args.quiet;
+    let bar = progress_bar(plan.pending.len(), quiet);
     let started = Instant::now();
     let observe = |event: Event<'_>| match event {
         Event::Captured { .. } => bar.inc(1),
@@ -162,11 +135,7 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
         "{}",
         shown(&redactor, &summary_line(&summary, &settings, started))
     );
-    Ok(if summary.complete() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitStatus::failing_if(!summary.complete()))
 }
 
 fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
@@ -183,7 +152,11 @@ fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn summary_line(summary: &FetchSummary, settings: &FetchSettings, started: Instant) -> String {
+fn summary_line(
+    summary: &FetchSummary,
+    settings: &fetch::FetchSettings,
+    started: Instant,
+) -> String {
     let mut line = format!(
         "dapa: fetch {}: {} captured, {} retried, {} failed",
         settings.out.display(),

@@ -1,0 +1,30 @@
+//! `dapa explain`: one capture as miette diagnostics, layer by layer.
+
+use crate::exit_status::ExitStatus;
+use crate::output::written;
+use crate::report::explain::render;
+use crate::settings::ExplainSettings;
+use dapa::explain::explain;
+use dapa::{Severity, capture};
+use miette::Result;
+use std::io;
+
+/// Explain the capture the arguments name; exit 1 when it has findings of
+/// error severity, as `scan` would with its default `--fail-on`.
+pub fn run(settings: &ExplainSettings) -> Result<ExitStatus> {
+    let loaded = if settings.target == "-" {
+        capture::load_reader(io::stdin().lock(), "-".to_owned(), settings.max_bytes)
+    } else {
+        capture::load_named(&settings.target, &settings.lines, settings.max_bytes)
+            .map_err(miette::Report::msg)?
+    };
+    let explained = explain(loaded, &settings.options);
+    let mut out = io::stdout().lock();
+    written(render(&mut out, &explained))?;
+    let failing = explained
+        .record
+        .findings
+        .iter()
+        .any(|finding| finding.severity == Severity::Error);
+    Ok(ExitStatus::failing_if(failing))
+}

@@ -1,0 +1,40 @@
+//! `dapa infer`: a JSON Schema that the healthy payloads satisfy.
+
+use super::finish;
+use crate::exit_status::ExitStatus;
+use crate::output::{scanned, write_to};
+use crate::settings::InferSettings;
+use dapa::Status;
+use miette::{IntoDiagnostic, Result};
+use std::time::Instant;
+
+pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
+    let started = Instant::now();
+    let mut model = dapa::infer::Model::default();
+    let outcome = scanned(dapa::scan::scan(
+        &settings.paths,
+        &settings.options,
+        |record| {
+            let healthy = matches!(
+                record.status,
+                Status::Ok | Status::Recovered | Status::Drift
+            );
+            if let (true, Some(payload)) = (healthy, &record.payload) {
+                model.add(payload, &settings.infer);
+            }
+            Ok(())
+        },
+    ))?;
+    let mut text = serde_json::to_string_pretty(&model.to_schema()).into_diagnostic()?;
+    text.push('\n');
+    write_to(settings.output.as_deref(), &text)?;
+    if !settings.quiet {
+        eprintln!(
+            "dapa: schema inferred from {} healthy payloads of {} captures",
+            model.count(),
+            outcome.summary.captures
+        );
+    }
+    finish(&outcome, settings.quiet, started, settings.options.jobs);
+    Ok(ExitStatus::error_if(!outcome.input_errors.is_empty()))
+}

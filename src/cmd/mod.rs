@@ -1,0 +1,52 @@
+//! The commands, one file each: each runs with its resolved settings and
+//! says how `dapa` exits.
+
+pub mod baseline;
+pub mod explain;
+#[cfg(feature = "fetch")]
+pub mod fetch;
+pub mod infer;
+pub mod merge;
+pub mod scan;
+
+use crate::exit_status::ExitStatus;
+use crate::report::escape::terminal;
+use crate::settings::Settings;
+use dapa::scan::ScanOutcome;
+use miette::Result;
+use std::time::Instant;
+
+/// Run the command the settings are for.
+pub fn run(settings: Settings) -> Result<ExitStatus> {
+    match settings {
+        Settings::Scan(settings) => scan::run(settings),
+        Settings::Infer(settings) => infer::run(&settings),
+        Settings::Baseline(settings) => baseline::run(&settings),
+        Settings::Explain(settings) => explain::run(&settings),
+        #[cfg(feature = "fetch")]
+        Settings::Fetch(settings) => fetch::run(settings),
+        Settings::Merge(settings) => merge::run(settings),
+    }
+}
+
+/// The end of every command that scans: the inputs that could not be read,
+/// then the throughput line unless `--quiet`.
+fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
+    for error in &outcome.input_errors {
+        eprintln!("dapa: {}", terminal(error));
+    }
+    if quiet {
+        return;
+    }
+    let summary = &outcome.summary;
+    let elapsed = started.elapsed().as_secs_f64();
+    let rate = if elapsed > 0.0 {
+        summary.captures as f64 / elapsed
+    } else {
+        0.0
+    };
+    eprintln!(
+        "dapa: {} captures, {} bytes in {:.3} s ({:.0} captures/s, {} jobs)",
+        summary.captures, summary.bytes, elapsed, rate, jobs
+    );
+}

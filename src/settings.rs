@@ -1,0 +1,397 @@
+//! The one resolution step: parsed arguments become what a command runs
+//! with. Every check of argument combinations, and every loading of the
+//! tool's own inputs (profiles, schemas, `dapa.toml`, the baseline, the
+//! `.env` file), happens here, in the order a user sees its messages.
+
+#[cfg(feature = "fetch")]
+use crate::cli::FetchArgs;
+use crate::cli::{
+    Args, BaselineArgs, Command, EnvelopeArg, ExplainArgs, Format, InferArgs, MergeArgs,
+    MergeFormat, ScanArgs, SelectionArgs, WalkArgs,
+};
+use crate::output::written;
+use crate::report::escape::terminal;
+use crate::report::{self, Report};
+use dapa::AnalyzeOptions;
+use dapa::baseline::Baseline;
+use dapa::capture::lines::LineOptions;
+use dapa::gate::Gate;
+use dapa::infer::InferOptions;
+use dapa::scan::ScanOptions;
+use dapa::schema::config::{self, ConfigPlace};
+use dapa::schema::{EnvelopeKind, Profile, Profiles, SchemaError};
+use miette::{IntoDiagnostic, Result};
+use std::ffi::OsString;
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A command with everything it needs resolved.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per run, moved once into its command"
+)]
+pub enum Settings {
+    /// `dapa scan`.
+    Scan(ScanSettings),
+    /// `dapa infer`.
+    Infer(InferSettings),
+    /// `dapa baseline`.
+    Baseline(BaselineSettings),
+    /// `dapa explain`.
+    Explain(ExplainSettings),
+    /// `dapa fetch`.
+    #[cfg(feature = "fetch")]
+    Fetch(FetchSettings),
+    /// `dapa merge`.
+    Merge(MergeSettings),
+}
+
+/// What `dapa scan` runs with.
+pub struct ScanSettings {
+    /// The inputs as typed.
+    pub paths: Vec<PathBuf>,
+    /// The library's settings.
+    pub options: ScanOptions,
+    /// The chosen format.
+    pub report: Box<dyn Report>,
+    /// What fails the scan.
+    pub gate: Gate,
+    /// Rewrite this baseline with the scan's statistics instead of comparing.
+    pub update_baseline: Option<PathBuf>,
+    /// The `dapa.toml` whose rules chose profiles, as shown to the user.
+    pub config_shown: Option<String>,
+    /// After how long a progress line shows; `None` never.
+    pub progress: Option<Duration>,
+    /// No notes and no throughput line.
+    pub quiet: bool,
+    /// Whether inputs with no capture at all pass (always for a shard).
+    pub allow_empty: bool,
+}
+
+/// What `dapa infer` runs with.
+pub struct InferSettings {
+    /// The inputs as typed.
+    pub paths: Vec<PathBuf>,
+    /// The library's settings.
+    pub options: ScanOptions,
+    /// How the schema is inferred.
+    pub infer: InferOptions,
+    /// Where the schema goes; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// No notes and no throughput line.
+    pub quiet: bool,
+}
+
+/// What `dapa baseline` runs with.
+pub struct BaselineSettings {
+    /// The inputs as typed.
+    pub paths: Vec<PathBuf>,
+    /// The library's settings.
+    pub options: ScanOptions,
+    /// Where the baseline goes; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// No throughput line.
+    pub quiet: bool,
+}
+
+/// What `dapa explain` runs with.
+pub struct ExplainSettings {
+    /// The capture as typed: a file, `FILE#N`, `FILE:LINE` or `-`.
+    pub target: OsString,
+    /// The analysis.
+    pub options: AnalyzeOptions,
+    /// How a line of a JSON Lines log is read.
+    pub lines: LineOptions,
+    /// Captures larger than this are T07.
+    pub max_bytes: u64,
+}
+
+/// What `dapa merge` runs with.
+pub struct MergeSettings {
+    /// The shards' summaries.
+    pub summaries: Vec<PathBuf>,
+    /// The chosen format.
+    pub report: Box<dyn Report>,
+}
+
+/// What `dapa fetch` runs with.
+#[cfg(feature = "fetch")]
+pub struct FetchSettings {
+    /// The library's settings: the action, the URLs, retries and limits.
+    pub request: dapa::fetch::FetchSettings,
+    /// The client id and secret, or what is missing of them.
+    pub credentials: std::result::Result<dapa::fetch::credentials::Credentials, String>,
+    /// What every line printed passes first.
+    pub redactor: dapa::fetch::redact::Redactor,
+    /// One JSON object of input values per line (`-` for standard input).
+    pub inputs: PathBuf,
+    /// Print what would be requested, and contact nothing.
+    pub dry_run: bool,
+    /// No progress bar and no retry notes.
+    pub quiet: bool,
+}
+
+#[cfg(feature = "fetch")]
+impl FetchSettings {
+    /// The settings from the arguments, the environment and the `.env` file.
+    /// From the moment the credentials are known, a panic's message is
+    /// redacted like every other line.
+    fn resolve(args: FetchArgs) -> Result<FetchSettings> {
+        use crate::cli::EndpointArg;
+        use dapa::fetch::client::{RetryPolicy, Transport};
+        use dapa::fetch::{self, Endpoint};
+
+        let environment = fetch::credentials::Environment::gather(args.env_file.as_deref())
+            .map_err(miette::Report::msg)?;
+        let credentials = environment.credentials();
+        let redactor = dapa::fetch::redact::Redactor::new(credentials.as_ref().ok());
+        crate::cmd::fetch::redact_panics(redactor.clone());
+        let refused = |error| crate::cmd::fetch::refused(&redactor, &error);
+        fetch::check_action_id(&args.action_id).map_err(refused)?;
+        let region = args.region.as_deref().or(environment.region());
+        let (api_url, login_url) = fetch::base_urls(
+            region,
+            args.api_url.as_deref(),
+            args.login_url.as_deref(),
+            args.allow_insecure_http,
+        )
+        .map_err(refused)?;
+        let request = fetch::FetchSettings {
+            action_id: args.action_id,
+            endpoint: match args.endpoint {
+                EndpointArg::Execute => Endpoint::Execute,
+                EndpointArg::Test => Endpoint::Test,
+                EndpointArg::DraftTest => Endpoint::DraftTest,
+            },
+            flatten: args.flatten,
+            api_url,
+            login_url,
+            concurrency: usize::from(args.concurrency),
+            policy: RetryPolicy {
+                retries: args.retries,
+                backoff_base: args.backoff,
+                retry_after_cap: args.max_retry_after,
+            },
+            transport: Transport {
+                connect_timeout: args.connect_timeout,
+                read_timeout: args.timeout,
+                max_bytes: args.max_bytes,
+            },
+            out: args.out,
+        };
+        Ok(FetchSettings {
+            request,
+            credentials,
+            redactor,
+            inputs: args.inputs,
+            dry_run: args.dry_run,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// Resolve the arguments of the command to run.
+pub fn resolve(args: Args) -> Result<Settings> {
+    Ok(match args.command {
+        Command::Scan(args) => Settings::Scan(scan(args)?),
+        Command::Infer(args) => Settings::Infer(infer(args)),
+        Command::Baseline(args) => Settings::Baseline(baseline(args)?),
+        Command::Explain(args) => Settings::Explain(explain(args)?),
+        #[cfg(feature = "fetch")]
+        Command::Fetch(args) => Settings::Fetch(FetchSettings::resolve(args)?),
+        Command::Merge(args) => Settings::Merge(merge(args)),
+    })
+}
+
+fn scan(args: ScanArgs) -> Result<ScanSettings> {
+    let options = ScanOptions {
+        shard: args.shard,
+        bucket: args.bucket,
+        ..scan_options(
+            &args.walk,
+            AnalyzeOptions {
+                profiles: profiles(&args.selection).into_diagnostic()?,
+                show_secrets: args.show_secrets,
+                ..AnalyzeOptions::default()
+            },
+        )
+    };
+    note_profiles(&options.analyze.profiles);
+    let config_shown =
+        (options.analyze.profiles.config.as_ref()).map(|place| place.shown.display().to_string());
+    if let Some(shown) = &config_shown
+        && !args.walk.quiet
+    {
+        eprintln!("dapa: profiles chosen by the rules of {}", terminal(shown));
+    }
+    // Read the baseline before the scan: a bad one is a usage error, found early.
+    let baseline = match (&args.baseline, args.update_baseline) {
+        (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
+        _ => None,
+    };
+    let report: Box<dyn Report> = match args.format {
+        Format::Table => Box::new(report::table::Tables),
+        Format::Json => Box::new(report::json::Json),
+        Format::Jsonl => Box::new(report::jsonl::Jsonl),
+        Format::Markdown => Box::new(report::markdown::Markdown),
+        Format::Junit => Box::new(written(report::junit::Junit::new(args.fail_on.clone()))?),
+        Format::Sarif => Box::new(report::sarif::Sarif::new()),
+        Format::Html => Box::new(report::html::Html),
+    };
+    // No progress line while records stream to the same terminal.
+    let streams = matches!(args.format, Format::Jsonl | Format::Sarif);
+    let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
+    let progress = (!progress_off).then(progress_after);
+    Ok(ScanSettings {
+        options,
+        report,
+        gate: Gate {
+            fail_on: args.fail_on,
+            baseline,
+            tolerance_points: args.tolerance,
+        },
+        update_baseline: args.baseline.filter(|_| args.update_baseline),
+        config_shown,
+        progress,
+        quiet: args.walk.quiet,
+        allow_empty: args.allow_empty || args.shard.is_some(),
+        paths: args.paths,
+    })
+}
+
+/// How long a scan runs before its progress line shows: a second, or
+/// `DAPA_PROGRESS_AFTER_MS` (0 shows it at once).
+fn progress_after() -> Duration {
+    std::env::var("DAPA_PROGRESS_AFTER_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_millis)
+}
+
+fn infer(args: InferArgs) -> InferSettings {
+    InferSettings {
+        options: scan_options(
+            &args.walk,
+            AnalyzeOptions {
+                keep_payload: true,
+                ..AnalyzeOptions::default()
+            },
+        ),
+        infer: InferOptions {
+            enum_threshold: args.enum_threshold,
+        },
+        quiet: args.walk.quiet,
+        output: args.output,
+        paths: args.paths,
+    }
+}
+
+fn baseline(args: BaselineArgs) -> Result<BaselineSettings> {
+    let options = scan_options(
+        &args.walk,
+        AnalyzeOptions {
+            profiles: profiles(&args.selection).into_diagnostic()?,
+            ..AnalyzeOptions::default()
+        },
+    );
+    note_profiles(&options.analyze.profiles);
+    Ok(BaselineSettings {
+        options,
+        quiet: args.walk.quiet,
+        output: args.output,
+        paths: args.paths,
+    })
+}
+
+fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
+    Ok(ExplainSettings {
+        options: AnalyzeOptions {
+            profiles: profiles(&args.selection).into_diagnostic()?,
+            show_secrets: args.show_secrets,
+            ..AnalyzeOptions::default()
+        },
+        lines: LineOptions {
+            body_pointer: args.body_pointer,
+            time_pointer: None,
+        },
+        max_bytes: args.max_bytes,
+        target: args.target,
+    })
+}
+
+fn merge(args: MergeArgs) -> MergeSettings {
+    let report: Box<dyn Report> = match args.format {
+        MergeFormat::Json => Box::new(report::json::Json),
+        MergeFormat::Table => Box::new(report::table::Tables),
+        MergeFormat::Markdown => Box::new(report::markdown::Markdown),
+        MergeFormat::Html => Box::new(report::html::Html),
+    };
+    MergeSettings {
+        summaries: args.summaries,
+        report,
+    }
+}
+
+/// The library's settings for reading and walking, with these analysis options.
+fn scan_options(walk: &WalkArgs, analyze: AnalyzeOptions) -> ScanOptions {
+    let defaults = ScanOptions::default();
+    ScanOptions {
+        jobs: walk.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
+        max_bytes: walk.max_bytes,
+        hidden: walk.hidden,
+        lines: LineOptions {
+            body_pointer: walk.body_pointer.clone(),
+            time_pointer: walk.time_pointer.clone(),
+        },
+        analyze: AnalyzeOptions {
+            max_depth: usize::from(walk.max_depth),
+            ..analyze
+        },
+        ..defaults
+    }
+}
+
+/// Compile the selected profiles: `--profile` or `--schema` for every
+/// capture, else the rules of `--config` or the nearest `dapa.toml`.
+fn profiles(selection: &SelectionArgs) -> std::result::Result<Profiles, SchemaError> {
+    let forced = match (&selection.profile, &selection.schema) {
+        (Some(name), _) => Some(Arc::new(Profile::builtin(name)?)),
+        (None, Some(path)) => {
+            let envelope = match selection.envelope {
+                EnvelopeArg::Execute => EnvelopeKind::Execute,
+                EnvelopeArg::Test => EnvelopeKind::Test,
+                EnvelopeArg::Seed => EnvelopeKind::Seed,
+            };
+            Some(Arc::new(Profile::from_schema_file(path, envelope)?))
+        }
+        (None, None) => None,
+    };
+    // Relative capture paths are taken from here; a working directory
+    // that cannot be named leaves path globs matching nothing.
+    let working = std::env::current_dir().unwrap_or_default();
+    let place = match &selection.config {
+        Some(path) => Some(ConfigPlace::new(path, &working)),
+        None if forced.is_none() => ConfigPlace::discover(&working),
+        None => None,
+    };
+    let rules = match &place {
+        Some(place) => config::load(&place.shown)?,
+        None => Vec::new(),
+    };
+    Ok(Profiles {
+        forced,
+        rules,
+        config: place,
+    })
+}
+
+/// Say what the user should know of the schemas in use as soon as they are
+/// compiled, before a later argument (a bad baseline) is refused.
+fn note_profiles(profiles: &Profiles) {
+    for note in profiles.notes() {
+        // A note names the schema file, which may hold any character.
+        eprintln!("dapa: {}", terminal(&note));
+    }
+}
