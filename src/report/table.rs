@@ -98,17 +98,12 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let Some(span) = Span::of(&shown) else {
         return Ok(());
     };
-    let Span {
-        width,
-        from,
-        to,
-        undated,
-    } = span;
-    let undated = undated.map(|note| format!("; {note}")).unwrap_or_default();
-    writeln!(
-        out,
-        "timeline by capture time ({width} buckets, {from} to {to}{undated})"
-    )?;
+    let buckets = format!("{} buckets, {} to {}", span.width, span.from, span.to);
+    let undated = span
+        .undated
+        .map(|note| format!("; {note}"))
+        .unwrap_or_default();
+    writeln!(out, "timeline by capture time ({buckets}{undated})")?;
     let starts = shown.starts(DENSE_BUCKETS);
     let present = rows::timeline_statuses(&shown);
     let label_width = present.iter().map(|s| s.as_str().len()).max().unwrap_or(0);
