@@ -227,6 +227,22 @@ impl Finding {
     }
 }
 
+/// Most findings of one code kept per capture; a body with ten thousand
+/// repeated keys says so once with a count, not ten thousand times.
+pub const MAX_FINDINGS_PER_CODE: usize = 20;
+
+/// Say on the last finding kept how many more of its code were dropped.
+pub fn note_more(findings: &mut [Finding], total: usize) {
+    if total > MAX_FINDINGS_PER_CODE
+        && let Some(last) = findings.last_mut()
+    {
+        last.message.push_str(&format!(
+            " (and {} more like it)",
+            total - MAX_FINDINGS_PER_CODE
+        ));
+    }
+}
+
 /// Fill in line and column of every finding that has a byte offset into
 /// `text`, reading the text once however many findings there are.
 pub fn add_lines(text: &[u8], findings: &mut [Finding]) {

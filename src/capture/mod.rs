@@ -118,29 +118,14 @@ impl Capture {
         let mut bytes = bytes;
         if bytes.starts_with(&GZIP_MAGIC) {
             capture.body_offset = None;
-            match gunzip(&bytes, max_bytes) {
+            let gunzipped = gunzip(&bytes, max_bytes);
+            capture.findings.extend(gunzipped.finding());
+            match gunzipped {
                 Gunzipped::Whole(plain) => bytes = plain,
-                Gunzipped::TooLarge => {
-                    capture.findings.push(Finding::new(
-                        Code::T07,
-                        format!(
-                            "decompresses to more than {max_bytes} bytes (--max-bytes); not parsed"
-                        ),
-                    ));
+                Gunzipped::Broken { plain, .. } if !plain.is_empty() => bytes = plain,
+                Gunzipped::TooLarge { .. } | Gunzipped::Broken { .. } => {
                     capture.readable = false;
                     return capture;
-                }
-                Gunzipped::Broken { plain, error } => {
-                    let kept = plain.len();
-                    capture.findings.push(Finding::new(
-                        Code::T08,
-                        format!("gzip stream is damaged ({error}); analysing the {kept} bytes recovered before the damage"),
-                    ));
-                    if kept == 0 {
-                        capture.readable = false;
-                        return capture;
-                    }
-                    bytes = plain;
                 }
             }
         }
@@ -183,22 +168,11 @@ impl Capture {
         if header_has("content-encoding", "gzip") && bytes.starts_with(&GZIP_MAGIC) {
             self.body_offset = None;
             self.header_lines = None;
-            match gunzip(bytes, max_bytes) {
-                Gunzipped::Whole(plain) => *bytes = plain,
-                Gunzipped::TooLarge => {
-                    self.findings.push(Finding::new(
-                        Code::T07,
-                        format!("the gzip body decompresses to more than {max_bytes} bytes"),
-                    ));
-                    self.readable = false;
-                }
-                Gunzipped::Broken { plain, error } => {
-                    self.findings.push(Finding::new(
-                        Code::T08,
-                        format!("the gzip body is damaged ({error})"),
-                    ));
-                    *bytes = plain;
-                }
+            let gunzipped = gunzip(bytes, max_bytes);
+            self.findings.extend(gunzipped.finding());
+            match gunzipped {
+                Gunzipped::Whole(plain) | Gunzipped::Broken { plain, .. } => *bytes = plain,
+                Gunzipped::TooLarge { .. } => self.readable = false,
             }
         }
     }
@@ -206,9 +180,36 @@ impl Capture {
 
 /// What came out of a gzip stream.
 enum Gunzipped {
+    /// The whole stream, inflated.
     Whole(Vec<u8>),
-    TooLarge,
+    /// The stream inflates past what may be kept; nothing was kept.
+    TooLarge { max_bytes: u64 },
+    /// The stream breaks off; `plain` is what came before the damage.
     Broken { plain: Vec<u8>, error: String },
+}
+
+impl Gunzipped {
+    /// The finding for a stream that did not come out whole: T07 past
+    /// `--max-bytes`, T08 damaged. A whole file and a gzip content encoding
+    /// inside an HTTP dump say it in the same words.
+    fn finding(&self) -> Option<Finding> {
+        match self {
+            Gunzipped::Whole(_) => None,
+            Gunzipped::TooLarge { max_bytes } => Some(Finding::new(
+                Code::T07,
+                format!(
+                    "the gzip stream decompresses to more than {max_bytes} bytes (--max-bytes); not parsed"
+                ),
+            )),
+            Gunzipped::Broken { plain, error } => Some(Finding::new(
+                Code::T08,
+                format!(
+                    "the gzip stream is damaged ({error}); {} bytes were recovered before the damage",
+                    plain.len()
+                ),
+            )),
+        }
+    }
 }
 
 fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
@@ -220,7 +221,7 @@ fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut plain)
     {
-        Ok(_) if plain.len() as u64 > max_bytes => Gunzipped::TooLarge,
+        Ok(_) if plain.len() as u64 > max_bytes => Gunzipped::TooLarge { max_bytes },
         Ok(_) => Gunzipped::Whole(plain),
         Err(error) => Gunzipped::Broken {
             plain,

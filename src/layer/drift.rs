@@ -5,8 +5,7 @@
 //! timestamp that turned from seconds into milliseconds overnight, a status
 //! value nobody listed.
 
-use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::push_pointer;
 use crate::schema::Schema;
 use crate::schema::shape::{

@@ -6,8 +6,7 @@
 //! `profile.firstname` keys. Stringified JSON is decoded in place, so the
 //! later layers see the payload the action meant to send.
 
-use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::{self, ParseOptions, push_pointer};
 use crate::secret::mask;
 use serde_json::{Map, Value};

@@ -3,8 +3,7 @@
 //! The yes/no check runs first; the full error list is built only for the
 //! payloads that fail it, which are few in a healthy corpus.
 
-use super::syntax::{MAX_FINDINGS_PER_CODE, note_more};
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::push_pointer;
 use crate::schema::Schema;
 use crate::secret::{is_secret, show};

@@ -1,13 +1,9 @@
 //! The syntax layer: a strict RFC 8259 parse, and a lenient second parse when
 //! the strict one stops at a known extension (S05).
 
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::{self, ErrorKind, Extension, ParseOptions, SyntaxError};
 use serde_json::Value;
-
-/// Most findings of one code kept per capture; a body with ten thousand
-/// repeated keys says so once with a count, not ten thousand times.
-pub const MAX_FINDINGS_PER_CODE: usize = 20;
 
 /// What the syntax layer made of the text.
 #[derive(Debug, Clone)]
@@ -158,18 +154,6 @@ fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
         note_more(&mut findings, parsed.lossy_numbers.len());
     }
     findings
-}
-
-/// Say on the last finding kept how many more of its code were dropped.
-pub fn note_more(findings: &mut [Finding], total: usize) {
-    if total > MAX_FINDINGS_PER_CODE
-        && let Some(last) = findings.last_mut()
-    {
-        last.message.push_str(&format!(
-            " (and {} more like it)",
-            total - MAX_FINDINGS_PER_CODE
-        ));
-    }
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! stacked bar chart, the tables and one example per code.
 
 use super::Report;
-use crate::report::table::{share, short_time};
+use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share, short_time};
 use dapa::baseline::Regression;
-use dapa::timeline::{self, Timeline};
+use dapa::timeline::Timeline;
 use dapa::{Status, Summary};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -74,20 +74,12 @@ fn page(summary: &Summary, regressions: &[Regression]) -> String {
     );
     headline(&mut html, summary);
     if !regressions.is_empty() {
-        html.push_str("<h2>Regressions against the baseline</h2>\n<table id=\"regressions\">\n<tr><th>kind</th><th>what</th><th>example</th></tr>\n");
-        for regression in regressions {
-            let _ = writeln!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                regression.kind,
-                escape(&regression.message),
-                escape(&regression.example)
-            );
-        }
-        html.push_str("</table>\n");
+        html.push_str("<h2>Regressions against the baseline</h2>\n");
+        table(&mut html, "regressions", &rows::regressions(regressions));
     }
     timeline_section(&mut html, &summary.timeline.for_display());
-    statuses(&mut html, summary);
+    html.push_str("<h2>Captures by status</h2>\n");
+    table(&mut html, "statuses", &rows::statuses(summary));
     codes(&mut html, summary);
     drift(&mut html, summary);
     html.push_str(CHECK_SCRIPT);
@@ -127,7 +119,7 @@ const MARGIN_TOP: f64 = 12.0;
 
 fn timeline_section(html: &mut String, shown: &Timeline) {
     html.push_str("<h2>Timeline</h2>\n");
-    let (Some(first), Some(last)) = (shown.first, shown.last) else {
+    let Some(span) = Span::of(shown) else {
         let _ = writeln!(
             html,
             "<p class=\"muted\" id=\"timeline-empty\">No capture states its time ({} captures without one); captures get a time from a sidecar's <code>captured_at</code>, a <code>Date</code> header, a HAR entry or <code>--time-pointer</code>.</p>",
@@ -135,17 +127,15 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
         );
         return;
     };
-    let _ = write!(
+    let undated = span.undated.as_ref().map(|note| format!("; {note}"));
+    let _ = writeln!(
         html,
-        "<p>Captures by capture time in {} buckets, from {} to {}",
-        timeline::width_name(shown.width),
-        short_time(first),
-        short_time(last)
+        "<p>Captures by capture time in {} buckets, from {} to {}{}.</p>",
+        span.width,
+        span.from,
+        span.to,
+        undated.unwrap_or_default()
     );
-    if shown.undated > 0 {
-        let _ = write!(html, "; {} captures state no time", shown.undated);
-    }
-    html.push_str(".</p>\n");
     let starts = shown.starts(480);
     let top = shown
         .buckets
@@ -198,9 +188,13 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
         html,
         "<text x=\"{MARGIN_LEFT}\" y=\"{label_y}\" font-size=\"11\">{}</text>\
          <text x=\"{}\" y=\"{label_y}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n</svg>",
-        short_time(starts.first().copied().unwrap_or(first)),
+        starts
+            .first()
+            .map_or_else(|| span.from.clone(), |start| short_time(*start)),
         CHART_WIDTH - 8.0,
-        short_time(starts.last().copied().unwrap_or(last))
+        starts
+            .last()
+            .map_or_else(|| span.to.clone(), |start| short_time(*start))
     );
     html.push_str("<p class=\"legend\">");
     for status in Status::ALL {
@@ -210,32 +204,13 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
             color(status)
         );
     }
-    html.push_str("</p>\n<details><summary>Buckets</summary>\n<table id=\"timeline-table\">\n<tr><th>bucket</th><th>captures</th><th>statuses</th><th>codes</th></tr>\n");
-    for (start, bucket) in &shown.buckets {
-        let _ = writeln!(
-            html,
-            "<tr><td class=\"t\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-            short_time(*start),
-            bucket.captures,
-            bucket.statuses_text(),
-            bucket.codes_text()
-        );
-    }
-    html.push_str("</table>\n</details>\n");
-}
-
-fn statuses(html: &mut String, summary: &Summary) {
-    html.push_str("<h2>Captures by status</h2>\n<table id=\"statuses\">\n<tr><th>status</th><th>captures</th><th>share</th></tr>\n");
-    for status in Status::ALL {
-        let count = summary.count(status);
-        let _ = writeln!(
-            html,
-            "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{status}</td><td class=\"n\">{count}</td><td class=\"n\">{}</td></tr>",
-            color(status),
-            share(count, summary.captures)
-        );
-    }
-    html.push_str("</table>\n");
+    html.push_str("</p>\n<details><summary>Buckets</summary>\n");
+    table(
+        html,
+        "timeline-table",
+        &rows::timeline(shown, BucketStatuses::Listed),
+    );
+    html.push_str("</details>\n");
 }
 
 fn codes(html: &mut String, summary: &Summary) {
@@ -244,24 +219,7 @@ fn codes(html: &mut String, summary: &Summary) {
         html.push_str("<p id=\"codes\">No findings.</p>\n");
         return;
     }
-    html.push_str("<table id=\"codes\">\n<tr><th>code</th><th>name</th><th>layer</th><th>severity</th><th>findings</th><th>captures</th><th>first seen</th><th>last seen</th><th>example</th></tr>\n");
-    for stats in summary.codes.values() {
-        let _ = writeln!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td><code>{}</code><br>{}</td></tr>",
-            stats.code,
-            stats.name,
-            stats.layer.as_str(),
-            stats.severity.as_str(),
-            stats.findings,
-            stats.captures,
-            stats.first_seen.map(short_time).unwrap_or_default(),
-            stats.last_seen.map(short_time).unwrap_or_default(),
-            escape(&stats.example),
-            escape(&stats.message)
-        );
-    }
-    html.push_str("</table>\n");
+    table(html, "codes", &rows::codes(summary));
 }
 
 fn drift(html: &mut String, summary: &Summary) {
@@ -270,22 +228,53 @@ fn drift(html: &mut String, summary: &Summary) {
     }
     let _ = writeln!(
         html,
-        "<h2>Drift by field path</h2>\n<p>{} captures were checked against a profile.</p>\n<table id=\"drift\">\n<tr><th>profile</th><th>path</th><th>declared</th><th>observed</th><th>captures</th><th>share</th><th>drift</th><th>example</th></tr>",
+        "<h2>Drift by field path</h2>\n<p>{} captures were checked against a profile.</p>",
         summary.profiled
     );
-    for row in summary.drift.values().flat_map(|rows| rows.values()) {
-        let _ = writeln!(
-            html,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(&row.profile),
-            escape(&row.path),
-            escape(&row.declared),
-            row.observed,
-            row.captures,
-            share(row.captures, summary.profiled),
-            if row.drifted { "yes" } else { "" },
-            escape(&row.example)
-        );
+    table(html, "drift", &rows::drift(summary));
+}
+
+/// A model table as an HTML table: text escaped, literals as code, numbers
+/// aligned right and times kept on one line.
+fn table(html: &mut String, id: &str, model: &Rows) {
+    let _ = write!(html, "<table id=\"{id}\">\n<tr>");
+    for column in &model.columns {
+        let _ = write!(html, "<th>{}</th>", column.header);
+    }
+    html.push_str("</tr>\n");
+    for row in &model.rows {
+        html.push_str("<tr>");
+        for (column, cell) in model.columns.iter().zip(row) {
+            html.push_str(match column.kind {
+                Kind::Text => "<td>",
+                Kind::Number => "<td class=\"n\">",
+                Kind::Time => "<td class=\"t\">",
+            });
+            match cell {
+                Cell::Status(status) => {
+                    let _ = write!(
+                        html,
+                        "<span class=\"swatch\" style=\"background:{}\"></span>{status}",
+                        color(*status)
+                    );
+                }
+                Cell::Text(text) => html.push_str(&escape(text)),
+                Cell::Literal(text) => {
+                    let _ = write!(html, "<code>{}</code>", escape(text));
+                }
+                Cell::Example { example, message } => {
+                    let _ = write!(
+                        html,
+                        "<code>{}</code><br>{}",
+                        escape(example),
+                        escape(message)
+                    );
+                }
+                other => html.push_str(&other.plain()),
+            }
+            html.push_str("</td>");
+        }
+        html.push_str("</tr>\n");
     }
     html.push_str("</table>\n");
 }

@@ -5,6 +5,7 @@
 //! so the test cases wait in an anonymous temporary file, not in memory.
 
 use super::Report;
+use super::rows::{self, Rows};
 use dapa::baseline::Regression;
 use dapa::gate::FailOn;
 use dapa::{CaptureRecord, Summary};
@@ -136,16 +137,7 @@ impl Report for Junit {
         )?;
         if !regressions.is_empty() {
             writeln!(out, "    <testcase classname=\"dapa\" name=\"baseline\">")?;
-            for regression in regressions {
-                writeln!(
-                    out,
-                    "      <failure type=\"{}\" message=\"{}\">{}\nexample: {}</failure>",
-                    regression.kind,
-                    xml_text(&regression.message),
-                    xml_text(&regression.message),
-                    xml_text(&regression.example)
-                )?;
-            }
+            write_failures(out, &rows::regressions(regressions))?;
             writeln!(out, "    </testcase>")?;
         }
         self.cases.flush()?;
@@ -155,6 +147,28 @@ impl Report for Junit {
         writeln!(out, "  </testsuite>")?;
         writeln!(out, "</testsuites>")
     }
+}
+
+/// A model table as failures of one test case, a row each: the first cell
+/// is the failure's type, the second its message, and the body adds the
+/// further cells under their headers.
+fn write_failures(out: &mut dyn Write, model: &Rows) -> io::Result<()> {
+    for row in &model.rows {
+        let [kind, message, further @ ..] = row.as_slice() else {
+            continue;
+        };
+        let message = xml_text(&message.plain());
+        write!(
+            out,
+            "      <failure type=\"{}\" message=\"{message}\">{message}",
+            xml_text(&kind.plain())
+        )?;
+        for (column, cell) in model.columns[2..].iter().zip(further) {
+            write!(out, "\n{}: {}", column.header, xml_text(&cell.plain()))?;
+        }
+        writeln!(out, "</failure>")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

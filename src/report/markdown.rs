@@ -2,9 +2,10 @@
 
 use super::Report;
 use super::escape::{markdown_code, markdown_code_cell, markdown_text};
-use crate::report::table::{share, short_time};
+use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share};
 use dapa::baseline::Regression;
 use dapa::{Status, Summary};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Headline numbers, the tables, one example per code.
@@ -41,50 +42,14 @@ impl Report for Markdown {
         )?;
         if !regressions.is_empty() {
             writeln!(out, "## Regressions against the baseline\n")?;
-            writeln!(out, "| kind | what | example |\n|---|---|---|")?;
-            for regression in regressions {
-                writeln!(
-                    out,
-                    "| {} | {} | {} |",
-                    regression.kind,
-                    markdown_text(&regression.message),
-                    markdown_code_cell(&regression.example)
-                )?;
-            }
+            write_table(out, &rows::regressions(regressions))?;
             writeln!(out)?;
         }
         writeln!(out, "## Captures by status\n")?;
-        writeln!(out, "| status | captures | share |\n|---|---:|---:|")?;
-        for status in Status::ALL {
-            let count = summary.count(status);
-            writeln!(
-                out,
-                "| {status} | {count} | {} |",
-                share(count, summary.captures)
-            )?;
-        }
+        write_table(out, &rows::statuses(summary))?;
         if !summary.codes.is_empty() {
             writeln!(out, "\n## Findings by code\n")?;
-            writeln!(
-                out,
-                "| code | name | layer | severity | findings | captures | example | first seen | last seen |"
-            )?;
-            writeln!(out, "|---|---|---|---|---:|---:|---|---|---|")?;
-            for stats in summary.codes.values() {
-                writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    stats.code,
-                    stats.name,
-                    stats.layer.as_str(),
-                    stats.severity.as_str(),
-                    stats.findings,
-                    stats.captures,
-                    markdown_code_cell(&stats.example),
-                    stats.first_seen.map(short_time).unwrap_or_default(),
-                    stats.last_seen.map(short_time).unwrap_or_default()
-                )?;
-            }
+            write_table(out, &rows::codes(summary))?;
         }
         if !summary.drift.is_empty() {
             writeln!(out, "\n## Drift by field path\n")?;
@@ -93,24 +58,9 @@ impl Report for Markdown {
                 "{} captures were checked against a profile.\n",
                 summary.profiled
             )?;
-            writeln!(
-                out,
-                "| profile | path | declared | observed | captures | share | drift |"
-            )?;
-            writeln!(out, "|---|---|---|---|---:|---:|---|")?;
-            for row in summary.drift.values().flat_map(|rows| rows.values()) {
-                writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
-                    markdown_text(&row.profile),
-                    markdown_code_cell(&row.path),
-                    markdown_text(&row.declared),
-                    row.observed,
-                    row.captures,
-                    share(row.captures, summary.profiled),
-                    if row.drifted { "yes" } else { "" }
-                )?;
-            }
+            // A ticket's drift table has always gone without the examples;
+            // adding them would change the report, not only its structure.
+            write_table(out, &rows::drift(summary).without(&["example"]))?;
         }
         write_timeline(out, summary)?;
         if !summary.codes.is_empty() {
@@ -133,34 +83,59 @@ impl Report for Markdown {
 /// The timeline: a row per bucket with captures, its statuses and codes.
 fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let shown = summary.timeline.for_display();
-    let (Some(first), Some(last)) = (shown.first, shown.last) else {
+    let Some(span) = Span::of(&shown) else {
         return Ok(());
     };
-    writeln!(out, "\n## Timeline\n")?;
-    write!(
-        out,
-        "Captures by capture time, {} buckets, from {} to {}",
-        dapa::timeline::width_name(shown.width),
-        short_time(first),
-        short_time(last)
-    )?;
-    if shown.undated > 0 {
-        write!(out, " ({} captures state no time)", shown.undated)?;
-    }
-    writeln!(out, ".\n")?;
+    let Span {
+        width,
+        from,
+        to,
+        undated,
+    } = span;
+    let undated = undated.map(|note| format!(" ({note})")).unwrap_or_default();
     writeln!(
         out,
-        "| bucket | captures | statuses | codes |\n|---|---:|---|---|"
+        "\n## Timeline\n\nCaptures by capture time, {width} buckets, from {from} to {to}{undated}.\n"
     )?;
-    for (start, bucket) in &shown.buckets {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            short_time(*start),
-            bucket.captures,
-            bucket.statuses_text(),
-            bucket.codes_text()
-        )?;
+    write_table(out, &rows::timeline(&shown, BucketStatuses::Listed))
+}
+
+/// A model table as a Markdown table: text escaped, literals as code,
+/// numbers aligned right.
+fn write_table(out: &mut dyn Write, model: &Rows) -> io::Result<()> {
+    let line = |cells: Vec<Cow<str>>| format!("| {} |", cells.join(" | "));
+    writeln!(
+        out,
+        "{}",
+        line(
+            model
+                .columns
+                .iter()
+                .map(|c| Cow::Borrowed(c.header))
+                .collect()
+        )
+    )?;
+    let rule: String = model
+        .columns
+        .iter()
+        .map(|column| match column.kind {
+            Kind::Number => "---:|",
+            Kind::Text | Kind::Time => "---|",
+        })
+        .collect();
+    writeln!(out, "|{rule}")?;
+    for row in &model.rows {
+        writeln!(out, "{}", line(row.iter().map(cell).collect()))?;
     }
     Ok(())
+}
+
+fn cell<'a>(cell: &'a Cell) -> Cow<'a, str> {
+    match cell {
+        Cell::Text(text) => Cow::Owned(markdown_text(text)),
+        Cell::Literal(text) | Cell::Example { example: text, .. } => {
+            Cow::Owned(markdown_code_cell(text))
+        }
+        other => other.plain(),
+    }
 }

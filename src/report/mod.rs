@@ -9,6 +9,7 @@ pub mod json;
 pub mod jsonl;
 pub mod junit;
 pub mod markdown;
+pub mod rows;
 pub mod sarif;
 pub mod table;
 

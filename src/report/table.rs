@@ -2,9 +2,10 @@
 
 use super::Report;
 use super::escape::terminal;
+use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use dapa::baseline::Regression;
-use dapa::{Status, Summary, timeline};
+use dapa::{Summary, timeline};
 use std::io::{self, Write};
 
 /// Tables for a terminal.
@@ -28,40 +29,36 @@ fn write_regressions(out: &mut dyn Write, regressions: &[Regression]) -> io::Res
         return Ok(());
     }
     writeln!(out, "regressions against the baseline")?;
-    let mut table = new_table(&["kind", "what", "example"]);
-    for regression in regressions {
-        table.add_row(vec![
-            regression.kind.to_owned(),
-            terminal(&regression.message).into_owned(),
-            terminal(&regression.example).into_owned(),
-        ]);
-    }
-    writeln!(out, "{table}")
+    writeln!(out, "{}", table(&rows::regressions(regressions)))
 }
 
-fn new_table(header: &[&str]) -> Table {
+/// A model table as a terminal table: text escaped, numbers on the right.
+fn table(model: &Rows) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().copied());
-    table
-}
-
-fn align_right(table: &mut Table, columns: &[usize]) {
-    for &index in columns {
-        if let Some(column) = table.column_mut(index) {
+        .set_header(model.columns.iter().map(|column| column.header));
+    for row in &model.rows {
+        table.add_row(row.iter().map(cell));
+    }
+    for (index, column) in model.columns.iter().enumerate() {
+        if column.kind == Kind::Number
+            && let Some(column) = table.column_mut(index)
+        {
             column.set_cell_alignment(CellAlignment::Right);
         }
     }
+    table
 }
 
-/// The share of `part` in `whole` as a percentage with one decimal.
-pub fn share(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        return "-".to_owned();
+fn cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(text) | Cell::Literal(text) | Cell::Example { example: text, .. } => {
+            terminal(text).into_owned()
+        }
+        other => other.plain().into_owned(),
     }
-    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
 /// Write the totals by status and the counts by code.
@@ -71,57 +68,25 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         "{} captures, {} bytes",
         summary.captures, summary.bytes
     )?;
-    let mut statuses = new_table(&["status", "captures", "share"]);
-    for status in Status::ALL {
-        let count = summary.count(status);
-        statuses.add_row(vec![
-            status.to_string(),
-            count.to_string(),
-            share(count, summary.captures),
-        ]);
-    }
-    align_right(&mut statuses, &[1, 2]);
+    let statuses = table(&rows::statuses(summary));
     writeln!(out, "{statuses}")?;
     if summary.codes.is_empty() {
         writeln!(out, "no findings")?;
         return Ok(());
     }
-    let dated = summary.codes.values().any(|s| s.first_seen.is_some());
-    let mut header = vec![
-        "code", "name", "layer", "severity", "findings", "captures", "example",
-    ];
-    if dated {
-        header.extend(["first seen", "last seen"]);
+    let mut codes = rows::codes(summary);
+    // A terminal is narrow: the columns of time only when a capture states one.
+    if !summary
+        .codes
+        .values()
+        .any(|stats| stats.first_seen.is_some())
+    {
+        codes = codes.without(&rows::SEEN_COLUMNS);
     }
-    let mut codes = new_table(&header);
-    for stats in summary.codes.values() {
-        let mut row = vec![
-            stats.code.to_string(),
-            stats.name.to_owned(),
-            stats.layer.as_str().to_owned(),
-            stats.severity.as_str().to_owned(),
-            stats.findings.to_string(),
-            stats.captures.to_string(),
-            terminal(&stats.example).into_owned(),
-        ];
-        if dated {
-            row.push(stats.first_seen.map(short_time).unwrap_or_default());
-            row.push(stats.last_seen.map(short_time).unwrap_or_default());
-        }
-        codes.add_row(row);
-    }
-    align_right(&mut codes, &[4, 5]);
+    let codes = table(&codes);
     writeln!(out, "{codes}")?;
     write_drift(out, summary)?;
     write_timeline(out, summary)
-}
-
-/// A time for a table cell: `2026-11-20 09:13:03`.
-pub fn short_time(seconds: i64) -> String {
-    timeline::rfc3339(seconds)
-        .replace('T', " ")
-        .trim_end_matches('Z')
-        .to_owned()
 }
 
 /// Dense series up to this many buckets; past it, only buckets with captures.
@@ -130,30 +95,17 @@ const DENSE_BUCKETS: usize = 240;
 /// The timeline: a sparkline per status, then a row per bucket with captures.
 fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let shown = summary.timeline.for_display();
-    let (Some(first), Some(last)) = (shown.first, shown.last) else {
+    let Some(span) = Span::of(&shown) else {
         return Ok(());
     };
-    write!(
-        out,
-        "timeline by capture time ({} buckets, {} to {}",
-        timeline::width_name(shown.width),
-        short_time(first),
-        short_time(last)
-    )?;
-    if shown.undated > 0 {
-        write!(out, "; {} captures state no time", shown.undated)?;
-    }
-    writeln!(out, ")")?;
+    let buckets = format!("{} buckets, {} to {}", span.width, span.from, span.to);
+    let undated = span
+        .undated
+        .map(|note| format!("; {note}"))
+        .unwrap_or_default();
+    writeln!(out, "timeline by capture time ({buckets}{undated})")?;
     let starts = shown.starts(DENSE_BUCKETS);
-    let present: Vec<Status> = Status::ALL
-        .into_iter()
-        .filter(|status| {
-            shown
-                .buckets
-                .values()
-                .any(|b| b.statuses.contains_key(status))
-        })
-        .collect();
+    let present = rows::timeline_statuses(&shown);
     let label_width = present.iter().map(|s| s.as_str().len()).max().unwrap_or(0);
     for status in &present {
         let counts: Vec<u64> = starts
@@ -175,24 +127,11 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
             timeline::sparkline(&counts)
         )?;
     }
-    let mut header = vec!["bucket", "captures"];
-    header.extend(present.iter().map(|s| s.as_str()));
-    header.push("codes");
-    let mut table = new_table(&header);
-    for (start, bucket) in &shown.buckets {
-        let mut row = vec![short_time(*start), bucket.captures.to_string()];
-        row.extend(present.iter().map(|s| {
-            bucket
-                .statuses
-                .get(s)
-                .map_or_else(String::new, u64::to_string)
-        }));
-        row.push(bucket.codes_text());
-        table.add_row(row);
-    }
-    let numeric: Vec<usize> = (1..present.len() + 2).collect();
-    align_right(&mut table, &numeric);
-    writeln!(out, "{table}")
+    writeln!(
+        out,
+        "{}",
+        table(&rows::timeline(&shown, BucketStatuses::ColumnEach))
+    )
 }
 
 /// The drift table: one row per field path of each profile's payloads.
@@ -205,23 +144,7 @@ fn write_drift(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         "drift by field path ({} captures checked against a profile)",
         summary.profiled
     )?;
-    let mut table = new_table(&[
-        "profile", "path", "declared", "observed", "captures", "share", "drift", "example",
-    ]);
-    for row in summary.drift.values().flat_map(|rows| rows.values()) {
-        table.add_row(vec![
-            terminal(&row.profile).into_owned(),
-            terminal(&row.path).into_owned(),
-            terminal(&row.declared).into_owned(),
-            row.observed.to_string(),
-            row.captures.to_string(),
-            share(row.captures, summary.profiled),
-            if row.drifted { "yes" } else { "" }.to_owned(),
-            terminal(&row.example).into_owned(),
-        ]);
-    }
-    align_right(&mut table, &[4, 5]);
-    writeln!(out, "{table}")?;
+    writeln!(out, "{}", table(&rows::drift(summary)))?;
     if summary.drift_paths_dropped > 0 {
         writeln!(
             out,
