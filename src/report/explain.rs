@@ -2,7 +2,7 @@
 
 use super::escape::{source_view, terminal};
 use crate::cli::ExplainArgs;
-use dapa::explain::{Explanation, LAYERS, explain};
+use dapa::spans::{Explanation, LAYERS, explain};
 use dapa::{Severity, capture};
 use miette::{
     GraphicalReportHandler, GraphicalTheme, IntoDiagnostic, LabeledSpan, MietteDiagnostic,
