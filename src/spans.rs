@@ -223,12 +223,12 @@ fn secret_values(
     pointers: &[String],
     spans: &mut Vec<Range<usize>>,
 ) {
-    let Ok(text) = std::str::from_utf8(&body[document.text.clone()]) else {
-        return;
-    };
     if pointers.is_empty() {
         return;
     }
+    let Ok(text) = std::str::from_utf8(&body[document.text.clone()]) else {
+        return;
+    };
     let start = document.text.start;
     if document.stringified_root {
         let first = text.len() - text.trim_start().len();
@@ -298,6 +298,18 @@ mod tests {
         assert!(!explained.body.contains("k3y"), "{}", explained.body);
         assert!(explained.body.contains("\"plain\""), "{}", explained.body);
         assert_eq!(explained.body.len(), body.len());
+    }
+
+    #[test]
+    fn a_body_refused_after_parsing_keeps_its_secrets_masked() {
+        let options =
+            with_schema(&json!({"properties": {"list": {"items": {"x-dapa-secret": true}}}}));
+        // Cut inside a character after the JSON ends: T03, no layer after it.
+        let body = b"{\"list\":[\"s3cret\"]}\xf0\x9f".to_vec();
+        let explained = explain(Capture::from_bytes("t", body, None, 1 << 20), &options);
+        let codes: Vec<_> = explained.record.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [crate::Code::T03]);
+        assert!(!explained.body.contains("s3cret"), "{}", explained.body);
     }
 
     #[test]
