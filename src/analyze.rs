@@ -9,6 +9,8 @@ use crate::schema::shape::Shape;
 use crate::schema::{Profile, Profiles, Semantic, Target};
 use crate::verdict::verdict;
 use serde_json::Value;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Settings of the analysis that do not depend on the capture.
 #[derive(Debug, Clone)]
@@ -34,6 +36,114 @@ impl Default for AnalyzeOptions {
     }
 }
 
+/// A capture analysed: its record, and what renderers that point into the
+/// body (`dapa explain`) need to find the places the record names.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The verdict and findings.
+    pub record: CaptureRecord,
+    /// The body as captured.
+    pub body: Vec<u8>,
+    /// The profile that applied to the capture.
+    pub profile: Option<Arc<Profile>>,
+    /// The body as the layers read it, when it parsed.
+    pub document: Option<Document>,
+}
+
+/// A parsed body, as the layers left it.
+#[derive(Debug)]
+pub struct Document {
+    /// The value: a body that is stringified JSON decoded, and the payload's
+    /// stringified fields decoded in place (as the schema layer saw them).
+    pub root: Value,
+    /// The bytes of the body that were parsed (after a byte-order mark).
+    pub text: Range<usize>,
+    /// Whether the text parsed only leniently (S05).
+    pub lenient: bool,
+    /// Whether the whole body is a string holding JSON, decoded into `root`.
+    pub stringified_root: bool,
+    /// The pointer of the payload inside the envelope, when it is there.
+    pub payload: Option<String>,
+    /// The pointer of what the profile's schema describes (the payload or
+    /// the whole document), when it is there.
+    pub described: Option<String>,
+    /// The nesting limit the text was read with, for reading it again.
+    pub max_depth: usize,
+}
+
+impl Analysis {
+    /// Run a capture through the transport, syntax, envelope, payload,
+    /// schema, drift and semantic layers.
+    pub fn of(mut capture: Capture, options: &AnalyzeOptions) -> Analysis {
+        let profile = options
+            .profiles
+            .for_capture(&capture.source, capture.meta.action_id.as_deref())
+            .cloned();
+        let mut findings = std::mem::take(&mut capture.findings);
+        let mut outcome = BodyOutcome::default();
+        if capture.readable {
+            let (transport_findings, body) = transport::check(&capture.body, &capture.meta);
+            findings.extend(transport_findings);
+            findings.extend(envelope::check_status(&capture.meta));
+            let context = Context {
+                capture: &capture,
+                options,
+                profile: profile.as_deref(),
+            };
+            outcome = context.analyze_body(body, &mut findings);
+        }
+        add_lines(&capture.body, &mut findings);
+        // Transport first, then syntax, envelope, payload...; stable within a layer.
+        findings.sort_by_key(|finding| finding.code.layer());
+        let captured_at = capture.stated_time().map(|time| time.as_second());
+        let Capture {
+            source,
+            body,
+            meta,
+            notes,
+            header_lines,
+            ..
+        } = capture;
+        let record = CaptureRecord {
+            source,
+            status: verdict(&findings, outcome.lenient_failed),
+            http_status: meta.status,
+            captured_at,
+            bytes: body.len() as u64,
+            profile: profile.as_ref().map(|profile| profile.name.clone()),
+            findings: findings.into_iter().map(Into::into).collect(),
+            notes,
+            observations: outcome.observations,
+            enum_values: outcome.enum_values,
+            header_lines,
+            payload: outcome.payload,
+        };
+        Analysis {
+            record,
+            body,
+            profile,
+            document: outcome.document,
+        }
+    }
+
+    /// The pointers of the values the profile marks `x-dapa-secret`, as the
+    /// analysis read them; a pointer may lead inside a string that holds
+    /// stringified JSON. Worked out on demand: only renderers of the body
+    /// need them.
+    pub fn secret_pointers(&self) -> Vec<String> {
+        let (Some(profile), Some(document)) = (&self.profile, &self.document) else {
+            return Vec::new();
+        };
+        let Some(base) = &document.described else {
+            return Vec::new();
+        };
+        let Some(value) = document.root.pointer(base) else {
+            return Vec::new();
+        };
+        crate::secret::secret_pointers(value, &profile.schema.shape, base, document.max_depth)
+    }
+}
+
 /// What the layers after the syntax one add to a record.
 #[derive(Default)]
 struct BodyOutcome {
@@ -41,54 +151,13 @@ struct BodyOutcome {
     observations: Vec<drift::Observation>,
     enum_values: Vec<(String, String)>,
     payload: Option<Value>,
+    document: Option<Document>,
 }
 
-/// Run a capture through the transport, syntax, envelope, payload, schema,
-/// drift and semantic layers.
-pub fn analyze(mut capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
-    let profile = options
-        .profiles
-        .for_capture(&capture.source, capture.meta.action_id.as_deref())
-        .cloned();
-    let mut findings = std::mem::take(&mut capture.findings);
-    let mut outcome = BodyOutcome::default();
-    if capture.readable {
-        let (transport_findings, body) = transport::check(&capture.body, &capture.meta);
-        findings.extend(transport_findings);
-        findings.extend(envelope::check_status(&capture.meta));
-        let context = Context {
-            capture: &capture,
-            options,
-            profile: profile.as_deref(),
-        };
-        outcome = context.analyze_body(body, &mut findings);
-    }
-    add_lines(&capture.body, &mut findings);
-    // Transport first, then syntax, envelope, payload...; stable within a layer.
-    findings.sort_by_key(|finding| finding.code.layer());
-    let captured_at = capture.stated_time().map(|time| time.as_second());
-    let Capture {
-        source,
-        body,
-        meta,
-        notes,
-        header_lines,
-        ..
-    } = capture;
-    CaptureRecord {
-        source,
-        status: verdict(&findings, outcome.lenient_failed),
-        http_status: meta.status,
-        captured_at,
-        bytes: body.len() as u64,
-        profile: profile.map(|profile| profile.name.clone()),
-        findings: findings.into_iter().map(Into::into).collect(),
-        notes,
-        observations: outcome.observations,
-        enum_values: outcome.enum_values,
-        header_lines,
-        payload: outcome.payload,
-    }
+/// The record of a capture run through every layer; the parsed body is
+/// dropped as soon as the record is built.
+pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
+    Analysis::of(capture, options).record
 }
 
 struct Context<'a> {
@@ -131,7 +200,18 @@ impl Context<'_> {
                     && !cut_off_value
                 {
                     findings.push(transport::incomplete_character(offset));
-                    return BodyOutcome::default();
+                    // Refused before the envelope; what parsed is kept all
+                    // the same, so that `explain` masks its secrets.
+                    return BodyOutcome {
+                        document: outcome.value.map(|root| {
+                            self.unchecked_document(
+                                root,
+                                start..start + text.len(),
+                                outcome.lenient,
+                            )
+                        }),
+                        ..BodyOutcome::default()
+                    };
                 }
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
@@ -149,12 +229,9 @@ impl Context<'_> {
             }
         };
         let mut located: Vec<Finding> = Vec::new();
-        if let Value::String(whole) = &root
-            && let Some((decoded, levels)) = payload::decode_stringified(whole, options.max_depth)
-        {
-            located.push(payload::stringified_finding("", &decoded, levels));
-            root = decoded;
-        }
+        let root_finding = decode_root(&mut root, options.max_depth);
+        let stringified_root = root_finding.is_some();
+        located.extend(root_finding);
         let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
         located.extend(envelope.findings);
         if let Some(pointer) = &envelope.payload {
@@ -170,35 +247,65 @@ impl Context<'_> {
             }
         }
         let mut outcome = BodyOutcome::default();
-        // Where the profile's shape applies, for masking what other layers quote.
-        let mut secret_base = None;
-        if let Some(profile) = self.profile {
-            let target = match profile.target {
-                Target::Document => Some(String::new()),
-                Target::Payload => envelope.payload.clone(),
-            };
-            if let Some(pointer) = target
-                && let Some(value) = root.pointer(&pointer)
-            {
-                let drift = self.check_profile(profile, value, &pointer, &mut located);
-                outcome.observations = drift.observations;
-                outcome.enum_values = drift.enum_values;
-                secret_base = Some(pointer);
-            }
+        let described = self.described(envelope.payload.as_deref(), &root);
+        if let (Some(profile), Some(pointer)) = (self.profile, &described)
+            && let Some(value) = root.pointer(pointer)
+        {
+            let drift = self.check_profile(profile, value, pointer, &mut located);
+            outcome.observations = drift.observations;
+            outcome.enum_values = drift.enum_values;
         }
         locate(text, start, lenient, options, &mut located);
         findings.append(&mut located);
-        if let (Some(profile), Some(base)) = (self.profile, secret_base)
+        // Where the profile's shape applies, for masking what other layers quote.
+        if let (Some(profile), Some(base)) = (self.profile, &described)
             && !options.show_secrets
         {
-            hide_secret_values(findings, &profile.schema.shape, &base);
+            hide_secret_values(findings, &profile.schema.shape, base);
         }
         if options.keep_payload {
             outcome.payload = envelope
                 .payload
-                .and_then(|pointer| root.pointer(&pointer).cloned());
+                .as_deref()
+                .and_then(|pointer| root.pointer(pointer).cloned());
         }
+        outcome.document = Some(Document {
+            root,
+            text: start..start + text.len(),
+            lenient,
+            stringified_root,
+            payload: envelope.payload,
+            described,
+            max_depth: options.max_depth,
+        });
         outcome
+    }
+
+    /// Where the profile's schema applies in `root`: the whole document or
+    /// the payload at `payload`, when it is there.
+    fn described(&self, payload: Option<&str>, root: &Value) -> Option<String> {
+        let pointer = match self.profile?.target {
+            Target::Document => "",
+            Target::Payload => payload?,
+        };
+        root.pointer(pointer).map(|_| pointer.to_owned())
+    }
+
+    /// The document of a body the analysis refused after parsing it: read
+    /// as the envelope layer would, with no layer after it.
+    fn unchecked_document(&self, mut root: Value, text: Range<usize>, lenient: bool) -> Document {
+        let stringified_root = decode_root(&mut root, self.options.max_depth).is_some();
+        let payload = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope)).payload;
+        let described = self.described(payload.as_deref(), &root);
+        Document {
+            root,
+            text,
+            lenient,
+            stringified_root,
+            payload,
+            described,
+            max_depth: self.options.max_depth,
+        }
     }
 
     /// The schema, drift and semantic layers on the value the profile describes.
@@ -222,6 +329,17 @@ impl Context<'_> {
         }
         drift
     }
+}
+
+/// A body that is a string holding JSON is read decoded (P01).
+fn decode_root(root: &mut Value, max_depth: usize) -> Option<Finding> {
+    let Value::String(whole) = &*root else {
+        return None;
+    };
+    let (decoded, levels) = payload::decode_stringified(whole, max_depth)?;
+    let finding = payload::stringified_finding("", &decoded, levels);
+    *root = decoded;
+    Some(finding)
 }
 
 /// The layers before the schema (syntax, payload) quote values without

@@ -6,7 +6,6 @@
 pub mod analyze;
 pub mod baseline;
 pub mod capture;
-pub mod explain;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod finding;
@@ -20,11 +19,12 @@ pub mod record;
 pub mod scan;
 pub mod schema;
 pub mod secret;
+pub mod spans;
 pub mod summary;
 pub mod timeline;
 pub mod verdict;
 
-pub use analyze::{AnalyzeOptions, analyze};
+pub use analyze::{Analysis, AnalyzeOptions, analyze};
 pub use capture::Capture;
 pub use finding::{Code, Finding, Layer, Location, Severity};
 pub use record::{CaptureRecord, FindingRecord};

@@ -1,7 +1,7 @@
 //! Values shown in messages: compact, cut short, and masked where the schema
 //! marks the field `x-dapa-secret` (token values) unless `--show-secrets`.
 
-use crate::json::split_pointer;
+use crate::json::{push_pointer, split_pointer};
 use crate::schema::shape::Shape;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -51,6 +51,74 @@ pub fn is_secret(shape: &Shape, pointer: &str) -> bool {
         }
     }
     node.secret
+}
+
+/// The pointers of the values in `value` (found at `pointer` in its
+/// document) that `shape` marks secret. A string that holds stringified
+/// JSON is read decoded, within `max_depth` counted from the top of the
+/// document as the payload layer counts it; the pointers of what is secret
+/// inside it lead into the string.
+pub fn secret_pointers(
+    value: &Value,
+    shape: &Shape,
+    pointer: &str,
+    max_depth: usize,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    let depth = split_pointer(pointer).len();
+    collect_secrets(
+        value,
+        shape,
+        &mut pointer.to_owned(),
+        depth,
+        max_depth,
+        &mut found,
+    );
+    found
+}
+
+fn collect_secrets(
+    value: &Value,
+    shape: &Shape,
+    pointer: &mut String,
+    depth: usize,
+    max_depth: usize,
+    found: &mut Vec<String>,
+) {
+    if shape.secret {
+        found.push(pointer.clone());
+        return;
+    }
+    let mut visit = |segment: &str, child: &Value, shape: Option<&Shape>| {
+        let Some(shape) = shape else {
+            return;
+        };
+        let length = pointer.len();
+        push_pointer(pointer, segment);
+        collect_secrets(child, shape, pointer, depth + 1, max_depth, found);
+        pointer.truncate(length);
+    };
+    match value {
+        Value::Object(fields) => {
+            for (key, child) in fields {
+                visit(key, child, shape.property(key));
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                visit(&index.to_string(), item, shape.items.as_deref());
+            }
+        }
+        // Outside the payload, or in a body the analysis refused, strings
+        // were not decoded in place.
+        Value::String(text) => {
+            let budget = max_depth.saturating_sub(depth);
+            if let Some((decoded, _)) = crate::layer::payload::decode_stringified(text, budget) {
+                collect_secrets(&decoded, shape, pointer, depth, max_depth, found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The names of the members a shape marks secret, wherever they are: what

@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = serde_json::to_string(&record).expect("records serialise");
     }
-    let explained = dapa::explain::explain(
+    let explained = dapa::spans::explain(
         Capture::from_bytes("fuzz", data.to_vec(), Some(meta), 1 << 20),
         &options()[0],
     );

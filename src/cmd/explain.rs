@@ -4,7 +4,7 @@ use crate::exit_status::ExitStatus;
 use crate::output::written;
 use crate::report::explain::render;
 use crate::settings::ExplainSettings;
-use dapa::explain::explain;
+use dapa::spans::explain;
 use dapa::{Severity, capture};
 use miette::Result;
 use std::io;

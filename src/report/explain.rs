@@ -2,7 +2,7 @@
 
 use super::escape::{source_view, terminal};
 use dapa::Severity;
-use dapa::explain::{Explanation, LAYERS};
+use dapa::spans::{Explanation, LAYERS};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
 use std::io::{self, Write};
 use std::ops::Range;

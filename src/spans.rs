@@ -1,15 +1,14 @@
-//! `dapa explain`: one capture, layer by layer, with the exact bytes of each
-//! finding. The binary renders it as miette diagnostics; this module only
-//! works out what to show: the body with its secrets masked, and a span per
-//! finding.
+//! The places in the body that an analysis names, for `dapa explain`: the
+//! analysis gives pointers, this module maps them to byte spans of the body
+//! (each finding's, each secret's to mask it). The binary renders the
+//! result as miette diagnostics.
 
-use crate::analyze::{AnalyzeOptions, analyze};
+use crate::analyze::{Analysis, AnalyzeOptions, Document};
 use crate::capture::Capture;
 use crate::finding::Layer;
-use crate::json::{self, ParseOptions, push_pointer};
-use crate::layer::{envelope, syntax, transport};
+use crate::json::{self, ParseOptions};
+use crate::layer::transport;
 use crate::record::{CaptureRecord, FindingRecord};
-use crate::schema::shape::Shape;
 use serde_json::Value;
 use std::ops::Range;
 
@@ -61,26 +60,11 @@ pub const LAYERS: [Layer; 7] = [
 
 /// Explain one capture.
 pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
-    let raw = capture.body.clone();
-    let profile = options
-        .profiles
-        .for_capture(&capture.source, capture.meta.action_id.as_deref())
-        .cloned();
-    let meta = capture.meta.clone();
-    let record = analyze(capture, options);
+    let analysis = Analysis::of(capture, options);
+    let raw = &analysis.body;
     let mut masked = raw.clone();
     if !options.show_secrets {
-        let shape = profile.as_ref().map(|p| &p.schema.shape);
-        let envelope = profile.as_ref().map(|p| p.envelope);
-        let mut secret_spans = secrets(&raw, &meta, shape, envelope, &record);
-        // What lies under a secret key is masked in the text too: every
-        // copy of a repeated key, and bodies that do not parse at all.
-        if let Some(shape) = shape {
-            let names = crate::secret::secret_names(shape);
-            secret_spans.extend(crate::secret::values_under_keys(&raw, &names));
-        }
-        secret_spans.extend(quoted_token(&raw));
-        for span in secret_spans {
+        for span in secret_spans(&analysis) {
             for byte in &mut masked[span] {
                 // Keep UTF-8 continuation structure simple: every byte becomes '*'.
                 *byte = b'*';
@@ -88,12 +72,13 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
         }
     }
     let body = String::from_utf8_lossy(&masked).into_owned();
-    let spans: Vec<(FindingRecord, Option<Range<usize>>)> = record
+    let spans: Vec<(FindingRecord, Option<Range<usize>>)> = analysis
+        .record
         .findings
         .iter()
         .map(|finding| {
             // A cut-off body ends where the finding points: underline its last byte.
-            let span = finding.offset.map(|offset| match extent(&raw, offset) {
+            let span = finding.offset.map(|offset| match extent(raw, offset) {
                 0 if offset > 0 => offset - 1..offset,
                 length => offset..offset + length,
             });
@@ -108,14 +93,14 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
         // so it is not decoded either.
         .filter_map(|(index, (finding, span))| {
             let token = body.as_bytes().get(span.clone()?)?;
-            let text = decode_token(token)?;
+            let text = decode_token(token, options.max_depth)?;
             let pointer = finding.pointer.as_deref().unwrap_or_default();
-            let labels = inner_labels(&text, pointer, &spans);
+            let labels = inner_labels(&text, pointer, &spans, options.max_depth);
             Some((index, Decoded { text, labels }))
         })
         .collect();
     Explanation {
-        record,
+        record: analysis.record,
         body,
         spans,
         decoded,
@@ -128,6 +113,7 @@ fn inner_labels(
     text: &str,
     pointer: &str,
     spans: &[(FindingRecord, Option<Range<usize>>)],
+    max_depth: usize,
 ) -> Vec<(Range<usize>, String)> {
     let prefix = format!("{pointer}/");
     let inner: Vec<(&str, String)> = spans
@@ -139,7 +125,11 @@ fn inner_labels(
         })
         .collect();
     let relative: Vec<&str> = inner.iter().map(|(_, rest)| rest.as_str()).collect();
-    let offsets = json::locate(text, ParseOptions::default(), &relative);
+    let options = ParseOptions {
+        max_depth,
+        lenient: false,
+    };
+    let offsets = json::locate(text, options, &relative);
     inner
         .iter()
         .zip(offsets)
@@ -155,12 +145,12 @@ fn inner_labels(
 
 /// The JSON inside a string token, undone as many times as it was encoded,
 /// pretty-printed.
-fn decode_token(token: &[u8]) -> Option<String> {
+fn decode_token(token: &[u8], max_depth: usize) -> Option<String> {
     let text = std::str::from_utf8(token).ok()?;
     let Ok(Value::String(inner)) = serde_json::from_str::<Value>(text) else {
         return None;
     };
-    let (value, _) = crate::layer::payload::decode_stringified(&inner, 128)?;
+    let (value, _) = crate::layer::payload::decode_stringified(&inner, max_depth)?;
     serde_json::to_string_pretty(&value).ok()
 }
 
@@ -199,119 +189,157 @@ fn quoted_token(body: &[u8]) -> Option<Range<usize>> {
     transport::looks_like_token(&body[start..start + length]).then_some(start..start + length)
 }
 
-/// Byte ranges of secret values in the body: a raw token body, and the
-/// strings of fields the profile marks `x-dapa-secret`.
-fn secrets(
-    body: &[u8],
-    meta: &crate::capture::Meta,
-    shape: Option<&Shape>,
-    expected: Option<crate::schema::EnvelopeKind>,
-    record: &CaptureRecord,
-) -> Vec<Range<usize>> {
+/// Byte ranges of secret values in the body: a bare string payload (P02),
+/// the values of the fields the profile marks `x-dapa-secret` where the
+/// analysis found them, and whatever follows a secret key in the text.
+fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
+    let body = &analysis.body[..];
     let mut spans = Vec::new();
-    for finding in &record.findings {
+    for finding in &analysis.record.findings {
         if finding.code == crate::Code::P02
             && let Some(offset) = finding.offset
         {
             spans.push(offset..offset + extent(body, offset));
         }
     }
-    let Some(shape) = shape else {
-        return spans;
-    };
-    let (_, parsed) = transport::check(body, meta);
-    let transport::Body::Json { text, start, .. } = parsed else {
-        return spans;
-    };
-    let outcome = syntax::check(text, 128);
-    let Some(mut root) = outcome.value else {
-        return spans;
-    };
-    // As the analysis does: a body that is stringified JSON is read decoded.
-    let stringified_root = match &root {
-        Value::String(text) => crate::layer::payload::decode_stringified(text, 128),
-        _ => None,
-    };
-    let whole_body = stringified_root.is_some();
-    if let Some((decoded, _)) = stringified_root {
-        root = decoded;
+    if let Some(document) = &analysis.document {
+        secret_values(body, document, &analysis.secret_pointers(), &mut spans);
     }
-    // The envelope as the analysis saw it, with the profile's expectation.
-    let base = envelope::check(&root, meta, expected).payload;
-    let Some((base, payload)) =
-        base.and_then(|pointer| root.pointer(&pointer).map(|value| (pointer, value)))
-    else {
-        return spans;
+    // What lies under a secret key is masked in the text too: every
+    // copy of a repeated key, and bodies that do not parse at all.
+    if let Some(profile) = &analysis.profile {
+        let names = crate::secret::secret_names(&profile.schema.shape);
+        spans.extend(crate::secret::values_under_keys(body, &names));
+    }
+    spans.extend(quoted_token(body));
+    spans
+}
+
+/// The spans of the values at `pointers` in the text of `document`; a
+/// pointer into a stringified string gives the whole string.
+fn secret_values(
+    body: &[u8],
+    document: &Document,
+    pointers: &[String],
+    spans: &mut Vec<Range<usize>>,
+) {
+    if pointers.is_empty() {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(&body[document.text.clone()]) else {
+        return;
     };
-    let mut pointers = Vec::new();
-    collect_secrets(payload, Some(shape), &mut base.clone(), &mut pointers);
-    if whole_body && !pointers.is_empty() {
+    let start = document.text.start;
+    if document.stringified_root {
         let first = text.len() - text.trim_start().len();
         spans.push(start + first..body.len());
-        return spans;
+        return;
     }
     let options = ParseOptions {
-        max_depth: 128,
-        lenient: outcome.lenient,
+        max_depth: document.max_depth,
+        lenient: document.lenient,
     };
     let borrowed: Vec<&str> = pointers.iter().map(String::as_str).collect();
     for offset in json::locate(text, options, &borrowed).into_iter().flatten() {
         let offset = offset + start;
         spans.push(offset..offset + extent(body, offset));
     }
-    spans
-}
-
-fn collect_secrets(
-    value: &Value,
-    shape: Option<&Shape>,
-    pointer: &mut String,
-    found: &mut Vec<String>,
-) {
-    let Some(shape) = shape else {
-        return;
-    };
-    if shape.secret {
-        found.push(pointer.clone());
-        return;
-    }
-    match value {
-        Value::Object(fields) => {
-            for (key, child) in fields {
-                let length = pointer.len();
-                push_pointer(pointer, key);
-                collect_secrets(child, shape.property(key), pointer, found);
-                pointer.truncate(length);
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                let length = pointer.len();
-                push_pointer(pointer, &index.to_string());
-                collect_secrets(item, shape.items.as_deref(), pointer, found);
-                pointer.truncate(length);
-            }
-        }
-        // Stringified JSON holding a secret: the whole string is masked.
-        Value::String(text) => {
-            if let Some((decoded, _)) = crate::layer::payload::decode_stringified(text, 128) {
-                let mut inside = Vec::new();
-                collect_secrets(&decoded, Some(shape), &mut pointer.clone(), &mut inside);
-                if !inside.is_empty() {
-                    found.push(pointer.clone());
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::analyze;
     use crate::capture::Meta;
-    use crate::schema::{Profile, Profiles};
+    use crate::schema::{EnvelopeKind, Profile, Profiles, Schema, Semantic, Target};
+    use serde_json::json;
     use std::sync::Arc;
+
+    /// Options that check every payload against `schema`.
+    fn with_schema(schema: &Value) -> AnalyzeOptions {
+        let profile = Profile {
+            name: "test".to_owned(),
+            envelope: EnvelopeKind::Execute,
+            target: Target::Payload,
+            semantic: Semantic::None,
+            schema: Schema::compile("test", schema).unwrap(),
+        };
+        AnalyzeOptions {
+            profiles: Profiles {
+                forced: Some(Arc::new(profile)),
+                ..Profiles::default()
+            },
+            ..AnalyzeOptions::default()
+        }
+    }
+
+    fn capture(body: &str) -> Capture {
+        Capture::from_bytes("t", body.as_bytes().to_vec(), None, 1 << 20)
+    }
+
+    #[test]
+    fn explain_masks_what_the_scan_analysis_marks_secret() {
+        // Secret by position (array items), not by a key name: only the
+        // analysis's pointers find it, inside a string decoded twice.
+        let options = with_schema(&json!({"properties": {"outer": {"properties": {
+            "list": {"items": {"x-dapa-secret": true}}}}}}));
+        let once = serde_json::to_string(&json!({"list": ["k3y-one", 7]})).unwrap();
+        let twice = serde_json::to_string(&once).unwrap();
+        let body = serde_json::to_string(&json!({"outer": twice, "other": "plain"})).unwrap();
+        let analysis = Analysis::of(capture(&body), &options);
+        assert_eq!(
+            analysis.secret_pointers(),
+            ["/outer/list/0", "/outer/list/1"]
+        );
+        // The record of the scan is the record explain shows.
+        let explained = explain(capture(&body), &options);
+        assert_eq!(explained.record, analyze(capture(&body), &options));
+        assert_eq!(explained.record, analysis.record);
+        assert!(!explained.body.contains("k3y"), "{}", explained.body);
+        assert!(explained.body.contains("\"plain\""), "{}", explained.body);
+        assert_eq!(explained.body.len(), body.len());
+    }
+
+    #[test]
+    fn a_body_refused_after_parsing_keeps_its_secrets_masked() {
+        let options =
+            with_schema(&json!({"properties": {"list": {"items": {"x-dapa-secret": true}}}}));
+        // Cut inside a character after the JSON ends: T03, no layer after it.
+        let body = b"{\"list\":[\"s3cret\"]}\xf0\x9f".to_vec();
+        let explained = explain(Capture::from_bytes("t", body, None, 1 << 20), &options);
+        let codes: Vec<_> = explained.record.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [crate::Code::T03]);
+        assert!(!explained.body.contains("s3cret"), "{}", explained.body);
+    }
+
+    #[test]
+    fn explain_reads_the_body_with_the_analysis_depth_limit() {
+        // A secret nested deeper than the default limit of 128, under
+        // `--max-depth 200`: the body parses, and its secret is found.
+        let levels = 150;
+        let mut schema = json!({"x-dapa-secret": true});
+        for _ in 0..levels {
+            schema = json!({ "items": schema });
+        }
+        let mut options = with_schema(&schema);
+        let body = format!(
+            "{}\"deep-s3cret\"{}",
+            "[".repeat(levels),
+            "]".repeat(levels)
+        );
+        let shallow = explain(capture(&body), &options);
+        assert_eq!(shallow.record.findings[0].code, crate::Code::S06);
+        options.max_depth = 200;
+        let analysis = Analysis::of(capture(&body), &options);
+        assert_eq!(analysis.secret_pointers(), ["/0".repeat(levels)]);
+        let deep = explain(capture(&body), &options);
+        assert!(
+            deep.record.findings.is_empty(),
+            "{:?}",
+            deep.record.findings
+        );
+        assert!(!deep.body.contains("s3cret"), "{}", deep.body);
+    }
 
     #[test]
     fn extents() {
