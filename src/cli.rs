@@ -11,7 +11,7 @@ use std::time::Duration;
 /// dapa, the Data Action Payload Analyzer: malformation and drift statistics
 /// for captured Genesys Cloud Data Action responses.
 #[derive(Debug, Parser)]
-#[command(name = "dapa", version, about, long_about = None)]
+#[command(name = "dapa", version, long_about = None)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
