@@ -18,6 +18,7 @@ pub mod record;
 pub mod scan;
 pub mod schema;
 pub mod secret;
+pub mod shard;
 pub mod summary;
 pub mod timeline;
 pub mod verdict;

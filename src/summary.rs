@@ -4,21 +4,29 @@
 use crate::finding::{Code, Layer, Severity};
 use crate::record::CaptureRecord;
 use crate::schema::shape::{TYPE_NAMES, bit_allowed};
-use crate::timeline::{BucketChoice, Timeline, serialize_time};
+use crate::shard::Shard;
+use crate::timeline::{BucketChoice, Timeline};
 use crate::verdict::Status;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How often one code was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Its name, layer and severity are written for the readers of a summary;
+/// they follow from the code, so reading one back sets them from it (and
+/// ignores what the document says).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeStats {
     /// The code.
     pub code: Code,
     /// Its name.
+    #[serde(skip_deserializing)]
     pub name: &'static str,
     /// Its layer.
+    #[serde(skip_deserializing, default = "layer_until_described")]
     pub layer: Layer,
     /// Its severity.
+    #[serde(skip_deserializing, default = "severity_until_described")]
     pub severity: Severity,
     /// Findings of this code in all captures.
     pub findings: u64,
@@ -29,21 +37,44 @@ pub struct CodeStats {
     /// The message of that capture's first finding of this code.
     pub message: String,
     /// The earliest capture time with this code (of captures stating one).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_time"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
     pub first_seen: Option<i64>,
     /// The latest capture time with this code.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_time"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
     pub last_seen: Option<i64>,
 }
 
+impl CodeStats {
+    /// No finding of `code` yet; `example` and `message` are those of the
+    /// first capture that will have one.
+    fn new(code: Code, example: String, message: String) -> CodeStats {
+        CodeStats {
+            code,
+            name: code.name(),
+            layer: code.layer(),
+            severity: code.severity(),
+            findings: 0,
+            captures: 0,
+            example,
+            message,
+            first_seen: None,
+            last_seen: None,
+        }
+    }
+}
+
+/// Placeholders of a [`CodeStats`] being read, replaced from its code by [`code_list`].
+fn layer_until_described() -> Layer {
+    Layer::Transport
+}
+
+/// See [`layer_until_described`].
+fn severity_until_described() -> Severity {
+    Severity::Info
+}
+
 /// One row of the drift table: a field path of one profile's payloads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriftRow {
     /// The profile whose schema declares (or not) the path.
     pub profile: String,
@@ -117,62 +148,74 @@ impl Serialize for TypeCounts {
     }
 }
 
+impl<'de> Deserialize<'de> for TypeCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read whole first, so that of several unknown types the first in
+        // order is named whatever order the document lists them in.
+        let named = BTreeMap::<String, u64>::deserialize(deserializer)?;
+        let mut counts = TypeCounts::default();
+        for (kind, count) in named {
+            let index = TYPE_NAMES
+                .iter()
+                .position(|name| *name == kind)
+                .ok_or_else(|| refuse(format!("'{kind}' is not a JSON type")))?;
+            counts.0[index] = count;
+        }
+        Ok(counts)
+    }
+}
+
 /// Most distinct paths the drift table keeps; payloads with ids as keys
 /// would otherwise grow it with the corpus.
 pub const MAX_DRIFT_PATHS: usize = 10_000;
 
-/// The summary of a scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The summary of a scan, as `--format json` writes it and `merge` reads it
+/// back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     /// Captures analysed.
     pub captures: u64,
     /// Body bytes analysed.
     pub bytes: u64,
     /// Captures per status, every status listed.
+    #[serde(deserialize_with = "every_status")]
     pub statuses: BTreeMap<Status, u64>,
     /// Per code, in code order; only codes that were found.
-    #[serde(serialize_with = "codes_as_list")]
+    #[serde(with = "code_list")]
     pub codes: BTreeMap<Code, CodeStats>,
     /// Captures checked against a profile (the drift table's whole).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub profiled: u64,
     /// The drift table, by profile and then path.
     #[serde(
+        default,
         skip_serializing_if = "BTreeMap::is_empty",
-        serialize_with = "rows_as_list"
+        with = "drift_list"
     )]
     pub drift: BTreeMap<String, BTreeMap<String, DriftRow>>,
     /// Observations (a capture's use of a path) of the paths left out of
     /// the drift table, which keeps the smallest paths once it is full; a
     /// count of observations, unlike one of paths, does not depend on how
     /// the work was split.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub drift_paths_dropped: u64,
     /// Values seen at enum-like fields, by profile and path, each with the
     /// first capture that had it.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     /// Captures by bucket of capture time.
     pub timeline: Timeline,
-    /// The part of the sources this summary covers, `K/N`, when sharded.
+    /// The part of the sources this summary covers, when sharded.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shard_as_text"
+        deserialize_with = "shard_text"
     )]
-    pub shard: Option<(usize, usize)>,
+    pub shard: Option<Shard>,
     /// The `dapa.toml` whose rules chose the profiles, as the scan found it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
-}
-
-fn shard_as_text<S: serde::Serializer>(
-    shard: &Option<(usize, usize)>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match shard {
-        Some((k, n)) => serializer.serialize_str(&format!("{k}/{n}")),
-        None => serializer.serialize_none(),
-    }
 }
 
 /// Most values kept per enum-like path; past that the field is no enum.
@@ -205,18 +248,131 @@ fn is_zero(count: &u64) -> bool {
     *count == 0
 }
 
-fn rows_as_list<S: serde::Serializer>(
-    rows: &BTreeMap<String, BTreeMap<String, DriftRow>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(rows.values().flat_map(BTreeMap::values))
+/// A summary lists the captures of every status, also those with none.
+fn every_status<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<Status, u64>, D::Error> {
+    let mut statuses = BTreeMap::<Status, u64>::deserialize(deserializer)?;
+    for status in Status::ALL {
+        statuses.entry(status).or_insert(0);
+    }
+    Ok(statuses)
 }
 
-fn codes_as_list<S: serde::Serializer>(
-    codes: &BTreeMap<Code, CodeStats>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(codes.values())
+/// A shard as `K/N`.
+fn shard_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Shard>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| {
+            text.parse()
+                .map_err(|_| refuse(format!("'{text}' is not a shard")))
+        })
+        .transpose()
+}
+
+/// The codes as a list in code order, each code once.
+mod code_list {
+    use super::{Code, CodeStats, refuse};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        codes: &BTreeMap<Code, CodeStats>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(codes.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<Code, CodeStats>, D::Error> {
+        let mut codes = BTreeMap::new();
+        for read in Vec::<CodeStats>::deserialize(deserializer)? {
+            let code = read.code;
+            let stats = CodeStats {
+                findings: read.findings,
+                captures: read.captures,
+                first_seen: read.first_seen,
+                last_seen: read.last_seen,
+                ..CodeStats::new(code, read.example, read.message)
+            };
+            if codes.insert(code, stats).is_some() {
+                return Err(refuse(format!("{} is listed twice", code.as_str())));
+            }
+        }
+        Ok(codes)
+    }
+}
+
+/// The drift table as a list by profile and then path, each path of a
+/// profile once.
+mod drift_list {
+    use super::{DriftRow, refuse};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    type Rows = BTreeMap<String, BTreeMap<String, DriftRow>>;
+
+    pub fn serialize<S: Serializer>(rows: &Rows, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(rows.values().flat_map(BTreeMap::values))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Rows, D::Error> {
+        let mut rows = Rows::new();
+        for row in Vec::<DriftRow>::deserialize(deserializer)? {
+            let paths = rows.entry(row.profile.clone()).or_default();
+            if paths.contains_key(&row.path) {
+                return Err(refuse(format!(
+                    "the drift path {} of {} is listed twice",
+                    row.path, row.profile
+                )));
+            }
+            paths.insert(row.path.clone(), row);
+        }
+        Ok(rows)
+    }
+}
+
+/// An optional time, written as RFC 3339.
+mod time_text {
+    use super::refuse;
+    use crate::timeline::parse_time;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::timeline::serialize_time(time, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| parse_time(&text).ok_or_else(|| refuse(format!("'{text}' is not a time"))))
+            .transpose()
+    }
+}
+
+/// Marks the reasons [`refuse`] gives.
+const REFUSAL: &str = "\u{1f}";
+
+/// An error of reading a summary that names what the summary says wrong
+/// (a code listed twice, a time that is none). serde_json adds the
+/// position in the text to every error raised inside a document; such a
+/// reason reads better without it, and [`reason_of`] takes it off.
+fn refuse<E: serde::de::Error>(reason: String) -> E {
+    E::custom(format!("{REFUSAL}{reason}"))
+}
+
+/// Why a text is not a summary: serde_json's message, or the reason a
+/// field was refused for.
+pub fn reason_of(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let Some(reason) = message.strip_prefix(REFUSAL) else {
+        return message;
+    };
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    reason.strip_suffix(&position).unwrap_or(reason).to_owned()
 }
 
 impl Default for Summary {
@@ -253,17 +409,12 @@ impl Summary {
         *self.statuses.entry(record.status).or_default() += 1;
         let mut seen: Vec<Code> = Vec::new();
         for finding in &record.findings {
-            let stats = self.codes.entry(finding.code).or_insert_with(|| CodeStats {
-                code: finding.code,
-                name: finding.code.name(),
-                layer: finding.code.layer(),
-                severity: finding.code.severity(),
-                findings: 0,
-                captures: 0,
-                example: record.source.clone(),
-                message: finding.message.clone(),
-                first_seen: None,
-                last_seen: None,
+            let stats = self.codes.entry(finding.code).or_insert_with(|| {
+                CodeStats::new(
+                    finding.code,
+                    record.source.to_string(),
+                    finding.message.clone(),
+                )
             });
             stats.findings += 1;
             if !seen.contains(&finding.code) {
@@ -290,7 +441,7 @@ impl Summary {
         let paths = self.enum_values.entry(profile.to_owned()).or_default();
         for (path, value) in &record.enum_values {
             let values = paths.entry(path.clone()).or_default();
-            keep_enum_value(values, value.clone(), || record.source.clone());
+            keep_enum_value(values, value.clone(), || record.source.to_string());
         }
     }
 
@@ -312,7 +463,7 @@ impl Summary {
                 observed: TypeCounts::default(),
                 captures: 1,
                 drifted: false,
-                example: record.source.clone(),
+                example: record.source.to_string(),
             };
             row.observe(observation.seen, observation.declared_bits);
             // Saturating addition cannot fail, so neither can keeping the row.

@@ -49,7 +49,8 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
 /// view whose spans follow the escapes, the rest as single lines.
 fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
     let record = &explained.record;
-    let source = terminal(&record.source);
+    let source = record.source.to_string();
+    let source = terminal(&source);
     let finding_spans: Vec<_> = explained
         .spans
         .iter()
