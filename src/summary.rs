@@ -10,6 +10,10 @@ use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod wire;
+
+pub use wire::reason_of;
+
 /// How often one code was found.
 ///
 /// Its name, layer and severity are written for the readers of a summary;
@@ -23,10 +27,10 @@ pub struct CodeStats {
     #[serde(skip_deserializing)]
     pub name: &'static str,
     /// Its layer.
-    #[serde(skip_deserializing, default = "layer_until_described")]
+    #[serde(skip_deserializing, default = "wire::layer_until_described")]
     pub layer: Layer,
     /// Its severity.
-    #[serde(skip_deserializing, default = "severity_until_described")]
+    #[serde(skip_deserializing, default = "wire::severity_until_described")]
     pub severity: Severity,
     /// Findings of this code in all captures.
     pub findings: u64,
@@ -37,10 +41,18 @@ pub struct CodeStats {
     /// The message of that capture's first finding of this code.
     pub message: String,
     /// The earliest capture time with this code (of captures stating one).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "wire::time_text"
+    )]
     pub first_seen: Option<i64>,
     /// The latest capture time with this code.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time_text")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "wire::time_text"
+    )]
     pub last_seen: Option<i64>,
 }
 
@@ -61,16 +73,6 @@ impl CodeStats {
             last_seen: None,
         }
     }
-}
-
-/// Placeholders of a [`CodeStats`] being read, replaced from its code by [`code_list`].
-fn layer_until_described() -> Layer {
-    Layer::Transport
-}
-
-/// See [`layer_until_described`].
-fn severity_until_described() -> Severity {
-    Severity::Info
 }
 
 /// One row of the drift table: a field path of one profile's payloads.
@@ -142,29 +144,6 @@ impl std::fmt::Display for TypeCounts {
     }
 }
 
-impl Serialize for TypeCounts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for TypeCounts {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Read whole first, so that of several unknown types the first in
-        // order is named whatever order the document lists them in.
-        let named = BTreeMap::<String, u64>::deserialize(deserializer)?;
-        let mut counts = TypeCounts::default();
-        for (kind, count) in named {
-            let index = TYPE_NAMES
-                .iter()
-                .position(|name| *name == kind)
-                .ok_or_else(|| refuse(format!("'{kind}' is not a JSON type")))?;
-            counts.0[index] = count;
-        }
-        Ok(counts)
-    }
-}
-
 /// Most distinct paths the drift table keeps; payloads with ids as keys
 /// would otherwise grow it with the corpus.
 pub const MAX_DRIFT_PATHS: usize = 10_000;
@@ -179,10 +158,10 @@ pub struct Summary {
     /// Body bytes analysed.
     pub bytes: u64,
     /// Captures per status, every status listed.
-    #[serde(deserialize_with = "every_status")]
+    #[serde(deserialize_with = "wire::every_status")]
     pub statuses: BTreeMap<Status, u64>,
     /// Per code, in code order; only codes that were found.
-    #[serde(with = "code_list")]
+    #[serde(with = "wire::code_list")]
     pub codes: BTreeMap<Code, CodeStats>,
     /// Captures checked against a profile (the drift table's whole).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -191,7 +170,7 @@ pub struct Summary {
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
-        with = "drift_list"
+        with = "wire::drift_list"
     )]
     pub drift: BTreeMap<String, BTreeMap<String, DriftRow>>,
     /// Observations (a capture's use of a path) of the paths left out of
@@ -210,7 +189,7 @@ pub struct Summary {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "shard_text"
+        deserialize_with = "wire::shard_text"
     )]
     pub shard: Option<Shard>,
     /// The `dapa.toml` whose rules chose the profiles, as the scan found it.
@@ -246,133 +225,6 @@ fn keep_enum_value(
 
 fn is_zero(count: &u64) -> bool {
     *count == 0
-}
-
-/// A summary lists the captures of every status, also those with none.
-fn every_status<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<BTreeMap<Status, u64>, D::Error> {
-    let mut statuses = BTreeMap::<Status, u64>::deserialize(deserializer)?;
-    for status in Status::ALL {
-        statuses.entry(status).or_insert(0);
-    }
-    Ok(statuses)
-}
-
-/// A shard as `K/N`.
-fn shard_text<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Shard>, D::Error> {
-    Option::<String>::deserialize(deserializer)?
-        .map(|text| {
-            text.parse()
-                .map_err(|_| refuse(format!("'{text}' is not a shard")))
-        })
-        .transpose()
-}
-
-/// The codes as a list in code order, each code once.
-mod code_list {
-    use super::{Code, CodeStats, refuse};
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<S: Serializer>(
-        codes: &BTreeMap<Code, CodeStats>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(codes.values())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<BTreeMap<Code, CodeStats>, D::Error> {
-        let mut codes = BTreeMap::new();
-        for read in Vec::<CodeStats>::deserialize(deserializer)? {
-            let code = read.code;
-            let stats = CodeStats {
-                findings: read.findings,
-                captures: read.captures,
-                first_seen: read.first_seen,
-                last_seen: read.last_seen,
-                ..CodeStats::new(code, read.example, read.message)
-            };
-            if codes.insert(code, stats).is_some() {
-                return Err(refuse(format!("{} is listed twice", code.as_str())));
-            }
-        }
-        Ok(codes)
-    }
-}
-
-/// The drift table as a list by profile and then path, each path of a
-/// profile once.
-mod drift_list {
-    use super::{DriftRow, refuse};
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::collections::BTreeMap;
-
-    type Rows = BTreeMap<String, BTreeMap<String, DriftRow>>;
-
-    pub fn serialize<S: Serializer>(rows: &Rows, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(rows.values().flat_map(BTreeMap::values))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Rows, D::Error> {
-        let mut rows = Rows::new();
-        for row in Vec::<DriftRow>::deserialize(deserializer)? {
-            let paths = rows.entry(row.profile.clone()).or_default();
-            if paths.contains_key(&row.path) {
-                return Err(refuse(format!(
-                    "the drift path {} of {} is listed twice",
-                    row.path, row.profile
-                )));
-            }
-            paths.insert(row.path.clone(), row);
-        }
-        Ok(rows)
-    }
-}
-
-/// An optional time, written as RFC 3339.
-mod time_text {
-    use super::refuse;
-    use crate::timeline::parse_time;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(time: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::timeline::serialize_time(time, serializer)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<i64>, D::Error> {
-        Option::<String>::deserialize(deserializer)?
-            .map(|text| parse_time(&text).ok_or_else(|| refuse(format!("'{text}' is not a time"))))
-            .transpose()
-    }
-}
-
-/// Marks the reasons [`refuse`] gives.
-const REFUSAL: &str = "\u{1f}";
-
-/// An error of reading a summary that names what the summary says wrong
-/// (a code listed twice, a time that is none). serde_json adds the
-/// position in the text to every error raised inside a document; such a
-/// reason reads better without it, and [`reason_of`] takes it off.
-fn refuse<E: serde::de::Error>(reason: String) -> E {
-    E::custom(format!("{REFUSAL}{reason}"))
-}
-
-/// Why a text is not a summary: serde_json's message, or the reason a
-/// field was refused for.
-pub fn reason_of(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let Some(reason) = message.strip_prefix(REFUSAL) else {
-        return message;
-    };
-    let position = format!(" at line {} column {}", error.line(), error.column());
-    reason.strip_suffix(&position).unwrap_or(reason).to_owned()
 }
 
 impl Default for Summary {
@@ -708,6 +560,41 @@ mod tests {
         for split in [1, 5, 11] {
             assert_eq!(summary_split_at(&records, split), whole, "split at {split}");
         }
+    }
+
+    #[test]
+    fn a_summary_reads_back_as_it_was_written() {
+        use crate::layer::drift::Observation;
+        let observation = |path: &str, seen| Observation {
+            path: path.into(),
+            declared: "string".into(),
+            seen,
+            declared_bits: 1 << 2,
+        };
+        let records = [
+            CaptureRecord {
+                captured_at: Some(1_763_629_923),
+                profile: Some("p".into()),
+                observations: vec![observation("/a", 1 << 2), observation("/b", 1 << 3)],
+                enum_values: vec![("/channel".into(), "voice".into())],
+                ..record("x.har#2", Status::Drift, &[Code::D01, Code::S07])
+            },
+            record("-", Status::Malformed, &[Code::T05]),
+        ];
+        let mut written = Summary {
+            shard: Shard::new(2, 3),
+            config: Some("dapa.toml".into()),
+            ..Summary::default()
+        };
+        records.iter().for_each(|r| written.add(r));
+        let text = serde_json::to_string(&written).unwrap();
+        let read: Summary = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        assert_eq!(read.codes, written.codes);
+        assert_eq!(read.drift, written.drift);
+        assert_eq!(read.statuses, written.statuses);
+        assert_eq!(read.codes[&Code::S07].layer, Code::S07.layer());
+        assert_eq!(read.codes[&Code::T05].example, "-");
     }
 
     #[test]
