@@ -381,14 +381,14 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
 /// is one unreadable capture, and one that breaks off keeps the entries
 /// before.
 fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
-    let name = path.to_string_lossy();
+    let file = path.to_string_lossy();
     let source = |entry| Source::HarEntry {
-        file: name.clone().into_owned(),
+        file: file.clone().into_owned(),
         entry,
     };
     let entries = match har::open(path, options.max_bytes) {
         Ok(entries) => entries,
-        Err(error) => return send(Job::Ready(Box::new(har::unreadable(&name, &error)))),
+        Err(error) => return send(Job::Ready(Box::new(har::unreadable(&file, &error)))),
     };
     for entry in entries {
         let job = match entry {
@@ -401,7 +401,7 @@ fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> b
                 length,
                 options.max_bytes,
             ))),
-            Err(error) => Job::Ready(Box::new(har::unreadable(&name, &error))),
+            Err(error) => Job::Ready(Box::new(har::unreadable(&file, &error))),
         };
         if !send(job) {
             return false;
