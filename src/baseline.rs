@@ -281,7 +281,7 @@ mod tests {
         let mut summary = Summary::default();
         for (index, (status, codes)) in records.iter().enumerate() {
             summary.add(&CaptureRecord {
-                source: format!("c{index}"),
+                source: format!("c{index}").into(),
                 status: *status,
                 http_status: None,
                 captured_at: None,

@@ -273,18 +273,6 @@ fn parse_pointer(text: &str) -> Result<String, String> {
     }
 }
 
-/// `K/N`: the K-th of N shards, 1-based.
-fn parse_shard(text: &str) -> Result<(usize, usize), String> {
-    let usage = || format!("'{text}' is not a shard: K/N with 1 <= K <= N, e.g. 2/8");
-    let (k, n) = text.split_once('/').ok_or_else(usage)?;
-    let k: usize = k.trim().parse().map_err(|_| usage())?;
-    let n: usize = n.trim().parse().map_err(|_| usage())?;
-    if k == 0 || k > n {
-        return Err(usage());
-    }
-    Ok((k, n))
-}
-
 /// Output formats of `scan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -345,8 +333,8 @@ pub struct ScanArgs {
     /// Scan only the K-th of N equal runs of the sorted sources (a file, a
     /// log or a HAR export is one source); `dapa merge` combines the
     /// `--format json` summaries of all N.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<(usize, usize)>,
+    #[arg(long, value_name = "K/N", value_parser = <dapa::shard::Shard as std::str::FromStr>::from_str)]
+    pub shard: Option<dapa::shard::Shard>,
     /// The timeline's bucket width: 1m, 5m, 1h, 1d, or auto (the narrowest
     /// that shows the whole span in about 120 buckets).
     #[arg(long, value_name = "WIDTH", default_value = "auto", value_parser = parse_bucket)]

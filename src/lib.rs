@@ -19,6 +19,7 @@ pub mod record;
 pub mod scan;
 pub mod schema;
 pub mod secret;
+pub mod shard;
 pub mod spans;
 pub mod summary;
 pub mod timeline;

@@ -3,12 +3,8 @@
 //! have given (shards are contiguous runs of the sorted sources, so the
 //! first example of anything lies in the earliest shard that has it).
 
-use crate::finding::Code;
-use crate::schema::shape::TYPE_NAMES;
-use crate::summary::{CodeStats, DriftRow, Summary, TypeCounts};
-use crate::timeline::{Timeline, parse_time};
-use crate::verdict::Status;
-use serde::Deserialize;
+use crate::shard::Shard;
+use crate::summary::{Summary, reason_of};
 use std::collections::BTreeMap;
 
 /// Why summaries cannot be merged.
@@ -45,134 +41,12 @@ pub enum MergeError {
     Shards(String),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SummaryDocument {
-    captures: u64,
-    bytes: u64,
-    statuses: BTreeMap<Status, u64>,
-    codes: Vec<CodeDocument>,
-    #[serde(default)]
-    profiled: u64,
-    #[serde(default)]
-    drift: Vec<DriftDocument>,
-    #[serde(default)]
-    drift_paths_dropped: u64,
-    #[serde(default)]
-    enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
-    timeline: Timeline,
-    #[serde(default)]
-    shard: Option<String>,
-    #[serde(default)]
-    config: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CodeDocument {
-    code: Code,
-    findings: u64,
-    captures: u64,
-    example: String,
-    message: String,
-    #[serde(default)]
-    first_seen: Option<String>,
-    #[serde(default)]
-    last_seen: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DriftDocument {
-    profile: String,
-    path: String,
-    declared: String,
-    observed: BTreeMap<String, u64>,
-    captures: u64,
-    drifted: bool,
-    example: String,
-}
-
 /// Read a summary written by `scan --format json`.
 pub fn read_summary(name: &str, text: &str) -> Result<Summary, MergeError> {
-    let not_one = |reason: String| MergeError::NotASummary {
+    let summary: Summary = serde_json::from_str(text).map_err(|error| MergeError::NotASummary {
         name: name.to_owned(),
-        reason,
-    };
-    let document: SummaryDocument =
-        serde_json::from_str(text).map_err(|e| not_one(e.to_string()))?;
-    let mut summary = Summary {
-        captures: document.captures,
-        bytes: document.bytes,
-        profiled: document.profiled,
-        drift_paths_dropped: document.drift_paths_dropped,
-        enum_values: document.enum_values,
-        timeline: document.timeline,
-        ..Summary::default()
-    };
-    summary.statuses.extend(document.statuses);
-    for code in document.codes {
-        let time = |text: &Option<String>| match text {
-            Some(text) => parse_time(text)
-                .map(Some)
-                .ok_or_else(|| not_one(format!("'{text}' is not a time"))),
-            None => Ok(None),
-        };
-        let stats = CodeStats {
-            code: code.code,
-            name: code.code.name(),
-            layer: code.code.layer(),
-            severity: code.code.severity(),
-            findings: code.findings,
-            captures: code.captures,
-            example: code.example,
-            message: code.message,
-            first_seen: time(&code.first_seen)?,
-            last_seen: time(&code.last_seen)?,
-        };
-        if summary.codes.insert(code.code, stats).is_some() {
-            return Err(not_one(format!("{} is listed twice", code.code.as_str())));
-        }
-    }
-    for row in document.drift {
-        if summary
-            .drift
-            .get(&row.profile)
-            .is_some_and(|rows| rows.contains_key(&row.path))
-        {
-            return Err(not_one(format!(
-                "the drift path {} of {} is listed twice",
-                row.path, row.profile
-            )));
-        }
-        let mut observed = TypeCounts::default();
-        for (kind, count) in row.observed {
-            let index = TYPE_NAMES
-                .iter()
-                .position(|name| *name == kind)
-                .ok_or_else(|| not_one(format!("'{kind}' is not a JSON type")))?;
-            observed.0[index] = count;
-        }
-        summary
-            .drift
-            .entry(row.profile.clone())
-            .or_default()
-            .insert(
-                row.path.clone(),
-                DriftRow {
-                    profile: row.profile,
-                    path: row.path,
-                    declared: row.declared,
-                    observed,
-                    captures: row.captures,
-                    drifted: row.drifted,
-                    example: row.example,
-                },
-            );
-    }
-    summary.config = document.config;
-    summary.shard = document
-        .shard
-        .map(|text| parse_shard(&text).ok_or_else(|| not_one(format!("'{text}' is not a shard"))))
-        .transpose()?;
+        reason: reason_of(&error),
+    })?;
     check_consistent(&summary).map_err(|(field, reason)| MergeError::Inconsistent {
         name: name.to_owned(),
         field,
@@ -255,12 +129,6 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
-fn parse_shard(text: &str) -> Option<(usize, usize)> {
-    let (k, n) = text.split_once('/')?;
-    let (k, n) = (k.parse().ok()?, n.parse().ok()?);
-    (k >= 1 && k <= n).then_some((k, n))
-}
-
 /// Combine the summaries of all N shards of one scan (in any order given),
 /// or of unsharded scans in the order given; each comes with its file name.
 pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeError> {
@@ -275,17 +143,17 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
         // The shards must be 1/N to N/N: compared one by one with the
         // summaries given, so that no count read from a file sizes an
         // allocation.
-        let count = summaries[0].1.shard.map_or(0, |(_, n)| n);
+        let count = summaries[0].1.shard.map_or(0, Shard::count);
         let whole = summaries.len() == count
             && summaries
                 .iter()
                 .enumerate()
-                .all(|(index, (_, s))| s.shard == Some((index + 1, count)));
+                .all(|(index, (_, s))| s.shard == Shard::new(index + 1, count));
         if !whole {
             let shown: Vec<String> = summaries
                 .iter()
                 .filter_map(|(_, s)| s.shard)
-                .map(|(k, n)| format!("{k}/{n}"))
+                .map(|shard| shard.to_string())
                 .collect();
             return Err(MergeError::Shards(format!(
                 "the shards must be 1/{count} to {count}/{count}, each once; got {}",
@@ -338,7 +206,7 @@ mod tests {
             (
                 format!("{k}-of-{n}.json"),
                 Summary {
-                    shard: Some((k, n)),
+                    shard: Shard::new(k, n),
                     ..Summary::default()
                 },
             )
@@ -371,6 +239,51 @@ mod tests {
             "timeline":{{"bucket":"1m","auto":true,"first":null,"last":null,"undated":2,"series":[]}}}}"#
         );
         let error = read_summary("s.json", &text).unwrap_err().to_string();
-        assert!(error.contains("T05 is listed twice"), "{error}");
+        // The reason alone, without serde_json's position in the text.
+        assert_eq!(
+            error,
+            "s.json is not a dapa summary (--format json): T05 is listed twice"
+        );
+    }
+
+    #[test]
+    fn what_a_summary_says_wrong_is_named() {
+        let timeline = r#""timeline":{"bucket":"1m","auto":true,"undated":1,"series":[]}"#;
+        let read = |fields: &str| {
+            let text = format!(
+                r#"{{"captures":1,"bytes":1,"statuses":{{"ok":1}},"codes":[],{timeline}{fields}}}"#
+            );
+            read_summary("s.json", &text).map_err(|error| error.to_string())
+        };
+        let prefix = "s.json is not a dapa summary (--format json): ";
+        let refusals = [
+            (r#","shard":"3/2""#, "'3/2' is not a shard"),
+            (
+                r#","profiled":1,"drift":[{"profile":"p","path":"/a","declared":"string","observed":{"text":1},"captures":1,"drifted":true,"example":"x"}]"#,
+                "'text' is not a JSON type",
+            ),
+        ];
+        for (fields, reason) in refusals {
+            assert_eq!(read(fields).unwrap_err(), format!("{prefix}{reason}"));
+        }
+        let row = r#"{"profile":"p","path":"/a","declared":"string","observed":{"string":1},"captures":1,"drifted":false,"example":"x"}"#;
+        assert_eq!(
+            read(&format!(r#","profiled":1,"drift":[{row},{row}]"#)).unwrap_err(),
+            format!("{prefix}the drift path /a of p is listed twice")
+        );
+        let code = r#"{"code":"T05","findings":1,"captures":1,"example":"a","message":"m","first_seen":"soon"}"#;
+        let text = format!(
+            r#"{{"captures":1,"bytes":1,"statuses":{{"malformed":1}},"codes":[{code}],{timeline}}}"#
+        );
+        let error = read_summary("s.json", &text).unwrap_err().to_string();
+        assert_eq!(error, format!("{prefix}'soon' is not a time"));
+        // Errors of the JSON itself keep their position.
+        let error = read(r#","colour":1"#).unwrap_err();
+        assert!(
+            error.contains("unknown field `colour`") && error.contains(" at line 1 column"),
+            "{error}"
+        );
+        // The shard reads back as written.
+        assert_eq!(read(r#","shard":"2/3""#).unwrap().shard, Shard::new(2, 3));
     }
 }

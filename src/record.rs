@@ -1,5 +1,6 @@
 //! The per-capture record: what `--format jsonl` writes, one line each.
 
+use crate::capture::Source;
 use crate::finding::{Code, Finding, Layer, Severity};
 use crate::layer::drift::Observation;
 use crate::verdict::Status;
@@ -52,7 +53,7 @@ impl From<Finding> for FindingRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaptureRecord {
     /// Where the capture came from.
-    pub source: String,
+    pub source: Source,
     /// Its verdict.
     pub status: Status,
     /// The recorded HTTP status, if known.

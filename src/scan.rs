@@ -6,9 +6,10 @@
 
 use crate::analyze::{AnalyzeOptions, analyze};
 use crate::capture::lines::{self, Line, LineOptions};
-use crate::capture::{self, Capture, har, sidecar};
+use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::record::CaptureRecord;
+use crate::shard::Shard;
 use crate::summary::Summary;
 use crate::timeline::BucketChoice;
 use rayon::prelude::*;
@@ -33,8 +34,8 @@ pub struct ScanOptions {
     pub analyze: AnalyzeOptions,
     /// How JSON Lines logs become captures.
     pub lines: LineOptions,
-    /// Only this part of the sorted sources: (K, N) for the K-th of N, 1-based.
-    pub shard: Option<(usize, usize)>,
+    /// Only this part of the sorted sources.
+    pub shard: Option<Shard>,
     /// The width of the timeline's buckets.
     pub bucket: BucketChoice,
 }
@@ -93,19 +94,19 @@ enum Job {
     Har(PathBuf),
     /// One line of a log, parsed by a worker.
     Line {
-        source: String,
+        source: Source,
         bytes: Vec<u8>,
     },
     /// The JSON text of one HAR entry, decoded by a worker.
     HarEntry {
-        source: String,
+        source: Source,
         text: Vec<u8>,
     },
     /// A capture made by the walk (a line or entry too long to read, the
     /// unreadable rest of a HAR export).
     Ready(Box<Capture>),
     Unreadable {
-        source: String,
+        source: Source,
         reason: String,
     },
     MissingInput(String),
@@ -114,10 +115,6 @@ enum Job {
 /// Bytes of captures the walk holds in one chunk, at most (about): with two
 /// chunks queued and one being analysed, what a scan holds of its inputs.
 const CHUNK_BYTES: usize = 8 << 20;
-
-fn source_of(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
-}
 
 impl Job {
     /// The capture bytes this job holds before a worker runs it.
@@ -134,13 +131,13 @@ impl Job {
         match self {
             Job::File { path, sidecar } => Some(capture::load_file(
                 &path,
-                source_of(&path),
+                Source::from_path(&path),
                 sidecar.as_deref(),
                 options.max_bytes,
             )),
             Job::Stdin => Some(capture::load_reader(
                 io::stdin().lock(),
-                "-".to_owned(),
+                Source::Stdin,
                 options.max_bytes,
             )),
             Job::Line { source, bytes } => Some(lines::capture(
@@ -236,7 +233,7 @@ pub fn scan(
 fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec<Job>>) {
     // A shard is a contiguous run of the sorted sources, so that shards
     // merged in order give the examples a single run would have chosen.
-    let range = options.shard.map(|(k, n)| {
+    let range = options.shard.map(|shard| {
         let mut total = 0usize;
         sources(inputs, options, &mut |job| {
             if !matches!(job, Job::MissingInput(_)) {
@@ -244,8 +241,7 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
             }
             true
         });
-        let part = |k: usize| (total as u128 * k as u128 / n as u128) as usize;
-        part(k - 1)..part(k)
+        shard.range(total)
     });
     let mut chunk = Vec::with_capacity(options.chunk_size);
     let mut held = 0usize;
@@ -331,15 +327,19 @@ fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Job)
 /// The lines of a log, each a job; a log that cannot be read is one
 /// unreadable capture, and one that breaks off keeps the lines before.
 fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
-    let name = source_of(path);
     let reader = match lines::open(path) {
         Ok(reader) => reader,
         Err(error) => {
             return send(Job::Unreadable {
-                source: name,
+                source: Source::from_path(path),
                 reason: format!("cannot read: {error}"),
             });
         }
+    };
+    let file = path.to_string_lossy();
+    let source = |line| Source::LogLine {
+        file: file.clone().into_owned(),
+        line,
     };
     let mut last = 0;
     for line in lines::Lines::new(reader, options.max_bytes) {
@@ -347,14 +347,14 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
             Ok(Line::Text(number, bytes)) => {
                 last = number;
                 Job::Line {
-                    source: format!("{name}:{number}"),
+                    source: source(number),
                     bytes,
                 }
             }
             Ok(Line::TooLong(number, length)) => {
                 last = number;
                 Job::Ready(Box::new(Capture::unreadable(
-                    format!("{name}:{number}"),
+                    source(number),
                     Finding::new(
                         Code::T07,
                         format!(
@@ -365,7 +365,7 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
                 )))
             }
             Err(error) => Job::Unreadable {
-                source: format!("{name}:{}", last + 1),
+                source: source(last + 1),
                 reason: format!("the log cannot be read past line {last}: {error}"),
             },
         };
@@ -381,23 +381,27 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
 /// is one unreadable capture, and one that breaks off keeps the entries
 /// before.
 fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
-    let name = source_of(path);
+    let file = path.to_string_lossy();
+    let source = |entry| Source::HarEntry {
+        file: file.clone().into_owned(),
+        entry,
+    };
     let entries = match har::open(path, options.max_bytes) {
         Ok(entries) => entries,
-        Err(error) => return send(Job::Ready(Box::new(har::unreadable(&name, &error)))),
+        Err(error) => return send(Job::Ready(Box::new(har::unreadable(&file, &error)))),
     };
     for entry in entries {
         let job = match entry {
             Ok(har::RawEntry::Text(number, text)) => Job::HarEntry {
-                source: format!("{name}#{number}"),
+                source: source(number),
                 text,
             },
             Ok(har::RawEntry::TooLong(number, length)) => Job::Ready(Box::new(har::too_long(
-                format!("{name}#{number}"),
+                source(number),
                 length,
                 options.max_bytes,
             ))),
-            Err(error) => Job::Ready(Box::new(har::unreadable(&name, &error))),
+            Err(error) => Job::Ready(Box::new(har::unreadable(&file, &error))),
         };
         if !send(job) {
             return false;
@@ -430,7 +434,7 @@ fn walk_error(input: &Path, error: &walkdir::Error) -> Job {
         format!("cannot read: {reason}")
     };
     Job::Unreadable {
-        source: source_of(path),
+        source: Source::from_path(path),
         reason,
     }
 }
@@ -459,7 +463,7 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
         let path = entry.into_path();
         if !file_type.is_file() {
             jobs.push(Job::Unreadable {
-                source: source_of(&path),
+                source: Source::from_path(&path),
                 reason: crate::input::ReadError::NotRegular(crate::input::describe(&file_type))
                     .to_string(),
             });

@@ -4,21 +4,33 @@
 use crate::finding::{Code, Layer, Severity};
 use crate::record::CaptureRecord;
 use crate::schema::shape::{TYPE_NAMES, bit_allowed};
-use crate::timeline::{BucketChoice, Timeline, serialize_time};
+use crate::shard::Shard;
+use crate::timeline::{BucketChoice, Timeline};
 use crate::verdict::Status;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod wire;
+
+pub use wire::reason_of;
+
 /// How often one code was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Its name, layer and severity are written for the readers of a summary;
+/// they follow from the code, so reading one back sets them from it (and
+/// ignores what the document says).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeStats {
     /// The code.
     pub code: Code,
     /// Its name.
+    #[serde(skip_deserializing)]
     pub name: &'static str,
     /// Its layer.
+    #[serde(skip_deserializing, default = "wire::layer_until_described")]
     pub layer: Layer,
     /// Its severity.
+    #[serde(skip_deserializing, default = "wire::severity_until_described")]
     pub severity: Severity,
     /// Findings of this code in all captures.
     pub findings: u64,
@@ -30,20 +42,41 @@ pub struct CodeStats {
     pub message: String,
     /// The earliest capture time with this code (of captures stating one).
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_time"
+        with = "wire::time_text"
     )]
     pub first_seen: Option<i64>,
     /// The latest capture time with this code.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_time"
+        with = "wire::time_text"
     )]
     pub last_seen: Option<i64>,
 }
 
+impl CodeStats {
+    /// No finding of `code` yet; `example` and `message` are those of the
+    /// first capture that will have one.
+    fn new(code: Code, example: String, message: String) -> CodeStats {
+        CodeStats {
+            code,
+            name: code.name(),
+            layer: code.layer(),
+            severity: code.severity(),
+            findings: 0,
+            captures: 0,
+            example,
+            message,
+            first_seen: None,
+            last_seen: None,
+        }
+    }
+}
+
 /// One row of the drift table: a field path of one profile's payloads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriftRow {
     /// The profile whose schema declares (or not) the path.
     pub profile: String,
@@ -111,68 +144,57 @@ impl std::fmt::Display for TypeCounts {
     }
 }
 
-impl Serialize for TypeCounts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
 /// Most distinct paths the drift table keeps; payloads with ids as keys
 /// would otherwise grow it with the corpus.
 pub const MAX_DRIFT_PATHS: usize = 10_000;
 
-/// The summary of a scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The summary of a scan, as `--format json` writes it and `merge` reads it
+/// back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     /// Captures analysed.
     pub captures: u64,
     /// Body bytes analysed.
     pub bytes: u64,
     /// Captures per status, every status listed.
+    #[serde(deserialize_with = "wire::every_status")]
     pub statuses: BTreeMap<Status, u64>,
     /// Per code, in code order; only codes that were found.
-    #[serde(serialize_with = "codes_as_list")]
+    #[serde(with = "wire::code_list")]
     pub codes: BTreeMap<Code, CodeStats>,
     /// Captures checked against a profile (the drift table's whole).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub profiled: u64,
     /// The drift table, by profile and then path.
     #[serde(
+        default,
         skip_serializing_if = "BTreeMap::is_empty",
-        serialize_with = "rows_as_list"
+        with = "wire::drift_list"
     )]
     pub drift: BTreeMap<String, BTreeMap<String, DriftRow>>,
     /// Observations (a capture's use of a path) of the paths left out of
     /// the drift table, which keeps the smallest paths once it is full; a
     /// count of observations, unlike one of paths, does not depend on how
     /// the work was split.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub drift_paths_dropped: u64,
     /// Values seen at enum-like fields, by profile and path, each with the
     /// first capture that had it.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     /// Captures by bucket of capture time.
     pub timeline: Timeline,
-    /// The part of the sources this summary covers, `K/N`, when sharded.
+    /// The part of the sources this summary covers, when sharded.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shard_as_text"
+        deserialize_with = "wire::shard_text"
     )]
-    pub shard: Option<(usize, usize)>,
+    pub shard: Option<Shard>,
     /// The `dapa.toml` whose rules chose the profiles, as the scan found it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
-}
-
-fn shard_as_text<S: serde::Serializer>(
-    shard: &Option<(usize, usize)>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match shard {
-        Some((k, n)) => serializer.serialize_str(&format!("{k}/{n}")),
-        None => serializer.serialize_none(),
-    }
 }
 
 /// Most values kept per enum-like path; past that the field is no enum.
@@ -203,20 +225,6 @@ fn keep_enum_value(
 
 fn is_zero(count: &u64) -> bool {
     *count == 0
-}
-
-fn rows_as_list<S: serde::Serializer>(
-    rows: &BTreeMap<String, BTreeMap<String, DriftRow>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(rows.values().flat_map(BTreeMap::values))
-}
-
-fn codes_as_list<S: serde::Serializer>(
-    codes: &BTreeMap<Code, CodeStats>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(codes.values())
 }
 
 impl Default for Summary {
@@ -253,17 +261,12 @@ impl Summary {
         *self.statuses.entry(record.status).or_default() += 1;
         let mut seen: Vec<Code> = Vec::new();
         for finding in &record.findings {
-            let stats = self.codes.entry(finding.code).or_insert_with(|| CodeStats {
-                code: finding.code,
-                name: finding.code.name(),
-                layer: finding.code.layer(),
-                severity: finding.code.severity(),
-                findings: 0,
-                captures: 0,
-                example: record.source.clone(),
-                message: finding.message.clone(),
-                first_seen: None,
-                last_seen: None,
+            let stats = self.codes.entry(finding.code).or_insert_with(|| {
+                CodeStats::new(
+                    finding.code,
+                    record.source.to_string(),
+                    finding.message.clone(),
+                )
             });
             stats.findings += 1;
             if !seen.contains(&finding.code) {
@@ -290,7 +293,7 @@ impl Summary {
         let paths = self.enum_values.entry(profile.to_owned()).or_default();
         for (path, value) in &record.enum_values {
             let values = paths.entry(path.clone()).or_default();
-            keep_enum_value(values, value.clone(), || record.source.clone());
+            keep_enum_value(values, value.clone(), || record.source.to_string());
         }
     }
 
@@ -312,7 +315,7 @@ impl Summary {
                 observed: TypeCounts::default(),
                 captures: 1,
                 drifted: false,
-                example: record.source.clone(),
+                example: record.source.to_string(),
             };
             row.observe(observation.seen, observation.declared_bits);
             // Saturating addition cannot fail, so neither can keeping the row.
@@ -557,6 +560,41 @@ mod tests {
         for split in [1, 5, 11] {
             assert_eq!(summary_split_at(&records, split), whole, "split at {split}");
         }
+    }
+
+    #[test]
+    fn a_summary_reads_back_as_it_was_written() {
+        use crate::layer::drift::Observation;
+        let observation = |path: &str, seen| Observation {
+            path: path.into(),
+            declared: "string".into(),
+            seen,
+            declared_bits: 1 << 2,
+        };
+        let records = [
+            CaptureRecord {
+                captured_at: Some(1_763_629_923),
+                profile: Some("p".into()),
+                observations: vec![observation("/a", 1 << 2), observation("/b", 1 << 3)],
+                enum_values: vec![("/channel".into(), "voice".into())],
+                ..record("x.har#2", Status::Drift, &[Code::D01, Code::S07])
+            },
+            record("-", Status::Malformed, &[Code::T05]),
+        ];
+        let mut written = Summary {
+            shard: Shard::new(2, 3),
+            config: Some("dapa.toml".into()),
+            ..Summary::default()
+        };
+        records.iter().for_each(|r| written.add(r));
+        let text = serde_json::to_string(&written).unwrap();
+        let read: Summary = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        assert_eq!(read.codes, written.codes);
+        assert_eq!(read.drift, written.drift);
+        assert_eq!(read.statuses, written.statuses);
+        assert_eq!(read.codes[&Code::S07].layer, Code::S07.layer());
+        assert_eq!(read.codes[&Code::T05].example, "-");
     }
 
     #[test]

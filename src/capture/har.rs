@@ -9,7 +9,7 @@
 //! HAR holds at once is a few entries, however many it has or however far
 //! its gzip stream inflates.
 
-use super::{Capture, Meta};
+use super::{Capture, Meta, Source};
 use crate::finding::{Code, Finding};
 use crate::input::ReadError;
 use base64::Engine as _;
@@ -424,14 +424,17 @@ impl<R: BufRead> Iterator for Entries<R> {
 /// the last one read.
 pub fn unreadable(file: &str, error: &HarError) -> Capture {
     let source = match error {
-        HarError::BrokenOff { after, .. } => format!("{file}#{}", after + 1),
-        _ => file.to_owned(),
+        HarError::BrokenOff { after, .. } => Source::HarEntry {
+            file: file.to_owned(),
+            entry: after + 1,
+        },
+        _ => Source::File(file.to_owned()),
     };
     Capture::unreadable(source, Finding::new(Code::T08, error.to_string()))
 }
 
 /// The capture of an entry too long to read.
-pub fn too_long(source: String, length: u64, max_bytes: u64) -> Capture {
+pub fn too_long(source: Source, length: u64, max_bytes: u64) -> Capture {
     Capture::unreadable(
         source,
         Finding::new(
@@ -464,11 +467,13 @@ pub fn read_entry(
     } else {
         entries.next().transpose().map_err(failed)?
     };
+    let source = || Source::HarEntry {
+        file: file.to_owned(),
+        entry: number,
+    };
     match found {
-        Some(RawEntry::Text(_, text)) => Ok(capture(format!("{file}#{number}"), text, max_bytes)),
-        Some(RawEntry::TooLong(_, length)) => {
-            Ok(too_long(format!("{file}#{number}"), length, max_bytes))
-        }
+        Some(RawEntry::Text(_, text)) => Ok(capture(source(), text, max_bytes)),
+        Some(RawEntry::TooLong(_, length)) => Ok(too_long(source(), length, max_bytes)),
         None => {
             let count = before + entries.pass_over(usize::MAX).map_err(failed)?;
             Err(format!(
@@ -480,13 +485,13 @@ pub fn read_entry(
 
 /// The capture of one entry from its JSON text, the body bounded by
 /// `max_bytes` before and after decoding.
-pub fn capture(source: String, text: Vec<u8>, max_bytes: u64) -> Capture {
+pub fn capture(source: Source, text: Vec<u8>, max_bytes: u64) -> Capture {
     decode(source, text, max_bytes, false).unwrap_or_default()
 }
 
 /// The capture of one entry of a scanned export, or none when the entry is
 /// a browser's fetch of a page asset (see [`is_page_asset`]).
-pub fn reply_capture(source: String, text: Vec<u8>, max_bytes: u64) -> Option<Capture> {
+pub fn reply_capture(source: Source, text: Vec<u8>, max_bytes: u64) -> Option<Capture> {
     decode(source, text, max_bytes, true)
 }
 
@@ -509,7 +514,7 @@ fn is_page_asset(url: Option<&str>, mime: Option<&str>) -> bool {
     !(mime.contains("json") || mime.starts_with("text/plain"))
 }
 
-fn decode(source: String, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> Option<Capture> {
+fn decode(source: Source, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> Option<Capture> {
     let entry = match serde_json::from_slice::<Object<Entry>>(&text) {
         Ok(Object(Some(entry))) => entry,
         Ok(Object(None)) => {
@@ -880,13 +885,15 @@ mod tests {
     /// ended its entries, if any.
     fn captures(bytes: &[u8], limit: u64) -> (Vec<Capture>, Option<HarError>) {
         let mut found = Vec::new();
+        let source = |entry| Source::HarEntry {
+            file: "x.har".into(),
+            entry,
+        };
         for entry in Entries::new(bytes, limit) {
             match entry {
-                Ok(RawEntry::Text(n, text)) => {
-                    found.push(capture(format!("x.har#{n}"), text, limit))
-                }
+                Ok(RawEntry::Text(n, text)) => found.push(capture(source(n), text, limit)),
                 Ok(RawEntry::TooLong(n, length)) => {
-                    found.push(too_long(format!("x.har#{n}"), length, limit));
+                    found.push(too_long(source(n), length, limit));
                 }
                 Err(error) => return (found, Some(error)),
             }
@@ -909,7 +916,7 @@ mod tests {
         let (found, error) = captures(har.to_string().as_bytes(), 1 << 20);
         assert!(error.is_none(), "{error:?}");
         assert_eq!(found.len(), 4);
-        assert_eq!(found[0].source, "x.har#1");
+        assert_eq!(found[0].source.to_string(), "x.har#1");
         assert_eq!(found[0].body, br#"{"a":1}"#);
         assert_eq!(found[0].meta.status, Some(200));
         assert_eq!(found[0].meta.headers.len(), 1);
@@ -990,7 +997,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         let error = error.unwrap();
         assert!(matches!(error, HarError::BrokenOff { after: 1, .. }));
-        assert_eq!(unreadable("x.har", &error).source, "x.har#2");
+        assert_eq!(unreadable("x.har", &error).source.to_string(), "x.har#2");
         let text = br#"{"log":{"entries":[{"response":{}} {}]}}"#;
         let (found, error) = captures(text, 100);
         assert_eq!(found.len(), 1);

@@ -2,7 +2,7 @@
 //! capture named `FILE:LINE`. With a body pointer the body is taken from each
 //! line's document; with a time pointer, the capture time.
 
-use super::{Capture, Meta};
+use super::{Capture, Meta, Source};
 use crate::finding::{Code, Finding};
 use crate::layer::transport::UTF8_BOM;
 use serde_json::Value;
@@ -153,7 +153,7 @@ impl<R: BufRead> Iterator for Lines<R> {
 }
 
 /// The capture of one log line.
-pub fn capture(source: String, line: Vec<u8>, options: &LineOptions, max_bytes: u64) -> Capture {
+pub fn capture(source: Source, line: Vec<u8>, options: &LineOptions, max_bytes: u64) -> Capture {
     if !options.uses_pointers() {
         return whole_line(source, line, max_bytes);
     }
@@ -200,14 +200,13 @@ pub fn capture(source: String, line: Vec<u8>, options: &LineOptions, max_bytes: 
 
 /// A whole line as the body: in a plain (not compressed) log, body line 1
 /// is file line LINE, so reports can point into the file.
-fn whole_line(source: String, line: Vec<u8>, max_bytes: u64) -> Capture {
-    let number = source
-        .rsplit_once(':')
-        .and_then(|(file, n)| Some((file, n.parse::<usize>().ok()?)));
-    let mut capture = Capture::from_bytes(source.clone(), line, None, max_bytes);
+fn whole_line(source: Source, line: Vec<u8>, max_bytes: u64) -> Capture {
+    let plain = source.file().is_some_and(|file| !file.ends_with(".gz"));
+    let number = source.line();
+    let mut capture = Capture::from_bytes(source, line, None, max_bytes);
     capture.body_offset = None;
     capture.header_lines = match number {
-        Some((file, n)) if !file.ends_with(".gz") && capture.header_lines == Some(0) => Some(n - 1),
+        Some(n) if plain && capture.header_lines == Some(0) => Some(n - 1),
         _ => None,
     };
     capture
@@ -300,6 +299,13 @@ mod tests {
         assert_eq!(texts("12345\n", 5), ["1:12345"]);
     }
 
+    fn log_line(line: usize) -> Source {
+        Source::LogLine {
+            file: "log".into(),
+            line,
+        }
+    }
+
     #[test]
     fn bodies_and_times_by_pointer() {
         let options = LineOptions {
@@ -307,7 +313,7 @@ mod tests {
             time_pointer: Some("/ts".into()),
         };
         let line = br#"{"ts":"2026-11-20T09:12:03Z","response":{"status":502,"body":"<html>bad gateway</html>"}}"#;
-        let found = capture("log:1".into(), line.to_vec(), &options, 1 << 20);
+        let found = capture(log_line(1), line.to_vec(), &options, 1 << 20);
         assert_eq!(found.body, b"<html>bad gateway</html>");
         assert_eq!(found.meta.status, Some(502));
         assert_eq!(
@@ -316,18 +322,18 @@ mod tests {
         );
 
         let line = br#"{"ts":1763629923123,"response":{"body":{"id":1}}}"#;
-        let found = capture("log:2".into(), line.to_vec(), &options, 1 << 20);
+        let found = capture(log_line(2), line.to_vec(), &options, 1 << 20);
         assert_eq!(found.body, br#"{"id":1}"#);
         assert_eq!(
             found.meta.captured_at.as_deref(),
             Some("2025-11-20T09:12:03.123Z")
         );
 
-        let found = capture("log:3".into(), br#"{"ts":1}"#.to_vec(), &options, 1 << 20);
+        let found = capture(log_line(3), br#"{"ts":1}"#.to_vec(), &options, 1 << 20);
         assert_eq!(found.findings[0].code, Code::T08);
 
         let found = capture(
-            "log:4".into(),
+            log_line(4),
             br#"{"response":{"bo"#.to_vec(),
             &options,
             1 << 20,

@@ -9,18 +9,20 @@ pub mod har;
 pub mod http;
 pub mod lines;
 pub mod sidecar;
+pub mod source;
 
 use crate::finding::{Code, Finding};
 use std::io::Read;
 use std::path::Path;
 
 pub use sidecar::Meta;
+pub use source::Source;
 
 /// One captured response, ready for the layers.
 #[derive(Debug, Clone, Default)]
 pub struct Capture {
-    /// Where it came from, as shown in every output (`dir/a.json`, `-`).
-    pub source: String,
+    /// Where it came from.
+    pub source: Source,
     /// The response body, decompressed, without HTTP headers.
     pub body: Vec<u8>,
     /// Offset of the body in the file (after a dump's headers), when the file
@@ -91,7 +93,7 @@ pub fn open_stream(
 
 impl Capture {
     /// A capture that could not be read at all.
-    pub fn unreadable(source: impl Into<String>, finding: Finding) -> Self {
+    pub fn unreadable(source: impl Into<Source>, finding: Finding) -> Self {
         Capture {
             source: source.into(),
             findings: vec![finding],
@@ -103,7 +105,7 @@ impl Capture {
     /// Build a capture from the bytes of a file: gunzip, split an HTTP dump,
     /// and merge what the sidecar says.
     pub fn from_bytes(
-        source: impl Into<String>,
+        source: impl Into<Source>,
         bytes: Vec<u8>,
         sidecar: Option<Meta>,
         max_bytes: u64,
@@ -232,7 +234,7 @@ fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
 
 /// Read a capture from a file, with its sidecar if it has one. Never fails:
 /// problems become T07 / T08 findings.
-pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes: u64) -> Capture {
+pub fn load_file(path: &Path, source: Source, sidecar: Option<&Path>, max_bytes: u64) -> Capture {
     let (file, metadata) = match crate::input::open_regular(path) {
         Ok(opened) => opened,
         Err(error) => {
@@ -280,12 +282,7 @@ pub fn load_file(path: &Path, source: String, sidecar: Option<&Path>, max_bytes:
 /// Read one named capture file, with its sidecar when one lies beside it.
 pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
     let sidecar = sidecar::beside(path);
-    load_file(
-        path,
-        path.to_string_lossy().into_owned(),
-        sidecar.as_deref(),
-        max_bytes,
-    )
+    load_file(path, Source::from_path(path), sidecar.as_deref(), max_bytes)
 }
 
 /// The capture a user names: a file, `FILE#N` (the N-th entry of a HAR
@@ -354,7 +351,10 @@ pub fn load_named(
         let path = Path::new(path);
         let file = &*path.to_string_lossy();
         let found = lines::read_line(path, line, max_bytes).map_err(|e| format!("{file}: {e}"))?;
-        let source = format!("{file}:{line}");
+        let source = Source::LogLine {
+            file: file.to_owned(),
+            line,
+        };
         return match found {
             Some(lines::Line::Text(_, bytes)) => {
                 Ok(lines::capture(source, bytes, options, max_bytes))
@@ -368,22 +368,9 @@ pub fn load_named(
     Err(format!("{}: no such file", target.to_string_lossy()))
 }
 
-/// The file a capture's source names: `FILE` of `FILE#N` (a HAR entry) and
-/// of `FILE:LINE` (a log line), else the source itself.
-pub fn file_of(source: &str) -> &str {
-    let numbered = |separator: char, is_kind: fn(&str) -> bool| {
-        source
-            .rsplit_once(separator)
-            .filter(|(file, n)| n.parse::<usize>().is_ok() && is_kind(file))
-            .map(|(file, _)| file)
-    };
-    numbered('#', har::is_har_name)
-        .or_else(|| numbered(':', lines::is_lines_name))
-        .unwrap_or(source)
-}
-
 /// Read a capture from standard input (`-`).
-pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Capture {
+pub fn load_reader(mut reader: impl Read, source: impl Into<Source>, max_bytes: u64) -> Capture {
+    let source = source.into();
     let mut bytes = Vec::new();
     match reader.by_ref().take(max_bytes + 1).read_to_end(&mut bytes) {
         Err(error) => Capture::unreadable(
@@ -395,7 +382,7 @@ pub fn load_reader(mut reader: impl Read, source: String, max_bytes: u64) -> Cap
     }
 }
 
-fn oversized(source: String, length: u64, max_bytes: u64) -> Capture {
+fn oversized(source: Source, length: u64, max_bytes: u64) -> Capture {
     // A read stops one byte past the limit, so a length of limit + 1 says
     // only that there was more.
     let shown = if length > max_bytes.saturating_add(1) {
@@ -454,20 +441,11 @@ mod tests {
 
     #[test]
     fn reader_limits() {
-        let capture = load_reader(&b"12345"[..], "-".into(), 4);
+        let capture = load_reader(&b"12345"[..], Source::Stdin, 4);
         assert_eq!(capture.findings[0].code, Code::T07);
-        let capture = load_reader(&b"1234"[..], "-".into(), 4);
+        let capture = load_reader(&b"1234"[..], Source::Stdin, 4);
         assert!(capture.findings.is_empty());
         assert_eq!(capture.body, b"1234");
-    }
-
-    #[test]
-    fn files_of_numbered_sources() {
-        assert_eq!(file_of("logs/app.jsonl.gz:12"), "logs/app.jsonl.gz");
-        assert_eq!(file_of("x/export.har#3"), "x/export.har");
-        assert_eq!(file_of("a:b/c.json"), "a:b/c.json");
-        assert_eq!(file_of("notes.txt#2"), "notes.txt#2");
-        assert_eq!(file_of("-"), "-");
     }
 
     #[test]

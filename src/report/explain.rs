@@ -12,7 +12,8 @@ use std::ops::Range;
 /// view whose spans follow the escapes, the rest as single lines.
 pub fn render(out: &mut dyn Write, explained: &Explanation) -> io::Result<()> {
     let record = &explained.record;
-    let source = terminal(&record.source);
+    let source = record.source.to_string();
+    let source = terminal(&source);
     let finding_spans: Vec<_> = explained
         .spans
         .iter()

@@ -82,8 +82,8 @@ impl Report for Junit {
         write!(
             cases,
             "    <testcase classname=\"{}\" name=\"{}\"",
-            xml_text(&class_name(&record.source)),
-            xml_text(&record.source)
+            xml_text(&class_name(record.source.file().unwrap_or_default())),
+            xml_text(&record.source.to_string())
         )?;
         if failing.is_empty() {
             return writeln!(cases, "/>");

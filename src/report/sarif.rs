@@ -83,11 +83,10 @@ impl Report for Sarif {
     }
 
     fn record(&mut self, out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
-        let uri = if record.source == "-" {
-            "stdin".to_owned()
-        } else {
-            artifact_uri(dapa::capture::file_of(&record.source))
-        };
+        let uri = record
+            .source
+            .file()
+            .map_or_else(|| "stdin".to_owned(), artifact_uri);
         for finding in &record.findings {
             let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
             if let (Some(line), Some(column)) = (finding.line, finding.column) {

@@ -319,7 +319,11 @@ pub struct Profiles {
 
 impl Profiles {
     /// The profile for a capture, by its source and action id.
-    pub fn for_capture(&self, source: &str, action_id: Option<&str>) -> Option<&Arc<Profile>> {
+    pub fn for_capture(
+        &self,
+        source: &crate::capture::Source,
+        action_id: Option<&str>,
+    ) -> Option<&Arc<Profile>> {
         if let Some(profile) = &self.forced {
             return Some(profile);
         }
@@ -335,7 +339,7 @@ impl Profiles {
                         .get_or_insert_with(|| {
                             self.config
                                 .as_ref()
-                                .and_then(|place| place.relative(crate::capture::file_of(source)))
+                                .and_then(|place| place.relative(source.file()?))
                         })
                         .as_deref()
                 } else {

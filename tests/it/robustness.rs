@@ -51,11 +51,11 @@ proptest! {
         let at = flip.index(har.len());
         har[at] = byte;
         har.truncate(cut.index(har.len() + 1));
-        use dapa::capture::har::{self, Entries, RawEntry};
+        use dapa::capture::{Source, har::{self, Entries, RawEntry}};
         for entry in Entries::new(&har[..], 1 << 20) {
             let capture = match entry {
-                Ok(RawEntry::Text(n, text)) => har::capture(format!("x.har#{n}"), text, 1 << 20),
-                Ok(RawEntry::TooLong(n, length)) => har::too_long(format!("x.har#{n}"), length, 1 << 20),
+                Ok(RawEntry::Text(n, text)) => har::capture(Source::HarEntry { file: "x.har".into(), entry: n }, text, 1 << 20),
+                Ok(RawEntry::TooLong(n, length)) => har::too_long(Source::HarEntry { file: "x.har".into(), entry: n }, length, 1 << 20),
                 Err(error) => har::unreadable("x.har", &error),
             };
             analyze(capture, &AnalyzeOptions::default());
@@ -68,7 +68,7 @@ proptest! {
             body_pointer: pointers.then(|| "/response/body".to_owned()),
             time_pointer: pointers.then(|| "/time".to_owned()),
         };
-        let capture = dapa::capture::lines::capture("x.jsonl:1".to_owned(), line, &options, 1 << 20);
+        let capture = dapa::capture::lines::capture(dapa::capture::Source::LogLine { file: "x.jsonl".into(), line: 1 }, line, &options, 1 << 20);
         analyze(capture, &AnalyzeOptions::default());
     }
 
@@ -79,7 +79,7 @@ proptest! {
             body_pointer: Some("/response/body".to_owned()),
             time_pointer: Some("/time".to_owned()),
         };
-        let capture = dapa::capture::lines::capture("x.jsonl:1".to_owned(), line.into_bytes(), &options, 1 << 20);
+        let capture = dapa::capture::lines::capture(dapa::capture::Source::LogLine { file: "x.jsonl".into(), line: 1 }, line.into_bytes(), &options, 1 << 20);
         analyze(capture, &AnalyzeOptions::default());
     }
 

@@ -1,0 +1,161 @@
+//! Where a capture came from: a file, an entry of a HAR export, a line of a
+//! JSON Lines log, or standard input. Every output names it by its text
+//! (`dir/a.json`, `export.har#3`, `app.jsonl:12`, `-`); the parts stay
+//! apart so that nothing has to take that text apart again.
+
+use std::fmt;
+use std::path::Path;
+
+/// Where a capture came from.
+///
+/// File names are kept as text, invalid UTF-8 replaced, as every output
+/// shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// A file that holds one capture: its path as given.
+    File(String),
+    /// One entry of a HAR export: `FILE#N`.
+    HarEntry {
+        /// The export's path as given.
+        file: String,
+        /// The entry's number, from 1.
+        entry: usize,
+    },
+    /// One line of a JSON Lines log: `FILE:N`.
+    LogLine {
+        /// The log's path as given.
+        file: String,
+        /// The line's number, from 1.
+        line: usize,
+    },
+    /// Standard input: `-`.
+    Stdin,
+}
+
+impl Source {
+    /// A file that holds one capture.
+    pub fn from_path(path: &Path) -> Source {
+        Source::File(path.to_string_lossy().into_owned())
+    }
+
+    /// The file the capture is in (the export of a HAR entry, the log of a
+    /// line); none for standard input.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Source::File(file) | Source::HarEntry { file, .. } | Source::LogLine { file, .. } => {
+                Some(file)
+            }
+            Source::Stdin => None,
+        }
+    }
+
+    /// The number of a HAR entry.
+    pub fn entry(&self) -> Option<usize> {
+        match self {
+            Source::HarEntry { entry, .. } => Some(*entry),
+            _ => None,
+        }
+    }
+
+    /// The number of a log line.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Source::LogLine { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// A capture with no name yet: an empty file name, as it is shown.
+impl Default for Source {
+    fn default() -> Self {
+        Source::File(String::new())
+    }
+}
+
+/// A source named as on the command line: `-` is standard input, any
+/// other name a file.
+impl From<&str> for Source {
+    fn from(name: &str) -> Self {
+        Source::from(name.to_owned())
+    }
+}
+
+/// See the `From<&str>`.
+impl From<String> for Source {
+    fn from(name: String) -> Self {
+        if name == "-" {
+            Source::Stdin
+        } else {
+            Source::File(name)
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    /// `dir/a.json`, `export.har#3`, `app.jsonl:12`, `-`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File(file) => f.write_str(file),
+            Source::HarEntry { file, entry } => write!(f, "{file}#{entry}"),
+            Source::LogLine { file, line } => write!(f, "{file}:{line}"),
+            Source::Stdin => f.write_str("-"),
+        }
+    }
+}
+
+impl serde::Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_source_is_shown_as_before_and_keeps_its_parts() {
+        let entry = Source::HarEntry {
+            file: "x/export.har".into(),
+            entry: 3,
+        };
+        assert_eq!(entry.to_string(), "x/export.har#3");
+        assert_eq!(
+            (entry.file(), entry.entry(), entry.line()),
+            (Some("x/export.har"), Some(3), None)
+        );
+        let line = Source::LogLine {
+            file: "logs/app.jsonl.gz".into(),
+            line: 12,
+        };
+        assert_eq!(line.to_string(), "logs/app.jsonl.gz:12");
+        assert_eq!(
+            (line.file(), line.line()),
+            (Some("logs/app.jsonl.gz"), Some(12))
+        );
+        // A file's own name is never taken apart, whatever it holds.
+        for name in ["a:b/c.json", "notes.txt#2", "a.har#2"] {
+            let file = Source::from(name);
+            assert_eq!(file.to_string(), name);
+            assert_eq!(
+                (file.file(), file.entry(), file.line()),
+                (Some(name), None, None)
+            );
+        }
+        assert_eq!(Source::from("-"), Source::Stdin);
+        assert_eq!(Source::Stdin.to_string(), "-");
+        assert_eq!(Source::Stdin.file(), None);
+        assert_eq!(
+            serde_json::to_string(&line).unwrap(),
+            "\"logs/app.jsonl.gz:12\""
+        );
+    }
+
+    #[test]
+    fn a_path_that_is_not_utf8_is_shown_with_replacements() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"dir/caf\xe9.json"));
+        assert_eq!(Source::from_path(path).to_string(), "dir/caf\u{fffd}.json");
+    }
+}

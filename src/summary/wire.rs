@@ -1,0 +1,172 @@
+//! The summary as `--format json` writes it and `merge` reads it back: the
+//! fields that have a form of their own in the document (lists of what the
+//! summary keeps in maps, times as RFC 3339, the shard as `K/N`), each
+//! written and read in one place.
+
+use super::{CodeStats, DriftRow, TypeCounts};
+use crate::finding::{Code, Layer, Severity};
+use crate::schema::shape::TYPE_NAMES;
+use crate::shard::Shard;
+use crate::verdict::Status;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Placeholders of a [`CodeStats`] being read, replaced from its code by [`code_list`].
+pub(super) fn layer_until_described() -> Layer {
+    Layer::Transport
+}
+
+/// See [`layer_until_described`].
+pub(super) fn severity_until_described() -> Severity {
+    Severity::Info
+}
+
+impl Serialize for TypeCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for TypeCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Read whole first, so that of several unknown types the first in
+        // order is named whatever order the document lists them in.
+        let named = BTreeMap::<String, u64>::deserialize(deserializer)?;
+        let mut counts = TypeCounts::default();
+        for (kind, count) in named {
+            let index = TYPE_NAMES
+                .iter()
+                .position(|name| *name == kind)
+                .ok_or_else(|| refuse(format!("'{kind}' is not a JSON type")))?;
+            counts.0[index] = count;
+        }
+        Ok(counts)
+    }
+}
+
+/// A summary lists the captures of every status, also those with none.
+pub(super) fn every_status<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<Status, u64>, D::Error> {
+    let mut statuses = BTreeMap::<Status, u64>::deserialize(deserializer)?;
+    for status in Status::ALL {
+        statuses.entry(status).or_insert(0);
+    }
+    Ok(statuses)
+}
+
+/// A shard as `K/N`.
+pub(super) fn shard_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Shard>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| {
+            text.parse()
+                .map_err(|_| refuse(format!("'{text}' is not a shard")))
+        })
+        .transpose()
+}
+
+/// The codes as a list in code order, each code once.
+pub(super) mod code_list {
+    use super::{Code, CodeStats, refuse};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        codes: &BTreeMap<Code, CodeStats>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(codes.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<Code, CodeStats>, D::Error> {
+        let mut codes = BTreeMap::new();
+        for read in Vec::<CodeStats>::deserialize(deserializer)? {
+            let code = read.code;
+            let stats = CodeStats {
+                findings: read.findings,
+                captures: read.captures,
+                first_seen: read.first_seen,
+                last_seen: read.last_seen,
+                ..CodeStats::new(code, read.example, read.message)
+            };
+            if codes.insert(code, stats).is_some() {
+                return Err(refuse(format!("{} is listed twice", code.as_str())));
+            }
+        }
+        Ok(codes)
+    }
+}
+
+/// The drift table as a list by profile and then path, each path of a
+/// profile once.
+pub(super) mod drift_list {
+    use super::{DriftRow, refuse};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    type Rows = BTreeMap<String, BTreeMap<String, DriftRow>>;
+
+    pub fn serialize<S: Serializer>(rows: &Rows, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(rows.values().flat_map(BTreeMap::values))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Rows, D::Error> {
+        let mut rows = Rows::new();
+        for row in Vec::<DriftRow>::deserialize(deserializer)? {
+            let paths = rows.entry(row.profile.clone()).or_default();
+            if paths.contains_key(&row.path) {
+                return Err(refuse(format!(
+                    "the drift path {} of {} is listed twice",
+                    row.path, row.profile
+                )));
+            }
+            paths.insert(row.path.clone(), row);
+        }
+        Ok(rows)
+    }
+}
+
+/// An optional time, written as RFC 3339.
+pub(super) mod time_text {
+    use super::refuse;
+    use crate::timeline::parse_time;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::timeline::serialize_time(time, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| parse_time(&text).ok_or_else(|| refuse(format!("'{text}' is not a time"))))
+            .transpose()
+    }
+}
+
+/// Marks the reasons [`refuse`] gives.
+const REFUSAL: &str = "\u{1f}";
+
+/// An error of reading a summary that names what the summary says wrong
+/// (a code listed twice, a time that is none). serde_json adds the
+/// position in the text to every error raised inside a document; such a
+/// reason reads better without it, and [`reason_of`] takes it off.
+fn refuse<E: serde::de::Error>(reason: String) -> E {
+    E::custom(format!("{REFUSAL}{reason}"))
+}
+
+/// Why a text is not a summary: serde_json's message, or the reason a
+/// field was refused for.
+pub fn reason_of(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let Some(reason) = message.strip_prefix(REFUSAL) else {
+        return message;
+    };
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    reason.strip_suffix(&position).unwrap_or(reason).to_owned()
+}
