@@ -64,7 +64,8 @@ impl Run {
         self
     }
 
-    /// Feed bytes to standard input.
+    /// Feed bytes to standard input (the fetch tests' `--inputs -`).
+    #[cfg(feature = "fetch")]
     pub fn stdin(mut self, bytes: &[u8]) -> Self {
         self.command.write_stdin(bytes.to_vec());
         self
@@ -78,6 +79,7 @@ impl Run {
 
     /// Run with no environment variable but `PATH`, so that nothing of the
     /// caller's (credentials, proxies) leaks in.
+    #[cfg(feature = "fetch")]
     pub fn clean_env(mut self) -> Self {
         self.command
             .env_clear()
