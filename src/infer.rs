@@ -4,7 +4,7 @@
 //! The model keeps counts and small value sets per path, never the payloads,
 //! so its size follows the number of distinct paths, not the corpus.
 
-use crate::schema::shape::TimestampUnit;
+use crate::profile::shape::TimestampUnit;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -238,7 +238,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Schema;
+    use crate::profile::Schema;
 
     fn infer(values: &[Value]) -> Value {
         let mut model = Model::default();

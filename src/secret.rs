@@ -2,7 +2,7 @@
 //! marks the field `x-dapa-secret` (token values) unless `--show-secrets`.
 
 use crate::json::{push_pointer, split_pointer};
-use crate::schema::shape::Shape;
+use crate::profile::shape::Shape;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::ops::Range;

@@ -251,7 +251,7 @@ mod tests {
     use super::*;
     use crate::analyze::analyze;
     use crate::capture::Meta;
-    use crate::schema::{EnvelopeKind, Profile, Profiles, Schema, Semantic, Target};
+    use crate::profile::{EnvelopeKind, Profile, Profiles, Schema, Semantic, Target};
     use serde_json::json;
     use std::sync::Arc;
 

@@ -2,8 +2,8 @@
 //! JSON summaries show, whatever the size of the corpus.
 
 use crate::finding::{Code, Layer, Severity};
+use crate::profile::shape::{TYPE_NAMES, bit_allowed};
 use crate::record::CaptureRecord;
-use crate::schema::shape::{TYPE_NAMES, bit_allowed};
 use crate::shard::Shard;
 use crate::timeline::{BucketChoice, Timeline};
 use crate::verdict::Status;
@@ -540,7 +540,7 @@ mod tests {
                         path: format!("/k{key:05}").into(),
                         declared: "undeclared".into(),
                         seen: 1 << (key % 3),
-                        declared_bits: crate::schema::shape::UNDECLARED,
+                        declared_bits: crate::profile::shape::UNDECLARED,
                     })
                     .collect(),
                 ..record(&format!("c{i:02}"), Status::Drift, &[])

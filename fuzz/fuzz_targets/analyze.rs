@@ -3,7 +3,7 @@
 #![no_main]
 
 use dapa::capture::{Capture, Meta};
-use dapa::schema::{Profile, Profiles};
+use dapa::profile::{Profile, Profiles};
 use dapa::{AnalyzeOptions, analyze};
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};

@@ -7,8 +7,8 @@
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::push_pointer;
-use crate::schema::Schema;
-use crate::schema::shape::{
+use crate::profile::Schema;
+use crate::profile::shape::{
     DeclaredPath, STRING_BIT, Shape, TYPE_NAMES, TimestampUnit, UNDECLARED, bit_allowed, type_name,
     value_bit,
 };

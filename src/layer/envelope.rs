@@ -8,7 +8,7 @@
 
 use crate::capture::Meta;
 use crate::finding::{Code, Finding};
-use crate::schema::EnvelopeKind;
+use crate::profile::EnvelopeKind;
 use serde_json::{Map, Value};
 
 /// The shape that was recognised.

@@ -5,7 +5,7 @@
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::push_pointer;
-use crate::schema::Schema;
+use crate::profile::Schema;
 use crate::secret::{is_secret, show};
 use jsonschema::error::ValidationErrorKind as Kind;
 use serde_json::Value;
@@ -77,7 +77,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
 }
 
 fn json_type(value: &Value) -> &'static str {
-    crate::schema::shape::type_name(value)
+    crate::profile::shape::type_name(value)
 }
 
 /// A message that says what is wrong without quoting a secret value.

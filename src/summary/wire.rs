@@ -5,7 +5,7 @@
 
 use super::{CodeStats, DriftRow, TypeCounts};
 use crate::finding::{Code, Layer, Severity};
-use crate::schema::shape::TYPE_NAMES;
+use crate::profile::shape::TYPE_NAMES;
 use crate::shard::Shard;
 use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
