@@ -1,6 +1,7 @@
-//! The real `dapa` binary on real files: the shipped samples and temporary
-//! folders with unreadable entries (exit codes and outputs of plain
-//! argument lists are cases in `tests/cmd/`).
+//! The real `dapa` binary on real files: the shipped samples against their
+//! manifest, runs compared across `--jobs`, and temporary folders with
+//! unreadable entries and link loops (exit codes and outputs of plain
+//! argument lists on static files are cases in `tests/cmd/`).
 
 use crate::util::{Folder, dapa, records};
 use serde_json::Value;
@@ -157,66 +158,4 @@ fn symbolic_link_loops_are_findings() {
     assert_eq!(seen["a/x.json"]["status"], "ok");
     let message = seen["a/up"]["findings"][0]["message"].as_str().unwrap();
     assert!(message.starts_with("a symbolic link loop"), "{message}");
-}
-
-#[test]
-fn oversized_captures_are_not_parsed() {
-    let folder = Folder::new();
-    folder.write("big.json", format!("[{}1]", "1,".repeat(100)).as_bytes());
-    folder.write("small.json", b"[1]");
-    let output = dapa(&[
-        "scan",
-        folder.path_str(),
-        "--format",
-        "jsonl",
-        "-q",
-        "--max-bytes",
-        "100",
-    ])
-    .run();
-    let seen = folder.relative(records(&output.stdout));
-    assert_eq!(seen["big.json"]["findings"][0]["code"], "T07");
-    assert_eq!(seen["big.json"]["status"], "malformed");
-    assert_eq!(seen["small.json"]["status"], "ok");
-}
-
-#[test]
-fn sidecars_are_never_captures_and_hidden_files_are_skipped() {
-    let folder = Folder::new();
-    folder.write(
-        "000001.body",
-        br#"{"message":"m","code":"bad.request","status":400}"#,
-    );
-    folder.write(
-        "000001.meta.json",
-        br#"{"status":400,"headers":{"Content-Type":"application/json"}}"#,
-    );
-    folder.write(".hidden.json", b"<html></html>");
-    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
-    let seen = folder.relative(records(&output.stdout));
-    assert_eq!(seen.keys().collect::<Vec<_>>(), ["000001.body"]);
-    assert_eq!(seen["000001.body"]["http_status"], 400);
-    assert_eq!(seen["000001.body"]["status"], "error");
-    let with_hidden = dapa(&[
-        "scan",
-        folder.path_str(),
-        "--format",
-        "jsonl",
-        "-q",
-        "--hidden",
-    ])
-    .run();
-    assert_eq!(folder.relative(records(&with_hidden.stdout)).len(), 2);
-}
-
-#[test]
-fn a_file_named_on_the_command_line_finds_its_sidecar() {
-    let folder = Folder::new();
-    folder.write("cap.json", b"{}");
-    folder.write("cap.meta.json", br#"{"status":503}"#);
-    let file = folder.join("cap.json");
-    let output = dapa(&["scan", file.to_str().unwrap(), "--format", "jsonl", "-q"]).run();
-    let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
-    assert_eq!(record["http_status"], 503);
-    assert_eq!(record["findings"][0]["code"], "T06");
 }
