@@ -41,3 +41,46 @@ fn the_inferred_schema_validates_its_own_corpus() {
         }
     }
 }
+#[test]
+fn secrets_never_reach_the_output_unless_asked() {
+    let secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2VuLXZhbHVl.U0VDUkVUU0lHTkFUVVJF";
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"type":"object","properties":{"token":{"type":"string","pattern":"^tok_","x-dapa-secret":true},"inner":{"type":"object","properties":{"refresh":{"type":"string","x-dapa-secret":true}},"required":["missing"]}}}"#,
+    );
+    folder.write(
+        "a-token.json",
+        format!(r#"{{"result":{{"token":"{secret}","inner":{{"refresh":"{secret}"}}}}}}"#)
+            .as_bytes(),
+    );
+    folder.write("b-raw.txt", secret.as_bytes());
+    folder.write("c-quoted.json", format!("\"{secret}\"").as_bytes());
+    let schema = folder.join("schema.json");
+    let base = [
+        "scan",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--envelope",
+        "seed",
+        folder.path_str(),
+        "-q",
+    ];
+    for format in ["table", "json", "jsonl"] {
+        let mut args = base.to_vec();
+        args.extend(["--format", format]);
+        let output = dapa(&args).run();
+        assert!(
+            !output.stdout.contains("c2VjcmV0"),
+            "--format {format}: {}",
+            output.stdout
+        );
+        assert!(!output.stderr.contains("c2VjcmV0"));
+    }
+    let masked = dapa(&[&base[..], &["--format", "jsonl"]].concat()).run();
+    let seen = folder.relative(records(&masked.stdout));
+    assert_eq!(codes(&seen["a-token.json"]), ["V01", "V05"]);
+    assert_eq!(codes(&seen["b-raw.txt"]), ["P02"]);
+    let shown = dapa(&[&base[..], &["--format", "jsonl", "--show-secrets"]].concat()).run();
+    assert!(shown.stdout.contains(secret), "{}", shown.stdout);
+}
