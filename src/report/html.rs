@@ -438,6 +438,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn time_labels_spread_over_the_buckets_from_first_to_last() {
+        let labelled = |buckets: i64| {
+            let starts: Vec<i64> = (0..buckets).map(|index| index * 60).collect();
+            let mut html = String::new();
+            time_labels(&mut html, &starts, 10.0, 100.0);
+            html.split("</text>")
+                .filter_map(|part| part.rsplit('>').next())
+                .filter(|text| !text.trim().is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labelled(1), ["1970-01-01 00:00:00"]);
+        assert_eq!(labelled(3).len(), 3);
+        let many = labelled(100);
+        assert_eq!(many.len(), TIME_LABELS);
+        assert_eq!(many[0], "1970-01-01 00:00:00");
+        assert_eq!(many[TIME_LABELS - 1], "1970-01-01 01:39:00");
+    }
+
+    #[test]
     fn escapes_markup() {
         assert_eq!(
             escape("<a href='x'>&\"</a>"),
