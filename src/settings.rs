@@ -238,7 +238,7 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         Format::Markdown => Box::new(report::markdown::Markdown),
         Format::Junit => Box::new(written(report::junit::Junit::new(args.fail_on.clone()))?),
         Format::Sarif => Box::new(report::sarif::Sarif::new()),
-        Format::Html => Box::new(report::html::Html),
+        Format::Html => Box::new(report::html::Html::dated_now()),
     };
     // No progress line while records stream to the same terminal.
     let streams = matches!(args.format, Format::Jsonl | Format::Sarif);
@@ -326,7 +326,7 @@ fn merge(args: MergeArgs) -> MergeSettings {
         MergeFormat::Json => Box::new(report::json::Json),
         MergeFormat::Table => Box::new(report::table::Tables),
         MergeFormat::Markdown => Box::new(report::markdown::Markdown),
-        MergeFormat::Html => Box::new(report::html::Html),
+        MergeFormat::Html => Box::new(report::html::Html::dated_now()),
     };
     MergeSettings {
         summaries: args.summaries,

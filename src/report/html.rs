@@ -1,26 +1,73 @@
 //! `--format html`: one self-contained page (styles and chart inline, no
-//! network at view time) with the headline numbers, the timeline as a
-//! stacked bar chart, the tables and one example per code.
+//! script, no network at view time) with what made it (dapa's version, the
+//! date, the inputs and the config), the headline numbers, the timeline as a
+//! stacked bar chart, the tables, and the first captures behind each code.
 
 use super::Report;
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share, short_time};
 use dapa::baseline::Regression;
-use dapa::timeline::Timeline;
-use dapa::{Status, Summary};
+use dapa::timeline::{self, Timeline};
+use dapa::{CaptureRecord, Code, Status, Summary};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+/// Captures listed per code, the first in scan order; the page says how
+/// many more there are. Records arrive in scan order whatever `--jobs`,
+/// so the list does too.
+pub const CAPTURES_PER_CODE: usize = 20;
+
 /// The HTML page.
-pub struct Html;
+pub struct Html {
+    /// When the report was made, in seconds since the Unix epoch.
+    made_at: i64,
+    /// Per code, the first captures that have it (source, and the message
+    /// of its first finding of the code), at most [`CAPTURES_PER_CODE`].
+    listed: BTreeMap<Code, Vec<(String, String)>>,
+}
+
+impl Html {
+    /// A page dated `made_at` (seconds since the Unix epoch).
+    pub fn new(made_at: i64) -> Html {
+        Html {
+            made_at,
+            listed: BTreeMap::new(),
+        }
+    }
+
+    /// A page dated now, or at `SOURCE_DATE_EPOCH` when that holds a
+    /// number of seconds, so that a report can be made again byte for byte.
+    pub fn dated_now() -> Html {
+        let stated = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|text| text.trim().parse::<i64>().ok());
+        Html::new(stated.unwrap_or_else(|| jiff::Timestamp::now().as_second()))
+    }
+}
 
 impl Report for Html {
+    fn record(&mut self, _out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
+        let mut seen: Vec<Code> = Vec::new();
+        for finding in &record.findings {
+            if seen.contains(&finding.code) {
+                continue;
+            }
+            seen.push(finding.code);
+            let listed = self.listed.entry(finding.code).or_default();
+            if listed.len() < CAPTURES_PER_CODE {
+                listed.push((record.source.to_string(), finding.message.clone()));
+            }
+        }
+        Ok(())
+    }
+
     fn end(
         &mut self,
         out: &mut dyn Write,
         summary: &Summary,
         regressions: &[Regression],
     ) -> io::Result<()> {
-        out.write_all(page(summary, regressions).as_bytes())
+        out.write_all(self.page(summary, regressions).as_bytes())
     }
 }
 
@@ -61,30 +108,112 @@ h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid 
 .card b{display:block;font-size:1.4rem}.swatch{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em;vertical-align:-.05em}\
 table{border-collapse:collapse;margin:.5rem 0;font-size:13px}th,td{border:1px solid #e5e7eb;padding:.25rem .5rem;text-align:left;vertical-align:top}\
 th{background:#f9fafb}td.t{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}\
-.legend span{margin-right:1rem}svg{max-width:100%;height:auto}.muted{color:#6b7280}";
+.legend span{margin-right:1rem}svg{max-width:100%;height:auto}.muted{color:#6b7280}\
+.about{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:0}.about dt{color:#6b7280}.about dd{margin:0}\
+details.captures{margin:.3rem 0}details.captures summary{cursor:pointer}details.captures ol{margin:.3rem 0}";
 
-fn page(summary: &Summary, regressions: &[Regression]) -> String {
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>dapa scan report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <h1>dapa scan report</h1>\n"
-    );
-    headline(&mut html, summary);
-    if !regressions.is_empty() {
-        html.push_str("<h2>Regressions against the baseline</h2>\n");
-        table(&mut html, "regressions", &rows::regressions(regressions));
+impl Html {
+    fn page(&self, summary: &Summary, regressions: &[Regression]) -> String {
+        let mut html = String::new();
+        let _ = write!(
+            html,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>dapa scan report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        );
+        self.header(&mut html, summary);
+        headline(&mut html, summary);
+        if !regressions.is_empty() {
+            html.push_str("<h2>Regressions against the baseline</h2>\n");
+            table(&mut html, "regressions", &rows::regressions(regressions));
+        }
+        timeline_section(&mut html, &summary.timeline.for_display());
+        html.push_str("<h2>Captures by status</h2>\n");
+        table(&mut html, "statuses", &rows::statuses(summary));
+        codes(&mut html, summary);
+        self.captures_by_code(&mut html, summary);
+        drift(&mut html, summary);
+        html.push_str("</body>\n</html>\n");
+        html
     }
-    timeline_section(&mut html, &summary.timeline.for_display());
-    html.push_str("<h2>Captures by status</h2>\n");
-    table(&mut html, "statuses", &rows::statuses(summary));
-    codes(&mut html, summary);
-    drift(&mut html, summary);
-    html.push_str(CHECK_SCRIPT);
-    html.push_str("</body>\n</html>\n");
-    html
+
+    /// The title and what made the report: dapa's version, the date, the
+    /// inputs and the config.
+    fn header(&self, html: &mut String, summary: &Summary) {
+        let made = timeline::rfc3339(self.made_at);
+        let _ = write!(
+            html,
+            "<header id=\"report-header\">\n<h1>dapa scan report</h1>\n<dl class=\"about\">\n\
+             <dt>dapa</dt><dd id=\"report-version\">{}</dd>\n\
+             <dt>date</dt><dd><time id=\"report-date\" datetime=\"{made}\">{made}</time></dd>\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let inputs = inputs(summary);
+        if !inputs.is_empty() {
+            html.push_str("<dt>inputs</dt><dd id=\"report-inputs\">");
+            for (index, input) in inputs.iter().enumerate() {
+                if index > 0 {
+                    html.push_str(", ");
+                }
+                let _ = write!(html, "<code>{}</code>", escape(input));
+            }
+            html.push_str("</dd>\n");
+        }
+        html.push_str("<dt>config</dt><dd id=\"report-config\">");
+        match &summary.config {
+            Some(config) => {
+                let _ = write!(html, "<code>{}</code>", escape(config));
+            }
+            None => html.push_str("none (profiles from the command line or built in)"),
+        }
+        html.push_str("</dd>\n</dl>\n</header>\n");
+    }
+
+    /// Per code, a collapsed list of the first captures that have it, each
+    /// with its message, and how many more there are. A merged summary
+    /// brings no records: its list is the example the summary keeps.
+    fn captures_by_code(&self, html: &mut String, summary: &Summary) {
+        if summary.codes.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            html,
+            "<h2>Captures by code</h2>\n<p class=\"muted\">The first {CAPTURES_PER_CODE} captures of each code in scan order, with the message of their first finding of it.</p>"
+        );
+        for stats in summary.codes.values() {
+            let example = [(stats.example.clone(), stats.message.clone())];
+            let listed = self
+                .listed
+                .get(&stats.code)
+                .map_or(&example[..], Vec::as_slice);
+            let _ = write!(
+                html,
+                "<details class=\"captures\" id=\"captures-{code}\"><summary><b>{code}</b> {name}: {captures} captures</summary>\n<ol>\n",
+                code = stats.code,
+                name = stats.name,
+                captures = stats.captures
+            );
+            for (source, message) in listed {
+                let _ = writeln!(
+                    html,
+                    "<li><code>{}</code><br>{}</li>",
+                    escape(source),
+                    escape(message)
+                );
+            }
+            html.push_str("</ol>\n");
+            let more = stats.captures.saturating_sub(listed.len() as u64);
+            if more > 0 {
+                let _ = writeln!(html, "<p class=\"more\">and {more} more</p>");
+            }
+            html.push_str("</details>\n");
+        }
+    }
+}
+
+/// The inputs of the scan, as given; none shown until the summary carries them.
+fn inputs(_summary: &Summary) -> &[String] {
+    &[]
 }
 
 fn headline(html: &mut String, summary: &Summary) {
@@ -183,19 +312,8 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
             );
         }
     }
-    let label_y = base + 16.0;
-    let _ = writeln!(
-        html,
-        "<text x=\"{MARGIN_LEFT}\" y=\"{label_y}\" font-size=\"11\">{}</text>\
-         <text x=\"{}\" y=\"{label_y}\" font-size=\"11\" text-anchor=\"end\">{}</text>\n</svg>",
-        starts
-            .first()
-            .map_or_else(|| span.from.clone(), |start| short_time(*start)),
-        CHART_WIDTH - 8.0,
-        starts
-            .last()
-            .map_or_else(|| span.to.clone(), |start| short_time(*start))
-    );
+    time_labels(html, &starts, slot, base);
+    html.push_str("</svg>\n");
     html.push_str("<p class=\"legend\">");
     for status in Status::ALL {
         let _ = write!(
@@ -213,6 +331,42 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
     html.push_str("</details>\n");
 }
 
+/// Time labels along the chart: at most this many, spread evenly over the
+/// buckets, each about 120 units wide.
+const TIME_LABELS: usize = 6;
+
+/// A tick and a time under evenly spread buckets, the first and the last
+/// among them; the outer labels lean inwards so that they stay in the chart.
+fn time_labels(html: &mut String, starts: &[i64], slot: f64, base: f64) {
+    let count = starts.len().min(TIME_LABELS);
+    let label_y = base + 16.0;
+    for label in 0..count {
+        let index = if count == 1 {
+            0
+        } else {
+            (label * (starts.len() - 1) + (count - 1) / 2) / (count - 1)
+        };
+        let x = MARGIN_LEFT + (index as f64 + 0.5) * slot;
+        let anchor = match label {
+            0 if count > 1 => "start",
+            last if last + 1 == count && count > 1 => "end",
+            _ => "middle",
+        };
+        let text_x = match anchor {
+            "start" => MARGIN_LEFT,
+            "end" => CHART_WIDTH - 8.0,
+            _ => x,
+        };
+        let _ = writeln!(
+            html,
+            "<line x1=\"{x:.2}\" y1=\"{base}\" x2=\"{x:.2}\" y2=\"{}\" stroke=\"#9ca3af\"/>\
+             <text class=\"time-label\" x=\"{text_x:.2}\" y=\"{label_y}\" font-size=\"11\" text-anchor=\"{anchor}\">{}</text>",
+            base + 4.0,
+            short_time(starts[index])
+        );
+    }
+}
+
 fn codes(html: &mut String, summary: &Summary) {
     html.push_str("<h2>Findings by code, with an example each</h2>\n");
     if summary.codes.is_empty() {
@@ -228,10 +382,10 @@ fn drift(html: &mut String, summary: &Summary) {
     }
     let _ = writeln!(
         html,
-        "<h2>Drift by field path</h2>\n<p>{} captures were checked against a profile.</p>",
+        "<h2>Drift by field path</h2>\n<p>{} captures were checked against a profile; paths that drifted come first.</p>",
         summary.profiled
     );
-    table(html, "drift", &rows::drift(summary));
+    table(html, "drift", &rows::drift_drifted_first(summary));
 }
 
 /// A model table as an HTML table: text escaped, literals as code, numbers
@@ -279,14 +433,29 @@ fn table(html: &mut String, id: &str, model: &Rows) {
     html.push_str("</table>\n");
 }
 
-/// Records what the browser laid out (the chart's size and the tables'
-/// rows) on the page itself, so that a headless browser's DOM dump shows
-/// whether the report rendered.
-const CHECK_SCRIPT: &str = "<script>\nwindow.addEventListener('load', function () {\n  var chart = document.getElementById('timeline-chart');\n  var box = chart ? chart.getBoundingClientRect() : {width: 0, height: 0};\n  var bars = document.querySelectorAll('#timeline-chart rect.bar').length;\n  var rows = document.querySelectorAll('table tr').length;\n  document.body.setAttribute('data-rendered', 'chart ' + Math.round(box.width) + 'x' + Math.round(box.height) + ' bars ' + bars + ' rows ' + rows);\n});\n</script>\n";
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_labels_spread_over_the_buckets_from_first_to_last() {
+        let labelled = |buckets: i64| {
+            let starts: Vec<i64> = (0..buckets).map(|index| index * 60).collect();
+            let mut html = String::new();
+            time_labels(&mut html, &starts, 10.0, 100.0);
+            html.split("</text>")
+                .filter_map(|part| part.rsplit('>').next())
+                .filter(|text| !text.trim().is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labelled(1), ["1970-01-01 00:00:00"]);
+        assert_eq!(labelled(3).len(), 3);
+        let many = labelled(100);
+        assert_eq!(many.len(), TIME_LABELS);
+        assert_eq!(many[0], "1970-01-01 00:00:00");
+        assert_eq!(many[TIME_LABELS - 1], "1970-01-01 01:39:00");
+    }
 
     #[test]
     fn escapes_markup() {

@@ -4,6 +4,7 @@
 //! each only decides how a cell looks in its syntax and how it is escaped.
 
 use dapa::baseline::Regression;
+use dapa::summary::DriftRow;
 use dapa::timeline::Timeline;
 use dapa::{Status, Summary, timeline};
 use std::borrow::Cow;
@@ -190,6 +191,25 @@ pub fn codes(summary: &Summary) -> Rows<'_> {
 
 /// Drift by field path: a row per path of each profile's payloads.
 pub fn drift(summary: &Summary) -> Rows<'_> {
+    drift_rows(
+        summary,
+        summary.drift.values().flat_map(|rows| rows.values()),
+    )
+}
+
+/// The drift table with the paths that drifted first, each part in path
+/// order: in a table of thousands of paths, the few that drifted are what
+/// a reader looks for.
+pub fn drift_drifted_first(summary: &Summary) -> Rows<'_> {
+    let (drifted, steady): (Vec<&DriftRow>, Vec<&DriftRow>) = summary
+        .drift
+        .values()
+        .flat_map(|rows| rows.values())
+        .partition(|row| row.drifted);
+    drift_rows(summary, drifted.into_iter().chain(steady))
+}
+
+fn drift_rows<'a>(summary: &Summary, rows: impl Iterator<Item = &'a DriftRow>) -> Rows<'a> {
     let mut table = Rows::new(&[
         ("profile", Kind::Text),
         ("path", Kind::Text),
@@ -200,7 +220,7 @@ pub fn drift(summary: &Summary) -> Rows<'_> {
         ("drift", Kind::Text),
         ("example", Kind::Text),
     ]);
-    for row in summary.drift.values().flat_map(|rows| rows.values()) {
+    for row in rows {
         table.rows.push(vec![
             Cell::Text(&row.profile),
             Cell::Literal(&row.path),

@@ -77,6 +77,12 @@ impl Run {
         self
     }
 
+    /// Run without this environment variable, whatever the caller has.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.command.env_remove(key);
+        self
+    }
+
     /// Run with no environment variable but `PATH`, so that nothing of the
     /// caller's (credentials, proxies) leaks in.
     #[cfg(feature = "fetch")]
