@@ -42,3 +42,61 @@ pub fn write_to(output: Option<&Path>, text: &str) -> Result<()> {
         None => written(io::stdout().lock().write_all(text.as_bytes())),
     }
 }
+
+/// A file the user named that is replaced only once it is complete: the
+/// text goes to a temporary file beside it, renamed over it by `finish`.
+/// A run that stops early (an error, a closed pipe, Ctrl-C) leaves the
+/// previous file as it was, never half a report a CI step would read.
+pub struct WholeFile {
+    temp: io::BufWriter<tempfile::NamedTempFile>,
+    path: std::path::PathBuf,
+}
+
+impl WholeFile {
+    /// Start the file at `path`.
+    pub fn create(path: &Path) -> Result<WholeFile> {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        // What `std::fs::write` would give (0644 less the umask), not the
+        // 0600 of a temporary file: a report is read by other steps.
+        use std::os::unix::fs::PermissionsExt as _;
+        let temp = tempfile::Builder::new()
+            .prefix(".dapa-")
+            .permissions(std::fs::Permissions::from_mode(0o644))
+            .tempfile_in(folder)
+            .into_diagnostic()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(WholeFile {
+            temp: io::BufWriter::new(temp),
+            path: path.to_owned(),
+        })
+    }
+
+    /// Put the complete file in place.
+    pub fn finish(self) -> Result<()> {
+        let cannot = || format!("cannot write {}", self.path.display());
+        let temp = self
+            .temp
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error);
+        temp.into_diagnostic()
+            .with_context(cannot)?
+            .persist(&self.path)
+            .map_err(|error| error.error)
+            .into_diagnostic()
+            .with_context(cannot)?;
+        Ok(())
+    }
+}
+
+impl Write for WholeFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.temp.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.temp.flush()
+    }
+}
