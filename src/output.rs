@@ -66,8 +66,7 @@ impl WholeFile {
             .prefix(".dapa-")
             .permissions(std::fs::Permissions::from_mode(0o644))
             .tempfile_in(folder)
-            .into_diagnostic()
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .map_err(|error| cannot_write(path, &error))?;
         Ok(WholeFile {
             temp: io::BufWriter::new(temp),
             path: path.to_owned(),
@@ -76,17 +75,9 @@ impl WholeFile {
 
     /// Put the complete file in place.
     pub fn finish(self) -> Result<()> {
-        let cannot = || format!("cannot write {}", self.path.display());
-        let temp = self
-            .temp
-            .into_inner()
-            .map_err(io::IntoInnerError::into_error);
-        temp.into_diagnostic()
-            .with_context(cannot)?
-            .persist(&self.path)
-            .map_err(|error| error.error)
-            .into_diagnostic()
-            .with_context(cannot)?;
+        let temp =
+            (self.temp.into_inner()).map_err(|error| cannot_write(&self.path, error.error()))?;
+        (temp.persist(&self.path)).map_err(|error| cannot_write(&self.path, &error.error))?;
         Ok(())
     }
 }
@@ -99,4 +90,13 @@ impl Write for WholeFile {
     fn flush(&mut self) -> io::Result<()> {
         self.temp.flush()
     }
+}
+
+/// "cannot write FILE: why", with the system's reason only: tempfile ends
+/// its errors with ` at path "…"`, the temporary file's name, which the user
+/// never chose (and its error hides the system's error from `source`).
+fn cannot_write(path: &Path, error: &io::Error) -> miette::Report {
+    let text = error.to_string();
+    let reason = text.split(" at path \"").next().unwrap_or_default();
+    miette::miette!("cannot write {}: {reason}", path.display())
 }
