@@ -244,10 +244,9 @@ impl jsonschema::Retrieve for LocalFiles {
         }
         let bytes = uri.path().decode().to_bytes();
         let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
-        let text = read_text_limited(path, SETTINGS_LIMIT)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|error| format!("{} is not JSON: {error}", path.display()).into())
+        // The reference, which the message names, is the file: say only why.
+        let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|error| error.to_string())?;
+        serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}").into())
     }
 }
 
