@@ -66,12 +66,13 @@ pub struct Regression {
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     /// The file could not be read.
-    #[error("cannot read the baseline {path}: {source}")]
+    // The reason is in the message and not a `source`, so that it shows once.
+    #[error("cannot read the baseline {path}: {reason}")]
     Read {
         /// The file.
         path: String,
         /// Why.
-        source: crate::input::ReadError,
+        reason: crate::input::ReadError,
     },
     /// The file is not a baseline.
     #[error("{path} is not a dapa baseline: {message}")]
@@ -140,9 +141,9 @@ impl Baseline {
     pub fn read(path: &std::path::Path) -> Result<Baseline, BaselineError> {
         let shown = path.display().to_string();
         let text = crate::input::read_text_limited(path, crate::input::SUMMARY_LIMIT).map_err(
-            |source| BaselineError::Read {
+            |reason| BaselineError::Read {
                 path: shown.clone(),
-                source,
+                reason,
             },
         )?;
         let baseline: Baseline =

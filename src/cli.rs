@@ -31,11 +31,45 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Call a Data Action once per input line and keep each reply as a capture.
     #[cfg(feature = "fetch")]
+    #[command(after_help = FETCH_CREDENTIALS)]
     Fetch(FetchArgs),
     /// Combine the `--format json` summaries of `scan --shard K/N` runs into
     /// the summary one run over everything gives.
     Merge(MergeArgs),
+    /// Print a completion script for a shell, built from these arguments.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of dapa or of one of its commands.
+    Man(ManArgs),
 }
+
+/// Arguments of `dapa completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `dapa man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`scan` gives dapa-scan(1)); dapa(1) without one.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Write every page (dapa.1, dapa-scan.1, ...) into this folder instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Where `fetch` finds its credentials, after its options in `fetch --help`:
+/// they never come from flags, so no option's help would name them.
+#[cfg(feature = "fetch")]
+const FETCH_CREDENTIALS: &str = "\
+Credentials come from the environment, or from the file ./.env (or --env-file) in
+KEY=VALUE lines, never from flags; a variable set in the environment wins over the file:
+  GENESYS_CLIENT_ID      the OAuth client id (client credentials grant)
+  GENESYS_CLIENT_SECRET  its secret
+  GENESYS_REGION         a region domain (mypurecloud.ie) or short name (euw1); --region wins";
 
 /// Arguments of `dapa merge`.
 #[derive(Debug, clap::Args)]
@@ -63,7 +97,8 @@ pub enum MergeFormat {
 }
 
 /// Arguments of `dapa fetch`. Credentials come from `GENESYS_CLIENT_ID` and
-/// `GENESYS_CLIENT_SECRET` in the environment or a `.env` file, never from flags.
+/// `GENESYS_CLIENT_SECRET` in the environment or a `.env` file, never from
+/// flags (`FETCH_CREDENTIALS` says so in `fetch --help`).
 #[cfg(feature = "fetch")]
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
@@ -96,7 +131,8 @@ pub struct FetchArgs {
     /// you trust): the secret and tokens then cross the network in clear.
     #[arg(long)]
     pub allow_insecure_http: bool,
-    /// Read credentials and region from this file instead of ./.env.
+    /// Read GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and GENESYS_REGION from
+    /// this file instead of ./.env.
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
     /// Requests in flight at once.
@@ -249,7 +285,8 @@ pub struct WalkArgs {
     /// Also read files and folders whose names start with a dot.
     #[arg(long)]
     pub hidden: bool,
-    /// No throughput line on standard error.
+    /// Nothing on standard error but errors: no progress line, no notes and
+    /// no throughput line.
     #[arg(short, long)]
     pub quiet: bool,
     /// In JSON Lines logs, the JSON pointer of each line's body (e.g.
@@ -302,6 +339,10 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the report here instead of to standard output; the file is
+    /// replaced only once the report is complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Exit 1 when a capture has one of these statuses or worse, or one of
     /// these codes (comma-separated, e.g. `drift` or `error,S07`); `none` never fails.
     #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]

@@ -35,10 +35,34 @@ impl FailOn {
 
 /// An item of a `--fail-on` list that is no status, code or `none`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{item}' is neither a status ({statuses}) nor a finding code (T01..P04), nor 'none'")]
+#[error("'{item}' is neither a status ({statuses}) nor a finding code ({codes}), nor 'none'", codes = code_ranges())]
 pub struct FailOnError {
     item: String,
     statuses: String,
+}
+
+/// Every finding code, as runs of one letter in table order: `T01..T08,
+/// S01..S08, ...`. Made from the code table, so it names new codes too.
+fn code_ranges() -> String {
+    let mut runs: Vec<(Code, Code)> = Vec::new();
+    for &code in Code::ALL {
+        let letter = |code: Code| code.as_str().chars().next();
+        match runs.last_mut() {
+            Some((_, last)) if letter(*last) == letter(code) => *last = code,
+            _ => runs.push((code, code)),
+        }
+    }
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}..{last}")
+            }
+        })
+        .collect();
+    runs.join(", ")
 }
 
 impl FromStr for FailOn {
@@ -113,6 +137,24 @@ mod tests {
     fn record(body: &str) -> CaptureRecord {
         let capture = Capture::from_bytes("t", body.as_bytes().to_vec(), None, 1 << 20);
         crate::analyze(capture, &AnalyzeOptions::default())
+    }
+
+    #[test]
+    fn unknown_fail_on_names_every_code_run() {
+        let error = "bogus".parse::<FailOn>().unwrap_err().to_string();
+        // Each letter's run, from its first code to its last, in table order.
+        let mut expected = Vec::new();
+        for &code in Code::ALL {
+            let letter = &code.as_str()[..1];
+            let run: Vec<Code> = (Code::ALL.iter().copied())
+                .filter(|c| c.as_str().starts_with(letter))
+                .collect();
+            let shown = format!("{}..{}", run[0], run[run.len() - 1]);
+            if !expected.contains(&shown) {
+                expected.push(shown);
+            }
+        }
+        assert!(error.contains(&expected.join(", ")), "{error}");
     }
 
     #[test]

@@ -42,3 +42,61 @@ pub fn write_to(output: Option<&Path>, text: &str) -> Result<()> {
         None => written(io::stdout().lock().write_all(text.as_bytes())),
     }
 }
+
+/// A file the user named that is replaced only once it is complete: the
+/// text goes to a temporary file beside it, renamed over it by `finish`.
+/// A run that stops early (an error, a closed pipe, Ctrl-C) leaves the
+/// previous file as it was, never half a report a CI step would read.
+pub struct WholeFile {
+    temp: io::BufWriter<tempfile::NamedTempFile>,
+    path: std::path::PathBuf,
+}
+
+impl WholeFile {
+    /// Start the file at `path`.
+    pub fn create(path: &Path) -> Result<WholeFile> {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        // What `std::fs::write` would give (0644 less the umask), not the
+        // 0600 of a temporary file: a report is read by other steps.
+        use std::os::unix::fs::PermissionsExt as _;
+        let temp = tempfile::Builder::new()
+            .prefix(".dapa-")
+            .permissions(std::fs::Permissions::from_mode(0o644))
+            .tempfile_in(folder)
+            .map_err(|error| cannot_write(path, &error))?;
+        Ok(WholeFile {
+            temp: io::BufWriter::new(temp),
+            path: path.to_owned(),
+        })
+    }
+
+    /// Put the complete file in place.
+    pub fn finish(self) -> Result<()> {
+        let temp =
+            (self.temp.into_inner()).map_err(|error| cannot_write(&self.path, error.error()))?;
+        (temp.persist(&self.path)).map_err(|error| cannot_write(&self.path, &error.error))?;
+        Ok(())
+    }
+}
+
+impl Write for WholeFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.temp.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.temp.flush()
+    }
+}
+
+/// "cannot write FILE: why", with the system's reason only: tempfile ends
+/// its errors with ` at path "…"`, the temporary file's name, which the user
+/// never chose (and its error hides the system's error from `source`).
+fn cannot_write(path: &Path, error: &io::Error) -> miette::Report {
+    let text = error.to_string();
+    let reason = text.split(" at path \"").next().unwrap_or_default();
+    miette::miette!("cannot write {}: {reason}", path.display())
+}

@@ -6,8 +6,8 @@
 #[cfg(feature = "fetch")]
 use crate::cli::FetchArgs;
 use crate::cli::{
-    Args, BaselineArgs, Command, EnvelopeArg, ExplainArgs, Format, InferArgs, MergeArgs,
-    MergeFormat, ScanArgs, SelectionArgs, WalkArgs,
+    Args, BaselineArgs, Command, CompletionsArgs, EnvelopeArg, ExplainArgs, Format, InferArgs,
+    ManArgs, MergeArgs, MergeFormat, ScanArgs, SelectionArgs, WalkArgs,
 };
 use crate::output::written;
 use crate::report::escape::terminal;
@@ -46,6 +46,10 @@ pub enum Settings {
     Fetch(FetchSettings),
     /// `dapa merge`.
     Merge(MergeSettings),
+    /// `dapa completions`.
+    Completions(CompletionsArgs),
+    /// `dapa man`.
+    Man(ManArgs),
 }
 
 /// What `dapa scan` runs with.
@@ -56,6 +60,8 @@ pub struct ScanSettings {
     pub options: ScanOptions,
     /// The chosen format.
     pub report: Box<dyn Report>,
+    /// Where the report goes; standard output when `None`.
+    pub output: Option<PathBuf>,
     /// What fails the scan.
     pub gate: Gate,
     /// Rewrite this baseline with the scan's statistics instead of comparing.
@@ -202,6 +208,9 @@ pub fn resolve(args: Args) -> Result<Settings> {
         #[cfg(feature = "fetch")]
         Command::Fetch(args) => Settings::Fetch(FetchSettings::resolve(args)?),
         Command::Merge(args) => Settings::Merge(merge(args)),
+        // Nothing to resolve: they print what clap knows of the arguments.
+        Command::Completions(args) => Settings::Completions(args),
+        Command::Man(args) => Settings::Man(args),
     })
 }
 
@@ -241,12 +250,13 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         Format::Html => Box::new(report::html::Html::dated_now()),
     };
     // No progress line while records stream to the same terminal.
-    let streams = matches!(args.format, Format::Jsonl | Format::Sarif);
+    let streams = matches!(args.format, Format::Jsonl | Format::Sarif) && args.output.is_none();
     let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
     let progress = (!progress_off).then(progress_after);
     Ok(ScanSettings {
         options,
         report,
+        output: args.output,
         gate: Gate {
             fail_on: args.fail_on,
             baseline,

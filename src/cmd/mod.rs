@@ -2,10 +2,12 @@
 //! says how `dapa` exits.
 
 pub mod baseline;
+pub mod completions;
 pub mod explain;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod infer;
+pub mod man;
 pub mod merge;
 pub mod scan;
 
@@ -26,6 +28,8 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
         #[cfg(feature = "fetch")]
         Settings::Fetch(settings) => fetch::run(settings),
         Settings::Merge(settings) => merge::run(settings),
+        Settings::Completions(args) => completions::run(&args),
+        Settings::Man(args) => man::run(&args),
     }
 }
 

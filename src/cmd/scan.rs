@@ -3,7 +3,7 @@
 
 use super::finish;
 use crate::exit_status::ExitStatus;
-use crate::output::{scanned, write_file, written};
+use crate::output::{WholeFile, scanned, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
@@ -17,6 +17,7 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
         paths,
         options,
         mut report,
+        output,
         gate,
         update_baseline,
         config_shown,
@@ -24,24 +25,41 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
         quiet,
         allow_empty,
     } = settings;
+    // A typo in the only path would otherwise give a report of nothing
+    // (a table of zeros) above the error that explains it.
+    let missing = missing_paths(&paths);
+    if missing.len() == paths.len() {
+        for message in &missing {
+            eprintln!("dapa: {}", terminal(message));
+        }
+        return Ok(ExitStatus::Error);
+    }
     let started = Instant::now();
     let mut progress = Progress::new(progress);
+    let mut file = output.as_deref().map(WholeFile::create).transpose()?;
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    written(report.begin(&mut out))?;
+    let mut stdout = io::BufWriter::new(stdout.lock());
+    let out: &mut dyn Write = match &mut file {
+        Some(file) => file,
+        None => &mut stdout,
+    };
+    written(report.begin(out))?;
     let mut failing = 0u64;
     let mut outcome = scanned(dapa::scan::scan(&paths, &options, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
         }
         progress.tick(started);
-        report.record(&mut out, record)
+        report.record(out, record)
     }))?;
     progress.done();
     outcome.summary.config = config_shown;
     let regressions = gate.regressions(&outcome.summary);
-    written(report.end(&mut out, &outcome.summary, &regressions))?;
+    written(report.end(out, &outcome.summary, &regressions))?;
     written(out.flush())?;
+    if let Some(file) = file {
+        file.finish()?;
+    }
     for regression in &regressions {
         eprintln!(
             "dapa: regression ({}): {} (example: {})",
@@ -72,6 +90,20 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
         return Ok(ExitStatus::Clean);
     }
     Ok(ExitStatus::failing_if(gate.fails(failing, &regressions)))
+}
+
+/// The typed paths that do not exist, each with the system's reason, as
+/// the scan itself would report them; standard input (`-`) always exists.
+fn missing_paths(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .filter(|path| path.as_os_str() != "-")
+        .filter_map(|path| {
+            // Not followed: a dangling link is a capture the scan reports (T08).
+            let error = std::fs::symlink_metadata(path).err()?;
+            Some(format!("{}: {error}", path.display()))
+        })
+        .collect()
 }
 
 /// The inputs as a user typed them, for a message.

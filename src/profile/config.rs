@@ -145,9 +145,9 @@ fn lexical(path: &Path) -> PathBuf {
 /// Read the rules of a `dapa.toml`. Schema paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Vec<Rule>, SchemaError> {
     let shown = path.display().to_string();
-    let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|source| SchemaError::Read {
+    let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|reason| SchemaError::Read {
         path: shown.clone(),
-        source,
+        reason,
     })?;
     let base = path.parent().unwrap_or(Path::new(""));
     parse(&text, base).map_err(|message| SchemaError::Config {

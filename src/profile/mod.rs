@@ -18,12 +18,14 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    // The reason is part of the message and not a `source`: a report that
+    // prints the chain would otherwise say it two more times.
+    #[error("cannot read {path}: {reason}")]
     Read {
         /// The file.
         path: String,
         /// Why.
-        source: ReadError,
+        reason: ReadError,
     },
     /// A schema file is not JSON.
     #[error("{path} is not JSON: {source}")]
@@ -50,8 +52,18 @@ pub enum SchemaError {
     Invalid {
         /// The schema's name.
         name: String,
-        /// What the compiler said.
+        /// What is wrong, and where in the schema.
         message: String,
+    },
+    /// A `$ref` of the schema names a document dapa cannot read.
+    #[error("{name}: the $ref to {reference} cannot be resolved: {reason}")]
+    Reference {
+        /// The schema's name.
+        name: String,
+        /// The document the reference names.
+        reference: String,
+        /// Why it cannot be read.
+        reason: String,
     },
     /// No built-in profile has this name.
     #[error("unknown profile '{0}'; the built-in profiles are {list}", list = BUILTIN_PROFILES.join(", "))]
@@ -115,10 +127,7 @@ impl Schema {
         }
         let validator = options
             .build(document)
-            .map_err(|error| SchemaError::Invalid {
-                name: name.clone(),
-                message: error.to_string(),
-            })?;
+            .map_err(|error| compile_error(&name, &error))?;
         let (mut shape, drift) = Shape::of_schema_within(document, shape::MAX_SHAPE_STEPS);
         let paths = if drift { shape.index() } else { Vec::new() };
         Ok(Schema {
@@ -134,9 +143,9 @@ impl Schema {
     /// beside it.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
         let shown = path.display().to_string();
-        let read_error = |source| SchemaError::Read {
+        let read_error = |reason| SchemaError::Read {
             path: shown.clone(),
-            source,
+            reason,
         };
         let text = read_text_limited(path, SETTINGS_LIMIT).map_err(read_error)?;
         let document: Value =
@@ -147,6 +156,55 @@ impl Schema {
         let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
         Schema::compile_at(shown, &document, Some(file_uri(&absolute)))
     }
+}
+
+/// What is wrong with a schema that does not compile, in the schema's
+/// terms. The validator checks a schema against its meta-schema and reports
+/// that meta-schema's keywords ("not valid under any of the schemas listed in
+/// the 'anyOf' keyword", with no place); the user wrote the keyword at the
+/// end of the pointer, so that is what the message names.
+fn compile_error(name: &str, error: &jsonschema::ValidationError<'_>) -> SchemaError {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    if let Kind::Referencing(jsonschema::ReferencingError::Unretrievable { uri, source }) =
+        error.kind()
+    {
+        return SchemaError::Reference {
+            name: name.to_owned(),
+            reference: uri.clone(),
+            reason: source.to_string(),
+        };
+    }
+    let pointer = error.instance_path().as_str();
+    let keyword = pointer.rsplit('/').next().filter(|_| !pointer.is_empty());
+    let message = match (keyword, error.kind()) {
+        (Some(keyword), Kind::AnyOf { .. } | Kind::OneOfNotValid { .. } | Kind::Enum { .. }) => {
+            let allowed = match keyword {
+                "type" => {
+                    " (array, boolean, integer, null, number, object or string, or an array of them)"
+                }
+                _ => "",
+            };
+            format!(
+                "{} is not a valid value of the keyword \"{}\" at {pointer}{allowed}",
+                error.instance(),
+                unescape_token(keyword)
+            )
+        }
+        (Some(keyword), _) => format!(
+            "the keyword \"{}\" at {pointer}: {error}",
+            unescape_token(keyword)
+        ),
+        (None, _) => error.to_string(),
+    };
+    SchemaError::Invalid {
+        name: name.to_owned(),
+        message,
+    }
+}
+
+/// A JSON pointer token as the key it names (`~1` is `/`, `~0` is `~`).
+fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// The `file://` URI of an absolute path, every byte but unreserved ones
@@ -178,17 +236,17 @@ impl jsonschema::Retrieve for LocalFiles {
         use std::os::unix::ffi::OsStrExt;
         if uri.scheme().as_str() != "file" {
             return Err(format!(
-                "dapa resolves $ref only to local files (file://), not {}",
-                uri.as_str()
+                "dapa resolves $ref only to local files (a path beside the schema, or a \
+                 file:// URI), never over the network ({}:)",
+                uri.scheme().as_str()
             )
             .into());
         }
         let bytes = uri.path().decode().to_bytes();
         let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
-        let text = read_text_limited(path, SETTINGS_LIMIT)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|error| format!("{} is not JSON: {error}", path.display()).into())
+        // The reference, which the message names, is the file: say only why.
+        let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|error| error.to_string())?;
+        serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}").into())
     }
 }
 

@@ -159,3 +159,36 @@ fn symbolic_link_loops_are_findings() {
     let message = seen["a/up"]["findings"][0]["message"].as_str().unwrap();
     assert!(message.starts_with("a symbolic link loop"), "{message}");
 }
+
+#[test]
+fn scan_output_file_holds_what_standard_output_would() {
+    let folder = Folder::new();
+    for format in ["table", "jsonl", "sarif"] {
+        let args = [
+            "scan",
+            "samples",
+            "--fail-on",
+            "none",
+            "-q",
+            "--format",
+            format,
+        ];
+        let printed = dapa(&args).run();
+        let path = folder.join(&format!("report.{format}"));
+        // A file from an earlier run is replaced, not appended to.
+        std::fs::write(&path, "stale").unwrap();
+        let written = dapa(&args).arg("-o").arg(&path).run();
+        assert_eq!(written.code, printed.code, "{}", written.stderr);
+        assert_eq!(written.stdout, "", "{format}: nothing on standard output");
+        let file = std::fs::read_to_string(&path).unwrap();
+        assert!(file.len() > 1000, "{format}: {file}");
+        assert_eq!(file, printed.stdout, "{format}");
+    }
+    // Nothing is left beside the report but the reports.
+    let mut names: Vec<String> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["report.jsonl", "report.sarif", "report.table"]);
+}

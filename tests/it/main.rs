@@ -19,6 +19,7 @@ macro_rules! assert_file_snapshot {
 
 mod cli;
 mod cmd;
+mod completions;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod hostile;
