@@ -92,6 +92,7 @@ impl Analysis {
             };
             outcome = context.analyze_body(body, &mut findings);
         }
+        add_lengths(&capture.body, &mut findings);
         add_lines(&capture.body, &mut findings);
         // Transport first, then syntax, envelope, payload...; stable within a layer.
         findings.sort_by_key(|finding| finding.code.layer());
@@ -375,6 +376,24 @@ fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: &str) {
     }
 }
 
+/// Give findings located by a pointer the length of the value they point
+/// at, for reports that show a region (SARIF). Reads only the tokens named
+/// and, when some are objects or arrays, the body once from the first of them.
+fn add_lengths(body: &[u8], findings: &mut [Finding]) {
+    let located: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].location.pointer.is_some())
+        .filter(|&i| findings[i].location.offset.is_some())
+        .collect();
+    let offsets: Vec<usize> = located
+        .iter()
+        .filter_map(|&i| findings[i].location.offset)
+        .collect();
+    let lengths = crate::spans::value_extents(body, &offsets);
+    for (index, length) in located.into_iter().zip(lengths) {
+        findings[index].location.length = Some(length);
+    }
+}
+
 /// Give findings that carry only a pointer the byte offset of their value.
 fn locate(
     text: &str,
@@ -460,6 +479,8 @@ mod tests {
         assert_eq!(finding.code, Code::P01);
         assert_eq!(finding.pointer.as_deref(), Some("/result"));
         assert_eq!((finding.line, finding.column), (Some(1), Some(11)));
+        // The region ends after the string's closing quote.
+        assert_eq!((finding.end_line, finding.end_column), (Some(1), Some(30)));
     }
 
     #[test]

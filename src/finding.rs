@@ -191,6 +191,13 @@ pub struct Location {
     pub line: Option<usize>,
     /// 1-based column of `offset`, in characters.
     pub column: Option<usize>,
+    /// Bytes from `offset` that the value a pointer names covers (a whole
+    /// string, number or word; an object or array to its closing bracket).
+    pub length: Option<usize>,
+    /// 1-based line where the value ends, when its length is known.
+    pub end_line: Option<usize>,
+    /// 1-based column just after the value's last character.
+    pub end_column: Option<usize>,
 }
 
 /// One thing found wrong (or worth knowing) about a capture.
@@ -244,7 +251,8 @@ pub fn note_more(findings: &mut [Finding], total: usize) {
 }
 
 /// Fill in line and column of every finding that has a byte offset into
-/// `text`, reading the text once however many findings there are.
+/// `text` (and of the end of its value, when its length is known), reading
+/// the text once however many findings there are.
 pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
     if findings
         .iter()
@@ -252,10 +260,13 @@ pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
     {
         return;
     }
-    // Lines are counted only as far as the last finding.
+    // Lines are counted only as far as the last place a finding names.
     let last = findings
         .iter()
-        .filter_map(|finding| finding.location.offset)
+        .filter_map(|finding| {
+            let offset = finding.location.offset?;
+            Some(offset + finding.location.length.unwrap_or(0))
+        })
         .max()
         .unwrap_or(0)
         .min(text.len());
@@ -264,10 +275,7 @@ pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
         .enumerate()
         .filter_map(|(at, &byte)| (byte == b'\n').then_some(at))
         .collect();
-    for finding in findings {
-        let Some(offset) = finding.location.offset else {
-            continue;
-        };
+    let line_column = |offset: usize| {
         let end = offset.min(text.len());
         let line_index = newlines.partition_point(|&at| at < end);
         let line_start = if line_index == 0 {
@@ -279,8 +287,21 @@ pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
             .iter()
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count();
-        finding.location.line = Some(line_index + 1);
-        finding.location.column = Some(column);
+        (line_index + 1, column)
+    };
+    for finding in findings {
+        let location = &mut finding.location;
+        let Some(offset) = location.offset else {
+            continue;
+        };
+        let (line, column) = line_column(offset);
+        location.line = Some(line);
+        location.column = Some(column);
+        if let Some(length) = location.length {
+            let (end_line, end_column) = line_column(offset + length);
+            location.end_line = Some(end_line);
+            location.end_column = Some(end_column);
+        }
     }
 }
 

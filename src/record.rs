@@ -31,6 +31,13 @@ pub struct FindingRecord {
     /// 1-based column in the body, in characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// 1-based line where the value a pointer names ends (SARIF regions;
+    /// not written in JSON).
+    #[serde(skip)]
+    pub end_line: Option<usize>,
+    /// 1-based column just after that value's last character, in characters.
+    #[serde(skip)]
+    pub end_column: Option<usize>,
 }
 
 impl From<Finding> for FindingRecord {
@@ -45,6 +52,8 @@ impl From<Finding> for FindingRecord {
             offset: finding.location.offset,
             line: finding.location.line,
             column: finding.location.column,
+            end_line: finding.location.end_line,
+            end_column: finding.location.end_column,
         }
     }
 }

@@ -173,6 +173,77 @@ pub fn extent(body: &[u8], offset: usize) -> usize {
     length.max(1).min(body.len() - offset)
 }
 
+/// How many bytes the value at each of `offsets` covers: a string, number
+/// or word as [`extent`] reads it, an object or array up to and with its
+/// closing bracket (1 when it never closes). The containers are found in one
+/// pass over the body from the first of them, however many there are.
+pub fn value_extents(body: &[u8], offsets: &[usize]) -> Vec<usize> {
+    let mut opens: Vec<usize> = offsets
+        .iter()
+        .copied()
+        .filter(|&offset| matches!(body.get(offset), Some(b'{' | b'[')))
+        .collect();
+    opens.sort_unstable();
+    opens.dedup();
+    let closes = closing_brackets(body, &opens);
+    offsets
+        .iter()
+        .map(|&offset| match opens.binary_search(&offset) {
+            Ok(index) => closes[index].map_or(1, |close| close + 1 - offset),
+            Err(_) => extent(body, offset),
+        })
+        .collect()
+}
+
+/// The offset of the bracket that closes each of the sorted `opens`, read
+/// past strings (either quote) and the comments lenient JSON allows.
+fn closing_brackets(body: &[u8], opens: &[usize]) -> Vec<Option<usize>> {
+    let mut closes = vec![None; opens.len()];
+    let Some(&first) = opens.first() else {
+        return closes;
+    };
+    let mut left = opens.len();
+    // The offsets of the brackets open at `at`.
+    let mut stack: Vec<usize> = Vec::new();
+    let mut at = first;
+    while at < body.len() && left > 0 {
+        match body[at] {
+            quote @ (b'"' | b'\'') => {
+                at = crate::secret::string_end(body, at, quote);
+                continue;
+            }
+            b'/' if body.get(at + 1) == Some(&b'/') => {
+                at += body[at..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(body.len() - at);
+                continue;
+            }
+            b'/' if body.get(at + 1) == Some(&b'*') => {
+                at += body[at + 2..]
+                    .windows(2)
+                    .position(|pair| pair == b"*/")
+                    .map_or(body.len() - at, |end| end + 4);
+                continue;
+            }
+            b'{' | b'[' => stack.push(at),
+            b'}' | b']' => {
+                // A bracket that closes what began before the first wanted
+                // value leaves the stack empty: nothing to match.
+                if let Some(open) = stack.pop()
+                    && let Ok(index) = opens.binary_search(&open)
+                {
+                    closes[index] = Some(at);
+                    left -= 1;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    closes
+}
+
 /// A body that is a quoted token, whole or not (cut off, a bad escape
 /// after it): the token's characters, which P02 masks only when the body
 /// parses.
@@ -339,6 +410,33 @@ mod tests {
             deep.record.findings
         );
         assert!(!deep.body.contains("s3cret"), "{}", deep.body);
+    }
+
+    #[test]
+    fn value_extents_cover_whole_containers() {
+        let body = br#"{"a": [1, "]", {"b": 'x}'}], /* ] */ "c": {}, "n": 12}"#;
+        let at = |needle: &str| {
+            body.windows(needle.len())
+                .position(|w| w == needle.as_bytes())
+                .unwrap()
+        };
+        let list = at("[1");
+        let inner = at("{\"b");
+        let empty = at("{}");
+        let number = at("12");
+        assert_eq!(
+            value_extents(body, &[0, list, inner, empty, number, list]),
+            [
+                body.len(),
+                at("], /*") + 1 - list,
+                at("}], /*") + 1 - inner,
+                2,
+                2,
+                at("], /*") + 1 - list
+            ]
+        );
+        // Never closed (a cut-off body): the bracket alone.
+        assert_eq!(value_extents(b"[[1]", &[0, 1]), [1, 3]);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! `--format junit`: one test case per capture, a failure per finding at or
-//! above `--fail-on`, for the test reports of GitLab, Jenkins and GitHub.
+//! above `--fail-on` and the findings below it in the case's `system-out`
+//! (so a capture that passes with a warning still says so), for the test
+//! reports of GitLab, Jenkins and GitHub. Times are 0: dapa times the run,
+//! not each capture, and the report stays the same from run to run.
 //!
 //! The suite's counts come first in the file but are known only at the end,
 //! so the test cases wait in an anonymous temporary file, not in memory.
@@ -8,7 +11,7 @@ use super::Report;
 use super::rows::{self, Rows};
 use dapa::baseline::Regression;
 use dapa::gate::FailOn;
-use dapa::{CaptureRecord, Summary};
+use dapa::{CaptureRecord, FindingRecord, Summary};
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, Write};
 
@@ -73,44 +76,43 @@ fn class_name(source: &str) -> String {
 impl Report for Junit {
     fn record(&mut self, _out: &mut dyn Write, record: &CaptureRecord) -> io::Result<()> {
         self.tests += 1;
-        let failing: Vec<_> = record
+        let (failing, passing): (Vec<&FindingRecord>, Vec<&FindingRecord>) = record
             .findings
             .iter()
-            .filter(|finding| self.fail_on.selects(finding.code))
-            .collect();
+            .partition(|finding| self.fail_on.selects(finding.code));
         let cases = &mut self.cases;
         write!(
             cases,
-            "    <testcase classname=\"{}\" name=\"{}\"",
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
             xml_text(&class_name(record.source.file().unwrap_or_default())),
             xml_text(&record.source.to_string())
         )?;
-        if failing.is_empty() {
+        if failing.is_empty() && passing.is_empty() {
             return writeln!(cases, "/>");
         }
-        self.failures += 1;
         writeln!(cases, ">")?;
+        if !failing.is_empty() {
+            self.failures += 1;
+        }
         for finding in failing {
-            let place = match (finding.line, finding.column, &finding.pointer) {
-                (Some(line), Some(column), _) => format!(" at line {line}, column {column}"),
-                (_, _, Some(pointer)) => format!(" at {pointer}"),
-                _ => String::new(),
-            };
             writeln!(
                 cases,
-                "      <failure type=\"{}\" message=\"{} {}: {}\">{} {} ({} layer, {}){}: {}\nstatus: {}</failure>",
+                "      <failure type=\"{}\" message=\"{} {}: {}\">{}\nstatus: {}</failure>",
                 finding.code,
                 finding.code,
                 finding.name,
                 xml_text(&finding.message),
-                finding.code,
-                finding.name,
-                finding.layer.as_str(),
-                finding.severity.as_str(),
-                place,
-                xml_text(&finding.message),
+                describe(finding),
                 record.status
             )?;
+        }
+        if !passing.is_empty() {
+            // Below --fail-on: no failure, but on the record all the same.
+            write!(cases, "      <system-out>status: {}", record.status)?;
+            for finding in passing {
+                write!(cases, "\n{}", describe(finding))?;
+            }
+            writeln!(cases, "</system-out>")?;
         }
         writeln!(cases, "    </testcase>")
     }
@@ -125,18 +127,21 @@ impl Report for Junit {
         writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         writeln!(
             out,
-            "<testsuites name=\"dapa\" tests=\"{}\" failures=\"{}\">",
+            "<testsuites name=\"dapa\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"0\">",
             self.tests + regression_failures,
             self.failures + regression_failures
         )?;
         writeln!(
             out,
-            "  <testsuite name=\"dapa scan\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            "  <testsuite name=\"dapa scan\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"0\">",
             self.tests + regression_failures,
             self.failures + regression_failures
         )?;
         if !regressions.is_empty() {
-            writeln!(out, "    <testcase classname=\"dapa\" name=\"baseline\">")?;
+            writeln!(
+                out,
+                "    <testcase classname=\"dapa\" name=\"baseline\" time=\"0\">"
+            )?;
             write_failures(out, &rows::regressions(regressions))?;
             writeln!(out, "    </testcase>")?;
         }
@@ -147,6 +152,24 @@ impl Report for Junit {
         writeln!(out, "  </testsuite>")?;
         writeln!(out, "</testsuites>")
     }
+}
+
+/// One finding in a line of XML text: code, name, layer, severity, place
+/// and message.
+fn describe(finding: &FindingRecord) -> String {
+    let place = match (finding.line, finding.column, &finding.pointer) {
+        (Some(line), Some(column), _) => format!(" at line {line}, column {column}"),
+        (_, _, Some(pointer)) => format!(" at {}", xml_text(pointer)),
+        _ => String::new(),
+    };
+    format!(
+        "{} {} ({} layer, {}){place}: {}",
+        finding.code,
+        finding.name,
+        finding.layer.as_str(),
+        finding.severity.as_str(),
+        xml_text(&finding.message)
+    )
 }
 
 /// A model table as failures of one test case, a row each: the first cell

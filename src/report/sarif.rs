@@ -1,11 +1,13 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning. One rule per finding
 //! code, with its help text; one result per finding, the capture file as the
-//! artifact and its line and column as the region. Results are written as
-//! the captures come, so the corpus is never held.
+//! artifact and the value the finding points at as the region; a capture
+//! inside a HAR export or a log is named as a logical location. Results are
+//! written as the captures come, so the corpus is never held.
 
 use super::Report;
 use dapa::baseline::Regression;
-use dapa::{CaptureRecord, Code, Severity, Summary};
+use dapa::capture::Source;
+use dapa::{CaptureRecord, Code, FindingRecord, Severity, Summary};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
 use std::io::{self, Write};
@@ -21,6 +23,11 @@ impl Sarif {
         Sarif { written: 0 }
     }
 }
+
+/// `tool.driver.informationUri`, which SARIF wants absolute: the package's
+/// `homepage` in Cargo.toml. The project has no public address yet, so it
+/// is empty and the property is left out until one is set there.
+const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -68,16 +75,65 @@ fn rules() -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Where in the artifact a finding is: the value it points at, as lines and
+/// columns of the file. Lines in the body are lines in the file after an
+/// HTTP dump's headers or before a log's line; a compressed file, or a body
+/// taken out of a HAR entry or a log line's field, has no such lines, but
+/// a line of a plain log is still that line.
+fn region(record: &CaptureRecord, finding: &FindingRecord) -> Option<serde_json::Value> {
+    if let (Some(line), Some(column), Some(header_lines)) =
+        (finding.line, finding.column, record.header_lines)
+    {
+        let mut region = json!({"startLine": line + header_lines, "startColumn": column});
+        if let (Some(end_line), Some(end_column)) = (finding.end_line, finding.end_column) {
+            region["endLine"] = json!(end_line + header_lines);
+            region["endColumn"] = json!(end_column);
+        }
+        return Some(region);
+    }
+    match &record.source {
+        Source::LogLine { file, line } if !file.ends_with(".gz") => {
+            Some(json!({"startLine": line}))
+        }
+        _ => None,
+    }
+}
+
+/// The logical location of a capture that is part of its file (a HAR
+/// entry, a log line), and the words that name it after a message.
+fn container(source: &Source) -> (Option<serde_json::Value>, String) {
+    match source {
+        Source::HarEntry { entry, .. } => (
+            Some(
+                json!({"name": format!("entry {entry}"), "fullyQualifiedName": source.to_string(), "kind": "element"}),
+            ),
+            format!(" (HAR entry {entry})"),
+        ),
+        Source::LogLine { line, .. } => (
+            Some(
+                json!({"name": format!("line {line}"), "fullyQualifiedName": source.to_string(), "kind": "element"}),
+            ),
+            format!(" (log line {line})"),
+        ),
+        Source::File(_) | Source::Stdin => (None, String::new()),
+    }
+}
+
 impl Report for Sarif {
     fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let driver = json!({
+        let mut driver = json!({
             "name": "dapa",
             "version": env!("CARGO_PKG_VERSION"),
             "rules": rules(),
         });
+        if !INFORMATION_URI.is_empty() {
+            driver["informationUri"] = json!(INFORMATION_URI);
+        }
+        // Columns count characters (code points), as every dapa format does;
+        // SARIF readers otherwise may count UTF-16 code units.
         write!(
             out,
-            "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{}}},\"results\":[",
+            "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{}}},\"columnKind\":\"unicodeCodePoints\",\"results\":[",
             serde_json::to_string(&driver)?
         )
     }
@@ -87,19 +143,19 @@ impl Report for Sarif {
             .source
             .file()
             .map_or_else(|| "stdin".to_owned(), artifact_uri);
+        // The entry or line the capture is, named in each result's message.
+        let (container, within) = container(&record.source);
         for finding in &record.findings {
             let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
-            if let (Some(line), Some(column)) = (finding.line, finding.column) {
-                // Lines in the body are lines in the file after an HTTP dump's
-                // headers; a compressed file has no such lines to point at.
-                if let Some(header_lines) = record.header_lines {
-                    location["physicalLocation"]["region"] =
-                        json!({"startLine": line + header_lines, "startColumn": column});
-                }
+            if let Some(region) = region(record, finding) {
+                location["physicalLocation"]["region"] = region;
             }
+            let mut logical: Vec<serde_json::Value> = container.iter().cloned().collect();
             if let Some(pointer) = &finding.pointer {
-                location["logicalLocations"] =
-                    json!([{"fullyQualifiedName": pointer, "kind": "member"}]);
+                logical.push(json!({"fullyQualifiedName": pointer, "kind": "member"}));
+            }
+            if !logical.is_empty() {
+                location["logicalLocations"] = json!(logical);
             }
             let index = Code::ALL
                 .iter()
@@ -109,7 +165,7 @@ impl Report for Sarif {
                 "ruleId": finding.code.as_str(),
                 "ruleIndex": index,
                 "level": level(finding.severity),
-                "message": {"text": format!("{} {}: {}", finding.code, finding.name, finding.message)},
+                "message": {"text": format!("{} {}: {}{within}", finding.code, finding.name, finding.message)},
                 "locations": [location],
                 "properties": {"status": record.status.as_str(), "layer": finding.layer.as_str()}
             });

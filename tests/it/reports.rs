@@ -31,7 +31,7 @@ fn junit_report() {
     let output = dapa(&["scan", folder.path_str(), "--quiet", "--format", "junit"]).run();
     assert_eq!(output.code, 1);
     let text = folder.sanitise(&output.stdout);
-    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dapa\" tests=\"4\" failures=\"2\">"));
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dapa\" tests=\"4\" failures=\"2\" errors=\"0\" time=\"0\">"));
     assert_eq!(text.matches("<testcase ").count(), 4);
     // S07 is drift: under the default --fail-on invalid it is no failure.
     assert!(!text.contains("type=\"S07\""));
