@@ -80,6 +80,21 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MergeFormat::Json)]
     pub format: MergeFormat,
+    /// Colour the table: auto (on a terminal, unless NO_COLOR is set or
+    /// TERM is dumb), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When the reports people read are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`.
+    Auto,
+    /// Always, also into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The formats a merged summary can be written in (those that need no
@@ -232,6 +247,10 @@ pub struct ExplainArgs {
     /// Show the values of `x-dapa-secret` fields and raw tokens.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Colour the findings by severity: auto (on a terminal, unless
+    /// NO_COLOR is set or TERM is dumb), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Arguments of `dapa baseline`.
@@ -385,6 +404,10 @@ pub struct ScanArgs {
     /// may always be empty.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Colour the table by severity: auto (on a terminal, unless NO_COLOR
+    /// is set or TERM is dumb), always, never; other formats are never coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 fn parse_bucket(text: &str) -> Result<BucketChoice, String> {

@@ -3,6 +3,7 @@
 
 use dapa::scan::{ScanError, ScanOutcome};
 use miette::{Context, IntoDiagnostic, Result};
+use std::ffi::OsStr;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -99,4 +100,41 @@ fn cannot_write(path: &Path, error: &io::Error) -> miette::Report {
     let text = error.to_string();
     let reason = text.split(" at path \"").next().unwrap_or_default();
     miette::miette!("cannot write {}: {reason}", path.display())
+}
+
+/// What standard output is, for the reports people read (the table and
+/// `explain`): how wide it is when it is a terminal, and whether to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Terminal {
+    /// The terminal's width in columns; `None` when the output is not a
+    /// terminal (a pipe or a file), which keeps the full width.
+    pub width: Option<usize>,
+    /// Whether severities and statuses are coloured.
+    pub colour: bool,
+}
+
+/// Whether `--color auto` colours: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org) or
+/// `TERM` is `dumb` or unset (a terminal that names no type may obey no
+/// escapes).
+pub fn auto_colour(is_terminal: bool, no_color: Option<&OsStr>, term: Option<&OsStr>) -> bool {
+    let no_color = no_color.is_some_and(|value| !value.is_empty());
+    let dumb = term.is_none_or(|term| term.is_empty() || term == "dumb");
+    is_terminal && !no_color && !dumb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_colour_only_on_a_terminal_that_wants_it() {
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(auto_colour(true, None, xterm));
+        assert!(auto_colour(true, Some(OsStr::new("")), xterm));
+        assert!(!auto_colour(false, None, xterm));
+        assert!(!auto_colour(true, Some(OsStr::new("1")), xterm));
+        assert!(!auto_colour(true, None, Some(OsStr::new("dumb"))));
+        assert!(!auto_colour(true, None, None));
+    }
 }

@@ -6,10 +6,10 @@
 #[cfg(feature = "fetch")]
 use crate::cli::FetchArgs;
 use crate::cli::{
-    Args, BaselineArgs, Command, CompletionsArgs, EnvelopeArg, ExplainArgs, Format, InferArgs,
-    ManArgs, MergeArgs, MergeFormat, ScanArgs, SelectionArgs, WalkArgs,
+    Args, BaselineArgs, ColorChoice, Command, CompletionsArgs, EnvelopeArg, ExplainArgs, Format,
+    InferArgs, ManArgs, MergeArgs, MergeFormat, ScanArgs, SelectionArgs, WalkArgs,
 };
-use crate::output::written;
+use crate::output::{Terminal, auto_colour, written};
 use crate::report::escape::terminal;
 use crate::report::{self, Report};
 use dapa::AnalyzeOptions;
@@ -112,6 +112,8 @@ pub struct ExplainSettings {
     pub lines: LineOptions,
     /// Captures larger than this are T07.
     pub max_bytes: u64,
+    /// The width and colours of standard output.
+    pub terminal: Terminal,
 }
 
 /// What `dapa merge` runs with.
@@ -241,7 +243,10 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         _ => None,
     };
     let report: Box<dyn Report> = match args.format {
-        Format::Table => Box::new(report::table::Tables),
+        Format::Table => Box::new(report::table::Tables::new(report_terminal(
+            args.color,
+            args.output.is_some(),
+        ))),
         Format::Json => Box::new(report::json::Json),
         Format::Jsonl => Box::new(report::jsonl::Jsonl),
         Format::Markdown => Box::new(report::markdown::Markdown),
@@ -328,13 +333,39 @@ fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
         },
         max_bytes: args.max_bytes,
         target: args.target,
+        terminal: report_terminal(args.color, false),
     })
+}
+
+/// What the report is written to: its width when it is a terminal, and
+/// whether `--color` (with `NO_COLOR` and `TERM` for `auto`) colours it. A
+/// report written to a file (`-o`) is no terminal, whatever stdout is.
+fn report_terminal(choice: ColorChoice, to_file: bool) -> Terminal {
+    let stdout = io::stdout();
+    let is_terminal = !to_file && stdout.is_terminal();
+    let width = is_terminal
+        .then(|| terminal_size::terminal_size_of(&stdout))
+        .flatten()
+        .map(|(terminal_size::Width(columns), _)| usize::from(columns))
+        .filter(|&columns| columns > 0);
+    let colour = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => auto_colour(
+            is_terminal,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        ),
+    };
+    Terminal { width, colour }
 }
 
 fn merge(args: MergeArgs) -> MergeSettings {
     let report: Box<dyn Report> = match args.format {
         MergeFormat::Json => Box::new(report::json::Json),
-        MergeFormat::Table => Box::new(report::table::Tables),
+        MergeFormat::Table => Box::new(report::table::Tables::new(report_terminal(
+            args.color, false,
+        ))),
         MergeFormat::Markdown => Box::new(report::markdown::Markdown),
         MergeFormat::Html => Box::new(report::html::Html::dated_now()),
     };

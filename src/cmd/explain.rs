@@ -20,7 +20,7 @@ pub fn run(settings: &ExplainSettings) -> Result<ExitStatus> {
     };
     let explained = explain(loaded, &settings.options);
     let mut out = io::stdout().lock();
-    written(render(&mut out, &explained))?;
+    written(render(&mut out, &explained, settings.terminal))?;
     let failing = explained
         .record
         .findings

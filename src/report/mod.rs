@@ -2,6 +2,7 @@
 //! A scan calls `begin`, then `record` for each capture in order, then `end`,
 //! so formats that can stream (JSON Lines, SARIF) never hold the corpus.
 
+pub mod colour;
 pub mod escape;
 pub mod explain;
 pub mod html;

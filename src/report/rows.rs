@@ -6,7 +6,7 @@
 use dapa::baseline::Regression;
 use dapa::summary::DriftRow;
 use dapa::timeline::Timeline;
-use dapa::{Status, Summary, timeline};
+use dapa::{Severity, Status, Summary, timeline};
 use std::borrow::Cow;
 
 /// How a column's cells read, which decides how formats line them up.
@@ -38,6 +38,8 @@ pub enum Cell<'a> {
     Word(Cow<'a, str>),
     /// A status, shown with its colour where the format has colours.
     Status(Status),
+    /// A severity, shown with its colour where the format has colours.
+    Severity(Severity),
     /// A count.
     Count(u64),
     /// `part` of `whole` as a percentage.
@@ -107,6 +109,7 @@ impl Cell<'_> {
             Cell::Blank => Cow::Borrowed(""),
             Cell::Word(word) => Cow::Borrowed(word),
             Cell::Status(status) => Cow::Borrowed(status.as_str()),
+            Cell::Severity(severity) => Cow::Borrowed(severity.as_str()),
             Cell::Count(count) => Cow::Owned(count.to_string()),
             Cell::Share { part, whole } => Cow::Owned(share(*part, *whole)),
             Cell::Time(time) => Cow::Owned(time.map(short_time).unwrap_or_default()),
@@ -175,7 +178,7 @@ pub fn codes(summary: &Summary) -> Rows<'_> {
             Cell::Word(Cow::Owned(stats.code.to_string())),
             Cell::Word(Cow::Borrowed(stats.name)),
             Cell::Word(Cow::Borrowed(stats.layer.as_str())),
-            Cell::Word(Cow::Borrowed(stats.severity.as_str())),
+            Cell::Severity(stats.severity),
             Cell::Count(stats.findings),
             Cell::Count(stats.captures),
             Cell::Example {

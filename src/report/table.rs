@@ -1,15 +1,30 @@
 //! `--format table`: the summary as tables for a terminal.
 
 use super::Report;
+use super::colour::Colour;
 use super::escape::terminal;
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span};
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use crate::output::Terminal;
+use comfy_table::{
+    CellAlignment, ColumnConstraint, ContentArrangement, Row, Table, Width, presets,
+};
 use dapa::baseline::Regression;
 use dapa::{Summary, timeline};
 use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
 
 /// Tables for a terminal.
-pub struct Tables;
+pub struct Tables {
+    terminal: Terminal,
+}
+
+impl Tables {
+    /// Tables as wide as `terminal` (the full width when it has none),
+    /// coloured when it says so.
+    pub fn new(terminal: Terminal) -> Tables {
+        Tables { terminal }
+    }
+}
 
 impl Report for Tables {
     fn end(
@@ -18,29 +33,95 @@ impl Report for Tables {
         summary: &Summary,
         regressions: &[Regression],
     ) -> io::Result<()> {
-        write_summary(out, summary)?;
-        write_regressions(out, regressions)
+        write_summary(out, summary, self.terminal)?;
+        write_regressions(out, regressions, self.terminal)
     }
 }
 
 /// The regressions against a baseline, if any were looked for and found.
-fn write_regressions(out: &mut dyn Write, regressions: &[Regression]) -> io::Result<()> {
+fn write_regressions(
+    out: &mut dyn Write,
+    regressions: &[Regression],
+    terminal: Terminal,
+) -> io::Result<()> {
     if regressions.is_empty() {
         return Ok(());
     }
     writeln!(out, "regressions against the baseline")?;
-    writeln!(out, "{}", table(&rows::regressions(regressions)))
+    writeln!(out, "{}", table(&rows::regressions(regressions), terminal))
 }
 
+/// One of dapa's own sentences, wrapped at the terminal's width.
+fn write_prose(out: &mut dyn Write, text: &str, terminal: Terminal) -> io::Result<()> {
+    match terminal.width {
+        Some(width) => writeln!(out, "{}", textwrap::fill(text, width)),
+        None => writeln!(out, "{text}"),
+    }
+}
+
+/// On a terminal, a column whose widest cell is at most this wide is
+/// never cut: codes, names, counts and times stay whole.
+const WHOLE_COLUMN: usize = 24;
+
+/// On a terminal, a column that is cut keeps at least this many columns.
+const MIN_CUT_COLUMN: usize = 10;
+
+/// The columns of the codes table left out, in this order, while it does
+/// not fit the terminal: when it was seen, then the layer (the code's
+/// letter names it). `--format json` and the other formats keep them.
+const NARROW_LEFT_OUT: [&[&str]; 2] = [&rows::SEEN_COLUMNS, &["layer"]];
+
 /// A model table as a terminal table: text escaped, numbers on the right.
-fn table(model: &Rows) -> Table {
+/// On a terminal, the columns share its width and each row keeps to one
+/// line: short columns whole, long cells (examples, paths) cut with `…`
+/// (`--format json` has the full text). Into a pipe or a file every cell
+/// is whole, however wide the table.
+fn table(model: &Rows, terminal: Terminal) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
+        // dapa decides width and colour itself (`--color`, `NO_COLOR`).
+        .force_no_tty()
         .set_header(model.columns.iter().map(|column| column.header));
-    for row in &model.rows {
-        table.add_row(row.iter().map(cell));
+    if terminal.colour {
+        table.enforce_styling();
+    }
+    match terminal.width {
+        Some(width) => {
+            table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(u16::try_from(width).unwrap_or(u16::MAX))
+                .set_truncation_indicator("…");
+            let whole = fits(model, width);
+            let headers: usize = model.columns.iter().map(|c| c.header.width() + 3).sum();
+            for (index, columns) in column_widths(model).into_iter().enumerate() {
+                let header = model.columns[index].header.width();
+                let constraint = if whole && columns <= WHOLE_COLUMN {
+                    ColumnConstraint::ContentWidth
+                } else if headers < width {
+                    // Too narrow for the short columns whole: at least
+                    // the headers are (a fixed width counts the padding).
+                    ColumnConstraint::LowerBoundary(Width::Fixed(
+                        u16::try_from(header + 2).unwrap_or(u16::MAX),
+                    ))
+                } else {
+                    continue;
+                };
+                if let Some(column) = table.column_mut(index) {
+                    column.set_constraint(constraint);
+                }
+            }
+        }
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    for cells in &model.rows {
+        let mut row = Row::from(cells.iter().map(|c| styled(c, terminal.colour)));
+        if terminal.width.is_some() {
+            row.max_height(1);
+        }
+        table.add_row(row);
     }
     for (index, column) in model.columns.iter().enumerate() {
         if column.kind == Kind::Number
@@ -52,7 +133,43 @@ fn table(model: &Rows) -> Table {
     table
 }
 
-fn cell(cell: &Cell) -> String {
+/// The display width of each column: its header or its widest cell, as shown.
+fn column_widths(model: &Rows) -> Vec<usize> {
+    model
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            model
+                .rows
+                .iter()
+                .filter_map(|row| row.get(index))
+                .map(|cell| shown(cell).width())
+                .fold(column.header.width(), usize::max)
+        })
+        .collect()
+}
+
+/// Whether a table fits `width` with its short columns whole and its long
+/// ones cut to no less than `MIN_CUT_COLUMN`, borders and padding included.
+fn fits(model: &Rows, width: usize) -> bool {
+    let widths = column_widths(model);
+    let borders = 3 * widths.len() + 1;
+    let content: usize = widths
+        .iter()
+        .map(|&columns| {
+            if columns <= WHOLE_COLUMN {
+                columns
+            } else {
+                MIN_CUT_COLUMN
+            }
+        })
+        .sum();
+    content + borders <= width
+}
+
+/// A cell's text as the table shows it: capture text escaped.
+fn shown(cell: &Cell) -> String {
     match cell {
         Cell::Text(text) | Cell::Literal(text) | Cell::Example { example: text, .. } => {
             terminal(text).into_owned()
@@ -61,14 +178,29 @@ fn cell(cell: &Cell) -> String {
     }
 }
 
+/// A cell: its text, and the colour of its status or severity when
+/// colours are on.
+fn styled(cell: &Cell, colour: bool) -> comfy_table::Cell {
+    let colour = match cell {
+        Cell::Status(status) if colour => Some(Colour::of_status(*status)),
+        Cell::Severity(severity) if colour => Some(Colour::of_severity(*severity)),
+        _ => None,
+    };
+    let styled = comfy_table::Cell::new(shown(cell));
+    match colour {
+        Some(colour) => styled.fg(colour.table()),
+        None => styled,
+    }
+}
+
 /// Write the totals by status and the counts by code.
-pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+pub fn write_summary(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io::Result<()> {
     writeln!(
         out,
         "{} captures, {} bytes",
         summary.captures, summary.bytes
     )?;
-    let statuses = table(&rows::statuses(summary));
+    let statuses = table(&rows::statuses(summary), terminal);
     writeln!(out, "{statuses}")?;
     if summary.codes.is_empty() {
         writeln!(out, "no findings")?;
@@ -83,17 +215,25 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     {
         codes = codes.without(&rows::SEEN_COLUMNS);
     }
-    let codes = table(&codes);
+    if let Some(width) = terminal.width {
+        for left_out in NARROW_LEFT_OUT {
+            if fits(&codes, width) {
+                break;
+            }
+            codes = codes.without(left_out);
+        }
+    }
+    let codes = table(&codes, terminal);
     writeln!(out, "{codes}")?;
-    write_drift(out, summary)?;
-    write_timeline(out, summary)
+    write_drift(out, summary, terminal)?;
+    write_timeline(out, summary, terminal)
 }
 
 /// Dense series up to this many buckets; past it, only buckets with captures.
 const DENSE_BUCKETS: usize = 240;
 
 /// The timeline: a sparkline per status, then a row per bucket with captures.
-fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+fn write_timeline(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io::Result<()> {
     let shown = summary.timeline.for_display();
     let Some(span) = Span::of(&shown) else {
         return Ok(());
@@ -103,10 +243,21 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         .undated
         .map(|note| format!("; {note}"))
         .unwrap_or_default();
-    writeln!(out, "timeline by capture time ({buckets}{undated})")?;
+    write_prose(
+        out,
+        &format!("timeline by capture time ({buckets}{undated})"),
+        terminal,
+    )?;
     let starts = shown.starts(DENSE_BUCKETS);
     let present = rows::timeline_statuses(&shown);
     let label_width = present.iter().map(|s| s.as_str().len()).max().unwrap_or(0);
+    // On a terminal, neighbouring buckets share a block when there are
+    // more buckets than columns left beside the label and the total.
+    let per_block = terminal.width.map_or(1, |width| {
+        let total_width = summary.captures.to_string().len();
+        let room = width.saturating_sub(label_width + 4 + total_width).max(1);
+        starts.len().div_ceil(room).max(1)
+    });
     for status in &present {
         let counts: Vec<u64> = starts
             .iter()
@@ -120,37 +271,49 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
             })
             .collect();
         let total: u64 = counts.iter().sum();
-        writeln!(
-            out,
-            "{:<label_width$}  {}  {total}",
-            status.as_str(),
-            timeline::sparkline(&counts)
-        )?;
+        let blocks: Vec<u64> = counts
+            .chunks(per_block)
+            .map(|chunk| chunk.iter().sum())
+            .collect();
+        let label = format!("{:<label_width$}", status.as_str());
+        let label = match terminal.colour {
+            true => Colour::of_status(*status).paint(&label),
+            false => label,
+        };
+        writeln!(out, "{label}  {}  {total}", timeline::sparkline(&blocks))?;
     }
-    writeln!(
-        out,
-        "{}",
-        table(&rows::timeline(&shown, BucketStatuses::ColumnEach))
-    )
+    // A column per status, or on a terminal too narrow for that, one
+    // column that lists them.
+    let mut buckets = rows::timeline(&shown, BucketStatuses::ColumnEach);
+    if terminal.width.is_some_and(|width| !fits(&buckets, width)) {
+        buckets = rows::timeline(&shown, BucketStatuses::Listed);
+    }
+    writeln!(out, "{}", table(&buckets, terminal))
 }
 
 /// The drift table: one row per field path of each profile's payloads.
-fn write_drift(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+fn write_drift(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io::Result<()> {
     if summary.drift.is_empty() {
         return Ok(());
     }
-    writeln!(
+    write_prose(
         out,
-        "drift by field path ({} captures checked against a profile)",
-        summary.profiled
+        &format!(
+            "drift by field path ({} captures checked against a profile)",
+            summary.profiled
+        ),
+        terminal,
     )?;
-    writeln!(out, "{}", table(&rows::drift(summary)))?;
+    writeln!(out, "{}", table(&rows::drift(summary), terminal))?;
     if summary.drift_paths_dropped > 0 {
-        writeln!(
+        write_prose(
             out,
-            "({} observations of further paths not shown: the table keeps the {} first paths in sort order)",
-            summary.drift_paths_dropped,
-            dapa::summary::MAX_DRIFT_PATHS
+            &format!(
+                "({} observations of further paths not shown: the table keeps the {} first paths in sort order)",
+                summary.drift_paths_dropped,
+                dapa::summary::MAX_DRIFT_PATHS
+            ),
+            terminal,
         )?;
     }
     Ok(())

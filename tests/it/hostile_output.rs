@@ -443,26 +443,9 @@ const TYPED: &str = "bad\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{9b}31m\u{202e}x";
 /// How `TYPED` is shown.
 const TYPED_SHOWN: &str = r"bad\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{9b}31m\u{202e}x";
 
-/// `dapa ARGS...` on a pseudo-terminal (`script`), where clap would colour
-/// its messages: the exit code and what the terminal received. The
-/// arguments travel in the environment, so that no shell reads them.
+/// `dapa ARGS...` on a pseudo-terminal, where clap would colour its messages.
 fn on_terminal(args: &[&str]) -> (i32, String) {
-    let mut command = String::from("exec \"$DAPA\"");
-    let mut script = assert_cmd::Command::new("script");
-    script.env("DAPA", assert_cmd::cargo::cargo_bin("dapa"));
-    for (index, arg) in args.iter().enumerate() {
-        command.push_str(&format!(" \"$ARG{index}\""));
-        script.env(format!("ARG{index}"), arg);
-    }
-    let output = script
-        .args(["-qec", &command, "/dev/null"])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("script (util-linux) runs");
-    let shown = String::from_utf8(output.stdout).expect("the terminal got UTF-8");
-    // The terminal turns each line feed into CR LF.
-    let code = output.status.code().expect("dapa exits by itself in time");
-    (code, shown.replace("\r\n", "\n"))
+    crate::util::on_terminal(80, &[], args)
 }
 
 #[test]

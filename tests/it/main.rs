@@ -36,4 +36,5 @@ mod snapshots;
 mod sources;
 #[cfg(feature = "fetch")]
 mod standin;
+mod terminal;
 mod util;

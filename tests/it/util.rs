@@ -125,6 +125,36 @@ impl Run {
     }
 }
 
+/// `dapa ARGS...` on a pseudo-terminal (`script`, from util-linux) of
+/// `columns` columns, with `TERM=xterm-256color`, no `NO_COLOR` and then
+/// `env`: the exit code and what the terminal received, its CR LF line
+/// ends made line feeds. The arguments travel in the environment, so that
+/// no shell reads them.
+pub fn on_terminal(columns: u16, env: &[(&str, &str)], args: &[&str]) -> (i32, String) {
+    let mut command = format!("stty rows 24 cols {columns}; exec \"$DAPA\"");
+    let mut script = assert_cmd::Command::new("script");
+    script
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DAPA", assert_cmd::cargo::cargo_bin("dapa"))
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR");
+    for (index, arg) in args.iter().enumerate() {
+        command.push_str(&format!(" \"$ARG{index}\""));
+        script.env(format!("ARG{index}"), arg);
+    }
+    for (key, value) in env {
+        script.env(key, value);
+    }
+    let output = script
+        .args(["-qec", &command, "/dev/null"])
+        .timeout(TIMEOUT)
+        .output()
+        .expect("script (util-linux) runs");
+    let shown = String::from_utf8(output.stdout).expect("the terminal got UTF-8");
+    let code = output.status.code().expect("dapa exits by itself in time");
+    (code, shown.replace("\r\n", "\n"))
+}
+
 /// The codes of a record's findings, in order.
 pub fn codes(record: &Value) -> Vec<String> {
     record["findings"]
