@@ -39,7 +39,11 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     }))?;
     progress.done();
     outcome.summary.config = config_shown;
+    outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
     let regressions = gate.regressions(&outcome.summary);
+    if gate.baseline.is_some() {
+        outcome.summary.regressions = Some(regressions.clone());
+    }
     written(report.end(&mut out, &outcome.summary, &regressions))?;
     written(out.flush())?;
     for regression in &regressions {
