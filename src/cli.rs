@@ -46,6 +46,18 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MergeFormat::Json)]
     pub format: MergeFormat,
+    /// Compare the merged summary with this baseline, as `scan --baseline`
+    /// compares a whole scan: exit 1 on regressions.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How far a status or code rate may rise above the baseline's, in percentage points.
+    #[arg(
+        long,
+        value_name = "POINTS",
+        default_value_t = 1.0,
+        requires = "baseline"
+    )]
+    pub tolerance: f64,
 }
 
 /// The formats a merged summary can be written in (those that need no

@@ -207,7 +207,8 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
     whole.dapa = Some(Producer::this());
     // Each shard was compared with the baseline on its own part: a rate
     // above the baseline's in one part need not be one over the whole, so
-    // none of them is the whole run's regression.
+    // none of them is the whole run's regression (`merge --baseline`
+    // compares the whole).
     whole.regressions = None;
     Ok(whole)
 }

@@ -114,6 +114,8 @@ pub struct MergeSettings {
     pub summaries: Vec<PathBuf>,
     /// The chosen format.
     pub report: Box<dyn Report>,
+    /// The baseline the merged summary is compared with, if any.
+    pub gate: Gate,
 }
 
 /// What `dapa fetch` runs with.
@@ -201,7 +203,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Explain(args) => Settings::Explain(explain(args)?),
         #[cfg(feature = "fetch")]
         Command::Fetch(args) => Settings::Fetch(FetchSettings::resolve(args)?),
-        Command::Merge(args) => Settings::Merge(merge(args)),
+        Command::Merge(args) => Settings::Merge(merge(args)?),
     })
 }
 
@@ -321,17 +323,29 @@ fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
     })
 }
 
-fn merge(args: MergeArgs) -> MergeSettings {
+fn merge(args: MergeArgs) -> Result<MergeSettings> {
+    // Read before the summaries: a bad baseline is a usage error, found early.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()
+        .into_diagnostic()?;
     let report: Box<dyn Report> = match args.format {
         MergeFormat::Json => Box::new(report::json::Json),
         MergeFormat::Table => Box::new(report::table::Tables),
         MergeFormat::Markdown => Box::new(report::markdown::Markdown),
         MergeFormat::Html => Box::new(report::html::Html),
     };
-    MergeSettings {
+    Ok(MergeSettings {
         summaries: args.summaries,
         report,
-    }
+        gate: Gate {
+            baseline,
+            tolerance_points: args.tolerance,
+            ..Gate::default()
+        },
+    })
 }
 
 /// The library's settings for reading and walking, with these analysis options.

@@ -3,7 +3,7 @@
 
 use super::finish;
 use crate::exit_status::ExitStatus;
-use crate::output::{scanned, write_file, written};
+use crate::output::{scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
@@ -46,14 +46,7 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     }
     written(report.end(&mut out, &outcome.summary, &regressions))?;
     written(out.flush())?;
-    for regression in &regressions {
-        eprintln!(
-            "dapa: regression ({}): {} (example: {})",
-            regression.kind,
-            terminal(&regression.message),
-            terminal(&regression.example)
-        );
-    }
+    tell_regressions(&regressions);
     finish(&outcome, quiet, started, options.jobs);
     if !outcome.input_errors.is_empty() {
         return Ok(ExitStatus::Error);

@@ -165,6 +165,31 @@ fn merged_summaries_and_an_empty_shard_match_the_schema() {
         "a shard's regressions are judged on its part only"
     );
 
+    // Compared as a whole, the merge finds what one scan of everything finds.
+    let (whole, _) = scan_into(
+        &folder,
+        "whole.json",
+        &["samples", "--baseline", &baseline],
+        1,
+    );
+    let mut args = vec!["merge", "--baseline", &baseline];
+    args.extend(names.iter().map(String::as_str));
+    let output = dapa(&args).run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let compared: Value = serde_json::from_str(&output.stdout).expect("a JSON summary");
+    assert_valid(
+        &summary_schema,
+        &compared,
+        "a merge compared with a baseline",
+    );
+    assert!(!whole["regressions"].as_array().unwrap().is_empty());
+    assert_eq!(compared, whole);
+    assert!(
+        output.stderr.contains("dapa: regression (new-code): "),
+        "{}",
+        output.stderr
+    );
+
     // One capture in two shards: the first holds none.
     let capture = "samples/transport/html-502-nginx.http";
     let empty = printed(
