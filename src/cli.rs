@@ -46,8 +46,16 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MergeFormat::Json)]
     pub format: MergeFormat,
-    /// Compare the merged summary with this baseline, as `scan --baseline`
-    /// compares a whole scan: exit 1 on regressions.
+    /// The merged summary compared as a whole, as one scan of everything.
+    #[command(flatten)]
+    pub compare: CompareArgs,
+}
+
+/// The comparison with a baseline of `scan` and `merge`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Compare with this baseline: exit 1 only on regressions (a new code or
+    /// drift path, a rate above the baseline's plus --tolerance, a new enum value).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// How far a status or code rate may rise above the baseline's, in percentage points.
@@ -327,18 +335,9 @@ pub struct ScanArgs {
     /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Compare with this baseline: exit 1 only on regressions (a new code or
-    /// drift path, a rate above the baseline's plus --tolerance, a new enum value).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// How far a status or code rate may rise above the baseline's, in percentage points.
-    #[arg(
-        long,
-        value_name = "POINTS",
-        default_value_t = 1.0,
-        requires = "baseline"
-    )]
-    pub tolerance: f64,
+    /// The baseline to compare with.
+    #[command(flatten)]
+    pub compare: CompareArgs,
     /// Rewrite the --baseline file with this scan's statistics (exit 0).
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,

@@ -229,7 +229,7 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         eprintln!("dapa: profiles chosen by the rules of {}", terminal(shown));
     }
     // Read the baseline before the scan: a bad one is a usage error, found early.
-    let baseline = match (&args.baseline, args.update_baseline) {
+    let baseline = match (&args.compare.baseline, args.update_baseline) {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
         _ => None,
     };
@@ -252,9 +252,9 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         gate: Gate {
             fail_on: args.fail_on,
             baseline,
-            tolerance_points: args.tolerance,
+            tolerance_points: args.compare.tolerance,
         },
-        update_baseline: args.baseline.filter(|_| args.update_baseline),
+        update_baseline: args.compare.baseline.filter(|_| args.update_baseline),
         config_shown,
         progress,
         quiet: args.walk.quiet,
@@ -326,6 +326,7 @@ fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
 fn merge(args: MergeArgs) -> Result<MergeSettings> {
     // Read before the summaries: a bad baseline is a usage error, found early.
     let baseline = args
+        .compare
         .baseline
         .as_deref()
         .map(Baseline::read)
@@ -342,7 +343,7 @@ fn merge(args: MergeArgs) -> Result<MergeSettings> {
         report,
         gate: Gate {
             baseline,
-            tolerance_points: args.tolerance,
+            tolerance_points: args.compare.tolerance,
             ..Gate::default()
         },
     })
