@@ -18,7 +18,35 @@ fn schema(name: &str) -> jsonschema::Validator {
     if let Err(error) = jsonschema::meta::validate(&schema) {
         panic!("{name} is no valid JSON Schema: {error}");
     }
+    let mut undescribed = Vec::new();
+    fields_without_description(&schema, "", &mut undescribed);
+    assert!(undescribed.is_empty(), "{name}: {undescribed:?}");
     jsonschema::draft202012::new(&schema).expect("the schema compiles")
+}
+
+/// The pointers of the fields (`properties` entries) under `node` that
+/// have no `description`.
+fn fields_without_description(node: &Value, pointer: &str, found: &mut Vec<String>) {
+    match node {
+        Value::Object(members) => {
+            if let Some(Value::Object(fields)) = members.get("properties") {
+                for (field, schema) in fields {
+                    if schema.get("description").is_none() {
+                        found.push(format!("{pointer}/properties/{field}"));
+                    }
+                }
+            }
+            for (key, value) in members {
+                fields_without_description(value, &format!("{pointer}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                fields_without_description(item, &format!("{pointer}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Panic with every reason `document` does not match `validator`.
