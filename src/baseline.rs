@@ -50,6 +50,16 @@ pub struct Baseline {
     pub enum_values: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
+/// Every [`Regression::kind`], for reading one back.
+pub const REGRESSION_KINDS: [&str; 6] = [
+    "new-code",
+    "code-rate",
+    "status-rate",
+    "new-path",
+    "new-type",
+    "new-enum-value",
+];
+
 /// Something worse than the baseline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Regression {

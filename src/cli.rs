@@ -84,6 +84,9 @@ pub struct MergeArgs {
     /// TERM is dumb), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// The merged summary compared as a whole, as one scan of everything.
+    #[command(flatten)]
+    pub compare: CompareArgs,
 }
 
 /// When the reports people read are coloured.
@@ -95,6 +98,23 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// The comparison with a baseline of `scan` and `merge`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Compare with this baseline: exit 1 only on regressions (a new code or
+    /// drift path, a rate above the baseline's plus --tolerance, a new enum value).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How far a status or code rate may rise above the baseline's, in percentage points.
+    #[arg(
+        long,
+        value_name = "POINTS",
+        default_value_t = 1.0,
+        requires = "baseline"
+    )]
+    pub tolerance: f64,
 }
 
 /// The formats a merged summary can be written in (those that need no
@@ -375,18 +395,9 @@ pub struct ScanArgs {
     /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
     #[arg(long)]
     pub show_secrets: bool,
-    /// Compare with this baseline: exit 1 only on regressions (a new code or
-    /// drift path, a rate above the baseline's plus --tolerance, a new enum value).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// How far a status or code rate may rise above the baseline's, in percentage points.
-    #[arg(
-        long,
-        value_name = "POINTS",
-        default_value_t = 1.0,
-        requires = "baseline"
-    )]
-    pub tolerance: f64,
+    /// The baseline to compare with.
+    #[command(flatten)]
+    pub compare: CompareArgs,
     /// Rewrite the --baseline file with this scan's statistics (exit 0).
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,

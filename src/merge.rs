@@ -4,7 +4,7 @@
 //! first example of anything lies in the earliest shard that has it).
 
 use crate::shard::Shard;
-use crate::summary::{Summary, reason_of};
+use crate::summary::{Producer, Summary, reason_of};
 use std::collections::BTreeMap;
 
 /// Why summaries cannot be merged.
@@ -183,6 +183,16 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
             shown(&different.config)
         )));
     }
+    if sharded > 0 {
+        same_run(&summaries)?;
+    }
+    // Inputs of separate scans add up; each path is named once.
+    let mut inputs: Vec<String> = Vec::new();
+    for input in summaries.iter().flat_map(|(_, s)| &s.inputs) {
+        if !inputs.contains(input) {
+            inputs.push(input.clone());
+        }
+    }
     let mut iter = summaries.into_iter();
     let Some((_, mut whole)) = iter.next() else {
         return Err(MergeError::Shards("no summaries to merge".to_owned()));
@@ -193,7 +203,52 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
             .map_err(|overflow| MergeError::Overflow { name, overflow })?;
     }
     whole.shard = None;
+    whole.inputs = inputs;
+    whole.dapa = Some(Producer::this());
+    // Each shard was compared with the baseline on its own part: a rate
+    // above the baseline's in one part need not be one over the whole, so
+    // none of them is the whole run's regression (`merge --baseline`
+    // compares the whole).
+    whole.regressions = None;
     Ok(whole)
+}
+
+/// The shards of one scan were given the same paths by the same dapa; a
+/// mix would count captures of other scans as this one's.
+fn same_run(summaries: &[(String, Summary)]) -> Result<(), MergeError> {
+    let Some((first, summary)) = summaries.first() else {
+        return Ok(());
+    };
+    if let Some((other, different)) = summaries.iter().find(|(_, s)| s.inputs != summary.inputs) {
+        return Err(MergeError::Shards(format!(
+            "{first} is a shard of a scan of {} and {other} of one of {}: the summaries do not come from one scan",
+            shown_inputs(&summary.inputs),
+            shown_inputs(&different.inputs)
+        )));
+    }
+    if let Some((other, different)) = summaries.iter().find(|(_, s)| s.dapa != summary.dapa) {
+        let shown = |dapa: &Option<Producer>| {
+            dapa.as_ref().map_or_else(
+                || "a dapa that did not name itself".to_owned(),
+                |dapa| format!("dapa {}", dapa.version),
+            )
+        };
+        return Err(MergeError::Shards(format!(
+            "{first} was written by {} and {other} by {}: the summaries do not come from one scan",
+            shown(&summary.dapa),
+            shown(&different.dapa)
+        )));
+    }
+    Ok(())
+}
+
+/// Paths for a message, or what stands for none.
+fn shown_inputs(inputs: &[String]) -> String {
+    if inputs.is_empty() {
+        "unnamed inputs".to_owned()
+    } else {
+        inputs.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +276,62 @@ mod tests {
         assert!(merge(vec![shard(1, 2), ("x".to_owned(), Summary::default())]).is_err());
         assert!(merge(Vec::new()).is_err());
         assert!(read_summary("x.json", "{\"captures\": 1}").is_err());
+    }
+
+    /// A summary of one capture of `inputs`, from shard `k` of `n` if any.
+    fn scanned(inputs: &[&str], shard: Option<(usize, usize)>) -> Summary {
+        let mut summary = Summary {
+            inputs: inputs.iter().map(|input| (*input).to_owned()).collect(),
+            shard: shard.and_then(|(k, n)| Shard::new(k, n)),
+            regressions: Some(Vec::new()),
+            ..Summary::default()
+        };
+        summary.timeline.undated = 1;
+        summary.captures = 1;
+        summary
+    }
+
+    #[test]
+    fn shards_of_other_inputs_or_dapas_are_refused() {
+        let one = ("1.json".to_owned(), scanned(&["a"], Some((1, 2))));
+        let other = ("2.json".to_owned(), scanned(&["b"], Some((2, 2))));
+        let error = merge(vec![one.clone(), other]).unwrap_err().to_string();
+        assert!(
+            error.contains("1.json is a shard of a scan of a and 2.json of one of b"),
+            "{error}"
+        );
+        let mut older = ("2.json".to_owned(), scanned(&["a"], Some((2, 2))));
+        older.1.dapa = None;
+        let error = merge(vec![one.clone(), older.clone()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("by a dapa that did not name itself"),
+            "{error}"
+        );
+        older.1.dapa = Some(Producer::this());
+        let merged = merge(vec![one, older]).unwrap();
+        assert_eq!(merged.inputs, ["a"]);
+        assert_eq!(
+            merged.regressions, None,
+            "a shard's regressions are its own"
+        );
+    }
+
+    #[test]
+    fn separate_scans_add_their_inputs_once_each() {
+        let mut older = scanned(&["a", "b"], None);
+        older.dapa = None;
+        let summaries = [older, scanned(&["b", "c"], None), scanned(&["a"], None)];
+        let named = summaries
+            .into_iter()
+            .enumerate()
+            .map(|(index, summary)| (format!("{index}.json"), summary))
+            .collect();
+        let merged = merge(named).unwrap();
+        assert_eq!(merged.inputs, ["a", "b", "c"]);
+        assert_eq!(merged.dapa, Some(Producer::this()));
+        assert_eq!(merged.captures, 3);
     }
 
     #[test]

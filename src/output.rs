@@ -1,6 +1,8 @@
 //! Writing what a command produces, with a closed pipe told apart from
 //! other output errors.
 
+use crate::report::escape::terminal;
+use dapa::baseline::Regression;
 use dapa::scan::{ScanError, ScanOutcome};
 use miette::{Context, IntoDiagnostic, Result};
 use std::ffi::OsStr;
@@ -26,6 +28,18 @@ pub fn scanned(result: std::result::Result<ScanOutcome, ScanError>) -> Result<Sc
     match result {
         Err(ScanError::Output(error)) => written(Err(error)),
         other => other.into_diagnostic(),
+    }
+}
+
+/// Say on standard error what got worse than the baseline, one line each.
+pub fn tell_regressions(regressions: &[Regression]) {
+    for regression in regressions {
+        eprintln!(
+            "dapa: regression ({}): {} (example: {})",
+            regression.kind,
+            terminal(&regression.message),
+            terminal(&regression.example)
+        );
     }
 }
 

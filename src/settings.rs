@@ -122,6 +122,8 @@ pub struct MergeSettings {
     pub summaries: Vec<PathBuf>,
     /// The chosen format.
     pub report: Box<dyn Report>,
+    /// The baseline the merged summary is compared with, if any.
+    pub gate: Gate,
 }
 
 /// What `dapa fetch` runs with.
@@ -209,7 +211,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Explain(args) => Settings::Explain(explain(args)?),
         #[cfg(feature = "fetch")]
         Command::Fetch(args) => Settings::Fetch(FetchSettings::resolve(args)?),
-        Command::Merge(args) => Settings::Merge(merge(args)),
+        Command::Merge(args) => Settings::Merge(merge(args)?),
         // Nothing to resolve: they print what clap knows of the arguments.
         Command::Completions(args) => Settings::Completions(args),
         Command::Man(args) => Settings::Man(args),
@@ -238,7 +240,7 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         eprintln!("dapa: profiles chosen by the rules of {}", terminal(shown));
     }
     // Read the baseline before the scan: a bad one is a usage error, found early.
-    let baseline = match (&args.baseline, args.update_baseline) {
+    let baseline = match (&args.compare.baseline, args.update_baseline) {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
         _ => None,
     };
@@ -265,9 +267,9 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         gate: Gate {
             fail_on: args.fail_on,
             baseline,
-            tolerance_points: args.tolerance,
+            tolerance_points: args.compare.tolerance,
         },
-        update_baseline: args.baseline.filter(|_| args.update_baseline),
+        update_baseline: args.compare.baseline.filter(|_| args.update_baseline),
         config_shown,
         progress,
         quiet: args.walk.quiet,
@@ -360,7 +362,15 @@ fn report_terminal(choice: ColorChoice, to_file: bool) -> Terminal {
     Terminal { width, colour }
 }
 
-fn merge(args: MergeArgs) -> MergeSettings {
+fn merge(args: MergeArgs) -> Result<MergeSettings> {
+    // Read before the summaries: a bad baseline is a usage error, found early.
+    let baseline = args
+        .compare
+        .baseline
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()
+        .into_diagnostic()?;
     let report: Box<dyn Report> = match args.format {
         MergeFormat::Json => Box::new(report::json::Json),
         MergeFormat::Table => Box::new(report::table::Tables::new(report_terminal(
@@ -369,10 +379,15 @@ fn merge(args: MergeArgs) -> MergeSettings {
         MergeFormat::Markdown => Box::new(report::markdown::Markdown),
         MergeFormat::Html => Box::new(report::html::Html::dated_now()),
     };
-    MergeSettings {
+    Ok(MergeSettings {
         summaries: args.summaries,
         report,
-    }
+        gate: Gate {
+            baseline,
+            tolerance_points: args.compare.tolerance,
+            ..Gate::default()
+        },
+    })
 }
 
 /// The library's settings for reading and walking, with these analysis options.

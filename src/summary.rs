@@ -1,6 +1,7 @@
 //! Statistics over many captures, small and mergeable: what the table and
 //! JSON summaries show, whatever the size of the corpus.
 
+use crate::baseline::Regression;
 use crate::finding::{Code, Layer, Severity};
 use crate::profile::shape::{TYPE_NAMES, bit_allowed};
 use crate::record::CaptureRecord;
@@ -144,6 +145,31 @@ impl std::fmt::Display for TypeCounts {
     }
 }
 
+/// The version of the JSON summary's layout. It changes when a field is
+/// removed or renamed or changes its type or meaning; fields added (which
+/// readers are to ignore) leave it as it is.
+pub const FORMAT: u32 = 1;
+
+/// Who wrote a summary: the dapa release and the layout it wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Producer {
+    /// The version of the dapa that wrote it.
+    pub version: String,
+    /// [`FORMAT`] of that dapa.
+    pub format: u32,
+}
+
+impl Producer {
+    /// This dapa.
+    pub fn this() -> Producer {
+        Producer {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            format: FORMAT,
+        }
+    }
+}
+
 /// Most distinct paths the drift table keeps; payloads with ids as keys
 /// would otherwise grow it with the corpus.
 pub const MAX_DRIFT_PATHS: usize = 10_000;
@@ -153,6 +179,18 @@ pub const MAX_DRIFT_PATHS: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
+    /// The dapa that wrote the summary; `None` for one written before dapa
+    /// named itself in it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "wire::producer"
+    )]
+    pub dapa: Option<Producer>,
+    /// The paths the scan was given, as typed (`-` for standard input);
+    /// those of every scan merged, in order, each once.
+    #[serde(default)]
+    pub inputs: Vec<String>,
     /// Captures analysed.
     pub captures: u64,
     /// Body bytes analysed.
@@ -195,6 +233,14 @@ pub struct Summary {
     /// The `dapa.toml` whose rules chose the profiles, as the scan found it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
+    /// What got worse than `--baseline`, when the scan compared with one
+    /// (an empty list when nothing did); `None` without a baseline.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "wire::regression_list"
+    )]
+    pub regressions: Option<Vec<Regression>>,
 }
 
 /// Most values kept per enum-like path; past that the field is no enum.
@@ -230,6 +276,8 @@ fn is_zero(count: &u64) -> bool {
 impl Default for Summary {
     fn default() -> Self {
         Summary {
+            dapa: Some(Producer::this()),
+            inputs: Vec::new(),
             captures: 0,
             bytes: 0,
             statuses: Status::ALL.into_iter().map(|status| (status, 0)).collect(),
@@ -241,6 +289,7 @@ impl Default for Summary {
             timeline: Timeline::default(),
             shard: None,
             config: None,
+            regressions: None,
         }
     }
 }
@@ -582,8 +631,14 @@ mod tests {
             record("-", Status::Malformed, &[Code::T05]),
         ];
         let mut written = Summary {
+            inputs: vec!["x.har".into(), "-".into()],
             shard: Shard::new(2, 3),
             config: Some("dapa.toml".into()),
+            regressions: Some(vec![Regression {
+                kind: "new-enum-value",
+                message: "p: /channel has the value \"voice\"".into(),
+                example: "x.har#2".into(),
+            }]),
             ..Summary::default()
         };
         records.iter().for_each(|r| written.add(r));
@@ -595,6 +650,37 @@ mod tests {
         assert_eq!(read.statuses, written.statuses);
         assert_eq!(read.codes[&Code::S07].layer, Code::S07.layer());
         assert_eq!(read.codes[&Code::T05].example, "-");
+        assert_eq!(read, written);
+    }
+
+    #[test]
+    fn a_summary_of_another_format_or_regression_kind_is_refused() {
+        let text = serde_json::to_string(&Summary::default()).unwrap();
+        // A newer layout with a field this dapa does not know: the format
+        // is named, as it comes first.
+        let newer = text.replacen("\"format\":1", "\"format\":2", 1);
+        let newer = format!("{},\"colour\":1}}", newer.strip_suffix('}').unwrap());
+        let error = serde_json::from_str::<Summary>(&newer).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("in format 2; this dapa reads format 1"),
+            "{error}"
+        );
+        let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut odd = written.clone();
+        odd["regressions"] = serde_json::json!([{"kind": "worse", "message": "m", "example": "e"}]);
+        let error = serde_json::from_value::<Summary>(odd).unwrap_err();
+        assert!(
+            error.to_string().contains("'worse' is not a regression"),
+            "{error}"
+        );
+        // A summary from before dapa named itself still reads.
+        let mut older = written;
+        older.as_object_mut().unwrap().remove("dapa");
+        older.as_object_mut().unwrap().remove("inputs");
+        let read = serde_json::from_value::<Summary>(older).unwrap();
+        assert_eq!((read.dapa, read.inputs.len()), (None, 0));
     }
 
     #[test]

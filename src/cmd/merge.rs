@@ -2,7 +2,7 @@
 //! of one run over everything.
 
 use crate::exit_status::ExitStatus;
-use crate::output::written;
+use crate::output::{tell_regressions, written};
 use crate::settings::MergeSettings;
 use miette::{Context, IntoDiagnostic, Result};
 use std::io::{self, Write};
@@ -11,6 +11,7 @@ pub fn run(settings: MergeSettings) -> Result<ExitStatus> {
     let MergeSettings {
         summaries: paths,
         mut report,
+        gate,
     } = settings;
     let mut summaries = Vec::new();
     for path in &paths {
@@ -21,10 +22,16 @@ pub fn run(settings: MergeSettings) -> Result<ExitStatus> {
         let summary = dapa::merge::read_summary(&name, &text).into_diagnostic()?;
         summaries.push((name, summary));
     }
-    let summary = dapa::merge::merge(summaries).into_diagnostic()?;
+    let mut summary = dapa::merge::merge(summaries).into_diagnostic()?;
+    // Compared as a whole: the shards' own comparisons saw a part each.
+    let regressions = gate.regressions(&summary);
+    if gate.baseline.is_some() {
+        summary.regressions = Some(regressions.clone());
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    written(report.end(&mut out, &summary, &[]))?;
+    written(report.end(&mut out, &summary, &regressions))?;
     written(out.flush())?;
-    Ok(ExitStatus::Clean)
+    tell_regressions(&regressions);
+    Ok(ExitStatus::failing_if(gate.fails(0, &regressions)))
 }

@@ -3,7 +3,7 @@
 
 use super::finish;
 use crate::exit_status::ExitStatus;
-use crate::output::{WholeFile, scanned, write_file, written};
+use crate::output::{WholeFile, scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
@@ -54,20 +54,17 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     }))?;
     progress.done();
     outcome.summary.config = config_shown;
+    outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
     let regressions = gate.regressions(&outcome.summary);
+    if gate.baseline.is_some() {
+        outcome.summary.regressions = Some(regressions.clone());
+    }
     written(report.end(out, &outcome.summary, &regressions))?;
     written(out.flush())?;
     if let Some(file) = file {
         file.finish()?;
     }
-    for regression in &regressions {
-        eprintln!(
-            "dapa: regression ({}): {} (example: {})",
-            regression.kind,
-            terminal(&regression.message),
-            terminal(&regression.example)
-        );
-    }
+    tell_regressions(&regressions);
     finish(&outcome, quiet, started, options.jobs);
     if !outcome.input_errors.is_empty() {
         return Ok(ExitStatus::Error);

@@ -211,9 +211,9 @@ impl Html {
     }
 }
 
-/// The inputs of the scan, as given; none shown until the summary carries them.
-fn inputs(_summary: &Summary) -> &[String] {
-    &[]
+/// The inputs of the scan, as given on the command line.
+fn inputs(summary: &Summary) -> &[String] {
+    &summary.inputs
 }
 
 fn headline(html: &mut String, summary: &Summary) {

@@ -3,7 +3,7 @@
 //! summary keeps in maps, times as RFC 3339, the shard as `K/N`), each
 //! written and read in one place.
 
-use super::{CodeStats, DriftRow, TypeCounts};
+use super::{CodeStats, DriftRow, FORMAT, Producer, TypeCounts};
 use crate::finding::{Code, Layer, Severity};
 use crate::profile::shape::TYPE_NAMES;
 use crate::shard::Shard;
@@ -53,6 +53,67 @@ pub(super) fn every_status<'de, D: serde::Deserializer<'de>>(
         statuses.entry(status).or_insert(0);
     }
     Ok(statuses)
+}
+
+/// Who wrote a summary, refused when it is a layout this dapa does not
+/// read: a newer one may mean something else by the same fields. It comes
+/// first in the document, so this reason comes before any unknown field.
+pub(super) fn producer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Producer>, D::Error> {
+    let producer = Producer::deserialize(deserializer)?;
+    if producer.format != FORMAT {
+        return Err(refuse(format!(
+            "it was written by dapa {} in format {}; this dapa reads format {FORMAT}",
+            producer.version, producer.format
+        )));
+    }
+    Ok(Some(producer))
+}
+
+/// The regressions against a baseline, each kind one dapa gives.
+pub(super) mod regression_list {
+    use super::refuse;
+    use crate::baseline::{REGRESSION_KINDS, Regression};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A regression as read, its kind still text.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Read {
+        kind: String,
+        message: String,
+        example: String,
+    }
+
+    pub fn serialize<S: Serializer>(
+        regressions: &Option<Vec<Regression>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        regressions.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<Regression>>, D::Error> {
+        let Some(read) = Option::<Vec<Read>>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        read.into_iter()
+            .map(|read| {
+                let kind = REGRESSION_KINDS
+                    .into_iter()
+                    .find(|kind| *kind == read.kind)
+                    .ok_or_else(|| refuse(format!("'{}' is not a regression", read.kind)))?;
+                Ok(Regression {
+                    kind,
+                    message: read.message,
+                    example: read.example,
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
 }
 
 /// A shard as `K/N`.

@@ -253,8 +253,8 @@ fn the_header_names_the_version_the_date_and_the_config() {
     assert_eq!(facts["datetime"], "2025-11-20T09:13:20Z");
     // The samples' scan runs from the crate root, whose dapa.toml applies.
     assert_eq!(facts["config"], "dapa.toml");
-    // The summary does not carry its inputs yet: nothing is shown for them.
-    assert_eq!(facts["inputs"], Value::Null);
+    // The inputs as given on the command line.
+    assert_eq!(facts["inputs"], "samples");
 
     let folder = Folder::new();
     folder.write("a.json", b"{\"id\": 1}");

@@ -29,6 +29,7 @@ mod hostile_output;
 mod hostile_summary;
 mod html;
 mod lookalikes;
+mod output_schemas;
 mod profiles;
 mod reports;
 mod robustness;

@@ -64,8 +64,7 @@ impl Run {
         self
     }
 
-    /// Feed bytes to standard input (the fetch tests' `--inputs -`).
-    #[cfg(feature = "fetch")]
+    /// Feed bytes to standard input.
     pub fn stdin(mut self, bytes: &[u8]) -> Self {
         self.command.write_stdin(bytes.to_vec());
         self
