@@ -3,6 +3,7 @@
 //!
 //! The library computes and never prints; the `dapa` binary renders.
 
+pub mod advice;
 pub mod analyze;
 pub mod baseline;
 pub mod capture;
