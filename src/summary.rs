@@ -150,9 +150,15 @@ pub const MAX_DRIFT_PATHS: usize = 10_000;
 
 /// The summary of a scan, as `--format json` writes it and `merge` reads it
 /// back.
+pub type Summary = SummaryDocument;
+
+/// [`Summary`] under the name serde gives in `merge`'s refusal of a document
+/// that is no JSON object ("expected struct SummaryDocument with 11
+/// elements"): serde takes it from the type itself, and the refusal kept its
+/// words when the summary's hand-made mirror type of that name went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Summary {
+pub struct SummaryDocument {
     /// Captures analysed.
     pub captures: u64,
     /// Body bytes analysed.
