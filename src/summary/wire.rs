@@ -55,7 +55,7 @@ pub(super) fn every_status<'de, D: serde::Deserializer<'de>>(
     Ok(statuses)
 }
 
-/// A shard as `K/N`.
+/// A shard as `K/N`, refused in merge's own words (`'0/2' is not a shard`).
 pub(super) fn shard_text<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Shard>, D::Error> {
