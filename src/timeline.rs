@@ -12,6 +12,11 @@ use std::collections::BTreeMap;
 /// 1 hour, 1 day.
 pub const WIDTHS: [i64; 4] = [60, 300, 3600, 86_400];
 
+/// Epochs of this magnitude and above are milliseconds, smaller ones
+/// seconds (1e11 s is the year 5138; 1e11 ms is 1973). The drift layer,
+/// the semantic layer and logged times tell the units apart by it.
+pub const EPOCH_MILLIS_FROM: u64 = 100_000_000_000;
+
 /// Buckets the automatic choice aims at, at most.
 const AUTO_BUCKETS: i64 = 120;
 

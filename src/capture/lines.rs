@@ -5,6 +5,7 @@
 use super::{Capture, Meta, Source};
 use crate::finding::{Code, Finding};
 use crate::layer::transport::UTF8_BOM;
+use crate::timeline::EPOCH_MILLIS_FROM;
 use serde_json::Value;
 use std::io::{self, BufRead};
 use std::path::Path;
@@ -236,7 +237,7 @@ pub fn time_of(value: &Value) -> Option<String> {
         Value::String(text) => text.parse::<jiff::Timestamp>().ok().map(|t| t.to_string()),
         Value::Number(n) => {
             let number = n.as_f64()?;
-            let millis = if number.abs() >= 1e11 {
+            let millis = if number.abs() >= EPOCH_MILLIS_FROM as f64 {
                 number
             } else {
                 number * 1000.0

@@ -13,6 +13,7 @@ use crate::profile::shape::{
     value_bit,
 };
 use crate::secret::show;
+use crate::timeline::EPOCH_MILLIS_FROM;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -54,9 +55,8 @@ pub struct DriftOutcome {
     pub enum_values: Vec<(String, String)>,
 }
 
-/// Epochs below this are seconds, at or above it milliseconds (1e11 s is
-/// the year 5138; 1e11 ms is 1973).
-const MILLIS_FROM: f64 = 1e11;
+/// [`EPOCH_MILLIS_FROM`] as the magnitude of a JSON number.
+const MILLIS_FROM: f64 = EPOCH_MILLIS_FROM as f64;
 
 struct Walk<'a, 'v> {
     base: &'a str,

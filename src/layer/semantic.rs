@@ -4,11 +4,9 @@
 //! not "expired" because it is read today.
 
 use crate::finding::{Code, Finding};
+use crate::timeline::EPOCH_MILLIS_FROM;
 use jiff::Timestamp;
 use serde_json::Value;
-
-/// Epochs below this are seconds, at or above it milliseconds.
-const MILLIS_FROM: i64 = 100_000_000_000;
 
 /// When a token expires, from `expiresAt` in seconds, milliseconds or RFC 3339.
 pub fn expiry(value: &Value) -> Option<Timestamp> {
@@ -24,7 +22,8 @@ pub fn expiry(value: &Value) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    if epoch.abs() >= MILLIS_FROM {
+    // `unsigned_abs`: the lowest epoch has no positive counterpart in i64.
+    if epoch.unsigned_abs() >= EPOCH_MILLIS_FROM {
         Timestamp::from_millisecond(epoch).ok()
     } else {
         Timestamp::from_second(epoch).ok()
