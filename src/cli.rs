@@ -131,6 +131,17 @@ pub enum MergeFormat {
     Html,
 }
 
+impl From<MergeFormat> for Format {
+    fn from(format: MergeFormat) -> Format {
+        match format {
+            MergeFormat::Json => Format::Json,
+            MergeFormat::Table => Format::Table,
+            MergeFormat::Markdown => Format::Markdown,
+            MergeFormat::Html => Format::Html,
+        }
+    }
+}
+
 /// Arguments of `dapa fetch`. Credentials come from `GENESYS_CLIENT_ID` and
 /// `GENESYS_CLIENT_SECRET` in the environment or a `.env` file, never from
 /// flags (`FETCH_CREDENTIALS` says so in `fetch --help`).

@@ -7,7 +7,7 @@
 use crate::cli::FetchArgs;
 use crate::cli::{
     Args, BaselineArgs, ColorChoice, Command, CompletionsArgs, EnvelopeArg, ExplainArgs, Format,
-    InferArgs, ManArgs, MergeArgs, MergeFormat, ScanArgs, SelectionArgs, WalkArgs,
+    InferArgs, ManArgs, MergeArgs, ScanArgs, SelectionArgs, WalkArgs,
 };
 use crate::output::{Terminal, auto_colour, written};
 use crate::report::escape::terminal;
@@ -15,6 +15,7 @@ use crate::report::{self, Report};
 use dapa::AnalyzeOptions;
 use dapa::baseline::Baseline;
 use dapa::capture::lines::LineOptions;
+use dapa::gate::FailOn;
 use dapa::gate::Gate;
 use dapa::infer::InferOptions;
 use dapa::profile::config::{self, ConfigPlace};
@@ -244,18 +245,8 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
         _ => None,
     };
-    let report: Box<dyn Report> = match args.format {
-        Format::Table => Box::new(report::table::Tables::new(report_terminal(
-            args.color,
-            args.output.is_some(),
-        ))),
-        Format::Json => Box::new(report::json::Json),
-        Format::Jsonl => Box::new(report::jsonl::Jsonl),
-        Format::Markdown => Box::new(report::markdown::Markdown),
-        Format::Junit => Box::new(written(report::junit::Junit::new(args.fail_on.clone()))?),
-        Format::Sarif => Box::new(report::sarif::Sarif::new()),
-        Format::Html => Box::new(report::html::Html::dated_now()),
-    };
+    let terminal = report_terminal(args.color, args.output.is_some());
+    let report = renderer(args.format, terminal, &args.fail_on)?;
     // No progress line while records stream to the same terminal.
     let streams = matches!(args.format, Format::Jsonl | Format::Sarif) && args.output.is_none();
     let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
@@ -342,6 +333,19 @@ fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
 /// What the report is written to: its width when it is a terminal, and
 /// whether `--color` (with `NO_COLOR` and `TERM` for `auto`) colours it. A
 /// report written to a file (`-o`) is no terminal, whatever stdout is.
+/// The renderer of a format, for `scan` and `merge` alike.
+fn renderer(format: Format, terminal: Terminal, fail_on: &FailOn) -> Result<Box<dyn Report>> {
+    Ok(match format {
+        Format::Table => Box::new(report::table::Tables::new(terminal)),
+        Format::Json => Box::new(report::json::Json),
+        Format::Jsonl => Box::new(report::jsonl::Jsonl),
+        Format::Markdown => Box::new(report::markdown::Markdown),
+        Format::Junit => Box::new(written(report::junit::Junit::new(fail_on.clone()))?),
+        Format::Sarif => Box::new(report::sarif::Sarif::new()),
+        Format::Html => Box::new(report::html::Html::dated_now()),
+    })
+}
+
 fn report_terminal(choice: ColorChoice, to_file: bool) -> Terminal {
     let stdout = io::stdout();
     let is_terminal = !to_file && stdout.is_terminal();
@@ -371,14 +375,8 @@ fn merge(args: MergeArgs) -> Result<MergeSettings> {
         .map(Baseline::read)
         .transpose()
         .into_diagnostic()?;
-    let report: Box<dyn Report> = match args.format {
-        MergeFormat::Json => Box::new(report::json::Json),
-        MergeFormat::Table => Box::new(report::table::Tables::new(report_terminal(
-            args.color, false,
-        ))),
-        MergeFormat::Markdown => Box::new(report::markdown::Markdown),
-        MergeFormat::Html => Box::new(report::html::Html::dated_now()),
-    };
+    let terminal = report_terminal(args.color, false);
+    let report = renderer(args.format.into(), terminal, &FailOn::default())?;
     Ok(MergeSettings {
         summaries: args.summaries,
         report,
