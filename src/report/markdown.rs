@@ -1,14 +1,15 @@
 //! `--format markdown`: a report to paste into an incident ticket.
 
-use super::Report;
 use super::escape::{markdown_code, markdown_code_cell, markdown_text};
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share};
+use super::{Report, code_reference};
+use dapa::advice::advice;
 use dapa::baseline::Regression;
 use dapa::{Status, Summary};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// Headline numbers, the tables, one example per code.
+/// Headline numbers, the tables, what to do per code, one example per code.
 pub struct Markdown;
 
 impl Report for Markdown {
@@ -50,6 +51,7 @@ impl Report for Markdown {
         if !summary.codes.is_empty() {
             writeln!(out, "\n## Findings by code\n")?;
             write_table(out, &rows::codes(summary))?;
+            write_advice(out, summary)?;
         }
         if !summary.drift.is_empty() {
             writeln!(out, "\n## Drift by field path\n")?;
@@ -78,6 +80,31 @@ impl Report for Markdown {
         }
         Ok(())
     }
+}
+
+/// What to do: for each code found, what it means and how to fix it, and
+/// a link to its section of the codes reference. A section rather than a
+/// column, so that the codes table stays one line a row.
+fn write_advice(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n## What to do\n\nFor each code found, how to fix it; `dapa codes CODE` also says what usually causes it and how to confirm that.\n"
+    )?;
+    for stats in summary.codes.values() {
+        let advice = advice(stats.code);
+        writeln!(
+            out,
+            "- **{} {}**: {} ([codes reference]({}))",
+            stats.code,
+            stats.name,
+            markdown_text(advice.summary),
+            code_reference(stats.code)
+        )?;
+        for fix in advice.fix {
+            writeln!(out, "  - {}", markdown_text(fix))?;
+        }
+    }
+    Ok(())
 }
 
 /// The timeline: a row per bucket with captures, its statuses and codes.
