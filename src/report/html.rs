@@ -392,28 +392,31 @@ fn what_to_do(html: &mut String, summary: &Summary) {
     );
     for stats in summary.codes.values() {
         let advice = advice(stats.code);
-        let _ = write!(
-            html,
-            "<section class=\"advice\" id=\"advice-{code}\">\n<h3>{code} {name}</h3>\n<p class=\"summary\">{}</p>\n",
-            escape(advice.summary),
-            code = stats.code,
-            name = stats.name
-        );
-        if !advice.fix.is_empty() {
-            html.push_str("<ul class=\"fix\">\n");
-            for fix in advice.fix {
-                let _ = writeln!(html, "<li>{}</li>", escape(fix));
-            }
-            html.push_str("</ul>\n");
-        }
-        let _ = write!(
-            html,
-            "<p class=\"reference\"><a href=\"{}\">{} {} in the codes reference</a></p>\n</section>\n",
-            escape(&code_reference(stats.code)),
-            stats.code,
-            stats.name
-        );
+        advice_section(html, stats.code, advice.summary, advice.fix);
     }
+}
+
+/// One code's section of What to do: its summary, its fix lines, the link.
+fn advice_section(html: &mut String, code: Code, summary: &str, fix: &[&str]) {
+    let _ = write!(
+        html,
+        "<section class=\"advice\" id=\"advice-{code}\">\n<h3>{code} {name}</h3>\n<p class=\"summary\">{}</p>\n",
+        escape(summary),
+        name = code.name()
+    );
+    if !fix.is_empty() {
+        html.push_str("<ul class=\"fix\">\n");
+        for line in fix {
+            let _ = writeln!(html, "<li>{}</li>", escape(line));
+        }
+        html.push_str("</ul>\n");
+    }
+    let _ = write!(
+        html,
+        "<p class=\"reference\"><a href=\"{}\">{code} {} in the codes reference</a></p>\n</section>\n",
+        escape(&code_reference(code)),
+        code.name()
+    );
 }
 
 fn drift(html: &mut String, summary: &Summary) {
@@ -495,6 +498,27 @@ mod tests {
         assert_eq!(many.len(), TIME_LABELS);
         assert_eq!(many[0], "1970-01-01 00:00:00");
         assert_eq!(many[TIME_LABELS - 1], "1970-01-01 01:39:00");
+    }
+
+    #[test]
+    fn an_advice_section_lists_its_fix_lines_escaped() {
+        let mut html = String::new();
+        advice_section(
+            &mut html,
+            Code::T04,
+            "A <b>page</b>.",
+            &["Ask & see.", "x\u{1b}y"],
+        );
+        let reference = code_reference(Code::T04);
+        assert!(reference.ends_with("docs/codes.md#t04-html-body"));
+        assert_eq!(
+            html,
+            format!(
+                "<section class=\"advice\" id=\"advice-T04\">\n<h3>T04 html-body</h3>\n<p class=\"summary\">A &lt;b&gt;page&lt;/b&gt;.</p>\n\
+                 <ul class=\"fix\">\n<li>Ask &amp; see.</li>\n<li>x\\u{{1b}}y</li>\n</ul>\n\
+                 <p class=\"reference\"><a href=\"{reference}\">T04 html-body in the codes reference</a></p>\n</section>\n"
+            )
+        );
     }
 
     #[test]

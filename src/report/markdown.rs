@@ -5,7 +5,7 @@ use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share};
 use super::{Report, code_reference};
 use dapa::advice::advice;
 use dapa::baseline::Regression;
-use dapa::{Status, Summary};
+use dapa::{Code, Status, Summary};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -92,17 +92,27 @@ fn write_advice(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     )?;
     for stats in summary.codes.values() {
         let advice = advice(stats.code);
-        writeln!(
-            out,
-            "- **{} {}**: {} ([codes reference]({}))",
-            stats.code,
-            stats.name,
-            markdown_text(advice.summary),
-            code_reference(stats.code)
-        )?;
-        for fix in advice.fix {
-            writeln!(out, "  - {}", markdown_text(fix))?;
-        }
+        write_advice_item(out, stats.code, advice.summary, advice.fix)?;
+    }
+    Ok(())
+}
+
+/// One code's item of What to do: its summary, then its fix lines nested.
+fn write_advice_item(
+    out: &mut dyn Write,
+    code: Code,
+    summary: &str,
+    fix: &[&str],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "- **{code} {}**: {} ([codes reference]({}))",
+        code.name(),
+        markdown_text(summary),
+        code_reference(code)
+    )?;
+    for line in fix {
+        writeln!(out, "  - {}", markdown_text(line))?;
     }
     Ok(())
 }
@@ -164,5 +174,31 @@ fn cell<'a>(cell: &'a Cell) -> Cow<'a, str> {
             Cow::Owned(markdown_code_cell(text))
         }
         other => other.plain(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_advice_item_nests_its_fix_lines_and_escapes_them() {
+        let mut out = Vec::new();
+        write_advice_item(
+            &mut out,
+            Code::E01,
+            "A *summary* with <b>markup</b>.",
+            &["Check `x` | y.", "Retry [later](http://x)."],
+        )
+        .unwrap();
+        let reference = code_reference(Code::E01);
+        assert!(reference.ends_with("docs/codes.md#e01-error-body"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "- **E01 error-body**: A \\*summary\\* with \\<b\\>markup\\</b\\>. ([codes reference]({reference}))\n  \
+                 - Check \\`x\\` \\| y.\n  - Retry \\[later\\](http://x).\n"
+            )
+        );
     }
 }

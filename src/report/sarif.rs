@@ -95,31 +95,45 @@ fn full_description(advice: &Advice) -> String {
     )
 }
 
-/// The summary, then the usual causes, how to confirm and how to fix as
-/// lists, each under its heading as `heading` writes it.
-fn advice_text(advice: &Advice, heading: fn(&str) -> String) -> String {
-    let parts = [
+/// The parts of the advice after its summary, each with its heading.
+fn advice_parts(advice: &Advice) -> [(&'static str, &'static [&'static str]); 3] {
+    [
         ("Usual causes", advice.causes),
         ("How to confirm", advice.confirm),
         ("How to fix", advice.fix),
-    ];
-    let mut text = advice.summary.to_owned();
+    ]
+}
+
+/// The summary, then each part that has lines as a list under its
+/// heading, as `heading` writes it.
+fn advice_text(summary: &str, parts: &[(&str, &[&str])], heading: fn(&str) -> String) -> String {
+    let mut text = summary.to_owned();
     for (name, lines) in parts {
         if lines.is_empty() {
             continue;
         }
         text.push_str("\n\n");
         text.push_str(&heading(name));
-        for line in lines {
+        for line in *lines {
             text.push_str(&format!("\n- {line}"));
         }
     }
     text
 }
 
+/// How `help.text` heads a part.
+fn text_heading(name: &str) -> String {
+    format!("{name}:")
+}
+
+/// How `help.markdown` heads a part.
+fn markdown_heading(name: &str) -> String {
+    format!("**{name}**\n")
+}
+
 /// A rule's `help.text`.
 fn help_text(advice: &Advice) -> String {
-    advice_text(advice, |name| format!("{name}:"))
+    advice_text(advice.summary, &advice_parts(advice), text_heading)
 }
 
 /// A rule's `help.markdown`, which code scanning shows, with the link to
@@ -127,7 +141,7 @@ fn help_text(advice: &Advice) -> String {
 /// it. The advice is dapa's own text, written as the codes reference's
 /// Markdown, so it goes in as it is.
 fn help_markdown(advice: &Advice) -> String {
-    let mut markdown = advice_text(advice, |name| format!("**{name}**\n"));
+    let mut markdown = advice_text(advice.summary, &advice_parts(advice), markdown_heading);
     if let Some(uri) = code_reference_uri(advice.code) {
         markdown.push_str(&format!(
             "\n\nSee [{} {} in the codes reference]({uri}).",
@@ -271,6 +285,23 @@ impl Report for Sarif {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_help_lists_each_part_under_its_heading() {
+        let parts: [(&str, &[&str]); 3] = [
+            ("Usual causes", &["A.", "B."]),
+            ("How to confirm", &[]),
+            ("How to fix", &["C."]),
+        ];
+        assert_eq!(
+            advice_text("S.", &parts, text_heading),
+            "S.\n\nUsual causes:\n- A.\n- B.\n\nHow to fix:\n- C."
+        );
+        assert_eq!(
+            advice_text("S.", &parts, markdown_heading),
+            "S.\n\n**Usual causes**\n\n- A.\n- B.\n\n**How to fix**\n\n- C."
+        );
+    }
 
     #[test]
     fn artifact_uris_are_valid_uris() {
