@@ -4,6 +4,7 @@ mod window;
 
 use super::colour::Colour;
 use super::escape::{source_view, terminal};
+use super::finding_help;
 use crate::output::Terminal;
 use dapa::spans::{Decoded, Explanation, LAYERS};
 use dapa::{FindingRecord, Severity};
@@ -145,9 +146,15 @@ impl Layout {
             .with_code(format!("{} {}", finding.code, finding.name))
             .with_severity(severity);
         let pointer = finding.pointer.as_deref().filter(|p| !p.is_empty());
-        if let Some(pointer) = pointer {
-            diagnostic = diagnostic.with_help(format!("at {}", terminal(pointer)));
-        }
+        // What to do about it, after where it is: the help may quote the
+        // message, which quotes the capture, so it is escaped as the rest.
+        let advice = finding_help(finding);
+        let advice = terminal(&advice);
+        let help = match pointer {
+            Some(pointer) => format!("at {}\n{advice}", terminal(pointer)),
+            None => advice.into_owned(),
+        };
+        diagnostic = diagnostic.with_help(help.clone());
         let mut labels = Vec::new();
         if let Some(span) = span {
             let label = self.label(pointer.unwrap_or(finding.name));
@@ -156,7 +163,7 @@ impl Layout {
         let rendered = self.render(diagnostic, severity, source.to_owned(), body, &labels, 1);
         rendered.unwrap_or_else(|_| {
             format!(
-                "{} {}: {}\n",
+                "{} {}: {}\n  help: {help}\n",
                 finding.code,
                 finding.name,
                 terminal(&finding.message)

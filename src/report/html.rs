@@ -1,10 +1,12 @@
 //! `--format html`: one self-contained page (styles and chart inline, no
 //! script, no network at view time) with what made it (dapa's version, the
 //! date, the inputs and the config), the headline numbers, the timeline as a
-//! stacked bar chart, the tables, and the first captures behind each code.
+//! stacked bar chart, the tables, what to do about each code, and the first
+//! captures behind each code.
 
-use super::Report;
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share, short_time};
+use super::{Report, code_reference};
+use dapa::advice::advice;
 use dapa::baseline::Regression;
 use dapa::timeline::{self, Timeline};
 use dapa::{CaptureRecord, Code, Status, Summary};
@@ -110,7 +112,8 @@ table{border-collapse:collapse;margin:.5rem 0;font-size:13px}th,td{border:1px so
 th{background:#f9fafb}td.t{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}\
 .legend span{margin-right:1rem}svg{max-width:100%;height:auto}.muted{color:#6b7280}\
 .about{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:0}.about dt{color:#6b7280}.about dd{margin:0}\
-details.captures{margin:.3rem 0}details.captures summary{cursor:pointer}details.captures ol{margin:.3rem 0}";
+details.captures{margin:.3rem 0}details.captures summary{cursor:pointer}details.captures ol{margin:.3rem 0}\
+section.advice h3{font-size:1rem;margin:1rem 0 .2rem}section.advice p,section.advice ul{margin:.2rem 0}";
 
 impl Html {
     fn page(&self, summary: &Summary, regressions: &[Regression]) -> String {
@@ -131,6 +134,7 @@ impl Html {
         html.push_str("<h2>Captures by status</h2>\n");
         table(&mut html, "statuses", &rows::statuses(summary));
         codes(&mut html, summary);
+        what_to_do(&mut html, summary);
         self.captures_by_code(&mut html, summary);
         drift(&mut html, summary);
         html.push_str("</body>\n</html>\n");
@@ -376,6 +380,45 @@ fn codes(html: &mut String, summary: &Summary) {
     table(html, "codes", &rows::codes(summary));
 }
 
+/// What to do: for each code found, what it means, how to fix it, and a
+/// link to its section of the codes reference. A section rather than a
+/// column of the codes table, which stays one line a row.
+fn what_to_do(html: &mut String, summary: &Summary) {
+    if summary.codes.is_empty() {
+        return;
+    }
+    html.push_str(
+        "<h2>What to do</h2>\n<p class=\"muted\">For each code found, how to fix it; <code>dapa codes CODE</code> also says what usually causes it and how to confirm that.</p>\n",
+    );
+    for stats in summary.codes.values() {
+        let advice = advice(stats.code);
+        advice_section(html, stats.code, advice.summary, advice.fix);
+    }
+}
+
+/// One code's section of What to do: its summary, its fix lines, the link.
+fn advice_section(html: &mut String, code: Code, summary: &str, fix: &[&str]) {
+    let _ = write!(
+        html,
+        "<section class=\"advice\" id=\"advice-{code}\">\n<h3>{code} {name}</h3>\n<p class=\"summary\">{}</p>\n",
+        escape(summary),
+        name = code.name()
+    );
+    if !fix.is_empty() {
+        html.push_str("<ul class=\"fix\">\n");
+        for line in fix {
+            let _ = writeln!(html, "<li>{}</li>", escape(line));
+        }
+        html.push_str("</ul>\n");
+    }
+    let _ = write!(
+        html,
+        "<p class=\"reference\"><a href=\"{}\">{code} {} in the codes reference</a></p>\n</section>\n",
+        escape(&code_reference(code)),
+        code.name()
+    );
+}
+
 fn drift(html: &mut String, summary: &Summary) {
     if summary.drift.is_empty() {
         return;
@@ -455,6 +498,27 @@ mod tests {
         assert_eq!(many.len(), TIME_LABELS);
         assert_eq!(many[0], "1970-01-01 00:00:00");
         assert_eq!(many[TIME_LABELS - 1], "1970-01-01 01:39:00");
+    }
+
+    #[test]
+    fn an_advice_section_lists_its_fix_lines_escaped() {
+        let mut html = String::new();
+        advice_section(
+            &mut html,
+            Code::T04,
+            "A <b>page</b>.",
+            &["Ask & see.", "x\u{1b}y"],
+        );
+        let reference = code_reference(Code::T04);
+        assert!(reference.ends_with("docs/codes.md#t04-html-body"));
+        assert_eq!(
+            html,
+            format!(
+                "<section class=\"advice\" id=\"advice-T04\">\n<h3>T04 html-body</h3>\n<p class=\"summary\">A &lt;b&gt;page&lt;/b&gt;.</p>\n\
+                 <ul class=\"fix\">\n<li>Ask &amp; see.</li>\n<li>x\\u{{1b}}y</li>\n</ul>\n\
+                 <p class=\"reference\"><a href=\"{reference}\">T04 html-body in the codes reference</a></p>\n</section>\n"
+            )
+        );
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! `--format markdown`: a report to paste into an incident ticket.
 
-use super::Report;
 use super::escape::{markdown_code, markdown_code_cell, markdown_text};
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share};
+use super::{Report, code_reference};
+use dapa::advice::advice;
 use dapa::baseline::Regression;
-use dapa::{Status, Summary};
+use dapa::{Code, Status, Summary};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// Headline numbers, the tables, one example per code.
+/// Headline numbers, the tables, what to do per code, one example per code.
 pub struct Markdown;
 
 impl Report for Markdown {
@@ -50,6 +51,7 @@ impl Report for Markdown {
         if !summary.codes.is_empty() {
             writeln!(out, "\n## Findings by code\n")?;
             write_table(out, &rows::codes(summary))?;
+            write_advice(out, summary)?;
         }
         if !summary.drift.is_empty() {
             writeln!(out, "\n## Drift by field path\n")?;
@@ -78,6 +80,41 @@ impl Report for Markdown {
         }
         Ok(())
     }
+}
+
+/// What to do: for each code found, what it means and how to fix it, and
+/// a link to its section of the codes reference. A section rather than a
+/// column, so that the codes table stays one line a row.
+fn write_advice(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n## What to do\n\nFor each code found, how to fix it; `dapa codes CODE` also says what usually causes it and how to confirm that.\n"
+    )?;
+    for stats in summary.codes.values() {
+        let advice = advice(stats.code);
+        write_advice_item(out, stats.code, advice.summary, advice.fix)?;
+    }
+    Ok(())
+}
+
+/// One code's item of What to do: its summary, then its fix lines nested.
+fn write_advice_item(
+    out: &mut dyn Write,
+    code: Code,
+    summary: &str,
+    fix: &[&str],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "- **{code} {}**: {} ([codes reference]({}))",
+        code.name(),
+        markdown_text(summary),
+        code_reference(code)
+    )?;
+    for line in fix {
+        writeln!(out, "  - {}", markdown_text(line))?;
+    }
+    Ok(())
 }
 
 /// The timeline: a row per bucket with captures, its statuses and codes.
@@ -137,5 +174,31 @@ fn cell<'a>(cell: &'a Cell) -> Cow<'a, str> {
             Cow::Owned(markdown_code_cell(text))
         }
         other => other.plain(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_advice_item_nests_its_fix_lines_and_escapes_them() {
+        let mut out = Vec::new();
+        write_advice_item(
+            &mut out,
+            Code::E01,
+            "A *summary* with <b>markup</b>.",
+            &["Check `x` | y.", "Retry [later](http://x)."],
+        )
+        .unwrap();
+        let reference = code_reference(Code::E01);
+        assert!(reference.ends_with("docs/codes.md#e01-error-body"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "- **E01 error-body**: A \\*summary\\* with \\<b\\>markup\\</b\\>. ([codes reference]({reference}))\n  \
+                 - Check \\`x\\` \\| y.\n  - Retry \\[later\\](http://x).\n"
+            )
+        );
     }
 }

@@ -15,8 +15,47 @@ pub mod sarif;
 pub mod table;
 
 use dapa::baseline::Regression;
-use dapa::{CaptureRecord, Summary};
+use dapa::{CaptureRecord, Code, Finding, FindingRecord, Summary, advice};
 use std::io::{self, Write};
+
+/// The package's `homepage` in Cargo.toml. The project has no public
+/// address yet, so it is empty: links to the documentation are then paths
+/// in the repository, and SARIF, which wants absolute URIs, leaves them out.
+pub const HOMEPAGE: &str = env!("CARGO_PKG_HOMEPAGE");
+
+/// The path of a code's section in the codes reference, from the
+/// repository's root.
+fn code_section(code: Code) -> String {
+    format!("docs/codes.md#{}", advice::anchor(code))
+}
+
+/// The absolute address of a code's section in the codes reference, under
+/// the homepage; none while Cargo.toml names no homepage.
+pub fn code_reference_uri(code: Code) -> Option<String> {
+    (!HOMEPAGE.is_empty())
+        .then(|| format!("{}/{}", HOMEPAGE.trim_end_matches('/'), code_section(code)))
+}
+
+/// A link to a code's section in the codes reference: absolute under the
+/// homepage, else the path from the repository's root, which a report
+/// read beside a checkout or in the repository's web view still follows.
+pub fn code_reference(code: Code) -> String {
+    code_reference_uri(code).unwrap_or_else(|| code_section(code))
+}
+
+/// The advice for one finding of a capture, in a line or two (raw: each
+/// format escapes it). The advice reads the code and the message, which
+/// has its secrets masked already.
+pub fn finding_help(finding: &FindingRecord) -> String {
+    let mut asked = Finding::new(finding.code, finding.message.clone());
+    if let Some(pointer) = &finding.pointer {
+        asked = asked.at_pointer(pointer.clone());
+    }
+    if let Some(offset) = finding.offset {
+        asked = asked.at_offset(offset);
+    }
+    advice::help(&asked)
+}
 
 /// One output format.
 pub trait Report {

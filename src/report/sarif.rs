@@ -1,10 +1,12 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning. One rule per finding
-//! code, with its help text; one result per finding, the capture file as the
-//! artifact and the value the finding points at as the region; a capture
+//! code, with its advice (summary, causes, how to confirm and how to fix);
+//! one result per finding, the capture file as the artifact and the value
+//! the finding points at as the region; a capture
 //! inside a HAR export or a log is named as a logical location. Results are
 //! written as the captures come, so the corpus is never held.
 
-use super::Report;
+use super::{Report, code_reference_uri};
+use dapa::advice::{Advice, advice};
 use dapa::baseline::Regression;
 use dapa::capture::Source;
 use dapa::{CaptureRecord, Code, FindingRecord, Severity, Summary};
@@ -26,8 +28,9 @@ impl Sarif {
 
 /// `tool.driver.informationUri`, which SARIF wants absolute: the package's
 /// `homepage` in Cargo.toml. The project has no public address yet, so it
-/// is empty and the property is left out until one is set there.
-const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
+/// is empty and the property is left out until one is set there; so is
+/// each rule's `helpUri`.
+const INFORMATION_URI: &str = super::HOMEPAGE;
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -62,17 +65,91 @@ fn rules() -> Vec<serde_json::Value> {
     Code::ALL
         .iter()
         .map(|code| {
-            json!({
+            let advice = advice(*code);
+            let mut rule = json!({
                 "id": code.as_str(),
                 "name": code.name(),
-                "shortDescription": {"text": code.name()},
-                "fullDescription": {"text": code.help()},
-                "help": {"text": format!("{} ({} layer): {}", code.name(), code.layer().as_str(), code.help())},
+                "shortDescription": {"text": advice.summary},
+                "fullDescription": {"text": full_description(advice)},
+                "help": {"text": help_text(advice), "markdown": help_markdown(advice)},
                 "defaultConfiguration": {"level": level(code.severity())},
                 "properties": {"layer": code.layer().as_str()}
-            })
+            });
+            if let Some(uri) = code_reference_uri(*code) {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect()
+}
+
+/// A rule's `fullDescription`: the summary and the usual causes.
+fn full_description(advice: &Advice) -> String {
+    if advice.causes.is_empty() {
+        return advice.summary.to_owned();
+    }
+    format!(
+        "{} Usual causes: {}",
+        advice.summary,
+        advice.causes.join(" ")
+    )
+}
+
+/// The parts of the advice after its summary, each with its heading.
+fn advice_parts(advice: &Advice) -> [(&'static str, &'static [&'static str]); 3] {
+    [
+        ("Usual causes", advice.causes),
+        ("How to confirm", advice.confirm),
+        ("How to fix", advice.fix),
+    ]
+}
+
+/// The summary, then each part that has lines as a list under its
+/// heading, as `heading` writes it.
+fn advice_text(summary: &str, parts: &[(&str, &[&str])], heading: fn(&str) -> String) -> String {
+    let mut text = summary.to_owned();
+    for (name, lines) in parts {
+        if lines.is_empty() {
+            continue;
+        }
+        text.push_str("\n\n");
+        text.push_str(&heading(name));
+        for line in *lines {
+            text.push_str(&format!("\n- {line}"));
+        }
+    }
+    text
+}
+
+/// How `help.text` heads a part.
+fn text_heading(name: &str) -> String {
+    format!("{name}:")
+}
+
+/// How `help.markdown` heads a part.
+fn markdown_heading(name: &str) -> String {
+    format!("**{name}**\n")
+}
+
+/// A rule's `help.text`.
+fn help_text(advice: &Advice) -> String {
+    advice_text(advice.summary, &advice_parts(advice), text_heading)
+}
+
+/// A rule's `help.markdown`, which code scanning shows, with the link to
+/// the code's section of the codes reference when there is an address for
+/// it. The advice is dapa's own text, written as the codes reference's
+/// Markdown, so it goes in as it is.
+fn help_markdown(advice: &Advice) -> String {
+    let mut markdown = advice_text(advice.summary, &advice_parts(advice), markdown_heading);
+    if let Some(uri) = code_reference_uri(advice.code) {
+        markdown.push_str(&format!(
+            "\n\nSee [{} {} in the codes reference]({uri}).",
+            advice.code,
+            advice.code.name()
+        ));
+    }
+    markdown
 }
 
 /// Where in the artifact a finding is: the value it points at, as lines and
@@ -208,6 +285,23 @@ impl Report for Sarif {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_help_lists_each_part_under_its_heading() {
+        let parts: [(&str, &[&str]); 3] = [
+            ("Usual causes", &["A.", "B."]),
+            ("How to confirm", &[]),
+            ("How to fix", &["C."]),
+        ];
+        assert_eq!(
+            advice_text("S.", &parts, text_heading),
+            "S.\n\nUsual causes:\n- A.\n- B.\n\nHow to fix:\n- C."
+        );
+        assert_eq!(
+            advice_text("S.", &parts, markdown_heading),
+            "S.\n\n**Usual causes**\n\n- A.\n- B.\n\n**How to fix**\n\n- C."
+        );
+    }
 
     #[test]
     fn artifact_uris_are_valid_uris() {

@@ -80,6 +80,28 @@ fn sarif_of_the_samples_is_valid_sarif_2_1_0() {
     broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"] =
         json!({"startLine": 0});
     assert!(!schema_errors(&validator, &broken.to_string()).is_empty());
+    // Every rule carries the advice as code scanning shows it; the schema
+    // checks the fields' shapes (a help without its text is refused).
+    let valid: Value = serde_json::from_str(&samples.stdout).unwrap();
+    let rules = valid["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for rule in rules {
+        for field in [
+            &rule["shortDescription"]["text"],
+            &rule["fullDescription"]["text"],
+            &rule["help"]["text"],
+            &rule["help"]["markdown"],
+        ] {
+            assert!(!field.as_str().unwrap_or_default().is_empty(), "{rule}");
+        }
+    }
+    let mut broken = valid.clone();
+    broken["runs"][0]["tool"]["driver"]["rules"][0]["help"] = json!({"markdown": "**x**"});
+    assert!(!schema_errors(&validator, &broken.to_string()).is_empty());
+    let mut broken = valid;
+    broken["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = json!("docs/codes.md#x y");
+    assert!(!schema_errors(&validator, &broken.to_string()).is_empty());
 }
 
 /// The 1-based line and the character columns of the first `token` in

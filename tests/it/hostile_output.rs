@@ -253,6 +253,11 @@ fn markdown_shows_the_text_and_never_markup() {
             | Event::Start(Tag::TableCell | Tag::Heading { .. } | Tag::Paragraph)
             | Event::Start(Tag::List(_) | Tag::Item) => {}
             Event::Start(Tag::CodeBlock(_)) | Event::Rule => {}
+            // The one link dapa writes: a code's section of the codes reference.
+            Event::Start(Tag::Link { ref dest_url, .. })
+                if dapa::Code::ALL.iter().any(|code| {
+                    dest_url.ends_with(&format!("docs/codes.md#{}", dapa::advice::anchor(*code)))
+                }) => {}
             other => panic!("markup from a capture: {other:?}\n{markdown}"),
         }
     }

@@ -135,6 +135,19 @@ window.addEventListener('load', function () {
     config: text('#report-config'),
     inputs: text('#report-inputs'),
     codes: codes,
+    advice: Array.from(doc.querySelectorAll('section.advice')).map(function (section) {
+      var link = section.querySelector('a');
+      return {
+        id: section.id,
+        heading: text('#' + section.id + ' h3'),
+        summary: text('#' + section.id + ' p.summary'),
+        fix: Array.from(section.querySelectorAll('ul.fix li')).map(function (li) { return li.textContent; }),
+        href: link ? link.getAttribute('href') : null,
+        link_text: link ? link.textContent : null,
+        visible: section.checkVisibility(),
+        height: box(section).height
+      };
+    }),
     drift: Array.from(doc.querySelectorAll('#drift tr')).slice(1).map(function (row) {
       return row.cells[6].textContent;
     })
@@ -334,6 +347,38 @@ fn each_code_lists_its_captures_in_a_collapsed_section() {
         "{items:?}"
     );
     assert_eq!(html_bodies["more"], Value::Null);
+}
+
+#[test]
+fn each_code_says_what_to_do() {
+    let html = report(&["samples"]);
+    let (facts, console) = facts_of(&html);
+    assert_eq!(console, Vec::<String>::new());
+    let sections = facts["advice"].as_array().unwrap();
+    let codes = facts["codes"].as_array().unwrap();
+    assert_eq!(
+        sections.len(),
+        codes_table_rows(&html),
+        "a section per code"
+    );
+    for (section, listed) in sections.iter().zip(codes) {
+        // In the order of the codes, as the lists of captures are.
+        let code: dapa::Code = section["id"].as_str().unwrap()["advice-".len()..]
+            .parse()
+            .unwrap();
+        assert_eq!(listed["id"], format!("captures-{code}"));
+        let advice = dapa::advice::advice(code);
+        assert_eq!(section["visible"], true, "{section}");
+        assert!(section["height"].as_f64().unwrap() > 20.0, "{section}");
+        assert_eq!(section["heading"], format!("{code} {}", code.name()));
+        assert_eq!(section["summary"], advice.summary);
+        assert_eq!(section["fix"], serde_json::json!(advice.fix));
+        let href = section["href"].as_str().unwrap();
+        assert!(
+            href.ends_with(&format!("docs/codes.md#{}", dapa::advice::anchor(code))),
+            "{href}"
+        );
+    }
 }
 
 /// Rows of the codes table.

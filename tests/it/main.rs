@@ -17,6 +17,7 @@ macro_rules! assert_file_snapshot {
     }};
 }
 
+mod advice_shown;
 mod ci_reports;
 mod cli;
 mod cmd;
