@@ -214,8 +214,18 @@ impl Context<'_> {
                         ..BodyOutcome::default()
                     };
                 }
+                let body_len = self.capture.body.len();
+                let chunk_end = self.meta().cut_at_chunk_end;
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
+                    if finding.code == crate::Code::S01 {
+                        let detail = crate::signature::truncation_detail(
+                            body_len,
+                            chunk_end,
+                            &finding.message,
+                        );
+                        finding.signature_detail = Some(detail);
+                    }
                     finding
                 }));
                 match outcome.value {
@@ -357,6 +367,14 @@ fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: &str) {
             .is_some_and(|relative| crate::secret::is_secret(shape, relative));
         if !in_secret {
             continue;
+        }
+        // The detail may quote the value (P03's placeholder): the masked
+        // message groups the finding instead.
+        if !matches!(
+            finding.code.layer(),
+            crate::Layer::Schema | crate::Layer::Drift
+        ) {
+            finding.signature_detail = None;
         }
         match finding.code {
             crate::Code::P03 => {

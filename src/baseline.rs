@@ -48,23 +48,29 @@ pub struct Baseline {
     /// Per profile, per enum-like path, the values seen (as JSON).
     #[serde(default)]
     pub enum_values: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Per finding code, the ids of its signatures seen; `None` in a
+    /// baseline written before signatures, which then gives no
+    /// `new-signature` regression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// Every [`Regression::kind`], for reading one back.
-pub const REGRESSION_KINDS: [&str; 6] = [
+pub const REGRESSION_KINDS: [&str; 7] = [
     "new-code",
     "code-rate",
     "status-rate",
     "new-path",
     "new-type",
     "new-enum-value",
+    "new-signature",
 ];
 
 /// Something worse than the baseline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Regression {
     /// What kind: `new-code`, `code-rate`, `status-rate`, `new-path`,
-    /// `new-type`, `new-enum-value`.
+    /// `new-type`, `new-enum-value`, `new-signature`.
     pub kind: &'static str,
     /// What regressed, in one line.
     pub message: String,
@@ -137,6 +143,15 @@ impl Baseline {
                 (profile.clone(), paths)
             })
             .collect();
+        let signatures = summary
+            .signatures
+            .iter()
+            .map(|(code, keys)| {
+                let mut ids: Vec<String> = keys.values().map(|stats| stats.id.clone()).collect();
+                ids.sort();
+                (code.to_string(), ids)
+            })
+            .collect();
         Baseline {
             version: FORMAT_VERSION,
             captures: total,
@@ -144,7 +159,45 @@ impl Baseline {
             codes,
             drift,
             enum_values,
+            signatures: Some(signatures),
         }
+    }
+
+    /// Signatures of codes the baseline knows that it never saw: "E01 was
+    /// always there, but this failure is new". A code whose signatures
+    /// filled the summary's table in the baseline may have had others left
+    /// out, so it gives none.
+    fn new_signatures(&self, current: &Summary) -> Vec<Regression> {
+        let Some(known) = &self.signatures else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for (code, keys) in &current.signatures {
+            let code_text = code.to_string();
+            if !self.codes.contains_key(&code_text) {
+                continue;
+            }
+            let ids = known.get(&code_text).map_or(&[][..], Vec::as_slice);
+            if ids.len() >= crate::summary::MAX_SIGNATURES_PER_CODE {
+                continue;
+            }
+            for stats in keys.values() {
+                if !ids.contains(&stats.id) {
+                    found.push(Regression {
+                        kind: "new-signature",
+                        message: format!(
+                            "{code_text} ({}) was in the baseline, but not the signature {} \"{}\": {} captures now",
+                            code.name(),
+                            stats.id,
+                            stats.key,
+                            stats.captures
+                        ),
+                        example: stats.examples.first().cloned().unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        found
     }
 
     /// Read a baseline file.
@@ -210,6 +263,7 @@ impl Baseline {
                 Some(_) => {}
             }
         }
+        found.extend(self.new_signatures(current));
         for status in Status::ALL
             .into_iter()
             .filter(|status| *status != Status::Ok)

@@ -209,6 +209,10 @@ pub struct Finding {
     pub message: String,
     /// Where it was found.
     pub location: Location,
+    /// What tells this failure from others of its code, where the layer
+    /// knows it better than the message says it (see [`crate::signature`]);
+    /// never a secret value.
+    pub signature_detail: Option<String>,
 }
 
 impl Finding {
@@ -218,7 +222,14 @@ impl Finding {
             code,
             message: message.into(),
             location: Location::default(),
+            signature_detail: None,
         }
+    }
+
+    /// Group this finding with others by `detail` rather than by its message.
+    pub fn grouped_by(mut self, detail: impl Into<String>) -> Self {
+        self.signature_detail = Some(detail.into());
+        self
     }
 
     /// Attach a byte offset into the body.

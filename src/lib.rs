@@ -21,6 +21,7 @@ pub mod record;
 pub mod scan;
 pub mod secret;
 pub mod shard;
+pub mod signature;
 pub mod spans;
 pub mod summary;
 pub mod timeline;

@@ -38,11 +38,22 @@ pub struct FindingRecord {
     /// 1-based column just after that value's last character, in characters.
     #[serde(skip)]
     pub end_column: Option<usize>,
+    /// The signature key that groups it with findings of the same failure
+    /// (for the summary and SARIF; not written per record).
+    #[serde(skip)]
+    pub signature: String,
 }
 
 impl From<Finding> for FindingRecord {
     fn from(finding: Finding) -> Self {
+        let signature = crate::signature::key(
+            finding.code,
+            &finding.message,
+            finding.location.pointer.as_deref(),
+            finding.signature_detail.as_deref(),
+        );
         FindingRecord {
+            signature,
             code: finding.code,
             name: finding.code.name(),
             layer: finding.code.layer(),

@@ -76,6 +76,74 @@ impl CodeStats {
     }
 }
 
+/// Findings of one code that are the same failure (see
+/// [`crate::signature`]): how many captures had one, when, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureStats {
+    /// The code.
+    pub code: Code,
+    /// A short stable id of the code and key (SARIF `partialFingerprints`,
+    /// baselines); made from them again when read.
+    #[serde(skip_deserializing)]
+    pub id: String,
+    /// What the findings have in common, with what varies normalised.
+    pub key: String,
+    /// Captures with at least one finding of this signature.
+    pub captures: u64,
+    /// `captures` as a share of all captures, written for readers; made
+    /// again from the counts when written, ignored when read.
+    #[serde(skip_deserializing)]
+    pub share: Share,
+    /// The earliest capture time (of captures stating one).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "wire::time_text"
+    )]
+    pub first_seen: Option<i64>,
+    /// The latest capture time.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "wire::time_text"
+    )]
+    pub last_seen: Option<i64>,
+    /// The first captures (in scan order) that had it, at most
+    /// [`MAX_SIGNATURE_EXAMPLES`].
+    pub examples: Vec<String>,
+    /// The message of the first finding of it.
+    pub message: String,
+}
+
+/// Examples kept per signature.
+pub const MAX_SIGNATURE_EXAMPLES: usize = 3;
+
+/// Most signatures kept per code. Past that the smallest keys are kept:
+/// that choice depends only on the set of keys, never on how the work was
+/// split, so merged counts stay exact (as in the drift table).
+pub const MAX_SIGNATURES_PER_CODE: usize = 100;
+
+/// A part of all captures, written as a number from 0 to 1 rounded to 4
+/// decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Share {
+    /// The part.
+    pub part: u64,
+    /// All captures.
+    pub whole: u64,
+}
+
+impl Serialize for Share {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let share = if self.whole == 0 {
+            0.0
+        } else {
+            self.part as f64 / self.whole as f64
+        };
+        serializer.serialize_f64((share * 10_000.0).round() / 10_000.0)
+    }
+}
+
 /// One row of the drift table: a field path of one profile's payloads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriftRow {
@@ -217,6 +285,17 @@ pub struct Summary {
     /// the work was split.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub drift_paths_dropped: u64,
+    /// Signatures, by code and then key.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "wire::signature_list"
+    )]
+    pub signatures: BTreeMap<Code, BTreeMap<String, SignatureStats>>,
+    /// Captures' findings of signatures left out past
+    /// [`MAX_SIGNATURES_PER_CODE`] (one per capture and signature).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub signatures_dropped: u64,
     /// Values seen at enum-like fields, by profile and path, each with the
     /// first capture that had it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -285,6 +364,8 @@ impl Default for Summary {
             profiled: 0,
             drift: BTreeMap::new(),
             drift_paths_dropped: 0,
+            signatures: BTreeMap::new(),
+            signatures_dropped: 0,
             enum_values: BTreeMap::new(),
             timeline: Timeline::default(),
             shard: None,
@@ -327,12 +408,101 @@ impl Summary {
                 }
             }
         }
+        self.add_signatures(record);
         self.timeline.add(record.captured_at, record.status, &seen);
         if let Some(profile) = &record.profile {
             self.profiled += 1;
             self.add_observations(profile, record);
             self.add_enum_values(profile, record);
         }
+    }
+
+    fn add_signatures(&mut self, record: &CaptureRecord) {
+        let mut seen: Vec<(Code, &str)> = Vec::new();
+        for finding in &record.findings {
+            let signature = (finding.code, finding.signature.as_str());
+            if seen.contains(&signature) {
+                continue;
+            }
+            seen.push(signature);
+            let time = record.captured_at;
+            if let Some(kept) = self
+                .signatures
+                .get_mut(&finding.code)
+                .and_then(|keys| keys.get_mut(&finding.signature))
+            {
+                kept.captures += 1;
+                kept.first_seen = earliest(kept.first_seen, time);
+                kept.last_seen = latest(kept.last_seen, time);
+                if kept.examples.len() < MAX_SIGNATURE_EXAMPLES {
+                    kept.examples.push(record.source.to_string());
+                }
+                continue;
+            }
+            let stats = SignatureStats {
+                code: finding.code,
+                id: crate::signature::id(finding.code, &finding.signature),
+                key: finding.signature.clone(),
+                captures: 1,
+                share: Share::default(),
+                first_seen: time,
+                last_seen: time,
+                examples: vec![record.source.to_string()],
+                message: finding.message.clone(),
+            };
+            // Saturating addition cannot fail, so neither can keeping it.
+            let _ = self.keep_signature(stats, saturating_add);
+        }
+    }
+
+    /// Keep a signature not kept yet if its key is among the
+    /// [`MAX_SIGNATURES_PER_CODE`] smallest of its code; what is left out
+    /// or pushed out adds its captures to `signatures_dropped`.
+    fn keep_signature(
+        &mut self,
+        stats: SignatureStats,
+        add: impl Fn(u64, u64) -> Option<u64>,
+    ) -> Result<(), Overflow> {
+        let keys = self.signatures.entry(stats.code).or_default();
+        let mut dropped = 0;
+        if keys.len() >= MAX_SIGNATURES_PER_CODE {
+            let smaller = keys
+                .last_key_value()
+                .is_some_and(|(largest, _)| *largest > stats.key);
+            dropped = if smaller {
+                keys.pop_last().map_or(0, |(_, evicted)| evicted.captures)
+            } else {
+                stats.captures
+            };
+            if !smaller {
+                return self.count_signatures_dropped(dropped, add);
+            }
+        }
+        keys.insert(stats.key.clone(), stats);
+        self.count_signatures_dropped(dropped, add)
+    }
+
+    fn count_signatures_dropped(
+        &mut self,
+        captures: u64,
+        add: impl Fn(u64, u64) -> Option<u64>,
+    ) -> Result<(), Overflow> {
+        self.signatures_dropped = add(self.signatures_dropped, captures).ok_or(Overflow {
+            field: "signatures_dropped",
+        })?;
+        Ok(())
+    }
+
+    /// Signatures with their shares of all captures set, for writing.
+    pub fn with_signature_shares(&self) -> BTreeMap<Code, BTreeMap<String, SignatureStats>> {
+        let mut signatures = self.signatures.clone();
+        for stats in signatures.values_mut().flat_map(BTreeMap::values_mut) {
+            stats.share = Share {
+                part: stats.captures,
+                whole: self.captures,
+            };
+        }
+        signatures
     }
 
     fn add_enum_values(&mut self, profile: &str, record: &CaptureRecord) {
@@ -476,6 +646,27 @@ impl Summary {
                 for (value, example) in values {
                     keep_enum_value(kept, value, || example);
                 }
+            }
+        }
+        self.count_signatures_dropped(later.signatures_dropped, add)?;
+        for stats in later
+            .signatures
+            .into_values()
+            .flat_map(BTreeMap::into_values)
+        {
+            match self
+                .signatures
+                .get_mut(&stats.code)
+                .and_then(|keys| keys.get_mut(&stats.key))
+            {
+                Some(kept) => {
+                    kept.captures = sum(kept.captures, stats.captures, "signatures[].captures")?;
+                    kept.first_seen = earliest(kept.first_seen, stats.first_seen);
+                    kept.last_seen = latest(kept.last_seen, stats.last_seen);
+                    let room = MAX_SIGNATURE_EXAMPLES.saturating_sub(kept.examples.len());
+                    kept.examples.extend(stats.examples.into_iter().take(room));
+                }
+                None => self.keep_signature(stats, add)?,
             }
         }
         self.count_dropped(later.drift_paths_dropped, add)?;

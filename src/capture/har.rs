@@ -557,6 +557,7 @@ fn decode(source: Source, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> O
     }
     let url = entry.request.0.and_then(|request| request.url.0);
     let mut meta = Meta {
+        cut_at_chunk_end: false,
         status: response
             .status
             .0

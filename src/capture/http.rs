@@ -113,9 +113,18 @@ pub fn parse(bytes: &[u8]) -> Option<Dump> {
 /// Undo `Transfer-Encoding: chunked` (as `curl --raw` leaves it). `None` when
 /// the body is not in chunked form after all.
 pub fn dechunk(body: &[u8]) -> Option<Vec<u8>> {
+    dechunk_noting_cut(body).map(|(plain, _)| plain)
+}
+
+/// [`dechunk`], and whether the stream stopped right after a whole chunk
+/// without the last (empty) one: cut by the transfer.
+pub fn dechunk_noting_cut(body: &[u8]) -> Option<(Vec<u8>, bool)> {
     let mut out = Vec::with_capacity(body.len());
     let mut pos = 0;
     loop {
+        if pos > 0 && pos >= body.len() {
+            return Some((out, true));
+        }
         let end = next_line(body, pos);
         let line = line_text(body, pos, end);
         let size_text = line.split(|&b| b == b';').next()?;
@@ -123,14 +132,14 @@ pub fn dechunk(body: &[u8]) -> Option<Vec<u8>> {
         let size = usize::from_str_radix(size_text, 16).ok()?;
         pos = end;
         if size == 0 {
-            return Some(out);
+            return Some((out, false));
         }
         // A cut-off chunk keeps what arrived; a size past the end of the
         // body (up to usize::MAX) is one.
         let chunk_end = pos.saturating_add(size).min(body.len());
         out.extend_from_slice(&body[pos..chunk_end]);
         if chunk_end == body.len() {
-            return Some(out);
+            return Some((out, pos.saturating_add(size) == body.len()));
         }
         pos = next_line(body, chunk_end);
     }

@@ -160,10 +160,12 @@ impl Capture {
                 .header(name)
                 .is_some_and(|value| value.to_ascii_lowercase().contains(token))
         };
+        let mut cut_at_chunk_end = false;
         if header_has("transfer-encoding", "chunked")
-            && let Some(plain) = http::dechunk(bytes)
+            && let Some((plain, cut)) = http::dechunk_noting_cut(bytes)
         {
             *bytes = plain;
+            cut_at_chunk_end = cut;
             self.body_offset = None;
             self.header_lines = None;
         }
@@ -177,6 +179,7 @@ impl Capture {
                 Gunzipped::TooLarge { .. } => self.readable = false,
             }
         }
+        self.meta.cut_at_chunk_end = cut_at_chunk_end;
     }
 }
 

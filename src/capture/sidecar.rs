@@ -17,6 +17,9 @@ pub struct Meta {
     pub action_id: Option<String>,
     /// `execute`, `test` or `draft-test`.
     pub endpoint: Option<String>,
+    /// A chunked transfer that stopped after a whole chunk, without its
+    /// last (empty) chunk: the transfer, not the sender, cut the body.
+    pub cut_at_chunk_end: bool,
 }
 
 impl Meta {
@@ -63,6 +66,7 @@ impl Meta {
             captured_at: text("captured_at"),
             action_id: text("action_id"),
             endpoint: text("endpoint"),
+            cut_at_chunk_end: false,
         })
     }
 }

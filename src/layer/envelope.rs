@@ -57,7 +57,7 @@ pub fn check_status(meta: &Meta) -> Vec<Finding> {
         if let Some(after) = meta.header("retry-after") {
             message.push_str(&format!("; Retry-After {after} s"));
         }
-        return vec![Finding::new(Code::E03, message)];
+        return vec![Finding::new(Code::E03, message).grouped_by("HTTP 429")];
     }
     Vec::new()
 }
@@ -71,7 +71,11 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
         Value::Object(fields) if is_test_result(fields) => test_result(fields, &mut findings),
         Value::Object(fields) if is_seed(fields, expected) => seed(fields, &mut findings),
         Value::Object(fields) if is_error_body(fields, meta) => {
-            findings.push(Finding::new(Code::E01, describe_error_body(fields)).at_pointer(""));
+            findings.push(
+                Finding::new(Code::E01, describe_error_body(fields))
+                    .at_pointer("")
+                    .grouped_by(error_signature(fields)),
+            );
             if let Some(code) = rate_limit_code(fields)
                 && meta.status != Some(429)
             {
@@ -79,7 +83,11 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
                 if let Some(seconds) = retry_seconds(fields) {
                     message.push_str(&format!("; retry in {seconds} s"));
                 }
-                findings.push(Finding::new(Code::E03, message).at_pointer(""));
+                findings.push(
+                    Finding::new(Code::E03, message)
+                        .at_pointer("")
+                        .grouped_by(limit_signature(fields, code)),
+                );
             }
             (Envelope::ErrorBody, None)
         }
@@ -111,7 +119,11 @@ fn test_result(
     findings: &mut Vec<Finding>,
 ) -> (Envelope, Option<String>) {
     if fields.get("success") == Some(&Value::Bool(false)) {
-        findings.push(Finding::new(Code::E02, describe_failed_test(fields)).at_pointer(""));
+        findings.push(
+            Finding::new(Code::E02, describe_failed_test(fields))
+                .at_pointer("")
+                .grouped_by(failing_step(fields)),
+        );
         return (Envelope::Test, None);
     }
     match fields.get("finalResult") {
@@ -129,16 +141,21 @@ fn test_result(
     }
 }
 
-fn describe_failed_test(fields: &Map<String, Value>) -> String {
-    let failing = fields
+/// The operation of a failed test that failed, if it names one.
+fn failing_operation(fields: &Map<String, Value>) -> Option<&Value> {
+    fields
         .get("operations")
         .and_then(Value::as_array)
         .and_then(|operations| {
             operations
                 .iter()
                 .find(|op| op.get("success") == Some(&Value::Bool(false)))
-        });
-    let mut message = match failing {
+        })
+}
+
+/// E02's signature: the step that failed, by number and name.
+fn failing_step(fields: &Map<String, Value>) -> String {
+    match failing_operation(fields) {
         Some(operation) => {
             let step = operation
                 .get("step")
@@ -147,8 +164,59 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
                 .get("name")
                 .and_then(Value::as_str)
                 .unwrap_or("unnamed");
-            format!("the test failed at step {step} \"{name}\"")
+            format!("step {step} \"{name}\"")
         }
+        None => "no failing step named".to_owned(),
+    }
+}
+
+/// E01's signature: status, code, the detail codes (such as
+/// `ACTION.AUTHENTICATION`) and the message with what varies normalised.
+fn error_signature(fields: &Map<String, Value>) -> String {
+    let status = fields.get("status").map_or_else(String::new, |status| {
+        status
+            .as_str()
+            .map_or_else(|| status.to_string(), str::to_owned)
+    });
+    let code = text(fields, "code")
+        .or_else(|| text(fields, "errorCode"))
+        .unwrap_or_default();
+    let details: Vec<&str> = fields
+        .get("details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
+        .collect();
+    let message = error_text(fields).map_or_else(String::new, crate::signature::normalise);
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(", details {}", details.join(", "))
+    };
+    format!("status {status}, code {code}{details}: {message}")
+}
+
+/// E03's signature: the limit the body names (`limit.key`, as in
+/// `actions.concurrent.executions.max`), else the error code.
+fn limit_signature(fields: &Map<String, Value>, code: &str) -> String {
+    let limit = fields.get("limit").and_then(Value::as_object);
+    match limit.and_then(|limit| text(limit, "key")) {
+        Some(key) => {
+            let namespace = limit.and_then(|limit| text(limit, "namespace"));
+            match namespace {
+                Some(namespace) => format!("limit {namespace} {key}"),
+                None => format!("limit {key}"),
+            }
+        }
+        None => format!("code {code}"),
+    }
+}
+
+fn describe_failed_test(fields: &Map<String, Value>) -> String {
+    let failing = failing_operation(fields);
+    let mut message = match failing {
+        Some(_) => format!("the test failed at {}", failing_step(fields)),
         None => "the test failed".to_owned(),
     };
     let error = failing

@@ -215,7 +215,8 @@ impl<'a> Walk<'a> {
                     Code::P03,
                     format!("unrendered Velocity placeholder {found} in the value"),
                 )
-                .at_pointer(self.pointer());
+                .at_pointer(self.pointer())
+                .grouped_by(format!("placeholder {found}"));
                 self.keep(1, finding);
             }
             return;

@@ -64,7 +64,11 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
             pointer.clone()
         };
         let message = format!("{shown_pointer}: {what} (schema {})", error.schema_path());
-        findings.push(Finding::new(code, message).at_pointer(pointer));
+        findings.push(
+            Finding::new(code, message)
+                .at_pointer(pointer)
+                .grouped_by(kind.keyword()),
+        );
     }
     for (code, total) in counts {
         if total > MAX_FINDINGS_PER_CODE

@@ -115,12 +115,20 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
     let first = start + (text.len() - trimmed.len());
     if trimmed.starts_with('<') {
         if looks_like_html(trimmed) {
-            let what = html_title(trimmed).map_or_else(
+            let title = html_title(trimmed);
+            let what = title.as_ref().map_or_else(
                 || "an HTML page".to_owned(),
                 |title| format!("an HTML page titled \"{title}\""),
             );
+            // Grouped by the page's title, numbers and ids made placeholders.
+            let page = title.map_or_else(
+                || "a page without a title".to_owned(),
+                |title| format!("title {}", crate::signature::normalise(&title)),
+            );
             findings.push(
-                Finding::new(Code::T04, format!("the body is {what}, not JSON")).at_offset(first),
+                Finding::new(Code::T04, format!("the body is {what}, not JSON"))
+                    .at_offset(first)
+                    .grouped_by(page),
             );
         } else {
             findings.push(
@@ -128,7 +136,8 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
                     Code::T05,
                     format!("the body is XML or markup, not JSON: {}", excerpt(trimmed)),
                 )
-                .at_offset(first),
+                .at_offset(first)
+                .grouped_by(first_line(trimmed)),
             );
         }
         return Body::Unusable;
@@ -152,7 +161,8 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
                 Code::T05,
                 format!("the body is plain text, not JSON: {}", excerpt(trimmed)),
             )
-            .at_offset(first),
+            .at_offset(first)
+            .grouped_by(first_line(trimmed)),
         );
         return Body::Unusable;
     }
@@ -324,6 +334,19 @@ fn is_plain_text(text: &str) -> bool {
         return number_end < text.len() && rest.starts_with(char::is_alphabetic);
     }
     !matches!(first, '{' | '[' | '"' | '\'' | '-' | '+' | '/')
+}
+
+/// T05's signature: the first line, what varies normalised.
+fn first_line(text: &str) -> String {
+    let line: String = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    crate::signature::normalise(&line)
 }
 
 fn excerpt(text: &str) -> String {

@@ -15,7 +15,12 @@ impl Report for Json {
         summary: &Summary,
         _regressions: &[Regression],
     ) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, summary)?;
+        // Shares are of the whole, known only once the summary is.
+        let summary = Summary {
+            signatures: summary.with_signature_shares(),
+            ..summary.clone()
+        };
+        serde_json::to_writer_pretty(&mut *out, &summary)?;
         out.write_all(b"\n")
     }
 }

@@ -192,6 +192,45 @@ pub fn codes(summary: &Summary) -> Rows<'_> {
     table
 }
 
+/// Signatures most frequent first within each code, at most `per_code` of
+/// each code (and a row saying how many more) when given; only codes with
+/// more than one signature, the others being the codes table's rows.
+pub fn signatures(summary: &Summary, per_code: Option<usize>) -> Rows<'_> {
+    let mut table = Rows::new(&[
+        ("code", Kind::Text),
+        ("signature", Kind::Text),
+        ("captures", Kind::Number),
+        ("share", Kind::Number),
+        ("what they have in common", Kind::Text),
+        ("example", Kind::Text),
+    ]);
+    for (code, keys) in summary.signatures.iter().filter(|(_, keys)| keys.len() > 1) {
+        let mut ranked: Vec<_> = keys.values().collect();
+        ranked.sort_by(|a, b| b.captures.cmp(&a.captures).then_with(|| a.key.cmp(&b.key)));
+        let shown = per_code.unwrap_or(ranked.len()).min(ranked.len());
+        for stats in &ranked[..shown] {
+            table.rows.push(vec![
+                Cell::Word(Cow::Owned(code.to_string())),
+                Cell::Word(Cow::Borrowed(&stats.id)),
+                Cell::Count(stats.captures),
+                Cell::Share {
+                    part: stats.captures,
+                    whole: summary.captures,
+                },
+                Cell::Text(&stats.key),
+                Cell::Literal(stats.examples.first().map_or("", String::as_str)),
+            ]);
+        }
+        if shown < ranked.len() {
+            let mut more = vec![Cell::Blank; table.columns.len()];
+            more[0] = Cell::Word(Cow::Owned(code.to_string()));
+            more[4] = Cell::Word(Cow::Owned(format!("{} more", ranked.len() - shown)));
+            table.rows.push(more);
+        }
+    }
+    table
+}
+
 /// Drift by field path: a row per path of each profile's payloads.
 pub fn drift(summary: &Summary) -> Rows<'_> {
     drift_rows(

@@ -244,6 +244,10 @@ impl Report for Sarif {
                 "level": level(finding.severity),
                 "message": {"text": format!("{} {}: {}{within}", finding.code, finding.name, finding.message)},
                 "locations": [location],
+                // Findings of one signature are one failure to code scanning.
+                "partialFingerprints": {
+                    "dapaSignature/v1": dapa::signature::id(finding.code, &finding.signature)
+                },
                 "properties": {"status": record.status.as_str(), "layer": finding.layer.as_str()}
             });
             if self.written > 0 {

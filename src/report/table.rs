@@ -225,9 +225,17 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary, terminal: Terminal)
     }
     let codes = table(&codes, terminal);
     writeln!(out, "{codes}")?;
+    let signatures = rows::signatures(summary, Some(SIGNATURES_PER_CODE));
+    if !signatures.rows.is_empty() {
+        writeln!(out, "signatures (codes with more than one):")?;
+        writeln!(out, "{}", table(&signatures, terminal))?;
+    }
     write_drift(out, summary, terminal)?;
     write_timeline(out, summary, terminal)
 }
+
+/// The most frequent signatures shown per code; `--format json` has all.
+const SIGNATURES_PER_CODE: usize = 3;
 
 /// Dense series up to this many buckets; past it, only buckets with captures.
 const DENSE_BUCKETS: usize = 240;

@@ -3,7 +3,7 @@
 //! summary keeps in maps, times as RFC 3339, the shard as `K/N`), each
 //! written and read in one place.
 
-use super::{CodeStats, DriftRow, FORMAT, Producer, TypeCounts};
+use super::{CodeStats, DriftRow, FORMAT, Producer, SignatureStats, TypeCounts};
 use crate::finding::{Code, Layer, Severity};
 use crate::profile::shape::TYPE_NAMES;
 use crate::shard::Shard;
@@ -188,6 +188,46 @@ pub(super) mod drift_list {
             paths.insert(row.path.clone(), row);
         }
         Ok(rows)
+    }
+}
+
+/// The signatures as a list by code and then key, each once; ids made
+/// again from code and key when read.
+pub(super) mod signature_list {
+    use super::{Code, SignatureStats, refuse};
+    use crate::summary::MAX_SIGNATURE_EXAMPLES;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    type Signatures = BTreeMap<Code, BTreeMap<String, SignatureStats>>;
+
+    pub fn serialize<S: Serializer>(
+        signatures: &Signatures,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(signatures.values().flat_map(BTreeMap::values))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Signatures, D::Error> {
+        let mut signatures = Signatures::new();
+        for mut read in Vec::<SignatureStats>::deserialize(deserializer)? {
+            if read.examples.len() > MAX_SIGNATURE_EXAMPLES {
+                return Err(refuse(format!(
+                    "a signature of {} lists more than {MAX_SIGNATURE_EXAMPLES} examples",
+                    read.code
+                )));
+            }
+            read.id = crate::signature::id(read.code, &read.key);
+            let keys = signatures.entry(read.code).or_default();
+            if keys.contains_key(&read.key) {
+                return Err(refuse(format!(
+                    "the signature {} of {} is listed twice",
+                    read.id, read.code
+                )));
+            }
+            keys.insert(read.key.clone(), read);
+        }
+        Ok(signatures)
     }
 }
 

@@ -397,3 +397,58 @@ fn a_schema_named_by_a_thousand_rules_is_compiled_once() {
     assert_eq!(output.code, 0, "{}", output.stderr);
     assert!(only_record_codes(&output.stdout).contains(&"D01".to_owned()));
 }
+
+#[test]
+fn signatures_past_the_limit_are_the_same_for_any_jobs_and_shards() {
+    let folder = Folder::new();
+    // More distinct failures of one code than a summary keeps, as words
+    // that normalising leaves apart.
+    let word = |index: usize| -> String {
+        [index / 26 / 26, index / 26 % 26, index % 26]
+            .iter()
+            .map(|letter| char::from(b'a' + *letter as u8))
+            .collect()
+    };
+    for index in 0..130 {
+        let body = format!("upstream failure {} happened", word(index));
+        folder.write(&format!("f{index:03}.txt"), body.as_bytes());
+        folder.write(&format!("g{index:03}.txt"), body.as_bytes());
+    }
+    let scan = |format: &str, extra: &[&str]| {
+        let mut args = vec!["scan", folder.path_str(), "--format", format, "-q"];
+        args.extend_from_slice(extra);
+        // Bounded in time only, as above: seven threads need the room.
+        let output = crate::util::dapa(&args).run();
+        assert!(output.code < 2, "{}", output.stderr);
+        output.stdout
+    };
+    let json = scan("json", &["--jobs", "1"]);
+    let table = scan("table", &["--jobs", "1"]);
+    let summary: Value = serde_json::from_str(&json).unwrap();
+    let signatures = summary["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 100);
+    assert_eq!(summary["signatures_dropped"], 60);
+    assert!(
+        signatures
+            .iter()
+            .all(|s| s["captures"] == 2 && s["examples"].as_array().unwrap().len() == 2)
+    );
+    assert!(table.contains("97 more"), "{table}");
+    for jobs in ["2", "7"] {
+        assert!(scan("json", &["--jobs", jobs]) == json, "--jobs {jobs}");
+        assert!(scan("table", &["--jobs", jobs]) == table, "--jobs {jobs}");
+    }
+    let shards: Vec<(String, Value)> = (1..=3)
+        .map(|k| {
+            let text = scan("json", &["--jobs", "2", "--shard", &format!("{k}/3")]);
+            (
+                format!("shard{k}.json"),
+                serde_json::from_str(&text).unwrap(),
+            )
+        })
+        .collect();
+    let named: Vec<(&str, &Value)> = shards.iter().map(|(n, v)| (n.as_str(), v)).collect();
+    let merged = merge_files(&folder, &named);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert!(merged.stdout == json, "shards merged");
+}

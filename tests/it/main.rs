@@ -34,6 +34,7 @@ mod output_schemas;
 mod profiles;
 mod reports;
 mod robustness;
+mod signatures;
 mod snapshots;
 mod sources;
 #[cfg(feature = "fetch")]

@@ -29,6 +29,7 @@ fn shards_merged_equal_one_run() {
             output.stdout
         };
         let whole = scan(&["--jobs", "2"]);
+        assert!(whole.contains("\"signatures\": ["), "signatures merge too");
         for count in [1usize, 2, 3, 7] {
             let shards = Folder::new();
             for k in 1..=count {

@@ -1,0 +1,258 @@
+//! Signatures: findings of one code grouped by what a person would call
+//! "the same failure". A signature is a key (text with the parts that vary
+//! from capture to capture, such as ids, numbers and quoted values, made
+//! into placeholders) and a short stable id made from the code and the key.
+//!
+//! Where the layer that made a finding knows the detail that tells failures
+//! apart (E01's status, code and detail codes; E02's failing step; E03's
+//! limit; T04's page title; S01's cut; a schema keyword), it puts it in
+//! [`crate::Finding::signature_detail`]; everything else is grouped by its
+//! message. Either way the key is made from what is shown (masked text),
+//! never from a secret value: masking a finding drops its detail.
+
+use crate::finding::Code;
+
+/// Longest key kept, in characters; a longer one is cut (and still groups
+/// what it begins with).
+const MAX_KEY_CHARS: usize = 200;
+
+/// Longest run of letters without digits kept as a word; longer runs are
+/// tokens or encoded data, not words.
+const MAX_WORD_CHARS: usize = 24;
+
+/// The signature key of a finding of `code` with this message, pointer and
+/// layer-given detail.
+pub fn key(code: Code, message: &str, pointer: Option<&str>, detail: Option<&str>) -> String {
+    let key = match code.as_str().as_bytes()[0] {
+        // Schema and drift findings: where (array items as `*`) and which
+        // keyword; the value found there never enters the key.
+        b'V' | b'D' => {
+            let path = pointer.map_or_else(String::new, star_indices);
+            match detail {
+                Some(keyword) => format!("{path} {keyword}"),
+                None => path,
+            }
+        }
+        _ => match detail {
+            Some(detail) => detail.to_owned(),
+            None => normalise(message),
+        },
+    };
+    cut(key.trim())
+}
+
+/// A pointer with its array indices (all-digit segments) as `*`.
+pub fn star_indices(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for segment in pointer.split('/').skip(1) {
+        out.push('/');
+        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('*');
+        } else {
+            out.push_str(segment);
+        }
+    }
+    out
+}
+
+/// The stable id of a signature: 12 hex digits of a 64-bit FNV-1a hash of
+/// the code and the key. Written in summaries and baselines and as SARIF's
+/// `partialFingerprints`, so it never depends on the platform.
+pub fn id(code: Code, key: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in code.as_str().bytes().chain([0]).chain(key.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:012x}", hash >> 16)
+}
+
+/// Text with what varies between occurrences of one failure replaced:
+/// quoted values by `"…"`, UUIDs by `<uuid>`, hex runs by `<hex>`, words
+/// mixing letters and three or more digits (ids, tokens) and over-long
+/// words by `<id>`,
+/// numbers by `<n>`; runs of white space become one space.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_KEY_CHARS * 2));
+    let chars: Vec<char> = text.chars().collect();
+    let mut at = 0;
+    while at < chars.len() && out.chars().count() < MAX_KEY_CHARS * 2 {
+        let c = chars[at];
+        if let Some(close) = closing_quote(&chars, at) {
+            out.push_str("\"…\"");
+            at = close + 1;
+        } else if is_word_char(c) {
+            let end = (at..chars.len())
+                .find(|&i| !is_word_char(chars[i]))
+                .unwrap_or(chars.len());
+            let word: String = chars[at..end].iter().collect();
+            out.push_str(&placeholder(&word).unwrap_or(word));
+            at = end;
+        } else if c.is_whitespace() {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+            at += 1;
+        } else {
+            out.push(c);
+            at += 1;
+        }
+    }
+    out
+}
+
+/// Where the quoted value opened at `at` closes: `"…"` and `` `…` `` always,
+/// `'…'` only around a whole value (not an apostrophe in a word). A quote
+/// never closed runs to the end (a value cut short).
+fn closing_quote(chars: &[char], at: usize) -> Option<usize> {
+    let quote = chars[at];
+    match quote {
+        '"' | '`' | '“' => {}
+        '\'' if at == 0 || !chars[at - 1].is_alphanumeric() => {}
+        _ => return None,
+    }
+    let closer = if quote == '“' { '”' } else { quote };
+    let close = (at + 1..chars.len()).find(|&i| chars[i] == closer);
+    Some(close.unwrap_or(chars.len() - 1))
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '_'
+}
+
+/// The placeholder for a word that varies, or `None` for a plain word.
+fn placeholder(word: &str) -> Option<String> {
+    if is_uuid(word) {
+        return Some("<uuid>".to_owned());
+    }
+    let digits = word.chars().filter(char::is_ascii_digit).count();
+    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+    if digits > 0 && letters == 0 {
+        // `-` and `_` inside numbers (dates, ranges) stay as separators.
+        let mut out = String::new();
+        for part in word.split_inclusive(['-', '_']) {
+            let (number, separator) = match part.strip_suffix(['-', '_']) {
+                Some(number) => (number, &part[number.len()..]),
+                None => (part, ""),
+            };
+            if !number.is_empty() {
+                out.push_str("<n>");
+            }
+            out.push_str(separator);
+        }
+        return Some(out);
+    }
+    let hex = word.strip_prefix("0x").unwrap_or(word);
+    if digits > 0
+        && (hex.len() < word.len() || word.len() >= 8)
+        && hex.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return Some("<hex>".to_owned());
+    }
+    // A short word with a digit or two is a name (`UTF-8`, `S3`); more
+    // digits, or a long word, is an id or a token.
+    if digits >= 3 || (digits > 0 && word.len() >= 10) || word.chars().count() > MAX_WORD_CHARS {
+        return Some("<id>".to_owned());
+    }
+    None
+}
+
+fn is_uuid(word: &str) -> bool {
+    let groups: Vec<&str> = word.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// A key no longer than [`MAX_KEY_CHARS`] characters.
+fn cut(key: &str) -> String {
+    let mut kept: String = key.chars().take(MAX_KEY_CHARS).collect();
+    if kept.len() < key.len() {
+        kept.push('…');
+    }
+    kept
+}
+
+/// Where a cut-off body (S01) was cut: at a power-of-two length (a buffer
+/// cut it), at the end of an HTTP chunk (the transfer stopped), or
+/// elsewhere, then named by the parser's message.
+pub fn truncation_detail(body_len: usize, chunk_end: bool, message: &str) -> String {
+    if body_len >= 256 && body_len.is_power_of_two() {
+        format!("cut at {body_len} bytes, a power of two: a buffer or a log line limit")
+    } else if chunk_end {
+        "cut at the end of an HTTP chunk: the transfer stopped".to_owned()
+    } else {
+        format!("cut elsewhere: {}", normalise(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_numbers_and_quoted_values_are_normalised() {
+        assert_eq!(
+            normalise("User 12345 not found: \"alice@example.com\" (contextId 9f1c2e3a4b5d)"),
+            "User <n> not found: \"…\" (contextId <hex>)"
+        );
+        assert_eq!(
+            normalise("entity 0b9a6c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d is gone"),
+            "entity <uuid> is gone"
+        );
+        assert_eq!(
+            normalise("order ORD-77A1 of 2025-11-20 took 1.5 s"),
+            "order <id> of <n>-<n>-<n> took <n>.<n> s"
+        );
+        assert_eq!(normalise("it's 'x1' or `y`"), "it's \"…\" or \"…\"");
+        assert_eq!(
+            normalise("token eyJhbGciOiJIUzI1NiJ9 and  aVeryLongWordWithoutAnyDigitsAtAll"),
+            "token <id> and <id>"
+        );
+        // A quote never closed (a value cut short) is all value.
+        assert_eq!(normalise("bad value \"abc"), "bad value \"…\"");
+    }
+
+    #[test]
+    fn the_same_failure_has_one_key_and_others_differ() {
+        let one = key(
+            Code::T05,
+            "the body is plain text, not JSON: \"Timeout after 30000 ms on 10.0.0.7\"",
+            None,
+            None,
+        );
+        let two = key(
+            Code::T05,
+            "the body is plain text, not JSON: \"Timeout after 25000 ms on 10.0.0.9\"",
+            None,
+            None,
+        );
+        assert_eq!(one, two);
+        assert_eq!(
+            key(Code::V02, "m", Some("/result/items/3/id"), Some("type")),
+            "/result/items/*/id type"
+        );
+        assert_ne!(id(Code::E01, "a"), id(Code::E02, "a"));
+        assert_eq!(id(Code::E01, "a"), id(Code::E01, "a"));
+        assert_eq!(id(Code::E01, "a").len(), 12);
+    }
+
+    #[test]
+    fn truncation_says_who_cut() {
+        assert!(truncation_detail(4096, false, "m").contains("power of two"));
+        assert!(truncation_detail(65_536, true, "m").starts_with("cut at 65536 bytes"));
+        assert!(truncation_detail(1000, true, "m").contains("HTTP chunk"));
+        assert_eq!(
+            truncation_detail(1000, false, "the input ends inside a string at 999"),
+            "cut elsewhere: the input ends inside a string at <n>"
+        );
+    }
+
+    #[test]
+    fn keys_are_bounded() {
+        let long = "word ".repeat(500);
+        assert!(key(Code::T05, &long, None, None).chars().count() <= MAX_KEY_CHARS + 1);
+    }
+}
