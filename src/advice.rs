@@ -61,7 +61,7 @@ pub fn help(finding: &Finding) -> String {
 /// E01: by `details[].errorCode`, else by the status.
 fn error_body_help(message: &str) -> Option<String> {
     let details = detail_codes(message);
-    let has = |code: &str| details.iter().any(|detail| *detail == code);
+    let has = |code: &str| details.contains(&code);
     if has("ACTION.AUTHENTICATION") {
         return Some("ACTION.AUTHENTICATION: the backend refused the integration's credentials; check them in the integration's configuration (the embedded backend reply says why).".to_owned());
     }

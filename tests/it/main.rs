@@ -20,6 +20,7 @@ macro_rules! assert_file_snapshot {
 mod ci_reports;
 mod cli;
 mod cmd;
+mod codes;
 mod completions;
 #[cfg(feature = "fetch")]
 mod fetch;
