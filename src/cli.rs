@@ -40,6 +40,30 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) of dapa or of one of its commands.
     Man(ManArgs),
+    /// List the finding codes, or explain one: its causes, how to confirm and how to fix it.
+    Codes(CodesArgs),
+}
+
+/// Arguments of `dapa codes`.
+#[derive(Debug, clap::Args)]
+pub struct CodesArgs {
+    /// The code (S01, any case) or name (truncated) to explain; every code as a table without one.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CodesFormat::Text)]
+    pub format: CodesFormat,
+}
+
+/// Formats of `dapa codes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CodesFormat {
+    /// A table of the codes, or the full text of one, for a terminal.
+    Text,
+    /// The same as JSON: an array of codes, or one code's object.
+    Json,
+    /// The advice as Markdown sections, as the codes reference holds them.
+    Markdown,
 }
 
 /// Arguments of `dapa completions`.

@@ -43,7 +43,7 @@ pub struct FailOnError {
 
 /// Every finding code, as runs of one letter in table order: `T01..T08,
 /// S01..S08, ...`. Made from the code table, so it names new codes too.
-fn code_ranges() -> String {
+pub fn code_ranges() -> String {
     let mut runs: Vec<(Code, Code)> = Vec::new();
     for &code in Code::ALL {
         let letter = |code: Code| code.as_str().chars().next();

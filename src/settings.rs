@@ -51,6 +51,16 @@ pub enum Settings {
     Completions(CompletionsArgs),
     /// `dapa man`.
     Man(ManArgs),
+    /// `dapa codes`.
+    Codes(CodesSettings),
+}
+
+/// What `dapa codes` runs with.
+pub struct CodesSettings {
+    /// The code to explain; every code when `None`.
+    pub code: Option<dapa::finding::Code>,
+    /// The chosen format.
+    pub format: crate::cli::CodesFormat,
 }
 
 /// What `dapa scan` runs with.
@@ -216,6 +226,25 @@ pub fn resolve(args: Args) -> Result<Settings> {
         // Nothing to resolve: they print what clap knows of the arguments.
         Command::Completions(args) => Settings::Completions(args),
         Command::Man(args) => Settings::Man(args),
+        Command::Codes(args) => Settings::Codes(codes(args)?),
+    })
+}
+
+/// A code is named by its code in any case (`s01`) or by its name (`truncated`).
+fn codes(args: crate::cli::CodesArgs) -> Result<CodesSettings> {
+    let code = match args.code {
+        None => None,
+        Some(typed) => Some(typed.to_ascii_lowercase().parse().map_err(|()| {
+            miette::miette!(
+                "'{}' is no finding code; the codes are {} (or their names, as `dapa codes` lists them)",
+                terminal(&typed),
+                dapa::gate::code_ranges()
+            )
+        })?),
+    };
+    Ok(CodesSettings {
+        code,
+        format: args.format,
     })
 }
 

@@ -2,6 +2,7 @@
 //! says how `dapa` exits.
 
 pub mod baseline;
+pub mod codes;
 pub mod completions;
 pub mod explain;
 #[cfg(feature = "fetch")]
@@ -30,6 +31,7 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
         Settings::Merge(settings) => merge::run(settings),
         Settings::Completions(args) => completions::run(&args),
         Settings::Man(args) => man::run(&args),
+        Settings::Codes(settings) => codes::run(&settings),
     }
 }
 

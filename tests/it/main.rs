@@ -21,6 +21,7 @@ mod advice_shown;
 mod ci_reports;
 mod cli;
 mod cmd;
+mod codes;
 mod completions;
 #[cfg(feature = "fetch")]
 mod fetch;
