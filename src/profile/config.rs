@@ -83,6 +83,10 @@ pub struct ConfigPlace {
     working: PathBuf,
     /// The config's folder, absolute and without `.` or `..`.
     root: PathBuf,
+    /// The config's folder with every symbolic link resolved, when it
+    /// exists: the working directory is known only by its real path, so a
+    /// capture path typed through a link names the folder another way.
+    real_root: Option<PathBuf>,
 }
 
 impl ConfigPlace {
@@ -90,10 +94,12 @@ impl ConfigPlace {
     /// absolute working directory `working`.
     pub fn new(path: &Path, working: &Path) -> ConfigPlace {
         let file = lexical(&working.join(path));
+        let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
         ConfigPlace {
             shown: path.to_path_buf(),
             working: working.to_path_buf(),
-            root: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            real_root: std::fs::canonicalize(&root).ok(),
+            root,
         }
     }
 
@@ -111,12 +117,22 @@ impl ConfigPlace {
 
     /// A capture file's path relative to the config's folder, with `/`
     /// between its parts; none for standard input and outside the folder.
+    /// A path outside the folder by its text is tried again with its links
+    /// resolved (one look at the file system, only for such paths), so the
+    /// folder reached through a link is the same folder.
     pub fn relative(&self, file: &str) -> Option<String> {
         if file == "-" {
             return None;
         }
         let absolute = lexical(&self.working.join(file));
-        let inside = absolute.strip_prefix(&self.root).ok()?;
+        let real;
+        let inside = match absolute.strip_prefix(&self.root) {
+            Ok(inside) => inside,
+            Err(_) => {
+                real = std::fs::canonicalize(&absolute).ok()?;
+                real.strip_prefix(self.real_root.as_ref()?).ok()?
+            }
+        };
         let parts: Vec<String> = inside
             .components()
             .map(|part| part.as_os_str().to_string_lossy().into_owned())

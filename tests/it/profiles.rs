@@ -84,3 +84,64 @@ fn secrets_never_reach_the_output_unless_asked() {
     let shown = dapa(&[&base[..], &["--format", "jsonl", "--show-secrets"]].concat()).run();
     assert!(shown.stdout.contains(secret), "{}", shown.stdout);
 }
+
+/// Issue 12 promised that a `dapa.toml` rule by path chooses the same
+/// profile however the scanned folder is named. A working directory is
+/// always known by its real path, so a folder typed through a symbolic
+/// link (macOS's `/tmp`, a linked home or checkout) once fell outside the
+/// config's folder and matched no rule.
+#[test]
+fn path_rules_choose_the_same_profile_however_the_folder_is_named() {
+    let folder = Folder::new();
+    folder.write(
+        "proj/schema.json",
+        br#"{"type":"object","properties":{"code":{"type":"string","pattern":"^[A-Z]{3}$"}}}"#,
+    );
+    folder.write(
+        "proj/dapa.toml",
+        b"[[rules]]\npath = \"sub/**\"\nschema = \"schema.json\"\n",
+    );
+    folder.write("proj/sub/bad-code.json", br#"{"code":"abcd"}"#);
+    folder.write("outside/.keep", b"");
+    folder.symlink("link", "proj");
+    // The temporary folder may itself be reached through a link.
+    let real = std::fs::canonicalize(folder.path()).unwrap();
+    let real = real.to_str().unwrap();
+    let linked = folder.join("link");
+    let linked = linked.to_str().unwrap();
+    let at = |dir: &str| std::path::PathBuf::from(format!("{real}/{dir}"));
+    let cases: &[(&str, &[&str])] = &[
+        ("proj", &["sub"]),
+        ("proj", &["./sub"]),
+        ("proj", &[&format!("{real}/proj/sub")]),
+        ("proj", &[&format!("{linked}/sub")]),
+        ("proj", &[&format!("{linked}/sub/bad-code.json")]),
+        ("proj/sub", &["."]),
+        ("proj/sub", &[&format!("{linked}/sub")]),
+        ("link", &["sub"]),
+        ("link/sub", &["."]),
+        ("outside", &["../proj/sub", "--config", "../proj/dapa.toml"]),
+        ("outside", &["../link/sub", "--config", "../proj/dapa.toml"]),
+        (
+            "outside",
+            &[
+                &format!("{real}/proj/sub"),
+                "--config",
+                &format!("{linked}/dapa.toml"),
+            ],
+        ),
+    ];
+    for (dir, args) in cases {
+        let output = dapa(&[&["scan", "--format", "jsonl", "-q"], *args].concat())
+            .current_dir(&at(dir))
+            .run();
+        let seen: Vec<Vec<String>> = records(&output.stdout).values().map(codes).collect();
+        assert_eq!(
+            seen,
+            [["V05"]],
+            "dapa scan {} from {dir}: {}",
+            args.join(" "),
+            output.stderr
+        );
+    }
+}
