@@ -1,9 +1,8 @@
 //! `--format html`: one self-contained page (styles and chart inline, no
 //! script, no network at view time) with what made it (dapa's version, the
 //! date, the inputs and the config), the headline numbers, the timeline as a
-//! stacked bar chart, the tables, what to do about each code, every signature by count,
-//! and the first
-//! captures behind each code.
+//! stacked bar chart, the tables, what to do about each code, every
+//! signature by count, and the first captures behind each code.
 
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share, short_time};
 use super::{Report, code_reference};
