@@ -1,8 +1,8 @@
 //! `--format html`: one self-contained page (styles and chart inline, no
 //! script, no network at view time) with what made it (dapa's version, the
 //! date, the inputs and the config), the headline numbers, the timeline as a
-//! stacked bar chart, the tables, what to do about each code, and the first
-//! captures behind each code.
+//! stacked bar chart, the tables, what to do about each code, every
+//! signature by count, and the first captures behind each code.
 
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share, short_time};
 use super::{Report, code_reference};
@@ -135,6 +135,7 @@ impl Html {
         table(&mut html, "statuses", &rows::statuses(summary));
         codes(&mut html, summary);
         what_to_do(&mut html, summary);
+        signatures(&mut html, summary);
         self.captures_by_code(&mut html, summary);
         drift(&mut html, summary);
         html.push_str("</body>\n</html>\n");
@@ -419,6 +420,18 @@ fn advice_section(html: &mut String, code: Code, summary: &str, fix: &[&str]) {
     );
 }
 
+/// Every signature kept, most captures first: which failures make up each
+/// code's count.
+fn signatures(html: &mut String, summary: &Summary) {
+    if summary.signatures.is_empty() {
+        return;
+    }
+    html.push_str(
+        "<h2>Signatures</h2>\n<p class=\"muted\">Findings of each code grouped by what they have in common, most captures first.</p>\n",
+    );
+    table(html, "signatures", &rows::signatures_by_count(summary));
+}
+
 fn drift(html: &mut String, summary: &Summary) {
     if summary.drift.is_empty() {
         return;
@@ -458,6 +471,14 @@ fn table(html: &mut String, id: &str, model: &Rows) {
                 Cell::Text(text) => html.push_str(&escape(text)),
                 Cell::Literal(text) => {
                     let _ = write!(html, "<code>{}</code>", escape(text));
+                }
+                Cell::Literals(texts) => {
+                    for (index, text) in texts.iter().enumerate() {
+                        if index > 0 {
+                            html.push_str("<br>");
+                        }
+                        let _ = write!(html, "<code>{}</code>", escape(text));
+                    }
                 }
                 Cell::Example { example, message } => {
                     let _ = write!(

@@ -9,7 +9,8 @@ use dapa::{Code, Status, Summary};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// Headline numbers, the tables, what to do per code, one example per code.
+/// Headline numbers, the tables, what to do per code, every signature by
+/// count, one example per code.
 pub struct Markdown;
 
 impl Report for Markdown {
@@ -52,6 +53,7 @@ impl Report for Markdown {
             writeln!(out, "\n## Findings by code\n")?;
             write_table(out, &rows::codes(summary))?;
             write_advice(out, summary)?;
+            write_signatures(out, summary)?;
         }
         if !summary.drift.is_empty() {
             writeln!(out, "\n## Drift by field path\n")?;
@@ -117,6 +119,16 @@ fn write_advice_item(
     Ok(())
 }
 
+/// Every signature kept, most captures first: which failures make up each
+/// code's count, for a ticket that must say whether E01 is one failure or five.
+fn write_signatures(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n## Signatures\n\nFindings of each code grouped by what they have in common, most captures first.\n"
+    )?;
+    write_table(out, &rows::signatures_by_count(summary))
+}
+
 /// The timeline: a row per bucket with captures, its statuses and codes.
 fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let shown = summary.timeline.for_display();
@@ -173,6 +185,13 @@ fn cell<'a>(cell: &'a Cell) -> Cow<'a, str> {
         Cell::Literal(text) | Cell::Example { example: text, .. } => {
             Cow::Owned(markdown_code_cell(text))
         }
+        Cell::Literals(texts) => Cow::Owned(
+            texts
+                .iter()
+                .map(|text| markdown_code_cell(text))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         other => other.plain(),
     }
 }

@@ -4,7 +4,7 @@
 //! each only decides how a cell looks in its syntax and how it is escaped.
 
 use dapa::baseline::Regression;
-use dapa::summary::DriftRow;
+use dapa::summary::{DriftRow, SignatureStats};
 use dapa::timeline::Timeline;
 use dapa::{Severity, Status, Summary, timeline};
 use std::borrow::Cow;
@@ -55,6 +55,9 @@ pub enum Cell<'a> {
     Text(&'a str),
     /// A literal from a capture (a source, a path): escaped, shown as code.
     Literal(&'a str),
+    /// Literals from captures (a signature's example sources), in order:
+    /// each escaped and shown as code.
+    Literals(&'a [String]),
     /// A capture that shows a code, with the message that says what it
     /// shows; formats that show messages elsewhere show only the capture.
     Example {
@@ -115,6 +118,7 @@ impl Cell<'_> {
             Cell::Time(time) => Cow::Owned(time.map(short_time).unwrap_or_default()),
             Cell::Text(text) | Cell::Literal(text) => Cow::Borrowed(text),
             Cell::Example { example, .. } => Cow::Borrowed(example),
+            Cell::Literals(texts) => Cow::Owned(texts.join(", ")),
         }
     }
 }
@@ -192,34 +196,58 @@ pub fn codes(summary: &Summary) -> Rows<'_> {
     table
 }
 
+/// The columns every signature table begins with; the cells of
+/// [`signature_cells`] fill them.
+const SIGNATURE_COLUMNS: [(&str, Kind); 5] = [
+    ("code", Kind::Text),
+    ("signature", Kind::Text),
+    ("captures", Kind::Number),
+    ("share", Kind::Number),
+    ("what they have in common", Kind::Text),
+];
+
+/// A signature's cells of [`SIGNATURE_COLUMNS`].
+fn signature_cells<'a>(summary: &Summary, stats: &'a SignatureStats) -> Vec<Cell<'a>> {
+    vec![
+        Cell::Word(Cow::Owned(stats.code.to_string())),
+        Cell::Word(Cow::Borrowed(&stats.id)),
+        Cell::Count(stats.captures),
+        Cell::Share {
+            part: stats.captures,
+            whole: summary.captures,
+        },
+        Cell::Text(&stats.key),
+    ]
+}
+
+/// Most captures first, then by key and code: an order that depends only
+/// on the counts, never on how the work was split.
+fn by_count(a: &SignatureStats, b: &SignatureStats) -> std::cmp::Ordering {
+    b.captures
+        .cmp(&a.captures)
+        .then_with(|| a.key.cmp(&b.key))
+        .then_with(|| a.code.cmp(&b.code))
+}
+
 /// Signatures most frequent first within each code, at most `per_code` of
 /// each code (and a row saying how many more) when given; only codes with
 /// more than one signature, the others being the codes table's rows.
 pub fn signatures(summary: &Summary, per_code: Option<usize>) -> Rows<'_> {
-    let mut table = Rows::new(&[
-        ("code", Kind::Text),
-        ("signature", Kind::Text),
-        ("captures", Kind::Number),
-        ("share", Kind::Number),
-        ("what they have in common", Kind::Text),
-        ("example", Kind::Text),
-    ]);
+    let mut table = Rows::new(&SIGNATURE_COLUMNS);
+    table.columns.push(Column {
+        header: "example",
+        kind: Kind::Text,
+    });
     for (code, keys) in summary.signatures.iter().filter(|(_, keys)| keys.len() > 1) {
         let mut ranked: Vec<_> = keys.values().collect();
-        ranked.sort_by(|a, b| b.captures.cmp(&a.captures).then_with(|| a.key.cmp(&b.key)));
+        ranked.sort_by(|a, b| by_count(a, b));
         let shown = per_code.unwrap_or(ranked.len()).min(ranked.len());
         for stats in &ranked[..shown] {
-            table.rows.push(vec![
-                Cell::Word(Cow::Owned(code.to_string())),
-                Cell::Word(Cow::Borrowed(&stats.id)),
-                Cell::Count(stats.captures),
-                Cell::Share {
-                    part: stats.captures,
-                    whole: summary.captures,
-                },
-                Cell::Text(&stats.key),
-                Cell::Literal(stats.examples.first().map_or("", String::as_str)),
-            ]);
+            let mut row = signature_cells(summary, stats);
+            row.push(Cell::Literal(
+                stats.examples.first().map_or("", String::as_str),
+            ));
+            table.rows.push(row);
         }
         if shown < ranked.len() {
             let mut more = vec![Cell::Blank; table.columns.len()];
@@ -227,6 +255,37 @@ pub fn signatures(summary: &Summary, per_code: Option<usize>) -> Rows<'_> {
             more[4] = Cell::Word(Cow::Owned(format!("{} more", ranked.len() - shown)));
             table.rows.push(more);
         }
+    }
+    table
+}
+
+/// Every signature the summary keeps, of every code, most captures first
+/// across codes, with all its examples and when it was seen: the full list
+/// a report to read at leisure shows.
+pub fn signatures_by_count(summary: &Summary) -> Rows<'_> {
+    let mut table = Rows::new(&SIGNATURE_COLUMNS);
+    table.columns.extend(
+        [
+            ("examples", Kind::Text),
+            (SEEN_COLUMNS[0], Kind::Time),
+            (SEEN_COLUMNS[1], Kind::Time),
+        ]
+        .map(|(header, kind)| Column { header, kind }),
+    );
+    let mut ranked: Vec<&SignatureStats> = summary
+        .signatures
+        .values()
+        .flat_map(|keys| keys.values())
+        .collect();
+    ranked.sort_by(|a, b| by_count(a, b));
+    for stats in ranked {
+        let mut row = signature_cells(summary, stats);
+        row.extend([
+            Cell::Literals(&stats.examples),
+            Cell::Time(stats.first_seen),
+            Cell::Time(stats.last_seen),
+        ]);
+        table.rows.push(row);
     }
     table
 }

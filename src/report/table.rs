@@ -174,6 +174,11 @@ fn shown(cell: &Cell) -> String {
         Cell::Text(text) | Cell::Literal(text) | Cell::Example { example: text, .. } => {
             terminal(text).into_owned()
         }
+        Cell::Literals(texts) => texts
+            .iter()
+            .map(|text| terminal(text))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.plain().into_owned(),
     }
 }

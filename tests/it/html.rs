@@ -4,6 +4,7 @@
 //! `iframe srcdoc` (which shares the harness's origin) and records what the
 //! browser laid out in its own DOM, which `--dump-dom` prints.
 
+use crate::signatures::{by_count, hostile_corpus, summary};
 use crate::util::{Folder, dapa};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -150,6 +151,14 @@ window.addEventListener('load', function () {
     }),
     drift: Array.from(doc.querySelectorAll('#drift tr')).slice(1).map(function (row) {
       return row.cells[6].textContent;
+    }),
+    signatures: Array.from(doc.querySelectorAll('#signatures tr')).slice(1).map(function (row) {
+      return {
+        cells: Array.from(row.cells).map(function (cell) { return cell.textContent; }),
+        examples: Array.from(row.cells[5].querySelectorAll('code')).map(function (code) { return code.textContent; }),
+        elements: row.querySelectorAll('td *:not(code):not(br)').length,
+        visible: row.checkVisibility()
+      };
     })
   };
   document.getElementById('facts').textContent = JSON.stringify(facts);
@@ -550,4 +559,34 @@ fn a_corpus_without_times_says_so() {
             .contains("No capture states its time (1 captures without one)")
     );
     assert!(!output.stdout.contains("<svg"));
+}
+
+#[test]
+fn the_report_lists_every_signature_by_count() {
+    let folder = hostile_corpus();
+    for corpus in ["samples", folder.path_str()] {
+        let expected = by_count(&summary(&[corpus]));
+        assert!(expected.len() > 1, "{expected:?}");
+
+        let (facts, console) = facts_of(&report(&[corpus]));
+        assert_eq!(console, Vec::<String>::new());
+        assert_eq!(facts["scripts"], 0);
+        let rows = facts["signatures"].as_array().unwrap();
+        let shown: Vec<(String, String, u64, Vec<String>)> = rows
+            .iter()
+            .map(|row| {
+                assert_eq!(row["visible"], true, "{row}");
+                assert_eq!(row["elements"], 0, "markup from a capture: {row}");
+                let cells = row["cells"].as_array().unwrap();
+                assert_eq!(cells.len(), 8, "{row}");
+                (
+                    cells[0].as_str().unwrap().to_owned(),
+                    cells[4].as_str().unwrap().to_owned(),
+                    cells[2].as_str().unwrap().parse().unwrap(),
+                    serde_json::from_value(row["examples"].clone()).unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(shown, expected, "{corpus}");
+    }
 }

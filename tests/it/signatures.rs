@@ -5,7 +5,7 @@ use crate::util::{Folder, dapa};
 use serde_json::Value;
 
 /// The `--format json` summary of a scan.
-fn summary(args: &[&str]) -> Value {
+pub fn summary(args: &[&str]) -> Value {
     let mut all = vec!["scan", "--format", "json", "-q"];
     all.extend_from_slice(args);
     let output = dapa(&all).run();
@@ -197,4 +197,123 @@ fn the_baseline_gate_fails_on_a_new_signature_of_a_known_code() {
     std::fs::write(baseline, older.to_string()).unwrap();
     let with_older = gate();
     assert_eq!(with_older.code, 0, "{}", with_older.stdout);
+}
+
+/// A corpus of names and messages hostile to Markdown and HTML: one E01
+/// failure in three captures, another in one, so that the order by count
+/// is visible.
+pub fn hostile_corpus() -> Folder {
+    let folder = Folder::new();
+    let error = |message: &str| {
+        format!(r#"{{"message": "{message}", "code": "bad.request", "status": 400}}"#)
+    };
+    for name in ["a<b>one|x.json", "b*two*&amp;.json", "c`three'`.json"] {
+        folder.write(
+            name,
+            error("Widget <b>7</b> | *gone* & <i>x</i>").as_bytes(),
+        );
+    }
+    folder.write(
+        "d<script>[four](x).json",
+        error("<script>alert(1)</script> [link](http://x)").as_bytes(),
+    );
+    folder
+}
+
+/// The JSON summary's signatures in the order a report shows them: most
+/// captures first, then by key and code.
+pub fn by_count(summary: &Value) -> Vec<(String, String, u64, Vec<String>)> {
+    let mut all: Vec<(String, String, u64, Vec<String>)> = summary["signatures"]
+        .as_array()
+        .expect("signatures")
+        .iter()
+        .map(|signature| {
+            (
+                signature["code"].as_str().unwrap().to_owned(),
+                signature["key"].as_str().unwrap().to_owned(),
+                signature["captures"].as_u64().unwrap(),
+                signature["examples"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|example| example.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    all.sort_by(|a, b| {
+        b.2.cmp(&a.2)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    all
+}
+
+#[test]
+fn the_markdown_report_lists_every_signature_by_count() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let hostile = hostile_corpus();
+    for corpus in ["samples", hostile.path_str()] {
+        let output = dapa(&["scan", corpus, "--quiet", "--format", "markdown"]).run();
+        assert_eq!(output.code, 1, "{}", output.stderr);
+        let expected = by_count(&summary(&[corpus]));
+        assert!(expected.len() > 1, "{expected:?}");
+
+        // Read as CommonMark with tables: under the heading, a row per
+        // signature, its cells as text (escapes undone), no markup.
+        let mut heading = String::new();
+        let (mut in_heading, mut in_section, mut in_body) = (false, false, false);
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut cell: Option<String> = None;
+        for event in Parser::new_ext(&output.stdout, Options::ENABLE_TABLES) {
+            match event {
+                Event::Start(Tag::Heading { .. }) => {
+                    in_heading = true;
+                    heading.clear();
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    in_heading = false;
+                    in_section = heading == "Signatures";
+                }
+                Event::Text(text) if in_heading => heading.push_str(&text),
+                _ if !in_section => {}
+                Event::Html(html) | Event::InlineHtml(html) => {
+                    panic!("markup in the signatures: {html}")
+                }
+                Event::Start(Tag::TableHead) => in_body = false,
+                Event::End(TagEnd::TableHead) => in_body = true,
+                Event::Start(Tag::TableRow) if in_body => rows.push(Vec::new()),
+                Event::Start(Tag::TableCell) if in_body => cell = Some(String::new()),
+                Event::End(TagEnd::TableCell) if in_body => {
+                    rows.last_mut().unwrap().push(cell.take().unwrap());
+                }
+                Event::Text(text) | Event::Code(text) => {
+                    if let Some(cell) = cell.as_mut() {
+                        cell.push_str(&text);
+                    }
+                }
+                Event::Start(tag) if cell.is_some() => {
+                    panic!("markup in a signature cell: {tag:?}")
+                }
+                _ => {}
+            }
+        }
+        let shown: Vec<(String, String, u64, String)> = rows
+            .iter()
+            .map(|row| {
+                assert_eq!(row.len(), 8, "{row:?}");
+                (
+                    row[0].clone(),
+                    row[4].clone(),
+                    row[2].parse().unwrap(),
+                    row[5].clone(),
+                )
+            })
+            .collect();
+        let wanted: Vec<(String, String, u64, String)> = expected
+            .into_iter()
+            .map(|(code, key, captures, examples)| (code, key, captures, examples.join(", ")))
+            .collect();
+        assert_eq!(shown, wanted, "{corpus}");
+    }
 }
