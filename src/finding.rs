@@ -271,47 +271,39 @@ pub fn add_lines(text: &[u8], findings: &mut [Finding]) {
     {
         return;
     }
-    // Lines are counted only as far as the last place a finding names.
-    let last = findings
-        .iter()
-        .filter_map(|finding| {
-            let offset = finding.location.offset?;
-            Some(offset + finding.location.length.unwrap_or(0))
-        })
-        .max()
-        .unwrap_or(0)
-        .min(text.len());
-    let newlines: Vec<usize> = text[..last]
-        .iter()
-        .enumerate()
-        .filter_map(|(at, &byte)| (byte == b'\n').then_some(at))
-        .collect();
-    let line_column = |offset: usize| {
-        let end = offset.min(text.len());
-        let line_index = newlines.partition_point(|&at| at < end);
-        let line_start = if line_index == 0 {
-            0
-        } else {
-            newlines[line_index - 1] + 1
-        };
-        let column = 1 + text[line_start..end]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count();
-        (line_index + 1, column)
-    };
-    for finding in findings {
-        let location = &mut finding.location;
-        let Some(offset) = location.offset else {
+    // Every place a finding names (its start, and its end when it has a
+    // length), in text order: one pass over the text gives each its line
+    // and column, however many findings there are.
+    let mut places: Vec<(usize, usize, bool)> = Vec::new();
+    for (index, finding) in findings.iter().enumerate() {
+        let Some(offset) = finding.location.offset else {
             continue;
         };
-        let (line, column) = line_column(offset);
-        location.line = Some(line);
-        location.column = Some(column);
-        if let Some(length) = location.length {
-            let (end_line, end_column) = line_column(offset + length);
-            location.end_line = Some(end_line);
-            location.end_column = Some(end_column);
+        places.push((offset.min(text.len()), index, false));
+        if let Some(length) = finding.location.length {
+            places.push(((offset + length).min(text.len()), index, true));
+        }
+    }
+    places.sort_unstable();
+    let (mut line, mut column, mut at) = (1, 1, 0);
+    for (offset, index, is_end) in places {
+        for &byte in &text[at..offset] {
+            if byte == b'\n' {
+                line += 1;
+                column = 1;
+            } else if byte & 0xC0 != 0x80 {
+                // Columns count characters: UTF-8 continuation bytes add none.
+                column += 1;
+            }
+        }
+        at = offset;
+        let location = &mut findings[index].location;
+        if is_end {
+            location.end_line = Some(line);
+            location.end_column = Some(column);
+        } else {
+            location.line = Some(line);
+            location.column = Some(column);
         }
     }
 }
