@@ -476,6 +476,11 @@ pub struct SelectionArgs {
     /// Check every payload against this JSON Schema file.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+    /// Check payloads against the output contract of this Data Action
+    /// definition (export or API JSON); repeatable. A definition with an
+    /// `id` checks the captures of that action, one without checks the rest.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "schema"])]
+    pub definition: Vec<PathBuf>,
     /// The envelope of the payloads `--schema` describes.
     #[arg(long, value_enum, default_value_t = EnvelopeArg::Execute, requires = "schema")]
     pub envelope: EnvelopeArg,

@@ -454,7 +454,11 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
     let mut jobs = Vec::with_capacity(entries.len());
     for entry in entries {
         let name = entry.file_name().to_string_lossy();
-        if sidecar::is_sidecar_name(&name) {
+        // A Data Action definition in a scanned folder describes captures;
+        // it is never one (named on its own, it is read as asked).
+        if sidecar::is_sidecar_name(&name)
+            || (!single_input && crate::profile::definition::is_definition_name(&name))
+        {
             continue;
         }
         let name = name.into_owned();

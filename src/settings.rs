@@ -19,6 +19,7 @@ use dapa::gate::FailOn;
 use dapa::gate::Gate;
 use dapa::infer::InferOptions;
 use dapa::profile::config::{self, ConfigPlace};
+use dapa::profile::definition::Definition;
 use dapa::profile::{EnvelopeKind, Profile, Profiles, SchemaError};
 use dapa::scan::ScanOptions;
 use miette::{IntoDiagnostic, Result};
@@ -451,23 +452,54 @@ fn profiles(selection: &SelectionArgs) -> std::result::Result<Profiles, SchemaEr
         }
         (None, None) => None,
     };
+    let definitions = definition_rules(&selection.definition)?;
     // Relative capture paths are taken from here; a working directory
     // that cannot be named leaves path globs matching nothing.
     let working = std::env::current_dir().unwrap_or_default();
     let place = match &selection.config {
         Some(path) => Some(ConfigPlace::new(path, &working)),
-        None if forced.is_none() => ConfigPlace::discover(&working),
+        None if forced.is_none() && definitions.is_empty() => ConfigPlace::discover(&working),
         None => None,
     };
-    let rules = match &place {
-        Some(place) => config::load(&place.shown)?,
-        None => Vec::new(),
-    };
+    let mut rules = definitions;
+    if let Some(place) = &place {
+        rules.extend(config::load(&place.shown)?);
+    }
     Ok(Profiles {
         forced,
         rules,
         config: place,
     })
+}
+
+/// The rules of `--definition`: each definition with an action id checks
+/// that action's captures; the one without (at most one) checks the rest,
+/// after them and before any rule of a `--config` file.
+fn definition_rules(paths: &[PathBuf]) -> std::result::Result<Vec<config::Rule>, SchemaError> {
+    let mut by_id = Vec::new();
+    let mut rest: Option<(&PathBuf, config::Rule)> = None;
+    for path in paths {
+        let definition = Definition::from_file(path, EnvelopeKind::Execute)?;
+        let profile = Arc::new(definition.profile);
+        match definition.action_id {
+            Some(id) => by_id.push(config::Rule::for_action(id, profile)),
+            None => {
+                if let Some((first, _)) = &rest {
+                    return Err(SchemaError::Definition {
+                        path: path.display().to_string(),
+                        pointer: "/id".to_owned(),
+                        message: format!(
+                            "neither this definition nor {} names its action id, so dapa                              cannot tell which captures each one checks; give one of them                              alone, or map them by path in dapa.toml",
+                            first.display()
+                        ),
+                    });
+                }
+                rest = Some((path, config::Rule::for_every(profile)));
+            }
+        }
+    }
+    by_id.extend(rest.map(|(_, rule)| rule));
+    Ok(by_id)
 }
 
 /// Say what the user should know of the schemas in use as soon as they are

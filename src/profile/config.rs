@@ -10,8 +10,13 @@
 //! path = "captures/orders/**"
 //! schema = "schemas/orders.json"   # relative to this file
 //! envelope = "execute"              # execute | test | seed
+//!
+//! [[rules]]
+//! path = "captures/contacts/**"
+//! definition = "actions/get-contact.json"   # a Data Action definition
 //! ```
 
+use super::definition::Definition;
 use super::{EnvelopeKind, Profile, SchemaError};
 use crate::input::{SETTINGS_LIMIT, read_text_limited};
 use globset::{Glob, GlobMatcher};
@@ -34,6 +39,7 @@ struct RuleFile {
     path: Option<String>,
     profile: Option<String>,
     schema: Option<String>,
+    definition: Option<String>,
     envelope: Option<String>,
 }
 
@@ -42,6 +48,7 @@ struct RuleFile {
 enum Matcher {
     ActionId(String),
     Path(GlobMatcher),
+    Every,
 }
 
 /// One rule of `dapa.toml`.
@@ -53,6 +60,22 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// A rule for the captures of one action.
+    pub fn for_action(action_id: String, profile: Arc<Profile>) -> Rule {
+        Rule {
+            matcher: Matcher::ActionId(action_id),
+            profile,
+        }
+    }
+
+    /// A rule for every capture that reaches it.
+    pub fn for_every(profile: Arc<Profile>) -> Rule {
+        Rule {
+            matcher: Matcher::Every,
+            profile,
+        }
+    }
+
     /// Whether the rule matches captures by their path.
     pub fn by_path(&self) -> bool {
         matches!(self.matcher, Matcher::Path(_))
@@ -65,6 +88,7 @@ impl Rule {
         match &self.matcher {
             Matcher::ActionId(id) => action_id == Some(id.as_str()),
             Matcher::Path(glob) => relative_path.is_some_and(|path| glob.is_match(path)),
+            Matcher::Every => true,
         }
     }
 }
@@ -177,7 +201,8 @@ fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
     let mut builtins: HashMap<String, Arc<Profile>> = HashMap::new();
     // Rules often name the same schema file: it is read and compiled once,
     // whatever spelling of its path each rule uses.
-    let mut files: HashMap<(PathBuf, EnvelopeKind), Arc<Profile>> = HashMap::new();
+    let mut files = FileCache::new();
+    let mut definitions = FileCache::new();
     let mut rules = Vec::new();
     for (index, rule) in file.rules.into_iter().enumerate() {
         let number = index + 1;
@@ -200,8 +225,14 @@ fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
                 format!("rule {number}: envelope must be execute, test or seed, not '{text}'")
             })?,
         };
-        let profile = match (rule.profile, rule.schema) {
-            (Some(name), None) => match builtins.get(&name) {
+        let profile = match (rule.profile, rule.schema, rule.definition) {
+            (None, None, Some(file)) => {
+                cached(&mut definitions, &base.join(file), envelope, |path| {
+                    Definition::from_file(path, envelope).map(|definition| definition.profile)
+                })
+                .map_err(|e| format!("rule {number}: {e}"))?
+            }
+            (Some(name), None, None) => match builtins.get(&name) {
                 Some(profile) => Arc::clone(profile),
                 None => {
                     let profile = Arc::new(
@@ -211,33 +242,44 @@ fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
                     profile
                 }
             },
-            (None, Some(schema)) => {
-                let path = base.join(schema);
-                let key = (
-                    std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
-                    envelope,
-                );
-                match files.get(&key) {
-                    Some(profile) => Arc::clone(profile),
-                    None => {
-                        let profile = Arc::new(
-                            Profile::from_schema_file(&path, envelope)
-                                .map_err(|e| format!("rule {number}: {e}"))?,
-                        );
-                        files.insert(key, Arc::clone(&profile));
-                        profile
-                    }
-                }
+            (None, Some(schema), None) => {
+                cached(&mut files, &base.join(schema), envelope, |path| {
+                    Profile::from_schema_file(path, envelope)
+                })
+                .map_err(|e| format!("rule {number}: {e}"))?
             }
             _ => {
                 return Err(format!(
-                    "rule {number}: give exactly one of profile and schema"
+                    "rule {number}: give exactly one of profile, schema and definition"
                 ));
             }
         };
         rules.push(Rule { matcher, profile });
     }
     Ok(rules)
+}
+
+/// Profiles read from files, by the file's real path and the envelope.
+type FileCache = HashMap<(PathBuf, EnvelopeKind), Arc<Profile>>;
+
+/// The profile of a file, read and compiled the first time any spelling of
+/// its path is named, and shared after that.
+fn cached(
+    cache: &mut FileCache,
+    path: &Path,
+    envelope: EnvelopeKind,
+    load: impl FnOnce(&Path) -> Result<Profile, SchemaError>,
+) -> Result<Arc<Profile>, SchemaError> {
+    let key = (
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        envelope,
+    );
+    if let Some(profile) = cache.get(&key) {
+        return Ok(Arc::clone(profile));
+    }
+    let profile = Arc::new(load(path)?);
+    cache.insert(key, Arc::clone(&profile));
+    Ok(profile)
 }
 
 #[cfg(test)]

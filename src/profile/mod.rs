@@ -5,6 +5,7 @@
 //! secrets. Schemas are compiled once and shared by every thread.
 
 pub mod config;
+pub mod definition;
 pub mod shape;
 pub mod unfold;
 
@@ -65,6 +66,16 @@ pub enum SchemaError {
         /// Why it cannot be read.
         reason: String,
     },
+    /// A Data Action definition that cannot serve as a schema source.
+    #[error("{path}: {message} (at {pointer_shown})", pointer_shown = if pointer.is_empty() { "the top" } else { pointer })]
+    Definition {
+        /// The file.
+        path: String,
+        /// Where in the file, as a JSON pointer.
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
     /// No built-in profile has this name.
     #[error("unknown profile '{0}'; the built-in profiles are {list}", list = BUILTIN_PROFILES.join(", "))]
     UnknownProfile(String),
@@ -103,15 +114,17 @@ impl Schema {
     /// Compile a schema document; any draft the validator supports, chosen by
     /// `$schema` (2020-12 when absent). `format` is asserted, not just noted.
     pub fn compile(name: impl Into<String>, document: &Value) -> Result<Schema, SchemaError> {
-        Schema::compile_at(name.into(), document, None)
+        Schema::compile_at(name.into(), document, None, None)
     }
 
     /// Compile a schema document whose relative `$ref`s resolve against
-    /// `base_uri` (the `file://` URI of the schema file), when there is one.
+    /// `base_uri` (the `file://` URI of the schema file), when there is one,
+    /// under `default_draft` when the document names no `$schema`.
     fn compile_at(
         name: String,
         document: &Value,
         base_uri: Option<String>,
+        default_draft: Option<jsonschema::Draft>,
     ) -> Result<Schema, SchemaError> {
         if unfold::unfolded_size(document, MAX_UNFOLDED_SUBSCHEMAS).is_none() {
             return Err(SchemaError::TooLarge {
@@ -124,6 +137,11 @@ impl Schema {
             .with_retriever(LocalFiles);
         if let Some(base_uri) = base_uri {
             options = options.with_base_uri(base_uri);
+        }
+        // A draft set here wins over `$schema`, so it is set only when the
+        // document names none.
+        if let Some(draft) = default_draft.filter(|_| document.get("$schema").is_none()) {
+            options = options.with_draft(draft);
         }
         let validator = options
             .build(document)
@@ -142,6 +160,24 @@ impl Schema {
     /// Read and compile a schema file; its relative `$ref`s name files
     /// beside it.
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
+        let file = JsonFile::read(path)?;
+        Schema::compile_at(file.shown, &file.document, Some(file.base_uri), None)
+    }
+}
+
+/// A JSON file of the tool's own inputs (a schema, a definition), read
+/// within the settings limit.
+struct JsonFile {
+    /// The path as given, for messages.
+    shown: String,
+    /// Its content.
+    document: Value,
+    /// The `file://` URI its relative `$ref`s resolve against.
+    base_uri: String,
+}
+
+impl JsonFile {
+    fn read(path: &Path) -> Result<JsonFile, SchemaError> {
         let shown = path.display().to_string();
         let read_error = |reason| SchemaError::Read {
             path: shown.clone(),
@@ -154,7 +190,11 @@ impl Schema {
                 source,
             })?;
         let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
-        Schema::compile_at(shown, &document, Some(file_uri(&absolute)))
+        Ok(JsonFile {
+            shown,
+            document,
+            base_uri: file_uri(&absolute),
+        })
     }
 }
 

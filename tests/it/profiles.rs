@@ -145,3 +145,52 @@ fn path_rules_choose_the_same_profile_however_the_folder_is_named() {
         );
     }
 }
+
+/// A definition with `secure: true` makes every output field secret, as
+/// Genesys Cloud treats the output of a secure action, except where the
+/// contract says `"x-dapa-secret": false`: no format shows a secret value.
+#[test]
+fn a_secure_definition_masks_its_output_in_every_format() {
+    let secret = "tok-c2VjcmV0LWFjY291bnQtbnVtYmVy";
+    let folder = Folder::new();
+    folder.write(
+        "lookup.action.json",
+        br#"{"name": "Account Lookup", "integrationType": "custom-rest-actions",
+            "actionType": "custom", "secure": true,
+            "contract": {"output": {"successSchema": {"type": "object",
+              "properties": {
+                "account": {"type": "string", "pattern": "^acc_"},
+                "region": {"type": "string", "pattern": "^[a-z]+$", "x-dapa-secret": false}}}}}}"#,
+    );
+    folder.write(
+        "reply.json",
+        format!(r#"{{"account": "{secret}", "region": "EU-WEST"}}"#).as_bytes(),
+    );
+    let definition = folder.join("lookup.action.json");
+    let base = [
+        "scan",
+        "--definition",
+        definition.to_str().unwrap(),
+        folder.path_str(),
+        "-q",
+    ];
+    for format in [
+        "table", "json", "jsonl", "markdown", "junit", "sarif", "html",
+    ] {
+        let output = dapa(&[&base[..], &["--format", format]].concat()).run();
+        assert!(
+            !output.stdout.contains("c2VjcmV0"),
+            "--format {format}: {}",
+            output.stdout
+        );
+        assert!(!output.stderr.contains("c2VjcmV0"), "{}", output.stderr);
+    }
+    let masked = dapa(&[&base[..], &["--format", "jsonl"]].concat()).run();
+    let seen = folder.relative(records(&masked.stdout));
+    assert_eq!(seen["reply.json"]["profile"], "definition:Account Lookup");
+    assert_eq!(codes(&seen["reply.json"]), ["V05", "V05"]);
+    // The contract's exception stays readable.
+    assert!(masked.stdout.contains("EU-WEST"), "{}", masked.stdout);
+    let shown = dapa(&[&base[..], &["--format", "jsonl", "--show-secrets"]].concat()).run();
+    assert!(shown.stdout.contains(secret), "{}", shown.stdout);
+}

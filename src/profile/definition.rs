@@ -1,0 +1,289 @@
+//! Data Action definitions as schema sources.
+//!
+//! A definition is a Data Action as the Export button of Genesys Cloud
+//! writes it (`name`, `integrationType`, `actionType`, `config`, `contract`,
+//! `secure`) or as the API returns it (the same, plus `id`, `version`,
+//! `category`, `integrationId`). Its output contract,
+//! `contract.output.successSchema`, is what the action's captures must
+//! satisfy: it becomes the payload schema of a profile named
+//! `definition:NAME`.
+
+use super::{EnvelopeKind, JsonFile, Profile, Schema, SchemaError, Semantic, Target};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Where the output contract sits in a definition.
+const SUCCESS_SCHEMA: &str = "/contract/output/successSchema";
+
+/// The prefix of the profile name of a definition, before its `name`.
+pub const PROFILE_PREFIX: &str = "definition:";
+
+/// Whether a file name is a definition's (`ACTION.action.json`), which a
+/// folder scan never reads as a capture.
+pub fn is_definition_name(name: &str) -> bool {
+    name.ends_with(".action.json")
+}
+
+/// A definition read and compiled: its action id (API shape only) and the
+/// profile its contract makes.
+#[derive(Debug)]
+pub struct Definition {
+    /// The action id, when the file holds one (`id` of the API's `Action`).
+    pub action_id: Option<String>,
+    /// The profile checking the action's payloads.
+    pub profile: Profile,
+}
+
+impl Definition {
+    /// Read a definition file and compile its output contract. Payloads
+    /// come in the `execute` envelope unless `envelope` says otherwise (test
+    /// traces are recognised by their shape and checked at `finalResult`).
+    pub fn from_file(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
+        let file = JsonFile::read(path)?;
+        Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))
+    }
+
+    /// A definition from its parsed document; `shown` names the file in
+    /// messages and relative `$ref`s resolve against `base_uri`.
+    fn from_value(
+        shown: &str,
+        document: &Value,
+        envelope: EnvelopeKind,
+        base_uri: Option<String>,
+    ) -> Result<Definition, SchemaError> {
+        let malformed = |pointer: &str, message: &str| SchemaError::Definition {
+            path: shown.to_owned(),
+            pointer: pointer.to_owned(),
+            message: message.to_owned(),
+        };
+        let fields = document.as_object().ok_or_else(|| {
+            malformed(
+                "",
+                "a Data Action definition is a JSON object, and this is not one",
+            )
+        })?;
+        let name = optional_string(fields, "name").map_err(|m| malformed("/name", m))?;
+        let action_id = optional_string(fields, "id").map_err(|m| malformed("/id", m))?;
+        let secure = match fields.get("secure") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(secure)) => *secure,
+            Some(_) => return Err(malformed("/secure", "secure must be true or false")),
+        };
+        let output = object_at(document, "/contract", "the definition has no contract")
+            .and_then(|_| {
+                object_at(
+                    document,
+                    "/contract/output",
+                    "the contract has no output contract",
+                )
+            })
+            .map_err(|(pointer, message)| malformed(pointer, message))?;
+        let mut schema = match output.get("successSchema") {
+            Some(schema @ (Value::Object(_) | Value::Bool(_))) => schema.clone(),
+            Some(_) => {
+                return Err(malformed(
+                    SUCCESS_SCHEMA,
+                    "the output contract is not a JSON Schema (an object)",
+                ));
+            }
+            None if output.contains_key("successSchemaUri") => {
+                return Err(malformed(
+                    "/contract/output/successSchemaUri",
+                    "the output contract is not inline: the definition names it by URI only, \
+                     and dapa never fetches schemas; export the action from Genesys Cloud, or \
+                     read it with GET /api/v2/integrations/actions/{actionId}?expand=contract",
+                ));
+            }
+            None => {
+                return Err(malformed(
+                    SUCCESS_SCHEMA,
+                    "the output contract has no successSchema",
+                ));
+            }
+        };
+        if secure {
+            mark_secret(&mut schema);
+        }
+        let schema_name = format!("{shown}#{SUCCESS_SCHEMA}");
+        let schema = Schema::compile_at(
+            schema_name,
+            &schema,
+            base_uri,
+            Some(jsonschema::Draft::Draft4),
+        )
+        .map_err(|error| match error {
+            SchemaError::Invalid { message, .. } => malformed(
+                SUCCESS_SCHEMA,
+                &format!(
+                    "the output contract is not a valid JSON Schema (pointers below are \
+                         inside it): {message}"
+                ),
+            ),
+            other => other,
+        })?;
+        let profile_name = format!("{PROFILE_PREFIX}{}", name.unwrap_or(shown));
+        Ok(Definition {
+            action_id: action_id.map(str::to_owned),
+            profile: Profile {
+                name: profile_name,
+                envelope,
+                target: Target::Payload,
+                semantic: Semantic::None,
+                schema,
+            },
+        })
+    }
+}
+
+/// The string at `key`, if any; anything else there is a mistake.
+fn optional_string<'a>(
+    fields: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, &'static str> {
+    match fields.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err("expected a string"),
+    }
+}
+
+/// The object at `pointer`, or the pointer and what is missing.
+fn object_at<'a>(
+    document: &'a Value,
+    pointer: &'static str,
+    missing: &'static str,
+) -> Result<&'a Map<String, Value>, (&'static str, &'static str)> {
+    match document.pointer(pointer) {
+        None | Some(Value::Null) => Err((pointer, missing)),
+        Some(Value::Object(fields)) => Ok(fields),
+        Some(_) => Err((pointer, "expected a JSON object")),
+    }
+}
+
+/// Mark a secure action's output secret, as Genesys Cloud treats it, except
+/// where the contract says otherwise (`"x-dapa-secret": false`). A mark
+/// covers everything below it, so a schema is marked as a whole when no
+/// exception lies below it, and otherwise its parts are marked one by one
+/// around the exceptions.
+fn mark_secret(schema: &mut Value) {
+    let Value::Object(keywords) = schema else {
+        return;
+    };
+    if keywords.contains_key("x-dapa-secret") {
+        return;
+    }
+    if !has_exception(schema, 0) {
+        if let Value::Object(keywords) = schema {
+            keywords.insert("x-dapa-secret".to_owned(), Value::Bool(true));
+        }
+        return;
+    }
+    for_each_subschema(schema, &mut mark_secret);
+}
+
+/// How deep an exception is looked for; a contract is a few levels deep,
+/// and a hostile one must not exhaust the stack.
+const MAX_MARK_DEPTH: usize = 64;
+
+/// Whether a schema holds `"x-dapa-secret": false` anywhere below it.
+fn has_exception(schema: &Value, depth: usize) -> bool {
+    let Value::Object(keywords) = schema else {
+        return false;
+    };
+    if keywords.get("x-dapa-secret") == Some(&Value::Bool(false)) {
+        return true;
+    }
+    if depth >= MAX_MARK_DEPTH {
+        return false;
+    }
+    let mut found = false;
+    let mut clone = schema.clone();
+    for_each_subschema(&mut clone, &mut |child| {
+        found = found || has_exception(child, depth + 1);
+    });
+    found
+}
+
+/// Call `visit` on each subschema that describes a part of the value:
+/// properties, items, additional properties and combined branches.
+fn for_each_subschema(schema: &mut Value, visit: &mut dyn FnMut(&mut Value)) {
+    let Value::Object(keywords) = schema else {
+        return;
+    };
+    for key in ["properties", "patternProperties", "definitions", "$defs"] {
+        if let Some(Value::Object(children)) = keywords.get_mut(key) {
+            children.values_mut().for_each(&mut *visit);
+        }
+    }
+    for key in ["items", "additionalProperties", "additionalItems"] {
+        match keywords.get_mut(key) {
+            Some(Value::Array(children)) => children.iter_mut().for_each(&mut *visit),
+            Some(child @ Value::Object(_)) => visit(child),
+            _ => {}
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(children)) = keywords.get_mut(key) {
+            children.iter_mut().for_each(&mut *visit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn definition(document: Value) -> Result<Definition, SchemaError> {
+        Definition::from_value("a.json", &document, EnvelopeKind::Execute, None)
+    }
+
+    #[test]
+    fn export_and_api_shapes() {
+        let contract = json!({"output": {"successSchema": {
+            "type": "object", "properties": {"email": {"type": "string"}}}}});
+        let export = definition(json!({"name": "Get Contact", "contract": contract})).unwrap();
+        assert_eq!(export.profile.name, "definition:Get Contact");
+        assert_eq!(export.action_id, None);
+        let api = definition(json!({"id": "custom_-_1", "name": "Get", "version": 3,
+            "contract": contract}))
+        .unwrap();
+        assert_eq!(api.action_id.as_deref(), Some("custom_-_1"));
+    }
+
+    #[test]
+    fn draft_04_unless_named() {
+        // `exclusiveMaximum: true` is draft-04's boolean form, an error in
+        // later drafts.
+        let schema = json!({"type": "number", "maximum": 3, "exclusiveMaximum": true});
+        let draft4 = definition(json!({"contract": {"output": {"successSchema": schema}}}));
+        assert!(!draft4.unwrap().profile.schema.validator.is_valid(&json!(3)));
+        let mut named = schema.clone();
+        named["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        let error = definition(json!({"contract": {"output": {"successSchema": named}}}));
+        assert!(error.is_err());
+    }
+
+    #[test]
+    fn secure_marks_all_but_the_exceptions() {
+        let mut schema = json!({"type": "object", "properties": {
+            "token": {"type": "string"},
+            "meta": {"type": "object", "properties": {
+                "kind": {"type": "string", "x-dapa-secret": false},
+                "key": {"type": "string"}}}}});
+        mark_secret(&mut schema);
+        assert_eq!(schema.pointer("/x-dapa-secret"), None);
+        assert_eq!(
+            schema.pointer("/properties/token/x-dapa-secret"),
+            Some(&json!(true))
+        );
+        assert_eq!(
+            schema.pointer("/properties/meta/properties/kind/x-dapa-secret"),
+            Some(&json!(false))
+        );
+        assert_eq!(
+            schema.pointer("/properties/meta/properties/key/x-dapa-secret"),
+            Some(&json!(true))
+        );
+    }
+}
