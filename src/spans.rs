@@ -279,6 +279,11 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
     // What lies under a secret key is masked in the text too: every
     // copy of a repeated key, and bodies that do not parse at all.
     if let Some(profile) = &analysis.profile {
+        // A payload secret as a whole (a secure action's) that did not parse
+        // has no values to find: all of it is masked.
+        if profile.schema.shape.secret && analysis.document.is_none() {
+            spans.push(0..body.len());
+        }
         let names = crate::secret::secret_names(&profile.schema.shape);
         spans.extend(crate::secret::values_under_keys(body, &names));
     }
@@ -311,10 +316,20 @@ fn secret_values(
         lenient: document.lenient,
     };
     let borrowed: Vec<&str> = pointers.iter().map(String::as_str).collect();
-    for offset in json::locate(text, options, &borrowed).into_iter().flatten() {
-        let offset = offset + start;
-        spans.push(offset..offset + extent(body, offset));
-    }
+    let offsets: Vec<usize> = json::locate(text, options, &borrowed)
+        .into_iter()
+        .flatten()
+        .map(|offset| offset + start)
+        .collect();
+    // A secret object or array (a secure action marks its whole payload)
+    // is masked to its closing bracket, not just its opening one.
+    let extents = value_extents(body, &offsets);
+    spans.extend(
+        offsets
+            .iter()
+            .zip(extents)
+            .map(|(&offset, length)| offset..offset + length),
+    );
 }
 
 #[cfg(test)]

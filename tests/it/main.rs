@@ -26,6 +26,7 @@ mod completions;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod hostile;
+mod hostile_definition;
 mod hostile_har;
 mod hostile_output;
 mod hostile_summary;

@@ -1,0 +1,48 @@
+//! Hostile inputs on the definition path: a secure Data Action's output is
+//! secret as a whole, and `explain` must not show it, whether the payload is
+//! an object that parses or a body that does not.
+
+use crate::util::{Folder, dapa};
+
+/// A secure definition whose contract has no exception: the whole payload
+/// is secret.
+const SECURE_DEFINITION: &str = r#"{"name": "Secure", "secure": true, "contract": {"output":
+    {"successSchema": {"type": "object", "properties": {"token": {"type": "integer"},
+    "card": {"type": "string", "pattern": "^[0-9]{4}$"}}, "additionalProperties": false}}}}"#;
+
+/// `dapa explain --definition` of `capture` in a folder with the secure
+/// definition; what it printed, which must be a finding (exit 1).
+fn explain_secure(capture: &[u8]) -> String {
+    let folder = Folder::new();
+    folder.write("secure.action.json", SECURE_DEFINITION.as_bytes());
+    folder.write("capture.json", capture);
+    let definition = folder.join("secure.action.json");
+    let out = dapa(&["explain", "--color", "never", "--definition"])
+        .arg(&definition)
+        .arg(folder.join("capture.json"))
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+#[test]
+fn a_secure_payload_object_is_masked_whole_in_explain() {
+    let shown = explain_secure(
+        br#"{"token": "SECRET-TOKEN-1", "card": "SECRET-CARD-2", "n": {"k": "SECRET-NESTED-3"}}"#,
+    );
+    assert!(shown.contains("V05"), "the card is still reported: {shown}");
+    assert!(
+        !shown.contains("SECRET-"),
+        "a secret value is shown: {shown}"
+    );
+}
+
+#[test]
+fn a_secure_payload_that_does_not_parse_is_masked_whole_in_explain() {
+    let shown = explain_secure(br#"{"token": 5, "card": "SECRET-CARD-4", "pin": "SECRET-PIN-5""#);
+    assert!(shown.contains("S01"), "the cut is still reported: {shown}");
+    assert!(
+        !shown.contains("SECRET-"),
+        "a secret value is shown: {shown}"
+    );
+}
