@@ -70,6 +70,15 @@ pub struct WholeFile {
 impl WholeFile {
     /// Start the file at `path`.
     pub fn create(path: &Path) -> Result<WholeFile> {
+        // Renaming over a device or a FIFO would replace it (as root, even
+        // /dev/full) instead of writing to it: only regular files are ours.
+        if let Ok(metadata) = std::fs::metadata(path)
+            && !metadata.is_file()
+        {
+            let kind = dapa::input::describe(&metadata.file_type());
+            let reason = format!("not a regular file: {kind}");
+            return Err(cannot_write(path, &io::Error::other(reason)));
+        }
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),

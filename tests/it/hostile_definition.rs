@@ -1,6 +1,7 @@
-//! Hostile inputs on the definition path: a secure Data Action's output is
+//! Hostile inputs on this session's paths: a secure Data Action's output is
 //! secret as a whole, and `explain` must not show it, whether the payload is
-//! an object that parses or a body that does not.
+//! an object that parses or a body that does not; and `scan -o` writes only
+//! regular files.
 
 use crate::util::{Folder, dapa};
 
@@ -45,4 +46,22 @@ fn a_secure_payload_that_does_not_parse_is_masked_whole_in_explain() {
         !shown.contains("SECRET-"),
         "a secret value is shown: {shown}"
     );
+}
+
+/// `scan -o` naming a FIFO is refused, and the FIFO stays one: the report
+/// is renamed into place, which would otherwise replace it.
+#[test]
+fn scan_output_to_a_fifo_is_refused_and_leaves_it() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let folder = Folder::new();
+    folder.write("capture.json", br#"{"ok": true}"#);
+    folder.fifo("report.fifo");
+    let out = dapa(&["scan", "-q", "--fail-on", "none", "-o"])
+        .arg(folder.join("report.fifo"))
+        .arg(folder.join("capture.json"))
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("not a regular file"), "{}", out.stderr);
+    let kind = std::fs::symlink_metadata(folder.join("report.fifo")).unwrap();
+    assert!(kind.file_type().is_fifo(), "the FIFO was replaced");
 }
