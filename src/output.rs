@@ -61,23 +61,44 @@ pub fn write_to(output: Option<&Path>, text: &str) -> Result<()> {
 /// A file the user named that is replaced only once it is complete: the
 /// text goes to a temporary file beside it, renamed over it by `finish`.
 /// A run that stops early (an error, a closed pipe, Ctrl-C) leaves the
-/// previous file as it was, never half a report a CI step would read.
+/// previous file as it was, never half a report a CI step would read. A
+/// character device (`/dev/null`, `/dev/stdout`) is written to as it is.
 pub struct WholeFile {
-    temp: io::BufWriter<tempfile::NamedTempFile>,
+    target: Target,
     path: std::path::PathBuf,
+}
+
+/// Where the text goes until `finish`.
+enum Target {
+    /// A temporary file beside the report, renamed over it at the end.
+    Temporary(io::BufWriter<tempfile::NamedTempFile>),
+    /// A character device, written to directly.
+    Device(io::BufWriter<std::fs::File>),
 }
 
 impl WholeFile {
     /// Start the file at `path`.
     pub fn create(path: &Path) -> Result<WholeFile> {
-        // Renaming over a device or a FIFO would replace it (as root, even
-        // /dev/full) instead of writing to it: only regular files are ours.
-        if let Ok(metadata) = std::fs::metadata(path)
-            && !metadata.is_file()
-        {
-            let kind = dapa::input::describe(&metadata.file_type());
-            let reason = format!("not a regular file: {kind}");
-            return Err(cannot_write(path, &io::Error::other(reason)));
+        use std::os::unix::fs::FileTypeExt as _;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            let kind = metadata.file_type();
+            if kind.is_char_device() {
+                let device = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|error| cannot_write(path, &error))?;
+                return Ok(WholeFile {
+                    target: Target::Device(io::BufWriter::new(device)),
+                    path: path.to_owned(),
+                });
+            }
+            // Renaming over a FIFO, a socket or a block device would replace
+            // it (as root, even a device) instead of writing to it; writing
+            // to a FIFO nobody reads would wait for ever.
+            if !metadata.is_file() {
+                let reason = format!("not a regular file: {}", dapa::input::describe(&kind));
+                return Err(cannot_write(path, &io::Error::other(reason)));
+            }
         }
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -92,27 +113,43 @@ impl WholeFile {
             .tempfile_in(folder)
             .map_err(|error| cannot_write(path, &error))?;
         Ok(WholeFile {
-            temp: io::BufWriter::new(temp),
+            target: Target::Temporary(io::BufWriter::new(temp)),
             path: path.to_owned(),
         })
     }
 
     /// Put the complete file in place.
     pub fn finish(self) -> Result<()> {
-        let temp =
-            (self.temp.into_inner()).map_err(|error| cannot_write(&self.path, error.error()))?;
-        (temp.persist(&self.path)).map_err(|error| cannot_write(&self.path, &error.error))?;
+        match self.target {
+            Target::Temporary(temp) => {
+                let temp =
+                    (temp.into_inner()).map_err(|error| cannot_write(&self.path, error.error()))?;
+                (temp.persist(&self.path))
+                    .map_err(|error| cannot_write(&self.path, &error.error))?;
+            }
+            Target::Device(mut device) => {
+                device
+                    .flush()
+                    .map_err(|error| cannot_write(&self.path, &error))?;
+            }
+        }
         Ok(())
     }
 }
 
 impl Write for WholeFile {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.temp.write(bytes)
+        match &mut self.target {
+            Target::Temporary(temp) => temp.write(bytes),
+            Target::Device(device) => device.write(bytes),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.temp.flush()
+        match &mut self.target {
+            Target::Temporary(temp) => temp.flush(),
+            Target::Device(device) => device.flush(),
+        }
     }
 }
 

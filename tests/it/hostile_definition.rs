@@ -65,3 +65,24 @@ fn scan_output_to_a_fifo_is_refused_and_leaves_it() {
     let kind = std::fs::symlink_metadata(folder.join("report.fifo")).unwrap();
     assert!(kind.file_type().is_fifo(), "the FIFO was replaced");
 }
+
+#[test]
+fn scan_output_to_a_character_device_is_written_to_not_replaced() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let folder = Folder::new();
+    folder.write("capture.json", br#"{"ok": true}"#);
+    let discarded = dapa(&["scan", "-q", "-o", "/dev/null"])
+        .arg(folder.join("capture.json"))
+        .run();
+    assert_eq!(discarded.code, 0, "{}", discarded.stderr);
+    assert_eq!(discarded.stdout, "");
+    let full = dapa(&["scan", "-q", "-o", "/dev/full"])
+        .arg(folder.join("capture.json"))
+        .run();
+    assert_eq!(full.code, 2, "a device that takes nothing is an error");
+    assert!(full.stderr.contains("No space left"), "{}", full.stderr);
+    for device in ["/dev/null", "/dev/full"] {
+        let kind = std::fs::symlink_metadata(device).unwrap().file_type();
+        assert!(kind.is_char_device(), "{device} was replaced");
+    }
+}
