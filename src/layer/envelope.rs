@@ -181,13 +181,7 @@ fn error_signature(fields: &Map<String, Value>) -> String {
     let code = text(fields, "code")
         .or_else(|| text(fields, "errorCode"))
         .unwrap_or_default();
-    let details: Vec<&str> = fields
-        .get("details")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
-        .collect();
+    let details = detail_error_codes(fields);
     let message = error_text(fields).map_or_else(String::new, crate::signature::normalise);
     let details = if details.is_empty() {
         String::new()
@@ -346,6 +340,18 @@ fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
     new_style || old_style
 }
 
+/// The `errorCode` of each entry of an error body's `details` array
+/// (`ACTION.REMOTE_ENDPOINT`, `ACTION.AUTHENTICATION`...), in order.
+fn detail_error_codes(fields: &Map<String, Value>) -> Vec<&str> {
+    fields
+        .get("details")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
+        .collect()
+}
+
 fn error_text(fields: &Map<String, Value>) -> Option<&str> {
     text(fields, "message").or_else(|| text(fields, "userMessage"))
 }
@@ -394,13 +400,7 @@ fn describe_error_body(fields: &Map<String, Value>) -> String {
         };
         parts.push(format!("{name} {id}"));
     }
-    let detail_codes: Vec<&str> = fields
-        .get("details")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
-        .collect();
+    let detail_codes = detail_error_codes(fields);
     if !detail_codes.is_empty() {
         parts.push(format!("details {}", detail_codes.join(", ")));
     }
