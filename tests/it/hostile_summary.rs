@@ -278,21 +278,11 @@ fn corpus_of_many_paths() -> Folder {
 fn a_full_drift_table_is_the_same_for_any_jobs_and_shards() {
     let folder = corpus_of_many_paths();
     let scan = |format: &str, extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            folder.path_str(),
-            "--profile",
-            "cognigy-token",
-            "--format",
+        scan_report(
+            &[folder.path_str(), "--profile", "cognigy-token"],
             format,
-            "-q",
-        ];
-        args.extend_from_slice(extra);
-        // Bounded in time only: memory is not the point, and seven threads
-        // reserve more address space than a tight bound leaves.
-        let output = crate::util::dapa(&args).run();
-        assert!(output.code < 2, "{}", output.stderr);
-        output.stdout
+            extra,
+        )
     };
     let json = scan("json", &["--jobs", "1"]);
     let table = scan("table", &["--jobs", "1"]);
@@ -414,14 +404,7 @@ fn signatures_past_the_limit_are_the_same_for_any_jobs_and_shards() {
         folder.write(&format!("f{index:03}.txt"), body.as_bytes());
         folder.write(&format!("g{index:03}.txt"), body.as_bytes());
     }
-    let scan = |format: &str, extra: &[&str]| {
-        let mut args = vec!["scan", folder.path_str(), "--format", format, "-q"];
-        args.extend_from_slice(extra);
-        // Bounded in time only, as above: seven threads need the room.
-        let output = crate::util::dapa(&args).run();
-        assert!(output.code < 2, "{}", output.stderr);
-        output.stdout
-    };
+    let scan = |format: &str, extra: &[&str]| scan_report(&[folder.path_str()], format, extra);
     let json = scan("json", &["--jobs", "1"]);
     let table = scan("table", &["--jobs", "1"]);
     let summary: Value = serde_json::from_str(&json).unwrap();
@@ -451,4 +434,17 @@ fn signatures_past_the_limit_are_the_same_for_any_jobs_and_shards() {
     let merged = merge_files(&folder, &named);
     assert_eq!(merged.code, 0, "{}", merged.stderr);
     assert!(merged.stdout == json, "shards merged");
+}
+
+/// `dapa scan INPUTS --format FORMAT -q EXTRA`'s standard output, for the
+/// `--jobs` comparisons. Bounded in time only: memory is not the point, and
+/// seven threads reserve more address space than a tight bound leaves.
+fn scan_report(inputs: &[&str], format: &str, extra: &[&str]) -> String {
+    let mut args = vec!["scan"];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(&["--format", format, "-q"]);
+    args.extend_from_slice(extra);
+    let output = crate::util::dapa(&args).run();
+    assert!(output.code < 2, "{}", output.stderr);
+    output.stdout
 }
