@@ -14,6 +14,7 @@ pub mod gate;
 pub mod infer;
 pub mod input;
 pub mod json;
+pub mod jsonpath;
 pub mod layer;
 pub mod merge;
 pub mod profile;

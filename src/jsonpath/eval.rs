@@ -1,0 +1,565 @@
+//! Evaluation, token by token, as Jayway's path tokens evaluate: a missing
+//! property or an index out of range is an error only while every token
+//! before it is definite; a filter on an object tests the object itself; a
+//! deep scan visits each object and array in document order and applies the
+//! next token where Jayway's scan predicate lets it.
+
+use super::parse::{Function, Param, Path, Token, token_is_definite};
+use super::{MAX_DOCUMENT_DEPTH, MAX_SELECTED_NODES, MAX_STEPS, QueryError, Selection, filter};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Why an evaluation stopped, before the path text is attached.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    NotFound(String),
+    Invalid(String),
+    Function(String),
+    Limit(String),
+}
+
+impl Fail {
+    pub(crate) fn with_path(self, path: &str) -> QueryError {
+        let path = path.to_owned();
+        match self {
+            Fail::NotFound(reason) => QueryError::NotFound { path, reason },
+            Fail::Invalid(reason) => QueryError::Invalid { path, reason },
+            Fail::Function(reason) => QueryError::Function { path, reason },
+            Fail::Limit(reason) => QueryError::Limit { path, reason },
+        }
+    }
+}
+
+/// The query of a whole document with Jayway's default configuration.
+pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
+    if depth_exceeds(document, MAX_DOCUMENT_DEPTH) {
+        return Err(Fail::Limit(format!(
+            "document nested deeper than {MAX_DOCUMENT_DEPTH} levels"
+        )));
+    }
+    let mut run = Run {
+        root: document,
+        steps: 0,
+    };
+    let results = run.evaluate(path, document, false)?;
+    let mut budget = MAX_SELECTED_NODES;
+    let mut owned = |value: Cow<'_, Value>| -> Result<Value, Fail> {
+        let nodes = count_nodes(&value);
+        if nodes > budget {
+            return Err(Fail::Limit(format!(
+                "selection larger than {MAX_SELECTED_NODES} JSON values"
+            )));
+        }
+        budget -= nodes;
+        Ok(value.into_owned())
+    };
+    if path.is_definite() {
+        match results.into_iter().last() {
+            Some(value) => Ok(Selection::Value(owned(value)?)),
+            None => Err(Fail::NotFound("the path reached no value".to_owned())),
+        }
+    } else {
+        let mut list = Vec::with_capacity(results.len());
+        for value in results {
+            list.push(owned(value)?);
+        }
+        Ok(Selection::List(list))
+    }
+}
+
+/// One evaluation: the document root (for `$` inside filters) and the steps
+/// taken so far, shared by the filters' own paths.
+pub(crate) struct Run<'d> {
+    pub(crate) root: &'d Value,
+    steps: u64,
+}
+
+/// Where the path's tokens are applied: the tokens, and for each whether all
+/// tokens before it are definite (Jayway's `isUpstreamDefinite`).
+struct Walk<'p, 'd> {
+    tokens: &'p [Token],
+    upstream_definite: Vec<bool>,
+    /// Jayway's `REQUIRE_PROPERTIES`, set for a filter's existence test.
+    require: bool,
+    results: Vec<Cow<'d, Value>>,
+}
+
+impl<'d> Run<'d> {
+    /// All the values `path` reaches from `item` (`@`) or the root (`$`), in
+    /// order; `require` makes a missing property an error, as Jayway's
+    /// existence test does.
+    pub(crate) fn evaluate(
+        &mut self,
+        path: &Path,
+        item: &'d Value,
+        require: bool,
+    ) -> Result<Vec<Cow<'d, Value>>, Fail> {
+        let start = if path.root_is_document {
+            self.root
+        } else {
+            item
+        };
+        let tokens = &path.tokens;
+        // `$..x.fn()` is Jayway's `fn($..x)`: the function over the scan's list.
+        if matches!(tokens.first(), Some(Token::Scan)) {
+            if let Some(Token::Function(function, params)) = tokens.last() {
+                let inner = &tokens[..tokens.len() - 1];
+                let value = self.scan_function(*function, params, inner, start, item)?;
+                return Ok(vec![Cow::Owned(value)]);
+            }
+        }
+        self.run_tokens(tokens, start, item, require)
+    }
+
+    fn run_tokens(
+        &mut self,
+        tokens: &[Token],
+        start: &'d Value,
+        item: &'d Value,
+        require: bool,
+    ) -> Result<Vec<Cow<'d, Value>>, Fail> {
+        let mut upstream_definite = Vec::with_capacity(tokens.len());
+        let mut definite = true;
+        for (i, token) in tokens.iter().enumerate() {
+            upstream_definite.push(definite);
+            definite &= token_is_definite(token, i + 1 == tokens.len());
+        }
+        let mut walk = Walk {
+            tokens,
+            upstream_definite,
+            require,
+            results: Vec::new(),
+        };
+        self.step(&mut walk, 0, start, item)?;
+        Ok(walk.results)
+    }
+
+    fn count_step(&mut self) -> Result<(), Fail> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(Fail::Limit(format!(
+                "more than {MAX_STEPS} evaluation steps"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies token `i` to `model`, and the rest of the path to what it
+    /// selects.
+    fn step(
+        &mut self,
+        walk: &mut Walk<'_, 'd>,
+        i: usize,
+        model: &'d Value,
+        item: &'d Value,
+    ) -> Result<(), Fail> {
+        self.count_step()?;
+        let Some(token) = walk.tokens.get(i) else {
+            walk.results.push(Cow::Borrowed(model));
+            return Ok(());
+        };
+        let leaf = i + 1 == walk.tokens.len();
+        let upstream_definite = walk.upstream_definite[i];
+        match token {
+            Token::Property(names) => {
+                let Value::Object(object) = model else {
+                    if !upstream_definite {
+                        return Ok(());
+                    }
+                    return Err(Fail::NotFound(format!(
+                        "expected an object with property {}, found {}",
+                        names.join(", "),
+                        kind(model)
+                    )));
+                };
+                if names.len() > 1 && leaf {
+                    let mut merged = Map::new();
+                    for name in names {
+                        match object.get(name) {
+                            Some(value) => {
+                                merged.insert(name.clone(), value.clone());
+                            }
+                            None if walk.require => {
+                                return Err(Fail::NotFound(format!("missing property {name}")));
+                            }
+                            None => {}
+                        }
+                    }
+                    walk.results.push(Cow::Owned(Value::Object(merged)));
+                    return Ok(());
+                }
+                let token_definite = names.len() == 1;
+                for name in names {
+                    match object.get(name) {
+                        Some(value) => self.step(walk, i + 1, value, item)?,
+                        None if leaf => {
+                            if walk.require {
+                                return Err(Fail::NotFound(format!("no property {name}")));
+                            }
+                        }
+                        None => {
+                            if (upstream_definite && token_definite) || walk.require {
+                                return Err(Fail::NotFound(format!("missing property {name}")));
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Token::Wildcard => match model {
+                Value::Object(object) => {
+                    for value in object.values() {
+                        self.step(walk, i + 1, value, item)?;
+                    }
+                    Ok(())
+                }
+                Value::Array(values) => {
+                    for value in values {
+                        match self.step(walk, i + 1, value, item) {
+                            Err(Fail::NotFound(_)) if !walk.require => {}
+                            other => other?,
+                        }
+                    }
+                    Ok(())
+                }
+                _ => Ok(()),
+            },
+            Token::Index(indexes) => {
+                let Some(values) = array_model(model, upstream_definite)? else {
+                    return Ok(());
+                };
+                for &index in indexes {
+                    self.step_index(walk, i, values, i64::from(index), item)?;
+                }
+                Ok(())
+            }
+            Token::Slice { from, to } => {
+                let Some(values) = array_model(model, upstream_definite)? else {
+                    return Ok(());
+                };
+                let length = values.len() as i64;
+                if length == 0 {
+                    return Ok(());
+                }
+                let (begin, end) = match (*from, *to) {
+                    (Some(from), None) => {
+                        let from = i64::from(from);
+                        ((if from < 0 { length + from } else { from }).max(0), length)
+                    }
+                    (Some(from), Some(to)) => (i64::from(from), i64::from(to).min(length)),
+                    (None, Some(to)) => {
+                        let to = i64::from(to);
+                        (0, (if to < 0 { length + to } else { to }).min(length))
+                    }
+                    (None, None) => (0, 0),
+                };
+                // Jayway's slice walks from..to and reads each as an index, so a
+                // negative start counts from the end (`[-4:1]`).
+                for index in begin..end {
+                    self.step_index(walk, i, values, index, item)?;
+                }
+                Ok(())
+            }
+            Token::Filter(expr) => match model {
+                Value::Object(_) => {
+                    if filter::accept(self, expr, model)? {
+                        self.step(walk, i + 1, model, item)?;
+                    }
+                    Ok(())
+                }
+                Value::Array(values) => {
+                    for value in values {
+                        if filter::accept(self, expr, value)? {
+                            self.step(walk, i + 1, value, item)?;
+                        }
+                    }
+                    Ok(())
+                }
+                _ if upstream_definite => Err(Fail::Invalid(format!(
+                    "a filter cannot be applied to {}",
+                    kind(model)
+                ))),
+                _ => Ok(()),
+            },
+            Token::Scan => self.scan(walk, i, model, item),
+            Token::Function(function, params) => {
+                let value = self.function(*function, params, model)?;
+                walk.results.push(value);
+                Ok(())
+            }
+        }
+    }
+
+    fn step_index(
+        &mut self,
+        walk: &mut Walk<'_, 'd>,
+        i: usize,
+        values: &'d [Value],
+        index: i64,
+        item: &'d Value,
+    ) -> Result<(), Fail> {
+        let effective = if index < 0 {
+            values.len() as i64 + index
+        } else {
+            index
+        };
+        match usize::try_from(effective)
+            .ok()
+            .and_then(|at| values.get(at))
+        {
+            Some(value) => self.step(walk, i + 1, value, item),
+            None => Ok(()),
+        }
+    }
+
+    /// The deep scan at token `i`: every object and array, in document order
+    /// (the node before its children), iteratively, and the next token
+    /// applied where Jayway's scan predicate accepts the node.
+    fn scan(
+        &mut self,
+        walk: &mut Walk<'_, 'd>,
+        i: usize,
+        model: &'d Value,
+        item: &'d Value,
+    ) -> Result<(), Fail> {
+        let next = &walk.tokens[i + 1];
+        let next_is_leaf = i + 2 == walk.tokens.len();
+        let mut stack = vec![model];
+        while let Some(node) = stack.pop() {
+            self.count_step()?;
+            let children: Box<dyn DoubleEndedIterator<Item = &'d Value>> = match node {
+                Value::Object(object) => Box::new(object.values()),
+                Value::Array(values) => Box::new(values.iter()),
+                _ => continue,
+            };
+            let matches = match next {
+                Token::Property(names) => match node {
+                    Value::Object(object) => {
+                        !token_is_definite(next, next_is_leaf)
+                            || names.iter().all(|name| object.contains_key(name))
+                    }
+                    _ => false,
+                },
+                Token::Index(_) | Token::Slice { .. } => node.is_array(),
+                Token::Wildcard => true,
+                Token::Filter(expr) => filter::accept(self, expr, node)?,
+                Token::Scan | Token::Function(..) => false,
+            };
+            if matches {
+                self.step(walk, i + 1, node, item)?;
+            }
+            stack.extend(children.rev());
+        }
+        Ok(())
+    }
+
+    /// `$..x.fn()`: Jayway moves the function in front, with the scan as its
+    /// argument, and applies it to the document.
+    fn scan_function(
+        &mut self,
+        function: Function,
+        params: &[Param],
+        inner: &[Token],
+        start: &'d Value,
+        item: &'d Value,
+    ) -> Result<Value, Fail> {
+        match function {
+            // Jayway's length() of a path argument counts the children of
+            // what the path selects: it appends a wildcard to the path.
+            Function::Length => {
+                let mut with_children = inner.to_vec();
+                with_children.push(Token::Wildcard);
+                let found = self.run_tokens(&with_children, start, item, false)?;
+                Ok(Value::from(found.len()))
+            }
+            Function::Min | Function::Max | Function::Avg | Function::Sum | Function::Stddev => {
+                let found = self.run_tokens(inner, start, item, false)?;
+                let mut numbers = numbers_of(start);
+                numbers.extend(found.iter().filter_map(|value| value.as_f64()));
+                numbers.extend(self.param_numbers(params, start)?);
+                aggregate(function, &numbers).map(|n| Value::from(n))
+            }
+            _ => Ok(self.function(function, params, start)?.into_owned()),
+        }
+    }
+
+    fn param_numbers(&mut self, params: &[Param], model: &'d Value) -> Result<Vec<f64>, Fail> {
+        let mut numbers = Vec::new();
+        for param in params {
+            match param {
+                Param::Literal(value) => numbers.extend(value.as_f64()),
+                Param::Path(path) => {
+                    // `@` in an argument is the function's input, `$` the document.
+                    let found = self.evaluate(path, model, false);
+                    match found {
+                        Ok(values) => {
+                            for value in values {
+                                match value.as_ref() {
+                                    Value::Array(items) => {
+                                        numbers.extend(items.iter().filter_map(Value::as_f64))
+                                    }
+                                    other => numbers.extend(other.as_f64()),
+                                }
+                            }
+                        }
+                        Err(Fail::NotFound(_)) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+        }
+        Ok(numbers)
+    }
+
+    fn function(
+        &mut self,
+        function: Function,
+        params: &[Param],
+        model: &'d Value,
+    ) -> Result<Cow<'d, Value>, Fail> {
+        let owned = |value: Value| Ok(Cow::Owned(value));
+        match function {
+            Function::Length => owned(match model {
+                Value::Array(values) => Value::from(values.len()),
+                Value::Object(object) => Value::from(object.len()),
+                _ => Value::Null,
+            }),
+            Function::Keys => owned(match model {
+                Value::Object(object) => {
+                    Value::Array(object.keys().cloned().map(Value::String).collect())
+                }
+                _ => Value::Null,
+            }),
+            Function::Min | Function::Max | Function::Avg | Function::Sum | Function::Stddev => {
+                let mut numbers = numbers_of(model);
+                numbers.extend(self.param_numbers(params, model)?);
+                aggregate(function, &numbers).map(|n| Cow::Owned(Value::from(n)))
+            }
+            Function::First | Function::Last | Function::Index => {
+                let Value::Array(values) = model else {
+                    return Err(Fail::NotFound(
+                        "invalid target index for sequence".to_owned(),
+                    ));
+                };
+                let target = match function {
+                    Function::First => 0,
+                    Function::Last => -1,
+                    _ => match params.first() {
+                        Some(Param::Literal(value)) => value
+                            .as_i64()
+                            .ok_or_else(|| Fail::Function("index() needs an integer".to_owned()))?,
+                        _ => return Err(Fail::Function("index() needs an integer".to_owned())),
+                    },
+                };
+                let length = values.len() as i64;
+                if target >= 0 {
+                    return usize::try_from(target)
+                        .ok()
+                        .and_then(|at| values.get(at))
+                        .map(Cow::Borrowed)
+                        .ok_or_else(|| {
+                            Fail::Function(format!(
+                                "index {target} out of bounds for length {length}"
+                            ))
+                        });
+                }
+                // Jayway reads a negative index only when it lands after the
+                // first element (`realIndex > 0`): last() of one element fails.
+                let real = length + target;
+                if real > 0 {
+                    Ok(Cow::Borrowed(&values[real as usize]))
+                } else {
+                    Err(Fail::NotFound(format!(
+                        "target index {target} larger than object count {length}"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// The numbers directly inside `model` when it is an array (Jayway's
+/// aggregates skip everything else).
+fn numbers_of(model: &Value) -> Vec<f64> {
+    match model {
+        Value::Array(values) => values.iter().filter_map(Value::as_f64).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Jayway's aggregates, in doubles, with its formulas.
+fn aggregate(function: Function, numbers: &[f64]) -> Result<f64, Fail> {
+    if numbers.is_empty() {
+        return Err(Fail::Function(
+            "aggregation function attempted to calculate value using empty array".to_owned(),
+        ));
+    }
+    let count = numbers.len() as f64;
+    let sum: f64 = numbers.iter().sum();
+    Ok(match function {
+        Function::Min => numbers.iter().copied().fold(f64::INFINITY, f64::min),
+        Function::Max => numbers.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Function::Avg => sum / count,
+        Function::Stddev => {
+            let squares: f64 = numbers.iter().map(|n| n * n).sum();
+            (squares / count - sum * sum / count / count).sqrt()
+        }
+        _ => sum,
+    })
+}
+
+/// Jayway's check before an index or slice: an array, or an error while the
+/// path is still definite.
+fn array_model(model: &Value, upstream_definite: bool) -> Result<Option<&[Value]>, Fail> {
+    match model {
+        Value::Array(values) => Ok(Some(values)),
+        _ if upstream_definite => Err(Fail::NotFound(format!(
+            "expected an array, found {}",
+            kind(model)
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// The kind of a value, for messages (never the value: it may be a secret).
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Whether `value` nests deeper than `limit`, found without recursion.
+fn depth_exceeds(value: &Value, limit: usize) -> bool {
+    let mut stack = vec![(value, 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        match node {
+            Value::Array(values) => stack.extend(values.iter().map(|v| (v, depth + 1))),
+            Value::Object(object) => stack.extend(object.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// How many JSON values `value` holds, itself included, without recursion.
+fn count_nodes(value: &Value) -> u64 {
+    let mut count = 0u64;
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        count += 1;
+        match node {
+            Value::Array(values) => stack.extend(values.iter()),
+            Value::Object(object) => stack.extend(object.values()),
+            _ => {}
+        }
+    }
+    count
+}
