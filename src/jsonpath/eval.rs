@@ -101,12 +101,12 @@ impl<'d> Run<'d> {
         };
         let tokens = &path.tokens;
         // `$..x.fn()` is Jayway's `fn($..x)`: the function over the scan's list.
-        if matches!(tokens.first(), Some(Token::Scan)) {
-            if let Some(Token::Function(function, params)) = tokens.last() {
-                let inner = &tokens[..tokens.len() - 1];
-                let value = self.scan_function(*function, params, inner, start, item)?;
-                return Ok(vec![Cow::Owned(value)]);
-            }
+        if matches!(tokens.first(), Some(Token::Scan))
+            && let Some(Token::Function(function, params)) = tokens.last()
+        {
+            let inner = &tokens[..tokens.len() - 1];
+            let value = self.scan_function(*function, params, inner, start, item)?;
+            return Ok(vec![Cow::Owned(value)]);
         }
         self.run_tokens(tokens, start, item, require)
     }
@@ -377,7 +377,7 @@ impl<'d> Run<'d> {
                 let mut numbers = numbers_of(start);
                 numbers.extend(found.iter().filter_map(|value| value.as_f64()));
                 numbers.extend(self.param_numbers(params, start)?);
-                aggregate(function, &numbers).map(|n| Value::from(n))
+                aggregate(function, &numbers).map(Value::from)
             }
             _ => Ok(self.function(function, params, start)?.into_owned()),
         }
