@@ -310,13 +310,17 @@ fn progress_after() -> Duration {
 
 fn infer(args: InferArgs) -> InferSettings {
     InferSettings {
-        options: scan_options(
-            &args.walk,
-            AnalyzeOptions {
-                keep_payload: true,
-                ..AnalyzeOptions::default()
-            },
-        ),
+        options: ScanOptions {
+            // A draft schema is inferred from the captures alone.
+            folder_definitions: false,
+            ..scan_options(
+                &args.walk,
+                AnalyzeOptions {
+                    keep_payload: true,
+                    ..AnalyzeOptions::default()
+                },
+            )
+        },
         infer: InferOptions {
             enum_threshold: args.enum_threshold,
         },
