@@ -57,6 +57,16 @@ impl Definition {
         Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))
     }
 
+    /// A definition from a document that is no file yet (a reply of the
+    /// API); `shown` names it in messages.
+    pub fn from_document(
+        shown: &str,
+        document: &Value,
+        envelope: EnvelopeKind,
+    ) -> Result<Definition, SchemaError> {
+        Definition::from_value(shown, document, envelope, None)
+    }
+
     /// A definition from its parsed document; `shown` names the file in
     /// messages and relative `$ref`s resolve against `base_uri`.
     fn from_value(
