@@ -33,8 +33,7 @@ pub enum Command {
     #[cfg(feature = "fetch")]
     #[command(after_help = FETCH_CREDENTIALS)]
     Fetch(FetchArgs),
-    /// Save the definitions of Data Actions (contract and configuration) as
-    /// ACTION_ID.action.json, which `scan` checks the actions' captures against.
+    /// Save Data Action definitions as ACTION_ID.action.json, which `scan` checks captures against.
     #[cfg(feature = "fetch")]
     #[command(after_help = FETCH_CREDENTIALS)]
     Pull(PullArgs),
