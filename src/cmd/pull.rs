@@ -59,8 +59,9 @@ pub fn run(run: PullSettings) -> Result<ExitStatus> {
     let saved = outcomes.iter().filter(|(_, o)| o.is_saved()).count();
     let failed = outcomes.len() - saved;
     eprintln!(
-        "dapa: pull {}: {saved} definitions saved, {failed} failed",
-        shown(&redactor, &out.display().to_string())
+        "dapa: pull {}: {saved} saved, {failed} failed of {} definitions",
+        shown(&redactor, &out.display().to_string()),
+        outcomes.len()
     );
     Ok(ExitStatus::failing_if(failed > 0))
 }

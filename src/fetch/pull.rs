@@ -68,11 +68,18 @@ impl DefinitionOutcome {
         let shown = |version: Option<u64>| version.map_or(String::new(), |v| format!(" v{v}"));
         match self {
             DefinitionOutcome::Saved {
-                version, replaced, ..
+                version,
+                replaced,
+                masked,
             } => {
                 let mut text = format!("definition{} saved", shown(*version));
                 if let Some(replaced) = replaced {
                     text.push_str(&format!(" (replacing v{replaced})"));
+                }
+                if *masked > 0 {
+                    text.push_str(&format!(
+                        " with {masked} literal credential header value(s) masked"
+                    ));
                 }
                 text
             }

@@ -1167,7 +1167,9 @@ fn fetch_saves_the_definition_and_scan_checks_the_captures_against_it() {
     let fetched = fetch(&server, &folder, &[]).run();
     assert_eq!(fetched.code, 0, "{}", fetched.stderr);
     assert!(
-        fetched.stderr.contains("; definition v1 saved"),
+        fetched
+            .stderr
+            .contains("; definition v1 saved with 1 literal credential header value(s) masked"),
         "{}",
         fetched.stderr
     );
@@ -1228,7 +1230,7 @@ fn a_rerun_keeps_the_newer_definition_and_says_so() {
     server.set_definition(ACTION, crate::standin::definition(ACTION, 3));
     let first = fetch(&server, &folder, &[]).run();
     assert!(
-        first.stderr.contains("; definition v3 saved"),
+        first.stderr.contains("; definition v3 saved with"),
         "{}",
         first.stderr
     );
@@ -1250,7 +1252,7 @@ fn a_rerun_keeps_the_newer_definition_and_says_so() {
     assert!(
         newer
             .stderr
-            .contains("; definition v5 saved (replacing v3)"),
+            .contains("; definition v5 saved (replacing v3) with"),
         "{}",
         newer.stderr
     );
@@ -1313,8 +1315,9 @@ fn pull_saves_each_definition_and_names_those_it_could_not() {
     let saved = pull(&server, &folder, &[ACTION, "custom_-_other", ACTION]).run();
     assert_eq!(saved.code, 0, "{}", saved.stderr);
     assert!(
-        saved.stderr.ends_with("definitions saved, 0 failed\n")
-            && saved.stderr.contains(": 2 definitions"),
+        saved
+            .stderr
+            .ends_with(": 2 saved, 0 failed of 2 definitions\n"),
         "{}",
         saved.stderr
     );
@@ -1339,7 +1342,9 @@ fn pull_saves_each_definition_and_names_those_it_could_not() {
         missing.stderr
     );
     assert!(
-        missing.stderr.contains("1 definitions saved, 1 failed"),
+        missing
+            .stderr
+            .contains("1 saved, 1 failed of 2 definitions"),
         "{}",
         missing.stderr
     );
