@@ -560,7 +560,7 @@ fn definition_rules(paths: &[PathBuf]) -> std::result::Result<Vec<config::Rule>,
                         path: path.display().to_string(),
                         pointer: "/id".to_owned(),
                         message: format!(
-                            "neither this definition nor {} names its action id, so dapa                              cannot tell which captures each one checks; give one of them                              alone, or map them by path in dapa.toml",
+                            "neither this definition nor {} names its action id, so dapa cannot tell which captures each one checks; give one of them alone, or map them by path in dapa.toml",
                             first.display()
                         ),
                     });

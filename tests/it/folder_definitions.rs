@@ -153,12 +153,15 @@ fn a_definition_found_that_cannot_be_used_stops_the_scan_naming_it() {
     assert!(stderr.contains("no contract"), "{stderr}");
 }
 
+/// Puts a hostile file in a folder.
+type Make = dyn Fn(&Folder);
+
 /// Each hostile file named `x.action.json` in a scanned folder ends the
 /// scan at once with a clear refusal (or, for a link loop, a capture that
 /// cannot be read), within a small memory and time.
 #[test]
 fn hostile_files_named_as_definitions_are_refused_within_bounds() {
-    let cases: [(&str, &dyn Fn(&Folder), &str); 4] = [
+    let cases: [(&str, &Make, &str); 4] = [
         (
             "fifo",
             &|f: &Folder| f.fifo("c/x.action.json"),
