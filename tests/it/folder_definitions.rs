@@ -213,3 +213,20 @@ fn hostile_files_named_as_definitions_are_refused_within_bounds() {
         }
     }
 }
+
+#[test]
+fn a_har_entry_is_matched_by_the_action_id_of_its_url() {
+    let folder = tree();
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-20T09:12:03.000Z",
+        "request": {"method": "POST",
+            "url": "https://api.mypurecloud.ie/api/v2/integrations/actions/a-1/execute"},
+        "response": {"status": 200, "content": {"mimeType": "application/json",
+            "text": "{\"email\": 5}"}}
+    }]}});
+    folder.write("c/near/session.har", har.to_string().as_bytes());
+    let (_, records, stderr) = scan(&folder, &["c"]);
+    let entry = &records["c/near/session.har#1"];
+    assert_eq!(entry["profile"], "definition:Near@v2", "{stderr}");
+    assert_eq!(codes(entry)[0], "V02");
+}
