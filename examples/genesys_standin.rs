@@ -2,7 +2,9 @@
 //! org: the same server the fetch tests use. It prints its URL and serves
 //! until stopped. Each input's `case` field picks a fault (`429-once`,
 //! `503-once`, `500-always`, `501`, `slow`, `slow-once`, `cut-once`,
-//! `cut-always`, `html-502`, `401-once`, `stall`; anything else is a 200).
+//! `cut-always`, `html-502`, `401-once`, `stall`, `off-contract`; anything
+//! else is a 200). It serves each action's definition too (`dapa pull`, and
+//! `fetch` beside the captures); an id starting `missing` is a 404.
 //!
 //! `cargo run --example genesys_standin -- [TOKEN_LIFETIME_SECONDS]`
 

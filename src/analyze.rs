@@ -4,6 +4,7 @@ use crate::capture::{Capture, Meta};
 use crate::finding::{Finding, add_lines};
 use crate::json::{self, ParseOptions};
 use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport};
+use crate::profile::definition::FolderDefinitions;
 use crate::profile::shape::Shape;
 use crate::profile::{Profile, Profiles, Semantic, Target};
 use crate::record::CaptureRecord;
@@ -74,10 +75,24 @@ pub struct Document {
 impl Analysis {
     /// Run a capture through the transport, syntax, envelope, payload,
     /// schema, drift and semantic layers.
-    pub fn of(mut capture: Capture, options: &AnalyzeOptions) -> Analysis {
+    pub fn of(capture: Capture, options: &AnalyzeOptions) -> Analysis {
+        Analysis::beside(capture, options, None)
+    }
+
+    /// [`Analysis::of`] for a capture of a folder that holds definitions
+    /// (`ID.action.json`): the selected profiles (`--profile`, `--schema`,
+    /// `--definition`, `dapa.toml`) win, and the definition found for the
+    /// capture's action applies when none of them does.
+    pub fn beside(
+        mut capture: Capture,
+        options: &AnalyzeOptions,
+        found: Option<&FolderDefinitions>,
+    ) -> Analysis {
+        let action_id = capture.meta.action_id.as_deref();
         let profile = options
             .profiles
-            .for_capture(&capture.source, capture.meta.action_id.as_deref())
+            .for_capture(&capture.source, action_id)
+            .or_else(|| found.and_then(|found| found.for_action(action_id)))
             .cloned();
         let mut findings = std::mem::take(&mut capture.findings);
         let mut outcome = BodyOutcome::default();
@@ -159,6 +174,15 @@ struct BodyOutcome {
 /// dropped as soon as the record is built.
 pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
     Analysis::of(capture, options).record
+}
+
+/// The record of a capture among the definitions of its folders.
+pub fn analyze_beside(
+    capture: Capture,
+    options: &AnalyzeOptions,
+    found: Option<&FolderDefinitions>,
+) -> CaptureRecord {
+    Analysis::beside(capture, options, found).record
 }
 
 struct Context<'a> {

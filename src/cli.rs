@@ -33,6 +33,10 @@ pub enum Command {
     #[cfg(feature = "fetch")]
     #[command(after_help = FETCH_CREDENTIALS)]
     Fetch(FetchArgs),
+    /// Save Data Action definitions as ACTION_ID.action.json, which `scan` checks captures against.
+    #[cfg(feature = "fetch")]
+    #[command(after_help = FETCH_CREDENTIALS)]
+    Pull(PullArgs),
     /// Combine the `--format json` summaries of `scan --shard K/N` runs into
     /// the summary one run over everything gives.
     Merge(MergeArgs),
@@ -187,6 +191,42 @@ pub struct FetchArgs {
     /// Add `?flatten=true` to each request.
     #[arg(long)]
     pub flatten: bool,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// The hosts, the credentials' file, retries and limits.
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Print what would be requested, and contact nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// No progress bar and no retry notes.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `dapa pull`; credentials as for `fetch`.
+#[cfg(feature = "fetch")]
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    /// The Data Action ids.
+    #[arg(required = true, value_name = "ACTION_ID")]
+    pub action_ids: Vec<String>,
+    /// The folder the definitions go to (created if needed).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The hosts, the credentials' file, retries and limits.
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// No retry notes and no line per action.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where `fetch` and `pull` send their requests, and how.
+#[cfg(feature = "fetch")]
+#[derive(Debug, clap::Args)]
+pub struct ServiceArgs {
     /// The Genesys Cloud region: a domain (mypurecloud.ie) or a short name
     /// (euw1); default GENESYS_REGION.
     #[arg(long, value_name = "REGION")]
@@ -205,10 +245,7 @@ pub struct FetchArgs {
     /// this file instead of ./.env.
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Retries of an input after a 429, a 5xx other than 501, a network
+    /// Retries of a request after a 429, a 5xx other than 501, a network
     /// failure or a cut-off body.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
@@ -228,12 +265,6 @@ pub struct FetchArgs {
     /// Reply bodies are kept up to this size.
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
     pub max_bytes: u64,
-    /// Print what would be requested, and contact nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// No progress bar and no retry notes.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 /// The endpoints `fetch` can call.

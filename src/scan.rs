@@ -4,10 +4,12 @@
 //! Memory stays bounded by the chunk size and the largest capture: records are
 //! passed to the caller chunk by chunk and only the summary is kept.
 
-use crate::analyze::{AnalyzeOptions, analyze};
+use crate::analyze::{AnalyzeOptions, analyze_beside};
 use crate::capture::lines::{self, Line, LineOptions};
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
+use crate::profile::EnvelopeKind;
+use crate::profile::definition::{self, Definition, FolderDefinitions};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
 use crate::summary::Summary;
@@ -16,7 +18,7 @@ use rayon::prelude::*;
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use walkdir::{DirEntry, WalkDir};
 
 /// Settings of a scan.
@@ -38,6 +40,9 @@ pub struct ScanOptions {
     pub shard: Option<Shard>,
     /// The width of the timeline's buckets.
     pub bucket: BucketChoice,
+    /// Read the definitions (`ID.action.json`) of the folders walked, each
+    /// checking the captures of its action below its folder.
+    pub folder_definitions: bool,
 }
 
 impl Default for ScanOptions {
@@ -51,6 +56,7 @@ impl Default for ScanOptions {
             lines: LineOptions::default(),
             shard: None,
             bucket: BucketChoice::Auto,
+            folder_definitions: true,
         }
     }
 }
@@ -69,6 +75,10 @@ pub enum ScanError {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
+    /// A definition found in a scanned folder cannot be used; the scan
+    /// stops there, as a wrong contract would mislead every verdict after.
+    #[error("{0}")]
+    Definition(String),
 }
 
 /// The end of a scan.
@@ -110,6 +120,30 @@ enum Job {
         reason: String,
     },
     MissingInput(String),
+    /// A definition found in a folder that cannot be used (the message).
+    BadDefinition(String),
+}
+
+/// A job, and the definitions of the folders it was found in.
+#[derive(Debug, Clone)]
+struct Task {
+    job: Job,
+    found: Option<Arc<FolderDefinitions>>,
+}
+
+impl Task {
+    fn new(job: Job, found: Option<&Arc<FolderDefinitions>>) -> Task {
+        Task {
+            job,
+            found: found.cloned(),
+        }
+    }
+
+    /// Whether this is one of the sorted sources (which shards divide),
+    /// rather than a message about the inputs.
+    fn is_source(&self) -> bool {
+        !matches!(self.job, Job::MissingInput(_) | Job::BadDefinition(_))
+    }
 }
 
 /// Bytes of captures the walk holds in one chunk, at most (about): with two
@@ -152,7 +186,7 @@ impl Job {
                 Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))
             }
             // The walk expands these before they reach a worker.
-            Job::Lines(_) | Job::Har(_) | Job::MissingInput(_) => None,
+            Job::Lines(_) | Job::Har(_) | Job::MissingInput(_) | Job::BadDefinition(_) => None,
         }
     }
 }
@@ -174,7 +208,7 @@ pub fn scan(
             jobs: options.jobs,
             source,
         })?;
-    let (sender, receiver) = mpsc::sync_channel::<Vec<Job>>(2);
+    let (sender, receiver) = mpsc::sync_channel::<Vec<Task>>(2);
     let walk_inputs = inputs.to_vec();
     let walk_options = options.clone();
     // The walk runs ahead on its own thread so that reading directories
@@ -189,16 +223,25 @@ pub fn scan(
     };
     let fresh = || Summary::new(options.bucket);
     for chunk in receiver {
-        for job in &chunk {
-            if let Job::MissingInput(message) = job {
-                outcome.input_errors.push(message.clone());
+        for task in &chunk {
+            match &task.job {
+                Job::MissingInput(message) => outcome.input_errors.push(message.clone()),
+                // Dropping the receiver stops the walk.
+                Job::BadDefinition(message) => return Err(ScanError::Definition(message.clone())),
+                _ => {}
             }
         }
         let (records, summary) = pool.install(|| {
             let records: Vec<CaptureRecord> = chunk
                 .into_par_iter()
-                .filter_map(|job| job.run(options))
-                .map(|capture| analyze(capture, &options.analyze))
+                .filter_map(|task| {
+                    let capture = task.job.run(options)?;
+                    Some(analyze_beside(
+                        capture,
+                        &options.analyze,
+                        task.found.as_deref(),
+                    ))
+                })
                 .collect();
             // Summarising is not free with a drift table: do it in parallel
             // too. Rayon reduces neighbouring ranges in order, so the first
@@ -230,13 +273,13 @@ pub fn scan(
 
 /// Walk every input in order, sending chunks of jobs: the sources of this
 /// shard, logs and HAR exports expanded into their captures.
-fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec<Job>>) {
+fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec<Task>>) {
     // A shard is a contiguous run of the sorted sources, so that shards
     // merged in order give the examples a single run would have chosen.
     let range = options.shard.map(|shard| {
         let mut total = 0usize;
-        sources(inputs, options, &mut |job| {
-            if !matches!(job, Job::MissingInput(_)) {
+        sources(inputs, options, &mut |task| {
+            if task.is_source() {
                 total += 1;
             }
             true
@@ -247,9 +290,9 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
     let mut held = 0usize;
     // A chunk ends at its count of captures or, for long log lines and
     // HAR bodies read by the walk, at its bytes, whichever comes first.
-    let mut send = |job: Job, chunk: &mut Vec<Job>| -> bool {
-        held += job.held_bytes();
-        chunk.push(job);
+    let mut send = |task: Task, chunk: &mut Vec<Task>| -> bool {
+        held += task.job.held_bytes();
+        chunk.push(task);
         if chunk.len() >= options.chunk_size || held >= CHUNK_BYTES {
             held = 0;
             return sender.send(std::mem::take(chunk)).is_ok();
@@ -257,18 +300,20 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
         true
     };
     let mut index = 0usize;
-    sources(inputs, options, &mut |job| {
-        if !matches!(job, Job::MissingInput(_)) {
+    sources(inputs, options, &mut |task| {
+        if task.is_source() {
             let inside = range.as_ref().is_none_or(|range| range.contains(&index));
             index += 1;
             if !inside {
                 return true;
             }
         }
-        match job {
-            Job::Lines(path) => expand_lines(&path, options, &mut |job| send(job, &mut chunk)),
-            Job::Har(path) => expand_har(&path, options, &mut |job| send(job, &mut chunk)),
-            job => send(job, &mut chunk),
+        let found = task.found;
+        let mut send_found = |job| send(Task::new(job, found.as_ref()), &mut chunk);
+        match task.job {
+            Job::Lines(path) => expand_lines(&path, options, &mut send_found),
+            Job::Har(path) => expand_har(&path, options, &mut send_found),
+            job => send_found(job),
         }
     });
     if !chunk.is_empty() {
@@ -277,15 +322,17 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
 }
 
 /// Every source of the inputs in sorted order, until `visit` says stop.
-fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Job) -> bool) {
+fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Task) -> bool) {
     for input in inputs {
         if input.as_os_str() == "-" {
-            if !visit(Job::Stdin) {
+            if !visit(Task::new(Job::Stdin, None)) {
                 return;
             }
             continue;
         }
         let mut group: Vec<DirEntry> = Vec::new();
+        // The definitions of the folders above the one walked, nearest last.
+        let mut scopes = Scopes::default();
         let walker = WalkDir::new(input)
             .follow_links(true)
             // Files before folders, each by name, so a folder's files arrive
@@ -301,7 +348,10 @@ fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Job)
         for entry in walker {
             match entry {
                 Ok(entry) if entry.file_type().is_dir() => {
-                    if !flush(&mut group).into_iter().all(&mut *visit) {
+                    if !flush(&mut group, &mut scopes, options)
+                        .into_iter()
+                        .all(&mut *visit)
+                    {
                         return;
                     }
                 }
@@ -309,16 +359,22 @@ fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Job)
                 // between two folder entries are one folder's files.
                 Ok(entry) => group.push(entry),
                 Err(error) => {
-                    if !flush(&mut group).into_iter().all(&mut *visit) {
+                    if !flush(&mut group, &mut scopes, options)
+                        .into_iter()
+                        .all(&mut *visit)
+                    {
                         return;
                     }
-                    if !visit(walk_error(input, &error)) {
+                    if !visit(Task::new(walk_error(input, &error), None)) {
                         return;
                     }
                 }
             }
         }
-        if !flush(&mut group).into_iter().all(&mut *visit) {
+        if !flush(&mut group, &mut scopes, options)
+            .into_iter()
+            .all(&mut *visit)
+        {
             return;
         }
     }
@@ -439,11 +495,74 @@ fn walk_error(input: &Path, error: &walkdir::Error) -> Job {
     }
 }
 
+/// The definitions found in the folders of one walk: each folder that holds
+/// some, with them and those of the folders above it. The walk gives a
+/// folder's files before its subfolders, so a folder's definitions are known
+/// before any capture below it.
+#[derive(Default)]
+struct Scopes(Vec<(PathBuf, Arc<FolderDefinitions>)>);
+
+impl Scopes {
+    /// Enter `folder` with the definitions among its `entries`: the folders
+    /// walked since that are not above it are left. The message of the
+    /// first definition that cannot be used, when one cannot.
+    fn enter(&mut self, folder: &Path, entries: &[DirEntry]) -> Result<(), String> {
+        while self
+            .0
+            .last()
+            .is_some_and(|(above, _)| !folder.starts_with(above))
+        {
+            self.0.pop();
+        }
+        let mut found = Vec::new();
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy();
+            if !definition::is_definition_name(&name) {
+                continue;
+            }
+            // Read within the settings limit, and refused unless a regular
+            // file: a FIFO or a device named so never blocks the walk.
+            let read = Definition::from_file(entry.path(), EnvelopeKind::Execute)
+                .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
+            let action_id = match read.action_id {
+                Some(id) => id,
+                None => match definition::action_id_of_name(&name) {
+                    Some(id) => id.to_owned(),
+                    None => continue,
+                },
+            };
+            found.push((action_id, Arc::new(read.profile)));
+        }
+        if !found.is_empty() {
+            let above = self.0.last().map(|(_, found)| found.as_ref());
+            let here = Arc::new(FolderDefinitions::new(found, above));
+            self.0.push((folder.to_owned(), here));
+        }
+        Ok(())
+    }
+
+    /// The definitions that apply in the folder entered last.
+    fn current(&self) -> Option<&Arc<FolderDefinitions>> {
+        self.0.last().map(|(_, found)| found)
+    }
+}
+
 /// Turn the files of one folder into jobs, matching each capture with its
-/// sidecar among its siblings. Sidecars are never captures of their own.
-fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
+/// sidecar among its siblings. Sidecars are never captures of their own, nor
+/// are definitions, which check the captures of their action below their
+/// folder.
+fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) -> Vec<Task> {
     let entries = std::mem::take(group);
     let single_input = entries.len() == 1 && entries[0].depth() == 0;
+    if options.folder_definitions && !single_input {
+        let folder = entries.first().and_then(|entry| entry.path().parent());
+        if let Some(folder) = folder
+            && let Err(message) = scopes.enter(folder, &entries)
+        {
+            return vec![Task::new(Job::BadDefinition(message), None)];
+        }
+    }
+    let found = scopes.current().cloned();
     // Most folders hold no sidecars at all; then no capture needs a look-up.
     let sidecars: HashSet<String> = entries
         .iter()
@@ -451,7 +570,7 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
         .filter(|name| sidecar::is_sidecar_name(name))
         .map(|name| name.into_owned())
         .collect();
-    let mut jobs = Vec::with_capacity(entries.len());
+    let mut jobs: Vec<Task> = Vec::with_capacity(entries.len());
     for entry in entries {
         let name = entry.file_name().to_string_lossy();
         // A Data Action definition in a scanned folder describes captures;
@@ -466,11 +585,14 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
         let file_type = entry.file_type();
         let path = entry.into_path();
         if !file_type.is_file() {
-            jobs.push(Job::Unreadable {
-                source: Source::from_path(&path),
-                reason: crate::input::ReadError::NotRegular(crate::input::describe(&file_type))
-                    .to_string(),
-            });
+            jobs.push(Task::new(
+                Job::Unreadable {
+                    source: Source::from_path(&path),
+                    reason: crate::input::ReadError::NotRegular(crate::input::describe(&file_type))
+                        .to_string(),
+                },
+                found.as_ref(),
+            ));
             continue;
         }
         let sidecar = if single_input {
@@ -485,11 +607,11 @@ fn flush(group: &mut Vec<DirEntry>) -> Vec<Job> {
                 .map(|candidate| path.with_file_name(candidate))
         };
         if lines::is_lines_name(&name) {
-            jobs.push(Job::Lines(path));
+            jobs.push(Task::new(Job::Lines(path), found.as_ref()));
         } else if har::is_har_name(&name) {
-            jobs.push(Job::Har(path));
+            jobs.push(Task::new(Job::Har(path), found.as_ref()));
         } else {
-            jobs.push(Job::File { path, sidecar });
+            jobs.push(Task::new(Job::File { path, sidecar }, found.as_ref()));
         }
     }
     jobs

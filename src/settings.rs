@@ -3,12 +3,12 @@
 //! tool's own inputs (profiles, schemas, `dapa.toml`, the baseline, the
 //! `.env` file), happens here, in the order a user sees its messages.
 
-#[cfg(feature = "fetch")]
-use crate::cli::FetchArgs;
 use crate::cli::{
     Args, BaselineArgs, ColorChoice, Command, CompletionsArgs, EnvelopeArg, ExplainArgs, Format,
     InferArgs, ManArgs, MergeArgs, ScanArgs, SelectionArgs, WalkArgs,
 };
+#[cfg(feature = "fetch")]
+use crate::cli::{FetchArgs, PullArgs, ServiceArgs};
 use crate::output::{Terminal, auto_colour, written};
 use crate::report::escape::terminal;
 use crate::report::{self, Report};
@@ -46,6 +46,9 @@ pub enum Settings {
     /// `dapa fetch`.
     #[cfg(feature = "fetch")]
     Fetch(FetchSettings),
+    /// `dapa pull`.
+    #[cfg(feature = "fetch")]
+    Pull(PullSettings),
     /// `dapa merge`.
     Merge(MergeSettings),
     /// `dapa completions`.
@@ -155,15 +158,40 @@ pub struct FetchSettings {
     pub quiet: bool,
 }
 
+/// What `dapa pull` runs with.
 #[cfg(feature = "fetch")]
-impl FetchSettings {
-    /// The settings from the arguments, the environment and the `.env` file.
-    /// From the moment the credentials are known, a panic's message is
-    /// redacted like every other line.
-    fn resolve(args: FetchArgs) -> Result<FetchSettings> {
-        use crate::cli::EndpointArg;
+pub struct PullSettings {
+    /// The actions, each id checked.
+    pub action_ids: Vec<String>,
+    /// The folder the definitions go to.
+    pub out: PathBuf,
+    /// The hosts, retries and limits.
+    pub service: dapa::fetch::Service,
+    /// The client id and secret, or what is missing of them.
+    pub credentials: std::result::Result<dapa::fetch::credentials::Credentials, String>,
+    /// What every line printed passes first.
+    pub redactor: dapa::fetch::redact::Redactor,
+    /// No retry notes and no line per action.
+    pub quiet: bool,
+}
+
+/// Where requests go, with the credentials and the redaction of everything
+/// shown, for `fetch` and `pull` alike: from the arguments, the environment
+/// and the `.env` file. From the moment the credentials are known, a
+/// panic's message is redacted like every other line. `action_ids` are
+/// checked before the hosts, in the order a user reads the arguments.
+#[cfg(feature = "fetch")]
+struct Connection {
+    service: dapa::fetch::Service,
+    credentials: std::result::Result<dapa::fetch::credentials::Credentials, String>,
+    redactor: dapa::fetch::redact::Redactor,
+}
+
+#[cfg(feature = "fetch")]
+impl Connection {
+    fn resolve(args: ServiceArgs, action_ids: &[String]) -> Result<Connection> {
         use dapa::fetch::client::{RetryPolicy, Transport};
-        use dapa::fetch::{self, Endpoint};
+        use dapa::fetch::{self, Service};
 
         let environment = fetch::credentials::Environment::gather(args.env_file.as_deref())
             .map_err(miette::Report::msg)?;
@@ -171,7 +199,9 @@ impl FetchSettings {
         let redactor = dapa::fetch::redact::Redactor::new(credentials.as_ref().ok());
         crate::cmd::fetch::redact_panics(redactor.clone());
         let refused = |error| crate::cmd::fetch::refused(&redactor, &error);
-        fetch::check_action_id(&args.action_id).map_err(refused)?;
+        for id in action_ids {
+            fetch::check_action_id(id).map_err(refused)?;
+        }
         let region = args.region.as_deref().or(environment.region());
         let (api_url, login_url) = fetch::base_urls(
             region,
@@ -180,17 +210,9 @@ impl FetchSettings {
             args.allow_insecure_http,
         )
         .map_err(refused)?;
-        let request = fetch::FetchSettings {
-            action_id: args.action_id,
-            endpoint: match args.endpoint {
-                EndpointArg::Execute => Endpoint::Execute,
-                EndpointArg::Test => Endpoint::Test,
-                EndpointArg::DraftTest => Endpoint::DraftTest,
-            },
-            flatten: args.flatten,
+        let service = Service {
             api_url,
             login_url,
-            concurrency: usize::from(args.concurrency),
             policy: RetryPolicy {
                 retries: args.retries,
                 backoff_base: args.backoff,
@@ -201,14 +223,57 @@ impl FetchSettings {
                 read_timeout: args.timeout,
                 max_bytes: args.max_bytes,
             },
+        };
+        Ok(Connection {
+            service,
+            credentials,
+            redactor,
+        })
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl FetchSettings {
+    /// The settings from the arguments, the environment and the `.env` file.
+    fn resolve(args: FetchArgs) -> Result<FetchSettings> {
+        use crate::cli::EndpointArg;
+        use dapa::fetch::{self, Endpoint};
+
+        let connection = Connection::resolve(args.service, std::slice::from_ref(&args.action_id))?;
+        let request = fetch::FetchSettings {
+            action_id: args.action_id,
+            endpoint: match args.endpoint {
+                EndpointArg::Execute => Endpoint::Execute,
+                EndpointArg::Test => Endpoint::Test,
+                EndpointArg::DraftTest => Endpoint::DraftTest,
+            },
+            flatten: args.flatten,
+            service: connection.service,
+            concurrency: usize::from(args.concurrency),
             out: args.out,
         };
         Ok(FetchSettings {
             request,
-            credentials,
-            redactor,
+            credentials: connection.credentials,
+            redactor: connection.redactor,
             inputs: args.inputs,
             dry_run: args.dry_run,
+            quiet: args.quiet,
+        })
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl PullSettings {
+    /// The settings from the arguments, the environment and the `.env` file.
+    fn resolve(args: PullArgs) -> Result<PullSettings> {
+        let connection = Connection::resolve(args.service, &args.action_ids)?;
+        Ok(PullSettings {
+            action_ids: args.action_ids,
+            out: args.out,
+            service: connection.service,
+            credentials: connection.credentials,
+            redactor: connection.redactor,
             quiet: args.quiet,
         })
     }
@@ -223,6 +288,8 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Explain(args) => Settings::Explain(explain(args)?),
         #[cfg(feature = "fetch")]
         Command::Fetch(args) => Settings::Fetch(FetchSettings::resolve(args)?),
+        #[cfg(feature = "fetch")]
+        Command::Pull(args) => Settings::Pull(PullSettings::resolve(args)?),
         Command::Merge(args) => Settings::Merge(merge(args)?),
         // Nothing to resolve: they print what clap knows of the arguments.
         Command::Completions(args) => Settings::Completions(args),
@@ -310,13 +377,17 @@ fn progress_after() -> Duration {
 
 fn infer(args: InferArgs) -> InferSettings {
     InferSettings {
-        options: scan_options(
-            &args.walk,
-            AnalyzeOptions {
-                keep_payload: true,
-                ..AnalyzeOptions::default()
-            },
-        ),
+        options: ScanOptions {
+            // A draft schema is inferred from the captures alone.
+            folder_definitions: false,
+            ..scan_options(
+                &args.walk,
+                AnalyzeOptions {
+                    keep_payload: true,
+                    ..AnalyzeOptions::default()
+                },
+            )
+        },
         infer: InferOptions {
             enum_threshold: args.enum_threshold,
         },
@@ -489,7 +560,7 @@ fn definition_rules(paths: &[PathBuf]) -> std::result::Result<Vec<config::Rule>,
                         path: path.display().to_string(),
                         pointer: "/id".to_owned(),
                         message: format!(
-                            "neither this definition nor {} names its action id, so dapa                              cannot tell which captures each one checks; give one of them                              alone, or map them by path in dapa.toml",
+                            "neither this definition nor {} names its action id, so dapa cannot tell which captures each one checks; give one of them alone, or map them by path in dapa.toml",
                             first.display()
                         ),
                     });

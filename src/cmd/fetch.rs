@@ -1,12 +1,13 @@
 //! `dapa fetch`: the dry run, the progress bar and the closing summary
-//! line. Every line printed passes the run's [`Redactor`] first.
+//! line, which says what came of the action's definition. Every line printed passes the run's [`Redactor`] first.
 
 use crate::exit_status::ExitStatus;
 use crate::report::escape::{terminal, terminal_lines};
 use crate::settings::FetchSettings;
 use dapa::fetch::credentials::shown_id;
+use dapa::fetch::pull::DefinitionOutcome;
 use dapa::fetch::redact::Redactor;
-use dapa::fetch::{self, Event, FetchError, FetchSummary};
+use dapa::fetch::{self, Event, FetchError, FetchSummary, store};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use miette::Result;
 use std::io;
@@ -73,8 +74,13 @@ pub fn run(run: FetchSettings) -> Result<ExitStatus> {
             format!("  action    {}", settings.action_id),
             format!("  request   POST {}", settings.request_url()),
             format!(
+                "  contract  GET {} (the definition, saved as {})",
+                settings.definition_url(),
+                store::definition_name(&settings.action_id)
+            ),
+            format!(
                 "  token     POST {}/oauth/token ({client})",
-                settings.login_url.trim_end_matches('/')
+                settings.service.login_url.trim_end_matches('/')
             ),
             format!(
                 "  inputs    {} in {inputs_name}: {} already captured, {} to fetch{again}",
@@ -89,10 +95,10 @@ pub fn run(run: FetchSettings) -> Result<ExitStatus> {
             format!(
                 "  limits    {} at once, {} retries, Retry-After obeyed up to {} s, timeouts {} s connect / {} s read",
                 settings.concurrency,
-                settings.policy.retries,
-                settings.policy.retry_after_cap.as_secs(),
-                settings.transport.connect_timeout.as_secs_f64(),
-                settings.transport.read_timeout.as_secs_f64()
+                settings.service.policy.retries,
+                settings.service.policy.retry_after_cap.as_secs(),
+                settings.service.transport.connect_timeout.as_secs_f64(),
+                settings.service.transport.read_timeout.as_secs_f64()
             ),
         ];
         println!("{}", terminal_lines(&redactor.text(&lines.join("\n"))));
@@ -131,6 +137,13 @@ pub fn run(run: FetchSettings) -> Result<ExitStatus> {
     let result = fetch::run(&settings, credentials, plan, &redactor, &STOP, &observe);
     bar.finish_and_clear();
     let summary = result.map_err(failed)?;
+    if let Some(DefinitionOutcome::Failed(why)) = &summary.definition {
+        eprintln!(
+            "dapa: the definition of action {} was not saved: {}; the captures are fetched all the same",
+            settings.action_id,
+            shown(&redactor, why)
+        );
+    }
     eprintln!(
         "{}",
         shown(&redactor, &summary_line(&summary, &settings, started))
@@ -190,5 +203,8 @@ fn summary_line(
         summary.inputs,
         started.elapsed().as_secs_f64()
     ));
+    if let Some(definition) = &summary.definition {
+        line.push_str(&format!("; {}", definition.describe()));
+    }
     line
 }

@@ -10,6 +10,8 @@ pub mod fetch;
 pub mod infer;
 pub mod man;
 pub mod merge;
+#[cfg(feature = "fetch")]
+pub mod pull;
 pub mod scan;
 
 use crate::exit_status::ExitStatus;
@@ -28,6 +30,8 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
         Settings::Explain(settings) => explain::run(&settings),
         #[cfg(feature = "fetch")]
         Settings::Fetch(settings) => fetch::run(settings),
+        #[cfg(feature = "fetch")]
+        Settings::Pull(settings) => pull::run(settings),
         Settings::Merge(settings) => merge::run(settings),
         Settings::Completions(args) => completions::run(&args),
         Settings::Man(args) => man::run(&args),

@@ -161,12 +161,13 @@ pub struct Sender<'a> {
 
 impl Sender<'_> {
     /// Send one input until it has a final reply, retries run out, or the
-    /// run stops; `on_retry` hears of each retry before its wait.
+    /// run stops; `on_retry` hears of each retry before its wait. With a
+    /// body the request is a POST of it, without one a GET (a definition).
     pub fn send(
         &self,
         url: &str,
         line: usize,
-        body: &str,
+        body: Option<&str>,
         on_retry: &dyn Fn(Retrying<'_>),
     ) -> Outcome {
         let mut attempts = 0;
@@ -249,15 +250,23 @@ impl Sender<'_> {
         }
     }
 
-    fn exchange(&self, url: &str, bearer: &str, body: &str) -> Result<Reply, String> {
-        let mut response = self
-            .agent
-            .post(url)
-            .header("Authorization", bearer)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .send(body)
-            .map_err(|error| network_reason(&error))?;
+    fn exchange(&self, url: &str, bearer: &str, body: Option<&str>) -> Result<Reply, String> {
+        let sent = match body {
+            Some(body) => self
+                .agent
+                .post(url)
+                .header("Authorization", bearer)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .send(body),
+            None => self
+                .agent
+                .get(url)
+                .header("Authorization", bearer)
+                .header("Accept", "application/json")
+                .call(),
+        };
+        let mut response = sent.map_err(|error| network_reason(&error))?;
         let status = response.status().as_u16();
         let headers = response
             .headers()

@@ -4,11 +4,13 @@
 //! Modules: [`region`] (hosts), [`credentials`] (environment, `.env`),
 //! [`auth`] (token cache), [`client`] (requests and retries), [`store`]
 //! (atomic captures and the folder's lock), [`redact`] (the one step every
-//! text from a server or a URL passes before it is shown or written).
+//! text from a server or a URL passes before it is shown or written),
+//! [`pull`] (the action's definition, for `fetch` and `dapa pull`).
 
 pub mod auth;
 pub mod client;
 pub mod credentials;
+pub mod pull;
 pub mod redact;
 pub mod region;
 pub mod store;
@@ -53,6 +55,81 @@ impl Endpoint {
             Endpoint::DraftTest => "draft/test",
         }
     }
+
+    /// Whether the endpoint runs the action's draft, whose definition is
+    /// the draft's too.
+    pub fn is_draft(self) -> bool {
+        self == Endpoint::DraftTest
+    }
+}
+
+/// Where requests go and how they are retried: the same for `fetch` and
+/// `pull`.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The API base, e.g. `https://api.mypurecloud.ie`.
+    pub api_url: String,
+    /// The login base, e.g. `https://login.mypurecloud.ie`.
+    pub login_url: String,
+    /// Retries and waits.
+    pub policy: RetryPolicy,
+    /// Timeouts and the body limit.
+    pub transport: Transport,
+}
+
+impl Service {
+    /// The URL of a Data Action, or of its draft, under the API base.
+    fn action_url(&self, action_id: &str) -> String {
+        format!(
+            "{}/api/v2/integrations/actions/{action_id}",
+            self.api_url.trim_end_matches('/')
+        )
+    }
+
+    /// Log in: the agent, and a token cache that holds its first token.
+    /// Bad credentials stop here, before anything is written; a login
+    /// service that is unreachable or busy is retried like a request.
+    fn session(
+        &self,
+        credentials: Credentials,
+        redactor: &Redactor,
+        stop: &AtomicBool,
+    ) -> Result<(ureq::Agent, TokenSource), FetchError> {
+        let agent = client::agent(&self.transport);
+        let tokens = TokenSource::new(
+            agent.clone(),
+            &self.login_url,
+            credentials,
+            redactor.clone(),
+        );
+        first_token(&tokens, &self.policy, stop)?;
+        Ok((agent, tokens))
+    }
+
+    /// Every request of a session goes through this.
+    fn sender<'a>(
+        &self,
+        agent: &'a ureq::Agent,
+        tokens: &'a TokenSource,
+        stop: &'a AtomicBool,
+    ) -> Sender<'a> {
+        Sender {
+            agent,
+            tokens,
+            policy: self.policy,
+            max_bytes: self.transport.max_bytes,
+            stop,
+            paused_until: Mutex::new(Instant::now()),
+        }
+    }
+}
+
+/// Open (and lock) an output folder for writing.
+fn open_store(out: &Path, redactor: &Redactor) -> Result<store::Store, FetchError> {
+    store::Store::open(out, redactor.clone()).map_err(|e| match e {
+        store::StoreError::Locked => FetchError::Locked(out.to_owned()),
+        store::StoreError::Io(e) => FetchError::Io(out.to_owned(), e),
+    })
 }
 
 /// Everything a fetch needs but the credentials.
@@ -64,16 +141,10 @@ pub struct FetchSettings {
     pub endpoint: Endpoint,
     /// Add `?flatten=true`.
     pub flatten: bool,
-    /// The API base, e.g. `https://api.mypurecloud.ie`.
-    pub api_url: String,
-    /// The login base, e.g. `https://login.mypurecloud.ie`.
-    pub login_url: String,
+    /// The hosts, retries and limits.
+    pub service: Service,
     /// Requests in flight at once.
     pub concurrency: usize,
-    /// Retries and waits.
-    pub policy: RetryPolicy,
-    /// Timeouts and the body limit.
-    pub transport: Transport,
     /// The output folder.
     pub out: PathBuf,
 }
@@ -82,15 +153,20 @@ impl FetchSettings {
     /// The URL one request goes to.
     pub fn request_url(&self) -> String {
         let mut url = format!(
-            "{}/api/v2/integrations/actions/{}/{}",
-            self.api_url.trim_end_matches('/'),
-            self.action_id,
+            "{}/{}",
+            self.service.action_url(&self.action_id),
             self.endpoint.path()
         );
         if self.flatten {
             url.push_str("?flatten=true");
         }
         url
+    }
+
+    /// The URL the action's definition is read from: the draft's for the
+    /// draft endpoint.
+    pub fn definition_url(&self) -> String {
+        pull::definition_url(&self.service, &self.action_id, self.endpoint.is_draft())
     }
 }
 
@@ -558,6 +634,8 @@ pub struct FetchSummary {
     pub failed: Vec<(usize, String)>,
     /// Lines left for a later run because the run was stopped.
     pub interrupted: usize,
+    /// What came of the action's definition, once a token was had.
+    pub definition: Option<pull::DefinitionOutcome>,
 }
 
 impl FetchSummary {
@@ -587,11 +665,14 @@ pub enum FetchError {
     Locked(PathBuf),
 }
 
-/// Fetch every pending input of `plan` into the output folder. A token is
-/// had first: bad credentials stop the run before anything is written. The
-/// folder is then locked and looked at again, as a run that ended since the
-/// plan may have captured lines. Every token received goes to `redactor`,
-/// and everything written passes through it.
+/// Fetch the action's definition and every pending input of `plan` into
+/// the output folder. A token is had first: bad credentials stop the run
+/// before anything is written. The folder is then locked and looked at
+/// again, as a run that ended since the plan may have captured lines. The
+/// definition is read again on every run (it may have changed), and a
+/// definition that cannot be read stops nothing: the captures are fetched
+/// all the same. Every token received goes to `redactor`, and everything
+/// written passes through it.
 pub fn run(
     settings: &FetchSettings,
     credentials: Credentials,
@@ -607,21 +688,17 @@ pub fn run(
         stray: plan.stray,
         ..FetchSummary::default()
     };
-    if plan.pending.is_empty() {
-        return Ok(summary);
-    }
-    let agent = client::agent(&settings.transport);
-    let tokens = TokenSource::new(
-        agent.clone(),
-        &settings.login_url,
-        credentials,
-        redactor.clone(),
-    );
-    first_token(&tokens, &settings.policy, stop)?;
-    let store = store::Store::open(&settings.out, redactor.clone()).map_err(|e| match e {
-        store::StoreError::Locked => FetchError::Locked(settings.out.clone()),
-        store::StoreError::Io(e) => FetchError::Io(settings.out.clone(), e),
-    })?;
+    let service = &settings.service;
+    let (agent, tokens) = service.session(credentials, redactor, stop)?;
+    let store = open_store(&settings.out, redactor)?;
+    let sender = service.sender(&agent, &tokens, stop);
+    summary.definition = Some(pull::save_definition(
+        &sender,
+        &store,
+        &settings.action_id,
+        &settings.definition_url(),
+        &|_| {},
+    )?);
     // Only the pending lines are looked at again; the stray count stands.
     let plan = self::plan(settings, plan.pending)?;
     summary.already += plan.already;
@@ -629,14 +706,6 @@ pub fn run(
     if plan.pending.is_empty() {
         return Ok(summary);
     }
-    let sender = Sender {
-        agent: &agent,
-        tokens: &tokens,
-        policy: settings.policy,
-        max_bytes: settings.transport.max_bytes,
-        stop,
-        paused_until: Mutex::new(Instant::now()),
-    };
     let url = settings.request_url();
     let next = AtomicUsize::new(0);
     let tally = Mutex::new(Tally::default());
@@ -657,7 +726,7 @@ pub fn run(
                     let values = input.values();
                     let body = Value::Object(values.clone()).to_string();
                     let started = Instant::now();
-                    let outcome = sender.send(&url, input.line, &body, &|retrying| {
+                    let outcome = sender.send(&url, input.line, Some(&body), &|retrying| {
                         observe(Event::Retrying(retrying));
                     });
                     let attempts = match &outcome {

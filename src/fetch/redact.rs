@@ -111,6 +111,66 @@ impl Redactor {
     }
 }
 
+/// Mask the literal credentials among the request headers of a Data Action
+/// definition (`config.request.headers`), in place, and say how many values
+/// were masked. A header is a credential by its name (`Authorization`,
+/// `Cookie`, or a name holding `token`, `secret`, `key`, `password` or
+/// `auth`) or by its value (`Bearer ...`, `Basic ...`); its value is kept
+/// when it holds nothing but placeholders (`${credentials.token}`,
+/// `Bearer $!{credentials.key}`), which Genesys Cloud resolves when it
+/// runs the action, and masked whole when anything literal is left.
+pub fn mask_definition_headers(definition: &mut Value) -> usize {
+    let Some(Value::Object(headers)) = definition.pointer_mut("/config/request/headers") else {
+        return 0;
+    };
+    let mut masked = 0;
+    for (name, value) in headers.iter_mut() {
+        let Value::String(text) = value else { continue };
+        let credential = is_credential_header(name) || scheme_rest(text).is_some();
+        if credential && has_literal_credential(text) {
+            *value = Value::String(MARK.to_owned());
+            masked += 1;
+        }
+    }
+    masked
+}
+
+/// Whether a header's name says it carries a credential.
+fn is_credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie"
+    ) || ["token", "secret", "key", "password", "auth"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// What follows an HTTP authentication scheme at the start of a value.
+fn scheme_rest(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim_start().split_once(' ')?;
+    ["bearer", "basic", "token", "digest"]
+        .iter()
+        .any(|known| scheme.eq_ignore_ascii_case(known))
+        .then_some(rest)
+}
+
+/// Whether a credential header's value holds anything but placeholders
+/// (`${...}`, `$!{...}`) after its scheme.
+fn has_literal_credential(value: &str) -> bool {
+    let mut rest = scheme_rest(value).unwrap_or(value);
+    loop {
+        rest = rest.trim_start();
+        let Some(inner) = rest.strip_prefix("${").or_else(|| rest.strip_prefix("$!{")) else {
+            return !rest.is_empty();
+        };
+        let Some(end) = inner.find('}') else {
+            return true;
+        };
+        rest = &inner[end + 1..];
+    }
+}
+
 /// `haystack` with every `needle` replaced, or `None` when there is none.
 fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
     let (&first, _) = needle.split_first()?;
@@ -221,6 +281,39 @@ mod tests {
         );
         assert!(clean.contains("http://[redacted]@10.0.0.1:8/x"), "{clean}");
         assert_eq!(redactor.text("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn literal_credentials_in_definition_headers_are_masked() {
+        let mut definition = serde_json::json!({"config": {"request": {"headers": {
+            "Authorization": "Bearer ${credentials.token}",
+            "X-Api-Key": "$!{credentials.apiKey}",
+            "Proxy-Authorization": "Basic dXNlcjpwYXNz",
+            "X-Session-Token": "abc123",
+            "X-Forward": "Bearer eyJhbGciOi",
+            "Mixed": "Bearer ${credentials.a}literal",
+            "Content-Type": "application/json",
+            "Accept-Language": "${input.language}",
+            "Count": 3
+        }}}});
+        assert_eq!(mask_definition_headers(&mut definition), 4);
+        let headers = &definition["config"]["request"]["headers"];
+        assert_eq!(headers["Authorization"], "Bearer ${credentials.token}");
+        assert_eq!(headers["X-Api-Key"], "$!{credentials.apiKey}");
+        for masked in [
+            "Proxy-Authorization",
+            "X-Session-Token",
+            "X-Forward",
+            "Mixed",
+        ] {
+            assert_eq!(headers[masked], MARK, "{masked}");
+        }
+        assert_eq!(headers["Content-Type"], "application/json");
+        assert_eq!(headers["Accept-Language"], "${input.language}");
+        assert_eq!(
+            mask_definition_headers(&mut serde_json::json!({"config": 1})),
+            0
+        );
     }
 
     #[test]

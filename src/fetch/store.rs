@@ -1,13 +1,14 @@
 //! The output folder: `NNNNNN.body` + `NNNNNN.meta.json` per input line,
-//! each written to a hidden temporary file and renamed into place, the
-//! sidecar last, so that a capture either is complete or is not there.
+//! and the action's definition as `ACTION_ID.action.json`, each written to
+//! a hidden temporary file and renamed into place, the sidecar last, so
+//! that a capture either is complete or is not there.
 //!
 //! A run holds an advisory lock on the folder itself (`flock` on the opened
 //! directory) while it writes: the system releases it when the process ends,
 //! however it ends, and no lock file is left among the captures.
 
 use super::redact::Redactor;
-use crate::input::{SIDECAR_LIMIT, read_limited};
+use crate::input::{SETTINGS_LIMIT, SIDECAR_LIMIT, read_limited};
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{self, Write as _};
@@ -67,6 +68,19 @@ fn line_of(name: &str, suffix: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
+/// The file name of an action's definition.
+pub fn definition_name(action_id: &str) -> String {
+    format!("{action_id}.action.json")
+}
+
+/// The `version` of the definition of `action_id` already in `dir`, when
+/// there is one that can be read and carries a version.
+pub fn stored_version(dir: &Path, action_id: &str) -> Option<u64> {
+    let bytes = read_limited(&dir.join(definition_name(action_id)), SETTINGS_LIMIT).ok()?;
+    let document: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    document.get("version")?.as_u64()
+}
+
 /// The sidecar of a captured line, as JSON, or why it cannot be had.
 pub fn read_sidecar(dir: &Path, line: usize) -> Result<serde_json::Value, String> {
     let bytes =
@@ -115,6 +129,29 @@ impl Store {
         let mut text = serde_json::to_vec_pretty(&meta).map_err(io::Error::other)?;
         text.push(b'\n');
         self.put(&meta_name(line), &text)
+    }
+
+    /// The folder written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The `version` of the definition of `action_id` in the folder.
+    pub fn stored_version(&self, action_id: &str) -> Option<u64> {
+        stored_version(&self.dir, action_id)
+    }
+
+    /// Write an action's definition (whose id was checked to be one plain
+    /// file name), with the secrets redacted.
+    pub fn write_definition(
+        &self,
+        action_id: &str,
+        definition: &serde_json::Value,
+    ) -> io::Result<()> {
+        let definition = self.redactor.json(definition);
+        let mut text = serde_json::to_vec_pretty(&definition).map_err(io::Error::other)?;
+        text.push(b'\n');
+        self.put(&definition_name(action_id), &text)
     }
 
     fn put(&self, name: &str, bytes: &[u8]) -> io::Result<()> {

@@ -6,11 +6,13 @@
 //! `category`, `integrationId`). Its output contract,
 //! `contract.output.successSchema`, is what the action's captures must
 //! satisfy: it becomes the payload schema of a profile named
-//! `definition:NAME`.
+//! `definition:NAME`, or `definition:NAME@vN` when the definition carries
+//! the API's `version`, so each record says which version checked it.
 
 use super::{EnvelopeKind, JsonFile, Profile, Schema, SchemaError, Semantic, Target};
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Where the output contract sits in a definition.
 const SUCCESS_SCHEMA: &str = "/contract/output/successSchema";
@@ -24,12 +26,24 @@ pub fn is_definition_name(name: &str) -> bool {
     name.ends_with(".action.json")
 }
 
+/// The action id a definition file's name gives (`ID.action.json`), for a
+/// definition in the export shape, which has no `id` of its own.
+pub fn action_id_of_name(name: &str) -> Option<&str> {
+    name.strip_suffix(".action.json")
+        .filter(|id| !id.is_empty())
+}
+
 /// A definition read and compiled: its action id (API shape only) and the
 /// profile its contract makes.
 #[derive(Debug)]
 pub struct Definition {
     /// The action id, when the file holds one (`id` of the API's `Action`).
     pub action_id: Option<String>,
+    /// The action's `name`, when the file holds one.
+    pub name: Option<String>,
+    /// The action's `version` (API shape only): it grows with each save of
+    /// the action in Genesys Cloud.
+    pub version: Option<u64>,
     /// The profile checking the action's payloads.
     pub profile: Profile,
 }
@@ -41,6 +55,16 @@ impl Definition {
     pub fn from_file(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
         let file = JsonFile::read(path)?;
         Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))
+    }
+
+    /// A definition from a document that is no file yet (a reply of the
+    /// API); `shown` names it in messages.
+    pub fn from_document(
+        shown: &str,
+        document: &Value,
+        envelope: EnvelopeKind,
+    ) -> Result<Definition, SchemaError> {
+        Definition::from_value(shown, document, envelope, None)
     }
 
     /// A definition from its parsed document; `shown` names the file in
@@ -64,6 +88,12 @@ impl Definition {
         })?;
         let name = optional_string(fields, "name").map_err(|m| malformed("/name", m))?;
         let action_id = optional_string(fields, "id").map_err(|m| malformed("/id", m))?;
+        let version = match fields.get("version") {
+            None | Some(Value::Null) => None,
+            Some(version) => Some(version.as_u64().ok_or_else(|| {
+                malformed("/version", "the version must be a whole number from 0 up")
+            })?),
+        };
         let secure = match fields.get("secure") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(secure)) => *secure,
@@ -121,9 +151,14 @@ impl Definition {
             ),
             other => other,
         })?;
-        let profile_name = format!("{PROFILE_PREFIX}{}", name.unwrap_or(shown));
+        let mut profile_name = format!("{PROFILE_PREFIX}{}", name.unwrap_or(shown));
+        if let Some(version) = version {
+            profile_name.push_str(&format!("@v{version}"));
+        }
         Ok(Definition {
             action_id: action_id.map(str::to_owned),
+            name: name.map(str::to_owned),
+            version,
             profile: Profile {
                 name: profile_name,
                 envelope,
@@ -132,6 +167,40 @@ impl Definition {
                 schema,
             },
         })
+    }
+}
+
+/// The definitions found in the folders of a scan (`ID.action.json`) that
+/// apply to one capture: those of its own folder first, then those of each
+/// folder above it, nearest first. Each checks the captures of its action.
+#[derive(Debug, Default)]
+pub struct FolderDefinitions {
+    by_action: Vec<(String, Arc<Profile>)>,
+}
+
+impl FolderDefinitions {
+    /// The definitions of a folder, `(action id, profile)` in file name
+    /// order, before those of the folders above it.
+    pub fn new(
+        found: Vec<(String, Arc<Profile>)>,
+        above: Option<&FolderDefinitions>,
+    ) -> FolderDefinitions {
+        let mut by_action = found;
+        by_action.extend(
+            above
+                .iter()
+                .flat_map(|above| above.by_action.iter().cloned()),
+        );
+        FolderDefinitions { by_action }
+    }
+
+    /// The profile of the nearest definition of this action.
+    pub fn for_action(&self, action_id: Option<&str>) -> Option<&Arc<Profile>> {
+        let action_id = action_id?;
+        self.by_action
+            .iter()
+            .find(|(id, _)| id == action_id)
+            .map(|(_, profile)| profile)
     }
 }
 
@@ -249,6 +318,16 @@ mod tests {
             "contract": contract}))
         .unwrap();
         assert_eq!(api.action_id.as_deref(), Some("custom_-_1"));
+        assert_eq!(api.version, Some(3));
+        assert_eq!(api.name.as_deref(), Some("Get"));
+        assert_eq!(api.profile.name, "definition:Get@v3");
+        let error = definition(json!({"version": "3", "contract": contract})).unwrap_err();
+        assert!(error.to_string().contains("/version"), "{error}");
+        assert_eq!(
+            action_id_of_name("custom_-_1.action.json"),
+            Some("custom_-_1")
+        );
+        assert_eq!(action_id_of_name(".action.json"), None);
     }
 
     #[test]

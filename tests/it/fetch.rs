@@ -66,10 +66,14 @@ fn captured(folder: &Folder) -> BTreeSet<usize> {
         .collect()
 }
 
-/// Every file name under the output folder: captures only, no temporary files.
+/// Every file name under the output folder: captures and the action's
+/// definition only, no temporary files.
 fn assert_only_captures(folder: &Folder) {
     for entry in std::fs::read_dir(folder.join("live")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
+        if name == format!("{ACTION}.action.json") {
+            continue;
+        }
         let (stem, _) = name.split_once('.').expect("a name with an extension");
         assert!(
             stem.len() == 6 && stem.bytes().all(|b| b.is_ascii_digit()),
@@ -607,12 +611,12 @@ fn a_killed_run_resumes_and_leaves_no_temporary_files() {
 }
 
 #[test]
-fn a_run_with_everything_captured_contacts_nothing() {
+fn a_run_with_everything_captured_reads_only_the_definition_again() {
     let server = StandIn::start(3600);
     let folder = Folder::new();
     write_inputs(&folder, &["ok", "ok"]);
     assert_eq!(fetch(&server, &folder, &[]).run().code, 0);
-    let tokens = server.log(|log| log.tokens.len());
+    let requests = server.log(|log| log.requests.clone());
     let again = fetch(&server, &folder, &[]).run();
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(
@@ -622,7 +626,10 @@ fn a_run_with_everything_captured_contacts_nothing() {
         "{}",
         again.stderr
     );
-    assert_eq!(server.log(|log| log.tokens.len()), tokens);
+    // The action itself is not called again; its definition is read again
+    // (it may have changed), once per run.
+    assert_eq!(server.log(|log| log.requests.clone()), requests);
+    assert_eq!(server.log(|log| log.definitions.len()), 2);
 }
 
 #[test]
@@ -1143,4 +1150,222 @@ fn typed_urls_never_show_their_password_and_are_read_strictly() {
     assert!(!output.stdout.contains("redacted"), "{}", output.stdout);
     assert!(!folder.join("live").exists());
     assert_eq!(server.log(|log| log.tokens.len() + log.requests.len()), 0);
+}
+
+/// The definition `fetch` saved in `live/`, as JSON.
+fn saved_definition(folder: &Folder) -> Value {
+    let path = folder.join(&format!("live/{ACTION}.action.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("a definition is JSON")
+}
+
+#[test]
+fn fetch_saves_the_definition_and_scan_checks_the_captures_against_it() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "off-contract"]);
+    let fetched = fetch(&server, &folder, &[]).run();
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    assert!(
+        fetched
+            .stderr
+            .contains("; definition v1 saved with 1 literal credential header value(s) masked"),
+        "{}",
+        fetched.stderr
+    );
+    assert_eq!(
+        server.log(|log| log.definitions.clone()),
+        [format!(
+            "/api/v2/integrations/actions/{ACTION}?expand=contract&includeConfig=true"
+        )]
+    );
+    assert_only_captures(&folder);
+    let definition = saved_definition(&folder);
+    assert_eq!(definition["version"], 1);
+    let headers = &definition["config"]["request"]["headers"];
+    // A placeholder is kept for Genesys Cloud to resolve; a literal key is not.
+    assert_eq!(headers["Authorization"], "Bearer ${credentials.token}");
+    assert_eq!(headers["X-Api-Key"], "[redacted]");
+    // The folder as fetch left it: the definition checks its captures.
+    let scanned = dapa(&["scan", "live", "--format", "jsonl", "-q"])
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(scanned.code, 1, "{}", scanned.stderr);
+    let records = records(&scanned.stdout);
+    let ok = &records["live/000001.body"];
+    assert_eq!(ok["status"], "ok", "{ok}");
+    assert_eq!(ok["profile"], "definition:Get Contact@v1");
+    let broken = &records["live/000002.body"];
+    assert_eq!(broken["profile"], "definition:Get Contact@v1");
+    assert_eq!(codes(broken), ["V02", "D02"], "{broken}");
+    assert_eq!(records.len(), 2, "the definition is no capture");
+    assert_no_secrets(&server, folder.path(), &[&fetched, &scanned]);
+    assert_absent(
+        &["literal-key-7f3a9c".to_owned()],
+        folder.path(),
+        &[&fetched, &scanned],
+    );
+}
+
+#[test]
+fn the_draft_endpoint_reads_the_drafts_definition() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &["--endpoint", "draft-test"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(
+        server.log(|log| log.definitions.clone()),
+        [format!(
+            "/api/v2/integrations/actions/{ACTION}/draft?expand=contract&includeConfig=true"
+        )]
+    );
+}
+
+#[test]
+fn a_rerun_keeps_the_newer_definition_and_says_so() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    server.set_definition(ACTION, crate::standin::definition(ACTION, 3));
+    let first = fetch(&server, &folder, &[]).run();
+    assert!(
+        first.stderr.contains("; definition v3 saved with"),
+        "{}",
+        first.stderr
+    );
+    // The API returns an older version (another org, a restored export):
+    // the newer one in the folder stays.
+    server.set_definition(ACTION, crate::standin::definition(ACTION, 2));
+    let older = fetch(&server, &folder, &[]).run();
+    assert_eq!(older.code, 0, "{}", older.stderr);
+    assert!(
+        older
+            .stderr
+            .contains("; definition v3 kept (the API returned v2, an older version)"),
+        "{}",
+        older.stderr
+    );
+    assert_eq!(saved_definition(&folder)["version"], 3);
+    server.set_definition(ACTION, crate::standin::definition(ACTION, 5));
+    let newer = fetch(&server, &folder, &[]).run();
+    assert!(
+        newer
+            .stderr
+            .contains("; definition v5 saved (replacing v3) with"),
+        "{}",
+        newer.stderr
+    );
+    assert_eq!(saved_definition(&folder)["version"], 5);
+    assert_only_captures(&folder);
+}
+
+#[test]
+fn without_the_view_permission_the_captures_are_still_fetched() {
+    let server = StandIn::start(3600);
+    server.deny_view();
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok", "ok"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder), BTreeSet::from([1, 2]));
+    let said: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|line| line.contains("integrations:action:view"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", output.stderr);
+    assert!(said[0].contains("HTTP 403"), "{}", said[0]);
+    assert!(
+        said[0].contains("the captures are fetched all the same"),
+        "{}",
+        said[0]
+    );
+    assert!(
+        output.stderr.contains("; definition not saved"),
+        "{}",
+        output.stderr
+    );
+    assert!(!folder.join(&format!("live/{ACTION}.action.json")).exists());
+}
+
+/// `dapa pull` against the stand-in, from `folder`.
+fn pull(server: &StandIn, folder: &Folder, ids: &[&str]) -> Run {
+    let mut args = vec!["pull", "-o", "defs", "--api-url", &server.url];
+    args.extend([
+        "--login-url",
+        &server.url,
+        "--backoff",
+        "20ms",
+        "--timeout",
+        "1s",
+    ]);
+    args.extend_from_slice(ids);
+    dapa(&args)
+        .clean_env()
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .current_dir(folder.path())
+}
+
+#[test]
+fn pull_saves_each_definition_and_names_those_it_could_not() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    let saved = pull(&server, &folder, &[ACTION, "custom_-_other", ACTION]).run();
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    assert!(
+        saved
+            .stderr
+            .ends_with(": 2 saved, 0 failed of 2 definitions\n"),
+        "{}",
+        saved.stderr
+    );
+    let names: BTreeSet<String> = std::fs::read_dir(folder.join("defs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            format!("{ACTION}.action.json"),
+            "custom_-_other.action.json".to_owned()
+        ])
+    );
+    let missing = pull(&server, &folder, &["missing-1", ACTION]).run();
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("dapa: missing-1: not saved: HTTP 404"),
+        "{}",
+        missing.stderr
+    );
+    assert!(
+        missing
+            .stderr
+            .contains("1 saved, 1 failed of 2 definitions"),
+        "{}",
+        missing.stderr
+    );
+    server.deny_view();
+    let denied = pull(&server, &folder, &[ACTION]).run();
+    assert_eq!(denied.code, 1, "{}", denied.stderr);
+    assert!(
+        denied.stderr.contains("integrations:action:view"),
+        "{}",
+        denied.stderr
+    );
+    let unconfigured = pull(&server, &folder, &[ACTION])
+        .env_remove("GENESYS_CLIENT_SECRET")
+        .run();
+    assert_eq!(unconfigured.code, 2, "{}", unconfigured.stderr);
+    let bad_id = pull(&server, &folder, &["../x"]).run();
+    assert_eq!(bad_id.code, 2, "{}", bad_id.stderr);
+    assert_no_secrets(
+        &server,
+        folder.path(),
+        &[&saved, &missing, &denied, &unconfigured],
+    );
+    assert_absent(&["literal-key-7f3a9c".to_owned()], folder.path(), &[&saved]);
 }

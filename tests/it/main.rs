@@ -25,6 +25,7 @@ mod codes;
 mod completions;
 #[cfg(feature = "fetch")]
 mod fetch;
+mod folder_definitions;
 mod hostile;
 mod hostile_definition;
 mod hostile_har;

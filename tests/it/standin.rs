@@ -1,6 +1,8 @@
 //! A small Genesys Cloud stand-in on 127.0.0.1 for the fetch tests: the
-//! OAuth token endpoint and the Data Action endpoints, with faults chosen by
-//! each input's `case` field. Plain HTTP/1.1 over std sockets, one request
+//! OAuth token endpoint, the Data Action endpoints, with faults chosen by
+//! each input's `case` field, and the actions' definitions (`GET
+//! /api/v2/integrations/actions/{id}`, and `/draft`): a definition set by
+//! the test, else [`definition`] for any id but `missing-*` (404). Plain HTTP/1.1 over std sockets, one request
 //! per connection, so that a fault (a cut-off body, a stall) is exact.
 
 use serde_json::{Value, json};
@@ -27,6 +29,52 @@ pub struct Log {
     pub refused_logins: u32,
     /// Data Action requests answered 401 because the token had expired.
     pub expired_401: u32,
+    /// Definition requests, in order of arrival: the path and query.
+    pub definitions: Vec<String>,
+}
+
+/// The definition served for an action: the API's shape, with a contract
+/// the stand-in's 200 replies satisfy (`{"id", "name", "endpoint"}`), and
+/// request headers holding a placeholder and a literal key.
+pub fn definition(id: &str, version: u64) -> Value {
+    json!({
+        "id": id,
+        "name": "Get Contact",
+        "version": version,
+        "category": "Stand-in",
+        "integrationId": "standin-integration-1",
+        "secure": false,
+        "config": {
+            "request": {
+                "requestUrlTemplate": "https://backend.example/contacts/${input.n}",
+                "requestType": "GET",
+                "headers": {
+                    "Authorization": "Bearer ${credentials.token}",
+                    "X-Api-Key": "literal-key-7f3a9c",
+                    "Accept": "application/json"
+                },
+                "requestTemplate": "${input.rawRequest}"
+            },
+            "response": {
+                "translationMap": {"id": "$.id", "name": "$.name"},
+                "translationMapDefaults": {},
+                "successTemplate": "${rawResult}"
+            }
+        },
+        "contract": {
+            "input": {"inputSchema": {"type": "object", "properties": {"n": {"type": "integer"}}}},
+            "output": {"successSchema": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "endpoint": {"type": "string"}
+                },
+                "required": ["id", "name"],
+                "additionalProperties": true
+            }}
+        }
+    })
 }
 
 struct Token {
@@ -46,6 +94,11 @@ struct State {
     leaky_login: Option<u16>,
     counter: AtomicU32,
     stop: AtomicBool,
+    /// Definitions set by the test, by action id.
+    definitions: Mutex<HashMap<String, Value>>,
+    /// Definition requests answered 403, as for a client without the
+    /// permission `integrations:action:view`.
+    no_view: AtomicBool,
 }
 
 /// A running stand-in; dropped, it stops accepting.
@@ -97,6 +150,8 @@ impl StandIn {
             leaky_login,
             counter: AtomicU32::new(0),
             stop: AtomicBool::new(false),
+            definitions: Mutex::new(HashMap::new()),
+            no_view: AtomicBool::new(false),
         });
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -119,6 +174,21 @@ impl StandIn {
         look(&self.state.log.lock().unwrap())
     }
 
+    /// Serve `definition` for action `id` from now on.
+    pub fn set_definition(&self, id: &str, definition: Value) {
+        self.state
+            .definitions
+            .lock()
+            .unwrap()
+            .insert(id.to_owned(), definition);
+    }
+
+    /// Answer definition requests 403 from now on, as for a client that
+    /// lacks the permission `integrations:action:view`.
+    pub fn deny_view(&self) {
+        self.state.no_view.store(true, Ordering::Relaxed);
+    }
+
     /// How many requests input `n` received.
     pub fn attempts(&self, n: u64) -> usize {
         self.log(|log| log.requests.get(&n).map_or(0, Vec::len))
@@ -134,6 +204,7 @@ impl Drop for StandIn {
 }
 
 struct Request {
+    method: String,
     path: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -152,6 +223,7 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Request> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
+    let method = line.split_whitespace().next().unwrap_or("").to_owned();
     let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
     let mut headers = Vec::new();
     loop {
@@ -175,6 +247,7 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Request> {
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     Ok(Request {
+        method,
         path,
         headers,
         body,
@@ -205,6 +278,9 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
     let Some(rest) = request.path.strip_prefix("/api/v2/integrations/actions/") else {
         return respond(&stream, 404, &[], b"{\"message\":\"not found\"}");
     };
+    if request.method == "GET" {
+        return serve_definition(state, &stream, &request, rest);
+    }
     let endpoint = rest.split_once('/').map_or("", |(_, e)| e).to_owned();
     let input: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
     let n = input["n"].as_u64().unwrap_or(0);
@@ -246,6 +322,10 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
     let cookie = ("Set-Cookie", "ININ-SESSION=abc123; Path=/; HttpOnly");
     let ok_body =
         json!({"id": n, "name": format!("Contact {n}"), "endpoint": endpoint}).to_string();
+    // Breaks the served definition's contract: the id as a string.
+    let off_contract =
+        json!({"id": n.to_string(), "name": format!("Contact {n}"), "endpoint": endpoint})
+            .to_string();
     let error_body = |status: u16, code: &str| {
         json!({"message": format!("stand-in {status}"), "code": code, "status": status, "contextId": "c-1", "details": [], "errors": []}).to_string()
     };
@@ -295,6 +375,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             &[("Content-Type", "text/html")],
             b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
         ),
+        ("off-contract", _) => respond(&stream, 200, &[json_type], off_contract.as_bytes()),
         ("big", _) => respond(&stream, 200, &[json_type], format!("{{\"notes\":\"{}\"}}", "n".repeat(5000)).as_bytes()),
         ("stall", _) => {
             std::thread::sleep(Duration::from_secs(30));
@@ -302,6 +383,72 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
         }
         _ => respond(&stream, 200, &[json_type, cookie], ok_body.as_bytes()),
     }
+}
+
+/// `GET /api/v2/integrations/actions/{id}[/draft]?expand=contract&includeConfig=true`.
+fn serve_definition(
+    state: &State,
+    stream: &TcpStream,
+    request: &Request,
+    rest: &str,
+) -> std::io::Result<()> {
+    state
+        .log
+        .lock()
+        .unwrap()
+        .definitions
+        .push(request.path.clone());
+    let json_type = ("Content-Type", "application/json");
+    let bearer = request
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let valid = state
+        .tokens
+        .lock()
+        .unwrap()
+        .get(bearer)
+        .is_some_and(|t| t.issued.elapsed() < Duration::from_secs(state.lifetime));
+    if !valid {
+        return respond(
+            stream,
+            401,
+            &[json_type],
+            br#"{"message":"Invalid login credentials.","status":401}"#,
+        );
+    }
+    if state.no_view.load(Ordering::Relaxed) {
+        return respond(
+            stream,
+            403,
+            &[json_type],
+            br#"{"message":"You are missing the following permission: integrations:action:view","code":"missing.any.permissions","status":403}"#,
+        );
+    }
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let id = path.strip_suffix("/draft").unwrap_or(path);
+    if query != "expand=contract&includeConfig=true" || id.contains('/') {
+        return respond(
+            stream,
+            400,
+            &[json_type],
+            br#"{"message":"bad request","status":400}"#,
+        );
+    }
+    let set = state.definitions.lock().unwrap().get(id).cloned();
+    let body = match set {
+        Some(definition) => definition,
+        None if id.starts_with("missing") => {
+            return respond(
+                stream,
+                404,
+                &[json_type],
+                br#"{"message":"not found","code":"not.found","status":404}"#,
+            );
+        }
+        None => definition(id, 1),
+    };
+    respond(stream, 200, &[json_type], body.to_string().as_bytes())
 }
 
 fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Result<()> {

@@ -1,0 +1,232 @@
+//! `scan` uses the definitions (`ID.action.json`) it finds in the folders
+//! it walks, with no option: each checks the captures of its action in its
+//! folder and below, after every profile, schema, definition and rule the
+//! user chose; the nearest folder's definition wins; the set is the same
+//! for any `--jobs` and shard; a definition that cannot be used stops the
+//! scan (exit 2) naming it, whatever the file is.
+
+use crate::util::{Folder, codes, dapa, dapa_bounded, records};
+
+/// An API-shape definition of `id` whose contract wants `{"email": string}`.
+fn definition(id: &str, name: &str, version: u64) -> String {
+    format!(
+        r#"{{"id": "{id}", "name": "{name}", "version": {version}, "contract": {{"output":
+        {{"successSchema": {{"type": "object", "properties": {{"email": {{"type": "string"}}}},
+        "required": ["email"]}}}}}}}}"#
+    )
+}
+
+/// A capture of action `id` (its sidecar says so) with `body`.
+fn capture(folder: &Folder, name: &str, id: &str, body: &str) {
+    folder.write(&format!("{name}.body"), body.as_bytes());
+    folder.write(
+        &format!("{name}.meta.json"),
+        format!(r#"{{"status": 200, "action_id": "{id}"}}"#).as_bytes(),
+    );
+}
+
+/// `scan --format jsonl` of `paths` from `folder`: the code and the records.
+fn scan(
+    folder: &Folder,
+    args: &[&str],
+) -> (
+    i32,
+    std::collections::BTreeMap<String, serde_json::Value>,
+    String,
+) {
+    let mut all = vec!["scan", "--format", "jsonl", "-q"];
+    all.extend_from_slice(args);
+    let out = dapa(&all).current_dir(folder.path()).run();
+    (out.code, records(&out.stdout), out.stderr)
+}
+
+/// A tree: `a-1` defined at the top and again (v2) in `near/`, `b-2` in the
+/// export shape (no `id`: its file name gives it), and a capture of an
+/// action no definition names.
+fn tree() -> Folder {
+    let folder = Folder::new();
+    folder.write("c/a-1.action.json", definition("a-1", "Top", 1).as_bytes());
+    folder.write(
+        "c/b-2.action.json",
+        br#"{"name": "Export", "contract": {"output": {"successSchema": {"type": "object",
+            "properties": {"n": {"type": "integer"}}, "required": ["n"]}}}}"#,
+    );
+    folder.write(
+        "c/near/a-1.action.json",
+        definition("a-1", "Near", 2).as_bytes(),
+    );
+    capture(&folder, "c/1", "a-1", r#"{"email": 5}"#);
+    capture(&folder, "c/2", "b-2", r#"{"n": "x"}"#);
+    capture(&folder, "c/3", "other", r#"{"email": 5}"#);
+    capture(&folder, "c/deep/er/4", "a-1", r#"{"email": "a@b"}"#);
+    capture(&folder, "c/near/5", "a-1", r#"{"email": "a@b"}"#);
+    capture(&folder, "c/zz/6", "a-1", r#"{"name": "no email"}"#);
+    folder
+}
+
+#[test]
+fn the_definitions_of_the_folders_above_check_their_actions_captures() {
+    let folder = tree();
+    let (code, records, stderr) = scan(&folder, &["c"]);
+    assert_eq!(code, 1, "{stderr}");
+    let profile = |source: &str| records[source]["profile"].as_str().map(str::to_owned);
+    assert_eq!(profile("c/1.body").as_deref(), Some("definition:Top@v1"));
+    assert_eq!(codes(&records["c/1.body"])[0], "V02");
+    assert_eq!(profile("c/2.body").as_deref(), Some("definition:Export"));
+    assert_eq!(codes(&records["c/2.body"])[0], "V02");
+    assert_eq!(profile("c/3.body"), None, "no definition of that action");
+    assert_eq!(
+        profile("c/deep/er/4.body").as_deref(),
+        Some("definition:Top@v1")
+    );
+    assert_eq!(
+        profile("c/near/5.body").as_deref(),
+        Some("definition:Near@v2")
+    );
+    // A folder walked after `near/` is not under it: the top's again.
+    assert_eq!(profile("c/zz/6.body").as_deref(), Some("definition:Top@v1"));
+    assert_eq!(codes(&records["c/zz/6.body"])[0], "V01");
+    assert_eq!(records.len(), 6, "definitions are no captures: {records:?}");
+    // Named alone, a capture has no folder walked: no definition.
+    let (_, alone, _) = scan(&folder, &["c/1.body"]);
+    assert_eq!(alone["c/1.body"].get("profile"), None);
+}
+
+#[test]
+fn what_the_user_chose_wins_over_the_definitions_found() {
+    let folder = tree();
+    folder.write(
+        "schema.json",
+        br#"{"type": "object", "properties": {"email": {"type": "integer"}}}"#,
+    );
+    let (_, forced, _) = scan(&folder, &["--schema", "schema.json", "c"]);
+    assert_eq!(forced["c/1.body"]["profile"], "schema.json");
+    folder.write("given.json", definition("a-1", "Given", 9).as_bytes());
+    let (_, given, _) = scan(&folder, &["--definition", "given.json", "c"]);
+    assert_eq!(given["c/near/5.body"]["profile"], "definition:Given@v9");
+    // b-2 is not the given definition's action: the one found applies.
+    assert_eq!(given["c/2.body"]["profile"], "definition:Export");
+    folder.write(
+        "dapa.toml",
+        b"[[rules]]\naction_id = \"b-2\"\nprofile = \"genesys-error\"\n",
+    );
+    let (_, ruled, stderr) = scan(&folder, &["c"]);
+    assert_eq!(ruled["c/2.body"]["profile"], "genesys-error", "{stderr}");
+    assert_eq!(ruled["c/1.body"]["profile"], "definition:Top@v1");
+}
+
+#[test]
+fn the_definitions_found_do_not_depend_on_jobs_or_shards() {
+    let folder = tree();
+    let one = dapa(&["scan", "--format", "jsonl", "-q", "--jobs", "1", "c"])
+        .current_dir(folder.path())
+        .run();
+    let many = dapa(&["scan", "--format", "jsonl", "-q", "--jobs", "8", "c"])
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(one.stdout, many.stdout);
+    let mut shards = String::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let part = dapa(&["scan", "--format", "jsonl", "-q", "--shard", shard, "c"])
+            .current_dir(folder.path())
+            .run();
+        shards.push_str(&part.stdout);
+    }
+    assert_eq!(shards, one.stdout, "the shards' records are the one run's");
+}
+
+#[test]
+fn a_definition_found_that_cannot_be_used_stops_the_scan_naming_it() {
+    let folder = Folder::new();
+    capture(&folder, "c/1", "a-1", r#"{"email": 5}"#);
+    folder.write("c/sub/x.action.json", b"{not json");
+    let (code, _, stderr) = scan(&folder, &["c"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("c/sub/x.action.json"), "{stderr}");
+    assert!(
+        stderr.contains("a definition found in a scanned folder"),
+        "{stderr}"
+    );
+    folder.write("c/sub/x.action.json", br#"{"id": "a-1"}"#);
+    let (code, _, stderr) = scan(&folder, &["c"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no contract"), "{stderr}");
+}
+
+/// Puts a hostile file in a folder.
+type Make = dyn Fn(&Folder);
+
+/// Each hostile file named `x.action.json` in a scanned folder ends the
+/// scan at once with a clear refusal (or, for a link loop, a capture that
+/// cannot be read), within a small memory and time.
+#[test]
+fn hostile_files_named_as_definitions_are_refused_within_bounds() {
+    let cases: [(&str, &Make, &str); 4] = [
+        (
+            "fifo",
+            &|f: &Folder| f.fifo("c/x.action.json"),
+            "named pipe",
+        ),
+        (
+            "device",
+            &|f: &Folder| f.symlink("c/x.action.json", "/dev/zero"),
+            "a device",
+        ),
+        (
+            "huge",
+            &|f: &Folder| {
+                let file = std::fs::File::create(f.join("c/x.action.json")).unwrap();
+                file.set_len(2 << 30).unwrap();
+            },
+            "larger than",
+        ),
+        (
+            "loop",
+            &|f: &Folder| f.symlink("c/x.action.json", "x.action.json"),
+            "",
+        ),
+    ];
+    for (name, make, says) in cases {
+        let folder = Folder::new();
+        capture(&folder, "c/1", "a-1", r#"{"email": "a@b"}"#);
+        make(&folder);
+        let out = dapa_bounded(
+            256,
+            20,
+            &["scan", "--jobs", "2", "-q", "--format", "jsonl", "c"],
+        )
+        .current_dir(folder.path())
+        .run();
+        if says.is_empty() {
+            // A link to itself is no file: an unreadable capture, reported.
+            assert_eq!(out.code, 1, "{name}: {}", out.stderr);
+            let records = records(&out.stdout);
+            assert_eq!(codes(&records["c/x.action.json"]), ["T08"], "{name}");
+        } else {
+            assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("x.action.json"),
+                "{name}: {}",
+                out.stderr
+            );
+            assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn a_har_entry_is_matched_by_the_action_id_of_its_url() {
+    let folder = tree();
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-20T09:12:03.000Z",
+        "request": {"method": "POST",
+            "url": "https://api.mypurecloud.ie/api/v2/integrations/actions/a-1/execute"},
+        "response": {"status": 200, "content": {"mimeType": "application/json",
+            "text": "{\"email\": 5}"}}
+    }]}});
+    folder.write("c/near/session.har", har.to_string().as_bytes());
+    let (_, records, stderr) = scan(&folder, &["c"]);
+    let entry = &records["c/near/session.har#1"];
+    assert_eq!(entry["profile"], "definition:Near@v2", "{stderr}");
+    assert_eq!(codes(entry)[0], "V02");
+}
