@@ -15,6 +15,7 @@ pub mod infer;
 pub mod input;
 pub mod json;
 pub mod layer;
+pub mod lint;
 pub mod merge;
 pub mod profile;
 pub mod record;

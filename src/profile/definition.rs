@@ -12,8 +12,7 @@ use super::{EnvelopeKind, JsonFile, Profile, Schema, SchemaError, Semantic, Targ
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// Where the output contract sits in a definition.
-const SUCCESS_SCHEMA: &str = "/contract/output/successSchema";
+use crate::lint::SUCCESS_SCHEMA;
 
 /// The prefix of the profile name of a definition, before its `name`.
 pub const PROFILE_PREFIX: &str = "definition:";
@@ -30,7 +29,7 @@ pub fn is_definition_name(name: &str) -> bool {
 pub struct Definition {
     /// The action id, when the file holds one (`id` of the API's `Action`).
     pub action_id: Option<String>,
-    /// The profile checking the action's payloads.
+    /// The profile checking the action's payloads; it carries the lint.
     pub profile: Profile,
 }
 
@@ -40,7 +39,23 @@ impl Definition {
     /// traces are recognised by their shape and checked at `finalResult`).
     pub fn from_file(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
         let file = JsonFile::read(path)?;
-        Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))
+        let mut definition = Definition::from_value(
+            &file.shown,
+            &file.document,
+            envelope,
+            Some(file.base_uri.clone()),
+        )?;
+        // Every definition read is linted here, whichever way it was named
+        // (`--definition`, a dapa.toml rule, a folder's `*.action.json`,
+        // `dapa lint`), so a scan reports the lint of each one it uses.
+        let lint = crate::lint::lint(&file.shown, &file.text, &file.document)?;
+        definition.profile.lint = Some(std::sync::Arc::new(lint));
+        Ok(definition)
+    }
+
+    /// The lint of the definition (none for one built from a value alone).
+    pub fn lint(&self) -> Option<&crate::lint::DefinitionLint> {
+        self.profile.lint.as_deref()
     }
 
     /// A definition from its parsed document; `shown` names the file in
@@ -130,6 +145,7 @@ impl Definition {
                 target: Target::Payload,
                 semantic: Semantic::None,
                 schema,
+                lint: None,
             },
         })
     }

@@ -170,6 +170,8 @@ impl Schema {
 struct JsonFile {
     /// The path as given, for messages.
     shown: String,
+    /// Its text, for places in it (a definition's lint).
+    text: String,
     /// Its content.
     document: Value,
     /// The `file://` URI its relative `$ref`s resolve against.
@@ -192,6 +194,7 @@ impl JsonFile {
         let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
         Ok(JsonFile {
             shown,
+            text,
             document,
             base_uri: file_uri(&absolute),
         })
@@ -344,6 +347,9 @@ pub struct Profile {
     pub semantic: Semantic,
     /// The schema.
     pub schema: Schema,
+    /// The lint of the definition the profile comes from, if it comes from
+    /// one: a scan that uses the profile reports it once.
+    pub lint: Option<Arc<crate::lint::DefinitionLint>>,
 }
 
 /// The built-in profiles, by name.
@@ -387,6 +393,7 @@ impl Profile {
             target,
             semantic,
             schema: Schema::compile(name, &document)?,
+            lint: None,
         })
     }
 
@@ -399,6 +406,7 @@ impl Profile {
             target: Target::Payload,
             semantic: Semantic::None,
             schema,
+            lint: None,
         })
     }
 }
