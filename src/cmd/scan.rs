@@ -54,6 +54,11 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     }))?;
     progress.done();
     outcome.summary.config = config_shown;
+    // The lint of the definitions in use; it changes no capture's status
+    // and is not judged by --fail-on (`dapa lint` is the gate for it).
+    outcome
+        .summary
+        .add_definitions(options.analyze.profiles.definitions());
     outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
     let regressions = gate.regressions(&outcome.summary);
     if gate.baseline.is_some() {

@@ -50,6 +50,20 @@ pub struct DefinitionLint {
     pub findings: Vec<FindingRecord>,
 }
 
+/// Add `more` to `kept`, which is in source order: a definition whose
+/// source is kept already is left out (the same file read twice, or by
+/// every shard of a scan).
+pub fn keep_each_once(
+    kept: &mut Vec<DefinitionLint>,
+    more: impl IntoIterator<Item = DefinitionLint>,
+) {
+    for definition in more {
+        if let Err(at) = kept.binary_search_by(|k| k.source.cmp(&definition.source)) {
+            kept.insert(at, definition);
+        }
+    }
+}
+
 /// A finding of a check, before it is placed in the file: its pointer names
 /// the value, and `within` a byte range of that value's decoded string (a
 /// reference in the template, a character of a path).

@@ -478,6 +478,17 @@ impl Profiles {
         notes
     }
 
+    /// The lint of every definition a profile comes from, in source order,
+    /// each once: what a scan that uses these profiles reports of them.
+    pub fn definitions(&self) -> Vec<crate::lint::DefinitionLint> {
+        let mut kept = Vec::new();
+        let lints = (self.forced.iter())
+            .chain(self.rules.iter().map(|rule| &rule.profile))
+            .filter_map(|profile| profile.lint.as_deref().cloned());
+        crate::lint::keep_each_once(&mut kept, lints);
+        kept
+    }
+
     /// Whether any profile can apply.
     pub fn is_empty(&self) -> bool {
         self.forced.is_none() && self.rules.is_empty()
