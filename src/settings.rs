@@ -54,6 +54,20 @@ pub enum Settings {
     Man(ManArgs),
     /// `dapa codes`.
     Codes(CodesSettings),
+    /// `dapa lint`.
+    Lint(LintSettings),
+}
+
+/// What `dapa lint` runs with.
+pub struct LintSettings {
+    /// The definitions and folders as typed.
+    pub paths: Vec<PathBuf>,
+    /// The chosen format.
+    pub report: Box<dyn Report>,
+    /// Where the report goes; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// What fails the run.
+    pub fail_on: FailOn,
 }
 
 /// What `dapa codes` runs with.
@@ -228,6 +242,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Completions(args) => Settings::Completions(args),
         Command::Man(args) => Settings::Man(args),
         Command::Codes(args) => Settings::Codes(codes(args)?),
+        Command::Lint(args) => Settings::Lint(lint(args)?),
     })
 }
 
@@ -306,6 +321,16 @@ fn progress_after() -> Duration {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(1), Duration::from_millis)
+}
+
+fn lint(args: crate::cli::LintArgs) -> Result<LintSettings> {
+    let terminal = report_terminal(args.color, args.output.is_some());
+    Ok(LintSettings {
+        report: renderer(args.format, terminal, &args.fail_on)?,
+        paths: args.definitions,
+        output: args.output,
+        fail_on: args.fail_on,
+    })
 }
 
 fn infer(args: InferArgs) -> InferSettings {

@@ -17,10 +17,14 @@ pub mod text;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, add_lines, note_more};
 use crate::json::{self, ParseOptions, push_pointer};
 use crate::profile::SchemaError;
-use crate::record::FindingRecord;
+use crate::capture::Source;
+use crate::profile::definition::is_definition_name;
+use crate::record::{CaptureRecord, FindingRecord};
+use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::ops::Range;
+use std::path::PathBuf;
 
 /// Where the response configuration's parts sit in a definition.
 pub const TRANSLATION_MAP: &str = "/config/response/translationMap";
@@ -48,6 +52,74 @@ pub struct DefinitionLint {
     /// The findings, by code and then place in the file.
     #[serde(deserialize_with = "read_findings")]
     pub findings: Vec<FindingRecord>,
+}
+
+impl DefinitionLint {
+    /// The definition as a record of `dapa lint`: the file is the source,
+    /// and its status is the worst group of its findings (an error-severity
+    /// A code makes it `invalid`, a warning `drift`).
+    pub fn record(&self, bytes: u64) -> CaptureRecord {
+        let status = (self.findings.iter())
+            .map(|finding| crate::verdict::status_of(finding.code, false))
+            .min()
+            .unwrap_or(Status::Ok);
+        CaptureRecord {
+            source: Source::File(self.source.clone()),
+            status,
+            http_status: None,
+            captured_at: None,
+            bytes,
+            profile: None,
+            findings: self.findings.clone(),
+            notes: Vec::new(),
+            observations: Vec::new(),
+            header_lines: None,
+            enum_values: Vec::new(),
+            payload: None,
+        }
+    }
+}
+
+/// The definition files `dapa lint` reads for `inputs`: a file as named
+/// (whatever its name), a folder's `*.action.json` files at any depth
+/// (hidden ones left out), in path order; and what could not be walked.
+pub fn definition_files(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        match std::fs::metadata(input) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                files.push(input.clone());
+                continue;
+            }
+            Err(error) => {
+                errors.push(format!("{}: {error}", input.display()));
+                continue;
+            }
+        }
+        let walk = walkdir::WalkDir::new(input)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        for entry in walk {
+            match entry {
+                Ok(entry) => {
+                    let named = entry.file_name().to_str().is_some_and(is_definition_name);
+                    if named && !entry.file_type().is_dir() {
+                        files.push(entry.into_path());
+                    }
+                }
+                Err(error) => errors.push(error.to_string()),
+            }
+        }
+    }
+    (files, errors)
+}
+
+/// Whether a file or folder name is hidden (`.git`).
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
 }
 
 /// Add `more` to `kept`, which is in source order: a definition whose

@@ -1,0 +1,77 @@
+//! `dapa lint`: each definition is a record (its file the source) through
+//! the renderers of `scan`, and the summary lists every definition with its
+//! findings; judged by `--fail-on` like captures.
+
+use crate::exit_status::ExitStatus;
+use crate::output::{WholeFile, written};
+use crate::report::escape::terminal;
+use crate::settings::LintSettings;
+use dapa::Summary;
+use dapa::profile::EnvelopeKind;
+use dapa::profile::definition::Definition;
+use miette::Result;
+use std::io::{self, Write};
+
+pub fn run(settings: LintSettings) -> Result<ExitStatus> {
+    let LintSettings {
+        paths,
+        mut report,
+        output,
+        fail_on,
+    } = settings;
+    let (files, mut errors) = dapa::lint::definition_files(&paths);
+    let mut lints = Vec::new();
+    for file in &files {
+        // A definition that is not one (not JSON, no contract, a response
+        // configuration of the wrong shape) is the tool's input error, as
+        // it is for `scan --definition`: named, and the run exits 2.
+        match Definition::from_file(file, EnvelopeKind::Execute) {
+            Ok(definition) => {
+                if let Some(lint) = definition.lint() {
+                    // The size as read: the reading refused anything but a
+                    // regular file already.
+                    let bytes = std::fs::metadata(file).map_or(0, |meta| meta.len());
+                    lints.push((lint.clone(), bytes));
+                }
+            }
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    let mut file = output.as_deref().map(WholeFile::create).transpose()?;
+    let stdout = io::stdout();
+    let mut stdout = io::BufWriter::new(stdout.lock());
+    let out: &mut dyn Write = match &mut file {
+        Some(file) => file,
+        None => &mut stdout,
+    };
+    written(report.begin(out))?;
+    let mut summary = Summary::default();
+    summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut failing = false;
+    for (lint, bytes) in &lints {
+        let record = lint.record(*bytes);
+        failing |= fail_on.fails(&record);
+        summary.add(&record);
+        written(report.record(out, &record))?;
+    }
+    summary.add_definitions(lints.into_iter().map(|(lint, _)| lint).collect());
+    written(report.end(out, &summary, &[]))?;
+    written(out.flush())?;
+    if let Some(file) = file {
+        file.finish()?;
+    }
+    for error in &errors {
+        eprintln!("dapa: {}", terminal(error));
+    }
+    if !errors.is_empty() {
+        return Ok(ExitStatus::Error);
+    }
+    if files.is_empty() {
+        eprintln!(
+            "dapa: no definition (*.action.json) found in {}",
+            terminal(&summary.inputs.join(", "))
+        );
+        return Ok(ExitStatus::Error);
+    }
+    Ok(ExitStatus::failing_if(failing))
+}
