@@ -20,6 +20,13 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
         fail_on,
     } = settings;
     let (files, mut errors) = dapa::lint::definition_files(&paths);
+    if files.is_empty() && errors.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        errors.push(format!(
+            "no definition (*.action.json) found in {}",
+            shown.join(", ")
+        ));
+    }
     let mut lints = Vec::new();
     for file in &files {
         // A definition that is not one (not JSON, no contract, a response
@@ -36,6 +43,11 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
             }
             Err(error) => errors.push(error.to_string()),
         }
+    }
+    // Nothing to lint (every path missing, or no definition in them): the
+    // reasons, and no report of zeros above them.
+    if lints.is_empty() && !errors.is_empty() {
+        return Ok(refuse(&errors));
     }
     let mut file = output.as_deref().map(WholeFile::create).transpose()?;
     let stdout = io::stdout();
@@ -60,18 +72,16 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     if let Some(file) = file {
         file.finish()?;
     }
-    for error in &errors {
-        eprintln!("dapa: {}", terminal(error));
-    }
     if !errors.is_empty() {
-        return Ok(ExitStatus::Error);
-    }
-    if files.is_empty() {
-        eprintln!(
-            "dapa: no definition (*.action.json) found in {}",
-            terminal(&summary.inputs.join(", "))
-        );
-        return Ok(ExitStatus::Error);
+        return Ok(refuse(&errors));
     }
     Ok(ExitStatus::failing_if(failing))
+}
+
+/// Say why definitions could not be linted: the run exits 2.
+fn refuse(errors: &[String]) -> ExitStatus {
+    for error in errors {
+        eprintln!("dapa: {}", terminal(error));
+    }
+    ExitStatus::Error
 }
