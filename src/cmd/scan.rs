@@ -8,6 +8,7 @@ use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
 use miette::Result;
+use std::collections::BTreeSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -45,9 +46,17 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     };
     written(report.begin(out))?;
     let mut failing = 0u64;
+    // The profiles that checked a capture: the definitions among them are
+    // the ones the summary reports the lint of.
+    let mut used: BTreeSet<String> = BTreeSet::new();
     let mut outcome = scanned(dapa::scan::scan(&paths, &options, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
+        }
+        if let Some(profile) = &record.profile
+            && !used.contains(profile)
+        {
+            used.insert(profile.clone());
         }
         progress.tick(started);
         report.record(out, record)
@@ -58,7 +67,7 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     // and is not judged by --fail-on (`dapa lint` is the gate for it).
     outcome
         .summary
-        .add_definitions(options.analyze.profiles.definitions());
+        .add_definitions(options.analyze.profiles.definitions_used(&used));
     outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
     let regressions = gate.regressions(&outcome.summary);
     if gate.baseline.is_some() {

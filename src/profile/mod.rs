@@ -478,12 +478,17 @@ impl Profiles {
         notes
     }
 
-    /// The lint of every definition a profile comes from, in source order,
-    /// each once: what a scan that uses these profiles reports of them.
-    pub fn definitions(&self) -> Vec<crate::lint::DefinitionLint> {
+    /// The lint of every definition whose profile checked a capture (its
+    /// name is in `used`), in source order, each once: what a scan reports
+    /// of the definitions it used.
+    pub fn definitions_used(
+        &self,
+        used: &std::collections::BTreeSet<String>,
+    ) -> Vec<crate::lint::DefinitionLint> {
         let mut kept = Vec::new();
         let lints = (self.forced.iter())
             .chain(self.rules.iter().map(|rule| &rule.profile))
+            .filter(|profile| used.contains(&profile.name))
             .filter_map(|profile| profile.lint.as_deref().cloned());
         crate::lint::keep_each_once(&mut kept, lints);
         kept
