@@ -31,6 +31,7 @@ mod hostile_har;
 mod hostile_output;
 mod hostile_summary;
 mod html;
+mod lint;
 mod lookalikes;
 mod output_schemas;
 mod profiles;
