@@ -250,7 +250,8 @@ const HTTP_RFC: &str =
 const SCHEMA_VALIDATION: &str = "JSON Schema 2020-12, Validation vocabulary: https://json-schema.org/draft/2020-12/json-schema-validation";
 const RESPONSE_ARTICLE: &str = "Genesys Cloud Resource Center, Response configuration for data actions: https://help.mypurecloud.com/articles/response-configuration-data-actions/";
 const CONTRACTS: &str = "Genesys Cloud Resource Center, Add contracts to custom actions for integrations: https://help.mypurecloud.com/?p=141876";
-const JSONPATH: &str = "Jayway JsonPath, the JSONPath dialect of data actions: https://github.com/json-path/JsonPath";
+const JSONPATH: &str =
+    "Jayway JsonPath, the JSONPath dialect of data actions: https://github.com/json-path/JsonPath";
 const TIMESTAMP_RFC: &str =
     "RFC 3339, Date and Time on the Internet: Timestamps: https://www.rfc-editor.org/rfc/rfc3339";
 
@@ -880,9 +881,7 @@ static TABLE: [Advice; 50] = [
             "successTemplate is absent or empty, so no entry of the translationMap reaches the output.",
             "A translationMapDefaults key that no translationMap entry has (a typo in either key, or an entry removed without its default).",
         ],
-        confirm: &[
-            "The finding names the entry; search successTemplate for the name.",
-        ],
+        confirm: &["The finding names the entry; search successTemplate for the name."],
         fix: &[
             "Remove the entry (and its default), correct the key that is misspelt, or use the value in successTemplate.",
         ],
@@ -982,9 +981,7 @@ static TABLE: [Advice; 50] = [
         confirm: &[
             "Captures of the action carry the key (D01, or V03 where the contract forbids extras).",
         ],
-        fix: &[
-            "Declare the key in the output contract, or remove it from the template.",
-        ],
+        fix: &["Declare the key in the output contract, or remove it from the template."],
         sources: &[CONTRACTS, RESPONSE_ARTICLE],
     },
     Advice {
@@ -996,23 +993,17 @@ static TABLE: [Advice; 50] = [
         confirm: &[
             "Every capture of the action lacks the key (V01), and test mode (/test) fails at the schema validation step.",
         ],
-        fix: &[
-            "Write the key in the template, or drop it from the contract's required list.",
-        ],
+        fix: &["Write the key in the template, or drop it from the contract's required list."],
         sources: &[CONTRACTS, RESPONSE_ARTICLE],
     },
     Advice {
         code: Code::A12,
         summary: "successTemplate is not valid Velocity.",
-        causes: &[
-            "An unclosed ${ or #if/#foreach without #end, or a directive misspelt.",
-        ],
+        causes: &["An unclosed ${ or #if/#foreach without #end, or a directive misspelt."],
         confirm: &[
             "Test mode (/test) fails at the template step; the finding points at the character where the template stops making sense.",
         ],
-        fix: &[
-            "Close the reference or the directive at the place the finding names.",
-        ],
+        fix: &["Close the reference or the directive at the place the finding names."],
         sources: &[VELOCITY_MACROS, VELOCITY_GUIDE],
     },
 ];

@@ -57,8 +57,10 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
         None => &mut stdout,
     };
     written(report.begin(out))?;
-    let mut summary = Summary::default();
-    summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut summary = Summary {
+        inputs: paths.iter().map(|p| p.display().to_string()).collect(),
+        ..Summary::default()
+    };
     let mut failing = false;
     for (lint, bytes) in &lints {
         let record = lint.record(*bytes);

@@ -14,10 +14,10 @@
 
 pub mod text;
 
+use crate::capture::Source;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, add_lines, note_more};
 use crate::json::{self, ParseOptions, push_pointer};
 use crate::profile::SchemaError;
-use crate::capture::Source;
 use crate::profile::definition::is_definition_name;
 use crate::record::{CaptureRecord, FindingRecord};
 use crate::verdict::Status;
@@ -228,11 +228,12 @@ fn ordered(fields: &Map<String, Value>) -> Vec<(&str, &Value)> {
 /// `document` its parse. A response configuration of the wrong shape is a
 /// malformed definition, as a missing contract is.
 pub fn lint(shown: &str, text: &str, document: &Value) -> Result<DefinitionLint, SchemaError> {
-    let response = Response::of(document).map_err(|(pointer, message)| SchemaError::Definition {
-        path: shown.to_owned(),
-        pointer: pointer.to_owned(),
-        message,
-    })?;
+    let response =
+        Response::of(document).map_err(|(pointer, message)| SchemaError::Definition {
+            path: shown.to_owned(),
+            pointer: pointer.to_owned(),
+            message,
+        })?;
     let mut located = Vec::new();
     located.extend(check_paths(&response));
     located.extend(check_defaults(&response));
@@ -488,7 +489,14 @@ pub fn place(text: &str, mut located: Vec<Located>) -> Vec<Finding> {
     let found: Vec<usize> = starts.iter().flatten().copied().collect();
     let mut extents = crate::spans::value_extents(text.as_bytes(), &found).into_iter();
     let mut placed: Vec<Finding> = Vec::with_capacity(kept.len());
-    for (Located { mut finding, within }, start) in kept.into_iter().zip(starts) {
+    for (
+        Located {
+            mut finding,
+            within,
+        },
+        start,
+    ) in kept.into_iter().zip(starts)
+    {
         if let Some(start) = start {
             let extent = extents.next().unwrap_or(0);
             let (offset, length) = match within {
@@ -518,7 +526,11 @@ fn member(pointer: &str, key: &str) -> String {
 
 /// A pointer as a message shows it: the root is "the root".
 fn display_pointer(pointer: &str) -> &str {
-    if pointer.is_empty() { "the root" } else { pointer }
+    if pointer.is_empty() {
+        "the root"
+    } else {
+        pointer
+    }
 }
 
 /// The JSON type of a value, with its article, for messages.
@@ -639,18 +651,23 @@ mod tests {
             found.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
             [Code::A05; 3]
         );
-        assert!(messages.iter().any(|m| m.contains(r#""\"UNKNOWN\"""#)), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("is a number")), "{messages:?}");
-        assert!(messages.iter().any(|m| m.contains("is empty")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains(r#""\"UNKNOWN\"""#)),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("is a number")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("is empty")),
+            "{messages:?}"
+        );
     }
 
     #[test]
     fn a03_a_default_of_no_entry_and_entries_without_a_template() {
-        let orphan = response(
-            json!({"a": "$.a"}),
-            json!({"a": "1", "b": "2"}),
-            "${a}",
-        );
+        let orphan = response(json!({"a": "$.a"}), json!({"a": "1", "b": "2"}), "${a}");
         assert_eq!(codes(&orphan), [(Code::A03, format!("{DEFAULTS}/b"))]);
         let no_template = response(json!({"a": "$.a"}), json!({"a": "1"}), "  ");
         assert_eq!(
@@ -683,7 +700,10 @@ mod tests {
         assert_eq!(
             codes(&document),
             [
-                (Code::A09, format!("{SUCCESS_SCHEMA}/properties/either/anyOf/0/items")),
+                (
+                    Code::A09,
+                    format!("{SUCCESS_SCHEMA}/properties/either/anyOf/0/items")
+                ),
                 (Code::A09, format!("{SUCCESS_SCHEMA}/properties/rows/items")),
             ]
         );
@@ -726,6 +746,10 @@ mod tests {
         let found = lint("a", &document.to_string(), &document).unwrap();
         assert!(started.elapsed().as_secs() < 10);
         assert_eq!(found.findings.len(), MAX_FINDINGS_PER_CODE);
-        assert!(found.findings[19].message.ends_with("(and 49980 more like it)"));
+        assert!(
+            found.findings[19]
+                .message
+                .ends_with("(and 49980 more like it)")
+        );
     }
 }

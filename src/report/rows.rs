@@ -472,7 +472,10 @@ pub fn definitions(summary: &Summary) -> Rows<'_> {
                 Cell::Word(Cow::Borrowed(finding.name)),
                 Cell::Severity(finding.severity),
                 line,
-                finding.pointer.as_deref().map_or(Cell::Blank, Cell::Literal),
+                finding
+                    .pointer
+                    .as_deref()
+                    .map_or(Cell::Blank, Cell::Literal),
                 Cell::Text(&finding.message),
             ]);
         }

@@ -109,7 +109,9 @@ fn shards_merge_to_the_definitions_of_one_run() {
 fn refused(name: &str, bytes: &[u8]) -> String {
     let folder = Folder::new();
     folder.write(name, bytes);
-    let out = dapa_bounded(256, 20, &["lint"]).arg(folder.join(name)).run();
+    let out = dapa_bounded(256, 20, &["lint"])
+        .arg(folder.join(name))
+        .run();
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains(name), "{}", out.stderr);
     out.stderr
