@@ -290,16 +290,17 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
         _ => None,
     };
-    let terminal = report_terminal(args.color, args.output.is_some());
-    let report = renderer(args.format, terminal, &args.fail_on)?;
+    let terminal = report_terminal(args.color, args.report.output.is_some());
+    let report = renderer(args.report.format, terminal, &args.fail_on)?;
     // No progress line while records stream to the same terminal.
-    let streams = matches!(args.format, Format::Jsonl | Format::Sarif) && args.output.is_none();
+    let streams =
+        matches!(args.report.format, Format::Jsonl | Format::Sarif) && args.report.output.is_none();
     let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
     let progress = (!progress_off).then(progress_after);
     Ok(ScanSettings {
         options,
         report,
-        output: args.output,
+        output: args.report.output,
         gate: Gate {
             fail_on: args.fail_on,
             baseline,
@@ -324,11 +325,11 @@ fn progress_after() -> Duration {
 }
 
 fn lint(args: crate::cli::LintArgs) -> Result<LintSettings> {
-    let terminal = report_terminal(args.color, args.output.is_some());
+    let terminal = report_terminal(args.color, args.report.output.is_some());
     Ok(LintSettings {
-        report: renderer(args.format, terminal, &args.fail_on)?,
+        report: renderer(args.report.format, terminal, &args.fail_on)?,
         paths: args.definitions,
-        output: args.output,
+        output: args.report.output,
         fail_on: args.fail_on,
     })
 }

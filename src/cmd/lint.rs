@@ -3,14 +3,13 @@
 //! findings; judged by `--fail-on` like captures.
 
 use crate::exit_status::ExitStatus;
-use crate::output::{WholeFile, written};
+use crate::output::{ReportOut, written};
 use crate::report::escape::terminal;
 use crate::settings::LintSettings;
 use dapa::Summary;
 use dapa::profile::EnvelopeKind;
 use dapa::profile::definition::Definition;
 use miette::Result;
-use std::io::{self, Write};
 
 pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     let LintSettings {
@@ -49,13 +48,8 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     if lints.is_empty() && !errors.is_empty() {
         return Ok(refuse(&errors));
     }
-    let mut file = output.as_deref().map(WholeFile::create).transpose()?;
-    let stdout = io::stdout();
-    let mut stdout = io::BufWriter::new(stdout.lock());
-    let out: &mut dyn Write = match &mut file {
-        Some(file) => file,
-        None => &mut stdout,
-    };
+    let mut report_out = ReportOut::open(output.as_deref())?;
+    let out = report_out.out();
     written(report.begin(out))?;
     let mut summary = Summary {
         inputs: paths.iter().map(|p| p.display().to_string()).collect(),
@@ -70,10 +64,7 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     }
     summary.add_definitions(lints.into_iter().map(|(lint, _)| lint).collect());
     written(report.end(out, &summary, &[]))?;
-    written(out.flush())?;
-    if let Some(file) = file {
-        file.finish()?;
-    }
+    report_out.finish()?;
     if !errors.is_empty() {
         return Ok(refuse(&errors));
     }

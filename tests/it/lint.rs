@@ -34,20 +34,19 @@ fn the_clean_sample_has_no_findings_and_each_mistake_its_code() {
     }
 }
 
+/// The JSON summary of `dapa scan PATH --fail-on none` and `more` arguments.
+fn scan_summary(path: &str, more: &[&str]) -> String {
+    let mut args = vec!["scan", path, "--format", "json", "-q", "--fail-on", "none"];
+    args.extend_from_slice(more);
+    let out = dapa(&args).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+}
+
 #[test]
 fn scan_reports_the_lint_of_the_definitions_it_used() {
-    let out = dapa(&[
-        "scan",
-        "samples/definitions/lookup-order-status",
-        "--format",
-        "json",
-        "-q",
-        "--fail-on",
-        "none",
-    ])
-    .run();
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    let summary = scan_summary("samples/definitions/lookup-order-status", &[]);
+    let summary: Value = serde_json::from_str(&summary).unwrap();
     let definitions = summary["definitions"].as_array().unwrap();
     let sources: Vec<&str> = definitions
         .iter()
@@ -66,21 +65,9 @@ fn shards_merge_to_the_definitions_of_one_run() {
     let folder = Folder::new();
     let mut names = Vec::new();
     for shard in ["1/2", "2/2"] {
-        let out = dapa(&[
-            "scan",
-            "samples/definitions",
-            "--format",
-            "json",
-            "-q",
-            "--fail-on",
-            "none",
-            "--shard",
-            shard,
-        ])
-        .run();
-        assert_eq!(out.code, 0, "{}", out.stderr);
+        let summary = scan_summary("samples/definitions", &["--shard", shard]);
         let name = format!("shard-{}.json", &shard[..1]);
-        folder.write(&name, out.stdout.as_bytes());
+        folder.write(&name, summary.as_bytes());
         names.push(folder.join(&name));
     }
     let merged = dapa(&["merge", "--format", "json"])
@@ -88,18 +75,9 @@ fn shards_merge_to_the_definitions_of_one_run() {
         .arg(&names[1])
         .run();
     assert_eq!(merged.code, 0, "{}", merged.stderr);
-    let whole = dapa(&[
-        "scan",
-        "samples/definitions",
-        "--format",
-        "json",
-        "-q",
-        "--fail-on",
-        "none",
-    ])
-    .run();
+    let whole = scan_summary("samples/definitions", &[]);
     let merged: Value = serde_json::from_str(&merged.stdout).unwrap();
-    let whole: Value = serde_json::from_str(&whole.stdout).unwrap();
+    let whole: Value = serde_json::from_str(&whole).unwrap();
     assert_eq!(merged["definitions"], whole["definitions"]);
     assert_eq!(whole["definitions"].as_array().unwrap().len(), 4);
 }
