@@ -288,10 +288,16 @@ mod tests {
             summary["definitions"] = definitions;
             read_summary("s.json", &summary.to_string())
         };
-        let good = with(serde_json::json!([definition("a", "A04"), definition("b", "A09")]));
+        let good = with(serde_json::json!([
+            definition("a", "A04"),
+            definition("b", "A09")
+        ]));
         let kept = good.unwrap().definitions;
         assert_eq!(kept[1].findings[0].name, "nested-array-contract");
-        let unsorted = with(serde_json::json!([definition("b", "A04"), definition("a", "A04")]));
+        let unsorted = with(serde_json::json!([
+            definition("b", "A04"),
+            definition("a", "A04")
+        ]));
         assert!(unsorted.unwrap_err().to_string().contains("source order"));
         let capture_code = with(serde_json::json!([definition("a", "S01")]));
         assert!(capture_code.unwrap_err().to_string().contains("S01"));

@@ -73,7 +73,8 @@ impl DefinitionLint {
             findings: self.findings.clone(),
             notes: Vec::new(),
             observations: Vec::new(),
-            header_lines: None,
+            // Lines of the findings are lines of the file itself.
+            header_lines: Some(0),
             enum_values: Vec::new(),
             payload: None,
         }

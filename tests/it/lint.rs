@@ -166,3 +166,27 @@ fn terminal_escapes_in_a_definition_reach_no_terminal_raw() {
     assert!(out.stdout.contains("A04"), "{}", out.stdout);
     assert!(!out.stdout.contains('\u{1b}'), "{}", out.stdout);
 }
+
+#[test]
+fn sarif_points_at_the_line_in_the_definition() {
+    let out = dapa(&[
+        "lint",
+        "samples/definitions/lookup-order-status.action.json",
+        "--format",
+        "sarif",
+    ])
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "A05");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "samples/definitions/lookup-order-status.action.json"
+    );
+    // `"UNKNOWN"` on line 22 of the file, from its opening quote.
+    assert_eq!(location["region"]["startLine"], 22);
+    assert_eq!(location["region"]["startColumn"], 19);
+    assert_eq!(location["region"]["endColumn"], 28);
+}
