@@ -248,10 +248,14 @@ const PROBLEM_RFC: &str =
 const HTTP_RFC: &str =
     "RFC 9110, HTTP Semantics (status codes, Retry-After): https://www.rfc-editor.org/rfc/rfc9110";
 const SCHEMA_VALIDATION: &str = "JSON Schema 2020-12, Validation vocabulary: https://json-schema.org/draft/2020-12/json-schema-validation";
+const RESPONSE_ARTICLE: &str = "Genesys Cloud Resource Center, Response configuration for data actions: https://help.mypurecloud.com/articles/response-configuration-data-actions/";
+const CONTRACTS: &str = "Genesys Cloud Resource Center, Add contracts to custom actions for integrations: https://help.mypurecloud.com/?p=141876";
+const JSONPATH: &str =
+    "Jayway JsonPath, the JSONPath dialect of data actions: https://github.com/json-path/JsonPath";
 const TIMESTAMP_RFC: &str =
     "RFC 3339, Date and Time on the Internet: Timestamps: https://www.rfc-editor.org/rfc/rfc3339";
 
-static TABLE: [Advice; 38] = [
+static TABLE: [Advice; 50] = [
     Advice {
         code: Code::T01,
         summary: "The body is 0 bytes or only whitespace.",
@@ -838,6 +842,169 @@ static TABLE: [Advice; 38] = [
             "Correct the translationMap path for the token, and make the backend fail with an error status when it issues no token.",
         ],
         sources: &[RESPONSE_CONFIG, FAILS_IN_TEST],
+    },
+    Advice {
+        code: Code::A01,
+        summary: "A translationMap entry is not a valid JSONPath expression.",
+        causes: &[
+            "A typo in the path: a missing $ at the start, an unclosed bracket or quote, a filter without ?( ).",
+            "A path written in another syntax (a JavaScript expression, a Velocity reference) instead of JSONPath.",
+        ],
+        confirm: &[
+            "The finding points at the entry and the character where the path stops making sense; test mode (/test) fails at the translation map step.",
+        ],
+        fix: &[
+            "Write the path in JSONPath as Genesys evaluates it (Jayway): $.field, $.list[0].field, $.list[?(@.type == 'home')].value.",
+        ],
+        sources: &[RESPONSE_ARTICLE, JSONPATH],
+    },
+    Advice {
+        code: Code::A02,
+        summary: "successTemplate uses a variable that no translationMap entry defines.",
+        causes: &[
+            "The translationMap entry was renamed or removed, and the template still uses the old name.",
+            "A typo or a difference of case between the template and the translationMap key.",
+        ],
+        confirm: &[
+            "The finding names the variable and where the template uses it; compare with the translationMap keys (rawResult, $esc, $math, $successTemplateUtils and #set or #foreach variables are known).",
+        ],
+        fix: &[
+            "Add a translationMap entry of that name, or use the name the translationMap defines.",
+        ],
+        sources: &[RESPONSE_ARTICLE, VELOCITY_MACROS],
+    },
+    Advice {
+        code: Code::A03,
+        summary: "A translationMap entry (or its default) that successTemplate never uses.",
+        causes: &[
+            "The template stopped using the value, or never did (a leftover of an earlier version).",
+            "successTemplate is absent or empty, so no entry of the translationMap reaches the output.",
+            "A translationMapDefaults key that no translationMap entry has (a typo in either key, or an entry removed without its default).",
+        ],
+        confirm: &["The finding names the entry; search successTemplate for the name."],
+        fix: &[
+            "Remove the entry (and its default), correct the key that is misspelt, or use the value in successTemplate.",
+        ],
+        sources: &[RESPONSE_ARTICLE],
+    },
+    Advice {
+        code: Code::A04,
+        summary: "A translationMap entry has no translationMapDefaults value: a reply without the field fails the action.",
+        causes: &[
+            "Only the fields the backend always sends were expected; an optional or missing field was not thought of.",
+        ],
+        confirm: &[
+            "Run the action in test mode (/test) with an input whose reply lacks the field: the translation map step fails.",
+        ],
+        fix: &[
+            "Add a translationMapDefaults value for the entry, as JSON text (\"\\\"\\\"\" for an empty string, \"null\", \"0\", \"[]\"), unless failing the action is what you want.",
+        ],
+        sources: &[RESPONSE_ARTICLE, CONFIGURATION],
+    },
+    Advice {
+        code: Code::A05,
+        summary: "A translationMapDefaults value is not JSON text, such as UNKNOWN where \"\\\"UNKNOWN\\\"\" was meant.",
+        causes: &[
+            "A string default written without its own quotes: the value is inserted into the template as JSON text, so a string needs quotes inside the JSON string (\"\\\"UNKNOWN\\\"\").",
+            "A default that is not JSON at all (single quotes, a trailing comma, a Velocity reference).",
+        ],
+        confirm: &[
+            "The finding quotes the default; a reply without the field makes the output invalid JSON (S03) or fails the action.",
+        ],
+        fix: &[
+            "Write the default as the JSON text of the value: \"\\\"UNKNOWN\\\"\" for a string, \"0\" for a number, \"false\", \"null\", \"[]\".",
+        ],
+        sources: &[RESPONSE_ARTICLE, JSON_RFC],
+    },
+    Advice {
+        code: Code::A06,
+        summary: "A formal reference ${x} to a variable that can be missing: its name then reaches the output.",
+        causes: &[
+            "The variable has no translationMapDefaults value, or its path can find null (null does not fall back to the default), and Velocity prints ${x} itself when x is null.",
+        ],
+        confirm: &[
+            "Captures of the action show the name (P03, \"${x}\" in a value) for replies without the field.",
+        ],
+        fix: &[
+            "Give the entry a translationMapDefaults value, use quiet notation ($!{x}) where empty is acceptable, or test it with #if before use.",
+        ],
+        sources: &[VELOCITY_MACROS, VELOCITY_GUIDE, RESPONSE_ARTICLE],
+    },
+    Advice {
+        code: Code::A07,
+        summary: "A value inserted inside a JSON string of successTemplate without $esc.jsonString.",
+        causes: &[
+            "The template writes \"name\": \"$name\" (or \"${name}\"), so a quote, backslash or line break in the data ends the string early or makes a bad escape.",
+        ],
+        confirm: &[
+            "Captures of the action with such a character in the field are malformed (S03 or S04) at that value.",
+        ],
+        fix: &[
+            "Insert the value unquoted (\"name\": ${name}: translationMap values are JSON text already), or escape it: \"$esc.jsonString(${name})\".",
+        ],
+        sources: &[VELOCITY_MACROS, RESPONSE_ARTICLE],
+    },
+    Advice {
+        code: Code::A08,
+        summary: "successTemplate's literal JSON does not parse once its references are replaced.",
+        causes: &[
+            "A missing or extra comma, brace or quote in the template's own text, often after an edit or around a #foreach.",
+        ],
+        confirm: &[
+            "Every capture of the action is malformed at the same place; the finding points at the character in the template.",
+        ],
+        fix: &[
+            "Correct the template's JSON at the place the finding names; write the separators of a #foreach with #if($foreach.hasNext),#end.",
+        ],
+        sources: &[VELOCITY_MACROS, JSON_RFC],
+    },
+    Advice {
+        code: Code::A09,
+        summary: "The output contract has an array whose items are arrays, which Data Action contracts do not allow.",
+        causes: &[
+            "The contract was written from a backend reply with arrays of arrays (coordinates, table rows) and copied as it is.",
+        ],
+        confirm: &[
+            "The finding points at the items schema of type array; Genesys Cloud refuses the contract when it is saved or the action is published.",
+        ],
+        fix: &[
+            "Make the inner arrays objects (each row an object with named fields) in the contract and in successTemplate, or flatten them into one array.",
+        ],
+        sources: &[CONTRACTS],
+    },
+    Advice {
+        code: Code::A10,
+        summary: "successTemplate writes a key that the output contract does not declare.",
+        causes: &[
+            "The key was added to the template but not to the contract, or misspelt in one of them.",
+        ],
+        confirm: &[
+            "Captures of the action carry the key (D01, or V03 where the contract forbids extras).",
+        ],
+        fix: &["Declare the key in the output contract, or remove it from the template."],
+        sources: &[CONTRACTS, RESPONSE_ARTICLE],
+    },
+    Advice {
+        code: Code::A11,
+        summary: "successTemplate never writes a key that the output contract requires.",
+        causes: &[
+            "The key was removed from or misspelt in the template, or made required in the contract without being produced.",
+        ],
+        confirm: &[
+            "Every capture of the action lacks the key (V01), and test mode (/test) fails at the schema validation step.",
+        ],
+        fix: &["Write the key in the template, or drop it from the contract's required list."],
+        sources: &[CONTRACTS, RESPONSE_ARTICLE],
+    },
+    Advice {
+        code: Code::A12,
+        summary: "successTemplate is not valid Velocity.",
+        causes: &["An unclosed ${ or #if/#foreach without #end, or a directive misspelt."],
+        confirm: &[
+            "Test mode (/test) fails at the template step; the finding points at the character where the template stops making sense.",
+        ],
+        fix: &["Close the reference or the directive at the place the finding names."],
+        sources: &[VELOCITY_MACROS, VELOCITY_GUIDE],
     },
 ];
 

@@ -46,6 +46,42 @@ pub enum Command {
     Man(ManArgs),
     /// List the finding codes, or explain one: its causes, how to confirm and how to fix it.
     Codes(CodesArgs),
+    /// Check Data Action definitions (export or API JSON) for mistakes in
+    /// their response configuration and output contract (codes A01...).
+    Lint(LintArgs),
+}
+
+/// The report of `scan` and `lint`: its format and where it goes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here instead of to standard output; the file is
+    /// replaced only once the report is complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `dapa lint`.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Definition files (any name), or folders whose `*.action.json` files
+    /// are read at any depth.
+    #[arg(required = true, value_name = "DEFINITION")]
+    pub definitions: Vec<PathBuf>,
+    /// The report's format and where it goes.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Exit 1 when a definition has one of these statuses or worse (an
+    /// error-severity code makes it `invalid`, a warning `drift`), or one of
+    /// these codes (comma-separated, e.g. `drift` or `invalid,A04`); `none`
+    /// never fails.
+    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Colour the table by severity: auto, always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Arguments of `dapa codes`.
@@ -441,13 +477,9 @@ pub struct ScanArgs {
     /// Capture files or folders (walked recursively); `-` reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report here instead of to standard output; the file is
-    /// replaced only once the report is complete.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// The report's format and where it goes.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Exit 1 when a capture has one of these statuses or worse, or one of
     /// these codes (comma-separated, e.g. `drift` or `error,S07`); `none` never fails.
     #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]

@@ -24,6 +24,9 @@ pub enum Layer {
     Drift,
     /// Meaning: token expiry and presence.
     Semantic,
+    /// A Data Action definition's own configuration, read without any
+    /// capture (`dapa lint`).
+    Definition,
 }
 
 impl Layer {
@@ -37,6 +40,7 @@ impl Layer {
             Layer::Schema => "schema",
             Layer::Drift => "drift",
             Layer::Semantic => "semantic",
+            Layer::Definition => "definition",
         }
     }
 }
@@ -145,6 +149,18 @@ codes! {
     D04 = "D04", "new-enum-value", Drift, Warning, "A value of an enum-like field that the schema does not list.";
     K01 = "K01", "token-expired", Semantic, Info, "The token had expired at capture time (not now).";
     K02 = "K02", "no-token", Semantic, Error, "No token in an otherwise healthy response.";
+    A01 = "A01", "invalid-jsonpath", Definition, Error, "A translationMap entry is not a valid JSONPath expression.";
+    A02 = "A02", "undefined-variable", Definition, Error, "successTemplate uses a variable that no translationMap entry defines.";
+    A03 = "A03", "unused-variable", Definition, Warning, "A translationMap entry (or its default) that successTemplate never uses.";
+    A04 = "A04", "missing-default", Definition, Warning, "A translationMap entry has no translationMapDefaults value: a reply without the field fails the action.";
+    A05 = "A05", "invalid-default", Definition, Error, "A translationMapDefaults value is not JSON text, such as UNKNOWN where \"\\\"UNKNOWN\\\"\" was meant.";
+    A06 = "A06", "formal-reference-can-print-name", Definition, Warning, "A formal reference ${x} to a variable that can be missing: its name then reaches the output.";
+    A07 = "A07", "unescaped-string-value", Definition, Warning, "A value inserted inside a JSON string of successTemplate without $esc.jsonString.";
+    A08 = "A08", "invalid-skeleton", Definition, Error, "successTemplate's literal JSON does not parse once its references are replaced.";
+    A09 = "A09", "nested-array-contract", Definition, Error, "The output contract has an array whose items are arrays, which Data Action contracts do not allow.";
+    A10 = "A10", "undeclared-output-key", Definition, Warning, "successTemplate writes a key that the output contract does not declare.";
+    A11 = "A11", "unwritten-required-key", Definition, Error, "successTemplate never writes a key that the output contract requires.";
+    A12 = "A12", "invalid-template", Definition, Error, "successTemplate is not valid Velocity.";
 }
 
 impl fmt::Display for Code {

@@ -16,6 +16,7 @@ pub mod input;
 pub mod json;
 pub mod jsonpath;
 pub mod layer;
+pub mod lint;
 pub mod merge;
 pub mod profile;
 pub mod record;

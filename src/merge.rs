@@ -115,6 +115,28 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
             ));
         }
     }
+    let sources = summary.definitions.windows(2);
+    if let Some(pair) = sources
+        .into_iter()
+        .find(|pair| pair[0].source >= pair[1].source)
+    {
+        return Err((
+            "definitions",
+            format!(
+                "{} comes before {}: definitions are listed once each, in source order",
+                pair[0].source, pair[1].source
+            ),
+        ));
+    }
+    let not_lint = (summary.definitions.iter())
+        .flat_map(|definition| &definition.findings)
+        .find(|finding| finding.code.layer() != crate::finding::Layer::Definition);
+    if let Some(finding) = not_lint {
+        return Err((
+            "definitions",
+            format!("{} is no finding of a definition's lint", finding.code),
+        ));
+    }
     for row in summary.drift.values().flat_map(BTreeMap::values) {
         if row.captures > summary.profiled || row.observed.0.iter().any(|n| *n > row.captures) {
             return Err((
@@ -254,6 +276,32 @@ fn shown_inputs(inputs: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn definitions_are_checked_when_read() {
+        let definition = |source: &str, code: &str| {
+            serde_json::json!({"source": source, "name": null, "action_id": null,
+                "version": null, "findings": [{"code": code, "message": "m"}]})
+        };
+        let with = |definitions: serde_json::Value| {
+            let mut summary = serde_json::to_value(Summary::default()).unwrap();
+            summary["definitions"] = definitions;
+            read_summary("s.json", &summary.to_string())
+        };
+        let good = with(serde_json::json!([
+            definition("a", "A04"),
+            definition("b", "A09")
+        ]));
+        let kept = good.unwrap().definitions;
+        assert_eq!(kept[1].findings[0].name, "nested-array-contract");
+        let unsorted = with(serde_json::json!([
+            definition("b", "A04"),
+            definition("a", "A04")
+        ]));
+        assert!(unsorted.unwrap_err().to_string().contains("source order"));
+        let capture_code = with(serde_json::json!([definition("a", "S01")]));
+        assert!(capture_code.unwrap_err().to_string().contains("S01"));
+    }
 
     #[test]
     fn shards_must_make_a_whole() {

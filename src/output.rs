@@ -58,6 +58,40 @@ pub fn write_to(output: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+/// Where a report goes: the file of `-o` (replaced once complete) or
+/// standard output, buffered.
+pub struct ReportOut {
+    file: Option<WholeFile>,
+    stdout: io::BufWriter<io::StdoutLock<'static>>,
+}
+
+impl ReportOut {
+    /// The file at `output`, or standard output when `None`.
+    pub fn open(output: Option<&Path>) -> Result<ReportOut> {
+        Ok(ReportOut {
+            file: output.map(WholeFile::create).transpose()?,
+            stdout: io::BufWriter::new(io::stdout().lock()),
+        })
+    }
+
+    /// What the report is written to.
+    pub fn out(&mut self) -> &mut dyn Write {
+        match &mut self.file {
+            Some(file) => file,
+            None => &mut self.stdout,
+        }
+    }
+
+    /// Flush the report, and put the file in place.
+    pub fn finish(mut self) -> Result<()> {
+        written(self.out().flush())?;
+        match self.file {
+            Some(file) => file.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A file the user named that is replaced only once it is complete: the
 /// text goes to a temporary file beside it, renamed over it by `finish`.
 /// A run that stops early (an error, a closed pipe, Ctrl-C) leaves the

@@ -57,6 +57,20 @@ pub enum Settings {
     Man(ManArgs),
     /// `dapa codes`.
     Codes(CodesSettings),
+    /// `dapa lint`.
+    Lint(LintSettings),
+}
+
+/// What `dapa lint` runs with.
+pub struct LintSettings {
+    /// The definitions and folders as typed.
+    pub paths: Vec<PathBuf>,
+    /// The chosen format.
+    pub report: Box<dyn Report>,
+    /// Where the report goes; standard output when `None`.
+    pub output: Option<PathBuf>,
+    /// What fails the run.
+    pub fail_on: FailOn,
 }
 
 /// What `dapa codes` runs with.
@@ -295,6 +309,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Completions(args) => Settings::Completions(args),
         Command::Man(args) => Settings::Man(args),
         Command::Codes(args) => Settings::Codes(codes(args)?),
+        Command::Lint(args) => Settings::Lint(lint(args)?),
     })
 }
 
@@ -342,16 +357,17 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
         _ => None,
     };
-    let terminal = report_terminal(args.color, args.output.is_some());
-    let report = renderer(args.format, terminal, &args.fail_on)?;
+    let terminal = report_terminal(args.color, args.report.output.is_some());
+    let report = renderer(args.report.format, terminal, &args.fail_on)?;
     // No progress line while records stream to the same terminal.
-    let streams = matches!(args.format, Format::Jsonl | Format::Sarif) && args.output.is_none();
+    let streams =
+        matches!(args.report.format, Format::Jsonl | Format::Sarif) && args.report.output.is_none();
     let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
     let progress = (!progress_off).then(progress_after);
     Ok(ScanSettings {
         options,
         report,
-        output: args.output,
+        output: args.report.output,
         gate: Gate {
             fail_on: args.fail_on,
             baseline,
@@ -373,6 +389,16 @@ fn progress_after() -> Duration {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(1), Duration::from_millis)
+}
+
+fn lint(args: crate::cli::LintArgs) -> Result<LintSettings> {
+    let terminal = report_terminal(args.color, args.report.output.is_some());
+    Ok(LintSettings {
+        report: renderer(args.report.format, terminal, &args.fail_on)?,
+        paths: args.definitions,
+        output: args.report.output,
+        fail_on: args.fail_on,
+    })
 }
 
 fn infer(args: InferArgs) -> InferSettings {

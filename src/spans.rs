@@ -349,6 +349,7 @@ mod tests {
             target: Target::Payload,
             semantic: Semantic::None,
             schema: Schema::compile("test", schema).unwrap(),
+            lint: None,
         };
         AnalyzeOptions {
             profiles: Profiles {

@@ -320,6 +320,10 @@ pub struct Summary {
         with = "wire::regression_list"
     )]
     pub regressions: Option<Vec<Regression>>,
+    /// The lint of each Data Action definition the scan used, by source;
+    /// left out when it used none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub definitions: Vec<crate::lint::DefinitionLint>,
 }
 
 /// Most values kept per enum-like path; past that the field is no enum.
@@ -371,6 +375,7 @@ impl Default for Summary {
             shard: None,
             config: None,
             regressions: None,
+            definitions: Vec::new(),
         }
     }
 }
@@ -638,6 +643,7 @@ impl Summary {
             }
         }
         self.profiled = sum(self.profiled, later.profiled, "profiled")?;
+        self.add_definitions(later.definitions);
         self.timeline.merge(&later.timeline);
         for (profile, paths) in later.enum_values {
             let mine = self.enum_values.entry(profile).or_default();
@@ -687,6 +693,12 @@ impl Summary {
             }
         }
         Ok(())
+    }
+
+    /// Keep the lint of these definitions too: the union by source, in
+    /// source order (every shard of a scan lints the same definitions).
+    pub fn add_definitions(&mut self, definitions: Vec<crate::lint::DefinitionLint>) {
+        crate::lint::keep_each_once(&mut self.definitions, definitions);
     }
 
     /// Captures with this status.

@@ -88,6 +88,12 @@ pub fn status_of(code: Code, lenient_failed: bool) -> Status {
         Code::T01 | Code::E04 | Code::K02 => Status::Empty,
         Code::T06 | Code::E01 | Code::E02 | Code::E03 | Code::E05 | Code::E06 => Status::Error,
         Code::V01 | Code::V02 | Code::V04 | Code::V05 | Code::V06 => Status::Invalid,
+        // A definition is judged as a contract is: a configuration that
+        // cannot give valid output is `invalid`, a risky one `drift`.
+        Code::A01 | Code::A02 | Code::A05 | Code::A08 | Code::A09 | Code::A11 | Code::A12 => {
+            Status::Invalid
+        }
+        Code::A03 | Code::A04 | Code::A06 | Code::A07 | Code::A10 => Status::Drift,
         Code::V03
         | Code::D01
         | Code::D02

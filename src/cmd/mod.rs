@@ -8,6 +8,7 @@ pub mod explain;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod infer;
+pub mod lint;
 pub mod man;
 pub mod merge;
 #[cfg(feature = "fetch")]
@@ -36,6 +37,7 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
         Settings::Completions(args) => completions::run(&args),
         Settings::Man(args) => man::run(&args),
         Settings::Codes(settings) => codes::run(&settings),
+        Settings::Lint(settings) => lint::run(settings),
     }
 }
 

@@ -3,12 +3,13 @@
 
 use super::finish;
 use crate::exit_status::ExitStatus;
-use crate::output::{WholeFile, scanned, tell_regressions, write_file, written};
+use crate::output::{ReportOut, scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
 use miette::Result;
-use std::io::{self, IsTerminal, Write};
+use std::collections::BTreeSet;
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -36,34 +37,39 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     }
     let started = Instant::now();
     let mut progress = Progress::new(progress);
-    let mut file = output.as_deref().map(WholeFile::create).transpose()?;
-    let stdout = io::stdout();
-    let mut stdout = io::BufWriter::new(stdout.lock());
-    let out: &mut dyn Write = match &mut file {
-        Some(file) => file,
-        None => &mut stdout,
-    };
+    let mut report_out = ReportOut::open(output.as_deref())?;
+    let out = report_out.out();
     written(report.begin(out))?;
     let mut failing = 0u64;
+    // The profiles that checked a capture: the definitions among them are
+    // the ones the summary reports the lint of.
+    let mut used: BTreeSet<String> = BTreeSet::new();
     let mut outcome = scanned(dapa::scan::scan(&paths, &options, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
+        }
+        if let Some(profile) = &record.profile
+            && !used.contains(profile)
+        {
+            used.insert(profile.clone());
         }
         progress.tick(started);
         report.record(out, record)
     }))?;
     progress.done();
     outcome.summary.config = config_shown;
+    // The lint of the definitions in use; it changes no capture's status
+    // and is not judged by --fail-on (`dapa lint` is the gate for it).
+    outcome.summary.add_definitions(
+        (options.analyze.profiles).definitions_used(&used, &outcome.found_definitions),
+    );
     outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
     let regressions = gate.regressions(&outcome.summary);
     if gate.baseline.is_some() {
         outcome.summary.regressions = Some(regressions.clone());
     }
     written(report.end(out, &outcome.summary, &regressions))?;
-    written(out.flush())?;
-    if let Some(file) = file {
-        file.finish()?;
-    }
+    report_out.finish()?;
     tell_regressions(&regressions);
     finish(&outcome, quiet, started, options.jobs);
     if !outcome.input_errors.is_empty() {

@@ -14,8 +14,7 @@ use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Where the output contract sits in a definition.
-const SUCCESS_SCHEMA: &str = "/contract/output/successSchema";
+use crate::lint::SUCCESS_SCHEMA;
 
 /// The prefix of the profile name of a definition, before its `name`.
 pub const PROFILE_PREFIX: &str = "definition:";
@@ -44,7 +43,7 @@ pub struct Definition {
     /// The action's `version` (API shape only): it grows with each save of
     /// the action in Genesys Cloud.
     pub version: Option<u64>,
-    /// The profile checking the action's payloads.
+    /// The profile checking the action's payloads; it carries the lint.
     pub profile: Profile,
 }
 
@@ -54,7 +53,23 @@ impl Definition {
     /// traces are recognised by their shape and checked at `finalResult`).
     pub fn from_file(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
         let file = JsonFile::read(path)?;
-        Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))
+        let mut definition = Definition::from_value(
+            &file.shown,
+            &file.document,
+            envelope,
+            Some(file.base_uri.clone()),
+        )?;
+        // Every definition read is linted here, whichever way it was named
+        // (`--definition`, a dapa.toml rule, a folder's `*.action.json`,
+        // `dapa lint`), so a scan reports the lint of each one it uses.
+        let lint = crate::lint::lint(&file.shown, &file.text, &file.document)?;
+        definition.profile.lint = Some(Arc::new(lint));
+        Ok(definition)
+    }
+
+    /// The lint of the definition (none for one built from a value alone).
+    pub fn lint(&self) -> Option<&crate::lint::DefinitionLint> {
+        self.profile.lint.as_deref()
     }
 
     /// A definition from a document that is no file yet (a reply of the
@@ -165,6 +180,7 @@ impl Definition {
                 target: Target::Payload,
                 semantic: Semantic::None,
                 schema,
+                lint: None,
             },
         })
     }
@@ -192,6 +208,11 @@ impl FolderDefinitions {
                 .flat_map(|above| above.by_action.iter().cloned()),
         );
         FolderDefinitions { by_action }
+    }
+
+    /// The profiles of every definition that applies here, nearest first.
+    pub fn profiles(&self) -> impl Iterator<Item = &Arc<Profile>> {
+        self.by_action.iter().map(|(_, profile)| profile)
     }
 
     /// The profile of the nearest definition of this action.

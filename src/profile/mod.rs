@@ -170,6 +170,8 @@ impl Schema {
 struct JsonFile {
     /// The path as given, for messages.
     shown: String,
+    /// Its text, for places in it (a definition's lint).
+    text: String,
     /// Its content.
     document: Value,
     /// The `file://` URI its relative `$ref`s resolve against.
@@ -192,6 +194,7 @@ impl JsonFile {
         let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
         Ok(JsonFile {
             shown,
+            text,
             document,
             base_uri: file_uri(&absolute),
         })
@@ -344,6 +347,9 @@ pub struct Profile {
     pub semantic: Semantic,
     /// The schema.
     pub schema: Schema,
+    /// The lint of the definition the profile comes from, if it comes from
+    /// one: a scan that uses the profile reports it once.
+    pub lint: Option<Arc<crate::lint::DefinitionLint>>,
 }
 
 /// The built-in profiles, by name.
@@ -387,6 +393,7 @@ impl Profile {
             target,
             semantic,
             schema: Schema::compile(name, &document)?,
+            lint: None,
         })
     }
 
@@ -399,6 +406,7 @@ impl Profile {
             target: Target::Payload,
             semantic: Semantic::None,
             schema,
+            lint: None,
         })
     }
 }
@@ -468,6 +476,25 @@ impl Profiles {
             }
         }
         notes
+    }
+
+    /// The lint of every definition whose profile checked a capture (its
+    /// name is in `used`), in source order, each once: what a scan reports
+    /// of the definitions it used, among its own and those `found` in the
+    /// scanned folders.
+    pub fn definitions_used(
+        &self,
+        used: &std::collections::BTreeSet<String>,
+        found: &[Arc<Profile>],
+    ) -> Vec<crate::lint::DefinitionLint> {
+        let mut kept = Vec::new();
+        let lints = (self.forced.iter())
+            .chain(self.rules.iter().map(|rule| &rule.profile))
+            .chain(found.iter())
+            .filter(|profile| used.contains(&profile.name))
+            .filter_map(|profile| profile.lint.as_deref().cloned());
+        crate::lint::keep_each_once(&mut kept, lints);
+        kept
     }
 
     /// Whether any profile can apply.

@@ -138,6 +138,10 @@ impl Html {
         signatures(&mut html, summary);
         self.captures_by_code(&mut html, summary);
         drift(&mut html, summary);
+        if !summary.definitions.is_empty() {
+            html.push_str("<h2>Definitions</h2>\n<p class=\"muted\">What <code>dapa lint</code> finds in each Data Action definition in use; lines and pointers are in the definition file.</p>\n");
+            table(&mut html, "definitions", &rows::definitions(summary));
+        }
         html.push_str("</body>\n</html>\n");
         html
     }

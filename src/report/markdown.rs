@@ -66,6 +66,10 @@ impl Report for Markdown {
             // adding them would change the report, not only its structure.
             write_table(out, &rows::drift(summary).without(&["example"]))?;
         }
+        if !summary.definitions.is_empty() {
+            writeln!(out, "\n## Definitions\n")?;
+            write_table(out, &rows::definitions(summary))?;
+        }
         write_timeline(out, summary)?;
         if !summary.codes.is_empty() {
             writeln!(out, "\n## Examples\n")?;

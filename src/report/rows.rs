@@ -437,6 +437,52 @@ pub fn regressions(regressions: &[Regression]) -> Rows<'_> {
     table
 }
 
+/// The lint of the definitions in use: a row per finding (where in the
+/// definition file, and what), a row saying so for a clean definition.
+pub fn definitions(summary: &Summary) -> Rows<'_> {
+    let mut table = Rows::new(&[
+        ("definition", Kind::Text),
+        ("code", Kind::Text),
+        ("name", Kind::Text),
+        ("severity", Kind::Text),
+        ("line", Kind::Text),
+        ("pointer", Kind::Text),
+        ("message", Kind::Text),
+    ]);
+    for definition in &summary.definitions {
+        if definition.findings.is_empty() {
+            table.rows.push(vec![
+                Cell::Literal(&definition.source),
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Blank,
+                Cell::Text("no findings"),
+            ]);
+        }
+        for finding in &definition.findings {
+            let line = match (finding.line, finding.column) {
+                (Some(line), Some(column)) => Cell::Word(Cow::Owned(format!("{line}:{column}"))),
+                _ => Cell::Blank,
+            };
+            table.rows.push(vec![
+                Cell::Literal(&definition.source),
+                Cell::Word(Cow::Borrowed(finding.code.as_str())),
+                Cell::Word(Cow::Borrowed(finding.name)),
+                Cell::Severity(finding.severity),
+                line,
+                finding
+                    .pointer
+                    .as_deref()
+                    .map_or(Cell::Blank, Cell::Literal),
+                Cell::Text(&finding.message),
+            ]);
+        }
+    }
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,8 +34,23 @@ impl Report for Tables {
         regressions: &[Regression],
     ) -> io::Result<()> {
         write_summary(out, summary, self.terminal)?;
+        write_definitions(out, summary, self.terminal)?;
         write_regressions(out, regressions, self.terminal)
     }
+}
+
+/// The lint of the definitions in use, when there are any: without the
+/// pointer on a terminal too narrow for it (the line says where too).
+fn write_definitions(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io::Result<()> {
+    if summary.definitions.is_empty() {
+        return Ok(());
+    }
+    let mut model = rows::definitions(summary);
+    if terminal.width.is_some_and(|width| !fits(&model, width)) {
+        model = model.without(&["pointer", "name"]);
+    }
+    writeln!(out, "definitions (dapa lint):")?;
+    writeln!(out, "{}", table(&model, terminal))
 }
 
 /// The regressions against a baseline, if any were looked for and found.

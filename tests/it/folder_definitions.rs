@@ -230,3 +230,40 @@ fn a_har_entry_is_matched_by_the_action_id_of_its_url() {
     assert_eq!(entry["profile"], "definition:Near@v2", "{stderr}");
     assert_eq!(codes(entry)[0], "V02");
 }
+
+/// The summary reports the lint of the definitions found that checked a
+/// capture, and only those, with their version: which version the
+/// captures were checked against.
+#[test]
+fn the_summary_names_the_definitions_found_that_checked_captures() {
+    let folder = tree();
+    folder.write(
+        "c/unused/z-9.action.json",
+        definition("z-9", "Unused", 4).as_bytes(),
+    );
+    let out = dapa(&["scan", "--format", "json", "-q", "c"])
+        .current_dir(folder.path())
+        .run();
+    let summary: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let named: Vec<(String, Option<u64>)> = summary["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["source"].as_str().unwrap().to_owned(),
+                d["version"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("c/a-1.action.json".to_owned(), Some(1)),
+            ("c/b-2.action.json".to_owned(), None),
+            ("c/near/a-1.action.json".to_owned(), Some(2)),
+        ],
+        "{}",
+        out.stdout
+    );
+}

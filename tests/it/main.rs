@@ -33,6 +33,7 @@ mod hostile_output;
 mod hostile_summary;
 mod html;
 mod jsonpath;
+mod lint;
 mod lookalikes;
 mod output_schemas;
 mod profiles;

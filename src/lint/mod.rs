@@ -1,0 +1,756 @@
+//! The lint of a Data Action definition: static checks of its response
+//! configuration (`translationMap`, `translationMapDefaults`,
+//! `successTemplate`) and its output contract, each a finding of the
+//! `definition` layer located by a JSON pointer into the definition file
+//! and, since the file is on disk, by its line and column there.
+//!
+//! Each check is a function from the parsed [`Response`] (or the contract)
+//! to [`Located`] findings; [`lint`] runs them all and places them in the
+//! file. The checks that read JSONPath expressions and Velocity templates
+//! (A01's syntax, A02, A03 with a template, A06-A08, A10-A12's syntax) plug
+//! in here once those parsers exist: a finding inside a string names the
+//! byte range of the decoded string, and [`text::raw_offset`] maps it to
+//! the file.
+
+pub mod text;
+
+use crate::capture::Source;
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, add_lines, note_more};
+use crate::json::{self, ParseOptions, push_pointer};
+use crate::profile::SchemaError;
+use crate::profile::definition::is_definition_name;
+use crate::record::{CaptureRecord, FindingRecord};
+use crate::verdict::Status;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Where the response configuration's parts sit in a definition.
+pub const TRANSLATION_MAP: &str = "/config/response/translationMap";
+/// See [`TRANSLATION_MAP`].
+pub const DEFAULTS: &str = "/config/response/translationMapDefaults";
+/// See [`TRANSLATION_MAP`].
+pub const TEMPLATE: &str = "/config/response/successTemplate";
+/// Where the output contract sits in a definition.
+pub const SUCCESS_SCHEMA: &str = "/contract/output/successSchema";
+
+/// What the lint found in one definition, as the summary keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefinitionLint {
+    /// The definition file, as it was named.
+    pub source: String,
+    /// The action's `name`, if it has one.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The action id (`id`, API shape only).
+    #[serde(default)]
+    pub action_id: Option<String>,
+    /// The action's `version` (API shape only).
+    #[serde(default)]
+    pub version: Option<u64>,
+    /// The findings, by code and then place in the file.
+    #[serde(deserialize_with = "read_findings")]
+    pub findings: Vec<FindingRecord>,
+}
+
+impl DefinitionLint {
+    /// The definition as a record of `dapa lint`: the file is the source,
+    /// and its status is the worst group of its findings (an error-severity
+    /// A code makes it `invalid`, a warning `drift`).
+    pub fn record(&self, bytes: u64) -> CaptureRecord {
+        let status = (self.findings.iter())
+            .map(|finding| crate::verdict::status_of(finding.code, false))
+            .min()
+            .unwrap_or(Status::Ok);
+        CaptureRecord {
+            source: Source::File(self.source.clone()),
+            status,
+            http_status: None,
+            captured_at: None,
+            bytes,
+            profile: None,
+            findings: self.findings.clone(),
+            notes: Vec::new(),
+            observations: Vec::new(),
+            // Lines of the findings are lines of the file itself.
+            header_lines: Some(0),
+            enum_values: Vec::new(),
+            payload: None,
+        }
+    }
+}
+
+/// The definition files `dapa lint` reads for `inputs`: a file as named
+/// (whatever its name), a folder's `*.action.json` files at any depth
+/// (hidden ones left out), in path order; and what could not be walked.
+pub fn definition_files(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        match std::fs::metadata(input) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                files.push(input.clone());
+                continue;
+            }
+            Err(error) => {
+                errors.push(format!("{}: {error}", input.display()));
+                continue;
+            }
+        }
+        let walk = walkdir::WalkDir::new(input)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        for entry in walk {
+            match entry {
+                Ok(entry) => {
+                    let named = entry.file_name().to_str().is_some_and(is_definition_name);
+                    if named && !entry.file_type().is_dir() {
+                        files.push(entry.into_path());
+                    }
+                }
+                Err(error) => errors.push(error.to_string()),
+            }
+        }
+    }
+    (files, errors)
+}
+
+/// Whether a file or folder name is hidden (`.git`).
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+/// Add `more` to `kept`, which is in source order: a definition whose
+/// source is kept already is left out (the same file read twice, or by
+/// every shard of a scan).
+pub fn keep_each_once(
+    kept: &mut Vec<DefinitionLint>,
+    more: impl IntoIterator<Item = DefinitionLint>,
+) {
+    for definition in more {
+        if let Err(at) = kept.binary_search_by(|k| k.source.cmp(&definition.source)) {
+            kept.insert(at, definition);
+        }
+    }
+}
+
+/// A finding of a check, before it is placed in the file: its pointer names
+/// the value, and `within` a byte range of that value's decoded string (a
+/// reference in the template, a character of a path).
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// The finding, with the pointer of the value it is about.
+    pub finding: Finding,
+    /// Bytes of the decoded string at the pointer, when the finding is
+    /// about a part of it.
+    pub within: Option<Range<usize>>,
+}
+
+impl Located {
+    /// A finding about the whole value at `pointer`.
+    pub fn at(code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Located {
+        Located {
+            finding: Finding::new(code, message).at_pointer(pointer),
+            within: None,
+        }
+    }
+
+    /// A finding about `within`, bytes of the decoded string at `pointer`.
+    pub fn inside(
+        code: Code,
+        pointer: impl Into<String>,
+        within: Range<usize>,
+        message: impl Into<String>,
+    ) -> Located {
+        Located {
+            finding: Finding::new(code, message).at_pointer(pointer),
+            within: Some(within),
+        }
+    }
+}
+
+/// The response configuration as the checks read it; each part empty when
+/// the definition has none (an action read without `includeConfig`).
+#[derive(Debug, Default)]
+pub struct Response<'a> {
+    /// `translationMap`: variable name to JSONPath, in key order.
+    pub map: Vec<(&'a str, &'a Value)>,
+    /// `translationMapDefaults`: variable name to JSON text, in key order.
+    pub defaults: Vec<(&'a str, &'a Value)>,
+    /// `successTemplate`, when it is a string.
+    pub template: Option<&'a str>,
+    /// Whether the definition has a `successTemplate` that is no string.
+    pub template_not_text: bool,
+}
+
+impl<'a> Response<'a> {
+    /// The response configuration of `document`; a part that is not the
+    /// object it must be makes the definition malformed (pointer, reason).
+    pub fn of(document: &'a Value) -> Result<Response<'a>, (&'static str, String)> {
+        let entries = |pointer: &'static str| -> Result<Vec<(&'a str, &'a Value)>, _> {
+            match document.pointer(pointer) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Object(fields)) => Ok(ordered(fields)),
+                Some(other) => Err((
+                    pointer,
+                    format!("expected a JSON object, found {}", kind(other)),
+                )),
+            }
+        };
+        let template = document.pointer(TEMPLATE);
+        Ok(Response {
+            map: entries(TRANSLATION_MAP)?,
+            defaults: entries(DEFAULTS)?,
+            template: template.and_then(Value::as_str),
+            template_not_text: template.is_some_and(|t| !t.is_string() && !t.is_null()),
+        })
+    }
+
+    /// The default of a variable, if it has one.
+    pub fn default_of(&self, name: &str) -> Option<&'a Value> {
+        self.defaults
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| *value)
+    }
+}
+
+/// The members of an object, in key order whatever the map's own order.
+fn ordered(fields: &Map<String, Value>) -> Vec<(&str, &Value)> {
+    let mut entries: Vec<(&str, &Value)> = fields.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    entries.sort_unstable_by_key(|(key, _)| *key);
+    entries
+}
+
+/// Lint a definition: `shown` names the file, `text` is its content and
+/// `document` its parse. A response configuration of the wrong shape is a
+/// malformed definition, as a missing contract is.
+pub fn lint(shown: &str, text: &str, document: &Value) -> Result<DefinitionLint, SchemaError> {
+    let response =
+        Response::of(document).map_err(|(pointer, message)| SchemaError::Definition {
+            path: shown.to_owned(),
+            pointer: pointer.to_owned(),
+            message,
+        })?;
+    let mut located = Vec::new();
+    located.extend(check_paths(&response));
+    located.extend(check_defaults(&response));
+    located.extend(check_template(&response));
+    located.extend(check_contract(document));
+    let field = |key: &str| document.get(key);
+    Ok(DefinitionLint {
+        source: shown.to_owned(),
+        name: field("name").and_then(Value::as_str).map(str::to_owned),
+        action_id: field("id").and_then(Value::as_str).map(str::to_owned),
+        version: field("version").and_then(Value::as_u64),
+        findings: place(text, located)
+            .into_iter()
+            .map(FindingRecord::from)
+            .collect(),
+    })
+}
+
+/// A1: every translationMap value is a JSONPath string. Its syntax is
+/// checked once the JSONPath parser exists; until then, what is no string
+/// or empty.
+fn check_paths(response: &Response<'_>) -> Vec<Located> {
+    let mut found = Vec::new();
+    for (name, path) in &response.map {
+        let pointer = member(TRANSLATION_MAP, name);
+        let problem = match path {
+            Value::String(path) if path.trim().is_empty() => "is empty".to_owned(),
+            Value::String(_) => continue,
+            other => format!("is {}, not a JSONPath string", kind(other)),
+        };
+        found.push(Located::at(
+            Code::A01,
+            pointer,
+            format!("translationMap entry \"{name}\" {problem}"),
+        ));
+    }
+    found
+}
+
+/// A04, A05 and A03 of defaults: every entry has a default, every default
+/// is JSON text, and every default belongs to an entry.
+fn check_defaults(response: &Response<'_>) -> Vec<Located> {
+    let mut found = Vec::new();
+    for (name, path) in &response.map {
+        if response.default_of(name).is_none() {
+            let path = path.as_str().map(shorten).unwrap_or_default();
+            found.push(Located::at(
+                Code::A04,
+                member(TRANSLATION_MAP, name),
+                format!(
+                    "translationMap entry \"{name}\" ({path}) has no translationMapDefaults value: \
+                     a reply without it fails the action"
+                ),
+            ));
+        }
+    }
+    for (name, default) in &response.defaults {
+        let pointer = member(DEFAULTS, name);
+        if !response.map.iter().any(|(key, _)| key == name) {
+            found.push(Located::at(
+                Code::A03,
+                pointer.clone(),
+                format!(
+                    "translationMapDefaults \"{name}\" is the default of no translationMap entry"
+                ),
+            ));
+        }
+        if let Some(problem) = default_problem(default) {
+            found.push(Located::at(
+                Code::A05,
+                pointer,
+                format!("translationMapDefaults \"{name}\" {problem}"),
+            ));
+        }
+    }
+    found
+}
+
+/// What is wrong with a default, if anything: it must be a string of JSON
+/// text, as the template inserts it where the value would be.
+fn default_problem(default: &Value) -> Option<String> {
+    let Value::String(text) = default else {
+        return Some(format!(
+            "is {}, not a string of JSON text (write it as {})",
+            kind(default),
+            json_string(&default.to_string())
+        ));
+    };
+    let options = ParseOptions::default();
+    if json::parse(text, options).is_ok() {
+        return None;
+    }
+    if text.trim().is_empty() {
+        return Some(
+            "is empty, which is not JSON text (an empty string is written \"\\\"\\\"\", \
+             nothing is \"null\")"
+                .to_owned(),
+        );
+    }
+    Some(format!(
+        "is not JSON text: {} (a string default needs its own quotes: {})",
+        shorten(text),
+        json_string(&json_string(text))
+    ))
+}
+
+/// A12 of what is no template at all, and A03 of every entry when there is
+/// no template to use them. The Velocity checks plug in here.
+fn check_template(response: &Response<'_>) -> Vec<Located> {
+    if response.template_not_text {
+        return vec![Located::at(
+            Code::A12,
+            TEMPLATE,
+            "successTemplate is not a string",
+        )];
+    }
+    let blank = response.template.is_none_or(|t| t.trim().is_empty());
+    if !blank {
+        return Vec::new();
+    }
+    response
+        .map
+        .iter()
+        .map(|(name, _)| {
+            Located::at(
+                Code::A03,
+                member(TRANSLATION_MAP, name),
+                format!(
+                    "translationMap entry \"{name}\" is used by no successTemplate (the \
+                     definition has none, or an empty one)"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// How deep the contract is walked; contracts are a few levels deep.
+const MAX_CONTRACT_DEPTH: usize = 64;
+
+/// A09: no array of the output contract has array items.
+fn check_contract(document: &Value) -> Vec<Located> {
+    let Some(schema) = document.pointer(SUCCESS_SCHEMA) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut stack: Vec<(String, &Value, usize)> = vec![(SUCCESS_SCHEMA.to_owned(), schema, 0)];
+    while let Some((pointer, schema, depth)) = stack.pop() {
+        let Value::Object(keywords) = schema else {
+            continue;
+        };
+        let mut items: Vec<(String, &Value)> = Vec::new();
+        match keywords.get("items") {
+            Some(item @ Value::Object(_)) => items.push((member(&pointer, "items"), item)),
+            Some(Value::Array(tuple)) => {
+                for (index, item) in tuple.iter().enumerate() {
+                    items.push((member(&member(&pointer, "items"), &index.to_string()), item));
+                }
+            }
+            _ => {}
+        }
+        for (at, item) in &items {
+            if allows_array(item) {
+                found.push(Located::at(
+                    Code::A09,
+                    at.clone(),
+                    format!(
+                        "the output contract's array at {} has array items; output contracts do \
+                         not allow arrays of arrays",
+                        display_pointer(&pointer)
+                    ),
+                ));
+            }
+        }
+        if depth >= MAX_CONTRACT_DEPTH {
+            continue;
+        }
+        let mut children = items;
+        for key in ["properties", "patternProperties", "definitions", "$defs"] {
+            if let Some(Value::Object(named)) = keywords.get(key) {
+                let at = member(&pointer, key);
+                children.extend(named.iter().map(|(name, child)| (member(&at, name), child)));
+            }
+        }
+        for key in ["additionalProperties", "additionalItems", "not"] {
+            if let Some(child @ Value::Object(_)) = keywords.get(key) {
+                children.push((member(&pointer, key), child));
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if let Some(Value::Array(branches)) = keywords.get(key) {
+                let at = member(&pointer, key);
+                children.extend(
+                    (branches.iter().enumerate())
+                        .map(|(index, child)| (member(&at, &index.to_string()), child)),
+                );
+            }
+        }
+        // Reversed onto the stack, so findings come in document order.
+        stack.extend(
+            children
+                .into_iter()
+                .rev()
+                .map(|(at, child)| (at, child, depth + 1)),
+        );
+    }
+    found
+}
+
+/// Whether a schema lets its value be an array.
+fn allows_array(schema: &Value) -> bool {
+    match schema.get("type") {
+        Some(Value::String(kind)) => kind == "array",
+        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "array"),
+        _ => schema.get("items").is_some(),
+    }
+}
+
+/// Place the findings in the file: the offset of the value each pointer
+/// names (or of the part of its string `within` names), its length, line
+/// and column. At most [`MAX_FINDINGS_PER_CODE`] per code (the first in the
+/// order the checks gave them), the rest counted on the last one kept; in
+/// code order, then in file order.
+pub fn place(text: &str, mut located: Vec<Located>) -> Vec<Finding> {
+    // Capped before they are looked for: each pointer costs a look at every
+    // value of the file, and a map of 50,000 entries gives as many findings.
+    located.sort_by_key(|l| l.finding.code);
+    let mut kept: Vec<Located> = Vec::new();
+    let mut rest = located.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let code = first.finding.code;
+        let mut run = vec![first];
+        let mut total = 1;
+        while let Some(next) = rest.next_if(|l| l.finding.code == code) {
+            total += 1;
+            if run.len() < MAX_FINDINGS_PER_CODE {
+                run.push(next);
+            }
+        }
+        if let Some(last) = run.last_mut() {
+            note_more(std::slice::from_mut(&mut last.finding), total);
+        }
+        kept.extend(run);
+    }
+    let pointers: Vec<&str> = kept
+        .iter()
+        .map(|l| l.finding.location.pointer.as_deref().unwrap_or(""))
+        .collect();
+    let options = ParseOptions {
+        max_depth: usize::MAX,
+        lenient: false,
+    };
+    let starts = json::locate(text, options, &pointers);
+    let found: Vec<usize> = starts.iter().flatten().copied().collect();
+    let mut extents = crate::spans::value_extents(text.as_bytes(), &found).into_iter();
+    let mut placed: Vec<Finding> = Vec::with_capacity(kept.len());
+    for (
+        Located {
+            mut finding,
+            within,
+        },
+        start,
+    ) in kept.into_iter().zip(starts)
+    {
+        if let Some(start) = start {
+            let extent = extents.next().unwrap_or(0);
+            let (offset, length) = match within {
+                Some(range) => {
+                    let from = text::raw_offset(text, start, range.start);
+                    let to = text::raw_offset(text, start, range.end);
+                    (from, to.saturating_sub(from).max(1))
+                }
+                None => (start, extent),
+            };
+            finding.location.offset = Some(offset);
+            finding.location.length = Some(length);
+        }
+        placed.push(finding);
+    }
+    placed.sort_by_key(|finding| (finding.code, finding.location.offset.unwrap_or(0)));
+    add_lines(text.as_bytes(), &mut placed);
+    placed
+}
+
+/// The pointer of member `key` of the value at `pointer`.
+fn member(pointer: &str, key: &str) -> String {
+    let mut pointer = pointer.to_owned();
+    push_pointer(&mut pointer, key);
+    pointer
+}
+
+/// A pointer as a message shows it: the root is "the root".
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "the root"
+    } else {
+        pointer
+    }
+}
+
+/// The JSON type of a value, with its article, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
+}
+
+/// Most characters of the definition's own text quoted in a message.
+const QUOTED_CHARS: usize = 60;
+
+/// `text` cut to [`QUOTED_CHARS`] characters, with an ellipsis when cut.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// A finding of a summary read back: the fields a summary writes, with its
+/// name, layer and severity made again from the code.
+#[derive(Deserialize)]
+struct FindingText {
+    code: Code,
+    message: String,
+    #[serde(default)]
+    pointer: Option<String>,
+    #[serde(default)]
+    offset: Option<usize>,
+    #[serde(default)]
+    line: Option<usize>,
+    #[serde(default)]
+    column: Option<usize>,
+}
+
+fn read_findings<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<FindingRecord>, D::Error> {
+    let read = Vec::<FindingText>::deserialize(deserializer)?;
+    Ok(read
+        .into_iter()
+        .map(|text| {
+            let mut finding = Finding::new(text.code, text.message);
+            finding.location.pointer = text.pointer;
+            finding.location.offset = text.offset;
+            finding.location.line = text.line;
+            finding.location.column = text.column;
+            FindingRecord::from(finding)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn codes(document: &Value) -> Vec<(Code, String)> {
+        let text = serde_json::to_string_pretty(document).unwrap();
+        lint("a.action.json", &text, document)
+            .unwrap()
+            .findings
+            .into_iter()
+            .map(|f| (f.code, f.pointer.unwrap_or_default()))
+            .collect()
+    }
+
+    fn response(map: Value, defaults: Value, template: &str) -> Value {
+        json!({"config": {"response": {"translationMap": map,
+            "translationMapDefaults": defaults, "successTemplate": template}},
+            "contract": {"output": {"successSchema": {"type": "object"}}}})
+    }
+
+    #[test]
+    fn a_clean_definition_has_no_findings() {
+        let clean = response(
+            json!({"email": "$.email"}),
+            json!({"email": "\"\""}),
+            "{\"email\": ${email}}",
+        );
+        assert_eq!(codes(&clean), []);
+    }
+
+    #[test]
+    fn a04_an_entry_without_a_default() {
+        let document = response(
+            json!({"email": "$.email", "id": "$.id"}),
+            json!({"id": "\"\""}),
+            "{\"email\": ${email}, \"id\": ${id}}",
+        );
+        assert_eq!(
+            codes(&document),
+            [(Code::A04, format!("{TRANSLATION_MAP}/email"))]
+        );
+    }
+
+    #[test]
+    fn a05_a_default_that_is_not_json_text() {
+        let document = response(
+            json!({"status": "$.status", "n": "$.n", "e": "$.e"}),
+            json!({"status": "UNKNOWN", "n": 0, "e": ""}),
+            "${status}${n}${e}",
+        );
+        let found = lint("a", &document.to_string(), &document).unwrap();
+        let messages: Vec<&str> = found.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            found.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+            [Code::A05; 3]
+        );
+        assert!(
+            messages.iter().any(|m| m.contains(r#""\"UNKNOWN\"""#)),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("is a number")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("is empty")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn a03_a_default_of_no_entry_and_entries_without_a_template() {
+        let orphan = response(json!({"a": "$.a"}), json!({"a": "1", "b": "2"}), "${a}");
+        assert_eq!(codes(&orphan), [(Code::A03, format!("{DEFAULTS}/b"))]);
+        let no_template = response(json!({"a": "$.a"}), json!({"a": "1"}), "  ");
+        assert_eq!(
+            codes(&no_template),
+            [(Code::A03, format!("{TRANSLATION_MAP}/a"))]
+        );
+    }
+
+    #[test]
+    fn a01_and_a12_of_values_that_are_no_strings() {
+        let mut document = response(json!({"a": 3, "b": ""}), json!({"a": "1", "b": "1"}), "");
+        document["config"]["response"]["successTemplate"] = json!({"x": 1});
+        assert_eq!(
+            codes(&document),
+            [
+                (Code::A01, format!("{TRANSLATION_MAP}/a")),
+                (Code::A01, format!("{TRANSLATION_MAP}/b")),
+                (Code::A12, TEMPLATE.to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a09_arrays_of_arrays_anywhere_in_the_contract() {
+        let document = json!({"contract": {"output": {"successSchema": {
+            "type": "object", "properties": {
+                "rows": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+                "ok": {"type": "array", "items": {"type": "object"}},
+                "either": {"anyOf": [{"type": "array", "items": {"type": ["array", "null"]}}]}}}}}});
+        assert_eq!(
+            codes(&document),
+            [
+                (
+                    Code::A09,
+                    format!("{SUCCESS_SCHEMA}/properties/either/anyOf/0/items")
+                ),
+                (Code::A09, format!("{SUCCESS_SCHEMA}/properties/rows/items")),
+            ]
+        );
+    }
+
+    #[test]
+    fn findings_have_lines_and_columns_in_the_file() {
+        let text = "{\n  \"config\": {\"response\": {\n    \"translationMap\": {\"email\": \"$.e\"},\n    \"successTemplate\": \"${email}\"}}}";
+        let document: Value = serde_json::from_str(text).unwrap();
+        let found = lint("a", text, &document).unwrap();
+        let a04 = &found.findings[0];
+        assert_eq!(a04.code, Code::A04);
+        assert_eq!((a04.line, a04.column), (Some(3), Some(33)));
+    }
+
+    #[test]
+    fn a_part_inside_a_string_is_placed_past_its_escapes() {
+        let text = r#"{"config": {"response": {"successTemplate": "{\"a\": ${a}}"}}}"#;
+        let located = vec![Located::inside(Code::A02, TEMPLATE, 6..10, "x")];
+        let placed = place(text, located);
+        let offset = placed[0].location.offset.unwrap();
+        assert_eq!(&text[offset..offset + 4], "${a}");
+        assert_eq!(placed[0].location.length, Some(4));
+    }
+
+    #[test]
+    fn wrong_shapes_are_malformed() {
+        let document = json!({"config": {"response": {"translationMap": []}}});
+        let error = lint("a", "{}", &document).unwrap_err();
+        assert!(error.to_string().contains(TRANSLATION_MAP), "{error}");
+    }
+
+    #[test]
+    fn many_findings_of_a_code_are_capped() {
+        let map: Map<String, Value> = (0..50_000)
+            .map(|i| (format!("v{i}"), json!("$.x")))
+            .collect();
+        let document = response(Value::Object(map), json!({}), "${v0}");
+        let started = std::time::Instant::now();
+        let found = lint("a", &document.to_string(), &document).unwrap();
+        assert!(started.elapsed().as_secs() < 10);
+        assert_eq!(found.findings.len(), MAX_FINDINGS_PER_CODE);
+        assert!(
+            found.findings[19]
+                .message
+                .ends_with("(and 49980 more like it)")
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! `dapa lint` on the shipped definitions and on hostile ones: the clean
+//! sample has no finding, each seeded mistake gives its code, and no
+//! definition makes it hang or panic.
+
+use crate::util::{Folder, dapa, dapa_bounded};
+use serde_json::Value;
+
+/// The codes `dapa lint --format json` found in one definition.
+fn lint_codes(definition: &str) -> Vec<String> {
+    let out = dapa(&["lint", definition, "--format", "json", "--fail-on", "none"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    let definitions = summary["definitions"].as_array().unwrap();
+    assert_eq!(definitions.len(), 1, "{definitions:?}");
+    definitions[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_clean_sample_has_no_findings_and_each_mistake_its_code() {
+    let clean = lint_codes("samples/definitions/get-contact-profile.action.json");
+    assert!(clean.is_empty(), "{clean:?}");
+    for (definition, code) in [
+        ("lookup-order-status", "A05"),
+        ("get-customer-email", "A04"),
+        ("list-orders", "A09"),
+    ] {
+        let found = lint_codes(&format!("samples/definitions/{definition}.action.json"));
+        assert_eq!(found, [code], "{definition}");
+    }
+}
+
+/// The JSON summary of `dapa scan PATH --fail-on none` and `more` arguments.
+fn scan_summary(path: &str, more: &[&str]) -> String {
+    let mut args = vec!["scan", path, "--format", "json", "-q", "--fail-on", "none"];
+    args.extend_from_slice(more);
+    let out = dapa(&args).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+}
+
+#[test]
+fn scan_reports_the_lint_of_the_definitions_it_used() {
+    let summary = scan_summary("samples/definitions/lookup-order-status", &[]);
+    let summary: Value = serde_json::from_str(&summary).unwrap();
+    let definitions = summary["definitions"].as_array().unwrap();
+    let sources: Vec<&str> = definitions
+        .iter()
+        .map(|d| d["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        ["samples/definitions/lookup-order-status.action.json"]
+    );
+    assert_eq!(definitions[0]["findings"][0]["code"], "A05");
+    assert_eq!(definitions[0]["findings"][0]["line"], 22);
+}
+
+#[test]
+fn shards_merge_to_the_definitions_of_one_run() {
+    let folder = Folder::new();
+    let mut names = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let summary = scan_summary("samples/definitions", &["--shard", shard]);
+        let name = format!("shard-{}.json", &shard[..1]);
+        folder.write(&name, summary.as_bytes());
+        names.push(folder.join(&name));
+    }
+    let merged = dapa(&["merge", "--format", "json"])
+        .arg(&names[0])
+        .arg(&names[1])
+        .run();
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    let whole = scan_summary("samples/definitions", &[]);
+    let merged: Value = serde_json::from_str(&merged.stdout).unwrap();
+    let whole: Value = serde_json::from_str(&whole).unwrap();
+    assert_eq!(merged["definitions"], whole["definitions"]);
+    assert_eq!(whole["definitions"].as_array().unwrap().len(), 4);
+}
+
+/// `dapa lint` of one hostile file in a folder: it must end by itself,
+/// within a bound, with exit 2 and a message naming the file.
+fn refused(name: &str, bytes: &[u8]) -> String {
+    let folder = Folder::new();
+    folder.write(name, bytes);
+    let out = dapa_bounded(256, 20, &["lint"])
+        .arg(folder.join(name))
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains(name), "{}", out.stderr);
+    out.stderr
+}
+
+#[test]
+fn a_contract_100000_deep_is_refused_not_a_crash() {
+    let depth = 100_000;
+    let mut contract = String::new();
+    for _ in 0..depth {
+        contract.push_str(r#"{"type": "array", "items": "#);
+    }
+    contract.push_str(r#"{"type": "string"}"#);
+    contract.push_str(&"}".repeat(depth));
+    let definition = format!(r#"{{"contract": {{"output": {{"successSchema": {contract}}}}}}}"#);
+    let stderr = refused("deep.action.json", definition.as_bytes());
+    assert!(stderr.contains("not JSON"), "{stderr}");
+}
+
+#[test]
+fn invalid_utf8_is_refused() {
+    let stderr = refused(
+        "latin1.action.json",
+        b"{\"name\": \"Caf\xe9\", \"contract\": {}}",
+    );
+    assert!(stderr.contains("UTF-8"), "{stderr}");
+}
+
+#[test]
+fn a_fifo_named_as_a_definition_is_refused_without_blocking() {
+    let folder = Folder::new();
+    folder.fifo("x.action.json");
+    // Named directly, and found in a folder.
+    for target in [folder.join("x.action.json"), folder.join("")] {
+        let out = dapa_bounded(256, 20, &["lint"]).arg(&target).run();
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("FIFO"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_translation_map_of_50000_entries_is_linted_in_bounded_time() {
+    let entries: Vec<String> = (0..50_000)
+        .map(|index| format!(r#""v{index}": "$.v{index}""#))
+        .collect();
+    let definition = format!(
+        r#"{{"config": {{"response": {{"translationMap": {{{}}}, "successTemplate": "${{v0}}"}}}},
+           "contract": {{"output": {{"successSchema": {{"type": "object"}}}}}}}}"#,
+        entries.join(", ")
+    );
+    let folder = Folder::new();
+    folder.write("wide.action.json", definition.as_bytes());
+    let out = dapa_bounded(256, 20, &["lint", "--format", "json"])
+        .arg(folder.join("wide.action.json"))
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = summary["definitions"][0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 20, "capped per code");
+    let last = findings[19]["message"].as_str().unwrap();
+    assert!(last.ends_with("(and 49980 more like it)"), "{last}");
+}
+
+#[test]
+fn terminal_escapes_in_a_definition_reach_no_terminal_raw() {
+    let definition = r#"{"config": {"response": {"translationMap": {"e\u001b[31m": "$.x"},
+        "successTemplate": "x"}}, "contract": {"output": {"successSchema": {"type": "object"}}}}"#;
+    let folder = Folder::new();
+    folder.write("escape.action.json", definition.as_bytes());
+    let out = dapa(&["lint", "--color", "never"])
+        .arg(folder.join("escape.action.json"))
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("A04"), "{}", out.stdout);
+    assert!(!out.stdout.contains('\u{1b}'), "{}", out.stdout);
+}
+
+#[test]
+fn sarif_points_at_the_line_in_the_definition() {
+    let out = dapa(&[
+        "lint",
+        "samples/definitions/lookup-order-status.action.json",
+        "--format",
+        "sarif",
+    ])
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "A05");
+    let location = &result["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "samples/definitions/lookup-order-status.action.json"
+    );
+    // `"UNKNOWN"` on line 22 of the file, from its opening quote.
+    assert_eq!(location["region"]["startLine"], 22);
+    assert_eq!(location["region"]["startColumn"], 19);
+    assert_eq!(location["region"]["endColumn"], 28);
+}
