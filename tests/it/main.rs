@@ -43,3 +43,4 @@ mod sources;
 mod standin;
 mod terminal;
 mod util;
+mod velocity;
