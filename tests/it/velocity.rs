@@ -383,19 +383,18 @@ fn gen_node(g: &mut Gen, depth: usize) -> String {
         },
         10 => format!("\"$!v\"{}", blank(g)),
         11 | 12 => {
-            let mut s = format!(
-                "#if({}){}{}",
-                gen_expr(g, 0),
-                blank(g),
-                gen_nodes(g, depth + 1, 3)
-            );
-            if g.chance(30) {
-                s += &format!(
-                    "#elseif({}){}{}",
-                    gen_expr(g, 0),
+            // A directive with its condition, the blank after it and its nodes.
+            let branch = |g: &mut Gen, directive: &str, most: usize| {
+                let condition = gen_expr(g, 0);
+                format!(
+                    "{directive}({condition}){}{}",
                     blank(g),
-                    gen_nodes(g, depth + 1, 2)
-                );
+                    gen_nodes(g, depth + 1, most)
+                )
+            };
+            let mut s = branch(g, "#if", 3);
+            if g.chance(30) {
+                s += &branch(g, "#elseif", 2);
             }
             if g.chance(50) {
                 s += &format!(
