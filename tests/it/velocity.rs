@@ -500,8 +500,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_text_panics_the_parser(text in "[$#!{}()\\[\\]\\\\.a-z0-9 \"'\n=<>&|*-]{0,120}") {
-        let _ = Template::parse(&text);
+    fn no_text_panics_the_parser(
+        text in prop_oneof!["[$#!{}()\\[\\]\\\\.a-z0-9 \"'\n=<>&|*-]{0,120}", any::<String>()]
+    ) {
+        // Whatever parses also renders without panicking.
+        if let Ok(parsed) = Template::parse(&text) {
+            let _ = parsed.render(&Context::new(), &Limits { max_output_bytes: 4096, max_iterations: 50 });
+        }
     }
 
     #[test]
