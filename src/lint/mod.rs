@@ -12,11 +12,13 @@
 //! byte range of the decoded string, and [`text::raw_offset`] maps it to
 //! the file.
 
+mod template;
 pub mod text;
 
 use crate::capture::Source;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, add_lines, note_more};
 use crate::json::{self, ParseOptions, push_pointer};
+use crate::jsonpath::JsonPath;
 use crate::profile::SchemaError;
 use crate::profile::definition::is_definition_name;
 use crate::record::{CaptureRecord, FindingRecord};
@@ -238,7 +240,7 @@ pub fn lint(shown: &str, text: &str, document: &Value) -> Result<DefinitionLint,
     let mut located = Vec::new();
     located.extend(check_paths(&response));
     located.extend(check_defaults(&response));
-    located.extend(check_template(&response));
+    located.extend(check_template(&response, document.pointer(SUCCESS_SCHEMA)));
     located.extend(check_contract(document));
     let field = |key: &str| document.get(key);
     Ok(DefinitionLint {
@@ -253,16 +255,33 @@ pub fn lint(shown: &str, text: &str, document: &Value) -> Result<DefinitionLint,
     })
 }
 
-/// A1: every translationMap value is a JSONPath string. Its syntax is
-/// checked once the JSONPath parser exists; until then, what is no string
-/// or empty.
+/// A01: every translationMap value is a JSONPath string that parses, as
+/// Jayway reads it; a syntax error is placed at its character.
 fn check_paths(response: &Response<'_>) -> Vec<Located> {
     let mut found = Vec::new();
     for (name, path) in &response.map {
         let pointer = member(TRANSLATION_MAP, name);
         let problem = match path {
             Value::String(path) if path.trim().is_empty() => "is empty".to_owned(),
-            Value::String(_) => continue,
+            Value::String(path) => match JsonPath::parse(path) {
+                Ok(_) => continue,
+                Err(error) => {
+                    let start = error.offset.min(path.len().saturating_sub(1));
+                    found.push(Located::inside(
+                        Code::A01,
+                        pointer,
+                        start..(start + 1).min(path.len()),
+                        format!(
+                            "translationMap entry \"{name}\" is not a valid JSONPath: {} (at \
+                             byte {} of {})",
+                            error.message,
+                            error.offset,
+                            shorten(path)
+                        ),
+                    ));
+                    continue;
+                }
+            },
             other => format!("is {}, not a JSONPath string", kind(other)),
         };
         found.push(Located::at(
@@ -341,9 +360,9 @@ fn default_problem(default: &Value) -> Option<String> {
     ))
 }
 
-/// A12 of what is no template at all, and A03 of every entry when there is
-/// no template to use them. The Velocity checks plug in here.
-fn check_template(response: &Response<'_>) -> Vec<Located> {
+/// A12 of what is no template at all, A03 of every entry when there is no
+/// template to use them, and the checks of a template ([`template`]).
+fn check_template(response: &Response<'_>, schema: Option<&Value>) -> Vec<Located> {
     if response.template_not_text {
         return vec![Located::at(
             Code::A12,
@@ -353,7 +372,7 @@ fn check_template(response: &Response<'_>) -> Vec<Located> {
     }
     let blank = response.template.is_none_or(|t| t.trim().is_empty());
     if !blank {
-        return Vec::new();
+        return template::check(response, schema);
     }
     response
         .map

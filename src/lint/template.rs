@@ -1,0 +1,500 @@
+//! The checks of `successTemplate` against the rest of the definition:
+//! its Velocity syntax (A12), the variables it uses (A02, A03), references
+//! that can print their own name (A06) or sit unescaped inside a JSON
+//! string (A07), its literal JSON skeleton (A08) and the keys that skeleton
+//! writes against the output contract (A10, A11).
+//!
+//! Every finding inside the template names a byte range of the decoded
+//! template string; [`super::place`] maps it into the file.
+
+use super::{Located, Response, SUCCESS_SCHEMA, TEMPLATE, TRANSLATION_MAP, member};
+use crate::finding::Code;
+use crate::json::{self, ParseOptions};
+use crate::jsonpath::JsonPath;
+use crate::velocity::{Node, Reference, Template};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+/// Root variables every template has besides its translationMap entries:
+/// the raw reply, the Genesys tools, Velocity's loop variables, and the
+/// action's inputs (Genesys resolves `${input.x}` in every template of an
+/// action, the success template included).
+const BUILT_INS: [&str; 8] = [
+    "rawResult",
+    "esc",
+    "math",
+    "successTemplateUtils",
+    "foreach",
+    "velocityCount",
+    "velocityHasNext",
+    "input",
+];
+
+/// Roots whose value is safe inside a JSON string: the escape tool itself,
+/// numbers of the math tool and of the loop counters.
+const SAFE_IN_STRING: [&str; 5] = ["esc", "math", "foreach", "velocityCount", "velocityHasNext"];
+
+/// What stands for a reference inside a string literal of the skeleton:
+/// a private-use character, so a key holding it is known to be computed.
+const MARK: char = '\u{E000}';
+
+/// The template checks. `schema` is the output contract, if any.
+pub(super) fn check(response: &Response<'_>, schema: Option<&Value>) -> Vec<Located> {
+    let Some(text) = response.template else {
+        return Vec::new();
+    };
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    let template = match Template::parse(text) {
+        Ok(template) => template,
+        Err(error) => {
+            let at = point(text, error.offset);
+            return vec![Located::inside(
+                Code::A12,
+                TEMPLATE,
+                at,
+                format!("successTemplate is not valid Velocity: {}", error.message),
+            )];
+        }
+    };
+    let mut found = variables(response, &template);
+    let outputs = output_references(&template);
+    found.extend(can_print_name(response, &outputs));
+    found.extend(unescaped(response, &outputs));
+    if let Some(skeleton) = Skeleton::of(&template) {
+        found.extend(skeleton.check(schema));
+    }
+    found
+}
+
+/// A one-byte range at `offset` of `text` (the last byte at its end).
+fn point(text: &str, offset: usize) -> Range<usize> {
+    let start = offset.min(text.len().saturating_sub(1));
+    start..(start + 1).min(text.len()).max(start)
+}
+
+/// A02 and A03: every variable used is defined, every entry is used.
+fn variables(response: &Response<'_>, template: &Template) -> Vec<Located> {
+    let mut defined: BTreeSet<&str> = BUILT_INS.into_iter().collect();
+    defined.extend(response.map.iter().map(|(name, _)| *name));
+    let mut assigned = Vec::new();
+    assigned_names(&template.nodes, &mut assigned);
+    defined.extend(assigned.iter().map(String::as_str));
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    let mut found = Vec::new();
+    for reference in template.references().filter(|r| !escaped(r)) {
+        let name = reference.name.as_str();
+        // Each undefined name once, at its first use.
+        if used.insert(name) && !defined.contains(name) {
+            found.push(Located::inside(
+                Code::A02,
+                TEMPLATE,
+                reference.span.clone(),
+                format!(
+                    "successTemplate uses ${name}, which no translationMap entry defines \
+                     (nor #set, #foreach or a built-in: rawResult, input, esc, math, \
+                     successTemplateUtils)"
+                ),
+            ));
+        }
+    }
+    for (name, _) in &response.map {
+        if !used.contains(name) {
+            found.push(Located::at(
+                Code::A03,
+                member(TRANSLATION_MAP, name),
+                format!("translationMap entry \"{name}\" is used nowhere in successTemplate"),
+            ));
+        }
+    }
+    found
+}
+
+/// The names `#set` assigns and `#foreach` loops over, anywhere.
+fn assigned_names(nodes: &[Node], names: &mut Vec<String>) {
+    for node in nodes {
+        match node {
+            Node::Set { target, .. } => names.push(target.name.clone()),
+            Node::Foreach { var, body, .. } => {
+                names.push(var.clone());
+                assigned_names(body, names);
+            }
+            Node::If {
+                branches,
+                otherwise,
+                ..
+            } => {
+                for (_, body) in branches {
+                    assigned_names(body, names);
+                }
+                if let Some(body) = otherwise {
+                    assigned_names(body, names);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether a backslash escapes the reference (it is then text).
+fn escaped(reference: &Reference) -> bool {
+    reference.backslashes % 2 == 1
+}
+
+/// A reference that writes to the output, and whether it stands inside a
+/// JSON string literal of the template's text.
+struct Output<'t> {
+    reference: &'t Reference,
+    in_string: bool,
+}
+
+/// The references that write to the output (in any branch or loop body),
+/// in text order, each with whether the literal text before it left a JSON
+/// string open. The text is read in source order through every branch, a
+/// sound reading for the usual `"key": "#if(...)$a#else$b#end"`.
+fn output_references(template: &Template) -> Vec<Output<'_>> {
+    let mut scan = StringScan::default();
+    let mut found = Vec::new();
+    walk_output(&template.nodes, template.text(), &mut scan, &mut found);
+    found
+}
+
+fn walk_output<'t>(
+    nodes: &'t [Node],
+    text: &str,
+    scan: &mut StringScan,
+    found: &mut Vec<Output<'t>>,
+) {
+    for node in nodes {
+        match node {
+            Node::Text { span } => scan.feed(&text[span.clone()]),
+            Node::Unparsed { content, .. } => scan.feed(&text[content.clone()]),
+            Node::Reference(reference) if !escaped(reference) => {
+                scan.escape = false;
+                found.push(Output {
+                    reference,
+                    in_string: scan.in_string,
+                });
+            }
+            Node::If {
+                branches,
+                otherwise,
+                ..
+            } => {
+                for (_, body) in branches {
+                    walk_output(body, text, scan, found);
+                }
+                if let Some(body) = otherwise {
+                    walk_output(body, text, scan, found);
+                }
+            }
+            Node::Foreach { body, .. } => walk_output(body, text, scan, found),
+            _ => {}
+        }
+    }
+}
+
+/// Whether the JSON text read so far leaves a string literal open.
+#[derive(Default)]
+struct StringScan {
+    in_string: bool,
+    /// The last character was a backslash inside a string.
+    escape: bool,
+}
+
+impl StringScan {
+    fn feed(&mut self, text: &str) {
+        for byte in text.bytes() {
+            if self.escape {
+                self.escape = false;
+            } else if self.in_string && byte == b'\\' {
+                self.escape = true;
+            } else if byte == b'"' {
+                self.in_string = !self.in_string;
+            }
+        }
+    }
+}
+
+/// A06: a reference that is not silent to an entry that can be missing.
+/// An entry can be missing when it has no default and its path is
+/// definite: an indefinite path (a wildcard, a filter, a deep scan) gives
+/// an array, empty when nothing matches, never nothing.
+fn can_print_name(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Located> {
+    let mut found = Vec::new();
+    for Output { reference, .. } in outputs {
+        if reference.silent {
+            continue;
+        }
+        let Some((name, path)) = (response.map.iter()).find(|(name, _)| *name == reference.name)
+        else {
+            continue;
+        };
+        let definite = path
+            .as_str()
+            .and_then(|path| JsonPath::parse(path).ok())
+            .is_some_and(|path| path.is_definite());
+        if !definite || response.default_of(name).is_some() {
+            continue;
+        }
+        let quiet = if reference.formal {
+            format!("$!{{{name}}}")
+        } else {
+            format!("$!{name}")
+        };
+        found.push(Located::inside(
+            Code::A06,
+            TEMPLATE,
+            reference.span.clone(),
+            format!(
+                "successTemplate writes ${name} without a default: when the reply has no value \
+                 there the reference's own text ({}) reaches the output; add a \
+                 translationMapDefaults value for \"{name}\" or write {quiet}",
+                if reference.formal {
+                    format!("${{{name}}}")
+                } else {
+                    format!("${name}")
+                }
+            ),
+        ));
+    }
+    found
+}
+
+/// A07: a reference inside a JSON string literal of the template that no
+/// escape wraps.
+fn unescaped(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Located> {
+    let mut found = Vec::new();
+    for Output {
+        reference,
+        in_string,
+    } in outputs
+    {
+        let name = reference.name.as_str();
+        if !in_string || SAFE_IN_STRING.contains(&name) {
+            continue;
+        }
+        let mapped = response.map.iter().any(|(key, _)| *key == name);
+        let why = if mapped {
+            // A translationMap value is JSON text: a string keeps its quotes.
+            format!(
+                "a translationMap value is JSON text, so a string keeps its own quotes (\"\"Bob\"\") \
+                 and any other value is not escaped; write ${name} as the value, outside quotes"
+            )
+        } else {
+            format!(
+                "a quote or backslash in the value breaks the output; write \
+                 $esc.jsonString(${name})"
+            )
+        };
+        found.push(Located::inside(
+            Code::A07,
+            TEMPLATE,
+            reference.span.clone(),
+            format!("successTemplate inserts ${name} inside a JSON string: {why}"),
+        ));
+    }
+    found
+}
+
+/// The template's literal text with every reference replaced: a string
+/// `"\u{E000}"` where it stands as a value (it can be any JSON value), the
+/// bare mark inside a string literal. Only for templates whose text does
+/// not depend on the data: no `#if`, `#foreach`, construct outside the
+/// subset or escaped reference (taking every branch would need every
+/// combination of branches; one is not the output).
+struct Skeleton {
+    text: String,
+    /// (start in `text`, start in the template, length in `text`, whether
+    /// it is a placeholder), in order.
+    pieces: Vec<(usize, usize, usize, bool)>,
+    template_len: usize,
+}
+
+impl Skeleton {
+    fn of(template: &Template) -> Option<Skeleton> {
+        let source = template.text();
+        let mut skeleton = Skeleton {
+            text: String::with_capacity(source.len()),
+            pieces: Vec::new(),
+            template_len: source.len(),
+        };
+        let mut scan = StringScan::default();
+        for node in &template.nodes {
+            match node {
+                Node::Text { span } => {
+                    scan.feed(&source[span.clone()]);
+                    skeleton.push(&source[span.clone()], span.start, false);
+                }
+                Node::Unparsed { content, .. } => {
+                    scan.feed(&source[content.clone()]);
+                    skeleton.push(&source[content.clone()], content.start, false);
+                }
+                Node::Reference(reference) if !escaped(reference) => {
+                    scan.escape = false;
+                    let placeholder = if scan.in_string {
+                        MARK.to_string()
+                    } else {
+                        format!("\"{MARK}\"")
+                    };
+                    skeleton.push(&placeholder, reference.span.start, true);
+                }
+                Node::Set { .. } | Node::Comment { .. } => {}
+                _ => return None,
+            }
+        }
+        Some(skeleton)
+    }
+
+    fn push(&mut self, piece: &str, from: usize, placeholder: bool) {
+        self.pieces
+            .push((self.text.len(), from, piece.len(), placeholder));
+        self.text.push_str(piece);
+    }
+
+    /// The template offset of a skeleton offset: inside a placeholder, the
+    /// reference's start.
+    fn template_offset(&self, offset: usize) -> usize {
+        let index = self.pieces.partition_point(|(start, ..)| *start <= offset);
+        match index.checked_sub(1).map(|i| self.pieces[i]) {
+            Some((start, from, length, placeholder)) if offset < start + length => {
+                if placeholder {
+                    from
+                } else {
+                    from + (offset - start)
+                }
+            }
+            _ => self.template_len,
+        }
+    }
+
+    /// A08 when the skeleton is no JSON; else A10 and A11 against `schema`.
+    fn check(&self, schema: Option<&Value>) -> Vec<Located> {
+        let options = ParseOptions::default();
+        let parsed = match json::parse(&self.text, options) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let at = self.template_offset(error.offset);
+                let end = (at + 1).min(self.template_len);
+                return vec![Located::inside(
+                    Code::A08,
+                    TEMPLATE,
+                    at..end.max(at),
+                    format!(
+                        "successTemplate does not give JSON once its references are replaced: {}",
+                        error.message
+                    ),
+                )];
+            }
+        };
+        let Some(schema) = schema else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        self.keys(
+            &parsed.value,
+            schema,
+            String::new(),
+            SUCCESS_SCHEMA.to_owned(),
+            &mut found,
+        );
+        found
+    }
+
+    /// A10 and A11 of one object the skeleton writes and the schema of its
+    /// place, and of its members whose schema declares properties too.
+    fn keys(
+        &self,
+        written: &Value,
+        schema: &Value,
+        at: String,
+        schema_at: String,
+        found: &mut Vec<Located>,
+    ) {
+        // The skeleton's nesting is bounded by the JSON parser's depth.
+        let Value::Object(members) = written else {
+            return;
+        };
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let computed = members.keys().any(|key| key.contains(MARK));
+        if let Some(properties) = properties {
+            let open_patterns = schema.get("patternProperties").is_some();
+            for (key, value) in members {
+                let key_at = member(&at, key);
+                match properties.get(key) {
+                    Some(child) => self.keys(
+                        value,
+                        child,
+                        key_at,
+                        member(&member(&schema_at, "properties"), key),
+                        found,
+                    ),
+                    None if key.contains(MARK) || open_patterns => {}
+                    None => found.push(Located::inside(
+                        Code::A10,
+                        TEMPLATE,
+                        self.key_range(&key_at, key),
+                        format!(
+                            "successTemplate writes \"{key}\"{}, which the output contract does \
+                             not declare",
+                            shown_at(&at)
+                        ),
+                    )),
+                }
+            }
+        }
+        let required = schema.get("required").and_then(Value::as_array);
+        if computed {
+            return;
+        }
+        for (index, name) in required.into_iter().flatten().enumerate() {
+            let Some(name) = name.as_str() else { continue };
+            if !members.contains_key(name) {
+                found.push(Located::at(
+                    Code::A11,
+                    member(&member(&schema_at, "required"), &index.to_string()),
+                    format!(
+                        "the output contract requires \"{name}\"{} but successTemplate never \
+                         writes it",
+                        shown_at(&at)
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The template bytes of the key of the member at `pointer`: found
+    /// from the start of its value, back past the colon to the key's quotes.
+    fn key_range(&self, pointer: &str, key: &str) -> Range<usize> {
+        let options = ParseOptions::default();
+        let Some(Some(value)) = json::locate(&self.text, options, &[pointer]).pop() else {
+            return 0..self.template_len.min(1);
+        };
+        let before = &self.text[..value];
+        let key_end = before
+            .rfind(':')
+            .and_then(|colon| before[..colon].rfind('"'))
+            .unwrap_or(value);
+        // The key's opening quote: the last quote before its closing one
+        // that no backslash escapes (a key's length in the text can differ
+        // from the decoded `key` by its escapes).
+        let bytes = self.text.as_bytes();
+        let mut start = key_end.saturating_sub(1);
+        while start > 0 && !(bytes[start] == b'"' && bytes[start - 1] != b'\\') {
+            start -= 1;
+        }
+        let _ = key;
+        self.template_offset(start)..self.template_offset(key_end) + 1
+    }
+}
+
+/// " in /path" for a nested object, nothing at the top.
+fn shown_at(pointer: &str) -> String {
+    if pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" in {pointer}")
+    }
+}
