@@ -650,7 +650,7 @@ mod tests {
         let document = response(
             json!({"email": "$.email", "id": "$.id"}),
             json!({"id": "\"\""}),
-            "{\"email\": ${email}, \"id\": ${id}}",
+            "{\"email\": $!{email}, \"id\": ${id}}",
         );
         assert_eq!(
             codes(&document),
@@ -663,7 +663,7 @@ mod tests {
         let document = response(
             json!({"status": "$.status", "n": "$.n", "e": "$.e"}),
             json!({"status": "UNKNOWN", "n": 0, "e": ""}),
-            "${status}${n}${e}",
+            "[${status}, ${n}, ${e}]",
         );
         let found = lint("a", &document.to_string(), &document).unwrap();
         let messages: Vec<&str> = found.findings.iter().map(|f| f.message.as_str()).collect();
@@ -765,11 +765,10 @@ mod tests {
         let started = std::time::Instant::now();
         let found = lint("a", &document.to_string(), &document).unwrap();
         assert!(started.elapsed().as_secs() < 10);
-        assert_eq!(found.findings.len(), MAX_FINDINGS_PER_CODE);
-        assert!(
-            found.findings[19]
-                .message
-                .ends_with("(and 49980 more like it)")
-        );
+        let a04: Vec<_> = (found.findings.iter())
+            .filter(|f| f.code == Code::A04)
+            .collect();
+        assert_eq!(a04.len(), MAX_FINDINGS_PER_CODE);
+        assert!(a04[19].message.ends_with("(and 49980 more like it)"));
     }
 }

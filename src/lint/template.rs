@@ -498,3 +498,217 @@ fn shown_at(pointer: &str) -> String {
         format!(" in {pointer}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::lint;
+    use super::*;
+    use serde_json::json;
+
+    /// The codes of a definition with this response and contract, each with
+    /// the file's text where it is placed (its first 12 characters).
+    fn lint_of(map: Value, defaults: Value, template: &str, schema: Value) -> Vec<(Code, String)> {
+        let document = json!({"config": {"response": {"translationMap": map,
+            "translationMapDefaults": defaults, "successTemplate": template}},
+            "contract": {"output": {"successSchema": schema}}});
+        let text = serde_json::to_string_pretty(&document).unwrap();
+        let found = lint("a.action.json", &text, &document).unwrap();
+        (found.findings.into_iter())
+            .map(|f| {
+                let at = f.offset.unwrap_or(0);
+                (f.code, text[at..].chars().take(12).collect())
+            })
+            .collect()
+    }
+
+    /// Whether `found` are these codes, placed where these texts start.
+    fn placed(found: &[(Code, String)], expected: &[(Code, &str)]) -> bool {
+        found.len() == expected.len()
+            && (found.iter().zip(expected))
+                .all(|((code, at), (want, text))| code == want && at.starts_with(text))
+    }
+
+    fn codes(map: Value, defaults: Value, template: &str) -> Vec<Code> {
+        lint_of(map, defaults, template, json!({"type": "object"}))
+            .into_iter()
+            .map(|(code, _)| code)
+            .collect()
+    }
+
+    #[test]
+    fn a01_a_path_that_does_not_parse_is_found_at_its_character() {
+        let found = lint_of(
+            json!({"a": "$.a[?(@.x == 1"}),
+            json!({"a": "1"}),
+            "{\"a\": ${a}}",
+            json!({}),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Code::A01);
+        assert_eq!(
+            codes(json!({"a": "$.a[0].b"}), json!({"a": "1"}), "${a}"),
+            []
+        );
+    }
+
+    #[test]
+    fn a12_a_template_that_does_not_parse() {
+        assert_eq!(
+            codes(json!({}), json!({}), "{\"a\": #if($x) 1 }"),
+            [Code::A12]
+        );
+    }
+
+    #[test]
+    fn a02_undefined_variables_and_what_is_defined_otherwise() {
+        let found = lint_of(json!({}), json!({}), "{\"a\": ${nope}}", json!({}));
+        assert!(placed(&found, &[(Code::A02, "${nope}")]), "{found:?}");
+        let defined = "#set($n = 1)#foreach($i in $list)$i $foreach.count $velocityCount#end\
+            $rawResult $input.id $esc.quote $math.add($n, 1) $successTemplateUtils";
+        assert_eq!(
+            codes(json!({"list": "$.l[*]"}), json!({"list": "[]"}), defined),
+            []
+        );
+    }
+
+    #[test]
+    fn a03_an_entry_the_template_never_uses() {
+        assert_eq!(
+            codes(
+                json!({"a": "$.a", "b": "$.b"}),
+                json!({"a": "1", "b": "1"}),
+                "{\"a\": ${a}}"
+            ),
+            [Code::A03]
+        );
+    }
+
+    #[test]
+    fn a06_a_reference_that_can_print_its_name() {
+        let found = lint_of(json!({"a": "$.a"}), json!({}), "{\"a\": ${a}}", json!({}));
+        assert!(
+            placed(&found, &[(Code::A04, "\"$.a\""), (Code::A06, "${a}")]),
+            "{found:?}"
+        );
+        // A default, a silent reference, an indefinite path: no A06.
+        assert_eq!(codes(json!({"a": "$.a"}), json!({"a": "1"}), "${a}"), []);
+        assert_eq!(codes(json!({"a": "$.a"}), json!({}), "$!{a}"), [Code::A04]);
+        assert_eq!(codes(json!({"a": "$..a"}), json!({}), "${a}"), [Code::A04]);
+    }
+
+    #[test]
+    fn a07_a_reference_inside_a_json_string() {
+        let found = lint_of(
+            json!({"a": "$.a"}),
+            json!({"a": "\"\""}),
+            "{\"a\": \"x ${a}\", \"b\": \"$esc.jsonString($input.b)\", \"c\": \"${input.c}\"}",
+            json!({}),
+        );
+        assert!(
+            placed(&found, &[(Code::A07, "${a}"), (Code::A07, "${input.c}")]),
+            "{found:?}"
+        );
+        // A value outside quotes, a quote escaped in the literal text.
+        assert_eq!(
+            codes(json!({"a": "$.a"}), json!({"a": "1"}), "{\"a\\\"\": ${a}}"),
+            []
+        );
+    }
+
+    #[test]
+    fn a07_says_why_per_kind_of_variable() {
+        let document = json!({"config": {"response": {"translationMap": {"a": "$.a"},
+            "translationMapDefaults": {"a": "1"},
+            "successTemplate": "{\"a\": \"${a}\", \"b\": \"$input.b\"}"}}});
+        let text = document.to_string();
+        let found = lint("a", &text, &document).unwrap().findings;
+        assert!(found[0].message.contains("outside quotes"), "{found:?}");
+        assert!(
+            found[1].message.contains("$esc.jsonString($b)")
+                || found[1].message.contains("$esc.jsonString($input)"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a08_a_skeleton_that_is_no_json() {
+        let found = lint_of(
+            json!({"a": "$.a"}),
+            json!({"a": "1"}),
+            "{\"a\": ${a} \"b\": 1}",
+            json!({}),
+        );
+        assert!(placed(&found, &[(Code::A08, "\\\"b")]), "{found:?}");
+        let cut = codes(json!({"a": "$.a"}), json!({"a": "1"}), "{\"a\": ${a}");
+        assert_eq!(cut, [Code::A08]);
+        // A computed key, a value in a string, ${rawResult} alone, a #set:
+        // JSON once replaced; #if is not checked.
+        for fine in [
+            "{${a}: 1}",
+            "{\"a\": \"<${a}>\"}",
+            "${rawResult}",
+            "#set($x = 1)\n{\"a\": ${a}}",
+            "#if($a)[#else{#end",
+        ] {
+            let found = codes(json!({"a": "$.a"}), json!({"a": "\"k\""}), fine);
+            assert!(!found.contains(&Code::A08), "{fine}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a10_and_a11_keys_against_the_contract() {
+        let schema = json!({"type": "object", "required": ["id", "name"],
+            "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                "inner": {"type": "object", "required": ["x"], "properties": {"x": {}}}}});
+        let found = lint_of(
+            json!({"a": "$.a"}),
+            json!({"a": "1"}),
+            "{\"id\": ${a}, \"nmae\": ${a}, \"inner\": {\"y\": 1}}",
+            schema.clone(),
+        );
+        let codes: Vec<Code> = found.iter().map(|(code, _)| *code).collect();
+        assert_eq!(
+            codes,
+            [Code::A10, Code::A10, Code::A11, Code::A11],
+            "{found:?}"
+        );
+        assert!(found[0].1.starts_with("\\\"nmae\\\""), "{found:?}");
+        // Every key written, or a computed key: nothing; ${rawResult}: skipped.
+        for fine in [
+            "{\"id\": ${a}, \"name\": ${a}}",
+            "{\"id\": ${a}, ${a}: 1}",
+            "${a}",
+        ] {
+            let found = lint_of(json!({"a": "$.a"}), json!({"a": "1"}), fine, schema.clone());
+            assert_eq!(found, [], "{fine}");
+        }
+        assert_eq!(lint_of(json!({}), json!({}), "${rawResult}", schema), []);
+    }
+
+    #[test]
+    fn hostile_templates_are_bounded() {
+        let started = std::time::Instant::now();
+        let huge = format!(
+            "{{\"a\": \"{}\"}}",
+            "x".repeat(crate::velocity::MAX_TEMPLATE_BYTES)
+        );
+        assert_eq!(codes(json!({}), json!({}), &huge), [Code::A12]);
+        let deep = "#if(true)".repeat(100_000);
+        assert_eq!(codes(json!({}), json!({}), &deep), [Code::A12]);
+        let almost = format!("{{\"a\": \"{}\"}}", "\\u00e9".repeat(1000));
+        assert_eq!(codes(json!({}), json!({}), &almost), []);
+        assert!(started.elapsed().as_secs() < 20);
+    }
+
+    #[test]
+    fn a_finding_past_escapes_points_at_the_reference() {
+        let found = lint_of(
+            json!({}),
+            json!({}),
+            "{\"\u{e9}\\n\": \"${nope}\"}",
+            json!({}),
+        );
+        let expected = [(Code::A02, "${nope}"), (Code::A07, "${nope}")];
+        assert!(placed(&found, &expected), "{found:?}");
+    }
+}
