@@ -88,16 +88,19 @@ fn variables(response: &Response<'_>, template: &Template) -> Vec<Located> {
         let name = reference.name.as_str();
         // Each undefined name once, at its first use.
         if used.insert(name) && !defined.contains(name) {
-            found.push(Located::inside(
-                Code::A02,
-                TEMPLATE,
-                reference.span.clone(),
-                format!(
-                    "successTemplate uses ${name}, which no translationMap entry defines \
+            found.push(
+                Located::inside(
+                    Code::A02,
+                    TEMPLATE,
+                    reference.span.clone(),
+                    format!(
+                        "successTemplate uses ${name}, which no translationMap entry defines \
                      (nor #set, #foreach or a built-in: rawResult, input, esc, math, \
                      successTemplateUtils)"
-                ),
-            ));
+                    ),
+                )
+                .about(name),
+            );
         }
     }
     for (name, _) in &response.map {
@@ -244,21 +247,24 @@ fn can_print_name(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Locate
         } else {
             format!("$!{name}")
         };
-        found.push(Located::inside(
-            Code::A06,
-            TEMPLATE,
-            reference.span.clone(),
-            format!(
-                "successTemplate writes ${name} without a default: when the reply has no value \
+        found.push(
+            Located::inside(
+                Code::A06,
+                TEMPLATE,
+                reference.span.clone(),
+                format!(
+                    "successTemplate writes ${name} without a default: when the reply has no value \
                  there the reference's own text ({}) reaches the output; add a \
                  translationMapDefaults value for \"{name}\" or write {quiet}",
-                if reference.formal {
-                    format!("${{{name}}}")
-                } else {
-                    format!("${name}")
-                }
-            ),
-        ));
+                    if reference.formal {
+                        format!("${{{name}}}")
+                    } else {
+                        format!("${name}")
+                    }
+                ),
+            )
+            .about(name.to_string()),
+        );
     }
     found
 }
@@ -289,12 +295,15 @@ fn unescaped(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Located> {
                  $esc.jsonString(${name})"
             )
         };
-        found.push(Located::inside(
-            Code::A07,
-            TEMPLATE,
-            reference.span.clone(),
-            format!("successTemplate inserts ${name} inside a JSON string: {why}"),
-        ));
+        found.push(
+            Located::inside(
+                Code::A07,
+                TEMPLATE,
+                reference.span.clone(),
+                format!("successTemplate inserts ${name} inside a JSON string: {why}"),
+            )
+            .about(name),
+        );
     }
     found
 }
@@ -432,16 +441,19 @@ impl Skeleton {
                         found,
                     ),
                     None if key.contains(MARK) || open_patterns => {}
-                    None => found.push(Located::inside(
-                        Code::A10,
-                        TEMPLATE,
-                        self.key_range(&key_at, key),
-                        format!(
-                            "successTemplate writes \"{key}\"{}, which the output contract does \
-                             not declare",
-                            shown_at(&at)
-                        ),
-                    )),
+                    None => found.push(
+                        Located::inside(
+                            Code::A10,
+                            TEMPLATE,
+                            self.key_range(&key_at, key),
+                            format!(
+                                "successTemplate writes \"{key}\"{}, which the output contract \
+                                 does not declare",
+                                shown_at(&at)
+                            ),
+                        )
+                        .about(key_at.clone()),
+                    ),
                 }
             }
         }
@@ -452,15 +464,18 @@ impl Skeleton {
         for (index, name) in required.into_iter().flatten().enumerate() {
             let Some(name) = name.as_str() else { continue };
             if !members.contains_key(name) {
-                found.push(Located::at(
-                    Code::A11,
-                    member(&member(&schema_at, "required"), &index.to_string()),
-                    format!(
-                        "the output contract requires \"{name}\"{} but successTemplate never \
-                         writes it",
-                        shown_at(&at)
-                    ),
-                ));
+                found.push(
+                    Located::at(
+                        Code::A11,
+                        member(&member(&schema_at, "required"), &index.to_string()),
+                        format!(
+                            "the output contract requires \"{name}\"{} but successTemplate \
+                             never writes it",
+                            shown_at(&at)
+                        ),
+                    )
+                    .about(member(&at, name)),
+                );
             }
         }
     }
