@@ -866,7 +866,7 @@ static TABLE: [Advice; 50] = [
             "A typo or a difference of case between the template and the translationMap key.",
         ],
         confirm: &[
-            "The finding names the variable and where the template uses it; compare with the translationMap keys (rawResult, $esc, $math, $successTemplateUtils and #set or #foreach variables are known).",
+            "The finding names the variable and where the template uses it; compare with the translationMap keys (rawResult, input, $esc, $math, $successTemplateUtils, $foreach, $velocityCount and #set or #foreach variables are known).",
         ],
         fix: &[
             "Add a translationMap entry of that name, or use the name the translationMap defines.",
