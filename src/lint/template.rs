@@ -242,10 +242,10 @@ fn can_print_name(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Locate
         if !definite || response.default_of(name).is_some() {
             continue;
         }
-        let quiet = if reference.formal {
-            format!("$!{{{name}}}")
+        let (shown, quiet) = if reference.formal {
+            (format!("${{{name}}}"), format!("$!{{{name}}}"))
         } else {
-            format!("$!{name}")
+            (format!("${name}"), format!("$!{name}"))
         };
         found.push(
             Located::inside(
@@ -253,14 +253,9 @@ fn can_print_name(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Locate
                 TEMPLATE,
                 reference.span.clone(),
                 format!(
-                    "successTemplate writes ${name} without a default: when the reply has no value \
-                 there the reference's own text ({}) reaches the output; add a \
-                 translationMapDefaults value for \"{name}\" or write {quiet}",
-                    if reference.formal {
-                        format!("${{{name}}}")
-                    } else {
-                        format!("${name}")
-                    }
+                    "successTemplate writes {shown} and \"{name}\" has no translationMapDefaults \
+                     value: when the reply has none, {shown} itself reaches the output; add a \
+                     default or write {quiet}"
                 ),
             )
             .about(name.to_string()),
