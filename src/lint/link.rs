@@ -50,7 +50,7 @@ fn causes(finding: &FindingRecord, code: Code, subject: &str) -> Option<String> 
     let pointer = finding.pointer.as_deref().unwrap_or("");
     match (finding.code, code) {
         (Code::P03, Code::A06 | Code::A02) => {
-            let name = placeholder_name(&finding.message)?;
+            let (_, name) = crate::advice::placeholder_of(&finding.message)?;
             (name == subject).then(|| {
                 if code == Code::A06 {
                     format!(
@@ -78,19 +78,6 @@ fn causes(finding: &FindingRecord, code: Code, subject: &str) -> Option<String> 
         }
         _ => None,
     }
-}
-
-/// The variable of P03's first placeholder: `"${email}"` or `"$!{x.y}"`
-/// gives `email`, `x`.
-fn placeholder_name(message: &str) -> Option<String> {
-    let marker = "placeholder \"";
-    let after = &message[message.find(marker)? + marker.len()..];
-    let name: String = after
-        .trim_start_matches(['$', '!', '{'])
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
-    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]
