@@ -11,7 +11,7 @@ use super::{Located, Response, SUCCESS_SCHEMA, TEMPLATE, TRANSLATION_MAP, member
 use crate::finding::Code;
 use crate::json::{self, ParseOptions};
 use crate::jsonpath::JsonPath;
-use crate::velocity::{Node, Reference, Template};
+use crate::velocity::{BinOp, Expr, Node, Reference, Template};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -151,6 +151,9 @@ fn escaped(reference: &Reference) -> bool {
 struct Output<'t> {
     reference: &'t Reference,
     in_string: bool,
+    /// Whether an enclosing `#if` (or `#elseif`) tests the reference's
+    /// variable, so it is written only when it has a value.
+    guarded: bool,
 }
 
 /// The references that write to the output (in any branch or loop body),
@@ -160,42 +163,71 @@ struct Output<'t> {
 fn output_references(template: &Template) -> Vec<Output<'_>> {
     let mut scan = StringScan::default();
     let mut found = Vec::new();
-    walk_output(&template.nodes, template.text(), &mut scan, &mut found);
+    let mut guards = Vec::new();
+    let mut walk = OutputWalk {
+        text: template.text(),
+        scan: &mut scan,
+        guards: &mut guards,
+    };
+    walk.nodes(&template.nodes, &mut found);
     found
 }
 
-fn walk_output<'t>(
-    nodes: &'t [Node],
-    text: &str,
-    scan: &mut StringScan,
-    found: &mut Vec<Output<'t>>,
-) {
-    for node in nodes {
-        match node {
-            Node::Text { span } => scan.feed(&text[span.clone()]),
-            Node::Unparsed { content, .. } => scan.feed(&text[content.clone()]),
-            Node::Reference(reference) if !escaped(reference) => {
-                scan.escape = false;
-                found.push(Output {
-                    reference,
-                    in_string: scan.in_string,
-                });
-            }
-            Node::If {
-                branches,
-                otherwise,
-                ..
-            } => {
-                for (_, body) in branches {
-                    walk_output(body, text, scan, found);
+/// The state of [`output_references`] through nested directives.
+struct OutputWalk<'w> {
+    text: &'w str,
+    scan: &'w mut StringScan,
+    /// The variables the enclosing `#if` conditions test.
+    guards: &'w mut Vec<String>,
+}
+
+impl OutputWalk<'_> {
+    fn nodes<'t>(&mut self, nodes: &'t [Node], found: &mut Vec<Output<'t>>) {
+        let text = self.text;
+        for node in nodes {
+            match node {
+                Node::Text { span } => self.scan.feed(&text[span.clone()]),
+                Node::Unparsed { content, .. } => self.scan.feed(&text[content.clone()]),
+                Node::Reference(reference) if !escaped(reference) => {
+                    self.scan.escape = false;
+                    found.push(Output {
+                        reference,
+                        in_string: self.scan.in_string,
+                        guarded: self.guards.contains(&reference.name),
+                    });
                 }
-                if let Some(body) = otherwise {
-                    walk_output(body, text, scan, found);
+                Node::If {
+                    branches,
+                    otherwise,
+                    ..
+                } => {
+                    for (condition, body) in branches {
+                        let before = self.guards.len();
+                        tested(condition, self.guards);
+                        self.nodes(body, found);
+                        self.guards.truncate(before);
+                    }
+                    if let Some(body) = otherwise {
+                        self.nodes(body, found);
+                    }
                 }
+                Node::Foreach { body, .. } => self.nodes(body, found),
+                _ => {}
             }
-            Node::Foreach { body, .. } => walk_output(body, text, scan, found),
-            _ => {}
         }
+    }
+}
+
+/// The variables a condition tests as a whole or in `&&`/`||`, `!=`:
+/// `#if($x)`, `#if($x && $y)`, `#if($x != "")`.
+fn tested(condition: &Expr, names: &mut Vec<String>) {
+    match condition {
+        Expr::Reference(reference) => names.push(reference.name.clone()),
+        Expr::Binary(BinOp::And | BinOp::Or | BinOp::Ne, left, right, _) => {
+            tested(left, names);
+            tested(right, names);
+        }
+        _ => {}
     }
 }
 
@@ -227,8 +259,11 @@ impl StringScan {
 /// an array, empty when nothing matches, never nothing.
 fn can_print_name(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Located> {
     let mut found = Vec::new();
-    for Output { reference, .. } in outputs {
-        if reference.silent {
+    for Output {
+        reference, guarded, ..
+    } in outputs
+    {
+        if reference.silent || *guarded {
             continue;
         }
         let Some((name, path)) = (response.map.iter()).find(|(name, _)| *name == reference.name)
@@ -271,6 +306,7 @@ fn unescaped(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Located> {
     for Output {
         reference,
         in_string,
+        ..
     } in outputs
     {
         let name = reference.name.as_str();
@@ -604,6 +640,14 @@ mod tests {
         assert_eq!(codes(json!({"a": "$.a"}), json!({"a": "1"}), "${a}"), []);
         assert_eq!(codes(json!({"a": "$.a"}), json!({}), "$!{a}"), [Code::A04]);
         assert_eq!(codes(json!({"a": "$..a"}), json!({}), "${a}"), [Code::A04]);
+        // Written only when an #if tests it; not in its #else.
+        let guarded = "#if($a && $input.x)${a}#elseif($a != 1)${a}#else null#end";
+        assert_eq!(codes(json!({"a": "$.a"}), json!({}), guarded), [Code::A04]);
+        let unguarded = "#if($input.x)${a}#else${a}#end";
+        assert_eq!(
+            codes(json!({"a": "$.a"}), json!({}), unguarded),
+            [Code::A04, Code::A06, Code::A06]
+        );
     }
 
     #[test]
