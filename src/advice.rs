@@ -206,18 +206,22 @@ fn encoding_help(message: &str) -> Option<String> {
 
 /// P03: the variable that was null.
 fn placeholder_help(message: &str) -> Option<String> {
+    let (placeholder, name) = placeholder_of(message)?;
+    Some(format!(
+        "{placeholder} was printed as it is because {name} was null: give {name} a translationMapDefaults entry, fix its translationMap path, or write $!{{{name}}} where empty is acceptable."
+    ))
+}
+
+/// The first placeholder a P03 message quotes (`${email}`) and its root
+/// variable (`email`).
+pub fn placeholder_of(message: &str) -> Option<(&str, String)> {
     let placeholder = after(message, "placeholder \"")?.split('"').next()?;
     let name: String = placeholder
         .trim_start_matches(['$', '!', '{'])
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
-    if name.is_empty() {
-        return None;
-    }
-    Some(format!(
-        "{placeholder} was printed as it is because {name} was null: give {name} a translationMapDefaults entry, fix its translationMap path, or write $!{{{name}}} where empty is acceptable."
-    ))
+    (!name.is_empty()).then_some((placeholder, name))
 }
 
 /// The text after the first `marker` in `text`.
@@ -866,7 +870,7 @@ static TABLE: [Advice; 50] = [
             "A typo or a difference of case between the template and the translationMap key.",
         ],
         confirm: &[
-            "The finding names the variable and where the template uses it; compare with the translationMap keys (rawResult, $esc, $math, $successTemplateUtils and #set or #foreach variables are known).",
+            "The finding names the variable and where the template uses it; compare with the translationMap keys (rawResult, input, $esc, $math, $successTemplateUtils, $foreach, $velocityCount and #set or #foreach variables are known).",
         ],
         fix: &[
             "Add a translationMap entry of that name, or use the name the translationMap defines.",

@@ -8,8 +8,8 @@ use crate::analyze::{AnalyzeOptions, analyze_beside};
 use crate::capture::lines::{self, Line, LineOptions};
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
-use crate::profile::definition::{self, Definition, FolderDefinitions};
-use crate::profile::{EnvelopeKind, Profile};
+use crate::profile::Profile;
+use crate::profile::definition::{self, FolderDefinitions};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
 use crate::summary::Summary;
@@ -536,22 +536,7 @@ impl Scopes {
         }
         let mut found = Vec::new();
         for entry in entries {
-            let name = entry.file_name().to_string_lossy();
-            if !definition::is_definition_name(&name) {
-                continue;
-            }
-            // Read within the settings limit, and refused unless a regular
-            // file: a FIFO or a device named so never blocks the walk.
-            let read = Definition::from_file(entry.path(), EnvelopeKind::Execute)
-                .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
-            let action_id = match read.action_id {
-                Some(id) => id,
-                None => match definition::action_id_of_name(&name) {
-                    Some(id) => id.to_owned(),
-                    None => continue,
-                },
-            };
-            found.push((action_id, Arc::new(read.profile)));
+            found.extend(definition::found_in_folder(entry.path())?);
         }
         if !found.is_empty() {
             let above = self.0.last().map(|(_, found)| found.as_ref());

@@ -8,6 +8,7 @@ use crate::capture::Capture;
 use crate::finding::Layer;
 use crate::json::{self, ParseOptions};
 use crate::layer::transport;
+use crate::profile::definition::FolderDefinitions;
 use crate::record::{CaptureRecord, FindingRecord};
 use serde_json::Value;
 use std::ops::Range;
@@ -24,6 +25,9 @@ pub struct Explanation {
     /// For each stringified field (P01) found in the body, by its index in
     /// `spans`: the JSON it holds, decoded and pretty-printed.
     pub decoded: Vec<(usize, Decoded)>,
+    /// The findings linked to the lint of the definition that checked the
+    /// capture (the configuration that can cause them), by index in `spans`.
+    pub links: Vec<crate::lint::link::Link>,
 }
 
 /// A stringified field, decoded, with the spans of the findings inside it.
@@ -60,7 +64,21 @@ pub const LAYERS: [Layer; 7] = [
 
 /// Explain one capture.
 pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
-    let analysis = Analysis::of(capture, options);
+    explain_beside(capture, options, None)
+}
+
+/// [`explain`] for a capture beside definitions of its folder
+/// ([`Analysis::beside`]).
+pub fn explain_beside(
+    capture: Capture,
+    options: &AnalyzeOptions,
+    found: Option<&FolderDefinitions>,
+) -> Explanation {
+    let analysis = Analysis::beside(capture, options, found);
+    let links = (analysis.profile.as_ref())
+        .and_then(|profile| profile.lint.as_deref())
+        .map(|lint| crate::lint::link::links(&analysis.record.findings, lint))
+        .unwrap_or_default();
     let raw = &analysis.body;
     let mut masked = raw.clone();
     if !options.show_secrets {
@@ -104,6 +122,7 @@ pub fn explain(capture: Capture, options: &AnalyzeOptions) -> Explanation {
         body,
         spans,
         decoded,
+        links,
     }
 }
 

@@ -4,10 +4,13 @@ use crate::exit_status::ExitStatus;
 use crate::output::written;
 use crate::report::explain::render;
 use crate::settings::ExplainSettings;
-use dapa::spans::explain;
-use dapa::{Severity, capture};
+use dapa::Severity;
+use dapa::capture::{self, Source};
+use dapa::profile::definition::beside;
+use dapa::spans::explain_beside;
 use miette::Result;
 use std::io;
+use std::path::Path;
 
 /// Explain the capture the arguments name; exit 1 when it has findings of
 /// error severity, as `scan` would with its default `--fail-on`.
@@ -18,7 +21,15 @@ pub fn run(settings: &ExplainSettings) -> Result<ExitStatus> {
         capture::load_named(&settings.target, &settings.lines, settings.max_bytes)
             .map_err(miette::Report::msg)?
     };
-    let explained = explain(loaded, &settings.options);
+    // A capture file beside definitions (`ID.action.json`) is checked
+    // against its action's, as a scan of its folder would.
+    let found = match &loaded.source {
+        Source::File(_) if settings.target != "-" => {
+            Some(beside(Path::new(&settings.target)).map_err(miette::Report::msg)?)
+        }
+        _ => None,
+    };
+    let explained = explain_beside(loaded, &settings.options, found.as_ref());
     let mut out = io::stdout().lock();
     written(render(&mut out, &explained, settings.terminal))?;
     let failing = explained

@@ -12,11 +12,14 @@
 //! byte range of the decoded string, and [`text::raw_offset`] maps it to
 //! the file.
 
+pub mod link;
+mod template;
 pub mod text;
 
 use crate::capture::Source;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, add_lines, note_more};
 use crate::json::{self, ParseOptions, push_pointer};
+use crate::jsonpath::JsonPath;
 use crate::profile::SchemaError;
 use crate::profile::definition::is_definition_name;
 use crate::record::{CaptureRecord, FindingRecord};
@@ -52,6 +55,12 @@ pub struct DefinitionLint {
     /// The findings, by code and then place in the file.
     #[serde(deserialize_with = "read_findings")]
     pub findings: Vec<FindingRecord>,
+    /// What each finding is about, in the order of `findings`: the
+    /// variable (A02, A04, A06, A07) or the output pointer (A10, A11), for
+    /// linking a capture's findings to them ([`link`]). Not written to a
+    /// summary: a lint read back links nothing.
+    #[serde(skip)]
+    pub subjects: Vec<Option<String>>,
 }
 
 impl DefinitionLint {
@@ -147,6 +156,8 @@ pub struct Located {
     /// Bytes of the decoded string at the pointer, when the finding is
     /// about a part of it.
     pub within: Option<Range<usize>>,
+    /// What the finding is about (see [`DefinitionLint::subjects`]).
+    pub subject: Option<String>,
 }
 
 impl Located {
@@ -155,7 +166,14 @@ impl Located {
         Located {
             finding: Finding::new(code, message).at_pointer(pointer),
             within: None,
+            subject: None,
         }
+    }
+
+    /// The finding, about `subject` (a variable, an output pointer).
+    pub fn about(mut self, subject: impl Into<String>) -> Located {
+        self.subject = Some(subject.into());
+        self
     }
 
     /// A finding about `within`, bytes of the decoded string at `pointer`.
@@ -168,6 +186,7 @@ impl Located {
         Located {
             finding: Finding::new(code, message).at_pointer(pointer),
             within: Some(within),
+            subject: None,
         }
     }
 }
@@ -238,31 +257,47 @@ pub fn lint(shown: &str, text: &str, document: &Value) -> Result<DefinitionLint,
     let mut located = Vec::new();
     located.extend(check_paths(&response));
     located.extend(check_defaults(&response));
-    located.extend(check_template(&response));
+    located.extend(check_template(&response, document.pointer(SUCCESS_SCHEMA)));
     located.extend(check_contract(document));
     let field = |key: &str| document.get(key);
+    let (findings, subjects) = place(text, located).into_iter().unzip::<_, _, Vec<_>, _>();
     Ok(DefinitionLint {
         source: shown.to_owned(),
         name: field("name").and_then(Value::as_str).map(str::to_owned),
         action_id: field("id").and_then(Value::as_str).map(str::to_owned),
         version: field("version").and_then(Value::as_u64),
-        findings: place(text, located)
-            .into_iter()
-            .map(FindingRecord::from)
-            .collect(),
+        findings: findings.into_iter().map(FindingRecord::from).collect(),
+        subjects,
     })
 }
 
-/// A1: every translationMap value is a JSONPath string. Its syntax is
-/// checked once the JSONPath parser exists; until then, what is no string
-/// or empty.
+/// A01: every translationMap value is a JSONPath string that parses, as
+/// Jayway reads it; a syntax error is placed at its character.
 fn check_paths(response: &Response<'_>) -> Vec<Located> {
     let mut found = Vec::new();
     for (name, path) in &response.map {
         let pointer = member(TRANSLATION_MAP, name);
         let problem = match path {
             Value::String(path) if path.trim().is_empty() => "is empty".to_owned(),
-            Value::String(_) => continue,
+            Value::String(path) => match JsonPath::parse(path) {
+                Ok(_) => continue,
+                Err(error) => {
+                    let start = error.offset.min(path.len().saturating_sub(1));
+                    found.push(Located::inside(
+                        Code::A01,
+                        pointer,
+                        start..(start + 1).min(path.len()),
+                        format!(
+                            "translationMap entry \"{name}\" is not a valid JSONPath: {} (at \
+                             byte {} of {})",
+                            error.message,
+                            error.offset,
+                            shorten(path)
+                        ),
+                    ));
+                    continue;
+                }
+            },
             other => format!("is {}, not a JSONPath string", kind(other)),
         };
         found.push(Located::at(
@@ -288,7 +323,8 @@ fn check_defaults(response: &Response<'_>) -> Vec<Located> {
                     "translationMap entry \"{name}\" ({path}) has no translationMapDefaults value: \
                      a reply without it fails the action"
                 ),
-            ));
+            )
+            .about(*name));
         }
     }
     for (name, default) in &response.defaults {
@@ -341,9 +377,9 @@ fn default_problem(default: &Value) -> Option<String> {
     ))
 }
 
-/// A12 of what is no template at all, and A03 of every entry when there is
-/// no template to use them. The Velocity checks plug in here.
-fn check_template(response: &Response<'_>) -> Vec<Located> {
+/// A12 of what is no template at all, A03 of every entry when there is no
+/// template to use them, and the checks of a template ([`template`]).
+fn check_template(response: &Response<'_>, schema: Option<&Value>) -> Vec<Located> {
     if response.template_not_text {
         return vec![Located::at(
             Code::A12,
@@ -353,7 +389,7 @@ fn check_template(response: &Response<'_>) -> Vec<Located> {
     }
     let blank = response.template.is_none_or(|t| t.trim().is_empty());
     if !blank {
-        return Vec::new();
+        return template::check(response, schema);
     }
     response
         .map
@@ -456,8 +492,8 @@ fn allows_array(schema: &Value) -> bool {
 /// names (or of the part of its string `within` names), its length, line
 /// and column. At most [`MAX_FINDINGS_PER_CODE`] per code (the first in the
 /// order the checks gave them), the rest counted on the last one kept; in
-/// code order, then in file order.
-pub fn place(text: &str, mut located: Vec<Located>) -> Vec<Finding> {
+/// code order, then in file order. Each with its subject.
+pub fn place(text: &str, mut located: Vec<Located>) -> Vec<(Finding, Option<String>)> {
     // Capped before they are looked for: each pointer costs a look at every
     // value of the file, and a map of 50,000 entries gives as many findings.
     located.sort_by_key(|l| l.finding.code);
@@ -489,11 +525,12 @@ pub fn place(text: &str, mut located: Vec<Located>) -> Vec<Finding> {
     let starts = json::locate(text, options, &pointers);
     let found: Vec<usize> = starts.iter().flatten().copied().collect();
     let mut extents = crate::spans::value_extents(text.as_bytes(), &found).into_iter();
-    let mut placed: Vec<Finding> = Vec::with_capacity(kept.len());
+    let mut placed: Vec<(Finding, Option<String>)> = Vec::with_capacity(kept.len());
     for (
         Located {
             mut finding,
             within,
+            subject,
         },
         start,
     ) in kept.into_iter().zip(starts)
@@ -511,11 +548,12 @@ pub fn place(text: &str, mut located: Vec<Located>) -> Vec<Finding> {
             finding.location.offset = Some(offset);
             finding.location.length = Some(length);
         }
-        placed.push(finding);
+        placed.push((finding, subject));
     }
-    placed.sort_by_key(|finding| (finding.code, finding.location.offset.unwrap_or(0)));
-    add_lines(text.as_bytes(), &mut placed);
-    placed
+    placed.sort_by_key(|(finding, _)| (finding.code, finding.location.offset.unwrap_or(0)));
+    let (mut findings, subjects): (Vec<Finding>, Vec<_>) = placed.into_iter().unzip();
+    add_lines(text.as_bytes(), &mut findings);
+    findings.into_iter().zip(subjects).collect()
 }
 
 /// The pointer of member `key` of the value at `pointer`.
@@ -631,7 +669,7 @@ mod tests {
         let document = response(
             json!({"email": "$.email", "id": "$.id"}),
             json!({"id": "\"\""}),
-            "{\"email\": ${email}, \"id\": ${id}}",
+            "{\"email\": $!{email}, \"id\": ${id}}",
         );
         assert_eq!(
             codes(&document),
@@ -644,7 +682,7 @@ mod tests {
         let document = response(
             json!({"status": "$.status", "n": "$.n", "e": "$.e"}),
             json!({"status": "UNKNOWN", "n": 0, "e": ""}),
-            "${status}${n}${e}",
+            "[${status}, ${n}, ${e}]",
         );
         let found = lint("a", &document.to_string(), &document).unwrap();
         let messages: Vec<&str> = found.findings.iter().map(|f| f.message.as_str()).collect();
@@ -725,9 +763,9 @@ mod tests {
         let text = r#"{"config": {"response": {"successTemplate": "{\"a\": ${a}}"}}}"#;
         let located = vec![Located::inside(Code::A02, TEMPLATE, 6..10, "x")];
         let placed = place(text, located);
-        let offset = placed[0].location.offset.unwrap();
+        let offset = placed[0].0.location.offset.unwrap();
         assert_eq!(&text[offset..offset + 4], "${a}");
-        assert_eq!(placed[0].location.length, Some(4));
+        assert_eq!(placed[0].0.location.length, Some(4));
     }
 
     #[test]
@@ -746,11 +784,10 @@ mod tests {
         let started = std::time::Instant::now();
         let found = lint("a", &document.to_string(), &document).unwrap();
         assert!(started.elapsed().as_secs() < 10);
-        assert_eq!(found.findings.len(), MAX_FINDINGS_PER_CODE);
-        assert!(
-            found.findings[19]
-                .message
-                .ends_with("(and 49980 more like it)")
-        );
+        let a04: Vec<_> = (found.findings.iter())
+            .filter(|f| f.code == Code::A04)
+            .collect();
+        assert_eq!(a04.len(), MAX_FINDINGS_PER_CODE);
+        assert!(a04[19].message.ends_with("(and 49980 more like it)"));
     }
 }

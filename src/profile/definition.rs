@@ -225,6 +225,49 @@ impl FolderDefinitions {
     }
 }
 
+/// The definition at `path` as a folder holds it: `(action id, profile)`
+/// when its name is a definition's (`ID.action.json`) and it names an
+/// action (its `id`, else its file name); the message when it cannot be
+/// used. Read within the settings limit, and refused unless a regular
+/// file: a FIFO or a device named so never blocks.
+pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, String> {
+    let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
+        return Ok(None);
+    };
+    if !is_definition_name(&name) {
+        return Ok(None);
+    }
+    let read = Definition::from_file(path, EnvelopeKind::Execute)
+        .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
+    let action_id = match read.action_id {
+        Some(id) => id,
+        None => match action_id_of_name(&name) {
+            Some(id) => id.to_owned(),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some((action_id, Arc::new(read.profile))))
+}
+
+/// The definitions of the folder that holds `capture` (not of the folders
+/// above it), for a capture looked at alone (`dapa explain`).
+pub fn beside(capture: &Path) -> Result<FolderDefinitions, String> {
+    let folder = match capture.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let mut paths: Vec<_> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => return Ok(FolderDefinitions::default()),
+    };
+    paths.sort();
+    let mut found = Vec::new();
+    for path in paths {
+        found.extend(found_in_folder(&path)?);
+    }
+    Ok(FolderDefinitions::new(found, None))
+}
+
 /// The string at `key`, if any; anything else there is a mistake.
 fn optional_string<'a>(
     fields: &'a Map<String, Value>,

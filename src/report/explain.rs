@@ -79,6 +79,17 @@ pub fn render(out: &mut dyn Write, explained: &Explanation, shown_on: Terminal) 
                 .unwrap_or(usize::MAX);
             let span = escaped_spans.get(index).cloned().flatten();
             write!(out, "{}", layout.finding(&source, &body, finding, span))?;
+            // The configuration of the definition that can cause it.
+            for link in explained.links.iter().filter(|link| link.finding == index) {
+                let note = format!("note: {}", terminal(&link.note));
+                // Paths are never split: a long one stands on a line of its own.
+                let wrap = textwrap::Options::new(layout.width.saturating_sub(2))
+                    .break_words(false)
+                    .word_separator(textwrap::WordSeparator::AsciiSpace)
+                    .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                    .subsequent_indent("  ");
+                writeln!(out, "  {}", textwrap::fill(&note, wrap))?;
+            }
             if let Some((_, decoded)) = explained.decoded.iter().find(|(at, _)| *at == index) {
                 write!(out, "{}", layout.decoded(&source, finding, decoded))?;
             }
