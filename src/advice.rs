@@ -893,9 +893,10 @@ static TABLE: [Advice; 50] = [
     },
     Advice {
         code: Code::A04,
-        summary: "A translationMap entry has no translationMapDefaults value: a reply without the field fails the action.",
+        summary: "A translationMap entry of a definite path has no translationMapDefaults value: a reply without the field fails the action.",
         causes: &[
             "Only the fields the backend always sends were expected; an optional or missing field was not thought of.",
+            "Entries of indefinite paths (filters, wildcards, deep scans) are not reported: finding nothing gives them [] rather than a failure.",
         ],
         confirm: &[
             "Run the action in test mode (/test) with an input whose reply lacks the field: the translation map step fails.",

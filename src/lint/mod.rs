@@ -309,12 +309,19 @@ fn check_paths(response: &Response<'_>) -> Vec<Located> {
     found
 }
 
-/// A04, A05 and A03 of defaults: every entry has a default, every default
-/// is JSON text, and every default belongs to an entry.
+/// A04, A05 and A03 of defaults: every entry of a definite path has a
+/// default, every default is JSON text, and every default belongs to an
+/// entry.
 fn check_defaults(response: &Response<'_>) -> Vec<Located> {
     let mut found = Vec::new();
     for (name, path) in &response.map {
-        if response.default_of(name).is_none() {
+        // An indefinite path (a filter, a wildcard, a deep scan) that finds
+        // nothing gives `[]`, not a failure: only a definite one needs a
+        // default. A path that does not parse is A01's.
+        let definite = path
+            .as_str()
+            .is_some_and(|path| JsonPath::parse(path).is_ok_and(|path| path.is_definite()));
+        if definite && response.default_of(name).is_none() {
             let path = path.as_str().map(shorten).unwrap_or_default();
             found.push(Located::at(
                 Code::A04,
