@@ -26,6 +26,7 @@ pub mod signature;
 pub mod spans;
 pub mod summary;
 pub mod timeline;
+pub mod velocity;
 pub mod verdict;
 
 pub use analyze::{Analysis, AnalyzeOptions, analyze};

@@ -1,0 +1,1 @@
+//! `$esc`, `$math` and `$successTemplateUtils`, and the Java methods of strings, lists and maps.
