@@ -24,6 +24,9 @@ pub enum Layer {
     Drift,
     /// Meaning: token expiry and presence.
     Semantic,
+    /// A Data Action's response configuration run over a raw backend reply
+    /// (`dapa replay`).
+    Replay,
 }
 
 impl Layer {
@@ -37,6 +40,7 @@ impl Layer {
             Layer::Schema => "schema",
             Layer::Drift => "drift",
             Layer::Semantic => "semantic",
+            Layer::Replay => "replay",
         }
     }
 }
@@ -145,6 +149,15 @@ codes! {
     D04 = "D04", "new-enum-value", Drift, Warning, "A value of an enum-like field that the schema does not list.";
     K01 = "K01", "token-expired", Semantic, Info, "The token had expired at capture time (not now).";
     K02 = "K02", "no-token", Semantic, Error, "No token in an otherwise healthy response.";
+    R01 = "R01", "path-no-match", Replay, Error, "A translationMap path found nothing in the reply and has no default: the action fails.";
+    R02 = "R02", "default-used", Replay, Info, "A translationMap path found nothing in the reply; its translationMapDefaults value was used.";
+    R03 = "R03", "template-error", Replay, Error, "The successTemplate failed to render: a bad directive, a failing method call or a limit reached.";
+    R04 = "R04", "unsupported-construct", Replay, Error, "The successTemplate uses a Velocity construct or method dapa does not replay.";
+    R05 = "R05", "output-not-json", Replay, Error, "The successTemplate wrote text that is not JSON: the action fails.";
+    R06 = "R06", "invalid-jsonpath", Replay, Error, "A translationMap path does not parse as a Jayway JSONPath.";
+    R07 = "R07", "no-json-reply", Replay, Error, "The capture holds no JSON reply of the backend to replay.";
+    R08 = "R08", "output-changed", Replay, Warning, "The output differs from the one the older definition (--compare) gives; the verdict is no worse.";
+    R09 = "R09", "verdict-worse", Replay, Error, "The verdict is worse than with the older definition (--compare).";
 }
 
 impl fmt::Display for Code {

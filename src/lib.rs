@@ -19,6 +19,7 @@ pub mod layer;
 pub mod merge;
 pub mod profile;
 pub mod record;
+pub mod replay;
 pub mod scan;
 pub mod secret;
 pub mod shard;

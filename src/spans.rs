@@ -48,7 +48,7 @@ impl Explanation {
 }
 
 /// Every layer, in the order the analysis runs them.
-pub const LAYERS: [Layer; 7] = [
+pub const LAYERS: [Layer; 8] = [
     Layer::Transport,
     Layer::Syntax,
     Layer::Envelope,
@@ -56,6 +56,7 @@ pub const LAYERS: [Layer; 7] = [
     Layer::Schema,
     Layer::Drift,
     Layer::Semantic,
+    Layer::Replay,
 ];
 
 /// Explain one capture.
