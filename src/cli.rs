@@ -46,6 +46,62 @@ pub enum Command {
     Man(ManArgs),
     /// List the finding codes, or explain one: its causes, how to confirm and how to fix it.
     Codes(CodesArgs),
+    /// Run a Data Action's response configuration (translationMap, defaults,
+    /// successTemplate) over raw backend replies and analyse each output.
+    Replay(ReplayArgs),
+}
+
+/// Arguments of `dapa replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The Data Action definition (export or API JSON with its
+    /// configuration) whose response configuration is replayed.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub definition: PathBuf,
+    /// Replay every reply through this older definition too, and report the
+    /// captures whose output changed (R08) or whose verdict got worse (R09).
+    #[arg(long = "compare", value_name = "OLD")]
+    pub old_definition: Option<PathBuf>,
+    /// Raw backend replies: files or folders (walked recursively), HTTP
+    /// dumps, HAR exports, JSON Lines logs, test-mode traces; `-` reads
+    /// standard input.
+    #[arg(required = true, value_name = "RAW")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here instead of to standard output; the file is
+    /// replaced only once the report is complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a capture has one of these statuses or worse, or one of
+    /// these codes (comma-separated, e.g. `drift` or `error,R08`); `none` never fails.
+    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Reading and walking.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// The baseline to compare with.
+    #[command(flatten)]
+    pub compare: CompareArgs,
+    /// Rewrite the --baseline file with this run's statistics (exit 0).
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+    /// Replay only the K-th of N equal runs of the sorted sources.
+    #[arg(long, value_name = "K/N", value_parser = <dapa::shard::Shard as std::str::FromStr>::from_str)]
+    pub shard: Option<dapa::shard::Shard>,
+    /// The timeline's bucket width: 1m, 5m, 1h, 1d, or auto.
+    #[arg(long, value_name = "WIDTH", default_value = "auto", value_parser = parse_bucket)]
+    pub bucket: BucketChoice,
+    /// Exit 0 when the inputs hold no reply at all.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Colour the table by severity: auto, always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Arguments of `dapa codes`.

@@ -27,6 +27,7 @@ use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
+use dapa::replay::Replay;
 use std::time::Duration;
 
 /// A command with everything it needs resolved.
@@ -57,6 +58,18 @@ pub enum Settings {
     Man(ManArgs),
     /// `dapa codes`.
     Codes(CodesSettings),
+    /// `dapa replay`.
+    Replay(ReplaySettings),
+}
+
+/// What `dapa replay` runs with: a scan whose records are replayed outputs.
+pub struct ReplaySettings {
+    /// The walk, report and gate, as `scan` has them.
+    pub scan: ScanSettings,
+    /// The definition replayed.
+    pub replay: dapa::replay::Replay,
+    /// The older definition of `--compare`.
+    pub old: Option<dapa::replay::Replay>,
 }
 
 /// What `dapa codes` runs with.
@@ -295,6 +308,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Completions(args) => Settings::Completions(args),
         Command::Man(args) => Settings::Man(args),
         Command::Codes(args) => Settings::Codes(codes(args)?),
+        Command::Replay(args) => Settings::Replay(replay(args)?),
     })
 }
 
@@ -363,6 +377,54 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
         quiet: args.walk.quiet,
         allow_empty: args.allow_empty || args.shard.is_some(),
         paths: args.paths,
+    })
+}
+
+fn replay(args: crate::cli::ReplayArgs) -> Result<ReplaySettings> {
+    let analyze = AnalyzeOptions {
+        show_secrets: args.show_secrets,
+        ..AnalyzeOptions::default()
+    };
+    let replay = Replay::from_file(&args.definition, &analyze).into_diagnostic()?;
+    let old = (args.old_definition.as_deref())
+        .map(|path| Replay::from_file(path, &analyze))
+        .transpose()
+        .into_diagnostic()?;
+    let options = ScanOptions {
+        shard: args.shard,
+        bucket: args.bucket,
+        // The replayed definition is the only one: those of the folders
+        // walked check captured outputs, not raw replies.
+        folder_definitions: false,
+        ..scan_options(&args.walk, analyze)
+    };
+    let baseline = match (&args.compare.baseline, args.update_baseline) {
+        (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
+        _ => None,
+    };
+    let terminal = report_terminal(args.color, args.output.is_some());
+    let report = renderer(args.format, terminal, &args.fail_on)?;
+    let streams = matches!(args.format, Format::Jsonl | Format::Sarif) && args.output.is_none();
+    let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
+    Ok(ReplaySettings {
+        scan: ScanSettings {
+            options,
+            report,
+            output: args.output,
+            gate: Gate {
+                fail_on: args.fail_on,
+                baseline,
+                tolerance_points: args.compare.tolerance,
+            },
+            update_baseline: args.compare.baseline.filter(|_| args.update_baseline),
+            config_shown: None,
+            progress: (!progress_off).then(progress_after),
+            quiet: args.walk.quiet,
+            allow_empty: args.allow_empty || args.shard.is_some(),
+            paths: args.paths,
+        },
+        replay,
+        old,
     })
 }
 

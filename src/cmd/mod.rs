@@ -12,6 +12,7 @@ pub mod man;
 pub mod merge;
 #[cfg(feature = "fetch")]
 pub mod pull;
+pub mod replay;
 pub mod scan;
 
 use crate::exit_status::ExitStatus;
@@ -36,6 +37,7 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
         Settings::Completions(args) => completions::run(&args),
         Settings::Man(args) => man::run(&args),
         Settings::Codes(settings) => codes::run(&settings),
+        Settings::Replay(settings) => replay::run(settings),
     }
 }
 

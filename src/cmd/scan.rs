@@ -7,12 +7,22 @@ use crate::output::{WholeFile, scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
+use dapa::scan::Analyse;
 use miette::Result;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
+    let options = settings.options.clone();
+    let analyse = |capture, found: Option<&_>| {
+        dapa::analyze::analyze_beside(capture, &options.analyze, found)
+    };
+    run_with(settings, &analyse)
+}
+
+/// [`run`] with each capture's record made by `analyse` (`dapa replay`).
+pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitStatus> {
     let ScanSettings {
         paths,
         options,
@@ -45,7 +55,7 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     };
     written(report.begin(out))?;
     let mut failing = 0u64;
-    let mut outcome = scanned(dapa::scan::scan(&paths, &options, |record| {
+    let mut outcome = scanned(dapa::scan::scan_with(&paths, &options, analyse, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
         }
