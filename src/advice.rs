@@ -858,7 +858,9 @@ static TABLE: [Advice; 47] = [
     Advice {
         code: Code::R02,
         summary: "A translationMap path found nothing in the reply; its translationMapDefaults value was used.",
-        causes: &["The backend left an optional field out of this reply, and the default stood in for it, as configured."],
+        causes: &[
+            "The backend left an optional field out of this reply, and the default stood in for it, as configured.",
+        ],
         confirm: &["The finding names the variable, its path and the default used."],
         fix: &[
             "Nothing, when the default is what the flow expects; otherwise make the backend send the field or correct the path.",
@@ -926,7 +928,9 @@ static TABLE: [Advice; 47] = [
             "The capture is not a backend reply (an HTML error page, plain text, a cut-off body) or records an HTTP error status.",
             "A test-mode trace whose request failed before the backend answered, so it has no Execute step result.",
         ],
-        confirm: &["The finding says what the capture holds; dapa scan on the same capture shows its transport and syntax findings."],
+        confirm: &[
+            "The finding says what the capture holds; dapa scan on the same capture shows its transport and syntax findings.",
+        ],
         fix: &[
             "Replay captures of the backend's replies (HTTP dumps, HAR entries, log lines, test traces that reached the backend).",
         ],

@@ -21,13 +21,13 @@ use dapa::infer::InferOptions;
 use dapa::profile::config::{self, ConfigPlace};
 use dapa::profile::definition::Definition;
 use dapa::profile::{EnvelopeKind, Profile, Profiles, SchemaError};
+use dapa::replay::Replay;
 use dapa::scan::ScanOptions;
 use miette::{IntoDiagnostic, Result};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
-use dapa::replay::Replay;
 use std::time::Duration;
 
 /// A command with everything it needs resolved.

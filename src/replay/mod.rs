@@ -292,7 +292,10 @@ impl Replay {
                 return (Resolution::Empty, Some("[]".to_owned()));
             }
             Ok(selection) => {
-                return (Resolution::Matched, Some(selection.into_value().to_string()));
+                return (
+                    Resolution::Matched,
+                    Some(selection.into_value().to_string()),
+                );
             }
             Err(QueryError::Limit { reason, .. }) => {
                 // dapa's bound, not Jayway's answer: no default stands in

@@ -36,6 +36,7 @@ mod jsonpath;
 mod lookalikes;
 mod output_schemas;
 mod profiles;
+mod replay;
 mod reports;
 mod robustness;
 mod signatures;
