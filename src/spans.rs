@@ -47,8 +47,9 @@ impl Explanation {
     }
 }
 
-/// Every layer, in the order the analysis runs them.
-pub const LAYERS: [Layer; 8] = [
+/// Every layer of the analysis of a capture, in the order it runs them
+/// (`replay` runs before them, in `dapa replay` only).
+pub const LAYERS: [Layer; 7] = [
     Layer::Transport,
     Layer::Syntax,
     Layer::Envelope,
@@ -56,7 +57,6 @@ pub const LAYERS: [Layer; 8] = [
     Layer::Schema,
     Layer::Drift,
     Layer::Semantic,
-    Layer::Replay,
 ];
 
 /// Explain one capture.
