@@ -22,6 +22,7 @@ pub(super) fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
         pos: 0,
         end: text.len(),
         depth: 0,
+        after_property: false,
     };
     let (nodes, stop) = parser.block()?;
     match stop {
@@ -56,6 +57,14 @@ struct Parser<'a> {
     /// closing quote.
     end: usize,
     depth: usize,
+    /// Whether the last reference written in the text ended in a property (`$a.b`), with only
+    /// directives since: Velocity 1.7 then reads a `##` as text, not a comment.
+    after_property: bool,
+}
+
+/// `$a.b`: Velocity 1.7 reads a `##` right after it as text, not a comment.
+fn ends_in_property(reference: &Reference) -> bool {
+    !reference.formal && matches!(reference.accessors.last(), Some(Accessor::Property { .. }))
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -119,6 +128,13 @@ impl<'a> Parser<'a> {
                 nodes.push(Node::Text { span: from..to });
             }
         };
+        // Where Velocity 1.7's current text token starts, and the lone `$`, `$!` or `#` token
+        // right before it: they decide what a `#set` takes with it (see `set_cut`).
+        let mut token_start = self.pos;
+        let mut lone: Option<usize> = None;
+        // Whether the last thing was a `$a.b` (through any `#set` or `#[[ ]]#` after it):
+        // Velocity 1.7 then reads a `##` as text, not a comment.
+        let mut property_end: Option<usize> = None;
         while let Some(c) = self.peek() {
             let here = self.pos;
             match c {
@@ -132,8 +148,16 @@ impl<'a> Parser<'a> {
                         if let Some(mut reference) = self.reference_at(i)? {
                             flush(&mut nodes, text_start, here);
                             reference.backslashes = count;
+                            self.after_property = ends_in_property(&reference);
+                            property_end = self.after_property.then_some(self.pos);
                             nodes.push(Node::Reference(reference));
                             text_start = self.pos;
+                            token_start = self.pos;
+                            lone = None;
+                            if self.after_property && self.starts(self.pos, "##") {
+                                self.pos += 2;
+                                self.after_property = false;
+                            }
                             continue;
                         }
                     } else if self.at(i) == Some(b'#') && self.directive_name(i).is_some() {
@@ -148,19 +172,58 @@ impl<'a> Parser<'a> {
                         continue;
                     }
                     self.pos = i;
+                    token_start = i;
+                    lone = None;
                 }
                 b'$' => {
                     if let Some(reference) = self.reference_at(here)? {
                         flush(&mut nodes, text_start, here);
+                        let property_last = ends_in_property(&reference);
                         nodes.push(Node::Reference(reference));
                         text_start = self.pos;
+                        self.after_property = property_last;
+                        property_end = property_last.then_some(self.pos);
+                        if property_last && self.starts(self.pos, "##") {
+                            // Velocity 1.7 reads `##` right after `$a.b` as text, not a comment.
+                            self.pos += 2;
+                            self.after_property = false;
+                        }
+                        token_start = self.pos;
+                        lone = None;
                     } else {
-                        self.pos += 1;
+                        let after = here + 1 + usize::from(self.at(here + 1) == Some(b'!'));
+                        if self.at(after) == Some(b'#')
+                            && (self.directive_name(after).is_some() || self.starts(after, "#*"))
+                        {
+                            // Velocity 1.7 drops a `$` (or `$!`) right before a directive or a
+                            // block comment.
+                            flush(&mut nodes, text_start, here);
+                            text_start = after;
+                        }
+                        self.pos = after;
+                        token_start = after;
+                        lone = Some(here);
                     }
                 }
                 b'#' => {
+                    // A nested block's own state stays inside it.
+                    let outer_property = self.after_property;
                     if let Some(node_or_stop) = self.hash(here)? {
-                        flush(&mut nodes, text_start, here);
+                        self.after_property = outer_property;
+                        // Velocity 1.7's `#set` token takes the blanks before it when nothing
+                        // else of the text comes before them (at the start, after a directive,
+                        // a reference, a comment or backslashes).
+                        let mut cut = here;
+                        if matches!(&node_or_stop, Ok(Node::Set { .. })) {
+                            let from = token_start.max(text_start);
+                            if self.b[from..here].iter().all(|c| matches!(c, b' ' | b'\t')) {
+                                // ... and a lone `$`, `$!` or `#` before those blanks too.
+                                cut = lone.filter(|&l| l >= text_start).unwrap_or(from);
+                                self.after_property |= property_end == Some(from);
+                            }
+                        }
+                        flush(&mut nodes, text_start, cut);
+                        // A directive or block keeps the state a `$a.b` before it left.
                         match node_or_stop {
                             Ok(node) => nodes.push(node),
                             Err(stop) => {
@@ -169,11 +232,43 @@ impl<'a> Parser<'a> {
                             }
                         }
                         text_start = self.pos;
+                        token_start = self.pos;
+                        lone = None;
+                        // Directives and blocks keep the state a `$a.b` before them (or in
+                        // their arguments) left.
+                        if self.after_property && self.starts(self.pos, "##") {
+                            self.pos += 2;
+                            self.after_property = false;
+                        }
                     } else {
+                        if here + 1 == self.end {
+                            return self.err(here, "a `#` at the end of the text");
+                        }
+                        // A `#` and the word after it (`#b`, `#1`) are a token of their own.
                         self.pos += 1;
+                        while self
+                            .peek()
+                            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+                        {
+                            self.pos += 1;
+                        }
+                        token_start = self.pos;
+                        lone = (self.pos == here + 1).then_some(here);
+                        self.after_property = false;
                     }
                 }
-                _ => self.pos += 1,
+                _ => {
+                    self.pos += 1;
+                    self.after_property = false;
+                    if !matches!(c, b' ' | b'\t') {
+                        property_end = None;
+                    }
+                    if c == b'}' && token_start == here {
+                        // `}` is a token of its own in Velocity 1.7.
+                        token_start = self.pos;
+                        lone = None;
+                    }
+                }
             }
         }
         flush(&mut nodes, text_start, self.pos);
@@ -449,6 +544,10 @@ impl<'a> Parser<'a> {
         let formal = self.at(j) == Some(b'{');
         j += usize::from(formal);
         let Some(name_end) = self.ident_end(j) else {
+            // Velocity 1.7 fails on a `$` or `$!` that ends the text.
+            if !formal && j >= self.end {
+                return self.err(i, "a `$` at the end of the text");
+            }
             return Ok(None);
         };
         self.enter()?;
@@ -478,6 +577,18 @@ impl<'a> Parser<'a> {
                             span: start..end,
                         });
                     }
+                }
+                Some(b'#') if !formal && self.starts(self.pos, "#*") => {
+                    // A block comment between a reference and `[` is invisible to Velocity
+                    // 1.7: the `[` is read as an index.
+                    let Some(close) = self.src[self.pos + 2..self.end].find("*#") else {
+                        break;
+                    };
+                    let after = self.pos + 2 + close + 2;
+                    if self.at(after) != Some(b'[') {
+                        break;
+                    }
+                    self.pos = after;
                 }
                 Some(b'[') => {
                     let start = self.pos;
@@ -651,6 +762,7 @@ impl<'a> Parser<'a> {
                     pos: content.start,
                     end: content.end,
                     depth: self.depth,
+                    after_property: false,
                 };
                 let (nodes, stop) = inner.block()?;
                 if !matches!(stop, Stop::Eof) {

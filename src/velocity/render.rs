@@ -1,15 +1,523 @@
-//! Rendering a parsed template.
+//! Rendering a parsed template over a context, with Velocity 1.7's semantics: a null reference
+//! writes its own text (nothing when silent), `#set` to null changes nothing, `#foreach` over
+//! something that is not a list or map writes nothing, and the loop variable is restored after
+//! the loop.
 
-use super::{Context, Limits, RenderError, Template};
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::tools;
+use super::value::{Num, VValue};
+use super::{Accessor, BinOp, Context, Expr, Limits, Node, Reference, RenderError, Template};
 
 pub(super) fn render(
     template: &Template,
-    _context: &Context,
-    _limits: &Limits,
+    context: &Context,
+    limits: &Limits,
 ) -> Result<String, RenderError> {
-    // The renderer lands in the next commit; until then every template is refused.
-    Err(RenderError::Unsupported {
-        construct: "rendering".into(),
-        span: 0..template.text().len(),
+    let mut renderer = Renderer {
+        text: template.text(),
+        vars: context
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        loops: Vec::new(),
+        limits: *limits,
+        iterations: 0,
+    };
+    let mut out = String::new();
+    renderer.nodes(&template.nodes, &mut out)?;
+    Ok(out)
+}
+
+/// One running `#foreach`: what `$foreach` and `$velocityCount` read.
+struct Loop {
+    /// 0-based.
+    index: usize,
+    len: usize,
+}
+
+struct Renderer<'t> {
+    text: &'t str,
+    vars: HashMap<String, VValue>,
+    loops: Vec<Loop>,
+    limits: Limits,
+    iterations: usize,
+}
+
+impl Renderer<'_> {
+    fn check_size(&self, len: usize, span: &Range<usize>) -> Result<(), RenderError> {
+        if len > self.limits.max_output_bytes {
+            return Err(RenderError::Limit {
+                what: "output bytes",
+                limit: self.limits.max_output_bytes,
+                span: span.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn write(&self, out: &mut String, piece: &str, span: &Range<usize>) -> Result<(), RenderError> {
+        self.check_size(out.len() + piece.len(), span)?;
+        out.push_str(piece);
+        Ok(())
+    }
+
+    fn nodes(&mut self, nodes: &[Node], out: &mut String) -> Result<(), RenderError> {
+        for node in nodes {
+            match node {
+                Node::Text { span } => self.write(out, &self.text[span.clone()], span)?,
+                Node::Comment { .. } => {}
+                Node::Unparsed { span, content } => {
+                    self.write(out, &self.text[content.clone()], span)?
+                }
+                Node::Reference(reference) => self.reference_node(reference, out)?,
+                Node::Set {
+                    target,
+                    value,
+                    span,
+                } => self.set(target, value, span)?,
+                Node::If {
+                    branches,
+                    otherwise,
+                    ..
+                } => {
+                    let mut chosen = otherwise.as_deref();
+                    for (condition, body) in branches {
+                        if self.condition(condition)? {
+                            chosen = Some(body);
+                            break;
+                        }
+                    }
+                    if let Some(body) = chosen {
+                        self.nodes(body, out)?;
+                    }
+                }
+                Node::Foreach {
+                    var,
+                    iterable,
+                    body,
+                    span,
+                } => self.foreach(var, iterable, body, span, out)?,
+                Node::Unsupported { span, construct } => {
+                    return Err(RenderError::Unsupported {
+                        construct: construct.clone(),
+                        span: span.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A reference written to the output, with the backslashes before it: `n` of them write
+    /// `n / 2`; an odd count escapes the reference (its text is written, and a null one keeps
+    /// one more backslash), and a null reference that is not escaped writes its `n / 2`
+    /// backslashes twice, as Velocity 1.7 does.
+    fn reference_node(
+        &mut self,
+        reference: &Reference,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        let span = &reference.span;
+        let literal = &self.text[span.clone()];
+        let prefix = "\\".repeat(reference.backslashes / 2);
+        let escaped = reference.backslashes % 2 == 1;
+        let value = self.reference(reference)?;
+        let shown = value.java_string();
+        let piece = match (escaped, shown) {
+            (true, Some(_)) => format!("{prefix}{literal}"),
+            (true, None) => format!("{prefix}\\{literal}"),
+            (false, Some(text)) => format!("{prefix}{text}"),
+            (false, None) if reference.silent => format!("{prefix}{prefix}"),
+            (false, None) => format!("{prefix}{prefix}{literal}"),
+        };
+        self.write(out, &piece, span)
+    }
+
+    fn set(
+        &mut self,
+        target: &Reference,
+        value: &Expr,
+        span: &Range<usize>,
+    ) -> Result<(), RenderError> {
+        let value = self.expr(value)?;
+        if matches!(value, VValue::Null) {
+            // Velocity 1.7 leaves the target as it was when the value is null.
+            return Ok(());
+        }
+        match target.accessors.as_slice() {
+            [] => {
+                self.vars.insert(target.name.clone(), value);
+                Ok(())
+            }
+            [Accessor::Property { name, .. }] => {
+                if let Some(VValue::Map(entries)) = self.vars.get_mut(&target.name) {
+                    match entries.iter_mut().find(|(k, _)| k == name) {
+                        Some(entry) => entry.1 = value,
+                        None => entries.push((name.clone(), value)),
+                    }
+                    return Ok(());
+                }
+                Err(RenderError::Unsupported {
+                    construct: "#set of a property of something not a map".into(),
+                    span: span.clone(),
+                })
+            }
+            _ => Err(RenderError::Unsupported {
+                construct: "#set of a method call or index".into(),
+                span: span.clone(),
+            }),
+        }
+    }
+
+    fn foreach(
+        &mut self,
+        var: &str,
+        iterable: &Expr,
+        body: &[Node],
+        span: &Range<usize>,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        let items = match self.expr(iterable)? {
+            VValue::List(items) => items,
+            VValue::Map(entries) => entries.into_iter().map(|(_, v)| v).collect(),
+            // Velocity 1.7 logs that the value is not iterable and writes nothing.
+            _ => return Ok(()),
+        };
+        let saved = self.vars.remove(var);
+        self.loops.push(Loop {
+            index: 0,
+            len: items.len(),
+        });
+        let mut result = Ok(());
+        for (index, item) in items.into_iter().enumerate() {
+            self.iterations += 1;
+            if self.iterations > self.limits.max_iterations {
+                result = Err(RenderError::Limit {
+                    what: "#foreach iterations",
+                    limit: self.limits.max_iterations,
+                    span: span.clone(),
+                });
+                break;
+            }
+            if let Some(current) = self.loops.last_mut() {
+                current.index = index;
+            }
+            // A null element leaves the variable as it was, as #set does.
+            if !matches!(item, VValue::Null) {
+                self.vars.insert(var.to_owned(), item);
+            }
+            result = self.nodes(body, out);
+            if result.is_err() {
+                break;
+            }
+        }
+        self.loops.pop();
+        match saved {
+            Some(value) => self.vars.insert(var.to_owned(), value),
+            None => self.vars.remove(var),
+        };
+        result
+    }
+
+    /// A reference's value; null when any step of it is.
+    fn reference(&mut self, reference: &Reference) -> Result<VValue, RenderError> {
+        let mut accessors = reference.accessors.iter();
+        let root = reference.name.as_str();
+        let mut value = if let Some(v) = self.vars.get(root) {
+            v.clone()
+        } else if root == "foreach" && !self.loops.is_empty() {
+            let mut level = self.loops.len() - 1;
+            loop {
+                let Some(Accessor::Property { name, span }) = accessors.next() else {
+                    return Err(unsupported("$foreach without a property", &reference.span));
+                };
+                if name == "parent" {
+                    if level == 0 {
+                        return Ok(VValue::Null);
+                    }
+                    level -= 1;
+                    continue;
+                }
+                let current = &self.loops[level];
+                break match name.as_str() {
+                    "index" => VValue::Int(current.index as i64),
+                    "count" => VValue::Int(current.index as i64 + 1),
+                    "hasNext" => VValue::Bool(current.index + 1 < current.len),
+                    "first" => VValue::Bool(current.index == 0),
+                    "last" => VValue::Bool(current.index + 1 == current.len),
+                    other => return Err(unsupported(&format!("$foreach.{other}"), span)),
+                };
+            }
+        } else if root == "velocityCount" && !self.loops.is_empty() {
+            VValue::Int(self.loops.last().map_or(0, |l| l.index as i64 + 1))
+        } else if let Some(tool) = tools::Tool::named(root) {
+            let Some(first) = accessors.next() else {
+                return Err(unsupported(
+                    &format!("${root} written as text"),
+                    &reference.span,
+                ));
+            };
+            match first {
+                Accessor::Property { name, span } => tool.property(name, span)?,
+                Accessor::Method { name, args, span } => {
+                    let args = self.args(args)?;
+                    tool.call(name, &args, span, &self.limits)?
+                }
+                Accessor::Index { span, .. } => {
+                    return Err(unsupported(&format!("${root}[...]"), span));
+                }
+            }
+        } else {
+            VValue::Null
+        };
+        for accessor in accessors {
+            if matches!(value, VValue::Null) {
+                return Ok(VValue::Null);
+            }
+            value = match accessor {
+                Accessor::Property { name, span } => tools::property(&value, name, span)?,
+                Accessor::Method { name, args, span } => {
+                    let args = self.args(args)?;
+                    tools::method(&value, name, &args, span, &self.limits)?
+                }
+                Accessor::Index { index, span } => {
+                    let index = self.expr(index)?;
+                    tools::index(&value, &index, span)?
+                }
+            };
+        }
+        Ok(value)
+    }
+
+    fn args(&mut self, args: &[Expr]) -> Result<Vec<VValue>, RenderError> {
+        args.iter().map(|a| self.expr(a)).collect()
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Result<VValue, RenderError> {
+        Ok(match expr {
+            Expr::Reference(r) => self.reference(r)?,
+            Expr::Str { value, .. } => VValue::String(value.clone()),
+            Expr::Interpolated { nodes, .. } => {
+                let mut text = String::new();
+                self.nodes(nodes, &mut text)?;
+                VValue::String(text)
+            }
+            Expr::Int(i, _) => VValue::Int(*i),
+            Expr::Float(f, _) => VValue::Float(*f),
+            Expr::Bool(b, _) => VValue::Bool(*b),
+            Expr::List(items, _) => VValue::List(self.args(items)?),
+            Expr::Range(from, to, span) => {
+                let (Some(from), Some(to)) =
+                    (range_end(&self.expr(from)?), range_end(&self.expr(to)?))
+                else {
+                    return Ok(VValue::Null);
+                };
+                let len = usize::try_from(from.abs_diff(to))
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1);
+                if len > self.limits.max_iterations {
+                    return Err(RenderError::Limit {
+                        what: "range length",
+                        limit: self.limits.max_iterations,
+                        span: span.clone(),
+                    });
+                }
+                let items: Vec<VValue> = if from <= to {
+                    (from..=to).map(VValue::Int).collect()
+                } else {
+                    (to..=from).rev().map(VValue::Int).collect()
+                };
+                VValue::List(items)
+            }
+            Expr::Map(entries, _) => {
+                let mut map: Vec<(String, VValue)> = Vec::new();
+                for (k, v) in entries {
+                    let key = self.expr(k)?.java_string().unwrap_or_else(|| "null".into());
+                    let value = self.expr(v)?;
+                    match map.iter_mut().find(|(existing, _)| *existing == key) {
+                        Some(entry) => entry.1 = value,
+                        None => map.push((key, value)),
+                    }
+                }
+                VValue::Map(map)
+            }
+            Expr::Not(inner, _) => VValue::Bool(!self.condition(inner)?),
+            Expr::Binary(op, left, right, span) => self.binary(*op, left, right, span)?,
+        })
+    }
+
+    /// An expression as a condition, as Velocity 1.7's `evaluate` sees it: a reference by its
+    /// value's truth, `true`/`false`, `!`, `&&`, `||` and comparisons by their result, and every
+    /// other literal or arithmetic (`#if(1)`, `#if("x")`, `#if($a + 1)`) false.
+    fn condition(&mut self, expr: &Expr) -> Result<bool, RenderError> {
+        Ok(match expr {
+            Expr::Reference(r) => self.reference(r)?.truthy(),
+            Expr::Bool(b, _) => *b,
+            Expr::Not(..) | Expr::Binary(_, _, _, _) if !is_arithmetic(expr) => {
+                self.expr(expr)?.truthy()
+            }
+            // Not evaluated at all, so a method in it is not called either.
+            _ => false,
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        left: &Expr,
+        right: &Expr,
+        span: &Range<usize>,
+    ) -> Result<VValue, RenderError> {
+        match op {
+            BinOp::And => {
+                let value = self.condition(left)? && self.condition(right)?;
+                return Ok(VValue::Bool(value));
+            }
+            BinOp::Or => {
+                let value = self.condition(left)? || self.condition(right)?;
+                return Ok(VValue::Bool(value));
+            }
+            _ => {}
+        }
+        let l = self.expr(left)?;
+        let r = self.expr(right)?;
+        Ok(match op {
+            BinOp::Eq => VValue::Bool(loose_equals(&l, &r)),
+            BinOp::Ne => VValue::Bool(!loose_equals(&l, &r)),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let (Some(a), Some(b)) = (l.number(), r.number()) else {
+                    return Ok(VValue::Bool(false));
+                };
+                let ordering = compare(a, b);
+                VValue::Bool(match op {
+                    BinOp::Lt => ordering.is_lt(),
+                    BinOp::Le => ordering.is_le(),
+                    BinOp::Gt => ordering.is_gt(),
+                    _ => ordering.is_ge(),
+                })
+            }
+            BinOp::Add if matches!(l, VValue::String(_)) || matches!(r, VValue::String(_)) => {
+                // Velocity 1.7 joins the texts, a null side by its own source text.
+                let side = |v: &VValue, e: &Expr| {
+                    v.java_string()
+                        .unwrap_or_else(|| self.text[e.span()].to_owned())
+                };
+                let joined = side(&l, left) + &side(&r, right);
+                self.check_size(joined.len(), span)?;
+                VValue::String(joined)
+            }
+            _ => {
+                let (Some(a), Some(b)) = (l.number(), r.number()) else {
+                    return Ok(VValue::Null);
+                };
+                arithmetic(op, a, b, span)?
+            }
+        })
+    }
+}
+
+fn is_arithmetic(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Binary(
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod,
+            ..
+        )
+    )
+}
+
+fn unsupported(construct: &str, span: &Range<usize>) -> RenderError {
+    RenderError::Unsupported {
+        construct: construct.to_owned(),
+        span: span.clone(),
+    }
+}
+
+/// A range's end: an integer, a decimal's integer part; anything else makes the range null.
+fn range_end(value: &VValue) -> Option<i64> {
+    match value {
+        VValue::Int(i) => Some(*i),
+        #[allow(clippy::cast_possible_truncation)] // Java's intValue() truncates too
+        VValue::Float(f) if f.is_finite() => Some(f.trunc() as i64),
+        _ => None,
+    }
+}
+
+fn compare(a: Num, b: Num) -> std::cmp::Ordering {
+    match (a, b) {
+        (Num::Int(x), Num::Int(y)) => x.cmp(&y),
+        _ => a
+            .as_f64()
+            .partial_cmp(&b.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
+    }
+}
+
+/// Velocity 1.7's `==`: two nulls are equal, a null equals nothing else, numbers compare by
+/// value, values of one class by Java `equals`, values of different classes by their text.
+pub(super) fn loose_equals(l: &VValue, r: &VValue) -> bool {
+    match (l, r) {
+        (VValue::Null, VValue::Null) => true,
+        (VValue::Null, _) | (_, VValue::Null) => false,
+        _ => {
+            if let (Some(a), Some(b)) = (l.number(), r.number()) {
+                return compare(a, b).is_eq();
+            }
+            if std::mem::discriminant(l) == std::mem::discriminant(r) {
+                return java_equals(l, r);
+            }
+            l.java_string() == r.java_string()
+        }
+    }
+}
+
+/// Java's `equals`: an `Integer` never equals a `Double`; lists and maps compare element-wise.
+pub(super) fn java_equals(l: &VValue, r: &VValue) -> bool {
+    match (l, r) {
+        (VValue::Int(a), VValue::Int(b)) => {
+            a == b && (i32::try_from(*a).is_ok() == i32::try_from(*b).is_ok())
+        }
+        (VValue::Float(a), VValue::Float(b)) => a.to_bits() == b.to_bits() || (a == b && *a != 0.0),
+        (VValue::List(a), VValue::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| java_equals(x, y))
+        }
+        (VValue::Map(a), VValue::Map(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && java_equals(v, v2)))
+        }
+        _ => l == r,
+    }
+}
+
+/// `+ - * / %` on numbers, as Velocity 1.7's MathUtils: integers stay integers (widened on
+/// overflow), a decimal side makes a decimal, division or remainder by zero is null.
+fn arithmetic(op: BinOp, a: Num, b: Num, span: &Range<usize>) -> Result<VValue, RenderError> {
+    if let (Num::Int(x), Num::Int(y)) = (a, b) {
+        let result = match op {
+            BinOp::Add => x.checked_add(y),
+            BinOp::Sub => x.checked_sub(y),
+            BinOp::Mul => x.checked_mul(y),
+            BinOp::Div if y == 0 => return Ok(VValue::Null),
+            BinOp::Div => x.checked_div(y),
+            BinOp::Mod if y == 0 => return Ok(VValue::Null),
+            _ => x.checked_rem(y),
+        };
+        return result
+            .map(VValue::Int)
+            .ok_or_else(|| unsupported("integer arithmetic beyond 64 bits (BigInteger)", span));
+    }
+    let (x, y) = (a.as_f64(), b.as_f64());
+    Ok(match op {
+        BinOp::Add => Num::Float(x + y).value(),
+        BinOp::Sub => Num::Float(x - y).value(),
+        BinOp::Mul => Num::Float(x * y).value(),
+        BinOp::Div if y == 0.0 => VValue::Null,
+        BinOp::Div => Num::Float(x / y).value(),
+        BinOp::Mod if y == 0.0 => VValue::Null,
+        _ => Num::Float(x % y).value(),
     })
 }

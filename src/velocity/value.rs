@@ -154,6 +154,10 @@ pub(super) fn java_double(f: f64) -> String {
     if f == 0.0 {
         return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
+    if f.abs() == f64::from_bits(1) {
+        // Java writes the smallest double with two digits, more than it needs.
+        return if f > 0.0 { "4.9E-324" } else { "-4.9E-324" }.into();
+    }
     let magnitude = f.abs();
     if (1e-3..1e7).contains(&magnitude) {
         let text = format!("{f}");

@@ -46,3 +46,4 @@ mod sources;
 mod standin;
 mod terminal;
 mod util;
+mod velocity;
