@@ -263,11 +263,6 @@ impl<'a> Parser<'a> {
                     if !matches!(c, b' ' | b'\t') {
                         property_end = None;
                     }
-                    if c == b'}' && token_start == here {
-                        // `}` is a token of its own in Velocity 1.7.
-                        token_start = self.pos;
-                        lone = None;
-                    }
                 }
             }
         }

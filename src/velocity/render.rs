@@ -521,3 +521,139 @@ fn arithmetic(op: BinOp, a: Num, b: Num, span: &Range<usize>) -> Result<VValue, 
         _ => Num::Float(x % y).value(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Context, Limits, RenderError, Template, VValue};
+
+    fn render(text: &str) -> Result<String, RenderError> {
+        let mut context = Context::new();
+        context.insert("x", VValue::Int(1));
+        context.insert("s", VValue::String("say \"hi\"/é".into()));
+        context.insert("l", VValue::List(vec![VValue::Int(1), VValue::Int(2)]));
+        context.insert(
+            "m",
+            VValue::Map(vec![("k".into(), VValue::String("v".into()))]),
+        );
+        context.insert("n", VValue::Null);
+        Template::parse(text)
+            .expect("parses")
+            .render(&context, &Limits::default())
+    }
+
+    fn ok(text: &str) -> String {
+        render(text).expect("renders")
+    }
+
+    #[test]
+    fn null_references_write_their_own_text_unless_silent() {
+        assert_eq!(
+            ok("$u ${u} $!u $!{u} $n $m.zz ${m.get('zz')}|"),
+            "$u ${u}   $n $m.zz ${m.get('zz')}|"
+        );
+    }
+
+    #[test]
+    fn backslashes_escape_as_velocity_counts_them() {
+        assert_eq!(ok(r"\$x \\$x \\\$x"), r"$x \1 \$x");
+        assert_eq!(ok(r"\$u \\$u \\\$u"), r"\$u \\$u \\$u");
+        assert_eq!(ok(r"\\$!u|\\\$!u"), r"\\|\\$!u");
+    }
+
+    #[test]
+    fn directives_take_their_line_break_and_set_its_leading_blanks() {
+        assert_eq!(ok("a\n  #set($a = 1)  \nb"), "a\n  b");
+        assert_eq!(ok("  #set($a = 1) $a"), " 1");
+        assert_eq!(ok("#if(true)\nyes\n#else\nno\n#end\nz"), "yes\nz");
+        assert_eq!(ok("#if(true)  #end|"), "  |");
+        assert_eq!(ok("$x #set($a = 1)|# #set($b = 2)|"), "1||");
+    }
+
+    #[test]
+    fn a_comment_right_after_a_property_is_text() {
+        assert_eq!(ok("$m.k## c\ny"), "v## c\ny");
+        assert_eq!(ok("$x## c\ny"), "1y");
+    }
+
+    #[test]
+    fn conditions_follow_velocity_17() {
+        // Literals and arithmetic are false as conditions; "" and 0 as references are true.
+        assert_eq!(
+            ok("#if(1)a#end#if('')b#end#if(1 + 1)c#end#if(!1)d#end#set($e = '')#if($e)e#end"),
+            "de"
+        );
+        assert_eq!(
+            ok("#if($x == '1')a#end#if($u == $n)b#end#if($l == '[1, 2]')c#end#if('a' < 'b')d#end"),
+            "abc"
+        );
+    }
+
+    #[test]
+    fn arithmetic_follows_java() {
+        assert_eq!(
+            ok("#set($a = 5 / 2)$a #set($a = 5.0 / 2)$a #set($a = -7 % 3)$a #set($a = 1 + 'a')$a"),
+            "22.5-11a" // the blank after a reference goes with the #set
+        );
+        // Division by zero and a null operand are null, and #set keeps the old value.
+        assert_eq!(
+            ok("#set($a = 1)#set($a = 1 / 0)$a #set($a = $u)$a #set($b = 'a' + $u)$b"),
+            "11a$u"
+        );
+    }
+
+    #[test]
+    fn foreach_counts_and_restores_its_variable() {
+        assert_eq!(
+            ok(
+                "#set($i = 9)#foreach($i in $l)$i:$foreach.count:$velocityCount#if($foreach.hasNext),#end#end $i"
+            ),
+            "1:1:1,2:2:2 9"
+        );
+        assert_eq!(
+            ok("#foreach($v in $m)$v#end#foreach($c in $s)$c#end[#foreach($i in [3..1])$i#end]"),
+            "v[321]"
+        );
+    }
+
+    #[test]
+    fn tools_escape_and_compute_as_velocity_tools_do() {
+        assert_eq!(ok("$esc.jsonString($s)"), r#"say \"hi\"\/\u00E9"#);
+        assert_eq!(
+            ok("$esc.java($s)|$esc.url('a b&é')|$esc.xml('<é>')"),
+            r#"say \"hi\"/\u00E9|a+b%26%C3%A9|&lt;&#233;&gt;"#
+        );
+        assert_eq!(
+            ok(
+                "$math.add(1, 2) $math.div(5, 2) $math.add('1,000', 1) $math.round(2.5) $math.roundTo(2, 3.14159) $math.max(-4, -20)"
+            ),
+            "3 2.5 1001 2 3.14 4.9E-324"
+        );
+        assert_eq!(
+            ok(
+                "$successTemplateUtils.firstFromArray('[{\"a\": 1}, 2]', 'd') $successTemplateUtils.firstFromArray('[]', 'd')"
+            ),
+            "{\"a\":1} d"
+        );
+    }
+
+    #[test]
+    fn methods_follow_java_and_unknown_ones_are_refused_or_null() {
+        assert_eq!(
+            ok(
+                "$s.length() $l.size() $m.get('k') $l[-1] $s.substring(0, 3).toUpperCase() $m.keySet() $s.nothing()"
+            ),
+            "10 2 v 2 SAY [k] $s.nothing()"
+        );
+        assert!(matches!(
+            render("$l.get(5)"),
+            Err(RenderError::Method { .. })
+        ));
+        assert!(
+            matches!(render("$s.split(',')"), Err(RenderError::Unsupported { construct, .. }) if construct.starts_with("String.split"))
+        );
+        assert!(matches!(
+            render("$esc.velocity($s)"),
+            Err(RenderError::Unsupported { .. })
+        ));
+    }
+}

@@ -922,20 +922,6 @@ fn string_method(
             VValue::String(s[from..to].to_owned())
         }
         ("substring", _) => VValue::Null,
-        ("charAt", [VValue::Int(at)]) => {
-            let from = usize::try_from(*at)
-                .ok()
-                .and_then(|f| utf16_index(s, f))
-                .ok_or_else(out_of_range)?;
-            let c = s[from..].chars().next().ok_or_else(out_of_range)?;
-            if c.len_utf16() > 1 {
-                return Err(unsupported(
-                    "String.charAt() of half a surrogate pair".into(),
-                    span,
-                ));
-            }
-            VValue::String(c.to_string())
-        }
         ("replace", [from, to]) => {
             let (Some(from), Some(to)) = (text(from)?, text(to)?) else {
                 return Ok(VValue::Null);

@@ -165,7 +165,9 @@ public class Harness {
             int start = i;
             while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) i++;
             String number = s.substring(start, i);
-            if (number.isEmpty()) throw new IllegalArgumentException("unexpected " + c);
+            if (!number.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
+                throw new IllegalArgumentException("not a JSON number: " + number);
+            }
             if (number.contains(".") || number.contains("e") || number.contains("E")) return Double.valueOf(number);
             BigDecimal big = new BigDecimal(number);
             try { return big.intValueExact(); } catch (ArithmeticException e) { return big.longValueExact(); }
