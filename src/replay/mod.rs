@@ -419,29 +419,9 @@ impl Replay {
             }
         };
         let mut outcome = self.replay(&reply.value, &reply.text);
-        if let Some(output) = &outcome.output {
-            if let Err(error) = crate::json::parse(
-                output,
-                crate::json::ParseOptions {
-                    max_depth: self.analyze.max_depth,
-                    lenient: false,
-                },
-            ) {
-                outcome.findings.push(
-                    Finding::new(
-                        Code::R05,
-                        format!(
-                            "the successTemplate's output is not JSON: {} at byte {} of {}; \
-                             Genesys fails the action",
-                            error.message,
-                            error.offset,
-                            output.len()
-                        ),
-                    )
-                    .grouped_by(format!("{:?}", error.kind)),
-                );
-            }
-        }
+        let not_json =
+            (outcome.output.as_deref()).and_then(|output| not_json(output, self.analyze.max_depth));
+        outcome.findings.extend(not_json);
         let output_bytes = outcome.output.as_ref().map(|output| output.len() as u64);
         let output_capture = reply::output_capture(capture, &outcome);
         let mut record = Analysis::of(output_capture, &self.analyze).record;
@@ -459,44 +439,33 @@ impl Replay {
     pub fn analyse_compared(&self, old: &Replay, capture: Capture) -> CaptureRecord {
         let (old_record, old_output) = old.analyse(capture.clone());
         let (mut record, output) = self.analyse(capture);
-        let change = if record.status > old_record.status {
-            None
-        } else if record.status < old_record.status {
-            Some(Finding::new(
-                Code::R09,
-                format!(
-                    "the verdict is {} with this definition and was {} with {}",
-                    record.status,
-                    old_record.status,
-                    old.shown()
-                ),
-            ))
+        let verdicts = format!(
+            "the verdict is {} with this definition and was {} with {}",
+            record.status,
+            old_record.status,
+            old.shown()
+        );
+        let change = if record.status < old_record.status {
+            Some(Finding::new(Code::R09, verdicts))
         } else {
-            None
-        };
-        let change = change.or_else(|| {
             let what = match (&old_output, &output) {
-                (Some(before), Some(now)) if before != now => format!(
+                (Some(before), Some(now)) if before != now => Some(format!(
                     "the output differs from the one {} gives, from byte {}",
                     old.shown(),
                     first_difference(before, now)
-                ),
-                (Some(_), None) => {
-                    format!("{} gives an output, this definition none", old.shown())
-                }
-                (None, Some(_)) => {
-                    format!("this definition gives an output, {} none", old.shown())
-                }
-                _ if record.status != old_record.status => format!(
-                    "the verdict is {} with this definition and was {} with {}",
-                    record.status,
-                    old_record.status,
+                )),
+                (Some(_), None) => Some(format!(
+                    "{} gives an output, this definition none",
                     old.shown()
-                ),
-                _ => return None,
+                )),
+                (None, Some(_)) => Some(format!(
+                    "this definition gives an output, {} none",
+                    old.shown()
+                )),
+                _ => (record.status != old_record.status).then_some(verdicts),
             };
-            Some(Finding::new(Code::R08, what))
-        });
+            what.map(|what| Finding::new(Code::R08, what))
+        };
         if let Some(finding) = change {
             let group = finding.code;
             let finding = FindingRecord::from(finding.grouped_by(old.shown().to_owned()));
@@ -505,6 +474,28 @@ impl Replay {
         }
         record
     }
+}
+
+/// R05 for an output that is not strict JSON.
+fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
+    let options = crate::json::ParseOptions {
+        max_depth,
+        lenient: false,
+    };
+    let error = crate::json::parse(output, options).err()?;
+    Some(
+        Finding::new(
+            Code::R05,
+            format!(
+                "the successTemplate's output is not JSON: {} at byte {} of {}; Genesys fails \
+                 the action",
+                error.message,
+                error.offset,
+                output.len()
+            ),
+        )
+        .grouped_by(format!("{:?}", error.kind)),
+    )
 }
 
 /// The byte where two texts first differ.
@@ -527,4 +518,97 @@ fn quoted(text: &str) -> String {
 /// A name as a JSON pointer segment.
 fn escape_pointer(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A replay of a definition with this response configuration and a
+    /// contract that accepts anything.
+    fn replay_of(response: Value) -> Replay {
+        let document = json!({
+            "name": "test",
+            "config": {"response": response},
+            "contract": {"output": {"successSchema": {"type": "object"}}}
+        });
+        let definition =
+            Definition::from_document("test", &document, EnvelopeKind::Execute).unwrap();
+        Replay::from_definition("test", &document, definition, &AnalyzeOptions::default()).unwrap()
+    }
+
+    fn run(replay: &Replay, reply: &str) -> ReplayOutcome {
+        replay.replay(&serde_json::from_str(reply).unwrap(), reply)
+    }
+
+    fn codes(outcome: &ReplayOutcome) -> Vec<Code> {
+        outcome.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn variables_are_json_text_and_strings_keep_their_quotes() {
+        let replay = replay_of(json!({
+            "translationMap": {"name": "$.name", "tags": "$.tags[*]", "n": "$.n"},
+            "successTemplate": "${name}|${tags}|${n}"
+        }));
+        let outcome = run(
+            &replay,
+            r#"{"name": "Ann \"A\"", "tags": ["x", 1], "n": 2.5}"#,
+        );
+        assert_eq!(
+            outcome.output.as_deref(),
+            Some(r#""Ann \"A\""|["x",1]|2.5"#)
+        );
+    }
+
+    #[test]
+    fn a_default_stands_in_only_where_the_path_finds_nothing() {
+        let replay = replay_of(json!({
+            "translationMap": {"a": "$.a", "b": "$.b", "c": "$.list[?(@.x == 1)]"},
+            "translationMapDefaults": {"a": "\"A\"", "b": "\"B\"", "c": "\"C\""},
+            "successTemplate": "${a} ${b} ${c}"
+        }));
+        let outcome = run(&replay, r#"{"b": null, "list": [{"x": 2}]}"#);
+        // a: no match, default; b: null, printed as its reference; c: [] from an indefinite path.
+        assert_eq!(outcome.output.as_deref(), Some(r#""A" ${b} []"#));
+        assert_eq!(codes(&outcome), [Code::R02]);
+        let resolutions: Vec<Resolution> = outcome.variables.iter().map(|v| v.resolution).collect();
+        assert_eq!(
+            resolutions,
+            [Resolution::Default, Resolution::Null, Resolution::Empty]
+        );
+    }
+
+    #[test]
+    fn no_match_without_a_default_fails_before_the_template() {
+        let replay = replay_of(json!({
+            "translationMap": {"a": "$.a"},
+            "successTemplate": "#macro(x)#end"
+        }));
+        let outcome = run(&replay, "{}");
+        assert_eq!(outcome.output, None);
+        assert_eq!(codes(&outcome), [Code::R01]);
+    }
+
+    #[test]
+    fn raw_result_is_the_reply_text() {
+        let replay = replay_of(json!({"successTemplate": "{\"raw\": $rawResult}"}));
+        let outcome = run(&replay, "{ \"a\" : 1 }");
+        assert_eq!(outcome.output.as_deref(), Some("{\"raw\": { \"a\" : 1 }}"));
+    }
+
+    #[test]
+    fn a_runaway_loop_is_stopped_by_the_limits() {
+        let replay = replay_of(json!({
+            "successTemplate": "#foreach($i in [1..1000])#foreach($j in [1..1000])x#end#end"
+        }))
+        .with_limits(Limits {
+            max_output_bytes: 1 << 20,
+            max_iterations: 10_000,
+        });
+        let outcome = run(&replay, "{}");
+        assert_eq!(outcome.output, None);
+        assert_eq!(codes(&outcome), [Code::R03]);
+    }
 }
