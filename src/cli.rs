@@ -67,41 +67,15 @@ pub struct ReplayArgs {
     /// standard input.
     #[arg(required = true, value_name = "RAW")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report here instead of to standard output; the file is
-    /// replaced only once the report is complete.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a capture has one of these statuses or worse, or one of
-    /// these codes (comma-separated, e.g. `drift` or `error,R08`); `none` never fails.
-    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
+    /// The report and the gate.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Reading and walking.
     #[command(flatten)]
     pub walk: WalkArgs,
-    /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
-    #[arg(long)]
-    pub show_secrets: bool,
-    /// The baseline to compare with.
+    /// Secrets, baseline, shards, timeline, colour.
     #[command(flatten)]
-    pub compare: CompareArgs,
-    /// Rewrite the --baseline file with this run's statistics (exit 0).
-    #[arg(long, requires = "baseline")]
-    pub update_baseline: bool,
-    /// Replay only the K-th of N equal runs of the sorted sources.
-    #[arg(long, value_name = "K/N", value_parser = <dapa::shard::Shard as std::str::FromStr>::from_str)]
-    pub shard: Option<dapa::shard::Shard>,
-    /// The timeline's bucket width: 1m, 5m, 1h, 1d, or auto.
-    #[arg(long, value_name = "WIDTH", default_value = "auto", value_parser = parse_bucket)]
-    pub bucket: BucketChoice,
-    /// Exit 0 when the inputs hold no reply at all.
-    #[arg(long)]
-    pub allow_empty: bool,
-    /// Colour the table by severity: auto, always, never.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub run: RunArgs,
 }
 
 /// Arguments of `dapa codes`.
@@ -497,6 +471,23 @@ pub struct ScanArgs {
     /// Capture files or folders (walked recursively); `-` reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// The report and the gate.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Reading and walking.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Which schema applies to which capture.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Secrets, baseline, shards, timeline, colour.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The report of a run over captures and the gate it is judged by (`scan`, `replay`).
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -508,12 +499,11 @@ pub struct ScanArgs {
     /// these codes (comma-separated, e.g. `drift` or `error,S07`); `none` never fails.
     #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
-    /// Reading and walking.
-    #[command(flatten)]
-    pub walk: WalkArgs,
-    /// Which schema applies to which capture.
-    #[command(flatten)]
-    pub selection: SelectionArgs,
+}
+
+/// The rest of a run over captures (`scan`, `replay`).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
     /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
     #[arg(long)]
     pub show_secrets: bool,
