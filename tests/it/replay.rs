@@ -311,3 +311,39 @@ fn a_definition_without_a_response_configuration_is_refused() {
         out.stderr
     );
 }
+
+#[test]
+fn replies_in_a_json_lines_log_replay_with_their_line_and_time() {
+    let folder = Folder::new();
+    let line = |time: &str, body: Value| {
+        json!({"time": time, "response": {"status": 200, "body": body.to_string()}}).to_string()
+    };
+    let log = [
+        line(
+            "2026-11-20T09:00:00Z",
+            json!({"id": "c-1", "emails": [{"address": "a@example.com"}]}),
+        ),
+        line("2026-11-20T09:00:05Z", json!({"id": "c-2", "emails": []})),
+    ]
+    .join("\n");
+    folder.write("replies.jsonl", log.as_bytes());
+    let seen = folder.relative(replay(
+        DEFINITION,
+        folder.path_str(),
+        &[
+            "--body-pointer",
+            "/response/body",
+            "--time-pointer",
+            "/time",
+        ],
+    ));
+    assert_eq!(seen["replies.jsonl:1"]["status"], "ok", "{seen:?}");
+    assert_eq!(
+        seen["replies.jsonl:1"]["captured_at"],
+        "2026-11-20T09:00:00Z"
+    );
+    assert_eq!(
+        codes(&seen["replies.jsonl:2"]),
+        ["R01", "R02", "R02", "R02", "R02"]
+    );
+}
