@@ -275,6 +275,16 @@ impl Default for Limits {
     }
 }
 
+/// A rendering and what happened on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The output.
+    pub text: String,
+    /// The spans of the references that were null and wrote their own text (`$x`, `${x}`),
+    /// in the order they were written (a reference in a loop once per iteration).
+    pub literal_nulls: Vec<Range<usize>>,
+}
+
 /// Why a template did not render.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RenderError {
@@ -335,6 +345,16 @@ impl Template {
 
     /// Renders the template over `context`.
     pub fn render(&self, context: &Context, limits: &Limits) -> Result<String, RenderError> {
+        Ok(render::render(self, context, limits)?.text)
+    }
+
+    /// Renders the template over `context`, and says which references wrote their own text
+    /// because they were null (what leaves `${x}` in an output).
+    pub fn render_traced(
+        &self,
+        context: &Context,
+        limits: &Limits,
+    ) -> Result<Rendered, RenderError> {
         render::render(self, context, limits)
     }
 }

@@ -137,6 +137,7 @@ impl<'a> Parser<'a> {
         let mut property_end: Option<usize> = None;
         while let Some(c) = self.peek() {
             let here = self.pos;
+            let mut found: Option<Reference> = None;
             match c {
                 b'\\' => {
                     let mut i = here;
@@ -146,19 +147,8 @@ impl<'a> Parser<'a> {
                     let count = i - here;
                     if self.at(i) == Some(b'$') {
                         if let Some(mut reference) = self.reference_at(i)? {
-                            flush(&mut nodes, text_start, here);
                             reference.backslashes = count;
-                            self.after_property = ends_in_property(&reference);
-                            property_end = self.after_property.then_some(self.pos);
-                            nodes.push(Node::Reference(reference));
-                            text_start = self.pos;
-                            token_start = self.pos;
-                            lone = None;
-                            if self.after_property && self.starts(self.pos, "##") {
-                                self.pos += 2;
-                                self.after_property = false;
-                            }
-                            continue;
+                            found = Some(reference);
                         }
                     } else if self.at(i) == Some(b'#') && self.directive_name(i).is_some() {
                         flush(&mut nodes, text_start, here);
@@ -171,25 +161,15 @@ impl<'a> Parser<'a> {
                         text_start = self.pos;
                         continue;
                     }
-                    self.pos = i;
-                    token_start = i;
-                    lone = None;
+                    if found.is_none() {
+                        self.pos = i;
+                        token_start = i;
+                        lone = None;
+                    }
                 }
                 b'$' => {
                     if let Some(reference) = self.reference_at(here)? {
-                        flush(&mut nodes, text_start, here);
-                        let property_last = ends_in_property(&reference);
-                        nodes.push(Node::Reference(reference));
-                        text_start = self.pos;
-                        self.after_property = property_last;
-                        property_end = property_last.then_some(self.pos);
-                        if property_last && self.starts(self.pos, "##") {
-                            // Velocity 1.7 reads `##` right after `$a.b` as text, not a comment.
-                            self.pos += 2;
-                            self.after_property = false;
-                        }
-                        token_start = self.pos;
-                        lone = None;
+                        found = Some(reference);
                     } else {
                         let after = here + 1 + usize::from(self.at(here + 1) == Some(b'!'));
                         if self.at(after) == Some(b'#')
@@ -234,12 +214,8 @@ impl<'a> Parser<'a> {
                         text_start = self.pos;
                         token_start = self.pos;
                         lone = None;
-                        // Directives and blocks keep the state a `$a.b` before them (or in
-                        // their arguments) left.
-                        if self.after_property && self.starts(self.pos, "##") {
-                            self.pos += 2;
-                            self.after_property = false;
-                        }
+                        // Directives and blocks keep the state a `$a.b` before them left.
+                        self.comment_as_text();
                     } else {
                         if here + 1 == self.end {
                             return self.err(here, "a `#` at the end of the text");
@@ -264,6 +240,16 @@ impl<'a> Parser<'a> {
                         property_end = None;
                     }
                 }
+            }
+            if let Some(reference) = found {
+                flush(&mut nodes, text_start, here);
+                self.after_property = ends_in_property(&reference);
+                property_end = self.after_property.then_some(self.pos);
+                nodes.push(Node::Reference(reference));
+                text_start = self.pos;
+                self.comment_as_text();
+                token_start = self.pos;
+                lone = None;
             }
         }
         flush(&mut nodes, text_start, self.pos);
@@ -459,11 +445,7 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         self.space();
         let value = inner(self)?;
-        self.space();
-        if self.peek() != Some(b')') {
-            return self.err(self.pos, format!("{name}: expected `)`"));
-        }
-        self.pos += 1;
+        self.close(b')', self.pos, format!("{name}: expected `)`"))?;
         self.eat_line_end();
         Ok(value)
     }
@@ -590,11 +572,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     self.space();
                     let index = self.expr()?;
-                    self.space();
-                    if self.peek() != Some(b']') {
-                        return self.err(self.pos, "an index without its `]`");
-                    }
-                    self.pos += 1;
+                    self.close(b']', self.pos, "an index without its `]`")?;
                     accessors.push(Accessor::Index {
                         index: Box::new(index),
                         span: start..self.pos,
@@ -731,11 +709,7 @@ impl<'a> Parser<'a> {
             b'(' => {
                 self.pos += 1;
                 let inner = self.expr()?;
-                self.space();
-                if self.peek() != Some(b')') {
-                    return self.err(start, "`(` without its `)`");
-                }
-                self.pos += 1;
+                self.close(b')', start, "`(` without its `)`")?;
                 Ok(inner)
             }
             b'\'' | b'"' => {
@@ -814,14 +788,42 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn list(&mut self, start: usize) -> Result<Expr, ParseError> {
+    /// Steps over a `##` that Velocity 1.7 reads as text, not a comment: right after a `$a.b`
+    /// (and any directives after it).
+    fn comment_as_text(&mut self) {
+        if self.after_property && self.starts(self.pos, "##") {
+            self.pos += 2;
+            self.after_property = false;
+        }
+    }
+
+    /// Blanks, then the closing `c`, stepped over; a parse error at `at` when it is not there.
+    fn close(&mut self, c: u8, at: usize, message: impl Into<String>) -> Result<(), ParseError> {
+        self.space();
+        if self.peek() != Some(c) {
+            return self.err(at, message);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Enters a list or map literal at its opening bracket; true when it is empty (and then
+    /// already closed and left).
+    fn open_literal(&mut self, close: u8) -> Result<bool, ParseError> {
         self.enter()?;
         self.pos += 1;
         self.space();
-        let mut items = Vec::new();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.pos += 1;
             self.leave();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn list(&mut self, start: usize) -> Result<Expr, ParseError> {
+        let mut items = Vec::new();
+        if self.open_literal(b']')? {
             return Ok(Expr::List(items, start..self.pos));
         }
         let first = self.expr()?;
@@ -829,11 +831,7 @@ impl<'a> Parser<'a> {
         if self.starts(self.pos, "..") {
             self.pos += 2;
             let last = self.expr()?;
-            self.space();
-            if self.peek() != Some(b']') {
-                return self.err(start, "a range without its `]`");
-            }
-            self.pos += 1;
+            self.close(b']', start, "a range without its `]`")?;
             self.leave();
             return Ok(Expr::Range(
                 Box::new(first),
@@ -860,22 +858,13 @@ impl<'a> Parser<'a> {
     }
 
     fn map(&mut self, start: usize) -> Result<Expr, ParseError> {
-        self.enter()?;
-        self.pos += 1;
-        self.space();
         let mut entries = Vec::new();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.leave();
+        if self.open_literal(b'}')? {
             return Ok(Expr::Map(entries, start..self.pos));
         }
         loop {
             let key = self.expr()?;
-            self.space();
-            if self.peek() != Some(b':') {
-                return self.err(self.pos, "a map entry without `:`");
-            }
-            self.pos += 1;
+            self.close(b':', self.pos, "a map entry without `:`")?;
             let value = self.expr()?;
             entries.push((key, value));
             self.space();

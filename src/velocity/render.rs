@@ -8,13 +8,15 @@ use std::ops::Range;
 
 use super::tools;
 use super::value::{Num, VValue};
-use super::{Accessor, BinOp, Context, Expr, Limits, Node, Reference, RenderError, Template};
+use super::{
+    Accessor, BinOp, Context, Expr, Limits, Node, Reference, RenderError, Rendered, Template,
+};
 
 pub(super) fn render(
     template: &Template,
     context: &Context,
     limits: &Limits,
-) -> Result<String, RenderError> {
+) -> Result<Rendered, RenderError> {
     let mut renderer = Renderer {
         text: template.text(),
         vars: context
@@ -25,10 +27,14 @@ pub(super) fn render(
         loops: Vec::new(),
         limits: *limits,
         iterations: 0,
+        literal_nulls: Vec::new(),
     };
-    let mut out = String::new();
-    renderer.nodes(&template.nodes, &mut out)?;
-    Ok(out)
+    let mut text = String::new();
+    renderer.nodes(&template.nodes, &mut text)?;
+    Ok(Rendered {
+        text,
+        literal_nulls: renderer.literal_nulls,
+    })
 }
 
 /// One running `#foreach`: what `$foreach` and `$velocityCount` read.
@@ -44,6 +50,8 @@ struct Renderer<'t> {
     loops: Vec<Loop>,
     limits: Limits,
     iterations: usize,
+    /// The references that wrote their own text because they were null.
+    literal_nulls: Vec<Range<usize>>,
 }
 
 impl Renderer<'_> {
@@ -131,7 +139,10 @@ impl Renderer<'_> {
             (true, None) => format!("{prefix}\\{literal}"),
             (false, Some(text)) => format!("{prefix}{text}"),
             (false, None) if reference.silent => format!("{prefix}{prefix}"),
-            (false, None) => format!("{prefix}{prefix}{literal}"),
+            (false, None) => {
+                self.literal_nulls.push(span.clone());
+                format!("{prefix}{prefix}{literal}")
+            }
         };
         self.write(out, &piece, span)
     }
@@ -543,6 +554,21 @@ mod tests {
 
     fn ok(text: &str) -> String {
         render(text).expect("renders")
+    }
+
+    #[test]
+    fn the_references_written_as_their_own_text_are_reported() {
+        let t = Template::parse("{\"a\": \"${u}\", \"b\": $!w, \"c\": $x, \"d\": \\$v}")
+            .expect("parses");
+        let rendered = t
+            .render_traced(&Context::new(), &Limits::default())
+            .expect("renders");
+        let texts: Vec<_> = rendered
+            .literal_nulls
+            .iter()
+            .map(|s| &t.text()[s.clone()])
+            .collect();
+        assert_eq!(texts, ["${u}", "$x"]);
     }
 
     #[test]

@@ -174,9 +174,9 @@ fn esc(
         ));
     };
     let escape: fn(&str) -> Option<String> = match name {
-        "java" => |s| Some(escape_java(s, false)),
-        "javascript" => |s| Some(escape_java(s, true)),
-        "jsonString" | "jsonEncode" => |s| Some(escape_json(s)),
+        "java" => |s| Some(escape_backslashes(s, JAVA)),
+        "javascript" => |s| Some(escape_backslashes(s, JAVASCRIPT)),
+        "jsonString" | "jsonEncode" => |s| Some(escape_backslashes(s, JSON)),
         "xml" => |s| Some(escape_xml(s)),
         "html" => escape_html,
         "url" => |s| Some(url_encode(s)),
@@ -202,39 +202,39 @@ fn push_unicode_escape(out: &mut String, unit: u16) {
     out.push_str(&format!("\\u{unit:04X}"));
 }
 
-/// commons-lang 2.6 `escapeJava` (`javascript`: `escapeJavaScript`, which also escapes `'`
-/// and `/`): quotes, backslashes and control characters, and every UTF-16 unit beyond ASCII
-/// as `\uXXXX`.
-fn escape_java(s: &str, javascript: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for unit in s.encode_utf16() {
-        match unit {
-            0x22 => out.push_str("\\\""),
-            0x5c => out.push_str("\\\\"),
-            0x27 if javascript => out.push_str("\\'"),
-            0x2f if javascript => out.push_str("\\/"),
-            0x08 => out.push_str("\\b"),
-            0x0a => out.push_str("\\n"),
-            0x09 => out.push_str("\\t"),
-            0x0c => out.push_str("\\f"),
-            0x0d => out.push_str("\\r"),
-            u if !(0x20..=0x7f).contains(&u) => push_unicode_escape(&mut out, u),
-            u => out.push(char::from(u as u8)),
-        }
-    }
-    out
+/// Which characters a backslash-escaping dialect escapes beyond `"`, `\` and control characters.
+#[derive(Clone, Copy)]
+struct Backslashes {
+    single_quote: bool,
+    slash: bool,
 }
 
-/// commons-lang3 `escapeJson`, what Genesys's `jsonString` is taken to be: `"`, `\` and `/`
-/// escaped, control characters as `\b \n \t \f \r` or `\uXXXX`, every UTF-16 unit beyond
-/// U+007F as `\uXXXX`.
-fn escape_json(s: &str) -> String {
+/// commons-lang 2.6 `escapeJava`.
+const JAVA: Backslashes = Backslashes {
+    single_quote: false,
+    slash: false,
+};
+/// commons-lang 2.6 `escapeJavaScript`: also `'` and `/`.
+const JAVASCRIPT: Backslashes = Backslashes {
+    single_quote: true,
+    slash: true,
+};
+/// commons-lang3 `escapeJson`, what Genesys's `jsonString` is taken to be: also `/`.
+const JSON: Backslashes = Backslashes {
+    single_quote: false,
+    slash: true,
+};
+
+/// Backslash escaping as commons-lang does it: quotes, backslashes, `\b \n \t \f \r`, other
+/// control characters and every UTF-16 unit beyond U+007F as `\uXXXX`.
+fn escape_backslashes(s: &str, dialect: Backslashes) -> String {
     let mut out = String::with_capacity(s.len());
     for unit in s.encode_utf16() {
         match unit {
             0x22 => out.push_str("\\\""),
             0x5c => out.push_str("\\\\"),
-            0x2f => out.push_str("\\/"),
+            0x27 if dialect.single_quote => out.push_str("\\'"),
+            0x2f if dialect.slash => out.push_str("\\/"),
             0x08 => out.push_str("\\b"),
             0x0a => out.push_str("\\n"),
             0x09 => out.push_str("\\t"),
