@@ -251,7 +251,7 @@ const SCHEMA_VALIDATION: &str = "JSON Schema 2020-12, Validation vocabulary: htt
 const TIMESTAMP_RFC: &str =
     "RFC 3339, Date and Time on the Internet: Timestamps: https://www.rfc-editor.org/rfc/rfc3339";
 
-static TABLE: [Advice; 47] = [
+static TABLE: [Advice; 48] = [
     Advice {
         code: Code::T01,
         summary: "The body is 0 bytes or only whitespace.",
@@ -963,6 +963,21 @@ static TABLE: [Advice; 47] = [
             "Correct the new definition before it is saved in Genesys Cloud (a default for the path, $esc.jsonString for the value, the contract widened).",
         ],
         sources: &[RESPONSE_CONFIG, VELOCITY_MACROS],
+    },
+    Advice {
+        code: Code::R10,
+        summary: "A template reference was null and wrote its own text (${x}) into the output.",
+        causes: &[
+            "The translationMap path selected a JSON null (defaults do not stand in for null), so the variable is null in the template.",
+            "The template names a variable the translationMap does not define (a typo, a renamed entry), or a #set whose value was null.",
+        ],
+        confirm: &[
+            "The finding quotes the reference and its place in the template; the record's replay.variables says whether the variable was null.",
+        ],
+        fix: &[
+            "Use the quiet form $!{x} where nothing should be written, guard the value with #if($x), or make the backend send a value.",
+        ],
+        sources: &[VELOCITY_GUIDE, VELOCITY_MACROS],
     },
 ];
 

@@ -158,6 +158,7 @@ codes! {
     R07 = "R07", "no-json-reply", Replay, Error, "The capture holds no JSON reply of the backend to replay.";
     R08 = "R08", "output-changed", Replay, Warning, "The output differs from the one the older definition (--compare) gives; the verdict is no worse.";
     R09 = "R09", "verdict-worse", Replay, Error, "The verdict is worse than with the older definition (--compare).";
+    R10 = "R10", "null-reference", Replay, Warning, "A template reference was null and wrote its own text (${x}) into the output.";
 }
 
 impl fmt::Display for Code {

@@ -109,7 +109,8 @@ pub fn status_of(code: Code, lenient_failed: bool) -> Status {
         | Code::P04
         | Code::S07
         | Code::S08
-        | Code::R08 => Status::Drift,
+        | Code::R08
+        | Code::R10 => Status::Drift,
         Code::T02 | Code::S05 | Code::P01 | Code::P02 => Status::Recovered,
         Code::K01 | Code::R02 => Status::Ok,
     }

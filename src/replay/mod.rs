@@ -367,8 +367,11 @@ impl Replay {
                 return None;
             }
         };
-        match template.render(context, &self.limits) {
-            Ok(output) => Some(output),
+        match template.render_traced(context, &self.limits) {
+            Ok(rendered) => {
+                findings.extend(null_references(template, &rendered.literal_nulls));
+                Some(rendered.text)
+            }
             Err(RenderError::Unsupported { construct, span }) => {
                 findings.push(
                     Finding::new(
@@ -476,6 +479,32 @@ impl Replay {
     }
 }
 
+/// R10 for each reference that was null and wrote its own text, once per
+/// place in the template however often a loop wrote it.
+fn null_references(template: &Template, spans: &[std::ops::Range<usize>]) -> Vec<Finding> {
+    let mut seen: Vec<&std::ops::Range<usize>> = Vec::new();
+    for span in spans {
+        if !seen.contains(&span) {
+            seen.push(span);
+        }
+    }
+    seen.into_iter()
+        .map(|span| {
+            let reference = template.text().get(span.clone()).unwrap_or("?");
+            Finding::new(
+                Code::R10,
+                format!(
+                    "{} (template byte {}) was null and wrote itself into the output, as Velocity \
+                     does: no translationMap value, or one that selected null",
+                    quoted(reference),
+                    span.start
+                ),
+            )
+            .grouped_by(reference.to_owned())
+        })
+        .collect()
+}
+
 /// R05 for an output that is not strict JSON.
 fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
     let options = crate::json::ParseOptions {
@@ -572,7 +601,7 @@ mod tests {
         let outcome = run(&replay, r#"{"b": null, "list": [{"x": 2}]}"#);
         // a: no match, default; b: null, printed as its reference; c: [] from an indefinite path.
         assert_eq!(outcome.output.as_deref(), Some(r#""A" ${b} []"#));
-        assert_eq!(codes(&outcome), [Code::R02]);
+        assert_eq!(codes(&outcome), [Code::R02, Code::R10]);
         let resolutions: Vec<Resolution> = outcome.variables.iter().map(|v| v.resolution).collect();
         assert_eq!(
             resolutions,
