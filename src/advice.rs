@@ -259,7 +259,7 @@ const JSONPATH: &str =
 const TIMESTAMP_RFC: &str =
     "RFC 3339, Date and Time on the Internet: Timestamps: https://www.rfc-editor.org/rfc/rfc3339";
 
-static TABLE: [Advice; 50] = [
+static TABLE: [Advice; 60] = [
     Advice {
         code: Code::T01,
         summary: "The body is 0 bytes or only whitespace.",
@@ -1010,6 +1010,146 @@ static TABLE: [Advice; 50] = [
         ],
         fix: &["Close the reference or the directive at the place the finding names."],
         sources: &[VELOCITY_MACROS, VELOCITY_GUIDE],
+    },
+    Advice {
+        code: Code::R01,
+        summary: "A translationMap path found nothing in the reply and has no default: the action fails.",
+        causes: &[
+            "The backend left the field out of this reply (an optional field, an empty list, a profile without that value).",
+            "The path names the field wrongly (a typo, a changed field name, a filter that matches no item).",
+        ],
+        confirm: &[
+            "The finding names the variable and its path; look for the field in the raw reply (dapa explain on the capture shows it).",
+            "In test mode (/test) the step that resolves the translation map fails on the same reply.",
+        ],
+        fix: &[
+            "Add a translationMapDefaults entry for the variable (JSON text: \"\\\"\\\"\" for an empty string, \"0\", \"false\", \"[]\"), or correct the path.",
+        ],
+        sources: &[RESPONSE_CONFIG, CONFIGURATION],
+    },
+    Advice {
+        code: Code::R02,
+        summary: "A translationMap path found nothing in the reply; its translationMapDefaults value was used.",
+        causes: &[
+            "The backend left an optional field out of this reply, and the default stood in for it, as configured.",
+        ],
+        confirm: &["The finding names the variable, its path and the default used."],
+        fix: &[
+            "Nothing, when the default is what the flow expects; otherwise make the backend send the field or correct the path.",
+        ],
+        sources: &[RESPONSE_CONFIG],
+    },
+    Advice {
+        code: Code::R03,
+        summary: "The successTemplate failed to render: a bad directive, a failing method call or a limit reached.",
+        causes: &[
+            "The template does not parse (an #if without #end, an unclosed ${ or parenthesis).",
+            "A method call failed on this reply's values (an index out of range, a null argument), which stops Velocity.",
+            "A #foreach or the output grew beyond dapa's bounds on one rendering.",
+        ],
+        confirm: &[
+            "The finding quotes the error and the byte offset in the template; test the action with the same reply in test mode.",
+        ],
+        fix: &[
+            "Correct the template; guard method calls with #if on the values they use, or give the variables defaults.",
+        ],
+        sources: &[VELOCITY_MACROS, VELOCITY_GUIDE],
+    },
+    Advice {
+        code: Code::R04,
+        summary: "The successTemplate uses a Velocity construct or method dapa does not replay.",
+        causes: &[
+            "The template calls a method or directive outside the subset Genesys documents for data actions (#macro, #include, a Java method dapa does not model).",
+        ],
+        confirm: &["The finding names the construct and where it is in the template."],
+        fix: &[
+            "Rewrite the template with the documented subset ($esc, $math, $successTemplateUtils, #if, #foreach, #set), or check the replies of this action in test mode instead.",
+        ],
+        sources: &[VELOCITY_MACROS],
+    },
+    Advice {
+        code: Code::R05,
+        summary: "The successTemplate wrote text that is not JSON: the action fails.",
+        causes: &[
+            "A string value was put inside quotes without $esc.jsonString, so a quote or a backslash in it ends the string.",
+            "A variable's value was quoted although it is already JSON text (\"${name}\" gives \"\"Bob\"\").",
+            "A null or missing value printed as its reference (${x}) or as nothing ($!{x}) where JSON needs a value.",
+        ],
+        confirm: &[
+            "The syntax findings of the output point at the place that breaks; the output is kept in the record.",
+        ],
+        fix: &[
+            "Write ${name} without quotes for translationMap values, $esc.jsonString($x) inside quotes for text built in the template, and give nullable variables defaults.",
+        ],
+        sources: &[VELOCITY_MACROS, RESPONSE_CONFIG, JSON_RFC],
+    },
+    Advice {
+        code: Code::R06,
+        summary: "A translationMap path does not parse as a Jayway JSONPath.",
+        causes: &[
+            "A typo in the path (an unclosed bracket or quote, a filter without ?( ), or a syntax of another JSONPath dialect.",
+        ],
+        confirm: &["The finding quotes the path and where it stops parsing."],
+        fix: &["Correct the path; Genesys reads paths with Jayway JsonPath."],
+        sources: &[RESPONSE_CONFIG, CONFIGURATION],
+    },
+    Advice {
+        code: Code::R07,
+        summary: "The capture holds no JSON reply of the backend to replay.",
+        causes: &[
+            "The capture is not a backend reply (an HTML error page, plain text, a cut-off body) or records an HTTP error status.",
+            "A test-mode trace whose request failed before the backend answered, so it has no Execute step result.",
+        ],
+        confirm: &[
+            "The finding says what the capture holds; dapa scan on the same capture shows its transport and syntax findings.",
+        ],
+        fix: &[
+            "Replay captures of the backend's replies (HTTP dumps, HAR entries, log lines, test traces that reached the backend).",
+        ],
+        sources: &[FAILS_IN_TEST],
+    },
+    Advice {
+        code: Code::R08,
+        summary: "The output differs from the one the older definition (--compare) gives; the verdict is no worse.",
+        causes: &[
+            "The change of the response configuration changes what the action returns for this reply (a new field, another format, another default).",
+        ],
+        confirm: &[
+            "The finding names the byte where the outputs part; replay the capture with each definition and --format jsonl to see both records.",
+        ],
+        fix: &[
+            "Nothing, when the change is meant; --fail-on R08 makes any changed output fail the gate.",
+        ],
+        sources: &[RESPONSE_CONFIG],
+    },
+    Advice {
+        code: Code::R09,
+        summary: "The verdict is worse than with the older definition (--compare).",
+        causes: &[
+            "The new configuration breaks replies the old one handled: a path renamed without a default, a template that writes broken JSON for some values, a contract that refuses what the template writes.",
+        ],
+        confirm: &[
+            "The finding names both verdicts; the other findings of the capture say what breaks now.",
+        ],
+        fix: &[
+            "Correct the new definition before it is saved in Genesys Cloud (a default for the path, $esc.jsonString for the value, the contract widened).",
+        ],
+        sources: &[RESPONSE_CONFIG, VELOCITY_MACROS],
+    },
+    Advice {
+        code: Code::R10,
+        summary: "A template reference was null and wrote its own text (${x}) into the output.",
+        causes: &[
+            "The translationMap path selected a JSON null (defaults do not stand in for null), so the variable is null in the template.",
+            "The template names a variable the translationMap does not define (a typo, a renamed entry), or a #set whose value was null.",
+        ],
+        confirm: &[
+            "The finding quotes the reference and its place in the template; the record's replay.variables says whether the variable was null.",
+        ],
+        fix: &[
+            "Use the quiet form $!{x} where nothing should be written, guard the value with #if($x), or make the backend send a value.",
+        ],
+        sources: &[VELOCITY_GUIDE, VELOCITY_MACROS],
     },
 ];
 

@@ -133,6 +133,7 @@ impl Analysis {
             enum_values: outcome.enum_values,
             header_lines,
             payload: outcome.payload,
+            replay: None,
         };
         Analysis {
             record,

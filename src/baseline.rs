@@ -358,6 +358,7 @@ mod tests {
                 enum_values: Vec::new(),
                 header_lines: None,
                 payload: None,
+                replay: None,
             });
         }
         summary

@@ -49,18 +49,9 @@ pub enum Command {
     /// Check Data Action definitions (export or API JSON) for mistakes in
     /// their response configuration and output contract (codes A01...).
     Lint(LintArgs),
-}
-
-/// The report of `scan` and `lint`: its format and where it goes.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReportArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report here instead of to standard output; the file is
-    /// replaced only once the report is complete.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Run a Data Action's response configuration (translationMap, defaults,
+    /// successTemplate) over raw backend replies and analyse each output.
+    Replay(ReplayArgs),
 }
 
 /// Arguments of `dapa lint`.
@@ -70,18 +61,40 @@ pub struct LintArgs {
     /// are read at any depth.
     #[arg(required = true, value_name = "DEFINITION")]
     pub definitions: Vec<PathBuf>,
-    /// The report's format and where it goes.
+    /// The report and the gate (a definition with an error-severity code
+    /// is `invalid`, with a warning `drift`).
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Exit 1 when a definition has one of these statuses or worse (an
-    /// error-severity code makes it `invalid`, a warning `drift`), or one of
-    /// these codes (comma-separated, e.g. `drift` or `invalid,A04`); `none`
-    /// never fails.
-    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
     /// Colour the table by severity: auto, always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Arguments of `dapa replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The Data Action definition (export or API JSON with its
+    /// configuration) whose response configuration is replayed.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub definition: PathBuf,
+    /// Replay every reply through this older definition too, and report the
+    /// captures whose output changed (R08) or whose verdict got worse (R09).
+    #[arg(long = "compare", value_name = "OLD")]
+    pub old_definition: Option<PathBuf>,
+    /// Raw backend replies: files or folders (walked recursively), HTTP
+    /// dumps, HAR exports, JSON Lines logs, test-mode traces; `-` reads
+    /// standard input.
+    #[arg(required = true, value_name = "RAW")]
+    pub paths: Vec<PathBuf>,
+    /// The report and the gate.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Reading and walking.
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Secrets, baseline, shards, timeline, colour.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Arguments of `dapa codes`.
@@ -477,19 +490,40 @@ pub struct ScanArgs {
     /// Capture files or folders (walked recursively); `-` reads standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The report's format and where it goes.
+    /// The report and the gate.
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Exit 1 when a capture has one of these statuses or worse, or one of
-    /// these codes (comma-separated, e.g. `drift` or `error,S07`); `none` never fails.
-    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
     /// Reading and walking.
     #[command(flatten)]
     pub walk: WalkArgs,
     /// Which schema applies to which capture.
     #[command(flatten)]
     pub selection: SelectionArgs,
+    /// Secrets, baseline, shards, timeline, colour.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The report of a run and the gate it is judged by (`scan`, `replay`, `lint`).
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here instead of to standard output; the file is
+    /// replaced only once the report is complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a capture (a definition, in `lint`) has one of these
+    /// statuses or worse, or one of these codes (comma-separated, e.g.
+    /// `drift` or `error,S07`); `none` never fails.
+    #[arg(long, value_name = "STATUS|CODE,...", default_value = "invalid", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+}
+
+/// The rest of a run over captures (`scan`, `replay`).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
     /// Show the values of `x-dapa-secret` fields and raw tokens in messages.
     #[arg(long)]
     pub show_secrets: bool,

@@ -27,6 +27,9 @@ pub enum Layer {
     /// A Data Action definition's own configuration, read without any
     /// capture (`dapa lint`).
     Definition,
+    /// A Data Action's response configuration run over a raw backend reply
+    /// (`dapa replay`).
+    Replay,
 }
 
 impl Layer {
@@ -41,6 +44,7 @@ impl Layer {
             Layer::Drift => "drift",
             Layer::Semantic => "semantic",
             Layer::Definition => "definition",
+            Layer::Replay => "replay",
         }
     }
 }
@@ -152,7 +156,7 @@ codes! {
     A01 = "A01", "invalid-jsonpath", Definition, Error, "A translationMap entry is not a valid JSONPath expression.";
     A02 = "A02", "undefined-variable", Definition, Error, "successTemplate uses a variable that no translationMap entry defines.";
     A03 = "A03", "unused-variable", Definition, Warning, "A translationMap entry (or its default) that successTemplate never uses.";
-    A04 = "A04", "missing-default", Definition, Warning, "A translationMap entry has no translationMapDefaults value: a reply without the field fails the action.";
+    A04 = "A04", "missing-default", Definition, Warning, "A translationMap entry of a definite path has no translationMapDefaults value: a reply without the field fails the action.";
     A05 = "A05", "invalid-default", Definition, Error, "A translationMapDefaults value is not JSON text, such as UNKNOWN where \"\\\"UNKNOWN\\\"\" was meant.";
     A06 = "A06", "formal-reference-can-print-name", Definition, Warning, "A formal reference ${x} to a variable that can be missing: its name then reaches the output.";
     A07 = "A07", "unescaped-string-value", Definition, Warning, "A value inserted inside a JSON string of successTemplate without $esc.jsonString.";
@@ -161,6 +165,16 @@ codes! {
     A10 = "A10", "undeclared-output-key", Definition, Warning, "successTemplate writes a key that the output contract does not declare.";
     A11 = "A11", "unwritten-required-key", Definition, Error, "successTemplate never writes a key that the output contract requires.";
     A12 = "A12", "invalid-template", Definition, Error, "successTemplate is not valid Velocity.";
+    R01 = "R01", "path-no-match", Replay, Error, "A translationMap path found nothing in the reply and has no default: the action fails.";
+    R02 = "R02", "default-used", Replay, Info, "A translationMap path found nothing in the reply; its translationMapDefaults value was used.";
+    R03 = "R03", "template-error", Replay, Error, "The successTemplate failed to render: a bad directive, a failing method call or a limit reached.";
+    R04 = "R04", "unsupported-construct", Replay, Error, "The successTemplate uses a Velocity construct or method dapa does not replay.";
+    R05 = "R05", "output-not-json", Replay, Error, "The successTemplate wrote text that is not JSON: the action fails.";
+    R06 = "R06", "unparsable-path", Replay, Error, "A translationMap path does not parse as a Jayway JSONPath.";
+    R07 = "R07", "no-json-reply", Replay, Error, "The capture holds no JSON reply of the backend to replay.";
+    R08 = "R08", "output-changed", Replay, Warning, "The output differs from the one the older definition (--compare) gives; the verdict is no worse.";
+    R09 = "R09", "verdict-worse", Replay, Error, "The verdict is worse than with the older definition (--compare).";
+    R10 = "R10", "null-reference", Replay, Warning, "A template reference was null and wrote its own text (${x}) into the output.";
 }
 
 impl fmt::Display for Code {

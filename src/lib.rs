@@ -20,6 +20,7 @@ pub mod lint;
 pub mod merge;
 pub mod profile;
 pub mod record;
+pub mod replay;
 pub mod scan;
 pub mod secret;
 pub mod shard;

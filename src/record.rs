@@ -106,6 +106,9 @@ pub struct CaptureRecord {
     /// Values of enum-like fields, by path (for baselines; not written per record).
     #[serde(skip)]
     pub enum_values: Vec<(String, String)>,
+    /// What `dapa replay` did with the reply: each variable's resolution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<crate::replay::ReplayRecord>,
     /// The decoded payload, kept only when asked for (`dapa infer`).
     #[serde(skip)]
     pub payload: Option<serde_json::Value>,

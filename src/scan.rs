@@ -201,6 +201,25 @@ impl Job {
 pub fn scan(
     inputs: &[PathBuf],
     options: &ScanOptions,
+    on_record: impl FnMut(&CaptureRecord) -> io::Result<()>,
+) -> Result<ScanOutcome, ScanError> {
+    let analyse = |capture: Capture, found: Option<&FolderDefinitions>| {
+        analyze_beside(capture, &options.analyze, found)
+    };
+    scan_with(inputs, options, &analyse, on_record)
+}
+
+/// How a worker turns one capture into its record, with the definitions of
+/// the folders it was found in: [`scan`] analyses it, `dapa replay` replays
+/// it first.
+pub type Analyse<'a> = dyn Fn(Capture, Option<&FolderDefinitions>) -> CaptureRecord + Sync + 'a;
+
+/// [`scan`] with each capture's record made by `analyse`: the same walk,
+/// chunks, order and summary.
+pub fn scan_with(
+    inputs: &[PathBuf],
+    options: &ScanOptions,
+    analyse: &Analyse<'_>,
     mut on_record: impl FnMut(&CaptureRecord) -> io::Result<()>,
 ) -> Result<ScanOutcome, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -256,11 +275,7 @@ pub fn scan(
                 .into_par_iter()
                 .filter_map(|task| {
                     let capture = task.job.run(options)?;
-                    Some(analyze_beside(
-                        capture,
-                        &options.analyze,
-                        task.found.as_deref(),
-                    ))
+                    Some(analyse(capture, task.found.as_deref()))
                 })
                 .collect();
             // Summarising is not free with a drift table: do it in parallel

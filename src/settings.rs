@@ -5,7 +5,7 @@
 
 use crate::cli::{
     Args, BaselineArgs, ColorChoice, Command, CompletionsArgs, EnvelopeArg, ExplainArgs, Format,
-    InferArgs, ManArgs, MergeArgs, ScanArgs, SelectionArgs, WalkArgs,
+    InferArgs, ManArgs, MergeArgs, ReportArgs, RunArgs, ScanArgs, SelectionArgs, WalkArgs,
 };
 #[cfg(feature = "fetch")]
 use crate::cli::{FetchArgs, PullArgs, ServiceArgs};
@@ -21,6 +21,7 @@ use dapa::infer::InferOptions;
 use dapa::profile::config::{self, ConfigPlace};
 use dapa::profile::definition::Definition;
 use dapa::profile::{EnvelopeKind, Profile, Profiles, SchemaError};
+use dapa::replay::Replay;
 use dapa::scan::ScanOptions;
 use miette::{IntoDiagnostic, Result};
 use std::ffi::OsString;
@@ -59,6 +60,8 @@ pub enum Settings {
     Codes(CodesSettings),
     /// `dapa lint`.
     Lint(LintSettings),
+    /// `dapa replay`.
+    Replay(ReplaySettings),
 }
 
 /// What `dapa lint` runs with.
@@ -71,6 +74,16 @@ pub struct LintSettings {
     pub output: Option<PathBuf>,
     /// What fails the run.
     pub fail_on: FailOn,
+}
+
+/// What `dapa replay` runs with: a scan whose records are replayed outputs.
+pub struct ReplaySettings {
+    /// The walk, report and gate, as `scan` has them.
+    pub scan: ScanSettings,
+    /// The definition replayed.
+    pub replay: dapa::replay::Replay,
+    /// The older definition of `--compare`.
+    pub old: Option<dapa::replay::Replay>,
 }
 
 /// What `dapa codes` runs with.
@@ -310,6 +323,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Man(args) => Settings::Man(args),
         Command::Codes(args) => Settings::Codes(codes(args)?),
         Command::Lint(args) => Settings::Lint(lint(args)?),
+        Command::Replay(args) => Settings::Replay(replay(args)?),
     })
 }
 
@@ -332,53 +346,88 @@ fn codes(args: crate::cli::CodesArgs) -> Result<CodesSettings> {
 }
 
 fn scan(args: ScanArgs) -> Result<ScanSettings> {
-    let options = ScanOptions {
-        shard: args.shard,
-        bucket: args.bucket,
-        ..scan_options(
-            &args.walk,
-            AnalyzeOptions {
-                profiles: profiles(&args.selection).into_diagnostic()?,
-                show_secrets: args.show_secrets,
-                ..AnalyzeOptions::default()
-            },
-        )
+    let analyze = AnalyzeOptions {
+        profiles: profiles(&args.selection).into_diagnostic()?,
+        show_secrets: args.run.show_secrets,
+        ..AnalyzeOptions::default()
     };
-    note_profiles(&options.analyze.profiles);
+    note_profiles(&analyze.profiles);
     let config_shown =
-        (options.analyze.profiles.config.as_ref()).map(|place| place.shown.display().to_string());
+        (analyze.profiles.config.as_ref()).map(|place| place.shown.display().to_string());
     if let Some(shown) = &config_shown
         && !args.walk.quiet
     {
         eprintln!("dapa: profiles chosen by the rules of {}", terminal(shown));
     }
+    let options = scan_options(&args.walk, analyze);
+    let mut settings = run_settings(args.paths, args.report, &args.walk, args.run, options)?;
+    settings.config_shown = config_shown;
+    Ok(settings)
+}
+
+fn replay(args: crate::cli::ReplayArgs) -> Result<ReplaySettings> {
+    let analyze = AnalyzeOptions {
+        show_secrets: args.run.show_secrets,
+        ..AnalyzeOptions::default()
+    };
+    let replay = Replay::from_file(&args.definition, &analyze).into_diagnostic()?;
+    let old = (args.old_definition.as_deref())
+        .map(|path| Replay::from_file(path, &analyze))
+        .transpose()
+        .into_diagnostic()?;
+    let options = ScanOptions {
+        // The replayed definition is the only one: those of the folders
+        // walked check captured outputs, not raw replies.
+        folder_definitions: false,
+        ..scan_options(&args.walk, analyze)
+    };
+    Ok(ReplaySettings {
+        scan: run_settings(args.paths, args.report, &args.walk, args.run, options)?,
+        replay,
+        old,
+    })
+}
+
+/// The settings of a run over captures (`scan`, `replay`) from its
+/// arguments and the library's options.
+fn run_settings(
+    paths: Vec<PathBuf>,
+    report_args: ReportArgs,
+    walk: &WalkArgs,
+    run: RunArgs,
+    options: ScanOptions,
+) -> Result<ScanSettings> {
+    let options = ScanOptions {
+        shard: run.shard,
+        bucket: run.bucket,
+        ..options
+    };
     // Read the baseline before the scan: a bad one is a usage error, found early.
-    let baseline = match (&args.compare.baseline, args.update_baseline) {
+    let baseline = match (&run.compare.baseline, run.update_baseline) {
         (Some(path), false) => Some(Baseline::read(path).into_diagnostic()?),
         _ => None,
     };
-    let terminal = report_terminal(args.color, args.report.output.is_some());
-    let report = renderer(args.report.format, terminal, &args.fail_on)?;
+    let terminal = report_terminal(run.color, report_args.output.is_some());
+    let report = renderer(report_args.format, terminal, &report_args.fail_on)?;
     // No progress line while records stream to the same terminal.
     let streams =
-        matches!(args.report.format, Format::Jsonl | Format::Sarif) && args.report.output.is_none();
-    let progress_off = args.walk.quiet || (streams && io::stdout().is_terminal());
-    let progress = (!progress_off).then(progress_after);
+        matches!(report_args.format, Format::Jsonl | Format::Sarif) && report_args.output.is_none();
+    let progress_off = walk.quiet || (streams && io::stdout().is_terminal());
     Ok(ScanSettings {
         options,
         report,
-        output: args.report.output,
+        output: report_args.output,
         gate: Gate {
-            fail_on: args.fail_on,
+            fail_on: report_args.fail_on,
             baseline,
-            tolerance_points: args.compare.tolerance,
+            tolerance_points: run.compare.tolerance,
         },
-        update_baseline: args.compare.baseline.filter(|_| args.update_baseline),
-        config_shown,
-        progress,
-        quiet: args.walk.quiet,
-        allow_empty: args.allow_empty || args.shard.is_some(),
-        paths: args.paths,
+        update_baseline: run.compare.baseline.filter(|_| run.update_baseline),
+        config_shown: None,
+        progress: (!progress_off).then(progress_after),
+        quiet: walk.quiet,
+        allow_empty: run.allow_empty || run.shard.is_some(),
+        paths,
     })
 }
 
@@ -394,10 +443,10 @@ fn progress_after() -> Duration {
 fn lint(args: crate::cli::LintArgs) -> Result<LintSettings> {
     let terminal = report_terminal(args.color, args.report.output.is_some());
     Ok(LintSettings {
-        report: renderer(args.report.format, terminal, &args.fail_on)?,
+        report: renderer(args.report.format, terminal, &args.report.fail_on)?,
         paths: args.definitions,
         output: args.report.output,
-        fail_on: args.fail_on,
+        fail_on: args.report.fail_on,
     })
 }
 

@@ -51,7 +51,8 @@ impl Explanation {
     }
 }
 
-/// Every layer, in the order the analysis runs them.
+/// Every layer of the analysis of a capture, in the order it runs them
+/// (`replay` runs before them, in `dapa replay` only).
 pub const LAYERS: [Layer; 7] = [
     Layer::Transport,
     Layer::Syntax,

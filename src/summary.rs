@@ -747,6 +747,7 @@ mod tests {
             enum_values: Vec::new(),
             header_lines: None,
             payload: None,
+            replay: None,
         }
     }
 

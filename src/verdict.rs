@@ -86,7 +86,19 @@ pub fn status_of(code: Code, lenient_failed: bool) -> Status {
         | Code::S06 => Status::Malformed,
         Code::S05 if lenient_failed => Status::Malformed,
         Code::T01 | Code::E04 | Code::K02 => Status::Empty,
-        Code::T06 | Code::E01 | Code::E02 | Code::E03 | Code::E05 | Code::E06 => Status::Error,
+        Code::R05 => Status::Malformed,
+        Code::T06
+        | Code::E01
+        | Code::E02
+        | Code::E03
+        | Code::E05
+        | Code::E06
+        | Code::R01
+        | Code::R03
+        | Code::R04
+        | Code::R06
+        | Code::R07
+        | Code::R09 => Status::Error,
         Code::V01 | Code::V02 | Code::V04 | Code::V05 | Code::V06 => Status::Invalid,
         // A definition is judged as a contract is: a configuration that
         // cannot give valid output is `invalid`, a risky one `drift`.
@@ -102,9 +114,11 @@ pub fn status_of(code: Code, lenient_failed: bool) -> Status {
         | Code::P03
         | Code::P04
         | Code::S07
-        | Code::S08 => Status::Drift,
+        | Code::S08
+        | Code::R08
+        | Code::R10 => Status::Drift,
         Code::T02 | Code::S05 | Code::P01 | Code::P02 => Status::Recovered,
-        Code::K01 => Status::Ok,
+        Code::K01 | Code::R02 => Status::Ok,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod man;
 pub mod merge;
 #[cfg(feature = "fetch")]
 pub mod pull;
+pub mod replay;
 pub mod scan;
 
 use crate::exit_status::ExitStatus;
@@ -38,6 +39,7 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
         Settings::Man(args) => man::run(&args),
         Settings::Codes(settings) => codes::run(&settings),
         Settings::Lint(settings) => lint::run(settings),
+        Settings::Replay(settings) => replay::run(settings),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::output::{ReportOut, scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
+use dapa::scan::Analyse;
 use miette::Result;
 use std::collections::BTreeSet;
 use std::io::{self, IsTerminal};
@@ -14,6 +15,15 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
+    let options = settings.options.clone();
+    let analyse = |capture, found: Option<&_>| {
+        dapa::analyze::analyze_beside(capture, &options.analyze, found)
+    };
+    run_with(settings, &analyse)
+}
+
+/// [`run`] with each capture's record made by `analyse` (`dapa replay`).
+pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitStatus> {
     let ScanSettings {
         paths,
         options,
@@ -44,7 +54,7 @@ pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
     // The profiles that checked a capture: the definitions among them are
     // the ones the summary reports the lint of.
     let mut used: BTreeSet<String> = BTreeSet::new();
-    let mut outcome = scanned(dapa::scan::scan(&paths, &options, |record| {
+    let mut outcome = scanned(dapa::scan::scan_with(&paths, &options, analyse, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
         }

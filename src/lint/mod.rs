@@ -86,6 +86,7 @@ impl DefinitionLint {
             header_lines: Some(0),
             enum_values: Vec::new(),
             payload: None,
+            replay: None,
         }
     }
 }

@@ -72,6 +72,19 @@ impl Definition {
         self.profile.lint.as_deref()
     }
 
+    /// [`Definition::from_file`], and the definition's document, for
+    /// readers of more than its contract (`dapa replay` reads its response
+    /// configuration).
+    pub fn from_file_with_document(
+        path: &Path,
+        envelope: EnvelopeKind,
+    ) -> Result<(Definition, Value), SchemaError> {
+        let file = JsonFile::read(path)?;
+        let definition =
+            Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))?;
+        Ok((definition, file.document))
+    }
+
     /// A definition from a document that is no file yet (a reply of the
     /// API); `shown` names it in messages.
     pub fn from_document(

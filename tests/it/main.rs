@@ -37,6 +37,7 @@ mod lint;
 mod lookalikes;
 mod output_schemas;
 mod profiles;
+mod replay;
 mod reports;
 mod robustness;
 mod signatures;

@@ -251,3 +251,28 @@ fn merge_refuses_shards_of_other_inputs() {
         output.stderr
     );
 }
+
+#[test]
+fn replay_summaries_and_records_match_the_schemas() {
+    let replay = [
+        "replay",
+        "--definition",
+        "samples/replay/compare/breaking.action.json",
+        "--compare",
+        "samples/definitions/get-contact-profile.action.json",
+        "samples/replay/replies",
+        "-q",
+        "--fail-on",
+        "none",
+    ];
+    let summary = printed(&[&replay[..], &["--format", "json"]].concat(), 0);
+    assert_valid(&schema("summary.json"), &summary, "the summary of a replay");
+    let output = dapa(&[&replay[..], &["--format", "jsonl"]].concat()).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let record_schema = schema("record.json");
+    for line in output.stdout.lines() {
+        let record: Value = serde_json::from_str(line).expect("a JSON record");
+        assert_valid(&record_schema, &record, line);
+    }
+    assert!(output.stdout.contains("\"from_trace\":true"));
+}

@@ -1,0 +1,643 @@
+//! `dapa replay`: a Data Action's response configuration run over raw backend
+//! replies, offline, the way Genesys Cloud runs it after each request.
+//!
+//! Three steps turn a reply into the action's output: each `translationMap`
+//! JSONPath picks a value out of the reply (the variable is the JSON text of
+//! what it selected), `translationMapDefaults` stands in where a path finds
+//! nothing, and the Velocity `successTemplate` writes the output from those
+//! variables and `rawResult`. The output is then analysed like a captured
+//! `execute` reply against the definition's output contract. Each step that
+//! goes wrong is a finding of the `replay` layer (R01...); the choices where
+//! Genesys documents nothing are in `docs/replay.md`.
+
+mod reply;
+
+use crate::analyze::{Analysis, AnalyzeOptions};
+use crate::capture::Capture;
+use crate::finding::{Code, Finding};
+use crate::jsonpath::{self, JsonPath, QueryError, Selection};
+use crate::profile::definition::Definition;
+use crate::profile::{EnvelopeKind, Profiles, SchemaError};
+use crate::record::{CaptureRecord, FindingRecord};
+use crate::velocity::{self, Context, Limits, RenderError, Template, VValue};
+use crate::verdict::status_of;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use reply::{RawReply, raw_reply};
+
+/// The longest default quoted in a finding, in characters.
+const MAX_QUOTED: usize = 80;
+
+/// A definition's response configuration, compiled once and shared by every
+/// worker: the paths and the template parse once, not once per reply.
+#[derive(Debug)]
+pub struct Replay {
+    /// The definition as named in messages (its file).
+    shown: String,
+    /// The translation map, in name order.
+    variables: Vec<Variable>,
+    /// The success template, or why it does not parse.
+    template: Result<Template, velocity::ParseError>,
+    /// Bounds on one rendering.
+    limits: Limits,
+    /// The analysis of the outputs: the definition's contract as the
+    /// profile of every capture, outputs read as `execute` bodies.
+    analyze: AnalyzeOptions,
+}
+
+/// One `translationMap` entry.
+#[derive(Debug)]
+struct Variable {
+    name: String,
+    path: Result<JsonPath, jsonpath::ParseError>,
+    path_text: String,
+    /// The `translationMapDefaults` entry, as JSON text.
+    default: Option<String>,
+}
+
+/// What one variable became on one reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resolution {
+    /// The path selected a value; the variable is its JSON text.
+    Matched,
+    /// An indefinite path selected nothing: the variable is `[]` and no
+    /// default applies (Jayway returns an empty list, not an error).
+    Empty,
+    /// A definite path selected a JSON `null`: the variable is null in the
+    /// template (`${x}` prints `${x}`, `$!{x}` nothing) and no default applies.
+    Null,
+    /// The path found nothing and the default was used (R02).
+    Default,
+    /// The path found nothing and there is no default: the action fails (R01).
+    Missing,
+    /// The path does not parse (R06).
+    InvalidPath,
+}
+
+/// A variable and what it became, for the replay record. Values are left
+/// out: they may be secrets, and the output's findings quote what matters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VariableStep {
+    /// The `translationMap` name.
+    pub name: String,
+    /// What happened.
+    pub resolution: Resolution,
+}
+
+/// What a replay adds to a capture's record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReplayRecord {
+    /// Each variable, in name order.
+    pub variables: Vec<VariableStep>,
+    /// Whether the reply came out of a test-mode trace's `Execute` step.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub from_trace: bool,
+    /// The size of the output in bytes, when the template rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<u64>,
+}
+
+/// One reply replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayOutcome {
+    /// The template's output, when every step got that far.
+    pub output: Option<String>,
+    /// The replay findings (R codes), in step order.
+    pub findings: Vec<Finding>,
+    /// Each variable, in name order.
+    pub variables: Vec<VariableStep>,
+}
+
+impl Replay {
+    /// Reads a definition file and compiles its response configuration; the
+    /// outputs are checked against its output contract.
+    pub fn from_file(path: &Path, analyze: &AnalyzeOptions) -> Result<Replay, SchemaError> {
+        let (definition, document) =
+            Definition::from_file_with_document(path, EnvelopeKind::Execute)?;
+        Replay::from_definition(&path.display().to_string(), &document, definition, analyze)
+    }
+
+    /// Compiles the response configuration of a definition's document;
+    /// `shown` names it in messages. A path or template that does not parse
+    /// is no error here: every reply gets its finding (R06, R03), as every
+    /// execution of the action would fail.
+    pub fn from_definition(
+        shown: &str,
+        document: &Value,
+        definition: Definition,
+        analyze: &AnalyzeOptions,
+    ) -> Result<Replay, SchemaError> {
+        let malformed = |pointer: &str, message: &str| SchemaError::Definition {
+            path: shown.to_owned(),
+            pointer: pointer.to_owned(),
+            message: message.to_owned(),
+        };
+        let response = document
+            .pointer("/config/response")
+            .and_then(Value::as_object)
+            .ok_or_else(|| {
+                malformed(
+                    "/config/response",
+                    "the definition has no response configuration (export the action with its \
+                     configuration, or read it with includeConfig=true)",
+                )
+            })?;
+        let translation_map = match response.get("translationMap") {
+            None | Some(Value::Null) => serde_json::Map::new(),
+            Some(Value::Object(map)) => map.clone(),
+            Some(_) => {
+                return Err(malformed(
+                    "/config/response/translationMap",
+                    "the translationMap is not an object of names and JSONPaths",
+                ));
+            }
+        };
+        let defaults = match response.get("translationMapDefaults") {
+            None | Some(Value::Null) => serde_json::Map::new(),
+            Some(Value::Object(map)) => map.clone(),
+            Some(_) => {
+                return Err(malformed(
+                    "/config/response/translationMapDefaults",
+                    "the translationMapDefaults is not an object of names and JSON texts",
+                ));
+            }
+        };
+        let template = match response.get("successTemplate") {
+            Some(Value::String(text)) => text.as_str(),
+            None | Some(Value::Null) => {
+                return Err(malformed(
+                    "/config/response/successTemplate",
+                    "the response configuration has no successTemplate",
+                ));
+            }
+            Some(_) => {
+                return Err(malformed(
+                    "/config/response/successTemplate",
+                    "the successTemplate is not a string",
+                ));
+            }
+        };
+        let mut variables = Vec::with_capacity(translation_map.len());
+        for (name, path) in &translation_map {
+            let Value::String(path_text) = path else {
+                return Err(malformed(
+                    &format!("/config/response/translationMap/{}", escape_pointer(name)),
+                    "a translationMap path is not a string",
+                ));
+            };
+            let default = defaults.get(name).map(|default| match default {
+                // A default is JSON text; one written as a JSON value
+                // stands for its own text.
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            });
+            variables.push(Variable {
+                name: name.clone(),
+                path: JsonPath::parse(path_text),
+                path_text: path_text.clone(),
+                default,
+            });
+        }
+        // Names in one order whatever the file's: records never depend on it.
+        variables.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut analyze = analyze.clone();
+        analyze.profiles = Profiles {
+            forced: Some(Arc::new(definition.profile)),
+            ..Profiles::default()
+        };
+        Ok(Replay {
+            shown: shown.to_owned(),
+            variables,
+            template: Template::parse(template),
+            limits: Limits::default(),
+            analyze,
+        })
+    }
+
+    /// The definition as named in messages.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Bounds each rendering by these limits instead of the defaults.
+    pub fn with_limits(mut self, limits: Limits) -> Replay {
+        self.limits = limits;
+        self
+    }
+
+    /// Runs the translation map and the template over one reply: `reply` is
+    /// the parsed reply, `raw` its text (`rawResult`).
+    pub fn replay(&self, reply: &Value, raw: &str) -> ReplayOutcome {
+        let mut findings = Vec::new();
+        let mut steps = Vec::with_capacity(self.variables.len());
+        let mut context = Context::new();
+        let mut failed = false;
+        for variable in &self.variables {
+            let (resolution, text) = self.resolve(variable, reply, &mut findings);
+            failed |= matches!(resolution, Resolution::Missing | Resolution::InvalidPath);
+            if let Some(text) = text {
+                context.insert(variable.name.clone(), VValue::String(text));
+            }
+            steps.push(VariableStep {
+                name: variable.name.clone(),
+                resolution,
+            });
+        }
+        // rawResult is set after the map: Genesys's own variable wins over a
+        // translationMap entry of that name.
+        context.insert("rawResult", VValue::String(raw.to_owned()));
+        let output = if failed {
+            None
+        } else {
+            self.render(&context, &mut findings)
+        };
+        ReplayOutcome {
+            output,
+            findings,
+            variables: steps,
+        }
+    }
+
+    /// One variable's value as JSON text (none for a null), and what happened.
+    fn resolve(
+        &self,
+        variable: &Variable,
+        reply: &Value,
+        findings: &mut Vec<Finding>,
+    ) -> (Resolution, Option<String>) {
+        let name = &variable.name;
+        let path = match &variable.path {
+            Ok(path) => path,
+            Err(error) => {
+                findings.push(
+                    Finding::new(
+                        Code::R06,
+                        format!(
+                            "translationMap {name}: {} is not a JSONPath ({error})",
+                            quoted(&variable.path_text)
+                        ),
+                    )
+                    .grouped_by(name.clone()),
+                );
+                return (Resolution::InvalidPath, None);
+            }
+        };
+        let reason = match path.query(reply) {
+            Ok(Selection::Value(Value::Null)) => return (Resolution::Null, None),
+            Ok(Selection::List(values)) if values.is_empty() => {
+                return (Resolution::Empty, Some("[]".to_owned()));
+            }
+            Ok(selection) => {
+                return (
+                    Resolution::Matched,
+                    Some(selection.into_value().to_string()),
+                );
+            }
+            Err(QueryError::Limit { reason, .. }) => {
+                // dapa's bound, not Jayway's answer: no default stands in
+                // for a value the path might have found.
+                findings.push(
+                    Finding::new(
+                        Code::R01,
+                        format!(
+                            "translationMap {name}: {} stopped at dapa's bound ({reason}); the \
+                             replay does not guess its value",
+                            quoted(&variable.path_text)
+                        ),
+                    )
+                    .grouped_by(name.clone()),
+                );
+                return (Resolution::Missing, None);
+            }
+            Err(
+                QueryError::NotFound { reason, .. }
+                | QueryError::Invalid { reason, .. }
+                | QueryError::Function { reason, .. },
+            ) => reason,
+        };
+        match &variable.default {
+            Some(default) => {
+                findings.push(
+                    Finding::new(
+                        Code::R02,
+                        format!(
+                            "translationMap {name}: {} found nothing ({reason}); the default {} \
+                             was used",
+                            quoted(&variable.path_text),
+                            quoted(default)
+                        ),
+                    )
+                    .grouped_by(name.clone()),
+                );
+                (Resolution::Default, Some(default.clone()))
+            }
+            None => {
+                findings.push(
+                    Finding::new(
+                        Code::R01,
+                        format!(
+                            "translationMap {name}: {} found nothing ({reason}) and there is no \
+                             translationMapDefaults entry for {name}: Genesys fails the action",
+                            quoted(&variable.path_text)
+                        ),
+                    )
+                    .grouped_by(name.clone()),
+                );
+                (Resolution::Missing, None)
+            }
+        }
+    }
+
+    /// The template's output over `context`, or the finding of why not.
+    fn render(&self, context: &Context, findings: &mut Vec<Finding>) -> Option<String> {
+        let template = match &self.template {
+            Ok(template) => template,
+            Err(error) => {
+                findings.push(
+                    Finding::new(
+                        Code::R03,
+                        format!("the successTemplate does not parse: {error}"),
+                    )
+                    .grouped_by("parse"),
+                );
+                return None;
+            }
+        };
+        match template.render_traced(context, &self.limits) {
+            Ok(rendered) => {
+                findings.extend(null_references(template, &rendered.literal_nulls));
+                Some(rendered.text)
+            }
+            Err(RenderError::Unsupported { construct, span }) => {
+                findings.push(
+                    Finding::new(
+                        Code::R04,
+                        format!(
+                            "the successTemplate uses {construct} (template byte {}), which dapa \
+                             does not replay",
+                            span.start
+                        ),
+                    )
+                    .grouped_by(construct),
+                );
+                None
+            }
+            Err(error @ (RenderError::Method { .. } | RenderError::Limit { .. })) => {
+                let (kind, start) = match &error {
+                    RenderError::Method { method, span, .. } => (method.clone(), span.start),
+                    RenderError::Limit { what, span, .. } => ((*what).to_owned(), span.start),
+                    RenderError::Unsupported { span, .. } => (String::new(), span.start),
+                };
+                findings.push(
+                    Finding::new(
+                        Code::R03,
+                        format!("the successTemplate failed at template byte {start}: {error}"),
+                    )
+                    .grouped_by(kind),
+                );
+                None
+            }
+        }
+    }
+
+    /// A capture of a raw reply replayed and its output analysed: the
+    /// record (its source the reply's), and the output.
+    pub fn analyse(&self, capture: Capture) -> (CaptureRecord, Option<String>) {
+        if !capture.readable {
+            return (Analysis::of(capture, &self.analyze).record, None);
+        }
+        let reply = match raw_reply(&capture, self.analyze.max_depth) {
+            Ok(reply) => reply,
+            Err(reason) => {
+                let record = Analysis::of(
+                    reply::without_body(capture, vec![Finding::new(Code::R07, reason)]),
+                    &self.analyze,
+                )
+                .record;
+                return (record, None);
+            }
+        };
+        let mut outcome = self.replay(&reply.value, &reply.text);
+        let not_json =
+            (outcome.output.as_deref()).and_then(|output| not_json(output, self.analyze.max_depth));
+        outcome.findings.extend(not_json);
+        let output_bytes = outcome.output.as_ref().map(|output| output.len() as u64);
+        let output_capture = reply::output_capture(capture, &outcome);
+        let mut record = Analysis::of(output_capture, &self.analyze).record;
+        record.replay = Some(ReplayRecord {
+            variables: outcome.variables,
+            from_trace: reply.from_trace,
+            output_bytes,
+        });
+        (record, outcome.output)
+    }
+
+    /// [`Replay::analyse`] through this definition and through `old`, the
+    /// record of this one with R08 where the output changed and R09 where
+    /// the verdict got worse.
+    pub fn analyse_compared(&self, old: &Replay, capture: Capture) -> CaptureRecord {
+        let (old_record, old_output) = old.analyse(capture.clone());
+        let (mut record, output) = self.analyse(capture);
+        let verdicts = format!(
+            "the verdict is {} with this definition and was {} with {}",
+            record.status,
+            old_record.status,
+            old.shown()
+        );
+        let change = if record.status < old_record.status {
+            Some(Finding::new(Code::R09, verdicts))
+        } else {
+            let what = match (&old_output, &output) {
+                (Some(before), Some(now)) if before != now => Some(format!(
+                    "the output differs from the one {} gives, from byte {}",
+                    old.shown(),
+                    first_difference(before, now)
+                )),
+                (Some(_), None) => Some(format!(
+                    "{} gives an output, this definition none",
+                    old.shown()
+                )),
+                (None, Some(_)) => Some(format!(
+                    "this definition gives an output, {} none",
+                    old.shown()
+                )),
+                _ => (record.status != old_record.status).then_some(verdicts),
+            };
+            what.map(|what| Finding::new(Code::R08, what))
+        };
+        if let Some(finding) = change {
+            let group = finding.code;
+            let finding = FindingRecord::from(finding.grouped_by(old.shown().to_owned()));
+            record.status = record.status.min(status_of(group, false));
+            record.findings.push(finding);
+        }
+        record
+    }
+}
+
+/// R10 for each reference that was null and wrote its own text, once per
+/// place in the template however often a loop wrote it.
+fn null_references(template: &Template, spans: &[std::ops::Range<usize>]) -> Vec<Finding> {
+    let mut seen: Vec<&std::ops::Range<usize>> = Vec::new();
+    for span in spans {
+        if !seen.contains(&span) {
+            seen.push(span);
+        }
+    }
+    seen.into_iter()
+        .map(|span| {
+            let reference = template.text().get(span.clone()).unwrap_or("?");
+            Finding::new(
+                Code::R10,
+                format!(
+                    "{} (template byte {}) was null and wrote itself into the output, as Velocity \
+                     does: no translationMap value, or one that selected null",
+                    quoted(reference),
+                    span.start
+                ),
+            )
+            .grouped_by(reference.to_owned())
+        })
+        .collect()
+}
+
+/// R05 for an output that is not strict JSON.
+fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
+    let options = crate::json::ParseOptions {
+        max_depth,
+        lenient: false,
+    };
+    let error = crate::json::parse(output, options).err()?;
+    Some(
+        Finding::new(
+            Code::R05,
+            format!(
+                "the successTemplate's output is not JSON: {} at byte {} of {}; Genesys fails \
+                 the action",
+                error.message,
+                error.offset,
+                output.len()
+            ),
+        )
+        .grouped_by(format!("{:?}", error.kind)),
+    )
+}
+
+/// The byte where two texts first differ.
+fn first_difference(a: &str, b: &str) -> usize {
+    a.bytes()
+        .zip(b.bytes())
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()))
+}
+
+/// A text quoted for a message, cut at [`MAX_QUOTED`] characters.
+fn quoted(text: &str) -> String {
+    let mut shown: String = text.chars().take(MAX_QUOTED).collect();
+    if shown.len() < text.len() {
+        shown.push('…');
+    }
+    format!("'{shown}'")
+}
+
+/// A name as a JSON pointer segment.
+fn escape_pointer(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A replay of a definition with this response configuration and a
+    /// contract that accepts anything.
+    fn replay_of(response: Value) -> Replay {
+        let document = json!({
+            "name": "test",
+            "config": {"response": response},
+            "contract": {"output": {"successSchema": {"type": "object"}}}
+        });
+        let definition =
+            Definition::from_document("test", &document, EnvelopeKind::Execute).unwrap();
+        Replay::from_definition("test", &document, definition, &AnalyzeOptions::default()).unwrap()
+    }
+
+    fn run(replay: &Replay, reply: &str) -> ReplayOutcome {
+        replay.replay(&serde_json::from_str(reply).unwrap(), reply)
+    }
+
+    fn codes(outcome: &ReplayOutcome) -> Vec<Code> {
+        outcome.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn variables_are_json_text_and_strings_keep_their_quotes() {
+        let replay = replay_of(json!({
+            "translationMap": {"name": "$.name", "tags": "$.tags[*]", "n": "$.n"},
+            "successTemplate": "${name}|${tags}|${n}"
+        }));
+        let outcome = run(
+            &replay,
+            r#"{"name": "Ann \"A\"", "tags": ["x", 1], "n": 2.5}"#,
+        );
+        assert_eq!(
+            outcome.output.as_deref(),
+            Some(r#""Ann \"A\""|["x",1]|2.5"#)
+        );
+    }
+
+    #[test]
+    fn a_default_stands_in_only_where_the_path_finds_nothing() {
+        let replay = replay_of(json!({
+            "translationMap": {"a": "$.a", "b": "$.b", "c": "$.list[?(@.x == 1)]"},
+            "translationMapDefaults": {"a": "\"A\"", "b": "\"B\"", "c": "\"C\""},
+            "successTemplate": "${a} ${b} ${c}"
+        }));
+        let outcome = run(&replay, r#"{"b": null, "list": [{"x": 2}]}"#);
+        // a: no match, default; b: null, printed as its reference; c: [] from an indefinite path.
+        assert_eq!(outcome.output.as_deref(), Some(r#""A" ${b} []"#));
+        assert_eq!(codes(&outcome), [Code::R02, Code::R10]);
+        let resolutions: Vec<Resolution> = outcome.variables.iter().map(|v| v.resolution).collect();
+        assert_eq!(
+            resolutions,
+            [Resolution::Default, Resolution::Null, Resolution::Empty]
+        );
+    }
+
+    #[test]
+    fn no_match_without_a_default_fails_before_the_template() {
+        let replay = replay_of(json!({
+            "translationMap": {"a": "$.a"},
+            "successTemplate": "#macro(x)#end"
+        }));
+        let outcome = run(&replay, "{}");
+        assert_eq!(outcome.output, None);
+        assert_eq!(codes(&outcome), [Code::R01]);
+    }
+
+    #[test]
+    fn raw_result_is_the_reply_text() {
+        let replay = replay_of(json!({"successTemplate": "{\"raw\": $rawResult}"}));
+        let outcome = run(&replay, "{ \"a\" : 1 }");
+        assert_eq!(outcome.output.as_deref(), Some("{\"raw\": { \"a\" : 1 }}"));
+    }
+
+    #[test]
+    fn a_runaway_loop_is_stopped_by_the_limits() {
+        let replay = replay_of(json!({
+            "successTemplate": "#foreach($i in [1..1000])#foreach($j in [1..1000])x#end#end"
+        }))
+        .with_limits(Limits {
+            max_output_bytes: 1 << 20,
+            max_iterations: 10_000,
+        });
+        let outcome = run(&replay, "{}");
+        assert_eq!(outcome.output, None);
+        assert_eq!(codes(&outcome), [Code::R03]);
+    }
+}
