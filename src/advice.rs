@@ -896,7 +896,7 @@ static TABLE: [Advice; 60] = [
         summary: "A translationMap entry of a definite path has no translationMapDefaults value: a reply without the field fails the action.",
         causes: &[
             "Only the fields the backend always sends were expected; an optional or missing field was not thought of.",
-            "Entries of indefinite paths (filters, wildcards, deep scans) are not reported: finding nothing gives them [] rather than a failure.",
+            "Entries of indefinite paths (filters, wildcards, deep scans) are not reported: a filter that matches nothing gives [] rather than a failure (a reply without the list itself still fails; dapa replay shows it as R01).",
         ],
         confirm: &[
             "Run the action in test mode (/test) with an input whose reply lacks the field: the translation map step fails.",
