@@ -35,5 +35,5 @@ pub use analyze::{Analysis, AnalyzeOptions, analyze};
 pub use capture::Capture;
 pub use finding::{Code, Finding, Layer, Location, Severity};
 pub use record::{CaptureRecord, FindingRecord};
-pub use summary::Summary;
+pub use summary::{Subject, Summary};
 pub use verdict::Status;

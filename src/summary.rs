@@ -324,6 +324,49 @@ pub struct Summary {
     /// left out when it used none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub definitions: Vec<crate::lint::DefinitionLint>,
+    /// What the records counted are. Not in the JSON summary, whose
+    /// `captures` keeps its name for every command: only the reports for
+    /// people read it, to name what they count.
+    #[serde(skip)]
+    pub subject: Subject,
+}
+
+/// What a summary's records are: the captures of `scan`, `replay` and
+/// `merge`, or the definitions of `dapa lint`, each one record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Subject {
+    /// Captures of replies (and a merge of their summaries).
+    #[default]
+    Captures,
+    /// Data Action definitions, each linted as one record.
+    Definitions,
+}
+
+impl Subject {
+    /// The plural as a report's counts and columns write it.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Subject::Captures => "captures",
+            Subject::Definitions => "definitions",
+        }
+    }
+
+    /// The plural at the start of a heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Subject::Captures => "Captures",
+            Subject::Definitions => "Definitions",
+        }
+    }
+
+    /// The command whose report it is, in the report's title (a replay's
+    /// report is a scan's of the replayed captures).
+    pub fn command(self) -> &'static str {
+        match self {
+            Subject::Captures => "scan",
+            Subject::Definitions => "lint",
+        }
+    }
 }
 
 /// Most values kept per enum-like path; past that the field is no enum.
@@ -376,6 +419,7 @@ impl Default for Summary {
             config: None,
             regressions: None,
             definitions: Vec::new(),
+            subject: Subject::default(),
         }
     }
 }

@@ -490,7 +490,8 @@ pub fn capture(source: Source, text: Vec<u8>, max_bytes: u64) -> Capture {
 }
 
 /// The capture of one entry of a scanned export, or none when the entry is
-/// a browser's fetch of a page asset (see [`is_page_asset`]).
+/// a browser's fetch of a page asset (a script, a style sheet, an image, a
+/// font, the application's own HTML).
 pub fn reply_capture(source: Source, text: Vec<u8>, max_bytes: u64) -> Option<Capture> {
     decode(source, text, max_bytes, true)
 }

@@ -6,9 +6,9 @@ use crate::exit_status::ExitStatus;
 use crate::output::{ReportOut, written};
 use crate::report::escape::terminal;
 use crate::settings::LintSettings;
-use dapa::Summary;
 use dapa::profile::EnvelopeKind;
 use dapa::profile::definition::Definition;
+use dapa::{Subject, Summary};
 use miette::Result;
 
 pub fn run(settings: LintSettings) -> Result<ExitStatus> {
@@ -53,6 +53,7 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     written(report.begin(out))?;
     let mut summary = Summary {
         inputs: paths.iter().map(|p| p.display().to_string()).collect(),
+        subject: Subject::Definitions,
         ..Summary::default()
     };
     let mut failing = false;

@@ -49,7 +49,7 @@ const MAX_CHAIN: usize = 1_000;
 
 /// The subschemas `schema` stands for with its references within the
 /// document unfolded, each cycle counted once; `None` past `limit` (or past
-/// [`MAX_CHAIN`] references deep).
+/// 1,000 references deep).
 pub fn unfolded_size(schema: &Value, limit: u64) -> Option<u64> {
     let mut count = Count {
         root: schema,

@@ -9,7 +9,7 @@ use super::{Report, code_reference};
 use dapa::advice::advice;
 use dapa::baseline::Regression;
 use dapa::timeline::{self, Timeline};
-use dapa::{CaptureRecord, Code, Status, Summary};
+use dapa::{CaptureRecord, Code, Status, Subject, Summary};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -122,7 +122,8 @@ impl Html {
             html,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>dapa scan report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+             <title>dapa {} report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+            summary.subject.command()
         );
         self.header(&mut html, summary);
         headline(&mut html, summary);
@@ -130,8 +131,11 @@ impl Html {
             html.push_str("<h2>Regressions against the baseline</h2>\n");
             table(&mut html, "regressions", &rows::regressions(regressions));
         }
-        timeline_section(&mut html, &summary.timeline.for_display());
-        html.push_str("<h2>Captures by status</h2>\n");
+        // A definition has no time: lint's report has no timeline.
+        if summary.subject == Subject::Captures {
+            timeline_section(&mut html, &summary.timeline.for_display());
+        }
+        let _ = writeln!(html, "<h2>{} by status</h2>", summary.subject.heading());
         table(&mut html, "statuses", &rows::statuses(summary));
         codes(&mut html, summary);
         what_to_do(&mut html, summary);
@@ -139,7 +143,10 @@ impl Html {
         self.captures_by_code(&mut html, summary);
         drift(&mut html, summary);
         if !summary.definitions.is_empty() {
-            html.push_str("<h2>Definitions</h2>\n<p class=\"muted\">What <code>dapa lint</code> finds in each Data Action definition in use; lines and pointers are in the definition file.</p>\n");
+            html.push_str(match summary.subject {
+                Subject::Captures => "<h2>Definitions</h2>\n<p class=\"muted\">What <code>dapa lint</code> finds in each Data Action definition in use; lines and pointers are in the definition file.</p>\n",
+                Subject::Definitions => "<h2>Findings by definition</h2>\n<p class=\"muted\">Lines and pointers are in the definition file.</p>\n",
+            });
             table(&mut html, "definitions", &rows::definitions(summary));
         }
         html.push_str("</body>\n</html>\n");
@@ -152,9 +159,10 @@ impl Html {
         let made = timeline::rfc3339(self.made_at);
         let _ = write!(
             html,
-            "<header id=\"report-header\">\n<h1>dapa scan report</h1>\n<dl class=\"about\">\n\
+            "<header id=\"report-header\">\n<h1>dapa {} report</h1>\n<dl class=\"about\">\n\
              <dt>dapa</dt><dd id=\"report-version\">{}</dd>\n\
              <dt>date</dt><dd><time id=\"report-date\" datetime=\"{made}\">{made}</time></dd>\n",
+            summary.subject.command(),
             env!("CARGO_PKG_VERSION")
         );
         let inputs = inputs(summary);
@@ -187,7 +195,9 @@ impl Html {
         }
         let _ = writeln!(
             html,
-            "<h2>Captures by code</h2>\n<p class=\"muted\">The first {CAPTURES_PER_CODE} captures of each code in scan order, with the message of their first finding of it.</p>"
+            "<h2>{heading} by code</h2>\n<p class=\"muted\">The first {CAPTURES_PER_CODE} {plural} of each code in scan order, with the message of their first finding of it.</p>",
+            heading = summary.subject.heading(),
+            plural = summary.subject.plural()
         );
         for stats in summary.codes.values() {
             let example = [(stats.example.clone(), stats.message.clone())];
@@ -197,10 +207,11 @@ impl Html {
                 .map_or(&example[..], Vec::as_slice);
             let _ = write!(
                 html,
-                "<details class=\"captures\" id=\"captures-{code}\"><summary><b>{code}</b> {name}: {captures} captures</summary>\n<ol>\n",
+                "<details class=\"captures\" id=\"captures-{code}\"><summary><b>{code}</b> {name}: {captures} {plural}</summary>\n<ol>\n",
                 code = stats.code,
                 name = stats.name,
-                captures = stats.captures
+                captures = stats.captures,
+                plural = summary.subject.plural()
             );
             for (source, message) in listed {
                 let _ = writeln!(
@@ -229,8 +240,10 @@ fn headline(html: &mut String, summary: &Summary) {
     html.push_str("<div class=\"cards\" id=\"headline\">\n");
     let _ = writeln!(
         html,
-        "<div class=\"card\"><b>{}</b>captures</div><div class=\"card\"><b>{}</b>bytes</div>",
-        summary.captures, summary.bytes
+        "<div class=\"card\"><b>{}</b>{}</div><div class=\"card\"><b>{}</b>bytes</div>",
+        summary.captures,
+        summary.subject.plural(),
+        summary.bytes
     );
     for status in Status::ALL {
         let count = summary.count(status);
@@ -430,8 +443,10 @@ fn signatures(html: &mut String, summary: &Summary) {
     if summary.signatures.is_empty() {
         return;
     }
-    html.push_str(
-        "<h2>Signatures</h2>\n<p class=\"muted\">Findings of each code grouped by what they have in common, most captures first.</p>\n",
+    let _ = writeln!(
+        html,
+        "<h2>Signatures</h2>\n<p class=\"muted\">Findings of each code grouped by what they have in common, most {} first.</p>",
+        summary.subject.plural()
     );
     table(html, "signatures", &rows::signatures_by_count(summary));
 }

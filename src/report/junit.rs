@@ -120,7 +120,7 @@ impl Report for Junit {
     fn end(
         &mut self,
         out: &mut dyn Write,
-        _summary: &Summary,
+        summary: &Summary,
         regressions: &[Regression],
     ) -> io::Result<()> {
         let regression_failures = u64::from(!regressions.is_empty());
@@ -133,7 +133,8 @@ impl Report for Junit {
         )?;
         writeln!(
             out,
-            "  <testsuite name=\"dapa scan\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"0\">",
+            "  <testsuite name=\"dapa {}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" time=\"0\">",
+            summary.subject.command(),
             self.tests + regression_failures,
             self.failures + regression_failures
         )?;

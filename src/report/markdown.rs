@@ -5,7 +5,7 @@ use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share};
 use super::{Report, code_reference};
 use dapa::advice::advice;
 use dapa::baseline::Regression;
-use dapa::{Code, Status, Summary};
+use dapa::{Code, Status, Subject, Summary};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -20,7 +20,7 @@ impl Report for Markdown {
         summary: &Summary,
         regressions: &[Regression],
     ) -> io::Result<()> {
-        writeln!(out, "# dapa scan report\n")?;
+        writeln!(out, "# dapa {} report\n", summary.subject.command())?;
         let problems: Vec<String> = Status::ALL
             .into_iter()
             .filter(|status| *status != Status::Ok && summary.count(*status) > 0)
@@ -39,15 +39,17 @@ impl Report for Markdown {
         };
         writeln!(
             out,
-            "**{} captures** ({} bytes): {headline}.\n",
-            summary.captures, summary.bytes
+            "**{} {}** ({} bytes): {headline}.\n",
+            summary.captures,
+            summary.subject.plural(),
+            summary.bytes
         )?;
         if !regressions.is_empty() {
             writeln!(out, "## Regressions against the baseline\n")?;
             write_table(out, &rows::regressions(regressions))?;
             writeln!(out)?;
         }
-        writeln!(out, "## Captures by status\n")?;
+        writeln!(out, "## {} by status\n", summary.subject.heading())?;
         write_table(out, &rows::statuses(summary))?;
         if !summary.codes.is_empty() {
             writeln!(out, "\n## Findings by code\n")?;
@@ -67,7 +69,12 @@ impl Report for Markdown {
             write_table(out, &rows::drift(summary).without(&["example"]))?;
         }
         if !summary.definitions.is_empty() {
-            writeln!(out, "\n## Definitions\n")?;
+            // In lint's own report, the findings of each definition linted.
+            let title = match summary.subject {
+                Subject::Captures => "Definitions",
+                Subject::Definitions => "Findings by definition",
+            };
+            writeln!(out, "\n## {title}\n")?;
             write_table(out, &rows::definitions(summary))?;
         }
         write_timeline(out, summary)?;
@@ -128,7 +135,8 @@ fn write_advice_item(
 fn write_signatures(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     writeln!(
         out,
-        "\n## Signatures\n\nFindings of each code grouped by what they have in common, most captures first.\n"
+        "\n## Signatures\n\nFindings of each code grouped by what they have in common, most {} first.\n",
+        summary.subject.plural()
     )?;
     write_table(out, &rows::signatures_by_count(summary))
 }

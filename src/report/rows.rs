@@ -139,11 +139,12 @@ pub fn short_time(seconds: i64) -> String {
         .to_owned()
 }
 
-/// Captures by status: every status, with its count and share.
+/// Captures (or definitions) by status: every status, with its count and
+/// share.
 pub fn statuses(summary: &Summary) -> Rows<'_> {
     let mut table = Rows::new(&[
         ("status", Kind::Text),
-        ("captures", Kind::Number),
+        (summary.subject.plural(), Kind::Number),
         ("share", Kind::Number),
     ]);
     for status in Status::ALL {
@@ -172,7 +173,7 @@ pub fn codes(summary: &Summary) -> Rows<'_> {
         ("layer", Kind::Text),
         ("severity", Kind::Text),
         ("findings", Kind::Number),
-        ("captures", Kind::Number),
+        (summary.subject.plural(), Kind::Number),
         ("example", Kind::Text),
         (SEEN_COLUMNS[0], Kind::Time),
         (SEEN_COLUMNS[1], Kind::Time),
@@ -198,15 +199,17 @@ pub fn codes(summary: &Summary) -> Rows<'_> {
 
 /// The columns every signature table begins with; the cells of
 /// [`signature_cells`] fill them.
-const SIGNATURE_COLUMNS: [(&str, Kind); 5] = [
-    ("code", Kind::Text),
-    ("signature", Kind::Text),
-    ("captures", Kind::Number),
-    ("share", Kind::Number),
-    ("what they have in common", Kind::Text),
-];
+fn signature_columns(summary: &Summary) -> [(&'static str, Kind); 5] {
+    [
+        ("code", Kind::Text),
+        ("signature", Kind::Text),
+        (summary.subject.plural(), Kind::Number),
+        ("share", Kind::Number),
+        ("what they have in common", Kind::Text),
+    ]
+}
 
-/// A signature's cells of [`SIGNATURE_COLUMNS`].
+/// A signature's cells of [`signature_columns`].
 fn signature_cells<'a>(summary: &Summary, stats: &'a SignatureStats) -> Vec<Cell<'a>> {
     vec![
         Cell::Word(Cow::Owned(stats.code.to_string())),
@@ -233,7 +236,7 @@ fn by_count(a: &SignatureStats, b: &SignatureStats) -> std::cmp::Ordering {
 /// each code (and a row saying how many more) when given; only codes with
 /// more than one signature, the others being the codes table's rows.
 pub fn signatures(summary: &Summary, per_code: Option<usize>) -> Rows<'_> {
-    let mut table = Rows::new(&SIGNATURE_COLUMNS);
+    let mut table = Rows::new(&signature_columns(summary));
     table.columns.push(Column {
         header: "example",
         kind: Kind::Text,
@@ -263,7 +266,7 @@ pub fn signatures(summary: &Summary, per_code: Option<usize>) -> Rows<'_> {
 /// across codes, with all its examples and when it was seen: the full list
 /// a report to read at leisure shows.
 pub fn signatures_by_count(summary: &Summary) -> Rows<'_> {
-    let mut table = Rows::new(&SIGNATURE_COLUMNS);
+    let mut table = Rows::new(&signature_columns(summary));
     table.columns.extend(
         [
             ("examples", Kind::Text),

@@ -9,7 +9,7 @@ use comfy_table::{
     CellAlignment, ColumnConstraint, ContentArrangement, Row, Table, Width, presets,
 };
 use dapa::baseline::Regression;
-use dapa::{Summary, timeline};
+use dapa::{Subject, Summary, timeline};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
@@ -49,7 +49,13 @@ fn write_definitions(out: &mut dyn Write, summary: &Summary, terminal: Terminal)
     if terminal.width.is_some_and(|width| !fits(&model, width)) {
         model = model.without(&["pointer", "name"]);
     }
-    writeln!(out, "definitions (dapa lint):")?;
+    // In lint's own report the table is the findings of each definition
+    // linted; in a scan's, the lint of the definitions it used.
+    let title = match summary.subject {
+        Subject::Captures => "definitions (dapa lint):",
+        Subject::Definitions => "findings by definition:",
+    };
+    writeln!(out, "{title}")?;
     writeln!(out, "{}", table(&model, terminal))
 }
 
@@ -217,8 +223,10 @@ fn styled(cell: &Cell, colour: bool) -> comfy_table::Cell {
 pub fn write_summary(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io::Result<()> {
     writeln!(
         out,
-        "{} captures, {} bytes",
-        summary.captures, summary.bytes
+        "{} {}, {} bytes",
+        summary.captures,
+        summary.subject.plural(),
+        summary.bytes
     )?;
     let statuses = table(&rows::statuses(summary), terminal);
     writeln!(out, "{statuses}")?;

@@ -200,3 +200,73 @@ fn sarif_points_at_the_line_in_the_definition() {
     assert_eq!(location["region"]["startColumn"], 19);
     assert_eq!(location["region"]["endColumn"], 28);
 }
+
+/// The `*.action.json` files under `folder`, at any depth, sorted.
+fn action_files(folder: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(action_files(&path));
+        } else if path.to_string_lossy().ends_with(".action.json") {
+            found.push(path.to_string_lossy().into_owned());
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn lint_of_a_folder_reads_every_definition_under_it() {
+    let out = dapa(&["lint", "samples", "--format", "jsonl", "--fail-on", "none"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut linted: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).unwrap();
+            record["source"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    linted.sort();
+    assert_eq!(linted, action_files(std::path::Path::new("samples")));
+    // The definitions of replay's samples, the compared pairs too.
+    for folder in ["samples/definitions/", "samples/replay/compare/"] {
+        assert!(
+            linted.iter().any(|source| source.starts_with(folder)),
+            "{folder} in {linted:?}"
+        );
+    }
+}
+
+#[test]
+fn lint_reports_count_definitions_where_scan_reports_count_captures() {
+    let report = |command: &str, path: &str, format: &str| {
+        let out = dapa(&[command, path, "--format", format, "--fail-on", "none"]).run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout
+    };
+    for (format, lint_says, scan_says) in [
+        ("table", "4 definitions, ", " captures, "),
+        ("markdown", "**4 definitions**", " captures**"),
+        (
+            "html",
+            "<h1>dapa lint report</h1>",
+            "<h1>dapa scan report</h1>",
+        ),
+        (
+            "junit",
+            "<testsuite name=\"dapa lint\"",
+            "<testsuite name=\"dapa scan\"",
+        ),
+    ] {
+        let lint = report("lint", "samples/definitions", format);
+        assert!(lint.contains(lint_says), "{format}:\n{lint}");
+        assert!(!lint.contains(scan_says), "{format}:\n{lint}");
+        let scan = report("scan", "samples/ok", format);
+        assert!(scan.contains(scan_says), "{format}:\n{scan}");
+    }
+    // A definition has no time to chart.
+    let html = report("lint", "samples/definitions", "html");
+    assert!(!html.contains("<h2>Timeline</h2>"), "{html}");
+}
