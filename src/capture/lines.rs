@@ -387,4 +387,120 @@ mod tests {
         );
         assert_eq!(time_of(&serde_json::json!("yesterday")), None);
     }
+
+    /// The capture of a line as it was made before the fields were picked:
+    /// the whole line built as a `Value`, the body cloned out of it. The
+    /// oracle of the property test below.
+    fn capture_before(source: Source, line: Vec<u8>, options: &LineOptions) -> Capture {
+        let max_bytes = 1 << 20;
+        if options.wanted.is_none() {
+            return whole_line(source, line, max_bytes);
+        }
+        let document: Value = match serde_json::from_slice(&line) {
+            Ok(document) => document,
+            Err(error) => {
+                let mut capture = whole_line(source, line, max_bytes);
+                capture.notes.push(format!(
+                    "the line is not a JSON document ({error}); the whole line was analysed as the body"
+                ));
+                return capture;
+            }
+        };
+        let mut meta = Meta::default();
+        if let Some(pointer) = &options.time_pointer {
+            meta.captured_at = document.pointer(pointer).and_then(time_of);
+        }
+        let Some(pointer) = &options.body_pointer else {
+            let mut capture = whole_line(source, line, max_bytes);
+            capture.meta = meta;
+            return capture;
+        };
+        let parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+        meta.status = STATUS_NAMES
+            .into_iter()
+            .find_map(|name| document.pointer(&format!("{parent}/{name}")))
+            .and_then(status_of);
+        let body = match document.pointer(pointer) {
+            Some(Value::String(text)) => text.clone().into_bytes(),
+            Some(Value::Null) | None => {
+                let mut capture = Capture::unreadable(
+                    source,
+                    Finding::new(Code::T08, format!("the line has no body at {pointer}")),
+                );
+                capture.meta = meta;
+                return capture;
+            }
+            Some(other) => other.to_string().into_bytes(),
+        };
+        let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
+        capture.body_offset = None;
+        capture.header_lines = None;
+        capture
+    }
+
+    /// Lines of a structured log, some damaged, with keys repeated and
+    /// statuses under each of their names.
+    fn log_line_text() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let value = prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            (100..600i64).prop_map(Value::from),
+            Just(Value::from("2026-11-20T09:12:03Z")),
+            "[0-9T:.Z{}\\[\\]\"a-z-]{0,12}".prop_map(Value::from),
+            Just(serde_json::json!({"id": 1, "body": "inner"})),
+        ];
+        let member = (
+            prop::sample::select(vec![
+                "time",
+                "status",
+                "statusCode",
+                "status_code",
+                "body",
+                "response",
+                "ts",
+            ]),
+            value,
+        );
+        let response = prop::collection::vec(member.clone(), 0..5).prop_map(|members| {
+            let inner: Vec<String> = members
+                .iter()
+                .map(|(key, value)| format!("\"{key}\":{value}"))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        });
+        (
+            prop::collection::vec(member, 0..4),
+            prop::collection::vec(response, 0..3),
+            any::<proptest::sample::Index>(),
+            any::<bool>(),
+        )
+            .prop_map(|(members, responses, cut, damage)| {
+                let mut parts: Vec<String> = members
+                    .iter()
+                    .map(|(key, value)| format!("\"{key}\":{value}"))
+                    .collect();
+                parts.extend(responses.iter().map(|r| format!("\"response\":{r}")));
+                let mut text = format!("{{{}}}", parts.join(",")).into_bytes();
+                if damage {
+                    text.truncate(cut.index(text.len() + 1));
+                }
+                text
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn captures_are_the_same_as_before(
+            line in log_line_text(),
+            body in proptest::sample::select(vec![None, Some("/response/body"), Some("/body"), Some("body"), Some("")]),
+            time in proptest::sample::select(vec![None, Some("/time"), Some("/response/time"), Some("/ts")]),
+        ) {
+            let options = LineOptions::new(body.map(str::to_owned), time.map(str::to_owned));
+            let new = capture(log_line(7), line.clone(), &options, 1 << 20);
+            let old = capture_before(log_line(7), line, &options);
+            proptest::prop_assert_eq!(format!("{new:?}"), format!("{old:?}"));
+        }
+    }
 }
