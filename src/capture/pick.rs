@@ -124,22 +124,32 @@ impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
         }
         // A pointer names this value: build it, and find any longer pointer
         // through it in what was built.
-        let value = Value::deserialize(deserializer)?;
-        for index in bits(self.live) {
+        let mut value = Some(Value::deserialize(deserializer)?);
+        for index in bits(self.live & !ending) {
             let Some(path) = &self.pointers.paths[index] else {
                 continue;
             };
-            self.found[index] = if ending & 1 << index != 0 {
-                Some(value.clone())
+            self.found[index] = value
+                .as_ref()
+                .and_then(|value| {
+                    path[self.depth..]
+                        .iter()
+                        .try_fold(value, |inner, segment| match inner {
+                            Value::Object(map) => map.get(segment),
+                            Value::Array(items) => index_of(segment).and_then(|i| items.get(i)),
+                            _ => None,
+                        })
+                })
+                .cloned();
+        }
+        // The last pointer to name it takes the value itself: a body is
+        // moved out of the line, not copied.
+        let mut endings = bits(ending).peekable();
+        while let Some(index) = endings.next() {
+            self.found[index] = if endings.peek().is_some() {
+                value.clone()
             } else {
-                path[self.depth..]
-                    .iter()
-                    .try_fold(&value, |inner, segment| match inner {
-                        Value::Object(map) => map.get(segment),
-                        Value::Array(items) => index_of(segment).and_then(|i| items.get(i)),
-                        _ => None,
-                    })
-                    .cloned()
+                value.take()
             };
         }
         Ok(())
