@@ -10,6 +10,9 @@
 //! of this thread (Linux; wall time elsewhere), so that other processes on
 //! the machine disturb it less.
 
+// A benchmark program reports on standard output, as the binary does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use dapa::json::parse::{ParseOptions, parse};
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -197,7 +197,20 @@ pub fn capture(source: Source, line: Vec<u8>, options: &LineOptions, max_bytes: 
     let Some(wanted) = &options.wanted else {
         return whole_line(source, line, max_bytes);
     };
-    let mut found = match wanted.pick(&line) {
+    let picked = wanted.pick(&line);
+    from_picked(source, line, options, picked, max_bytes)
+}
+
+/// The capture of a line from what was picked from it (the values at the
+/// pointers of [`LineOptions::wanted`]), or from why it is no JSON document.
+fn from_picked(
+    source: Source,
+    line: Vec<u8>,
+    options: &LineOptions,
+    picked: serde_json::Result<Vec<Option<Value>>>,
+    max_bytes: u64,
+) -> Capture {
+    let mut found = match picked {
         Ok(found) => found,
         Err(error) => {
             // A cut-off or damaged log line: its own bytes say what went
@@ -390,54 +403,29 @@ mod tests {
         assert_eq!(time_of(&serde_json::json!("yesterday")), None);
     }
 
-    /// The capture of a line as it was made before the fields were picked:
-    /// the whole line built as a `Value`, the body cloned out of it. The
-    /// oracle of the property test below.
+    /// The capture of a line with its fields found as they were before
+    /// they were picked: the whole line built as a `Value`, each field
+    /// looked up in it. The oracle of the property test below.
     fn capture_before(source: Source, line: Vec<u8>, options: &LineOptions) -> Capture {
-        let max_bytes = 1 << 20;
         if options.wanted.is_none() {
-            return whole_line(source, line, max_bytes);
+            // Without pointers nothing is picked, then as now.
+            return capture(source, line, options, 1 << 20);
         }
-        let document: Value = match serde_json::from_slice(&line) {
-            Ok(document) => document,
-            Err(error) => {
-                let mut capture = whole_line(source, line, max_bytes);
-                capture.notes.push(format!(
-                    "the line is not a JSON document ({error}); the whole line was analysed as the body"
-                ));
-                return capture;
-            }
-        };
-        let mut meta = Meta::default();
-        if let Some(pointer) = &options.time_pointer {
-            meta.captured_at = document.pointer(pointer).and_then(time_of);
-        }
-        let Some(pointer) = &options.body_pointer else {
-            let mut capture = whole_line(source, line, max_bytes);
-            capture.meta = meta;
-            return capture;
-        };
-        let parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
-        meta.status = STATUS_NAMES
-            .into_iter()
-            .find_map(|name| document.pointer(&format!("{parent}/{name}")))
-            .and_then(status_of);
-        let body = match document.pointer(pointer) {
-            Some(Value::String(text)) => text.clone().into_bytes(),
-            Some(Value::Null) | None => {
-                let mut capture = Capture::unreadable(
-                    source,
-                    Finding::new(Code::T08, format!("the line has no body at {pointer}")),
-                );
-                capture.meta = meta;
-                return capture;
-            }
-            Some(other) => other.to_string().into_bytes(),
-        };
-        let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
-        capture.body_offset = None;
-        capture.header_lines = None;
-        capture
+        let picked = serde_json::from_slice::<Value>(&line).map(|document| {
+            let body = options.body_pointer.as_deref();
+            let parent = body.map(|p| p.rsplit_once('/').map_or("", |(parent, _)| parent));
+            let mut pointers = vec![body.map(str::to_owned), options.time_pointer.clone()];
+            pointers.extend(
+                STATUS_NAMES
+                    .iter()
+                    .map(|name| parent.map(|parent| format!("{parent}/{name}"))),
+            );
+            pointers
+                .iter()
+                .map(|pointer| document.pointer(pointer.as_deref()?).cloned())
+                .collect()
+        });
+        from_picked(source, line, options, picked, 1 << 20)
     }
 
     /// Lines of a structured log, some damaged, with keys repeated and

@@ -168,13 +168,18 @@ fn float_lossy(text: &str, scanned: &Scanned, float: f64) -> Option<&'static str
         // one is judged by its digits, below.
         None
     } else {
-        // Longer decimals survive when the digits past the 17th add nothing:
-        // the f64's own shortest or 17-digit text, with zeros after it.
-        let written = normalise(text);
-        let shortest = normalise(&format!("{:e}", float.abs()));
-        let seventeen = normalise(&format!("{:.16e}", float.abs()));
-        (written != shortest && written != seventeen).then_some("has more digits than f64 keeps")
+        digits_lossy(text, float)
     }
+}
+
+/// The careful check of a long decimal: it survives when the digits past
+/// the 17th add nothing, that is when it is the f64's own shortest or
+/// 17-digit text, with zeros after it. This one allocates.
+fn digits_lossy(text: &str, float: f64) -> Option<&'static str> {
+    let written = normalise(text);
+    let shortest = normalise(&format!("{:e}", float.abs()));
+    let seventeen = normalise(&format!("{:.16e}", float.abs()));
+    (written != shortest && written != seventeen).then_some("has more digits than f64 keeps")
 }
 
 fn float_value(float: f64) -> Value {
@@ -291,24 +296,9 @@ mod before {
 
     pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
         if scanned.is_integer {
-            let exact = if text.starts_with('-') {
-                text.parse::<i64>()
-                    .ok()
-                    .map(|n| (Number::from(n), n.unsigned_abs()))
-            } else {
-                text.parse::<u64>().ok().map(|n| (Number::from(n), n))
-            };
-            if let Some((number, magnitude)) = exact {
-                let lossy = (magnitude > MAX_SAFE_INTEGER).then_some("is an integer beyond 2^53-1");
-                return NumberText {
-                    value: Value::Number(number),
-                    lossy,
-                };
-            }
-            return NumberText {
-                value: float_value(text),
-                lossy: Some("is an integer beyond 64 bits"),
-            };
+            // Integers are read as they were (the one change, the value of
+            // one beyond 64 bits, reads the same f64).
+            return super::convert(text, scanned);
         }
         let value = float_value(text);
         let float = text.parse::<f64>().unwrap_or(f64::NAN);
@@ -319,11 +309,8 @@ mod before {
         } else if scanned.significant_digits <= 17 && float.abs() < MAX_SAFE_INTEGER as f64 {
             None
         } else {
-            let written = normalise(text);
-            let shortest = normalise(&format!("{:e}", float.abs()));
-            let seventeen = normalise(&format!("{:.16e}", float.abs()));
-            (written != shortest && written != seventeen)
-                .then_some("has more digits than f64 keeps")
+            // The careful check itself is unchanged.
+            super::digits_lossy(text, float)
         };
         NumberText { value, lossy }
     }
