@@ -56,8 +56,10 @@ fn main() {
         .filter(|arg| !arg.starts_with("--"))
         .collect();
     let Some(dir) = args.first().map(PathBuf::from) else {
+        // Not a failure: `cargo test --all-targets` runs this without
+        // arguments, and there is nothing to measure then.
         eprintln!("usage: cargo bench --bench parser -- DIR [ROUNDS]");
-        std::process::exit(2);
+        return;
     };
     let rounds: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(9);
     println!("| file | MB | dapa MB/s | serde_json MB/s | dapa / serde_json |");
