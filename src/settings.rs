@@ -496,10 +496,7 @@ fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
             show_secrets: args.show_secrets,
             ..AnalyzeOptions::default()
         },
-        lines: LineOptions {
-            body_pointer: args.body_pointer,
-            time_pointer: None,
-        },
+        lines: LineOptions::new(args.body_pointer, None),
         max_bytes: args.max_bytes,
         target: args.target,
         terminal: report_terminal(args.color, false),
@@ -571,10 +568,7 @@ fn scan_options(walk: &WalkArgs, analyze: AnalyzeOptions) -> ScanOptions {
         jobs: walk.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
         max_bytes: walk.max_bytes,
         hidden: walk.hidden,
-        lines: LineOptions {
-            body_pointer: walk.body_pointer.clone(),
-            time_pointer: walk.time_pointer.clone(),
-        },
+        lines: LineOptions::new(walk.body_pointer.clone(), walk.time_pointer.clone()),
         analyze: AnalyzeOptions {
             max_depth: usize::from(walk.max_depth),
             ..analyze

@@ -2,6 +2,7 @@
 //! capture named `FILE:LINE`. With a body pointer the body is taken from each
 //! line's document; with a time pointer, the capture time.
 
+use super::pick::Pointers;
 use super::{Capture, Meta, Source};
 use crate::finding::{Code, Finding};
 use crate::layer::transport::UTF8_BOM;
@@ -13,18 +14,54 @@ use std::path::Path;
 /// How the lines of a log are turned into captures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineOptions {
-    /// JSON pointer to the body in each line (`/response/body`); without
-    /// it the whole line is the body.
-    pub body_pointer: Option<String>,
-    /// JSON pointer to the capture time (RFC 3339, or epoch seconds or
-    /// milliseconds).
-    pub time_pointer: Option<String>,
+    body_pointer: Option<String>,
+    time_pointer: Option<String>,
+    /// What is taken from each line, split once for all lines: the body,
+    /// the time and the statuses beside the body, in [`Wanted`]'s order.
+    wanted: Option<Pointers>,
 }
 
+/// The places of [`LineOptions::wanted`]'s pointers.
+#[derive(Clone, Copy)]
+enum Wanted {
+    Body,
+    Time,
+}
+
+/// The names a status logged beside the body goes by, in the order they
+/// are looked for.
+const STATUS_NAMES: [&str; 3] = ["status", "statusCode", "status_code"];
+
 impl LineOptions {
-    /// Whether the lines must be parsed as documents at all.
-    fn uses_pointers(&self) -> bool {
-        self.body_pointer.is_some() || self.time_pointer.is_some()
+    /// Take the body of each line at `body_pointer` (`/response/body`;
+    /// without it the whole line is the body) and the capture time at
+    /// `time_pointer` (RFC 3339, or epoch seconds or milliseconds).
+    pub fn new(body_pointer: Option<String>, time_pointer: Option<String>) -> Self {
+        let wanted = (body_pointer.is_some() || time_pointer.is_some()).then(|| {
+            // An absent pointer is one that finds nothing.
+            let body = body_pointer.clone().unwrap_or_else(|| "x".to_owned());
+            let parent = body_pointer.as_deref().map_or("x", |pointer| {
+                pointer.rsplit_once('/').map_or("", |(parent, _)| parent)
+            });
+            let mut pointers = vec![body, time_pointer.clone().unwrap_or_else(|| "x".to_owned())];
+            pointers.extend(STATUS_NAMES.iter().map(|name| format!("{parent}/{name}")));
+            Pointers::new(&pointers)
+        });
+        LineOptions {
+            body_pointer,
+            time_pointer,
+            wanted,
+        }
+    }
+
+    /// The pointer to the body in each line, if any.
+    pub fn body_pointer(&self) -> Option<&str> {
+        self.body_pointer.as_deref()
+    }
+
+    /// The pointer to the capture time in each line, if any.
+    pub fn time_pointer(&self) -> Option<&str> {
+        self.time_pointer.as_deref()
     }
 }
 
@@ -86,7 +123,9 @@ impl<R: BufRead> Lines<R> {
             if available.is_empty() {
                 return Ok((length, length > 0));
             }
-            let (chunk, ends) = match available.iter().position(|&b| b == b'\n') {
+            // The walk's thread splits every line: memchr looks at a word or a
+            // vector register at a time.
+            let (chunk, ends) = match memchr::memchr(b'\n', available) {
                 Some(end) => (&available[..=end], true),
                 None => (available, false),
             };
@@ -155,11 +194,24 @@ impl<R: BufRead> Iterator for Lines<R> {
 
 /// The capture of one log line.
 pub fn capture(source: Source, line: Vec<u8>, options: &LineOptions, max_bytes: u64) -> Capture {
-    if !options.uses_pointers() {
+    let Some(wanted) = &options.wanted else {
         return whole_line(source, line, max_bytes);
-    }
-    let document: Value = match serde_json::from_slice(&line) {
-        Ok(document) => document,
+    };
+    let picked = wanted.pick(&line);
+    from_picked(source, line, options, picked, max_bytes)
+}
+
+/// The capture of a line from what was picked from it (the values at the
+/// pointers of [`LineOptions::wanted`]), or from why it is no JSON document.
+fn from_picked(
+    source: Source,
+    line: Vec<u8>,
+    options: &LineOptions,
+    picked: serde_json::Result<Vec<Option<Value>>>,
+    max_bytes: u64,
+) -> Capture {
+    let mut found = match picked {
+        Ok(found) => found,
         Err(error) => {
             // A cut-off or damaged log line: its own bytes say what went
             // wrong better than a failed look-up would.
@@ -171,17 +223,22 @@ pub fn capture(source: Source, line: Vec<u8>, options: &LineOptions, max_bytes: 
         }
     };
     let mut meta = Meta::default();
-    if let Some(pointer) = &options.time_pointer {
-        meta.captured_at = document.pointer(pointer).and_then(time_of);
+    if options.time_pointer.is_some() {
+        meta.captured_at = found[Wanted::Time as usize].as_ref().and_then(time_of);
     }
     let Some(pointer) = &options.body_pointer else {
         let mut capture = whole_line(source, line, max_bytes);
         capture.meta = meta;
         return capture;
     };
-    meta.status = status_beside(&document, pointer);
-    let body = match document.pointer(pointer) {
-        Some(Value::String(text)) => text.clone().into_bytes(),
+    meta.status = found[Wanted::Time as usize + 1..]
+        .iter()
+        .flatten()
+        .next()
+        .and_then(status_of);
+    let body = match found[Wanted::Body as usize].take() {
+        // The line's own string, moved out of what was picked, not copied.
+        Some(Value::String(text)) => text.into_bytes(),
         Some(Value::Null) | None => {
             let mut capture = Capture::unreadable(
                 source,
@@ -192,6 +249,8 @@ pub fn capture(source: Source, line: Vec<u8>, options: &LineOptions, max_bytes: 
         }
         Some(other) => other.to_string().into_bytes(),
     };
+    // The line is no longer needed: free it before the body is analysed.
+    drop(line);
     let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
     // The body came out of the line's document: its positions are its own.
     capture.body_offset = None;
@@ -214,20 +273,14 @@ fn whole_line(source: Source, line: Vec<u8>, max_bytes: u64) -> Capture {
 }
 
 /// A status logged beside the body (`/response/status` for
-/// `/response/body`), when there is one.
-fn status_beside(document: &Value, body_pointer: &str) -> Option<u16> {
-    let parent = body_pointer
-        .rsplit_once('/')
-        .map_or("", |(parent, _)| parent);
-    ["status", "statusCode", "status_code"]
-        .into_iter()
-        .find_map(|name| document.pointer(&format!("{parent}/{name}")))
-        .and_then(|value| match value {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        })
-        .and_then(|n| u16::try_from(n).ok())
+/// `/response/body`), as a number or a numeric string.
+fn status_of(value: &Value) -> Option<u16> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .and_then(|n| u16::try_from(n).ok())
 }
 
 /// A logged time as RFC 3339: a timestamp string, or epoch seconds or
@@ -309,10 +362,7 @@ mod tests {
 
     #[test]
     fn bodies_and_times_by_pointer() {
-        let options = LineOptions {
-            body_pointer: Some("/response/body".into()),
-            time_pointer: Some("/ts".into()),
-        };
+        let options = LineOptions::new(Some("/response/body".into()), Some("/ts".into()));
         let line = br#"{"ts":"2026-11-20T09:12:03Z","response":{"status":502,"body":"<html>bad gateway</html>"}}"#;
         let found = capture(log_line(1), line.to_vec(), &options, 1 << 20);
         assert_eq!(found.body, b"<html>bad gateway</html>");
@@ -351,5 +401,96 @@ mod tests {
             Some("2025-11-20T09:12:03Z")
         );
         assert_eq!(time_of(&serde_json::json!("yesterday")), None);
+    }
+
+    /// The capture of a line with its fields found as they were before
+    /// they were picked: the whole line built as a `Value`, each field
+    /// looked up in it. The oracle of the property test below.
+    fn capture_before(source: Source, line: Vec<u8>, options: &LineOptions) -> Capture {
+        if options.wanted.is_none() {
+            // Without pointers nothing is picked, then as now.
+            return capture(source, line, options, 1 << 20);
+        }
+        let picked = serde_json::from_slice::<Value>(&line).map(|document| {
+            let body = options.body_pointer.as_deref();
+            let parent = body.map(|p| p.rsplit_once('/').map_or("", |(parent, _)| parent));
+            let mut pointers = vec![body.map(str::to_owned), options.time_pointer.clone()];
+            pointers.extend(
+                STATUS_NAMES
+                    .iter()
+                    .map(|name| parent.map(|parent| format!("{parent}/{name}"))),
+            );
+            pointers
+                .iter()
+                .map(|pointer| document.pointer(pointer.as_deref()?).cloned())
+                .collect()
+        });
+        from_picked(source, line, options, picked, 1 << 20)
+    }
+
+    /// Lines of a structured log, some damaged, with keys repeated and
+    /// statuses under each of their names.
+    fn log_line_text() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let value = prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            (100..600i64).prop_map(Value::from),
+            Just(Value::from("2026-11-20T09:12:03Z")),
+            "[0-9T:.Z{}\\[\\]\"a-z-]{0,12}".prop_map(Value::from),
+            Just(serde_json::json!({"id": 1, "body": "inner"})),
+        ];
+        let member = (
+            prop::sample::select(vec![
+                "time",
+                "status",
+                "statusCode",
+                "status_code",
+                "body",
+                "response",
+                "ts",
+            ]),
+            value,
+        );
+        let response = prop::collection::vec(member.clone(), 0..5).prop_map(|members| {
+            let inner: Vec<String> = members
+                .iter()
+                .map(|(key, value)| format!("\"{key}\":{value}"))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        });
+        (
+            prop::collection::vec(member, 0..4),
+            prop::collection::vec(response, 0..3),
+            any::<proptest::sample::Index>(),
+            any::<bool>(),
+        )
+            .prop_map(|(members, responses, cut, damage)| {
+                let mut parts: Vec<String> = members
+                    .iter()
+                    .map(|(key, value)| format!("\"{key}\":{value}"))
+                    .collect();
+                parts.extend(responses.iter().map(|r| format!("\"response\":{r}")));
+                let mut text = format!("{{{}}}", parts.join(",")).into_bytes();
+                if damage {
+                    text.truncate(cut.index(text.len() + 1));
+                }
+                text
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn captures_are_the_same_as_before(
+            line in log_line_text(),
+            body in proptest::sample::select(vec![None, Some("/response/body"), Some("/body"), Some("body"), Some("")]),
+            time in proptest::sample::select(vec![None, Some("/time"), Some("/response/time"), Some("/ts")]),
+        ) {
+            let options = LineOptions::new(body.map(str::to_owned), time.map(str::to_owned));
+            let new = capture(log_line(7), line.clone(), &options, 1 << 20);
+            let old = capture_before(log_line(7), line, &options);
+            proptest::prop_assert_eq!(format!("{new:?}"), format!("{old:?}"));
+        }
     }
 }

@@ -8,6 +8,7 @@
 pub mod har;
 pub mod http;
 pub mod lines;
+pub mod pick;
 pub mod sidecar;
 pub mod source;
 

@@ -117,6 +117,12 @@ pub struct NumberText {
 }
 
 /// Convert scanned number text into a value and judge whether it is lossy.
+///
+/// An ordinary number costs one conversion and no allocation: an integer
+/// within 64 bits is read once and compared with 2^53-1, a decimal is read
+/// once as f64 and, when it has at most 17 significant digits and is below
+/// 2^53, is kept exactly by definition. Only longer decimals, and those past
+/// 2^53, are compared digit by digit with what f64 writes for them.
 pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
     if scanned.is_integer {
         let exact = if text.starts_with('-') {
@@ -134,16 +140,26 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
             };
         }
         return NumberText {
-            value: float_value(text),
+            value: float_value(text.parse::<f64>().unwrap_or(f64::NAN)),
             lossy: Some("is an integer beyond 64 bits"),
         };
     }
-    let value = float_value(text);
+    // The grammar scan has passed the text, so this parse cannot fail; an
+    // out-of-range one gives an infinity.
     let float = text.parse::<f64>().unwrap_or(f64::NAN);
-    let lossy = if !float.is_finite() {
+    NumberText {
+        value: float_value(float),
+        lossy: float_lossy(text, scanned, float),
+    }
+}
+
+/// Why the decimal `text`, read as `float`, is not kept by f64, if it is not.
+fn float_lossy(text: &str, scanned: &Scanned, float: f64) -> Option<&'static str> {
+    if !float.is_finite() {
         Some("is beyond the range of f64")
-    } else if float == 0.0 && !normalise(text).0.is_empty() {
-        Some("is too small for f64 and becomes 0")
+    } else if float == 0.0 {
+        // A zero written with any other digit than 0 underflowed.
+        (scanned.significant_digits > 0).then_some("is too small for f64 and becomes 0")
     } else if scanned.significant_digits <= 17 && float.abs() < MAX_SAFE_INTEGER as f64 {
         // 17 significant digits tell every f64 apart: a decimal of up to 17
         // is what an f64 writer emits (`%.17g`, shortest round trip), and
@@ -152,21 +168,22 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
         // one is judged by its digits, below.
         None
     } else {
-        // Longer decimals survive when the digits past the 17th add nothing:
-        // the f64's own shortest or 17-digit text, with zeros after it.
-        let written = normalise(text);
-        let shortest = normalise(&format!("{:e}", float.abs()));
-        let seventeen = normalise(&format!("{:.16e}", float.abs()));
-        (written != shortest && written != seventeen).then_some("has more digits than f64 keeps")
-    };
-    NumberText { value, lossy }
+        digits_lossy(text, float)
+    }
 }
 
-fn float_value(text: &str) -> Value {
-    text.parse::<f64>()
-        .ok()
-        .and_then(Number::from_f64)
-        .map_or(Value::Null, Value::Number)
+/// The careful check of a long decimal: it survives when the digits past
+/// the 17th add nothing, that is when it is the f64's own shortest or
+/// 17-digit text, with zeros after it. This one allocates.
+fn digits_lossy(text: &str, float: f64) -> Option<&'static str> {
+    let written = normalise(text);
+    let shortest = normalise(&format!("{:e}", float.abs()));
+    let seventeen = normalise(&format!("{:.16e}", float.abs()));
+    (written != shortest && written != seventeen).then_some("has more digits than f64 keeps")
+}
+
+fn float_value(float: f64) -> Value {
+    Number::from_f64(float).map_or(Value::Null, Value::Number)
 }
 
 /// A decimal as (significant digits, exponent): the value is 0.DIGITS x 10^exponent.
@@ -259,5 +276,91 @@ mod tests {
         assert_eq!(normalise("450.25"), normalise("4.5025e2"));
         assert_eq!(normalise("0.00120"), normalise("1.2e-3"));
         assert_eq!(normalise("0"), normalise("0e0"));
+    }
+}
+
+/// The conversion as it was before it read each decimal once, kept as the
+/// oracle of the property test below: the faster one must judge every
+/// number the same.
+#[cfg(test)]
+mod before {
+    use super::{MAX_SAFE_INTEGER, NumberText, Scanned, normalise};
+    use serde_json::{Number, Value};
+
+    fn float_value(text: &str) -> Value {
+        text.parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map_or(Value::Null, Value::Number)
+    }
+
+    pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
+        if scanned.is_integer {
+            // Integers are read as they were (the one change, the value of
+            // one beyond 64 bits, reads the same f64).
+            return super::convert(text, scanned);
+        }
+        let value = float_value(text);
+        let float = text.parse::<f64>().unwrap_or(f64::NAN);
+        let lossy = if !float.is_finite() {
+            Some("is beyond the range of f64")
+        } else if float == 0.0 && !normalise(text).0.is_empty() {
+            Some("is too small for f64 and becomes 0")
+        } else if scanned.significant_digits <= 17 && float.abs() < MAX_SAFE_INTEGER as f64 {
+            None
+        } else {
+            // The careful check itself is unchanged.
+            super::digits_lossy(text, float)
+        };
+        NumberText { value, lossy }
+    }
+}
+
+#[cfg(test)]
+mod same_as_before {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Number texts of every shape: any grammar, and the texts f64 writers
+    /// emit for random floats with digits or zeros appended (the edges of
+    /// the careful check), and integers around 2^53 and 2^64.
+    fn number_text() -> impl Strategy<Value = String> {
+        let grammar = "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,24})?([eE][-+]?[0-9]{1,3})?";
+        let written = (
+            any::<f64>().prop_filter("finite", |f| f.is_finite()),
+            0..3usize,
+            "[0-9]{0,6}",
+        )
+            .prop_map(|(float, form, tail)| {
+                let text = match form {
+                    0 => format!("{float:e}"),
+                    1 => format!("{float:.16e}"),
+                    _ => format!("{float:?}"),
+                };
+                // Digits go at the end of the mantissa, before any exponent.
+                match text.find('e') {
+                    Some(at) if text[..at].contains('.') => {
+                        format!("{}{tail}{}", &text[..at], &text[at..])
+                    }
+                    Some(at) => format!("{}.0{tail}{}", &text[..at], &text[at..]),
+                    None if text.contains('.') => format!("{text}{tail}"),
+                    None => format!("{text}.0{tail}"),
+                }
+            });
+        let around = (-2000i128..2000, 0..2usize, "(\\.0{1,3})?").prop_map(|(step, base, tail)| {
+            let edge = [1i128 << 53, 1i128 << 64][base];
+            format!("{}{tail}", edge + step)
+        });
+        prop_oneof![grammar, written, around]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+        #[test]
+        fn judges_every_number_as_before(text in number_text()) {
+            let scanned = scan(text.as_bytes()).expect("the strategy writes JSON numbers");
+            prop_assert_eq!(scanned.len, text.len());
+            prop_assert_eq!(convert(&text, &scanned), before::convert(&text, &scanned));
+        }
     }
 }

@@ -304,7 +304,18 @@ impl<'a> Parser<'a> {
         self.bytes.get(self.pos).copied()
     }
 
+    /// Skip whitespace (and, in lenient mode, comments). Called between
+    /// every two tokens, so the common case, a token right here, returns
+    /// at once without a call.
+    #[inline]
     fn skip_whitespace(&mut self) -> Step<()> {
+        match self.peek() {
+            Some(b' ' | b'\n' | b'\r' | b'\t' | b'/') => self.skip_whitespace_run(),
+            _ => Ok(()),
+        }
+    }
+
+    fn skip_whitespace_run(&mut self) -> Step<()> {
         loop {
             while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
                 self.pos += 1;

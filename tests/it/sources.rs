@@ -132,3 +132,63 @@ fn progress_only_on_a_terminal() {
         piped.stderr
     );
 }
+
+/// A JSON Lines log gives the same records and summary byte for byte with
+/// one job and with seven, over more lines than one chunk holds.
+#[test]
+fn log_output_is_the_same_for_any_jobs() {
+    let folder = Folder::new();
+    let mut log = String::new();
+    for n in 0..2500 {
+        let line = match n % 7 {
+            0 => format!(
+                r#"{{"time":"2026-11-20T09:{:02}:00Z","response":{{"status":200,"body":"{{\"id\":{n},\"score\":0.1000000000000000055511}}"}}}}"#,
+                n % 60
+            ),
+            1 => format!(
+                r#"{{"time":{},"response":{{"statusCode":"502","body":"<html>bad gateway</html>"}}}}"#,
+                1_763_629_923_000u64 + n
+            ),
+            2 => r#"{"response":{"body":"a","body":{"b":[1,2]}},"time":"x"}"#.to_owned(),
+            3 => r#"{"response":{"status":429,"body":null}}"#.to_owned(),
+            4 => r#"{"response":{"body":"{\"cut\":"#.to_owned(),
+            5 => "{\"response\":{\"body\":\"\u{1b}[31mred\"}}".to_owned(),
+            _ => format!(
+                r#"{{"time":"2026-11-20T10:00:{:02}Z","response":{{"status":200,"body":"{{\"n\":{n}}}"}}}}"#,
+                n % 60
+            ),
+        };
+        log.push_str(&line);
+        log.push('\n');
+    }
+    folder.write("app.jsonl", log.as_bytes());
+    let path = folder.join("app.jsonl").display().to_string();
+    for format in ["jsonl", "json"] {
+        let scan = |jobs: &str| {
+            let output = dapa(&[
+                "scan",
+                &path,
+                "--format",
+                format,
+                "--quiet",
+                "--jobs",
+                jobs,
+                "--body-pointer",
+                "/response/body",
+                "--time-pointer",
+                "/time",
+            ])
+            .run();
+            assert!(output.code <= 1, "{}", output.stderr);
+            output.stdout
+        };
+        let one = scan("1");
+        if format == "jsonl" {
+            assert!(one.contains("app.jsonl:2500"), "every line is a capture");
+        }
+        assert!(
+            one == scan("7"),
+            "--format {format} differs between --jobs 1 and 7"
+        );
+    }
+}
