@@ -110,6 +110,7 @@ add() { # add LABEL MAX_RC ARGV...
   MAX_RC+=("$2")
   shift 2
   declare -g -a "CMD_$n"
+  # shellcheck disable=SC2034 # a nameref: this fills CMD_n
   local -n cmd=CMD_$n
   cmd=("$@")
 }
@@ -148,10 +149,10 @@ N=${#LABELS[@]}
 
 # run_one N ROUND -> appends "ns" to $TMP/N.ns and "kb" to $TMP/N.kb; keeps the exit status
 run_one() {
-  local -n cmd=CMD_$1
+  local -n argv=CMD_$1
   local t0 t1 rc=0
   t0=$(now_ns)
-  "$GNU_TIME" -f %M -o "$TMP/$1.rss" "${cmd[@]}" > /dev/null 2> "$TMP/$1.err" || rc=$?
+  "$GNU_TIME" -f %M -o "$TMP/$1.rss" "${argv[@]}" > /dev/null 2> "$TMP/$1.err" || rc=$?
   t1=$(now_ns)
   echo $((t1 - t0)) >> "$TMP/$1.ns"
   tail -n 1 "$TMP/$1.rss" >> "$TMP/$1.kb"

@@ -89,6 +89,7 @@ run_dapa() {
   "$DAPA" "${DAPA_ARGS[@]}" > /dev/null 2> "$TMP/dapa.stderr" || rc=$?
   if [[ $rc -ne 0 && $rc -ne 1 ]]; then
     {
+      # shellcheck disable=SC2016 # the backticks are Markdown for the command
       printf 'run.sh: benchmark aborted: `%s %s` exited with status %d (expected 0 or 1)\n' \
         "$DAPA" "${DAPA_ARGS[*]}" "$rc"
       if [[ -s $TMP/dapa.stderr ]]; then

@@ -46,7 +46,7 @@ REPLIES=$WORK/replies
 section() { printf '\n### %s\n' "$1"; }
 
 section 'scan, no schema'
-DAPA_EXTRA= "$BENCHES/run.sh" "$CORPUS" "$RUNS"
+DAPA_EXTRA='' "$BENCHES/run.sh" "$CORPUS" "$RUNS"
 section 'scan with --definition'
 DAPA_EXTRA="--definition $DEFINITION" "$BENCHES/run.sh" "$CORPUS" "$RUNS"
 section 'replay'
