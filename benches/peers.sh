@@ -110,8 +110,8 @@ add() { # add LABEL MAX_RC ARGV...
   MAX_RC+=("$2")
   shift 2
   declare -g -a "CMD_$n"
-  # shellcheck disable=SC2034 # a nameref: this fills CMD_n
   local -n cmd=CMD_$n
+  # shellcheck disable=SC2034 # cmd is a nameref: this fills CMD_n
   cmd=("$@")
 }
 skip() { note "skipped $1: $2 not installed"; }
