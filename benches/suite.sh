@@ -31,7 +31,7 @@ RUNS=${2:-7}
 case $WORK in *' '*) die "WORK_DIR must not contain spaces (run.sh splits DAPA_EXTRA on them)" ;; esac
 
 BENCHES=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPLAY_DEFINITION=$BENCHES/../samples/definitions/get-contact-profile.action.json
+REPLAY_DEFINITION=$(cd "$BENCHES/.." && pwd)/samples/definitions/get-contact-profile.action.json
 [[ -f $REPLAY_DEFINITION ]] || die "missing $REPLAY_DEFINITION"
 case $REPLAY_DEFINITION in *' '*) die "the repository's path must not contain spaces" ;; esac
 
