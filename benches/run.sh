@@ -34,14 +34,8 @@ RUNS=${2:-7}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 [[ -d $CORPUS ]] || die "corpus directory '$CORPUS' does not exist (make one with benches/gen_corpus.py)"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [[ -n ${DAPA:-} ]]; then
-  [[ -f $DAPA && -x $DAPA ]] || die "DAPA='$DAPA' is not an executable file"
-else
-  DAPA=${CARGO_TARGET_DIR:-$ROOT/target}/release/dapa
-  [[ -f $DAPA && -x $DAPA ]] ||
-    die "$DAPA not found: run 'cargo build --release' in $ROOT first (or point DAPA=path at a binary)"
-fi
+# shellcheck source=benches/find_dapa.sh
+. "$(dirname "${BASH_SOURCE[0]}")/find_dapa.sh"
 
 DAPA_COMMAND=${DAPA_COMMAND:-scan}
 [[ $DAPA_COMMAND == scan || $DAPA_COMMAND == replay ]] ||
