@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Benchmark `dapa scan` against plain `cat` of the same files.
+# Benchmark `dapa scan` (or `dapa replay`) against plain `cat` of the same files.
 #
 # Usage: benches/run.sh CORPUS_DIR [RUNS]        (RUNS defaults to 7)
 #
 # Environment:
 #   DAPA=path       binary to benchmark (default: target/release/dapa of this repo,
 #                   or $CARGO_TARGET_DIR/release/dapa when that is set)
+#   DAPA_COMMAND=replay
+#                   time `dapa replay` instead of `dapa scan` (give its
+#                   `--definition FILE --fail-on none` in DAPA_EXTRA)
 #   DAPA_JOBS=N     pass `--jobs N` to dapa
 #   DAPA_EXTRA="--profile cognigy-profile"
-#                   more scan options (split on spaces), e.g. to time the schema layer
+#                   more options (split on spaces), e.g. to time the schema layer
 #   GNU_TIME=path   GNU time used for the peak-RSS run (default /usr/bin/time;
 #                   skipped with a note when it is missing)
 #
@@ -19,7 +22,7 @@ set -euo pipefail
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 2; }
 
 usage() {
-  sed -n '2,14s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,17s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
@@ -31,16 +34,13 @@ RUNS=${2:-7}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 [[ -d $CORPUS ]] || die "corpus directory '$CORPUS' does not exist (make one with benches/gen_corpus.py)"
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [[ -n ${DAPA:-} ]]; then
-  [[ -f $DAPA && -x $DAPA ]] || die "DAPA='$DAPA' is not an executable file"
-else
-  DAPA=${CARGO_TARGET_DIR:-$ROOT/target}/release/dapa
-  [[ -f $DAPA && -x $DAPA ]] ||
-    die "$DAPA not found: run 'cargo build --release' in $ROOT first (or point DAPA=path at a binary)"
-fi
+# shellcheck source=benches/find_dapa.sh
+. "$(dirname "${BASH_SOURCE[0]}")/find_dapa.sh"
 
-DAPA_ARGS=(scan "$CORPUS" --quiet --format json)
+DAPA_COMMAND=${DAPA_COMMAND:-scan}
+[[ $DAPA_COMMAND == scan || $DAPA_COMMAND == replay ]] ||
+  die "DAPA_COMMAND must be scan or replay, got '$DAPA_COMMAND'"
+DAPA_ARGS=("$DAPA_COMMAND" "$CORPUS" --quiet --format json)
 if [[ -n ${DAPA_JOBS:-} ]]; then
   [[ $DAPA_JOBS =~ ^[0-9]+$ ]] || die "DAPA_JOBS must be an integer, got '$DAPA_JOBS'"
   DAPA_ARGS+=(--jobs "$DAPA_JOBS")
@@ -83,6 +83,7 @@ run_dapa() {
   "$DAPA" "${DAPA_ARGS[@]}" > /dev/null 2> "$TMP/dapa.stderr" || rc=$?
   if [[ $rc -ne 0 && $rc -ne 1 ]]; then
     {
+      # shellcheck disable=SC2016 # the backticks are Markdown for the command
       printf 'run.sh: benchmark aborted: `%s %s` exited with status %d (expected 0 or 1)\n' \
         "$DAPA" "${DAPA_ARGS[*]}" "$rc"
       if [[ -s $TMP/dapa.stderr ]]; then
@@ -168,12 +169,12 @@ cat <<EOF
 | machine | $CPU_MODEL, nproc $NPROC |
 | corpus | $FILES files, $BYTES bytes ($MIB MiB) |
 | runs | $RUNS interleaved rounds, warm page cache |
-| dapa | \`dapa scan DIR --quiet --format json${JOBS_DESC:+ $JOBS_DESC}\` |
+| dapa | \`dapa $DAPA_COMMAND DIR --quiet --format json${JOBS_DESC:+ $JOBS_DESC}\` |
 
 | command | median | min - max |
 |---|---:|---:|
 | find + xargs cat | $(ms "$MED_CAT") | $(range "$TMP/cat.ns") |
-| dapa scan | $(ms "$MED_DAPA") | $(range "$TMP/dapa.ns") |
+| dapa $DAPA_COMMAND | $(ms "$MED_DAPA") | $(range "$TMP/dapa.ns") |
 | **ratio dapa / cat** | **${RATIO}x** | |
 | dapa peak RSS | $RSS | |
 EOF
