@@ -110,5 +110,11 @@ pub fn real_velocity(cases: &[Value]) -> Vec<Value> {
         std::thread::sleep(Duration::from_millis(20));
     }
     writer.join().expect("writer");
-    reader.join().expect("reader")
+    let answers = reader.join().expect("reader");
+    assert_eq!(
+        answers.len(),
+        cases.len(),
+        "one answer per case from the harness"
+    );
+    answers
 }
