@@ -41,6 +41,9 @@ pub struct Replay {
     variables: Vec<Variable>,
     /// The success template, or why it does not parse.
     template: Result<Template, velocity::ParseError>,
+    /// The success template's text, kept for [`Replay::template_input`]
+    /// even when it does not parse.
+    template_text: String,
     /// Bounds on one rendering.
     limits: Limits,
     /// The analysis of the outputs: the definition's contract as the
@@ -213,6 +216,7 @@ impl Replay {
             shown: shown.to_owned(),
             variables,
             template: Template::parse(template),
+            template_text: template.to_owned(),
             limits: Limits::default(),
             analyze,
         })
@@ -236,16 +240,15 @@ impl Replay {
         let mut steps = Vec::with_capacity(self.variables.len());
         let mut context = Context::new();
         let mut failed = false;
-        for variable in &self.variables {
-            let (resolution, text) = self.resolve(variable, reply, &mut findings);
-            failed |= matches!(resolution, Resolution::Missing | Resolution::InvalidPath);
+        for (step, text) in self.resolve_all(reply, &mut findings) {
+            failed |= matches!(
+                step.resolution,
+                Resolution::Missing | Resolution::InvalidPath
+            );
             if let Some(text) = text {
-                context.insert(variable.name.clone(), VValue::String(text));
+                context.insert(step.name.clone(), VValue::String(text));
             }
-            steps.push(VariableStep {
-                name: variable.name.clone(),
-                resolution,
-            });
+            steps.push(step);
         }
         // rawResult is set after the map: Genesys's own variable wins over a
         // translationMap entry of that name.
@@ -260,6 +263,55 @@ impl Replay {
             findings,
             variables: steps,
         }
+    }
+
+    /// What the template gets from one reply, for rendering it with another
+    /// Velocity engine (the differential test of `dapa replay` against
+    /// Apache Velocity): the template's text and the context, each variable
+    /// that has a value as its JSON text, in name order, then `rawResult`.
+    /// None when a variable is missing or its path does not parse: Genesys
+    /// fails the action before the template runs. The values may be secrets;
+    /// they are for a test, never for a record.
+    pub fn template_input(
+        &self,
+        reply: &Value,
+        raw: &str,
+    ) -> Option<(&str, Vec<(String, String)>)> {
+        let mut context = Vec::with_capacity(self.variables.len() + 1);
+        for (step, text) in self.resolve_all(reply, &mut Vec::new()) {
+            if matches!(
+                step.resolution,
+                Resolution::Missing | Resolution::InvalidPath
+            ) {
+                return None;
+            }
+            if let Some(text) = text {
+                context.push((step.name, text));
+            }
+        }
+        context.retain(|(name, _)| name != "rawResult");
+        context.push(("rawResult".to_owned(), raw.to_owned()));
+        Some((&self.template_text, context))
+    }
+
+    /// Every variable on one reply, in name order: what it became and its
+    /// value as JSON text (none for a null or no value).
+    fn resolve_all(
+        &self,
+        reply: &Value,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<(VariableStep, Option<String>)> {
+        self.variables
+            .iter()
+            .map(|variable| {
+                let (resolution, text) = self.resolve(variable, reply, findings);
+                let step = VariableStep {
+                    name: variable.name.clone(),
+                    resolution,
+                };
+                (step, text)
+            })
+            .collect()
     }
 
     /// One variable's value as JSON text (none for a null), and what happened.
