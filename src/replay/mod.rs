@@ -422,8 +422,11 @@ impl Replay {
             }
         };
         let mut outcome = self.replay(&reply.value, &reply.text);
-        let not_json =
-            (outcome.output.as_deref()).and_then(|output| not_json(output, self.analyze.max_depth));
+        // A secure action's output is secret as a whole: R05 must not quote it.
+        let secret = !self.analyze.show_secrets
+            && (self.analyze.profiles.forced.as_ref()).is_some_and(|p| p.schema.shape.secret);
+        let not_json = (outcome.output.as_deref())
+            .and_then(|output| not_json(output, self.analyze.max_depth, secret));
         outcome.findings.extend(not_json);
         let output_bytes = outcome.output.as_ref().map(|output| output.len() as u64);
         let output_capture = reply::output_capture(capture, &outcome);
@@ -506,7 +509,7 @@ fn null_references(template: &Template, spans: &[std::ops::Range<usize>]) -> Vec
 }
 
 /// R05 for an output that is not strict JSON.
-fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
+fn not_json(output: &str, max_depth: usize, secret: bool) -> Option<Finding> {
     let options = crate::json::ParseOptions {
         max_depth,
         lenient: false,
@@ -518,7 +521,11 @@ fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
             format!(
                 "the successTemplate's output is not JSON: {} at byte {} of {}; Genesys fails \
                  the action",
-                error.message,
+                if secret {
+                    crate::secret::unquoted(&error.message)
+                } else {
+                    error.message
+                },
                 error.offset,
                 output.len()
             ),
