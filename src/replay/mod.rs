@@ -14,7 +14,7 @@ mod reply;
 
 use crate::analyze::{Analysis, AnalyzeOptions};
 use crate::capture::Capture;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::jsonpath::{self, JsonPath, QueryError, Selection};
 use crate::profile::definition::Definition;
 use crate::profile::{EnvelopeKind, Profiles, SchemaError};
@@ -23,6 +23,7 @@ use crate::velocity::{self, Context, Limits, RenderError, Template, VValue};
 use crate::verdict::status_of;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -255,6 +256,7 @@ impl Replay {
         } else {
             self.render(&context, &mut findings)
         };
+        let findings = at_most_per_code(findings);
         ReplayOutcome {
             output,
             findings,
@@ -506,6 +508,31 @@ fn null_references(template: &Template, spans: &[std::ops::Range<usize>]) -> Vec
             .grouped_by(reference.to_owned())
         })
         .collect()
+}
+
+/// The first [`MAX_FINDINGS_PER_CODE`] findings of each code, in order, the
+/// last kept saying how many more there were: a map of 100,000 entries
+/// that all take their default gives one line, not 100,000 findings.
+fn at_most_per_code(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut totals: BTreeMap<Code, usize> = BTreeMap::new();
+    for finding in &findings {
+        *totals.entry(finding.code).or_default() += 1;
+    }
+    let mut kept_of: BTreeMap<Code, usize> = BTreeMap::new();
+    let mut kept = Vec::with_capacity(findings.len().min(totals.len() * MAX_FINDINGS_PER_CODE));
+    for mut finding in findings {
+        let count = kept_of.entry(finding.code).or_default();
+        *count += 1;
+        if *count > MAX_FINDINGS_PER_CODE {
+            continue;
+        }
+        let total = totals[&finding.code];
+        if *count == MAX_FINDINGS_PER_CODE {
+            note_more(std::slice::from_mut(&mut finding), total);
+        }
+        kept.push(finding);
+    }
+    kept
 }
 
 /// R05 for an output that is not strict JSON.

@@ -59,15 +59,16 @@ fn a_secure_output_that_is_no_json_is_never_quoted() {
     assert!(out.stdout.contains("hunter2"), "{}", out.stdout);
 }
 
-#[test]
-fn a_translation_map_of_50000_entries_is_linted_in_bounded_time() {
-    let folder = Folder::new();
-    let map: serde_json::Map<String, Value> = (0..50_000)
+/// A definition of `entries` variables `v0`... whose paths find nothing in
+/// `{}` and which all have a default; the template writes `v1`.
+fn wide_definition(entries: usize) -> String {
+    let map: serde_json::Map<String, Value> = (0..entries)
         .map(|i| (format!("v{i}"), json!(format!("$.a{i}"))))
         .collect();
-    let defaults: serde_json::Map<String, Value> =
-        (0..50_000).map(|i| (format!("v{i}"), json!("0"))).collect();
-    let definition = json!({
+    let defaults: serde_json::Map<String, Value> = (0..entries)
+        .map(|i| (format!("v{i}"), json!("0")))
+        .collect();
+    json!({
         "name": "Wide",
         "config": {"response": {
             "translationMap": map,
@@ -75,8 +76,14 @@ fn a_translation_map_of_50000_entries_is_linted_in_bounded_time() {
             "successTemplate": "{\"n\": ${v1}}"
         }},
         "contract": {"output": {"successSchema": {"type": "object"}}}
-    });
-    folder.write("wide.action.json", definition.to_string().as_bytes());
+    })
+    .to_string()
+}
+
+#[test]
+fn a_translation_map_of_50000_entries_is_linted_in_bounded_time() {
+    let folder = Folder::new();
+    folder.write("wide.action.json", wide_definition(50_000).as_bytes());
     let path = folder.join("wide.action.json").display().to_string();
     let out = dapa_bounded(256, 20, &["lint", "--format", "jsonl", &path]).run();
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -99,4 +106,39 @@ fn a_secure_capture_that_is_no_json_is_never_quoted_by_scan() {
         .run();
     assert!(out.stdout.contains("S03"), "{}", out.stdout);
     assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+}
+
+/// Every variable takes its default (R02): the record keeps a few R02 and
+/// counts the rest, and the summary is built in bounded time (it took
+/// minutes when each finding was compared with all the others).
+#[test]
+fn a_reply_where_50000_defaults_stand_in_gives_a_bounded_record() {
+    let folder = Folder::new();
+    folder.write("wide.action.json", wide_definition(50_000).as_bytes());
+    folder.write("reply.json", b"{}");
+    let definition = folder.join("wide.action.json").display().to_string();
+    let reply = folder.join("reply.json").display().to_string();
+    let out = dapa_bounded(
+        256,
+        20,
+        &[
+            "replay",
+            "-j",
+            "2",
+            "--format",
+            "jsonl",
+            "--definition",
+            &definition,
+            &reply,
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let record: Value = serde_json::from_str(out.stdout.trim()).expect("one record");
+    let r02: Vec<&str> = (record["findings"].as_array().expect("findings").iter())
+        .filter(|f| f["code"] == "R02")
+        .map(|f| f["message"].as_str().expect("a message"))
+        .collect();
+    assert_eq!(r02.len(), 20, "{r02:?}");
+    assert!(r02[19].ends_with("(and 49980 more like it)"), "{}", r02[19]);
 }
