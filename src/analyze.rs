@@ -241,8 +241,13 @@ impl Context<'_> {
                 }
                 let body_len = self.capture.body.len();
                 let chunk_end = self.meta().cut_at_chunk_end;
+                let secret_whole =
+                    self.profile.is_some_and(|p| p.schema.shape.secret) && !options.show_secrets;
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
+                    if secret_whole {
+                        finding.message = crate::secret::unquoted(&finding.message);
+                    }
                     if finding.code == crate::Code::S01 {
                         let detail = crate::signature::truncation_detail(
                             body_len,

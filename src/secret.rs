@@ -32,6 +32,24 @@ pub fn show(value: &Value, secret: bool) -> String {
     shown
 }
 
+/// A parser's message without the text of the body it quotes (a word or a
+/// character between `'`, an invalid escape), for a body that is secret as
+/// a whole: a secure action's output that does not parse has no values to
+/// mask one by one.
+pub fn unquoted(message: &str) -> String {
+    if message.starts_with("invalid escape ") {
+        return "invalid escape inside a string (not shown: the payload is secret)".to_owned();
+    }
+    match (message.find('\''), message.rfind('\'')) {
+        (Some(open), Some(close)) if close > open => format!(
+            "{}(not shown: the payload is secret){}",
+            &message[..open],
+            &message[close + 1..]
+        ),
+        _ => message.to_owned(),
+    }
+}
+
 /// Whether the value at `pointer` (relative to what `shape` describes), or
 /// any field that holds it, is marked secret.
 pub fn is_secret(shape: &Shape, pointer: &str) -> bool {

@@ -231,14 +231,23 @@ impl<'a> Response<'a> {
 
     /// The default of a variable, if it has one.
     pub fn default_of(&self, name: &str) -> Option<&'a Value> {
-        self.defaults
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| *value)
+        find(&self.defaults, name)
+    }
+
+    /// The translationMap path of a variable, if the map defines it.
+    pub fn path_of(&self, name: &str) -> Option<&'a Value> {
+        find(&self.map, name)
     }
 }
 
-/// The members of an object, in key order whatever the map's own order.
+/// The value of `name` among entries in key order: a binary search, as a
+/// map may have 100,000 entries and every entry looks up another.
+fn find<'a>(entries: &[(&'a str, &'a Value)], name: &str) -> Option<&'a Value> {
+    (entries.binary_search_by(|(key, _)| (*key).cmp(name)).ok()).map(|at| entries[at].1)
+}
+
+/// The members of an object, in key order whatever the map's own order
+/// (which [`find`] relies on).
 fn ordered(fields: &Map<String, Value>) -> Vec<(&str, &Value)> {
     let mut entries: Vec<(&str, &Value)> = fields.iter().map(|(k, v)| (k.as_str(), v)).collect();
     entries.sort_unstable_by_key(|(key, _)| *key);
@@ -337,7 +346,7 @@ fn check_defaults(response: &Response<'_>) -> Vec<Located> {
     }
     for (name, default) in &response.defaults {
         let pointer = member(DEFAULTS, name);
-        if !response.map.iter().any(|(key, _)| key == name) {
+        if response.path_of(name).is_none() {
             found.push(Located::at(
                 Code::A03,
                 pointer.clone(),

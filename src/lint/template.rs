@@ -266,8 +266,8 @@ fn can_print_name(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Locate
         if reference.silent || *guarded {
             continue;
         }
-        let Some((name, path)) = (response.map.iter()).find(|(name, _)| *name == reference.name)
-        else {
+        let name = reference.name.as_str();
+        let Some(path) = response.path_of(name) else {
             continue;
         };
         let definite = path
@@ -313,7 +313,7 @@ fn unescaped(response: &Response<'_>, outputs: &[Output<'_>]) -> Vec<Located> {
         if !in_string || SAFE_IN_STRING.contains(&name) {
             continue;
         }
-        let mapped = response.map.iter().any(|(key, _)| *key == name);
+        let mapped = response.path_of(name).is_some();
         let why = if mapped {
             // A translationMap value is JSON text: a string keeps its quotes.
             format!(

@@ -14,7 +14,7 @@ mod reply;
 
 use crate::analyze::{Analysis, AnalyzeOptions};
 use crate::capture::Capture;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::jsonpath::{self, JsonPath, QueryError, Selection};
 use crate::profile::definition::Definition;
 use crate::profile::{EnvelopeKind, Profiles, SchemaError};
@@ -23,6 +23,7 @@ use crate::velocity::{self, Context, Limits, RenderError, Template, VValue};
 use crate::verdict::status_of;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -258,6 +259,7 @@ impl Replay {
         } else {
             self.render(&context, &mut findings)
         };
+        let findings = at_most_per_code(findings);
         ReplayOutcome {
             output,
             findings,
@@ -474,8 +476,11 @@ impl Replay {
             }
         };
         let mut outcome = self.replay(&reply.value, &reply.text);
-        let not_json =
-            (outcome.output.as_deref()).and_then(|output| not_json(output, self.analyze.max_depth));
+        // A secure action's output is secret as a whole: R05 must not quote it.
+        let secret = !self.analyze.show_secrets
+            && (self.analyze.profiles.forced.as_ref()).is_some_and(|p| p.schema.shape.secret);
+        let not_json = (outcome.output.as_deref())
+            .and_then(|output| not_json(output, self.analyze.max_depth, secret));
         outcome.findings.extend(not_json);
         let output_bytes = outcome.output.as_ref().map(|output| output.len() as u64);
         let output_capture = reply::output_capture(capture, &outcome);
@@ -557,8 +562,33 @@ fn null_references(template: &Template, spans: &[std::ops::Range<usize>]) -> Vec
         .collect()
 }
 
+/// The first [`MAX_FINDINGS_PER_CODE`] findings of each code, in order, the
+/// last kept saying how many more there were: a map of 100,000 entries
+/// that all take their default gives one line, not 100,000 findings.
+fn at_most_per_code(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut totals: BTreeMap<Code, usize> = BTreeMap::new();
+    for finding in &findings {
+        *totals.entry(finding.code).or_default() += 1;
+    }
+    let mut kept_of: BTreeMap<Code, usize> = BTreeMap::new();
+    let mut kept = Vec::with_capacity(findings.len().min(totals.len() * MAX_FINDINGS_PER_CODE));
+    for mut finding in findings {
+        let count = kept_of.entry(finding.code).or_default();
+        *count += 1;
+        if *count > MAX_FINDINGS_PER_CODE {
+            continue;
+        }
+        let total = totals[&finding.code];
+        if *count == MAX_FINDINGS_PER_CODE {
+            note_more(std::slice::from_mut(&mut finding), total);
+        }
+        kept.push(finding);
+    }
+    kept
+}
+
 /// R05 for an output that is not strict JSON.
-fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
+fn not_json(output: &str, max_depth: usize, secret: bool) -> Option<Finding> {
     let options = crate::json::ParseOptions {
         max_depth,
         lenient: false,
@@ -570,7 +600,11 @@ fn not_json(output: &str, max_depth: usize) -> Option<Finding> {
             format!(
                 "the successTemplate's output is not JSON: {} at byte {} of {}; Genesys fails \
                  the action",
-                error.message,
+                if secret {
+                    crate::secret::unquoted(&error.message)
+                } else {
+                    error.message
+                },
                 error.offset,
                 output.len()
             ),

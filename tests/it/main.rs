@@ -30,6 +30,7 @@ mod hostile;
 mod hostile_definition;
 mod hostile_har;
 mod hostile_output;
+mod hostile_replay;
 mod hostile_summary;
 mod html;
 mod jsonpath;
