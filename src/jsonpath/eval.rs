@@ -5,7 +5,10 @@
 //! next token where Jayway's scan predicate lets it.
 
 use super::parse::{Function, Param, Path, Token, token_is_definite};
-use super::{MAX_DOCUMENT_DEPTH, MAX_SELECTED_NODES, MAX_STEPS, QueryError, Selection, filter};
+use super::{
+    MAX_DOCUMENT_DEPTH, MAX_SELECTED_NODES, MAX_STEPS, QueryError, SELECTED_PER_DOCUMENT_NODE,
+    Selection, filter,
+};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -43,11 +46,19 @@ pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
     };
     let results = run.evaluate(path, document, false)?;
     let mut budget = MAX_SELECTED_NODES;
+    // The document is counted only when a selection outgrows the floor.
+    let mut widened = false;
     let mut owned = |value: Cow<'_, Value>| -> Result<Value, Fail> {
         let nodes = count_nodes(&value);
+        if nodes > budget && !widened {
+            widened = true;
+            let allowed = count_nodes(document).saturating_mul(SELECTED_PER_DOCUMENT_NODE);
+            budget = budget.saturating_add(allowed.saturating_sub(MAX_SELECTED_NODES));
+        }
         if nodes > budget {
             return Err(Fail::Limit(format!(
-                "selection larger than {MAX_SELECTED_NODES} JSON values"
+                "selection larger than {MAX_SELECTED_NODES} JSON values and than \
+                 {SELECTED_PER_DOCUMENT_NODE} times the document's"
             )));
         }
         budget -= nodes;

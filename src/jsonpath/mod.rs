@@ -29,10 +29,15 @@ pub const MAX_DOCUMENT_DEPTH: usize = 1_000;
 /// The evaluation steps one query may take (a step is one token applied to
 /// one value); a deep scan over a deep scan on a big document stops here.
 pub const MAX_STEPS: u64 = 5_000_000;
-/// The JSON values (counting every nested value) a selection may hold; a deep
-/// scan copies each subtree it selects, so `$..*` over a deep document would
-/// otherwise grow with the square of its size.
-pub const MAX_SELECTED_NODES: u64 = 2_000_000;
+/// The JSON values (counting every nested value) any selection may hold; a
+/// bigger document may select up to [`SELECTED_PER_DOCUMENT_NODE`] times its
+/// own values. A deep scan copies each subtree it selects, so `$..*` over a
+/// deep document would otherwise grow with the square of its size: the
+/// memory of a query stays proportional to the document it reads.
+pub const MAX_SELECTED_NODES: u64 = 200_000;
+/// How many selected values each value of the document allows, past
+/// [`MAX_SELECTED_NODES`].
+pub const SELECTED_PER_DOCUMENT_NODE: u64 = 2;
 /// The compiled size limit of one `=~` regular expression, in bytes.
 pub const MAX_REGEX_BYTES: usize = 1 << 20;
 
