@@ -9,6 +9,7 @@ use super::{
     MAX_DOCUMENT_DEPTH, MAX_SELECTED_NODES, MAX_STEPS, QueryError, SELECTED_PER_DOCUMENT_NODE,
     Selection, filter,
 };
+use crate::json::kind;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -529,18 +530,6 @@ fn array_model(model: &Value, upstream_definite: bool) -> Result<Option<&[Value]
             kind(model)
         ))),
         _ => Ok(None),
-    }
-}
-
-/// The kind of a value, for messages (never the value: it may be a secret).
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -18,7 +18,7 @@ pub mod text;
 
 use crate::capture::Source;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, add_lines, note_more};
-use crate::json::{self, ParseOptions, push_pointer};
+use crate::json::{self, ParseOptions, kind, push_pointer};
 use crate::jsonpath::JsonPath;
 use crate::profile::SchemaError;
 use crate::profile::definition::is_definition_name;
@@ -586,18 +586,6 @@ fn display_pointer(pointer: &str) -> &str {
         "the root"
     } else {
         pointer
-    }
-}
-
-/// The JSON type of a value, with its article, for messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
