@@ -241,8 +241,14 @@ impl Context<'_> {
                 }
                 let body_len = self.capture.body.len();
                 let chunk_end = self.meta().cut_at_chunk_end;
-                let secret_whole =
-                    self.profile.is_some_and(|p| p.schema.shape.secret) && !options.show_secrets;
+                // A body that does not parse cannot say where its secret
+                // fields are: when the profile marks any, no syntax message
+                // quotes the body's text.
+                let secret_whole = !options.show_secrets
+                    && self.profile.is_some_and(|p| {
+                        p.schema.shape.secret
+                            || (outcome.value.is_none() && p.schema.shape.marks_a_secret())
+                    });
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
                     if secret_whole {

@@ -140,6 +140,20 @@ struct ShapeWalk<'a> {
 }
 
 impl Shape {
+    /// Whether this place or any place below it is marked `x-dapa-secret`.
+    pub fn marks_a_secret(&self) -> bool {
+        let mut places = vec![self];
+        while let Some(place) = places.pop() {
+            if place.secret {
+                return true;
+            }
+            places.extend(place.properties.values());
+            places.extend(place.items.as_deref());
+            places.extend(place.any_key.as_deref());
+        }
+        false
+    }
+
     /// The shape a whole schema document declares.
     pub fn of_schema(schema: &Value) -> Shape {
         Shape::of_schema_within(schema, MAX_SHAPE_STEPS).0

@@ -142,3 +142,30 @@ fn a_reply_where_50000_defaults_stand_in_gives_a_bounded_record() {
     assert_eq!(r02.len(), 20, "{r02:?}");
     assert!(r02[19].ends_with("(and 49980 more like it)"), "{}", r02[19]);
 }
+
+/// One field marked `x-dapa-secret` is enough: where the body does not
+/// parse, dapa cannot tell which text is that field's, so no syntax message
+/// quotes the body, unless `--show-secrets`.
+#[test]
+fn a_body_that_does_not_parse_is_never_quoted_when_one_field_is_secret() {
+    let folder = Folder::new();
+    let schema = json!({"type": "object", "properties": {
+        "token": {"type": "string", "x-dapa-secret": true},
+        "name": {"type": "string"}}});
+    folder.write("schema.json", schema.to_string().as_bytes());
+    folder.write("capture.json", br#"{"name": "a", "token": hunter2secret}"#);
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "jsonl", "--fail-on", "none"];
+        args.extend_from_slice(extra);
+        dapa(&args)
+            .arg("--schema")
+            .arg(folder.join("schema.json"))
+            .arg(folder.join("capture.json"))
+            .run()
+    };
+    let masked = scan(&[]);
+    assert!(masked.stdout.contains("S03"), "{}", masked.stdout);
+    assert!(!masked.stdout.contains("hunter2"), "{}", masked.stdout);
+    let shown = scan(&["--show-secrets"]);
+    assert!(shown.stdout.contains("hunter2"), "{}", shown.stdout);
+}
