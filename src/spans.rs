@@ -305,7 +305,16 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
             spans.push(0..body.len());
         }
         let names = crate::secret::secret_names(&profile.schema.shape);
-        spans.extend(crate::secret::values_under_keys(body, &names));
+        let under_keys = crate::secret::values_under_keys(body, &names);
+        // In a body that does not parse, a secret's value may run on past
+        // where it seems to end (a quote inside a password ends the string
+        // early): everything from the first secret key's value on is masked.
+        if analysis.document.is_none()
+            && let Some(first) = under_keys.iter().map(|span| span.start).min()
+        {
+            spans.push(first..body.len());
+        }
+        spans.extend(under_keys);
     }
     spans.extend(quoted_token(body));
     spans

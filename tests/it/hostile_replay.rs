@@ -169,3 +169,26 @@ fn a_body_that_does_not_parse_is_never_quoted_when_one_field_is_secret() {
     let shown = scan(&["--show-secrets"]);
     assert!(shown.stdout.contains("hunter2"), "{}", shown.stdout);
 }
+
+/// `explain` of such a body: a quote inside the secret ends its string
+/// early, so what follows may be the secret too; everything from the secret
+/// key's value on is masked.
+#[test]
+fn explain_masks_the_rest_of_a_body_broken_inside_a_secret() {
+    let folder = Folder::new();
+    let schema = json!({"type": "object", "properties": {
+        "token": {"type": "string", "x-dapa-secret": true}}});
+    folder.write("schema.json", schema.to_string().as_bytes());
+    folder.write(
+        "capture.json",
+        br#"{"name": "a", "token": "abc"hunter2secret"}"#,
+    );
+    let out = dapa(&["explain", "--color", "never", "--schema"])
+        .arg(folder.join("schema.json"))
+        .arg(folder.join("capture.json"))
+        .run();
+    assert!(out.stdout.contains("S03"), "{}", out.stdout);
+    assert!(out.stdout.contains(r#""name": "a""#), "{}", out.stdout);
+    assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+    assert!(!out.stdout.contains("abc"), "{}", out.stdout);
+}
