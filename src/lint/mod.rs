@@ -574,7 +574,7 @@ pub fn place(text: &str, mut located: Vec<Located>) -> Vec<(Finding, Option<Stri
 }
 
 /// The pointer of member `key` of the value at `pointer`.
-fn member(pointer: &str, key: &str) -> String {
+pub(crate) fn member(pointer: &str, key: &str) -> String {
     let mut pointer = pointer.to_owned();
     push_pointer(&mut pointer, key);
     pointer

@@ -52,13 +52,7 @@ impl Definition {
     /// come in the `execute` envelope unless `envelope` says otherwise (test
     /// traces are recognised by their shape and checked at `finalResult`).
     pub fn from_file(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
-        let file = JsonFile::read(path)?;
-        let mut definition = Definition::from_value(
-            &file.shown,
-            &file.document,
-            envelope,
-            Some(file.base_uri.clone()),
-        )?;
+        let (mut definition, file) = Definition::read(path, envelope)?;
         // Every definition read is linted here, whichever way it was named
         // (`--definition`, a dapa.toml rule, a folder's `*.action.json`,
         // `dapa lint`), so a scan reports the lint of each one it uses.
@@ -67,21 +61,32 @@ impl Definition {
         Ok(definition)
     }
 
+    /// The file read and its contract compiled, the file kept for what
+    /// else reads it.
+    fn read(path: &Path, envelope: EnvelopeKind) -> Result<(Definition, JsonFile), SchemaError> {
+        let file = JsonFile::read(path)?;
+        let definition = Definition::from_value(
+            &file.shown,
+            &file.document,
+            envelope,
+            Some(file.base_uri.clone()),
+        )?;
+        Ok((definition, file))
+    }
+
     /// The lint of the definition (none for one built from a value alone).
     pub fn lint(&self) -> Option<&crate::lint::DefinitionLint> {
         self.profile.lint.as_deref()
     }
 
-    /// [`Definition::from_file`], and the definition's document, for
-    /// readers of more than its contract (`dapa replay` reads its response
-    /// configuration).
+    /// The definition (its contract compiled, not linted) and its
+    /// document, for readers of more than its contract (`dapa replay`
+    /// reads its response configuration).
     pub fn from_file_with_document(
         path: &Path,
         envelope: EnvelopeKind,
     ) -> Result<(Definition, Value), SchemaError> {
-        let file = JsonFile::read(path)?;
-        let definition =
-            Definition::from_value(&file.shown, &file.document, envelope, Some(file.base_uri))?;
+        let (definition, file) = Definition::read(path, envelope)?;
         Ok((definition, file.document))
     }
 

@@ -16,6 +16,7 @@ use crate::analyze::{Analysis, AnalyzeOptions};
 use crate::capture::Capture;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::jsonpath::{self, JsonPath, QueryError, Selection};
+use crate::lint::{Response, TEMPLATE, TRANSLATION_MAP, member};
 use crate::profile::definition::Definition;
 use crate::profile::{EnvelopeKind, Profiles, SchemaError};
 use crate::record::{CaptureRecord, FindingRecord};
@@ -140,74 +141,62 @@ impl Replay {
             pointer: pointer.to_owned(),
             message: message.to_owned(),
         };
-        let response = document
+        if !document
             .pointer("/config/response")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                malformed(
-                    "/config/response",
-                    "the definition has no response configuration (export the action with its \
-                     configuration, or read it with includeConfig=true)",
-                )
-            })?;
-        let translation_map = match response.get("translationMap") {
-            None | Some(Value::Null) => serde_json::Map::new(),
-            Some(Value::Object(map)) => map.clone(),
-            Some(_) => {
-                return Err(malformed(
-                    "/config/response/translationMap",
-                    "the translationMap is not an object of names and JSONPaths",
-                ));
+            .is_some_and(Value::is_object)
+        {
+            return Err(malformed(
+                "/config/response",
+                "the definition has no response configuration (export the action with its \
+                 configuration, or read it with includeConfig=true)",
+            ));
+        }
+        // The same reading of the configuration as the lint's.
+        let response = Response::of(document).map_err(|(pointer, _)| {
+            malformed(
+                pointer,
+                if pointer == TRANSLATION_MAP {
+                    "the translationMap is not an object of names and JSONPaths"
+                } else {
+                    "the translationMapDefaults is not an object of names and JSON texts"
+                },
+            )
+        })?;
+        let template = match response.template {
+            Some(text) => text,
+            None if response.template_not_text => {
+                return Err(malformed(TEMPLATE, "the successTemplate is not a string"));
             }
-        };
-        let defaults = match response.get("translationMapDefaults") {
-            None | Some(Value::Null) => serde_json::Map::new(),
-            Some(Value::Object(map)) => map.clone(),
-            Some(_) => {
+            None => {
                 return Err(malformed(
-                    "/config/response/translationMapDefaults",
-                    "the translationMapDefaults is not an object of names and JSON texts",
-                ));
-            }
-        };
-        let template = match response.get("successTemplate") {
-            Some(Value::String(text)) => text.as_str(),
-            None | Some(Value::Null) => {
-                return Err(malformed(
-                    "/config/response/successTemplate",
+                    TEMPLATE,
                     "the response configuration has no successTemplate",
                 ));
             }
-            Some(_) => {
-                return Err(malformed(
-                    "/config/response/successTemplate",
-                    "the successTemplate is not a string",
-                ));
-            }
         };
-        let mut variables = Vec::with_capacity(translation_map.len());
-        for (name, path) in &translation_map {
+        // In key order (the configuration's), whatever the file's: records
+        // never depend on it.
+        let mut variables = Vec::with_capacity(response.map.len());
+        for &(name, path) in &response.map {
             let Value::String(path_text) = path else {
                 return Err(malformed(
-                    &format!("/config/response/translationMap/{}", escape_pointer(name)),
+                    &member(TRANSLATION_MAP, name),
                     "a translationMap path is not a string",
                 ));
             };
-            let default = defaults.get(name).map(|default| match default {
+            let default = response.default_of(name).map(|default| match default {
                 // A default is JSON text; one written as a JSON value
                 // stands for its own text.
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             });
             variables.push(Variable {
-                name: name.clone(),
+                name: name.to_owned(),
                 path: JsonPath::parse(path_text),
                 path_text: path_text.clone(),
                 default,
             });
         }
-        // Names in one order whatever the file's: records never depend on it.
-        variables.sort_by(|a, b| a.name.cmp(&b.name));
         let mut analyze = analyze.clone();
         analyze.profiles = Profiles {
             forced: Some(Arc::new(definition.profile)),
@@ -628,11 +617,6 @@ fn quoted(text: &str) -> String {
         shown.push('…');
     }
     format!("'{shown}'")
-}
-
-/// A name as a JSON pointer segment.
-fn escape_pointer(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
 }
 
 #[cfg(test)]
