@@ -465,9 +465,12 @@ impl Replay {
             }
         };
         let mut outcome = self.replay(&reply.value, &reply.text);
-        // A secure action's output is secret as a whole: R05 must not quote it.
+        // An output that does not parse cannot say which text is a secret
+        // field's: R05 quotes none of it when the contract marks any, as the
+        // syntax layer does not.
         let secret = !self.analyze.show_secrets
-            && (self.analyze.profiles.forced.as_ref()).is_some_and(|p| p.schema.shape.secret);
+            && (self.analyze.profiles.forced.as_ref())
+                .is_some_and(|p| p.schema.shape.marks_a_secret());
         let not_json = (outcome.output.as_deref())
             .and_then(|output| not_json(output, self.analyze.max_depth, secret));
         outcome.findings.extend(not_json);

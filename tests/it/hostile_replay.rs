@@ -192,3 +192,22 @@ fn explain_masks_the_rest_of_a_body_broken_inside_a_secret() {
     assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
     assert!(!out.stdout.contains("abc"), "{}", out.stdout);
 }
+
+/// One field of the contract marked `x-dapa-secret` is enough for R05 too:
+/// the output does not parse, so no message quotes its text.
+#[test]
+fn r05_never_quotes_an_output_whose_contract_marks_one_secret_field() {
+    let folder = Folder::new();
+    let mut definition = secure_bare_word_definition();
+    definition["secure"] = json!(false);
+    definition["contract"]["output"]["successSchema"]["properties"]["email"]["x-dapa-secret"] =
+        json!(true);
+    folder.write("one.action.json", definition.to_string().as_bytes());
+    folder.write("reply.json", br#"{"email": "hunter2secret"}"#);
+    let out = dapa(&["replay", "--format", "jsonl", "--definition"])
+        .arg(folder.join("one.action.json"))
+        .arg(folder.join("reply.json"))
+        .run();
+    assert!(out.stdout.contains("R05"), "{}", out.stdout);
+    assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+}
