@@ -168,11 +168,11 @@ fn is_uuid(word: &str) -> bool {
 
 /// A key no longer than [`MAX_KEY_CHARS`] characters.
 fn cut(key: &str) -> String {
-    let mut kept: String = key.chars().take(MAX_KEY_CHARS).collect();
-    if kept.len() < key.len() {
-        kept.push('…');
+    // The byte offset of the character after the first MAX_KEY_CHARS, if any.
+    match key.char_indices().nth(MAX_KEY_CHARS) {
+        None => key.to_owned(),
+        Some((end, _)) => format!("{}…", &key[..end]),
     }
-    kept
 }
 
 /// Where a cut-off body (S01) was cut: at a power-of-two length (a buffer

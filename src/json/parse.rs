@@ -160,7 +160,13 @@ pub fn split_pointer(pointer: &str) -> Vec<String> {
         .strip_prefix('/')
         .unwrap_or(pointer)
         .split('/')
-        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+        .map(|segment| {
+            if segment.contains('~') {
+                segment.replace("~1", "/").replace("~0", "~")
+            } else {
+                segment.to_owned()
+            }
+        })
         .collect()
 }
 

@@ -17,6 +17,9 @@ use std::fmt::Write as _;
 /// were undone; `None` for strings that are not stringified JSON (`"123"`,
 /// `"abc"`). `depth_budget` bounds the nesting of the decoded value.
 pub fn decode_stringified(text: &str, depth_budget: usize) -> Option<(Value, usize)> {
+    if !opens_with(text, b"{[\"") {
+        return None;
+    }
     let mut current = text.trim();
     let mut owned: String;
     let mut levels = 0;
@@ -41,10 +44,30 @@ pub fn decode_stringified(text: &str, depth_budget: usize) -> Option<(Value, usi
     }
 }
 
+/// Whether `text`, past leading white space, starts with one of `openers`
+/// (ASCII). Most strings are words, numbers or dates: their first byte
+/// decides without the Unicode-aware trim the decoding does.
+fn opens_with(text: &str, openers: &[u8]) -> bool {
+    match text.as_bytes().first() {
+        None => false,
+        Some(&byte) if byte.is_ascii() && !char::from(byte).is_whitespace() => {
+            openers.contains(&byte)
+        }
+        Some(_) => text
+            .trim_start()
+            .as_bytes()
+            .first()
+            .is_some_and(|b| openers.contains(b)),
+    }
+}
+
 /// Whether a string holds JSON that nests past `--max-depth` (counted
 /// from the top of the document): then it is not decoded, and that is S06
 /// as for a body, not a plain string. Gives the limit.
 fn nests_too_deep(text: &str, max_depth: usize, depth: usize) -> Option<usize> {
+    if !opens_with(text, b"{[") {
+        return None;
+    }
     let text = text.trim();
     if !text.starts_with(['{', '[']) {
         return None;
@@ -256,10 +279,10 @@ fn is_ident(b: u8) -> bool {
 /// The Velocity references left in a string, quoted and comma-separated:
 /// `${x}` and `$!{x}` (formal), `$!x` (quiet) and `$input.x` (dotted).
 pub fn placeholders(text: &str) -> Option<String> {
-    if !text.contains('$') {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'$', bytes).is_none() {
         return None;
     }
-    let bytes = text.as_bytes();
     let mut found: Vec<&str> = Vec::new();
     let mut pos = 0;
     while let Some(at) = bytes[pos..].iter().position(|&b| b == b'$') {
@@ -321,7 +344,8 @@ pub fn placeholders(text: &str) -> Option<String> {
 
 /// Keys in Architect's flatten=true form: `profile.firstname`, `contactIds[0]`.
 fn flattened(fields: &Map<String, Value>) -> Option<String> {
-    if !fields.keys().any(|key| key.contains(['.', '['])) {
+    // Byte by byte: keys are short, and this runs for every object.
+    if !(fields.keys()).any(|key| key.bytes().any(|b| b == b'.' || b == b'[')) {
         return None;
     }
     let keys: Vec<&str> = fields
@@ -408,6 +432,26 @@ mod tests {
         );
         let findings = check(&mut json!({"d": twice}), "", 0, 128, false);
         assert!(findings[0].message.contains("2 levels"));
+    }
+
+    #[test]
+    fn the_first_byte_test_agrees_with_trimming() {
+        for text in [
+            "",
+            " ",
+            "{}",
+            " [1]",
+            "\u{b}{\"a\":1}",
+            "\u{2003}[1]",
+            "\u{a0}{}",
+            "abc",
+            "\"x\"",
+            "é{",
+        ] {
+            let trimmed = text.trim_start().as_bytes().first().copied();
+            let expected = trimmed.is_some_and(|b| b"{[".contains(&b));
+            assert_eq!(opens_with(text, b"{["), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -141,9 +141,10 @@ impl ConfigPlace {
 
     /// A capture file's path relative to the config's folder, with `/`
     /// between its parts; none for standard input and outside the folder.
-    /// A path outside the folder by its text is tried again with its links
-    /// resolved (one look at the file system, only for such paths), so the
-    /// folder reached through a link is the same folder.
+    /// A path outside the folder by its text is tried again with its
+    /// folder's links resolved (a look at the file system, only for such
+    /// paths, once per folder in a row), so the folder reached through a
+    /// link is the same folder.
     pub fn relative(&self, file: &str) -> Option<String> {
         if file == "-" {
             return None;
@@ -153,7 +154,7 @@ impl ConfigPlace {
         let inside = match absolute.strip_prefix(&self.root) {
             Ok(inside) => inside,
             Err(_) => {
-                real = std::fs::canonicalize(&absolute).ok()?;
+                real = real_folder(absolute.parent()?)?.join(absolute.file_name()?);
                 real.strip_prefix(self.real_root.as_ref()?).ok()?
             }
         };
@@ -163,6 +164,27 @@ impl ConfigPlace {
             .collect();
         Some(parts.join("/"))
     }
+}
+
+/// A folder with its links resolved. The answer for the last folder asked
+/// is kept per thread: a scan outside the config's folder asks for every
+/// capture, files come folder by folder, and resolving costs a look at each
+/// part of the path.
+fn real_folder(folder: &Path) -> Option<PathBuf> {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<Option<(PathBuf, Option<PathBuf>)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| {
+        if let Some((asked, real)) = last
+            && asked == folder
+        {
+            return real.clone();
+        }
+        let real = std::fs::canonicalize(folder).ok();
+        *last = Some((folder.to_path_buf(), real.clone()));
+        real
+    })
 }
 
 /// A path without `.` and with `..` taken against the part before it, by
