@@ -566,16 +566,24 @@ impl Summary {
     }
 
     fn add_observations(&mut self, profile: &str, record: &CaptureRecord) {
-        for observation in &record.observations {
-            if let Some(row) = self
-                .drift
-                .get_mut(profile)
-                .and_then(|rows| rows.get_mut(&*observation.path))
-            {
-                row.captures += 1;
-                row.observe(observation.seen, observation.declared_bits);
-                continue;
+        // Paths the table holds are counted under one look-up of the
+        // profile's rows; the others are kept (or not) one by one after.
+        let mut new_paths = Vec::new();
+        match self.drift.get_mut(profile) {
+            Some(rows) => {
+                for observation in &record.observations {
+                    match rows.get_mut(&*observation.path) {
+                        Some(row) => {
+                            row.captures += 1;
+                            row.observe(observation.seen, observation.declared_bits);
+                        }
+                        None => new_paths.push(observation),
+                    }
+                }
             }
+            None => new_paths.extend(&record.observations),
+        }
+        for observation in new_paths {
             let mut row = DriftRow {
                 profile: profile.to_owned(),
                 path: observation.path.to_string(),

@@ -217,11 +217,15 @@ fn utf16_kind(body: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// The first 1,024 characters of `text`.
+fn first_characters(text: &str) -> &str {
+    text.char_indices()
+        .nth(1024)
+        .map_or(text, |(end, _)| &text[..end])
+}
+
 fn head_lowercase(text: &str) -> String {
-    text.chars()
-        .take(1024)
-        .collect::<String>()
-        .to_ascii_lowercase()
+    first_characters(text).to_ascii_lowercase()
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -250,8 +254,10 @@ fn html_title(text: &str) -> Option<String> {
             let to = head[from..].find(close).map_or(head.len(), |i| from + i);
             // The lowercase copy has the same byte offsets for ASCII tags, so
             // slice the original text to keep the title's case.
-            let original: String = text.chars().take(1024).collect();
-            let title = original.get(from..to).unwrap_or_default().trim();
+            let title = first_characters(text)
+                .get(from..to)
+                .unwrap_or_default()
+                .trim();
             if !title.is_empty() {
                 return Some(title.chars().take(80).collect());
             }
