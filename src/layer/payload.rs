@@ -280,9 +280,8 @@ fn is_ident(b: u8) -> bool {
 /// `${x}` and `$!{x}` (formal), `$!x` (quiet) and `$input.x` (dotted).
 pub fn placeholders(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    if memchr::memchr(b'$', bytes).is_none() {
-        return None;
-    }
+    // Most strings hold no '$' at all.
+    memchr::memchr(b'$', bytes)?;
     let mut found: Vec<&str> = Vec::new();
     let mut pos = 0;
     while let Some(at) = bytes[pos..].iter().position(|&b| b == b'$') {
