@@ -253,12 +253,16 @@ fn skip_space(text: &[u8], mut pos: usize) -> usize {
 /// closing quote), or the end of the text.
 pub fn string_end(text: &[u8], start: usize, quote: u8) -> usize {
     let mut pos = start + 1;
-    while pos < text.len() {
-        match text[pos] {
-            b'\\' => pos += 2,
-            byte if byte == quote => return pos + 1,
-            _ => pos += 1,
+    // Jump from one quote or backslash to the next.
+    while let Some(found) = text
+        .get(pos..)
+        .and_then(|rest| memchr::memchr2(quote, b'\\', rest))
+    {
+        let at = pos + found;
+        if text[at] == quote {
+            return at + 1;
         }
+        pos = at + 2;
     }
     text.len()
 }
@@ -316,7 +320,35 @@ fn value_end(text: &[u8], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// The byte-by-byte reading [`string_end`] must agree with.
+    fn string_end_by_bytes(text: &[u8], start: usize, quote: u8) -> usize {
+        let mut pos = start + 1;
+        while pos < text.len() {
+            match text[pos] {
+                b'\\' => pos += 2,
+                byte if byte == quote => return pos + 1,
+                _ => pos += 1,
+            }
+        }
+        text.len()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn string_end_jumps_as_it_would_step(
+            text in proptest::collection::vec(prop_oneof![Just(b'"'), Just(b'\''), Just(b'\\'), Just(b'a')], 1..40),
+            start in 0usize..40,
+        ) {
+            let start = start % text.len();
+            for quote in [b'"', b'\''] {
+                prop_assert_eq!(string_end(&text, start, quote), string_end_by_bytes(&text, start, quote));
+            }
+        }
+    }
 
     #[test]
     fn masks_and_paths() {
