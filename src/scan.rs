@@ -285,6 +285,7 @@ pub fn scan_with(
     // set once, and keep each profile once.
     let mut last_found: Option<Arc<FolderDefinitions>> = None;
     let fresh = || Summary::new(options.bucket);
+    let mut batches: Vec<Vec<CaptureRecord>> = Vec::new();
     for chunk in receiver {
         for task in &chunk {
             match &task.job {
@@ -306,12 +307,14 @@ pub fn scan_with(
                 last_found = Some(Arc::clone(found));
             }
         }
-        let (records, summary) = pool.install(|| {
-            // Collecting keeps the order of the tasks, and of the captures
-            // of each.
-            let records: Vec<CaptureRecord> = chunk
+        let summary = pool.install(|| {
+            // The records of each task, in the order of the tasks: each
+            // task's list is made at its size, and the list of lists is
+            // reused, so a chunk allocates no large list that the main
+            // thread then frees (memory the allocator would keep a while).
+            chunk
                 .into_par_iter()
-                .flat_map_iter(|task| {
+                .map(|task| {
                     let mut records = Vec::with_capacity(task.job.captures());
                     let found = task.found.as_deref();
                     task.job.run(options, &mut |capture| {
@@ -319,26 +322,29 @@ pub fn scan_with(
                     });
                     records
                 })
-                .collect();
+                .collect_into_vec(&mut batches);
             // Summarising is not free with a drift table: do it in parallel
             // too. Rayon reduces neighbouring ranges in order, so the first
             // example of each code stays the first in scan order.
-            let summary = records
+            batches
                 .par_iter()
-                .fold(fresh, |mut summary, record| {
-                    summary.add(record);
+                .fold(fresh, |mut summary, records| {
+                    for record in records {
+                        summary.add(record);
+                    }
                     summary
                 })
                 .reduce(fresh, |mut earlier, later| {
                     earlier.merge(later);
                     earlier
-                });
-            (records, summary)
+                })
         });
         outcome.summary.merge(summary);
-        for record in &records {
+        for record in batches.iter().flatten() {
             on_record(record)?;
         }
+        // The records are written: free them before the next chunk.
+        batches.clear();
     }
     if walker.join().is_err() {
         outcome
