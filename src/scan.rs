@@ -5,7 +5,7 @@
 //! passed to the caller chunk by chunk and only the summary is kept.
 
 use crate::analyze::{AnalyzeOptions, analyze_beside};
-use crate::capture::lines::{self, Line, LineOptions};
+use crate::capture::lines::{self, LineBlock, LineOptions, LineRef, Piece};
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::profile::Profile;
@@ -106,10 +106,11 @@ enum Job {
     Lines(PathBuf),
     /// A HAR export, expanded by the walk into its entries.
     Har(PathBuf),
-    /// One line of a log, parsed by a worker.
-    Line {
-        source: Source,
-        bytes: Vec<u8>,
+    /// Whole lines of a log, split and parsed by a worker.
+    LineBlock {
+        /// The log's name, shared by the sources of its lines.
+        file: Arc<str>,
+        block: LineBlock,
     },
     /// The JSON text of one HAR entry, decoded by a worker.
     HarEntry {
@@ -158,14 +159,50 @@ impl Job {
     /// The capture bytes this job holds before a worker runs it.
     fn held_bytes(&self) -> usize {
         match self {
-            Job::Line { bytes, .. } => bytes.len(),
+            Job::LineBlock { block, .. } => block.len(),
             Job::HarEntry { text, .. } => text.len(),
             Job::Ready(capture) => capture.body.len(),
             _ => 0,
         }
     }
 
-    fn run(self, options: &ScanOptions) -> Option<Capture> {
+    /// The captures this job holds: a block's lines, one for any other
+    /// (blank lines and messages about the inputs counted too).
+    fn captures(&self) -> usize {
+        match self {
+            Job::LineBlock { block, .. } => block.line_count(),
+            _ => 1,
+        }
+    }
+
+    /// Hand each capture of this job to `each`, in order.
+    fn run(self, options: &ScanOptions, each: &mut dyn FnMut(Capture)) {
+        match self {
+            Job::LineBlock { file, block } => {
+                for line in block.lines(options.max_bytes) {
+                    each(match line {
+                        LineRef::Text(number, bytes) => lines::capture(
+                            log_line(&file, number),
+                            bytes,
+                            &options.lines,
+                            options.max_bytes,
+                        ),
+                        LineRef::TooLong(number, length) => {
+                            too_long_line(log_line(&file, number), length, options.max_bytes)
+                        }
+                    });
+                }
+            }
+            job => {
+                if let Some(capture) = job.run_one(options) {
+                    each(capture);
+                }
+            }
+        }
+    }
+
+    /// The capture of a job that makes at most one.
+    fn run_one(self, options: &ScanOptions) -> Option<Capture> {
         match self {
             Job::File { path, sidecar } => Some(capture::load_file(
                 &path,
@@ -178,19 +215,18 @@ impl Job {
                 Source::Stdin,
                 options.max_bytes,
             )),
-            Job::Line { source, bytes } => Some(lines::capture(
-                source,
-                bytes,
-                &options.lines,
-                options.max_bytes,
-            )),
             Job::HarEntry { source, text } => har::reply_capture(source, text, options.max_bytes),
             Job::Ready(capture) => Some(*capture),
             Job::Unreadable { source, reason } => {
                 Some(Capture::unreadable(source, Finding::new(Code::T08, reason)))
             }
-            // The walk expands these before they reach a worker.
-            Job::Lines(_) | Job::Har(_) | Job::MissingInput(_) | Job::BadDefinition(_) => None,
+            // The walk expands these before they reach a worker; blocks of
+            // lines are run by `run`.
+            Job::Lines(_)
+            | Job::Har(_)
+            | Job::LineBlock { .. }
+            | Job::MissingInput(_)
+            | Job::BadDefinition(_) => None,
         }
     }
 }
@@ -249,6 +285,7 @@ pub fn scan_with(
     // set once, and keep each profile once.
     let mut last_found: Option<Arc<FolderDefinitions>> = None;
     let fresh = || Summary::new(options.bucket);
+    let mut batches: Vec<Vec<CaptureRecord>> = Vec::new();
     for chunk in receiver {
         for task in &chunk {
             match &task.job {
@@ -270,33 +307,44 @@ pub fn scan_with(
                 last_found = Some(Arc::clone(found));
             }
         }
-        let (records, summary) = pool.install(|| {
-            let records: Vec<CaptureRecord> = chunk
+        let summary = pool.install(|| {
+            // The records of each task, in the order of the tasks: each
+            // task's list is made at its size, and the list of lists is
+            // reused, so a chunk allocates no large list that the main
+            // thread then frees (memory the allocator would keep a while).
+            chunk
                 .into_par_iter()
-                .filter_map(|task| {
-                    let capture = task.job.run(options)?;
-                    Some(analyse(capture, task.found.as_deref()))
+                .map(|task| {
+                    let mut records = Vec::with_capacity(task.job.captures());
+                    let found = task.found.as_deref();
+                    task.job.run(options, &mut |capture| {
+                        records.push(analyse(capture, found))
+                    });
+                    records
                 })
-                .collect();
+                .collect_into_vec(&mut batches);
             // Summarising is not free with a drift table: do it in parallel
             // too. Rayon reduces neighbouring ranges in order, so the first
             // example of each code stays the first in scan order.
-            let summary = records
+            batches
                 .par_iter()
-                .fold(fresh, |mut summary, record| {
-                    summary.add(record);
+                .fold(fresh, |mut summary, records| {
+                    for record in records {
+                        summary.add(record);
+                    }
                     summary
                 })
                 .reduce(fresh, |mut earlier, later| {
                     earlier.merge(later);
                     earlier
-                });
-            (records, summary)
+                })
         });
         outcome.summary.merge(summary);
-        for record in &records {
+        for record in batches.iter().flatten() {
             on_record(record)?;
         }
+        // The records are written: free them before the next chunk.
+        batches.clear();
     }
     if walker.join().is_err() {
         outcome
@@ -321,15 +369,18 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
         });
         shard.range(total)
     });
-    let mut chunk = Vec::with_capacity(options.chunk_size);
+    let mut chunk = Vec::new();
     let mut held = 0usize;
+    let mut captures = 0usize;
     // A chunk ends at its count of captures or, for long log lines and
     // HAR bodies read by the walk, at its bytes, whichever comes first.
     let mut send = |task: Task, chunk: &mut Vec<Task>| -> bool {
         held += task.job.held_bytes();
+        captures += task.job.captures();
         chunk.push(task);
-        if chunk.len() >= options.chunk_size || held >= CHUNK_BYTES {
+        if captures >= options.chunk_size || held >= CHUNK_BYTES {
             held = 0;
+            captures = 0;
             return sender.send(std::mem::take(chunk)).is_ok();
         }
         true
@@ -415,8 +466,8 @@ fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Task
     }
 }
 
-/// The lines of a log, each a job; a log that cannot be read is one
-/// unreadable capture, and one that breaks off keeps the lines before.
+/// The lines of a log in blocks, each a job; a log that cannot be read is
+/// one unreadable capture, and one that breaks off keeps the lines before.
 fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
     let reader = match lines::open(path) {
         Ok(reader) => reader,
@@ -427,36 +478,20 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
             });
         }
     };
-    let file = path.to_string_lossy();
-    let source = |line| Source::LogLine {
-        file: file.clone().into_owned(),
-        line,
-    };
-    let mut last = 0;
-    for line in lines::Lines::new(reader, options.max_bytes) {
-        let job = match line {
-            Ok(Line::Text(number, bytes)) => {
-                last = number;
-                Job::Line {
-                    source: source(number),
-                    bytes,
-                }
-            }
-            Ok(Line::TooLong(number, length)) => {
-                last = number;
-                Job::Ready(Box::new(Capture::unreadable(
-                    source(number),
-                    Finding::new(
-                        Code::T07,
-                        format!(
-                            "a {length}-byte line, more than --max-bytes allows ({}); not parsed",
-                            options.max_bytes
-                        ),
-                    ),
-                )))
-            }
-            Err(error) => Job::Unreadable {
-                source: source(last + 1),
+    let file: Arc<str> = Arc::from(path.to_string_lossy());
+    for piece in lines::Blocks::new(reader, options.max_bytes) {
+        let job = match piece {
+            Piece::Lines(block) => Job::LineBlock {
+                file: Arc::clone(&file),
+                block,
+            },
+            Piece::TooLong(number, length) => Job::Ready(Box::new(too_long_line(
+                log_line(&file, number),
+                length,
+                options.max_bytes,
+            ))),
+            Piece::Failed(last, error) => Job::Unreadable {
+                source: log_line(&file, last + 1),
                 reason: format!("the log cannot be read past line {last}: {error}"),
             },
         };
@@ -465,6 +500,25 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
         }
     }
     true
+}
+
+/// The source of line `line` of the log `file`.
+fn log_line(file: &str, line: usize) -> Source {
+    Source::LogLine {
+        file: file.to_owned(),
+        line,
+    }
+}
+
+/// A log line longer than `--max-bytes`: not parsed.
+fn too_long_line(source: Source, length: u64, max_bytes: u64) -> Capture {
+    Capture::unreadable(
+        source,
+        Finding::new(
+            Code::T07,
+            format!("a {length}-byte line, more than --max-bytes allows ({max_bytes}); not parsed"),
+        ),
+    )
 }
 
 /// The entries of a HAR export, each a job, read as a stream: an entry too

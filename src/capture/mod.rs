@@ -361,7 +361,7 @@ pub fn load_named(
         };
         return match found {
             Some(lines::Line::Text(_, bytes)) => {
-                Ok(lines::capture(source, bytes, options, max_bytes))
+                Ok(lines::capture(source, &bytes, options, max_bytes))
             }
             Some(lines::Line::TooLong(_, length)) => Ok(oversized(source, length, max_bytes)),
             None => Err(format!(

@@ -68,7 +68,7 @@ proptest! {
             pointers.then(|| "/response/body".to_owned()),
             pointers.then(|| "/time".to_owned()),
         );
-        let capture = dapa::capture::lines::capture(dapa::capture::Source::LogLine { file: "x.jsonl".into(), line: 1 }, line, &options, 1 << 20);
+        let capture = dapa::capture::lines::capture(dapa::capture::Source::LogLine { file: "x.jsonl".into(), line: 1 }, &line, &options, 1 << 20);
         analyze(capture, &AnalyzeOptions::default());
     }
 
@@ -76,7 +76,7 @@ proptest! {
     fn structured_log_lines_never_panic(time in prop_oneof![Just(serde_json::json!(null)), any::<i64>().prop_map(serde_json::Value::from), any::<f64>().prop_map(serde_json::Value::from), "[0-9T:.Z+-]{0,30}".prop_map(serde_json::Value::from)], body in "[\\[\\]{}\":,0-9a-z ]{0,60}", status in any::<i64>()) {
         let line = serde_json::json!({"time": time, "response": {"status": status, "body": body}}).to_string();
         let options = dapa::capture::lines::LineOptions::new(Some("/response/body".to_owned()), Some("/time".to_owned()));
-        let capture = dapa::capture::lines::capture(dapa::capture::Source::LogLine { file: "x.jsonl".into(), line: 1 }, line.into_bytes(), &options, 1 << 20);
+        let capture = dapa::capture::lines::capture(dapa::capture::Source::LogLine { file: "x.jsonl".into(), line: 1 }, line.as_bytes(), &options, 1 << 20);
         analyze(capture, &AnalyzeOptions::default());
     }
 
