@@ -246,6 +246,26 @@ fn plain_run(bytes: &[u8], quote: u8) -> usize {
         .unwrap_or(bytes.len() - pos)
 }
 
+/// The length of the run of JSON whitespace at the start of `bytes`.
+/// Pretty-printed documents indent with runs of spaces, often most of their
+/// bytes, so eight spaces are passed at a time.
+fn whitespace_run(bytes: &[u8]) -> usize {
+    const EIGHT_SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut pos = 0;
+    loop {
+        while let Some(chunk) = bytes.get(pos..pos + 8) {
+            if u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) != EIGHT_SPACES {
+                break;
+            }
+            pos += 8;
+        }
+        match bytes.get(pos) {
+            Some(b' ' | b'\n' | b'\r' | b'\t') => pos += 1,
+            _ => return pos,
+        }
+    }
+}
+
 fn describe(byte: Option<u8>) -> String {
     match byte {
         None => "the end of the input".to_owned(),
@@ -317,9 +337,7 @@ impl<'a> Parser<'a> {
 
     fn skip_whitespace_run(&mut self) -> Step<()> {
         loop {
-            while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-                self.pos += 1;
-            }
+            self.pos += whitespace_run(&self.bytes[self.pos..]);
             if self.peek() != Some(b'/') {
                 return Ok(());
             }
@@ -1079,6 +1097,21 @@ mod tests {
         );
         assert_eq!(plain_run(b"it's", b'\''), 2);
         assert_eq!(plain_run(b"", b'"'), 0);
+    }
+
+    #[test]
+    fn whitespace_runs_stop_at_the_first_other_byte() {
+        for length in 0..30 {
+            for filler in [b' ', b'\n', b'\t', b'\r'] {
+                let mut bytes = vec![b' '; length];
+                if length > 3 {
+                    bytes[length / 2] = filler;
+                }
+                assert_eq!(whitespace_run(&bytes), length);
+                bytes.extend_from_slice(b"x        ");
+                assert_eq!(whitespace_run(&bytes), length);
+            }
+        }
     }
 
     #[test]
