@@ -54,6 +54,32 @@ fn digit(byte: Option<&u8>) -> Option<u8> {
     (value <= 9).then_some(value)
 }
 
+/// The value of the eight decimal digits at the start of `bytes`, if there
+/// are eight. Long mantissas (17-digit coordinates) are most of a number's
+/// bytes; this reads them a word at a time.
+#[inline]
+fn eight_digits(bytes: &[u8]) -> Option<u64> {
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let word = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    // A digit is 0x30..=0x39: high nibble 3, and still 3 after adding 6.
+    let all_digits = word & HIGH_NIBBLES == ZEROS
+        && word.wrapping_add(0x0606_0606_0606_0606) & HIGH_NIBBLES == ZEROS;
+    if !all_digits {
+        return None;
+    }
+    // The first digit is the lowest byte. Pairs first: every other byte
+    // becomes the two-digit value of itself and the next.
+    let values = word - ZEROS;
+    let pairs = values.wrapping_mul(10).wrapping_add(values >> 8);
+    // Then the four pairs p0..p3 (bytes 0, 2, 4, 6) in two multiplications
+    // whose upper halves are p0 x 10^6 + p2 x 10^2 and p1 x 10^4 + p3.
+    const LOW_BYTES: u64 = 0x0000_00FF_0000_00FF;
+    let even = (pairs & LOW_BYTES).wrapping_mul(100 + (1_000_000 << 32));
+    let odd = ((pairs >> 16) & LOW_BYTES).wrapping_mul(1 + (10_000 << 32));
+    Some(even.wrapping_add(odd) >> 32)
+}
+
 /// Scan an RFC 8259 number at the start of `bytes`.
 ///
 /// One pass: the digits are checked against the grammar, counted and
@@ -74,6 +100,13 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
             }
         }
         Some(b'1'..=b'9') => {
+            while significant + 8 <= MANTISSA_DIGITS
+                && let Some(value) = eight_digits(&bytes[pos..])
+            {
+                mantissa = mantissa * 100_000_000 + value;
+                significant += 8;
+                pos += 8;
+            }
             while let Some(value) = digit(bytes.get(pos)) {
                 if significant < MANTISSA_DIGITS {
                     mantissa = mantissa * 10 + u64::from(value);
@@ -90,6 +123,16 @@ pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
     if bytes.get(pos) == Some(&b'.') {
         pos += 1;
         let fraction_start = pos;
+        // Eight at a time once the digits are significant.
+        while significant > 0
+            && significant + 8 <= MANTISSA_DIGITS
+            && let Some(value) = eight_digits(&bytes[pos..])
+        {
+            mantissa = mantissa * 100_000_000 + value;
+            significant += 8;
+            exponent -= 8;
+            pos += 8;
+        }
         while let Some(value) = digit(bytes.get(pos)) {
             if significant >= MANTISSA_DIGITS {
                 significant += 1;
@@ -156,6 +199,32 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// floor(2^(127 + b) / 10^k) for k = 1..=19, where 10^k has b bits: the
+/// reciprocals of the powers of ten, scaled to fill 128 bits (the top bit
+/// is set). Computed by binary long division when compiling; 10^0 has none.
+const RECIPROCALS_OF_TEN: [u128; 20] = {
+    let mut reciprocals = [0u128; 20];
+    let mut k = 1;
+    while k < reciprocals.len() {
+        let divisor = POWERS_OF_TEN[k];
+        let bits = 128 - divisor.leading_zeros();
+        // The numerator is a one and then 127 + b zeros.
+        let (mut quotient, mut remainder, mut step) = (0u128, 1u128, 0);
+        while step < 127 + bits {
+            quotient <<= 1;
+            remainder <<= 1;
+            if remainder >= divisor {
+                remainder -= divisor;
+                quotient |= 1;
+            }
+            step += 1;
+        }
+        reciprocals[k] = quotient;
+        k += 1;
+    }
+    reciprocals
+};
+
 /// 10^0 to 10^38: the powers of ten a u128 holds.
 const POWERS_OF_TEN: [u128; 39] = {
     let mut powers = [1u128; 39];
@@ -177,7 +246,9 @@ const POWERS_OF_TEN: [u128; 39] = {
 ///   exact f64s, and one IEEE multiplication or division rounds correctly;
 /// - a mantissa times 10^0..10^38 is an exact u128, which `as f64` rounds
 ///   to nearest, ties to even;
-/// - a mantissa over 10^1..10^19 is divided in integers, shifted so that
+/// - a mantissa over 10^1..10^19 is multiplied by the reciprocal (see
+///   `quotient_by_reciprocal`) or, where that leaves the rounding in doubt,
+///   divided in integers, shifted so that
 ///   the quotient has 63 or 64 bits; a non-zero remainder is folded into
 ///   its lowest bit, nine or more places below the rounding position, so
 ///   that `as f64` rounds it as it would the exact quotient, and the
@@ -201,16 +272,8 @@ fn exact_float(scanned: &Scanned) -> Option<f64> {
         let product = u128::from(mantissa).checked_mul(POWERS_OF_TEN[exponent as usize])?;
         product as f64
     } else if (-19..0).contains(&exponent) {
-        let divisor = POWERS_OF_TEN[exponent.unsigned_abs() as usize];
-        // Numerator of 63 + bits(divisor) bits, so that the quotient has
-        // 63 or 64 (and the numerator, at most 127, fits).
-        let shift = 63 + (128 - divisor.leading_zeros()) - (64 - mantissa.leading_zeros());
-        let numerator = u128::from(mantissa) << shift;
-        let quotient = numerator / divisor;
-        let sticky = u64::from(numerator - quotient * divisor != 0);
-        let quotient = u64::try_from(quotient).ok()?;
-        let scale = f64::from_bits(u64::from(1023 - shift) << 52);
-        (quotient | sticky) as f64 * scale
+        let k = exponent.unsigned_abs() as usize;
+        quotient_by_reciprocal(mantissa, k).or_else(|| quotient_by_division(mantissa, k))?
     } else {
         return None;
     };
@@ -219,6 +282,65 @@ fn exact_float(scanned: &Scanned) -> Option<f64> {
     } else {
         magnitude
     })
+}
+
+/// mantissa / 10^k, correctly rounded, for 1 <= k <= 19 and a mantissa
+/// above 0, by multiplying with the reciprocal of 10^k instead of dividing;
+/// `None` in the rare cases where the truncated reciprocal leaves the
+/// rounding in doubt (the integer division decides those).
+///
+/// With the mantissa shifted to fill 64 bits (m), m x R, R the 128-bit
+/// reciprocal, is below the exact product by less than m < 2^64. Its top
+/// 64 bits are the quotient floor(m x 2^(b-1) / 10^k), which has 63 or 64
+/// bits, unless the 64 bits below them are all ones (a carry may be
+/// missing); the exact quotient has a fraction unless those 64 bits are
+/// zero (then it may not). Outside both cases the quotient and whether a
+/// fraction follows it are known, which is all rounding to 53 bits needs.
+fn quotient_by_reciprocal(mantissa: u64, k: usize) -> Option<f64> {
+    let reciprocal = RECIPROCALS_OF_TEN[k];
+    let leading = mantissa.leading_zeros();
+    let normalised = u128::from(mantissa << leading);
+    let low = normalised * (reciprocal & u128::from(u64::MAX));
+    let high = normalised * (reciprocal >> 64);
+    let middle = (high & u128::from(u64::MAX)) + (low >> 64);
+    let quotient = (high >> 64) + (middle >> 64);
+    let below = middle as u64;
+    if below == 0 || below == u64::MAX {
+        return None;
+    }
+    // The value is quotient x 2^(1 - b - leading), with a fraction below.
+    let bits = 128 - POWERS_OF_TEN[k].leading_zeros();
+    let quotient = quotient as u64;
+    let top = quotient.leading_zeros();
+    let normalised = quotient << top;
+    // 53 bits kept, rounded to nearest.
+    let mut kept = normalised >> 11;
+    // The fraction is not zero, so a set rounding bit is above the tie.
+    if normalised & (1 << 10) != 0 {
+        kept += 1;
+    }
+    let mut exponent = 63 + 1 - i64::from(bits) - i64::from(leading) - i64::from(top);
+    if kept == 1 << 53 {
+        kept >>= 1;
+        exponent += 1;
+    }
+    let biased = u64::try_from(exponent + 1023).ok()?;
+    Some(f64::from_bits((biased << 52) | (kept & ((1 << 52) - 1))))
+}
+
+/// mantissa / 10^k, correctly rounded, for 1 <= k <= 19 and a mantissa
+/// above 0, by integer division (see [`exact_float`]).
+fn quotient_by_division(mantissa: u64, k: usize) -> Option<f64> {
+    let divisor = POWERS_OF_TEN[k];
+    // Numerator of 63 + bits(divisor) bits, so that the quotient has 63 or
+    // 64 (and the numerator, at most 127, fits).
+    let shift = 63 + (128 - divisor.leading_zeros()) - (64 - mantissa.leading_zeros());
+    let numerator = u128::from(mantissa) << shift;
+    let quotient = numerator / divisor;
+    let sticky = u64::from(numerator - quotient * divisor != 0);
+    let quotient = u64::try_from(quotient).ok()?;
+    let scale = f64::from_bits(u64::from(1023 - shift) << 52);
+    Some((quotient | sticky) as f64 * scale)
 }
 
 /// A number's value and, when f64 does not keep it, why.
@@ -651,6 +773,36 @@ mod rounds_as_std {
         ) {
             agrees(&text)?;
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20000))]
+        #[test]
+        fn reciprocal_and_division_agree(mantissa in 1u64..=9_999_999_999_999_999_999, k in 1usize..=19) {
+            if let Some(by_reciprocal) = quotient_by_reciprocal(mantissa, k) {
+                let by_division = quotient_by_division(mantissa, k).map(f64::to_bits);
+                prop_assert_eq!(Some(by_reciprocal.to_bits()), by_division, "{} / 10^{}", mantissa, k);
+            }
+        }
+
+        #[test]
+        fn eight_digits_read_as_str_parse(text in "[0-9]{8}[0-9a-z:/,. ]{0,3}") {
+            prop_assert_eq!(eight_digits(text.as_bytes()), text[..8].parse::<u64>().ok());
+        }
+    }
+
+    #[test]
+    fn eight_digits_need_eight() {
+        for at in 0..8 {
+            for other in [b'/', b':', b'.', b' ', 0x00, 0xFF, b'0' + 0x80, b'0' - 0x10] {
+                let mut bytes = *b"12345678";
+                bytes[at] = other;
+                assert_eq!(eight_digits(&bytes), None, "{other:#x} at {at}");
+            }
+        }
+        assert_eq!(eight_digits(b"1234567"), None);
+        assert_eq!(eight_digits(b"00000000"), Some(0));
+        assert_eq!(eight_digits(b"99999999,"), Some(99_999_999));
     }
 
     #[test]
