@@ -85,6 +85,7 @@ fn eight_digits(bytes: &[u8]) -> Option<u64> {
 /// One pass: the digits are checked against the grammar, counted and
 /// accumulated into the mantissa at once, so that converting the number
 /// afterwards seldom needs to read the text again.
+#[inline]
 pub fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
     let negative = bytes.first() == Some(&b'-');
     let mut pos = usize::from(negative);
@@ -254,6 +255,7 @@ const POWERS_OF_TEN: [u128; 39] = {
 ///   that `as f64` rounds it as it would the exact quotient, and the
 ///   result (at least 10^-19, far from subnormal) is scaled by a power of
 ///   two, which is exact.
+#[inline]
 fn exact_float(scanned: &Scanned) -> Option<f64> {
     if scanned.significant_digits > MANTISSA_DIGITS {
         return None;
@@ -296,6 +298,7 @@ fn exact_float(scanned: &Scanned) -> Option<f64> {
 /// missing); the exact quotient has a fraction unless those 64 bits are
 /// zero (then it may not). Outside both cases the quotient and whether a
 /// fraction follows it are known, which is all rounding to 53 bits needs.
+#[inline]
 fn quotient_by_reciprocal(mantissa: u64, k: usize) -> Option<f64> {
     let reciprocal = RECIPROCALS_OF_TEN[k];
     let leading = mantissa.leading_zeros();
@@ -361,6 +364,7 @@ pub struct NumberText {
 /// and, when it has at most 17 significant digits and is below 2^53, is
 /// kept exactly by definition. Only longer decimals, and those past
 /// 2^53, are compared digit by digit with what f64 writes for them.
+#[inline]
 pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
     if scanned.is_integer {
         // Up to 19 digits the scan has the value already.

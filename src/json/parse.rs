@@ -133,6 +133,7 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
     Parser::new(text, options, None)
         .run()
         .map(|(parsed, _)| parsed)
+        .map_err(|error| *error)
 }
 
 /// The byte offsets where the values at `pointers` start in `text`, parsed
@@ -219,7 +220,9 @@ struct Parser<'a> {
     locator: Option<Locator>,
 }
 
-type Step<T> = Result<T, SyntaxError>;
+/// Boxed, the error keeps every step's result as small as its value: a
+/// parsed value then comes back in few bytes, through every call.
+type Step<T> = Result<T, Box<SyntaxError>>;
 
 /// The length of the run of bytes at the start of `bytes` that need no
 /// attention inside a string: no `quote`, no backslash, no control character.
@@ -291,11 +294,11 @@ impl<'a> Parser<'a> {
     }
 
     fn error<T>(&self, kind: ErrorKind, offset: usize, message: impl Into<String>) -> Step<T> {
-        Err(SyntaxError {
+        Err(Box::new(SyntaxError {
             kind,
             offset,
             message: message.into(),
-        })
+        }))
     }
 
     fn truncated<T>(&self, inside: &str) -> Step<T> {
@@ -858,7 +861,9 @@ impl<'a> Parser<'a> {
         } else {
             self.pos
         };
-        if self.bytes[sign_end..].starts_with(b"Infinity") {
+        if self.bytes.get(sign_end) == Some(&b'I')
+            && self.bytes[sign_end..].starts_with(b"Infinity")
+        {
             self.pos = sign_end;
             return self.parse_literal().map(|_| Value::Null);
         }
