@@ -247,14 +247,14 @@ const POWERS_OF_TEN: [u128; 39] = {
 ///   exact f64s, and one IEEE multiplication or division rounds correctly;
 /// - a mantissa times 10^0..10^38 is an exact u128, which `as f64` rounds
 ///   to nearest, ties to even;
-/// - a mantissa over 10^1..10^19 is multiplied by the reciprocal (see
-///   `quotient_by_reciprocal`) or, where that leaves the rounding in doubt,
-///   divided in integers, shifted so that
-///   the quotient has 63 or 64 bits; a non-zero remainder is folded into
-///   its lowest bit, nine or more places below the rounding position, so
-///   that `as f64` rounds it as it would the exact quotient, and the
-///   result (at least 10^-19, far from subnormal) is scaled by a power of
-///   two, which is exact.
+/// - a mantissa over 10^1..10^19 is divided in integers to 63 or 64
+///   quotient bits, knowing whether a fraction follows them, and rounded
+///   from those ([`quotient_by_reciprocal`], [`quotient_by_division`]);
+///   the result, at least 10^-19, is far from the subnormals.
+///
+/// Anything else (over 19 digits, a power of ten beyond these, subnormal
+/// results) is left to std, which is correct everywhere and fast enough
+/// for numbers that rare.
 #[inline]
 fn exact_float(scanned: &Scanned) -> Option<f64> {
     if scanned.significant_digits > MANTISSA_DIGITS {
@@ -332,7 +332,11 @@ fn quotient_by_reciprocal(mantissa: u64, k: usize) -> Option<f64> {
 }
 
 /// mantissa / 10^k, correctly rounded, for 1 <= k <= 19 and a mantissa
-/// above 0, by integer division (see [`exact_float`]).
+/// above 0, by integer division. The numerator is shifted so that the
+/// quotient has 63 or 64 bits; a non-zero remainder is folded into its
+/// lowest bit, nine or more places below the rounding position, so that
+/// `as f64` (round to nearest, ties to even) rounds it as it would the
+/// exact quotient; the scaling back by a power of two is exact.
 fn quotient_by_division(mantissa: u64, k: usize) -> Option<f64> {
     let divisor = POWERS_OF_TEN[k];
     // Numerator of 63 + bits(divisor) bits, so that the quotient has 63 or
