@@ -414,6 +414,7 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
 }
 
 /// Why the decimal `text`, read as `float`, is not kept by f64, if it is not.
+#[inline]
 fn float_lossy(text: &str, scanned: &Scanned, float: f64) -> Option<&'static str> {
     if !float.is_finite() {
         Some("is beyond the range of f64")

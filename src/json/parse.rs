@@ -509,6 +509,7 @@ impl<'a> Parser<'a> {
         reader.parse_key_text().unwrap_or_default()
     }
 
+    #[inline]
     fn close(&mut self) -> Value {
         match self.stack.pop() {
             Some(Frame::Array(items)) => Value::Array(items),
@@ -517,6 +518,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn push(&mut self, frame: Frame, offset: usize) -> Step<()> {
         if self.stack.len() >= self.options.max_depth {
             return self.error(
