@@ -77,9 +77,11 @@ fn main() {
             eprintln!("{}: not UTF-8", path.display());
             std::process::exit(2);
         };
-        // About 20 MB of input per measurement, so that one takes tens of
-        // milliseconds and the clock's resolution does not matter.
-        let repeat = (20_000_000 / bytes.len()).max(1);
+        // About 200 MB of input per measurement, so that one takes some
+        // hundreds of milliseconds: the thread's CPU clock advances by
+        // scheduler ticks (4 ms on a 250 Hz kernel), which would be 10% of
+        // a 40 ms measurement and is 1% of these.
+        let repeat = (200_000_000 / bytes.len()).max(1);
         let megabytes = (bytes.len() * repeat) as f64 / 1e6;
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..rounds {

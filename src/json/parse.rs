@@ -133,6 +133,7 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
     Parser::new(text, options, None)
         .run()
         .map(|(parsed, _)| parsed)
+        .map_err(|error| *error)
 }
 
 /// The byte offsets where the values at `pointers` start in `text`, parsed
@@ -225,7 +226,9 @@ struct Parser<'a> {
     locator: Option<Locator>,
 }
 
-type Step<T> = Result<T, SyntaxError>;
+/// Boxed, the error keeps every step's result as small as its value: a
+/// parsed value then comes back in few bytes, through every call.
+type Step<T> = Result<T, Box<SyntaxError>>;
 
 /// The length of the run of bytes at the start of `bytes` that need no
 /// attention inside a string: no `quote`, no backslash, no control character.
@@ -250,6 +253,26 @@ fn plain_run(bytes: &[u8], quote: u8) -> usize {
         .iter()
         .position(|&b| b == quote || b == b'\\' || b < 0x20)
         .unwrap_or(bytes.len() - pos)
+}
+
+/// The length of the run of JSON whitespace at the start of `bytes`.
+/// Pretty-printed documents indent with runs of spaces, often most of their
+/// bytes, so eight spaces are passed at a time.
+fn whitespace_run(bytes: &[u8]) -> usize {
+    const EIGHT_SPACES: u64 = 0x2020_2020_2020_2020;
+    let mut pos = 0;
+    loop {
+        while let Some(chunk) = bytes.get(pos..pos + 8) {
+            if u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) != EIGHT_SPACES {
+                break;
+            }
+            pos += 8;
+        }
+        match bytes.get(pos) {
+            Some(b' ' | b'\n' | b'\r' | b'\t') => pos += 1,
+            _ => return pos,
+        }
+    }
 }
 
 fn describe(byte: Option<u8>) -> String {
@@ -277,11 +300,11 @@ impl<'a> Parser<'a> {
     }
 
     fn error<T>(&self, kind: ErrorKind, offset: usize, message: impl Into<String>) -> Step<T> {
-        Err(SyntaxError {
+        Err(Box::new(SyntaxError {
             kind,
             offset,
             message: message.into(),
-        })
+        }))
     }
 
     fn truncated<T>(&self, inside: &str) -> Step<T> {
@@ -323,9 +346,7 @@ impl<'a> Parser<'a> {
 
     fn skip_whitespace_run(&mut self) -> Step<()> {
         loop {
-            while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-                self.pos += 1;
-            }
+            self.pos += whitespace_run(&self.bytes[self.pos..]);
             if self.peek() != Some(b'/') {
                 return Ok(());
             }
@@ -494,6 +515,7 @@ impl<'a> Parser<'a> {
         reader.parse_key_text().unwrap_or_default()
     }
 
+    #[inline]
     fn close(&mut self) -> Value {
         match self.stack.pop() {
             Some(Frame::Array(items)) => Value::Array(items),
@@ -502,6 +524,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn push(&mut self, frame: Frame, offset: usize) -> Step<()> {
         if self.stack.len() >= self.options.max_depth {
             return self.error(
@@ -846,7 +869,9 @@ impl<'a> Parser<'a> {
         } else {
             self.pos
         };
-        if self.bytes[sign_end..].starts_with(b"Infinity") {
+        if self.bytes.get(sign_end) == Some(&b'I')
+            && self.bytes[sign_end..].starts_with(b"Infinity")
+        {
             self.pos = sign_end;
             return self.parse_literal().map(|_| Value::Null);
         }
@@ -1085,6 +1110,21 @@ mod tests {
         );
         assert_eq!(plain_run(b"it's", b'\''), 2);
         assert_eq!(plain_run(b"", b'"'), 0);
+    }
+
+    #[test]
+    fn whitespace_runs_stop_at_the_first_other_byte() {
+        for length in 0..30 {
+            for filler in [b' ', b'\n', b'\t', b'\r'] {
+                let mut bytes = vec![b' '; length];
+                if length > 3 {
+                    bytes[length / 2] = filler;
+                }
+                assert_eq!(whitespace_run(&bytes), length);
+                bytes.extend_from_slice(b"x        ");
+                assert_eq!(whitespace_run(&bytes), length);
+            }
+        }
     }
 
     #[test]
