@@ -16,7 +16,7 @@ GNU_TIME=${GNU_TIME:-/usr/bin/time}
 [[ -x $GNU_TIME ]] || { echo "run_log.sh: GNU time ($GNU_TIME) is needed for peak memory" >&2; exit 2; }
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
-echo "| log | lines | bytes | wall | MB/s | peak RSS |"
+echo "| log | lines | bytes | wall | MiB/s | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|"
 for log in "$@"; do
   lines=$(wc -l <"$log")
