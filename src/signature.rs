@@ -76,25 +76,33 @@ pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_KEY_CHARS * 2));
     let chars: Vec<char> = text.chars().collect();
     let mut at = 0;
-    while at < chars.len() && out.chars().count() < MAX_KEY_CHARS * 2 {
+    // Characters in `out`, kept as it grows: counting them again on every
+    // step made long messages quadratic.
+    let mut out_chars = 0;
+    while at < chars.len() && out_chars < MAX_KEY_CHARS * 2 {
         let c = chars[at];
         if let Some(close) = closing_quote(&chars, at) {
             out.push_str("\"…\"");
+            out_chars += 3;
             at = close + 1;
         } else if is_word_char(c) {
             let end = (at..chars.len())
                 .find(|&i| !is_word_char(chars[i]))
                 .unwrap_or(chars.len());
             let word: String = chars[at..end].iter().collect();
-            out.push_str(&placeholder(&word).unwrap_or(word));
+            let shown = placeholder(&word).unwrap_or(word);
+            out_chars += shown.chars().count();
+            out.push_str(&shown);
             at = end;
         } else if c.is_whitespace() {
             if !out.ends_with(' ') {
                 out.push(' ');
+                out_chars += 1;
             }
             at += 1;
         } else {
             out.push(c);
+            out_chars += 1;
             at += 1;
         }
     }
@@ -191,6 +199,46 @@ pub fn truncation_detail(body_len: usize, chunk_end: bool, message: &str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`normalise`] as it was, counting the output's characters on every
+    /// step: the reference the kept count must agree with.
+    fn normalise_by_recounting(text: &str) -> String {
+        let mut out = String::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut at = 0;
+        while at < chars.len() && out.chars().count() < MAX_KEY_CHARS * 2 {
+            let c = chars[at];
+            if let Some(close) = closing_quote(&chars, at) {
+                out.push_str("\"…\"");
+                at = close + 1;
+            } else if is_word_char(c) {
+                let end = (at..chars.len())
+                    .find(|&i| !is_word_char(chars[i]))
+                    .unwrap_or(chars.len());
+                let word: String = chars[at..end].iter().collect();
+                out.push_str(&placeholder(&word).unwrap_or(word));
+                at = end;
+            } else if c.is_whitespace() {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                at += 1;
+            } else {
+                out.push(c);
+                at += 1;
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn normalise_counts_as_it_grows(text in "[a-zé0-9 \"'`“”:_.-]{0,600}") {
+            prop_assert_eq!(normalise(&text), normalise_by_recounting(&text));
+        }
+    }
 
     #[test]
     fn ids_numbers_and_quoted_values_are_normalised() {
