@@ -67,10 +67,18 @@ pub fn check_status(meta: &Meta) -> Vec<Finding> {
 /// alone as its envelope too.
 pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> EnvelopeOutcome {
     let mut findings = Vec::new();
+    let named = match root {
+        Value::Object(fields) => Named::of(fields),
+        _ => Named::default(),
+    };
     let (envelope, payload) = match root {
-        Value::Object(fields) if is_test_result(fields) => test_result(fields, &mut findings),
-        Value::Object(fields) if is_seed(fields, expected) => seed(fields, &mut findings),
-        Value::Object(fields) if is_error_body(fields, meta) => {
+        Value::Object(fields) if named.success && is_test_result(fields) => {
+            test_result(fields, &mut findings)
+        }
+        Value::Object(fields) if named.seed && is_seed(fields, expected) => {
+            seed(fields, &mut findings)
+        }
+        Value::Object(fields) if named.error_body && is_error_body(fields, meta) => {
             findings.push(
                 Finding::new(Code::E01, describe_error_body(fields))
                     .at_pointer("")
@@ -91,7 +99,7 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
             }
             (Envelope::ErrorBody, None)
         }
-        Value::Object(fields) if is_problem_details(fields, meta) => {
+        Value::Object(fields) if named.problem && is_problem_details(fields, meta) => {
             findings.push(Finding::new(Code::E06, describe_problem(fields)).at_pointer(""));
             (Envelope::ProblemDetails, None)
         }
@@ -105,6 +113,41 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
         envelope,
         findings,
         payload,
+    }
+}
+
+/// Which envelopes a body's top-level keys leave possible: the key each
+/// test below cannot do without, found in one pass over the keys. Most
+/// bodies are payloads with none of them, and a map looked up for each
+/// missing key costs a walk of its keys every time.
+#[derive(Debug, Default)]
+struct Named {
+    /// `success`: a test result.
+    success: bool,
+    /// `result`, `errors` or `warnings`: a seed envelope.
+    seed: bool,
+    /// `message` and `code`, or `errorCode`: an error body.
+    error_body: bool,
+    /// `title` or `detail`: problem details.
+    problem: bool,
+}
+
+impl Named {
+    fn of(fields: &Map<String, Value>) -> Named {
+        let (mut named, mut message, mut code) = (Named::default(), false, false);
+        for key in fields.keys() {
+            match key.as_str() {
+                "success" => named.success = true,
+                "result" | "errors" | "warnings" => named.seed = true,
+                "message" => message = true,
+                "code" => code = true,
+                "errorCode" => named.error_body = true,
+                "title" | "detail" => named.problem = true,
+                _ => {}
+            }
+        }
+        named.error_body |= message && code;
+        named
     }
 }
 
