@@ -471,11 +471,12 @@ pub enum Format {
     Table,
     /// The summary as one JSON document.
     Json,
-    /// One JSON record per capture.
+    /// One JSON record per capture (per definition in `lint`).
     Jsonl,
     /// A report for an incident ticket: headline numbers, tables, examples.
     Markdown,
-    /// JUnit XML: a test case per capture, a failure per finding at or above --fail-on.
+    /// JUnit XML: a test case per capture (per definition in `lint`), a failure per
+    /// finding at or above --fail-on.
     Junit,
     /// SARIF 2.1.0 for code scanning: a rule per code, a result per finding.
     Sarif,
