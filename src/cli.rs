@@ -166,6 +166,21 @@ pub struct MergeArgs {
     pub compare: CompareArgs,
 }
 
+impl Args {
+    /// The `--color` of the command, where it has one: error reports follow
+    /// it as the reports do (`auto` leaves them to the terminal's checks).
+    pub fn color(&self) -> Option<ColorChoice> {
+        match &self.command {
+            Command::Scan(args) => Some(args.run.color),
+            Command::Replay(args) => Some(args.run.color),
+            Command::Lint(args) => Some(args.color),
+            Command::Merge(args) => Some(args.color),
+            Command::Explain(args) => Some(args.color),
+            _ => None,
+        }
+    }
+}
+
 /// When the reports people read are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {

@@ -18,7 +18,7 @@ mod report;
 mod settings;
 
 use clap::{CommandFactory as _, Parser};
-use cli::Args;
+use cli::{Args, ColorChoice};
 use exit_status::ExitStatus;
 use output::PipeClosed;
 use report::escape::terminal_lines;
@@ -35,9 +35,17 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(error) => return arguments_refused(&error).into(),
     };
-    // Error messages name files and lists; wrap them late.
-    let _ = miette::set_hook(Box::new(|_| {
-        Box::new(miette::MietteHandlerOpts::new().width(160).build())
+    // Error messages name files and lists; wrap them late. Their colour
+    // follows --color where the command has it.
+    let color = args.color();
+    let _ = miette::set_hook(Box::new(move |_| {
+        let options = miette::MietteHandlerOpts::new().width(160);
+        let options = match color {
+            Some(ColorChoice::Always) => options.color(true),
+            Some(ColorChoice::Never) => options.color(false),
+            Some(ColorChoice::Auto) | None => options,
+        };
+        Box::new(options.build())
     }));
     match settings::resolve(args).and_then(cmd::run) {
         Ok(status) => status.into(),

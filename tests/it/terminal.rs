@@ -229,3 +229,36 @@ fn colour_on_a_terminal_only() {
         assert!(!shown.contains('\u{1b}'), "--format {format}");
     }
 }
+
+#[test]
+fn error_reports_follow_the_colour_choice() {
+    // The schema is missing: the run stops with an error report on stderr.
+    let failing = [
+        "scan",
+        "samples/",
+        "--quiet",
+        "--schema",
+        "no-such-schema.json",
+    ];
+    // `script` shows stdout and stderr together, as a terminal does.
+    let (code, coloured) = on_terminal(100, &[], &failing);
+    assert_eq!(code, 2, "{coloured}");
+    assert!(coloured.contains("no-such-schema.json"), "{coloured}");
+    assert!(
+        coloured.contains('\u{1b}'),
+        "auto on a terminal: {coloured}"
+    );
+    let never = [&failing[..], &["--color", "never"]].concat();
+    let (_, plain) = on_terminal(100, &[], &never);
+    assert!(!plain.contains('\u{1b}'), "--color never: {plain}");
+    let piped = dapa(&failing).run();
+    assert!(!piped.stderr.contains('\u{1b}'), "piped: {}", piped.stderr);
+    let always = [&failing[..], &["--color", "always"]].concat();
+    let forced = dapa(&always).run();
+    assert_eq!(forced.code, 2);
+    assert!(
+        forced.stderr.contains(SGR),
+        "--color always piped: {}",
+        forced.stderr
+    );
+}
