@@ -82,7 +82,8 @@ def main() -> None:
         args, options = args[:at], args[at + 1 :]
     if len(args) < 2 or not os.path.isdir(args[0]):
         sys.exit(__doc__)
-    corpus, binaries = args[0], args[1:]
+    # Absolute: each run starts in an empty folder.
+    corpus, binaries = os.path.abspath(args[0]), [os.path.abspath(b) for b in args[1:]]
     files = sum(len(names) for _, _, names in os.walk(corpus))
     columns = [profile(binary, corpus, options) for binary in binaries]
     print(f"{files} files; instructions per file (callgrind), `--jobs 1 {' '.join(options)}`\n")

@@ -202,8 +202,9 @@ impl<'v> Walk<'_, 'v> {
         }
         match value {
             Value::Object(fields) => {
+                let mut declared = shape.map(|s| Declared::new(s, fields.len()));
                 for (key, child) in fields {
-                    let child_shape = shape.and_then(|s| s.property(key));
+                    let child_shape = declared.as_mut().and_then(|d| d.property(key));
                     self.segments.push(Segment::Key(key));
                     if child_shape.is_none() && shape.is_some_and(Shape::declares_properties) {
                         self.report(
@@ -261,6 +262,43 @@ impl<'v> Walk<'_, 'v> {
                 );
             }
         }
+    }
+}
+
+/// The shapes of an object's members, found in key order. The object's keys
+/// and the schema's properties are both sorted, so one pass over the two
+/// finds every member's shape where a look-up per key would walk the
+/// properties again each time; when the properties far outnumber the keys,
+/// looking each key up is cheaper, and that is done instead.
+struct Declared<'s> {
+    shape: &'s Shape,
+    merged: Option<std::iter::Peekable<std::collections::btree_map::Iter<'s, String, Shape>>>,
+}
+
+impl<'s> Declared<'s> {
+    fn new(shape: &'s Shape, keys: usize) -> Self {
+        let merge = shape.properties.len() <= keys.saturating_mul(4);
+        Declared {
+            shape,
+            merged: merge.then(|| shape.properties.iter().peekable()),
+        }
+    }
+
+    /// The shape of member `key`; keys must come in ascending order.
+    fn property(&mut self, key: &str) -> Option<&'s Shape> {
+        let Some(properties) = &mut self.merged else {
+            return self.shape.property(key);
+        };
+        while let Some((name, _)) = properties.peek() {
+            match name.as_str().cmp(key) {
+                std::cmp::Ordering::Less => {
+                    properties.next();
+                }
+                std::cmp::Ordering::Equal => return properties.next().map(|(_, shape)| shape),
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        self.shape.any_key.as_deref()
     }
 }
 
@@ -397,6 +435,41 @@ mod tests {
             }
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn members_found_in_order_as_by_look_up() {
+        let words = [
+            "", "a", "ab", "b", "id", "items", "ms", "ok", "token", "z", "é",
+        ];
+        let names: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        for any_key in [false, true] {
+            for picked in 0u32..1 << 6 {
+                let properties: serde_json::Map<String, Value> = (names.iter().enumerate())
+                    .filter(|(i, _)| picked & (1 << (i % 6)) != 0 && i % 2 == 0)
+                    .map(|(_, name)| (name.clone(), json!({"type": "string"})))
+                    .collect();
+                let mut described = json!({"type": "object", "properties": properties});
+                if any_key {
+                    described["additionalProperties"] = json!({"type": "integer"});
+                }
+                let schema = Schema::compile("t", &described).unwrap();
+                let shape = &schema.shape;
+                for keys in [&names[..], &names[3..5], &names[..1]] {
+                    let mut sorted = keys.to_vec();
+                    sorted.sort();
+                    let mut declared = Declared::new(shape, sorted.len());
+                    for key in &sorted {
+                        let merged = declared.property(key).map(|s| s as *const Shape);
+                        let looked_up = shape.property(key).map(|s| s as *const Shape);
+                        assert_eq!(
+                            merged, looked_up,
+                            "{key:?} in {sorted:?}, any_key {any_key}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     fn run(value: Value) -> Vec<(Code, String)> {
