@@ -10,6 +10,7 @@
 //! nesting checks, since every value goes through `deserialize_any`), and
 //! finds what `Value::pointer` finds, a repeated key's last value included.
 
+use crate::json::split_pointer;
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -34,15 +35,9 @@ impl Pointers {
             .take(MAX_POINTERS)
             .map(|pointer| {
                 let pointer = pointer.as_ref();
-                if pointer.is_empty() {
-                    return Some(Vec::new());
-                }
-                let rest = pointer.strip_prefix('/')?;
-                Some(
-                    rest.split('/')
-                        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
-                        .collect(),
-                )
+                // Without its leading `/` a pointer finds nothing, as with
+                // `Value::pointer`; the empty one is the whole document.
+                (pointer.is_empty() || pointer.starts_with('/')).then(|| split_pointer(pointer))
             })
             .collect();
         Pointers { paths }
