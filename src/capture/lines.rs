@@ -174,18 +174,23 @@ impl<R: BufRead> Iterator for Lines<R> {
             if line.last() == Some(&b'\n') {
                 line.pop();
             }
-            let mut content = length;
-            if line.last() == Some(&b'\r') && content == line.len() as u64 {
-                line.pop();
-                content -= 1;
+            if length > line.len() as u64 {
+                // Cut short where it passed the limit: too long, whatever
+                // its last kept byte.
+                return Some(Ok(Line::TooLong(self.number, length)));
             }
-            if content > self.max_bytes {
-                return Some(Ok(Line::TooLong(self.number, content)));
+            // Kept whole: judged as a block's line is.
+            match judge(self.number, &line, self.max_bytes) {
+                None => continue,
+                Some(LineRef::TooLong(number, content)) => {
+                    return Some(Ok(Line::TooLong(number, content)));
+                }
+                Some(LineRef::Text(number, text)) => {
+                    let kept = text.len();
+                    line.truncate(kept);
+                    return Some(Ok(Line::Text(number, line)));
+                }
             }
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            return Some(Ok(Line::Text(self.number, line)));
         }
         None
     }
