@@ -577,6 +577,17 @@ mod before {
     }
 }
 
+/// What an f64 writer emits for `float` in one of three forms: shortest
+/// with an exponent, 17 digits with an exponent, or Rust's debug form.
+#[cfg(test)]
+fn writer_text(float: f64, form: usize) -> String {
+    match form {
+        0 => format!("{float:e}"),
+        1 => format!("{float:.16e}"),
+        _ => format!("{float:?}"),
+    }
+}
+
 #[cfg(test)]
 mod same_as_before {
     use super::*;
@@ -593,11 +604,7 @@ mod same_as_before {
             "[0-9]{0,6}",
         )
             .prop_map(|(float, form, tail)| {
-                let text = match form {
-                    0 => format!("{float:e}"),
-                    1 => format!("{float:.16e}"),
-                    _ => format!("{float:?}"),
-                };
+                let text = writer_text(float, form);
                 // Digits go at the end of the mantissa, before any exponent.
                 match text.find('e') {
                     Some(at) if text[..at].contains('.') => {
@@ -740,11 +747,7 @@ mod rounds_as_std {
             0..3usize,
         )
             .prop_map(|(float, form)| {
-                let text = match form {
-                    0 => format!("{float:e}"),
-                    1 => format!("{float:.16e}"),
-                    _ => format!("{float:?}"),
-                };
+                let text = writer_text(float, form);
                 if text.contains(['.', 'e']) {
                     text
                 } else {
