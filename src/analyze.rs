@@ -200,7 +200,7 @@ impl Context<'_> {
     /// The layers from syntax on.
     fn analyze_body(&self, body: transport::Body<'_>, findings: &mut Vec<Finding>) -> BodyOutcome {
         let options = self.options;
-        let (text, start, mut root, lenient) = match body {
+        let (text, start, mut root, lenient, marks) = match body {
             transport::Body::Unusable => return BodyOutcome::default(),
             transport::Body::RawToken { text, start } => {
                 let mut token = Value::String(text.to_owned());
@@ -265,7 +265,7 @@ impl Context<'_> {
                     finding
                 }));
                 match outcome.value {
-                    Some(value) => (text, start, value, outcome.lenient),
+                    Some(value) => (text, start, value, outcome.lenient, outcome.marks),
                     None => {
                         return BodyOutcome {
                             lenient_failed: outcome.lenient_failed,
@@ -279,11 +279,16 @@ impl Context<'_> {
         let root_finding = decode_root(&mut root, options.max_depth);
         let stringified_root = root_finding.is_some();
         located.extend(root_finding);
+        // A root decoded from a string was read by another parse: its
+        // strings carry no marks.
+        let marks = (!stringified_root).then_some(marks);
         let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
         located.extend(envelope.findings);
         if let Some(pointer) = &envelope.payload {
             let depth = json::split_pointer(pointer).len();
-            if let Some(value) = root.pointer_mut(pointer) {
+            if let Some(value) = root.pointer_mut(pointer)
+                && payload::worth_walking(value, marks)
+            {
                 located.extend(payload::check(
                     value,
                     pointer,

@@ -126,6 +126,40 @@ pub struct Parsed {
     pub lossy_numbers: Vec<LossyNumber>,
     /// Extensions accepted in lenient mode, with the offset of each.
     pub extensions: Vec<(Extension, usize)>,
+    /// What the document's strings may hold that the payload layer looks for.
+    pub marks: StringMarks,
+}
+
+/// What the strings of a document may hold that the payload layer looks
+/// for, noted while parsing at the cost of a compare or two per string, so
+/// that the payload layer can pass over a document in which it would find
+/// nothing. Each mark errs on the side of "may": a mark that is set only
+/// means the payload layer looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StringMarks {
+    /// A string value opens with `{`, `[` or `"`, or with a byte that may be
+    /// white space before one (control, space, any non-ASCII): it may hold JSON.
+    pub may_hold_json: bool,
+    /// The text, or a string's escapes, hold a `$`: a Velocity reference may be left.
+    pub dollar: bool,
+    /// A key holds `.` or `[`: it may be in Architect's flatten=true form.
+    pub dotted_key: bool,
+}
+
+impl StringMarks {
+    /// Whether no string can hold stringified JSON or a Velocity reference,
+    /// and no key can be in flattened form.
+    pub fn plain(self) -> bool {
+        !(self.may_hold_json || self.dollar || self.dotted_key)
+    }
+}
+
+/// Whether a string value whose decoded text starts with `first` may hold
+/// JSON: `{`, `[` or `"` at once, or after white space, which only an ASCII
+/// control or space byte or a non-ASCII character can start.
+#[inline]
+fn may_open_json(first: u8) -> bool {
+    matches!(first, b'{' | b'[' | b'"') || first <= b' ' || !first.is_ascii()
 }
 
 /// Parse `text` as one JSON document.
@@ -223,6 +257,7 @@ struct Parser<'a> {
     duplicates: Vec<DuplicateKey>,
     lossy_numbers: Vec<LossyNumber>,
     extensions: Vec<(Extension, usize)>,
+    marks: StringMarks,
     locator: Option<Locator>,
 }
 
@@ -230,29 +265,62 @@ struct Parser<'a> {
 /// parsed value then comes back in few bytes, through every call.
 type Step<T> = Result<T, Box<SyntaxError>>;
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every byte of `word` below `limit` (a byte value), and
+/// maybe of some above the lowest such byte: a borrow runs upward only from
+/// a byte that is itself below `limit`, so the lowest bit set is exact.
+#[inline]
+fn bytes_below(word: u64, limit: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS
+}
+
+/// [`bytes_below`]`(.., 1)` of `word ^ (ONES * byte)`: the bytes equal to `byte`.
+#[inline]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    bytes_below(word ^ (ONES * u64::from(byte)), 1)
+}
+
 /// The length of the run of bytes at the start of `bytes` that need no
 /// attention inside a string: no `quote`, no backslash, no control character.
 /// Strings are most of a payload's bytes, so this looks at eight at a time.
-fn plain_run(bytes: &[u8], quote: u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+/// With `KEY`, it also tells whether the run holds a `.` or a `[`, the marks
+/// of a key in flattened form, found in the same words.
+#[inline]
+fn plain_run_marked<const KEY: bool>(bytes: &[u8], quote: u8) -> (usize, bool) {
     let mut pos = 0;
+    let mut dotted = false;
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let special = has_zero(word ^ (ONES * u64::from(quote)))
-            | has_zero(word ^ (ONES * u64::from(b'\\')))
-            // Bytes below 0x20: subtracting 0x20 borrows into the high bit.
-            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
-        if special != 0 {
-            break;
+        let special = bytes_equal(word, quote) | bytes_equal(word, b'\\') | bytes_below(word, 0x20);
+        // Bytes are read little-endian: the lowest bit set is the first byte.
+        let run = if special == 0 {
+            8
+        } else {
+            special.trailing_zeros() as usize / 8
+        };
+        if KEY && run > 0 {
+            // A false mark lies above a true one, so none is reported for
+            // bytes in the run that are not a dot or a bracket.
+            let marks = bytes_equal(word, b'.') | bytes_equal(word, b'[');
+            dotted |= marks & (u64::MAX >> (64 - 8 * run)) != 0;
         }
-        pos += 8;
+        pos += run;
+        if special != 0 {
+            return (pos, dotted);
+        }
     }
-    pos + bytes[pos..]
+    let rest = bytes[pos..]
         .iter()
         .position(|&b| b == quote || b == b'\\' || b < 0x20)
-        .unwrap_or(bytes.len() - pos)
+        .unwrap_or(bytes.len() - pos);
+    if KEY {
+        dotted |= bytes[pos..pos + rest]
+            .iter()
+            .any(|&b| b == b'.' || b == b'[');
+    }
+    (pos + rest, dotted)
 }
 
 /// The length of the run of JSON whitespace at the start of `bytes`.
@@ -295,6 +363,7 @@ impl<'a> Parser<'a> {
             duplicates: Vec::new(),
             lossy_numbers: Vec::new(),
             extensions: Vec::new(),
+            marks: StringMarks::default(),
             locator,
         }
     }
@@ -479,12 +548,16 @@ impl<'a> Parser<'a> {
                 ),
             );
         }
+        // One pass over the whole text finds every raw `$`; an escaped one
+        // was noted as it was decoded.
+        self.marks.dollar |= memchr::memchr(b'$', self.bytes).is_some();
         let parsed = Parsed {
             value,
             depth: self.depth,
             duplicates: std::mem::take(&mut self.duplicates),
             lossy_numbers: std::mem::take(&mut self.lossy_numbers),
             extensions: std::mem::take(&mut self.extensions),
+            marks: self.marks,
         };
         Ok((parsed, self.locator.take()))
     }
@@ -578,7 +651,11 @@ impl<'a> Parser<'a> {
                     if quote == b'\'' {
                         self.extension(Extension::SingleQuotes, start)?;
                     }
-                    return self.parse_string(quote).map(Value::String);
+                    let text = self.parse_string(quote)?;
+                    if text.as_bytes().first().is_some_and(|&b| may_open_json(b)) {
+                        self.marks.may_hold_json = true;
+                    }
+                    return Ok(Value::String(text));
                 }
                 Some(b'-' | b'+' | b'0'..=b'9') => return self.parse_number(),
                 Some(b'a'..=b'z' | b'A'..=b'Z') => return self.parse_literal(),
@@ -656,10 +733,10 @@ impl<'a> Parser<'a> {
     fn parse_key_text(&mut self) -> Step<String> {
         let start = self.pos;
         match self.peek() {
-            Some(b'"') => self.parse_string(b'"'),
+            Some(b'"') => self.parse_key_string(b'"'),
             Some(b'\'') => {
                 self.extension(Extension::SingleQuotes, start)?;
-                self.parse_string(b'\'')
+                self.parse_key_string(b'\'')
             }
             Some(b) if b.is_ascii_alphabetic() || b == b'_' || b == b'$' => {
                 self.extension(Extension::UnquotedKeys, start)?;
@@ -683,13 +760,26 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_string(&mut self, quote: u8) -> Step<String> {
+        self.parse_string_marked::<false>(quote)
+    }
+
+    /// An object key: a string, with its flattened-form marks noted.
+    fn parse_key_string(&mut self, quote: u8) -> Step<String> {
+        self.parse_string_marked::<true>(quote)
+    }
+
+    fn parse_string_marked<const KEY: bool>(&mut self, quote: u8) -> Step<String> {
         let open = self.pos;
         self.pos += 1;
         let mut out = String::new();
         let mut run_start = self.pos;
         loop {
             // Fast path: copy runs of ordinary characters at once.
-            self.pos += plain_run(&self.bytes[self.pos..], quote);
+            let (run, dotted) = plain_run_marked::<KEY>(&self.bytes[self.pos..], quote);
+            self.pos += run;
+            if KEY {
+                self.marks.dotted_key |= dotted;
+            }
             match self.peek() {
                 None => {
                     return self.error(
@@ -710,7 +800,11 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'\\') => {
                     out.push_str(&self.text[run_start..self.pos]);
-                    self.parse_escape(quote, &mut out)?;
+                    let ch = self.parse_escape(quote)?;
+                    out.push(ch);
+                    if KEY {
+                        self.marks.dotted_key |= matches!(ch, '.' | '[');
+                    }
                     run_start = self.pos;
                 }
                 Some(b) => {
@@ -724,7 +818,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn parse_escape(&mut self, quote: u8, out: &mut String) -> Step<()> {
+    fn parse_escape(&mut self, quote: u8) -> Step<char> {
         let start = self.pos;
         let Some(&kind) = self.bytes.get(self.pos + 1) else {
             return self.truncated("a string escape");
@@ -740,7 +834,11 @@ impl<'a> Parser<'a> {
             b'r' => '\r',
             b't' => '\t',
             b'\'' if quote == b'\'' => '\'',
-            b'u' => self.parse_unicode_escape(start)?,
+            b'u' => {
+                let ch = self.parse_unicode_escape(start)?;
+                self.marks.dollar |= ch == '$';
+                ch
+            }
             _ => {
                 let shown: String = self.text[start..]
                     .chars()
@@ -754,8 +852,7 @@ impl<'a> Parser<'a> {
                 );
             }
         };
-        out.push(ch);
-        Ok(())
+        Ok(ch)
     }
 
     fn read_hex4(&mut self, escape_start: usize) -> Step<u32> {
@@ -1101,15 +1198,69 @@ mod tests {
             for at in 0..20 {
                 let mut bytes = vec![b'a'; 24];
                 bytes[at] = special;
-                assert_eq!(plain_run(&bytes, b'"'), at, "{special:#x} at {at}");
+                assert_eq!(
+                    plain_run_marked::<false>(&bytes, b'"').0,
+                    at,
+                    "{special:#x} at {at}"
+                );
             }
         }
         assert_eq!(
-            plain_run("héllo wörld, a long plain run".as_bytes(), b'"'),
+            plain_run_marked::<false>("héllo wörld, a long plain run".as_bytes(), b'"').0,
             31
         );
-        assert_eq!(plain_run(b"it's", b'\''), 2);
-        assert_eq!(plain_run(b"", b'"'), 0);
+        assert_eq!(plain_run_marked::<false>(b"it's", b'\'').0, 2);
+        assert_eq!(plain_run_marked::<false>(b"", b'"').0, 0);
+    }
+
+    #[test]
+    fn key_runs_mark_a_dot_or_bracket_only_before_their_end() {
+        // Every placement of a special byte and of a mark, in and across
+        // words: the run ends at the special byte, and a mark counts only
+        // before it.
+        for special in [b'"', b'\\', 0x01] {
+            for at in 0..20 {
+                for mark in [b'.', b'['] {
+                    for mark_at in 0..20 {
+                        let mut bytes = vec![b'a'; 24];
+                        bytes[mark_at] = mark;
+                        bytes[at] = special;
+                        let expected = (at, bytes[..at].contains(&mark));
+                        assert_eq!(
+                            plain_run_marked::<true>(&bytes, b'"'),
+                            expected,
+                            "{special:#x} at {at}, {mark} at {mark_at}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(plain_run_marked::<true>(b"a.b", b'"'), (3, true));
+        assert_eq!(plain_run_marked::<false>(b"a.b\"", b'"'), (3, false));
+    }
+
+    proptest::proptest! {
+        /// Runs of any bytes, borrows and high bytes among them, end and
+        /// are marked where a byte-by-byte look says.
+        #[test]
+        fn runs_agree_with_a_byte_by_byte_look(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b'a', b'.', b'[', b'"', b'\'', b'\\', 0x00, 0x01, 0x1f, 0x20, 0x21, 0x2d,
+                    0x2f, 0x5a, 0x5c, 0x7f, 0x80, 0xa0, 0xff,
+                ]),
+                0..40,
+            ),
+            quote in proptest::sample::select(vec![b'"', b'\'']),
+        ) {
+            let end = bytes
+                .iter()
+                .position(|&b| b == quote || b == b'\\' || b < 0x20)
+                .unwrap_or(bytes.len());
+            let dotted = bytes[..end].iter().any(|&b| b == b'.' || b == b'[');
+            proptest::prop_assert_eq!(plain_run_marked::<true>(&bytes, quote), (end, dotted));
+            proptest::prop_assert_eq!(plain_run_marked::<false>(&bytes, quote), (end, false));
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! later layers see the payload the action meant to send.
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
-use crate::json::{self, ParseOptions, push_pointer};
+use crate::json::{self, ParseOptions, StringMarks, push_pointer};
 use crate::secret::mask;
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
@@ -116,6 +116,14 @@ pub fn stringified_finding(pointer: &str, decoded: &Value, levels: usize) -> Fin
         ),
     )
     .at_pointer(pointer)
+}
+
+/// Whether the payload layer may find anything in `payload`, a part of a
+/// document whose parse left `marks` (`None` where no parse of the text
+/// left any): a bare string is always looked at, since it is P02 or
+/// stringified JSON; a container only where some string or key is marked.
+pub fn worth_walking(payload: &Value, marks: Option<StringMarks>) -> bool {
+    payload.is_string() || marks.is_none_or(|marks| !marks.plain())
 }
 
 struct Walk<'a> {
@@ -508,5 +516,68 @@ mod tests {
         let deep = "[".repeat(10) + &"]".repeat(10);
         assert!(decode_stringified(&deep, 10).is_some());
         assert!(decode_stringified(&deep, 9).is_none());
+    }
+
+    /// Documents built from strings and keys the payload layer looks for,
+    /// and from ones it passes over.
+    fn marked_document() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let text = prop::sample::select(vec![
+            "plain",
+            "",
+            "12",
+            "a.b",
+            "x[0]",
+            "{\"a\":1}",
+            " [1,2]",
+            "\"{}\"",
+            "\u{a0}{}",
+            "\u{b}[]",
+            "${email}",
+            "$!{id}",
+            "$input.name",
+            "cost $5",
+            "\u{e9}t\u{e9}",
+            "{",
+            "[x",
+        ]);
+        let leaf = prop_oneof![
+            text.clone().prop_map(|t| Value::String(t.to_owned())),
+            any::<i32>().prop_map(Value::from),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(4, 24, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(text.clone().prop_map(str::to_owned), inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// Where the parse left no mark, the walk would find nothing and
+        /// change nothing: passing over it loses no finding. Every `$`, `.`
+        /// and key bracket is also tried written as an escape, which the raw
+        /// text does not show (the documents hold no number with a point).
+        #[test]
+        fn unmarked_documents_hold_nothing_for_the_payload_layer(
+            document in marked_document(),
+            escaped in proptest::bool::ANY,
+        ) {
+            let mut text = document.to_string();
+            if escaped {
+                text = text.replace('$', "\\u0024").replace('.', "\\u002e").replace("x[", "x\\u005b");
+            }
+            let parsed = json::parse(&text, ParseOptions { max_depth: 128, lenient: false })
+                .expect("a serialised document parses");
+            proptest::prop_assert_eq!(&parsed.value, &document);
+            if !worth_walking(&parsed.value, Some(parsed.marks)) {
+                let (after, found) = run(parsed.value);
+                proptest::prop_assert!(found.is_empty(), "{found:?} in {text}");
+                proptest::prop_assert_eq!(after, document);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! the strict one stops at a known extension (S05).
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
-use crate::json::{self, ErrorKind, Extension, ParseOptions, SyntaxError};
+use crate::json::{self, ErrorKind, Extension, ParseOptions, StringMarks, SyntaxError};
 use serde_json::Value;
 
 /// What the syntax layer made of the text.
@@ -16,6 +16,8 @@ pub struct SyntaxOutcome {
     pub lenient: bool,
     /// Whether the lenient parse was tried and failed too.
     pub lenient_failed: bool,
+    /// What the value's strings may hold, for the payload layer.
+    pub marks: StringMarks,
 }
 
 fn error_code(kind: ErrorKind) -> Code {
@@ -56,6 +58,7 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
                 value: Some(parsed.value),
                 lenient: false,
                 lenient_failed: false,
+                marks: parsed.marks,
             };
         }
         Err(error) => error,
@@ -66,6 +69,7 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
             value: None,
             lenient: false,
             lenient_failed: false,
+            marks: StringMarks::default(),
         };
     };
     match json::parse(
@@ -96,6 +100,7 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
                 value: Some(parsed.value),
                 lenient: true,
                 lenient_failed: false,
+                marks: parsed.marks,
             }
         }
         Err(lenient_error) => SyntaxOutcome {
@@ -114,6 +119,7 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
             value: None,
             lenient: true,
             lenient_failed: true,
+            marks: StringMarks::default(),
         },
     }
 }
