@@ -157,22 +157,24 @@ pub fn locate(text: &str, options: ParseOptions, pointers: &[&str]) -> Vec<Optio
 
 /// The segments of a JSON pointer, unescaped (`~1` is `/`, `~0` is `~`).
 pub fn split_pointer(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
+    pointer_segments(pointer).map(Cow::into_owned).collect()
+}
+
+/// The segments of a JSON pointer, unescaped, borrowed where they have no
+/// escape.
+fn pointer_segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
     // One leading slash: `//x` is the member `x` of the member `""`.
-    pointer
-        .strip_prefix('/')
-        .unwrap_or(pointer)
-        .split('/')
+    let segments = (!pointer.is_empty()).then(|| pointer.strip_prefix('/').unwrap_or(pointer));
+    segments
+        .into_iter()
+        .flat_map(|segments| segments.split('/'))
         .map(|segment| {
             if segment.contains('~') {
-                segment.replace("~1", "/").replace("~0", "~")
+                Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
             } else {
-                segment.to_owned()
+                Cow::Borrowed(segment)
             }
         })
-        .collect()
 }
 
 /// Append one segment to a JSON pointer, escaping `~` and `/`.
@@ -350,9 +352,9 @@ impl<'a> Build<'a> for Tree {
 }
 
 /// One segment of a pointer that locate follows.
-struct Segment {
+struct Segment<'p> {
     /// The unescaped member name.
-    key: String,
+    key: Cow<'p, str>,
     /// The segment read as an array index, as `str::parse` reads it.
     index: Option<usize>,
 }
@@ -361,20 +363,22 @@ struct Segment {
 /// [`locate`]: strings are checked but not kept (keys are borrowed where they
 /// have no escape), numbers are checked but not converted, and an array keeps
 /// only its item count.
-struct Locator {
-    targets: Vec<Vec<Segment>>,
+struct Locator<'p> {
+    targets: Vec<Vec<Segment<'p>>>,
     found: Vec<Option<usize>>,
     /// The depth of the value found so far for each target.
     matched: Vec<usize>,
+    /// By depth, the targets whose path leads through the value last started
+    /// at that depth: while a container is open, the one at its own depth.
+    on_path: Vec<Vec<usize>>,
 }
 
-impl Locator {
-    fn new(pointers: &[&str]) -> Self {
+impl<'p> Locator<'p> {
+    fn new(pointers: &[&'p str]) -> Self {
         let targets: Vec<Vec<Segment>> = pointers
             .iter()
             .map(|pointer| {
-                split_pointer(pointer)
-                    .into_iter()
+                pointer_segments(pointer)
                     .map(|key| Segment {
                         index: key.parse().ok(),
                         key,
@@ -387,11 +391,12 @@ impl Locator {
             targets,
             found: vec![None; count],
             matched: vec![0; count],
+            on_path: Vec::new(),
         }
     }
 }
 
-impl<'a> Build<'a> for Locator {
+impl<'a> Build<'a> for Locator<'_> {
     type Value = ();
     type Items = usize;
     type Members = ();
@@ -426,20 +431,35 @@ impl<'a> Build<'a> for Locator {
     /// path it is, or the deepest value on the way to it seen so far.
     fn value_starts(&mut self, stack: &[Frame<'a, Self>], start: usize) {
         let depth = stack.len();
-        for (index, target) in self.targets.iter().enumerate() {
+        if self.on_path.len() <= depth {
+            self.on_path.resize_with(depth + 1, Vec::new);
+        }
+        let (outer, inner) = self.on_path.split_at_mut(depth);
+        let here = &mut inner[0];
+        here.clear();
+        // The containers below the innermost one have not changed since it
+        // started, so only its current key or index is compared here.
+        match (outer.last(), stack.last()) {
+            (Some(parent), Some(frame)) => {
+                for &index in parent {
+                    let Some(segment) = self.targets[index].get(depth - 1) else {
+                        continue;
+                    };
+                    let on_path = match frame {
+                        Frame::Array(count) => segment.index == Some(*count),
+                        Frame::Object { key, .. } => *key == segment.key,
+                    };
+                    if on_path {
+                        here.push(index);
+                    }
+                }
+            }
+            _ => here.extend(0..self.targets.len()),
+        }
+        for &index in here.iter() {
             // A later value at the same path replaces an earlier one, as the
             // last of repeated keys is the one every reader keeps.
-            if target.len() < depth || self.matched[index] > depth {
-                continue;
-            }
-            let on_path = stack
-                .iter()
-                .zip(target)
-                .all(|(frame, segment)| match frame {
-                    Frame::Array(count) => segment.index == Some(*count),
-                    Frame::Object { key, .. } => *key == segment.key,
-                });
-            if on_path {
+            if self.matched[index] <= depth {
                 self.found[index] = Some(start);
                 self.matched[index] = depth;
             }
