@@ -10,6 +10,7 @@
 
 use super::number::{self, NumberText};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// A non-standard construct that the lenient mode accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,45 +165,51 @@ fn may_open_json(first: u8) -> bool {
 
 /// Parse `text` as one JSON document.
 pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
-    Parser::new(text, options, None)
-        .run()
-        .map(|(parsed, _)| parsed)
-        .map_err(|error| *error)
+    let mut parser = Parser::new(text, options, Tree);
+    let value = parser.run().map_err(|error| *error)?;
+    Ok(Parsed {
+        value,
+        depth: parser.depth,
+        duplicates: parser.duplicates,
+        lossy_numbers: parser.lossy_numbers,
+        extensions: parser.extensions,
+        marks: parser.marks,
+    })
 }
 
 /// The byte offsets where the values at `pointers` start in `text`, parsed
 /// with `options`. Where a pointer leads nowhere in the text (through a
 /// string holding stringified JSON, or to an absent member), the offset of the
 /// deepest value on its way is given instead.
+///
+/// A text that fails to parse gives the places found before the error.
 pub fn locate(text: &str, options: ParseOptions, pointers: &[&str]) -> Vec<Option<usize>> {
-    let targets: Vec<Vec<String>> = pointers.iter().map(|p| split_pointer(p)).collect();
-    let mut parser = Parser::new(text, options, Some(Locator::new(targets)));
-    match parser.run() {
-        Ok((_, Some(locator))) => locator.found,
-        _ => parser
-            .locator
-            .map_or_else(|| vec![None; pointers.len()], |l| l.found),
-    }
+    let mut parser = Parser::new(text, options, Locator::new(pointers));
+    // Whether the text parses or not, what was found on the way is the answer.
+    let _ = parser.run();
+    parser.build.found
 }
 
 /// The segments of a JSON pointer, unescaped (`~1` is `/`, `~0` is `~`).
 pub fn split_pointer(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
+    pointer_segments(pointer).map(Cow::into_owned).collect()
+}
+
+/// The segments of a JSON pointer, unescaped, borrowed where they have no
+/// escape.
+fn pointer_segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
     // One leading slash: `//x` is the member `x` of the member `""`.
-    pointer
-        .strip_prefix('/')
-        .unwrap_or(pointer)
-        .split('/')
+    let segments = (!pointer.is_empty()).then(|| pointer.strip_prefix('/').unwrap_or(pointer));
+    segments
+        .into_iter()
+        .flat_map(|segments| segments.split('/'))
         .map(|segment| {
             if segment.contains('~') {
-                segment.replace("~1", "/").replace("~0", "~")
+                Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
             } else {
-                segment.to_owned()
+                Cow::Borrowed(segment)
             }
         })
-        .collect()
 }
 
 /// Append one segment to a JSON pointer, escaping `~` and `/`.
@@ -221,44 +228,315 @@ pub fn push_pointer(pointer: &mut String, segment: &str) {
     }
 }
 
-struct Locator {
-    targets: Vec<Vec<String>>,
-    found: Vec<Option<usize>>,
-    matched: Vec<usize>,
+/// The text of a string, as much of it as a builder keeps.
+trait Text<'a>: Sized {
+    /// A string without escapes: its text as written.
+    fn plain(run: &'a str) -> Self;
+    /// Nothing yet, before the first escape.
+    fn empty() -> Self;
+    /// Whether nothing was pushed, which is to say no escape was met.
+    fn is_empty(&self) -> bool;
+    fn push_str(&mut self, run: &str);
+    fn push(&mut self, ch: char);
+    /// The first byte of the decoded text, where it is kept.
+    fn first_byte(&self) -> Option<u8>;
 }
 
-impl Locator {
-    fn new(targets: Vec<Vec<String>>) -> Self {
+impl<'a> Text<'a> for String {
+    #[inline]
+    fn plain(run: &'a str) -> Self {
+        // One allocation of the right size.
+        run.to_owned()
+    }
+    #[inline]
+    fn empty() -> Self {
+        String::new()
+    }
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.is_empty()
+    }
+    #[inline]
+    fn push_str(&mut self, run: &str) {
+        self.push_str(run);
+    }
+    #[inline]
+    fn push(&mut self, ch: char) {
+        self.push(ch);
+    }
+    #[inline]
+    fn first_byte(&self) -> Option<u8> {
+        self.as_bytes().first().copied()
+    }
+}
+
+/// Keys that locate compares: most have no escape and are borrowed from
+/// the text, so comparing them allocates nothing.
+impl<'a> Text<'a> for Cow<'a, str> {
+    #[inline]
+    fn plain(run: &'a str) -> Self {
+        Cow::Borrowed(run)
+    }
+    #[inline]
+    fn empty() -> Self {
+        Cow::Borrowed("")
+    }
+    #[inline]
+    fn is_empty(&self) -> bool {
+        str::is_empty(self)
+    }
+    #[inline]
+    fn push_str(&mut self, run: &str) {
+        self.to_mut().push_str(run);
+    }
+    #[inline]
+    fn push(&mut self, ch: char) {
+        self.to_mut().push(ch);
+    }
+    #[inline]
+    fn first_byte(&self) -> Option<u8> {
+        self.as_bytes().first().copied()
+    }
+}
+
+/// A string checked for syntax and dropped.
+struct Skipped;
+
+impl<'a> Text<'a> for Skipped {
+    #[inline]
+    fn plain(_: &'a str) -> Self {
+        Skipped
+    }
+    #[inline]
+    fn empty() -> Self {
+        Skipped
+    }
+    #[inline]
+    fn is_empty(&self) -> bool {
+        true
+    }
+    #[inline]
+    fn push_str(&mut self, _: &str) {}
+    #[inline]
+    fn push(&mut self, _: char) {}
+    #[inline]
+    fn first_byte(&self) -> Option<u8> {
+        None
+    }
+}
+
+/// What a parse makes of the values it reads: the whole tree for [`parse`],
+/// only the places of some values for [`locate`]. The syntax rules are the
+/// parser's alone, so both accept and reject exactly the same texts at the
+/// same bytes; a builder decides only what is kept.
+trait Build<'a>: Sized {
+    /// A parsed value.
+    type Value;
+    /// What an open array keeps of its items.
+    type Items: Default;
+    /// What an open object keeps of its members.
+    type Members: Default;
+    /// An object key, which pointers name.
+    type Key: Text<'a> + Default + AsRef<str>;
+    /// A string value.
+    type Str: Text<'a>;
+    fn string(text: Self::Str) -> Self::Value;
+    /// A literal or a number, made by `make` only where values are kept.
+    fn scalar(make: impl FnOnce() -> Value) -> Self::Value;
+    fn array(items: Self::Items) -> Self::Value;
+    fn object(members: Self::Members) -> Self::Value;
+    /// The value of a `close` with no open container (never reached).
+    fn none() -> Self::Value;
+    fn push_item(items: &mut Self::Items, value: Self::Value);
+    /// The number of items so far, which is the index of the next one.
+    fn item_count(items: &Self::Items) -> usize;
+    /// Add a member; true if the key was there already.
+    fn insert(members: &mut Self::Members, key: Self::Key, value: Self::Value) -> bool;
+    /// Called where each value starts, inside the containers on `stack`.
+    #[inline]
+    fn value_starts(&mut self, _stack: &[Frame<'a, Self>], _start: usize) {}
+}
+
+/// Builds the whole `Value`, for [`parse`].
+struct Tree;
+
+impl<'a> Build<'a> for Tree {
+    type Value = Value;
+    type Items = Vec<Value>;
+    type Members = Map<String, Value>;
+    type Key = String;
+    type Str = String;
+    #[inline]
+    fn string(text: String) -> Value {
+        Value::String(text)
+    }
+    #[inline]
+    fn scalar(make: impl FnOnce() -> Value) -> Value {
+        make()
+    }
+    #[inline]
+    fn array(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    #[inline]
+    fn object(members: Map<String, Value>) -> Value {
+        Value::Object(members)
+    }
+    #[inline]
+    fn none() -> Value {
+        Value::Null
+    }
+    #[inline]
+    fn push_item(items: &mut Vec<Value>, value: Value) {
+        items.push(value);
+    }
+    #[inline]
+    fn item_count(items: &Vec<Value>) -> usize {
+        items.len()
+    }
+    #[inline]
+    fn insert(members: &mut Map<String, Value>, key: String, value: Value) -> bool {
+        members.insert(key, value).is_some()
+    }
+}
+
+/// One segment of a pointer that locate follows.
+struct Segment<'p> {
+    /// The unescaped member name.
+    key: Cow<'p, str>,
+    /// The segment read as an array index, as `str::parse` reads it.
+    index: Option<usize>,
+}
+
+/// Builds nothing and notes where the values at some pointers start, for
+/// [`locate`]: strings are checked but not kept (keys are borrowed where they
+/// have no escape), numbers are checked but not converted, and an array keeps
+/// only its item count.
+struct Locator<'p> {
+    targets: Vec<Vec<Segment<'p>>>,
+    found: Vec<Option<usize>>,
+    /// The depth of the value found so far for each target.
+    matched: Vec<usize>,
+    /// By depth, the targets whose path leads through the value last started
+    /// at that depth: while a container is open, the one at its own depth.
+    on_path: Vec<Vec<usize>>,
+}
+
+impl<'p> Locator<'p> {
+    fn new(pointers: &[&'p str]) -> Self {
+        let targets: Vec<Vec<Segment>> = pointers
+            .iter()
+            .map(|pointer| {
+                pointer_segments(pointer)
+                    .map(|key| Segment {
+                        index: key.parse().ok(),
+                        key,
+                    })
+                    .collect()
+            })
+            .collect();
         let count = targets.len();
         Locator {
             targets,
             found: vec![None; count],
             matched: vec![0; count],
+            on_path: Vec::new(),
         }
     }
 }
 
-enum Frame {
-    Array(Vec<Value>),
+impl<'a> Build<'a> for Locator<'_> {
+    type Value = ();
+    type Items = usize;
+    type Members = ();
+    type Key = Cow<'a, str>;
+    type Str = Skipped;
+    #[inline]
+    fn string(_: Skipped) {}
+    #[inline]
+    fn scalar(_: impl FnOnce() -> Value) {}
+    #[inline]
+    fn array(_: usize) {}
+    #[inline]
+    fn object(_: ()) {}
+    #[inline]
+    fn none() {}
+    #[inline]
+    fn push_item(items: &mut usize, _: ()) {
+        *items += 1;
+    }
+    #[inline]
+    fn item_count(items: &usize) -> usize {
+        *items
+    }
+    #[inline]
+    fn insert(_: &mut (), _: Cow<'a, str>, _: ()) -> bool {
+        // Repeated keys matter only to `parse`; for the places, the last
+        // occurrence wins by coming last.
+        false
+    }
+
+    /// Note where the value starting at `start` is, for every target whose
+    /// path it is, or the deepest value on the way to it seen so far.
+    fn value_starts(&mut self, stack: &[Frame<'a, Self>], start: usize) {
+        let depth = stack.len();
+        if self.on_path.len() <= depth {
+            self.on_path.resize_with(depth + 1, Vec::new);
+        }
+        let (outer, inner) = self.on_path.split_at_mut(depth);
+        let here = &mut inner[0];
+        here.clear();
+        // The containers below the innermost one have not changed since it
+        // started, so only its current key or index is compared here.
+        match (outer.last(), stack.last()) {
+            (Some(parent), Some(frame)) => {
+                for &index in parent {
+                    let Some(segment) = self.targets[index].get(depth - 1) else {
+                        continue;
+                    };
+                    let on_path = match frame {
+                        Frame::Array(count) => segment.index == Some(*count),
+                        Frame::Object { key, .. } => *key == segment.key,
+                    };
+                    if on_path {
+                        here.push(index);
+                    }
+                }
+            }
+            _ => here.extend(0..self.targets.len()),
+        }
+        for &index in here.iter() {
+            // A later value at the same path replaces an earlier one, as the
+            // last of repeated keys is the one every reader keeps.
+            if self.matched[index] <= depth {
+                self.found[index] = Some(start);
+                self.matched[index] = depth;
+            }
+        }
+    }
+}
+
+enum Frame<'a, B: Build<'a>> {
+    Array(B::Items),
     Object {
-        map: Map<String, Value>,
-        key: String,
+        members: B::Members,
+        key: B::Key,
         key_offset: usize,
     },
 }
 
-struct Parser<'a> {
+struct Parser<'a, B: Build<'a>> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     options: ParseOptions,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'a, B>>,
     depth: usize,
     duplicates: Vec<DuplicateKey>,
     lossy_numbers: Vec<LossyNumber>,
     extensions: Vec<(Extension, usize)>,
     marks: StringMarks,
-    locator: Option<Locator>,
+    build: B,
 }
 
 /// Boxed, the error keeps every step's result as small as its value: a
@@ -351,8 +629,8 @@ fn describe(byte: Option<u8>) -> String {
     }
 }
 
-impl<'a> Parser<'a> {
-    fn new(text: &'a str, options: ParseOptions, locator: Option<Locator>) -> Self {
+impl<'a, B: Build<'a>> Parser<'a, B> {
+    fn new(text: &'a str, options: ParseOptions, build: B) -> Self {
         Parser {
             text,
             bytes: text.as_bytes(),
@@ -364,7 +642,7 @@ impl<'a> Parser<'a> {
             lossy_numbers: Vec::new(),
             extensions: Vec::new(),
             marks: StringMarks::default(),
-            locator,
+            build,
         }
     }
 
@@ -444,14 +722,16 @@ impl<'a> Parser<'a> {
         let mut pointer = String::new();
         for frame in &self.stack {
             match frame {
-                Frame::Array(items) => push_pointer(&mut pointer, &items.len().to_string()),
-                Frame::Object { key, .. } => push_pointer(&mut pointer, key),
+                Frame::Array(items) => {
+                    push_pointer(&mut pointer, &B::item_count(items).to_string());
+                }
+                Frame::Object { key, .. } => push_pointer(&mut pointer, key.as_ref()),
             }
         }
         pointer
     }
 
-    fn run(&mut self) -> Step<(Parsed, Option<Locator>)> {
+    fn run(&mut self) -> Step<B::Value> {
         self.skip_whitespace()?;
         if self.peek().is_none() {
             return self.error(ErrorKind::Truncated, 0, "there is no JSON value");
@@ -460,7 +740,7 @@ impl<'a> Parser<'a> {
         while let Some(frame) = self.stack.last_mut() {
             match frame {
                 Frame::Array(items) => {
-                    items.push(value);
+                    B::push_item(items, value);
                     self.skip_whitespace()?;
                     match self.peek() {
                         Some(b',') => {
@@ -493,12 +773,12 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Frame::Object {
-                    map,
+                    members,
                     key,
                     key_offset,
                 } => {
                     let key_offset = *key_offset;
-                    if map.insert(std::mem::take(key), value).is_some() {
+                    if B::insert(members, std::mem::take(key), value) {
                         // The key was moved into the map; read it back for the pointer.
                         self.note_duplicate(key_offset);
                     }
@@ -551,15 +831,7 @@ impl<'a> Parser<'a> {
         // One pass over the whole text finds every raw `$`; an escaped one
         // was noted as it was decoded.
         self.marks.dollar |= memchr::memchr(b'$', self.bytes).is_some();
-        let parsed = Parsed {
-            value,
-            depth: self.depth,
-            duplicates: std::mem::take(&mut self.duplicates),
-            lossy_numbers: std::mem::take(&mut self.lossy_numbers),
-            extensions: std::mem::take(&mut self.extensions),
-            marks: self.marks,
-        };
-        Ok((parsed, self.locator.take()))
+        Ok(value)
     }
 
     fn note_duplicate(&mut self, key_offset: usize) {
@@ -569,8 +841,10 @@ impl<'a> Parser<'a> {
         let last = self.stack.len() - 1;
         for frame in &self.stack[..last] {
             match frame {
-                Frame::Array(items) => push_pointer(&mut pointer, &items.len().to_string()),
-                Frame::Object { key, .. } => push_pointer(&mut pointer, key),
+                Frame::Array(items) => {
+                    push_pointer(&mut pointer, &B::item_count(items).to_string());
+                }
+                Frame::Object { key, .. } => push_pointer(&mut pointer, key.as_ref()),
             }
         }
         let key = self.key_text_at(key_offset);
@@ -583,22 +857,22 @@ impl<'a> Parser<'a> {
 
     /// Re-read the key that starts at `offset` (already parsed once, so valid).
     fn key_text_at(&self, offset: usize) -> String {
-        let mut reader = Parser::new(self.text, self.options, None);
+        let mut reader = Parser::new(self.text, self.options, Tree);
         reader.pos = offset;
-        reader.parse_key_text().unwrap_or_default()
+        reader.parse_key_text::<String>().unwrap_or_default()
     }
 
     #[inline]
-    fn close(&mut self) -> Value {
+    fn close(&mut self) -> B::Value {
         match self.stack.pop() {
-            Some(Frame::Array(items)) => Value::Array(items),
-            Some(Frame::Object { map, .. }) => Value::Object(map),
-            None => Value::Null,
+            Some(Frame::Array(items)) => B::array(items),
+            Some(Frame::Object { members, .. }) => B::object(members),
+            None => B::none(),
         }
     }
 
     #[inline]
-    fn push(&mut self, frame: Frame, offset: usize) -> Step<()> {
+    fn push(&mut self, frame: Frame<'a, B>, offset: usize) -> Step<()> {
         if self.stack.len() >= self.options.max_depth {
             return self.error(
                 ErrorKind::TooDeep,
@@ -613,20 +887,18 @@ impl<'a> Parser<'a> {
 
     /// Parse a value; containers are opened (pushed) and their first member
     /// parsed, so this returns only once a scalar or an empty container is done.
-    fn parse_value(&mut self) -> Step<Value> {
+    fn parse_value(&mut self) -> Step<B::Value> {
         loop {
             self.skip_whitespace()?;
             let start = self.pos;
-            if self.locator.is_some() {
-                self.locate_value(start);
-            }
+            self.build.value_starts(&self.stack, start);
             match self.peek() {
                 Some(b'{') => {
                     self.pos += 1;
                     self.push(
                         Frame::Object {
-                            map: Map::new(),
-                            key: String::new(),
+                            members: B::Members::default(),
+                            key: B::Key::default(),
                             key_offset: start,
                         },
                         start,
@@ -640,7 +912,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'[') => {
                     self.pos += 1;
-                    self.push(Frame::Array(Vec::new()), start)?;
+                    self.push(Frame::Array(B::Items::default()), start)?;
                     self.skip_whitespace()?;
                     if self.peek() == Some(b']') {
                         self.pos += 1;
@@ -651,11 +923,11 @@ impl<'a> Parser<'a> {
                     if quote == b'\'' {
                         self.extension(Extension::SingleQuotes, start)?;
                     }
-                    let text = self.parse_string(quote)?;
-                    if text.as_bytes().first().is_some_and(|&b| may_open_json(b)) {
+                    let text: B::Str = self.parse_string(quote)?;
+                    if text.first_byte().is_some_and(may_open_json) {
                         self.marks.may_hold_json = true;
                     }
-                    return Ok(Value::String(text));
+                    return Ok(B::string(text));
                 }
                 Some(b'-' | b'+' | b'0'..=b'9') => return self.parse_number(),
                 Some(b'a'..=b'z' | b'A'..=b'Z') => return self.parse_literal(),
@@ -671,38 +943,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Note where the value starting at `start` is, for every target whose
-    /// path it is, or the deepest value on the way to it seen so far.
-    fn locate_value(&mut self, start: usize) {
-        let Some(locator) = &mut self.locator else {
-            return;
-        };
-        let depth = self.stack.len();
-        for (index, target) in locator.targets.iter().enumerate() {
-            // A later value at the same path replaces an earlier one, as the
-            // last of repeated keys is the one every reader keeps.
-            if target.len() < depth || locator.matched[index] > depth {
-                continue;
-            }
-            let on_path = self
-                .stack
-                .iter()
-                .zip(target)
-                .all(|(frame, segment)| match frame {
-                    Frame::Array(items) => segment.parse::<usize>() == Ok(items.len()),
-                    Frame::Object { key, .. } => key == segment,
-                });
-            if on_path {
-                locator.found[index] = Some(start);
-                locator.matched[index] = depth;
-            }
-        }
-    }
-
     /// Parse an object key and the colon after it into the top frame.
     fn parse_member_key(&mut self) -> Step<()> {
         let key_offset = self.pos;
-        let key = self.parse_key_text()?;
+        let key: B::Key = self.parse_key_text()?;
         self.skip_whitespace()?;
         match self.peek() {
             Some(b':') => self.pos += 1,
@@ -730,7 +974,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn parse_key_text(&mut self) -> Step<String> {
+    fn parse_key_text<T: Text<'a>>(&mut self) -> Step<T> {
         let start = self.pos;
         match self.peek() {
             Some(b'"') => self.parse_key_string(b'"'),
@@ -745,7 +989,8 @@ impl<'a> Parser<'a> {
                     .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
                     .map_or(self.bytes.len(), |i| start + i);
                 self.pos = end;
-                Ok(self.text[start..end].to_owned())
+                let text = self.text;
+                Ok(T::plain(&text[start..end]))
             }
             None => self.truncated("an object"),
             other => self.error(
@@ -759,19 +1004,19 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn parse_string(&mut self, quote: u8) -> Step<String> {
-        self.parse_string_marked::<false>(quote)
+    fn parse_string<T: Text<'a>>(&mut self, quote: u8) -> Step<T> {
+        self.parse_string_marked::<T, false>(quote)
     }
 
     /// An object key: a string, with its flattened-form marks noted.
-    fn parse_key_string(&mut self, quote: u8) -> Step<String> {
-        self.parse_string_marked::<true>(quote)
+    fn parse_key_string<T: Text<'a>>(&mut self, quote: u8) -> Step<T> {
+        self.parse_string_marked::<T, true>(quote)
     }
 
-    fn parse_string_marked<const KEY: bool>(&mut self, quote: u8) -> Step<String> {
+    fn parse_string_marked<T: Text<'a>, const KEY: bool>(&mut self, quote: u8) -> Step<T> {
         let open = self.pos;
         self.pos += 1;
-        let mut out = String::new();
+        let mut out = T::empty();
         let mut run_start = self.pos;
         loop {
             // Fast path: copy runs of ordinary characters at once.
@@ -789,11 +1034,12 @@ impl<'a> Parser<'a> {
                     );
                 }
                 Some(b) if b == quote => {
-                    let run = &self.text[run_start..self.pos];
+                    let text = self.text;
+                    let run = &text[run_start..self.pos];
                     self.pos += 1;
-                    // Most strings have no escape: one allocation of the right size.
+                    // Most strings have no escape: their text as written.
                     if out.is_empty() {
-                        return Ok(run.to_owned());
+                        return Ok(T::plain(run));
                     }
                     out.push_str(run);
                     return Ok(out);
@@ -915,7 +1161,7 @@ impl<'a> Parser<'a> {
         Ok(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER))
     }
 
-    fn parse_literal(&mut self) -> Step<Value> {
+    fn parse_literal(&mut self) -> Step<B::Value> {
         let start = self.pos;
         let end = self.bytes[start..]
             .iter()
@@ -952,10 +1198,10 @@ impl<'a> Parser<'a> {
             self.extension(extension, start)?;
         }
         self.pos = end;
-        Ok(value)
+        Ok(B::scalar(|| value))
     }
 
-    fn parse_number(&mut self) -> Step<Value> {
+    fn parse_number(&mut self) -> Step<B::Value> {
         let start = self.pos;
         if self.peek() == Some(b'+') {
             self.extension(Extension::LeadingPlus, start)?;
@@ -970,7 +1216,7 @@ impl<'a> Parser<'a> {
             && self.bytes[sign_end..].starts_with(b"Infinity")
         {
             self.pos = sign_end;
-            return self.parse_literal().map(|_| Value::Null);
+            return self.parse_literal().map(|_| B::scalar(|| Value::Null));
         }
         let scanned = match number::scan(&self.bytes[self.pos..]) {
             Ok(scanned) => scanned,
@@ -986,17 +1232,21 @@ impl<'a> Parser<'a> {
         };
         let body_start = self.pos;
         self.pos += scanned.len;
-        let text = &self.text[body_start..self.pos];
-        let NumberText { value, lossy } = number::convert(text, &scanned);
-        if let Some(reason) = lossy {
-            self.lossy_numbers.push(LossyNumber {
-                pointer: self.current_pointer(),
-                offset: start,
-                text: self.text[start..self.pos].to_owned(),
-                reason,
-            });
-        }
-        Ok(value)
+        // Only a builder that keeps values converts the number and so learns
+        // whether it is lossy.
+        Ok(B::scalar(|| {
+            let text = &self.text[body_start..self.pos];
+            let NumberText { value, lossy } = number::convert(text, &scanned);
+            if let Some(reason) = lossy {
+                self.lossy_numbers.push(LossyNumber {
+                    pointer: self.current_pointer(),
+                    offset: start,
+                    text: self.text[start..self.pos].to_owned(),
+                    reason,
+                });
+            }
+            value
+        }))
     }
 }
 
@@ -1285,5 +1535,295 @@ mod tests {
         assert_eq!(pointer, "/a~1b~0c");
         assert_eq!(split_pointer(&pointer), ["a/b~c"]);
         assert!(split_pointer("").is_empty());
+    }
+}
+
+/// `locate` against the locate of before, which built every value.
+#[cfg(test)]
+mod locate_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Builds the whole tree, as `parse` does, and notes the places on the
+    /// way with the rules `locate` had before it stopped building values.
+    struct TreeLocator {
+        targets: Vec<Vec<String>>,
+        found: Vec<Option<usize>>,
+        matched: Vec<usize>,
+    }
+
+    impl<'a> Build<'a> for TreeLocator {
+        type Value = Value;
+        type Items = Vec<Value>;
+        type Members = Map<String, Value>;
+        type Key = String;
+        type Str = String;
+        fn string(text: String) -> Value {
+            Tree::string(text)
+        }
+        fn scalar(make: impl FnOnce() -> Value) -> Value {
+            <Tree as Build>::scalar(make)
+        }
+        fn array(items: Vec<Value>) -> Value {
+            Tree::array(items)
+        }
+        fn object(members: Map<String, Value>) -> Value {
+            Tree::object(members)
+        }
+        fn none() -> Value {
+            <Tree as Build>::none()
+        }
+        fn push_item(items: &mut Vec<Value>, value: Value) {
+            Tree::push_item(items, value);
+        }
+        fn item_count(items: &Vec<Value>) -> usize {
+            Tree::item_count(items)
+        }
+        fn insert(members: &mut Map<String, Value>, key: String, value: Value) -> bool {
+            Tree::insert(members, key, value)
+        }
+        fn value_starts(&mut self, stack: &[Frame<'a, Self>], start: usize) {
+            let depth = stack.len();
+            for (index, target) in self.targets.iter().enumerate() {
+                if target.len() < depth || self.matched[index] > depth {
+                    continue;
+                }
+                let on_path = stack
+                    .iter()
+                    .zip(target)
+                    .all(|(frame, segment)| match frame {
+                        Frame::Array(items) => segment.parse::<usize>() == Ok(items.len()),
+                        Frame::Object { key, .. } => key == segment,
+                    });
+                if on_path {
+                    self.found[index] = Some(start);
+                    self.matched[index] = depth;
+                }
+            }
+        }
+    }
+
+    fn locate_by_parsing(
+        text: &str,
+        options: ParseOptions,
+        pointers: &[&str],
+    ) -> Vec<Option<usize>> {
+        let targets: Vec<Vec<String>> = pointers.iter().map(|p| split_pointer(p)).collect();
+        let count = targets.len();
+        let mut parser = Parser::new(
+            text,
+            options,
+            TreeLocator {
+                targets,
+                found: vec![None; count],
+                matched: vec![0; count],
+            },
+        );
+        let _ = parser.run();
+        parser.build.found
+    }
+
+    /// Scalars as written: standard, lenient-only, lossy, stringified JSON,
+    /// escapes, and a few that are wrong.
+    const TOKENS: &[&str] = &[
+        "1",
+        "-2.5e3",
+        "0",
+        "12345678901234567890",
+        "true",
+        "null",
+        "\"s\"",
+        "\"esc\\n\\u00e9\\ud83d\\ude00\"",
+        "\"{\\\"in\\\":[1,{\\\"x\\\":2}]}\"",
+        "''",
+        "'it\\'s'",
+        "NaN",
+        "-Infinity",
+        "+1",
+        "True",
+        "None",
+        "01",
+        "tru",
+        "\"bad \\x\"",
+        "\"\\ud800\"",
+        "@",
+    ];
+
+    /// Keys, some alike once unescaped, some that need `~0` and `~1`.
+    const KEYS: &[&str] = &["a", "b", "a/b", "m~n", "~1", "", "0", "1", "é", "$x", "in"];
+
+    /// What may stand between two tokens.
+    const GAPS: &[&str] = &["", "", " ", "\n  ", "/* c */", "// c\n", "\t"];
+
+    #[derive(Debug, Clone)]
+    enum Node {
+        Token(&'static str),
+        /// Items, and whether a comma trails them.
+        Array(Vec<Node>, bool),
+        /// Members as (key, how it is written, value), and a trailing comma.
+        Object(Vec<(usize, u8, Node)>, bool),
+    }
+
+    fn node() -> impl Strategy<Value = Node> {
+        prop::sample::select(TOKENS)
+            .prop_map(Node::Token)
+            .prop_recursive(5, 40, 5, |inner| {
+                prop_oneof![
+                    (prop::collection::vec(inner.clone(), 0..5), any::<bool>())
+                        .prop_map(|(items, comma)| Node::Array(items, comma)),
+                    (
+                        prop::collection::vec((0..KEYS.len(), 0..5u8, inner), 0..5),
+                        any::<bool>()
+                    )
+                        .prop_map(|(members, comma)| Node::Object(members, comma)),
+                ]
+            })
+    }
+
+    fn write_key(out: &mut String, key: &str, style: u8) {
+        let identifier = !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+            && !key.as_bytes()[0].is_ascii_digit();
+        match style {
+            // Every character as a \u escape, or only those that are not
+            // letters or digits (`/` as `\u002F`, between plain runs).
+            1 | 2 => {
+                out.push('"');
+                for (ch, unit) in key.chars().zip(key.encode_utf16()) {
+                    if style == 2 && ch.is_ascii_alphanumeric() {
+                        out.push(ch);
+                    } else {
+                        out.push_str(&format!("\\u{unit:04X}"));
+                    }
+                }
+                out.push('"');
+            }
+            3 => {
+                out.push('\'');
+                out.push_str(key);
+                out.push('\'');
+            }
+            4 if identifier => out.push_str(key),
+            _ => out.push_str(&serde_json::to_string(key).unwrap()),
+        }
+    }
+
+    /// Write `node` and collect the pointer of every value in it.
+    struct Writer<'g> {
+        out: String,
+        gaps: &'g [usize],
+        next_gap: usize,
+        pointers: Vec<String>,
+    }
+
+    impl Writer<'_> {
+        fn gap(&mut self) {
+            let gap = GAPS[self.gaps[self.next_gap % self.gaps.len()]];
+            self.next_gap += 1;
+            self.out.push_str(gap);
+        }
+
+        fn write(&mut self, node: &Node, pointer: &str) {
+            self.pointers.push(pointer.to_owned());
+            self.gap();
+            match node {
+                Node::Token(token) => self.out.push_str(token),
+                Node::Array(items, comma) => {
+                    self.out.push('[');
+                    for (index, item) in items.iter().enumerate() {
+                        if index > 0 {
+                            self.out.push(',');
+                        }
+                        let mut inner = pointer.to_owned();
+                        push_pointer(&mut inner, &index.to_string());
+                        self.write(item, &inner);
+                    }
+                    if *comma {
+                        self.out.push(',');
+                    }
+                    self.gap();
+                    self.out.push(']');
+                }
+                Node::Object(members, comma) => {
+                    self.out.push('{');
+                    for (index, (key, style, value)) in members.iter().enumerate() {
+                        if index > 0 {
+                            self.out.push(',');
+                        }
+                        self.gap();
+                        write_key(&mut self.out, KEYS[*key], *style);
+                        self.gap();
+                        self.out.push(':');
+                        let mut inner = pointer.to_owned();
+                        push_pointer(&mut inner, KEYS[*key]);
+                        self.write(value, &inner);
+                    }
+                    if *comma {
+                        self.out.push(',');
+                    }
+                    self.gap();
+                    self.out.push('}');
+                }
+            }
+            self.gap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn locate_agrees_with_locating_by_parsing(
+            node in node(),
+            gaps in prop::collection::vec(0..GAPS.len(), 1..12),
+            lenient in any::<bool>(),
+            max_depth in prop::sample::select(vec![1usize, 2, 3, 128]),
+            cut in prop_oneof![Just(None), (0.0..1.0f64).prop_map(Some)],
+            absent in prop::collection::vec(
+                prop::sample::select(vec!["", "/zz", "/0", "/9", "/a", "/a~1b", "/in", "/x"]),
+                0..4,
+            ),
+        ) {
+            let mut writer = Writer { out: String::new(), gaps: &gaps, next_gap: 0, pointers: Vec::new() };
+            writer.write(&node, "");
+            let mut text = writer.out;
+            if let Some(cut) = cut {
+                let mut at = (text.len() as f64 * cut) as usize;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.truncate(at);
+            }
+            // The document's own paths, paths through its scalars (and so
+            // through stringified JSON) and paths that are not there.
+            let mut pointers = writer.pointers;
+            let deeper: Vec<String> = pointers.iter().map(|p| format!("{p}/in")).collect();
+            pointers.extend(deeper);
+            let beside: Vec<String> = pointers.iter().flat_map(|p| absent.iter().map(move |a| format!("{p}{a}"))).collect();
+            pointers.extend(beside);
+            let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+            let options = ParseOptions { max_depth, lenient };
+            prop_assert_eq!(
+                locate(&text, options, &pointers),
+                locate_by_parsing(&text, options, &pointers),
+                "{}", text
+            );
+        }
+    }
+
+    #[test]
+    fn locate_by_parsing_is_the_reference() {
+        let text = r#"{"a": [10, {"b": "x"}], "s": "{\"in\":1}", "a": 3}"#;
+        let pointers = ["/a/1/b", "/s/in", "", "/a", "/nope"];
+        assert_eq!(
+            locate_by_parsing(text, ParseOptions::default(), &pointers),
+            [Some(17), Some(29), Some(0), Some(48), Some(0)]
+        );
+        assert_eq!(
+            locate(text, ParseOptions::default(), &pointers),
+            locate_by_parsing(text, ParseOptions::default(), &pointers)
+        );
     }
 }
