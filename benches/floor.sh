@@ -83,7 +83,7 @@ cat <<EOF
 |---|---:|
 | floor: walk + read + serde_json | $(median_ms floor-parse) ms |
 | \`dapa scan DIR --quiet --format json\` | $(median_ms dapa) ms |
-| floor: ... + jsonschema \`is_valid\` | $(median_ms floor-validate) ms |
+| floor: ... + jsonschema \`is_valid\` (formats checked, as dapa does) | $(median_ms floor-validate) ms |
 | \`dapa scan ... --schema SCHEMA\` | $(median_ms dapa-schema) ms |
 
 | ratio | median | min - max |

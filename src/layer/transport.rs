@@ -71,7 +71,7 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
         return Body::Unusable;
     }
     let mut cut_character = None;
-    let text = match std::str::from_utf8(&body[start..]) {
+    let text = match utf8(&body[start..]) {
         Ok(text) => text,
         // A transfer cut off inside a multi-byte character: keep the whole ones,
         // and let the syntax layer say where the value was cut.
@@ -364,6 +364,13 @@ fn excerpt(text: &str) -> String {
     format!("\"{shown}\"")
 }
 
+/// `body` as text. Every body is checked whole, so the check runs many bytes
+/// at a time (simdutf8); only a body that fails is checked again by the
+/// standard library, whose error says where and how it fails.
+fn utf8(body: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    simdutf8::basic::from_utf8(body).or_else(|_| std::str::from_utf8(body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +381,26 @@ mod tests {
             .iter()
             .map(|f| f.code)
             .collect()
+    }
+
+    proptest::proptest! {
+        /// Text with one byte perhaps replaced (so that most cases are
+        /// near-valid UTF-8, cut inside a character or with a stray byte):
+        /// the fast check gives the standard library's answer, error and all.
+        #[test]
+        fn utf8_agrees_with_the_standard_library(
+            text in "\\PC{0,80}",
+            replace in proptest::option::of((0usize..400, proptest::prelude::any::<u8>())),
+            cut in 0usize..400,
+        ) {
+            let mut bytes = text.into_bytes();
+            if let Some((at, byte)) = replace && !bytes.is_empty() {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+            }
+            bytes.truncate(cut);
+            proptest::prop_assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes));
+        }
     }
 
     #[test]
