@@ -3,6 +3,7 @@
 
 use crate::baseline::Regression;
 use crate::finding::{Code, Layer, Severity};
+use crate::layer::drift::Observation;
 use crate::profile::shape::{TYPE_NAMES, bit_allowed};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
@@ -10,6 +11,7 @@ use crate::timeline::{BucketChoice, Timeline};
 use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 mod wire;
 
@@ -164,6 +166,12 @@ pub struct DriftRow {
 }
 
 impl DriftRow {
+    /// Count one more capture with this path.
+    fn count(&mut self, observation: &Observation) {
+        self.captures += 1;
+        self.observe(observation.seen, observation.declared_bits);
+    }
+
     /// Count one capture's types seen at this path (`seen` as type bits).
     fn observe(&mut self, seen: u8, declared_bits: u8) {
         for (index, count) in self.observed.0.iter_mut().enumerate() {
@@ -241,6 +249,10 @@ impl Producer {
 /// Most distinct paths the drift table keeps; payloads with ids as keys
 /// would otherwise grow it with the corpus.
 pub const MAX_DRIFT_PATHS: usize = 10_000;
+
+/// Rows of a profile passed one by one on the way to a capture's next path
+/// before the rest of the way is a look-up (see `Summary::add_observations`).
+const ROWS_PASSED_BEFORE_LOOK_UP: usize = 8;
 
 /// The summary of a scan, as `--format json` writes it and `merge` reads it
 /// back.
@@ -570,13 +582,33 @@ impl Summary {
         // profile's rows; the others are kept (or not) one by one after.
         let mut new_paths = Vec::new();
         match self.drift.get_mut(profile) {
-            Some(rows) => {
+            Some(rows) if !record.observations.is_sorted_by(|a, b| a.path <= b.path) => {
                 for observation in &record.observations {
                     match rows.get_mut(&*observation.path) {
-                        Some(row) => {
-                            row.captures += 1;
-                            row.observe(observation.seen, observation.declared_bits);
+                        Some(row) => row.count(observation),
+                        None => new_paths.push(observation),
+                    }
+                }
+            }
+            Some(rows) => {
+                // The drift walk gives observations sorted by path, as the
+                // rows are: the rows are passed in step with them, and looked
+                // up afresh only past a few rows this capture does not have.
+                let mut ahead = rows.range_mut::<str, _>(..).peekable();
+                for observation in &record.observations {
+                    let path = &*observation.path;
+                    let mut passed = 0;
+                    while ahead.next_if(|(key, _)| key.as_str() < path).is_some() {
+                        passed += 1;
+                        if passed == ROWS_PASSED_BEFORE_LOOK_UP {
+                            ahead = rows
+                                .range_mut::<str, _>((Bound::Included(path), Bound::Unbounded))
+                                .peekable();
+                            break;
                         }
+                    }
+                    match ahead.next_if(|(key, _)| key.as_str() == path) {
+                        Some((_, row)) => row.count(observation),
                         None => new_paths.push(observation),
                     }
                 }
@@ -833,9 +865,56 @@ mod tests {
         assert_eq!(kept.keys().next().map(String::as_str), Some("v000"));
     }
 
+    proptest::proptest! {
+        /// Each capture's paths, sorted as the drift walk gives them or in
+        /// any order, with more rows than a capture has between its paths:
+        /// every row counts the captures with its path and their types.
+        #[test]
+        fn drift_rows_count_every_capture_with_their_path(
+            captures in proptest::collection::vec(
+                (proptest::collection::btree_map(0usize..60, 0usize..7, 0..40), proptest::prelude::any::<bool>()),
+                1..12,
+            ),
+        ) {
+            let mut summary = Summary::default();
+            let mut expected: BTreeMap<String, (u64, [u64; 7])> = BTreeMap::new();
+            for (i, (paths, sorted)) in captures.iter().enumerate() {
+                let mut observations: Vec<Observation> = paths
+                    .iter()
+                    .map(|(&path, &kind)| Observation {
+                        path: format!("/p{path:02}").into(),
+                        declared: "undeclared".into(),
+                        seen: 1 << kind,
+                        declared_bits: crate::profile::shape::UNDECLARED,
+                    })
+                    .collect();
+                if !sorted {
+                    observations.reverse();
+                }
+                for observation in &observations {
+                    let row = expected.entry(observation.path.to_string()).or_default();
+                    row.0 += 1;
+                    row.1[observation.seen.trailing_zeros() as usize] += 1;
+                }
+                summary.add(&CaptureRecord {
+                    profile: Some("p".into()),
+                    observations,
+                    ..record(&format!("c{i}"), Status::Drift, &[])
+                });
+            }
+            let rows: BTreeMap<String, (u64, [u64; 7])> = summary
+                .drift
+                .get("p")
+                .into_iter()
+                .flatten()
+                .map(|(path, row)| (path.clone(), (row.captures, row.observed.0)))
+                .collect();
+            proptest::prop_assert_eq!(rows, expected);
+        }
+    }
+
     #[test]
     fn a_full_drift_table_does_not_depend_on_the_split() {
-        use crate::layer::drift::Observation;
         // Captures of overlapping runs of keys, more paths than the table keeps.
         let records: Vec<CaptureRecord> = (0..12)
             .map(|i| CaptureRecord {
@@ -869,7 +948,6 @@ mod tests {
 
     #[test]
     fn a_summary_reads_back_as_it_was_written() {
-        use crate::layer::drift::Observation;
         let observation = |path: &str, seen| Observation {
             path: path.into(),
             declared: "string".into(),

@@ -48,7 +48,7 @@ impl Observation {
 pub struct DriftOutcome {
     /// D01–D04 findings.
     pub findings: Vec<Finding>,
-    /// Every field path with its observed type, once each.
+    /// Every field path with its observed type, once each, sorted by path.
     pub observations: Vec<Observation>,
     /// Values seen at enum-like fields (those with `enum`, `const` or
     /// `x-dapa-enum`), as compact JSON by path; secret fields are left out.
@@ -101,25 +101,33 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         note_more(&mut group, total);
         findings.append(&mut group);
     }
+    // The table is in path order, as the other paths are: the two are
+    // merged so that the observations come sorted by path.
+    let mut declared = walk
+        .table
+        .iter()
+        .zip(&walk.seen_declared)
+        .filter(|(_, bits)| **bits != 0)
+        .map(|(declared, &bits)| Observation {
+            path: Arc::clone(&declared.path),
+            declared: Arc::clone(&declared.declared),
+            seen: bits,
+            declared_bits: declared.type_bits,
+        })
+        .peekable();
     let mut observations = Vec::new();
-    for (declared, &bits) in walk.table.iter().zip(&walk.seen_declared) {
-        if bits != 0 {
-            observations.push(Observation {
-                path: Arc::clone(&declared.path),
-                declared: Arc::clone(&declared.declared),
-                seen: bits,
-                declared_bits: declared.type_bits,
-            });
+    for (path, (declared_label, type_bits, bits)) in walk.seen_other {
+        while let Some(before) = declared.next_if(|o| *o.path <= *path) {
+            observations.push(before);
         }
-    }
-    for (path, (declared, type_bits, bits)) in walk.seen_other {
         observations.push(Observation {
             path: Arc::from(path),
-            declared,
+            declared: declared_label,
             seen: bits,
             declared_bits: type_bits,
         });
     }
+    observations.extend(declared);
     DriftOutcome {
         findings,
         observations,
@@ -470,6 +478,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn observations_come_sorted_by_path() {
+        // Declared in the order /a, /a/x, /a-b (the schema's nesting), and
+        // sorted as /a, /a-b, /a/x; the undeclared paths fall in between.
+        let schema = Schema::compile(
+            "t",
+            &json!({"properties": {"a": {"properties": {"x": {}}}, "a-b": {}}}),
+        )
+        .unwrap();
+        let outcome = check(
+            &json!({"a": {"x": 1, "y": 2}, "a-b": 1, "a.": 1, "a0": 1}),
+            "",
+            &schema,
+            false,
+        );
+        let paths: Vec<&str> = outcome.observations.iter().map(|o| &*o.path).collect();
+        assert_eq!(paths, ["/a", "/a-b", "/a.", "/a/x", "/a/y", "/a0"]);
     }
 
     fn run(value: Value) -> Vec<(Code, String)> {

@@ -175,10 +175,37 @@ impl Shape {
 
     /// Number every place with a fixed path and list them, so that the drift
     /// walk can note what it sees by number instead of by path.
+    ///
+    /// The table is in path order, so that the observations of a payload,
+    /// read off it in order, come sorted as the summary's rows are.
     pub fn index(&mut self) -> Vec<DeclaredPath> {
         let mut table = Vec::new();
         self.assign(String::new(), &mut table);
-        table
+        let mut order: Vec<usize> = (0..table.len()).collect();
+        order.sort_by(|&a, &b| table[a].path.cmp(&table[b].path));
+        let mut renumbered = vec![0; table.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumbered[old] = new;
+        }
+        self.renumber(&renumbered);
+        let mut slots: Vec<Option<DeclaredPath>> = table.into_iter().map(Some).collect();
+        order
+            .iter()
+            .filter_map(|&old| slots[old].take())
+            .collect()
+    }
+
+    /// Give every place numbered by [`Shape::assign`] its number in path order.
+    fn renumber(&mut self, renumbered: &[usize]) {
+        if let Some(id) = &mut self.id {
+            *id = renumbered[*id];
+        }
+        for child in self.properties.values_mut() {
+            child.renumber(renumbered);
+        }
+        if let Some(items) = &mut self.items {
+            items.renumber(renumbered);
+        }
     }
 
     fn assign(&mut self, path: String, table: &mut Vec<DeclaredPath>) {
