@@ -189,10 +189,7 @@ impl Shape {
         }
         self.renumber(&renumbered);
         let mut slots: Vec<Option<DeclaredPath>> = table.into_iter().map(Some).collect();
-        order
-            .iter()
-            .filter_map(|&old| slots[old].take())
-            .collect()
+        order.iter().filter_map(|&old| slots[old].take()).collect()
     }
 
     /// Give every place numbered by [`Shape::assign`] its number in path order.
