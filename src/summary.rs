@@ -582,7 +582,9 @@ impl Summary {
         // profile's rows; the others are kept (or not) one by one after.
         let mut new_paths = Vec::new();
         match self.drift.get_mut(profile) {
-            Some(rows) if !record.observations.is_sorted_by(|a, b| a.path <= b.path) => {
+            // Stepping needs each path once and in order; anything else (no
+            // capture of the drift walk) is looked up path by path.
+            Some(rows) if !record.observations.is_sorted_by(|a, b| a.path < b.path) => {
                 for observation in &record.observations {
                     match rows.get_mut(&*observation.path) {
                         Some(row) => row.count(observation),

@@ -173,7 +173,13 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
         duplicates: parser.duplicates,
         lossy_numbers: parser.lossy_numbers,
         extensions: parser.extensions,
-        marks: parser.marks,
+        marks: StringMarks {
+            // One pass over the whole text finds every raw `$`; an escaped
+            // one was noted as it was decoded. Only a parse that keeps the
+            // value needs it, so `locate` does not pay for it.
+            dollar: parser.marks.dollar || memchr::memchr(b'$', text.as_bytes()).is_some(),
+            ..parser.marks
+        },
     })
 }
 
@@ -828,9 +834,6 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                 ),
             );
         }
-        // One pass over the whole text finds every raw `$`; an escaped one
-        // was noted as it was decoded.
-        self.marks.dollar |= memchr::memchr(b'$', self.bytes).is_some();
         Ok(value)
     }
 

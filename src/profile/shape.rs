@@ -181,15 +181,14 @@ impl Shape {
     pub fn index(&mut self) -> Vec<DeclaredPath> {
         let mut table = Vec::new();
         self.assign(String::new(), &mut table);
-        let mut order: Vec<usize> = (0..table.len()).collect();
-        order.sort_by(|&a, &b| table[a].path.cmp(&table[b].path));
-        let mut renumbered = vec![0; table.len()];
-        for (new, &old) in order.iter().enumerate() {
-            renumbered[old] = new;
+        let mut numbered: Vec<(usize, DeclaredPath)> = table.into_iter().enumerate().collect();
+        numbered.sort_by(|(_, a), (_, b)| a.path.cmp(&b.path));
+        let mut renumbered = vec![0; numbered.len()];
+        for (new, (old, _)) in numbered.iter().enumerate() {
+            renumbered[*old] = new;
         }
         self.renumber(&renumbered);
-        let mut slots: Vec<Option<DeclaredPath>> = table.into_iter().map(Some).collect();
-        order.iter().filter_map(|&old| slots[old].take()).collect()
+        numbered.into_iter().map(|(_, declared)| declared).collect()
     }
 
     /// Give every place numbered by [`Shape::assign`] its number in path order.
