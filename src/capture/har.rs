@@ -22,8 +22,16 @@ use std::path::Path;
 
 /// Whether a file name is a HAR export (also gzip-compressed).
 pub fn is_har_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name.strip_suffix(".gz").unwrap_or(&name).ends_with(".har")
+    let ends_with = |name: &[u8], suffix: &[u8]| {
+        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let name = name.as_bytes();
+    let plain = if ends_with(name, b".gz") {
+        &name[..name.len() - 3]
+    } else {
+        name
+    };
+    ends_with(plain, b".har")
 }
 
 /// What an entry's JSON text may hold besides its body: the request (with
@@ -850,6 +858,24 @@ fn data_action_of(url: &str) -> (Option<String>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn har_names_in_any_case_with_or_without_gzip() {
+        for name in ["a.har", "A.HAR", "x.Har.gz", "x.har.GZ", ".har"] {
+            assert!(is_har_name(name), "{name}");
+        }
+        for name in [
+            "a.har.json",
+            "har",
+            "a.gz",
+            "a.hargz",
+            "a.ha",
+            "",
+            "é.har.g",
+        ] {
+            assert!(!is_har_name(name), "{name}");
+        }
+    }
 
     #[test]
     fn page_assets_are_no_captures() {

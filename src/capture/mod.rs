@@ -256,9 +256,14 @@ pub fn load_file(path: &Path, source: Source, sidecar: Option<&Path>, max_bytes:
     // One read of the size the metadata gave, with no probe for the end of
     // the file: that probe is a system call per capture. A file that shrank
     // since is read again, to its real end.
-    let mut file = file;
-    let mut bytes = vec![0; length as usize];
-    if file.read_exact(&mut bytes).is_err() {
+    // Read into spare capacity: a buffer zeroed first costs as much again
+    // as the read for a small file.
+    let mut bytes = Vec::with_capacity(length as usize);
+    let whole = file
+        .take(length)
+        .read_to_end(&mut bytes)
+        .is_ok_and(|read| read as u64 == length);
+    if !whole {
         bytes.clear();
         let reread = std::fs::File::open(path)
             .and_then(|file| file.take(max_bytes + 1).read_to_end(&mut bytes));

@@ -22,8 +22,11 @@ pub const PROFILE_PREFIX: &str = "definition:";
 /// Whether a file name is a definition's (`ACTION.action.json`), which a
 /// folder scan never reads as a capture.
 pub fn is_definition_name(name: &str) -> bool {
-    name.ends_with(".action.json")
+    name.ends_with(DEFINITION_SUFFIX)
 }
+
+/// How a definition's file name ends.
+const DEFINITION_SUFFIX: &str = ".action.json";
 
 /// The action id a definition file's name gives (`ID.action.json`), for a
 /// definition in the export shape, which has no `id` of its own.
@@ -249,6 +252,15 @@ impl FolderDefinitions {
 /// used. Read within the settings limit, and refused unless a regular
 /// file: a FIFO or a device named so never blocks.
 pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, String> {
+    // Every file of a scanned folder comes here: most are turned away by
+    // their last bytes, before the path is taken apart.
+    if !path
+        .as_os_str()
+        .as_encoded_bytes()
+        .ends_with(DEFINITION_SUFFIX.as_bytes())
+    {
+        return Ok(None);
+    }
     let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
         return Ok(None);
     };
