@@ -165,7 +165,7 @@ impl Analysis {
 #[derive(Default)]
 struct BodyOutcome {
     lenient_failed: bool,
-    observations: Vec<drift::Observation>,
+    observations: drift::Observations,
     enum_values: Vec<(String, String)>,
     payload: Option<Value>,
     document: Option<Document>,
@@ -601,7 +601,7 @@ mod tests {
         let record = run_with(millis, Some(200), &options);
         assert_eq!(codes(&record), [Code::D01, Code::D03]);
         assert_eq!(record.status, Status::Drift);
-        assert!(record.observations.iter().any(|o| &*o.path == "/expiresAt"));
+        assert!(record.observations.iter().any(|o| o.path == "/expiresAt"));
     }
 
     #[test]

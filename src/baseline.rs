@@ -354,7 +354,7 @@ mod tests {
                 profile: None,
                 findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
                 notes: Vec::new(),
-                observations: Vec::new(),
+                observations: Default::default(),
                 enum_values: Vec::new(),
                 header_lines: None,
                 payload: None,

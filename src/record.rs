@@ -2,7 +2,7 @@
 
 use crate::capture::Source;
 use crate::finding::{Code, Finding, Layer, Severity};
-use crate::layer::drift::Observation;
+use crate::layer::drift::Observations;
 use crate::verdict::Status;
 use serde::Serialize;
 
@@ -98,7 +98,7 @@ pub struct CaptureRecord {
     /// Field paths and their observed types, for the drift table (not written
     /// per record).
     #[serde(skip)]
-    pub observations: Vec<Observation>,
+    pub observations: Observations,
     /// Lines before the body in the capture file, when lines in the body
     /// are lines in the file plus this (not for compressed files).
     #[serde(skip)]

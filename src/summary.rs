@@ -3,7 +3,9 @@
 
 use crate::baseline::Regression;
 use crate::finding::{Code, Layer, Severity};
+#[cfg(test)]
 use crate::layer::drift::Observation;
+use crate::layer::drift::ObservationRef;
 use crate::profile::shape::{TYPE_NAMES, bit_allowed};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
@@ -167,7 +169,7 @@ pub struct DriftRow {
 
 impl DriftRow {
     /// Count one more capture with this path.
-    fn count(&mut self, observation: &Observation) {
+    fn count(&mut self, observation: &ObservationRef) {
         self.captures += 1;
         self.observe(observation.seen, observation.declared_bits);
     }
@@ -580,14 +582,15 @@ impl Summary {
     fn add_observations(&mut self, profile: &str, record: &CaptureRecord) {
         // Paths the table holds are counted under one look-up of the
         // profile's rows; the others are kept (or not) one by one after.
-        let mut new_paths = Vec::new();
+        let observations = record.observations.iter();
+        let mut new_paths: Vec<ObservationRef> = Vec::new();
         match self.drift.get_mut(profile) {
-            // Stepping needs each path once and in order; anything else (no
-            // capture of the drift walk) is looked up path by path.
-            Some(rows) if !record.observations.is_sorted_by(|a, b| a.path < b.path) => {
-                for observation in &record.observations {
-                    match rows.get_mut(&*observation.path) {
-                        Some(row) => row.count(observation),
+            // Stepping needs each path once and in order; anything else
+            // (a path the walk saw twice) is looked up path by path.
+            Some(rows) if !record.observations.once_each_in_order() => {
+                for observation in observations {
+                    match rows.get_mut(observation.path) {
+                        Some(row) => row.count(&observation),
                         None => new_paths.push(observation),
                     }
                 }
@@ -597,8 +600,8 @@ impl Summary {
                 // rows are: the rows are passed in step with them, and looked
                 // up afresh only past a few rows this capture does not have.
                 let mut ahead = rows.range_mut::<str, _>(..).peekable();
-                for observation in &record.observations {
-                    let path = &*observation.path;
+                for observation in observations {
+                    let path = observation.path;
                     let mut passed = 0;
                     while ahead.next_if(|(key, _)| key.as_str() < path).is_some() {
                         passed += 1;
@@ -610,18 +613,18 @@ impl Summary {
                         }
                     }
                     match ahead.next_if(|(key, _)| key.as_str() == path) {
-                        Some((_, row)) => row.count(observation),
+                        Some((_, row)) => row.count(&observation),
                         None => new_paths.push(observation),
                     }
                 }
             }
-            None => new_paths.extend(&record.observations),
+            None => new_paths.extend(observations),
         }
         for observation in new_paths {
             let mut row = DriftRow {
                 profile: profile.to_owned(),
-                path: observation.path.to_string(),
-                declared: observation.declared.to_string(),
+                path: observation.path.to_owned(),
+                declared: observation.declared.to_owned(),
                 observed: TypeCounts::default(),
                 captures: 1,
                 drifted: false,
@@ -829,7 +832,7 @@ mod tests {
             findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
             notes: Vec::new(),
             profile: None,
-            observations: Vec::new(),
+            observations: Default::default(),
             enum_values: Vec::new(),
             header_lines: None,
             payload: None,
@@ -900,7 +903,7 @@ mod tests {
                 }
                 summary.add(&CaptureRecord {
                     profile: Some("p".into()),
-                    observations,
+                    observations: observations.into(),
                     ..record(&format!("c{i}"), Status::Drift, &[])
                 });
             }
@@ -928,7 +931,8 @@ mod tests {
                         seen: 1 << (key % 3),
                         declared_bits: crate::profile::shape::UNDECLARED,
                     })
-                    .collect(),
+                    .collect::<Vec<_>>()
+                    .into(),
                 ..record(&format!("c{i:02}"), Status::Drift, &[])
             })
             .collect();
@@ -960,7 +964,7 @@ mod tests {
             CaptureRecord {
                 captured_at: Some(1_763_629_923),
                 profile: Some("p".into()),
-                observations: vec![observation("/a", 1 << 2), observation("/b", 1 << 3)],
+                observations: vec![observation("/a", 1 << 2), observation("/b", 1 << 3)].into(),
                 enum_values: vec![("/channel".into(), "voice".into())],
                 ..record("x.har#2", Status::Drift, &[Code::D01, Code::S07])
             },

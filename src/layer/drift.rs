@@ -31,15 +31,126 @@ pub struct Observation {
     pub declared_bits: u8,
 }
 
-impl Observation {
+/// One field path seen in a payload, as [`Observations::iter`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObservationRef<'a> {
+    /// The path, relative to the payload.
+    pub path: &'a str,
+    /// The declared type, `any`, or `undeclared`.
+    pub declared: &'a str,
+    /// The types seen there, as bits (see [`TYPE_NAMES`]).
+    pub seen: u8,
+    /// The declared types as bits; [`UNDECLARED`] where the schema has no place.
+    pub declared_bits: u8,
+}
+
+impl ObservationRef<'_> {
     /// The types seen, each with whether the declared type allows it.
-    pub fn types(&self) -> impl Iterator<Item = (&'static str, bool)> + '_ {
+    pub fn types(self) -> impl Iterator<Item = (&'static str, bool)> {
+        let (seen, declared_bits) = (self.seen, self.declared_bits);
         TYPE_NAMES
             .iter()
             .enumerate()
             .map(|(index, name)| (*name, 1u8 << index))
-            .filter(|(_, bit)| self.seen & bit != 0)
-            .map(|(name, bit)| (name, bit_allowed(self.declared_bits, bit)))
+            .filter(move |(_, bit)| seen & bit != 0)
+            .map(move |(name, bit)| (name, bit_allowed(declared_bits, bit)))
+    }
+}
+
+/// The field paths of one payload with their observed types, for the drift
+/// table. Paths the schema declares are kept as their row in the schema's
+/// table, shared by every capture: one count of the table's references per
+/// capture rather than two per path, which the threads would all write to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observations {
+    /// The schema's declared paths, when any of them was seen.
+    table: Option<Arc<[DeclaredPath]>>,
+    /// Rows of `table` seen, in path order, with the type bits seen there.
+    declared: Vec<(u32, u8)>,
+    /// Paths the schema has no row for, sorted by path.
+    other: Vec<Observation>,
+    /// Whether [`Observations::iter`] gives each path once, in order.
+    once_each: bool,
+}
+
+impl Observations {
+    /// How many paths were seen.
+    pub fn len(&self) -> usize {
+        self.declared.len() + self.other.len()
+    }
+
+    /// Whether no path was seen.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether [`Observations::iter`] gives each path once, in strictly
+    /// increasing order; known when the observations are made, so that the
+    /// summary need not compare the paths to find out.
+    pub fn once_each_in_order(&self) -> bool {
+        self.once_each
+    }
+
+    /// Every path seen, the declared ones and the others merged in path
+    /// order (a declared path before another one of the same text).
+    pub fn iter(&self) -> ObservationIter<'_> {
+        ObservationIter {
+            table: self.table.as_deref().unwrap_or_default(),
+            declared: &self.declared,
+            other: &self.other,
+        }
+    }
+}
+
+/// The paths of [`Observations`], in path order.
+pub struct ObservationIter<'a> {
+    table: &'a [DeclaredPath],
+    declared: &'a [(u32, u8)],
+    other: &'a [Observation],
+}
+
+impl<'a> Iterator for ObservationIter<'a> {
+    type Item = ObservationRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<ObservationRef<'a>> {
+        let declared = self
+            .declared
+            .first()
+            .and_then(|&(row, seen)| Some((self.table.get(row as usize)?, seen)));
+        match (declared, self.other.first()) {
+            (Some((row, seen)), other) if other.is_none_or(|other| row.path <= other.path) => {
+                self.declared = &self.declared[1..];
+                Some(ObservationRef {
+                    path: &row.path,
+                    declared: &row.declared,
+                    seen,
+                    declared_bits: row.type_bits,
+                })
+            }
+            (_, Some(other)) => {
+                self.other = &self.other[1..];
+                Some(ObservationRef {
+                    path: &other.path,
+                    declared: &other.declared,
+                    seen: other.seen,
+                    declared_bits: other.declared_bits,
+                })
+            }
+            (_, None) => None,
+        }
+    }
+}
+
+/// Observations of paths without a row in a schema's table, in the order
+/// given (tests and summaries made by hand).
+impl From<Vec<Observation>> for Observations {
+    fn from(other: Vec<Observation>) -> Observations {
+        Observations {
+            once_each: other.is_sorted_by(|a, b| a.path < b.path),
+            other,
+            ..Observations::default()
+        }
     }
 }
 
@@ -49,7 +160,7 @@ pub struct DriftOutcome {
     /// D01–D04 findings.
     pub findings: Vec<Finding>,
     /// Every field path with its observed type, once each, sorted by path.
-    pub observations: Vec<Observation>,
+    pub observations: Observations,
     /// Values seen at enum-like fields (those with `enum`, `const` or
     /// `x-dapa-enum`), as compact JSON by path; secret fields are left out.
     pub enum_values: Vec<(String, String)>,
@@ -62,8 +173,6 @@ struct Walk<'a, 'v> {
     base: &'a str,
     show_secrets: bool,
     found: BTreeMap<Code, (Vec<Finding>, usize)>,
-    /// The schema's declared paths, by id.
-    table: &'a [DeclaredPath],
     /// Type bits seen at each declared path, by id.
     seen_declared: Vec<u8>,
     /// Type bits seen at paths without an id (new fields, map keys), with
@@ -89,7 +198,6 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         base,
         show_secrets,
         found: BTreeMap::new(),
-        table: &schema.paths,
         seen_declared: vec![0; schema.paths.len()],
         seen_other: BTreeMap::new(),
         segments: Vec::new(),
@@ -101,33 +209,38 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         note_more(&mut group, total);
         findings.append(&mut group);
     }
-    // The table is in path order, as the other paths are: the two are
-    // merged so that the observations come sorted by path.
-    let mut declared = walk
-        .table
-        .iter()
+    // The table is in path order, as the other paths are: `iter` merges
+    // the two so that the observations come sorted by path.
+    let declared: Vec<(u32, u8)> = (0u32..)
         .zip(&walk.seen_declared)
         .filter(|(_, bits)| **bits != 0)
-        .map(|(declared, &bits)| Observation {
-            path: Arc::clone(&declared.path),
-            declared: Arc::clone(&declared.declared),
-            seen: bits,
-            declared_bits: declared.type_bits,
+        .map(|(row, &bits)| (row, bits))
+        .collect();
+    // A path without a row is a new field or a map's key: rare, so looking
+    // each one up among the seen rows costs little. One that is also a
+    // declared path's text breaks the strict order the summary relies on.
+    let mut once_each = schema.paths_once_each;
+    let other: Vec<Observation> = walk
+        .seen_other
+        .into_iter()
+        .map(|(path, (declared_label, type_bits, bits))| {
+            once_each &= declared
+                .binary_search_by(|&(row, _)| (*schema.paths[row as usize].path).cmp(&path))
+                .is_err();
+            Observation {
+                path: Arc::from(path),
+                declared: declared_label,
+                seen: bits,
+                declared_bits: type_bits,
+            }
         })
-        .peekable();
-    let mut observations = Vec::new();
-    for (path, (declared_label, type_bits, bits)) in walk.seen_other {
-        while let Some(before) = declared.next_if(|o| *o.path <= *path) {
-            observations.push(before);
-        }
-        observations.push(Observation {
-            path: Arc::from(path),
-            declared: declared_label,
-            seen: bits,
-            declared_bits: type_bits,
-        });
-    }
-    observations.extend(declared);
+        .collect();
+    let observations = Observations {
+        table: (!declared.is_empty()).then(|| Arc::clone(&schema.paths)),
+        declared,
+        other,
+        once_each,
+    };
     DriftOutcome {
         findings,
         observations,
@@ -495,8 +608,40 @@ mod tests {
             &schema,
             false,
         );
-        let paths: Vec<&str> = outcome.observations.iter().map(|o| &*o.path).collect();
+        let paths: Vec<&str> = outcome.observations.iter().map(|o| o.path).collect();
         assert_eq!(paths, ["/a", "/a-b", "/a.", "/a/x", "/a/y", "/a0"]);
+        assert!(outcome.observations.once_each_in_order());
+    }
+
+    #[test]
+    fn a_key_named_like_items_is_a_path_seen_twice() {
+        // `/rows/*/list/*` is the declared items of one row's list and, as
+        // text, the key `*` of another row's list given as an object.
+        let schema = Schema::compile(
+            "t",
+            &json!({"properties": {"rows": {"items": {"properties": {
+                "list": {"type": "array", "items": {"type": "string"}}
+            }}}}}),
+        )
+        .unwrap();
+        let outcome = check(
+            &json!({"rows": [{"list": ["a"]}, {"list": {"*": 1}}]}),
+            "",
+            &schema,
+            false,
+        );
+        let paths: Vec<&str> = outcome.observations.iter().map(|o| o.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "/rows",
+                "/rows/*",
+                "/rows/*/list",
+                "/rows/*/list/*",
+                "/rows/*/list/*"
+            ]
+        );
+        assert!(!outcome.observations.once_each_in_order());
     }
 
     fn run(value: Value) -> Vec<(Code, String)> {

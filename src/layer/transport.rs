@@ -219,9 +219,17 @@ fn utf16_kind(body: &[u8]) -> Option<&'static str> {
 
 /// The first 1,024 characters of `text`.
 fn first_characters(text: &str) -> &str {
-    text.char_indices()
-        .nth(1024)
-        .map_or(text, |(end, _)| &text[..end])
+    const CHARACTERS: usize = 1024;
+    // A character is at least one byte, and an ASCII byte is one character:
+    // most heads are cut without counting characters one by one.
+    match text.as_bytes().get(..CHARACTERS) {
+        None => text,
+        Some(head) if head.is_ascii() => &text[..CHARACTERS],
+        Some(_) => text
+            .char_indices()
+            .nth(CHARACTERS)
+            .map_or(text, |(end, _)| &text[..end]),
+    }
 }
 
 fn head_lowercase(text: &str) -> String {
@@ -400,6 +408,21 @@ mod tests {
             }
             bytes.truncate(cut);
             proptest::prop_assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes));
+        }
+
+        /// ASCII around 1,024 bytes long, with perhaps one wider character:
+        /// the head is the first 1,024 characters, counted one by one.
+        #[test]
+        fn head_is_the_first_1024_characters(
+            length in 1000usize..1100,
+            wide in proptest::option::of((0usize..1100, proptest::sample::select(vec!['é', '€', '😀']))),
+        ) {
+            let mut text = "a".repeat(length);
+            if let Some((at, character)) = wide {
+                text.insert(at.min(text.len()), character);
+            }
+            let counted = text.char_indices().nth(1024).map_or(text.as_str(), |(end, _)| &text[..end]);
+            proptest::prop_assert_eq!(first_characters(&text), counted);
         }
     }
 

@@ -81,7 +81,7 @@ impl DefinitionLint {
             profile: None,
             findings: self.findings.clone(),
             notes: Vec::new(),
-            observations: Vec::new(),
+            observations: Default::default(),
             // Lines of the findings are lines of the file itself.
             header_lines: Some(0),
             enum_values: Vec::new(),

@@ -99,7 +99,10 @@ pub struct Schema {
     /// Declared paths, types and marks.
     pub shape: Shape,
     /// Every declared path, by the id its place in `shape` carries.
-    pub paths: Vec<shape::DeclaredPath>,
+    pub paths: Arc<[shape::DeclaredPath]>,
+    /// Whether each declared path comes once in `paths` (they are in path
+    /// order), so that a capture's observations of them are strictly ordered.
+    pub paths_once_each: bool,
     /// Whether the shape is whole, so drift can be judged against it; when
     /// the schema is too large to walk, only secrets and timestamps
     /// declared in place are known, and drift is off for it.
@@ -147,12 +150,15 @@ impl Schema {
             .build(document)
             .map_err(|error| compile_error(&name, &error))?;
         let (mut shape, drift) = Shape::of_schema_within(document, shape::MAX_SHAPE_STEPS);
-        let paths = if drift { shape.index() } else { Vec::new() };
+        let paths: Arc<[shape::DeclaredPath]> =
+            if drift { shape.index() } else { Vec::new() }.into();
+        let paths_once_each = paths.is_sorted_by(|a, b| a.path < b.path);
         Ok(Schema {
             name,
             validator,
             shape,
             paths,
+            paths_once_each,
             drift,
         })
     }
