@@ -599,21 +599,29 @@ impl Summary {
                 // The drift walk gives observations sorted by path, as the
                 // rows are: the rows are passed in step with them, and looked
                 // up afresh only past a few rows this capture does not have.
-                let mut ahead = rows.range_mut::<str, _>(..).peekable();
+                // `next` is the first row not passed yet.
+                let mut ahead = rows.range_mut::<str, _>(..);
+                let mut next = ahead.next();
                 for observation in observations {
                     let path = observation.path;
                     let mut passed = 0;
-                    while ahead.next_if(|(key, _)| key.as_str() < path).is_some() {
+                    while let Some((key, _)) = &next
+                        && key.as_str() < path
+                    {
                         passed += 1;
                         if passed == ROWS_PASSED_BEFORE_LOOK_UP {
-                            ahead = rows
-                                .range_mut::<str, _>((Bound::Included(path), Bound::Unbounded))
-                                .peekable();
+                            ahead =
+                                rows.range_mut::<str, _>((Bound::Included(path), Bound::Unbounded));
+                            next = ahead.next();
                             break;
                         }
+                        next = ahead.next();
                     }
-                    match ahead.next_if(|(key, _)| key.as_str() == path) {
-                        Some((_, row)) => row.count(&observation),
+                    match next.take_if(|(key, _)| key.as_str() == path) {
+                        Some((_, row)) => {
+                            row.count(&observation);
+                            next = ahead.next();
+                        }
                         None => new_paths.push(observation),
                     }
                 }
