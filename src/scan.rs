@@ -683,8 +683,9 @@ fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) 
     // Most folders hold no sidecars at all; then no capture needs a look-up.
     let sidecars: HashSet<String> = entries
         .iter()
-        .filter(|entry| name_bytes(entry.path()).ends_with(sidecar::SIDECAR_SUFFIX.as_bytes()))
-        .map(|entry| String::from_utf8_lossy(name_bytes(entry.path())).into_owned())
+        .map(|entry| String::from_utf8_lossy(name_bytes(entry.path())))
+        .filter(|name| sidecar::is_sidecar_name(name))
+        .map(|name| name.into_owned())
         .collect();
     let mut jobs: Vec<Task> = Vec::with_capacity(entries.len());
     for entry in entries {

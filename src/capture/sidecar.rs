@@ -85,11 +85,8 @@ pub fn read(path: &Path) -> Result<Meta, String> {
 
 /// Whether a file name is a sidecar (never a capture of its own).
 pub fn is_sidecar_name(name: &str) -> bool {
-    name.ends_with(SIDECAR_SUFFIX)
+    name.ends_with(".meta.json")
 }
-
-/// How a sidecar's name ends.
-pub const SIDECAR_SUFFIX: &str = ".meta.json";
 
 /// The sidecar of a capture file, found by looking beside it (for a file
 /// named on its own; a walk matches sidecars among the names it listed).

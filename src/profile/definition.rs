@@ -253,7 +253,8 @@ impl FolderDefinitions {
 /// file: a FIFO or a device named so never blocks.
 pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, String> {
     // Every file of a scanned folder comes here: most are turned away by
-    // their last bytes, before the path is taken apart.
+    // their last bytes, before the path is taken apart. A path that ends so
+    // has a name that does (the suffix is ASCII, which a lossy reading keeps).
     if !path
         .as_os_str()
         .as_encoded_bytes()
@@ -264,9 +265,6 @@ pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, St
     let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
         return Ok(None);
     };
-    if !is_definition_name(&name) {
-        return Ok(None);
-    }
     let read = Definition::from_file(path, EnvelopeKind::Execute)
         .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
     let action_id = match read.action_id {
