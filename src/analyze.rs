@@ -24,6 +24,12 @@ pub struct AnalyzeOptions {
     pub show_secrets: bool,
     /// Keep each capture's decoded payload in its record (`dapa infer`).
     pub keep_payload: bool,
+    /// Work out where in the body each finding is: byte offset, line and
+    /// column, and the extent of its value. Reports that list each
+    /// capture's findings need it; a summary (its counts, signatures and
+    /// drift table) does not, and a scan that only summarises saves a
+    /// second read of the bodies with findings.
+    pub locations: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -33,6 +39,7 @@ impl Default for AnalyzeOptions {
             profiles: Profiles::default(),
             show_secrets: false,
             keep_payload: false,
+            locations: true,
         }
     }
 }
@@ -107,8 +114,10 @@ impl Analysis {
             };
             outcome = context.analyze_body(body, &mut findings);
         }
-        add_lengths(&capture.body, &mut findings);
-        add_lines(&capture.body, &mut findings);
+        if options.locations {
+            add_lengths(&capture.body, &mut findings);
+            add_lines(&capture.body, &mut findings);
+        }
         // Transport first, then syntax, envelope, payload...; stable within a layer.
         findings.sort_by_key(|finding| finding.code.layer());
         let captured_at = capture.stated_time().map(|time| time.as_second());
@@ -307,7 +316,9 @@ impl Context<'_> {
             outcome.observations = drift.observations;
             outcome.enum_values = drift.enum_values;
         }
-        locate(text, start, lenient, options, &mut located);
+        if options.locations {
+            locate(text, start, lenient, options, &mut located);
+        }
         findings.append(&mut located);
         // Where the profile's shape applies, for masking what other layers quote.
         if let (Some(profile), Some(base)) = (self.profile, &described)
@@ -616,5 +627,51 @@ mod tests {
             .find(|f| f.code == Code::V05)
             .unwrap();
         assert_eq!((pattern.line, pattern.column), (Some(2), Some(10)));
+    }
+
+    #[test]
+    fn a_summary_only_analysis_finds_the_same_without_places() {
+        let placed = with_profile("cognigy-profile");
+        let unplaced = AnalyzeOptions {
+            locations: false,
+            ..placed.clone()
+        };
+        // Findings the parse places (S05), that only a second read places
+        // (V05, P01), and drift with observations.
+        let body = "{\n  \"_id\": \"5f1\", \"active\": true,\n  \"extra\": \"{\\\"a\\\": 1}\",}";
+        let with = run_with(body, None, &placed);
+        let without = run_with(body, None, &unplaced);
+        let what = |record: &CaptureRecord| -> Vec<(Code, String, String, Option<String>)> {
+            (record.findings.iter())
+                .map(|f| {
+                    (
+                        f.code,
+                        f.message.clone(),
+                        f.signature.clone(),
+                        f.pointer.clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(what(&with), what(&without));
+        assert_eq!(with.status, without.status);
+        assert_eq!(with.observations, without.observations);
+        assert!(
+            with.findings
+                .iter()
+                .any(|f| f.code == Code::V05 && f.line.is_some())
+        );
+        assert!(
+            (without.findings.iter())
+                .all(|f| f.line.is_none() && f.column.is_none() && f.end_line.is_none())
+        );
+        // What the parse itself found keeps the offset it was found at.
+        let lenient = without.findings.iter().find(|f| f.code == Code::S05);
+        assert!(lenient.is_some_and(|f| f.offset.is_some()));
+        assert!(
+            (without.findings.iter())
+                .filter(|f| f.code == Code::V05)
+                .all(|f| f.offset.is_none())
+        );
     }
 }

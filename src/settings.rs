@@ -397,7 +397,7 @@ fn run_settings(
     run: RunArgs,
     options: ScanOptions,
 ) -> Result<ScanSettings> {
-    let options = ScanOptions {
+    let mut options = ScanOptions {
         shard: run.shard,
         bucket: run.bucket,
         ..options
@@ -409,6 +409,7 @@ fn run_settings(
     };
     let terminal = report_terminal(run.color, report_args.output.is_some());
     let report = renderer(report_args.format, terminal, &report_args.fail_on)?;
+    options.analyze.locations = report.needs_locations();
     // No progress line while records stream to the same terminal.
     let streams =
         matches!(report_args.format, Format::Jsonl | Format::Sarif) && report_args.output.is_none();
@@ -477,6 +478,8 @@ fn baseline(args: BaselineArgs) -> Result<BaselineSettings> {
         &args.walk,
         AnalyzeOptions {
             profiles: profiles(&args.selection).into_diagnostic()?,
+            // A baseline is made of the summary, which names no place.
+            locations: false,
             ..AnalyzeOptions::default()
         },
     );

@@ -9,6 +9,11 @@ use std::io::{self, Write};
 pub struct Json;
 
 impl Report for Json {
+    /// The summary names no place in a body.
+    fn needs_locations(&self) -> bool {
+        false
+    }
+
     fn end(
         &mut self,
         out: &mut dyn Write,

@@ -14,6 +14,11 @@ use std::io::{self, Write};
 pub struct Markdown;
 
 impl Report for Markdown {
+    /// The summary names no place in a body.
+    fn needs_locations(&self) -> bool {
+        false
+    }
+
     fn end(
         &mut self,
         out: &mut dyn Write,

@@ -69,6 +69,13 @@ pub trait Report {
         Ok(())
     }
 
+    /// Whether the report shows where in a body each finding is (offset,
+    /// line and column, extent). Only reports of the summary alone can say
+    /// no: the scan then skips working those places out.
+    fn needs_locations(&self) -> bool {
+        true
+    }
+
     /// After the last record.
     fn end(
         &mut self,

@@ -27,6 +27,11 @@ impl Tables {
 }
 
 impl Report for Tables {
+    /// The summary names no place in a body.
+    fn needs_locations(&self) -> bool {
+        false
+    }
+
     fn end(
         &mut self,
         out: &mut dyn Write,
