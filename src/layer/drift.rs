@@ -441,25 +441,71 @@ fn parses_as(text: &str, shape: &Shape) -> Option<&'static str> {
     None
 }
 
+/// An 8-byte layout as two masks for [`fits_layout`]: the bytes that must
+/// be ASCII digits (`d` in the layout), and the others as they must be.
+const fn layout_masks(layout: &[u8; 8]) -> (u64, u64) {
+    let (mut digits, mut marks) = (0u64, 0u64);
+    let mut at = 0;
+    while at < 8 {
+        if layout[at] == b'd' {
+            digits |= 0xFF << (8 * at);
+        } else {
+            marks |= (layout[at] as u64) << (8 * at);
+        }
+        at += 1;
+    }
+    (digits, marks)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` as three overlapping 8-byte words: bytes 0..8,
+/// 8..16 and 11..19.
+const DATE_LAYOUT: (u64, u64) = layout_masks(b"dddd-dd-");
+const MIDDLE_LAYOUT: (u64, u64) = layout_masks(b"ddTdd:dd");
+const TIME_LAYOUT: (u64, u64) = layout_masks(b"dd:dd:dd");
+
+/// Whether 8 bytes, read little-endian into `word`, fit a layout made
+/// by [`layout_masks`]: all eight checked at once, not one by one.
+fn fits_layout(word: u64, (digits, marks): (u64, u64)) -> bool {
+    if word & !digits != marks {
+        return false;
+    }
+    // A digit byte XOR '0' is 0..=9, and only a digit's is. Adding 0x76
+    // sets the top bit of a byte above 9; a byte that has it already fails
+    // whatever a carry out of it does to its neighbour.
+    let ones = digits & 0x0101_0101_0101_0101;
+    let values = (word ^ (ones * u64::from(b'0'))) & digits;
+    (values | values.wrapping_add(ones * 0x76)) & (ones * 0x80) == 0
+}
+
 /// The usual shape of an RFC 3339 timestamp, `2026-11-20T09:12:03.152Z` or
 /// with an offset, checked without a full parse; anything else is left to one.
 fn plain_rfc3339(text: &str) -> bool {
     let b = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        b.get(range)
-            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    let word = |at: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(bytes)
     };
     if b.len() < 20
-        || !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10))
-        || b[10] != b'T'
-        || !(digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19))
+        || !fits_layout(word(0), DATE_LAYOUT)
+        || !fits_layout(word(8), MIDDLE_LAYOUT)
+        || !fits_layout(word(11), TIME_LAYOUT)
     {
         return false;
     }
     let two = |at: usize| (b[at] - b'0') * 10 + (b[at + 1] - b'0');
     let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
+    let year = u16::from(two(0)) * 100 + u16::from(two(2));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    // A leap second (:60) is left to the full parse.
     if !(1..=12).contains(&month)
-        || !(1..=28).contains(&day)
+        || !(1..=days).contains(&day)
         || hour > 23
         || minute > 59
         || second > 59
@@ -468,15 +514,32 @@ fn plain_rfc3339(text: &str) -> bool {
     }
     let mut rest = &b[19..];
     if let Some(fraction) = rest.strip_prefix(b".") {
+        // Nanoseconds at most: a longer fraction is left to the full parse.
         let count = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
-        if count == 0 {
+        if !(1..=9).contains(&count) {
             return false;
         }
         rest = &fraction[count..];
     }
     match rest {
         b"Z" => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()),
+        // An offset's hours and minutes in range, as in a time of day.
+        [
+            b'+' | b'-',
+            b'0'..=b'1',
+            b'0'..=b'9',
+            b':',
+            b'0'..=b'5',
+            b'0'..=b'9',
+        ]
+        | [
+            b'+' | b'-',
+            b'2',
+            b'0'..=b'3',
+            b':',
+            b'0'..=b'5',
+            b'0'..=b'9',
+        ] => true,
         _ => false,
     }
 }
@@ -539,6 +602,7 @@ pub fn timestamp_drift(value: &Value, unit: TimestampUnit, hidden: bool) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{Strategy, any};
     use serde_json::json;
 
     fn schema() -> Schema {
@@ -699,6 +763,10 @@ mod tests {
             "2026-11-20T09:12:03.152Z",
             "2026-11-20T09:12:03+01:00",
             "2026-02-28T23:59:59-05:30",
+            "2026-01-31T00:00:00Z",
+            "2024-02-29T00:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "2026-11-20T09:12:03.123456789Z",
         ] {
             assert!(plain_rfc3339(text), "{text}");
             assert!(text.parse::<jiff::Timestamp>().is_ok(), "{text}");
@@ -708,11 +776,26 @@ mod tests {
             "2026-11-20T09:12:03",
             "2026-13-20T09:12:03Z",
             "2026-02-30T09:12:03Z",
+            "2026-02-29T09:12:03Z",
+            "1900-02-29T09:12:03Z",
+            "2026-04-31T09:12:03Z",
             "2026-11-20T29:12:03Z",
+            "2026-11-20T09:12:03+30:00",
+            "2026-11-20T09:12:03+01:60",
+            "2026-11-20T09:12:03.1234567891Z",
             "1763630000",
         ] {
             assert!(!plain_rfc3339(text), "{text}");
         }
+        // An offset no clock has is no RFC 3339 timestamp (D03).
+        assert!(
+            timestamp_drift(
+                &json!("2026-11-20T09:12:03+30:00"),
+                TimestampUnit::Rfc3339,
+                false
+            )
+            .is_some()
+        );
         assert!(
             timestamp_drift(
                 &json!("2026-02-29T09:12:03Z"),
@@ -729,6 +812,65 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    /// The layout of a plain timestamp's first 19 bytes, read byte by byte.
+    fn fits_byte_by_byte(b: &[u8]) -> bool {
+        (b.len() >= 19)
+            && (b"dddd-dd-ddTdd:dd:dd".iter().zip(b)).all(|(want, byte)| match want {
+                b'd' => byte.is_ascii_digit(),
+                mark => byte == mark,
+            })
+    }
+
+    /// Timestamps in the plain layout and near misses of it: fields at and
+    /// past their ranges, one byte anywhere replaced by any byte, cut short.
+    fn timestamp_like() -> impl Strategy<Value = Vec<u8>> {
+        let fields = (
+            0..10_000u32,
+            0..14u32,
+            0..33u32,
+            0..25u32,
+            0..61u32,
+            0..62u32,
+        );
+        let tail = "(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})";
+        (fields, tail, any::<u8>(), 0..32usize, 0..4u8).prop_map(
+            |((year, month, day, hour, minute, second), tail, byte, at, change)| {
+                let text = format!(
+                    "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{tail}"
+                );
+                let mut bytes = text.into_bytes();
+                match change {
+                    0 if at < bytes.len() => bytes[at] = byte,
+                    1 => bytes.truncate(at),
+                    _ => {}
+                }
+                bytes
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5_000))]
+        #[test]
+        fn the_fast_timestamp_check_reads_the_layout_as_bytes_do(bytes in timestamp_like()) {
+            let Ok(text) = std::str::from_utf8(&bytes) else { return Ok(()) };
+            let plain = plain_rfc3339(text);
+            if bytes.len() >= 20 {
+                let fits = [(0, DATE_LAYOUT), (8, MIDDLE_LAYOUT), (11, TIME_LAYOUT)]
+                    .iter()
+                    .all(|&(at, layout)| {
+                        let word = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+                        fits_layout(word, layout)
+                    });
+                proptest::prop_assert_eq!(fits, fits_byte_by_byte(&bytes), "{}", text);
+            }
+            // What the fast path takes, a full parse takes too.
+            if plain {
+                proptest::prop_assert!(text.parse::<jiff::Timestamp>().is_ok(), "{}", text);
+            }
+        }
     }
 
     #[test]
