@@ -146,7 +146,7 @@ pub fn secret_names(shape: &Shape) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut pending = vec![shape];
     while let Some(node) = pending.pop() {
-        for (key, child) in &node.properties {
+        for (key, child) in node.properties.iter() {
             if child.secret {
                 names.insert(key.clone());
             }

@@ -203,7 +203,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         segments: Vec::new(),
         enum_values: Default::default(),
     };
-    walk.visit(value, Some(&schema.shape), false);
+    walk.visit_root(value, &schema.shape);
     let mut findings = Vec::new();
     for (_, (mut group, total)) in walk.found {
         note_more(&mut group, total);
@@ -308,32 +308,52 @@ impl<'v> Walk<'_, 'v> {
         path
     }
 
-    fn visit(&mut self, value: &'v Value, shape: Option<&Shape>, secret: bool) {
-        let secret = secret || shape.is_some_and(|s| s.secret);
-        if !self.segments.is_empty() {
-            self.observe(shape, value_bit(value));
-        }
-        if let Some(shape) = shape {
-            self.scalar_drift(value, shape, secret);
-        }
+    /// The value the schema describes, which has no path of its own.
+    fn visit_root(&mut self, value: &'v Value, shape: &Shape) {
+        self.check_scalar(value, shape);
         // The keys under a secret field are part of the secret: they are
         // neither drift paths nor D01 pointers.
-        if secret {
-            return;
+        if !shape.secret {
+            self.visit_members(value, Some(shape));
         }
+    }
+
+    /// A value below the root: its type noted, its drift checked, and what
+    /// it holds walked. Inlined into the loops of [`Walk::visit_members`],
+    /// so that a scalar, the most common value, costs no call.
+    #[inline(always)]
+    fn visit(&mut self, value: &'v Value, shape: Option<&Shape>) {
+        self.observe(shape, value_bit(value));
+        let Some(shape) = shape else {
+            if matches!(value, Value::Object(_) | Value::Array(_)) {
+                self.visit_members(value, None);
+            }
+            return;
+        };
+        self.check_scalar(value, shape);
+        if !shape.secret && matches!(value, Value::Object(_) | Value::Array(_)) {
+            self.visit_members(value, Some(shape));
+        }
+    }
+
+    /// The members of an object or the items of an array (not under a
+    /// secret field), each visited at its path.
+    #[inline(never)]
+    fn visit_members(&mut self, value: &'v Value, shape: Option<&Shape>) {
         match value {
             Value::Object(fields) => {
+                let declares = shape.is_some_and(Shape::declares_properties);
                 let mut declared = shape.map(|s| Declared::new(s, fields.len()));
                 for (key, child) in fields {
                     let child_shape = declared.as_mut().and_then(|d| d.property(key));
                     self.segments.push(Segment::Key(key));
-                    if child_shape.is_none() && shape.is_some_and(Shape::declares_properties) {
+                    if child_shape.is_none() && declares {
                         self.report(
                             Code::D01,
                             format!("a field the schema does not declare ({})", type_name(child)),
                         );
                     }
-                    self.visit(child, child_shape, secret);
+                    self.visit(child, child_shape);
                     self.segments.pop();
                 }
             }
@@ -341,7 +361,7 @@ impl<'v> Walk<'_, 'v> {
                 let item_shape = shape.and_then(|s| s.items.as_deref());
                 for (index, item) in items.iter().enumerate() {
                     self.segments.push(Segment::Index(index));
-                    self.visit(item, item_shape, secret);
+                    self.visit(item, item_shape);
                     self.segments.pop();
                 }
             }
@@ -349,7 +369,23 @@ impl<'v> Walk<'_, 'v> {
         }
     }
 
+    /// D02, D03, D04 where the shape asks for any of them: a quick look
+    /// first, inlined, and the checks out of line.
+    #[inline(always)]
+    fn check_scalar(&mut self, value: &Value, shape: &Shape) {
+        let quoted =
+            matches!(value, Value::String(_)) && !bit_allowed(shape.type_bits(), STRING_BIT);
+        if quoted
+            || shape.timestamp.is_some()
+            || shape.enum_values.is_some()
+            || shape.known_values.is_some()
+        {
+            self.scalar_drift(value, shape, shape.secret);
+        }
+    }
+
     /// D02, D03, D04 on one value.
+    #[inline(never)]
     fn scalar_drift(&mut self, value: &Value, shape: &Shape, secret: bool) {
         let hidden = secret && !self.show_secrets;
         if let Value::String(text) = value
@@ -388,34 +424,37 @@ impl<'v> Walk<'_, 'v> {
 
 /// The shapes of an object's members, found in key order. The object's keys
 /// and the schema's properties are both sorted, so one pass over the two
-/// finds every member's shape where a look-up per key would walk the
+/// finds every member's shape where a look-up per key would search the
 /// properties again each time; when the properties far outnumber the keys,
 /// looking each key up is cheaper, and that is done instead.
 struct Declared<'s> {
     shape: &'s Shape,
-    merged: Option<std::iter::Peekable<std::collections::btree_map::Iter<'s, String, Shape>>>,
+    /// The properties not passed yet, when stepping; `None` to look up.
+    ahead: Option<&'s [(String, Shape)]>,
 }
 
 impl<'s> Declared<'s> {
     fn new(shape: &'s Shape, keys: usize) -> Self {
-        let merge = shape.properties.len() <= keys.saturating_mul(4);
+        let properties = shape.properties.as_slice();
+        let merge = properties.len() <= keys.saturating_mul(4);
         Declared {
             shape,
-            merged: merge.then(|| shape.properties.iter().peekable()),
+            ahead: merge.then_some(properties),
         }
     }
 
     /// The shape of member `key`; keys must come in ascending order.
     fn property(&mut self, key: &str) -> Option<&'s Shape> {
-        let Some(properties) = &mut self.merged else {
+        let Some(ahead) = &mut self.ahead else {
             return self.shape.property(key);
         };
-        while let Some((name, _)) = properties.peek() {
+        while let Some(((name, shape), rest)) = ahead.split_first() {
             match name.as_str().cmp(key) {
-                std::cmp::Ordering::Less => {
-                    properties.next();
+                std::cmp::Ordering::Less => *ahead = rest,
+                std::cmp::Ordering::Equal => {
+                    *ahead = rest;
+                    return Some(shape);
                 }
-                std::cmp::Ordering::Equal => return properties.next().map(|(_, shape)| shape),
                 std::cmp::Ordering::Greater => break,
             }
         }

@@ -9,7 +9,6 @@
 
 use crate::json::push_pointer;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How a timestamp field is declared.
@@ -49,7 +48,7 @@ pub struct Shape {
     /// Declared JSON types (`integer`, `string`...); empty means any.
     pub types: Vec<String>,
     /// Declared properties.
-    pub properties: BTreeMap<String, Shape>,
+    pub properties: Properties,
     /// The shape of array items.
     pub items: Option<Box<Shape>>,
     /// The shape of any other key (`additionalProperties` or
@@ -68,6 +67,79 @@ pub struct Shape {
     /// This place's row in the schema's [`DeclaredPath`] table; `None` under
     /// a map, whose paths depend on its keys.
     pub id: Option<usize>,
+}
+
+/// The properties an object declares, sorted by name (in byte order, as a
+/// JSON object's keys are): a slice the drift walk steps through beside an
+/// object's keys, where a map would cost a tree walk per step.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Properties(Vec<(String, Shape)>);
+
+impl Properties {
+    /// The shape of property `name`, if declared.
+    pub fn get(&self, name: &str) -> Option<&Shape> {
+        let at = self.0.binary_search_by(|(key, _)| key.as_str().cmp(name));
+        at.ok().map(|at| &self.0[at].1)
+    }
+
+    /// The shape of property `name`, declared now if it was not.
+    pub fn get_or_insert(&mut self, name: &str) -> &mut Shape {
+        let at = match self.0.binary_search_by(|(key, _)| key.as_str().cmp(name)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (name.to_owned(), Shape::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// How many properties are declared.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no property is declared.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The properties with their names, sorted by name.
+    pub fn as_slice(&self) -> &[(String, Shape)] {
+        &self.0
+    }
+
+    /// The properties with their names, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Shape)> {
+        self.0.iter().map(|(name, shape)| (name, shape))
+    }
+
+    /// The properties' shapes, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &Shape> {
+        self.0.iter().map(|(_, shape)| shape)
+    }
+
+    /// The properties' shapes, in name order, to change.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Shape> {
+        self.0.iter_mut().map(|(_, shape)| shape)
+    }
+
+    /// The properties with their names, in name order, the shapes to change.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Shape)> {
+        self.0.iter_mut().map(|(name, shape)| (&*name, shape))
+    }
+}
+
+impl std::ops::Index<&str> for Properties {
+    type Output = Shape;
+
+    /// The shape of a property that must be declared (tests).
+    fn index(&self, name: &str) -> &Shape {
+        match self.get(name) {
+            Some(shape) => shape,
+            None => panic!("no property {name} is declared"),
+        }
+    }
 }
 
 /// A field path the schema declares, with what the drift table shows of it.
@@ -211,7 +283,7 @@ impl Shape {
             declared: Arc::from(self.type_label()),
             type_bits: self.type_bits,
         });
-        for (key, child) in &mut self.properties {
+        for (key, child) in self.properties.iter_mut() {
             let mut child_path = path.clone();
             push_pointer(&mut child_path, key);
             child.assign(child_path, table);
@@ -273,8 +345,7 @@ impl Shape {
         if let Some(Value::Object(properties)) = keywords.get("properties") {
             for (name, subschema) in properties {
                 self.properties
-                    .entry(name.clone())
-                    .or_default()
+                    .get_or_insert(name)
                     .merge_schema(subschema, walk, refs);
             }
         }
@@ -379,6 +450,19 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn properties_are_kept_once_each_in_byte_order_of_their_names() {
+        let mut properties = Properties::default();
+        for name in ["b", "a", "é", "B", "ab", "a"] {
+            properties.get_or_insert(name).secret |= name == "a";
+        }
+        let names: Vec<&str> = properties.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["B", "a", "ab", "b", "é"]);
+        assert!(properties["a"].secret);
+        assert!(properties.get("ab").is_some_and(|shape| !shape.secret));
+        assert!(properties.get("c").is_none());
+    }
+
+    #[test]
     fn paths_types_and_marks() {
         let schema = json!({
             "type": "object",
@@ -433,7 +517,8 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .properties
-                .contains_key("errors")
+                .get("errors")
+                .is_some()
         );
     }
 
