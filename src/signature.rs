@@ -27,23 +27,34 @@ pub fn key(code: Code, message: &str, pointer: Option<&str>, detail: Option<&str
         // Schema and drift findings: where (array items as `*`) and which
         // keyword; the value found there never enters the key.
         b'V' | b'D' => {
-            let path = pointer.map_or_else(String::new, star_indices);
-            match detail {
-                Some(keyword) => format!("{path} {keyword}"),
-                None => path,
+            let (pointer, keyword) = (pointer.unwrap_or_default(), detail.unwrap_or_default());
+            let mut key = String::with_capacity(pointer.len() + 1 + keyword.len());
+            push_star_indices(&mut key, pointer);
+            if let Some(keyword) = detail {
+                key.push(' ');
+                key.push_str(keyword);
             }
+            key
         }
         _ => match detail {
             Some(detail) => detail.to_owned(),
             None => normalise(message),
         },
     };
-    cut(key.trim())
+    // Most keys are short and untrimmed: kept as they are, not copied.
+    let fits = key.len() <= MAX_KEY_CHARS && key.trim().len() == key.len();
+    if fits { key } else { cut(key.trim()) }
 }
 
 /// A pointer with its array indices (all-digit segments) as `*`.
 pub fn star_indices(pointer: &str) -> String {
     let mut out = String::with_capacity(pointer.len());
+    push_star_indices(&mut out, pointer);
+    out
+}
+
+/// [`star_indices`] written at the end of `out`.
+fn push_star_indices(out: &mut String, pointer: &str) {
     for segment in pointer.split('/').skip(1) {
         out.push('/');
         if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
@@ -52,7 +63,6 @@ pub fn star_indices(pointer: &str) -> String {
             out.push_str(segment);
         }
     }
-    out
 }
 
 /// The stable id of a signature: 12 hex digits of a 64-bit FNV-1a hash of
@@ -302,5 +312,19 @@ mod tests {
     fn keys_are_bounded() {
         let long = "word ".repeat(500);
         assert!(key(Code::T05, &long, None, None).chars().count() <= MAX_KEY_CHARS + 1);
+        // A pointer key is cut at as many characters, and trimmed, however
+        // it is built; one that fits is kept whole.
+        let deep = "/é".repeat(150);
+        let cut = key(Code::D01, "m", Some(&deep), None);
+        assert_eq!(cut.chars().count(), MAX_KEY_CHARS + 1);
+        assert!(deep.starts_with(cut.trim_end_matches('…')));
+        assert_eq!(key(Code::V05, "m", Some("/a "), None), "/a");
+        assert_eq!(key(Code::V05, "m", Some("/a "), Some(" ")), "/a");
+        assert_eq!(key(Code::V01, "m", None, Some("required")), "required");
+        let fits = "/ab".repeat(66);
+        assert_eq!(
+            key(Code::D01, "m", Some(&fits), Some("x")),
+            format!("{fits} x")
+        );
     }
 }
