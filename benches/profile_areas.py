@@ -39,7 +39,10 @@ AREAS: list[tuple[str, list[str]]] = [
     ("finding extents (SARIF)", ["dapa::spans::value_extents"]),
     ("line and column of findings", ["dapa::finding::add_lines"]),
     ("signature keys", ["dapa::signature::key"]),
-    ("summary", ["dapa::summary::Summary::add", "dapa::summary::Summary::merge"]),
+    ("summary", [
+        "dapa::summary::Summary::add", "dapa::summary::Summary::merge",
+        "dapa::summary::Summing::add", "dapa::summary::Summing::finish",
+    ]),
     ("drop the document", ["core::ptr::drop_in_place<core::option::Option<dapa::analyze::Document>>"]),
     ("walk the folders (own thread)", ["dapa::scan::walk"]),
 ]

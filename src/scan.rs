@@ -12,7 +12,7 @@ use crate::profile::Profile;
 use crate::profile::definition::{self, FolderDefinitions};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
-use crate::summary::Summary;
+use crate::summary::{Summary, Summing};
 use crate::timeline::BucketChoice;
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -328,12 +328,16 @@ pub fn scan_with(
             // example of each code stays the first in scan order.
             batches
                 .par_iter()
-                .fold(fresh, |mut summary, records| {
-                    for record in records {
-                        summary.add(record);
-                    }
-                    summary
-                })
+                .fold(
+                    || Summing::new(fresh()),
+                    |mut summing, records| {
+                        for record in records {
+                            summing.add(record);
+                        }
+                        summing
+                    },
+                )
+                .map(Summing::finish)
                 .reduce(fresh, |mut earlier, later| {
                     earlier.merge(later);
                     earlier

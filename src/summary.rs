@@ -2,11 +2,12 @@
 //! JSON summaries show, whatever the size of the corpus.
 
 use crate::baseline::Regression;
+use crate::capture::Source;
 use crate::finding::{Code, Layer, Severity};
 #[cfg(test)]
 use crate::layer::drift::Observation;
 use crate::layer::drift::ObservationRef;
-use crate::profile::shape::{TYPE_NAMES, bit_allowed};
+use crate::profile::shape::{DeclaredPath, TYPE_NAMES, bit_allowed};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
 use crate::timeline::{BucketChoice, Timeline};
@@ -14,6 +15,7 @@ use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 mod wire;
 
@@ -176,13 +178,142 @@ impl DriftRow {
 
     /// Count one capture's types seen at this path (`seen` as type bits).
     fn observe(&mut self, seen: u8, declared_bits: u8) {
-        for (index, count) in self.observed.0.iter_mut().enumerate() {
-            let bit = 1u8 << index;
-            if seen & bit != 0 {
+        // Most paths see one type: step through the bits set, not all seven.
+        let mut left = seen;
+        while left != 0 {
+            let bit = left & left.wrapping_neg();
+            left &= !bit;
+            if let Some(count) = self.observed.0.get_mut(bit.trailing_zeros() as usize) {
                 *count += 1;
                 self.drifted |= !bit_allowed(declared_bits, bit);
             }
         }
+    }
+}
+
+/// A summary that captures are added to one by one (a scan's fold), with
+/// the drift rows of declared paths kept by their row in the schema's
+/// table: a capture counts its declared paths by index, without comparing
+/// path strings with the drift table's, and the rows join the table when
+/// the sum is done. [`Summing::finish`] gives the summary that
+/// [`Summary::add`] would have made of the same captures in the same order.
+#[derive(Debug)]
+pub struct Summing {
+    summary: Summary,
+    declared: Vec<DeclaredRows>,
+}
+
+/// The rows counted so far of one profile's declared paths.
+#[derive(Debug)]
+struct DeclaredRows {
+    profile: String,
+    table: Arc<[DeclaredPath]>,
+    /// By row of `table`: the drift row of the captures with that path.
+    rows: Vec<Option<DriftRow>>,
+}
+
+impl Summing {
+    /// Add captures to `summary`.
+    pub fn new(summary: Summary) -> Summing {
+        Summing {
+            summary,
+            declared: Vec::new(),
+        }
+    }
+
+    /// Count one capture.
+    pub fn add(&mut self, record: &CaptureRecord) {
+        let observations = &record.observations;
+        let (Some(profile), Some((table, declared))) = (&record.profile, observations.declared())
+        else {
+            self.summary.add(record);
+            return;
+        };
+        // A path without a row that has a declared path's text (a key `*`)
+        // shares that path's row of the drift table: the rows counted so
+        // far join the table first, so that its first capture stays first.
+        let shares_a_row = observations.others().any(|other| {
+            table
+                .binary_search_by(|row| (*row.path).cmp(other.path))
+                .is_ok()
+        });
+        if shares_a_row {
+            self.settle();
+            self.summary.add(record);
+            return;
+        }
+        self.summary.add_except_drift(record);
+        let rows = self.rows_of(profile, table);
+        for &(at, seen) in declared {
+            let (Some(path), Some(slot)) = (table.get(at as usize), rows.get_mut(at as usize))
+            else {
+                continue;
+            };
+            let row = slot.get_or_insert_with(|| DriftRow {
+                profile: profile.clone(),
+                path: path.path.to_string(),
+                declared: path.declared.to_string(),
+                observed: TypeCounts::default(),
+                captures: 0,
+                drifted: false,
+                example: record.source.to_string(),
+            });
+            row.captures += 1;
+            row.observe(seen, path.type_bits);
+        }
+        // The others, rare, come sorted and once each.
+        let mut others = observations.others().peekable();
+        if others.peek().is_some() {
+            self.summary
+                .add_observations(profile, others, true, &record.source);
+        }
+    }
+
+    /// The rows of `profile`'s declared paths, counted against `table`.
+    fn rows_of(
+        &mut self,
+        profile: &str,
+        table: &Arc<[DeclaredPath]>,
+    ) -> &mut Vec<Option<DriftRow>> {
+        let at = match self
+            .declared
+            .iter()
+            .position(|kept| kept.profile == profile)
+        {
+            // One profile has one schema in a scan; should another table
+            // come, the rows of the first join the drift table first.
+            Some(at) if !Arc::ptr_eq(&self.declared[at].table, table) => {
+                self.settle();
+                self.declared.remove(at);
+                None
+            }
+            found => found,
+        };
+        let at = at.unwrap_or_else(|| {
+            self.declared.push(DeclaredRows {
+                profile: profile.to_owned(),
+                table: Arc::clone(table),
+                rows: vec![None; table.len()],
+            });
+            self.declared.len() - 1
+        });
+        &mut self.declared[at].rows
+    }
+
+    /// Move the rows counted so far into the summary's drift table.
+    fn settle(&mut self) {
+        for declared in &mut self.declared {
+            for row in declared.rows.iter_mut().filter_map(Option::take) {
+                // Saturating addition cannot fail, so neither can the fold.
+                let _ = self.summary.fold_row(row, saturating_add);
+            }
+        }
+    }
+
+    /// The summary of every capture added.
+    pub fn finish(mut self) -> Summary {
+        self.settle();
+        self.summary
     }
 }
 
@@ -449,6 +580,16 @@ impl Summary {
 
     /// Count one capture.
     pub fn add(&mut self, record: &CaptureRecord) {
+        self.add_except_drift(record);
+        if let Some(profile) = &record.profile {
+            let observations = &record.observations;
+            let once_each = observations.once_each_in_order();
+            self.add_observations(profile, observations.iter(), once_each, &record.source);
+        }
+    }
+
+    /// Count one capture in everything but the drift table.
+    fn add_except_drift(&mut self, record: &CaptureRecord) {
         self.captures += 1;
         self.bytes += record.bytes;
         *self.statuses.entry(record.status).or_default() += 1;
@@ -475,7 +616,6 @@ impl Summary {
         self.timeline.add(record.captured_at, record.status, &seen);
         if let Some(profile) = &record.profile {
             self.profiled += 1;
-            self.add_observations(profile, record);
             self.add_enum_values(profile, record);
         }
     }
@@ -579,15 +719,22 @@ impl Summary {
         }
     }
 
-    fn add_observations(&mut self, profile: &str, record: &CaptureRecord) {
+    /// Count a capture's observations of `profile`'s paths; `once_each`
+    /// says they come once each, in path order.
+    fn add_observations<'o>(
+        &mut self,
+        profile: &str,
+        observations: impl Iterator<Item = ObservationRef<'o>>,
+        once_each: bool,
+        source: &Source,
+    ) {
         // Paths the table holds are counted under one look-up of the
         // profile's rows; the others are kept (or not) one by one after.
-        let observations = record.observations.iter();
         let mut new_paths: Vec<ObservationRef> = Vec::new();
         match self.drift.get_mut(profile) {
             // Stepping needs each path once and in order; anything else
             // (a path the walk saw twice) is looked up path by path.
-            Some(rows) if !record.observations.once_each_in_order() => {
+            Some(rows) if !once_each => {
                 for observation in observations {
                     match rows.get_mut(observation.path) {
                         Some(row) => row.count(&observation),
@@ -636,7 +783,7 @@ impl Summary {
                 observed: TypeCounts::default(),
                 captures: 1,
                 drifted: false,
-                example: record.source.to_string(),
+                example: source.to_string(),
             };
             row.observe(observation.seen, observation.declared_bits);
             // Saturating addition cannot fail, so neither can keeping the row.
@@ -774,22 +921,30 @@ impl Summary {
         }
         self.count_dropped(later.drift_paths_dropped, add)?;
         for row in later.drift.into_values().flat_map(BTreeMap::into_values) {
-            match self
-                .drift
-                .get_mut(&row.profile)
-                .and_then(|rows| rows.get_mut(&row.path))
-            {
-                Some(kept) => {
-                    for (kept_count, count) in kept.observed.0.iter_mut().zip(row.observed.0) {
-                        *kept_count = sum(*kept_count, count, "drift[].observed")?;
-                    }
-                    kept.captures = sum(kept.captures, row.captures, "drift[].captures")?;
-                    kept.drifted |= row.drifted;
-                }
-                None => self.keep_row(row, add)?,
-            }
+            self.fold_row(row, add)?;
         }
         Ok(())
+    }
+
+    /// Fold in a drift row of captures that came after these ones: added to
+    /// the row of its path, or kept as a new row (or left out).
+    fn fold_row(
+        &mut self,
+        row: DriftRow,
+        add: impl Fn(u64, u64) -> Option<u64> + Copy,
+    ) -> Result<(), Overflow> {
+        let sum = |a: u64, b: u64, field: &'static str| add(a, b).ok_or(Overflow { field });
+        match (self.drift.get_mut(&row.profile)).and_then(|rows| rows.get_mut(&row.path)) {
+            Some(kept) => {
+                for (kept_count, count) in kept.observed.0.iter_mut().zip(row.observed.0) {
+                    *kept_count = sum(*kept_count, count, "drift[].observed")?;
+                }
+                kept.captures = sum(kept.captures, row.captures, "drift[].captures")?;
+                kept.drifted |= row.drifted;
+                Ok(())
+            }
+            None => self.keep_row(row, add),
+        }
     }
 
     /// Keep the lint of these definitions too: the union by source, in
@@ -923,6 +1078,147 @@ mod tests {
                 .map(|(path, row)| (path.clone(), (row.captures, row.observed.0)))
                 .collect();
             proptest::prop_assert_eq!(rows, expected);
+        }
+    }
+
+    /// A schema whose declared paths a key `*` can collide with (`/list/*`
+    /// under an object sent where the list is declared, and `/*` itself).
+    fn summing_schema() -> crate::profile::Schema {
+        crate::profile::Schema::compile(
+            "t",
+            &serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "a": {"type": "integer"},
+                    "b": {"type": "string"},
+                    "*": {"type": "string"},
+                    "list": {"type": "array", "items": {
+                        "type": "object", "properties": {"id": {"type": "string"}}
+                    }},
+                    "m": {"type": "object", "additionalProperties": {"type": "number"}}
+                }
+            }),
+        )
+        .expect("the schema compiles")
+    }
+
+    /// A payload for [`summing_schema`]: declared fields with the declared
+    /// type or another, a list or an object where the list is declared,
+    /// a map, and `extra` undeclared keys from `first` on.
+    fn summing_payload(choices: [u8; 6], extra: std::ops::Range<u32>) -> serde_json::Value {
+        use serde_json::{Value, json};
+        let mut payload = serde_json::Map::new();
+        let pick = |choice: u8, one: Value, other: Value| match choice % 3 {
+            0 => None,
+            1 => Some(one),
+            _ => Some(other),
+        };
+        let fields = [
+            ("a", pick(choices[0], json!(1), json!("1"))),
+            ("b", pick(choices[1], json!("x"), json!(2))),
+            ("*", pick(choices[2], json!("s"), json!(null))),
+            (
+                "list",
+                pick(
+                    choices[3],
+                    json!([{"id": "i"}, {"id": 3, "new": true}]),
+                    json!({"*": 1}),
+                ),
+            ),
+            (
+                "m",
+                pick(choices[4], json!({"k": 1.5}), json!({"k": "v", "j": 2})),
+            ),
+        ];
+        for (key, value) in fields {
+            if let Some(value) = value {
+                payload.insert(key.to_owned(), value);
+            }
+        }
+        if choices[5] % 2 == 1 {
+            for key in extra {
+                payload.insert(format!("k{key:05}"), json!(key % 2 == 0));
+            }
+        }
+        Value::Object(payload)
+    }
+
+    fn summing_record(
+        index: usize,
+        payload: &serde_json::Value,
+        schema: &crate::profile::Schema,
+    ) -> CaptureRecord {
+        let outcome = crate::layer::drift::check(payload, "", schema, false);
+        CaptureRecord {
+            profile: Some("p".into()),
+            observations: outcome.observations,
+            ..record(&format!("c{index:03}"), Status::Drift, &[])
+        }
+    }
+
+    /// The summary of `records` summed in runs that end at `splits`, the
+    /// runs' summaries merged in order, as a scan folds and reduces them.
+    fn summed_in_runs(records: &[CaptureRecord], splits: &[usize]) -> Summary {
+        let mut merged = Summary::default();
+        let mut start = 0;
+        for end in splits.iter().copied().chain([records.len()]) {
+            let end = end.clamp(start, records.len());
+            let mut summing = Summing::new(Summary::default());
+            records[start..end].iter().for_each(|r| summing.add(r));
+            merged.merge(summing.finish());
+            start = end;
+        }
+        merged
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Summing gives, for any runs, the summary of adding one by one:
+        /// the same rows, counts, first examples and declared types, also
+        /// where an undeclared path has a declared one's text.
+        #[test]
+        fn summing_equals_adding_one_by_one(
+            payloads in proptest::collection::vec(proptest::prelude::any::<[u8; 6]>(), 1..16),
+            mut splits in proptest::collection::vec(0usize..16, 0..4),
+        ) {
+            splits.sort_unstable();
+            let schema = summing_schema();
+            let records: Vec<CaptureRecord> = (payloads.iter().enumerate())
+                .map(|(i, choices)| summing_record(i, &summing_payload(*choices, 0..3), &schema))
+                .collect();
+            let mut whole = Summary::default();
+            records.iter().for_each(|r| whole.add(r));
+            proptest::prop_assert!(!whole.drift.is_empty());
+            proptest::prop_assert_eq!(summed_in_runs(&records, &splits), whole);
+        }
+    }
+
+    #[test]
+    fn summing_a_full_drift_table_equals_adding_one_by_one() {
+        // Declared rows counted apart while undeclared ones fill the table
+        // past its size: the rows kept and the observations left out are
+        // those of adding one by one.
+        let schema = summing_schema();
+        let records: Vec<CaptureRecord> = (0..8u32)
+            .map(|i| {
+                let choices = [1, 2, (i % 3) as u8, (i % 3) as u8, 1, 1];
+                let payload = summing_payload(choices, i * 1500..i * 1500 + 3000);
+                summing_record(i as usize, &payload, &schema)
+            })
+            .collect();
+        let mut whole = Summary::default();
+        records.iter().for_each(|r| whole.add(r));
+        assert_eq!(whole.drift_rows(), MAX_DRIFT_PATHS);
+        assert!(whole.drift_paths_dropped > 0);
+        // Declared rows on both sides of the cut.
+        assert!(whole.drift["p"].contains_key("/a"));
+        assert!(!whole.drift["p"].contains_key("/list"));
+        for splits in [&[][..], &[3], &[1, 2, 7]] {
+            assert_eq!(
+                summed_in_runs(&records, splits),
+                whole,
+                "runs ending at {splits:?}"
+            );
         }
     }
 

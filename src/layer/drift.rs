@@ -31,6 +31,18 @@ pub struct Observation {
     pub declared_bits: u8,
 }
 
+impl Observation {
+    /// The observation as [`Observations::iter`] gives it.
+    pub fn borrowed(&self) -> ObservationRef<'_> {
+        ObservationRef {
+            path: &self.path,
+            declared: &self.declared,
+            seen: self.seen,
+            declared_bits: self.declared_bits,
+        }
+    }
+}
+
 /// One field path seen in a payload, as [`Observations::iter`] gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ObservationRef<'a> {
@@ -57,6 +69,10 @@ impl ObservationRef<'_> {
     }
 }
 
+/// A row of a schema's table of declared paths seen in a payload, with the
+/// type bits seen there.
+pub type SeenRow = (u32, u8);
+
 /// The field paths of one payload with their observed types, for the drift
 /// table. Paths the schema declares are kept as their row in the schema's
 /// table, shared by every capture: one count of the table's references per
@@ -66,7 +82,7 @@ pub struct Observations {
     /// The schema's declared paths, when any of them was seen.
     table: Option<Arc<[DeclaredPath]>>,
     /// Rows of `table` seen, in path order, with the type bits seen there.
-    declared: Vec<(u32, u8)>,
+    declared: Vec<SeenRow>,
     /// Paths the schema has no row for, sorted by path.
     other: Vec<Observation>,
     /// Whether [`Observations::iter`] gives each path once, in order.
@@ -89,6 +105,20 @@ impl Observations {
     /// summary need not compare the paths to find out.
     pub fn once_each_in_order(&self) -> bool {
         self.once_each
+    }
+
+    /// The rows of the schema's table seen, in path order, with the type
+    /// bits seen at each, and the table they index; `None` when no
+    /// declared path was seen.
+    pub fn declared(&self) -> Option<(&Arc<[DeclaredPath]>, &[SeenRow])> {
+        let table = self.table.as_ref()?;
+        Some((table, &self.declared))
+    }
+
+    /// The paths without a row in the schema's table, sorted by path,
+    /// each once.
+    pub fn others(&self) -> impl Iterator<Item = ObservationRef<'_>> {
+        self.other.iter().map(Observation::borrowed)
     }
 
     /// Every path seen, the declared ones and the others merged in path
@@ -130,12 +160,7 @@ impl<'a> Iterator for ObservationIter<'a> {
             }
             (_, Some(other)) => {
                 self.other = &self.other[1..];
-                Some(ObservationRef {
-                    path: &other.path,
-                    declared: &other.declared,
-                    seen: other.seen,
-                    declared_bits: other.declared_bits,
-                })
+                Some(other.borrowed())
             }
             (_, None) => None,
         }
