@@ -209,7 +209,10 @@ struct DeclaredRows {
     profile: String,
     table: Arc<[DeclaredPath]>,
     /// By row of `table`: the drift row of the captures with that path.
-    rows: Vec<Option<DriftRow>>,
+    /// Boxed, so that a table of many rows (a schema may declare up to
+    /// [`crate::profile::shape::MAX_SHAPE_STEPS`] places) costs a pointer
+    /// per row until a capture has its path.
+    rows: Vec<Option<Box<DriftRow>>>,
 }
 
 impl Summing {
@@ -249,14 +252,16 @@ impl Summing {
             else {
                 continue;
             };
-            let row = slot.get_or_insert_with(|| DriftRow {
-                profile: profile.clone(),
-                path: path.path.to_string(),
-                declared: path.declared.to_string(),
-                observed: TypeCounts::default(),
-                captures: 0,
-                drifted: false,
-                example: record.source.to_string(),
+            let row = slot.get_or_insert_with(|| {
+                Box::new(DriftRow {
+                    profile: profile.clone(),
+                    path: path.path.to_string(),
+                    declared: path.declared.to_string(),
+                    observed: TypeCounts::default(),
+                    captures: 0,
+                    drifted: false,
+                    example: record.source.to_string(),
+                })
             });
             row.captures += 1;
             row.observe(seen, path.type_bits);
@@ -274,7 +279,7 @@ impl Summing {
         &mut self,
         profile: &str,
         table: &Arc<[DeclaredPath]>,
-    ) -> &mut Vec<Option<DriftRow>> {
+    ) -> &mut Vec<Option<Box<DriftRow>>> {
         let at = match self
             .declared
             .iter()
@@ -305,7 +310,7 @@ impl Summing {
         for declared in &mut self.declared {
             for row in declared.rows.iter_mut().filter_map(Option::take) {
                 // Saturating addition cannot fail, so neither can the fold.
-                let _ = self.summary.fold_row(row, saturating_add);
+                let _ = self.summary.fold_row(*row, saturating_add);
             }
         }
     }
