@@ -1199,6 +1199,28 @@ mod tests {
     }
 
     #[test]
+    fn summing_one_profile_of_two_schemas_equals_adding_one_by_one() {
+        // Two folders' definitions may share a name: their tables take turns.
+        let schemas = [summing_schema(), summing_schema()];
+        let records: Vec<CaptureRecord> = (0..9u8)
+            .map(|i| {
+                let choices = [i % 3, (i + 1) % 3, 1, i % 3, 2, 0];
+                let schema = &schemas[usize::from(i % 4 == 1 || i % 4 == 2)];
+                summing_record(usize::from(i), &summing_payload(choices, 0..1), schema)
+            })
+            .collect();
+        let mut whole = Summary::default();
+        records.iter().for_each(|r| whole.add(r));
+        for splits in [&[][..], &[4], &[2, 3, 8]] {
+            assert_eq!(
+                summed_in_runs(&records, splits),
+                whole,
+                "runs ending at {splits:?}"
+            );
+        }
+    }
+
+    #[test]
     fn summing_a_full_drift_table_equals_adding_one_by_one() {
         // Declared rows counted apart while undeclared ones fill the table
         // past its size: the rows kept and the observations left out are
