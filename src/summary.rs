@@ -178,6 +178,20 @@ impl DriftRow {
 
     /// Count one capture's types seen at this path (`seen` as type bits).
     fn observe(&mut self, seen: u8, declared_bits: u8) {
+        self.count_types(seen);
+        self.drifted |= drifts(seen, declared_bits);
+    }
+
+    /// Count one capture that saw this path more than once (a key `*`
+    /// beside declared items): one capture, each type seen there once.
+    fn count_once(&mut self, group: &[ObservationRef]) {
+        self.captures += 1;
+        self.count_types(group.iter().fold(0, |seen, o| seen | o.seen));
+        self.drifted |= group.iter().any(|o| drifts(o.seen, o.declared_bits));
+    }
+
+    /// Add one capture to the count of each type in `seen`.
+    fn count_types(&mut self, seen: u8) {
         // Most paths see one type: step through the bits set, not all seven.
         let mut left = seen;
         while left != 0 {
@@ -185,10 +199,22 @@ impl DriftRow {
             left &= !bit;
             if let Some(count) = self.observed.0.get_mut(bit.trailing_zeros() as usize) {
                 *count += 1;
-                self.drifted |= !bit_allowed(declared_bits, bit);
             }
         }
     }
+}
+
+/// Whether a type in `seen` is one the declared bits do not allow.
+fn drifts(seen: u8, declared_bits: u8) -> bool {
+    let mut left = seen;
+    while left != 0 {
+        let bit = left & left.wrapping_neg();
+        left &= !bit;
+        if !bit_allowed(declared_bits, bit) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A summary that captures are added to one by one (a scan's fold), with
@@ -227,24 +253,38 @@ impl Summing {
     /// Count one capture.
     pub fn add(&mut self, record: &CaptureRecord) {
         let observations = &record.observations;
-        let (Some(profile), Some((table, declared))) = (&record.profile, observations.declared())
-        else {
+        let Some(profile) = &record.profile else {
             self.summary.add(record);
             return;
         };
-        // A path without a row that has a declared path's text (a key `*`)
-        // shares that path's row of the drift table: the rows counted so
-        // far join the table first, so that its first capture stays first.
-        let shares_a_row = observations.others().any(|other| {
-            table
-                .binary_search_by(|row| (*row.path).cmp(other.path))
-                .is_ok()
-        });
-        if shares_a_row {
-            self.settle();
+        // Rows are counted apart only for paths that come once each, in
+        // order, none of them with the text of a row counted apart. Else
+        // (a path at two rows of the table, an undeclared path with a
+        // declared one's text such as a key `*`) the capture is added as
+        // `Summary::add` adds it, after the rows counted so far join the
+        // drift table, so that a row's first capture stays first.
+        let waiting = self.declared.iter().find(|kept| kept.profile == *profile);
+        let declared_text = |path: &str| {
+            let in_table = |table: &[DeclaredPath]| {
+                (table.binary_search_by(|row| (*row.path).cmp(path))).is_ok()
+            };
+            waiting.is_some_and(|kept| in_table(&kept.table))
+                || observations
+                    .declared()
+                    .is_some_and(|(table, _)| in_table(table))
+        };
+        // A capture with no path (a body that did not parse) has nothing
+        // to keep apart.
+        let apart = observations.is_empty()
+            || (observations.once_each_in_order()
+                && !observations.others().any(|other| declared_text(other.path)));
+        let (true, Some((table, declared))) = (apart, observations.declared()) else {
+            if !apart {
+                self.settle();
+            }
             self.summary.add(record);
             return;
-        }
+        };
         self.summary.add_except_drift(record);
         let rows = self.rows_of(profile, table);
         for &(at, seen) in declared {
@@ -733,20 +773,14 @@ impl Summary {
         once_each: bool,
         source: &Source,
     ) {
+        if !once_each {
+            self.add_observations_grouped(profile, observations, source);
+            return;
+        }
         // Paths the table holds are counted under one look-up of the
         // profile's rows; the others are kept (or not) one by one after.
         let mut new_paths: Vec<ObservationRef> = Vec::new();
         match self.drift.get_mut(profile) {
-            // Stepping needs each path once and in order; anything else
-            // (a path the walk saw twice) is looked up path by path.
-            Some(rows) if !once_each => {
-                for observation in observations {
-                    match rows.get_mut(observation.path) {
-                        Some(row) => row.count(&observation),
-                        None => new_paths.push(observation),
-                    }
-                }
-            }
             Some(rows) => {
                 // The drift walk gives observations sorted by path, as the
                 // rows are: the rows are passed in step with them, and looked
@@ -791,6 +825,43 @@ impl Summary {
                 example: source.to_string(),
             };
             row.observe(observation.seen, observation.declared_bits);
+            // Saturating addition cannot fail, so neither can keeping the row.
+            let _ = self.keep_row(row, saturating_add);
+        }
+    }
+
+    /// [`Summary::add_observations`] of paths that may come out of order or
+    /// twice (a key `*` beside declared items, at two rows of the table):
+    /// looked up path by path, a path seen twice counted as one capture of
+    /// it. Rare, so sorting them costs little.
+    fn add_observations_grouped<'o>(
+        &mut self,
+        profile: &str,
+        observations: impl Iterator<Item = ObservationRef<'o>>,
+        source: &Source,
+    ) {
+        let mut all: Vec<ObservationRef> = observations.collect();
+        // Stable: of one path, the declared observation stays first.
+        all.sort_by(|a, b| a.path.cmp(b.path));
+        for group in all.chunk_by(|a, b| a.path == b.path) {
+            let Some(first) = group.first() else {
+                continue;
+            };
+            let kept = (self.drift.get_mut(profile)).and_then(|rows| rows.get_mut(first.path));
+            if let Some(row) = kept {
+                row.count_once(group);
+                continue;
+            }
+            let mut row = DriftRow {
+                profile: profile.to_owned(),
+                path: first.path.to_owned(),
+                declared: first.declared.to_owned(),
+                observed: TypeCounts::default(),
+                captures: 0,
+                drifted: false,
+                example: source.to_string(),
+            };
+            row.count_once(group);
             // Saturating addition cannot fail, so neither can keeping the row.
             let _ = self.keep_row(row, saturating_add);
         }
@@ -1196,6 +1267,73 @@ mod tests {
             proptest::prop_assert!(!whole.drift.is_empty());
             proptest::prop_assert_eq!(summed_in_runs(&records, &splits), whole);
         }
+    }
+
+    /// Records of `payloads` against one schema compiled from `schema`.
+    fn records_of(schema: serde_json::Value, payloads: &[serde_json::Value]) -> Vec<CaptureRecord> {
+        let schema = crate::profile::Schema::compile("t", &schema).expect("the schema compiles");
+        (payloads.iter().enumerate())
+            .map(|(i, payload)| summing_record(i, payload, &schema))
+            .collect()
+    }
+
+    /// The drift row of `path`, and that adding one by one, summing in any
+    /// runs and merging halves all give it.
+    fn the_row_whatever_the_split(records: &[CaptureRecord], path: &str) -> DriftRow {
+        let mut whole = Summary::default();
+        records.iter().for_each(|r| whole.add(r));
+        for split in 1..records.len() {
+            assert_eq!(summary_split_at(records, split), whole, "split at {split}");
+            assert_eq!(
+                summed_in_runs(records, &[split]),
+                whole,
+                "runs split at {split}"
+            );
+        }
+        assert_eq!(summed_in_runs(records, &[]), whole);
+        whole.drift["p"][path].clone()
+    }
+
+    #[test]
+    fn an_undeclared_path_with_a_declared_text_keeps_the_first_capture() {
+        // The second capture sees no declared path: its `/*` (an item of
+        // an array sent where an object is declared) is the key `*`'s row.
+        let records = records_of(
+            serde_json::json!({"type": "object", "properties": {"*": {"type": "string"}}}),
+            &[serde_json::json!({"*": "s"}), serde_json::json!([1])],
+        );
+        let row = the_row_whatever_the_split(&records, "/*");
+        assert_eq!(
+            (row.declared.as_str(), row.example.as_str()),
+            ("string", "c000")
+        );
+        assert_eq!((row.captures, row.drifted), (2, true));
+    }
+
+    #[test]
+    fn a_path_at_two_rows_of_the_table_is_one_capture_of_it() {
+        // `/list/*/*` is declared twice: the key `*` of an item and the
+        // items of an item; the third capture sees both.
+        let records = records_of(
+            serde_json::json!({"type": "object", "properties": {"list": {
+                "type": "array",
+                "items": {"properties": {"*": {"type": "string"}}, "items": {"type": "integer"}}
+            }}}),
+            &[
+                serde_json::json!({"list": [[1]]}),
+                serde_json::json!({"list": [{"*": "s"}]}),
+                serde_json::json!({"list": [{"*": "s"}, [1]]}),
+            ],
+        );
+        let row = the_row_whatever_the_split(&records, "/list/*/*");
+        assert_eq!(
+            (row.declared.as_str(), row.example.as_str()),
+            ("integer", "c000")
+        );
+        assert_eq!(row.captures, 3);
+        let observed: Vec<(&str, u64)> = row.observed.iter().collect();
+        assert_eq!(observed, [("integer", 2), ("string", 2)]);
+        assert!(!row.drifted);
     }
 
     #[test]
