@@ -567,8 +567,10 @@ fn plain_rfc3339(text: &str) -> bool {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     };
-    // A leap second (:60) is left to the full parse.
-    if !(1..=12).contains(&month)
+    // A leap second (:60) is left to the full parse, and so is the year
+    // 9999, whose last day or two are past the latest time it reads.
+    if year > 9998
+        || !(1..=12).contains(&month)
         || !(1..=days).contains(&day)
         || hour > 23
         || minute > 59
@@ -848,6 +850,7 @@ mod tests {
             "2026-02-29T09:12:03Z",
             "1900-02-29T09:12:03Z",
             "2026-04-31T09:12:03Z",
+            "9999-12-31T00:00:00Z",
             "2026-11-20T29:12:03Z",
             "2026-11-20T09:12:03+30:00",
             "2026-11-20T09:12:03+01:60",
@@ -855,6 +858,15 @@ mod tests {
         ] {
             assert!(!plain_rfc3339(text), "{text}");
         }
+        // Past the latest time the full parse reads: D03, as before.
+        assert!(
+            timestamp_drift(
+                &json!("9999-12-31T00:00:00Z"),
+                TimestampUnit::Rfc3339,
+                false
+            )
+            .is_some()
+        );
         // An offset no clock has is no RFC 3339 timestamp (D03).
         assert!(
             timestamp_drift(
@@ -892,9 +904,10 @@ mod tests {
     }
 
     /// Timestamps in the plain layout and near misses of it: fields at and
-    /// past their ranges, one byte anywhere replaced by any byte, cut short.
+    /// past their ranges, the last days of 9999, one byte anywhere replaced
+    /// by any byte, cut short.
     fn timestamp_like() -> impl Strategy<Value = Vec<u8>> {
-        let fields = (
+        let anywhere = (
             0..10_000u32,
             0..14u32,
             0..33u32,
@@ -902,6 +915,16 @@ mod tests {
             0..61u32,
             0..62u32,
         );
+        // The last days the full parse reads end late on 9999-12-30.
+        let at_the_end = (
+            proptest::strategy::Just(9_999u32),
+            proptest::strategy::Just(12u32),
+            28..32u32,
+            0..25u32,
+            0..61u32,
+            0..62u32,
+        );
+        let fields = proptest::prop_oneof![anywhere, at_the_end];
         let tail = "(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})";
         (fields, tail, any::<u8>(), 0..32usize, 0..4u8).prop_map(
             |((year, month, day, hour, minute, second), tail, byte, at, change)| {
