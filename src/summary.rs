@@ -170,14 +170,24 @@ pub struct DriftRow {
 }
 
 impl DriftRow {
-    /// Count one more capture with this path.
-    fn count(&mut self, observation: &ObservationRef) {
-        self.captures += 1;
-        self.observe(observation.seen, observation.declared_bits);
+    /// A row of `profile`'s `path` with no capture counted yet, its first
+    /// capture `example`.
+    fn new(profile: &str, path: &str, declared: &str, example: &Source) -> DriftRow {
+        DriftRow {
+            profile: profile.to_owned(),
+            path: path.to_owned(),
+            declared: declared.to_owned(),
+            observed: TypeCounts::default(),
+            captures: 0,
+            drifted: false,
+            example: example.to_string(),
+        }
     }
 
-    /// Count one capture's types seen at this path (`seen` as type bits).
-    fn observe(&mut self, seen: u8, declared_bits: u8) {
+    /// Count one more capture with this path, which saw the types `seen`
+    /// (as type bits) where `declared_bits` are declared.
+    fn count(&mut self, seen: u8, declared_bits: u8) {
+        self.captures += 1;
         self.count_types(seen);
         self.drifted |= drifts(seen, declared_bits);
     }
@@ -192,11 +202,7 @@ impl DriftRow {
 
     /// Add one capture to the count of each type in `seen`.
     fn count_types(&mut self, seen: u8) {
-        // Most paths see one type: step through the bits set, not all seven.
-        let mut left = seen;
-        while left != 0 {
-            let bit = left & left.wrapping_neg();
-            left &= !bit;
+        for bit in set_bits(seen) {
             if let Some(count) = self.observed.0.get_mut(bit.trailing_zeros() as usize) {
                 *count += 1;
             }
@@ -204,17 +210,20 @@ impl DriftRow {
     }
 }
 
-/// Whether a type in `seen` is one the declared bits do not allow.
-fn drifts(seen: u8, declared_bits: u8) -> bool {
-    let mut left = seen;
-    while left != 0 {
+/// The bits set in `bits`, lowest first. Most paths see one type: this
+/// steps through those, not through all seven.
+fn set_bits(bits: u8) -> impl Iterator<Item = u8> {
+    let mut left = bits;
+    std::iter::from_fn(move || {
         let bit = left & left.wrapping_neg();
         left &= !bit;
-        if !bit_allowed(declared_bits, bit) {
-            return true;
-        }
-    }
-    false
+        (bit != 0).then_some(bit)
+    })
+}
+
+/// Whether a type in `seen` is one the declared bits do not allow.
+fn drifts(seen: u8, declared_bits: u8) -> bool {
+    set_bits(seen).any(|bit| !bit_allowed(declared_bits, bit))
 }
 
 /// A summary that captures are added to one by one (a scan's fold), with
@@ -293,18 +302,14 @@ impl Summing {
                 continue;
             };
             let row = slot.get_or_insert_with(|| {
-                Box::new(DriftRow {
-                    profile: profile.clone(),
-                    path: path.path.to_string(),
-                    declared: path.declared.to_string(),
-                    observed: TypeCounts::default(),
-                    captures: 0,
-                    drifted: false,
-                    example: record.source.to_string(),
-                })
+                Box::new(DriftRow::new(
+                    profile,
+                    &path.path,
+                    &path.declared,
+                    &record.source,
+                ))
             });
-            row.captures += 1;
-            row.observe(seen, path.type_bits);
+            row.count(seen, path.type_bits);
         }
         // The others, rare, come sorted and once each.
         let mut others = observations.others().peekable();
@@ -805,7 +810,7 @@ impl Summary {
                     }
                     match next.take_if(|(key, _)| key.as_str() == path) {
                         Some((_, row)) => {
-                            row.count(&observation);
+                            row.count(observation.seen, observation.declared_bits);
                             next = ahead.next();
                         }
                         None => new_paths.push(observation),
@@ -815,16 +820,8 @@ impl Summary {
             None => new_paths.extend(observations),
         }
         for observation in new_paths {
-            let mut row = DriftRow {
-                profile: profile.to_owned(),
-                path: observation.path.to_owned(),
-                declared: observation.declared.to_owned(),
-                observed: TypeCounts::default(),
-                captures: 1,
-                drifted: false,
-                example: source.to_string(),
-            };
-            row.observe(observation.seen, observation.declared_bits);
+            let mut row = DriftRow::new(profile, observation.path, observation.declared, source);
+            row.count(observation.seen, observation.declared_bits);
             // Saturating addition cannot fail, so neither can keeping the row.
             let _ = self.keep_row(row, saturating_add);
         }
@@ -852,15 +849,7 @@ impl Summary {
                 row.count_once(group);
                 continue;
             }
-            let mut row = DriftRow {
-                profile: profile.to_owned(),
-                path: first.path.to_owned(),
-                declared: first.declared.to_owned(),
-                observed: TypeCounts::default(),
-                captures: 0,
-                drifted: false,
-                example: source.to_string(),
-            };
+            let mut row = DriftRow::new(profile, first.path, first.declared, source);
             row.count_once(group);
             // Saturating addition cannot fail, so neither can keeping the row.
             let _ = self.keep_row(row, saturating_add);
@@ -1079,6 +1068,13 @@ mod tests {
         }
     }
 
+    /// The summary of `records` added one by one, as `Summary::add` does.
+    fn added_one_by_one(records: &[CaptureRecord]) -> Summary {
+        let mut whole = Summary::default();
+        records.iter().for_each(|r| whole.add(r));
+        whole
+    }
+
     /// The summaries of the records before and from `split`, merged.
     fn summary_split_at(records: &[CaptureRecord], split: usize) -> Summary {
         let mut first = Summary::default();
@@ -1098,8 +1094,7 @@ mod tests {
                 ..record(&format!("c{i:03}"), Status::Ok, &[])
             })
             .collect();
-        let mut whole = Summary::default();
-        records.iter().for_each(|r| whole.add(r));
+        let whole = added_one_by_one(&records);
         for split in [1, 50, 137] {
             let first = summary_split_at(&records, split);
             assert_eq!(first.enum_values, whole.enum_values, "split at {split}");
@@ -1262,8 +1257,7 @@ mod tests {
             let records: Vec<CaptureRecord> = (payloads.iter().enumerate())
                 .map(|(i, choices)| summing_record(i, &summing_payload(*choices, 0..3), &schema))
                 .collect();
-            let mut whole = Summary::default();
-            records.iter().for_each(|r| whole.add(r));
+            let whole = added_one_by_one(&records);
             proptest::prop_assert!(!whole.drift.is_empty());
             proptest::prop_assert_eq!(summed_in_runs(&records, &splits), whole);
         }
@@ -1280,8 +1274,7 @@ mod tests {
     /// The drift row of `path`, and that adding one by one, summing in any
     /// runs and merging halves all give it.
     fn the_row_whatever_the_split(records: &[CaptureRecord], path: &str) -> DriftRow {
-        let mut whole = Summary::default();
-        records.iter().for_each(|r| whole.add(r));
+        let whole = added_one_by_one(records);
         for split in 1..records.len() {
             assert_eq!(summary_split_at(records, split), whole, "split at {split}");
             assert_eq!(
@@ -1347,8 +1340,7 @@ mod tests {
                 summing_record(usize::from(i), &summing_payload(choices, 0..1), schema)
             })
             .collect();
-        let mut whole = Summary::default();
-        records.iter().for_each(|r| whole.add(r));
+        let whole = added_one_by_one(&records);
         for splits in [&[][..], &[4], &[2, 3, 8]] {
             assert_eq!(
                 summed_in_runs(&records, splits),
@@ -1371,8 +1363,7 @@ mod tests {
                 summing_record(i as usize, &payload, &schema)
             })
             .collect();
-        let mut whole = Summary::default();
-        records.iter().for_each(|r| whole.add(r));
+        let whole = added_one_by_one(&records);
         assert_eq!(whole.drift_rows(), MAX_DRIFT_PATHS);
         assert!(whole.drift_paths_dropped > 0);
         // Declared rows on both sides of the cut.
@@ -1405,8 +1396,7 @@ mod tests {
                 ..record(&format!("c{i:02}"), Status::Drift, &[])
             })
             .collect();
-        let mut whole = Summary::default();
-        records.iter().for_each(|r| whole.add(r));
+        let whole = added_one_by_one(&records);
         assert_eq!(whole.drift_rows(), MAX_DRIFT_PATHS);
         let observations: u64 = records.iter().map(|r| r.observations.len() as u64).sum();
         let kept: u64 = whole
@@ -1500,8 +1490,7 @@ mod tests {
             record("c", Status::Drift, &[Code::S07]),
             record("d", Status::Malformed, &[Code::S01]),
         ];
-        let mut whole = Summary::default();
-        records.iter().for_each(|r| whole.add(r));
+        let whole = added_one_by_one(&records);
         assert_eq!(summary_split_at(&records, 2), whole);
         assert_eq!(whole.codes[&Code::S07].findings, 3);
         assert_eq!(whole.codes[&Code::S07].captures, 2);
