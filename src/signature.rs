@@ -41,9 +41,7 @@ pub fn key(code: Code, message: &str, pointer: Option<&str>, detail: Option<&str
             None => normalise(message),
         },
     };
-    // Most keys are short and untrimmed: kept as they are, not copied.
-    let fits = key.len() <= MAX_KEY_CHARS && key.trim().len() == key.len();
-    if fits { key } else { cut(key.trim()) }
+    cut(key)
 }
 
 /// A pointer with its array indices (all-digit segments) as `*`.
@@ -184,12 +182,18 @@ fn is_uuid(word: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// A key no longer than [`MAX_KEY_CHARS`] characters.
-fn cut(key: &str) -> String {
+/// A key trimmed and no longer than [`MAX_KEY_CHARS`] characters. Most
+/// keys are short and untrimmed already: those are kept, not copied.
+fn cut(key: String) -> String {
+    let trimmed = key.trim();
+    // At most MAX_KEY_CHARS bytes is at most as many characters.
+    if trimmed.len() == key.len() && key.len() <= MAX_KEY_CHARS {
+        return key;
+    }
     // The byte offset of the character after the first MAX_KEY_CHARS, if any.
-    match key.char_indices().nth(MAX_KEY_CHARS) {
-        None => key.to_owned(),
-        Some((end, _)) => format!("{}…", &key[..end]),
+    match trimmed.char_indices().nth(MAX_KEY_CHARS) {
+        None => trimmed.to_owned(),
+        Some((end, _)) => format!("{}…", &trimmed[..end]),
     }
 }
 
