@@ -559,19 +559,13 @@ fn plain_rfc3339(text: &str) -> bool {
     }
     let two = |at: usize| (b[at] - b'0') * 10 + (b[at + 1] - b'0');
     let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
-    let year = u16::from(two(0)) * 100 + u16::from(two(2));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
+    let year = i16::from(two(0)) * 100 + i16::from(two(2));
     // A leap second (:60) is left to the full parse, and so is the year
     // 9999, whose last day or two are past the latest time it reads.
+    // jiff's civil date knows the days of each month, leap years included.
+    let (month, day) = (month as i8, day as i8);
     if year > 9998
-        || !(1..=12).contains(&month)
-        || !(1..=days).contains(&day)
+        || jiff::civil::Date::new(year, month, day).is_err()
         || hour > 23
         || minute > 59
         || second > 59
