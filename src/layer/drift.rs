@@ -285,21 +285,28 @@ impl<'v> Walk<'_, 'v> {
         pointer
     }
 
-    fn report(&mut self, code: Code, message: String) {
+    /// A finding of `code` where the walk is, its message made of `parts`
+    /// after the place. Past the cap of its code it is only counted, and
+    /// nothing is built for it.
+    fn report(&mut self, code: Code, parts: &[&str]) {
         let total = self.found.get(&code).map_or(0, |(_, total)| *total);
-        let full = (total < MAX_FINDINGS_PER_CODE).then(|| self.pointer());
+        let kept = (total < MAX_FINDINGS_PER_CODE).then(|| {
+            let pointer = self.pointer();
+            let shown = if pointer.is_empty() {
+                "the payload"
+            } else {
+                &pointer
+            };
+            let length = parts.iter().map(|part| part.len()).sum::<usize>();
+            let mut message = String::with_capacity(shown.len() + 2 + length);
+            message.push_str(shown);
+            message.push_str(": ");
+            parts.iter().for_each(|part| message.push_str(part));
+            Finding::new(code, message).at_pointer(pointer)
+        });
         let entry = self.found.entry(code).or_default();
         entry.1 += 1;
-        if let Some(full) = full {
-            let shown = if full.is_empty() {
-                "the payload".to_owned()
-            } else {
-                full.clone()
-            };
-            entry
-                .0
-                .push(Finding::new(code, format!("{shown}: {message}")).at_pointer(full));
-        }
+        entry.0.extend(kept);
     }
 
     fn observe(&mut self, shape: Option<&Shape>, bit: u8) {
@@ -375,7 +382,11 @@ impl<'v> Walk<'_, 'v> {
                     if child_shape.is_none() && declares {
                         self.report(
                             Code::D01,
-                            format!("a field the schema does not declare ({})", type_name(child)),
+                            &[
+                                "a field the schema does not declare (",
+                                type_name(child),
+                                ")",
+                            ],
                         );
                     }
                     self.visit(child, child_shape);
@@ -418,12 +429,12 @@ impl<'v> Walk<'_, 'v> {
             && let Some(kind) = parses_as(text, shape)
         {
             let shown = show(value, hidden);
-            self.report(Code::D02, format!("{kind} sent as a string: {shown}"));
+            self.report(Code::D02, &[kind, " sent as a string: ", &shown]);
         }
         if let Some(unit) = shape.timestamp
             && let Some(message) = timestamp_drift(value, unit, hidden)
         {
-            self.report(Code::D03, message);
+            self.report(Code::D03, &[&message]);
         }
         let listed = shape.enum_values.as_ref().or(shape.known_values.as_ref());
         if let Some(listed) = listed {
@@ -437,10 +448,12 @@ impl<'v> Walk<'_, 'v> {
                 let options: Vec<String> = listed.iter().map(|v| show(v, false)).collect();
                 self.report(
                     Code::D04,
-                    format!(
-                        "{shown} is not among the values the schema lists ({})",
-                        options.join(", ")
-                    ),
+                    &[
+                        &shown,
+                        " is not among the values the schema lists (",
+                        &options.join(", "),
+                        ")",
+                    ],
                 );
             }
         }

@@ -4,7 +4,7 @@
 //! payloads that fail it, which are few in a healthy corpus.
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
-use crate::json::push_pointer;
+use crate::json::{push_json, push_pointer};
 use crate::profile::Schema;
 use crate::secret::{is_secret, show};
 use jsonschema::error::ValidationErrorKind as Kind;
@@ -49,21 +49,26 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         if *count > MAX_FINDINGS_PER_CODE {
             continue;
         }
-        let instance = error.instance_path().to_string();
-        let secret = !show_secrets && is_secret(&schema.shape, &instance);
-        let mut pointer = format!("{base}{instance}");
+        let instance = error.instance_path().as_str();
+        let secret = !show_secrets && is_secret(&schema.shape, instance);
         let what = describe(kind, error.instance(), secret, || error.to_string());
+        // Built piece by piece: a schema-invalid corpus has thousands of
+        // these, and `format!` costs several times as much.
+        let mut pointer = String::with_capacity(base.len() + instance.len() + 16);
+        pointer.push_str(base);
+        pointer.push_str(instance);
         if let Kind::Required { property } = kind
             && let Some(name) = property.as_str()
         {
             push_pointer(&mut pointer, name);
         }
         let shown_pointer = if pointer.is_empty() {
-            "the payload".to_owned()
+            "the payload"
         } else {
-            pointer.clone()
+            &pointer
         };
-        let message = format!("{shown_pointer}: {what} (schema {})", error.schema_path());
+        let schema_path = error.schema_path().as_str();
+        let message = [shown_pointer, ": ", &what, " (schema ", schema_path, ")"].concat();
         findings.push(
             Finding::new(code, message)
                 .at_pointer(pointer)
@@ -95,7 +100,13 @@ fn describe(
     // value is large: only where the message quotes it.
     let value = || show(instance, secret);
     match kind {
-        Kind::Required { property } => format!("the required property {property} is missing"),
+        Kind::Required { property } => {
+            let mut text = String::with_capacity(40);
+            text.push_str("the required property ");
+            push_json(&mut text, property);
+            text.push_str(" is missing");
+            text
+        }
         Kind::Type { kind } => format!(
             "expected {}, found {}",
             type_list(kind),
