@@ -309,12 +309,20 @@ impl<'v> Walk<'_, 'v> {
         entry.0.extend(kept);
     }
 
+    /// Note type `bit` seen where the walk is. A declared place has a row
+    /// of its own: that case, met at nearly every value, is inlined.
+    #[inline(always)]
     fn observe(&mut self, shape: Option<&Shape>, bit: u8) {
-        if let Some(id) = shape.and_then(|s| s.id) {
-            self.seen_declared[id] |= bit;
-            return;
+        match shape.and_then(|s| s.id) {
+            Some(id) => self.seen_declared[id] |= bit,
+            None => self.observe_other(shape, bit),
         }
-        // Only paths the schema has no place for get here; they are rare.
+    }
+
+    /// [`Walk::observe`] at a path the schema has no row for: a new field,
+    /// or a place under a map. These are rare.
+    #[inline(never)]
+    fn observe_other(&mut self, shape: Option<&Shape>, bit: u8) {
         let path = self.normalised_path();
         match self.seen_other.get_mut(path.as_str()) {
             Some((_, _, bits)) => *bits |= bit,
@@ -487,7 +495,13 @@ impl<'s> Declared<'s> {
             return self.shape.property(key);
         };
         while let Some(((name, shape), rest)) = ahead.split_first() {
-            match name.as_str().cmp(key) {
+            // Names passed over mostly differ from the key in their first
+            // byte, which settles the order without a call to compare.
+            let order = match (name.as_bytes().first(), key.as_bytes().first()) {
+                (Some(a), Some(b)) if a != b => a.cmp(b),
+                _ => name.as_str().cmp(key),
+            };
+            match order {
                 std::cmp::Ordering::Less => *ahead = rest,
                 std::cmp::Ordering::Equal => {
                     *ahead = rest;
@@ -570,20 +584,29 @@ fn plain_rfc3339(text: &str) -> bool {
     {
         return false;
     }
-    let two = |at: usize| (b[at] - b'0') * 10 + (b[at + 1] - b'0');
-    let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
-    let year = i16::from(two(0)) * 100 + i16::from(two(2));
-    // A leap second (:60) is left to the full parse, and so is the year
-    // 9999, whose last day or two are past the latest time it reads.
-    // jiff's civil date knows the days of each month, leap years included.
-    let (month, day) = (month as i8, day as i8);
-    if year > 9998
-        || jiff::civil::Date::new(year, month, day).is_err()
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    // The layout holds digits where these are read. Hours at most 23, and
+    // minutes and seconds at most 59 (a leap second, :60, is left to the
+    // full parse), read from their tens.
+    if b[11] > b'2' || (b[11] == b'2' && b[12] > b'3') || b[14] > b'5' || b[17] > b'5' {
         return false;
+    }
+    let two = |at: usize| (b[at] - b'0') * 10 + (b[at + 1] - b'0');
+    let (month, day) = (two(5), two(8));
+    if !(1..=12).contains(&month) || day == 0 {
+        return false;
+    }
+    // Every month has 28 days; past them jiff's civil date knows the days
+    // of each month, leap years included. The year 9999 is left to the
+    // full parse, since its last day or two are past the latest time it
+    // reads.
+    if &b[..4] == b"9999" {
+        return false;
+    }
+    if day > 28 {
+        let year = i16::from(two(0)) * 100 + i16::from(two(2));
+        if jiff::civil::Date::new(year, month as i8, day as i8).is_err() {
+            return false;
+        }
     }
     let mut rest = &b[19..];
     if let Some(fraction) = rest.strip_prefix(b".") {
