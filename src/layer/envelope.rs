@@ -40,13 +40,29 @@ pub struct EnvelopeOutcome {
 /// Most characters of a message quoted from a body.
 const QUOTE_LIMIT: usize = 160;
 
+/// `text` in quotes with its runs of white space made one space, cut after
+/// [`QUOTE_LIMIT`] characters. Only what is shown is read: an error text
+/// may be a whole stack trace.
 fn quote(text: &str) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut shown: String = flat.chars().take(QUOTE_LIMIT).collect();
-    if shown.len() < flat.len() {
+    let mut shown = String::with_capacity(QUOTE_LIMIT + 8);
+    shown.push('"');
+    let mut count = 0;
+    let mut cut = false;
+    'words: for word in text.split_whitespace() {
+        for c in (count > 0).then_some(' ').into_iter().chain(word.chars()) {
+            if count == QUOTE_LIMIT {
+                cut = true;
+                break 'words;
+            }
+            shown.push(c);
+            count += 1;
+        }
+    }
+    if cut {
         shown.push('…');
     }
-    format!("\"{shown}\"")
+    shown.push('"');
+    shown
 }
 
 /// Findings that the recorded status alone gives, whatever the body is (E03 on
@@ -560,7 +576,22 @@ fn describe_problem(fields: &Map<String, Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    proptest! {
+        /// The quote reads only what it shows, and shows what flattening
+        /// the whole text and cutting it would.
+        #[test]
+        fn a_quote_is_the_flattened_text_cut(text in "([a-zé]{0,12}[ \t\n\u{2003}]{0,3}){0,40}") {
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut expected: String = flat.chars().take(QUOTE_LIMIT).collect();
+            if expected.len() < flat.len() {
+                expected.push('…');
+            }
+            prop_assert_eq!(quote(&text), format!("\"{expected}\""));
+        }
+    }
 
     fn run(value: Value) -> (Envelope, Vec<Code>, Option<String>, Vec<String>) {
         let outcome = check(&value, &Meta::default(), None);
