@@ -570,8 +570,12 @@ fn bytes_equal(word: u64, byte: u8) -> u64 {
 /// attention inside a string: no `quote`, no backslash, no control character.
 /// Strings are most of a payload's bytes, so this looks at eight at a time.
 /// With `KEY`, it also tells whether the run holds a `.` or a `[`, the marks
-/// of a key in flattened form, found in the same words.
-#[inline]
+/// of a key in flattened form, found in the same words. Always inlined, as
+/// are the string and key steps that call it: a payload has dozens of
+/// strings, most of them a word or two, and the calls cost about as much as
+/// the scan (1,900 instructions a file of the benchmark corpus; inlining the
+/// member key step and the frame push as well cost more than it saved).
+#[inline(always)]
 fn plain_run_marked<const KEY: bool>(bytes: &[u8], quote: u8) -> (usize, bool) {
     let mut pos = 0;
     let mut dotted = false;
@@ -977,6 +981,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
         Ok(())
     }
 
+    #[inline(always)]
     fn parse_key_text<T: Text<'a>>(&mut self) -> Step<T> {
         let start = self.pos;
         match self.peek() {
@@ -1016,6 +1021,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
         self.parse_string_marked::<T, true>(quote)
     }
 
+    #[inline(always)]
     fn parse_string_marked<T: Text<'a>, const KEY: bool>(&mut self, quote: u8) -> Step<T> {
         let open = self.pos;
         self.pos += 1;
