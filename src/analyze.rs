@@ -294,14 +294,13 @@ impl Context<'_> {
         let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
         located.extend(envelope.findings);
         if let Some(pointer) = &envelope.payload {
-            let depth = json::split_pointer(pointer).len();
             if let Some(value) = root.pointer_mut(pointer)
                 && payload::worth_walking(value, marks)
             {
                 located.extend(payload::check(
                     value,
                     pointer,
-                    depth,
+                    pointer_depth(pointer),
                     options.max_depth,
                     options.show_secrets,
                 ));
@@ -494,9 +493,33 @@ fn locate(
     }
 }
 
+/// How many segments a JSON pointer has (as `json::split_pointer` splits
+/// it): how deep in its document the value it names lies.
+fn pointer_depth(pointer: &str) -> usize {
+    if pointer.is_empty() {
+        return 0;
+    }
+    pointer
+        .strip_prefix('/')
+        .unwrap_or(pointer)
+        .split('/')
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pointer_is_as_deep_as_it_has_segments() {
+        for pointer in ["", "/", "/a", "/a/b", "a/b", "//x", "/a~1b/0", "/result/"] {
+            assert_eq!(
+                pointer_depth(pointer),
+                json::split_pointer(pointer).len(),
+                "{pointer}"
+            );
+        }
+    }
     use crate::finding::Code;
     use crate::verdict::Status;
     use std::sync::Arc;
