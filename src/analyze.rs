@@ -293,18 +293,17 @@ impl Context<'_> {
         let marks = (!stringified_root).then_some(marks);
         let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
         located.extend(envelope.findings);
-        if let Some(pointer) = &envelope.payload {
-            if let Some(value) = root.pointer_mut(pointer)
-                && payload::worth_walking(value, marks)
-            {
-                located.extend(payload::check(
-                    value,
-                    pointer,
-                    pointer_depth(pointer),
-                    options.max_depth,
-                    options.show_secrets,
-                ));
-            }
+        if let Some(pointer) = &envelope.payload
+            && let Some(value) = root.pointer_mut(pointer)
+            && payload::worth_walking(value, marks)
+        {
+            located.extend(payload::check(
+                value,
+                pointer,
+                pointer_depth(pointer),
+                options.max_depth,
+                options.show_secrets,
+            ));
         }
         let mut outcome = BodyOutcome::default();
         let described = self.described(envelope.payload.as_deref(), &root);
