@@ -508,6 +508,9 @@ fn pointer_depth(pointer: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Code;
+    use crate::verdict::Status;
+    use std::sync::Arc;
 
     #[test]
     fn a_pointer_is_as_deep_as_it_has_segments() {
@@ -519,9 +522,6 @@ mod tests {
             );
         }
     }
-    use crate::finding::Code;
-    use crate::verdict::Status;
-    use std::sync::Arc;
 
     fn run_with(body: &str, status: Option<u16>, options: &AnalyzeOptions) -> CaptureRecord {
         let meta = Meta {

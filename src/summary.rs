@@ -1250,6 +1250,20 @@ mod tests {
         merged
     }
 
+    /// The summary of adding `records` one by one, once summing them in
+    /// runs ending at each of `runs` has been checked to give it too.
+    fn added_alike_in_runs(records: &[CaptureRecord], runs: &[&[usize]]) -> Summary {
+        let whole = added_one_by_one(records);
+        for splits in runs {
+            assert_eq!(
+                summed_in_runs(records, splits),
+                whole,
+                "runs ending at {splits:?}"
+            );
+        }
+        whole
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
         /// Summing gives, for any runs, the summary of adding one by one:
@@ -1348,14 +1362,7 @@ mod tests {
                 summing_record(usize::from(i), &summing_payload(choices, 0..1), schema)
             })
             .collect();
-        let whole = added_one_by_one(&records);
-        for splits in [&[][..], &[4], &[2, 3, 8]] {
-            assert_eq!(
-                summed_in_runs(&records, splits),
-                whole,
-                "runs ending at {splits:?}"
-            );
-        }
+        added_alike_in_runs(&records, &[&[], &[4], &[2, 3, 8]]);
     }
 
     #[test]
@@ -1371,19 +1378,12 @@ mod tests {
                 summing_record(i as usize, &payload, &schema)
             })
             .collect();
-        let whole = added_one_by_one(&records);
+        let whole = added_alike_in_runs(&records, &[&[], &[3], &[1, 2, 7]]);
         assert_eq!(whole.drift_rows(), MAX_DRIFT_PATHS);
         assert!(whole.drift_paths_dropped > 0);
         // Declared rows on both sides of the cut.
         assert!(whole.drift["p"].contains_key("/a"));
         assert!(!whole.drift["p"].contains_key("/list"));
-        for splits in [&[][..], &[3], &[1, 2, 7]] {
-            assert_eq!(
-                summed_in_runs(&records, splits),
-                whole,
-                "runs ending at {splits:?}"
-            );
-        }
     }
 
     #[test]

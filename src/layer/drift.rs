@@ -239,7 +239,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
     // Sized first: grown one push at a time, it was moved four or five
     // times for every capture.
     let seen = walk.seen_declared.iter().filter(|bits| **bits != 0).count();
-    let mut declared: Vec<(u32, u8)> = Vec::with_capacity(seen);
+    let mut declared: Vec<SeenRow> = Vec::with_capacity(seen);
     declared.extend(
         (0u32..)
             .zip(&walk.seen_declared)
