@@ -6,6 +6,7 @@
 
 use crate::analyze::{AnalyzeOptions, analyze_beside};
 use crate::capture::lines::{self, LineBlock, LineOptions, LineRef, Piece};
+use crate::capture::source::lossy_text;
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::profile::Profile;
@@ -205,8 +206,7 @@ impl Job {
     fn run_one(self, options: &ScanOptions) -> Option<Capture> {
         match self {
             Job::File { path, sidecar } => Some(capture::load_file(
-                &path,
-                Source::from_path(&path),
+                path,
                 sidecar.as_deref(),
                 options.max_bytes,
             )),
@@ -373,7 +373,10 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
         });
         shard.range(total)
     });
-    let mut chunk = Vec::new();
+    // A chunk is made at its full size: grown from empty, it would be
+    // copied at every doubling.
+    let chunk_capacity = options.chunk_size.min(4096);
+    let mut chunk = Vec::with_capacity(chunk_capacity);
     let mut held = 0usize;
     let mut captures = 0usize;
     // A chunk ends at its count of captures or, for long log lines and
@@ -385,7 +388,8 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
         if captures >= options.chunk_size || held >= CHUNK_BYTES {
             held = 0;
             captures = 0;
-            return sender.send(std::mem::take(chunk)).is_ok();
+            let full = std::mem::replace(chunk, Vec::with_capacity(chunk_capacity));
+            return sender.send(full).is_ok();
         }
         true
     };
@@ -572,24 +576,47 @@ fn is_hidden(entry: &DirEntry) -> bool {
 /// number that orders them; only names that share those are compared whole.
 /// Names are unique within a folder, so an unstable sort orders them fully.
 fn by_name(entries: Vec<DirEntry>) -> Vec<DirEntry> {
-    let mut keyed: Vec<(u64, DirEntry)> = entries
-        .into_iter()
-        .map(|entry| {
-            let name = name_bytes(entry.path());
-            // A name holds no NUL byte, so padding a short one with zeros
-            // keeps it before the longer names it begins.
-            let mut head = [0u8; 8];
-            let length = name.len().min(8);
-            head[..length].copy_from_slice(&name[..length]);
-            (u64::from_be_bytes(head), entry)
-        })
+    // Head and index in one number: a sort of plain numbers moves and
+    // compares the least, and orders every name whose head is its own.
+    let mut keyed: Vec<u128> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| (u128::from(name_head(entry.path())) << 64) | index as u128)
         .collect();
-    keyed.sort_unstable_by(|(a_head, a), (b_head, b)| {
-        a_head
-            .cmp(b_head)
-            .then_with(|| name_bytes(a.path()).cmp(name_bytes(b.path())))
-    });
-    keyed.into_iter().map(|(_, entry)| entry).collect()
+    keyed.sort_unstable();
+    let head = |key: &u128| (key >> 64) as u64;
+    let index = |key: &u128| key & u128::from(u64::MAX);
+    let name = |key: &u128| {
+        let at = usize::try_from(index(key)).unwrap_or(usize::MAX);
+        entries.get(at).map(|entry| name_bytes(entry.path()))
+    };
+    // Names that share a head came out in the order listed: those few are
+    // put in order by their whole names.
+    for shared in keyed.chunk_by_mut(|a, b| head(a) == head(b)) {
+        if shared.len() > 1 {
+            shared.sort_unstable_by(|a, b| name(a).cmp(&name(b)));
+        }
+    }
+    let mut slots: Vec<Option<DirEntry>> = entries.into_iter().map(Some).collect();
+    // The indices are each entry's once, so every slot is full when taken.
+    keyed
+        .iter()
+        .filter_map(|key| {
+            let at = usize::try_from(index(key)).ok()?;
+            slots.get_mut(at)?.take()
+        })
+        .collect()
+}
+
+/// The first eight bytes of a walked path's name as a number that orders
+/// names as their bytes do. A name holds no NUL byte, so padding a short
+/// one with zeros keeps it before the longer names it begins.
+fn name_head(path: &Path) -> u64 {
+    let name = name_bytes(path);
+    let mut head = [0u8; 8];
+    let length = name.len().min(8);
+    head[..length].copy_from_slice(&name[..length]);
+    u64::from_be_bytes(head)
 }
 
 /// The last component of a walked path, as bytes, cut at its last `/`
@@ -673,7 +700,9 @@ impl Scopes {
 /// are definitions, which check the captures of their action below their
 /// folder.
 fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) -> Vec<Task> {
-    let entries = by_name(std::mem::take(group));
+    // The next folder's files are as many, most likely: room for them saves
+    // growing the list from empty again.
+    let entries = by_name(std::mem::replace(group, Vec::with_capacity(group.len())));
     let single_input = entries.len() == 1 && entries[0].depth() == 0;
     if options.folder_definitions && !single_input {
         let folder = entries.first().and_then(|entry| entry.path().parent());
@@ -684,23 +713,25 @@ fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) 
         }
     }
     let found = scopes.current().cloned();
-    // Most folders hold no sidecars at all; then no capture needs a look-up.
+    // Names are told apart by their ASCII endings, which end a name's bytes
+    // exactly when they end its text: a name is decoded only to look for its
+    // sidecar, and most folders hold no sidecars at all.
     let sidecars: HashSet<String> = entries
         .iter()
-        .map(|entry| String::from_utf8_lossy(name_bytes(entry.path())))
+        .map(|entry| name_bytes(entry.path()))
         .filter(|name| sidecar::is_sidecar_name(name))
-        .map(|name| name.into_owned())
+        .map(|name| lossy_text(name).into_owned())
         .collect();
     let mut jobs: Vec<Task> = Vec::with_capacity(entries.len());
     for entry in entries {
         // With links followed, the entry's type is its target's: no extra stat.
         let file_type = entry.file_type();
         let path = entry.into_path();
-        let name = String::from_utf8_lossy(name_bytes(&path));
+        let name = name_bytes(&path);
         // A Data Action definition in a scanned folder describes captures;
         // it is never one (named on its own, it is read as asked).
-        if sidecar::is_sidecar_name(&name)
-            || (!single_input && crate::profile::definition::is_definition_name(&name))
+        if sidecar::is_sidecar_name(name)
+            || (!single_input && crate::profile::definition::is_definition_name(name))
         {
             continue;
         }
@@ -721,13 +752,12 @@ fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) 
         } else if sidecars.is_empty() {
             None
         } else {
-            sidecar::candidate_names(&name)
+            sidecar::candidate_names(&lossy_text(name))
                 .into_iter()
                 .find(|candidate| sidecars.contains(candidate))
                 .map(|candidate| path.with_file_name(candidate))
         };
-        let (is_lines, is_har) = (lines::is_lines_name(&name), har::is_har_name(&name));
-        drop(name);
+        let (is_lines, is_har) = (lines::is_lines_name(name), har::is_har_name(name));
         let job = if is_lines {
             Job::Lines(path)
         } else if is_har {
@@ -743,6 +773,41 @@ fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk tells names apart by their bytes; what it finds is what
+    /// their text (invalid UTF-8 replaced) would say.
+    #[test]
+    fn names_read_as_bytes_are_told_apart_as_their_text_is() {
+        let names: [&[u8]; 12] = [
+            b"000001.json",
+            b"000001.json.meta.json",
+            b"\xff.meta.json",
+            b"x.meta.jso",
+            b"get-user.action.json",
+            b"\xe9.action.json",
+            b"app.jsonl.gz",
+            b"app.ndjson",
+            b"\xfe.jsonl",
+            b"export.HAR",
+            b"export.har.GZ",
+            b"\xc3.har",
+        ];
+        for name in names {
+            let text = lossy_text(name);
+            assert_eq!(
+                sidecar::is_sidecar_name(name),
+                sidecar::is_sidecar_name(&*text)
+            );
+            assert_eq!(
+                definition::is_definition_name(name),
+                definition::is_definition_name(&*text)
+            );
+            assert_eq!(lines::is_lines_name(name), lines::is_lines_name(&*text));
+            assert_eq!(har::is_har_name(name), har::is_har_name(&*text));
+        }
+        assert!(sidecar::is_sidecar_name(b"\xff.meta.json".as_slice()));
+        assert!(har::is_har_name(b"export.har.GZ".as_slice()));
+    }
 
     /// Names that share their first eight bytes, are shorter than eight,
     /// begin one another, or are not UTF-8.

@@ -20,12 +20,13 @@ use std::io::{self, BufRead};
 use std::marker::PhantomData;
 use std::path::Path;
 
-/// Whether a file name is a HAR export (also gzip-compressed).
-pub fn is_har_name(name: &str) -> bool {
+/// Whether a file name is a HAR export (also gzip-compressed). Taken as
+/// bytes, as a folder walk lists it, or as text.
+pub fn is_har_name(name: impl AsRef<[u8]>) -> bool {
     let ends_with = |name: &[u8], suffix: &[u8]| {
         name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
-    let name = name.as_bytes();
+    let name = name.as_ref();
     let plain = if ends_with(name, b".gz") {
         &name[..name.len() - 3]
     } else {

@@ -65,10 +65,12 @@ impl LineOptions {
     }
 }
 
-/// Whether a file name is a JSON Lines log (also gzip-compressed).
-pub fn is_lines_name(name: &str) -> bool {
-    let name = name.strip_suffix(".gz").unwrap_or(name);
-    name.ends_with(".jsonl") || name.ends_with(".ndjson")
+/// Whether a file name is a JSON Lines log (also gzip-compressed). Taken
+/// as bytes, as a folder walk lists it, or as text.
+pub fn is_lines_name(name: impl AsRef<[u8]>) -> bool {
+    let name = name.as_ref();
+    let name = name.strip_suffix(b".gz").unwrap_or(name);
+    name.ends_with(b".jsonl") || name.ends_with(b".ndjson")
 }
 
 /// Open a file for reading lines, gunzipping it when it starts with the

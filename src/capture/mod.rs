@@ -14,7 +14,7 @@ pub mod source;
 
 use crate::finding::{Code, Finding};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use sidecar::Meta;
 pub use source::Source;
@@ -238,20 +238,23 @@ fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
 
 /// Read a capture from a file, with its sidecar if it has one. Never fails:
 /// problems become T07 / T08 findings.
-pub fn load_file(path: &Path, source: Source, sidecar: Option<&Path>, max_bytes: u64) -> Capture {
-    let (file, metadata) = match crate::input::open_regular(path) {
+///
+/// The path is taken whole: it becomes the capture's source without a copy
+/// (a scan reads hundreds of thousands of these).
+pub fn load_file(path: PathBuf, sidecar: Option<&Path>, max_bytes: u64) -> Capture {
+    let (file, metadata) = match crate::input::open_regular(&path) {
         Ok(opened) => opened,
         Err(error) => {
             let message = match error {
                 crate::input::ReadError::Io(error) => format!("cannot open: {error}"),
                 error => error.to_string(),
             };
-            return Capture::unreadable(source, Finding::new(Code::T08, message));
+            return Capture::unreadable(Source::from(path), Finding::new(Code::T08, message));
         }
     };
     let (length, modified) = (metadata.len(), metadata.modified().ok());
     if length > max_bytes {
-        return oversized(source, length, max_bytes);
+        return oversized(Source::from(path), length, max_bytes);
     }
     // One read of the size the metadata gave, with no probe for the end of
     // the file: that probe is a system call per capture. A file that shrank
@@ -265,24 +268,24 @@ pub fn load_file(path: &Path, source: Source, sidecar: Option<&Path>, max_bytes:
         .is_ok_and(|read| read as u64 == length);
     if !whole {
         bytes.clear();
-        let reread = std::fs::File::open(path)
+        let reread = std::fs::File::open(&path)
             .and_then(|file| file.take(max_bytes + 1).read_to_end(&mut bytes));
         if let Err(error) = reread {
             return Capture::unreadable(
-                source,
+                Source::from(path),
                 Finding::new(Code::T08, format!("cannot read: {error}")),
             );
         }
     }
     if bytes.len() as u64 > max_bytes {
-        return oversized(source, bytes.len() as u64, max_bytes);
+        return oversized(Source::from(path), bytes.len() as u64, max_bytes);
     }
     let (meta, note) = match sidecar.map(sidecar::read) {
         None => (None, None),
         Some(Ok(meta)) => (Some(meta), None),
         Some(Err(error)) => (None, Some(error)),
     };
-    let mut capture = Capture::from_bytes(source, bytes, meta, max_bytes);
+    let mut capture = Capture::from_bytes(Source::from(path), bytes, meta, max_bytes);
     capture.notes.extend(note);
     capture.modified = modified;
     capture
@@ -291,7 +294,7 @@ pub fn load_file(path: &Path, source: Source, sidecar: Option<&Path>, max_bytes:
 /// Read one named capture file, with its sidecar when one lies beside it.
 pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
     let sidecar = sidecar::beside(path);
-    load_file(path, Source::from_path(path), sidecar.as_deref(), max_bytes)
+    load_file(path.to_owned(), sidecar.as_deref(), max_bytes)
 }
 
 /// The capture a user names: a file, `FILE#N` (the N-th entry of a HAR
@@ -347,7 +350,7 @@ pub fn load_named(
     if let Some((path, entry)) = numbered(b'#') {
         let path = Path::new(path);
         let file = &*path.to_string_lossy();
-        if !har::is_har_name(&name_of(path.as_os_str())) {
+        if !har::is_har_name(name_of(path.as_os_str())) {
             return if entry == 1 {
                 Ok(load_one(path, max_bytes))
             } else {

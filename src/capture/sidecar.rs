@@ -83,10 +83,14 @@ pub fn read(path: &Path) -> Result<Meta, String> {
     Meta::from_json(&value).map_err(|e| format!("sidecar {shown}: {e}"))
 }
 
-/// Whether a file name is a sidecar (never a capture of its own).
-pub fn is_sidecar_name(name: &str) -> bool {
-    name.ends_with(".meta.json")
+/// Whether a file name is a sidecar (never a capture of its own). Taken as
+/// bytes, as a folder walk lists it, or as text.
+pub fn is_sidecar_name(name: impl AsRef<[u8]>) -> bool {
+    name.as_ref().ends_with(SUFFIX.as_bytes())
 }
+
+/// How a sidecar's name ends.
+pub const SUFFIX: &str = ".meta.json";
 
 /// The sidecar of a capture file, found by looking beside it (for a file
 /// named on its own; a walk matches sidecars among the names it listed).

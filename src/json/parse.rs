@@ -236,8 +236,9 @@ pub fn push_pointer(pointer: &mut String, segment: &str) {
 
 /// The text of a string, as much of it as a builder keeps.
 trait Text<'a>: Sized {
-    /// A string without escapes: its text as written.
-    fn plain(run: &'a str) -> Self;
+    /// A string without escapes: its text as written, `text[start..end]`.
+    /// The builder cuts it out, so that one that keeps no text never does.
+    fn plain(text: &'a str, start: usize, end: usize) -> Self;
     /// Nothing yet, before the first escape.
     fn empty() -> Self;
     /// Whether nothing was pushed, which is to say no escape was met.
@@ -250,9 +251,9 @@ trait Text<'a>: Sized {
 
 impl<'a> Text<'a> for String {
     #[inline]
-    fn plain(run: &'a str) -> Self {
+    fn plain(text: &'a str, start: usize, end: usize) -> Self {
         // One allocation of the right size.
-        run.to_owned()
+        text[start..end].to_owned()
     }
     #[inline]
     fn empty() -> Self {
@@ -280,8 +281,8 @@ impl<'a> Text<'a> for String {
 /// the text, so comparing them allocates nothing.
 impl<'a> Text<'a> for Cow<'a, str> {
     #[inline]
-    fn plain(run: &'a str) -> Self {
-        Cow::Borrowed(run)
+    fn plain(text: &'a str, start: usize, end: usize) -> Self {
+        Cow::Borrowed(&text[start..end])
     }
     #[inline]
     fn empty() -> Self {
@@ -310,7 +311,7 @@ struct Skipped;
 
 impl<'a> Text<'a> for Skipped {
     #[inline]
-    fn plain(_: &'a str) -> Self {
+    fn plain(_: &'a str, _: usize, _: usize) -> Self {
         Skipped
     }
     #[inline]
@@ -646,7 +647,9 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
             bytes: text.as_bytes(),
             pos: 0,
             options,
-            stack: Vec::new(),
+            // Room for the usual depth at once: growing from empty costs
+            // several times one allocation of this size.
+            stack: Vec::with_capacity(8),
             depth: 0,
             duplicates: Vec::new(),
             lossy_numbers: Vec::new(),
@@ -997,8 +1000,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                     .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
                     .map_or(self.bytes.len(), |i| start + i);
                 self.pos = end;
-                let text = self.text;
-                Ok(T::plain(&text[start..end]))
+                Ok(T::plain(self.text, start, end))
             }
             None => self.truncated("an object"),
             other => self.error(
@@ -1043,14 +1045,13 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                     );
                 }
                 Some(b) if b == quote => {
-                    let text = self.text;
-                    let run = &text[run_start..self.pos];
+                    let end = self.pos;
                     self.pos += 1;
                     // Most strings have no escape: their text as written.
                     if out.is_empty() {
-                        return Ok(T::plain(run));
+                        return Ok(T::plain(self.text, run_start, end));
                     }
-                    out.push_str(run);
+                    out.push_str(&self.text[run_start..end]);
                     return Ok(out);
                 }
                 Some(b'\\') => {

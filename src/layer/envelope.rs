@@ -47,16 +47,34 @@ fn quote(text: &str) -> String {
     let mut shown = String::with_capacity(QUOTE_LIMIT + 8);
     shown.push('"');
     let mut count = 0;
+    // White space read since the last character shown: one space, shown
+    // only before the next word (none before the first or after the last).
+    let mut space = false;
     let mut cut = false;
-    'words: for word in text.split_whitespace() {
-        for c in (count > 0).then_some(' ').into_iter().chain(word.chars()) {
+    // One pass over the characters, without taking the text apart into
+    // words: a message quotes several of these per error body.
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = count > 0;
+            continue;
+        }
+        // Cut as the flattened text would be: a space can be the last
+        // character shown.
+        if space {
             if count == QUOTE_LIMIT {
                 cut = true;
-                break 'words;
+                break;
             }
-            shown.push(c);
+            shown.push(' ');
             count += 1;
+            space = false;
         }
+        if count == QUOTE_LIMIT {
+            cut = true;
+            break;
+        }
+        shown.push(c);
+        count += 1;
     }
     if cut {
         shown.push('…');

@@ -196,7 +196,9 @@ fn utf16_kind(body: &[u8]) -> Option<&'static str> {
     }
     // ASCII text in UTF-16 without a BOM: every other byte is zero.
     let sample = &body[..body.len().min(64)];
-    if sample.len() >= 4 {
+    // Without a zero byte no pair can look like UTF-16: the common case
+    // costs one search rather than two counts.
+    if sample.len() >= 4 && sample.contains(&0) {
         let pairs = sample.chunks_exact(2);
         let count = pairs.len();
         let zero_high = sample

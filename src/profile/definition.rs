@@ -20,9 +20,10 @@ use crate::lint::SUCCESS_SCHEMA;
 pub const PROFILE_PREFIX: &str = "definition:";
 
 /// Whether a file name is a definition's (`ACTION.action.json`), which a
-/// folder scan never reads as a capture.
-pub fn is_definition_name(name: &str) -> bool {
-    name.ends_with(DEFINITION_SUFFIX)
+/// folder scan never reads as a capture. Taken as bytes, as a folder walk
+/// lists it, or as text.
+pub fn is_definition_name(name: impl AsRef<[u8]>) -> bool {
+    name.as_ref().ends_with(DEFINITION_SUFFIX.as_bytes())
 }
 
 /// How a definition's file name ends.
