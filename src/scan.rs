@@ -710,8 +710,10 @@ impl Scopes {
 /// folder.
 fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) -> Vec<Task> {
     // The next folder's files are as many, most likely: room for them saves
-    // growing the list from empty again.
-    let entries = by_name(std::mem::replace(group, Vec::with_capacity(group.len())));
+    // growing the list from empty again. Not past a few thousand, so that a
+    // huge folder is not held twice over while it is turned into jobs.
+    let room = group.len().min(4096);
+    let entries = by_name(std::mem::replace(group, Vec::with_capacity(room)));
     let single_input = entries.len() == 1 && entries[0].depth() == 0;
     if options.folder_definitions && !single_input {
         let folder = entries.first().and_then(|entry| entry.path().parent());
