@@ -171,6 +171,17 @@ fn placeholder(word: &str) -> Option<String> {
     if digits == 0 && characters <= MAX_WORD_CHARS {
         return None;
     }
+    placeholder_of_counted(word, digits, letters, characters)
+}
+
+/// The placeholder for `word`, which has this many ASCII digits, letters
+/// and characters, or `None` for a plain word.
+fn placeholder_of_counted(
+    word: &str,
+    digits: usize,
+    letters: usize,
+    characters: usize,
+) -> Option<String> {
     if is_uuid(word) {
         return Some("<uuid>".to_owned());
     }
@@ -292,41 +303,13 @@ mod tests {
         out
     }
 
-    /// [`placeholder`] as it was, counting digits, letters and characters
-    /// in passes of their own and looking for a UUID first: the reference
-    /// for the one that tells plain words apart in one pass.
+    /// [`placeholder`] as it was: digits, letters and characters counted
+    /// in passes of their own, and every word put through the rules. The
+    /// reference for the one pass and the plain-word shortcut before them.
     fn placeholder_in_passes(word: &str) -> Option<String> {
-        if is_uuid(word) {
-            return Some("<uuid>".to_owned());
-        }
         let digits = word.chars().filter(char::is_ascii_digit).count();
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-        if digits > 0 && letters == 0 {
-            let mut out = String::new();
-            for part in word.split_inclusive(['-', '_']) {
-                let (number, separator) = match part.strip_suffix(['-', '_']) {
-                    Some(number) => (number, &part[number.len()..]),
-                    None => (part, ""),
-                };
-                if !number.is_empty() {
-                    out.push_str("<n>");
-                }
-                out.push_str(separator);
-            }
-            return Some(out);
-        }
-        let hex = word.strip_prefix("0x").unwrap_or(word);
-        if digits > 0
-            && (hex.len() < word.len() || word.len() >= 8)
-            && hex.chars().all(|c| c.is_ascii_hexdigit())
-        {
-            return Some("<hex>".to_owned());
-        }
-        if digits >= 3 || (digits > 0 && word.len() >= 10) || word.chars().count() > MAX_WORD_CHARS
-        {
-            return Some("<id>".to_owned());
-        }
-        None
+        placeholder_of_counted(word, digits, letters, word.chars().count())
     }
 
     proptest! {
