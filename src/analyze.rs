@@ -91,9 +91,21 @@ impl Analysis {
     /// `--definition`, `dapa.toml`) win, and the definition found for the
     /// capture's action applies when none of them does.
     pub fn beside(
+        capture: Capture,
+        options: &AnalyzeOptions,
+        found: Option<&FolderDefinitions>,
+    ) -> Analysis {
+        Analysis::run(capture, options, found, true)
+    }
+
+    /// [`Analysis::beside`]; without `keep_document`, the analysis has no
+    /// document, and the body is parsed into one only where a layer reads
+    /// the value.
+    fn run(
         mut capture: Capture,
         options: &AnalyzeOptions,
         found: Option<&FolderDefinitions>,
+        keep_document: bool,
     ) -> Analysis {
         let action_id = capture.meta.action_id.as_deref();
         let profile = options
@@ -111,6 +123,7 @@ impl Analysis {
                 capture: &capture,
                 options,
                 profile: profile.as_deref(),
+                keep_document,
             };
             outcome = context.analyze_body(body, &mut findings);
         }
@@ -183,7 +196,7 @@ struct BodyOutcome {
 /// The record of a capture run through every layer; the parsed body is
 /// dropped as soon as the record is built.
 pub fn analyze(capture: Capture, options: &AnalyzeOptions) -> CaptureRecord {
-    Analysis::of(capture, options).record
+    Analysis::run(capture, options, None, false).record
 }
 
 /// The record of a capture among the definitions of its folders.
@@ -192,18 +205,27 @@ pub fn analyze_beside(
     options: &AnalyzeOptions,
     found: Option<&FolderDefinitions>,
 ) -> CaptureRecord {
-    Analysis::beside(capture, options, found).record
+    Analysis::run(capture, options, found, false).record
 }
 
 struct Context<'a> {
     capture: &'a Capture,
     options: &'a AnalyzeOptions,
     profile: Option<&'a Profile>,
+    /// Whether the analysis keeps the parsed document.
+    keep_document: bool,
 }
 
 impl Context<'_> {
     fn meta(&self) -> &Meta {
         &self.capture.meta
+    }
+
+    /// Whether the body may be read without building its value first: when
+    /// nothing keeps the value and no profile checks it, the value is needed
+    /// only where the envelope or payload layer would look into it.
+    fn may_skim(&self) -> bool {
+        !self.keep_document && !self.options.keep_payload && self.profile.is_none()
     }
 
     /// The layers from syntax on.
@@ -229,7 +251,26 @@ impl Context<'_> {
                 start,
                 cut_character,
             } => {
-                let outcome = syntax::check(text, options.max_depth);
+                let outcome = if self.may_skim() && cut_character.is_none() {
+                    match syntax::skim(text, options.max_depth) {
+                        syntax::Skim::Parsed {
+                            findings: quirks,
+                            root,
+                            marks,
+                        } if no_layer_reads(&root, marks) => {
+                            findings.extend(quirks.into_iter().map(|mut finding| {
+                                finding.location.offset =
+                                    finding.location.offset.map(|offset| offset + start);
+                                finding
+                            }));
+                            return BodyOutcome::default();
+                        }
+                        syntax::Skim::Parsed { .. } => syntax::check(text, options.max_depth),
+                        syntax::Skim::Failed(outcome) => outcome,
+                    }
+                } else {
+                    syntax::check(text, options.max_depth)
+                };
                 let cut_off_value = outcome.findings.iter().any(|f| f.code == crate::Code::S01);
                 if let Some(offset) = cut_character
                     && !cut_off_value
@@ -392,6 +433,23 @@ impl Context<'_> {
     }
 }
 
+/// Whether a strict JSON body with this root and these marks is one that,
+/// with no profile, no layer after the syntax one finds anything in: the
+/// envelope layer reads it as a payload (a root that is not null, not a
+/// string that may hold JSON, not an object with an envelope's keys), and
+/// the payload layer passes over it (no string may hold JSON or a Velocity
+/// reference, and no key is in flattened form).
+fn no_layer_reads(root: &json::Outline<'_>, marks: json::StringMarks) -> bool {
+    marks.plain()
+        && match root {
+            json::Outline::Object(keys) => {
+                envelope::is_payload_by_keys(keys.iter().map(AsRef::as_ref))
+            }
+            json::Outline::Array | json::Outline::Number | json::Outline::Bool => true,
+            json::Outline::Null | json::Outline::String => false,
+        }
+}
+
 /// A body that is a string holding JSON is read decoded (P01).
 fn decode_root(root: &mut Value, max_depth: usize) -> Option<Finding> {
     let Value::String(whole) = &*root else {
@@ -535,6 +593,81 @@ mod tests {
 
     fn run(body: &str, status: Option<u16>) -> CaptureRecord {
         run_with(body, status, &AnalyzeOptions::default())
+    }
+
+    /// The record of `body` read with a skim first (a record alone is
+    /// wanted) and with the document built at once (the document is kept).
+    fn skimmed_and_built(body: &[u8], status: Option<u16>) -> (CaptureRecord, CaptureRecord) {
+        let capture = || {
+            let meta = Meta {
+                status,
+                ..Meta::default()
+            };
+            Capture::from_bytes("t", body.to_vec(), Some(meta), 1 << 20)
+        };
+        let options = AnalyzeOptions::default();
+        let skimmed = analyze(capture(), &options);
+        let built = Analysis::of(capture(), &options);
+        // The second analysis built the document wherever the body is JSON:
+        // the two records come from the two ways of reading it.
+        let text = std::str::from_utf8(body).unwrap_or_default();
+        if json::parse(text, json::ParseOptions::default()).is_ok() {
+            assert!(built.document.is_some(), "{text}");
+        }
+        (skimmed, built.record)
+    }
+
+    /// Bodies for every way the envelope and payload layers, or the syntax
+    /// layer's quirks, could find something the skim must not miss.
+    const SKIM_BODIES: &[&str] = &[
+        r#"{"a":1,"b":[true,null,"x"],"c":{"d":2.5}}"#,
+        r#"[1,{"a":"b"}]"#,
+        "42",
+        "true",
+        "null",
+        r#""a token""#,
+        r#""{\"a\":1}""#,
+        r#"{"a":1,"a":2,"b":{"c":1,"c":[]}}"#,
+        r#"{"n":12345678901234567890,"m":[0.1000000000000000055511151231257827]}"#,
+        r#"{"message":"no","code":"bad.request","status":400}"#,
+        r#"{"errorCode":"X1","message":"failed"}"#,
+        r#"{"message":"only a message"}"#,
+        r#"{"title":"Bad Request","status":400,"detail":"x"}"#,
+        r#"{"success":true,"operations":[],"finalResult":{}}"#,
+        r#"{"result":{"a":1},"errors":[]}"#,
+        r#"{"warnings":[]}"#,
+        r#"{"profile":"{\"a\":1}"}"#,
+        r#"{"email":"${input.email}"}"#,
+        r#"{"email":"\u0024{input.email}"}"#,
+        r#"{"profile.firstname":"Ann","profile.age":3}"#,
+        r#"{"items[0]":1}"#,
+        r#"{"a":" {\"b\":1}"}"#,
+        r#"{"a":"\u007b\"b\":1}"}"#,
+        r#"{"k\u0065y":1,"key":2}"#,
+        "{'a': 1}",
+        r#"{"a":1,}"#,
+        r#"{"a":"#,
+        r#"{"a":1} {"b":2}"#,
+        r#"{"a":"\x"}"#,
+        "<html><body>502 Bad Gateway</body></html>",
+        "",
+        "   ",
+    ];
+
+    #[test]
+    fn a_skimmed_body_has_the_record_of_a_built_one() {
+        for body in SKIM_BODIES {
+            for status in [None, Some(200), Some(400), Some(429)] {
+                let (skimmed, built) = skimmed_and_built(body.as_bytes(), status);
+                assert_eq!(skimmed, built, "{body} with status {status:?}");
+            }
+        }
+        // Deep beyond the limit, and a cut multi-byte character.
+        let deep = "[".repeat(300) + &"]".repeat(300);
+        let (skimmed, built) = skimmed_and_built(deep.as_bytes(), None);
+        assert_eq!(skimmed, built);
+        let (skimmed, built) = skimmed_and_built(b"{\"a\":\"caf\xc3", None);
+        assert_eq!(skimmed, built);
     }
 
     fn with_profile(name: &str) -> AnalyzeOptions {

@@ -5,8 +5,8 @@ pub mod number;
 pub mod parse;
 
 pub use parse::{
-    ErrorKind, Extension, ParseOptions, Parsed, StringMarks, SyntaxError, locate, parse,
-    push_pointer, split_pointer,
+    ErrorKind, Extension, Outline, ParseOptions, Parsed, Skimmed, StringMarks, SyntaxError, locate,
+    parse, push_pointer, skim, split_pointer,
 };
 
 use serde_json::Value;

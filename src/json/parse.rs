@@ -11,6 +11,7 @@
 use super::number::{self, NumberText};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 /// A non-standard construct that the lenient mode accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,6 +184,63 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
     })
 }
 
+/// What [`skim`] keeps of a value: its type, and an object's keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outline<'a> {
+    /// `null`, or `NaN` and the infinities read leniently.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object, with its keys in the order they are written, each once.
+    Object(Vec<Cow<'a, str>>),
+}
+
+/// A document read as [`parse`] reads it, with only the root's [`Outline`]
+/// kept: what the parse notices on the way is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skimmed<'a> {
+    /// The document's root.
+    pub root: Outline<'a>,
+    /// Keys repeated within one object, as [`Parsed::duplicates`].
+    pub duplicates: Vec<DuplicateKey>,
+    /// Numbers that do not survive f64, as [`Parsed::lossy_numbers`].
+    pub lossy_numbers: Vec<LossyNumber>,
+    /// What the document's strings may hold, as [`Parsed::marks`].
+    pub marks: StringMarks,
+}
+
+/// Read `text` as [`parse`] does, accepting and refusing the same texts with
+/// the same errors, but build no tree: for a caller that needs a value only
+/// when the root, or the marks, say that a layer would look into it. Most
+/// of a parse's cost is the strings, maps and arrays it allocates and later
+/// frees; this keeps one list of keys.
+pub fn skim(text: &str, options: ParseOptions) -> Result<Skimmed<'_>, SyntaxError> {
+    let mut parser = Parser::new(text, options, Skim::default());
+    let root = match parser.run().map_err(|error| *error)? {
+        SkimValue::Null => Outline::Null,
+        SkimValue::Bool => Outline::Bool,
+        SkimValue::Number => Outline::Number,
+        SkimValue::String => Outline::String,
+        SkimValue::Array => Outline::Array,
+        SkimValue::Object(from) => Outline::Object(parser.build.keys.split_off(from)),
+    };
+    Ok(Skimmed {
+        root,
+        duplicates: parser.duplicates,
+        lossy_numbers: parser.lossy_numbers,
+        marks: StringMarks {
+            dollar: parser.marks.dollar || memchr::memchr(b'$', text.as_bytes()).is_some(),
+            ..parser.marks
+        },
+    })
+}
+
 /// The byte offsets where the values at `pointers` start in `text`, parsed
 /// with `options`. Where a pointer leads nowhere in the text (through a
 /// string holding stringified JSON, or to an absent member), the offset of the
@@ -342,7 +400,7 @@ trait Build<'a>: Sized {
     /// What an open array keeps of its items.
     type Items: Default;
     /// What an open object keeps of its members.
-    type Members: Default;
+    type Members;
     /// An object key, which pointers name.
     type Key: Text<'a> + Default + AsRef<str>;
     /// A string value.
@@ -351,14 +409,16 @@ trait Build<'a>: Sized {
     /// A literal or a number, made by `make` only where values are kept.
     fn scalar(make: impl FnOnce() -> Value) -> Self::Value;
     fn array(items: Self::Items) -> Self::Value;
-    fn object(members: Self::Members) -> Self::Value;
+    /// What a new object keeps of its members, before the first.
+    fn open_object(&mut self) -> Self::Members;
+    fn object(&mut self, members: Self::Members) -> Self::Value;
     /// The value of a `close` with no open container (never reached).
     fn none() -> Self::Value;
-    fn push_item(items: &mut Self::Items, value: Self::Value);
+    fn push_item(&mut self, items: &mut Self::Items, value: Self::Value);
     /// The number of items so far, which is the index of the next one.
     fn item_count(items: &Self::Items) -> usize;
     /// Add a member; true if the key was there already.
-    fn insert(members: &mut Self::Members, key: Self::Key, value: Self::Value) -> bool;
+    fn insert(&mut self, members: &mut Self::Members, key: Self::Key, value: Self::Value) -> bool;
     /// Called where each value starts, inside the containers on `stack`.
     #[inline]
     fn value_starts(&mut self, _stack: &[Frame<'a, Self>], _start: usize) {}
@@ -386,7 +446,11 @@ impl<'a> Build<'a> for Tree {
         Value::Array(items)
     }
     #[inline]
-    fn object(members: Map<String, Value>) -> Value {
+    fn open_object(&mut self) -> Map<String, Value> {
+        Map::new()
+    }
+    #[inline]
+    fn object(&mut self, members: Map<String, Value>) -> Value {
         Value::Object(members)
     }
     #[inline]
@@ -394,7 +458,7 @@ impl<'a> Build<'a> for Tree {
         Value::Null
     }
     #[inline]
-    fn push_item(items: &mut Vec<Value>, value: Value) {
+    fn push_item(&mut self, items: &mut Vec<Value>, value: Value) {
         items.push(value);
     }
     #[inline]
@@ -402,8 +466,168 @@ impl<'a> Build<'a> for Tree {
         items.len()
     }
     #[inline]
-    fn insert(members: &mut Map<String, Value>, key: String, value: Value) -> bool {
+    fn insert(&mut self, members: &mut Map<String, Value>, key: String, value: Value) -> bool {
         members.insert(key, value).is_some()
+    }
+}
+
+/// A string of which only the first byte of its decoded text is kept: all
+/// the marks need.
+#[derive(Default)]
+struct FirstByte(Option<u8>);
+
+impl<'a> Text<'a> for FirstByte {
+    #[inline]
+    fn plain(text: &'a str, start: usize, end: usize) -> Self {
+        FirstByte((start < end).then(|| text.as_bytes()[start]))
+    }
+    #[inline]
+    fn empty() -> Self {
+        FirstByte(None)
+    }
+    #[inline]
+    fn is_empty(&self) -> bool {
+        // Every escape adds a character, which has a first byte: nothing
+        // kept means no escape met, as for the other texts.
+        self.0.is_none()
+    }
+    #[inline]
+    fn push_str(&mut self, run: &str) {
+        if self.0.is_none() {
+            self.0 = run.as_bytes().first().copied();
+        }
+    }
+    #[inline]
+    fn push(&mut self, ch: char) {
+        if self.0.is_none() {
+            let mut utf8 = [0u8; 4];
+            self.0 = ch.encode_utf8(&mut utf8).as_bytes().first().copied();
+        }
+    }
+    #[inline]
+    fn first_byte(&self) -> Option<u8> {
+        self.0
+    }
+}
+
+/// What [`Skim`] keeps of a value: an object's keys stay on the builder's
+/// list of keys from `Object(from)` on, until the value is added to the
+/// container it is in.
+enum SkimValue {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object(usize),
+}
+
+/// An open object, for [`Skim`]: where its keys start on the builder's list.
+struct OpenObject<'a> {
+    from: usize,
+    /// The object's keys again, once there are too many to compare one by one.
+    index: Option<BTreeSet<Cow<'a, str>>>,
+}
+
+/// Past this many keys, an object's keys are looked up in a tree rather
+/// than compared one by one: a hostile object of many keys costs a
+/// logarithm per key, not as many compares as it has keys.
+const KEYS_COMPARED_ONE_BY_ONE: usize = 16;
+
+/// Builds only outlines, for [`skim`]: strings are checked and only their
+/// first byte kept, numbers are converted (which tells a lossy one) and
+/// dropped, and an object keeps its keys, to tell a repeated one. The keys
+/// of the open objects share one list, the innermost last: one list for
+/// the document rather than one per object.
+#[derive(Default)]
+struct Skim<'a> {
+    keys: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Skim<'a> {
+    /// A value is added to its container: a nested object's keys go.
+    #[inline]
+    fn added(&mut self, value: &SkimValue) {
+        if let SkimValue::Object(from) = *value {
+            self.keys.truncate(from);
+        }
+    }
+}
+
+impl<'a> Build<'a> for Skim<'a> {
+    type Value = SkimValue;
+    type Items = usize;
+    type Members = OpenObject<'a>;
+    type Key = Cow<'a, str>;
+    type Str = FirstByte;
+    #[inline]
+    fn string(_: FirstByte) -> SkimValue {
+        SkimValue::String
+    }
+    #[inline]
+    fn scalar(make: impl FnOnce() -> Value) -> SkimValue {
+        match make() {
+            Value::Null => SkimValue::Null,
+            Value::Bool(_) => SkimValue::Bool,
+            _ => SkimValue::Number,
+        }
+    }
+    #[inline]
+    fn array(_: usize) -> SkimValue {
+        SkimValue::Array
+    }
+    #[inline]
+    fn open_object(&mut self) -> OpenObject<'a> {
+        OpenObject {
+            from: self.keys.len(),
+            index: None,
+        }
+    }
+    #[inline]
+    fn object(&mut self, members: OpenObject<'a>) -> SkimValue {
+        SkimValue::Object(members.from)
+    }
+    #[inline]
+    fn none() -> SkimValue {
+        SkimValue::Null
+    }
+    #[inline]
+    fn push_item(&mut self, items: &mut usize, value: SkimValue) {
+        self.added(&value);
+        *items += 1;
+    }
+    #[inline]
+    fn item_count(items: &usize) -> usize {
+        *items
+    }
+    fn insert(
+        &mut self,
+        members: &mut OpenObject<'a>,
+        key: Cow<'a, str>,
+        value: SkimValue,
+    ) -> bool {
+        self.added(&value);
+        match &mut members.index {
+            Some(index) => {
+                if index.contains(key.as_ref()) {
+                    return true;
+                }
+                index.insert(key.clone());
+            }
+            None => {
+                let kept = &self.keys[members.from..];
+                if kept.contains(&key) {
+                    return true;
+                }
+                if kept.len() == KEYS_COMPARED_ONE_BY_ONE {
+                    let mut index: BTreeSet<Cow<'a, str>> = kept.iter().cloned().collect();
+                    index.insert(key.clone());
+                    members.index = Some(index);
+                }
+            }
+        }
+        self.keys.push(key);
+        false
     }
 }
 
@@ -465,11 +689,13 @@ impl<'a> Build<'a> for Locator<'_> {
     #[inline]
     fn array(_: usize) {}
     #[inline]
-    fn object(_: ()) {}
+    fn open_object(&mut self) {}
+    #[inline]
+    fn object(&mut self, _: ()) {}
     #[inline]
     fn none() {}
     #[inline]
-    fn push_item(items: &mut usize, _: ()) {
+    fn push_item(&mut self, items: &mut usize, _: ()) {
         *items += 1;
     }
     #[inline]
@@ -477,7 +703,7 @@ impl<'a> Build<'a> for Locator<'_> {
         *items
     }
     #[inline]
-    fn insert(_: &mut (), _: Cow<'a, str>, _: ()) -> bool {
+    fn insert(&mut self, _: &mut (), _: Cow<'a, str>, _: ()) -> bool {
         // Repeated keys matter only to `parse`; for the places, the last
         // occurrence wins by coming last.
         false
@@ -753,7 +979,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
         while let Some(frame) = self.stack.last_mut() {
             match frame {
                 Frame::Array(items) => {
-                    B::push_item(items, value);
+                    self.build.push_item(items, value);
                     self.skip_whitespace()?;
                     match self.peek() {
                         Some(b',') => {
@@ -791,7 +1017,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                     key_offset,
                 } => {
                     let key_offset = *key_offset;
-                    if B::insert(members, std::mem::take(key), value) {
+                    if self.build.insert(members, std::mem::take(key), value) {
                         // The key was moved into the map; read it back for the pointer.
                         self.note_duplicate(key_offset);
                     }
@@ -876,7 +1102,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
     fn close(&mut self) -> B::Value {
         match self.stack.pop() {
             Some(Frame::Array(items)) => B::array(items),
-            Some(Frame::Object { members, .. }) => B::object(members),
+            Some(Frame::Object { members, .. }) => self.build.object(members),
             None => B::none(),
         }
     }
@@ -905,9 +1131,10 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
             match self.peek() {
                 Some(b'{') => {
                     self.pos += 1;
+                    let members = self.build.open_object();
                     self.push(
                         Frame::Object {
-                            members: B::Members::default(),
+                            members,
                             key: B::Key::default(),
                             key_offset: start,
                         },
@@ -1577,20 +1804,23 @@ mod locate_tests {
         fn array(items: Vec<Value>) -> Value {
             Tree::array(items)
         }
-        fn object(members: Map<String, Value>) -> Value {
-            Tree::object(members)
+        fn open_object(&mut self) -> Map<String, Value> {
+            Map::new()
+        }
+        fn object(&mut self, members: Map<String, Value>) -> Value {
+            Value::Object(members)
         }
         fn none() -> Value {
             <Tree as Build>::none()
         }
-        fn push_item(items: &mut Vec<Value>, value: Value) {
-            Tree::push_item(items, value);
+        fn push_item(&mut self, items: &mut Vec<Value>, value: Value) {
+            items.push(value);
         }
         fn item_count(items: &Vec<Value>) -> usize {
             Tree::item_count(items)
         }
-        fn insert(members: &mut Map<String, Value>, key: String, value: Value) -> bool {
-            Tree::insert(members, key, value)
+        fn insert(&mut self, members: &mut Map<String, Value>, key: String, value: Value) -> bool {
+            members.insert(key, value).is_some()
         }
         fn value_starts(&mut self, stack: &[Frame<'a, Self>], start: usize) {
             let depth = stack.len();
@@ -1657,6 +1887,13 @@ mod locate_tests {
         "\"bad \\x\"",
         "\"\\ud800\"",
         "@",
+        // Escaped first characters: JSON, white space before it, a `$`.
+        "\"\\u007B\\\"a\\\":1}\"",
+        "\"\\t[]\"",
+        "\"\\u0024{x}\"",
+        "\"\\u00e9t\\u00e9\"",
+        // JSON before the first escape.
+        "\"[1]\\n\"",
     ];
 
     /// Keys, some alike once unescaped, some that need `~0` and `~1`.
@@ -1781,45 +2018,124 @@ mod locate_tests {
         }
     }
 
+    /// A document as written from a generated node, perhaps cut short,
+    /// with the pointer of every value in it, and the options to read it.
+    fn document() -> impl Strategy<Value = (String, Vec<String>, ParseOptions)> {
+        (
+            node(),
+            prop::collection::vec(0..GAPS.len(), 1..12),
+            any::<bool>(),
+            prop::sample::select(vec![1usize, 2, 3, 128]),
+            prop_oneof![Just(None), (0.0..1.0f64).prop_map(Some)],
+        )
+            .prop_map(|(node, gaps, lenient, max_depth, cut)| {
+                let mut writer = Writer {
+                    out: String::new(),
+                    gaps: &gaps,
+                    next_gap: 0,
+                    pointers: Vec::new(),
+                };
+                writer.write(&node, "");
+                let mut text = writer.out;
+                if let Some(cut) = cut {
+                    let mut at = (text.len() as f64 * cut) as usize;
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    text.truncate(at);
+                }
+                (text, writer.pointers, ParseOptions { max_depth, lenient })
+            })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
         #[test]
         fn locate_agrees_with_locating_by_parsing(
-            node in node(),
-            gaps in prop::collection::vec(0..GAPS.len(), 1..12),
-            lenient in any::<bool>(),
-            max_depth in prop::sample::select(vec![1usize, 2, 3, 128]),
-            cut in prop_oneof![Just(None), (0.0..1.0f64).prop_map(Some)],
+            (text, mut pointers, options) in document(),
             absent in prop::collection::vec(
                 prop::sample::select(vec!["", "/zz", "/0", "/9", "/a", "/a~1b", "/in", "/x"]),
                 0..4,
             ),
         ) {
-            let mut writer = Writer { out: String::new(), gaps: &gaps, next_gap: 0, pointers: Vec::new() };
-            writer.write(&node, "");
-            let mut text = writer.out;
-            if let Some(cut) = cut {
-                let mut at = (text.len() as f64 * cut) as usize;
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                text.truncate(at);
-            }
             // The document's own paths, paths through its scalars (and so
             // through stringified JSON) and paths that are not there.
-            let mut pointers = writer.pointers;
             let deeper: Vec<String> = pointers.iter().map(|p| format!("{p}/in")).collect();
             pointers.extend(deeper);
             let beside: Vec<String> = pointers.iter().flat_map(|p| absent.iter().map(move |a| format!("{p}{a}"))).collect();
             pointers.extend(beside);
             let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
-            let options = ParseOptions { max_depth, lenient };
             prop_assert_eq!(
                 locate(&text, options, &pointers),
                 locate_by_parsing(&text, options, &pointers),
                 "{}", text
             );
+        }
+    }
+
+    /// The outline `skim` should give of a value `parse` built.
+    fn outline_of(value: &Value) -> Outline<'_> {
+        match value {
+            Value::Null => Outline::Null,
+            Value::Bool(_) => Outline::Bool,
+            Value::Number(_) => Outline::Number,
+            Value::String(_) => Outline::String,
+            Value::Array(_) => Outline::Array,
+            Value::Object(map) => {
+                Outline::Object(map.keys().map(|k| Cow::Borrowed(k.as_str())).collect())
+            }
+        }
+    }
+
+    /// `skim` and `parse` agree on a text: the same error, or the same
+    /// repeated keys, lossy numbers and marks, and the root's outline (an
+    /// object's keys compared as a set, as the map sorts them).
+    fn skim_agrees_with_parse(text: &str, options: ParseOptions) -> Result<(), TestCaseError> {
+        match (skim(text, options), parse(text, options)) {
+            (Err(skimmed), Err(parsed)) => prop_assert_eq!(skimmed, parsed, "{}", text),
+            (Ok(skimmed), Ok(parsed)) => {
+                prop_assert_eq!(&skimmed.duplicates, &parsed.duplicates, "{}", text);
+                prop_assert_eq!(&skimmed.lossy_numbers, &parsed.lossy_numbers, "{}", text);
+                prop_assert_eq!(skimmed.marks, parsed.marks, "{}", text);
+                let mut root = skimmed.root;
+                if let Outline::Object(keys) = &mut root {
+                    keys.sort();
+                }
+                prop_assert_eq!(root, outline_of(&parsed.value), "{}", text);
+            }
+            (skimmed, parsed) => prop_assert!(false, "{text}: skim {skimmed:?}, parse {parsed:?}"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn skim_reads_as_parse_does((text, _, options) in document()) {
+            skim_agrees_with_parse(&text, options)?;
+        }
+
+        /// Objects of more keys than are compared one by one, some repeated,
+        /// some escaped, nested in an array or another object.
+        #[test]
+        fn skim_tells_repeated_keys_in_large_objects(
+            keys in prop::collection::vec((0..40usize, any::<bool>()), 0..70),
+            nested in any::<bool>(),
+        ) {
+            let members: Vec<String> = keys
+                .iter()
+                .map(|(key, escaped)| {
+                    let name = format!("k{key}");
+                    let mut written = String::new();
+                    write_key(&mut written, &name, if *escaped { 2 } else { 0 });
+                    format!("{written}:{key}")
+                })
+                .collect();
+            let object = format!("{{{}}}", members.join(","));
+            let text = if nested { format!("[1,{{\"in\":{object}}}]") } else { object };
+            skim_agrees_with_parse(&text, ParseOptions::default())?;
         }
     }
 

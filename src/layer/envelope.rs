@@ -150,6 +150,14 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
     }
 }
 
+/// Whether [`check`] reads an object with these top-level keys as a
+/// payload, with no finding, whatever the values: it has none of the keys
+/// that any other envelope needs.
+pub fn is_payload_by_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> bool {
+    let named = Named::of_keys(keys);
+    !(named.success || named.seed || named.error_body || named.problem)
+}
+
 /// Which envelopes a body's top-level keys leave possible: the key each
 /// test below cannot do without, found in one pass over the keys. Most
 /// bodies are payloads with none of them, and a map looked up for each
@@ -168,9 +176,13 @@ struct Named {
 
 impl Named {
     fn of(fields: &Map<String, Value>) -> Named {
+        Named::of_keys(fields.keys().map(String::as_str))
+    }
+
+    fn of_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Named {
         let (mut named, mut message, mut code) = (Named::default(), false, false);
-        for key in fields.keys() {
-            match key.as_str() {
+        for key in keys {
+            match key {
                 "success" => named.success = true,
                 "result" | "errors" | "warnings" => named.seed = true,
                 "message" => message = true,

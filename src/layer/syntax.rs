@@ -2,7 +2,8 @@
 //! the strict one stops at a known extension (S05).
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
-use crate::json::{self, ErrorKind, Extension, ParseOptions, StringMarks, SyntaxError};
+use crate::json::parse::{DuplicateKey, LossyNumber};
+use crate::json::{self, ErrorKind, Extension, Outline, ParseOptions, StringMarks, SyntaxError};
 use serde_json::Value;
 
 /// What the syntax layer made of the text.
@@ -47,25 +48,61 @@ fn extension_list(extensions: &[(Extension, usize)]) -> String {
 
 /// Parse `text`, strictly first and leniently where that helps.
 pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
-    let strict = ParseOptions {
+    match json::parse(text, strict(max_depth)) {
+        Ok(parsed) => SyntaxOutcome {
+            findings: quirks(&parsed.duplicates, &parsed.lossy_numbers),
+            value: Some(parsed.value),
+            lenient: false,
+            lenient_failed: false,
+            marks: parsed.marks,
+        },
+        Err(error) => after_strict_error(text, max_depth, &error),
+    }
+}
+
+/// What the syntax layer makes of a text, read with [`json::skim`] first.
+#[derive(Debug)]
+pub enum Skim<'a> {
+    /// The text is strict JSON: S07 and S08, and the root's outline.
+    Parsed {
+        /// S07 and S08, as [`check`] finds them.
+        findings: Vec<Finding>,
+        /// The root's type, and an object's keys.
+        root: Outline<'a>,
+        /// What the strings may hold, as [`check`] notes it.
+        marks: StringMarks,
+    },
+    /// The text is not strict JSON: the outcome [`check`] gives for it.
+    Failed(SyntaxOutcome),
+}
+
+/// [`check`] without building the document where the strict parse
+/// succeeds: for a caller that reads the root's outline first, and parses
+/// again with [`check`] only where it needs the value.
+pub fn skim(text: &str, max_depth: usize) -> Skim<'_> {
+    match json::skim(text, strict(max_depth)) {
+        Ok(skimmed) => Skim::Parsed {
+            findings: quirks(&skimmed.duplicates, &skimmed.lossy_numbers),
+            root: skimmed.root,
+            marks: skimmed.marks,
+        },
+        Err(error) => Skim::Failed(after_strict_error(text, max_depth, &error)),
+    }
+}
+
+fn strict(max_depth: usize) -> ParseOptions {
+    ParseOptions {
         max_depth,
         lenient: false,
-    };
-    let error = match json::parse(text, strict) {
-        Ok(parsed) => {
-            return SyntaxOutcome {
-                findings: quirks(&parsed),
-                value: Some(parsed.value),
-                lenient: false,
-                lenient_failed: false,
-                marks: parsed.marks,
-            };
-        }
-        Err(error) => error,
-    };
+    }
+}
+
+/// The outcome for a text whose strict parse failed with `error`: a lenient
+/// parse where the error is a known extension.
+fn after_strict_error(text: &str, max_depth: usize, error: &SyntaxError) -> SyntaxOutcome {
     let ErrorKind::NonStandard(first) = error.kind else {
         return SyntaxOutcome {
-            findings: vec![error_finding(&error)],
+            findings: vec![error_finding(error)],
             value: None,
             lenient: false,
             lenient_failed: false,
@@ -94,7 +131,7 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
                 )
                 .at_offset(offset),
             ];
-            findings.extend(quirks(&parsed));
+            findings.extend(quirks(&parsed.duplicates, &parsed.lossy_numbers));
             SyntaxOutcome {
                 findings,
                 value: Some(parsed.value),
@@ -125,9 +162,9 @@ pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
 }
 
 /// S07 and S08: valid JSON that readers disagree on.
-fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
+fn quirks(duplicates: &[DuplicateKey], lossy_numbers: &[LossyNumber]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for duplicate in parsed.duplicates.iter().take(MAX_FINDINGS_PER_CODE) {
+    for duplicate in duplicates.iter().take(MAX_FINDINGS_PER_CODE) {
         findings.push(
             Finding::new(
                 Code::S07,
@@ -140,9 +177,9 @@ fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
             .at_pointer(duplicate.pointer.clone()),
         );
     }
-    note_more(&mut findings, parsed.duplicates.len());
+    note_more(&mut findings, duplicates.len());
     let before = findings.len();
-    for number in parsed.lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
+    for number in lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
         let shown: String = number.text.chars().take(40).collect();
         findings.push(
             Finding::new(
@@ -157,7 +194,7 @@ fn quirks(parsed: &json::Parsed) -> Vec<Finding> {
         );
     }
     if findings.len() > before {
-        note_more(&mut findings, parsed.lossy_numbers.len());
+        note_more(&mut findings, lossy_numbers.len());
     }
     findings
 }
