@@ -296,8 +296,7 @@ impl Context<'_> {
                 // quotes the body's text.
                 let secret_whole = !options.show_secrets
                     && self.profile.is_some_and(|p| {
-                        p.schema.shape.secret
-                            || (outcome.value.is_none() && p.schema.shape.marks_a_secret())
+                        p.schema.shape.secret || (outcome.value.is_none() && p.schema.secrets)
                     });
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
@@ -362,6 +361,7 @@ impl Context<'_> {
         // Where the profile's shape applies, for masking what other layers quote.
         if let (Some(profile), Some(base)) = (self.profile, &described)
             && !options.show_secrets
+            && profile.schema.secrets
         {
             hide_secret_values(findings, &profile.schema.shape, base);
         }

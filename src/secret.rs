@@ -1,7 +1,7 @@
 //! Values shown in messages: compact, cut short, and masked where the schema
 //! marks the field `x-dapa-secret` (token values) unless `--show-secrets`.
 
-use crate::json::{push_pointer, split_pointer};
+use crate::json::{pointer_segments, push_pointer, split_pointer};
 use crate::profile::shape::Shape;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -54,7 +54,8 @@ pub fn unquoted(message: &str) -> String {
 /// any field that holds it, is marked secret.
 pub fn is_secret(shape: &Shape, pointer: &str) -> bool {
     let mut node = shape;
-    for segment in split_pointer(pointer) {
+    // Met once per schema and drift finding: the segments are borrowed.
+    for segment in pointer_segments(pointer) {
         if node.secret {
             return true;
         }

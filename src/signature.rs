@@ -53,13 +53,34 @@ pub fn star_indices(pointer: &str) -> String {
 
 /// [`star_indices`] written at the end of `out`.
 fn push_star_indices(out: &mut String, pointer: &str) {
-    for segment in pointer.split('/').skip(1) {
+    // Met once per schema and drift finding: one pass over the bytes, each
+    // segment told digits-only as it is read. What comes before the first
+    // `/` is no segment.
+    let bytes = pointer.as_bytes();
+    let Some(mut slash) = bytes.iter().position(|&b| b == b'/') else {
+        return;
+    };
+    loop {
+        let start = slash + 1;
+        let mut end = start;
+        let mut digits = true;
+        while let Some(&byte) = bytes.get(end)
+            && byte != b'/'
+        {
+            digits &= byte.is_ascii_digit();
+            end += 1;
+        }
         out.push('/');
-        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+        if digits && end > start {
             out.push('*');
         } else {
-            out.push_str(segment);
+            // Cut at `/` bytes or the end: always between characters.
+            out.push_str(&pointer[start..end]);
         }
+        if end == bytes.len() {
+            return;
+        }
+        slash = end;
     }
 }
 
@@ -319,6 +340,19 @@ mod tests {
             word in "[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f]{12}|[a-f]{8}-[a-f]{4}-[a-f]{4}-[a-f]{4}-[a-f]{12}|0x[0-9a-fA-F]{0,12}|[a-zÅé٣0-9_-]{1,40}|[a-z]{20,30}|[0-9_-]{1,12}"
         ) {
             prop_assert_eq!(placeholder(&word), placeholder_in_passes(&word));
+        }
+
+        /// Against the split it was: segments after the first `/`, the
+        /// all-digit ones as `*`.
+        #[test]
+        fn indices_are_starred_as_split_segments_were(pointer in "[a-z0-9/é٣~]{0,30}") {
+            let split: Vec<String> = (pointer.split('/').skip(1))
+                .map(|segment| {
+                    let digits = !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit());
+                    if digits { "/*".to_owned() } else { format!("/{segment}") }
+                })
+                .collect();
+            prop_assert_eq!(star_indices(&pointer), split.concat());
         }
 
         #[test]

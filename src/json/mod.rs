@@ -6,7 +6,7 @@ pub mod parse;
 
 pub use parse::{
     ErrorKind, Extension, Outline, ParseOptions, Parsed, Skimmed, StringMarks, SyntaxError, locate,
-    parse, push_pointer, skim, split_pointer,
+    parse, pointer_segments, push_pointer, skim, split_pointer,
 };
 
 use serde_json::Value;

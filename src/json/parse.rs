@@ -261,7 +261,7 @@ pub fn split_pointer(pointer: &str) -> Vec<String> {
 
 /// The segments of a JSON pointer, unescaped, borrowed where they have no
 /// escape.
-fn pointer_segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
+pub fn pointer_segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
     // One leading slash: `//x` is the member `x` of the member `""`.
     let segments = (!pointer.is_empty()).then(|| pointer.strip_prefix('/').unwrap_or(pointer));
     segments

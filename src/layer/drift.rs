@@ -445,6 +445,7 @@ impl<'v> Walk<'_, 'v> {
             self.report(Code::D02, &[kind, " sent as a string: ", &shown]);
         }
         if let Some(unit) = shape.timestamp
+            && !timestamp_fits(value, unit)
             && let Some(message) = timestamp_drift(value, unit, hidden)
         {
             self.report(Code::D03, &[&message]);
@@ -642,6 +643,22 @@ fn plain_rfc3339(text: &str) -> bool {
             b'0'..=b'5',
             b'0'..=b'9',
         ] => true,
+        _ => false,
+    }
+}
+
+/// Whether a timestamp is, at a glance, in its declared unit: the usual
+/// case, told without a call to [`timestamp_drift`], which tells the rest.
+#[inline]
+fn timestamp_fits(value: &Value, unit: TimestampUnit) -> bool {
+    match (value, unit) {
+        (Value::String(text), TimestampUnit::Rfc3339) => plain_rfc3339(text),
+        (Value::Number(number), TimestampUnit::UnixSeconds) => {
+            number.as_f64().is_some_and(|n| n.abs() < MILLIS_FROM)
+        }
+        (Value::Number(number), TimestampUnit::UnixMillis) => {
+            number.as_f64().is_some_and(|n| n.abs() >= MILLIS_FROM)
+        }
         _ => false,
     }
 }
@@ -998,6 +1015,34 @@ mod tests {
                 && bytes[20..].iter().take_while(|b| b.is_ascii_digit()).count() > 9;
             if plain && !fraction {
                 proptest::prop_assert!(text.parse::<jiff::Timestamp>().is_ok(), "{}", text);
+            }
+        }
+    }
+
+    const MILLIS: i64 = EPOCH_MILLIS_FROM as i64;
+
+    proptest::proptest! {
+        /// A timestamp the quick look passes is one the full check finds
+        /// nothing wrong with, in every unit.
+        #[test]
+        fn a_timestamp_that_fits_at_a_glance_has_no_drift(
+            bytes in timestamp_like(),
+            number in proptest::prop_oneof![
+                any::<i64>(),
+                -2_000_000_000_000i64..2_000_000_000_000,
+                (MILLIS - 3)..(MILLIS + 3),
+                (-MILLIS - 3)..(-MILLIS + 3),
+            ],
+            fraction in any::<f64>(),
+        ) {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let values = [json!(text), json!(number), json!(number as f64 + fraction), json!(fraction), json!(null)];
+            for value in &values {
+                for unit in [TimestampUnit::UnixSeconds, TimestampUnit::UnixMillis, TimestampUnit::Rfc3339] {
+                    if timestamp_fits(value, unit) {
+                        proptest::prop_assert_eq!(timestamp_drift(value, unit, false), None, "{} as {:?}", value, unit);
+                    }
+                }
             }
         }
     }

@@ -50,7 +50,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
             continue;
         }
         let instance = error.instance_path().as_str();
-        let secret = !show_secrets && is_secret(&schema.shape, instance);
+        let secret = !show_secrets && schema.secrets && is_secret(&schema.shape, instance);
         let what = describe(kind, error.instance(), secret, || error.to_string());
         // Built piece by piece: a schema-invalid corpus has thousands of
         // these, and `format!` costs several times as much.

@@ -107,6 +107,9 @@ pub struct Schema {
     /// the schema is too large to walk, only secrets and timestamps
     /// declared in place are known, and drift is off for it.
     pub drift: bool,
+    /// Whether the shape marks any value secret: when not, no finding's
+    /// place needs looking up to mask it.
+    pub secrets: bool,
 }
 
 /// The most subschemas a schema may stand for once its references are
@@ -153,6 +156,7 @@ impl Schema {
         let paths: Arc<[shape::DeclaredPath]> =
             if drift { shape.index() } else { Vec::new() }.into();
         let paths_once_each = paths.is_sorted_by(|a, b| a.path < b.path);
+        let secrets = shape.marks_a_secret();
         Ok(Schema {
             name,
             validator,
@@ -160,6 +164,7 @@ impl Schema {
             paths,
             paths_once_each,
             drift,
+            secrets,
         })
     }
 

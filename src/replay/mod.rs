@@ -469,8 +469,7 @@ impl Replay {
         // field's: R05 quotes none of it when the contract marks any, as the
         // syntax layer does not.
         let secret = !self.analyze.show_secrets
-            && (self.analyze.profiles.forced.as_ref())
-                .is_some_and(|p| p.schema.shape.marks_a_secret());
+            && (self.analyze.profiles.forced.as_ref()).is_some_and(|p| p.schema.secrets);
         let not_json = (outcome.output.as_deref())
             .and_then(|output| not_json(output, self.analyze.max_depth, secret));
         outcome.findings.extend(not_json);
