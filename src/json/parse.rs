@@ -2139,6 +2139,28 @@ mod locate_tests {
         }
     }
 
+    /// A hostile object of many keys: looked up in a tree past the first
+    /// few, so it takes about as long as a parse, and its one repeated key
+    /// is found.
+    #[test]
+    fn skim_reads_an_object_of_many_keys() {
+        let members: Vec<String> = (0..200_000).map(|n| format!("\"k{n}\":{n}")).collect();
+        let text = format!("{{{},\"k7\":1}}", members.join(","));
+        let skimmed = skim(&text, ParseOptions::default()).unwrap();
+        let pointers: Vec<&str> = (skimmed.duplicates.iter())
+            .map(|d| d.pointer.as_str())
+            .collect();
+        assert_eq!(pointers, ["/k7"]);
+        let Outline::Object(keys) = &skimmed.root else {
+            panic!("{:?}", skimmed.root);
+        };
+        assert_eq!(keys.len(), 200_000);
+        assert_eq!(
+            skimmed.duplicates,
+            parse(&text, ParseOptions::default()).unwrap().duplicates
+        );
+    }
+
     #[test]
     fn locate_by_parsing_is_the_reference() {
         let text = r#"{"a": [10, {"b": "x"}], "s": "{\"in\":1}", "a": 3}"#;

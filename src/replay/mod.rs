@@ -12,7 +12,7 @@
 
 mod reply;
 
-use crate::analyze::{Analysis, AnalyzeOptions};
+use crate::analyze::{AnalyzeOptions, analyze};
 use crate::capture::Capture;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::jsonpath::{self, JsonPath, QueryError, Selection};
@@ -451,16 +451,15 @@ impl Replay {
     /// record (its source the reply's), and the output.
     pub fn analyse(&self, capture: Capture) -> (CaptureRecord, Option<String>) {
         if !capture.readable {
-            return (Analysis::of(capture, &self.analyze).record, None);
+            return (analyze(capture, &self.analyze), None);
         }
         let reply = match raw_reply(&capture, self.analyze.max_depth) {
             Ok(reply) => reply,
             Err(reason) => {
-                let record = Analysis::of(
+                let record = analyze(
                     reply::without_body(capture, vec![Finding::new(Code::R07, reason)]),
                     &self.analyze,
-                )
-                .record;
+                );
                 return (record, None);
             }
         };
@@ -475,7 +474,7 @@ impl Replay {
         outcome.findings.extend(not_json);
         let output_bytes = outcome.output.as_ref().map(|output| output.len() as u64);
         let output_capture = reply::output_capture(capture, &outcome);
-        let mut record = Analysis::of(output_capture, &self.analyze).record;
+        let mut record = analyze(output_capture, &self.analyze);
         record.replay = Some(ReplayRecord {
             variables: outcome.variables,
             from_trace: reply.from_trace,
