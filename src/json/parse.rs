@@ -221,7 +221,12 @@ pub struct Skimmed<'a> {
 /// of a parse's cost is the strings, maps and arrays it allocates and later
 /// frees; this keeps one list of keys.
 pub fn skim(text: &str, options: ParseOptions) -> Result<Skimmed<'_>, SyntaxError> {
-    let mut parser = Parser::new(text, options, Skim::default());
+    // Room for the keys of a usual document at once: grown from empty, the
+    // list was moved three times for each.
+    let skim = Skim {
+        keys: Vec::with_capacity(32),
+    };
+    let mut parser = Parser::new(text, options, skim);
     let root = match parser.run().map_err(|error| *error)? {
         SkimValue::Null => Outline::Null,
         SkimValue::Bool => Outline::Bool,
@@ -539,7 +544,6 @@ const KEYS_COMPARED_ONE_BY_ONE: usize = 16;
 /// dropped, and an object keeps its keys, to tell a repeated one. The keys
 /// of the open objects share one list, the innermost last: one list for
 /// the document rather than one per object.
-#[derive(Default)]
 struct Skim<'a> {
     keys: Vec<Cow<'a, str>>,
 }
