@@ -93,6 +93,13 @@ impl Default for ParseOptions {
     }
 }
 
+/// The most repeated keys, and the most lossy numbers, a parse keeps with
+/// their places; the others are only counted. A place is a pointer as long
+/// as the path to it: a hostile document that repeats a key, or a lossy
+/// number, many times under one long key would otherwise hold that key's
+/// text once per repeat. As many as the syntax layer reports.
+pub const KEPT_PER_KIND: usize = crate::finding::MAX_FINDINGS_PER_CODE;
+
 /// A key seen twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuplicateKey {
@@ -122,10 +129,15 @@ pub struct Parsed {
     pub value: Value,
     /// The depth of the deepest container (0 for a scalar).
     pub depth: usize,
-    /// Keys repeated within one object; the last occurrence wins in `value`.
+    /// Keys repeated within one object, the first [`KEPT_PER_KIND`]; the
+    /// last occurrence wins in `value`.
     pub duplicates: Vec<DuplicateKey>,
-    /// Numbers that do not survive f64.
+    /// How many keys were repeated, kept or not.
+    pub duplicates_total: usize,
+    /// Numbers that do not survive f64, the first [`KEPT_PER_KIND`].
     pub lossy_numbers: Vec<LossyNumber>,
+    /// How many numbers do not survive f64, kept or not.
+    pub lossy_total: usize,
     /// Extensions accepted in lenient mode, with the offset of each.
     pub extensions: Vec<(Extension, usize)>,
     /// What the document's strings may hold that the payload layer looks for.
@@ -172,7 +184,9 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
         value,
         depth: parser.depth,
         duplicates: parser.duplicates,
+        duplicates_total: parser.duplicates_total,
         lossy_numbers: parser.lossy_numbers,
+        lossy_total: parser.lossy_total,
         extensions: parser.extensions,
         marks: StringMarks {
             // One pass over the whole text finds every raw `$`; an escaped
@@ -209,8 +223,12 @@ pub struct Skimmed<'a> {
     pub root: Outline<'a>,
     /// Keys repeated within one object, as [`Parsed::duplicates`].
     pub duplicates: Vec<DuplicateKey>,
+    /// As [`Parsed::duplicates_total`].
+    pub duplicates_total: usize,
     /// Numbers that do not survive f64, as [`Parsed::lossy_numbers`].
     pub lossy_numbers: Vec<LossyNumber>,
+    /// As [`Parsed::lossy_total`].
+    pub lossy_total: usize,
     /// What the document's strings may hold, as [`Parsed::marks`].
     pub marks: StringMarks,
 }
@@ -238,7 +256,9 @@ pub fn skim(text: &str, options: ParseOptions) -> Result<Skimmed<'_>, SyntaxErro
     Ok(Skimmed {
         root,
         duplicates: parser.duplicates,
+        duplicates_total: parser.duplicates_total,
         lossy_numbers: parser.lossy_numbers,
+        lossy_total: parser.lossy_total,
         marks: StringMarks {
             dollar: parser.marks.dollar || memchr::memchr(b'$', text.as_bytes()).is_some(),
             ..parser.marks
@@ -770,7 +790,9 @@ struct Parser<'a, B: Build<'a>> {
     stack: Vec<Frame<'a, B>>,
     depth: usize,
     duplicates: Vec<DuplicateKey>,
+    duplicates_total: usize,
     lossy_numbers: Vec<LossyNumber>,
+    lossy_total: usize,
     extensions: Vec<(Extension, usize)>,
     marks: StringMarks,
     build: B,
@@ -882,7 +904,9 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
             stack: Vec::with_capacity(8),
             depth: 0,
             duplicates: Vec::new(),
+            duplicates_total: 0,
             lossy_numbers: Vec::new(),
+            lossy_total: 0,
             extensions: Vec::new(),
             marks: StringMarks::default(),
             build,
@@ -1075,6 +1099,10 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
     }
 
     fn note_duplicate(&mut self, key_offset: usize) {
+        self.duplicates_total += 1;
+        if self.duplicates.len() >= KEPT_PER_KIND {
+            return;
+        }
         // The pointer names the member: the object's path plus the repeated key,
         // which is the last key inserted; re-read it from the text.
         let mut pointer = String::new();
@@ -1478,7 +1506,10 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
         Ok(B::scalar(|| {
             let text = &self.text[body_start..self.pos];
             let NumberText { value, lossy } = number::convert(text, &scanned);
-            if let Some(reason) = lossy {
+            if lossy.is_some() {
+                self.lossy_total += 1;
+            }
+            if let Some(reason) = lossy.filter(|_| self.lossy_numbers.len() < KEPT_PER_KIND) {
                 self.lossy_numbers.push(LossyNumber {
                     pointer: self.current_pointer(),
                     offset: start,
@@ -2100,6 +2131,13 @@ mod locate_tests {
             (Err(skimmed), Err(parsed)) => prop_assert_eq!(skimmed, parsed, "{}", text),
             (Ok(skimmed), Ok(parsed)) => {
                 prop_assert_eq!(&skimmed.duplicates, &parsed.duplicates, "{}", text);
+                prop_assert_eq!(
+                    skimmed.duplicates_total,
+                    parsed.duplicates_total,
+                    "{}",
+                    text
+                );
+                prop_assert_eq!(skimmed.lossy_total, parsed.lossy_total, "{}", text);
                 prop_assert_eq!(&skimmed.lossy_numbers, &parsed.lossy_numbers, "{}", text);
                 prop_assert_eq!(skimmed.marks, parsed.marks, "{}", text);
                 let mut root = skimmed.root;

@@ -50,7 +50,12 @@ fn extension_list(extensions: &[(Extension, usize)]) -> String {
 pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
     match json::parse(text, strict(max_depth)) {
         Ok(parsed) => SyntaxOutcome {
-            findings: quirks(&parsed.duplicates, &parsed.lossy_numbers),
+            findings: quirks(
+                &parsed.duplicates,
+                parsed.duplicates_total,
+                &parsed.lossy_numbers,
+                parsed.lossy_total,
+            ),
             value: Some(parsed.value),
             lenient: false,
             lenient_failed: false,
@@ -82,7 +87,12 @@ pub enum Skim<'a> {
 pub fn skim(text: &str, max_depth: usize) -> Skim<'_> {
     match json::skim(text, strict(max_depth)) {
         Ok(skimmed) => Skim::Parsed {
-            findings: quirks(&skimmed.duplicates, &skimmed.lossy_numbers),
+            findings: quirks(
+                &skimmed.duplicates,
+                skimmed.duplicates_total,
+                &skimmed.lossy_numbers,
+                skimmed.lossy_total,
+            ),
             root: skimmed.root,
             marks: skimmed.marks,
         },
@@ -131,7 +141,12 @@ fn after_strict_error(text: &str, max_depth: usize, error: &SyntaxError) -> Synt
                 )
                 .at_offset(offset),
             ];
-            findings.extend(quirks(&parsed.duplicates, &parsed.lossy_numbers));
+            findings.extend(quirks(
+                &parsed.duplicates,
+                parsed.duplicates_total,
+                &parsed.lossy_numbers,
+                parsed.lossy_total,
+            ));
             SyntaxOutcome {
                 findings,
                 value: Some(parsed.value),
@@ -162,7 +177,12 @@ fn after_strict_error(text: &str, max_depth: usize, error: &SyntaxError) -> Synt
 }
 
 /// S07 and S08: valid JSON that readers disagree on.
-fn quirks(duplicates: &[DuplicateKey], lossy_numbers: &[LossyNumber]) -> Vec<Finding> {
+fn quirks(
+    duplicates: &[DuplicateKey],
+    duplicates_total: usize,
+    lossy_numbers: &[LossyNumber],
+    lossy_total: usize,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for duplicate in duplicates.iter().take(MAX_FINDINGS_PER_CODE) {
         findings.push(
@@ -177,7 +197,7 @@ fn quirks(duplicates: &[DuplicateKey], lossy_numbers: &[LossyNumber]) -> Vec<Fin
             .at_pointer(duplicate.pointer.clone()),
         );
     }
-    note_more(&mut findings, duplicates.len());
+    note_more(&mut findings, duplicates_total);
     let before = findings.len();
     for number in lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
         let shown: String = number.text.chars().take(40).collect();
@@ -194,7 +214,7 @@ fn quirks(duplicates: &[DuplicateKey], lossy_numbers: &[LossyNumber]) -> Vec<Fin
         );
     }
     if findings.len() > before {
-        note_more(&mut findings, lossy_numbers.len());
+        note_more(&mut findings, lossy_total);
     }
     findings
 }
@@ -233,6 +253,39 @@ mod tests {
         assert!(failed.lenient_failed);
         let codes: Vec<_> = failed.findings.iter().map(|f| f.code).collect();
         assert_eq!(codes, [Code::S05, Code::S01]);
+    }
+
+    /// Repeats under one long key: only the places reported are kept, so
+    /// the key's text is not held once per repeat (5,000 times 50 KB).
+    #[test]
+    fn repeats_under_a_long_key_keep_only_the_places_reported() {
+        let key = "k".repeat(50_000);
+        for body in [
+            format!("{{\"{key}\":{{{}\"a\":0}}}}", "\"a\":1,".repeat(5_000)),
+            format!("{{\"{key}\":[{}1e400]}}", "1e400,".repeat(4_999)),
+        ] {
+            let parsed = json::parse(&body, ParseOptions::default()).unwrap();
+            let skimmed = json::skim(&body, ParseOptions::default()).unwrap();
+            let kept = parsed.duplicates.len() + parsed.lossy_numbers.len();
+            let total = parsed.duplicates_total + parsed.lossy_total;
+            assert_eq!((kept, total), (MAX_FINDINGS_PER_CODE, 5_000));
+            assert_eq!(skimmed.duplicates.len() + skimmed.lossy_numbers.len(), kept);
+            assert_eq!(skimmed.duplicates_total + skimmed.lossy_total, total);
+            let findings = check(&body, 128).findings;
+            assert_eq!(findings.len(), MAX_FINDINGS_PER_CODE);
+            assert!(
+                (findings.last().unwrap().message).ends_with("(and 4980 more like it)"),
+                "{}",
+                findings
+                    .last()
+                    .unwrap()
+                    .message
+                    .chars()
+                    .rev()
+                    .take(40)
+                    .collect::<String>()
+            );
+        }
     }
 
     #[test]
