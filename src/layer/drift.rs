@@ -205,6 +205,8 @@ struct Walk<'a, 'v> {
     seen_other: BTreeMap<String, (Arc<str>, u8, u8)>,
     /// Where the walk is; pointers and paths are built from it only when needed.
     segments: Vec<Segment<'v>>,
+    /// The last path made from `segments`, for the places met again.
+    path: NormalisedPath<'v>,
     enum_values: std::collections::BTreeSet<(String, String)>,
 }
 
@@ -212,6 +214,52 @@ struct Walk<'a, 'v> {
 enum Segment<'v> {
     Key(&'v str),
     Index(usize),
+}
+
+/// Where the walk is, with array items as `*`, kept from one call to the
+/// next: only the segments past the part shared with the last path are
+/// made again. The items of an array, and the members of objects met again
+/// at one place, share their path's start: made whole for each of them, a
+/// path under a long key cost that key's length per value, which a hostile
+/// payload (many items under a 100 KB key) turned into gigabytes of
+/// copying.
+#[derive(Default)]
+struct NormalisedPath<'v> {
+    /// The keys the path was made from, `None` for an array item.
+    keys: Vec<Option<&'v str>>,
+    /// The length of `text` after each of `keys`.
+    ends: Vec<usize>,
+    text: String,
+}
+
+impl<'v> NormalisedPath<'v> {
+    fn of(&mut self, segments: &[Segment<'v>]) -> &str {
+        let key = |segment: &Segment<'v>| match *segment {
+            Segment::Key(key) => Some(key),
+            Segment::Index(_) => None,
+        };
+        // The same key is mostly the same text in the document: a look at
+        // where it lies settles it without reading it.
+        let shared = (self.keys.iter().zip(segments))
+            .take_while(|(kept, segment)| match (kept, key(segment)) {
+                (Some(kept), Some(key)) => std::ptr::eq(*kept, key) || *kept == key,
+                (None, None) => true,
+                _ => false,
+            })
+            .count();
+        self.keys.truncate(shared);
+        self.ends.truncate(shared);
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+        for segment in &segments[shared..] {
+            match segment {
+                Segment::Key(key) => push_pointer(&mut self.text, key),
+                Segment::Index(_) => self.text.push_str("/*"),
+            }
+            self.keys.push(key(segment));
+            self.ends.push(self.text.len());
+        }
+        &self.text
+    }
 }
 
 /// Compare `value` (found at `base` in the document) with what `schema` declares.
@@ -226,6 +274,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         seen_declared: vec![0; schema.paths.len()],
         seen_other: BTreeMap::new(),
         segments: Vec::new(),
+        path: NormalisedPath::default(),
         enum_values: Default::default(),
     };
     walk.visit_root(value, &schema.shape);
@@ -328,29 +377,18 @@ impl<'v> Walk<'_, 'v> {
     /// or a place under a map. These are rare.
     #[inline(never)]
     fn observe_other(&mut self, shape: Option<&Shape>, bit: u8) {
-        let path = self.normalised_path();
-        match self.seen_other.get_mut(path.as_str()) {
+        let path = self.path.of(&self.segments);
+        match self.seen_other.get_mut(path) {
             Some((_, _, bits)) => *bits |= bit,
             None => {
                 let (declared, type_bits) = match shape {
                     Some(shape) => (Arc::from(shape.type_label()), shape.type_bits()),
                     None => (Arc::from("undeclared"), UNDECLARED),
                 };
-                self.seen_other.insert(path, (declared, type_bits, bit));
+                self.seen_other
+                    .insert(path.to_owned(), (declared, type_bits, bit));
             }
         }
-    }
-
-    /// Where the walk is, with array items as `*`.
-    fn normalised_path(&self) -> String {
-        let mut path = String::new();
-        for segment in &self.segments {
-            match segment {
-                Segment::Key(key) => push_pointer(&mut path, key),
-                Segment::Index(_) => path.push_str("/*"),
-            }
-        }
-        path
     }
 
     /// The value the schema describes, which has no path of its own.
@@ -455,7 +493,7 @@ impl<'v> Walk<'_, 'v> {
             let enum_like = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
             if enum_like && !secret {
                 self.enum_values
-                    .insert((self.normalised_path(), value.to_string()));
+                    .insert((self.path.of(&self.segments).to_owned(), value.to_string()));
             }
             if enum_like && !listed.contains(value) {
                 let shown = show(value, hidden);
@@ -1015,6 +1053,45 @@ mod tests {
                 && bytes[20..].iter().take_while(|b| b.is_ascii_digit()).count() > 9;
             if plain && !fraction {
                 proptest::prop_assert!(text.parse::<jiff::Timestamp>().is_ok(), "{}", text);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A path kept from call to call is the path made whole, whatever
+        /// the walk did between (keys of the same text in other places
+        /// included).
+        #[test]
+        fn a_kept_path_is_the_path_made_whole(
+            walks in proptest::collection::vec(
+                proptest::collection::vec((0..5usize, any::<bool>(), 0..3usize), 0..6),
+                1..12,
+            ),
+        ) {
+            // Two copies of each key, so that equal texts lie in two places.
+            let names = ["a", "b/c", "~", "", "k"];
+            let copies: Vec<[String; 2]> =
+                names.iter().map(|n| [(*n).to_owned(), (*n).to_owned()]).collect();
+            let mut kept = NormalisedPath::default();
+            for walk in &walks {
+                let segments: Vec<Segment> = walk
+                    .iter()
+                    .map(|&(name, copy, index)| {
+                        if index == 0 {
+                            Segment::Index(name)
+                        } else {
+                            Segment::Key(&copies[name][usize::from(copy)])
+                        }
+                    })
+                    .collect();
+                let mut whole = String::new();
+                for segment in &segments {
+                    match segment {
+                        Segment::Key(key) => push_pointer(&mut whole, key),
+                        Segment::Index(_) => whole.push_str("/*"),
+                    }
+                }
+                proptest::prop_assert_eq!(kept.of(&segments), whole.as_str());
             }
         }
     }

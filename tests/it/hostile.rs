@@ -502,3 +502,39 @@ fn merge_refuses_shards_scanned_with_different_rules() {
     assert_eq!(out.code, 2, "{}", out.stdout);
     assert!(out.stderr.contains("other/dapa.toml"), "{}", out.stderr);
 }
+
+/// A key repeated, a lossy number written, and an item given, 20,000 times
+/// under a 100 KB key. Each repeat's place is that key's text: kept for
+/// every repeat (the parser's places), or made for every value (the drift
+/// walk's paths), they took gigabytes and minutes. Only the reported
+/// places are kept and the rest counted; a drift path is made once.
+#[test]
+fn repeats_under_a_long_key_cost_no_more_than_their_reported_places() {
+    let folder = Folder::new();
+    let key = "k".repeat(100_000);
+    let repeated = format!("{{\"{key}\":{{{}\"a\":0}}}}", "\"a\":1,".repeat(20_000));
+    let lossy = format!("{{\"{key}\":[{}1e400]}}", "1e400,".repeat(19_999));
+    // Members of many items under the long key: one drift path, made once.
+    let items = format!("{{\"{key}\":[{}{{\"a\":0}}]}}", "{\"a\":1},".repeat(19_999));
+    folder.write("repeated.json", repeated.as_bytes());
+    folder.write("lossy.json", lossy.as_bytes());
+    folder.write("items.json", items.as_bytes());
+    let schemas = Folder::new();
+    schemas.write("schema.json", br#"{"type": "object"}"#);
+    let schema = schemas.join("schema.json");
+    for extra in [vec![], vec!["--schema", schema.to_str().unwrap()]] {
+        let found = scan_jsonl_within(&folder, MEMORY_MIB, SECONDS, &extra);
+        assert_eq!(found["items.json"]["status"], "ok", "{extra:?}");
+        for (name, code) in [("repeated.json", "S07"), ("lossy.json", "S08")] {
+            let findings = found[name]["findings"].as_array().unwrap();
+            let of_code: Vec<&serde_json::Value> =
+                (findings.iter()).filter(|f| f["code"] == code).collect();
+            assert_eq!(of_code.len(), 20, "{name} {extra:?}");
+            let last = of_code[19]["message"].as_str().unwrap();
+            assert!(
+                last.ends_with("(and 19980 more like it)"),
+                "{name}: {last:.80}"
+            );
+        }
+    }
+}
