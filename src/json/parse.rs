@@ -122,6 +122,21 @@ pub struct LossyNumber {
     pub reason: &'static str,
 }
 
+/// What a parse notices in valid JSON that readers disagree on: keys
+/// repeated within one object and numbers that do not survive f64, the
+/// first [`KEPT_PER_KIND`] of each with their places, and how many of each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Repeated keys, the first [`KEPT_PER_KIND`].
+    pub duplicates: Vec<DuplicateKey>,
+    /// How many keys were repeated, kept or not.
+    pub duplicates_total: usize,
+    /// Lossy numbers, the first [`KEPT_PER_KIND`].
+    pub lossy_numbers: Vec<LossyNumber>,
+    /// How many numbers do not survive f64, kept or not.
+    pub lossy_total: usize,
+}
+
 /// A successful parse and what it noticed on the way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
@@ -129,15 +144,8 @@ pub struct Parsed {
     pub value: Value,
     /// The depth of the deepest container (0 for a scalar).
     pub depth: usize,
-    /// Keys repeated within one object, the first [`KEPT_PER_KIND`]; the
-    /// last occurrence wins in `value`.
-    pub duplicates: Vec<DuplicateKey>,
-    /// How many keys were repeated, kept or not.
-    pub duplicates_total: usize,
-    /// Numbers that do not survive f64, the first [`KEPT_PER_KIND`].
-    pub lossy_numbers: Vec<LossyNumber>,
-    /// How many numbers do not survive f64, kept or not.
-    pub lossy_total: usize,
+    /// Repeated keys (the last occurrence wins in `value`) and lossy numbers.
+    pub quirks: Quirks,
     /// Extensions accepted in lenient mode, with the offset of each.
     pub extensions: Vec<(Extension, usize)>,
     /// What the document's strings may hold that the payload layer looks for.
@@ -183,18 +191,9 @@ pub fn parse(text: &str, options: ParseOptions) -> Result<Parsed, SyntaxError> {
     Ok(Parsed {
         value,
         depth: parser.depth,
-        duplicates: parser.duplicates,
-        duplicates_total: parser.duplicates_total,
-        lossy_numbers: parser.lossy_numbers,
-        lossy_total: parser.lossy_total,
+        marks: parser.document_marks(),
+        quirks: parser.quirks,
         extensions: parser.extensions,
-        marks: StringMarks {
-            // One pass over the whole text finds every raw `$`; an escaped
-            // one was noted as it was decoded. Only a parse that keeps the
-            // value needs it, so `locate` does not pay for it.
-            dollar: parser.marks.dollar || memchr::memchr(b'$', text.as_bytes()).is_some(),
-            ..parser.marks
-        },
     })
 }
 
@@ -221,14 +220,8 @@ pub enum Outline<'a> {
 pub struct Skimmed<'a> {
     /// The document's root.
     pub root: Outline<'a>,
-    /// Keys repeated within one object, as [`Parsed::duplicates`].
-    pub duplicates: Vec<DuplicateKey>,
-    /// As [`Parsed::duplicates_total`].
-    pub duplicates_total: usize,
-    /// Numbers that do not survive f64, as [`Parsed::lossy_numbers`].
-    pub lossy_numbers: Vec<LossyNumber>,
-    /// As [`Parsed::lossy_total`].
-    pub lossy_total: usize,
+    /// Repeated keys and lossy numbers, as [`Parsed::quirks`].
+    pub quirks: Quirks,
     /// What the document's strings may hold, as [`Parsed::marks`].
     pub marks: StringMarks,
 }
@@ -255,14 +248,8 @@ pub fn skim(text: &str, options: ParseOptions) -> Result<Skimmed<'_>, SyntaxErro
     };
     Ok(Skimmed {
         root,
-        duplicates: parser.duplicates,
-        duplicates_total: parser.duplicates_total,
-        lossy_numbers: parser.lossy_numbers,
-        lossy_total: parser.lossy_total,
-        marks: StringMarks {
-            dollar: parser.marks.dollar || memchr::memchr(b'$', text.as_bytes()).is_some(),
-            ..parser.marks
-        },
+        marks: parser.document_marks(),
+        quirks: parser.quirks,
     })
 }
 
@@ -789,10 +776,7 @@ struct Parser<'a, B: Build<'a>> {
     options: ParseOptions,
     stack: Vec<Frame<'a, B>>,
     depth: usize,
-    duplicates: Vec<DuplicateKey>,
-    duplicates_total: usize,
-    lossy_numbers: Vec<LossyNumber>,
-    lossy_total: usize,
+    quirks: Quirks,
     extensions: Vec<(Extension, usize)>,
     marks: StringMarks,
     build: B,
@@ -903,10 +887,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
             // several times one allocation of this size.
             stack: Vec::with_capacity(8),
             depth: 0,
-            duplicates: Vec::new(),
-            duplicates_total: 0,
-            lossy_numbers: Vec::new(),
-            lossy_total: 0,
+            quirks: Quirks::default(),
             extensions: Vec::new(),
             marks: StringMarks::default(),
             build,
@@ -982,6 +963,17 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                 }
                 _ => return Ok(()),
             }
+        }
+    }
+
+    /// The marks of the whole text, for a parse that succeeded: one pass
+    /// over it finds every raw `$` (an escaped one was noted as it was
+    /// decoded). Only the readers whose callers look at the marks need it,
+    /// so `locate` does not pay for it.
+    fn document_marks(&self) -> StringMarks {
+        StringMarks {
+            dollar: self.marks.dollar || memchr::memchr(b'$', self.bytes).is_some(),
+            ..self.marks
         }
     }
 
@@ -1099,8 +1091,8 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
     }
 
     fn note_duplicate(&mut self, key_offset: usize) {
-        self.duplicates_total += 1;
-        if self.duplicates.len() >= KEPT_PER_KIND {
+        self.quirks.duplicates_total += 1;
+        if self.quirks.duplicates.len() >= KEPT_PER_KIND {
             return;
         }
         // The pointer names the member: the object's path plus the repeated key,
@@ -1117,7 +1109,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
         }
         let key = self.key_text_at(key_offset);
         push_pointer(&mut pointer, &key);
-        self.duplicates.push(DuplicateKey {
+        self.quirks.duplicates.push(DuplicateKey {
             pointer,
             offset: key_offset,
         });
@@ -1507,10 +1499,11 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
             let text = &self.text[body_start..self.pos];
             let NumberText { value, lossy } = number::convert(text, &scanned);
             if lossy.is_some() {
-                self.lossy_total += 1;
+                self.quirks.lossy_total += 1;
             }
-            if let Some(reason) = lossy.filter(|_| self.lossy_numbers.len() < KEPT_PER_KIND) {
-                self.lossy_numbers.push(LossyNumber {
+            let room = self.quirks.lossy_numbers.len() < KEPT_PER_KIND;
+            if let Some(reason) = lossy.filter(|_| room) {
+                self.quirks.lossy_numbers.push(LossyNumber {
                     pointer: self.current_pointer(),
                     offset: start,
                     text: self.text[start..self.pos].to_owned(),
@@ -1683,6 +1676,7 @@ mod tests {
     fn duplicate_keys_are_reported_with_pointers() {
         let parsed = strict(r#"{"a":{"x":1,"x":2},"b":[{"y":1,"y":2}]}"#).unwrap();
         let pointers: Vec<_> = parsed
+            .quirks
             .duplicates
             .iter()
             .map(|d| d.pointer.as_str())
@@ -1695,6 +1689,7 @@ mod tests {
     fn lossy_numbers_are_reported() {
         let parsed = strict(r#"{"ok":9007199254740991,"big":9007199254740993,"pi":3.14159265358979323846,"fine":450.25,"huge":1e400}"#).unwrap();
         let pointers: Vec<_> = parsed
+            .quirks
             .lossy_numbers
             .iter()
             .map(|n| n.pointer.as_str())
@@ -2130,15 +2125,8 @@ mod locate_tests {
         match (skim(text, options), parse(text, options)) {
             (Err(skimmed), Err(parsed)) => prop_assert_eq!(skimmed, parsed, "{}", text),
             (Ok(skimmed), Ok(parsed)) => {
-                prop_assert_eq!(&skimmed.duplicates, &parsed.duplicates, "{}", text);
-                prop_assert_eq!(
-                    skimmed.duplicates_total,
-                    parsed.duplicates_total,
-                    "{}",
-                    text
-                );
-                prop_assert_eq!(skimmed.lossy_total, parsed.lossy_total, "{}", text);
-                prop_assert_eq!(&skimmed.lossy_numbers, &parsed.lossy_numbers, "{}", text);
+                // Repeated keys and lossy numbers, their places and totals.
+                prop_assert_eq!(&skimmed.quirks, &parsed.quirks, "{}", text);
                 prop_assert_eq!(skimmed.marks, parsed.marks, "{}", text);
                 let mut root = skimmed.root;
                 if let Outline::Object(keys) = &mut root {
@@ -2189,7 +2177,7 @@ mod locate_tests {
         let members: Vec<String> = (0..200_000).map(|n| format!("\"k{n}\":{n}")).collect();
         let text = format!("{{{},\"k7\":1}}", members.join(","));
         let skimmed = skim(&text, ParseOptions::default()).unwrap();
-        let pointers: Vec<&str> = (skimmed.duplicates.iter())
+        let pointers: Vec<&str> = (skimmed.quirks.duplicates.iter())
             .map(|d| d.pointer.as_str())
             .collect();
         assert_eq!(pointers, ["/k7"]);
@@ -2198,8 +2186,11 @@ mod locate_tests {
         };
         assert_eq!(keys.len(), 200_000);
         assert_eq!(
-            skimmed.duplicates,
-            parse(&text, ParseOptions::default()).unwrap().duplicates
+            skimmed.quirks.duplicates,
+            parse(&text, ParseOptions::default())
+                .unwrap()
+                .quirks
+                .duplicates
         );
     }
 

@@ -691,13 +691,20 @@ fn plain_rfc3339(text: &str) -> bool {
 fn timestamp_fits(value: &Value, unit: TimestampUnit) -> bool {
     match (value, unit) {
         (Value::String(text), TimestampUnit::Rfc3339) => plain_rfc3339(text),
-        (Value::Number(number), TimestampUnit::UnixSeconds) => {
-            number.as_f64().is_some_and(|n| n.abs() < MILLIS_FROM)
-        }
-        (Value::Number(number), TimestampUnit::UnixMillis) => {
-            number.as_f64().is_some_and(|n| n.abs() >= MILLIS_FROM)
+        (Value::Number(number), TimestampUnit::UnixSeconds | TimestampUnit::UnixMillis) => {
+            number.as_f64().is_some_and(|n| !epoch_off(n.abs(), unit))
         }
         _ => false,
+    }
+}
+
+/// Whether a number of this magnitude is off as a timestamp in `unit`: its
+/// size says seconds where milliseconds are declared, or the other way.
+fn epoch_off(magnitude: f64, unit: TimestampUnit) -> bool {
+    match unit {
+        TimestampUnit::UnixSeconds => magnitude >= MILLIS_FROM,
+        TimestampUnit::UnixMillis => magnitude < MILLIS_FROM && magnitude > 0.0,
+        TimestampUnit::Rfc3339 => true,
     }
 }
 
@@ -724,12 +731,7 @@ pub fn timestamp_drift(value: &Value, unit: TimestampUnit, hidden: bool) -> Opti
             } else {
                 "seconds"
             };
-            let off = match unit {
-                TimestampUnit::UnixSeconds => magnitude >= MILLIS_FROM,
-                TimestampUnit::UnixMillis => magnitude < MILLIS_FROM && magnitude > 0.0,
-                TimestampUnit::Rfc3339 => true,
-            };
-            off.then(|| {
+            epoch_off(magnitude, unit).then(|| {
                 let number = quoted(number.to_string());
                 format!("{number} looks like an epoch in {seen}, but {declared} are declared")
             })

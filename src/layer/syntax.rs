@@ -2,7 +2,7 @@
 //! the strict one stops at a known extension (S05).
 
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
-use crate::json::parse::{DuplicateKey, LossyNumber};
+use crate::json::parse::Quirks;
 use crate::json::{self, ErrorKind, Extension, Outline, ParseOptions, StringMarks, SyntaxError};
 use serde_json::Value;
 
@@ -50,12 +50,7 @@ fn extension_list(extensions: &[(Extension, usize)]) -> String {
 pub fn check(text: &str, max_depth: usize) -> SyntaxOutcome {
     match json::parse(text, strict(max_depth)) {
         Ok(parsed) => SyntaxOutcome {
-            findings: quirks(
-                &parsed.duplicates,
-                parsed.duplicates_total,
-                &parsed.lossy_numbers,
-                parsed.lossy_total,
-            ),
+            findings: quirks(&parsed.quirks),
             value: Some(parsed.value),
             lenient: false,
             lenient_failed: false,
@@ -87,12 +82,7 @@ pub enum Skim<'a> {
 pub fn skim(text: &str, max_depth: usize) -> Skim<'_> {
     match json::skim(text, strict(max_depth)) {
         Ok(skimmed) => Skim::Parsed {
-            findings: quirks(
-                &skimmed.duplicates,
-                skimmed.duplicates_total,
-                &skimmed.lossy_numbers,
-                skimmed.lossy_total,
-            ),
+            findings: quirks(&skimmed.quirks),
             root: skimmed.root,
             marks: skimmed.marks,
         },
@@ -141,12 +131,7 @@ fn after_strict_error(text: &str, max_depth: usize, error: &SyntaxError) -> Synt
                 )
                 .at_offset(offset),
             ];
-            findings.extend(quirks(
-                &parsed.duplicates,
-                parsed.duplicates_total,
-                &parsed.lossy_numbers,
-                parsed.lossy_total,
-            ));
+            findings.extend(quirks(&parsed.quirks));
             SyntaxOutcome {
                 findings,
                 value: Some(parsed.value),
@@ -177,14 +162,9 @@ fn after_strict_error(text: &str, max_depth: usize, error: &SyntaxError) -> Synt
 }
 
 /// S07 and S08: valid JSON that readers disagree on.
-fn quirks(
-    duplicates: &[DuplicateKey],
-    duplicates_total: usize,
-    lossy_numbers: &[LossyNumber],
-    lossy_total: usize,
-) -> Vec<Finding> {
+fn quirks(quirks: &Quirks) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for duplicate in duplicates.iter().take(MAX_FINDINGS_PER_CODE) {
+    for duplicate in quirks.duplicates.iter().take(MAX_FINDINGS_PER_CODE) {
         findings.push(
             Finding::new(
                 Code::S07,
@@ -197,9 +177,9 @@ fn quirks(
             .at_pointer(duplicate.pointer.clone()),
         );
     }
-    note_more(&mut findings, duplicates_total);
+    note_more(&mut findings, quirks.duplicates_total);
     let before = findings.len();
-    for number in lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
+    for number in quirks.lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
         let shown: String = number.text.chars().take(40).collect();
         findings.push(
             Finding::new(
@@ -214,7 +194,7 @@ fn quirks(
         );
     }
     if findings.len() > before {
-        note_more(&mut findings, lossy_total);
+        note_more(&mut findings, quirks.lossy_total);
     }
     findings
 }
@@ -264,8 +244,8 @@ mod tests {
             format!("{{\"{key}\":{{{}\"a\":0}}}}", "\"a\":1,".repeat(5_000)),
             format!("{{\"{key}\":[{}1e400]}}", "1e400,".repeat(4_999)),
         ] {
-            let parsed = json::parse(&body, ParseOptions::default()).unwrap();
-            let skimmed = json::skim(&body, ParseOptions::default()).unwrap();
+            let parsed = json::parse(&body, ParseOptions::default()).unwrap().quirks;
+            let skimmed = json::skim(&body, ParseOptions::default()).unwrap().quirks;
             let kept = parsed.duplicates.len() + parsed.lossy_numbers.len();
             let total = parsed.duplicates_total + parsed.lossy_total;
             assert_eq!((kept, total), (MAX_FINDINGS_PER_CODE, 5_000));
