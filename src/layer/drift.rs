@@ -13,6 +13,7 @@ use crate::profile::shape::{
     value_bit,
 };
 use crate::secret::show;
+use crate::summary::MAX_DRIFT_PATHS;
 use crate::timeline::EPOCH_MILLIS_FROM;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -190,6 +191,12 @@ pub struct DriftOutcome {
     /// `x-dapa-enum`), as compact JSON by path; secret fields are left out.
     pub enum_values: Vec<(String, String)>,
 }
+
+/// The longest path the drift table keeps, in bytes. A path past it (under
+/// a key of many kilobytes) is walked and checked but not kept: each kept
+/// path is a copy of its whole text, and a hostile payload with thousands
+/// of fields under a 400 KB key made gigabytes of them.
+pub const MAX_KEPT_PATH_BYTES: usize = 1024;
 
 /// [`EPOCH_MILLIS_FROM`] as the magnitude of a JSON number.
 const MILLIS_FROM: f64 = EPOCH_MILLIS_FROM as f64;
@@ -378,15 +385,31 @@ impl<'v> Walk<'_, 'v> {
     #[inline(never)]
     fn observe_other(&mut self, shape: Option<&Shape>, bit: u8) {
         let path = self.path.of(&self.segments);
+        if path.len() > MAX_KEPT_PATH_BYTES {
+            return;
+        }
         match self.seen_other.get_mut(path) {
             Some((_, _, bits)) => *bits |= bit,
             None => {
+                // The drift table keeps its smallest paths: so does each
+                // capture, and no more of them than the table holds.
+                if self.seen_other.len() >= MAX_DRIFT_PATHS
+                    && self
+                        .seen_other
+                        .last_key_value()
+                        .is_some_and(|(largest, _)| largest.as_str() < path)
+                {
+                    return;
+                }
                 let (declared, type_bits) = match shape {
                     Some(shape) => (Arc::from(shape.type_label()), shape.type_bits()),
                     None => (Arc::from("undeclared"), UNDECLARED),
                 };
                 self.seen_other
                     .insert(path.to_owned(), (declared, type_bits, bit));
+                if self.seen_other.len() > MAX_DRIFT_PATHS {
+                    self.seen_other.pop_last();
+                }
             }
         }
     }
@@ -491,9 +514,23 @@ impl<'v> Walk<'_, 'v> {
         let listed = shape.enum_values.as_ref().or(shape.known_values.as_ref());
         if let Some(listed) = listed {
             let enum_like = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
-            if enum_like && !secret {
-                self.enum_values
-                    .insert((self.path.of(&self.segments).to_owned(), value.to_string()));
+            let path = self.path.of(&self.segments);
+            if enum_like && !secret && path.len() <= MAX_KEPT_PATH_BYTES {
+                let kept = (path.to_owned(), value.to_string());
+                // The smallest, and no more than the drift table's paths,
+                // as for the paths themselves.
+                let full = self.enum_values.len() >= MAX_DRIFT_PATHS;
+                if !full
+                    || self
+                        .enum_values
+                        .last()
+                        .is_some_and(|largest| kept < *largest)
+                {
+                    self.enum_values.insert(kept);
+                    if self.enum_values.len() > MAX_DRIFT_PATHS {
+                        self.enum_values.pop_last();
+                    }
+                }
             }
             if enum_like && !listed.contains(value) {
                 let shown = show(value, hidden);

@@ -10,6 +10,7 @@ use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::json::{self, ParseOptions, StringMarks, push_pointer};
 use crate::secret::mask;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// Decode a string that holds JSON: an object or array, possibly encoded
@@ -291,8 +292,13 @@ pub fn placeholders(text: &str) -> Option<String> {
     // Most strings hold no '$' at all.
     memchr::memchr(b'$', bytes)?;
     let mut found: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    // The first `}` at or after the place its search started, kept for the
+    // next `${`: searched afresh from every `${`, a string of many `${` and
+    // no `}` cost its length squared.
+    let mut close_known: Option<(usize, Option<usize>)> = None;
     let mut pos = 0;
-    while let Some(at) = bytes[pos..].iter().position(|&b| b == b'$') {
+    while let Some(at) = memchr::memchr(b'$', &bytes[pos..]) {
         let start = pos + at;
         pos = start + 1;
         let mut cursor = start + 1;
@@ -302,10 +308,15 @@ pub fn placeholders(text: &str) -> Option<String> {
         }
         let end = if bytes.get(cursor) == Some(&b'{') {
             let inner = cursor + 1;
-            let close = bytes[inner..]
-                .iter()
-                .position(|&b| b == b'}')
-                .map(|i| inner + i);
+            let close = match close_known {
+                Some((from, close)) if from <= inner && close.is_none_or(|c| c >= inner) => close,
+                _ => {
+                    let close = memchr::memchr(b'}', bytes.get(inner..).unwrap_or_default())
+                        .map(|i| inner + i);
+                    close_known = Some((inner, close));
+                    close
+                }
+            };
             match close {
                 Some(close) if close > inner && is_ident_start(bytes[inner]) => close + 1,
                 _ => continue,
@@ -332,7 +343,9 @@ pub fn placeholders(text: &str) -> Option<String> {
             continue;
         };
         let reference = &text[start..end];
-        if !found.contains(&reference) {
+        // Looked up in a set: a list searched for each of many distinct
+        // references cost their number squared.
+        if seen.insert(reference) {
             found.push(reference);
         }
         pos = end;
@@ -520,6 +533,48 @@ mod tests {
 
     /// Documents built from strings and keys the payload layer looks for,
     /// and from ones it passes over.
+    /// Formal references (`${x}`) found by a fresh search for `}` from
+    /// every `${`, as before the search was kept from one `${` to the next.
+    fn formal_references_by_fresh_search(text: &str) -> Vec<&str> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        let mut pos = 0;
+        while let Some(at) = text[pos..].find('$') {
+            let start = pos + at;
+            pos = start + 1;
+            if bytes.get(start + 1) != Some(&b'{') {
+                continue;
+            }
+            let inner = start + 2;
+            let Some(close) = bytes[inner..].iter().position(|&b| b == b'}') else {
+                continue;
+            };
+            let close = inner + close;
+            if close == inner || !is_ident_start(bytes[inner]) {
+                continue;
+            }
+            if !found.contains(&&text[start..=close]) {
+                found.push(&text[start..=close]);
+            }
+            pos = close + 1;
+        }
+        found
+    }
+
+    proptest::proptest! {
+        /// The `}` kept from one `${` to the next is the one a fresh search
+        /// finds (texts without `!` or `.`, so that only formal references
+        /// are found).
+        #[test]
+        fn formal_references_are_found_as_by_a_fresh_search(text in "[${}a_ ]{0,40}") {
+            let expected = formal_references_by_fresh_search(&text);
+            let listed = (!expected.is_empty()).then(|| {
+                expected.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+            });
+            proptest::prop_assert_eq!(placeholders(&text), listed);
+        }
+    }
+
     fn marked_document() -> impl proptest::strategy::Strategy<Value = Value> {
         use proptest::prelude::*;
         let text = prop::sample::select(vec![

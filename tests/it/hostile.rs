@@ -538,3 +538,55 @@ fn repeats_under_a_long_key_cost_no_more_than_their_reported_places() {
         }
     }
 }
+
+/// Velocity references cost a string's length, not its square: a body of
+/// many `${` and no `}` searched to its end from each of them, and one of
+/// many distinct references looked each up in a list. At 1.2 and 3 MB they
+/// took minutes.
+#[test]
+fn velocity_references_cost_their_length_not_its_square() {
+    let folder = Folder::new();
+    let unclosed = serde_json::json!(["${".repeat(600_000)]).to_string();
+    let distinct: Vec<String> = (0..300_000).map(|n| format!("$!a{n}")).collect();
+    let distinct = serde_json::json!([distinct.join(" ")]).to_string();
+    folder.write("unclosed.json", unclosed.as_bytes());
+    folder.write("distinct.json", distinct.as_bytes());
+    let found = scan_jsonl(&folder);
+    assert_eq!(found["unclosed.json"]["status"], "ok");
+    let message = found["distinct.json"]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("\"$!a299999\""), "{message:.80}");
+}
+
+/// Fields the schema does not declare (or a map's keys) under a 400 KB key:
+/// each path the drift table would keep is that key and more, and ten
+/// thousand of them took gigabytes until the scan aborted. A path past the
+/// kept length is walked and checked, not kept.
+#[test]
+fn drift_paths_under_a_long_key_are_not_kept() {
+    let folder = Folder::new();
+    let key = "x".repeat(400_000);
+    let fields: Vec<String> = (0..10_000).map(|n| format!("\"k{n}\":1")).collect();
+    let body = format!("{{\"{key}\":{{{}}}}}", fields.join(","));
+    folder.write("long.json", body.as_bytes());
+    let schemas = Folder::new();
+    schemas.write(
+        "map.json",
+        br#"{"additionalProperties": {"additionalProperties": {"type": "integer"}}}"#,
+    );
+    schemas.write(
+        "closed.json",
+        br#"{"type": "object", "properties": {"a": {}}}"#,
+    );
+    for (schema, status) in [("map.json", "ok"), ("closed.json", "drift")] {
+        let schema = schemas.join(schema);
+        let found = scan_jsonl_within(
+            &folder,
+            MEMORY_MIB,
+            SECONDS,
+            &["--schema", schema.to_str().unwrap()],
+        );
+        assert_eq!(found["long.json"]["status"], status, "{schema:?}");
+    }
+}
