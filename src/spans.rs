@@ -304,6 +304,11 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
         if profile.schema.shape.secret && analysis.document.is_none() {
             spans.push(0..body.len());
         }
+        // A mark the shape could not place may name any value: all of the
+        // text is masked.
+        if profile.schema.secrets_unplaced {
+            spans.push(0..body.len());
+        }
         let names = crate::secret::secret_names(&profile.schema.shape);
         let under_keys = crate::secret::values_under_keys(body, &names);
         // In a body that does not parse, a secret's value may run on past

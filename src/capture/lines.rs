@@ -2,7 +2,7 @@
 //! capture named `FILE:LINE`. With a body pointer the body is taken from each
 //! line's document; with a time pointer, the capture time.
 
-use super::pick::Pointers;
+use super::pick::{Picked, Pointers};
 use super::{Capture, Meta, Source};
 use crate::finding::{Code, Finding};
 use crate::layer::transport::UTF8_BOM;
@@ -45,7 +45,7 @@ impl LineOptions {
             });
             let mut pointers = vec![body, time_pointer.clone().unwrap_or_else(|| "x".to_owned())];
             pointers.extend(STATUS_NAMES.iter().map(|name| format!("{parent}/{name}")));
-            Pointers::new(&pointers)
+            Pointers::new(&pointers).raw_json(Wanted::Body as usize)
         });
         LineOptions {
             body_pointer,
@@ -504,7 +504,7 @@ fn from_picked(
     source: Source,
     line: &[u8],
     options: &LineOptions,
-    picked: serde_json::Result<Vec<Option<Value>>>,
+    picked: serde_json::Result<Vec<Option<Picked<'_>>>>,
     max_bytes: u64,
 ) -> Capture {
     let mut found = match picked {
@@ -520,8 +520,15 @@ fn from_picked(
         }
     };
     let mut meta = Meta::default();
+    let value = |picked: &Option<Picked<'_>>| match picked {
+        Some(Picked::Value(value)) => Some(value.clone()),
+        Some(Picked::Json(text)) => serde_json::from_str(text).ok(),
+        None => None,
+    };
     if options.time_pointer.is_some() {
-        meta.captured_at = found[Wanted::Time as usize].as_ref().and_then(time_of);
+        meta.captured_at = value(&found[Wanted::Time as usize])
+            .as_ref()
+            .and_then(time_of);
     }
     let Some(pointer) = &options.body_pointer else {
         let mut capture = whole_line(source, line, max_bytes);
@@ -530,13 +537,14 @@ fn from_picked(
     };
     meta.status = found[Wanted::Time as usize + 1..]
         .iter()
-        .flatten()
-        .next()
-        .and_then(status_of);
+        .find_map(value)
+        .and_then(|status| status_of(&status));
     let body = match found[Wanted::Body as usize].take() {
         // The line's own string, moved out of what was picked, not copied.
-        Some(Value::String(text)) => text.into_bytes(),
-        Some(Value::Null) | None => {
+        Some(Picked::Value(Value::String(text))) => text.into_bytes(),
+        // An object or array as the line has it.
+        Some(Picked::Json(text)) if text != "null" => text.as_bytes().to_vec(),
+        Some(Picked::Value(Value::Null) | Picked::Json(_)) | None => {
             let mut capture = Capture::unreadable(
                 source,
                 Finding::new(Code::T08, format!("the line has no body at {pointer}")),
@@ -544,7 +552,7 @@ fn from_picked(
             capture.meta = meta;
             return capture;
         }
-        Some(other) => other.to_string().into_bytes(),
+        Some(Picked::Value(other)) => other.to_string().into_bytes(),
     };
     let mut capture = Capture::from_bytes(source, body, Some(meta), max_bytes);
     // The body came out of the line's document: its positions are its own.
@@ -851,6 +859,7 @@ mod tests {
             pointers
                 .iter()
                 .map(|pointer| document.pointer(pointer.as_deref()?).cloned())
+                .map(|found| found.map(Picked::Value))
                 .collect()
         });
         from_picked(source, &line, options, picked, 1 << 20)

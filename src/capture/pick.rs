@@ -14,6 +14,7 @@ use crate::json::split_pointer;
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::fmt;
 
 /// The most pointers one pick follows (a bit each in a mask).
@@ -22,6 +23,9 @@ pub const MAX_POINTERS: usize = 8;
 /// Pointers split once, to be picked from many documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pointers {
+    /// The pointers whose value is taken as its JSON text where it is not
+    /// a string (a bit each).
+    raw_json: u8,
     /// The unescaped segments of each pointer; `None` for a pointer
     /// `Value::pointer` would find nothing with (no leading `/`).
     paths: Vec<Option<Vec<String>>>,
@@ -40,13 +44,53 @@ impl Pointers {
                 (pointer.is_empty() || pointer.starts_with('/')).then(|| split_pointer(pointer))
             })
             .collect();
-        Pointers { paths }
+        Pointers { paths, raw_json: 0 }
+    }
+
+    /// Take the value of pointer `index` as the text it is written with in
+    /// the document where it is not a string (an object, an array, a
+    /// number): a logged body is then analysed as it was logged, with its
+    /// repeated keys and long numbers, rather than as serde_json would
+    /// write it again; and a number serde_json would refuse (`1e400`) or a
+    /// lone surrogate inside it is the body's finding, not a reason to take
+    /// the whole line for the body.
+    #[must_use]
+    pub fn raw_json(mut self, index: usize) -> Self {
+        if index < MAX_POINTERS {
+            self.raw_json |= 1 << index;
+        }
+        self
     }
 
     /// The value at each pointer in the JSON text `bytes`, in the order the
     /// pointers were given, or serde_json's error when `bytes` is not one
     /// JSON document.
-    pub fn pick(&self, bytes: &[u8]) -> serde_json::Result<Vec<Option<Value>>> {
+    pub fn pick<'a>(&self, bytes: &'a [u8]) -> serde_json::Result<Vec<Option<Picked<'a>>>> {
+        // Read the plain way first: a logged body is mostly a string, which
+        // that reading decodes in one pass. A line whose text-taken value
+        // is something else, or that serde_json refuses (a `1e400` inside
+        // the body), is read again taking that value as text; where that
+        // fails too, the first reading's verdict and error stand.
+        let plain = self.pick_as(bytes, 0);
+        let taken_as_value = |found: &Vec<Option<Picked<'_>>>| {
+            bits(self.raw_json).any(|index| {
+                matches!(
+                    found.get(index),
+                    Some(Some(Picked::Value(value))) if !matches!(value, Value::String(_) | Value::Null)
+                )
+            })
+        };
+        if self.raw_json == 0 || plain.as_ref().is_ok_and(|found| !taken_as_value(found)) {
+            return plain;
+        }
+        self.pick_as(bytes, self.raw_json).or(plain)
+    }
+
+    fn pick_as<'a>(
+        &self,
+        bytes: &'a [u8],
+        raw_json: u8,
+    ) -> serde_json::Result<Vec<Option<Picked<'a>>>> {
         let mut found = vec![None; self.paths.len()];
         let live = self
             .paths
@@ -60,6 +104,7 @@ impl Pointers {
             found: &mut found,
             live,
             depth: 0,
+            raw_json,
         }
         .deserialize(&mut reader)?;
         reader.end()?;
@@ -126,16 +171,28 @@ fn index_of(segment: &str) -> Option<usize> {
     segment.parse().ok()
 }
 
-/// A value on the way to (or at) the pointers of `live`, `depth` segments
-/// down.
-struct Node<'p, 'f> {
-    pointers: &'p Pointers,
-    found: &'f mut Vec<Option<Value>>,
-    live: u8,
-    depth: usize,
+/// What a pointer found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Picked<'a> {
+    /// The value, as serde_json builds it.
+    Value(Value),
+    /// The JSON text of a value that is not a string, as the document has
+    /// it (see [`Pointers::raw_json`]).
+    Json(&'a str),
 }
 
-impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
+/// A value on the way to (or at) the pointers of `live`, `depth` segments
+/// down.
+struct Node<'p, 'f, 'de> {
+    pointers: &'p Pointers,
+    found: &'f mut Vec<Option<Picked<'de>>>,
+    live: u8,
+    depth: usize,
+    /// The pointers to take as text where they find no string.
+    raw_json: u8,
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -144,6 +201,20 @@ impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
             .fold(0u8, |mask, index| mask | 1 << index);
         if ending == 0 {
             return deserializer.deserialize_any(self);
+        }
+        // One pointer to take as text, and none going on inside it.
+        if ending & self.raw_json == ending && ending.count_ones() == 1 && self.live == ending {
+            let raw = <&'de RawValue>::deserialize(deserializer)?;
+            let text = raw.get();
+            let found = if text.starts_with('"') {
+                // A string is decoded as serde_json decodes it; one it
+                // refuses sends the line to the plain reading.
+                Picked::Value(serde_json::from_str(text).map_err(de::Error::custom)?)
+            } else {
+                Picked::Json(text)
+            };
+            self.found[ending.trailing_zeros() as usize] = Some(found);
+            return Ok(());
         }
         // A pointer names this value: build it, and find any longer pointer
         // through it in what was built.
@@ -163,7 +234,8 @@ impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
                             _ => None,
                         })
                 })
-                .cloned();
+                .cloned()
+                .map(Picked::Value);
         }
         // The last pointer to name it takes the value itself: a body is
         // moved out of the line, not copied.
@@ -173,13 +245,14 @@ impl<'de> DeserializeSeed<'de> for Node<'_, '_> {
                 value.clone()
             } else {
                 value.take()
-            };
+            }
+            .map(Picked::Value);
         }
         Ok(())
     }
 }
 
-impl<'de> Visitor<'de> for Node<'_, '_> {
+impl<'de> Visitor<'de> for Node<'_, '_, 'de> {
     type Value = ();
 
     scalars_read_past!();
@@ -203,6 +276,7 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
                     found: &mut *self.found,
                     live: here,
                     depth: self.depth + 1,
+                    raw_json: self.raw_json,
                 })?
             };
             if more.is_none() {
@@ -232,6 +306,7 @@ impl<'de> Visitor<'de> for Node<'_, '_> {
                 found: &mut *self.found,
                 live: here,
                 depth: self.depth + 1,
+                raw_json: self.raw_json,
             })?;
         }
         Ok(())
@@ -313,7 +388,15 @@ mod tests {
     use proptest::prelude::*;
 
     fn pick(text: &str, pointers: &[&str]) -> Vec<Option<Value>> {
-        Pointers::new(pointers).pick(text.as_bytes()).unwrap()
+        values(Pointers::new(pointers).pick(text.as_bytes()).unwrap())
+    }
+
+    fn values(found: Vec<Option<Picked<'_>>>) -> Vec<Option<Value>> {
+        let value = |picked| match picked {
+            Picked::Value(value) => value,
+            Picked::Json(text) => serde_json::from_str(text).unwrap(),
+        };
+        found.into_iter().map(|found| found.map(value)).collect()
     }
 
     #[test]
@@ -367,6 +450,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_body_that_is_not_a_string_is_taken_as_written() {
+        let pointers = Pointers::new(&["/r/body", "/r/status"]).raw_json(0);
+        let line = r#"{"r":{"status":500,"body":{"a":1e400,"a":"\ud800"}}}"#;
+        assert_eq!(
+            pointers.pick(line.as_bytes()).unwrap(),
+            [
+                Some(Picked::Json(r#"{"a":1e400,"a":"\ud800"}"#)),
+                Some(Picked::Value(Value::from(500))),
+            ]
+        );
+        // A string is decoded; one serde_json refuses is refused as before.
+        let line = r#"{"r":{"body":"{\"a\": 1}"}}"#;
+        assert_eq!(
+            pointers.pick(line.as_bytes()).unwrap()[0],
+            Some(Picked::Value(Value::from(r#"{"a": 1}"#)))
+        );
+        let lone = br#"{"r":{"body":"\ud800"}}"#;
+        assert_eq!(
+            pointers.pick(lone).unwrap_err().to_string(),
+            serde_json::from_slice::<Value>(lone)
+                .unwrap_err()
+                .to_string()
+        );
+        // A pointer inside the body needs its value: it is built.
+        let inside = Pointers::new(&["/r", "/r/status"]).raw_json(0);
+        assert_eq!(
+            inside.pick(br#"{"r":{"status":1}}"#).unwrap()[1],
+            Some(Picked::Value(Value::from(1)))
+        );
+    }
+
     fn document() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
@@ -391,7 +506,7 @@ mod tests {
             pointers in prop::collection::vec("(/([a-c]|~0|~1|[0-3]|01){0,1}){0,3}", 1..6),
         ) {
             let text = document.to_string();
-            let found = Pointers::new(&pointers).pick(text.as_bytes()).unwrap();
+            let found = values(Pointers::new(&pointers).pick(text.as_bytes()).unwrap());
             let expected: Vec<Option<Value>> =
                 pointers.iter().map(|p| document.pointer(p).cloned()).collect();
             prop_assert_eq!(found, expected);

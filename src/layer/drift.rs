@@ -204,6 +204,8 @@ const MILLIS_FROM: f64 = EPOCH_MILLIS_FROM as f64;
 struct Walk<'a, 'v> {
     base: &'a str,
     show_secrets: bool,
+    /// Every value is masked: the schema marks a secret its shape cannot place.
+    mask_all: bool,
     found: BTreeMap<Code, (Vec<Finding>, usize)>,
     /// Type bits seen at each declared path, by id.
     seen_declared: Vec<u8>,
@@ -277,6 +279,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
     let mut walk = Walk {
         base,
         show_secrets,
+        mask_all: schema.secrets_unplaced,
         found: BTreeMap::new(),
         seen_declared: vec![0; schema.paths.len()],
         seen_other: BTreeMap::new(),
@@ -497,7 +500,7 @@ impl<'v> Walk<'_, 'v> {
     /// D02, D03, D04 on one value.
     #[inline(never)]
     fn scalar_drift(&mut self, value: &Value, shape: &Shape, secret: bool) {
-        let hidden = secret && !self.show_secrets;
+        let hidden = (secret || self.mask_all) && !self.show_secrets;
         if let Value::String(text) = value
             && !bit_allowed(shape.type_bits(), STRING_BIT)
             && let Some(kind) = parses_as(text, shape)
@@ -515,7 +518,8 @@ impl<'v> Walk<'_, 'v> {
         if let Some(listed) = listed {
             let enum_like = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
             let path = self.path.of(&self.segments);
-            if enum_like && !secret && path.len() <= MAX_KEPT_PATH_BYTES {
+            let masked = secret || (self.mask_all && !self.show_secrets);
+            if enum_like && !masked && path.len() <= MAX_KEPT_PATH_BYTES {
                 let kept = (path.to_owned(), value.to_string());
                 // The smallest, and no more than the drift table's paths,
                 // as for the paths themselves.

@@ -50,7 +50,13 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
             continue;
         }
         let instance = error.instance_path().as_str();
-        let secret = !show_secrets && schema.secrets && is_secret(&schema.shape, instance);
+        // A value that holds others may hold a secret below it, and a mark
+        // the shape could not place may name any value: neither is quoted.
+        let secret = !show_secrets
+            && schema.secrets
+            && (schema.secrets_unplaced
+                || matches!(**error.instance(), Value::Object(_) | Value::Array(_))
+                || is_secret(&schema.shape, instance));
         let what = describe(kind, error.instance(), secret, || error.to_string());
         // Built piece by piece: a schema-invalid corpus has thousands of
         // these, and `format!` costs several times as much.

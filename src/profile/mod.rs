@@ -14,6 +14,7 @@ use serde_json::Value;
 use shape::Shape;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Errors in schemas, profiles and `dapa.toml`.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +111,11 @@ pub struct Schema {
     /// Whether the shape marks any value secret: when not, no finding's
     /// place needs looking up to mask it.
     pub secrets: bool,
+    /// Whether the schema marks a secret where its shape cannot place it
+    /// (under `if`/`then`/`else`, `not`, `dependentSchemas`, behind an
+    /// `$anchor` or in another file): every value its messages would quote
+    /// is masked, since which are secret is not known.
+    pub secrets_unplaced: bool,
 }
 
 /// The most subschemas a schema may stand for once its references are
@@ -138,9 +144,11 @@ impl Schema {
                 limit: MAX_UNFOLDED_SUBSCHEMAS,
             });
         }
+        let retriever = LocalFiles::default();
+        let retrieved_marks = Arc::clone(&retriever.secret_marked);
         let mut options = jsonschema::options()
             .should_validate_formats(true)
-            .with_retriever(LocalFiles);
+            .with_retriever(retriever);
         if let Some(base_uri) = base_uri {
             options = options.with_base_uri(base_uri);
         }
@@ -152,11 +160,15 @@ impl Schema {
         let validator = options
             .build(document)
             .map_err(|error| compile_error(&name, &error))?;
-        let (mut shape, drift) = Shape::of_schema_within(document, shape::MAX_SHAPE_STEPS);
+        let (mut shape, drift, unplaced) =
+            Shape::of_schema_placing_secrets(document, shape::MAX_SHAPE_STEPS);
         let paths: Arc<[shape::DeclaredPath]> =
             if drift { shape.index() } else { Vec::new() }.into();
         let paths_once_each = paths.is_sorted_by(|a, b| a.path < b.path);
-        let secrets = shape.marks_a_secret();
+        // A file a `$ref` names is the validator's alone: a mark in it is
+        // never placed.
+        let secrets_unplaced = unplaced || retrieved_marks.load(Ordering::Relaxed);
+        let secrets = shape.marks_a_secret() || secrets_unplaced;
         Ok(Schema {
             name,
             validator,
@@ -165,6 +177,7 @@ impl Schema {
             paths_once_each,
             drift,
             secrets,
+            secrets_unplaced,
         })
     }
 
@@ -280,7 +293,11 @@ fn file_uri(absolute: &Path) -> String {
 /// only, each read with the limit of the tool's own inputs and refused when
 /// it is not a regular file, so that a reference can neither reach the
 /// network nor block or exhaust dapa on a FIFO or a device.
-struct LocalFiles;
+#[derive(Default)]
+struct LocalFiles {
+    /// Whether a file read carries an `x-dapa-secret` mark anywhere.
+    secret_marked: Arc<AtomicBool>,
+}
 
 impl jsonschema::Retrieve for LocalFiles {
     fn retrieve(
@@ -300,6 +317,9 @@ impl jsonschema::Retrieve for LocalFiles {
         let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
         // The reference, which the message names, is the file: say only why.
         let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|error| error.to_string())?;
+        if text.contains("x-dapa-secret") {
+            self.secret_marked.store(true, Ordering::Relaxed);
+        }
         serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}").into())
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::json::push_pointer;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// How a timestamp field is declared.
@@ -209,6 +210,8 @@ pub const MAX_SHAPE_STEPS: usize = 100_000;
 struct ShapeWalk<'a> {
     root: &'a Value,
     steps_left: usize,
+    /// The schema objects whose `x-dapa-secret` mark was placed, by address.
+    placed: HashSet<usize>,
 }
 
 impl Shape {
@@ -236,13 +239,24 @@ impl Shape {
     /// walk was whole (when not, what references declare further down is
     /// missing from the shape).
     pub fn of_schema_within(schema: &Value, steps: usize) -> (Shape, bool) {
+        let (shape, whole, _) = Shape::of_schema_placing_secrets(schema, steps);
+        (shape, whole)
+    }
+
+    /// [`Shape::of_schema_within`], and whether `schema` marks a secret in a
+    /// place the shape does not follow (under `if`, `then`, `else`, `not`,
+    /// `dependentSchemas`, behind an `$anchor`), so that which values it
+    /// names is not known.
+    pub fn of_schema_placing_secrets(schema: &Value, steps: usize) -> (Shape, bool, bool) {
         let mut shape = Shape::default();
         let mut walk = ShapeWalk {
             root: schema,
             steps_left: steps,
+            placed: HashSet::new(),
         };
         shape.merge_schema(schema, &mut walk, 0);
-        (shape, walk.steps_left > 0)
+        let unplaced = marks_a_secret_outside(schema, &walk.placed);
+        (shape, walk.steps_left > 0, unplaced)
     }
 
     /// Number every place with a fixed path and list them, so that the drift
@@ -382,6 +396,9 @@ impl Shape {
                 }
             }
         }
+        if keywords.get("x-dapa-secret") == Some(&Value::Bool(true)) {
+            walk.placed.insert(std::ptr::from_ref(keywords) as usize);
+        }
         self.merge_marks(keywords);
     }
 
@@ -431,6 +448,27 @@ pub fn type_bit(kind: &str) -> u8 {
 }
 
 /// Resolve a local reference (`#/$defs/x`, `#`) within the schema document.
+/// Whether any object in `schema` (at any depth, keyword or not) carries
+/// `x-dapa-secret: true` without being among the `placed` ones.
+fn marks_a_secret_outside(schema: &Value, placed: &HashSet<usize>) -> bool {
+    let mut values = vec![schema];
+    while let Some(value) = values.pop() {
+        match value {
+            Value::Object(keywords) => {
+                if keywords.get("x-dapa-secret") == Some(&Value::Bool(true))
+                    && !placed.contains(&(std::ptr::from_ref(keywords) as usize))
+                {
+                    return true;
+                }
+                values.extend(keywords.values());
+            }
+            Value::Array(items) => values.extend(items),
+            _ => {}
+        }
+    }
+    false
+}
+
 fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
     if pointer.is_empty() {

@@ -590,3 +590,116 @@ fn drift_paths_under_a_long_key_are_not_kept() {
         assert_eq!(found["long.json"]["status"], status, "{schema:?}");
     }
 }
+
+/// A secret the schema marks where dapa's reading of it cannot tell which
+/// field is meant (under `then`, `dependentSchemas`, behind an `$anchor`
+/// or in a file a `$ref` names), and a listed value (`enum`, `const`) that
+/// holds a secret field: no message, format or excerpt shows the value.
+#[test]
+fn secrets_marked_out_of_place_or_under_a_listed_object_stay_masked() {
+    let schemas = Folder::new();
+    schemas.write(
+        "outside.json",
+        br#"{"$defs": {"tok": {"type": "string", "x-dapa-secret": true, "pattern": "^abc"}}}"#,
+    );
+    let secret = |place: &str| {
+        format!(r#"{{"type": "string", "x-dapa-secret": true, "pattern": "^abc"{place}}}"#)
+    };
+    let placed = [
+        ("then", format!(r#"{{"if": {{"type": "object"}}, "then": {{"properties": {{"v": {}}}}}}}"#, secret(""))),
+        ("dependent", format!(r#"{{"dependentSchemas": {{"v": {{"properties": {{"v": {}}}}}}}}}"#, secret(""))),
+        ("anchor", r##"{"properties": {"v": {"$ref": "#tok"}}, "$defs": {"t": {"$anchor": "tok", "type": "string", "x-dapa-secret": true, "pattern": "^abc"}}}"##.to_owned()),
+        ("file", r#"{"properties": {"v": {"$ref": "outside.json#/$defs/tok"}}}"#.to_owned()),
+        ("enum", r#"{"properties": {"v": {"enum": [{"a": 1}], "properties": {"t": {"type": "string", "x-dapa-secret": true}}}}}"#.to_owned()),
+        ("const", r#"{"properties": {"v": {"const": {"a": 1}}, "properties": {"t": {"type": "string", "x-dapa-secret": true}}}}"#.to_owned()),
+    ];
+    for (name, schema) in &placed {
+        schemas.write(&format!("{name}.json"), schema.as_bytes());
+    }
+    let folder = Folder::new();
+    folder.write("string.json", br#"{"v": "zzzzHIDDEN01"}"#);
+    folder.write("object.json", br#"{"v": {"t": "zzzzHIDDEN02"}}"#);
+    for (name, _) in &placed {
+        let schema = schemas.join(&format!("{name}.json"));
+        let schema = schema.to_str().unwrap();
+        // Under `enum` and `const` only the object's field is secret: the
+        // string at `v` is not, and may be quoted.
+        let hidden = if matches!(*name, "enum" | "const") {
+            "HIDDEN02"
+        } else {
+            "HIDDEN"
+        };
+        for format in [
+            "table", "json", "jsonl", "markdown", "junit", "sarif", "html",
+        ] {
+            let args = [
+                "scan",
+                folder.path_str(),
+                "--schema",
+                schema,
+                "--format",
+                format,
+            ];
+            let out = dapa_bounded(MEMORY_MIB, SECONDS, &args).run();
+            assert_eq!(out.code, 1, "{name} {format}: {}", out.stderr);
+            let shown = format!("{}{}", out.stdout, out.stderr);
+            assert!(!shown.contains(hidden), "{name} {format}: {shown}");
+        }
+        for file in ["string.json", "object.json"] {
+            let path = folder.join(file);
+            let args = ["explain", path.to_str().unwrap(), "--schema", schema];
+            let out = dapa_bounded(MEMORY_MIB, SECONDS, &args).run();
+            let shown = format!("{}{}", out.stdout, out.stderr);
+            assert!(shown.contains(file), "{name}: {shown}");
+            assert!(!shown.contains(hidden), "{name} {file}: {shown}");
+        }
+    }
+}
+
+/// A log line's body that is an object is analysed as it was logged: a
+/// number beyond f64 or a lone surrogate in it is the body's finding (the
+/// line's status and time are kept, so a 500 still fails the gate), and its
+/// repeated keys and long numbers are found, not smoothed away by writing
+/// the body out again.
+#[test]
+fn a_log_body_is_analysed_as_it_was_logged() {
+    let folder = Folder::new();
+    folder.write(
+        "log.jsonl",
+        concat!(
+            r#"{"time":"2026-11-20T09:00:00Z","response":{"status":500,"body":{"code":"x","a":1e400}}}"#,
+            "\n",
+            r#"{"response":{"status":200,"body":{"a":1,"a":2}}}"#,
+            "\n",
+            r#"{"response":{"status":200,"body":{"a":123456789012345678901234567890}}}"#,
+            "\n",
+            r#"{"response":{"status":200,"body":{"a":"\ud800"}}}"#,
+            "\n",
+        )
+        .as_bytes(),
+    );
+    let pointers = [
+        "--body-pointer",
+        "/response/body",
+        "--time-pointer",
+        "/time",
+    ];
+    let found = scan_jsonl_within(&folder, MEMORY_MIB, SECONDS, &pointers);
+    let codes_of = |line: &str| -> Vec<String> {
+        let findings = found[line]["findings"].as_array().unwrap();
+        findings
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(found["log.jsonl:1"]["status"], "error");
+    assert!(codes_of("log.jsonl:1").contains(&"S08".to_owned()));
+    assert!(codes_of("log.jsonl:2").contains(&"S07".to_owned()));
+    assert!(codes_of("log.jsonl:3").contains(&"S08".to_owned()));
+    // The lone surrogate is the body's own fault; the line was read.
+    let line4 = found["log.jsonl:4"].to_string();
+    assert!(!line4.contains("not a JSON document"), "{line4}");
+    let args = ["scan", folder.path_str(), "--quiet", "--fail-on", "error"];
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &[&args[..], &pointers[..]].concat()).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
