@@ -9,6 +9,11 @@ use crate::profile::Schema;
 use crate::secret::{is_secret, show};
 use jsonschema::error::ValidationErrorKind as Kind;
 use serde_json::Value;
+use std::fmt::Write as _;
+
+/// The most unexpected properties one V03 message names; the rest are
+/// counted.
+const MAX_LISTED_PROPERTIES: usize = MAX_FINDINGS_PER_CODE;
 
 /// The code a validator error belongs to.
 fn code_of(kind: &Kind) -> Code {
@@ -119,10 +124,18 @@ fn describe(
             json_type(instance)
         ),
         Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
-            format!(
+            // The first ones, in the validator's order: a body of a million
+            // unknown keys made a message as long as the body.
+            let listed = &unexpected[..unexpected.len().min(MAX_LISTED_PROPERTIES)];
+            let mut text = format!(
                 "properties the schema does not allow: {}",
-                unexpected.join(", ")
-            )
+                listed.join(", ")
+            );
+            let more = unexpected.len() - listed.len();
+            if more > 0 {
+                let _ = write!(text, " and {more} more");
+            }
+            text
         }
         Kind::Enum { options } => format!("{} is not one of {}", value(), show(options, false)),
         Kind::Constant { expected_value } => {
@@ -191,6 +204,22 @@ mod tests {
             .into_iter()
             .map(|f| (f.code, f.location.pointer.unwrap()))
             .collect()
+    }
+
+    #[test]
+    fn many_unexpected_properties_are_counted_past_the_first() {
+        let keys: serde_json::Map<String, Value> =
+            (0..25).map(|n| (format!("k{n:02}"), json!(1))).collect();
+        let mut payload = keys;
+        payload.insert("id".to_owned(), json!("ab"));
+        let findings = check(&Value::Object(payload), "", &schema(), false);
+        let message = &findings[0].message;
+        assert!(message.contains("k19"), "{message}");
+        assert!(!message.contains("k20"), "{message}");
+        assert!(
+            message.ends_with(" and 5 more (schema /additionalProperties)"),
+            "{message}"
+        );
     }
 
     #[test]
