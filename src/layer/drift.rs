@@ -198,6 +198,14 @@ pub struct DriftOutcome {
 /// of fields under a 400 KB key made gigabytes of them.
 pub const MAX_KEPT_PATH_BYTES: usize = 1024;
 
+/// Whether `candidate`, not yet among `kept` entries whose largest is
+/// `largest`, is among the [`MAX_DRIFT_PATHS`] smallest: the rule by which
+/// the drift table, and each capture's part of it, keeps a bounded number.
+/// Over the bound, the caller drops its largest entry after inserting.
+fn among_the_smallest<K: Ord + ?Sized>(kept: usize, largest: Option<&K>, candidate: &K) -> bool {
+    kept < MAX_DRIFT_PATHS || largest.is_some_and(|largest| candidate < largest)
+}
+
 /// [`EPOCH_MILLIS_FROM`] as the magnitude of a JSON number.
 const MILLIS_FROM: f64 = EPOCH_MILLIS_FROM as f64;
 
@@ -396,12 +404,11 @@ impl<'v> Walk<'_, 'v> {
             None => {
                 // The drift table keeps its smallest paths: so does each
                 // capture, and no more of them than the table holds.
-                if self.seen_other.len() >= MAX_DRIFT_PATHS
-                    && self
-                        .seen_other
-                        .last_key_value()
-                        .is_some_and(|(largest, _)| largest.as_str() < path)
-                {
+                let largest = self
+                    .seen_other
+                    .last_key_value()
+                    .map(|(key, _)| key.as_str());
+                if !among_the_smallest(self.seen_other.len(), largest, path) {
                     return;
                 }
                 let (declared, type_bits) = match shape {
@@ -521,15 +528,8 @@ impl<'v> Walk<'_, 'v> {
             let masked = secret || (self.mask_all && !self.show_secrets);
             if enum_like && !masked && path.len() <= MAX_KEPT_PATH_BYTES {
                 let kept = (path.to_owned(), value.to_string());
-                // The smallest, and no more than the drift table's paths,
-                // as for the paths themselves.
-                let full = self.enum_values.len() >= MAX_DRIFT_PATHS;
-                if !full
-                    || self
-                        .enum_values
-                        .last()
-                        .is_some_and(|largest| kept < *largest)
-                {
+                // The smallest, as for the paths themselves.
+                if among_the_smallest(self.enum_values.len(), self.enum_values.last(), &kept) {
                     self.enum_values.insert(kept);
                     if self.enum_values.len() > MAX_DRIFT_PATHS {
                         self.enum_values.pop_last();

@@ -12,6 +12,7 @@ pub mod unfold;
 use crate::input::{ReadError, SETTINGS_LIMIT, read_text_limited};
 use serde_json::Value;
 use shape::Shape;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -317,10 +318,14 @@ impl jsonschema::Retrieve for LocalFiles {
         let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
         // The reference, which the message names, is the file: say only why.
         let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|error| error.to_string())?;
-        if text.contains("x-dapa-secret") {
+        let document: Value =
+            serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}"))?;
+        // The shape never reads a file a `$ref` names: any mark in it is
+        // one it cannot place.
+        if shape::marks_a_secret_outside(&document, &HashSet::new()) {
             self.secret_marked.store(true, Ordering::Relaxed);
         }
-        serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}").into())
+        Ok(document)
     }
 }
 

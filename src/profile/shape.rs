@@ -396,13 +396,12 @@ impl Shape {
                 }
             }
         }
-        if keywords.get("x-dapa-secret") == Some(&Value::Bool(true)) {
-            walk.placed.insert(std::ptr::from_ref(keywords) as usize);
-        }
-        self.merge_marks(keywords);
+        self.merge_marks(keywords, &mut walk.placed);
     }
 
-    fn merge_marks(&mut self, keywords: &Map<String, Value>) {
+    /// dapa's marks on this place; a secret mark is noted among the
+    /// `placed` ones by its schema object's address.
+    fn merge_marks(&mut self, keywords: &Map<String, Value>, placed: &mut HashSet<usize>) {
         if let Some(unit) = keywords
             .get("x-dapa-timestamp")
             .and_then(Value::as_str)
@@ -410,8 +409,9 @@ impl Shape {
         {
             self.timestamp = Some(unit);
         }
-        if keywords.get("x-dapa-secret") == Some(&Value::Bool(true)) {
+        if marks_secret(keywords) {
             self.secret = true;
+            placed.insert(std::ptr::from_ref(keywords) as usize);
         }
         if let Some(Value::Array(values)) = keywords.get("enum") {
             self.enum_values
@@ -450,12 +450,12 @@ pub fn type_bit(kind: &str) -> u8 {
 /// Resolve a local reference (`#/$defs/x`, `#`) within the schema document.
 /// Whether any object in `schema` (at any depth, keyword or not) carries
 /// `x-dapa-secret: true` without being among the `placed` ones.
-fn marks_a_secret_outside(schema: &Value, placed: &HashSet<usize>) -> bool {
+pub fn marks_a_secret_outside(schema: &Value, placed: &HashSet<usize>) -> bool {
     let mut values = vec![schema];
     while let Some(value) = values.pop() {
         match value {
             Value::Object(keywords) => {
-                if keywords.get("x-dapa-secret") == Some(&Value::Bool(true))
+                if marks_secret(keywords)
                     && !placed.contains(&(std::ptr::from_ref(keywords) as usize))
                 {
                     return true;
@@ -467,6 +467,11 @@ fn marks_a_secret_outside(schema: &Value, placed: &HashSet<usize>) -> bool {
         }
     }
     false
+}
+
+/// Whether a schema object carries `x-dapa-secret: true`.
+fn marks_secret(keywords: &Map<String, Value>) -> bool {
+    keywords.get("x-dapa-secret") == Some(&Value::Bool(true))
 }
 
 fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
