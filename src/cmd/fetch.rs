@@ -56,7 +56,7 @@ pub fn run(run: FetchSettings) -> Result<ExitStatus> {
         fetch::read_inputs_file(&inputs)
     }
     .map_err(failed)?;
-    let plan = fetch::plan(&settings, inputs).map_err(failed)?;
+    let plan = fetch::plan(&settings, inputs, &redactor).map_err(failed)?;
     if dry_run {
         let client = match &credentials {
             Ok(c) => format!("client {}, secret set", shown_id(&c.client_id)),

@@ -2,7 +2,7 @@
 //! fetched again shortly before it expires and once more after a 401.
 
 use super::credentials::{Credentials, Secret};
-use super::redact::Redactor;
+use super::redact::{Redactor, SHORTEST_SECRET};
 use base64::Engine as _;
 use serde_json::Value;
 use std::sync::Mutex;
@@ -18,6 +18,10 @@ pub enum AuthError {
     /// The login service could not be reached or failed (network, 5xx, 429).
     #[error("no access token: {0}")]
     Unavailable(String),
+    /// The login service issued a token dapa cannot keep out of what it
+    /// writes: asking again would bring another like it.
+    #[error("the login service's access token cannot be used: {0}")]
+    Unusable(String),
 }
 
 /// An access token as lent to one request.
@@ -149,12 +153,21 @@ impl TokenSource {
             }
         };
         let status = response.status().as_u16();
-        let body = response
+        let body = match response
             .body_mut()
             .with_config()
             .limit(1 << 20)
             .read_to_vec()
-            .unwrap_or_default();
+        {
+            Ok(body) => body,
+            Err(error) => {
+                return Err(AuthError::Unavailable(format!(
+                    "{} answered {status}, but its reply could not be read: {}",
+                    self.url,
+                    super::client::network_reason(&error)
+                )));
+            }
+        };
         let reply: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if status != 200 {
             let reason = login_error(status, &reply);
@@ -176,7 +189,14 @@ impl TokenSource {
             .filter(|seconds| *seconds > 0)
             .map_or(DEFAULT_LIFETIME, Duration::from_secs)
             .min(MAX_LIFETIME);
-        self.redactor.add(token);
+        if token.chars().count() < SHORTEST_SECRET {
+            return Err(AuthError::Unusable(format!(
+                "{} issued a token only {} characters long; dapa removes the token from everything it writes, and needs one of at least {SHORTEST_SECRET} so as not to remove ordinary text with it",
+                self.url,
+                token.chars().count()
+            )));
+        }
+        self.redactor.add_with_forms(token);
         Ok((Secret::new(token), lifetime))
     }
 }

@@ -3,7 +3,6 @@
 //! jittered exponential backoff, one fresh token after a 401).
 
 use super::auth::{AuthError, TokenSource};
-use std::io::Read as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -19,10 +18,20 @@ pub struct Transport {
     pub max_bytes: u64,
 }
 
-/// The HTTP agent: rustls, proxy from `HTTPS_PROXY`/`ALL_PROXY`/`HTTP_PROXY`
-/// minus `NO_PROXY`, no redirects followed, any status returned as a reply.
-pub fn agent(transport: &Transport) -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The HTTP agent for requests to `base_url`: rustls, proxy from
+/// `HTTPS_PROXY`/`ALL_PROXY`/`HTTP_PROXY` minus `NO_PROXY`, no redirects
+/// followed, any status returned as a reply. A base URL on this machine is
+/// reached directly, never through a proxy: a proxy elsewhere would reach
+/// its own machine instead, and the plain http:// allowed to this machine
+/// would carry the client secret and the tokens to the proxy unencrypted.
+pub fn agent(transport: &Transport, base_url: &str) -> ureq::Agent {
+    let local = ureq::http::Uri::try_from(base_url)
+        .ok()
+        .and_then(|uri| uri.host().map(super::is_loopback))
+        .unwrap_or(false);
+    let builder = ureq::Agent::config_builder();
+    let builder = if local { builder.proxy(None) } else { builder };
+    builder
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(concat!("dapa/", env!("CARGO_PKG_VERSION")))
@@ -179,7 +188,9 @@ impl Sender<'_> {
             }
             attempts += 1;
             let (reason, wait, is_rate_limit) = match self.tokens.get() {
-                Err(refused @ AuthError::Rejected(_)) => return Outcome::Refused(refused),
+                Err(refused @ (AuthError::Rejected(_) | AuthError::Unusable(_))) => {
+                    return Outcome::Refused(refused);
+                }
                 Err(AuthError::Unavailable(reason)) => {
                     let wait = self.policy.backoff(retries + 1);
                     (reason, wait, false)
@@ -285,7 +296,7 @@ impl Sender<'_> {
             .limit(self.max_bytes)
             .reader();
         let mut too_large = false;
-        let cut_off = match reader.read_to_end(&mut bytes) {
+        let cut_off = match read_within(&mut reader, &mut bytes, self.max_bytes) {
             Ok(_) => None,
             Err(_) if bytes.len() as u64 >= self.max_bytes => {
                 too_large = true;
@@ -331,6 +342,37 @@ impl Sender<'_> {
     }
 }
 
+/// Read `reader` to its end into `bytes`, which never holds more than
+/// `limit` bytes of room. Read as `read_to_end` reads, a body at the limit
+/// doubled the buffer past it, and the blocks each doubling left behind
+/// were still counted against the process: each of `--concurrency`
+/// workers held two to three times `--max-bytes`. A body longer than a
+/// first step is given room for the whole limit at once instead; the
+/// system makes memory of that room only as the body fills it.
+fn read_within(
+    reader: &mut impl std::io::Read,
+    bytes: &mut Vec<u8>,
+    limit: u64,
+) -> std::io::Result<()> {
+    const STEP: usize = 64 << 10;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut chunk = vec![0u8; STEP];
+    loop {
+        let read = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        let needed = bytes.len() + read;
+        if needed > bytes.capacity() {
+            let room = if needed <= STEP { STEP } else { limit };
+            bytes.reserve_exact(room.min(limit).max(needed) - bytes.len());
+        }
+        bytes.extend_from_slice(&chunk[..read]);
+    }
+}
+
 /// A network error in a few words, never with request headers.
 pub fn network_reason(error: &ureq::Error) -> String {
     match error {
@@ -345,6 +387,26 @@ pub fn network_reason(error: &ureq::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_is_read_into_no_more_room_than_the_limit() {
+        for (size, limit) in [
+            (1_000_000, 1_000_000),
+            (999_999, 1_000_000),
+            (10, 5_000),
+            (0, 10),
+        ] {
+            let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let mut bytes = Vec::new();
+            read_within(&mut body.as_slice(), &mut bytes, limit).unwrap();
+            assert_eq!(bytes, body);
+            assert!(
+                bytes.capacity() as u64 <= limit.max(64 << 10),
+                "{size} bytes in {} of room",
+                bytes.capacity()
+            );
+        }
+    }
 
     fn policy() -> RetryPolicy {
         RetryPolicy {

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use super::redact::SHORTEST_SECRET;
+
 /// A value that must never be written or shown: its `Debug` form is masked
 /// and there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -130,6 +132,10 @@ impl Environment {
         let id = self.values.get(CLIENT_ID);
         let secret = self.values.get(CLIENT_SECRET);
         match (id, secret) {
+            (Some(_), Some(secret)) if secret.chars().count() < SHORTEST_SECRET => Err(format!(
+                "{CLIENT_SECRET} is only {} characters long; dapa removes the secret from everything it writes, and needs one of at least {SHORTEST_SECRET} so as not to remove ordinary text with it (Genesys Cloud's client secrets are 43)",
+                secret.chars().count()
+            )),
             (Some(id), Some(secret)) => Ok(Credentials {
                 client_id: id.clone(),
                 client_secret: Secret::new(secret.clone()),
@@ -189,6 +195,17 @@ mod tests {
         let shown = format!("{environment:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("GENESYS_CLIENT_SECRET"), "{shown}");
+    }
+
+    #[test]
+    fn a_secret_too_short_to_remove_safely_is_refused_unshown() {
+        let environment = Environment::from_pairs([(CLIENT_ID, "id"), (CLIENT_SECRET, "x1y")]);
+        let error = environment.credentials().unwrap_err();
+        assert!(error.contains("is only 3 characters long"), "{error}");
+        assert!(!error.contains("x1y"), "{error}");
+        let long = "a".repeat(SHORTEST_SECRET);
+        let environment = Environment::from_pairs([(CLIENT_ID, "id"), (CLIENT_SECRET, &long)]);
+        assert!(environment.credentials().is_ok());
     }
 
     #[test]

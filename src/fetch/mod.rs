@@ -95,9 +95,9 @@ impl Service {
         redactor: &Redactor,
         stop: &AtomicBool,
     ) -> Result<(ureq::Agent, TokenSource), FetchError> {
-        let agent = client::agent(&self.transport);
+        let agent = client::agent(&self.transport, &self.api_url);
         let tokens = TokenSource::new(
-            agent.clone(),
+            client::agent(&self.transport, &self.login_url),
             &self.login_url,
             credentials,
             redactor.clone(),
@@ -517,7 +517,11 @@ pub struct Plan {
 /// input values as the line; captures of another action or endpoint (or
 /// sidecars fetch did not write) stop the run, as mixing them into one
 /// folder would mislead every scan of it.
-pub fn plan(settings: &FetchSettings, inputs: Vec<Input>) -> Result<Plan, FetchError> {
+pub fn plan(
+    settings: &FetchSettings,
+    inputs: Vec<Input>,
+    redactor: &Redactor,
+) -> Result<Plan, FetchError> {
     let out = &settings.out;
     let captured = store::captured_lines(out).map_err(|e| FetchError::Io(out.clone(), e))?;
     let by_line: BTreeMap<usize, &Input> = inputs.iter().map(|i| (i.line, i)).collect();
@@ -551,7 +555,12 @@ pub fn plan(settings: &FetchSettings, inputs: Vec<Input>) -> Result<Plan, FetchE
             continue;
         }
         match by_line.get(&line) {
-            Some(input) if meta.get("inputs") == Some(&Value::Object(input.values())) => {
+            // The sidecar holds the line as written, through the redaction
+            // (a URL's userinfo taken out): compared as written, a line
+            // with one was fetched again by every run.
+            Some(input)
+                if meta.get("inputs") == Some(&redactor.json(&Value::Object(input.values()))) =>
+            {
                 resumed.insert(line);
             }
             Some(_) => changed += 1,
@@ -700,7 +709,7 @@ pub fn run(
         &|_| {},
     )?);
     // Only the pending lines are looked at again; the stray count stands.
-    let plan = self::plan(settings, plan.pending)?;
+    let plan = self::plan(settings, plan.pending, redactor)?;
     summary.already += plan.already;
     summary.changed = plan.changed;
     if plan.pending.is_empty() {

@@ -13,8 +13,9 @@ use super::auth::TokenSource;
 use super::client::{Outcome, Retrying, Sender};
 use super::credentials::Credentials;
 use super::redact::{Redactor, mask_definition_headers};
-use super::store::{self, Store};
+use super::store::{self, DefinitionError, Store};
 use super::{FetchError, Service, check_action_id, open_store};
+use crate::input::SETTINGS_LIMIT;
 use crate::profile::EnvelopeKind;
 use crate::profile::definition::Definition;
 use serde_json::Value;
@@ -127,6 +128,15 @@ pub(crate) fn save_definition(
     if let Some(why) = &reply.cut_off {
         return failed(format!("the reply is incomplete: {why}"));
     }
+    // Read before anything is built from it: a value takes many times its
+    // text's size, and a larger one could not be saved for `scan` anyway.
+    if reply.body.len() as u64 > SETTINGS_LIMIT {
+        return failed(format!(
+            "the reply is {} bytes, larger than the {} MiB `scan` reads of a definition",
+            reply.body.len(),
+            SETTINGS_LIMIT >> 20
+        ));
+    }
     let mut document: Value = match serde_json::from_slice(&reply.body) {
         Ok(document) => document,
         Err(error) => return failed(format!("the reply is not JSON ({error})")),
@@ -143,8 +153,14 @@ pub(crate) fn save_definition(
         return Ok(DefinitionOutcome::KeptNewer { stored, fetched });
     }
     let masked = mask_definition_headers(&mut document);
-    if let Err(error) = store.write_definition(action_id, &document) {
-        return Err(FetchError::Io(store.dir().to_owned(), error));
+    match store.write_definition(action_id, document) {
+        Ok(()) => {}
+        Err(DefinitionError::TooLarge) => {
+            return failed(format!("the reply, {}", DefinitionError::TooLarge));
+        }
+        Err(DefinitionError::Io(error)) => {
+            return Err(FetchError::Io(store.dir().to_owned(), error));
+        }
     }
     Ok(DefinitionOutcome::Saved {
         version: definition.version,

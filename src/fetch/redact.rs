@@ -15,6 +15,14 @@ use std::sync::{Arc, RwLock};
 /// What a removed value is replaced with.
 pub const MARK: &str = "[redacted]";
 
+/// The shortest client secret or access token dapa accepts. Each is removed
+/// wherever it appears in what dapa writes; a short one would also be found
+/// inside ordinary text (a token `1` made `"count": 10` read
+/// `"count": [redacted]0`, and the sidecar's own fields unreadable to the
+/// next run). Genesys Cloud's client secrets are 43 characters, its tokens
+/// longer.
+pub const SHORTEST_SECRET: usize = 16;
+
 /// The values to remove, shared by every worker and the token cache (which
 /// adds each token it receives before anyone can print it).
 #[derive(Debug, Clone, Default)]
@@ -42,10 +50,7 @@ impl Redactor {
         let redactor = Redactor::default();
         if let Some(credentials) = credentials {
             let secret = credentials.client_secret.expose();
-            redactor.add(secret);
-            // The form and URL encodings of the secret, as a server may
-            // quote what it received.
-            redactor.add(&percent_encoded(secret));
+            redactor.add_with_forms(secret);
             let pair = format!("{}:{secret}", credentials.client_id);
             for engine in [
                 &base64::engine::general_purpose::STANDARD,
@@ -67,6 +72,22 @@ impl Redactor {
             secrets.push(Hidden(secret.to_owned()));
             // Longest first: a value that holds another is removed whole.
             secrets.sort_by_key(|known| std::cmp::Reverse(known.0.len()));
+        }
+    }
+
+    /// Remove `secret` and the forms a server may quote it in: URL and form
+    /// encoded (either case of hex digit), with its slashes escaped as JSON
+    /// may write them (`\/`), and in lower case (as header names are kept).
+    pub fn add_with_forms(&self, secret: &str) {
+        let forms = [
+            secret.to_owned(),
+            secret.replace('/', "\\/"),
+            secret.to_ascii_lowercase(),
+            percent_encoded(secret, HexCase::Upper),
+            percent_encoded(secret, HexCase::Lower),
+        ];
+        for form in &forms {
+            self.add(form);
         }
     }
 
@@ -93,6 +114,24 @@ impl Redactor {
             }
         }
         clean
+    }
+
+    /// [`Redactor::json`] of a value given away, which is taken apart
+    /// rather than copied: a definition may be many megabytes.
+    pub fn into_json(&self, value: Value) -> Value {
+        match value {
+            Value::String(text) => Value::String(self.text(&text)),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.into_json(v)).collect())
+            }
+            Value::Object(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(key, v)| (self.text(&key), self.into_json(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
     }
 
     /// `value` with every string (keys too) redacted, for sidecars.
@@ -200,13 +239,24 @@ fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>>
 }
 
 /// Every byte but the unreserved ones as `%XX`.
-fn percent_encoded(text: &str) -> String {
+/// The case of the hex digits of a percent-encoding: RFC 3986 prefers
+/// upper case, and servers write either.
+#[derive(Clone, Copy)]
+enum HexCase {
+    Upper,
+    Lower,
+}
+
+fn percent_encoded(text: &str, case: HexCase) -> String {
     text.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
                 char::from(b).to_string()
             } else {
-                format!("%{b:02X}")
+                match case {
+                    HexCase::Upper => format!("%{b:02X}"),
+                    HexCase::Lower => format!("%{b:02x}"),
+                }
             }
         })
         .collect()
@@ -281,6 +331,23 @@ mod tests {
         );
         assert!(clean.contains("http://[redacted]@10.0.0.1:8/x"), "{clean}");
         assert_eq!(redactor.text("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_token_is_removed_in_the_forms_a_server_may_quote_it() {
+        let redactor = Redactor::default();
+        redactor.add_with_forms("eyJhbGci/OiJIUzI1+NiJ9xyzTOKEN==");
+        for quoted in [
+            "Bearer eyJhbGci/OiJIUzI1+NiJ9xyzTOKEN==",
+            r#"{"received":"Bearer eyJhbGci\/OiJIUzI1+NiJ9xyzTOKEN=="}"#,
+            "t=Bearer%20eyJhbGci%2FOiJIUzI1%2BNiJ9xyzTOKEN%3D%3D",
+            "t=eyJhbGci%2fOiJIUzI1%2bNiJ9xyzTOKEN%3d%3d",
+            "x-eyjhbgci/oijiuzi1+nij9xyztoken==: 1",
+        ] {
+            let clean = redactor.text(quoted);
+            assert!(clean.contains(MARK), "{quoted} -> {clean}");
+            assert!(!clean.to_ascii_lowercase().contains("xyztoken"), "{clean}");
+        }
     }
 
     #[test]

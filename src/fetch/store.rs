@@ -28,6 +28,53 @@ pub enum StoreError {
     Io(#[from] io::Error),
 }
 
+/// Why a definition was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    /// Written out, it would be larger than `scan` reads a definition.
+    #[error(
+        "written out it would be larger than {} MiB, the most `scan` reads of a definition",
+        SETTINGS_LIMIT >> 20
+    )]
+    TooLarge,
+    /// The system refused.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// A buffer that takes at most `limit` bytes and refuses the rest: the
+/// pretty form of a reply may be several times its size.
+struct Capped {
+    bytes: Vec<u8>,
+    limit: u64,
+    over: bool,
+}
+
+impl Capped {
+    fn new(limit: u64) -> Capped {
+        Capped {
+            bytes: Vec::new(),
+            limit,
+            over: false,
+        }
+    }
+}
+
+impl io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if (self.bytes.len() + data.len()) as u64 > self.limit {
+            self.over = true;
+            return Err(io::Error::other("over the limit"));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The body file name for an input line.
 pub fn body_name(line: usize) -> String {
     format!("{line:06}.body")
@@ -142,16 +189,23 @@ impl Store {
     }
 
     /// Write an action's definition (whose id was checked to be one plain
-    /// file name), with the secrets redacted.
+    /// file name), with the secrets redacted; one that written out would
+    /// be larger than `scan` reads a definition ([`SETTINGS_LIMIT`]) is
+    /// not written, as it would stop every scan of the folder.
     pub fn write_definition(
         &self,
         action_id: &str,
-        definition: &serde_json::Value,
-    ) -> io::Result<()> {
-        let definition = self.redactor.json(definition);
-        let mut text = serde_json::to_vec_pretty(&definition).map_err(io::Error::other)?;
-        text.push(b'\n');
-        self.put(&definition_name(action_id), &text)
+        definition: serde_json::Value,
+    ) -> Result<(), DefinitionError> {
+        let definition = self.redactor.into_json(definition);
+        let mut text = Capped::new(SETTINGS_LIMIT);
+        let written = serde_json::to_writer_pretty(&mut text, &definition)
+            .and_then(|()| text.write_all(b"\n").map_err(serde_json::Error::io));
+        if text.over {
+            return Err(DefinitionError::TooLarge);
+        }
+        written.map_err(io::Error::other)?;
+        Ok(self.put(&definition_name(action_id), &text.bytes)?)
     }
 
     fn put(&self, name: &str, bytes: &[u8]) -> io::Result<()> {

@@ -633,30 +633,127 @@ fn a_run_with_everything_captured_reads_only_the_definition_again() {
 }
 
 #[test]
-fn the_proxy_from_the_environment_is_used_unless_no_proxy_says() {
+fn the_proxy_from_the_environment_is_used_unless_no_proxy_or_loopback_says() {
+    use std::sync::atomic::Ordering::Relaxed;
     let server = StandIn::start(3600);
     let proxy = crate::standin::Proxy::start();
+    // The proxy takes any host under `.invalid` to the stand-in; such a
+    // host is not this machine, so plain http:// to it needs the flag.
+    let port = server.url.rsplit(':').next().unwrap();
+    let remote = format!("http://standin.invalid:{port}");
+    let via_remote = |folder: &Folder| {
+        fetch(
+            &server,
+            folder,
+            &[
+                "--api-url",
+                &remote,
+                "--login-url",
+                &remote,
+                "--allow-insecure-http",
+            ],
+        )
+        .env("HTTPS_PROXY", &proxy.url)
+        .env("HTTP_PROXY", &proxy.url)
+    };
     let folder = Folder::new();
     write_inputs(&folder, &["ok", "ok"]);
-    let output = fetch(&server, &folder, &[])
-        .env("HTTPS_PROXY", &proxy.url)
-        .run();
+    let output = via_remote(&folder).run();
     assert_eq!(output.code, 0, "{}", output.stderr);
-    let through = proxy.tunnels.load(std::sync::atomic::Ordering::Relaxed);
+    let through = proxy.tunnels.load(Relaxed);
     assert!(through >= 1, "the proxy was used");
+    assert_eq!(captured(&folder).len(), 2);
 
+    // NO_PROXY names the host: dapa goes to it directly, where no resolver
+    // knows it, and the proxy sees nothing.
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = via_remote(&folder).env("NO_PROXY", "standin.invalid").run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert_eq!(proxy.tunnels.load(Relaxed), through);
+
+    // This machine is never reached through a proxy: the plain http://
+    // allowed to it would carry the secret to the proxy unencrypted.
     let folder = Folder::new();
     write_inputs(&folder, &["ok", "ok"]);
     let output = fetch(&server, &folder, &[])
         .env("HTTPS_PROXY", &proxy.url)
-        .env("NO_PROXY", "127.0.0.1")
+        .env("HTTP_PROXY", &proxy.url)
+        .env("ALL_PROXY", &proxy.url)
         .run();
     assert_eq!(output.code, 0, "{}", output.stderr);
-    assert_eq!(
-        proxy.tunnels.load(std::sync::atomic::Ordering::Relaxed),
-        through
-    );
+    assert_eq!(proxy.tunnels.load(Relaxed), through);
     assert_eq!(captured(&folder).len(), 2);
+}
+
+#[test]
+fn a_token_too_short_to_remove_stops_the_run_before_anything_is_written() {
+    let server = StandIn::start(3600);
+    server.issue_token("1");
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("issued a token only 1 characters long"),
+        "{}",
+        output.stderr
+    );
+    assert!(captured(&folder).is_empty());
+    assert_eq!(server.attempts(1), 0);
+}
+
+#[test]
+fn a_token_quoted_escaped_or_percent_encoded_is_removed() {
+    let server = StandIn::start(3600);
+    let token = "eyJhbGci/OiJIUzI1+NiJ9-standin-TOKEN==";
+    server.issue_token(token);
+    let folder = Folder::new();
+    write_inputs(&folder, &["echo-auth-encoded"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let body = std::fs::read_to_string(folder.join("live/000001.body")).unwrap();
+    assert!(body.contains("[redacted]"), "{body}");
+    let meta = sidecar(&folder, 1);
+    assert!(
+        meta["headers"]["location"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted]"),
+        "{meta}"
+    );
+    let forms = [
+        "standin-TOKEN".to_owned(),
+        "standin-token".to_owned(),
+        token.to_owned(),
+    ];
+    assert_absent(&forms, folder.path(), &[&output]);
+}
+
+#[test]
+fn an_input_with_a_password_in_a_url_is_resumed_not_fetched_again() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    folder.write(
+        "inputs.jsonl",
+        br#"{"n": 1, "u": "https://bob:pw-5521@x.example/"}
+"#,
+    );
+    let first = fetch(&server, &folder, &[]).run();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(
+        sidecar(&folder, 1)["inputs"]["u"],
+        "https://[redacted]@x.example/"
+    );
+    for _ in 0..2 {
+        let again = fetch(&server, &folder, &[]).run();
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        assert!(!again.stderr.contains("fetched again"), "{}", again.stderr);
+    }
+    assert_eq!(server.attempts(1), 1);
+    assert_absent(&["pw-5521".to_owned()], &folder.join("live"), &[&first]);
 }
 
 #[test]
@@ -1368,4 +1465,53 @@ fn pull_saves_each_definition_and_names_those_it_could_not() {
         &[&saved, &missing, &denied, &unconfigured],
     );
     assert_absent(&["literal-key-7f3a9c".to_owned()], folder.path(), &[&saved]);
+}
+
+#[test]
+fn a_definition_scan_could_not_read_is_not_saved() {
+    let server = StandIn::start(3600);
+    let padded = |items: usize| {
+        let mut definition = crate::standin::definition("padded", 1);
+        definition["pad"] = Value::Array(vec![Value::from(0); items]);
+        definition
+    };
+    // 17 MiB of text; and 3 MiB that, written out one item a line, is
+    // over the 16 MiB `scan` reads of a definition.
+    server.set_definition("custom_-_huge", padded(9 << 20));
+    server.set_definition("custom_-_wide", padded(3 << 20));
+    let folder = Folder::new();
+    let output = pull(
+        &server,
+        &folder,
+        &["custom_-_huge", "custom_-_wide", ACTION],
+    )
+    .run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("custom_-_huge: not saved: the reply is 18")
+            && output
+                .stderr
+                .contains("larger than the 16 MiB `scan` reads of a definition"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains(
+            "custom_-_wide: not saved: the reply, written out it would be larger than 16 MiB"
+        ),
+        "{}",
+        output.stderr
+    );
+    let names: Vec<String> = std::fs::read_dir(folder.join("defs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, [format!("{ACTION}.action.json")]);
+    // What was saved, scan reads.
+    let scan = dapa(&["scan", "defs", "--format", "json", "--allow-empty"])
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
 }

@@ -99,6 +99,8 @@ struct State {
     /// Definition requests answered 403, as for a client without the
     /// permission `integrations:action:view`.
     no_view: AtomicBool,
+    /// The access token every login issues, when the test sets one.
+    token: Mutex<Option<String>>,
 }
 
 /// A running stand-in; dropped, it stops accepting.
@@ -152,6 +154,7 @@ impl StandIn {
             stop: AtomicBool::new(false),
             definitions: Mutex::new(HashMap::new()),
             no_view: AtomicBool::new(false),
+            token: Mutex::new(None),
         });
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -187,6 +190,11 @@ impl StandIn {
     /// lacks the permission `integrations:action:view`.
     pub fn deny_view(&self) {
         self.state.no_view.store(true, Ordering::Relaxed);
+    }
+
+    /// Issue `token` at every login from now on.
+    pub fn issue_token(&self, token: &str) {
+        *self.state.token.lock().unwrap() = Some(token.to_owned());
     }
 
     /// How many requests input `n` received.
@@ -369,6 +377,29 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
                 body.to_string().as_bytes(),
             )
         }
+        // A gateway that quotes the token as JSON with its slashes escaped,
+        // and in a URL, percent-encoded.
+        ("echo-auth-encoded", _) => {
+            let received = request.header("authorization").unwrap_or("");
+            let escaped = received.replace('/', "\\/");
+            let encoded: String = received
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        char::from(b).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            let body = format!(r#"{{"message":"refused","received":"{escaped}"}}"#);
+            let location = format!("https://gateway.example/login?t={encoded}");
+            respond(
+                &stream,
+                400,
+                &[json_type, ("Location", &location)],
+                body.as_bytes(),
+            )
+        }
         ("html-502", _) => respond(
             &stream,
             502,
@@ -497,7 +528,8 @@ fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Resul
         );
     }
     let number = state.counter.fetch_add(1, Ordering::Relaxed);
-    let token = format!("standin-token-{number}-{}", fastrand::u64(..));
+    let token = (state.token.lock().unwrap().clone())
+        .unwrap_or_else(|| format!("standin-token-{number}-{}", fastrand::u64(..)));
     state.tokens.lock().unwrap().insert(
         token.clone(),
         Token {
@@ -547,7 +579,13 @@ fn tunnel(client: TcpStream, counter: &AtomicU32) -> std::io::Result<()> {
     let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else {
         return Ok(());
     };
-    let target = target.to_owned();
+    // A host under `.invalid` (which no resolver knows) stands for the
+    // stand-in on this machine: the way to test a proxy with a host that
+    // is not loopback, which dapa would reach directly.
+    let target = match target.split_once(".invalid:") {
+        Some((_, port)) => format!("127.0.0.1:{port}"),
+        None => target.to_owned(),
+    };
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
