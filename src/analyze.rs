@@ -156,6 +156,7 @@ impl Analysis {
             header_lines,
             payload: outcome.payload,
             replay: None,
+            definition: profile.as_ref().and_then(|profile| profile.lint.clone()),
         };
         Analysis {
             record,

@@ -359,6 +359,7 @@ mod tests {
                 header_lines: None,
                 payload: None,
                 replay: None,
+                definition: None,
             });
         }
         summary

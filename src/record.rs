@@ -112,6 +112,12 @@ pub struct CaptureRecord {
     /// The decoded payload, kept only when asked for (`dapa infer`).
     #[serde(skip)]
     pub payload: Option<serde_json::Value>,
+    /// The lint of the definition whose profile checked the capture: the
+    /// summary lists each definition that checked one (not written per
+    /// record). Known by the definition itself, not its profile's name,
+    /// which two copies of one definition in two folders share.
+    #[serde(skip)]
+    pub definition: Option<std::sync::Arc<crate::lint::DefinitionLint>>,
 }
 
 impl CaptureRecord {

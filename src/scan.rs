@@ -9,7 +9,6 @@ use crate::capture::lines::{self, LineBlock, LineOptions, LineRef, Piece};
 use crate::capture::source::lossy_text;
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
-use crate::profile::Profile;
 use crate::profile::definition::{self, FolderDefinitions};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
@@ -89,10 +88,6 @@ pub struct ScanOutcome {
     pub summary: Summary,
     /// Inputs that could not be scanned at all (a path that does not exist).
     pub input_errors: Vec<String>,
-    /// The profiles of the definitions found in scanned folders
-    /// (`ID.action.json`), each once: the scan reports the lint of those
-    /// that checked a capture.
-    pub found_definitions: Vec<Arc<Profile>>,
 }
 
 /// One unit of work found by the walk.
@@ -279,11 +274,7 @@ pub fn scan_with(
             ..Summary::new(options.bucket)
         },
         input_errors: Vec::new(),
-        found_definitions: Vec::new(),
     };
-    // Consecutive tasks of a folder share its definitions: look at each
-    // set once, and keep each profile once.
-    let mut last_found: Option<Arc<FolderDefinitions>> = None;
     let fresh = || Summary::new(options.bucket);
     let mut batches: Vec<Vec<CaptureRecord>> = Vec::new();
     for chunk in receiver {
@@ -293,18 +284,6 @@ pub fn scan_with(
                 // Dropping the receiver stops the walk.
                 Job::BadDefinition(message) => return Err(ScanError::Definition(message.clone())),
                 _ => {}
-            }
-            if let Some(found) = &task.found
-                && !last_found
-                    .as_ref()
-                    .is_some_and(|last| Arc::ptr_eq(last, found))
-            {
-                for profile in found.profiles() {
-                    if !(outcome.found_definitions.iter()).any(|kept| Arc::ptr_eq(kept, profile)) {
-                        outcome.found_definitions.push(Arc::clone(profile));
-                    }
-                }
-                last_found = Some(Arc::clone(found));
             }
         }
         let summary = pool.install(|| {

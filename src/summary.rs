@@ -1073,6 +1073,7 @@ mod tests {
             header_lines: None,
             payload: None,
             replay: None,
+            definition: None,
         }
     }
 

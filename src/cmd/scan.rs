@@ -7,11 +7,13 @@ use crate::output::{ReportOut, scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
+use dapa::lint::DefinitionLint;
 use dapa::scan::Analyse;
 use miette::Result;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub fn run(settings: ScanSettings) -> Result<ExitStatus> {
@@ -51,17 +53,18 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     let out = report_out.out();
     written(report.begin(out))?;
     let mut failing = 0u64;
-    // The profiles that checked a capture: the definitions among them are
-    // the ones the summary reports the lint of.
-    let mut used: BTreeSet<String> = BTreeSet::new();
+    // The definitions whose profiles checked a capture, each once (by the
+    // definition itself: copies in two folders share a profile name, and
+    // a copy that checked nothing is not listed, whichever way the work
+    // was split into shards).
+    let mut used: BTreeMap<*const DefinitionLint, Arc<DefinitionLint>> = BTreeMap::new();
     let mut outcome = scanned(dapa::scan::scan_with(&paths, &options, analyse, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
         }
-        if let Some(profile) = &record.profile
-            && !used.contains(profile)
-        {
-            used.insert(profile.clone());
+        if let Some(definition) = &record.definition {
+            used.entry(Arc::as_ptr(definition))
+                .or_insert_with(|| Arc::clone(definition));
         }
         progress.tick(started);
         report.record(out, record)
@@ -70,9 +73,12 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     outcome.summary.config = config_shown;
     // The lint of the definitions in use; it changes no capture's status
     // and is not judged by --fail-on (`dapa lint` is the gate for it).
-    outcome.summary.add_definitions(
-        (options.analyze.profiles).definitions_used(&used, &outcome.found_definitions),
+    let mut definitions = Vec::new();
+    dapa::lint::keep_each_once(
+        &mut definitions,
+        used.into_values().map(|definition| (*definition).clone()),
     );
+    outcome.summary.add_definitions(definitions);
     outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
     let regressions = gate.regressions(&outcome.summary);
     if gate.baseline.is_some() {

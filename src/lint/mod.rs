@@ -87,6 +87,7 @@ impl DefinitionLint {
             enum_values: Vec::new(),
             payload: None,
             replay: None,
+            definition: None,
         }
     }
 }

@@ -232,11 +232,6 @@ impl FolderDefinitions {
         FolderDefinitions { by_action }
     }
 
-    /// The profiles of every definition that applies here, nearest first.
-    pub fn profiles(&self) -> impl Iterator<Item = &Arc<Profile>> {
-        self.by_action.iter().map(|(_, profile)| profile)
-    }
-
     /// The profile of the nearest definition of this action.
     pub fn for_action(&self, action_id: Option<&str>) -> Option<&Arc<Profile>> {
         let action_id = action_id?;

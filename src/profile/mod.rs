@@ -514,25 +514,6 @@ impl Profiles {
         notes
     }
 
-    /// The lint of every definition whose profile checked a capture (its
-    /// name is in `used`), in source order, each once: what a scan reports
-    /// of the definitions it used, among its own and those `found` in the
-    /// scanned folders.
-    pub fn definitions_used(
-        &self,
-        used: &std::collections::BTreeSet<String>,
-        found: &[Arc<Profile>],
-    ) -> Vec<crate::lint::DefinitionLint> {
-        let mut kept = Vec::new();
-        let lints = (self.forced.iter())
-            .chain(self.rules.iter().map(|rule| &rule.profile))
-            .chain(found.iter())
-            .filter(|profile| used.contains(&profile.name))
-            .filter_map(|profile| profile.lint.as_deref().cloned());
-        crate::lint::keep_each_once(&mut kept, lints);
-        kept
-    }
-
     /// Whether any profile can apply.
     pub fn is_empty(&self) -> bool {
         self.forced.is_none() && self.rules.is_empty()

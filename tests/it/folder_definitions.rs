@@ -267,3 +267,75 @@ fn the_summary_names_the_definitions_found_that_checked_captures() {
         out.stdout
     );
 }
+
+/// The `source`s of the definitions a `--format json` summary names.
+fn definitions_named(summary: &str) -> Vec<String> {
+    let summary: serde_json::Value = serde_json::from_str(summary).unwrap();
+    summary["definitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["source"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_copy_that_checked_nothing_is_not_named_and_shards_merge_to_the_one_run() {
+    // Two copies of one definition (one profile name): only the one in `a/`
+    // checks a capture; `b/` holds a body no definition takes.
+    let folder = Folder::new();
+    folder.write(
+        "a/act-1.action.json",
+        definition("act-1", "Same", 1).as_bytes(),
+    );
+    folder.write(
+        "b/act-1.action.json",
+        definition("act-1", "Same", 1).as_bytes(),
+    );
+    capture(&folder, "a/1", "act-1", r#"{"email": "x@example.org"}"#);
+    folder.write("b/x.json", br#"{"n": 2}"#);
+    let json = ["--format", "json", "-q", "--fail-on", "none"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "a", "b"];
+        args.extend_from_slice(&json);
+        args.extend_from_slice(extra);
+        dapa(&args).current_dir(folder.path()).run()
+    };
+    let whole = run(&[]);
+    assert_eq!(definitions_named(&whole.stdout), ["a/act-1.action.json"]);
+    for (index, shard) in ["1/2", "2/2"].iter().enumerate() {
+        folder.write(
+            &format!("s{index}.json"),
+            run(&["--shard", shard]).stdout.as_bytes(),
+        );
+    }
+    let merged = dapa(&["merge", "s0.json", "s1.json"])
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(merged.stdout, whole.stdout);
+}
+
+#[test]
+fn a_definition_named_by_a_rule_is_named_once_however_the_folder_is_typed() {
+    // The rule's definition also lies in a scanned folder, where the walk
+    // finds it under the name typed: the rule's profile checks the capture.
+    let folder = Folder::new();
+    folder.write("d/x.action.json", definition("x", "Ruled", 1).as_bytes());
+    folder.write("d/x/a.json", br#"{"email": "x@example.org"}"#);
+    folder.write(
+        "dapa.toml",
+        b"[[rules]]\npath = \"d/x/**\"\ndefinition = \"d/x.action.json\"\n",
+    );
+    let absolute = folder.join("d").display().to_string();
+    for typed in ["d", "./d", "d/", absolute.as_str()] {
+        let out = dapa(&["scan", typed, "--format", "json", "-q", "--fail-on", "none"])
+            .current_dir(folder.path())
+            .run();
+        assert_eq!(out.code, 0, "{typed}: {}", out.stderr);
+        assert_eq!(
+            definitions_named(&out.stdout),
+            ["d/x.action.json"],
+            "{typed}"
+        );
+    }
+}
