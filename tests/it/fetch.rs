@@ -1470,15 +1470,18 @@ fn pull_saves_each_definition_and_names_those_it_could_not() {
 #[test]
 fn a_definition_scan_could_not_read_is_not_saved() {
     let server = StandIn::start(3600);
-    let padded = |items: usize| {
+    let padded = |pad: Value| {
         let mut definition = crate::standin::definition("padded", 1);
-        definition["pad"] = Value::Array(vec![Value::from(0); items]);
+        definition["pad"] = pad;
         definition
     };
-    // 17 MiB of text; and 3 MiB that, written out one item a line, is
+    // 17 MiB of text; and 6 MiB that, written out one item a line, is
     // over the 16 MiB `scan` reads of a definition.
-    server.set_definition("custom_-_huge", padded(9 << 20));
-    server.set_definition("custom_-_wide", padded(3 << 20));
+    server.set_definition("custom_-_huge", padded(Value::from("x".repeat(17 << 20))));
+    server.set_definition(
+        "custom_-_wide",
+        padded(Value::Array(vec![Value::from(0); 3 << 20])),
+    );
     let folder = Folder::new();
     let output = pull(
         &server,
@@ -1490,7 +1493,7 @@ fn a_definition_scan_could_not_read_is_not_saved() {
     assert!(
         output
             .stderr
-            .contains("custom_-_huge: not saved: the reply is 18")
+            .contains("custom_-_huge: not saved: the reply is 17")
             && output
                 .stderr
                 .contains("larger than the 16 MiB `scan` reads of a definition"),

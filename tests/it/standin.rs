@@ -94,8 +94,9 @@ struct State {
     leaky_login: Option<u16>,
     counter: AtomicU32,
     stop: AtomicBool,
-    /// Definitions set by the test, by action id.
-    definitions: Mutex<HashMap<String, Value>>,
+    /// Definitions set by the test, by action id, written out when set: a large one is
+    /// then served as fast as the socket takes it, whatever the build.
+    definitions: Mutex<HashMap<String, Arc<String>>>,
     /// Definition requests answered 403, as for a client without the
     /// permission `integrations:action:view`.
     no_view: AtomicBool,
@@ -183,7 +184,7 @@ impl StandIn {
             .definitions
             .lock()
             .unwrap()
-            .insert(id.to_owned(), definition);
+            .insert(id.to_owned(), Arc::new(definition.to_string()));
     }
 
     /// Answer definition requests 403 from now on, as for a client that
@@ -468,7 +469,7 @@ fn serve_definition(
     }
     let set = state.definitions.lock().unwrap().get(id).cloned();
     let body = match set {
-        Some(definition) => definition,
+        Some(text) => return respond(stream, 200, &[json_type], text.as_bytes()),
         None if id.starts_with("missing") => {
             return respond(
                 stream,
