@@ -130,6 +130,14 @@ pub fn dechunk_noting_cut(body: &[u8]) -> Option<(Vec<u8>, bool)> {
         let size_text = line.split(|&b| b == b';').next()?;
         let size_text = std::str::from_utf8(size_text).ok()?.trim();
         let size = usize::from_str_radix(size_text, 16).ok()?;
+        // A body that is one line of hex digits (`42`, `0`, `1732093200`)
+        // under a chunked header is one a client decoded and kept the
+        // header of (`curl -i`): chunked form has its first size on a line
+        // of its own and more after it. Taken for a cut-off chunk, the
+        // body was lost.
+        if pos == 0 && end == body.len() {
+            return None;
+        }
         pos = end;
         if size == 0 {
             return Some((out, false));
@@ -166,6 +174,22 @@ mod tests {
         let body = b"2\r\n{}\r\nffffffffffffffff\r\nabc\r\n0\r\n\r\n";
         assert_eq!(dechunk(body).unwrap(), b"{}abc\r\n0\r\n\r\n");
         assert_eq!(dechunk(b"ffffffffffffffffffff\r\nx"), None);
+    }
+
+    #[test]
+    fn a_body_of_hex_digits_alone_is_not_chunked_form() {
+        for decoded in [
+            &b"1732093200"[..],
+            b"42\n",
+            b"12\r\n",
+            b"0",
+            b"a1b2c3d4e5f6a7b8",
+        ] {
+            assert_eq!(dechunk(decoded), None, "{decoded:?}");
+        }
+        // A cut after the first size line and some of its data is a cut.
+        assert_eq!(dechunk(b"a\r\n{\"a\"").unwrap(), b"{\"a\"");
+        assert_eq!(dechunk(b"0\r\n\r\n").unwrap(), b"");
     }
 
     #[test]

@@ -9,6 +9,25 @@ use serde_json::{Number, Value};
 /// The largest integer every f64 reader keeps exactly.
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
+/// 2^64 as an f64, which `u64::MAX as f64` rounds up to.
+const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+
+/// Why an integer is lossy: beyond 2^53-1 or 64 bits, and whether an f64
+/// reader changes it or keeps it (and changes the integers next to it).
+const INTEGER_CHANGED: &str =
+    "is an integer beyond 2^53-1; JavaScript and other f64 readers change it";
+const INTEGER_KEPT: &str = "is an integer beyond 2^53-1; JavaScript and other f64 readers keep it, but not every integer next to it";
+const WIDE_INTEGER_CHANGED: &str =
+    "is an integer beyond 64 bits; JavaScript and other f64 readers change it";
+const WIDE_INTEGER_KEPT: &str = "is an integer beyond 64 bits; JavaScript and other f64 readers keep it, but not every integer next to it";
+
+/// Why a decimal is lossy; f64 readers change every one of these.
+const BEYOND_RANGE: &str = "is beyond the range of f64; JavaScript and other f64 readers change it";
+const BECOMES_ZERO: &str =
+    "is too small for f64 and becomes 0; JavaScript and other f64 readers change it";
+const MORE_DIGITS: &str =
+    "has more digits than f64 keeps; JavaScript and other f64 readers change it";
+
 /// What the grammar scan learnt about a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scanned {
@@ -393,15 +412,31 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
             }
         });
         if let Some((number, magnitude)) = exact {
-            let lossy = (magnitude > MAX_SAFE_INTEGER).then_some("is an integer beyond 2^53-1");
+            // Some integers past 2^53 are doubles themselves (10^16, 2^60):
+            // an f64 reader keeps those, and changes their neighbours.
+            let kept = magnitude as f64 != TWO_TO_64 && magnitude as f64 as u64 == magnitude;
+            let lossy = (magnitude > MAX_SAFE_INTEGER).then_some(if kept {
+                INTEGER_KEPT
+            } else {
+                INTEGER_CHANGED
+            });
             return NumberText {
                 value: Value::Number(number),
                 lossy,
             };
         }
+        let float = text.parse::<f64>().unwrap_or(f64::NAN);
+        let digits = text.trim_start_matches('-');
+        // The exact digits of a whole f64, written out, are the text's
+        // only when the f64 is that integer.
+        let kept = float.is_finite() && format!("{:.0}", float.abs()) == digits;
         return NumberText {
-            value: float_value(text.parse::<f64>().unwrap_or(f64::NAN)),
-            lossy: Some("is an integer beyond 64 bits"),
+            value: float_value(float),
+            lossy: Some(if kept {
+                WIDE_INTEGER_KEPT
+            } else {
+                WIDE_INTEGER_CHANGED
+            }),
         };
     }
     // The grammar scan has passed the text, so this parse cannot fail; an
@@ -417,10 +452,10 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
 #[inline]
 fn float_lossy(text: &str, scanned: &Scanned, float: f64) -> Option<&'static str> {
     if !float.is_finite() {
-        Some("is beyond the range of f64")
+        Some(BEYOND_RANGE)
     } else if float == 0.0 {
         // A zero written with any other digit than 0 underflowed.
-        (scanned.significant_digits > 0).then_some("is too small for f64 and becomes 0")
+        (scanned.significant_digits > 0).then_some(BECOMES_ZERO)
     } else if scanned.significant_digits <= 17 && float.abs() < MAX_SAFE_INTEGER as f64 {
         // 17 significant digits tell every f64 apart: a decimal of up to 17
         // is what an f64 writer emits (`%.17g`, shortest round trip), and
@@ -440,7 +475,7 @@ fn digits_lossy(text: &str, float: f64) -> Option<&'static str> {
     let written = normalise(text);
     let shortest = normalise(&format!("{:e}", float.abs()));
     let seventeen = normalise(&format!("{:.16e}", float.abs()));
-    (written != shortest && written != seventeen).then_some("has more digits than f64 keeps")
+    (written != shortest && written != seventeen).then_some(MORE_DIGITS)
 }
 
 fn float_value(float: f64) -> Value {
@@ -499,6 +534,29 @@ mod tests {
     }
 
     #[test]
+    fn an_integer_f64_keeps_is_told_from_one_it_changes() {
+        for kept in [
+            "9007199254740992",
+            "10000000000000000",
+            "-10000000000000000",
+            "-9223372036854775808",
+        ] {
+            assert_eq!(lossy(kept), Some(INTEGER_KEPT), "{kept}");
+        }
+        for changed in [
+            "9007199254740993",
+            "18446744073709551615",
+            "-9223372036854775807",
+        ] {
+            assert_eq!(lossy(changed), Some(INTEGER_CHANGED), "{changed}");
+        }
+        assert_eq!(lossy("100000000000000000000"), Some(WIDE_INTEGER_KEPT));
+        assert_eq!(lossy("-18446744073709551616"), Some(WIDE_INTEGER_KEPT));
+        assert_eq!(lossy("100000000000000000001"), Some(WIDE_INTEGER_CHANGED));
+        assert_eq!(lossy(&"9".repeat(400)), Some(WIDE_INTEGER_CHANGED));
+    }
+
+    #[test]
     fn floats_that_do_and_do_not_survive() {
         for fine in [
             "450.25",
@@ -545,7 +603,7 @@ mod tests {
 /// number the same.
 #[cfg(test)]
 mod before {
-    use super::{MAX_SAFE_INTEGER, NumberText, Scanned, normalise};
+    use super::{BECOMES_ZERO, BEYOND_RANGE, MAX_SAFE_INTEGER, NumberText, Scanned, normalise};
     use serde_json::{Number, Value};
 
     fn float_value(text: &str) -> Value {
@@ -564,9 +622,9 @@ mod before {
         let value = float_value(text);
         let float = text.parse::<f64>().unwrap_or(f64::NAN);
         let lossy = if !float.is_finite() {
-            Some("is beyond the range of f64")
+            Some(BEYOND_RANGE)
         } else if float == 0.0 && !normalise(text).0.is_empty() {
-            Some("is too small for f64 and becomes 0")
+            Some(BECOMES_ZERO)
         } else if scanned.significant_digits <= 17 && float.abs() < MAX_SAFE_INTEGER as f64 {
             None
         } else {

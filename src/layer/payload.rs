@@ -262,7 +262,13 @@ impl<'a> Walk<'a> {
                 }
             }
             Value::Object(fields) => {
-                if let Some(message) = flattened(fields) {
+                // flatten=true flattens the whole output into the payload's
+                // own keys: a dotted key further down is a name that holds
+                // a dot (a web-messaging `context.firstName` attribute, a
+                // host, a file, a settings key), not a flattened path.
+                if self.segments.is_empty()
+                    && let Some(message) = flattened(fields)
+                {
                     let finding = Finding::new(Code::P04, message).at_pointer(self.pointer());
                     self.keep(2, finding);
                 }
@@ -368,10 +374,17 @@ fn flattened(fields: &Map<String, Value>) -> Option<String> {
     if !(fields.keys()).any(|key| key.bytes().any(|b| b == b'.' || b == b'[')) {
         return None;
     }
+    // A flattened path ends at a plain value: an object or array under a
+    // dotted key (`"invoice.pdf": {"size": 1}`) is no flattened output.
+    let leaf = |value: &Value| match value {
+        Value::Object(fields) => fields.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => true,
+    };
     let keys: Vec<&str> = fields
-        .keys()
-        .map(String::as_str)
-        .filter(|key| is_flat_key(key))
+        .iter()
+        .filter(|(key, value)| leaf(value) && is_flat_key(key))
+        .map(|(key, _)| key.as_str())
         .collect();
     let indexed = keys.iter().any(|key| key.contains('['));
     if keys.len() < 2 && !indexed {
@@ -522,6 +535,22 @@ mod tests {
             assert!(found.len() <= 1 || key == "e.g", "{key}");
         }
         assert!(run(json!({"a.b": 1})).1.is_empty());
+    }
+
+    #[test]
+    fn dotted_names_below_the_payload_or_holding_objects_are_not_flattened() {
+        for payload in [
+            json!({"participantData": {"context.firstName": "Ann", "context.lastName": "Lee"}}),
+            json!({"prompts": {"welcome.title": "Hi", "welcome.body": "..."}}),
+            json!({"list": [{"a.b": 1, "c.d": 2}]}),
+            json!({"invoice.pdf": {"size": 1}, "photo.jpg": {"size": 2}}),
+            json!({"api.example.com": ["up"], "login.example.com": ["up"]}),
+        ] {
+            let (_, found) = run(payload.clone());
+            assert!(found.is_empty(), "{payload}: {found:?}");
+        }
+        let (_, found) = run(json!({"profile.firstname": "Ann", "profile.tags": []}));
+        assert_eq!(found.len(), 1);
     }
 
     #[test]

@@ -182,15 +182,9 @@ fn quirks(quirks: &Quirks) -> Vec<Finding> {
     for number in quirks.lossy_numbers.iter().take(MAX_FINDINGS_PER_CODE) {
         let shown: String = number.text.chars().take(40).collect();
         findings.push(
-            Finding::new(
-                Code::S08,
-                format!(
-                    "{shown} {}; JavaScript and other f64 readers change it",
-                    number.reason
-                ),
-            )
-            .at_offset(number.offset)
-            .at_pointer(number.pointer.clone()),
+            Finding::new(Code::S08, format!("{shown} {}", number.reason))
+                .at_offset(number.offset)
+                .at_pointer(number.pointer.clone()),
         );
     }
     if findings.len() > before {
