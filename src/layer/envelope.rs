@@ -324,10 +324,16 @@ fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool 
     // holds no payload, not a payload missing its fields. Without one, the
     // wrapper needs evidence: `result` beside its lists, or errors listed
     // (a payload may well be `{"errors": []}` or `{"warnings": [..]}`).
+    // Without a seed profile, the wrapper's `errors` and `warnings` are
+    // lists (or null) as it writes them: `{"errors": 0, "warnings": 0,
+    // "result": "passed"}` is a reply of counts, a payload of its own.
+    let lists = ["errors", "warnings"]
+        .iter()
+        .all(|key| fields.get(*key).is_none_or(|v| v.is_array() || v.is_null()));
     let marker = if expected == Some(EnvelopeKind::Seed) {
         has("result") || has("errors") || has("warnings")
     } else {
-        (has("result") && (has("errors") || has("warnings"))) || errors_listed
+        lists && ((has("result") && (has("errors") || has("warnings"))) || errors_listed)
     };
     marker
         && fields
@@ -712,7 +718,12 @@ mod tests {
         assert_eq!(codes, [Code::E04, Code::E05]);
         let (envelope, _, _, _) = run(json!({"result": 1}));
         assert_eq!(envelope, Envelope::Execute);
-        for payload in [json!({"errors": []}), json!({"warnings": ["slow backend"]})] {
+        for payload in [
+            json!({"errors": []}),
+            json!({"warnings": ["slow backend"]}),
+            json!({"errors": 0, "warnings": 0, "result": "passed"}),
+            json!({"errors": {"count": 0}, "result": "passed"}),
+        ] {
             let (envelope, codes, _, _) = run(payload.clone());
             assert_eq!((envelope, codes), (Envelope::Execute, vec![]), "{payload}");
         }
