@@ -2,7 +2,7 @@
 //! fetched again shortly before it expires and once more after a 401.
 
 use super::credentials::{Credentials, Secret};
-use super::redact::{Redactor, SHORTEST_SECRET};
+use super::redact::{Redactor, too_short_to_remove};
 use base64::Engine as _;
 use serde_json::Value;
 use std::sync::Mutex;
@@ -189,11 +189,10 @@ impl TokenSource {
             .filter(|seconds| *seconds > 0)
             .map_or(DEFAULT_LIFETIME, Duration::from_secs)
             .min(MAX_LIFETIME);
-        if token.chars().count() < SHORTEST_SECRET {
+        if let Some(why) = too_short_to_remove("token", token) {
             return Err(AuthError::Unusable(format!(
-                "{} issued a token only {} characters long; dapa removes the token from everything it writes, and needs one of at least {SHORTEST_SECRET} so as not to remove ordinary text with it",
-                self.url,
-                token.chars().count()
+                "{} issued a token {why}",
+                self.url
             )));
         }
         self.redactor.add_with_forms(token);

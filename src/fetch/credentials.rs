@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use super::redact::SHORTEST_SECRET;
+use super::redact::too_short_to_remove;
 
 /// A value that must never be written or shown: its `Debug` form is masked
 /// and there is no `Display`.
@@ -132,10 +132,11 @@ impl Environment {
         let id = self.values.get(CLIENT_ID);
         let secret = self.values.get(CLIENT_SECRET);
         match (id, secret) {
-            (Some(_), Some(secret)) if secret.chars().count() < SHORTEST_SECRET => Err(format!(
-                "{CLIENT_SECRET} is only {} characters long; dapa removes the secret from everything it writes, and needs one of at least {SHORTEST_SECRET} so as not to remove ordinary text with it (Genesys Cloud's client secrets are 43)",
-                secret.chars().count()
-            )),
+            (Some(_), Some(secret)) if let Some(why) = too_short_to_remove("secret", secret) => {
+                Err(format!(
+                    "{CLIENT_SECRET} is {why} (Genesys Cloud's client secrets are 43)"
+                ))
+            }
             (Some(id), Some(secret)) => Ok(Credentials {
                 client_id: id.clone(),
                 client_secret: Secret::new(secret.clone()),
@@ -203,7 +204,7 @@ mod tests {
         let error = environment.credentials().unwrap_err();
         assert!(error.contains("is only 3 characters long"), "{error}");
         assert!(!error.contains("x1y"), "{error}");
-        let long = "a".repeat(SHORTEST_SECRET);
+        let long = "a".repeat(super::super::redact::SHORTEST_SECRET);
         let environment = Environment::from_pairs([(CLIENT_ID, "id"), (CLIENT_SECRET, &long)]);
         assert!(environment.credentials().is_ok());
     }

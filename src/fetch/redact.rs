@@ -23,6 +23,18 @@ pub const MARK: &str = "[redacted]";
 /// longer.
 pub const SHORTEST_SECRET: usize = 16;
 
+/// Why `value`, a `what` (secret, token), is too short for dapa to remove
+/// it from what it writes, worded to follow "is" or "a token"; `None`
+/// when it is long enough.
+pub fn too_short_to_remove(what: &str, value: &str) -> Option<String> {
+    let length = value.chars().count();
+    (length < SHORTEST_SECRET).then(|| {
+        format!(
+            "only {length} characters long; dapa removes the {what} from everything it writes, and needs one of at least {SHORTEST_SECRET} so as not to remove ordinary text with it"
+        )
+    })
+}
+
 /// The values to remove, shared by every worker and the token cache (which
 /// adds each token it receives before anyone can print it).
 #[derive(Debug, Clone, Default)]
@@ -116,8 +128,8 @@ impl Redactor {
         clean
     }
 
-    /// [`Redactor::json`] of a value given away, which is taken apart
-    /// rather than copied: a definition may be many megabytes.
+    /// `value` with every string (keys too) redacted, taken apart rather
+    /// than copied: a definition may be many megabytes.
     pub fn into_json(&self, value: Value) -> Value {
         match value {
             Value::String(text) => Value::String(self.text(&text)),
@@ -134,19 +146,10 @@ impl Redactor {
         }
     }
 
-    /// `value` with every string (keys too) redacted, for sidecars.
+    /// `value` with every string (keys too) redacted, for sidecars (which
+    /// are small: the copy costs little).
     pub fn json(&self, value: &Value) -> Value {
-        match value {
-            Value::String(text) => Value::String(self.text(text)),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
-            Value::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(key, v)| (self.text(key), self.json(v)))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
+        self.into_json(value.clone())
     }
 }
 

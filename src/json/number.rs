@@ -9,9 +9,6 @@ use serde_json::{Number, Value};
 /// The largest integer every f64 reader keeps exactly.
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// 2^64 as an f64, which `u64::MAX as f64` rounds up to.
-const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
-
 /// Why an integer is lossy: beyond 2^53-1 or 64 bits, and whether an f64
 /// reader changes it or keeps it (and changes the integers next to it).
 const INTEGER_CHANGED: &str =
@@ -414,7 +411,9 @@ pub fn convert(text: &str, scanned: &Scanned) -> NumberText {
         if let Some((number, magnitude)) = exact {
             // Some integers past 2^53 are doubles themselves (10^16, 2^60):
             // an f64 reader keeps those, and changes their neighbours.
-            let kept = magnitude as f64 != TWO_TO_64 && magnitude as f64 as u64 == magnitude;
+            // (Compared in 128 bits: `u64::MAX` rounds up to 2^64, which
+            // would saturate back to `u64::MAX` in 64.)
+            let kept = magnitude as f64 as u128 == u128::from(magnitude);
             let lossy = (magnitude > MAX_SAFE_INTEGER).then_some(if kept {
                 INTEGER_KEPT
             } else {

@@ -323,10 +323,10 @@ fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool 
     // profile, `{"errors": [...]}` without `result` is an envelope that
     // holds no payload, not a payload missing its fields. Without one, the
     // wrapper needs evidence: `result` beside its lists, or errors listed
-    // (a payload may well be `{"errors": []}` or `{"warnings": [..]}`).
-    // Without a seed profile, the wrapper's `errors` and `warnings` are
-    // lists (or null) as it writes them: `{"errors": 0, "warnings": 0,
-    // "result": "passed"}` is a reply of counts, a payload of its own.
+    // (a payload may well be `{"errors": []}` or `{"warnings": [..]}`),
+    // and its `errors` and `warnings` lists (or null) as it writes them
+    // (`{"errors": 0, "warnings": 0, "result": "passed"}` is a reply of
+    // counts, a payload of its own).
     let lists = ["errors", "warnings"]
         .iter()
         .all(|key| fields.get(*key).is_none_or(|v| v.is_array() || v.is_null()));
