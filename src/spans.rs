@@ -30,11 +30,19 @@ pub struct Explanation {
     pub links: Vec<crate::lint::link::Link>,
 }
 
+/// The decoded JSON of a stringified field is kept up to this many lines of
+/// its pretty print; the lines past them are only counted. A field of a few
+/// megabytes of `[0,0,…]` pretty-prints to millions of lines, which built
+/// whole (and escaped for the terminal) took over fifty times the body.
+pub const MAX_DECODED_LINES: usize = 200;
+
 /// A stringified field, decoded, with the spans of the findings inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
-    /// The decoded JSON, pretty-printed.
+    /// The decoded JSON, pretty-printed: its first [`MAX_DECODED_LINES`] lines.
     pub text: String,
+    /// How many lines of the pretty print follow `text` and are not kept.
+    pub lines_left_out: usize,
     /// The findings that point inside it: span in `text` and the pointer.
     pub labels: Vec<(Range<usize>, String)>,
 }
@@ -111,11 +119,27 @@ pub fn explain_beside(
         // From the masked body: a string that holds a secret is masked whole,
         // so it is not decoded either.
         .filter_map(|(index, (finding, span))| {
-            let token = body.as_bytes().get(span.clone()?)?;
-            let text = decode_token(token, options.max_depth)?;
+            let span = span.clone()?;
+            let token = body.as_bytes().get(span.clone())?;
             let pointer = finding.pointer.as_deref().unwrap_or_default();
+            // The payload layer decoded the field in place: decoded once
+            // more, a field of megabytes held its values twice over. A
+            // token that masking changed is decoded from the masked text.
+            let in_place = (raw.get(span) == Some(token))
+                .then(|| analysis.document.as_ref()?.root.pointer(pointer))
+                .flatten()
+                .filter(|value| value.is_object() || value.is_array());
+            let (text, lines_left_out) = match in_place {
+                Some(value) => pretty_first_lines(value)?,
+                None => decode_token(token, options.max_depth)?,
+            };
             let labels = inner_labels(&text, pointer, &spans, options.max_depth);
-            Some((index, Decoded { text, labels }))
+            let decoded = Decoded {
+                text,
+                lines_left_out,
+                labels,
+            };
+            Some((index, decoded))
         })
         .collect();
     Explanation {
@@ -164,14 +188,82 @@ fn inner_labels(
 }
 
 /// The JSON inside a string token, undone as many times as it was encoded,
-/// pretty-printed.
-fn decode_token(token: &[u8], max_depth: usize) -> Option<String> {
+/// pretty-printed: the first [`MAX_DECODED_LINES`] lines, and how many more
+/// there are.
+fn decode_token(token: &[u8], max_depth: usize) -> Option<(String, usize)> {
     let text = std::str::from_utf8(token).ok()?;
     let Ok(Value::String(inner)) = serde_json::from_str::<Value>(text) else {
         return None;
     };
     let (value, _) = crate::layer::payload::decode_stringified(&inner, max_depth)?;
-    serde_json::to_string_pretty(&value).ok()
+    pretty_first_lines(&value)
+}
+
+/// `value` pretty-printed: the first [`MAX_DECODED_LINES`] lines, and how
+/// many more there are.
+fn pretty_first_lines(value: &Value) -> Option<(String, usize)> {
+    let mut kept = FirstLines::new(MAX_DECODED_LINES);
+    serde_json::to_writer_pretty(&mut kept, value).ok()?;
+    Some(kept.finish())
+}
+
+/// A writer that keeps the first lines written to it and counts the rest.
+struct FirstLines {
+    kept: Vec<u8>,
+    /// Line breaks still to keep; at 0 the rest is only counted.
+    breaks_left: usize,
+    /// Line breaks past the kept lines.
+    breaks_past: usize,
+    /// Whether anything came past the kept lines.
+    past: bool,
+}
+
+impl FirstLines {
+    fn new(lines: usize) -> Self {
+        FirstLines {
+            kept: Vec::new(),
+            breaks_left: lines,
+            breaks_past: 0,
+            past: false,
+        }
+    }
+
+    /// The kept lines (without the break after the last of them), and how
+    /// many lines were left out.
+    fn finish(self) -> (String, usize) {
+        // Cut only at a line break, which is never inside a character.
+        let text = String::from_utf8(self.kept)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+        let lines_past = if self.past { self.breaks_past + 1 } else { 0 };
+        (text, lines_past)
+    }
+}
+
+impl std::io::Write for FirstLines {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let mut rest = bytes;
+        while self.breaks_left > 0 {
+            match memchr::memchr(b'\n', rest) {
+                Some(at) => {
+                    self.breaks_left -= 1;
+                    let end = if self.breaks_left == 0 { at } else { at + 1 };
+                    self.kept.extend_from_slice(&rest[..end]);
+                    rest = &rest[at + 1..];
+                }
+                None => {
+                    self.kept.extend_from_slice(rest);
+                    return Ok(bytes.len());
+                }
+            }
+        }
+        self.past |= !rest.is_empty();
+        self.breaks_past += memchr::memchr_iter(b'\n', rest).count();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// How many bytes the token at `offset` covers: a whole string, a number or
@@ -374,6 +466,40 @@ mod tests {
     use crate::profile::{EnvelopeKind, Profile, Profiles, Schema, Semantic, Target};
     use serde_json::json;
     use std::sync::Arc;
+
+    #[test]
+    fn first_lines_keeps_the_lines_asked_for_and_counts_the_rest() {
+        use std::io::Write;
+        let lines: Vec<String> = (1..=7).map(|n| format!("line {n} é")).collect();
+        let text = lines.join("\n");
+        for chunk in [1, 2, 5, 1000] {
+            let mut kept = FirstLines::new(3);
+            text.as_bytes()
+                .chunks(chunk)
+                .for_each(|part| kept.write_all(part).unwrap());
+            assert_eq!(
+                kept.finish(),
+                (lines[..3].join("\n"), 4),
+                "chunks of {chunk}"
+            );
+        }
+        let mut whole = FirstLines::new(3);
+        whole.write_all(b"a\nb").unwrap();
+        assert_eq!(whole.finish(), ("a\nb".to_owned(), 0));
+        let mut exact = FirstLines::new(2);
+        exact.write_all(b"a\nb\n").unwrap();
+        assert_eq!(exact.finish(), ("a\nb".to_owned(), 0));
+    }
+
+    #[test]
+    fn a_huge_stringified_field_is_decoded_to_its_first_lines() {
+        let inner = format!("[{}0]", "0,".repeat(100_000));
+        let token = serde_json::to_string(&inner).unwrap();
+        let (text, left_out) = decode_token(token.as_bytes(), 128).unwrap();
+        assert_eq!(text.lines().count(), MAX_DECODED_LINES);
+        // `[`, 100,001 items, `]`: one line each.
+        assert_eq!(left_out, 100_003 - MAX_DECODED_LINES);
+    }
 
     /// Options that check every payload against `schema`.
     fn with_schema(schema: &Value) -> AnalyzeOptions {

@@ -19,9 +19,9 @@ use window::{Focus, window};
 /// terminal: a pager, a file, a ticket.
 const PIPE_WIDTH: usize = 100;
 
-/// The decoded JSON of a stringified field is shown whole up to this many
-/// lines; past them, a line says how many more there are.
-pub const MAX_DECODED_LINES: usize = 200;
+// The decoded JSON of a stringified field is shown whole up to this many
+// lines; past them, a line says how many more there are.
+use dapa::spans::MAX_DECODED_LINES;
 
 /// Everything of the capture that is shown (its name, the body, messages,
 /// pointers) passes through the escapes of `escape`: the body as a source
@@ -192,7 +192,8 @@ impl Layout {
             .map(|(span, _)| span.clone())
             .collect();
         let (text, moved_labels) = source_view(&decoded.text, &label_spans);
-        let (shown, left_out) = first_lines(&text, MAX_DECODED_LINES);
+        let (shown, cut_here) = first_lines(&text, MAX_DECODED_LINES);
+        let left_out = cut_here + decoded.lines_left_out;
         let mut labels: Vec<(Range<usize>, String)> = decoded
             .labels
             .iter()
