@@ -204,7 +204,8 @@ pub struct CompareArgs {
         long,
         value_name = "POINTS",
         default_value_t = 1.0,
-        requires = "baseline"
+        requires = "baseline",
+        value_parser = parse_tolerance
     )]
     pub tolerance: f64,
 }
@@ -617,6 +618,17 @@ pub enum EnvelopeArg {
 /// A `--fail-on` list, as the library reads it.
 fn parse_fail_on(text: &str) -> Result<FailOn, FailOnError> {
     text.parse()
+}
+
+/// Percentage points from 0 to 100: `nan` or `inf` would turn every rate
+/// comparison off without a word.
+fn parse_tolerance(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(points) if (0.0..=100.0).contains(&points) => Ok(points),
+        _ => Err(format!(
+            "'{text}' is not a number of percentage points from 0 to 100 (e.g. 1 or 0.5)"
+        )),
+    }
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {

@@ -38,8 +38,10 @@ pub enum ReadError {
     /// Not valid UTF-8 where text was expected.
     #[error("not valid UTF-8 text")]
     NotText,
-    /// The system refused (no such file, permission, a folder).
-    #[error("{0}")]
+    /// The system refused (no such file, permission, a folder). Its text
+    /// is the system's, said once (as a source as well, a report of the
+    /// chain said it twice).
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 
@@ -90,14 +92,28 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-/// The text of a regular file of at most `limit` bytes.
+/// The text of a regular file of at most `limit` bytes, without a leading
+/// byte-order mark: Windows editors save JSON and TOML with one, which
+/// neither format allows.
 pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, ReadError> {
-    String::from_utf8(read_limited(path, limit)?).map_err(|_| ReadError::NotText)
+    let mut text = String::from_utf8(read_limited(path, limit)?).map_err(|_| ReadError::NotText)?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("definition.json");
+        std::fs::write(&path, b"\xEF\xBB\xBF{\"a\": 1}").unwrap();
+        assert_eq!(read_text_limited(&path, 100).unwrap(), "{\"a\": 1}");
+    }
 
     #[test]
     fn devices_and_folders_are_refused() {

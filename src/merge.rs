@@ -115,6 +115,18 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
             ));
         }
     }
+    let signature = (summary.signatures.values())
+        .flat_map(BTreeMap::values)
+        .find(|stats| stats.captures > captures);
+    if let Some(stats) = signature {
+        return Err((
+            "signatures",
+            format!(
+                "a signature of {} is in {} captures, of {captures} captures",
+                stats.code, stats.captures
+            ),
+        ));
+    }
     let sources = summary.definitions.windows(2);
     if let Some(pair) = sources
         .into_iter()

@@ -37,15 +37,18 @@ pub fn show(value: &Value, secret: bool) -> String {
 /// a whole: a secure action's output that does not parse has no values to
 /// mask one by one.
 pub fn unquoted(message: &str) -> String {
+    unquoted_as(message, "(not shown: the payload is secret)")
+}
+
+/// [`unquoted`] with the quoted text replaced by `note`.
+pub fn unquoted_as(message: &str, note: &str) -> String {
     if message.starts_with("invalid escape ") {
-        return "invalid escape inside a string (not shown: the payload is secret)".to_owned();
+        return format!("invalid escape inside a string {note}");
     }
     match (message.find('\''), message.rfind('\'')) {
-        (Some(open), Some(close)) if close > open => format!(
-            "{}(not shown: the payload is secret){}",
-            &message[..open],
-            &message[close + 1..]
-        ),
+        (Some(open), Some(close)) if close > open => {
+            format!("{}{note}{}", &message[..open], &message[close + 1..])
+        }
         _ => message.to_owned(),
     }
 }

@@ -366,8 +366,11 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
 }
 
 fn replay(args: crate::cli::ReplayArgs) -> Result<ReplaySettings> {
+    // The replay reads each reply with the nesting limit of `--max-depth`,
+    // as the analysis of its output does: set before the replay is made.
     let analyze = AnalyzeOptions {
         show_secrets: args.run.show_secrets,
+        max_depth: usize::from(args.walk.max_depth),
         ..AnalyzeOptions::default()
     };
     let replay = Replay::from_file(&args.definition, &analyze).into_diagnostic()?;

@@ -1,6 +1,6 @@
 //! `dapa baseline`: the statistics of a corpus, for `scan --baseline`.
 
-use super::finish;
+use super::{finish, not_written};
 use crate::exit_status::ExitStatus;
 use crate::output::{scanned, write_to};
 use crate::settings::BaselineSettings;
@@ -13,8 +13,12 @@ pub fn run(settings: &BaselineSettings) -> Result<ExitStatus> {
     let outcome = scanned(dapa::scan::scan(&settings.paths, &settings.options, |_| {
         Ok(())
     }))?;
+    finish(&outcome, settings.quiet, started, settings.options.jobs);
+    if let Some(message) = not_written(&outcome, settings.output.as_deref()) {
+        eprintln!("{message}");
+        return Ok(ExitStatus::Error);
+    }
     let text = Baseline::of(&outcome.summary).to_json();
     write_to(settings.output.as_deref(), &text)?;
-    finish(&outcome, settings.quiet, started, settings.options.jobs);
-    Ok(ExitStatus::error_if(!outcome.input_errors.is_empty()))
+    Ok(ExitStatus::Clean)
 }

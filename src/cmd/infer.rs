@@ -1,6 +1,6 @@
 //! `dapa infer`: a JSON Schema that the healthy payloads satisfy.
 
-use super::finish;
+use super::{finish, not_written};
 use crate::exit_status::ExitStatus;
 use crate::output::{scanned, write_to};
 use crate::settings::InferSettings;
@@ -25,6 +25,11 @@ pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
             Ok(())
         },
     ))?;
+    finish(&outcome, settings.quiet, started, settings.options.jobs);
+    if let Some(message) = not_written(&outcome, settings.output.as_deref()) {
+        eprintln!("{message}");
+        return Ok(ExitStatus::Error);
+    }
     let mut text = serde_json::to_string_pretty(&model.to_schema()).into_diagnostic()?;
     text.push('\n');
     write_to(settings.output.as_deref(), &text)?;
@@ -35,6 +40,5 @@ pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
             outcome.summary.captures
         );
     }
-    finish(&outcome, settings.quiet, started, settings.options.jobs);
-    Ok(ExitStatus::error_if(!outcome.input_errors.is_empty()))
+    Ok(ExitStatus::Clean)
 }

@@ -64,3 +64,22 @@ fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
         summary.captures, summary.bytes, elapsed, rate, jobs
     );
 }
+
+/// Why the file a scan makes (a baseline, an inferred schema) is not
+/// written, if it is not: some input could not be read, or there was no
+/// capture at all. A file made of part of the corpus, or of none of it,
+/// would replace a good one without a word.
+fn not_written(outcome: &ScanOutcome, output: Option<&std::path::Path>) -> Option<String> {
+    let why = if !outcome.input_errors.is_empty() {
+        "some input could not be read"
+    } else if outcome.summary.captures == 0 {
+        "no capture was found"
+    } else {
+        return None;
+    };
+    let target = output.map_or_else(
+        || "nothing is written".to_owned(),
+        |path| format!("{} is not written", terminal(&path.display().to_string())),
+    );
+    Some(format!("dapa: {why}: {target}"))
+}

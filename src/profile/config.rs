@@ -131,7 +131,10 @@ impl ConfigPlace {
     pub fn discover(working: &Path) -> Option<ConfigPlace> {
         let mut shown = PathBuf::new();
         for folder in working.ancestors() {
-            if folder.join(CONFIG_NAME).is_file() {
+            // Anything by the name is the config, to be read or refused:
+            // one that cannot be read (a pipe, a dangling link, a folder)
+            // passed over would let the rules of a folder above decide.
+            if std::fs::symlink_metadata(folder.join(CONFIG_NAME)).is_ok() {
                 return Some(ConfigPlace::new(&shown.join(CONFIG_NAME), working));
             }
             shown.push("..");
@@ -141,22 +144,26 @@ impl ConfigPlace {
 
     /// A capture file's path relative to the config's folder, with `/`
     /// between its parts; none for standard input and outside the folder.
-    /// A path outside the folder by its text is tried again with its
-    /// folder's links resolved (a look at the file system, only for such
-    /// paths, once per folder in a row), so the folder reached through a
-    /// link is the same folder.
+    /// The path's folder is taken with its links resolved (a look at the
+    /// file system once per folder in a row), so that a folder reached
+    /// through a link, inside the config's folder or from outside it, is
+    /// the folder linked to. A path inside the folder by its text whose
+    /// real folder lies outside (a link to data kept elsewhere) keeps its
+    /// text.
     pub fn relative(&self, file: &str) -> Option<String> {
         if file == "-" {
             return None;
         }
         let absolute = lexical(&self.working.join(file));
-        let real;
-        let inside = match absolute.strip_prefix(&self.root) {
-            Ok(inside) => inside,
-            Err(_) => {
-                real = real_folder(absolute.parent()?)?.join(absolute.file_name()?);
-                real.strip_prefix(self.real_root.as_ref()?).ok()?
-            }
+        let real = (absolute.parent().and_then(real_folder))
+            .zip(absolute.file_name())
+            .map(|(folder, name)| folder.join(name));
+        let real_inside = (real.as_deref())
+            .zip(self.real_root.as_deref())
+            .and_then(|(real, root)| real.strip_prefix(root).ok());
+        let inside = match real_inside {
+            Some(inside) => inside,
+            None => absolute.strip_prefix(&self.root).ok()?,
         };
         let parts: Vec<String> = inside
             .components()

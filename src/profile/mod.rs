@@ -30,13 +30,14 @@ pub enum SchemaError {
         /// Why.
         reason: ReadError,
     },
-    /// A schema file is not JSON.
-    #[error("{path} is not JSON: {source}")]
+    /// A schema file is not JSON. (Its reason is not a `source`: the
+    /// message holds it, and a chain would print it twice.)
+    #[error("{path} is not JSON: {reason}")]
     NotJson {
         /// The file.
         path: String,
         /// Why.
-        source: serde_json::Error,
+        reason: serde_json::Error,
     },
     /// The schema unfolds into more subschemas than a scan can evaluate.
     #[error(
@@ -212,9 +213,9 @@ impl JsonFile {
         };
         let text = read_text_limited(path, SETTINGS_LIMIT).map_err(read_error)?;
         let document: Value =
-            serde_json::from_str(&text).map_err(|source| SchemaError::NotJson {
+            serde_json::from_str(&text).map_err(|reason| SchemaError::NotJson {
                 path: shown.clone(),
-                source,
+                reason,
             })?;
         let absolute = std::path::absolute(path).map_err(|e| read_error(ReadError::Io(e)))?;
         Ok(JsonFile {
@@ -413,9 +414,9 @@ impl Profile {
         let text =
             builtin_schema(name).ok_or_else(|| SchemaError::UnknownProfile(name.to_owned()))?;
         let document: Value =
-            serde_json::from_str(text).map_err(|source| SchemaError::NotJson {
+            serde_json::from_str(text).map_err(|reason| SchemaError::NotJson {
                 path: format!("schemas/{name}.json"),
-                source,
+                reason,
             })?;
         let (envelope, target, semantic) = match name {
             "cognigy-token" => (EnvelopeKind::Seed, Target::Payload, Semantic::Token),

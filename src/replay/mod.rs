@@ -453,7 +453,7 @@ impl Replay {
         if !capture.readable {
             return (analyze(capture, &self.analyze), None);
         }
-        let reply = match raw_reply(&capture, self.analyze.max_depth) {
+        let reply = match raw_reply(&capture, self.analyze.max_depth, self.analyze.show_secrets) {
             Ok(reply) => reply,
             Err(reason) => {
                 let record = analyze(

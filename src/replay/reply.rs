@@ -25,8 +25,14 @@ pub struct RawReply {
 }
 
 /// The reply a capture holds, or why it holds none that Genesys would run
-/// the translation map over.
-pub fn raw_reply(capture: &Capture, max_depth: usize) -> Result<RawReply, String> {
+/// the translation map over. Unless `show_secrets`, the reason quotes no
+/// text of a reply that is not JSON: a bare word there is most often a raw
+/// token, which the scan of the same body masks (P02).
+pub fn raw_reply(
+    capture: &Capture,
+    max_depth: usize,
+    show_secrets: bool,
+) -> Result<RawReply, String> {
     if let Some(status) = capture.meta.status.filter(|status| *status >= 400) {
         return Err(format!(
             "the backend answered HTTP {status}: Genesys fails the action with a remote \
@@ -55,10 +61,15 @@ pub fn raw_reply(capture: &Capture, max_depth: usize) -> Result<RawReply, String
         },
     )
     .map_err(|error| {
+        let message = if show_secrets {
+            error.message
+        } else {
+            crate::secret::unquoted_as(&error.message, "(not shown: it may be a secret)")
+        };
         format!(
-            "the reply is not JSON ({} at byte {}): Genesys fails such a request \
+            "the reply is not JSON ({message} at byte {}): Genesys fails such a request \
              (\"Request to backend service failed\")",
-            error.message, error.offset
+            error.offset
         )
     })?;
     match trace_reply(&parsed.value) {

@@ -448,3 +448,149 @@ fn scan_report(inputs: &[&str], format: &str, extra: &[&str]) -> String {
     assert!(output.code < 2, "{}", output.stderr);
     output.stdout
 }
+
+#[test]
+fn merge_refuses_a_signature_in_more_captures_than_the_summary_has() {
+    let (folder, summary) = scanned_corpus();
+    let mut claimed = summary.clone();
+    let signatures = claimed["signatures"].as_array_mut().expect("signatures");
+    signatures[0]["captures"] = json!(1_000_000_000_000u64);
+    let output = merge_files(&folder, &[("claimed.json", &claimed)]);
+    assert_exit(
+        &output,
+        2,
+        &["claimed.json", "signatures", "not a consistent"],
+    );
+}
+
+#[test]
+fn a_tolerance_that_is_no_number_of_points_is_refused() {
+    let (folder, summary) = scanned_corpus();
+    folder.write("baseline.json", summary.to_string().as_bytes());
+    for tolerance in ["nan", "inf", "-1", "101"] {
+        let output = bounded(&[
+            "scan",
+            folder.path_str(),
+            "--baseline",
+            &folder.join("baseline.json").display().to_string(),
+            &format!("--tolerance={tolerance}"),
+        ]);
+        assert_exit(&output, 2, &["--tolerance", "percentage points"]);
+    }
+}
+
+#[test]
+fn a_system_error_is_said_once() {
+    let folder = Folder::new();
+    let missing = folder.join("missing.json").display().to_string();
+    let output = bounded(&["merge", &missing]);
+    assert_exit(&output, 2, &["missing.json"]);
+    assert_eq!(
+        output.stderr.matches("No such file").count(),
+        1,
+        "{}",
+        output.stderr
+    );
+}
+
+/// A `dapa.toml` in the working folder that cannot be read stops the run:
+/// passed over, the rules of a `dapa.toml` above it would decide.
+#[test]
+fn a_found_config_that_cannot_be_read_is_an_error_not_skipped() {
+    let outer = folder_with_capture();
+    outer.write(
+        "dapa.toml",
+        b"[[rules]]\npath = \"**\"\nprofile = \"cognigy-profile\"\n",
+    );
+    let project = outer.join("project");
+    std::fs::create_dir(&project).unwrap();
+    let config = project.join("dapa.toml");
+    let scan_from_project = || {
+        crate::util::dapa_bounded(MEMORY_MIB, SECONDS, &["scan", "../cap.json"])
+            .current_dir(&project)
+            .run()
+    };
+    // Without a config of its own, the project's scans follow the rules above.
+    let outer_rules = scan_from_project();
+    assert_exit(&outer_rules, 1, &["rules of ../dapa.toml"]);
+    let kinds: [(&str, &dyn Fn()); 3] = [
+        ("a dangling link", &|| {
+            std::os::unix::fs::symlink("nowhere.toml", &config).unwrap()
+        }),
+        ("a folder", &|| std::fs::create_dir(&config).unwrap()),
+        ("a named pipe", &|| {
+            let status = std::process::Command::new("mkfifo").arg(&config).status();
+            assert!(status.unwrap().success());
+        }),
+    ];
+    for (kind, make) in kinds {
+        make();
+        let output = scan_from_project();
+        assert_exit(&output, 2, &["cannot read dapa.toml"]);
+        assert!(
+            !output.stderr.contains("rules of ../dapa.toml"),
+            "{kind}: {}",
+            output.stderr
+        );
+        if config.is_dir() {
+            std::fs::remove_dir(&config).unwrap();
+        } else {
+            std::fs::remove_file(&config).unwrap();
+        }
+    }
+}
+
+/// A rule's glob names the real folder; a link to it inside the project
+/// reaches the same captures, which get the same profile.
+#[test]
+fn a_folder_reached_through_a_link_gets_the_rules_of_the_folder_linked_to() {
+    let project = Folder::new();
+    project.write(
+        "dapa.toml",
+        b"[[rules]]\npath = \"captures/**\"\nprofile = \"cognigy-token\"\n",
+    );
+    project.write("captures/day/bad.json", br#"{"token": 5}"#);
+    project.symlink("latest", "captures/day");
+    let profiles: Vec<Value> = ["captures/day/bad.json", "latest/bad.json"]
+        .iter()
+        .map(|path| {
+            let output = crate::util::dapa_bounded(
+                MEMORY_MIB,
+                SECONDS,
+                &["scan", "-q", "--format", "jsonl", path],
+            )
+            .current_dir(project.path())
+            .run();
+            assert_eq!(output.code, 1, "{path}: {}", output.stderr);
+            let record: Value = serde_json::from_str(output.stdout.trim()).unwrap();
+            record["profile"].clone()
+        })
+        .collect();
+    assert_eq!(profiles, [json!("cognigy-token"), json!("cognigy-token")]);
+}
+
+#[test]
+fn a_baseline_or_schema_of_part_of_the_corpus_replaces_no_file() {
+    let (folder, _) = scanned_corpus();
+    let kept = b"{\"kept\": true}";
+    for command in ["baseline", "infer"] {
+        let target = folder.join(&format!("{command}-out.json"));
+        std::fs::write(&target, kept).unwrap();
+        let target_text = target.display().to_string();
+        let missing = folder.join("no-such-folder").display().to_string();
+        for inputs in [
+            vec![missing.as_str()],
+            vec![folder.path_str(), missing.as_str()],
+        ] {
+            let mut args = vec![command, "-o", target_text.as_str()];
+            args.extend(&inputs);
+            let output = bounded(&args);
+            assert_exit(&output, 2, &["not written"]);
+            assert_eq!(
+                std::fs::read(&target).unwrap(),
+                kept,
+                "{command} {inputs:?}"
+            );
+        }
+    }
+}

@@ -55,7 +55,7 @@ fn replay_of(definition: &str) -> Replay {
 /// One sample reply as Genesys would get it, or why it stops before the translation map.
 fn reply_of(source: &str) -> Result<(Value, String), String> {
     let capture = dapa::capture::load_one(Path::new(source), MAX_BYTES);
-    let reply = raw_reply(&capture, AnalyzeOptions::default().max_depth)?;
+    let reply = raw_reply(&capture, AnalyzeOptions::default().max_depth, false)?;
     Ok((reply.value, reply.text))
 }
 
