@@ -35,9 +35,113 @@ fn looks_like_id(value: &str) -> bool {
     value.len() >= 16 && !value.contains(' ')
 }
 
-/// What was seen at one path of the payloads.
+/// Ids and tokens of any length: a value an `Authorization` header would
+/// carry is no enum either.
+fn looks_like_credential(value: &str) -> bool {
+    const SCHEMES: [&str; 3] = ["Bearer ", "Basic ", "Token "];
+    SCHEMES.iter().any(|scheme| {
+        value.len() > scheme.len() && value[..scheme.len()].eq_ignore_ascii_case(scheme)
+    })
+}
+
+/// Parts of a key's name that say its value is a credential. Infer reads no
+/// profile and no `x-dapa-secret` mark, so it goes by the name: the values
+/// of such a field, and of every field under it, never become an `enum`
+/// (which would write them into the schema).
+const SECRET_NAME_PARTS: [&str; 10] = [
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "api_key",
+    "api-key",
+    "authorization",
+    "credential",
+    "cookie",
+];
+
+/// Whether a key's name says its value is a credential.
+fn names_a_secret(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    SECRET_NAME_PARTS.iter().any(|part| lower.contains(part))
+}
+
+/// Most places (paths) one model describes, over the whole corpus: each
+/// object's keys are bounded by [`MAX_PROPERTIES`], but nested places
+/// multiply (a thousand keys each holding a thousand keys), and a model of
+/// millions of places took gigabytes. The same bound as the drift table's.
+pub const MAX_PLACES: usize = crate::summary::MAX_DRIFT_PATHS;
+
+/// Deepest nesting of the schema written: each level of objects in the
+/// payload is two levels of the schema (`properties`, then the field), and
+/// a schema deeper than 128 levels is one dapa cannot read back. Places
+/// deeper than this are not described (any value is allowed there).
+const MAX_SCHEMA_DEPTH: usize = 100;
+
+/// The schema of the healthy payloads of a corpus, built one payload at a
+/// time.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    root: Place,
+    /// Places made so far, at most [`MAX_PLACES`].
+    places: usize,
+}
+
+impl Model {
+    /// Add one payload.
+    pub fn add(&mut self, value: &Value, options: &InferOptions) {
+        // A payload that is a bare string is most often a raw token (P02):
+        // its values are no enum.
+        let options = InferOptions {
+            enum_threshold: if value.is_string() {
+                0
+            } else {
+                options.enum_threshold
+            },
+        };
+        let mut room = Room {
+            places_left: MAX_PLACES.saturating_sub(self.places),
+        };
+        self.root.add(value, &options, 1, &mut room);
+        self.places = MAX_PLACES - room.places_left;
+    }
+
+    /// How many values were added at the root.
+    pub fn count(&self) -> u64 {
+        self.root.seen
+    }
+
+    /// The whole schema document, draft 2020-12.
+    pub fn to_schema(&self) -> Value {
+        let mut document = Map::new();
+        document.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
+        document.insert("title".into(), json!("Inferred by dapa"));
+        document.insert(
+            "description".into(),
+            json!(format!(
+                "Inferred from {} payloads; review before use.",
+                self.root.seen
+            )),
+        );
+        if let Value::Object(body) = self.root.schema() {
+            document.extend(body);
+        }
+        Value::Object(document)
+    }
+}
+
+/// What one payload may still add to the model.
+struct Room {
+    places_left: usize,
+}
+
+/// What was seen at one path of the payloads.
+#[derive(Debug, Clone, Default)]
+struct Place {
     seen: u64,
     types: BTreeSet<&'static str>,
     strings: u64,
@@ -48,10 +152,16 @@ pub struct Model {
     all_seconds: bool,
     all_millis: bool,
     objects: u64,
-    properties: BTreeMap<String, (u64, Model)>,
-    /// Keys left out once [`MAX_PROPERTIES`] were listed.
+    properties: BTreeMap<String, (u64, Place)>,
+    /// Keys left out past [`MAX_PROPERTIES`] here.
     more_keys: bool,
-    items: Option<Box<Model>>,
+    /// Keys or items left out past [`MAX_PLACES`] in the whole model.
+    past_places: bool,
+    items: Option<Box<Place>>,
+    /// What is inside is not described: the schema would be too deep.
+    too_deep: bool,
+    /// Under a key whose name says it holds a credential: no enum.
+    secret: bool,
 }
 
 /// Most distinct keys listed for one object place: payloads keyed by ids
@@ -60,9 +170,9 @@ pub struct Model {
 /// schema allows other keys).
 pub const MAX_PROPERTIES: usize = 1_000;
 
-impl Model {
-    /// Add one value seen at this path.
-    pub fn add(&mut self, value: &Value, options: &InferOptions) {
+impl Place {
+    /// Add one value seen at this path, `depth` levels deep in the schema.
+    fn add(&mut self, value: &Value, options: &InferOptions, depth: usize, room: &mut Room) {
         self.seen += 1;
         match value {
             Value::Null => {
@@ -93,23 +203,57 @@ impl Model {
             }
             Value::Array(items) => {
                 self.types.insert("array");
-                let model = self.items.get_or_insert_with(Box::default);
-                for item in items {
-                    model.add(item, options);
+                if depth + 1 > MAX_SCHEMA_DEPTH {
+                    self.too_deep |= !items.is_empty();
+                    return;
+                }
+                if self.items.is_none() {
+                    if room.places_left == 0 {
+                        self.past_places |= !items.is_empty();
+                        return;
+                    }
+                    room.places_left -= 1;
+                    let secret = self.secret;
+                    self.items = Some(Box::new(Place {
+                        secret,
+                        ..Place::default()
+                    }));
+                }
+                if let Some(model) = self.items.as_deref_mut() {
+                    for item in items {
+                        model.add(item, options, depth + 1, room);
+                    }
                 }
             }
             Value::Object(fields) => {
                 self.types.insert("object");
                 self.objects += 1;
+                if depth + 2 > MAX_SCHEMA_DEPTH {
+                    self.too_deep |= !fields.is_empty();
+                    return;
+                }
                 for (key, child) in fields {
-                    if self.properties.len() >= MAX_PROPERTIES && !self.properties.contains_key(key)
-                    {
-                        self.more_keys = true;
-                        continue;
+                    if !self.properties.contains_key(key) {
+                        if self.properties.len() >= MAX_PROPERTIES {
+                            self.more_keys = true;
+                            continue;
+                        }
+                        if room.places_left == 0 {
+                            self.past_places = true;
+                            continue;
+                        }
+                        room.places_left -= 1;
+                        let secret = self.secret || names_a_secret(key);
+                        let place = Place {
+                            secret,
+                            ..Place::default()
+                        };
+                        self.properties.insert(key.clone(), (0, place));
                     }
-                    let (present, model) = self.properties.entry(key.clone()).or_default();
-                    *present += 1;
-                    model.add(child, options);
+                    if let Some((present, model)) = self.properties.get_mut(key) {
+                        *present += 1;
+                        model.add(child, options, depth + 2, room);
+                    }
                 }
             }
         }
@@ -173,7 +317,9 @@ impl Model {
             } else if let Some(values) = &self.distinct
                 && !values.is_empty()
                 && self.strings >= 2 * values.len() as u64
+                && !self.secret
                 && !values.iter().all(|value| looks_like_id(value))
+                && !values.iter().any(|value| looks_like_credential(value))
             {
                 schema.insert("enum".into(), json!(values));
             }
@@ -193,45 +339,32 @@ impl Model {
             if !required.is_empty() {
                 schema.insert("required".into(), json!(required));
             }
-            if self.more_keys {
-                let note = format!(
-                    "more than {MAX_PROPERTIES} distinct keys were seen here; the first {MAX_PROPERTIES} are listed"
-                );
-                schema.insert("$comment".into(), json!(note));
-            }
         }
         if let Some(items) = &self.items
             && items.seen > 0
         {
             schema.insert("items".into(), items.schema());
         }
-        Value::Object(schema)
-    }
-
-    /// How many values were added at the root.
-    pub fn count(&self) -> u64 {
-        self.seen
-    }
-
-    /// The whole schema document, draft 2020-12.
-    pub fn to_schema(&self) -> Value {
-        let mut document = Map::new();
-        document.insert(
-            "$schema".into(),
-            json!("https://json-schema.org/draft/2020-12/schema"),
-        );
-        document.insert("title".into(), json!("Inferred by dapa"));
-        document.insert(
-            "description".into(),
-            json!(format!(
-                "Inferred from {} payloads; review before use.",
-                self.seen
-            )),
-        );
-        if let Value::Object(body) = self.schema() {
-            document.extend(body);
+        let mut notes = Vec::new();
+        if self.more_keys {
+            notes.push(format!(
+                "more than {MAX_PROPERTIES} distinct keys were seen here; the first {MAX_PROPERTIES} are listed."
+            ));
         }
-        Value::Object(document)
+        if self.past_places {
+            notes.push(format!(
+                "more was seen here than is described: the schema describes the first {MAX_PLACES} places of the corpus."
+            ));
+        }
+        if self.too_deep {
+            notes.push(format!(
+                "what this holds is not described: the schema would nest deeper than {MAX_SCHEMA_DEPTH} levels."
+            ));
+        }
+        if !notes.is_empty() {
+            schema.insert("$comment".into(), json!(notes.join(" ")));
+        }
+        Value::Object(schema)
     }
 }
 
@@ -258,6 +391,65 @@ mod tests {
             MAX_PROPERTIES
         );
         assert!(schema["$comment"].as_str().unwrap().contains("1000"));
+    }
+
+    #[test]
+    fn places_past_the_bound_are_left_out_whatever_their_nesting() {
+        // A thousand keys of a thousand keys each: a million places offered.
+        let inner: Map<String, Value> =
+            (0..1_000).map(|n| (format!("b{n:04}"), json!(n))).collect();
+        let outer: Map<String, Value> = (0..1_000)
+            .map(|n| (format!("a{n:04}"), Value::Object(inner.clone())))
+            .collect();
+        let mut model = Model::default();
+        model.add(&Value::Object(outer), &InferOptions::default());
+        assert_eq!(model.places, MAX_PLACES);
+        let schema = model.to_schema();
+        let described: usize = schema["properties"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|place| 1 + place["properties"].as_object().map_or(0, Map::len))
+            .sum();
+        assert_eq!(described, MAX_PLACES);
+        let noted = schema["properties"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|place| place.get("$comment").is_some())
+            .count();
+        assert!(noted >= 1, "the place where places ran out says so");
+    }
+
+    #[test]
+    fn a_deep_payload_gives_a_schema_dapa_reads_back() {
+        let mut deep = json!({"leaf": "x"});
+        for _ in 0..120 {
+            deep = json!({"next": deep, "list": [1]});
+        }
+        let schema = infer(&[deep.clone()]);
+        let text = serde_json::to_string(&schema).unwrap();
+        let read: Value = serde_json::from_str(&text).expect("read back within serde's limit");
+        let compiled = Schema::compile("inferred", &read).unwrap();
+        assert!(compiled.validator.is_valid(&deep));
+        assert!(text.contains("deeper than 100 levels"));
+    }
+
+    #[test]
+    fn credentials_never_become_an_enum() {
+        let values = [
+            json!({"accessToken": "abc", "auth": {"password": "pw1"}, "header": "Bearer x1", "state": "open"}),
+            json!({"accessToken": "abc", "auth": {"password": "pw1"}, "header": "Bearer x1", "state": "open"}),
+            json!({"accessToken": "abc", "auth": {"password": "pw1"}, "header": "Bearer x1", "state": "open"}),
+        ];
+        let schema = infer(&values);
+        let text = schema.to_string();
+        for secret in ["abc", "pw1", "x1"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(schema["properties"]["state"]["enum"], json!(["open"]));
+        let tokens = infer(&[json!("t0k3n"), json!("t0k3n"), json!("t0k3n")]);
+        assert!(tokens.get("enum").is_none(), "{tokens}");
     }
 
     #[test]

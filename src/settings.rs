@@ -455,10 +455,15 @@ fn lint(args: crate::cli::LintArgs) -> Result<LintSettings> {
 }
 
 fn infer(args: InferArgs) -> InferSettings {
+    let walk = scan_options(&args.walk, AnalyzeOptions::default());
     InferSettings {
         options: ScanOptions {
             // A draft schema is inferred from the captures alone.
             folder_definitions: false,
+            // Each record holds its payload until the model takes it: a
+            // chunk of a thousand records held a thousand payloads (ten
+            // times their bytes each). A few per worker keep them busy.
+            chunk_size: walk.jobs.saturating_mul(8),
             ..scan_options(
                 &args.walk,
                 AnalyzeOptions {

@@ -594,3 +594,50 @@ fn a_baseline_or_schema_of_part_of_the_corpus_replaces_no_file() {
         }
     }
 }
+
+/// Payloads of a thousand objects of three keys each, under a new key in
+/// every capture: the places multiply, and a chunk of records held all
+/// their payloads. Both are bounded now, so infer runs in the memory a
+/// scan of the same corpus takes, and describes at most its places.
+#[test]
+fn infer_memory_does_not_grow_with_nested_places_or_the_corpus() {
+    let folder = Folder::new();
+    for capture in 0..400 {
+        let inner: serde_json::Map<String, Value> = (0..1_000)
+            .map(|key| (format!("b{key}"), json!({"c0": 1, "c1": 2, "c2": 3})))
+            .collect();
+        let payload = json!({ format!("a{capture}"): inner });
+        folder.write(
+            &format!("c/{capture:04}.json"),
+            payload.to_string().as_bytes(),
+        );
+    }
+    let schema = folder.join("schema.json").display().to_string();
+    let corpus = folder.join("c").display().to_string();
+    let output = bounded(&["infer", "-q", "-j", "2", &corpus, "-o", &schema]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(
+        text.contains("the first 10000 places"),
+        "the schema says where places ran out"
+    );
+    // The schema it wrote is one dapa reads back, and the corpus satisfies.
+    // (Not in the bound above: each capture here has thousands of fields
+    // the schema does not describe, and a chunk of records holds their
+    // drift paths until it is summed.)
+    let scan = crate::util::dapa_bounded(
+        1024,
+        SECONDS,
+        &[
+            "scan",
+            "-q",
+            "--schema",
+            &schema,
+            &corpus,
+            "--fail-on",
+            "invalid",
+        ],
+    )
+    .run();
+    assert_eq!(scan.code, 0, "{}", scan.stderr);
+}
