@@ -8,6 +8,11 @@ use std::ops::Range;
 
 use super::{Accessor, BinOp, Expr, MAX_DEPTH, MAX_TEMPLATE_BYTES, Node, ParseError, Reference};
 
+/// Most binary operators in one chain and the chains around it: far more
+/// than a template writes, and few enough that evaluating the chain, which
+/// recurses once per operator, cannot overflow the stack.
+const MAX_OPERATORS: usize = 512;
+
 /// Parses a whole template.
 pub(super) fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
     if text.len() > MAX_TEMPLATE_BYTES {
@@ -22,6 +27,7 @@ pub(super) fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
         pos: 0,
         end: text.len(),
         depth: 0,
+        operators: 0,
         after_property: false,
     };
     let (nodes, stop) = parser.block()?;
@@ -57,6 +63,10 @@ struct Parser<'a> {
     /// closing quote.
     end: usize,
     depth: usize,
+    /// Binary operators on the way to where the parser is: those of the
+    /// chains it is inside, so far. A chain is a tree nested as deep as it
+    /// is long (`1+1+…+1`), which evaluating and dropping walk recursively.
+    operators: usize,
     /// Whether the last reference written in the text ended in a property (`$a.b`), with only
     /// directives since: Velocity 1.7 then reads a `##` as text, not a comment.
     after_property: bool,
@@ -669,16 +679,29 @@ impl<'a> Parser<'a> {
         }
         let start = self.pos;
         let mut left = self.binary(level + 1)?;
-        loop {
+        let outer = self.operators;
+        let chain = loop {
             self.space();
             let Some((op, len)) = self.operator(level) else {
-                return Ok(left);
+                break Ok(left);
             };
+            self.operators += 1;
+            if self.operators > MAX_OPERATORS {
+                break self.err(
+                    self.pos,
+                    format!("more than {MAX_OPERATORS} operators in a row or nested"),
+                );
+            }
             self.pos += len;
             self.space();
-            let right = self.binary(level + 1)?;
+            let right = match self.binary(level + 1) {
+                Ok(right) => right,
+                Err(error) => break Err(error),
+            };
             left = Expr::Binary(op, Box::new(left), Box::new(right), start..self.pos);
-        }
+        };
+        self.operators = outer;
+        chain
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
@@ -731,6 +754,7 @@ impl<'a> Parser<'a> {
                     pos: content.start,
                     end: content.end,
                     depth: self.depth,
+                    operators: self.operators,
                     after_property: false,
                 };
                 let (nodes, stop) = inner.block()?;
@@ -990,6 +1014,13 @@ mod tests {
         assert!(Template::parse(&lists).is_err());
         let nots = "#if(".to_owned() + &"!".repeat(100_000) + "true)#end";
         assert!(Template::parse(&nots).is_err());
+        for op in ["+", "&&", "==", "+\"a\"+"] {
+            let chain = "#set($x = 1".to_owned() + &format!("{op}1").repeat(50_000) + ")";
+            let e = Template::parse(&chain).expect_err("too many operators");
+            assert!(e.message.contains("operators"), "{e}");
+        }
+        let long = "#set($x = 1".to_owned() + &"+1".repeat(500) + ")$x";
+        assert!(Template::parse(&long).is_ok());
     }
 
     #[test]

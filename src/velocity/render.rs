@@ -27,6 +27,7 @@ pub(super) fn render(
         loops: Vec::new(),
         limits: *limits,
         iterations: 0,
+        copied: 0,
         literal_nulls: Vec::new(),
     };
     let mut text = String::new();
@@ -50,11 +51,61 @@ struct Renderer<'t> {
     loops: Vec<Loop>,
     limits: Limits,
     iterations: usize,
+    /// Bytes of values copied so far (see [`charge`]).
+    copied: usize,
     /// The references that wrote their own text because they were null.
     literal_nulls: Vec<Range<usize>>,
 }
 
+/// Bytes of values one rendering may copy, as a multiple of the output
+/// limit. A reference is a copy of its value here (Velocity's Java shares
+/// it): `#set($l = [$l, $l])` doubles what the next reference copies, and a
+/// 16 MiB `$rawResult` named in a loop copied terabytes. Past the budget
+/// the rendering stops (R03) instead of growing or running without end.
+const COPY_BUDGET_PER_OUTPUT_BYTE: usize = 32;
+
+/// Deepest value a rendering builds: a list nested in itself a hundred
+/// thousand times is walked recursively when copied, written or dropped.
+const MAX_VALUE_DEPTH: usize = 256;
+
+/// Count a copy of `value` against the budget, with `copied` bytes copied
+/// before it; the bytes copied after it, or the limit it passes.
+fn charge(
+    value: &VValue,
+    copied: usize,
+    limits: &Limits,
+    span: &Range<usize>,
+) -> Result<usize, RenderError> {
+    let budget = limits
+        .max_output_bytes
+        .saturating_mul(COPY_BUDGET_PER_OUTPUT_BYTE);
+    let Some(measure) = value.measure_within(budget.saturating_sub(copied)) else {
+        return Err(RenderError::Limit {
+            what: "bytes of values copied",
+            limit: budget,
+            span: span.clone(),
+        });
+    };
+    if measure.depth > MAX_VALUE_DEPTH {
+        return Err(RenderError::Limit {
+            what: "nesting of a value",
+            limit: MAX_VALUE_DEPTH,
+            span: span.clone(),
+        });
+    }
+    Ok(copied + measure.bytes)
+}
+
 impl Renderer<'_> {
+    /// A copy of variable `name`'s value, counted against the budget.
+    fn copy_of(&mut self, name: &str, span: &Range<usize>) -> Result<VValue, RenderError> {
+        let Some(value) = self.vars.get(name) else {
+            return Ok(VValue::Null);
+        };
+        self.copied = charge(value, self.copied, &self.limits, span)?;
+        Ok(value.clone())
+    }
+
     fn check_size(&self, len: usize, span: &Range<usize>) -> Result<(), RenderError> {
         if len > self.limits.max_output_bytes {
             return Err(RenderError::Limit {
@@ -132,8 +183,20 @@ impl Renderer<'_> {
         let literal = &self.text[span.clone()];
         let prefix = "\\".repeat(reference.backslashes / 2);
         let escaped = reference.backslashes % 2 == 1;
-        let value = self.reference(reference)?;
-        let shown = value.java_string();
+        // A variable named alone is written from where it is, not copied.
+        let bare = (reference.accessors.is_empty())
+            .then(|| self.vars.get(&reference.name))
+            .flatten();
+        let room = self.limits.max_output_bytes.saturating_sub(out.len());
+        let shown = match bare {
+            Some(value) => value.java_string_within(room),
+            None => self.reference(reference)?.java_string_within(room),
+        }
+        .map_err(|_| RenderError::Limit {
+            what: "output bytes",
+            limit: self.limits.max_output_bytes,
+            span: span.clone(),
+        })?;
         let piece = match (escaped, shown) {
             (true, Some(_)) => format!("{prefix}{literal}"),
             (true, None) => format!("{prefix}\\{literal}"),
@@ -237,8 +300,22 @@ impl Renderer<'_> {
     fn reference(&mut self, reference: &Reference) -> Result<VValue, RenderError> {
         let mut accessors = reference.accessors.iter();
         let root = reference.name.as_str();
-        let mut value = if let Some(v) = self.vars.get(root) {
-            v.clone()
+        let mut value = if let Some(root_value) = self.vars.get(root) {
+            if matches!(root_value, VValue::Null) {
+                return Ok(VValue::Null);
+            }
+            let Some(first) = accessors.next() else {
+                return self.copy_of(root, &reference.span);
+            };
+            // The first step reads the variable where it is: its arguments
+            // first, then the step, so that only what it gives is copied.
+            let step = self.step_arguments(first)?;
+            let Some(root_value) = self.vars.get(root) else {
+                return Ok(VValue::Null);
+            };
+            let value = apply(root_value, first, step, &self.limits)?;
+            self.copied = charge(&value, self.copied, &self.limits, &reference.span)?;
+            value
         } else if root == "foreach" && !self.loops.is_empty() {
             let mut level = self.loops.len() - 1;
             loop {
@@ -288,19 +365,21 @@ impl Renderer<'_> {
             if matches!(value, VValue::Null) {
                 return Ok(VValue::Null);
             }
-            value = match accessor {
-                Accessor::Property { name, span } => tools::property(&value, name, span)?,
-                Accessor::Method { name, args, span } => {
-                    let args = self.args(args)?;
-                    tools::method(&value, name, &args, span, &self.limits)?
-                }
-                Accessor::Index { index, span } => {
-                    let index = self.expr(index)?;
-                    tools::index(&value, &index, span)?
-                }
-            };
+            let step = self.step_arguments(accessor)?;
+            value = apply(&value, accessor, step, &self.limits)?;
+            self.copied = charge(&value, self.copied, &self.limits, &reference.span)?;
         }
         Ok(value)
+    }
+
+    /// What a step of a reference needs evaluated before it is taken: a
+    /// method's arguments, an index.
+    fn step_arguments(&mut self, accessor: &Accessor) -> Result<Step, RenderError> {
+        Ok(match accessor {
+            Accessor::Property { .. } => Step::Property,
+            Accessor::Method { args, .. } => Step::Method(self.args(args)?),
+            Accessor::Index { index, .. } => Step::Index(self.expr(index)?),
+        })
     }
 
     fn args(&mut self, args: &[Expr]) -> Result<Vec<VValue>, RenderError> {
@@ -319,7 +398,11 @@ impl Renderer<'_> {
             Expr::Int(i, _) => VValue::Int(*i),
             Expr::Float(f, _) => VValue::Float(*f),
             Expr::Bool(b, _) => VValue::Bool(*b),
-            Expr::List(items, _) => VValue::List(self.args(items)?),
+            Expr::List(items, span) => {
+                let list = VValue::List(self.args(items)?);
+                self.copied = charge(&list, self.copied, &self.limits, span)?;
+                list
+            }
             Expr::Range(from, to, span) => {
                 let (Some(from), Some(to)) =
                     (range_end(&self.expr(from)?), range_end(&self.expr(to)?))
@@ -343,7 +426,7 @@ impl Renderer<'_> {
                 };
                 VValue::List(items)
             }
-            Expr::Map(entries, _) => {
+            Expr::Map(entries, span) => {
                 let mut map: Vec<(String, VValue)> = Vec::new();
                 for (k, v) in entries {
                     let key = self.expr(k)?.java_string().unwrap_or_else(|| "null".into());
@@ -353,7 +436,9 @@ impl Renderer<'_> {
                         None => map.push((key, value)),
                     }
                 }
-                VValue::Map(map)
+                let map = VValue::Map(map);
+                self.copied = charge(&map, self.copied, &self.limits, span)?;
+                map
             }
             Expr::Not(inner, _) => VValue::Bool(!self.condition(inner)?),
             Expr::Binary(op, left, right, span) => self.binary(*op, left, right, span)?,
@@ -365,6 +450,10 @@ impl Renderer<'_> {
     /// other literal or arithmetic (`#if(1)`, `#if("x")`, `#if($a + 1)`) false.
     fn condition(&mut self, expr: &Expr) -> Result<bool, RenderError> {
         Ok(match expr {
+            // A variable named alone is judged where it is, not copied.
+            Expr::Reference(r) if r.accessors.is_empty() && self.vars.contains_key(&r.name) => {
+                self.vars.get(&r.name).is_some_and(VValue::truthy)
+            }
             Expr::Reference(r) => self.reference(r)?.truthy(),
             Expr::Bool(b, _) => *b,
             Expr::Not(..) | Expr::Binary(_, _, _, _) if !is_arithmetic(expr) => {
@@ -427,6 +516,32 @@ impl Renderer<'_> {
                 arithmetic(op, a, b, span)?
             }
         })
+    }
+}
+
+/// A step of a reference with what it needs evaluated.
+enum Step {
+    Property,
+    Method(Vec<VValue>),
+    Index(VValue),
+}
+
+/// Take one step of a reference from `value`.
+fn apply(
+    value: &VValue,
+    accessor: &Accessor,
+    step: Step,
+    limits: &Limits,
+) -> Result<VValue, RenderError> {
+    match (accessor, step) {
+        (Accessor::Property { name, span }, _) => tools::property(value, name, span),
+        (Accessor::Method { name, span, .. }, Step::Method(args)) => {
+            tools::method(value, name, &args, span, limits)
+        }
+        (Accessor::Index { span, .. }, Step::Index(index)) => tools::index(value, &index, span),
+        (Accessor::Method { span, .. } | Accessor::Index { span, .. }, _) => {
+            Err(unsupported("a step without its arguments", span))
+        }
     }
 }
 

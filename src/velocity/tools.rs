@@ -186,6 +186,15 @@ fn esc(
     let Some(text) = arg.java_string() else {
         return Ok(VValue::Null);
     };
+    // Escaping never shortens a text: one already past the limit is
+    // refused before it is escaped (up to six times its length).
+    if text.len() > limits.max_output_bytes {
+        return Err(RenderError::Limit {
+            what: "string bytes",
+            limit: limits.max_output_bytes,
+            span: span.clone(),
+        });
+    }
     let escaped =
         escape(&text).ok_or_else(|| unsupported("$esc.html() of non-ASCII text".into(), span))?;
     if escaped.len() > limits.max_output_bytes {
@@ -926,9 +935,27 @@ fn string_method(
             let (Some(from), Some(to)) = (text(from)?, text(to)?) else {
                 return Ok(VValue::Null);
             };
+            // Java inserts the replacement between every character and at
+            // both ends when `from` is empty. The length is known first:
+            // a result past the limit is refused before it is built.
+            let places = if from.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(from.as_str()).count()
+            };
+            let length = places
+                .saturating_mul(to.len())
+                .saturating_add(s.len() - places.saturating_mul(from.len()).min(s.len()));
+            if length > limits.max_output_bytes {
+                return Err(RenderError::Limit {
+                    what: "string bytes",
+                    limit: limits.max_output_bytes,
+                    span: span.clone(),
+                });
+            }
             let replaced = if from.is_empty() {
-                // Java inserts the replacement between every character and at both ends.
-                let mut out = to.clone();
+                let mut out = String::with_capacity(length);
+                out.push_str(&to);
                 for c in s.chars() {
                     out.push(c);
                     out.push_str(&to);
@@ -937,13 +964,6 @@ fn string_method(
             } else {
                 s.replace(&from, &to)
             };
-            if replaced.len() > limits.max_output_bytes {
-                return Err(RenderError::Limit {
-                    what: "string bytes",
-                    limit: limits.max_output_bytes,
-                    span: span.clone(),
-                });
-            }
             VValue::String(replaced)
         }
         _ => return not_found_or_unsupported(&VValue::String(s.to_owned()), name, args, span),

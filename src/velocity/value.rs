@@ -65,11 +65,27 @@ impl VValue {
             return None;
         }
         let mut out = String::new();
-        self.write_java(&mut out);
+        self.write_java(&mut out, usize::MAX);
         Some(out)
     }
 
-    fn write_java(&self, out: &mut String) {
+    /// [`VValue::java_string`] of at most `limit` bytes: `Err` when the
+    /// text would be longer, found before more than about `limit` bytes are
+    /// built (a list of a million items is not written out to be refused).
+    pub fn java_string_within(&self, limit: usize) -> Result<Option<String>, usize> {
+        if matches!(self, VValue::Null) {
+            return Ok(None);
+        }
+        let mut out = String::new();
+        if self.write_java(&mut out, limit) {
+            Ok(Some(out))
+        } else {
+            Err(limit)
+        }
+    }
+
+    /// Write the text, or stop with `false` once `out` is past `limit`.
+    fn write_java(&self, out: &mut String, limit: usize) -> bool {
         match self {
             VValue::Null => out.push_str("null"),
             VValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -77,14 +93,21 @@ impl VValue {
                 let _ = write!(out, "{i}");
             }
             VValue::Float(f) => out.push_str(&java_double(*f)),
-            VValue::String(s) => out.push_str(s),
+            VValue::String(s) => {
+                if out.len().saturating_add(s.len()) > limit {
+                    return false;
+                }
+                out.push_str(s);
+            }
             VValue::List(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    item.write_java(out);
+                    if !item.write_java(out, limit) {
+                        return false;
+                    }
                 }
                 out.push(']');
             }
@@ -96,11 +119,49 @@ impl VValue {
                     }
                     out.push_str(k);
                     out.push('=');
-                    v.write_java(out);
+                    if !v.write_java(out, limit) {
+                        return false;
+                    }
                 }
                 out.push('}');
             }
         }
+        out.len() <= limit
+    }
+
+    /// The size of the value, as the bytes a copy of it takes about (a
+    /// node for each value, the bytes of its texts), and how deep it nests;
+    /// `None` as soon as the size passes `budget`, so that measuring costs
+    /// no more than the budget either.
+    pub fn measure_within(&self, budget: usize) -> Option<Measure> {
+        let mut measure = Measure { bytes: 0, depth: 0 };
+        self.measure_into(&mut measure, 1, budget)
+            .then_some(measure)
+    }
+
+    fn measure_into(&self, measure: &mut Measure, depth: usize, budget: usize) -> bool {
+        measure.bytes = measure.bytes.saturating_add(NODE_BYTES);
+        measure.depth = measure.depth.max(depth);
+        match self {
+            VValue::String(s) => measure.bytes = measure.bytes.saturating_add(s.len()),
+            VValue::List(items) => {
+                for item in items {
+                    if !item.measure_into(measure, depth + 1, budget) {
+                        return false;
+                    }
+                }
+            }
+            VValue::Map(entries) => {
+                for (key, value) in entries {
+                    measure.bytes = measure.bytes.saturating_add(key.len());
+                    if !value.measure_into(measure, depth + 1, budget) {
+                        return false;
+                    }
+                }
+            }
+            _ => {}
+        }
+        measure.bytes <= budget
     }
 
     /// Velocity 1.7's truth: null and `false` are false, everything else is true.
@@ -117,6 +178,19 @@ impl VValue {
         }
     }
 }
+
+/// What a copy of a value costs, from [`VValue::measure_within`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    /// About the bytes a copy takes.
+    pub bytes: usize,
+    /// How deep the value nests (1 for a scalar).
+    pub depth: usize,
+}
+
+/// What one value takes besides its text, about: the enum and its place
+/// in a list.
+const NODE_BYTES: usize = 32;
 
 /// A Java number: integral (`Integer`, `Long`) or floating (`Double`).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -24,28 +24,34 @@ fn secure_bare_word_definition() -> Value {
     })
 }
 
-#[test]
-fn a_secure_output_that_is_no_json_is_never_quoted() {
-    let folder = Folder::new();
-    let definition = secure_bare_word_definition().to_string();
-    folder.write("secure.action.json", definition.as_bytes());
-    folder.write("reply.json", br#"{"email": "hunter2secret"}"#);
-    for format in [
+/// `dapa replay` of `reply` through `definition` reports `code` in every
+/// format without quoting `secret`, and quotes it with `--show-secrets`.
+fn assert_quoted_only_when_asked(
+    definition: &std::path::Path,
+    reply: &std::path::Path,
+    code: &str,
+    secret: &str,
+) {
+    let formats = [
         "table", "jsonl", "json", "sarif", "markdown", "html", "junit",
-    ] {
+    ];
+    for format in formats {
         let out = dapa(&["replay", "--format", format, "--definition"])
-            .arg(folder.join("secure.action.json"))
-            .arg(folder.join("reply.json"))
+            .arg(definition)
+            .arg(reply)
             .run();
         assert_eq!(out.code, 1, "{format}: {}", out.stderr);
         let shown = format!("{}{}", out.stdout, out.stderr);
-        assert!(shown.contains("R05"), "{format}: R05 is reported: {shown}");
         assert!(
-            !shown.contains("hunter2"),
+            shown.contains(code),
+            "{format}: {code} is reported: {shown}"
+        );
+        assert!(
+            !shown.contains(secret),
             "{format}: a secret reply value is quoted: {shown}"
         );
     }
-    // With --show-secrets the syntax finding says what it found.
+    // With --show-secrets the finding says what it found.
     let out = dapa(&[
         "replay",
         "--show-secrets",
@@ -53,10 +59,20 @@ fn a_secure_output_that_is_no_json_is_never_quoted() {
         "jsonl",
         "--definition",
     ])
-    .arg(folder.join("secure.action.json"))
-    .arg(folder.join("reply.json"))
+    .arg(definition)
+    .arg(reply)
     .run();
-    assert!(out.stdout.contains("hunter2"), "{}", out.stdout);
+    assert!(out.stdout.contains(secret), "{}", out.stdout);
+}
+
+#[test]
+fn a_secure_output_that_is_no_json_is_never_quoted() {
+    let folder = Folder::new();
+    let definition = secure_bare_word_definition().to_string();
+    folder.write("secure.action.json", definition.as_bytes());
+    folder.write("reply.json", br#"{"email": "hunter2secret"}"#);
+    let (definition, reply) = (folder.join("secure.action.json"), folder.join("reply.json"));
+    assert_quoted_only_when_asked(&definition, &reply, "R05", "hunter2");
 }
 
 /// A definition of `entries` variables `v0`... whose paths find nothing in
@@ -113,28 +129,8 @@ fn a_secure_capture_that_is_no_json_is_never_quoted_by_scan() {
 /// minutes when each finding was compared with all the others).
 #[test]
 fn a_reply_where_50000_defaults_stand_in_gives_a_bounded_record() {
-    let folder = Folder::new();
-    folder.write("wide.action.json", wide_definition(50_000).as_bytes());
-    folder.write("reply.json", b"{}");
-    let definition = folder.join("wide.action.json").display().to_string();
-    let reply = folder.join("reply.json").display().to_string();
-    let out = dapa_bounded(
-        256,
-        20,
-        &[
-            "replay",
-            "-j",
-            "2",
-            "--format",
-            "jsonl",
-            "--definition",
-            &definition,
-            &reply,
-        ],
-    )
-    .run();
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let record: Value = serde_json::from_str(out.stdout.trim()).expect("one record");
+    let (code, record) = replay_one(&wide_definition(50_000), b"{}", &[]);
+    assert_eq!(code, 0, "{record}");
     let r02: Vec<&str> = (record["findings"].as_array().expect("findings").iter())
         .filter(|f| f["code"] == "R02")
         .map(|f| f["message"].as_str().expect("a message"))
@@ -210,4 +206,117 @@ fn r05_never_quotes_an_output_whose_contract_marks_one_secret_field() {
         .run();
     assert!(out.stdout.contains("R05"), "{}", out.stdout);
     assert!(!out.stdout.contains("hunter2"), "{}", out.stdout);
+}
+
+/// A definition whose successTemplate is `template`, with no translation map.
+fn template_definition(template: &str) -> String {
+    json!({
+        "name": "Template",
+        "config": {"response": {"translationMap": {}, "successTemplate": template}},
+        "contract": {"output": {"successSchema": {"type": "object"}}}
+    })
+    .to_string()
+}
+
+/// `dapa replay -j 2 --format jsonl EXTRA...` of `reply` through the
+/// definition `definition`, bounded: its exit code and its one record.
+fn replay_one(definition: &str, reply: &[u8], extra: &[&str]) -> (i32, Value) {
+    let folder = Folder::new();
+    folder.write("t.action.json", definition.as_bytes());
+    folder.write("reply.json", reply);
+    let definition = folder.join("t.action.json").display().to_string();
+    let reply = folder.join("reply.json").display().to_string();
+    let mut args = vec!["replay", "-j", "2", "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    args.extend(["--definition", &definition, &reply]);
+    let out = dapa_bounded(256, 20, &args).run();
+    assert!(out.code < 2, "{}", out.stderr);
+    let record = serde_json::from_str(out.stdout.trim()).expect("one record");
+    (out.code, record)
+}
+
+/// The codes of the one record of [`replay_one`] through `template`.
+fn replay_template(template: &str, reply: &[u8]) -> Vec<String> {
+    let (_, record) = replay_one(&template_definition(template), reply, &[]);
+    crate::util::codes(&record)
+}
+
+/// Templates that grew values without end, copied a large value at every
+/// reference, built a huge string before checking its length, or nested an
+/// expression deeper than the stack: each stops with R03, in bounded memory
+/// and time, or renders when it is cheap once values are not copied.
+#[test]
+fn velocity_templates_that_grow_without_end_stop_with_r03() {
+    let stopping = [
+        // Doubling: a list of 2^40 items.
+        "#set($l = [1])#foreach($i in [1..40])#set($l = [$l, $l])#end{\"a\": 1}",
+        // A list nested in itself 99,999 times.
+        "#set($l = [])#foreach($i in [1..99999])#set($l = [$l])#end{\"a\": 1}",
+        // A 2 GiB replacement of a 128 KiB string.
+        "#set($s = 'ab')#foreach($i in [1..16])#set($s = \"$s$s\")#end$s.replace('', $s)",
+        // A map of maps doubling.
+        "#set($m = {})#foreach($i in [1..40])#set($m = {'a': $m, 'b': $m})#end{}",
+    ];
+    for template in stopping {
+        assert_eq!(replay_template(template, b"{}"), ["R03"], "{template}");
+    }
+    // The reply named 50,000 times: not copied each time, so it renders.
+    let reply = format!("{{\"text\": \"{}\"}}", "x".repeat(8 << 20));
+    let named = "#foreach($i in [1..50000])#if($rawResult)#end#end{\"n\": $rawResult.length()}";
+    assert_eq!(
+        replay_template(named, reply.as_bytes()),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_chain_of_operators_longer_than_the_stack_allows_is_a_template_error() {
+    let chain = "#set($x = 1".to_owned() + &"+1".repeat(200_000) + "){\"x\": $x}";
+    assert_eq!(replay_template(&chain, b"{}"), ["R03"]);
+    let folder = Folder::new();
+    folder.write("chain.action.json", template_definition(&chain).as_bytes());
+    let path = folder.join("chain.action.json").display().to_string();
+    let out = dapa_bounded(256, 20, &["lint", "--format", "jsonl", &path]).run();
+    assert!(out.stdout.contains("A12"), "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn replay_reads_replies_with_max_depth() {
+    let definition = template_definition("{\"raw\": $rawResult}");
+    let nested = |levels: usize| format!("{{\"a\": {}{}}}", "[".repeat(levels), "]".repeat(levels));
+    let codes = |levels: usize, depth: &str| {
+        let (_, record) = replay_one(
+            &definition,
+            nested(levels).as_bytes(),
+            &["--max-depth", depth],
+        );
+        crate::util::codes(&record)
+    };
+    assert!(codes(10, "5").contains(&"R07".to_owned()));
+    assert!(!codes(200, "300").contains(&"R07".to_owned()));
+}
+
+#[test]
+fn a_reply_that_is_no_json_is_not_quoted_unless_asked() {
+    let folder = Folder::new();
+    let definition = template_definition("{\"raw\": $rawResult}");
+    folder.write("t.action.json", definition.as_bytes());
+    folder.write("reply.json", b"QWERTY4eC39HqLyjWDarjtT1zdp7dc");
+    let (definition, reply) = (folder.join("t.action.json"), folder.join("reply.json"));
+    assert_quoted_only_when_asked(&definition, &reply, "R07", "QWERTY4e");
+}
+
+#[test]
+fn a_definition_saved_with_a_byte_order_mark_is_read() {
+    let folder = Folder::new();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(template_definition("{\"a\": 1}").as_bytes());
+    folder.write("bom.action.json", &bytes);
+    let path = folder.join("bom.action.json").display().to_string();
+    let out = dapa(&["lint", "--format", "jsonl", &path]).run();
+    assert!(out.code < 2, "{}", out.stderr);
+    folder.write("reply.json", b"{}");
+    let reply = folder.join("reply.json").display().to_string();
+    let out = dapa(&["replay", "--format", "jsonl", "--definition", &path, &reply]).run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
