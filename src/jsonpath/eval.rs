@@ -44,6 +44,8 @@ pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
     let mut run = Run {
         root: document,
         steps: 0,
+        copies_left: MAX_SELECTED_NODES,
+        copies_widened: false,
     };
     let results = run.evaluate(path, document, false)?;
     let mut budget = MAX_SELECTED_NODES;
@@ -84,6 +86,13 @@ pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
 pub(crate) struct Run<'d> {
     pub(crate) root: &'d Value,
     steps: u64,
+    /// JSON values the evaluation may still copy on its way (a merge of
+    /// several properties, a filter's list of an indefinite path): the
+    /// selection's own bound. A deep scan copies at every level it matches,
+    /// which on a deep document came to gigabytes.
+    copies_left: u64,
+    /// Whether `copies_left` was widened by the document's size already.
+    copies_widened: bool,
 }
 
 /// Where the path's tokens are applied: the tokens, and for each whether all
@@ -156,6 +165,28 @@ impl<'d> Run<'d> {
         Ok(())
     }
 
+    /// A copy of `value`, counted against the values the run may copy.
+    pub(crate) fn copy(&mut self, value: &Value) -> Result<Value, Fail> {
+        let nodes = match count_nodes_within(value, self.copies_left) {
+            Some(nodes) => nodes,
+            None if !self.copies_widened => {
+                self.copies_widened = true;
+                let allowed = count_nodes(self.root).saturating_mul(SELECTED_PER_DOCUMENT_NODE);
+                self.copies_left =
+                    (self.copies_left).saturating_add(allowed.saturating_sub(MAX_SELECTED_NODES));
+                return self.copy(value);
+            }
+            None => {
+                return Err(Fail::Limit(format!(
+                    "values copied on the way past {MAX_SELECTED_NODES} JSON values and \
+                     {SELECTED_PER_DOCUMENT_NODE} times the document's"
+                )));
+            }
+        };
+        self.copies_left -= nodes;
+        Ok(value.clone())
+    }
+
     /// Applies token `i` to `model`, and the rest of the path to what it
     /// selects.
     fn step(
@@ -189,7 +220,7 @@ impl<'d> Run<'d> {
                     for name in names {
                         match object.get(name) {
                             Some(value) => {
-                                merged.insert(name.clone(), value.clone());
+                                merged.insert(name.clone(), self.copy(value)?);
                             }
                             None if walk.require => {
                                 return Err(Fail::NotFound(format!("missing property {name}")));
@@ -550,16 +581,24 @@ fn depth_exceeds(value: &Value, limit: usize) -> bool {
 }
 
 /// How many JSON values `value` holds, itself included, without recursion.
-fn count_nodes(value: &Value) -> u64 {
+/// [`count_nodes`], or `None` as soon as the count passes `limit`.
+fn count_nodes_within(value: &Value, limit: u64) -> Option<u64> {
     let mut count = 0u64;
     let mut stack = vec![value];
     while let Some(node) = stack.pop() {
         count += 1;
+        if count > limit {
+            return None;
+        }
         match node {
             Value::Array(values) => stack.extend(values.iter()),
             Value::Object(object) => stack.extend(object.values()),
             _ => {}
         }
     }
-    count
+    Some(count)
+}
+
+fn count_nodes(value: &Value) -> u64 {
+    count_nodes_within(value, u64::MAX).unwrap_or(u64::MAX)
 }

@@ -156,9 +156,14 @@ fn path_node<'a, 'd: 'a>(
         Err(other) => return Err(other),
     };
     if !path.is_definite() {
-        return Ok(Node::Json(Cow::Owned(Value::Array(
-            found.into_iter().map(Cow::into_owned).collect(),
-        ))));
+        let mut list = Vec::with_capacity(found.len());
+        for value in found {
+            list.push(match value {
+                Cow::Borrowed(value) => run.copy(value)?,
+                Cow::Owned(value) => value,
+            });
+        }
+        return Ok(Node::Json(Cow::Owned(Value::Array(list))));
     }
     Ok(match found.into_iter().last() {
         None => Node::Undefined,

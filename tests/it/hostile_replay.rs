@@ -320,3 +320,33 @@ fn a_definition_saved_with_a_byte_order_mark_is_read() {
     let out = dapa(&["replay", "--format", "jsonl", "--definition", &path, &reply]).run();
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// A definition whose translation map sets `x` by `path`, written out.
+fn path_definition(path: &str) -> String {
+    json!({
+        "name": "Path",
+        "config": {"response": {
+            "translationMap": {"x": path},
+            "successTemplate": "{\"x\": ${x}}"
+        }},
+        "contract": {"output": {"successSchema": {"type": "object"}}}
+    })
+    .to_string()
+}
+
+/// Paths whose evaluation copied a subtree at every level of a deep scan
+/// (a multi-name merge, a filter's indefinite sub-path): on a reply of a
+/// few megabytes they took gigabytes. They stop at dapa's bound (R01).
+#[test]
+fn jsonpath_copies_on_the_way_are_bounded() {
+    let mut nested = Value::Array(vec![json!(0); 200_000]);
+    for _ in 0..120 {
+        nested = json!({"b": 0, "a": nested, "z": 1});
+    }
+    let reply = nested.to_string();
+    for path in ["$..['a','b']", "$[?(@.z in $..*)]"] {
+        let (_, record) = replay_one(&path_definition(path), reply.as_bytes(), &[]);
+        assert_eq!(crate::util::codes(&record), ["R01"], "{path}: {record}");
+        assert!(record.to_string().contains("bound"), "{path}: {record}");
+    }
+}
