@@ -31,6 +31,10 @@ fn rate(captures: u64, total: u64) -> Rate {
     }
 }
 
+fn is_zero(count: &u64) -> bool {
+    *count == 0
+}
+
 /// What a corpus looked like.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
@@ -45,6 +49,11 @@ pub struct Baseline {
     /// Per profile, per field path, the JSON types seen.
     #[serde(default)]
     pub drift: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Observations of paths the summary's drift table left out, being
+    /// full (it keeps the smallest profile and path pairs): a path past the
+    /// largest one kept may have been seen, so it is no `new-path`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub drift_paths_dropped: u64,
     /// Per profile, per enum-like path, the values seen (as JSON).
     #[serde(default)]
     pub enum_values: BTreeMap<String, BTreeMap<String, Vec<String>>>,
@@ -158,9 +167,22 @@ impl Baseline {
             statuses,
             codes,
             drift,
+            drift_paths_dropped: summary.drift_paths_dropped,
             enum_values,
             signatures: Some(signatures),
         }
+    }
+
+    /// Whether the baseline cannot say that `path` of `profile` was never
+    /// seen: its drift table was full, and the pair sorts after the
+    /// largest it kept.
+    fn may_have_dropped(&self, profile: &str, path: &str) -> bool {
+        if self.drift_paths_dropped == 0 {
+            return false;
+        }
+        let largest = (self.drift.iter().rev())
+            .find_map(|(kept, paths)| Some((kept.as_str(), paths.keys().next_back()?.as_str())));
+        largest.is_none_or(|largest| (profile, path) > largest)
     }
 
     /// Signatures of codes the baseline knows that it never saw: "E01 was
@@ -294,6 +316,7 @@ impl Baseline {
             let known = self.drift.get(profile);
             for (path, row) in rows {
                 match known.and_then(|paths| paths.get(path)) {
+                    None if self.may_have_dropped(profile, path) => {}
                     None => found.push(Regression {
                         kind: "new-path",
                         message: format!(

@@ -641,3 +641,56 @@ fn infer_memory_does_not_grow_with_nested_places_or_the_corpus() {
     .run();
     assert_eq!(scan.code, 0, "{}", scan.stderr);
 }
+
+/// A baseline of a corpus whose drift table was full keeps the smallest
+/// paths; a capture of that corpus whose paths sort after them is no
+/// `new-path` regression (the baseline cannot say they were never seen),
+/// while a path before them that it never saw still is.
+#[test]
+fn a_baseline_of_a_full_drift_table_reports_no_path_it_may_have_left_out() {
+    let folder = corpus_of_many_paths();
+    let baseline = folder.join("baseline.json").display().to_string();
+    let made = bounded(&[
+        "baseline",
+        "-q",
+        folder.path_str(),
+        "--profile",
+        "cognigy-token",
+        "-o",
+        &baseline,
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert!(
+        written["drift_paths_dropped"].as_u64().unwrap() > 0,
+        "the table was full"
+    );
+    let compare = |file: &str| {
+        bounded(&[
+            "scan",
+            "-q",
+            "--format",
+            "json",
+            "--profile",
+            "cognigy-token",
+            "--baseline",
+            &baseline,
+            &folder.join(file).display().to_string(),
+        ])
+    };
+    // The last file's paths are the largest: most were left out.
+    let own = compare("f5.json");
+    assert_eq!(own.code, 0, "{}", own.stdout);
+    folder.write(
+        "new.json",
+        br#"{"result": {"token": "t", "expiresAt": 1763629923, "extra": {"a-new": 1}}}"#,
+    );
+    let new = compare("new.json");
+    assert_eq!(new.code, 1, "{}", new.stderr);
+    assert!(
+        new.stdout.contains("/extra/a-new was never seen"),
+        "{}",
+        new.stdout
+    );
+}
