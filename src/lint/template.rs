@@ -78,6 +78,9 @@ fn point(text: &str, offset: usize) -> Range<usize> {
 /// A02 and A03: every variable used is defined, every entry is used.
 fn variables(response: &Response<'_>, template: &Template) -> Vec<Located> {
     let mut defined: BTreeSet<&str> = BUILT_INS.into_iter().collect();
+    // Velocity 1.7 has no null literal: `$null`, a name nobody defines, is
+    // the idiom for one (`#if($email == $null)`), not a typo.
+    defined.insert("null");
     defined.extend(response.map.iter().map(|(name, _)| *name));
     let mut assigned = Vec::new();
     assigned_names(&template.nodes, &mut assigned);
@@ -610,7 +613,8 @@ mod tests {
         let found = lint_of(json!({}), json!({}), "{\"a\": ${nope}}", json!({}));
         assert!(placed(&found, &[(Code::A02, "${nope}")]), "{found:?}");
         let defined = "#set($n = 1)#foreach($i in $list)$i $foreach.count $velocityCount#end\
-            $rawResult $input.id $esc.quote $math.add($n, 1) $successTemplateUtils";
+            $rawResult $input.id $esc.quote $math.add($n, 1) $successTemplateUtils\
+            #if($n == $null)#end";
         assert_eq!(
             codes(json!({"list": "$.l[*]"}), json!({"list": "[]"}), defined),
             []
