@@ -9,6 +9,7 @@ use crate::capture::lines::{self, LineBlock, LineOptions, LineRef, Piece};
 use crate::capture::source::lossy_text;
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
+use crate::layer::drift::Observations;
 use crate::profile::definition::{self, FolderDefinitions};
 use crate::record::CaptureRecord;
 use crate::shard::Shard;
@@ -276,7 +277,6 @@ pub fn scan_with(
         input_errors: Vec::new(),
     };
     let fresh = || Summary::new(options.bucket);
-    let mut batches: Vec<Vec<CaptureRecord>> = Vec::new();
     for chunk in receiver {
         for task in &chunk {
             match &task.job {
@@ -286,11 +286,15 @@ pub fn scan_with(
                 _ => {}
             }
         }
-        let summary = pool.install(|| {
-            // The records of each task, in the order of the tasks: each
-            // task's list is made at its size, and the list of lists is
-            // reused, so a chunk allocates no large list that the main
-            // thread then frees (memory the allocator would keep a while).
+        // The records of each task, in the order of the tasks, summed as
+        // they are made: a record's drift paths and enum values are taken
+        // into the summary and dropped at once, not held until the whole
+        // chunk is analysed (a capture with thousands of fields the schema
+        // does not describe yields up to 10,000 paths of a kilobyte each,
+        // and a chunk of them took gigabytes). Rayon reduces neighbouring
+        // ranges in order, so the first example of each code stays the
+        // first in scan order, and the lists join in the tasks' order.
+        let (summary, batches) = pool.install(|| {
             chunk
                 .into_par_iter()
                 .map(|task| {
@@ -301,33 +305,34 @@ pub fn scan_with(
                     });
                     records
                 })
-                .collect_into_vec(&mut batches);
-            // Summarising is not free with a drift table: do it in parallel
-            // too. Rayon reduces neighbouring ranges in order, so the first
-            // example of each code stays the first in scan order.
-            batches
-                .par_iter()
                 .fold(
-                    || Summing::new(fresh()),
-                    |mut summing, records| {
-                        for record in records {
+                    || (Summing::new(fresh()), Vec::new()),
+                    |(mut summing, mut kept), mut records| {
+                        for record in &mut records {
                             summing.add(record);
+                            record.observations = Observations::default();
+                            record.enum_values = Vec::new();
                         }
-                        summing
+                        kept.push(records);
+                        (summing, kept)
                     },
                 )
-                .map(Summing::finish)
-                .reduce(fresh, |mut earlier, later| {
-                    earlier.merge(later);
-                    earlier
-                })
+                .map(|(summing, kept)| (summing.finish(), kept))
+                .reduce(
+                    || (fresh(), Vec::new()),
+                    |(mut earlier, mut kept), (later, more)| {
+                        earlier.merge(later);
+                        kept.extend(more);
+                        (earlier, kept)
+                    },
+                )
         });
         outcome.summary.merge(summary);
         for record in batches.iter().flatten() {
             on_record(record)?;
         }
         // The records are written: free them before the next chunk.
-        batches.clear();
+        drop(batches);
     }
     if walker.join().is_err() {
         outcome
