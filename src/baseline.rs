@@ -234,7 +234,13 @@ impl Baseline {
         let baseline: Baseline =
             serde_json::from_str(&text).map_err(|error| BaselineError::Invalid {
                 path: shown.clone(),
-                message: error.to_string(),
+                message: if crate::summary::is_summary_text(&text) {
+                    "it is a scan summary (`--format json`); make a baseline with `dapa baseline \
+                     PATH... -o FILE` or `dapa scan PATH... --update-baseline FILE`"
+                        .to_owned()
+                } else {
+                    error.to_string()
+                },
             })?;
         if baseline.version != FORMAT_VERSION {
             return Err(BaselineError::Invalid {

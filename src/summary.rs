@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 mod wire;
 
-pub use wire::reason_of;
+pub use wire::{is_summary_text, reason_of};
 
 /// How often one code was found.
 ///

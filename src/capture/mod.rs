@@ -362,6 +362,13 @@ pub fn load_named(
     if let Some((path, line)) = numbered(b':') {
         let path = Path::new(path);
         let file = &*path.to_string_lossy();
+        // A HAR export's text is one JSON document: its lines are no
+        // captures (`:LINE` of it explained a fragment of the export).
+        if har::is_har_name(name_of(path.as_os_str())) {
+            return Err(format!(
+                "{file} is a HAR export: name one entry, {file}#N (not :{line})"
+            ));
+        }
         let found = lines::read_line(path, line, max_bytes).map_err(|e| format!("{file}: {e}"))?;
         let source = Source::LogLine {
             file: file.to_owned(),

@@ -261,6 +261,18 @@ fn refuse<E: serde::de::Error>(reason: String) -> E {
     E::custom(format!("{REFUSAL}{reason}"))
 }
 
+/// Whether `text` is an object with the `dapa` member every summary
+/// carries: what a user gave where a baseline was asked for, most often.
+/// Read without keeping any of it.
+pub fn is_summary_text(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Marked {
+        #[serde(rename = "dapa")]
+        _dapa: serde::de::IgnoredAny,
+    }
+    serde_json::from_str::<Marked>(text).is_ok()
+}
+
 /// Why a text is not a summary: serde_json's message, or the reason a
 /// field was refused for.
 pub fn reason_of(error: &serde_json::Error) -> String {

@@ -741,3 +741,20 @@ fn drift_paths_of_a_chunk_are_not_held_until_it_is_summed() {
         "the table is full"
     );
 }
+
+#[test]
+fn a_summary_given_as_a_baseline_is_named_for_what_it_is() {
+    let (folder, summary) = scanned_corpus();
+    folder.write("summary.json", summary.to_string().as_bytes());
+    let summary_path = folder.join("summary.json").display().to_string();
+    let output = bounded(&["scan", "-q", folder.path_str(), "--baseline", &summary_path]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    // The message as one line: miette wraps it to the width it lays out for.
+    let words: Vec<&str> = (output.stderr.split_whitespace())
+        .filter(|word| *word != "│")
+        .collect();
+    let message = words.join(" ");
+    for part in ["summary.json", "it is a scan summary", "dapa baseline PATH"] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+}
