@@ -31,10 +31,6 @@ fn rate(captures: u64, total: u64) -> Rate {
     }
 }
 
-fn is_zero(count: &u64) -> bool {
-    *count == 0
-}
-
 /// What a corpus looked like.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
@@ -52,7 +48,7 @@ pub struct Baseline {
     /// Observations of paths the summary's drift table left out, being
     /// full (it keeps the smallest profile and path pairs): a path past the
     /// largest one kept may have been seen, so it is no `new-path`.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::summary::is_zero")]
     pub drift_paths_dropped: u64,
     /// Per profile, per enum-like path, the values seen (as JSON).
     #[serde(default)]

@@ -81,11 +81,20 @@ const MAX_SCHEMA_DEPTH: usize = 100;
 
 /// The schema of the healthy payloads of a corpus, built one payload at a
 /// time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Model {
     root: Place,
-    /// Places made so far, at most [`MAX_PLACES`].
-    places: usize,
+    /// Places still to be made, of [`MAX_PLACES`].
+    places_left: usize,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            root: Place::default(),
+            places_left: MAX_PLACES,
+        }
+    }
 }
 
 impl Model {
@@ -100,11 +109,7 @@ impl Model {
                 options.enum_threshold
             },
         };
-        let mut room = Room {
-            places_left: MAX_PLACES.saturating_sub(self.places),
-        };
-        self.root.add(value, &options, 1, &mut room);
-        self.places = MAX_PLACES - room.places_left;
+        self.root.add(value, &options, 1, &mut self.places_left);
     }
 
     /// How many values were added at the root.
@@ -132,11 +137,6 @@ impl Model {
         }
         Value::Object(document)
     }
-}
-
-/// What one payload may still add to the model.
-struct Room {
-    places_left: usize,
 }
 
 /// What was seen at one path of the payloads.
@@ -171,8 +171,25 @@ struct Place {
 pub const MAX_PROPERTIES: usize = 1_000;
 
 impl Place {
-    /// Add one value seen at this path, `depth` levels deep in the schema.
-    fn add(&mut self, value: &Value, options: &InferOptions, depth: usize, room: &mut Room) {
+    /// A place inside this one, under a key named like a credential or
+    /// not, taken from the places left; `None` when none is.
+    fn inner(&self, named_a_secret: bool, places_left: &mut usize) -> Option<Place> {
+        *places_left = places_left.checked_sub(1)?;
+        Some(Place {
+            secret: self.secret || named_a_secret,
+            ..Place::default()
+        })
+    }
+
+    /// Add one value seen at this path, `depth` levels deep in the schema,
+    /// with `places_left` of the model's places still to make.
+    fn add(
+        &mut self,
+        value: &Value,
+        options: &InferOptions,
+        depth: usize,
+        places_left: &mut usize,
+    ) {
         self.seen += 1;
         match value {
             Value::Null => {
@@ -208,20 +225,15 @@ impl Place {
                     return;
                 }
                 if self.items.is_none() {
-                    if room.places_left == 0 {
+                    let Some(place) = self.inner(false, places_left) else {
                         self.past_places |= !items.is_empty();
                         return;
-                    }
-                    room.places_left -= 1;
-                    let secret = self.secret;
-                    self.items = Some(Box::new(Place {
-                        secret,
-                        ..Place::default()
-                    }));
+                    };
+                    self.items = Some(Box::new(place));
                 }
                 if let Some(model) = self.items.as_deref_mut() {
                     for item in items {
-                        model.add(item, options, depth + 1, room);
+                        model.add(item, options, depth + 1, places_left);
                     }
                 }
             }
@@ -238,21 +250,15 @@ impl Place {
                             self.more_keys = true;
                             continue;
                         }
-                        if room.places_left == 0 {
+                        let Some(place) = self.inner(names_a_secret(key), places_left) else {
                             self.past_places = true;
                             continue;
-                        }
-                        room.places_left -= 1;
-                        let secret = self.secret || names_a_secret(key);
-                        let place = Place {
-                            secret,
-                            ..Place::default()
                         };
                         self.properties.insert(key.clone(), (0, place));
                     }
                     if let Some((present, model)) = self.properties.get_mut(key) {
                         *present += 1;
-                        model.add(child, options, depth + 2, room);
+                        model.add(child, options, depth + 2, places_left);
                     }
                 }
             }
@@ -403,7 +409,7 @@ mod tests {
             .collect();
         let mut model = Model::default();
         model.add(&Value::Object(outer), &InferOptions::default());
-        assert_eq!(model.places, MAX_PLACES);
+        assert_eq!(model.places_left, 0);
         let schema = model.to_schema();
         let described: usize = schema["properties"]
             .as_object()

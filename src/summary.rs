@@ -598,7 +598,7 @@ fn keep_enum_value(
     values.insert(value, example());
 }
 
-fn is_zero(count: &u64) -> bool {
+pub(crate) fn is_zero(count: &u64) -> bool {
     *count == 0
 }
 

@@ -44,27 +44,17 @@ pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
     let mut run = Run {
         root: document,
         steps: 0,
-        copies_left: MAX_SELECTED_NODES,
-        copies_widened: false,
+        copies: Allowance::new(),
     };
     let results = run.evaluate(path, document, false)?;
-    let mut budget = MAX_SELECTED_NODES;
-    // The document is counted only when a selection outgrows the floor.
-    let mut widened = false;
+    let mut selected = Allowance::new();
     let mut owned = |value: Cow<'_, Value>| -> Result<Value, Fail> {
-        let nodes = count_nodes(&value);
-        if nodes > budget && !widened {
-            widened = true;
-            let allowed = count_nodes(document).saturating_mul(SELECTED_PER_DOCUMENT_NODE);
-            budget = budget.saturating_add(allowed.saturating_sub(MAX_SELECTED_NODES));
-        }
-        if nodes > budget {
+        if !selected.take(&value, document) {
             return Err(Fail::Limit(format!(
                 "selection larger than {MAX_SELECTED_NODES} JSON values and than \
                  {SELECTED_PER_DOCUMENT_NODE} times the document's"
             )));
         }
-        budget -= nodes;
         Ok(value.into_owned())
     };
     if path.is_definite() {
@@ -90,9 +80,42 @@ pub(crate) struct Run<'d> {
     /// several properties, a filter's list of an indefinite path): the
     /// selection's own bound. A deep scan copies at every level it matches,
     /// which on a deep document came to gigabytes.
-    copies_left: u64,
-    /// Whether `copies_left` was widened by the document's size already.
-    copies_widened: bool,
+    copies: Allowance,
+}
+
+/// JSON values (counting everything nested) a query may still hold: at
+/// first [`MAX_SELECTED_NODES`], widened once to
+/// [`SELECTED_PER_DOCUMENT_NODE`] times the document's when a value
+/// outgrows that (the document is counted only then).
+struct Allowance {
+    left: u64,
+    widened: bool,
+}
+
+impl Allowance {
+    fn new() -> Self {
+        Allowance {
+            left: MAX_SELECTED_NODES,
+            widened: false,
+        }
+    }
+
+    /// Take `value`'s JSON values from the allowance; `false` when they do
+    /// not fit even once it is widened by `document`'s size.
+    fn take(&mut self, value: &Value, document: &Value) -> bool {
+        loop {
+            if let Some(nodes) = count_nodes_within(value, self.left) {
+                self.left -= nodes;
+                return true;
+            }
+            if self.widened {
+                return false;
+            }
+            self.widened = true;
+            let allowed = count_nodes(document).saturating_mul(SELECTED_PER_DOCUMENT_NODE);
+            self.left = (self.left).saturating_add(allowed.saturating_sub(MAX_SELECTED_NODES));
+        }
+    }
 }
 
 /// Where the path's tokens are applied: the tokens, and for each whether all
@@ -167,23 +190,12 @@ impl<'d> Run<'d> {
 
     /// A copy of `value`, counted against the values the run may copy.
     pub(crate) fn copy(&mut self, value: &Value) -> Result<Value, Fail> {
-        let nodes = match count_nodes_within(value, self.copies_left) {
-            Some(nodes) => nodes,
-            None if !self.copies_widened => {
-                self.copies_widened = true;
-                let allowed = count_nodes(self.root).saturating_mul(SELECTED_PER_DOCUMENT_NODE);
-                self.copies_left =
-                    (self.copies_left).saturating_add(allowed.saturating_sub(MAX_SELECTED_NODES));
-                return self.copy(value);
-            }
-            None => {
-                return Err(Fail::Limit(format!(
-                    "values copied on the way past {MAX_SELECTED_NODES} JSON values and \
-                     {SELECTED_PER_DOCUMENT_NODE} times the document's"
-                )));
-            }
-        };
-        self.copies_left -= nodes;
+        if !self.copies.take(value, self.root) {
+            return Err(Fail::Limit(format!(
+                "values copied on the way past {MAX_SELECTED_NODES} JSON values and \
+                 {SELECTED_PER_DOCUMENT_NODE} times the document's"
+            )));
+        }
         Ok(value.clone())
     }
 

@@ -108,13 +108,18 @@ impl Renderer<'_> {
 
     fn check_size(&self, len: usize, span: &Range<usize>) -> Result<(), RenderError> {
         if len > self.limits.max_output_bytes {
-            return Err(RenderError::Limit {
-                what: "output bytes",
-                limit: self.limits.max_output_bytes,
-                span: span.clone(),
-            });
+            return Err(self.output_limit(span));
         }
         Ok(())
+    }
+
+    /// The output limit, reached at `span`.
+    fn output_limit(&self, span: &Range<usize>) -> RenderError {
+        RenderError::Limit {
+            what: "output bytes",
+            limit: self.limits.max_output_bytes,
+            span: span.clone(),
+        }
     }
 
     fn write(&self, out: &mut String, piece: &str, span: &Range<usize>) -> Result<(), RenderError> {
@@ -192,11 +197,7 @@ impl Renderer<'_> {
             Some(value) => value.java_string_within(room),
             None => self.reference(reference)?.java_string_within(room),
         }
-        .map_err(|_| RenderError::Limit {
-            what: "output bytes",
-            limit: self.limits.max_output_bytes,
-            span: span.clone(),
-        })?;
+        .map_err(|_| self.output_limit(span))?;
         let piece = match (escaped, shown) {
             (true, Some(_)) => format!("{prefix}{literal}"),
             (true, None) => format!("{prefix}\\{literal}"),

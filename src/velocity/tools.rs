@@ -160,6 +160,19 @@ impl Tool {
     }
 }
 
+/// A string of `length` bytes built on the way is within the output limit,
+/// or the rendering stops at `span`.
+fn string_fits(length: usize, limits: &Limits, span: &Range<usize>) -> Result<(), RenderError> {
+    if length > limits.max_output_bytes {
+        return Err(RenderError::Limit {
+            what: "string bytes",
+            limit: limits.max_output_bytes,
+            span: span.clone(),
+        });
+    }
+    Ok(())
+}
+
 /// `$esc.name(value)`: null stays null; anything else is escaped as its Java text.
 fn esc(
     name: &str,
@@ -188,22 +201,10 @@ fn esc(
     };
     // Escaping never shortens a text: one already past the limit is
     // refused before it is escaped (up to six times its length).
-    if text.len() > limits.max_output_bytes {
-        return Err(RenderError::Limit {
-            what: "string bytes",
-            limit: limits.max_output_bytes,
-            span: span.clone(),
-        });
-    }
+    string_fits(text.len(), limits, span)?;
     let escaped =
         escape(&text).ok_or_else(|| unsupported("$esc.html() of non-ASCII text".into(), span))?;
-    if escaped.len() > limits.max_output_bytes {
-        return Err(RenderError::Limit {
-            what: "string bytes",
-            limit: limits.max_output_bytes,
-            span: span.clone(),
-        });
-    }
+    string_fits(escaped.len(), limits, span)?;
     Ok(VValue::String(escaped))
 }
 
@@ -889,13 +890,7 @@ fn string_method(
                 "indexOf" => position(s, s.find(&t)),
                 "lastIndexOf" => position(s, s.rfind(&t)),
                 "concat" => {
-                    if s.len() + t.len() > limits.max_output_bytes {
-                        return Err(RenderError::Limit {
-                            what: "string bytes",
-                            limit: limits.max_output_bytes,
-                            span: span.clone(),
-                        });
-                    }
+                    string_fits(s.len() + t.len(), limits, span)?;
                     VValue::String(format!("{s}{t}"))
                 }
                 _ => {
@@ -946,13 +941,7 @@ fn string_method(
             let length = places
                 .saturating_mul(to.len())
                 .saturating_add(s.len() - places.saturating_mul(from.len()).min(s.len()));
-            if length > limits.max_output_bytes {
-                return Err(RenderError::Limit {
-                    what: "string bytes",
-                    limit: limits.max_output_bytes,
-                    span: span.clone(),
-                });
-            }
+            string_fits(length, limits, span)?;
             let replaced = if from.is_empty() {
                 let mut out = String::with_capacity(length);
                 out.push_str(&to);
