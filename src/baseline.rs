@@ -347,7 +347,10 @@ impl Baseline {
                     .get(profile)
                     .and_then(|paths| paths.get(path));
                 for (value, example) in values {
-                    if !known.is_some_and(|known| known.contains(value)) {
+                    let seen = known.is_some_and(|known| {
+                        known.contains(value) || past_a_full_list(known, value)
+                    });
+                    if !seen {
                         found.push(Regression {
                             kind: "new-enum-value",
                             message: format!("{profile}: {path} has the value {value}, never seen in the baseline"),
@@ -361,31 +364,32 @@ impl Baseline {
     }
 }
 
+/// Whether `value` may have been seen in the baseline's corpus and left
+/// out: the baseline kept as many values of the path as a summary keeps
+/// (the smallest), and `value` sorts after the largest of them.
+fn past_a_full_list(known: &[String], value: &str) -> bool {
+    known.len() >= crate::summary::MAX_ENUM_VALUES
+        && known
+            .iter()
+            .max()
+            .is_some_and(|largest| value > largest.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Code, Finding};
+    use crate::finding::Code;
     use crate::record::CaptureRecord;
+    use crate::summary::MAX_ENUM_VALUES;
 
     fn summary(records: &[(Status, &[Code])]) -> Summary {
         let mut summary = Summary::default();
         for (index, (status, codes)) in records.iter().enumerate() {
-            summary.add(&CaptureRecord {
-                source: format!("c{index}").into(),
-                status: *status,
-                http_status: None,
-                captured_at: None,
-                bytes: 1,
-                profile: None,
-                findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
-                notes: Vec::new(),
-                observations: Default::default(),
-                enum_values: Vec::new(),
-                header_lines: None,
-                payload: None,
-                replay: None,
-                definition: None,
-            });
+            summary.add(&CaptureRecord::example(
+                &format!("c{index}"),
+                *status,
+                codes,
+            ));
         }
         summary
     }
@@ -397,6 +401,47 @@ mod tests {
         assert!(baseline.regressions(&corpus, 0.01).is_empty());
         let read: Baseline = serde_json::from_str(&baseline.to_json()).unwrap();
         assert_eq!(read, baseline);
+    }
+
+    fn channels(values: impl Iterator<Item = String>) -> Summary {
+        let mut summary = Summary::default();
+        for (index, value) in values.enumerate() {
+            summary.add(&CaptureRecord {
+                profile: Some("p".into()),
+                enum_values: vec![("/channel".into(), value)],
+                ..CaptureRecord::example(&format!("c{index}"), Status::Ok, &[])
+            });
+        }
+        summary
+    }
+
+    #[test]
+    fn a_value_left_out_of_a_full_list_is_not_called_new() {
+        // 100 values seen; the baseline keeps the 64 smallest (v000..v063).
+        let before = Baseline::of(&channels((0..100).map(|i| format!("v{i:03}"))));
+        assert_eq!(before.enum_values["p"]["/channel"].len(), MAX_ENUM_VALUES);
+        let kinds = |values: &[&str]| -> Vec<String> {
+            before
+                .regressions(&channels(values.iter().map(|v| (*v).to_owned())), 0.5)
+                .into_iter()
+                .filter(|r| r.kind == "new-enum-value")
+                .map(|r| r.message)
+                .collect()
+        };
+        assert!(
+            kinds(&["v010", "v099"]).is_empty(),
+            "kept, or past the largest kept"
+        );
+        let found = kinds(&["a-new-value"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("a-new-value"));
+        // Below the limit the list is whole, and any value not in it is new.
+        let small = Baseline::of(&channels((0..10).map(|i| format!("v{i:03}"))));
+        let found = small.regressions(&channels(["v099".to_owned()].into_iter()), 0.5);
+        assert!(
+            found.iter().any(|r| r.kind == "new-enum-value"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -125,4 +125,26 @@ impl CaptureRecord {
     pub fn has(&self, code: Code) -> bool {
         self.findings.iter().any(|finding| finding.code == code)
     }
+
+    /// A record of `source` with `status` and a finding of each of `codes`,
+    /// nothing else, for the tests of what is made of records.
+    #[cfg(test)]
+    pub(crate) fn example(source: &str, status: Status, codes: &[Code]) -> CaptureRecord {
+        CaptureRecord {
+            source: source.into(),
+            status,
+            http_status: None,
+            captured_at: None,
+            bytes: 10,
+            findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
+            notes: Vec::new(),
+            profile: None,
+            observations: Default::default(),
+            enum_values: Vec::new(),
+            header_lines: None,
+            payload: None,
+            replay: None,
+            definition: None,
+        }
+    }
 }

@@ -1056,25 +1056,9 @@ pub fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Finding;
 
     fn record(source: &str, status: Status, codes: &[Code]) -> CaptureRecord {
-        CaptureRecord {
-            source: source.into(),
-            status,
-            http_status: None,
-            captured_at: None,
-            bytes: 10,
-            findings: codes.iter().map(|&c| Finding::new(c, "m").into()).collect(),
-            notes: Vec::new(),
-            profile: None,
-            observations: Default::default(),
-            enum_values: Vec::new(),
-            header_lines: None,
-            payload: None,
-            replay: None,
-            definition: None,
-        }
+        CaptureRecord::example(source, status, codes)
     }
 
     /// The summary of `records` added one by one, as `Summary::add` does.
