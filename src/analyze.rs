@@ -116,7 +116,12 @@ impl Analysis {
         let mut findings = std::mem::take(&mut capture.findings);
         let mut outcome = BodyOutcome::default();
         if capture.readable {
-            let (transport_findings, body) = transport::check(&capture.body, &capture.meta);
+            let (mut transport_findings, body) = transport::check(&capture.body, &capture.meta);
+            if !options.show_secrets && profile.as_ref().is_some_and(|p| p.schema.shape.secret) {
+                transport_findings
+                    .iter_mut()
+                    .for_each(transport::hide_body_text);
+            }
             findings.extend(transport_findings);
             findings.extend(envelope::check_status(&capture.meta));
             let context = Context {

@@ -143,23 +143,50 @@ fn collect_secrets(
     }
 }
 
-/// The names of the members a shape marks secret, wherever they are: what
-/// masking the raw text of a body needs when the body does not parse, or
-/// when the same key appears twice.
-pub fn secret_names(shape: &Shape) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let mut pending = vec![shape];
-    while let Some(node) = pending.pop() {
+/// The keys under which a shape marks values secret, wherever they are:
+/// what masking the raw text of a body needs when the body does not parse,
+/// or when the same key appears twice.
+#[derive(Debug, Default, PartialEq)]
+pub struct SecretKeys {
+    /// The names of the members marked secret, and of the members whose
+    /// items are.
+    pub names: BTreeSet<String>,
+    /// Whether a secret lies under a key the schema does not name (a map's
+    /// values, `additionalProperties` or `patternProperties`, or the items
+    /// of an array payload): the text cannot say where those are.
+    pub unnamed: bool,
+}
+
+/// The [`SecretKeys`] of `shape`.
+pub fn secret_keys(shape: &Shape) -> SecretKeys {
+    let mut keys = SecretKeys::default();
+    // Each shape with the name of the member that holds it (items keep
+    // their array's name), `None` where no name is known.
+    let mut pending: Vec<(Option<&str>, &Shape)> = vec![(None, shape)];
+    while let Some((name, node)) = pending.pop() {
         for (key, child) in node.properties.iter() {
             if child.secret {
-                names.insert(key.clone());
+                keys.names.insert(key.clone());
             }
-            pending.push(child);
+            pending.push((Some(key), child));
         }
-        pending.extend(node.items.as_deref());
-        pending.extend(node.any_key.as_deref());
+        if let Some(items) = node.items.as_deref() {
+            if items.secret {
+                match name {
+                    Some(name) => {
+                        keys.names.insert(name.to_owned());
+                    }
+                    None => keys.unnamed = true,
+                }
+            }
+            pending.push((name, items));
+        }
+        if let Some(any_key) = node.any_key.as_deref() {
+            keys.unnamed |= any_key.secret;
+            pending.push((None, any_key));
+        }
     }
-    names
+    keys
 }
 
 /// The byte ranges of the values that follow a key named in `names`, in
@@ -194,15 +221,6 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
             }
         };
         pos = after;
-        let colon = skip_space(text, after);
-        if text.get(colon) != Some(&b':') {
-            // A string value that holds JSON (stringified, perhaps more than
-            // once, perhaps cut off) with a secret key in it is masked whole.
-            if matches!(text[start], b'"' | b'\'') && holds_secret_key(&text[start..after], names) {
-                spans.push(start..after);
-            }
-            continue;
-        }
         // `flatten=true` writes `metadata.refreshToken`: the last part names it.
         let secret_key = key.is_some_and(|key| {
             names.contains(&key)
@@ -210,17 +228,42 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
                     .rsplit_once('.')
                     .is_some_and(|(_, last)| names.contains(last))
         });
+        let separator = skip_space(text, after);
+        let value_start = match text.get(separator) {
+            Some(b':') => skip_space(text, separator + 1),
+            // A body that does not parse may have lost its colon, or use
+            // another mark: what follows a secret key is its value all the
+            // same, `"token" "abc"`, `token = abc`.
+            Some(b'=' | b';') if secret_key => skip_space(text, separator + 1),
+            Some(&next) if secret_key && starts_a_value(next) => separator,
+            _ => {
+                // A string value that holds JSON (stringified, perhaps more
+                // than once, perhaps cut off) with a secret key in it is
+                // masked whole.
+                if matches!(text[start], b'"' | b'\'')
+                    && holds_secret_key(&text[start..after], names)
+                {
+                    spans.push(start..after);
+                }
+                continue;
+            }
+        };
         if !secret_key {
             continue;
         }
-        let start = skip_space(text, colon + 1);
-        let end = value_end(text, start);
-        if end > start {
-            spans.push(start..end);
+        let end = value_end(text, value_start);
+        if end > value_start {
+            spans.push(value_start..end);
         }
-        pos = end.max(colon + 1);
+        pos = end.max(separator + 1);
     }
     spans
+}
+
+/// Whether `byte` may open a value: a string, a container, a number or a
+/// bare word.
+fn starts_a_value(byte: u8) -> bool {
+    matches!(byte, b'"' | b'\'' | b'{' | b'[' | b'-' | b'+') || byte.is_ascii_alphanumeric()
 }
 
 /// Whether a string token's text, decoded as many times as it decodes,
@@ -411,5 +454,36 @@ mod tests {
         whole("[", r#""{\"a\":\"{\\\"token\\\":1}\"}""#, "]");
         whole(r#"{"r":"#, r#""{\"token\":\"ab"#, "");
         assert_eq!(masked(r#"{"r":"token: no"}"#), r#"{"r":"token: no"}"#);
+        // A body that lost its colon, or uses another mark.
+        assert_eq!(
+            masked(r#"{"token" "abc","n":1}"#),
+            r#"{"token" *****,"n":1}"#
+        );
+        assert_eq!(masked(r#"{"token" = "abc"}"#), r#"{"token" = *****}"#);
+        assert_eq!(masked("token;abc"), "token;***");
+        // Not a key: a listed name, or a word in an array.
+        assert_eq!(masked(r#"["token", "x"]"#), r#"["token", "x"]"#);
+    }
+
+    #[test]
+    fn secret_keys_name_arrays_of_secrets_and_know_what_they_cannot_name() {
+        let keys = secret_keys(&Shape::of_schema(&json!({"properties": {
+            "token": {"x-dapa-secret": true},
+            "pins": {"type": "array", "items": {"x-dapa-secret": true}},
+            "list": {"items": {"properties": {"pin": {"x-dapa-secret": true}}}}
+        }})));
+        let names: Vec<&str> = keys.names.iter().map(String::as_str).collect();
+        assert_eq!(names, ["pin", "pins", "token"]);
+        assert!(!keys.unnamed);
+        for unnamed in [
+            json!({"additionalProperties": {"x-dapa-secret": true}}),
+            json!({"properties": {"m": {"patternProperties": {"^k": {"x-dapa-secret": true}}}}}),
+            json!({"type": "array", "items": {"x-dapa-secret": true}}),
+        ] {
+            assert!(
+                secret_keys(&Shape::of_schema(&unnamed)).unnamed,
+                "{unnamed}"
+            );
+        }
     }
 }

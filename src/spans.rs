@@ -5,7 +5,7 @@
 
 use crate::analyze::{Analysis, AnalyzeOptions, Document};
 use crate::capture::Capture;
-use crate::finding::Layer;
+use crate::finding::{Code, Layer};
 use crate::json::{self, ParseOptions};
 use crate::layer::transport;
 use crate::profile::definition::FolderDefinitions;
@@ -115,7 +115,7 @@ pub fn explain_beside(
     let decoded = spans
         .iter()
         .enumerate()
-        .filter(|(_, (finding, _))| finding.code == crate::Code::P01)
+        .filter(|(_, (finding, _))| finding.code == Code::P01)
         // From the masked body: a string that holds a secret is masked whole,
         // so it is not decoded either.
         .filter_map(|(index, (finding, span))| {
@@ -379,10 +379,16 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
     let body = &analysis.body[..];
     let mut spans = Vec::new();
     for finding in &analysis.record.findings {
-        if finding.code == crate::Code::P02
+        if finding.code == Code::P02
             && let Some(offset) = finding.offset
         {
-            spans.push(offset..offset + extent(body, offset));
+            // A raw token runs to the end of the body, with the scheme
+            // before it (`Bearer eyJ...`); a quoted one to its quote.
+            let end = match body.get(offset) {
+                Some(b'"' | b'\'') => offset + extent(body, offset),
+                _ => body.trim_ascii_end().len().max(offset),
+            };
+            spans.push(offset..end);
         }
     }
     if let Some(document) = &analysis.document {
@@ -401,8 +407,14 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
         if profile.schema.secrets_unplaced {
             spans.push(0..body.len());
         }
-        let names = crate::secret::secret_names(&profile.schema.shape);
-        let under_keys = crate::secret::values_under_keys(body, &names);
+        let keys = crate::secret::secret_keys(&profile.schema.shape);
+        // A secret under a key the schema does not name cannot be found in
+        // text the document does not hold: a body that does not parse, or
+        // the first copy of a repeated key.
+        if keys.unnamed && (analysis.document.is_none() || analysis.record.has(Code::S07)) {
+            spans.push(0..body.len());
+        }
+        let under_keys = crate::secret::values_under_keys(body, &keys.names);
         // In a body that does not parse, a secret's value may run on past
         // where it seems to end (a quote inside a password ends the string
         // early): everything from the first secret key's value on is masked.

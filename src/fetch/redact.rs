@@ -87,45 +87,38 @@ impl Redactor {
         }
     }
 
-    /// Remove `secret` and the forms a server may quote it in: URL and form
-    /// encoded (either case of hex digit), with its slashes escaped as JSON
-    /// may write them (`\/`), and in lower case (as header names are kept).
+    /// Remove `secret` in every form a server may quote it in: each of its
+    /// characters as it is (letters in either case, as header names are
+    /// kept), percent-encoded (either case of hex digit), or JSON-escaped
+    /// (`\/`, `\u002B`), mixed as they come: a URL encoder leaves some
+    /// characters bare and encodes others, and which it leaves differs from
+    /// one to the next (`/` by Python's `quote`, `+` and `=` by `encodeURI`).
+    /// Every value removed is matched so; this name says why.
     pub fn add_with_forms(&self, secret: &str) {
-        let forms = [
-            secret.to_owned(),
-            secret.replace('/', "\\/"),
-            secret.to_ascii_lowercase(),
-            percent_encoded(secret, HexCase::Upper),
-            percent_encoded(secret, HexCase::Lower),
-        ];
-        for form in &forms {
-            self.add(form);
-        }
+        self.add(secret);
     }
 
     /// `text` with every secret and every URL's userinfo replaced by [`MARK`].
     pub fn text(&self, text: &str) -> String {
-        let mut clean = without_userinfo(text);
+        let clean = without_userinfo(text);
         let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
-        for secret in secrets.iter() {
-            if clean.contains(&secret.0) {
-                clean = clean.replace(&secret.0, MARK);
-            }
+        match without_secrets(clean.as_bytes(), &secrets) {
+            // A match starts at a character and ends after one (a secret is
+            // text, and its encoded forms are ASCII): the rest stays UTF-8.
+            Some(replaced) => String::from_utf8(replaced)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            None => clean,
         }
-        clean
     }
 
     /// `bytes` (a reply body) with every secret replaced by [`MARK`]; a body
     /// that holds none is returned as it is.
     pub fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
-        let mut clean = Cow::Borrowed(bytes);
-        for secret in secrets.iter() {
-            if let Some(replaced) = replace_bytes(&clean, secret.0.as_bytes(), MARK.as_bytes()) {
-                clean = Cow::Owned(replaced);
-            }
+        match without_secrets(bytes, &secrets) {
+            Some(replaced) => Cow::Owned(replaced),
+            None => Cow::Borrowed(bytes),
         }
-        clean
     }
 
     /// `value` with every string (keys too) redacted, taken apart rather
@@ -213,56 +206,76 @@ fn has_literal_credential(value: &str) -> bool {
     }
 }
 
-/// `haystack` with every `needle` replaced, or `None` when there is none.
-fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
-    let (&first, _) = needle.split_first()?;
-    // Look for the first byte in a tight loop, and compare only there: a
-    // body of many megabytes is scanned once per secret.
-    let found = |mut from: usize| loop {
-        let at = from + haystack.get(from..)?.iter().position(|&b| b == first)?;
-        if haystack.get(at..at + needle.len())? == needle {
-            return Some(at);
-        }
-        from = at + 1;
-    };
-    let mut at = found(0)?;
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut from = 0;
-    loop {
-        out.extend_from_slice(&haystack[from..at]);
-        out.extend_from_slice(with);
-        from = at + needle.len();
-        match found(from) {
-            Some(next) => at = next,
-            None => break,
+/// `haystack` with every spelling of each of `secrets` (longest first)
+/// replaced by [`MARK`], or `None` when it holds none. One pass: at each
+/// byte that may open a spelling, each secret is tried.
+fn without_secrets(haystack: &[u8], secrets: &[Hidden]) -> Option<Vec<u8>> {
+    if secrets.is_empty() {
+        return None;
+    }
+    // The bytes a spelling may start with: a secret's first byte in either
+    // case, or the start of an escape.
+    let mut opens = [false; 256];
+    opens[usize::from(b'%')] = true;
+    opens[usize::from(b'\\')] = true;
+    for secret in secrets {
+        if let Some(&first) = secret.0.as_bytes().first() {
+            opens[usize::from(first.to_ascii_lowercase())] = true;
+            opens[usize::from(first.to_ascii_uppercase())] = true;
         }
     }
-    out.extend_from_slice(&haystack[from..]);
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at < haystack.len() {
+        if !opens[usize::from(haystack[at])] {
+            at += 1;
+            continue;
+        }
+        let found =
+            (secrets.iter()).find_map(|secret| spelled_at(&haystack[at..], secret.0.as_bytes()));
+        match found {
+            Some(length) => {
+                let out = out.get_or_insert_with(|| Vec::with_capacity(haystack.len()));
+                out.extend_from_slice(&haystack[copied..at]);
+                out.extend_from_slice(MARK.as_bytes());
+                at += length;
+                copied = at;
+            }
+            None => at += 1,
+        }
+    }
+    let mut out = out?;
+    out.extend_from_slice(&haystack[copied..]);
     Some(out)
 }
 
-/// Every byte but the unreserved ones as `%XX`.
-/// The case of the hex digits of a percent-encoding: RFC 3986 prefers
-/// upper case, and servers write either.
-#[derive(Clone, Copy)]
-enum HexCase {
-    Upper,
-    Lower,
+/// The length of the text at the start of `text` that spells `secret`,
+/// each byte as itself (a letter in either case), as `%XX` (either case),
+/// as `\u00XX` (an ASCII character), or, a slash, as `\/`; `None` when it
+/// does not.
+fn spelled_at(text: &[u8], secret: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    for &want in secret {
+        let rest = text.get(pos..)?;
+        pos += match *rest.first()? {
+            got if got.eq_ignore_ascii_case(&want) => 1,
+            b'%' if hex_byte(rest.get(1..3)?) == Some(want) => 3,
+            b'\\' if want == b'/' && rest.get(1) == Some(&b'/') => 2,
+            b'\\' if rest.get(1..4) == Some(b"u00") && hex_byte(rest.get(4..6)?) == Some(want) => 6,
+            _ => return None,
+        };
+    }
+    Some(pos)
 }
 
-fn percent_encoded(text: &str, case: HexCase) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                char::from(b).to_string()
-            } else {
-                match case {
-                    HexCase::Upper => format!("%{b:02X}"),
-                    HexCase::Lower => format!("%{b:02x}"),
-                }
-            }
-        })
-        .collect()
+/// The byte that two hex digits (either case) spell.
+fn hex_byte(digits: &[u8]) -> Option<u8> {
+    let digit = |b: u8| char::from(b).to_digit(16);
+    match digits {
+        &[high, low] => Some(u8::try_from(digit(high)? * 16 + digit(low)?).ok()?),
+        _ => None,
+    }
 }
 
 /// The end of a URL's authority (`host:port`, with any userinfo) in `rest`,
@@ -346,6 +359,10 @@ mod tests {
             "t=Bearer%20eyJhbGci%2FOiJIUzI1%2BNiJ9xyzTOKEN%3D%3D",
             "t=eyJhbGci%2fOiJIUzI1%2bNiJ9xyzTOKEN%3d%3d",
             "x-eyjhbgci/oijiuzi1+nij9xyztoken==: 1",
+            // Encoded in part, as URL encoders leave some characters bare.
+            "cs=eyJhbGci/OiJIUzI1%2BNiJ9xyzTOKEN%3D%3D",
+            "cs=eyJhbGci%2FOiJIUzI1+NiJ9xyzTOKEN==",
+            r#"{"t":"eyJhbGci\u002FOiJIUzI1\u002bNiJ9xyzTOKEN\u003D="}"#,
         ] {
             let clean = redactor.text(quoted);
             assert!(clean.contains(MARK), "{quoted} -> {clean}");
@@ -398,10 +415,9 @@ mod tests {
         );
         assert!(matches!(redactor.bytes(b"clean"), Cow::Borrowed(_)));
         assert_eq!(
-            replace_bytes(b"ttok tokto", b"tok", b"#").as_deref(),
-            Some(&b"t# #to"[..])
+            redactor.bytes(b"ttok tokto to").as_ref(),
+            b"t[redacted] [redacted]to to"
         );
-        assert_eq!(replace_bytes(b"to", b"tok", b"#"), None);
         let meta = serde_json::json!({"headers": {"x-tok": ["a tok b", 1]}});
         assert_eq!(
             redactor.json(&meta),

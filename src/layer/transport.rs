@@ -282,10 +282,37 @@ fn is_html_type(meta: &Meta) -> bool {
 }
 
 /// A body that is one opaque token: a JWT or an access token sent as
-/// `text/plain` instead of a JSON string.
+/// `text/plain` instead of a JSON string, perhaps with the scheme of an
+/// `Authorization` header before it (`Bearer eyJ...`), which is kept in the
+/// token so that all of it is masked.
 fn raw_token(text: &str) -> Option<&str> {
     let token = text.trim_end_matches(is_blank);
-    (looks_like_token(token.as_bytes()) && !is_json_start(token)).then_some(token)
+    let credential = match token.split_once(' ') {
+        Some((scheme, rest)) if is_auth_scheme(scheme) => rest.trim_start_matches(' '),
+        _ => token,
+    };
+    (looks_like_token(credential.as_bytes()) && !is_json_start(credential)).then_some(token)
+}
+
+/// The schemes of an `Authorization` header a token is sent with.
+fn is_auth_scheme(word: &str) -> bool {
+    ["bearer", "basic", "token"]
+        .iter()
+        .any(|scheme| word.eq_ignore_ascii_case(scheme))
+}
+
+/// A T04 or T05 of a body that is secret as a whole (a secure action's
+/// output): it says what the body is, without its text or its page's
+/// title, in the message and in what groups it.
+pub fn hide_body_text(finding: &mut Finding) {
+    let kind = match finding.code {
+        Code::T04 if finding.message.contains('"') => "an HTML page",
+        Code::T05 if finding.message.contains("XML") => "XML or markup",
+        Code::T05 => "plain text",
+        _ => return,
+    };
+    finding.message = format!("the body is {kind}, not JSON (not shown: the payload is secret)");
+    finding.signature_detail = Some(format!("{kind}, secret"));
 }
 
 /// Whether bytes read as one opaque token (a JWT, an access token): 16 or

@@ -31,6 +31,7 @@ mod hostile_definition;
 mod hostile_har;
 mod hostile_output;
 mod hostile_replay;
+mod hostile_secret;
 mod hostile_summary;
 mod html;
 mod jsonpath;

@@ -379,25 +379,35 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             )
         }
         // A gateway that quotes the token as JSON with its slashes escaped,
-        // and in a URL, percent-encoded.
+        // and in URLs, percent-encoded whole and in part (leaving `/` bare,
+        // as Python's `quote` does).
         ("echo-auth-encoded", _) => {
             let received = request.header("authorization").unwrap_or("");
             let escaped = received.replace('/', "\\/");
-            let encoded: String = received
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        char::from(b).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            let body = format!(r#"{{"message":"refused","received":"{escaped}"}}"#);
-            let location = format!("https://gateway.example/login?t={encoded}");
+            let encoded = |bare: &[u8]| -> String {
+                (received.bytes())
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            char::from(b).to_string()
+                        }
+                        b if bare.contains(&b) => char::from(b).to_string(),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect()
+            };
+            let partly = encoded(b"/");
+            let body = format!(
+                r#"{{"message":"refused","received":"{escaped}","next":"/login?t={partly}"}}"#
+            );
+            let location = format!("https://gateway.example/login?t={}", encoded(b""));
             respond(
                 &stream,
                 400,
-                &[json_type, ("Location", &location)],
+                &[
+                    json_type,
+                    ("Location", &location),
+                    ("Content-Location", &format!("/login?t={partly}")),
+                ],
                 body.as_bytes(),
             )
         }

@@ -1,0 +1,134 @@
+//! Secrets in bodies that do not parse, or that are not JSON at all: what
+//! `explain` and every scan format show of them. Found by a review that
+//! looked for secret text in every output; each case leaked before.
+
+use crate::util::{Folder, dapa_bounded};
+
+const MEMORY_MIB: u64 = 384;
+const SECONDS: u64 = 20;
+
+/// Every scan format and `explain` of `capture`, with `extra` options.
+fn everything_shown(folder: &Folder, capture: &str, extra: &[&str]) -> Vec<(String, String)> {
+    let path = folder.join(capture);
+    let path = path.to_str().unwrap();
+    let mut shown = Vec::new();
+    for format in [
+        "table", "json", "jsonl", "markdown", "junit", "sarif", "html",
+    ] {
+        let mut args = vec!["scan", path, "--format", format];
+        args.extend(extra);
+        let out = dapa_bounded(MEMORY_MIB, SECONDS, &args).run();
+        shown.push((format.to_owned(), format!("{}{}", out.stdout, out.stderr)));
+    }
+    let mut args = vec!["explain", path, "--color", "never"];
+    args.extend(extra);
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &args).run();
+    shown.push((
+        "explain".to_owned(),
+        format!("{}{}", out.stdout, out.stderr),
+    ));
+    shown
+}
+
+fn assert_never_shown(shown: &[(String, String)], secret: &str) {
+    for (what, text) in shown {
+        assert!(!text.contains(secret), "{what} shows {secret}:\n{text}");
+    }
+}
+
+#[test]
+fn explain_masks_a_secret_key_s_value_when_the_colon_is_missing() {
+    let folder = Folder::new();
+    folder.write(
+        "no-colon.json",
+        br#"{"result":{"token" "abcdSECRET1","expiresAt":1800000000},"errors":[]}"#,
+    );
+    folder.write(
+        "equals.json",
+        br#"{"result":{"token" = "abcdSECRET2","expiresAt":1800000000},"errors":[]}"#,
+    );
+    for (capture, secret) in [("no-colon.json", "SECRET1"), ("equals.json", "SECRET2")] {
+        let shown = everything_shown(&folder, capture, &["--profile", "cognigy-token"]);
+        assert!(shown[0].1.contains("S03"), "{}", shown[0].1);
+        assert_never_shown(&shown, secret);
+    }
+}
+
+#[test]
+fn secrets_under_items_and_maps_are_masked_in_text_that_does_not_parse() {
+    let folder = Folder::new();
+    folder.write(
+        "items.schema.json",
+        br#"{"type":"object","properties":{"pins":{"type":"array","items":{"type":"string","x-dapa-secret":true}}}}"#,
+    );
+    folder.write(
+        "map.schema.json",
+        br#"{"type":"object","additionalProperties":{"type":"string","x-dapa-secret":true}}"#,
+    );
+    folder.write("cut.json", br#"{"pins":["abcdSECRET3","abcdSECRET4""#);
+    folder.write("twice.json", br#"{"q":"abcdSECRET6","q":"abcdSECRET7"}"#);
+    let items = folder.join("items.schema.json");
+    let map = folder.join("map.schema.json");
+    let shown = everything_shown(&folder, "cut.json", &["--schema", items.to_str().unwrap()]);
+    assert!(shown[0].1.contains("S01"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRET3");
+    assert_never_shown(&shown, "SECRET4");
+    let shown = everything_shown(&folder, "twice.json", &["--schema", map.to_str().unwrap()]);
+    assert!(shown[0].1.contains("S07"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRET6");
+    assert_never_shown(&shown, "SECRET7");
+}
+
+#[test]
+fn a_secure_action_s_text_body_is_named_not_quoted() {
+    let folder = Folder::new();
+    folder.write(
+        "secure.action.json",
+        br#"{"name":"S","integrationType":"custom-rest-actions","actionType":"custom",
+            "config":{"request":{"requestUrlTemplate":"https://x/","requestType":"GET","headers":{},"requestTemplate":"${input.rawRequest}"},
+              "response":{"translationMap":{},"translationMapDefaults":{},"successTemplate":"${rawResult}"}},
+            "contract":{"input":{"inputSchema":{"type":"object"}},"output":{"successSchema":{"type":"object","properties":{"apiKey":{"type":"string"}}}}},
+            "secure":true}"#,
+    );
+    folder.write("text.txt", b"apiKey=abcdSECRET8 please");
+    folder.write(
+        "page.html",
+        b"<!DOCTYPE html><html><head><title>key abcdSECRET9</title></head></html>",
+    );
+    let definition = folder.join("secure.action.json");
+    let definition = ["--definition", definition.to_str().unwrap()];
+    let shown = everything_shown(&folder, "text.txt", &definition);
+    assert!(shown[0].1.contains("T05"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRET8");
+    let shown = everything_shown(&folder, "page.html", &definition);
+    assert!(shown[0].1.contains("T04"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRET9");
+    // Asked for, the text is shown (the table has no messages).
+    let shown = everything_shown(
+        &folder,
+        "text.txt",
+        &[&definition[..], &["--show-secrets"]].concat(),
+    );
+    for (what, text) in shown.iter().filter(|(what, _)| what != "table") {
+        assert!(text.contains("SECRET8"), "{what}: {text}");
+    }
+}
+
+#[test]
+fn a_token_sent_with_its_scheme_is_a_raw_token_and_masked() {
+    let folder = Folder::new();
+    folder.write(
+        "bearer.body",
+        b"Bearer 7Hq2xYzSECRETAopaqueTokenValue0123\n",
+    );
+    folder.write("basic.body", b"basic dXNlcjpTRUNSRVRCcGFzc3dvcmQxMjM0NQ==");
+    folder.write("prose.body", b"Bearer of bad news: the service is down");
+    for (capture, secret) in [("bearer.body", "SECRETA"), ("basic.body", "dXNlcjpTRUNS")] {
+        let shown = everything_shown(&folder, capture, &[]);
+        assert!(shown[0].1.contains("P02"), "{}", shown[0].1);
+        assert_never_shown(&shown, secret);
+    }
+    // Words after the scheme are text, not a token.
+    let shown = everything_shown(&folder, "prose.body", &[]);
+    assert!(shown[0].1.contains("T05"), "{}", shown[0].1);
+}
