@@ -141,6 +141,18 @@ impl Task {
         }
     }
 
+    /// The name of the file of a job made of one folder's entry.
+    fn name(&self) -> Option<&[u8]> {
+        match &self.job {
+            Job::File { path, .. } | Job::Lines(path) | Job::Har(path) => Some(name_bytes(path)),
+            Job::Unreadable { source, .. } => {
+                let file = source.file()?;
+                Some(file.rsplit('/').next().unwrap_or(file).as_bytes())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether this is one of the sorted sources (which shards divide),
     /// rather than a message about the inputs.
     fn is_source(&self) -> bool {
@@ -413,52 +425,90 @@ fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Task
         let mut scopes = Scopes::default();
         let walker = WalkDir::new(input)
             .follow_links(true)
-            // Files before folders, so a folder's files arrive together and
-            // their sidecars can be matched without a stat each. Folders are
-            // ordered by name here (siblings share their parent's path, so
-            // whole paths compare as names); files are left as listed, which
-            // the stable sort keeps, and `flush` orders them by name, each
-            // name cut from its path once rather than at every comparison.
-            .sort_by(
-                |a, b| match (a.file_type().is_dir(), b.file_type().is_dir()) {
-                    (true, true) => a.path().as_os_str().cmp(b.path().as_os_str()),
-                    (a_is_dir, b_is_dir) => a_is_dir.cmp(&b_is_dir),
-                },
-            )
+            // Files before links and links before folders, so a folder's
+            // files arrive together and their sidecars can be matched
+            // without a stat each. Folders, and links, are ordered by name
+            // here (siblings share their parent's path, so whole paths
+            // compare as names); files are left as listed, which the stable
+            // sort keeps, and `flush` orders them by name, each name cut
+            // from its path once rather than at every comparison. A link is
+            // neither file nor folder until it is followed, after the sort:
+            // by name among the links, what it leads to (a folder walked
+            // there, a dangling link or a loop) comes at a place that does
+            // not depend on the order the file system lists the folder in.
+            .sort_by(|a, b| match (entry_rank(a), entry_rank(b)) {
+                (FILE, FILE) => std::cmp::Ordering::Equal,
+                (a_rank, b_rank) if a_rank == b_rank => {
+                    a.path().as_os_str().cmp(b.path().as_os_str())
+                }
+                (a_rank, b_rank) => a_rank.cmp(&b_rank),
+            })
             .into_iter()
             .filter_entry(|entry| options.hidden || entry.depth() == 0 || !is_hidden(entry));
+        // The links of the folder walked that could not be followed, with
+        // their names, largest first: `flush` puts them among its files.
+        let mut failed: Vec<(Vec<u8>, Task)> = Vec::new();
         for entry in walker {
-            match entry {
+            let flushed = match entry {
                 Ok(entry) if entry.file_type().is_dir() => {
-                    if !flush(&mut group, &mut scopes, options)
-                        .into_iter()
-                        .all(&mut *visit)
-                    {
-                        return;
-                    }
+                    flush(&mut group, &mut failed, &mut scopes, options)
                 }
                 // Files come before folders in each folder, so the files
-                // between two folder entries are one folder's files.
-                Ok(entry) => group.push(entry),
-                Err(error) => {
-                    if !flush(&mut group, &mut scopes, options)
-                        .into_iter()
-                        .all(&mut *visit)
-                    {
-                        return;
-                    }
-                    if !visit(Task::new(walk_error(input, &error), None)) {
-                        return;
-                    }
+                // between two folder entries are one folder's files; but a
+                // link to a folder is walked where it lies, and the links
+                // after it are its parent's again.
+                Ok(entry) => {
+                    let other_folder = group
+                        .first()
+                        .is_some_and(|first| first.depth() != entry.depth());
+                    let flushed = if other_folder {
+                        flush(&mut group, &mut failed, &mut scopes, options)
+                    } else {
+                        Vec::new()
+                    };
+                    group.push(entry);
+                    flushed
                 }
+                Err(error) if error.depth() > 0 => {
+                    let name = error
+                        .path()
+                        .map(|path| name_bytes(path).to_vec())
+                        .unwrap_or_default();
+                    failed.push((name, Task::new(walk_error(input, &error), None)));
+                    Vec::new()
+                }
+                Err(error) => {
+                    let mut flushed = flush(&mut group, &mut failed, &mut scopes, options);
+                    flushed.push(Task::new(walk_error(input, &error), None));
+                    flushed
+                }
+            };
+            if !flushed.into_iter().all(&mut *visit) {
+                return;
             }
         }
-        if !flush(&mut group, &mut scopes, options)
+        if !flush(&mut group, &mut failed, &mut scopes, options)
             .into_iter()
             .all(&mut *visit)
         {
             return;
         }
+    }
+}
+
+/// The rank of a walked entry in its folder, before its links are followed.
+const FILE: u8 = 0;
+const LINK: u8 = 1;
+const FOLDER: u8 = 2;
+
+fn entry_rank(entry: &DirEntry) -> u8 {
+    let file_type = entry.file_type();
+    if file_type.is_dir() {
+        FOLDER
+    } else if file_type.is_symlink() {
+        LINK
+    } else {
+        FILE
     }
 }
 
@@ -692,7 +742,32 @@ impl Scopes {
 /// sidecar among its siblings. Sidecars are never captures of their own, nor
 /// are definitions, which check the captures of their action below their
 /// folder.
-fn flush(group: &mut Vec<DirEntry>, scopes: &mut Scopes, options: &ScanOptions) -> Vec<Task> {
+fn flush(
+    group: &mut Vec<DirEntry>,
+    failed: &mut Vec<(Vec<u8>, Task)>,
+    scopes: &mut Scopes,
+    options: &ScanOptions,
+) -> Vec<Task> {
+    let mut jobs = files_in_folder(group, scopes, options);
+    if failed.is_empty() {
+        return jobs;
+    }
+    // The links that failed go among the folder's files by name (each one's
+    // place found by a search: they are few).
+    failed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, task) in failed.drain(..).rev() {
+        let at = jobs.partition_point(|job| job.name().is_none_or(|other| other <= &name[..]));
+        jobs.insert(at, task);
+    }
+    jobs
+}
+
+/// The jobs of one folder's files, in name order.
+fn files_in_folder(
+    group: &mut Vec<DirEntry>,
+    scopes: &mut Scopes,
+    options: &ScanOptions,
+) -> Vec<Task> {
     // The next folder's files are as many, most likely: room for them saves
     // growing the list from empty again. Not past a few thousand, so that a
     // huge folder is not held twice over while it is turned into jobs.

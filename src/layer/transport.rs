@@ -287,8 +287,10 @@ fn is_html_type(meta: &Meta) -> bool {
 /// token so that all of it is masked.
 fn raw_token(text: &str) -> Option<&str> {
     let token = text.trim_end_matches(is_blank);
-    let credential = match token.split_once(' ') {
-        Some((scheme, rest)) if is_auth_scheme(scheme) => rest.trim_start_matches(' '),
+    // The longest scheme is six letters: no body is searched further.
+    let space = token.bytes().take(7).position(|b| b == b' ');
+    let credential = match space {
+        Some(at) if is_auth_scheme(&token[..at]) => token[at + 1..].trim_start_matches(' '),
         _ => token,
     };
     (looks_like_token(credential.as_bytes()) && !is_json_start(credential)).then_some(token)

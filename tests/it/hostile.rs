@@ -703,3 +703,57 @@ fn a_log_body_is_analysed_as_it_was_logged() {
     let out = dapa_bounded(MEMORY_MIB, SECONDS, &[&args[..], &pointers[..]].concat()).run();
     assert_eq!(out.code, 1, "{}", out.stderr);
 }
+
+#[test]
+fn links_that_fail_and_linked_folders_come_in_name_order_whatever_the_listing() {
+    let folder = Folder::new();
+    // Created out of name order, with links among the files: each file
+    // system lists them in its own order. Links that fail come among the
+    // files by name; a linked folder after the files, before the folders.
+    for name in ["q.json", "b.json", "z.json", "a.json", "m.json"] {
+        folder.write(name, b"{}");
+    }
+    folder.write("sub/x.json", b"{}");
+    folder.symlink("d.json", "/nonexistent/dapa-test-target");
+    folder.symlink("loop", ".");
+    let sub = folder.join("sub");
+    folder.symlink("n-linked", sub.to_str().unwrap());
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            folder.path_str(),
+            "--format",
+            "jsonl",
+            "--jobs",
+            "2",
+        ],
+    )
+    .run();
+    let sources: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let source = record["source"].as_str().unwrap();
+            source[folder.path_str().len() + 1..].to_owned()
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "a.json",
+            "b.json",
+            "d.json",
+            "loop",
+            "m.json",
+            "q.json",
+            "z.json",
+            "n-linked/x.json",
+            "sub/x.json"
+        ],
+        "{}",
+        out.stderr
+    );
+}
