@@ -3,6 +3,7 @@
 //! have given (shards are contiguous runs of the sorted sources, so the
 //! first example of anything lies in the earliest shard that has it).
 
+use crate::finding::Code;
 use crate::shard::Shard;
 use crate::summary::{Producer, Summary, reason_of};
 use std::collections::BTreeMap;
@@ -115,15 +116,21 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
             ));
         }
     }
+    // A signature is one failure of its code: never in more captures than
+    // the code.
+    let code_captures = |code: &Code| summary.codes.get(code).map_or(0, |stats| stats.captures);
     let signature = (summary.signatures.values())
         .flat_map(BTreeMap::values)
-        .find(|stats| stats.captures > captures);
+        .find(|stats| stats.captures > code_captures(&stats.code));
     if let Some(stats) = signature {
         return Err((
             "signatures",
             format!(
-                "a signature of {} is in {} captures, of {captures} captures",
-                stats.code, stats.captures
+                "a signature of {} is in {} captures, of the {} captures with {}",
+                stats.code,
+                stats.captures,
+                code_captures(&stats.code),
+                stats.code
             ),
         ));
     }

@@ -236,9 +236,18 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary, terminal: Terminal)
     let statuses = table(&rows::statuses(summary), terminal);
     writeln!(out, "{statuses}")?;
     if summary.codes.is_empty() {
+        // A clean corpus still has a drift table (the types every path
+        // had) and a timeline, as the other reports show.
         writeln!(out, "no findings")?;
-        return Ok(());
+    } else {
+        write_codes(out, summary, terminal)?;
     }
+    write_drift(out, summary, terminal)?;
+    write_timeline(out, summary, terminal)
+}
+
+/// The codes found, and the most frequent signatures of each.
+fn write_codes(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io::Result<()> {
     let mut codes = rows::codes(summary);
     // A terminal is narrow: the columns of time only when a capture states one.
     if !summary
@@ -263,8 +272,7 @@ pub fn write_summary(out: &mut dyn Write, summary: &Summary, terminal: Terminal)
         writeln!(out, "signatures (codes with more than one):")?;
         writeln!(out, "{}", table(&signatures, terminal))?;
     }
-    write_drift(out, summary, terminal)?;
-    write_timeline(out, summary, terminal)
+    Ok(())
 }
 
 /// The most frequent signatures shown per code; `--format json` has all.

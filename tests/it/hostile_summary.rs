@@ -450,7 +450,7 @@ fn scan_report(inputs: &[&str], format: &str, extra: &[&str]) -> String {
 }
 
 #[test]
-fn merge_refuses_a_signature_in_more_captures_than_the_summary_has() {
+fn merge_refuses_a_signature_in_more_captures_than_its_code() {
     let (folder, summary) = scanned_corpus();
     let mut claimed = summary.clone();
     let signatures = claimed["signatures"].as_array_mut().expect("signatures");
@@ -460,6 +460,32 @@ fn merge_refuses_a_signature_in_more_captures_than_the_summary_has() {
         &output,
         2,
         &["claimed.json", "signatures", "not a consistent"],
+    );
+    // Within the captures of the summary, beyond those of its code.
+    let code = summary["signatures"][0]["code"].clone();
+    let (code_captures, all) = (
+        summary["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|stats| stats["code"] == code)
+            .unwrap()["captures"]
+            .as_u64()
+            .unwrap(),
+        summary["captures"].as_u64().unwrap(),
+    );
+    assert!(code_captures < all, "{code}: {code_captures} of {all}");
+    let mut claimed = summary.clone();
+    claimed["signatures"][0]["captures"] = json!(code_captures + 1);
+    let output = merge_files(&folder, &[("claimed.json", &claimed)]);
+    assert_exit(
+        &output,
+        2,
+        &[
+            "claimed.json",
+            "signatures",
+            &format!("with {}", code.as_str().unwrap()),
+        ],
     );
 }
 
