@@ -15,9 +15,18 @@ pub enum AuthError {
     /// The login service refused the credentials (a 4xx): retrying cannot help.
     #[error("the login service refused the client credentials: {0}")]
     Rejected(String),
-    /// The login service could not be reached or failed (network, 5xx, 429).
+    /// The login service could not be reached or failed (network, 5xx).
     #[error("no access token: {0}")]
     Unavailable(String),
+    /// The login service is busy (429): asked again after the wait its
+    /// `Retry-After` names, as a busy API is.
+    #[error("no access token: {reason}")]
+    Busy {
+        /// What the login service said.
+        reason: String,
+        /// Its `Retry-After`, as sent.
+        retry_after: Option<String>,
+    },
     /// The login service issued a token dapa cannot keep out of what it
     /// writes: asking again would bring another like it.
     #[error("the login service's access token cannot be used: {0}")]
@@ -153,6 +162,9 @@ impl TokenSource {
             }
         };
         let status = response.status().as_u16();
+        let retry_after = (response.headers().get("retry-after"))
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let body = match response
             .body_mut()
             .with_config()
@@ -171,10 +183,13 @@ impl TokenSource {
         let reply: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if status != 200 {
             let reason = login_error(status, &reply);
-            return Err(if (400..500).contains(&status) && status != 429 {
-                AuthError::Rejected(reason)
-            } else {
-                AuthError::Unavailable(reason)
+            return Err(match status {
+                429 => AuthError::Busy {
+                    reason,
+                    retry_after,
+                },
+                400..500 => AuthError::Rejected(reason),
+                _ => AuthError::Unavailable(reason),
             });
         }
         let Some(token) = reply.get("access_token").and_then(Value::as_str) else {

@@ -84,8 +84,13 @@ impl RetryPolicy {
 
 fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a number holds is a wait longer than any cap.
+        return Some(
+            value
+                .parse::<u64>()
+                .map_or(Duration::MAX, Duration::from_secs),
+        );
     }
     let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
     let wait = when.duration_since(jiff::Timestamp::now());
@@ -194,6 +199,13 @@ impl Sender<'_> {
                 Err(AuthError::Unavailable(reason)) => {
                     let wait = self.policy.backoff(retries + 1);
                     (reason, wait, false)
+                }
+                Err(AuthError::Busy {
+                    reason,
+                    retry_after,
+                }) => {
+                    let wait = (self.policy).rate_limit_wait(retry_after.as_deref(), retries + 1);
+                    (reason, wait, true)
                 }
                 Ok(lease) => match self.exchange(url, lease.bearer.expose(), body) {
                     Err(reason) => (reason, self.policy.backoff(retries + 1), false),
@@ -438,6 +450,11 @@ mod tests {
         );
         assert_eq!(
             policy.rate_limit_wait(Some("3600"), 1),
+            Duration::from_secs(180)
+        );
+        // More seconds than a number holds is still a long wait, capped.
+        assert_eq!(
+            policy.rate_limit_wait(Some("99999999999999999999999999"), 1),
             Duration::from_secs(180)
         );
         let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30);

@@ -818,22 +818,23 @@ fn first_token(
 ) -> Result<(), FetchError> {
     let mut retry = 0;
     loop {
-        match tokens.get() {
+        let wait = match tokens.get() {
             Ok(_) => return Ok(()),
-            Err(AuthError::Unavailable(_)) if retry < policy.retries => {
-                retry += 1;
-                let wait = policy.backoff(retry);
-                let end = Instant::now() + wait.min(std::time::Duration::from_secs(3600));
-                while Instant::now() < end {
-                    if stop.load(Ordering::Relaxed) {
-                        return Err(FetchError::Config(
-                            "interrupted before the first token".to_owned(),
-                        ));
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
+            Err(AuthError::Unavailable(_)) if retry < policy.retries => policy.backoff(retry + 1),
+            Err(AuthError::Busy { retry_after, .. }) if retry < policy.retries => {
+                policy.rate_limit_wait(retry_after.as_deref(), retry + 1)
             }
             Err(error) => return Err(error.into()),
+        };
+        retry += 1;
+        let end = Instant::now() + wait.min(std::time::Duration::from_secs(3600));
+        while Instant::now() < end {
+            if stop.load(Ordering::Relaxed) {
+                return Err(FetchError::Config(
+                    "interrupted before the first token".to_owned(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
 }

@@ -844,6 +844,25 @@ fn a_busy_login_service_is_retried_and_odd_lifetimes_are_bounded() {
     assert_eq!(captured(&folder).len(), 2);
 }
 
+#[test]
+fn a_rate_limited_login_service_is_asked_again_after_its_retry_after() {
+    let server = StandIn::start_rate_limited_login(2);
+    let folder = Folder::new();
+    write_inputs(&folder, &["ok"]);
+    let output = fetch(&server, &folder, &["--backoff", "10ms", "--retries", "3"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder).len(), 1);
+    let logins = server.log(|log| log.logins.clone());
+    assert_eq!(logins.len(), 3, "two 429s, then a token");
+    for pair in logins.windows(2) {
+        let waited = pair[1] - pair[0];
+        assert!(
+            waited >= std::time::Duration::from_millis(900),
+            "asked again after {waited:?}, not the second Retry-After names"
+        );
+    }
+}
+
 /// A user name and password typed into a URL.
 const USERINFO: &str = "dapa-user:userinfo-pass-9931";
 

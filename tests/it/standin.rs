@@ -31,6 +31,8 @@ pub struct Log {
     pub expired_401: u32,
     /// Definition requests, in order of arrival: the path and query.
     pub definitions: Vec<String>,
+    /// When each token request arrived.
+    pub logins: Vec<Instant>,
 }
 
 /// The definition served for an action: the API's shape, with a contract
@@ -89,6 +91,8 @@ struct State {
     logins: u32,
     /// Logins answered 503 first (a login service that is busy).
     busy_logins: AtomicU32,
+    /// The busy answers are 429 with `Retry-After: 1` instead of 503.
+    rate_limited_logins: AtomicBool,
     /// Every login answered with this status and an error text that quotes
     /// the credentials it received (a careless login service).
     leaky_login: Option<u16>,
@@ -132,6 +136,14 @@ impl StandIn {
         StandIn::start_with_login(3600, u32::MAX, 0, Some(status))
     }
 
+    /// A stand-in whose login service answers 429 with `Retry-After: 1`
+    /// `busy` times first.
+    pub fn start_rate_limited_login(busy: u32) -> StandIn {
+        let server = StandIn::start_busy(busy);
+        (server.state.rate_limited_logins).store(true, Ordering::Relaxed);
+        server
+    }
+
     fn start_with(lifetime: u64, logins: u32, busy: u32) -> StandIn {
         StandIn::start_with_login(lifetime, logins, busy, None)
     }
@@ -150,6 +162,7 @@ impl StandIn {
             lifetime,
             logins,
             busy_logins: AtomicU32::new(busy),
+            rate_limited_logins: AtomicBool::new(false),
             leaky_login,
             counter: AtomicU32::new(0),
             stop: AtomicBool::new(false),
@@ -500,6 +513,7 @@ fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Resul
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
     );
     let form = String::from_utf8_lossy(&request.body);
+    state.log.lock().unwrap().logins.push(Instant::now());
     if let Some(status) = state.leaky_login {
         let received = request.header("authorization").unwrap_or("");
         let body = json!({
@@ -517,6 +531,14 @@ fn login(state: &State, stream: &TcpStream, request: &Request) -> std::io::Resul
         .busy_logins
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
         .is_ok();
+    if busy && state.rate_limited_logins.load(Ordering::Relaxed) {
+        return respond(
+            stream,
+            429,
+            &[("Content-Type", "application/json"), ("Retry-After", "1")],
+            br#"{"error":"too_many_requests"}"#,
+        );
+    }
     if busy {
         return respond(
             stream,
