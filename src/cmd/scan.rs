@@ -58,7 +58,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     // a copy that checked nothing is not listed, whichever way the work
     // was split into shards).
     let mut used: BTreeMap<*const DefinitionLint, Arc<DefinitionLint>> = BTreeMap::new();
-    let mut outcome = scanned(dapa::scan::scan_with(&paths, &options, analyse, |record| {
+    let scan = scanned(dapa::scan::scan_with(&paths, &options, analyse, |record| {
         if gate.fail_on.fails(record) {
             failing += 1;
         }
@@ -68,7 +68,18 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
         }
         progress.tick(started);
         report.record(out, record)
-    }))?;
+    }));
+    // A reader that went away (`dapa scan ... | head`) stops the scan
+    // quietly; but a failing capture seen before that still fails the run,
+    // so that a gate piped into another command is not passed by it.
+    let mut outcome = match scan {
+        Err(report)
+            if failing > 0 && report.downcast_ref::<crate::output::PipeClosed>().is_some() =>
+        {
+            return Ok(ExitStatus::Failing);
+        }
+        other => other?,
+    };
     progress.done();
     outcome.summary.config = config_shown;
     // The lint of the definitions in use; it changes no capture's status

@@ -484,3 +484,51 @@ fn usage_errors_show_typed_controls_as_visible_escapes() {
         help.stdout
     );
 }
+
+/// `dapa scan FOLDER --format jsonl`, its output read for one byte and then
+/// closed, as `| head -c1` does; the exit code.
+fn exit_when_the_reader_leaves(folder: &Folder) -> i32 {
+    use std::io::Read as _;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dapa"))
+        .args([
+            "scan",
+            folder.path_str(),
+            "--format",
+            "jsonl",
+            "--jobs",
+            "2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dapa starts");
+    let mut stdout = child.stdout.take().expect("a pipe");
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("a status") {
+            return status.code().expect("an exit code, not a signal");
+        }
+        assert!(std::time::Instant::now() < deadline, "dapa did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_reader_that_leaves_early_does_not_pass_a_failing_scan() {
+    // More output than a pipe holds, so that dapa sees the reader leave.
+    let failing = Folder::new();
+    let mut log = String::new();
+    for n in 0..20_000 {
+        log.push_str(&format!("{{\"n\":{n},\"cut\":\n"));
+    }
+    failing.write("cut.jsonl", log.as_bytes());
+    assert_eq!(exit_when_the_reader_leaves(&failing), 1);
+    let clean = Folder::new();
+    for n in 0..3_000 {
+        clean.write(&format!("{n:05}.json"), b"{\"ok\":true}");
+    }
+    assert_eq!(exit_when_the_reader_leaves(&clean), 0);
+}
