@@ -227,6 +227,30 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
     if sharded > 0 {
         same_run(&summaries)?;
     }
+    // Nor do shards read or checked with other options (another schema,
+    // another --max-bytes): their captures would be counted by other rules.
+    if let Some((first, summary)) = summaries.first()
+        && sharded > 0
+        && let Some((other, different)) = summaries
+            .iter()
+            .find(|(_, s)| s.analysis != summary.analysis)
+    {
+        let shown = |analysis: &Option<String>| {
+            analysis.as_ref().map_or_else(
+                || "options it does not name".to_owned(),
+                |options| format!("`{options}`"),
+            )
+        };
+        return Err(MergeError::Shards(format!(
+            "{first} was scanned with {} and {other} with {}: the summaries do not come from one scan",
+            shown(&summary.analysis),
+            shown(&different.analysis)
+        )));
+    }
+    // Separate scans may have been read with other options: the merge
+    // names them only when all agree.
+    let all_analysed_alike = (summaries.first())
+        .is_some_and(|(_, first)| summaries.iter().all(|(_, s)| s.analysis == first.analysis));
     // Inputs of separate scans add up; each path is named once.
     let mut inputs: Vec<String> = Vec::new();
     for input in summaries.iter().flat_map(|(_, s)| &s.inputs) {
@@ -245,6 +269,9 @@ pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeErro
     }
     whole.shard = None;
     whole.inputs = inputs;
+    if !all_analysed_alike {
+        whole.analysis = None;
+    }
     whole.dapa = Some(Producer::this());
     // Each shard was compared with the baseline on its own part: a rate
     // above the baseline's in one part need not be one over the whole, so

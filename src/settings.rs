@@ -110,6 +110,9 @@ pub struct ScanSettings {
     pub update_baseline: Option<PathBuf>,
     /// The `dapa.toml` whose rules chose profiles, as shown to the user.
     pub config_shown: Option<String>,
+    /// The options that decide how captures are read and checked, as the
+    /// summary names them (`Summary::analysis`).
+    pub analysis_shown: Option<String>,
     /// After how long a progress line shows; `None` never.
     pub progress: Option<Duration>,
     /// No notes and no throughput line.
@@ -346,6 +349,7 @@ fn codes(args: crate::cli::CodesArgs) -> Result<CodesSettings> {
 }
 
 fn scan(args: ScanArgs) -> Result<ScanSettings> {
+    let analysis_shown = analysis_shown(&args);
     let analyze = AnalyzeOptions {
         profiles: profiles(&args.selection).into_diagnostic()?,
         show_secrets: args.run.show_secrets,
@@ -362,7 +366,55 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
     let options = scan_options(&args.walk, analyze);
     let mut settings = run_settings(args.paths, args.report, &args.walk, args.run, options)?;
     settings.config_shown = config_shown;
+    settings.analysis_shown = Some(analysis_shown);
     Ok(settings)
+}
+
+/// The options of a scan that decide how its captures are read and
+/// checked, as one command line would give them: shards scanned with other
+/// options do not make one scan, and `merge` refuses them. What only
+/// shapes the output (format, jobs, shard, buckets) is not among them.
+fn analysis_shown(args: &ScanArgs) -> String {
+    let (selection, walk) = (&args.selection, &args.walk);
+    let mut parts = Vec::new();
+    if let Some(profile) = &selection.profile {
+        parts.push(format!("--profile {profile}"));
+    }
+    if let Some(schema) = &selection.schema {
+        let envelope = match selection.envelope {
+            EnvelopeArg::Execute => "execute",
+            EnvelopeArg::Test => "test",
+            EnvelopeArg::Seed => "seed",
+        };
+        parts.push(format!(
+            "--schema {} --envelope {envelope}",
+            schema.display()
+        ));
+    }
+    for definition in &selection.definition {
+        parts.push(format!("--definition {}", definition.display()));
+    }
+    parts.push(format!(
+        "--max-bytes {} --max-depth {}",
+        walk.max_bytes, walk.max_depth
+    ));
+    for (option, pointer) in [
+        ("--body-pointer", &walk.body_pointer),
+        ("--time-pointer", &walk.time_pointer),
+    ] {
+        if let Some(pointer) = pointer {
+            parts.push(format!("{option} {pointer}"));
+        }
+    }
+    for (option, given) in [
+        ("--hidden", walk.hidden),
+        ("--show-secrets", args.run.show_secrets),
+    ] {
+        if given {
+            parts.push(option.to_owned());
+        }
+    }
+    parts.join(" ")
 }
 
 fn replay(args: crate::cli::ReplayArgs) -> Result<ReplaySettings> {
@@ -428,6 +480,7 @@ fn run_settings(
         },
         update_baseline: run.compare.baseline.filter(|_| run.update_baseline),
         config_shown: None,
+        analysis_shown: None,
         progress: (!progress_off).then(progress_after),
         quiet: walk.quiet,
         allow_empty: run.allow_empty || run.shard.is_some(),

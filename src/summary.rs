@@ -515,6 +515,11 @@ pub struct Summary {
     /// The `dapa.toml` whose rules chose the profiles, as the scan found it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
+    /// The options that decided how the captures were read and checked,
+    /// as a command line gives them (`--schema s.json --max-bytes ...`):
+    /// the shards of one scan share them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<String>,
     /// What got worse than `--baseline`, when the scan compared with one
     /// (an empty list when nothing did); `None` without a baseline.
     #[serde(
@@ -620,6 +625,7 @@ impl Default for Summary {
             timeline: Timeline::default(),
             shard: None,
             config: None,
+            analysis: None,
             regressions: None,
             definitions: Vec::new(),
             subject: Subject::default(),

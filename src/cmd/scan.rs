@@ -34,6 +34,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
         gate,
         update_baseline,
         config_shown,
+        analysis_shown,
         progress,
         quiet,
         allow_empty,
@@ -82,6 +83,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     };
     progress.done();
     outcome.summary.config = config_shown;
+    outcome.summary.analysis = analysis_shown;
     // The lint of the definitions in use; it changes no capture's status
     // and is not judged by --fail-on (`dapa lint` is the gate for it).
     let mut definitions = Vec::new();

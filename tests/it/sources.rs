@@ -96,6 +96,42 @@ fn merge_refuses_an_incomplete_set() {
     );
 }
 
+#[test]
+fn merge_refuses_shards_read_or_checked_with_other_options() {
+    let shards = Folder::new();
+    let shard = |name: &str, k: usize, extra: &[&str]| {
+        let shard = format!("{k}/2");
+        let mut args = vec!["scan", "samples/payload", "--format", "json", "-q"];
+        args.extend_from_slice(&["--shard", &shard]);
+        args.extend_from_slice(extra);
+        let output = dapa(&args).run();
+        assert!(output.code < 2, "{}", output.stderr);
+        shards.write(name, output.stdout.as_bytes());
+        shards.join(name).display().to_string()
+    };
+    let first = shard("1.json", 1, &["--profile", "cognigy-profile"]);
+    let same = shard("2.json", 2, &["--profile", "cognigy-profile"]);
+    let other_profile = shard("2-token.json", 2, &["--profile", "cognigy-token"]);
+    let smaller = shard(
+        "2-small.json",
+        2,
+        &["--profile", "cognigy-profile", "--max-bytes", "10"],
+    );
+    assert_eq!(dapa(&["merge", &first, &same]).run().code, 0);
+    for other in [&other_profile, &smaller] {
+        let output = dapa(&["merge", &first, other]).run();
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        assert!(
+            output
+                .stderr
+                .contains("--profile cognigy-profile --max-bytes")
+                && output.stderr.contains("do not come from one scan"),
+            "{}",
+            output.stderr
+        );
+    }
+}
+
 /// The progress line shows on a terminal (a pseudo-terminal made by
 /// `script`), and never in a pipe or with --quiet.
 #[test]
