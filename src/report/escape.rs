@@ -17,19 +17,26 @@ use std::ops::Range;
 
 /// Whether a character must not reach a terminal or a rendered page raw:
 /// C0 controls, DEL, C1 controls, the bidi controls (Unicode's
-/// `Bidi_Control`) and the line and paragraph separators.
+/// `Bidi_Control`), the line and paragraph separators, and the characters
+/// that take no room and join nothing (the zero-width space, the word
+/// joiner and invisible operators, the zero-width no-break space), with
+/// which two different names look the same. The zero-width joiner and
+/// non-joiner are kept: scripts and emoji need them.
 pub fn is_unsafe(c: char) -> bool {
     matches!(
         c,
         '\u{0}'..='\u{1f}'
             | '\u{7f}'..='\u{9f}'
             | '\u{61c}'
+            | '\u{200b}'
             | '\u{200e}'
             | '\u{200f}'
             | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
             | '\u{2028}'
             | '\u{2029}'
+            | '\u{feff}'
     )
 }
 
@@ -189,6 +196,11 @@ mod tests {
         assert_eq!(
             terminal("a\u{1b}[2J\u{9b}b\u{202e}c\u{2066}\t\r\n\u{7f}"),
             "a\\u{1b}[2J\\u{9b}b\\u{202e}c\\u{2066}\\t\\r\\n\\u{7f}"
+        );
+        // Names that would look alike: shown apart. Joiners are kept.
+        assert_eq!(
+            terminal("a\u{200b}.json b\u{2060}\u{feff} \u{1f468}\u{200d}\u{1f469}"),
+            "a\\u{200b}.json b\\u{2060}\\u{feff} \u{1f468}\u{200d}\u{1f469}"
         );
     }
 
