@@ -392,6 +392,10 @@ pub struct ExplainArgs {
     /// Captures larger than this are reported as T07 and not parsed.
     #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
     pub max_bytes: u64,
+    /// Deepest nesting of arrays and objects accepted before S06, as `scan`
+    /// takes it: a capture explained as the scan saw it.
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_depth: u16,
     /// Which schema applies to the capture.
     #[command(flatten)]
     pub selection: SelectionArgs,

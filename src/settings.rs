@@ -558,6 +558,7 @@ fn explain(args: ExplainArgs) -> Result<ExplainSettings> {
         options: AnalyzeOptions {
             profiles: profiles(&args.selection).into_diagnostic()?,
             show_secrets: args.show_secrets,
+            max_depth: usize::from(args.max_depth),
             ..AnalyzeOptions::default()
         },
         lines: LineOptions::new(args.body_pointer, None),

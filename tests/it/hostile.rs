@@ -757,3 +757,26 @@ fn links_that_fail_and_linked_folders_come_in_name_order_whatever_the_listing() 
         out.stderr
     );
 }
+
+#[test]
+fn explain_takes_the_nesting_limit_scan_was_given() {
+    let folder = Folder::new();
+    folder.write(
+        "deep.json",
+        format!("{}{}", "[".repeat(200), "]".repeat(200)).as_bytes(),
+    );
+    let deep = folder.join("deep.json");
+    let deep = deep.to_str().unwrap();
+    let explained = |extra: &[&str]| {
+        let mut args = vec!["explain", deep, "--color", "never"];
+        args.extend_from_slice(extra);
+        dapa_bounded(MEMORY_MIB, SECONDS, &args).run()
+    };
+    let default = explained(&[]);
+    assert!(default.stdout.contains("S06"), "{}", default.stdout);
+    let deeper = explained(&["--max-depth", "1000"]);
+    assert_eq!(deeper.code, 0, "{}{}", deeper.stdout, deeper.stderr);
+    assert!(deeper.stdout.contains("deep.json: ok"), "{}", deeper.stdout);
+    let refused = explained(&["--max-depth", "5000"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
