@@ -403,8 +403,11 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
             spans.push(0..body.len());
         }
         // A mark the shape could not place may name any value: all of the
-        // text is masked.
-        if profile.schema.secrets_unplaced {
+        // text is masked. So is a body in another encoding (UTF-16, UTF-32:
+        // a zero byte between characters) that did not parse, where no key
+        // reads as its name.
+        let other_encoding = analysis.document.is_none() && memchr::memchr(0, body).is_some();
+        if profile.schema.secrets_unplaced || (profile.schema.secrets && other_encoding) {
             spans.push(0..body.len());
         }
         let keys = crate::secret::secret_keys(&profile.schema.shape);

@@ -132,3 +132,30 @@ fn a_token_sent_with_its_scheme_is_a_raw_token_and_masked() {
     let shown = everything_shown(&folder, "prose.body", &[]);
     assert!(shown[0].1.contains("T05"), "{}", shown[0].1);
 }
+
+#[test]
+fn a_body_in_utf16_hides_its_secrets_when_the_schema_marks_any() {
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"type":"object","properties":{"t":{"type":"string","x-dapa-secret":true}}}"#,
+    );
+    let mut body = vec![0xFF, 0xFE];
+    for unit in r#"{"t":"abcdSECRETB"}"#.encode_utf16() {
+        body.extend_from_slice(&unit.to_le_bytes());
+    }
+    folder.write("u16.json", &body);
+    let schema = folder.join("schema.json");
+    let shown = everything_shown(&folder, "u16.json", &["--schema", schema.to_str().unwrap()]);
+    assert!(shown[0].1.contains("T03"), "{}", shown[0].1);
+    for (what, text) in &shown {
+        assert!(!text.contains(r"S\u{0}E\u{0}C"), "{what}: {text}");
+    }
+    // Without a secret in the schema, the text is shown as it is.
+    let plain = everything_shown(&folder, "u16.json", &[]);
+    assert!(
+        plain.last().unwrap().1.contains(r"S\u{0}E\u{0}C"),
+        "{}",
+        plain.last().unwrap().1
+    );
+}
