@@ -6,7 +6,7 @@
 
 use crate::analyze::{AnalyzeOptions, analyze_beside};
 use crate::capture::lines::{self, LineBlock, LineOptions, LineRef, Piece};
-use crate::capture::source::lossy_text;
+use crate::capture::source::path_text;
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::layer::drift::Observations;
@@ -524,7 +524,7 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
             });
         }
     };
-    let file: Arc<str> = Arc::from(path.to_string_lossy());
+    let file: Arc<str> = Arc::from(path_text(path.as_os_str().as_encoded_bytes()));
     for piece in lines::Blocks::new(reader, options.max_bytes) {
         let job = match piece {
             Piece::Lines(block) => Job::LineBlock {
@@ -572,7 +572,7 @@ fn too_long_line(source: Source, length: u64, max_bytes: u64) -> Capture {
 /// is one unreadable capture, and one that breaks off keeps the entries
 /// before.
 fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
-    let file = path.to_string_lossy();
+    let file = path_text(path.as_os_str().as_encoded_bytes());
     let source = |entry| Source::HarEntry {
         file: file.clone().into_owned(),
         entry,
@@ -783,14 +783,13 @@ fn files_in_folder(
         }
     }
     let found = scopes.current().cloned();
-    // Names are told apart by their ASCII endings, which end a name's bytes
-    // exactly when they end its text: a name is decoded only to look for its
-    // sidecar, and most folders hold no sidecars at all.
-    let sidecars: HashSet<String> = entries
+    // Names are told apart by their bytes, as the folder lists them: most
+    // folders hold no sidecars at all.
+    let sidecars: HashSet<Vec<u8>> = entries
         .iter()
         .map(|entry| name_bytes(entry.path()))
         .filter(|name| sidecar::is_sidecar_name(name))
-        .map(|name| lossy_text(name).into_owned())
+        .map(<[u8]>::to_vec)
         .collect();
     let mut jobs: Vec<Task> = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -822,10 +821,10 @@ fn files_in_folder(
         } else if sidecars.is_empty() {
             None
         } else {
-            sidecar::candidate_names(&lossy_text(name))
+            sidecar::candidate_names(name)
                 .into_iter()
                 .find(|candidate| sidecars.contains(candidate))
-                .map(|candidate| path.with_file_name(candidate))
+                .map(|candidate| path.with_file_name(sidecar::name_of(&candidate)))
         };
         let (is_lines, is_har) = (lines::is_lines_name(name), har::is_har_name(name));
         let job = if is_lines {
@@ -845,7 +844,7 @@ mod tests {
     use super::*;
 
     /// The walk tells names apart by their bytes; what it finds is what
-    /// their text (invalid UTF-8 replaced) would say.
+    /// their text (as every output shows it) would say.
     #[test]
     fn names_read_as_bytes_are_told_apart_as_their_text_is() {
         let names: [&[u8]; 12] = [
@@ -863,7 +862,7 @@ mod tests {
             b"\xc3.har",
         ];
         for name in names {
-            let text = lossy_text(name);
+            let text = path_text(name);
             assert_eq!(
                 sidecar::is_sidecar_name(name),
                 sidecar::is_sidecar_name(&*text)

@@ -311,9 +311,10 @@ pub fn load_named(
     let name_of = |file: &std::ffi::OsStr| {
         Path::new(file)
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+            .map_or(&[][..], |n| n.as_bytes())
+            .to_vec()
     };
+    let shown = |file: &std::ffi::OsStr| source::path_text(file.as_bytes()).into_owned();
     // `FILE#N` and `FILE:LINE`, split at the last separator: the number
     // is ASCII, whatever the bytes of the file name before it.
     let numbered = |separator: u8| {
@@ -329,7 +330,7 @@ pub fn load_named(
     if exists(target) {
         let name = name_of(target);
         let path = Path::new(target);
-        let target = target.to_string_lossy();
+        let target = shown(target);
         if path.is_dir() {
             return Err(format!(
                 "{target} is a folder: explain takes one capture (dapa scan takes folders)"
@@ -349,7 +350,7 @@ pub fn load_named(
     }
     if let Some((path, entry)) = numbered(b'#') {
         let path = Path::new(path);
-        let file = &*path.to_string_lossy();
+        let file = &*shown(path.as_os_str());
         if !har::is_har_name(name_of(path.as_os_str())) {
             return if entry == 1 {
                 Ok(load_one(path, max_bytes))
@@ -361,7 +362,7 @@ pub fn load_named(
     }
     if let Some((path, line)) = numbered(b':') {
         let path = Path::new(path);
-        let file = &*path.to_string_lossy();
+        let file = &*shown(path.as_os_str());
         // A HAR export's text is one JSON document: its lines are no
         // captures (`:LINE` of it explained a fragment of the export).
         if har::is_har_name(name_of(path.as_os_str())) {
@@ -384,7 +385,7 @@ pub fn load_named(
             )),
         };
     }
-    Err(format!("{}: no such file", target.to_string_lossy()))
+    Err(format!("{}: no such file", shown(target)))
 }
 
 /// Read a capture from standard input (`-`).

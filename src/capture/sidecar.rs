@@ -95,25 +95,34 @@ pub const SUFFIX: &str = ".meta.json";
 /// The sidecar of a capture file, found by looking beside it (for a file
 /// named on its own; a walk matches sidecars among the names it listed).
 pub fn beside(path: &Path) -> Option<std::path::PathBuf> {
-    let name = path.file_name()?.to_string_lossy().into_owned();
-    candidate_names(&name)
+    let name = path.file_name()?.as_encoded_bytes();
+    candidate_names(name)
         .into_iter()
-        .map(|candidate| path.with_file_name(candidate))
+        .map(|candidate| path.with_file_name(name_of(&candidate)))
         .find(|candidate| candidate.is_file())
+}
+
+/// A file name from the bytes a folder listing gave.
+pub fn name_of(bytes: &[u8]) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt as _;
+    std::ffi::OsStr::from_bytes(bytes)
 }
 
 /// The sidecar names that may belong to a capture file name, best first:
 /// `STEM.EXT.meta.json`, then `STEM.meta.json` (also with `.gz` taken off).
-pub fn candidate_names(name: &str) -> Vec<String> {
-    let mut names = vec![format!("{name}.meta.json")];
-    let plain = name.strip_suffix(".gz").unwrap_or(name);
-    if plain != name {
-        names.push(format!("{plain}.meta.json"));
+/// Names are bytes, as the folder lists them: a name that is not UTF-8 has
+/// its own sidecar, never one of a name that reads alike.
+pub fn candidate_names(name: &[u8]) -> Vec<Vec<u8>> {
+    let with_suffix = |stem: &[u8]| [stem, SUFFIX.as_bytes()].concat();
+    let mut names = vec![with_suffix(name)];
+    let plain = name.strip_suffix(b".gz").unwrap_or(name);
+    if plain.len() != name.len() {
+        names.push(with_suffix(plain));
     }
-    if let Some((stem, _)) = plain.rsplit_once('.')
-        && !stem.is_empty()
+    if let Some(dot) = memchr::memrchr(b'.', plain)
+        && dot > 0
     {
-        names.push(format!("{stem}.meta.json"));
+        names.push(with_suffix(&plain[..dot]));
     }
     names
 }
@@ -142,15 +151,22 @@ mod tests {
 
     #[test]
     fn candidates() {
+        let names = |name: &[u8]| -> Vec<String> {
+            (candidate_names(name).iter())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect()
+        };
         assert_eq!(
-            candidate_names("000001.body"),
+            names(b"000001.body"),
             ["000001.body.meta.json", "000001.meta.json"]
         );
         assert_eq!(
-            candidate_names("a.json.gz"),
+            names(b"a.json.gz"),
             ["a.json.gz.meta.json", "a.json.meta.json", "a.meta.json"]
         );
-        assert_eq!(candidate_names("noext"), ["noext.meta.json"]);
+        assert_eq!(names(b"noext"), ["noext.meta.json"]);
+        assert_eq!(names(b".hidden"), [".hidden.meta.json"]);
+        assert_eq!(candidate_names(b"a\xff.json")[0], b"a\xff.json.meta.json");
         assert!(is_sidecar_name("000001.meta.json"));
     }
 }

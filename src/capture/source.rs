@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Where a capture came from.
 ///
-/// File names are kept as text, invalid UTF-8 replaced, as every output
-/// shows them.
+/// File names are kept as the text every output shows ([`path_text`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
     /// A file that holds one capture: its path as given.
@@ -33,15 +32,71 @@ pub enum Source {
     Stdin,
 }
 
-/// `bytes` as text, invalid UTF-8 replaced as [`String::from_utf8_lossy`]
-/// replaces it. Names are nearly always UTF-8, and checking that first is a
-/// quarter of the cost of the replacing decoder (a scan makes a few of these
-/// per capture).
-pub fn lossy_text(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
+/// A path's bytes as the text every output shows: a UTF-8 path is itself
+/// (nearly every path). In one that is not, each byte that is no part of a
+/// character is written `\xHH` and each backslash `\\`, so that `a\xFF.json`
+/// and `a\xFE.json` stay two names and [`path_bytes`] gives the bytes back.
+pub fn path_text(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(text);
     }
+    let mut text = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        for part in chunk.valid().split_inclusive('\\') {
+            text.push_str(part);
+            if part.ends_with('\\') {
+                text.push('\\');
+            }
+        }
+        for byte in chunk.invalid() {
+            text.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    Cow::Owned(text)
+}
+
+/// The bytes of the path that [`path_text`] shows as `text`. Only a text
+/// with a `\xHH` of a byte no UTF-8 text holds alone (80 to FF) is read as
+/// escaped: a UTF-8 name that holds such a sequence itself, and nothing
+/// else, would be read wrongly.
+pub fn path_bytes(text: &str) -> Cow<'_, [u8]> {
+    let bytes = text.as_bytes();
+    let escape_at = |at: usize| match bytes.get(at..at + 4) {
+        Some([b'\\', b'x', high, low]) => {
+            matches!(high, b'8'..=b'9' | b'A'..=b'F') && matches!(low, b'0'..=b'9' | b'A'..=b'F')
+        }
+        _ => false,
+    };
+    if !memchr::memchr_iter(b'\\', bytes).any(escape_at) {
+        return Cow::Borrowed(bytes);
+    }
+    let hex = |digit: u8| (digit as char).to_digit(16).unwrap_or(0) as u8;
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at..].starts_with(br"\\") {
+            out.push(b'\\');
+            at += 2;
+        } else if escape_at(at) {
+            out.push(hex(bytes[at + 2]) << 4 | hex(bytes[at + 3]));
+            at += 4;
+        } else {
+            out.push(bytes[at]);
+            at += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path as every output shows it ([`path_text`]).
+pub fn path_shown(path: &Path) -> Cow<'_, str> {
+    path_text(path.as_os_str().as_encoded_bytes())
+}
+
+/// The path that [`path_shown`] shows as `text`.
+pub fn path_of_text(text: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt as _;
+    PathBuf::from(std::ffi::OsStr::from_bytes(&path_bytes(text)))
 }
 
 /// A file that holds one capture: its path, taken whole, becomes the text
@@ -50,7 +105,7 @@ impl From<PathBuf> for Source {
     fn from(path: PathBuf) -> Source {
         match path.into_os_string().into_string() {
             Ok(text) => Source::File(text),
-            Err(raw) => Source::File(String::from_utf8_lossy(raw.as_encoded_bytes()).into_owned()),
+            Err(raw) => Source::File(path_text(raw.as_encoded_bytes()).into_owned()),
         }
     }
 }
@@ -58,7 +113,7 @@ impl From<PathBuf> for Source {
 impl Source {
     /// A file that holds one capture.
     pub fn from_path(path: &Path) -> Source {
-        Source::File(lossy_text(path.as_os_str().as_encoded_bytes()).into_owned())
+        Source::File(path_shown(path).into_owned())
     }
 
     /// The file the capture is in (the export of a HAR entry, the log of a
@@ -139,26 +194,45 @@ mod tests {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
 
-    /// A path taken whole reads as the borrowed one does: the same text,
-    /// invalid UTF-8 replaced the same way, `-` a file like any other.
+    /// A path taken whole reads as the borrowed one does, and its text
+    /// gives its bytes back, whatever they are.
     #[test]
     fn a_path_taken_whole_is_the_text_of_the_path_borrowed() {
-        let names: [&[u8]; 5] = [
-            b"d/000001.json",
-            b"-",
-            b"caf\xc3\xa9/r\xe9ponse.json",
-            b"\xff\xfe.json",
-            b"",
+        let names: [(&[u8], &str); 8] = [
+            (b"d/000001.json", "d/000001.json"),
+            (b"-", "-"),
+            (b"caf\xc3\xa9/r\xc3\xa9ponse.json", "café/réponse.json"),
+            (b"caf\xc3\xa9/r\xe9ponse.json", r"café/r\xE9ponse.json"),
+            (b"\xff\xfe.json", r"\xFF\xFE.json"),
+            (b"a\\b.json", r"a\b.json"),
+            (b"a\\xFF\xff\\.json", r"a\\xFF\xFF\\.json"),
+            (b"", ""),
         ];
-        for name in names {
+        for (name, shown) in names {
             let path = Path::new(OsStr::from_bytes(name));
             let borrowed = Source::from_path(path);
             assert_eq!(Source::from(path.to_path_buf()), borrowed);
-            assert_eq!(
-                borrowed.file(),
-                Some(String::from_utf8_lossy(name).as_ref())
-            );
-            assert_eq!(lossy_text(name), String::from_utf8_lossy(name));
+            assert_eq!(borrowed.file(), Some(shown));
+            assert_eq!(path_text(name), shown);
+            assert_eq!(&*path_bytes(shown), name);
+        }
+        // Text nobody escaped keeps a backslash that starts no escape.
+        assert_eq!(&*path_bytes(r"a\b\x4.json\"), br"a\b\x4.json\");
+        assert_eq!(&*path_bytes(r"a\\b\xC3\x7F.json"), b"a\\b\xc3\\x7F.json");
+    }
+
+    proptest::proptest! {
+        /// Two paths are never shown as one.
+        #[test]
+        fn the_text_of_a_path_gives_its_bytes_back(
+            name in proptest::collection::vec(
+                proptest::sample::select(b"a/\\x.FfE0\xc3\xa9\xff\xfe\x80".to_vec()), 0..24)
+        ) {
+            let shown = path_text(&name);
+            // The one text read wrongly: UTF-8 that holds `\xHH` itself.
+            let literal = matches!(shown, Cow::Borrowed(_)) && shown.contains(r"\x");
+            proptest::prop_assume!(!literal);
+            proptest::prop_assert_eq!(&*path_bytes(&shown), name.as_slice());
         }
     }
 
@@ -198,12 +272,5 @@ mod tests {
             serde_json::to_string(&line).unwrap(),
             "\"logs/app.jsonl.gz:12\""
         );
-    }
-
-    #[test]
-    fn a_path_that_is_not_utf8_is_shown_with_replacements() {
-        use std::os::unix::ffi::OsStrExt as _;
-        let path = Path::new(std::ffi::OsStr::from_bytes(b"dir/caf\xe9.json"));
-        assert_eq!(Source::from_path(path).to_string(), "dir/caf\u{fffd}.json");
     }
 }

@@ -6,6 +6,7 @@ use crate::exit_status::ExitStatus;
 use crate::output::{ReportOut, written};
 use crate::report::escape::terminal;
 use crate::settings::LintSettings;
+use dapa::capture::source::path_shown;
 use dapa::profile::EnvelopeKind;
 use dapa::profile::definition::Definition;
 use dapa::{Subject, Summary};
@@ -20,7 +21,7 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     } = settings;
     let (files, mut errors) = dapa::lint::definition_files(&paths);
     if files.is_empty() && errors.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let shown: Vec<String> = paths.iter().map(|p| path_shown(p).into_owned()).collect();
         errors.push(format!(
             "no definition (*.action.json) found in {}",
             shown.join(", ")
@@ -52,7 +53,7 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     let out = report_out.out();
     written(report.begin(out))?;
     let mut summary = Summary {
-        inputs: paths.iter().map(|p| p.display().to_string()).collect(),
+        inputs: paths.iter().map(|p| path_shown(p).into_owned()).collect(),
         subject: Subject::Definitions,
         ..Summary::default()
     };

@@ -7,6 +7,7 @@ use crate::output::{ReportOut, scanned, tell_regressions, write_file, written};
 use crate::report::escape::terminal;
 use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
+use dapa::capture::source::path_shown;
 use dapa::lint::DefinitionLint;
 use dapa::scan::Analyse;
 use miette::Result;
@@ -92,7 +93,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
         used.into_values().map(|definition| (*definition).clone()),
     );
     outcome.summary.add_definitions(definitions);
-    outcome.summary.inputs = paths.iter().map(|p| p.display().to_string()).collect();
+    outcome.summary.inputs = paths.iter().map(|p| path_shown(p).into_owned()).collect();
     let regressions = gate.regressions(&outcome.summary);
     if gate.baseline.is_some() {
         outcome.summary.regressions = Some(regressions.clone());
@@ -140,7 +141,7 @@ fn missing_paths(paths: &[PathBuf]) -> Vec<String> {
 
 /// The inputs as a user typed them, for a message.
 fn shown_paths(paths: &[PathBuf]) -> String {
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let names: Vec<String> = paths.iter().map(|p| path_shown(p).into_owned()).collect();
     names.join(", ")
 }
 

@@ -154,7 +154,11 @@ impl ConfigPlace {
         if file == "-" {
             return None;
         }
-        let absolute = lexical(&self.working.join(file));
+        let absolute = lexical(
+            &self
+                .working
+                .join(crate::capture::source::path_of_text(file)),
+        );
         let real = (absolute.parent().and_then(real_folder))
             .zip(absolute.file_name())
             .map(|(folder, name)| folder.join(name));
@@ -167,7 +171,9 @@ impl ConfigPlace {
         };
         let parts: Vec<String> = inside
             .components()
-            .map(|part| part.as_os_str().to_string_lossy().into_owned())
+            .map(|part| {
+                crate::capture::source::path_shown(Path::new(part.as_os_str())).into_owned()
+            })
             .collect();
         Some(parts.join("/"))
     }

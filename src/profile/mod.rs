@@ -206,7 +206,7 @@ struct JsonFile {
 
 impl JsonFile {
     fn read(path: &Path) -> Result<JsonFile, SchemaError> {
-        let shown = path.display().to_string();
+        let shown = crate::capture::source::path_shown(path).into_owned();
         let read_error = |reason| SchemaError::Read {
             path: shown.clone(),
             reason,

@@ -14,6 +14,7 @@ mod reply;
 
 use crate::analyze::{AnalyzeOptions, analyze};
 use crate::capture::Capture;
+use crate::capture::source::path_shown;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
 use crate::jsonpath::{self, JsonPath, QueryError, Selection};
 use crate::lint::{Response, TEMPLATE, TRANSLATION_MAP, member};
@@ -123,7 +124,7 @@ impl Replay {
     pub fn from_file(path: &Path, analyze: &AnalyzeOptions) -> Result<Replay, SchemaError> {
         let (definition, document) =
             Definition::from_file_with_document(path, EnvelopeKind::Execute)?;
-        Replay::from_definition(&path.display().to_string(), &document, definition, analyze)
+        Replay::from_definition(&path_shown(path), &document, definition, analyze)
     }
 
     /// Compiles the response configuration of a definition's document;

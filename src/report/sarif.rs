@@ -9,8 +9,9 @@ use super::{Report, code_reference_uri};
 use dapa::advice::{Advice, advice};
 use dapa::baseline::Regression;
 use dapa::capture::Source;
+use dapa::capture::source::path_bytes;
 use dapa::{CaptureRecord, Code, FindingRecord, Severity, Summary};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
 use serde_json::json;
 use std::io::{self, Write};
 
@@ -53,7 +54,9 @@ const PATH_KEPT: &AsciiSet = &NON_ALPHANUMERIC
 /// A capture file's `artifactLocation.uri`: an absolute path as a `file://`
 /// URI, a relative one as a relative URI reference.
 fn artifact_uri(path: &str) -> String {
-    let encoded = utf8_percent_encode(path, PATH_KEPT);
+    // The file's own bytes, which a name that is not UTF-8 shows escaped.
+    let bytes = path_bytes(path);
+    let encoded = percent_encode(&bytes, PATH_KEPT);
     if path.starts_with('/') {
         format!("file://{encoded}")
     } else {
@@ -315,5 +318,7 @@ mod tests {
             "dir/a%20b%231%25%3F%C3%A9%3Ax.json"
         );
         assert_eq!(artifact_uri("/tmp/x y.har"), "file:///tmp/x%20y.har");
+        // A name that is not UTF-8 is shown escaped; its URI has its bytes.
+        assert_eq!(artifact_uri(r"d/a\xFE\\.json"), "d/a%FE%5C.json");
     }
 }

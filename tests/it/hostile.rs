@@ -139,7 +139,7 @@ fn explain_takes_file_names_that_are_not_utf8() {
         .run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("S01"), "{}", out.stdout);
-    assert!(out.stdout.contains("caf\u{fffd}.json"), "{}", out.stdout);
+    assert!(out.stdout.contains(r"caf\xE9.json"), "{}", out.stdout);
     // A line of a log and an entry named with `#1` too.
     let log = folder
         .path()
@@ -151,6 +151,40 @@ fn explain_takes_file_names_that_are_not_utf8() {
         .arg(&line)
         .run();
     assert!(out.stdout.contains("S01"), "{}", out.stdout);
+}
+
+/// Two names that are not UTF-8 and differ in one byte are two sources,
+/// each with its own sidecar, and SARIF points at each file's own bytes.
+#[test]
+fn names_that_are_not_utf8_stay_apart_and_keep_their_sidecars() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let folder = Folder::new();
+    let write = |name: &[u8], bytes: &[u8]| {
+        std::fs::write(folder.path().join(std::ffi::OsStr::from_bytes(name)), bytes).unwrap();
+    };
+    write(b"a\xff.json", br#"{"a":1}"#);
+    write(b"a\xfe.json", br#"{"a":2}"#);
+    write(b"a\xfe.json.meta.json", br#"{"status":500,"headers":{}}"#);
+    write(b"b\\c.json", br#"{"a":3}"#);
+    let found = scan_jsonl(&folder);
+    let shown: Vec<&str> = found.keys().map(String::as_str).collect();
+    // A UTF-8 name is shown as it is, backslash and all.
+    assert_eq!(shown, [r"a\xFE.json", r"a\xFF.json", r"b\c.json"]);
+    assert_eq!(codes(&found[r"a\xFE.json"]), ["T06"]);
+    assert_eq!(found[r"a\xFF.json"]["status"], "ok");
+    assert!(found[r"a\xFF.json"].get("notes").is_none(), "{:?}", found);
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["scan", "--format", "sarif", "--quiet"],
+    )
+    .arg(
+        folder
+            .path()
+            .join(std::ffi::OsStr::from_bytes(b"a\xfe.json")),
+    )
+    .run();
+    assert!(out.stdout.contains("a%FE.json\""), "{}", out.stdout);
 }
 
 /// Token bodies, each with a secret whose marker must never be shown.
