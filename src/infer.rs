@@ -39,8 +39,10 @@ fn looks_like_id(value: &str) -> bool {
 /// carry is no enum either.
 fn looks_like_credential(value: &str) -> bool {
     const SCHEMES: [&str; 3] = ["Bearer ", "Basic ", "Token "];
+    // By bytes: a value's first bytes may end inside a character.
     SCHEMES.iter().any(|scheme| {
-        value.len() > scheme.len() && value[..scheme.len()].eq_ignore_ascii_case(scheme)
+        value.len() > scheme.len()
+            && value.as_bytes()[..scheme.len()].eq_ignore_ascii_case(scheme.as_bytes())
     })
 }
 
@@ -384,6 +386,17 @@ mod tests {
         let options = InferOptions::default();
         values.iter().for_each(|v| model.add(v, &options));
         model.to_schema()
+    }
+
+    /// A value's first bytes may end inside a character.
+    #[test]
+    fn values_in_any_script_are_looked_at_whole_characters() {
+        for value in ["已完成", "OK 👍", "Bearé x", "Tokén"] {
+            assert!(!looks_like_credential(value), "{value}");
+        }
+        assert!(looks_like_credential("bearer abc"));
+        let schema = infer(&[json!({"status": "已完成"}), json!({"status": "已完成"})]);
+        assert_eq!(schema["properties"]["status"]["enum"], json!(["已完成"]));
     }
 
     #[test]

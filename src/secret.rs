@@ -10,10 +10,21 @@ use std::ops::Range;
 /// Longest value quoted in a message, in characters.
 const SHOWN_LIMIT: usize = 60;
 
-/// A secret shown without giving it away: its first characters and its length.
+/// Fewest characters a secret has for its first four to be shown: a
+/// token's first four (`eyJh`) tell its kind and leave at least 20 unknown;
+/// of a PIN or a short password they would be most or all of it.
+const MASK_PREFIX_FROM: usize = 24;
+
+/// A secret shown without giving it away: its length, after its first four
+/// characters when it is long enough to spare them.
 pub fn mask(secret: &str) -> String {
-    let shown: String = secret.chars().take(4).collect();
-    format!("{shown}… ({} characters)", secret.chars().count())
+    let length = secret.chars().count();
+    let shown: String = if length >= MASK_PREFIX_FROM {
+        secret.chars().take(4).collect()
+    } else {
+        String::new()
+    };
+    format!("{shown}… ({length} characters)")
 }
 
 /// A value for a message: compact JSON, cut at 60 characters, or masked.
@@ -370,6 +381,17 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
+    #[test]
+    fn a_short_secret_shows_only_its_length() {
+        assert_eq!(mask("9876"), "… (4 characters)");
+        assert_eq!(mask("SEKRIT_api_key_value_12"), "… (23 characters)");
+        assert_eq!(
+            mask("eyJhbGciOiJSUzI1NiIsInR5cCI6"),
+            "eyJh… (28 characters)"
+        );
+        assert_eq!(show(&json!("1234"), true), "\"… (4 characters)\"");
+    }
+
     /// The byte-by-byte reading [`string_end`] must agree with.
     fn string_end_by_bytes(text: &[u8], start: usize, quote: u8) -> usize {
         let mut pos = start + 1;
@@ -407,7 +429,7 @@ mod tests {
         assert!(is_secret(&shape, "/list/3/secret"));
         assert!(!is_secret(&shape, "/list/3/other"));
         assert!(!is_secret(&shape, ""));
-        assert_eq!(show(&json!("abcdefgh"), true), "\"abcd… (8 characters)\"");
+        assert_eq!(show(&json!("abcdefgh"), true), "\"… (8 characters)\"");
         assert_eq!(show(&json!(12), true), "(secret)");
         assert_eq!(show(&json!("x".repeat(100)), false).chars().count(), 61);
     }

@@ -146,6 +146,9 @@ impl Schema {
                 limit: MAX_UNFOLDED_SUBSCHEMAS,
             });
         }
+        if let Some(message) = shape::misread_mark(document) {
+            return Err(SchemaError::Invalid { name, message });
+        }
         let retriever = LocalFiles::default();
         let retrieved_marks = Arc::clone(&retriever.secret_marked);
         let mut options = jsonschema::options()

@@ -382,13 +382,6 @@ impl Shape {
                 .get_or_insert_with(Box::default)
                 .merge_schema(additional, walk, refs);
         }
-        if let Some(Value::Object(patterns)) = keywords.get("patternProperties") {
-            for subschema in patterns.values() {
-                self.any_key
-                    .get_or_insert_with(Box::default)
-                    .merge_schema(subschema, walk, refs);
-            }
-        }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(branches)) = keywords.get(key) {
                 for branch in branches {
@@ -396,7 +389,65 @@ impl Shape {
                 }
             }
         }
+        // After the branches, whose properties a pattern may match too.
+        if let Some(Value::Object(patterns)) = keywords.get("patternProperties") {
+            for (pattern, subschema) in patterns {
+                self.any_key
+                    .get_or_insert_with(Box::default)
+                    .merge_schema(subschema, walk, refs);
+                self.merge_secret_pattern(pattern, subschema, walk, refs);
+            }
+        }
         self.merge_marks(keywords, &mut walk.placed);
+    }
+
+    /// A pattern's schema applies to the declared properties it matches as
+    /// well (JSON Schema applies both); a secret it marks is marked there,
+    /// so `apiKey` is masked by `"Key$": {"x-dapa-secret": true}` whether
+    /// `properties` lists it or not. Only a secret is carried over: the
+    /// shape keeps one set of types per place, which both schemas limit.
+    /// A pattern the regex engine does not take (ECMA-262 look-arounds)
+    /// is taken to match every property.
+    fn merge_secret_pattern(
+        &mut self,
+        pattern: &str,
+        subschema: &Value,
+        walk: &mut ShapeWalk,
+        refs: usize,
+    ) {
+        if self.properties.is_empty() {
+            return;
+        }
+        let mut alone = Shape::default();
+        alone.merge_schema(subschema, walk, refs);
+        if !alone.marks_a_secret() {
+            return;
+        }
+        let matcher = regex::RegexBuilder::new(pattern)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+            .ok();
+        for (name, property) in &mut self.properties.0 {
+            if matcher.as_ref().is_none_or(|regex| regex.is_match(name)) {
+                property.merge_secrets(&alone);
+            }
+        }
+    }
+
+    /// The secret marks of `other`, at the same places here.
+    fn merge_secrets(&mut self, other: &Shape) {
+        self.secret |= other.secret;
+        for (name, property) in &other.properties.0 {
+            if property.marks_a_secret() {
+                self.properties.get_or_insert(name).merge_secrets(property);
+            }
+        }
+        if let Some(items) = other.items.as_deref().filter(|s| s.marks_a_secret()) {
+            (self.items.get_or_insert_with(Box::default)).merge_secrets(items);
+        }
+        if let Some(any) = other.any_key.as_deref().filter(|s| s.marks_a_secret()) {
+            (self.any_key.get_or_insert_with(Box::default)).merge_secrets(any);
+        }
     }
 
     /// dapa's marks on this place; a secret mark is noted among the
@@ -438,6 +489,10 @@ impl Shape {
     }
 }
 
+/// Most memory a `patternProperties` pattern compiles to, so that a schema
+/// cannot make dapa build a huge automaton.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
 /// One bit per JSON Schema type name, bit `1 << i` for `TYPE_NAMES[i]`;
 /// unknown names share the last bit.
 pub fn type_bit(kind: &str) -> u8 {
@@ -467,6 +522,69 @@ pub fn marks_a_secret_outside(schema: &Value, placed: &HashSet<usize>) -> bool {
         }
     }
     false
+}
+
+/// Keywords whose value maps names (of properties, definitions) to
+/// schemas: their keys are names, never marks.
+const NAME_MAPS: [&str; 6] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "dependencies",
+];
+
+/// Keywords whose value is data, not schema: a key there is never a mark.
+const DATA_KEYWORDS: [&str; 5] = ["enum", "const", "default", "examples", "x-dapa-enum"];
+
+/// The first of dapa's marks in `schema` whose value dapa cannot read, with
+/// its place (a JSON pointer into the schema): a mark that would be
+/// ignored is refused, since a secret ignored is a secret shown.
+pub fn misread_mark(schema: &Value) -> Option<String> {
+    let mut places = vec![(schema, String::new())];
+    while let Some((value, pointer)) = places.pop() {
+        let keywords = match value {
+            Value::Object(keywords) => keywords,
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate().rev() {
+                    places.push((item, format!("{pointer}/{index}")));
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        for (keyword, value) in keywords {
+            let expected = match keyword.as_str() {
+                "x-dapa-secret" if !value.is_boolean() => Some("true or false"),
+                "x-dapa-timestamp" if value.as_str().and_then(TimestampUnit::parse).is_none() => {
+                    Some("\"unix-seconds\", \"unix-millis\" or \"rfc3339\"")
+                }
+                "x-dapa-enum" if !value.is_array() => Some("an array of values"),
+                _ => None,
+            };
+            let mut place = pointer.clone();
+            crate::json::push_pointer(&mut place, keyword);
+            if let Some(expected) = expected {
+                let shown = crate::secret::show(value, false);
+                return Some(format!(
+                    "the mark \"{keyword}\" at {place} is {shown}: dapa reads {expected}"
+                ));
+            }
+            match (keyword.as_str(), value) {
+                (name_map, Value::Object(schemas)) if NAME_MAPS.contains(&name_map) => {
+                    for (name, schema) in schemas {
+                        let mut at = place.clone();
+                        crate::json::push_pointer(&mut at, name);
+                        places.push((schema, at));
+                    }
+                }
+                (data, _) if DATA_KEYWORDS.contains(&data) => {}
+                _ => places.push((value, place)),
+            }
+        }
+    }
+    None
 }
 
 /// Whether a schema object carries `x-dapa-secret: true`.

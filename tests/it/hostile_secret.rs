@@ -159,3 +159,63 @@ fn a_body_in_utf16_hides_its_secrets_when_the_schema_marks_any() {
         plain.last().unwrap().1
     );
 }
+
+/// A short secret shows no character of its own in any format, and a
+/// secret marked by a pattern is masked on a property `properties` lists
+/// too (JSON Schema applies both).
+#[test]
+fn short_secrets_and_secrets_marked_by_a_pattern_stay_masked() {
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"type":"object","properties":{
+            "apiKey":{"type":"string","pattern":"^k_"},
+            "pin":{"type":"string","pattern":"^x","x-dapa-secret":true}},
+          "patternProperties":{"Key$":{"x-dapa-secret":true}}}"#,
+    );
+    folder.write(
+        "c.json",
+        br#"{"apiKey":"SEKRIT_api_key_value_123","pin":"9876"}"#,
+    );
+    folder.write("raw.json", br#""abcd""#);
+    let schema = folder.join("schema.json");
+    let shown = everything_shown(&folder, "c.json", &["--schema", schema.to_str().unwrap()]);
+    assert!(shown[2].1.contains("(4 characters)"), "{}", shown[2].1);
+    assert_never_shown(&shown, "9876");
+    assert_never_shown(&shown, "RIT_api");
+    let shown = everything_shown(&folder, "raw.json", &[]);
+    assert!(shown[2].1.contains("P02"), "{}", shown[2].1);
+    assert_never_shown(&shown, "abcd");
+}
+
+/// A mark dapa cannot read is refused with the place it is at: ignored, a
+/// secret mark would leave the value shown.
+#[test]
+fn a_mark_dapa_cannot_read_is_refused() {
+    let folder = Folder::new();
+    folder.write("c.json", br#"{"tok":"SEKRIT_m"}"#);
+    for (mark, expected) in [
+        (r#""x-dapa-secret":"true""#, "true or false"),
+        (r#""x-dapa-timestamp":"UNIX-SECONDS""#, "\"unix-seconds\""),
+        (r#""x-dapa-enum":"a""#, "an array of values"),
+    ] {
+        let schema = format!(
+            r#"{{"type":"object","properties":{{"tok":{{"type":"string","pattern":"^x",{mark}}},
+                "x-dapa-secret":{{"type":"string"}}}},"examples":[{{"x-dapa-secret":1}}]}}"#
+        );
+        folder.write("schema.json", schema.as_bytes());
+        let schema = folder.join("schema.json");
+        let out = dapa_bounded(MEMORY_MIB, SECONDS, &["scan", "--schema"])
+            .arg(&schema)
+            .arg(folder.join("c.json"))
+            .run();
+        assert_eq!(out.code, 2, "{mark}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("/properties/tok/x-dapa-"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(expected), "{}", out.stderr);
+        assert!(!out.stdout.contains("SEKRIT"), "{}", out.stdout);
+    }
+}
