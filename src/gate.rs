@@ -69,14 +69,11 @@ impl FromStr for FailOn {
     type Err = FailOnError;
 
     /// A comma-separated list of statuses and codes (`error,S07`); `none`
-    /// adds nothing, so `none` alone never fails.
+    /// adds nothing, so `none` alone never fails. An empty item is refused:
+    /// `--fail-on "$UNSET"` must not turn a gate off.
     fn from_str(text: &str) -> Result<FailOn, FailOnError> {
         let mut fail_on = FailOn::default();
-        for item in text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-        {
+        for item in text.split(',').map(str::trim) {
             if item.eq_ignore_ascii_case("none") {
                 continue;
             }
@@ -171,6 +168,14 @@ mod tests {
         assert!(
             refused.starts_with("'bogus' is neither a status ("),
             "{refused}"
+        );
+        // An unset variable must not turn the gate off.
+        for empty in ["", ",", "error,", " , none"] {
+            assert!(empty.parse::<FailOn>().is_err(), "{empty:?}");
+        }
+        assert_eq!(
+            " error , S07 ".parse::<FailOn>().unwrap().codes,
+            [Code::S07]
         );
     }
 

@@ -10,6 +10,16 @@
     reason = "the binary is where dapa renders and reports"
 )]
 
+/// `eprintln!` that never panics: a reader of standard error that went
+/// away (`dapa scan ... 2>&1 | head -1`) is no reason for a panic and exit
+/// 101; what is left to say is dropped, as on standard output.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod cmd;
 mod exit_status;
@@ -53,7 +63,7 @@ fn main() -> ExitCode {
             if report.downcast_ref::<PipeClosed>().is_some() {
                 return ExitStatus::Clean.into();
             }
-            eprintln!("{:?}", escaped(report));
+            say!("{:?}", escaped(report));
             ExitStatus::Error.into()
         }
     }
@@ -79,7 +89,10 @@ fn arguments_refused(error: &clap::Error) -> ExitStatus {
             || error.to_string(),
             |plain| plain.render().ansi().to_string(),
         );
-    eprint!("{}", terminal_lines(&plain));
+    {
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), "{}", terminal_lines(&plain));
+    }
     ExitStatus::Error
 }
 

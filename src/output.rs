@@ -34,7 +34,7 @@ pub fn scanned(result: std::result::Result<ScanOutcome, ScanError>) -> Result<Sc
 /// Say on standard error what got worse than the baseline, one line each.
 pub fn tell_regressions(regressions: &[Regression]) {
     for regression in regressions {
-        eprintln!(
+        say!(
             "dapa: regression ({}): {} (example: {})",
             regression.kind,
             terminal(&regression.message),

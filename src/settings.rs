@@ -361,7 +361,7 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
     if let Some(shown) = &config_shown
         && !args.walk.quiet
     {
-        eprintln!("dapa: profiles chosen by the rules of {}", terminal(shown));
+        say!("dapa: profiles chosen by the rules of {}", terminal(shown));
     }
     let options = scan_options(&args.walk, analyze);
     let mut settings = run_settings(args.paths, args.report, &args.walk, args.run, options)?;
@@ -712,6 +712,6 @@ fn definition_rules(paths: &[PathBuf]) -> std::result::Result<Vec<config::Rule>,
 fn note_profiles(profiles: &Profiles) {
     for note in profiles.notes() {
         // A note names the schema file, which may hold any character.
-        eprintln!("dapa: {}", terminal(&note));
+        say!("dapa: {}", terminal(&note));
     }
 }

@@ -15,7 +15,7 @@ pub fn run(settings: &BaselineSettings) -> Result<ExitStatus> {
     }))?;
     finish(&outcome, settings.quiet, started, settings.options.jobs);
     if let Some(message) = not_written(&outcome, settings.output.as_deref()) {
-        eprintln!("{message}");
+        say!("{message}");
         return Ok(ExitStatus::Error);
     }
     let text = Baseline::of(&outcome.summary).to_json();

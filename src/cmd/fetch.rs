@@ -27,7 +27,7 @@ fn shown(redactor: &Redactor, text: &str) -> String {
 /// text (the default hook would print it as it is).
 pub fn redact_panics(redactor: Redactor) {
     std::panic::set_hook(Box::new(move |info| {
-        eprintln!(
+        say!(
             "dapa: internal error: {}",
             shown(&redactor, &info.to_string())
         );
@@ -118,13 +118,13 @@ pub fn run(run: FetchSettings) -> Result<ExitStatus> {
         Event::Failed { line, reason } => {
             bar.inc(1);
             let reason = shown(&redactor, reason);
-            bar.suspend(|| eprintln!("dapa: line {line}: not captured: {reason}"));
+            bar.suspend(|| say!("dapa: line {line}: not captured: {reason}"));
         }
         Event::Retrying(retry) => {
             if !quiet {
                 let reason = shown(&redactor, retry.reason);
                 bar.suspend(|| {
-                    eprintln!(
+                    say!(
                         "dapa: line {}: {reason}; retry {} in {:.1} s",
                         retry.line,
                         retry.retry,
@@ -138,13 +138,13 @@ pub fn run(run: FetchSettings) -> Result<ExitStatus> {
     bar.finish_and_clear();
     let summary = result.map_err(failed)?;
     if let Some(DefinitionOutcome::Failed(why)) = &summary.definition {
-        eprintln!(
+        say!(
             "dapa: the definition of action {} was not saved: {}; the captures are fetched all the same",
             settings.action_id,
             shown(&redactor, why)
         );
     }
-    eprintln!(
+    say!(
         "{}",
         shown(&redactor, &summary_line(&summary, &settings, started))
     );

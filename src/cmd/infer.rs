@@ -27,14 +27,14 @@ pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
     ))?;
     finish(&outcome, settings.quiet, started, settings.options.jobs);
     if let Some(message) = not_written(&outcome, settings.output.as_deref()) {
-        eprintln!("{message}");
+        say!("{message}");
         return Ok(ExitStatus::Error);
     }
     let mut text = serde_json::to_string_pretty(&model.to_schema()).into_diagnostic()?;
     text.push('\n');
     write_to(settings.output.as_deref(), &text)?;
     if !settings.quiet {
-        eprintln!(
+        say!(
             "dapa: schema inferred from {} healthy payloads of {} captures",
             model.count(),
             outcome.summary.captures

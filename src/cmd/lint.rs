@@ -76,7 +76,7 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
 /// Say why definitions could not be linted: the run exits 2.
 fn refuse(errors: &[String]) -> ExitStatus {
     for error in errors {
-        eprintln!("dapa: {}", terminal(error));
+        say!("dapa: {}", terminal(error));
     }
     ExitStatus::Error
 }

@@ -47,7 +47,7 @@ pub fn run(settings: Settings) -> Result<ExitStatus> {
 /// then the throughput line unless `--quiet`.
 fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
     for error in &outcome.input_errors {
-        eprintln!("dapa: {}", terminal(error));
+        say!("dapa: {}", terminal(error));
     }
     if quiet {
         return;
@@ -59,9 +59,13 @@ fn finish(outcome: &ScanOutcome, quiet: bool, started: Instant, jobs: usize) {
     } else {
         0.0
     };
-    eprintln!(
+    say!(
         "dapa: {} captures, {} bytes in {:.3} s ({:.0} captures/s, {} jobs)",
-        summary.captures, summary.bytes, elapsed, rate, jobs
+        summary.captures,
+        summary.bytes,
+        elapsed,
+        rate,
+        jobs
     );
 }
 

@@ -30,7 +30,7 @@ pub fn run(run: PullSettings) -> Result<ExitStatus> {
     } = run;
     let credentials = credentials.map_err(miette::Report::msg)?;
     let observe = |event: PullEvent<'_>| match event {
-        PullEvent::Retrying(id, retry) if !quiet => eprintln!(
+        PullEvent::Retrying(id, retry) if !quiet => say!(
             "dapa: {id}: {}; retry {} in {:.1} s",
             shown(&redactor, retry.reason),
             retry.retry,
@@ -39,10 +39,10 @@ pub fn run(run: PullSettings) -> Result<ExitStatus> {
         PullEvent::Retrying(..) => {}
         // A failure is said whatever --quiet says: it sets the exit status.
         PullEvent::Done(id, DefinitionOutcome::Failed(why)) => {
-            eprintln!("dapa: {id}: not saved: {}", shown(&redactor, why));
+            say!("dapa: {id}: not saved: {}", shown(&redactor, why));
         }
         PullEvent::Done(id, outcome) if !quiet => {
-            eprintln!("dapa: {id}: {}", outcome.describe());
+            say!("dapa: {id}: {}", outcome.describe());
         }
         PullEvent::Done(..) => {}
     };
@@ -58,7 +58,7 @@ pub fn run(run: PullSettings) -> Result<ExitStatus> {
     .map_err(|error| crate::cmd::fetch::refused(&redactor, &error))?;
     let saved = outcomes.iter().filter(|(_, o)| o.is_saved()).count();
     let failed = outcomes.len() - saved;
-    eprintln!(
+    say!(
         "dapa: pull {}: {saved} saved, {failed} failed of {} definitions",
         shown(&redactor, &out.display().to_string()),
         outcomes.len()

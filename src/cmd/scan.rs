@@ -45,7 +45,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     let missing = missing_paths(&paths);
     if missing.len() == paths.len() {
         for message in &missing {
-            eprintln!("dapa: {}", terminal(message));
+            say!("dapa: {}", terminal(message));
         }
         return Ok(ExitStatus::Error);
     }
@@ -106,7 +106,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
         return Ok(ExitStatus::Error);
     }
     if outcome.summary.captures == 0 && !allow_empty {
-        eprintln!(
+        say!(
             "dapa: no capture found in {}; nothing was checked (--allow-empty accepts that)",
             terminal(&shown_paths(&paths))
         );
@@ -115,7 +115,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     if let Some(path) = &update_baseline {
         write_file(path, &Baseline::of(&outcome.summary).to_json())?;
         if !quiet {
-            eprintln!(
+            say!(
                 "dapa: baseline {} updated",
                 terminal(&path.display().to_string())
             );

@@ -532,3 +532,27 @@ fn a_reader_that_leaves_early_does_not_pass_a_failing_scan() {
     }
     assert_eq!(exit_when_the_reader_leaves(&clean), 0);
 }
+
+/// A reader of standard error that leaves (`2>&1 | head -1`) is no panic:
+/// the messages left are dropped and the exit code is the run's own.
+#[test]
+fn a_reader_of_errors_that_leaves_early_is_no_panic() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dapa"))
+        .arg("scan")
+        .args((0..3_000).map(|n| format!("no-such-input-{n:05}.json")))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dapa starts");
+    // More messages than a pipe holds, and nobody reads them.
+    drop(child.stderr.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("a status") {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "dapa did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+}
