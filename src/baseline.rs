@@ -31,6 +31,17 @@ fn rate(captures: u64, total: u64) -> Rate {
     }
 }
 
+/// Whether a rate rose from `before` to `now` by more than `tolerance` (all
+/// shares, 0.01 for one point). Rates are kept to a hundredth of a point,
+/// so they are compared in those steps: in floating point, 0.07 is more
+/// than 0.06 + 0.01, and a rise of exactly the tolerance counted.
+fn risen(now: f64, before: f64, tolerance: f64) -> bool {
+    let steps = |share: f64| (share * 10_000.0).round();
+    // The tolerance may be finer than a step (`--tolerance 0.005`).
+    let allowed = (tolerance * 10_000.0 * 1e6).round() / 1e6;
+    steps(now) - steps(before) > allowed
+}
+
 /// What a corpus looked like.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
@@ -274,7 +285,7 @@ impl Baseline {
                     ),
                     example: stats.example.clone(),
                 }),
-                Some(before) if now.rate > before.rate + tolerance => found.push(Regression {
+                Some(before) if risen(now.rate, before.rate, tolerance) => found.push(Regression {
                     kind: "code-rate",
                     message: format!(
                         "{code} ({}) in {:.2}% of captures, {:.2}% in the baseline",
@@ -297,7 +308,7 @@ impl Baseline {
                 .statuses
                 .get(status.as_str())
                 .map_or(0.0, |rate| rate.rate);
-            if now.rate > before + tolerance {
+            if risen(now.rate, before, tolerance) {
                 let example = current
                     .codes
                     .values()
@@ -480,5 +491,22 @@ mod tests {
             before.regressions(&more, 0.30).is_empty(),
             "within a 30-point tolerance"
         );
+    }
+
+    /// A rise of exactly the tolerance is no regression, whatever floating
+    /// point makes of the sum; one step more is.
+    #[test]
+    fn a_rise_of_exactly_the_tolerance_is_allowed() {
+        for before in 0..=9_900 {
+            let (was, tolerance) = (f64::from(before) / 10_000.0, 0.01);
+            let exactly = f64::from(before + 100) / 10_000.0;
+            let more = f64::from(before + 101) / 10_000.0;
+            assert!(!risen(exactly, was, tolerance), "{was} -> {exactly}");
+            assert!(risen(more, was, tolerance), "{was} -> {more}");
+        }
+        assert!(!risen(0.065, 0.06, 0.005));
+        assert!(risen(0.0651, 0.06, 0.005));
+        assert!(risen(0.0601, 0.06, 0.000_05));
+        assert!(!risen(0.5, 0.06, 1.0));
     }
 }

@@ -748,7 +748,17 @@ fn flush(
     scopes: &mut Scopes,
     options: &ScanOptions,
 ) -> Vec<Task> {
-    let mut jobs = files_in_folder(group, scopes, options);
+    // A sidecar is never a capture, even one that cannot be followed: its
+    // capture tries it, and notes why it could not be read.
+    let mut broken_sidecars = Vec::new();
+    failed.retain(|(name, _)| {
+        let sidecar = sidecar::is_sidecar_name(name);
+        if sidecar {
+            broken_sidecars.push(name.clone());
+        }
+        !sidecar
+    });
+    let mut jobs = files_in_folder(group, &broken_sidecars, scopes, options);
     if failed.is_empty() {
         return jobs;
     }
@@ -765,6 +775,7 @@ fn flush(
 /// The jobs of one folder's files, in name order.
 fn files_in_folder(
     group: &mut Vec<DirEntry>,
+    broken_sidecars: &[Vec<u8>],
     scopes: &mut Scopes,
     options: &ScanOptions,
 ) -> Vec<Task> {
@@ -790,6 +801,7 @@ fn files_in_folder(
         .map(|entry| name_bytes(entry.path()))
         .filter(|name| sidecar::is_sidecar_name(name))
         .map(<[u8]>::to_vec)
+        .chain(broken_sidecars.iter().cloned())
         .collect();
     let mut jobs: Vec<Task> = Vec::with_capacity(entries.len());
     for entry in entries {

@@ -58,6 +58,27 @@ fn sidecars_that_are_not_regular_files_are_refused_without_blocking() {
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
+/// A sidecar link that cannot be followed is no capture of its own: its
+/// capture notes why it could not be read, and the scan passes.
+#[test]
+fn a_sidecar_link_that_fails_is_a_note_not_a_capture() {
+    let folder = Folder::new();
+    folder.write("x.body", br#"{"a":1}"#);
+    folder.symlink("x.meta.json", "gone");
+    folder.write("y.json", br#"{"a":2}"#);
+    folder.symlink("y.json.meta.json", "y.json.meta.json");
+    let found = scan_jsonl(&folder);
+    let sources: Vec<&str> = found.keys().map(String::as_str).collect();
+    assert_eq!(sources, ["x.body", "y.json"]);
+    for record in found.values() {
+        assert_eq!(record["status"], "ok", "{record}");
+        let note = record["notes"][0].as_str().unwrap_or_default();
+        assert!(note.contains("cannot be read"), "{record}");
+    }
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &["scan", "--quiet", folder.path_str()]).run();
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
 #[test]
 fn a_huge_sidecar_is_refused_by_its_size() {
     let folder = Folder::new();
