@@ -220,9 +220,23 @@ impl Gunzipped {
 
 fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
     let decoder = flate2::read::MultiGzDecoder::new(bytes);
-    // A guess at the inflated size, never past what may be kept.
-    let guess = bytes.len().saturating_mul(4);
-    let mut plain = Vec::with_capacity(guess.min(usize::try_from(max_bytes).unwrap_or(usize::MAX)));
+    // The inflated size, as the stream's last four bytes state it (ISIZE,
+    // the size modulo 2^32 of its last member, which is the whole of most
+    // streams): room for exactly that spares the growth by doubling that
+    // held half as much again. Only a hint, so never past what may be kept
+    // nor past what deflate can give (1,032 bytes a byte).
+    let stated = bytes
+        .last_chunk::<4>()
+        .map_or(0, |size| u32::from_le_bytes(*size) as usize);
+    let guess = if stated > 0 {
+        stated
+    } else {
+        bytes.len().saturating_mul(4)
+    };
+    let room = guess
+        .min(bytes.len().saturating_mul(1032))
+        .min(usize::try_from(max_bytes).unwrap_or(usize::MAX));
+    let mut plain = Vec::with_capacity(room);
     match decoder
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut plain)

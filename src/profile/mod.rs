@@ -188,10 +188,42 @@ impl Schema {
 
     /// Read and compile a schema file; its relative `$ref`s name files
     /// beside it.
+    /// It is named by [`schema_name`].
     pub fn from_file(path: &Path) -> Result<Schema, SchemaError> {
         let file = JsonFile::read(path)?;
-        Schema::compile_at(file.shown, &file.document, Some(file.base_uri), None)
+        Schema::compile_at(schema_name(path), &file.document, Some(file.base_uri), None)
     }
+}
+
+/// A schema file's name as a profile: the drift table's rows and a baseline
+/// are keyed by it, so one file has one name however it is typed
+/// (`schema.json`, `./schema.json`, `sub/../schema.json`, `../here/schema.json`
+/// or its absolute path): relative to the working folder when it lies in
+/// it, else as typed; cleaned of `.` and `..` by its text.
+pub fn schema_name(path: &Path) -> String {
+    use std::path::{Component, PathBuf};
+    let cleaned = |path: &Path| {
+        let mut clean = PathBuf::new();
+        for part in path.components() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir
+                    if matches!(clean.components().next_back(), Some(Component::Normal(_))) =>
+                {
+                    clean.pop();
+                }
+                other => clean.push(other.as_os_str()),
+            }
+        }
+        clean
+    };
+    let inside = std::env::current_dir().ok().and_then(|working| {
+        let absolute = cleaned(&working.join(path));
+        let inside = absolute.strip_prefix(&working).ok()?;
+        (!inside.as_os_str().is_empty()).then(|| inside.to_owned())
+    });
+    let clean = inside.unwrap_or_else(|| cleaned(path));
+    crate::capture::source::path_shown(&clean).into_owned()
 }
 
 /// A JSON file of the tool's own inputs (a schema, a definition), read

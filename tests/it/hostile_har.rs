@@ -79,8 +79,8 @@ fn entries_holding_gzip_bombs_are_decoded_one_at_a_time() {
     let seen = scan_bounded(&folder, "bodies.har", &["--max-bytes", "16M"]);
     assert_eq!(seen.len(), 40);
     for record in seen.values() {
-        assert_eq!(record["bytes"], 8 << 20);
-        assert_eq!(codes(record), ["T03"]);
+        assert_eq!(record["bytes"], 8 << 20, "{record}");
+        assert_eq!(codes(record), ["T03"], "{record}");
     }
 }
 

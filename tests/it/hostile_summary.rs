@@ -784,3 +784,49 @@ fn a_summary_given_as_a_baseline_is_named_for_what_it_is() {
         assert!(message.contains(part), "{part}: {message}");
     }
 }
+
+/// One schema file is one profile however its path is typed, so a baseline
+/// made with one spelling gates a scan with another.
+#[test]
+fn a_schema_typed_another_way_is_the_same_profile_for_a_baseline() {
+    let folder = Folder::new();
+    folder.write(
+        "schema.json",
+        br#"{"type":"object","properties":{"a":{"type":"integer"}}}"#,
+    );
+    std::fs::create_dir(folder.join("sub")).unwrap();
+    folder.write("c/1.json", br#"{"a":1,"extra":"x"}"#);
+    let run = |args: &[&str]| crate::util::dapa(args).current_dir(folder.path()).run();
+    let made = run(&[
+        "baseline",
+        "c",
+        "--schema",
+        "schema.json",
+        "-o",
+        "base.json",
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let absolute = folder.join("schema.json");
+    for typed in [
+        "./schema.json",
+        "sub/../schema.json",
+        absolute.to_str().unwrap(),
+    ] {
+        let out = run(&[
+            "scan",
+            "c",
+            "--schema",
+            typed,
+            "--baseline",
+            "base.json",
+            "--format",
+            "jsonl",
+        ]);
+        assert_eq!(out.code, 0, "{typed}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains(r#""profile":"schema.json""#),
+            "{}",
+            out.stdout
+        );
+    }
+}
