@@ -44,6 +44,10 @@ pub struct ScanOptions {
     /// Read the definitions (`ID.action.json`) of the folders walked, each
     /// checking the captures of its action below its folder.
     pub folder_definitions: bool,
+    /// Files the run reads or writes itself (the baseline, the report, an
+    /// inferred schema), by their real path: a walk passes them over, so
+    /// that a baseline kept among the samples is never a capture.
+    pub own_files: Vec<PathBuf>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +62,7 @@ impl Default for ScanOptions {
             shard: None,
             bucket: BucketChoice::Auto,
             folder_definitions: true,
+            own_files: Vec::new(),
         }
     }
 }
@@ -772,6 +777,33 @@ fn flush(
     jobs
 }
 
+/// Whether a walked file is one of the run's `own` files: its name first
+/// (a comparison of bytes), its real folder only when a name matches.
+fn is_own_file(path: &Path, name: &[u8], own: &[PathBuf]) -> bool {
+    own.iter()
+        .filter(|own| {
+            own.file_name()
+                .is_some_and(|own| own.as_encoded_bytes() == name)
+        })
+        .any(|own| {
+            let real = path
+                .parent()
+                .and_then(|folder| std::fs::canonicalize(folder).ok());
+            real.is_some_and(|folder| own.parent() == Some(folder.as_path()))
+        })
+}
+
+/// The real path of a file the run reads or writes itself: its folder's
+/// real path and its name (the file may not exist yet).
+pub fn own_file(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(folder).ok()?.join(name))
+}
+
 /// The jobs of one folder's files, in name order.
 fn files_in_folder(
     group: &mut Vec<DirEntry>,
@@ -813,6 +845,7 @@ fn files_in_folder(
         // it is never one (named on its own, it is read as asked).
         if sidecar::is_sidecar_name(name)
             || (!single_input && crate::profile::definition::is_definition_name(name))
+            || (!single_input && is_own_file(&path, name, &options.own_files))
         {
             continue;
         }

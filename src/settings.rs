@@ -455,6 +455,10 @@ fn run_settings(
     let mut options = ScanOptions {
         shard: run.shard,
         bucket: run.bucket,
+        own_files: own_files([
+            run.compare.baseline.as_deref(),
+            report_args.output.as_deref(),
+        ]),
         ..options
     };
     // Read the baseline before the scan: a bad one is a usage error, found early.
@@ -517,6 +521,7 @@ fn infer(args: InferArgs) -> InferSettings {
             // chunk of a thousand records held a thousand payloads (ten
             // times their bytes each). A few per worker keep them busy.
             chunk_size: walk.jobs.saturating_mul(8),
+            own_files: own_files([args.output.as_deref()]),
             ..scan_options(
                 &args.walk,
                 AnalyzeOptions {
@@ -546,7 +551,10 @@ fn baseline(args: BaselineArgs) -> Result<BaselineSettings> {
     );
     note_profiles(&options.analyze.profiles);
     Ok(BaselineSettings {
-        options,
+        options: ScanOptions {
+            own_files: own_files([args.output.as_deref()]),
+            ..options
+        },
         quiet: args.walk.quiet,
         output: args.output,
         paths: args.paths,
@@ -624,6 +632,14 @@ fn merge(args: MergeArgs) -> Result<MergeSettings> {
             ..Gate::default()
         },
     })
+}
+
+/// The real paths of the files a run reads or writes itself, which its
+/// walk passes over (a baseline kept among the samples it describes).
+fn own_files<'a>(paths: impl IntoIterator<Item = Option<&'a std::path::Path>>) -> Vec<PathBuf> {
+    (paths.into_iter().flatten())
+        .filter_map(dapa::scan::own_file)
+        .collect()
 }
 
 /// The library's settings for reading and walking, with these analysis options.

@@ -830,3 +830,50 @@ fn a_schema_typed_another_way_is_the_same_profile_for_a_baseline() {
         );
     }
 }
+
+/// A baseline kept among the samples it describes is no capture of the
+/// gate it feeds, and `--update-baseline` settles.
+#[test]
+fn a_baseline_among_its_samples_is_not_read_as_a_capture() {
+    let folder = Folder::new();
+    folder.write("samples/a.json", br#"{"email":"${email}","kind":"a"}"#);
+    folder.write("samples/b.json", br#"{"email":"x@y.z","kind":"a"}"#);
+    folder.write(
+        "s.json",
+        br#"{"type":"object","properties":{"email":{"type":"string","x-dapa-enum":["x@y.z"]},"kind":{"enum":["a"]}}}"#,
+    );
+    let run = |args: &[&str]| crate::util::dapa(args).current_dir(folder.path()).run();
+    let base = ["--schema", "s.json", "--quiet"];
+    let made = run(&[
+        &["baseline", "samples/", "-o", "samples/baseline.json"][..],
+        &base,
+    ]
+    .concat());
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let gate = [
+        &["scan", "samples/", "--baseline", "samples/baseline.json"][..],
+        &base,
+    ]
+    .concat();
+    for _ in 0..2 {
+        let out = run(&gate);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        let update = run(&[&gate[..], &["--update-baseline"]].concat());
+        assert_eq!(update.code, 0, "{}", update.stderr);
+    }
+    let out = run(&[&gate[..], &["--format", "jsonl"]].concat());
+    assert!(!out.stdout.contains("baseline.json"), "{}", out.stdout);
+    // `infer -o` into the folder it reads does not read its own schema.
+    for _ in 0..2 {
+        let inferred = run(&[
+            "infer",
+            "samples/",
+            "-o",
+            "samples/inferred.json",
+            "--quiet",
+        ]);
+        assert_eq!(inferred.code, 0, "{}", inferred.stderr);
+    }
+    let schema = std::fs::read_to_string(folder.join("samples/inferred.json")).unwrap();
+    assert!(!schema.contains("\"$schema\": {"), "{schema}");
+}
