@@ -1,6 +1,6 @@
 //! `dapa infer`: a JSON Schema that the healthy payloads satisfy.
 
-use super::{finish, not_written};
+use super::{finish, not_written, unwritten};
 use crate::exit_status::ExitStatus;
 use crate::output::{scanned, write_to};
 use crate::settings::InferSettings;
@@ -28,6 +28,16 @@ pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
     finish(&outcome, settings.quiet, started, settings.options.jobs);
     if let Some(message) = not_written(&outcome, settings.output.as_deref()) {
         say!("{message}");
+        return Ok(ExitStatus::Error);
+    }
+    if model.count() == 0 {
+        // A schema of no payload accepts anything: it must not replace a
+        // draft that says something.
+        say!(
+            "dapa: none of the {} captures has a healthy payload (ok, recovered or drift): {}",
+            outcome.summary.captures,
+            unwritten(settings.output.as_deref())
+        );
         return Ok(ExitStatus::Error);
     }
     let mut text = serde_json::to_string_pretty(&model.to_schema()).into_diagnostic()?;

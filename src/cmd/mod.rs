@@ -78,12 +78,23 @@ fn not_written(outcome: &ScanOutcome, output: Option<&std::path::Path>) -> Optio
         "some input could not be read"
     } else if outcome.summary.captures == 0 {
         "no capture was found"
+    } else if (outcome.summary.codes.get(&dapa::Code::T08))
+        .is_some_and(|unreadable| unreadable.captures == outcome.summary.captures)
+    {
+        // A device or a FIFO named as the input: a draft or a baseline made
+        // of nothing must not replace a good one.
+        "no capture could be read"
     } else {
         return None;
     };
-    let target = output.map_or_else(
+    Some(format!("dapa: {why}: {}", unwritten(output)))
+}
+
+/// What is left unwritten when a command refuses to write: the file named,
+/// or its standard output.
+fn unwritten(output: Option<&std::path::Path>) -> String {
+    output.map_or_else(
         || "nothing is written".to_owned(),
         |path| format!("{} is not written", terminal(&path.display().to_string())),
-    );
-    Some(format!("dapa: {why}: {target}"))
+    )
 }

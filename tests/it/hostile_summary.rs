@@ -877,3 +877,29 @@ fn a_baseline_among_its_samples_is_not_read_as_a_capture() {
     let schema = std::fs::read_to_string(folder.join("samples/inferred.json")).unwrap();
     assert!(!schema.contains("\"$schema\": {"), "{schema}");
 }
+
+/// A device named as the input, or captures none of which is healthy,
+/// replace no draft schema and no baseline.
+#[test]
+fn infer_and_baseline_of_nothing_readable_replace_no_file() {
+    let folder = Folder::new();
+    folder.write("good.json", b"{\"kept\":true}\n");
+    folder.write("errors/1.json", br#"{"status":500,"message":"boom"}"#);
+    folder.write("errors/1.json.meta.json", br#"{"status":500}"#);
+    let good = folder.join("good.json");
+    for args in [
+        &["infer", "/dev/zero"][..],
+        &["baseline", "/dev/zero"],
+        &["infer", "errors"],
+    ] {
+        let out = crate::util::dapa(args)
+            .current_dir(folder.path())
+            .arg("-o")
+            .arg(&good)
+            .arg("--quiet")
+            .run();
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("is not written"), "{}", out.stderr);
+        assert_eq!(std::fs::read(&good).unwrap(), b"{\"kept\":true}\n");
+    }
+}
