@@ -172,6 +172,9 @@ struct Place {
 /// schema allows other keys).
 pub const MAX_PROPERTIES: usize = 1_000;
 
+/// Longest key listed, in bytes: as long as the longest drift path kept.
+pub const MAX_KEY_BYTES: usize = crate::layer::drift::MAX_KEPT_PATH_BYTES;
+
 impl Place {
     /// A place inside this one, under a key named like a credential or
     /// not, taken from the places left; `None` when none is.
@@ -246,9 +249,18 @@ impl Place {
                     self.too_deep |= !fields.is_empty();
                     return;
                 }
+                // Keys under a credential are part of it (session ids,
+                // `sk_live_...` as names): none is written into the schema.
+                if self.secret {
+                    self.more_keys |= !fields.is_empty();
+                    return;
+                }
                 for (key, child) in fields {
                     if !self.properties.contains_key(key) {
-                        if self.properties.len() >= MAX_PROPERTIES {
+                        // A key longer than a drift path is kept is no
+                        // field name but data: kept, each would cost its
+                        // length for as long as the model lives.
+                        if self.properties.len() >= MAX_PROPERTIES || key.len() > MAX_KEY_BYTES {
                             self.more_keys = true;
                             continue;
                         }
@@ -469,6 +481,28 @@ mod tests {
         assert_eq!(schema["properties"]["state"]["enum"], json!(["open"]));
         let tokens = infer(&[json!("t0k3n"), json!("t0k3n"), json!("t0k3n")]);
         assert!(tokens.get("enum").is_none(), "{tokens}");
+        // Keys under a credential are part of it; the object stays open.
+        let keyed = json!({"credentials": {"sk_live_51Hxyz": {"scope": "all"}}, "cookie": {"SESSIONID=dead": 1}});
+        let schema = infer(&[keyed.clone(), keyed.clone()]);
+        let text = schema.to_string();
+        for secret in ["sk_live", "SESSIONID", "scope"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let compiled = Schema::compile("inferred", &schema).unwrap();
+        assert!(compiled.validator.is_valid(&keyed));
+    }
+
+    /// A key longer than a kept drift path is data, not a name: left out,
+    /// and the object stays open to it.
+    #[test]
+    fn keys_longer_than_a_kept_path_are_not_listed() {
+        let long = "k".repeat(MAX_KEY_BYTES + 1);
+        let value = json!({ long.clone(): 1, "id": 2 });
+        let schema = infer(&[value.clone()]);
+        assert!(!schema.to_string().contains(&long));
+        assert_eq!(schema["properties"]["id"]["type"], "integer");
+        let compiled = Schema::compile("inferred", &schema).unwrap();
+        assert!(compiled.validator.is_valid(&value));
     }
 
     #[test]
