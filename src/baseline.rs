@@ -2,6 +2,7 @@
 //! they live in git, and the comparison that makes `scan --baseline` a CI gate
 //! that fails on what is new, not on what was always there.
 
+use crate::finding::Code;
 use crate::summary::Summary;
 use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
@@ -258,7 +259,36 @@ impl Baseline {
                 ),
             });
         }
+        if let Some(message) = baseline.inconsistency() {
+            return Err(BaselineError::Invalid {
+                path: shown,
+                message,
+            });
+        }
         Ok(baseline)
+    }
+
+    /// What no `dapa baseline` writes: a rate outside 0 to 1 (a negative
+    /// one would make every rise a regression, or none), more captures
+    /// than the corpus had, a status or code dapa does not know (edited or
+    /// damaged; its key is escaped where it is shown).
+    fn inconsistency(&self) -> Option<String> {
+        let statuses =
+            (self.statuses.iter()).map(|(name, rate)| (name, rate, name.parse::<Status>().is_ok()));
+        let codes =
+            (self.codes.iter()).map(|(name, rate)| (name, rate, name.parse::<Code>().is_ok()));
+        for (name, rate, known) in statuses.chain(codes) {
+            if !known {
+                return Some(format!("{name:?} is no status or finding code dapa knows"));
+            }
+            if !(0.0..=1.0).contains(&rate.rate) || rate.captures > self.captures {
+                return Some(format!(
+                    "{name}: {} captures at a rate of {} (of {} captures; a rate is 0 to 1)",
+                    rate.captures, rate.rate, self.captures
+                ));
+            }
+        }
+        None
     }
 
     /// The baseline as pretty JSON with a final newline, keys sorted.
@@ -491,6 +521,26 @@ mod tests {
             before.regressions(&more, 0.30).is_empty(),
             "within a 30-point tolerance"
         );
+    }
+
+    /// Rates outside 0 to 1, counts past the corpus and unknown keys are
+    /// what no `dapa baseline` writes: such a file is refused.
+    #[test]
+    fn an_impossible_baseline_is_refused() {
+        let made = Baseline::of(&summary(&[
+            (Status::Drift, &[Code::S07]),
+            (Status::Ok, &[]),
+        ]));
+        assert_eq!(made.inconsistency(), None);
+        let mut negative = made.clone();
+        negative.codes.get_mut("S07").unwrap().rate = -5.0;
+        let mut more = made.clone();
+        more.statuses.get_mut("ok").unwrap().captures = 3;
+        let mut unknown = made.clone();
+        unknown.codes.insert("T01\u{1b}[31m".into(), rate(1, 2));
+        for broken in [negative, more, unknown] {
+            assert!(broken.inconsistency().is_some(), "{broken:?}");
+        }
     }
 
     /// A rise of exactly the tolerance is no regression, whatever floating

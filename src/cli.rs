@@ -435,8 +435,14 @@ pub struct InferArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Strings with at most this many distinct values (each seen twice on
-    /// average) become an `enum`; 0 turns enums off.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    /// average) become an `enum`; 0 turns enums off. At most 1000: each
+    /// place keeps up to this many values while the corpus is read.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 8,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000)
+    )]
     pub enum_threshold: usize,
     /// Reading and walking.
     #[command(flatten)]
