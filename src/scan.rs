@@ -6,7 +6,7 @@
 
 use crate::analyze::{AnalyzeOptions, analyze_beside};
 use crate::capture::lines::{self, LineBlock, LineOptions, LineRef, Piece};
-use crate::capture::source::path_text;
+use crate::capture::source::{name_of, path_shown};
 use crate::capture::{self, Capture, Source, har, sidecar};
 use crate::finding::{Code, Finding};
 use crate::layer::drift::Observations;
@@ -529,7 +529,7 @@ fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) ->
             });
         }
     };
-    let file: Arc<str> = Arc::from(path_text(path.as_os_str().as_encoded_bytes()));
+    let file: Arc<str> = Arc::from(path_shown(path));
     for piece in lines::Blocks::new(reader, options.max_bytes) {
         let job = match piece {
             Piece::Lines(block) => Job::LineBlock {
@@ -577,7 +577,7 @@ fn too_long_line(source: Source, length: u64, max_bytes: u64) -> Capture {
 /// is one unreadable capture, and one that breaks off keeps the entries
 /// before.
 fn expand_har(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
-    let file = path_text(path.as_os_str().as_encoded_bytes());
+    let file = path_shown(path);
     let source = |entry| Source::HarEntry {
         file: file.clone().into_owned(),
         entry,
@@ -869,7 +869,7 @@ fn files_in_folder(
             sidecar::candidate_names(name)
                 .into_iter()
                 .find(|candidate| sidecars.contains(candidate))
-                .map(|candidate| path.with_file_name(sidecar::name_of(&candidate)))
+                .map(|candidate| path.with_file_name(name_of(&candidate)))
         };
         let (is_lines, is_har) = (lines::is_lines_name(name), har::is_har_name(name));
         let job = if is_lines {
@@ -907,7 +907,7 @@ mod tests {
             b"\xc3.har",
         ];
         for name in names {
-            let text = path_text(name);
+            let text = crate::capture::source::path_text(name);
             assert_eq!(
                 sidecar::is_sidecar_name(name),
                 sidecar::is_sidecar_name(&*text)

@@ -98,14 +98,8 @@ pub fn beside(path: &Path) -> Option<std::path::PathBuf> {
     let name = path.file_name()?.as_encoded_bytes();
     candidate_names(name)
         .into_iter()
-        .map(|candidate| path.with_file_name(name_of(&candidate)))
+        .map(|candidate| path.with_file_name(super::source::name_of(&candidate)))
         .find(|candidate| candidate.is_file())
-}
-
-/// A file name from the bytes a folder listing gave.
-pub fn name_of(bytes: &[u8]) -> &std::ffi::OsStr {
-    use std::os::unix::ffi::OsStrExt as _;
-    std::ffi::OsStr::from_bytes(bytes)
 }
 
 /// The sidecar names that may belong to a capture file name, best first:

@@ -95,8 +95,13 @@ pub fn path_shown(path: &Path) -> Cow<'_, str> {
 
 /// The path that [`path_shown`] shows as `text`.
 pub fn path_of_text(text: &str) -> PathBuf {
+    PathBuf::from(name_of(&path_bytes(text)))
+}
+
+/// A file name (or path) from its bytes, as a folder listing gives them.
+pub fn name_of(bytes: &[u8]) -> &std::ffi::OsStr {
     use std::os::unix::ffi::OsStrExt as _;
-    PathBuf::from(std::ffi::OsStr::from_bytes(&path_bytes(text)))
+    std::ffi::OsStr::from_bytes(bytes)
 }
 
 /// A file that holds one capture: its path, taken whole, becomes the text

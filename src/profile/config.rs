@@ -201,16 +201,21 @@ fn real_folder(folder: &Path) -> Option<PathBuf> {
 }
 
 /// A path without `.` and with `..` taken against the part before it, by
-/// its text alone (links are not followed, so no file is touched).
-fn lexical(path: &Path) -> PathBuf {
+/// its text alone (links are not followed, so no file is touched). A `..`
+/// at the root stays there; one that leads a relative path is kept.
+pub fn lexical(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut clean = PathBuf::new();
     for part in path.components() {
         match part {
             Component::CurDir => {}
-            Component::ParentDir => {
-                clean.pop();
-            }
+            Component::ParentDir => match clean.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    clean.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => clean.push(".."),
+            },
             other => clean.push(other.as_os_str()),
         }
     }
@@ -320,6 +325,19 @@ fn cached(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lexical_paths_keep_what_their_text_cannot_resolve() {
+        for (path, clean) in [
+            ("/a/./b/../c.json", "/a/c.json"),
+            ("/../a.json", "/a.json"),
+            ("sub/../schema.json", "schema.json"),
+            ("../here/./x.json", "../here/x.json"),
+            ("../../a/../b", "../../b"),
+        ] {
+            assert_eq!(lexical(Path::new(path)), Path::new(clean), "{path}");
+        }
+    }
 
     #[test]
     fn rules_by_action_and_path() {

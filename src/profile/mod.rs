@@ -201,28 +201,12 @@ impl Schema {
 /// or its absolute path): relative to the working folder when it lies in
 /// it, else as typed; cleaned of `.` and `..` by its text.
 pub fn schema_name(path: &Path) -> String {
-    use std::path::{Component, PathBuf};
-    let cleaned = |path: &Path| {
-        let mut clean = PathBuf::new();
-        for part in path.components() {
-            match part {
-                Component::CurDir => {}
-                Component::ParentDir
-                    if matches!(clean.components().next_back(), Some(Component::Normal(_))) =>
-                {
-                    clean.pop();
-                }
-                other => clean.push(other.as_os_str()),
-            }
-        }
-        clean
-    };
     let inside = std::env::current_dir().ok().and_then(|working| {
-        let absolute = cleaned(&working.join(path));
+        let absolute = config::lexical(&working.join(path));
         let inside = absolute.strip_prefix(&working).ok()?;
         (!inside.as_os_str().is_empty()).then(|| inside.to_owned())
     });
-    let clean = inside.unwrap_or_else(|| cleaned(path));
+    let clean = inside.unwrap_or_else(|| config::lexical(path));
     crate::capture::source::path_shown(&clean).into_owned()
 }
 
