@@ -117,7 +117,11 @@ impl Analysis {
         let mut outcome = BodyOutcome::default();
         if capture.readable {
             let (mut transport_findings, body) = transport::check(&capture.body, &capture.meta);
-            if !options.show_secrets && profile.as_ref().is_some_and(|p| p.schema.shape.secret) {
+            if !options.show_secrets
+                && profile
+                    .as_ref()
+                    .is_some_and(|p| p.schema.shape.holds_secret_text())
+            {
                 transport_findings
                     .iter_mut()
                     .for_each(transport::hide_body_text);
@@ -302,7 +306,8 @@ impl Context<'_> {
                 // quotes the body's text.
                 let secret_whole = !options.show_secrets
                     && self.profile.is_some_and(|p| {
-                        p.schema.shape.secret || (outcome.value.is_none() && p.schema.secrets)
+                        p.schema.shape.holds_secret_text()
+                            || (outcome.value.is_none() && p.schema.secrets)
                     });
                 findings.extend(outcome.findings.into_iter().map(|mut finding| {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);

@@ -80,10 +80,10 @@ pub fn is_secret(shape: &Shape, pointer: &str) -> bool {
         };
         match next {
             Some(child) => node = child,
-            None => return false,
+            None => return node.unlisted_secret,
         }
     }
-    node.secret
+    node.holds_secret_text()
 }
 
 /// The pointers of the values in `value` (found at `pointer` in its
@@ -122,13 +122,17 @@ fn collect_secrets(
         found.push(pointer.clone());
         return;
     }
+    let unlisted_secret = shape.unlisted_secret;
     let mut visit = |segment: &str, child: &Value, shape: Option<&Shape>| {
-        let Some(shape) = shape else {
+        if shape.is_none() && !unlisted_secret {
             return;
-        };
+        }
         let length = pointer.len();
         push_pointer(pointer, segment);
-        collect_secrets(child, shape, pointer, depth + 1, max_depth, found);
+        match shape {
+            Some(shape) => collect_secrets(child, shape, pointer, depth + 1, max_depth, found),
+            None => found.push(pointer.clone()),
+        }
         pointer.truncate(length);
     };
     match value {
@@ -146,10 +150,16 @@ fn collect_secrets(
         // were not decoded in place.
         Value::String(text) => {
             let budget = max_depth.saturating_sub(depth);
-            if let Some((decoded, _)) = crate::layer::payload::decode_stringified(text, budget) {
-                collect_secrets(&decoded, shape, pointer, depth, max_depth, found);
+            match crate::layer::payload::decode_stringified(text, budget) {
+                Some((decoded, _)) => {
+                    collect_secrets(&decoded, shape, pointer, depth, max_depth, found);
+                }
+                None if unlisted_secret => found.push(pointer.clone()),
+                None => {}
             }
         }
+        // A place's own scalar is none of the places it excepts.
+        _ if unlisted_secret => found.push(pointer.clone()),
         _ => {}
     }
 }
@@ -175,6 +185,7 @@ pub fn secret_keys(shape: &Shape) -> SecretKeys {
     // their array's name), `None` where no name is known.
     let mut pending: Vec<(Option<&str>, &Shape)> = vec![(None, shape)];
     while let Some((name, node)) = pending.pop() {
+        keys.unnamed |= node.unlisted_secret;
         for (key, child) in node.properties.iter() {
             if child.secret {
                 keys.names.insert(key.clone());
@@ -432,6 +443,23 @@ mod tests {
         assert_eq!(show(&json!("abcdefgh"), true), "\"… (8 characters)\"");
         assert_eq!(show(&json!(12), true), "(secret)");
         assert_eq!(show(&json!("x".repeat(100)), false).chars().count(), 61);
+    }
+
+    #[test]
+    fn unlisted_secrets_are_what_the_shape_does_not_describe() {
+        let shape = Shape::of_schema(&json!({"x-dapa-secret-unlisted": true, "properties": {
+            "id": {"type": "string"},
+            "list": {"x-dapa-secret-unlisted": true, "items": {"properties": {"label": {}}}}
+        }}));
+        assert!(!is_secret(&shape, "/id"));
+        assert!(is_secret(&shape, "/other"));
+        assert!(is_secret(&shape, ""));
+        assert!(!is_secret(&shape, "/list/0/label"));
+        assert!(!is_secret(&shape, "/list/0/pin"));
+        let value = json!({"id": "a", "other": {"k": 1}, "list": [{"label": "b"}], "s": "\"x\""});
+        assert_eq!(secret_pointers(&value, &shape, "", 64), ["/other", "/s"]);
+        assert_eq!(secret_pointers(&json!(7), &shape, "", 64), [""]);
+        assert!(secret_keys(&shape).unnamed);
     }
 
     #[test]

@@ -399,7 +399,7 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
     if let Some(profile) = &analysis.profile {
         // A payload secret as a whole (a secure action's) that did not parse
         // has no values to find: all of it is masked.
-        if profile.schema.shape.secret && analysis.document.is_none() {
+        if profile.schema.shape.holds_secret_text() && analysis.document.is_none() {
             spans.push(0..body.len());
         }
         // A mark the shape could not place may name any value: all of the

@@ -500,7 +500,7 @@ impl<'v> Walk<'_, 'v> {
             || shape.enum_values.is_some()
             || shape.known_values.is_some()
         {
-            self.scalar_drift(value, shape, shape.secret);
+            self.scalar_drift(value, shape, shape.holds_secret_text());
         }
     }
 

@@ -321,7 +321,8 @@ fn object_at<'a>(
 /// where the contract says otherwise (`"x-dapa-secret": false`). A mark
 /// covers everything below it, so a schema is marked as a whole when no
 /// exception lies below it, and otherwise its parts are marked one by one
-/// around the exceptions.
+/// around the exceptions, and what it holds beyond its parts (a field the
+/// contract does not declare, a value of another type) as unlisted.
 fn mark_secret(schema: &mut Value) {
     let Value::Object(keywords) = schema else {
         return;
@@ -329,13 +330,17 @@ fn mark_secret(schema: &mut Value) {
     if keywords.contains_key("x-dapa-secret") {
         return;
     }
-    if !has_exception(schema, 0) {
-        if let Value::Object(keywords) = schema {
-            keywords.insert("x-dapa-secret".to_owned(), Value::Bool(true));
-        }
-        return;
+    let mark = if has_exception(schema, 0) {
+        "x-dapa-secret-unlisted"
+    } else {
+        "x-dapa-secret"
+    };
+    if let Value::Object(keywords) = schema {
+        keywords.insert(mark.to_owned(), Value::Bool(true));
     }
-    for_each_subschema(schema, &mut mark_secret);
+    if mark == "x-dapa-secret-unlisted" {
+        for_each_subschema(schema, &mut mark_secret);
+    }
 }
 
 /// How deep an exception is looked for; a contract is a few levels deep,
@@ -440,6 +445,14 @@ mod tests {
                 "key": {"type": "string"}}}}});
         mark_secret(&mut schema);
         assert_eq!(schema.pointer("/x-dapa-secret"), None);
+        assert_eq!(
+            schema.pointer("/x-dapa-secret-unlisted"),
+            Some(&json!(true))
+        );
+        assert_eq!(
+            schema.pointer("/properties/meta/x-dapa-secret-unlisted"),
+            Some(&json!(true))
+        );
         assert_eq!(
             schema.pointer("/properties/token/x-dapa-secret"),
             Some(&json!(true))

@@ -61,6 +61,11 @@ pub struct Shape {
     type_bits: u8,
     /// `x-dapa-secret`.
     pub secret: bool,
+    /// `x-dapa-secret-unlisted`: what this place holds that the shape does
+    /// not describe (its own scalar value, a key it does not declare, items
+    /// where it declares none) is secret. A secure action's output is
+    /// marked so around the places its contract excepts.
+    pub unlisted_secret: bool,
     /// Values listed by `enum`/`const` (a value outside is also V04).
     pub enum_values: Option<Vec<Value>>,
     /// Values listed by `x-dapa-enum`: known, but others are allowed.
@@ -219,7 +224,7 @@ impl Shape {
     pub fn marks_a_secret(&self) -> bool {
         let mut places = vec![self];
         while let Some(place) = places.pop() {
-            if place.secret {
+            if place.secret || place.unlisted_secret {
                 return true;
             }
             places.extend(place.properties.values());
@@ -310,6 +315,13 @@ impl Shape {
     /// Whether this place declares any property (so other keys are new).
     pub fn declares_properties(&self) -> bool {
         !self.properties.is_empty() && self.any_key.is_none()
+    }
+
+    /// Whether the text of a value at this place may show a secret: the
+    /// place is marked secret, or what it holds outside the places its
+    /// schema describes is (a secure action's output around its exceptions).
+    pub fn holds_secret_text(&self) -> bool {
+        self.secret || self.unlisted_secret
     }
 
     /// The shape of the member `key`, if declared.
@@ -437,6 +449,7 @@ impl Shape {
     /// The secret marks of `other`, at the same places here.
     fn merge_secrets(&mut self, other: &Shape) {
         self.secret |= other.secret;
+        self.unlisted_secret |= other.unlisted_secret;
         for (name, property) in &other.properties.0 {
             if property.marks_a_secret() {
                 self.properties.get_or_insert(name).merge_secrets(property);
@@ -462,6 +475,10 @@ impl Shape {
         }
         if marks_secret(keywords) {
             self.secret = true;
+            placed.insert(std::ptr::from_ref(keywords) as usize);
+        }
+        if marks_unlisted_secret(keywords) {
+            self.unlisted_secret = true;
             placed.insert(std::ptr::from_ref(keywords) as usize);
         }
         if let Some(Value::Array(values)) = keywords.get("enum") {
@@ -510,7 +527,7 @@ pub fn marks_a_secret_outside(schema: &Value, placed: &HashSet<usize>) -> bool {
     while let Some(value) = values.pop() {
         match value {
             Value::Object(keywords) => {
-                if marks_secret(keywords)
+                if (marks_secret(keywords) || marks_unlisted_secret(keywords))
                     && !placed.contains(&(std::ptr::from_ref(keywords) as usize))
                 {
                     return true;
@@ -556,7 +573,9 @@ pub fn misread_mark(schema: &Value) -> Option<String> {
         };
         for (keyword, value) in keywords {
             let expected = match keyword.as_str() {
-                "x-dapa-secret" if !value.is_boolean() => Some("true or false"),
+                "x-dapa-secret" | "x-dapa-secret-unlisted" if !value.is_boolean() => {
+                    Some("true or false")
+                }
                 "x-dapa-timestamp" if value.as_str().and_then(TimestampUnit::parse).is_none() => {
                     Some("\"unix-seconds\", \"unix-millis\" or \"rfc3339\"")
                 }
@@ -590,6 +609,11 @@ pub fn misread_mark(schema: &Value) -> Option<String> {
 /// Whether a schema object carries `x-dapa-secret: true`.
 fn marks_secret(keywords: &Map<String, Value>) -> bool {
     keywords.get("x-dapa-secret") == Some(&Value::Bool(true))
+}
+
+/// Whether a schema object carries `x-dapa-secret-unlisted: true`.
+fn marks_unlisted_secret(keywords: &Map<String, Value>) -> bool {
+    keywords.get("x-dapa-secret-unlisted") == Some(&Value::Bool(true))
 }
 
 fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {

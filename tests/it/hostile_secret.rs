@@ -219,3 +219,52 @@ fn a_mark_dapa_cannot_read_is_refused() {
         assert!(!out.stdout.contains("SEKRIT"), "{}", out.stdout);
     }
 }
+
+#[test]
+fn a_secure_action_with_an_exception_masks_what_its_contract_does_not_declare() {
+    let folder = Folder::new();
+    folder.write(
+        "except.action.json",
+        br#"{"name":"E","integrationType":"custom-rest-actions","actionType":"custom",
+            "config":{"request":{"requestUrlTemplate":"https://x/","requestType":"GET","headers":{},"requestTemplate":"${input.rawRequest}"},
+              "response":{"translationMap":{},"translationMapDefaults":{},"successTemplate":"${rawResult}"}},
+            "contract":{"input":{"inputSchema":{"type":"object"}},"output":{"successSchema":{"type":"object","properties":{
+              "id":{"type":"string","x-dapa-secret":false},
+              "apiKey":{"type":"integer"},
+              "list":{"type":"array","items":{"type":"object","properties":{"label":{"type":"string","x-dapa-secret":false}}}}}}}},
+            "secure":true}"#,
+    );
+    // Undeclared fields, a stringified one, an undeclared item field, an
+    // item of another type; then the same cut off, and a scalar payload.
+    folder.write(
+        "extra.json",
+        br#"{"id":"id-SHOWN","apiKey":"abcdSECRETK","extra":"abcdSECRETU","n":{"deep":"abcdSECRETD"},
+            "str":"{\"x\":\"abcdSECRETS\"}","list":[{"label":"label-SHOWN","pin":"abcdSECRETP"},"abcdSECRETI"]}"#,
+    );
+    folder.write("cut.json", br#"{"id":"id-SHOWN","extra":"abcdSECRETC"#);
+    folder.write("scalar.json", br#""abcdSECRETR""#);
+    folder.write(
+        "page.html",
+        b"<!DOCTYPE html><html><head><title>key abcdSECRETH</title></head></html>",
+    );
+    let definition = folder.join("except.action.json");
+    let definition = ["--definition", definition.to_str().unwrap()];
+    let shown = everything_shown(&folder, "extra.json", &definition);
+    assert!(shown[0].1.contains("D01"), "{}", shown[0].1);
+    for secret in ["K", "U", "D", "S", "P", "I"] {
+        assert_never_shown(&shown, &format!("SECRET{secret}"));
+    }
+    // The exceptions stay readable where a message or explain shows them.
+    let explain = &shown.last().unwrap().1;
+    assert!(explain.contains("id-SHOWN"), "{explain}");
+    assert!(explain.contains("label-SHOWN"), "{explain}");
+    let shown = everything_shown(&folder, "cut.json", &definition);
+    assert!(shown[0].1.contains("S0"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRETC");
+    let shown = everything_shown(&folder, "scalar.json", &definition);
+    assert!(shown[0].1.contains("V02"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRETR");
+    let shown = everything_shown(&folder, "page.html", &definition);
+    assert!(shown[0].1.contains("T04"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRETH");
+}
