@@ -387,6 +387,9 @@ impl Baseline {
                     .enum_values
                     .get(profile)
                     .and_then(|paths| paths.get(path));
+                if known.is_none() && self.past_the_enum_paths(profile, path) {
+                    continue;
+                }
                 for (value, example) in values {
                     let seen = known.is_some_and(|known| {
                         known.contains(value) || past_a_full_list(known, value)
@@ -402,6 +405,26 @@ impl Baseline {
             }
         }
         found
+    }
+}
+
+impl Baseline {
+    /// Whether the baseline's corpus may have had enum-like values at
+    /// `profile`'s `path` and left the path out: it kept as many paths as a
+    /// summary keeps (the smallest), and this one sorts after all of them.
+    fn past_the_enum_paths(&self, profile: &str, path: &str) -> bool {
+        let kept: usize = self.enum_values.values().map(BTreeMap::len).sum();
+        kept >= crate::summary::MAX_ENUM_PATHS
+            && self
+                .enum_values
+                .iter()
+                .next_back()
+                .is_some_and(|(last, paths)| {
+                    paths
+                        .keys()
+                        .next_back()
+                        .is_some_and(|largest| (profile, path) > (last.as_str(), largest.as_str()))
+                })
     }
 }
 
@@ -454,6 +477,37 @@ mod tests {
             });
         }
         summary
+    }
+
+    #[test]
+    fn a_path_left_out_of_a_full_list_is_not_called_new() {
+        let paths = |keys: &mut dyn Iterator<Item = usize>| {
+            let mut summary = Summary::default();
+            for (index, key) in keys.enumerate() {
+                summary.add(&CaptureRecord {
+                    profile: Some("p".into()),
+                    enum_values: vec![(format!("/map/k{key:05}"), "v".into())],
+                    ..CaptureRecord::example(&format!("c{index}"), Status::Ok, &[])
+                });
+            }
+            summary
+        };
+        let limit = crate::summary::MAX_ENUM_PATHS;
+        let before = Baseline::of(&paths(&mut (0..limit + 10)));
+        let new_paths = |keys: &[usize]| {
+            before
+                .regressions(&paths(&mut keys.iter().copied()), 0.5)
+                .into_iter()
+                .filter(|r| r.kind == "new-enum-value")
+                .count()
+        };
+        assert_eq!(new_paths(&[3, limit + 5, limit + 500]), 0);
+        let small = Baseline::of(&paths(&mut (0..10)));
+        let found = small.regressions(&paths(&mut [limit + 5].into_iter()), 0.5);
+        assert!(
+            found.iter().any(|r| r.kind == "new-enum-value"),
+            "{found:?}"
+        );
     }
 
     #[test]

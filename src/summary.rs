@@ -580,6 +580,11 @@ impl Subject {
 /// Most values kept per enum-like path; past that the field is no enum.
 pub const MAX_ENUM_VALUES: usize = 64;
 
+/// Most enum-like paths kept, over all profiles. A schema declares a few;
+/// more come only from enum-like values under a map's keys, and a corpus
+/// with a new key in every capture must not grow the summary without end.
+pub const MAX_ENUM_PATHS: usize = 1_000;
+
 /// Keep a value seen at an enum-like path, with the first capture that had
 /// it. Past the limit the smallest values are kept, so that what is kept
 /// does not depend on the order of arrival (threads, shards); the earlier
@@ -776,11 +781,38 @@ impl Summary {
         if record.enum_values.is_empty() {
             return;
         }
-        let paths = self.enum_values.entry(profile.to_owned()).or_default();
         for (path, value) in &record.enum_values {
-            let values = paths.entry(path.clone()).or_default();
-            keep_enum_value(values, value.clone(), || record.source.to_string());
+            if let Some(values) = self.enum_path(profile, path) {
+                keep_enum_value(values, value.clone(), || record.source.to_string());
+            }
         }
+    }
+
+    /// The values kept at `profile`'s enum-like `path`, which is kept now if
+    /// it is among the [`MAX_ENUM_PATHS`] smallest (profile, path) keys seen;
+    /// `None` when it is not. As with the drift rows, a path among the
+    /// smallest overall is among the smallest of every part of the work, so
+    /// what is kept does not depend on how the work was split.
+    fn enum_path(&mut self, profile: &str, path: &str) -> Option<&mut BTreeMap<String, String>> {
+        let known = self
+            .enum_values
+            .get(profile)
+            .is_some_and(|paths| paths.contains_key(path));
+        let kept: usize = self.enum_values.values().map(BTreeMap::len).sum();
+        if !known && kept >= MAX_ENUM_PATHS {
+            let (largest_profile, paths) = self.enum_values.iter_mut().next_back()?;
+            let largest = paths.last_key_value().map(|(path, _)| path)?;
+            if (largest_profile.as_str(), largest.as_str()) < (profile, path) {
+                return None;
+            }
+            let largest_profile = largest_profile.clone();
+            paths.pop_last();
+            if paths.is_empty() {
+                self.enum_values.remove(&largest_profile);
+            }
+        }
+        let paths = self.enum_values.entry(profile.to_owned()).or_default();
+        Some(paths.entry(path.to_owned()).or_default())
     }
 
     /// Count a capture's observations of `profile`'s paths; `once_each`
@@ -969,9 +1001,10 @@ impl Summary {
         self.add_definitions(later.definitions);
         self.timeline.merge(&later.timeline);
         for (profile, paths) in later.enum_values {
-            let mine = self.enum_values.entry(profile).or_default();
             for (path, values) in paths {
-                let kept = mine.entry(path).or_default();
+                let Some(kept) = self.enum_path(&profile, &path) else {
+                    continue;
+                };
                 for (value, example) in values {
                     keep_enum_value(kept, value, || example);
                 }
@@ -1101,6 +1134,41 @@ mod tests {
         let kept = &whole.enum_values["p"]["/channel"];
         assert_eq!(kept.len(), MAX_ENUM_VALUES);
         assert_eq!(kept.keys().next().map(String::as_str), Some("v000"));
+    }
+
+    #[test]
+    fn enum_paths_past_the_limit_do_not_depend_on_the_split() {
+        // Two captures per key, under two profiles, in scrambled order.
+        let records: Vec<CaptureRecord> = (0..2 * (MAX_ENUM_PATHS + 300))
+            .map(|i| {
+                let key = (i * 7919) % (MAX_ENUM_PATHS + 300);
+                CaptureRecord {
+                    profile: Some(if key.is_multiple_of(3) { "a" } else { "b" }.into()),
+                    enum_values: vec![(
+                        format!("/map/k{key:05}"),
+                        format!("v{}", i / (MAX_ENUM_PATHS + 300)),
+                    )],
+                    ..record(&format!("c{i:05}"), Status::Ok, &[])
+                }
+            })
+            .collect();
+        let whole = added_one_by_one(&records);
+        for split in [1, 700, 2001] {
+            let first = summary_split_at(&records, split);
+            assert_eq!(first.enum_values, whole.enum_values, "split at {split}");
+        }
+        let kept: usize = whole.enum_values.values().map(BTreeMap::len).sum();
+        assert_eq!(kept, MAX_ENUM_PATHS);
+        // Every profile "a" path sorts first and is kept, with both values.
+        assert_eq!(
+            whole.enum_values["a"].len(),
+            (MAX_ENUM_PATHS + 300).div_ceil(3)
+        );
+        assert!(
+            whole.enum_values["a"]
+                .values()
+                .all(|values| values.len() == 2)
+        );
     }
 
     proptest::proptest! {

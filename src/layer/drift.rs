@@ -188,9 +188,17 @@ pub struct DriftOutcome {
     /// Every field path with its observed type, once each, sorted by path.
     pub observations: Observations,
     /// Values seen at enum-like fields (those with `enum`, `const` or
-    /// `x-dapa-enum`), as compact JSON by path; secret fields are left out.
+    /// `x-dapa-enum`), as compact JSON by path; secret fields are left out,
+    /// and so are values longer than [`MAX_KEPT_VALUE_BYTES`].
     pub enum_values: Vec<(String, String)>,
 }
+
+/// The longest value of an enum-like field that is kept for the summary
+/// and the baseline, in bytes of compact JSON. An enum value is a code or a
+/// word; a value of megabytes is no enum, and 64 such values kept per path
+/// made a baseline of hundreds of megabytes. A longer value is still D04
+/// when the schema does not list it; it is only not recorded.
+pub const MAX_KEPT_VALUE_BYTES: usize = 256;
 
 /// The longest path the drift table keeps, in bytes. A path past it (under
 /// a key of many kilobytes) is walked and checked but not kept: each kept
@@ -526,8 +534,14 @@ impl<'v> Walk<'_, 'v> {
             let enum_like = matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_));
             let path = self.path.of(&self.segments);
             let masked = secret || (self.mask_all && !self.show_secrets);
-            if enum_like && !masked && path.len() <= MAX_KEPT_PATH_BYTES {
-                let kept = (path.to_owned(), value.to_string());
+            // A string's text is as long as its JSON at least: a long one
+            // is passed over before it is written out.
+            let short = !matches!(value, Value::String(text) if text.len() > MAX_KEPT_VALUE_BYTES);
+            if let Some(text) = (enum_like && short && !masked && path.len() <= MAX_KEPT_PATH_BYTES)
+                .then(|| value.to_string())
+                .filter(|text| text.len() <= MAX_KEPT_VALUE_BYTES)
+            {
+                let kept = (path.to_owned(), text);
                 // The smallest, as for the paths themselves.
                 if among_the_smallest(self.enum_values.len(), self.enum_values.last(), &kept) {
                     self.enum_values.insert(kept);
@@ -854,6 +868,24 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn long_enum_values_are_checked_but_not_kept() {
+        let schema = Schema::compile(
+            "t",
+            &json!({"properties": {"channel": {"x-dapa-enum": ["voice"]}}}),
+        )
+        .unwrap();
+        let fits = "v".repeat(MAX_KEPT_VALUE_BYTES - 2);
+        let kept = check(&json!({"channel": fits}), "", &schema, false);
+        assert_eq!(kept.enum_values.len(), 1);
+        // Escapes make the JSON text longer than the string.
+        for long in ["v".repeat(MAX_KEPT_VALUE_BYTES - 1), "\n".repeat(200)] {
+            let outcome = check(&json!({"channel": long}), "", &schema, false);
+            assert!(outcome.enum_values.is_empty());
+            assert!(outcome.findings.iter().any(|f| f.code == Code::D04));
         }
     }
 

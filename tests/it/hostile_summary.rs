@@ -292,10 +292,20 @@ fn a_full_drift_table_is_the_same_for_any_jobs_and_shards() {
         assert!(scan("json", &["--jobs", jobs]) == json, "--jobs {jobs}");
         assert!(scan("table", &["--jobs", jobs]) == table, "--jobs {jobs}");
     }
-    let shards: Vec<(String, Value)> = (1..=3)
+    assert_shards_merge_into(&folder, 3, &json, |extra| scan("json", extra));
+}
+
+/// Merged, the JSON summaries of `count` shards (each scanned by `scan`
+/// with `--jobs 2 --shard K/count`) are `whole`.
+fn assert_shards_merge_into(
+    folder: &Folder,
+    count: usize,
+    whole: &str,
+    scan: impl Fn(&[&str]) -> String,
+) {
+    let shards: Vec<(String, Value)> = (1..=count)
         .map(|k| {
-            let shard = format!("{k}/3");
-            let text = scan("json", &["--jobs", "2", "--shard", &shard]);
+            let text = scan(&["--jobs", "2", "--shard", &format!("{k}/{count}")]);
             (
                 format!("shard{k}.json"),
                 serde_json::from_str(&text).unwrap(),
@@ -303,9 +313,9 @@ fn a_full_drift_table_is_the_same_for_any_jobs_and_shards() {
         })
         .collect();
     let named: Vec<(&str, &Value)> = shards.iter().map(|(n, v)| (n.as_str(), v)).collect();
-    let merged = merge_files(&folder, &named);
+    let merged = merge_files(folder, &named);
     assert_eq!(merged.code, 0, "{}", merged.stderr);
-    assert!(merged.stdout == json, "shards merged");
+    assert!(merged.stdout == whole, "shards merged");
 }
 
 /// Definitions `l0`..`l{levels}`, each level an `allOf` of two references
@@ -902,4 +912,57 @@ fn infer_and_baseline_of_nothing_readable_replace_no_file() {
         assert!(out.stderr.contains("is not written"), "{}", out.stderr);
         assert_eq!(std::fs::read(&good).unwrap(), b"{\"kept\":true}\n");
     }
+}
+
+#[test]
+fn enum_values_kept_for_a_baseline_are_bounded_and_the_same_for_any_split() {
+    let folder = Folder::new();
+    folder.write(
+        "enum.schema.json",
+        br#"{"properties":{"channel":{"x-dapa-enum":["voice"]}},"additionalProperties":{"x-dapa-enum":["a"]}}"#,
+    );
+    let captures = folder.join("captures");
+    std::fs::create_dir(&captures).unwrap();
+    // 2,400 enum-like paths under a map's keys, and a value of 100 KB.
+    for file in 0..4 {
+        let keys: serde_json::Map<String, Value> = (0..600)
+            .map(|key| {
+                (
+                    format!("k{:05}", file * 600 + key),
+                    json!(format!("v{}", key % 3)),
+                )
+            })
+            .collect();
+        let body = serde_json::to_vec(&keys).unwrap();
+        std::fs::write(captures.join(format!("f{file}.json")), body).unwrap();
+    }
+    let long = json!({"channel": "x".repeat(100_000)}).to_string();
+    std::fs::write(captures.join("long.json"), long).unwrap();
+    let schema = folder.join("enum.schema.json").display().to_string();
+    let captures = captures.display().to_string();
+    let baseline = folder.join("baseline.json").display().to_string();
+    let made = bounded(&["baseline", &captures, "--schema", &schema, "-o", &baseline]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let written: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    let paths = written["enum_values"][&schema]
+        .as_object()
+        .expect("enum paths");
+    assert_eq!(paths.len(), 1_000);
+    assert!(
+        !paths.contains_key("/channel"),
+        "the long value is not kept"
+    );
+    let gated = bounded(&[
+        "scan",
+        &captures,
+        "--schema",
+        &schema,
+        "--baseline",
+        &baseline,
+    ]);
+    assert_eq!(gated.code, 0, "{}{}", gated.stdout, gated.stderr);
+    let scan = |extra: &[&str]| scan_report(&[&captures, "--schema", &schema], "json", extra);
+    let json = scan(&["--jobs", "1"]);
+    assert!(scan(&["--jobs", "3"]) == json, "--jobs 3");
+    assert_shards_merge_into(&folder, 2, &json, scan);
 }
