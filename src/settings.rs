@@ -312,9 +312,18 @@ impl PullSettings {
 /// Resolve the arguments of the command to run.
 pub fn resolve(args: Args) -> Result<Settings> {
     Ok(match args.command {
-        Command::Scan(args) => Settings::Scan(scan(args)?),
-        Command::Infer(args) => Settings::Infer(infer(args)),
-        Command::Baseline(args) => Settings::Baseline(baseline(args)?),
+        Command::Scan(args) => {
+            standard_input_once(&args.paths)?;
+            Settings::Scan(scan(args)?)
+        }
+        Command::Infer(args) => {
+            standard_input_once(&args.paths)?;
+            Settings::Infer(infer(args))
+        }
+        Command::Baseline(args) => {
+            standard_input_once(&args.paths)?;
+            Settings::Baseline(baseline(args)?)
+        }
         Command::Explain(args) => Settings::Explain(explain(args)?),
         #[cfg(feature = "fetch")]
         Command::Fetch(args) => Settings::Fetch(FetchSettings::resolve(args)?),
@@ -346,6 +355,17 @@ fn codes(args: crate::cli::CodesArgs) -> Result<CodesSettings> {
         code,
         format: args.format,
     })
+}
+
+/// Standard input can be read once: named again, `-` would be an empty
+/// capture (T01) that no one sent.
+fn standard_input_once(paths: &[PathBuf]) -> Result<()> {
+    if paths.iter().filter(|path| path.as_os_str() == "-").count() > 1 {
+        return Err(miette::miette!(
+            "standard input (-) is named more than once; it can be read only once"
+        ));
+    }
+    Ok(())
 }
 
 fn scan(args: ScanArgs) -> Result<ScanSettings> {
