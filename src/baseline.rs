@@ -70,6 +70,11 @@ pub struct Baseline {
     /// `new-signature` regression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signatures: Option<BTreeMap<String, Vec<String>>>,
+    /// The options that decided how the corpus was read and checked (as
+    /// the summary's `analysis` names them);
+    /// `None` in a baseline written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<String>,
 }
 
 /// Every [`Regression::kind`], for reading one back.
@@ -178,7 +183,29 @@ impl Baseline {
             drift_paths_dropped: summary.drift_paths_dropped,
             enum_values,
             signatures: Some(signatures),
+            analysis: None,
         }
+    }
+
+    /// This baseline, recorded as made with the options `reading`.
+    #[must_use]
+    pub fn made_with(self, reading: &str) -> Baseline {
+        Baseline {
+            analysis: Some(reading.to_owned()),
+            ..self
+        }
+    }
+
+    /// What to say when a scan compared with this baseline reads with other
+    /// options than the baseline's corpus was read with: its rates and
+    /// paths may differ for that reason alone.
+    pub fn other_options(&self, reading: &str) -> Option<String> {
+        let made = self.analysis.as_deref().filter(|made| *made != reading)?;
+        Some(format!(
+            "the baseline was made with `{made}`, this scan reads with `{reading}`: what \
+             differs may come from the options, not from the captures (--update-baseline \
+             records them)"
+        ))
     }
 
     /// Whether the baseline cannot say that `path` of `profile` was never

@@ -20,6 +20,7 @@ use dapa::gate::Gate;
 use dapa::infer::InferOptions;
 use dapa::profile::config::{self, ConfigPlace};
 use dapa::profile::definition::Definition;
+use dapa::profile::schema_name;
 use dapa::profile::{EnvelopeKind, Profile, Profiles, SchemaError};
 use dapa::replay::Replay;
 use dapa::scan::ScanOptions;
@@ -113,6 +114,7 @@ pub struct ScanSettings {
     /// The options that decide how captures are read and checked, as the
     /// summary names them (`Summary::analysis`).
     pub analysis_shown: Option<String>,
+
     /// After how long a progress line shows; `None` never.
     pub progress: Option<Duration>,
     /// No notes and no throughput line.
@@ -145,6 +147,9 @@ pub struct BaselineSettings {
     pub output: Option<PathBuf>,
     /// No throughput line.
     pub quiet: bool,
+    /// The options that decide how captures are read and checked, as the
+    /// baseline records them.
+    pub analysis_shown: String,
 }
 
 /// What `dapa explain` runs with.
@@ -369,7 +374,7 @@ fn standard_input_once(paths: &[PathBuf]) -> Result<()> {
 }
 
 fn scan(args: ScanArgs) -> Result<ScanSettings> {
-    let analysis_shown = analysis_shown(&args);
+    let analysis_shown = analysis_shown(&args.selection, &args.walk, args.run.show_secrets);
     let analyze = AnalyzeOptions {
         profiles: profiles(&args.selection).into_diagnostic()?,
         show_secrets: args.run.show_secrets,
@@ -394,8 +399,11 @@ fn scan(args: ScanArgs) -> Result<ScanSettings> {
 /// checked, as one command line would give them: shards scanned with other
 /// options do not make one scan, and `merge` refuses them. What only
 /// shapes the output (format, jobs, shard, buckets) is not among them.
-fn analysis_shown(args: &ScanArgs) -> String {
-    let (selection, walk) = (&args.selection, &args.walk);
+/// The options that decide how captures are read and checked, and so the
+/// statistics (`--show-secrets` too: a signature is made of what a message
+/// shows), as a command line gives them; a schema or definition by the
+/// name its profile has, so that `./s.json` and `s.json` read the same.
+fn analysis_shown(selection: &SelectionArgs, walk: &WalkArgs, show_secrets: bool) -> String {
     let mut parts = Vec::new();
     if let Some(profile) = &selection.profile {
         parts.push(format!("--profile {profile}"));
@@ -408,11 +416,11 @@ fn analysis_shown(args: &ScanArgs) -> String {
         };
         parts.push(format!(
             "--schema {} --envelope {envelope}",
-            schema.display()
+            schema_name(schema)
         ));
     }
     for definition in &selection.definition {
-        parts.push(format!("--definition {}", definition.display()));
+        parts.push(format!("--definition {}", schema_name(definition)));
     }
     parts.push(format!(
         "--max-bytes {} --max-depth {}",
@@ -426,10 +434,7 @@ fn analysis_shown(args: &ScanArgs) -> String {
             parts.push(format!("{option} {pointer}"));
         }
     }
-    for (option, given) in [
-        ("--hidden", walk.hidden),
-        ("--show-secrets", args.run.show_secrets),
-    ] {
+    for (option, given) in [("--hidden", walk.hidden), ("--show-secrets", show_secrets)] {
         if given {
             parts.push(option.to_owned());
         }
@@ -571,6 +576,7 @@ fn baseline(args: BaselineArgs) -> Result<BaselineSettings> {
     );
     note_profiles(&options.analyze.profiles);
     Ok(BaselineSettings {
+        analysis_shown: analysis_shown(&args.selection, &args.walk, false),
         options: ScanOptions {
             own_files: own_files([args.output.as_deref()]),
             ..options

@@ -18,7 +18,9 @@ pub fn run(settings: &BaselineSettings) -> Result<ExitStatus> {
         say!("{message}");
         return Ok(ExitStatus::Error);
     }
-    let text = Baseline::of(&outcome.summary).to_json();
+    let text = Baseline::of(&outcome.summary)
+        .made_with(&settings.analysis_shown)
+        .to_json();
     write_to(settings.output.as_deref(), &text)?;
     Ok(ExitStatus::Clean)
 }

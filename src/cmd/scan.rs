@@ -84,6 +84,7 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     };
     progress.done();
     outcome.summary.config = config_shown;
+    let analysis = analysis_shown.clone().unwrap_or_default();
     outcome.summary.analysis = analysis_shown;
     // The lint of the definitions in use; it changes no capture's status
     // and is not judged by --fail-on (`dapa lint` is the gate for it).
@@ -95,6 +96,9 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     outcome.summary.add_definitions(definitions);
     outcome.summary.inputs = paths.iter().map(|p| path_shown(p).into_owned()).collect();
     let regressions = gate.regressions(&outcome.summary);
+    if let Some(message) = (gate.baseline.as_ref()).and_then(|b| b.other_options(&analysis)) {
+        say!("dapa: warning: {}", terminal(&message));
+    }
     if gate.baseline.is_some() {
         outcome.summary.regressions = Some(regressions.clone());
     }
@@ -113,7 +117,8 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
         return Ok(ExitStatus::Error);
     }
     if let Some(path) = &update_baseline {
-        write_file(path, &Baseline::of(&outcome.summary).to_json())?;
+        let baseline = Baseline::of(&outcome.summary).made_with(&analysis);
+        write_file(path, &baseline.to_json())?;
         if !quiet {
             say!(
                 "dapa: baseline {} updated",

@@ -148,6 +148,19 @@ fn baseline_scenarios() {
     // The same corpus: findings (T04, T06) exist, but nothing regressed.
     let same = gate(&[]);
     assert_eq!(same.code, 0, "{}", same.stderr);
+    assert!(!same.stderr.contains("warning"), "{}", same.stderr);
+    // Read with other options, the scan says so, naming both.
+    assert_eq!(
+        recorded["analysis"],
+        "--profile cognigy-profile --max-bytes 67108864 --max-depth 128"
+    );
+    let other = gate(&["--max-bytes", "100"]);
+    assert!(
+        other.stderr.contains("the baseline was made with")
+            && other.stderr.contains("--max-bytes 100 --max-depth 128"),
+        "{}",
+        other.stderr
+    );
     // A new drift path.
     folder.write("corpus/901-new-field.json", br#"{"_id":"65c1d2e3f4a5b6c7d8e9f0a1","active":true,"contactIds":[],"createdAt":1763630000,"lastChanged":1763630000,"profile":{"loyaltyTier":"gold"}}"#);
     let new_path = gate(&[]);
