@@ -589,13 +589,17 @@ fn decode(source: Source, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> O
     if let Some(url) = url {
         (meta.action_id, meta.endpoint) = data_action_of(&url);
     }
-    let recorded = content.text.is_some();
-    let text = content.text.and_then(|text| text.0).unwrap_or_default();
     let failed = |code: Code, message: String, meta: Meta| {
         let mut capture = Capture::unreadable(source.clone(), Finding::new(code, message));
         capture.meta = meta;
         capture
     };
+    if matches!(content.text, Some(Scalar(None))) {
+        let message = "the HAR entry's response text is not a string, as HAR writes it";
+        return Some(failed(Code::T08, message.to_owned(), meta));
+    }
+    let recorded = content.text.is_some();
+    let text = content.text.and_then(|text| text.0).unwrap_or_default();
     let base64 = content
         .encoding
         .0

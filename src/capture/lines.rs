@@ -544,7 +544,18 @@ fn from_picked(
         Some(Picked::Value(Value::String(text))) => text.into_bytes(),
         // An object or array as the line has it.
         Some(Picked::Json(text)) if text != "null" => text.as_bytes().to_vec(),
-        Some(Picked::Value(Value::Null) | Picked::Json(_)) | None => {
+        // A body logged as `null`: the reply had none (T01), as a HAR entry
+        // with a null text; the note tells it from an empty string.
+        Some(Picked::Value(Value::Null) | Picked::Json(_)) => {
+            let mut capture = Capture::from_bytes(source, Vec::new(), Some(meta), max_bytes);
+            capture.body_offset = None;
+            capture.header_lines = None;
+            capture
+                .notes
+                .push(format!("the line's body at {pointer} is null"));
+            return capture;
+        }
+        None => {
             let mut capture = Capture::unreadable(
                 source,
                 Finding::new(Code::T08, format!("the line has no body at {pointer}")),

@@ -255,3 +255,41 @@ fn a_cut_off_export_keeps_its_entries_for_any_jobs() {
         broken.stderr
     );
 }
+
+/// A response text of another type than a string is an export dapa cannot
+/// read (T08), not an empty body; a null one was not recorded (T01, noted).
+/// A JSON Lines body logged as null is the same empty body, noted.
+#[test]
+fn a_text_that_is_no_string_is_unreadable_and_a_null_body_is_empty() {
+    let folder = Folder::new();
+    let mut object = entry("", None);
+    object["response"]["content"]["text"] = json!({"a": 1});
+    let mut null = entry("", None);
+    null["response"]["content"]["text"] = Value::Null;
+    folder.write("odd.har", &har(&[object, null]));
+    let seen = scan_bounded(&folder, "odd.har", &[]);
+    assert_eq!(codes(&seen["odd.har#1"]), ["T08"], "{}", seen["odd.har#1"]);
+    assert_eq!(codes(&seen["odd.har#2"]), ["T01"], "{}", seen["odd.har#2"]);
+    assert!(seen["odd.har#2"]["notes"].is_array());
+    folder.write(
+        "log.jsonl",
+        b"{\"response\":{\"body\":null}}\n{\"response\":{}}\n",
+    );
+    let seen = scan_bounded(&folder, "log.jsonl", &["--body-pointer", "/response/body"]);
+    assert_eq!(
+        codes(&seen["log.jsonl:1"]),
+        ["T01"],
+        "{}",
+        seen["log.jsonl:1"]
+    );
+    assert_eq!(
+        seen["log.jsonl:1"]["notes"][0],
+        "the line's body at /response/body is null"
+    );
+    assert_eq!(
+        codes(&seen["log.jsonl:2"]),
+        ["T08"],
+        "{}",
+        seen["log.jsonl:2"]
+    );
+}
