@@ -117,13 +117,18 @@ impl Analysis {
         let mut outcome = BodyOutcome::default();
         if capture.readable {
             let (mut transport_findings, body) = transport::check(&capture.body, &capture.meta);
+            // A text body that is no JSON cannot say which of its text is a
+            // secret field's: when the profile marks any, none is quoted.
+            // An HTML page's title is the gateway's, not the payload's: it
+            // is hidden only when the payload is secret as a whole.
             if !options.show_secrets
-                && profile
-                    .as_ref()
-                    .is_some_and(|p| p.schema.shape.holds_secret_text())
+                && let Some(schema) = profile.as_ref().map(|p| &p.schema)
+                && schema.secrets
             {
+                let whole = schema.shape.holds_secret_text();
                 transport_findings
                     .iter_mut()
+                    .filter(|finding| whole || finding.code == crate::Code::T05)
                     .for_each(transport::hide_body_text);
             }
             findings.extend(transport_findings);

@@ -67,23 +67,30 @@ pub fn unquoted_as(message: &str, note: &str) -> String {
 /// Whether the value at `pointer` (relative to what `shape` describes), or
 /// any field that holds it, is marked secret.
 pub fn is_secret(shape: &Shape, pointer: &str) -> bool {
-    let mut node = shape;
     // Met once per schema and drift finding: the segments are borrowed.
-    for segment in pointer_segments(pointer) {
-        if node.secret {
-            return true;
-        }
-        let next = if segment.parse::<usize>().is_ok() && node.items.is_some() {
-            node.items.as_deref()
-        } else {
-            node.property(&segment)
-        };
-        match next {
-            Some(child) => node = child,
-            None => return node.unlisted_secret,
-        }
+    let segments: Vec<_> = pointer_segments(pointer).collect();
+    secret_along(shape, &segments)
+}
+
+/// [`is_secret`] for the segments left below `node`. A number may be an
+/// item or a key of a place declared both array and object: the pointer
+/// alone does not say which, so either way's secret counts.
+fn secret_along(node: &Shape, segments: &[std::borrow::Cow<'_, str>]) -> bool {
+    let Some((segment, rest)) = segments.split_first() else {
+        return node.holds_secret_text();
+    };
+    if node.secret {
+        return true;
     }
-    node.holds_secret_text()
+    let item = node
+        .items
+        .as_deref()
+        .filter(|_| segment.parse::<usize>().is_ok());
+    match (item, node.property(segment)) {
+        (None, None) => node.unlisted_secret,
+        (Some(one), None) | (None, Some(one)) => secret_along(one, rest),
+        (Some(item), Some(key)) => secret_along(item, rest) || secret_along(key, rest),
+    }
 }
 
 /// The pointers of the values in `value` (found at `pointer` in its

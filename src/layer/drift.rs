@@ -460,6 +460,18 @@ impl<'v> Walk<'_, 'v> {
         }
     }
 
+    /// A member of a place whose unlisted values are secret: one the
+    /// schema does not describe is a secret as a whole, its type noted and
+    /// its keys not walked (they are part of the secret).
+    #[inline(always)]
+    fn visit_unless_secret(&mut self, value: &'v Value, shape: Option<&Shape>, unlisted: bool) {
+        if shape.is_none() && unlisted {
+            self.observe(None, value_bit(value));
+        } else {
+            self.visit(value, shape);
+        }
+    }
+
     /// The members of an object or the items of an array (not under a
     /// secret field), each visited at its path.
     #[inline(never)]
@@ -467,6 +479,7 @@ impl<'v> Walk<'_, 'v> {
         match value {
             Value::Object(fields) => {
                 let declares = shape.is_some_and(Shape::declares_properties);
+                let unlisted_secret = shape.is_some_and(|s| s.unlisted_secret);
                 let mut declared = shape.map(|s| Declared::new(s, fields.len()));
                 for (key, child) in fields {
                     let child_shape = declared.as_mut().and_then(|d| d.property(key));
@@ -481,15 +494,16 @@ impl<'v> Walk<'_, 'v> {
                             ],
                         );
                     }
-                    self.visit(child, child_shape);
+                    self.visit_unless_secret(child, child_shape, unlisted_secret);
                     self.segments.pop();
                 }
             }
             Value::Array(items) => {
+                let unlisted_secret = shape.is_some_and(|s| s.unlisted_secret);
                 let item_shape = shape.and_then(|s| s.items.as_deref());
                 for (index, item) in items.iter().enumerate() {
                     self.segments.push(Segment::Index(index));
-                    self.visit(item, item_shape);
+                    self.visit_unless_secret(item, item_shape, unlisted_secret);
                     self.segments.pop();
                 }
             }

@@ -11,6 +11,7 @@
 
 use super::{EnvelopeKind, JsonFile, Profile, Schema, SchemaError, Semantic, Target};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -169,7 +170,7 @@ impl Definition {
             }
         };
         if secure {
-            mark_secret(&mut schema);
+            mark_secure_output(&mut schema);
         }
         let schema_name = format!("{shown}#{SUCCESS_SCHEMA}");
         let schema = Schema::compile_at(
@@ -322,24 +323,90 @@ fn object_at<'a>(
 /// covers everything below it, so a schema is marked as a whole when no
 /// exception lies below it, and otherwise its parts are marked one by one
 /// around the exceptions, and what it holds beyond its parts (a field the
-/// contract does not declare, a value of another type) as unlisted.
+/// contract does not declare, a value of another type) as unlisted. The
+/// places that `$ref`s name are marked the same way, wherever they lie.
+fn mark_secure_output(schema: &mut Value) {
+    mark_secret(schema);
+    let mut targets = BTreeSet::new();
+    local_refs(schema, &mut targets, 0);
+    for target in targets {
+        let pointer = target.strip_prefix('#').unwrap_or_default().to_owned();
+        if let Some(place) = schema.pointer_mut(&pointer) {
+            let marked = place.as_object().is_some_and(|keywords| {
+                keywords.contains_key("x-dapa-secret") || keywords.contains_key(UNLISTED)
+            });
+            if !marked {
+                mark_secret(place);
+            }
+        }
+    }
+}
+
+/// dapa's mark for what a schema holds beyond what it describes.
+const UNLISTED: &str = "x-dapa-secret-unlisted";
+
 fn mark_secret(schema: &mut Value) {
+    // A boolean schema (`true` allows anything, `false` nothing) becomes
+    // the object that says the same and carries the mark.
+    if let Value::Bool(allows) = *schema {
+        *schema = if allows {
+            serde_json::json!({"x-dapa-secret": true})
+        } else {
+            serde_json::json!({"not": {}, "x-dapa-secret": true})
+        };
+        return;
+    }
     let Value::Object(keywords) = schema else {
         return;
     };
     if keywords.contains_key("x-dapa-secret") {
         return;
     }
-    let mark = if has_exception(schema, 0) {
-        "x-dapa-secret-unlisted"
-    } else {
-        "x-dapa-secret"
+    let excepted = has_exception(schema, 0);
+    let Value::Object(keywords) = schema else {
+        return;
     };
-    if let Value::Object(keywords) = schema {
-        keywords.insert(mark.to_owned(), Value::Bool(true));
+    if !excepted {
+        keywords.insert("x-dapa-secret".to_owned(), Value::Bool(true));
+        return;
     }
-    if mark == "x-dapa-secret-unlisted" {
-        for_each_subschema(schema, &mut mark_secret);
+    keywords.insert(UNLISTED.to_owned(), Value::Bool(true));
+    // Which keys a pattern names is not known to every message that shows
+    // a value: an exception under `patternProperties` is not kept.
+    if let Some(Value::Object(patterns)) = keywords.get_mut("patternProperties") {
+        for pattern in patterns.values_mut() {
+            match pattern {
+                Value::Object(keywords) => {
+                    keywords.insert("x-dapa-secret".to_owned(), Value::Bool(true));
+                }
+                other => mark_secret(other),
+            }
+        }
+    }
+    for_each_subschema(schema, &mut mark_secret);
+}
+
+/// The local references (`#...`) anywhere in `value`, within the depth a
+/// contract has.
+fn local_refs(value: &Value, targets: &mut BTreeSet<String>, depth: usize) {
+    if depth >= MAX_MARK_DEPTH * 4 {
+        return;
+    }
+    match value {
+        Value::Object(keywords) => {
+            if let Some(Value::String(target)) = keywords.get("$ref")
+                && target.starts_with('#')
+            {
+                targets.insert(target.clone());
+            }
+            keywords
+                .values()
+                .for_each(|child| local_refs(child, targets, depth + 1));
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|child| local_refs(child, targets, depth + 1)),
+        _ => {}
     }
 }
 
@@ -377,7 +444,12 @@ fn for_each_subschema(schema: &mut Value, visit: &mut dyn FnMut(&mut Value)) {
             children.values_mut().for_each(&mut *visit);
         }
     }
-    for key in ["items", "additionalProperties", "additionalItems"] {
+    for key in [
+        "items",
+        "prefixItems",
+        "additionalProperties",
+        "additionalItems",
+    ] {
         match keywords.get_mut(key) {
             Some(Value::Array(children)) => children.iter_mut().for_each(&mut *visit),
             Some(child @ Value::Object(_)) => visit(child),
@@ -434,6 +506,30 @@ mod tests {
         named["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
         let error = definition(json!({"contract": {"output": {"successSchema": named}}}));
         assert!(error.is_err());
+    }
+
+    #[test]
+    fn secure_marks_booleans_tuples_patterns_and_ref_targets() {
+        let mut schema = json!({"properties": {
+            "kind": {"x-dapa-secret": false},
+            "pw": false,
+            "pair": {"prefixItems": [{"minLength": 4}], "items": {"x-dapa-secret": false}},
+            "creds": {"$ref": "#/components/Creds"}},
+            "patternProperties": {"^public_": {"x-dapa-secret": false}},
+            "components": {"Creds": {"properties": {"pin": {"type": "integer"}}}}});
+        mark_secure_output(&mut schema);
+        for (pointer, mark) in [
+            ("/properties/pw", json!({"not": {}, "x-dapa-secret": true})),
+            ("/properties/pair/prefixItems/0/x-dapa-secret", json!(true)),
+            ("/patternProperties/^public_/x-dapa-secret", json!(true)),
+            ("/components/Creds/x-dapa-secret", json!(true)),
+            ("/properties/kind/x-dapa-secret", json!(false)),
+        ] {
+            assert_eq!(schema.pointer(pointer), Some(&mark), "{pointer}");
+        }
+        let mut whole = json!(true);
+        mark_secure_output(&mut whole);
+        assert_eq!(whole, json!({"x-dapa-secret": true}));
     }
 
     #[test]

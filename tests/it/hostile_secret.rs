@@ -268,3 +268,86 @@ fn a_secure_action_with_an_exception_masks_what_its_contract_does_not_declare() 
     assert!(shown[0].1.contains("T04"), "{}", shown[0].1);
     assert_never_shown(&shown, "SECRETH");
 }
+
+/// A secure definition with this `successSchema`.
+fn secure_definition(success_schema: &str) -> String {
+    format!(
+        r#"{{"name":"S","secure":true,"contract":{{"input":{{"inputSchema":{{"type":"object"}}}},"output":{{"successSchema":{success_schema}}}}}}}"#
+    )
+}
+
+#[test]
+fn a_secure_action_masks_through_every_way_a_contract_can_be_written() {
+    let draft = r#""$schema":"https://json-schema.org/draft/2020-12/schema""#;
+    let cases = [
+        // A boolean contract, and boolean subschemas.
+        ("false".to_owned(), r#""abcdSECRETfalse0123456789abcdef""#),
+        ("true".to_owned(), r#"{"token": abcdSECRETtrue0123456789abcdef}"#),
+        (
+            format!(r#"{{{draft},"properties":{{"kind":{{"x-dapa-secret":false}},"pw":false}}}}"#),
+            r#"{"kind":"k","pw":"abcdSECRETsubfalse0123456789abc"}"#,
+        ),
+        // A `$ref` to a place outside `definitions`, beside an exception.
+        (
+            r##"{"properties":{"creds":{"$ref":"#/components/Creds","properties":{"label":{"x-dapa-secret":false}}}},
+               "components":{"Creds":{"properties":{"password":{"enum":["x"]},"pin":{"type":"integer"}}}}}"##
+                .to_owned(),
+            r#"{"creds":{"label":"l","password":"abcdSECRETref0123456789abcdefgh","pin":"abcdSECRETpin"}}"#,
+        ),
+        // Tuple items.
+        (
+            format!(r#"{{{draft},"properties":{{"pair":{{"prefixItems":[{{"minLength":40}}],"items":{{"x-dapa-secret":false}}}}}}}}"#),
+            r#"{"pair":["abcdSECRETprefix0123456789abcdef","public"]}"#,
+        ),
+        // An exception under a pattern: which keys it names is not known.
+        (
+            r#"{"properties":{"id":{"type":"string"}},"patternProperties":{"^public_":{"x-dapa-secret":false,"x-dapa-enum":["a"]}}}"#.to_owned(),
+            r#"{"id":"i","password":"abcdSECRETpattern0123456789abcd","public_x":"abcdSECRETpublic"}"#,
+        ),
+        // Keys under an undeclared field are part of it: no drift paths.
+        (
+            r#"{"properties":{"kind":{"x-dapa-secret":false}}}"#.to_owned(),
+            r#"{"kind":"k","extra":{"abcdSECRETkey0123456789abcdefgh":1}}"#,
+        ),
+        // A place declared both array and object.
+        (
+            r#"{"properties":{"x":{"type":["array","object"],"items":{"x-dapa-secret":false},"properties":{"0":{"enum":["a"]}}}}}"#.to_owned(),
+            r#"{"x":{"0":"abcdSECRETitems0123456789abcdefg"}}"#,
+        ),
+    ];
+    for (index, (schema, body)) in cases.iter().enumerate() {
+        let folder = Folder::new();
+        folder.write("s.action.json", secure_definition(schema).as_bytes());
+        folder.write("c.json", body.as_bytes());
+        let definition = folder.join("s.action.json");
+        let shown = everything_shown(
+            &folder,
+            "c.json",
+            &["--definition", definition.to_str().unwrap()],
+        );
+        assert!(
+            shown[0].1.contains("c.json"),
+            "case {index}: {}",
+            shown[0].1
+        );
+        assert_never_shown(&shown, "SECRET");
+    }
+}
+
+#[test]
+fn a_text_body_is_not_quoted_when_a_field_is_secret() {
+    let folder = Folder::new();
+    folder.write(
+        "token.schema.json",
+        br#"{"properties":{"token":{"x-dapa-secret":true}}}"#,
+    );
+    folder.write(
+        "text.txt",
+        br#"Error: upstream said {"token": "abcdSECRETtext0123456789abcdef"}"#,
+    );
+    let schema = folder.join("token.schema.json");
+    let schema = ["--schema", schema.to_str().unwrap()];
+    let shown = everything_shown(&folder, "text.txt", &schema);
+    assert!(shown[0].1.contains("T05"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRET");
+}
