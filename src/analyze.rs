@@ -194,7 +194,19 @@ impl Analysis {
         let Some(value) = document.root.pointer(base) else {
             return Vec::new();
         };
-        crate::secret::secret_pointers(value, &profile.schema.shape, base, document.max_depth)
+        let shape = &profile.schema.shape;
+        let mut pointers = crate::secret::secret_pointers(value, shape, base, document.max_depth);
+        // A test trace of a secure action: its steps' results are copies.
+        if shape.holds_secret_text()
+            && let Some(Value::Array(operations)) = document.root.pointer("/operations")
+        {
+            pointers.extend(
+                (operations.iter().enumerate())
+                    .filter(|(_, step)| step.get("result").is_some())
+                    .map(|(index, _)| format!("/operations/{index}/result")),
+            );
+        }
+        pointers
     }
 }
 
@@ -480,15 +492,28 @@ fn decode_root(root: &mut Value, max_depth: usize) -> Option<Finding> {
 /// The layers before the schema (syntax, payload) quote values without
 /// knowing which fields are secret: where such a finding points into a
 /// secret field, its message says what was found without the value.
+/// Whether `pointer` leads into the result of a step of a test trace
+/// (`/operations/N/result`): the backend's reply and the translation map's
+/// output there are copies of what the action returns, as secret as it.
+fn in_an_operation_result(pointer: &str) -> bool {
+    let Some(rest) = pointer.strip_prefix("/operations/") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && rest[digits..]
+            .strip_prefix("/result")
+            .is_some_and(|after| after.is_empty() || after.starts_with('/'))
+}
+
 fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: &str) {
     for finding in findings.iter_mut() {
-        let in_secret = finding
-            .location
-            .pointer
-            .as_deref()
+        let pointer = finding.location.pointer.as_deref();
+        let in_secret = pointer
             .and_then(|pointer| pointer.strip_prefix(base))
             .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            .is_some_and(|relative| crate::secret::is_secret(shape, relative));
+            .is_some_and(|relative| crate::secret::is_secret(shape, relative))
+            || (shape.holds_secret_text() && pointer.is_some_and(in_an_operation_result));
         if !in_secret {
             continue;
         }
@@ -582,6 +607,21 @@ fn pointer_depth(pointer: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_results_are_the_steps_results_only() {
+        for (pointer, inside) in [
+            ("/operations/0/result", true),
+            ("/operations/12/result/pin", true),
+            ("/operations/0/resultX", false),
+            ("/operations/x/result", false),
+            ("/operations//result", false),
+            ("/finalResult/pin", false),
+            ("/operations/0/name", false),
+        ] {
+            assert_eq!(in_an_operation_result(pointer), inside, "{pointer}");
+        }
+    }
     use crate::finding::Code;
     use crate::verdict::Status;
     use std::sync::Arc;

@@ -309,6 +309,17 @@ fn a_secure_action_masks_through_every_way_a_contract_can_be_written() {
             r#"{"properties":{"kind":{"x-dapa-secret":false}}}"#.to_owned(),
             r#"{"kind":"k","extra":{"abcdSECRETkey0123456789abcdefgh":1}}"#,
         ),
+        // A test trace: its steps' results are copies of the output.
+        (
+            r#"{"properties":{"kind":{"x-dapa-secret":false}}}"#.to_owned(),
+            r#"{"operations":[{"step":4,"name":"Resolve translation map","success":true,"result":{"n":12345678901234567890123,"pin":"abcdSECRETtrace0123456789abcdef"}}],
+"finalResult":{"pin":"abcdSECRETtrace0123456789abcdef","kind":"k"},"success":true}"#,
+        ),
+        (
+            r#"{"type":"object"}"#.to_owned(),
+            r#"{"operations":[{"step":1,"name":"Execute","success":true,"result":{"access_token":"abcdSECRETexec0123456789abcdefg","n":12345678901234567890123}}],
+"finalResult":{"pin":"abcdSECRETfinal0123456789abcdef"},"success":true}"#,
+        ),
         // A place declared both array and object.
         (
             r#"{"properties":{"x":{"type":["array","object"],"items":{"x-dapa-secret":false},"properties":{"0":{"enum":["a"]}}}}}"#.to_owned(),
