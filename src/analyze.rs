@@ -489,9 +489,6 @@ fn decode_root(root: &mut Value, max_depth: usize) -> Option<Finding> {
     Some(finding)
 }
 
-/// The layers before the schema (syntax, payload) quote values without
-/// knowing which fields are secret: where such a finding points into a
-/// secret field, its message says what was found without the value.
 /// Whether `pointer` leads into the result of a step of a test trace
 /// (`/operations/N/result`): the backend's reply and the translation map's
 /// output there are copies of what the action returns, as secret as it.
@@ -506,6 +503,9 @@ fn in_an_operation_result(pointer: &str) -> bool {
             .is_some_and(|after| after.is_empty() || after.starts_with('/'))
 }
 
+/// The layers before the schema (syntax, payload) quote values without
+/// knowing which fields are secret: where such a finding points into a
+/// secret field, its message says what was found without the value.
 fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: &str) {
     for finding in findings.iter_mut() {
         let pointer = finding.location.pointer.as_deref();
@@ -607,6 +607,9 @@ fn pointer_depth(pointer: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Code;
+    use crate::verdict::Status;
+    use std::sync::Arc;
 
     #[test]
     fn operation_results_are_the_steps_results_only() {
@@ -622,9 +625,6 @@ mod tests {
             assert_eq!(in_an_operation_result(pointer), inside, "{pointer}");
         }
     }
-    use crate::finding::Code;
-    use crate::verdict::Status;
-    use std::sync::Arc;
 
     #[test]
     fn a_pointer_is_as_deep_as_it_has_segments() {

@@ -215,9 +215,16 @@ impl Baseline {
         if self.drift_paths_dropped == 0 {
             return false;
         }
-        let largest = (self.drift.iter().rev())
-            .find_map(|(kept, paths)| Some((kept.as_str(), paths.keys().next_back()?.as_str())));
-        largest.is_none_or(|largest| (profile, path) > largest)
+        largest_kept(&self.drift).is_none_or(|largest| (profile, path) > largest)
+    }
+
+    /// Whether the baseline's corpus may have had enum-like values at
+    /// `profile`'s `path` and left the path out: it kept as many paths as a
+    /// summary keeps (the smallest), and this one sorts after all of them.
+    fn past_the_enum_paths(&self, profile: &str, path: &str) -> bool {
+        let kept: usize = self.enum_values.values().map(BTreeMap::len).sum();
+        kept >= crate::summary::MAX_ENUM_PATHS
+            && largest_kept(&self.enum_values).is_some_and(|largest| (profile, path) > largest)
     }
 
     /// Signatures of codes the baseline knows that it never saw: "E01 was
@@ -435,24 +442,10 @@ impl Baseline {
     }
 }
 
-impl Baseline {
-    /// Whether the baseline's corpus may have had enum-like values at
-    /// `profile`'s `path` and left the path out: it kept as many paths as a
-    /// summary keeps (the smallest), and this one sorts after all of them.
-    fn past_the_enum_paths(&self, profile: &str, path: &str) -> bool {
-        let kept: usize = self.enum_values.values().map(BTreeMap::len).sum();
-        kept >= crate::summary::MAX_ENUM_PATHS
-            && self
-                .enum_values
-                .iter()
-                .next_back()
-                .is_some_and(|(last, paths)| {
-                    paths
-                        .keys()
-                        .next_back()
-                        .is_some_and(|largest| (profile, path) > (last.as_str(), largest.as_str()))
-                })
-    }
+/// The largest (profile, path) pair a table by profile and path holds.
+fn largest_kept<V>(table: &BTreeMap<String, BTreeMap<String, V>>) -> Option<(&str, &str)> {
+    (table.iter().rev())
+        .find_map(|(profile, paths)| Some((profile.as_str(), paths.keys().next_back()?.as_str())))
 }
 
 /// Whether `value` may have been seen in the baseline's corpus and left

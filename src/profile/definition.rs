@@ -9,6 +9,7 @@
 //! `definition:NAME`, or `definition:NAME@vN` when the definition carries
 //! the API's `version`, so each record says which version checked it.
 
+use super::shape::{SECRET_MARK, UNLISTED_SECRET_MARK};
 use super::{EnvelopeKind, JsonFile, Profile, Schema, SchemaError, Semantic, Target};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -333,7 +334,7 @@ fn mark_secure_output(schema: &mut Value) {
         let pointer = target.strip_prefix('#').unwrap_or_default().to_owned();
         if let Some(place) = schema.pointer_mut(&pointer) {
             let marked = place.as_object().is_some_and(|keywords| {
-                keywords.contains_key("x-dapa-secret") || keywords.contains_key(UNLISTED)
+                keywords.contains_key(SECRET_MARK) || keywords.contains_key(UNLISTED_SECRET_MARK)
             });
             if !marked {
                 mark_secret(place);
@@ -342,24 +343,21 @@ fn mark_secure_output(schema: &mut Value) {
     }
 }
 
-/// dapa's mark for what a schema holds beyond what it describes.
-const UNLISTED: &str = "x-dapa-secret-unlisted";
-
 fn mark_secret(schema: &mut Value) {
     // A boolean schema (`true` allows anything, `false` nothing) becomes
     // the object that says the same and carries the mark.
     if let Value::Bool(allows) = *schema {
         *schema = if allows {
-            serde_json::json!({"x-dapa-secret": true})
+            serde_json::json!({SECRET_MARK: true})
         } else {
-            serde_json::json!({"not": {}, "x-dapa-secret": true})
+            serde_json::json!({"not": {}, SECRET_MARK: true})
         };
         return;
     }
     let Value::Object(keywords) = schema else {
         return;
     };
-    if keywords.contains_key("x-dapa-secret") {
+    if keywords.contains_key(SECRET_MARK) {
         return;
     }
     let excepted = has_exception(schema, 0);
@@ -367,17 +365,17 @@ fn mark_secret(schema: &mut Value) {
         return;
     };
     if !excepted {
-        keywords.insert("x-dapa-secret".to_owned(), Value::Bool(true));
+        keywords.insert(SECRET_MARK.to_owned(), Value::Bool(true));
         return;
     }
-    keywords.insert(UNLISTED.to_owned(), Value::Bool(true));
+    keywords.insert(UNLISTED_SECRET_MARK.to_owned(), Value::Bool(true));
     // Which keys a pattern names is not known to every message that shows
     // a value: an exception under `patternProperties` is not kept.
     if let Some(Value::Object(patterns)) = keywords.get_mut("patternProperties") {
         for pattern in patterns.values_mut() {
             match pattern {
                 Value::Object(keywords) => {
-                    keywords.insert("x-dapa-secret".to_owned(), Value::Bool(true));
+                    keywords.insert(SECRET_MARK.to_owned(), Value::Bool(true));
                 }
                 other => mark_secret(other),
             }
@@ -419,7 +417,7 @@ fn has_exception(schema: &Value, depth: usize) -> bool {
     let Value::Object(keywords) = schema else {
         return false;
     };
-    if keywords.get("x-dapa-secret") == Some(&Value::Bool(false)) {
+    if keywords.get(SECRET_MARK) == Some(&Value::Bool(false)) {
         return true;
     }
     if depth >= MAX_MARK_DEPTH {

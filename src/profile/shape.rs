@@ -573,9 +573,7 @@ pub fn misread_mark(schema: &Value) -> Option<String> {
         };
         for (keyword, value) in keywords {
             let expected = match keyword.as_str() {
-                "x-dapa-secret" | "x-dapa-secret-unlisted" if !value.is_boolean() => {
-                    Some("true or false")
-                }
+                SECRET_MARK | UNLISTED_SECRET_MARK if !value.is_boolean() => Some("true or false"),
                 "x-dapa-timestamp" if value.as_str().and_then(TimestampUnit::parse).is_none() => {
                     Some("\"unix-seconds\", \"unix-millis\" or \"rfc3339\"")
                 }
@@ -606,14 +604,21 @@ pub fn misread_mark(schema: &Value) -> Option<String> {
     None
 }
 
+/// dapa's mark of a secret field: its value and all it holds.
+pub const SECRET_MARK: &str = "x-dapa-secret";
+
+/// dapa's mark of a place whose values the schema does not describe are
+/// secret ([`Shape::unlisted_secret`]).
+pub const UNLISTED_SECRET_MARK: &str = "x-dapa-secret-unlisted";
+
 /// Whether a schema object carries `x-dapa-secret: true`.
 fn marks_secret(keywords: &Map<String, Value>) -> bool {
-    keywords.get("x-dapa-secret") == Some(&Value::Bool(true))
+    keywords.get(SECRET_MARK) == Some(&Value::Bool(true))
 }
 
 /// Whether a schema object carries `x-dapa-secret-unlisted: true`.
 fn marks_unlisted_secret(keywords: &Map<String, Value>) -> bool {
-    keywords.get("x-dapa-secret-unlisted") == Some(&Value::Bool(true))
+    keywords.get(UNLISTED_SECRET_MARK) == Some(&Value::Bool(true))
 }
 
 fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
