@@ -7,7 +7,7 @@ use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport
 use crate::profile::definition::FolderDefinitions;
 use crate::profile::shape::Shape;
 use crate::profile::{Profile, Profiles, Semantic, Target};
-use crate::record::CaptureRecord;
+use crate::record::{CaptureRecord, KeptPayload, SecretMarks};
 use crate::verdict::verdict;
 use serde_json::Value;
 use std::ops::Range;
@@ -108,10 +108,8 @@ impl Analysis {
         keep_document: bool,
     ) -> Analysis {
         let action_id = capture.meta.action_id.as_deref();
-        let profile = options
-            .profiles
-            .for_capture(&capture.source, action_id)
-            .or_else(|| found.and_then(|found| found.for_action(action_id)))
+        let profile = (options.profiles)
+            .for_capture_beside(&capture.source, action_id, found)
             .cloned();
         let mut findings = std::mem::take(&mut capture.findings);
         let mut outcome = BodyOutcome::default();
@@ -168,7 +166,10 @@ impl Analysis {
             observations: outcome.observations,
             enum_values: outcome.enum_values,
             header_lines,
-            payload: outcome.payload,
+            payload: outcome.payload.map(|value| KeptPayload {
+                value,
+                secrets: profile.as_ref().and_then(SecretMarks::of),
+            }),
             replay: None,
             definition: profile.as_ref().and_then(|profile| profile.lint.clone()),
         };

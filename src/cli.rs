@@ -444,6 +444,16 @@ pub struct InferArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000)
     )]
     pub enum_threshold: usize,
+    /// A Data Action definition whose output contract marks which values
+    /// are secret (`x-dapa-secret`, `secure`); repeatable. Definitions in
+    /// the folders walked are read too. Nothing is checked against it.
+    #[arg(long, value_name = "FILE")]
+    pub definition: Vec<PathBuf>,
+    /// Rules whose profiles mark which values are secret (default: the
+    /// nearest `dapa.toml`, unless `--definition` is given). Nothing is
+    /// checked against them.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Reading and walking.
     #[command(flatten)]
     pub walk: WalkArgs,

@@ -4,7 +4,8 @@
 //! The model keeps counts and small value sets per path, never the payloads,
 //! so its size follows the number of distinct paths, not the corpus.
 
-use crate::profile::shape::TimestampUnit;
+use crate::profile::shape::{Shape, TimestampUnit};
+use crate::profile::{EnvelopeKind, Profile, Target};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -100,8 +101,9 @@ impl Default for Model {
 }
 
 impl Model {
-    /// Add one payload.
-    pub fn add(&mut self, value: &Value, options: &InferOptions) {
+    /// Add one payload, with the profile that marks which of its values
+    /// are secret (`x-dapa-secret`, a `secure` definition), if one does.
+    pub fn add(&mut self, value: &Value, secrets: Option<&Profile>, options: &InferOptions) {
         // A payload that is a bare string is most often a raw token (P02):
         // its values are no enum.
         let options = InferOptions {
@@ -111,7 +113,9 @@ impl Model {
                 options.enum_threshold
             },
         };
-        self.root.add(value, &options, 1, &mut self.places_left);
+        let marks = Marks::of(value, secrets);
+        self.root
+            .add(value, &options, 1, &mut self.places_left, marks);
     }
 
     /// How many values were added at the root.
@@ -162,8 +166,116 @@ struct Place {
     items: Option<Box<Place>>,
     /// What is inside is not described: the schema would be too deep.
     too_deep: bool,
-    /// Under a key whose name says it holds a credential: no enum.
+    /// Under a key whose name says it holds a credential, or marked secret
+    /// by a profile in some payload: no enum, and no keys listed.
     secret: bool,
+    /// Keys left out because they are part of a secret.
+    secret_keys: bool,
+}
+
+/// What a profile says of the secrets at one place of a payload, found by
+/// walking its shape beside the payload.
+#[derive(Debug, Clone, Copy)]
+enum Marks<'a> {
+    /// No profile marks anything secret here.
+    Open,
+    /// The value here is secret as a whole; the shape, where the schema
+    /// describes the place, names the keys its contract declares.
+    Secret(Option<&'a Shape>),
+    /// The shape of this place marks what is secret.
+    Shape(&'a Shape),
+}
+
+impl<'a> Marks<'a> {
+    /// The marks of `profile` on a payload.
+    fn of(payload: &Value, profile: Option<&'a Profile>) -> Marks<'a> {
+        let Some(profile) = profile.filter(|profile| profile.schema.secrets) else {
+            return Marks::Open;
+        };
+        // The analysis found the payload without the profile: where the
+        // profile would read another part of the body (it describes the
+        // whole document, or takes a lone `{"result": ...}` for a seed
+        // envelope), its marks cannot be placed, and all is secret.
+        let seed_wrapper = || {
+            payload.as_object().is_some_and(|fields| {
+                !fields.is_empty()
+                    && (fields.keys())
+                        .all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
+            })
+        };
+        if profile.target == Target::Document
+            || (profile.envelope == EnvelopeKind::Seed && seed_wrapper())
+        {
+            return Marks::Secret(None);
+        }
+        Marks::at(Some(&profile.schema.shape), false)
+    }
+
+    /// The marks of the place `shape` describes; `None` where the schema
+    /// describes nothing, which is secret when `unlisted` says so.
+    fn at(shape: Option<&'a Shape>, unlisted: bool) -> Marks<'a> {
+        match shape {
+            Some(shape) if shape.secret => Marks::Secret(Some(shape)),
+            Some(shape) => Marks::Shape(shape),
+            None if unlisted => Marks::Secret(None),
+            None => Marks::Open,
+        }
+    }
+
+    /// These marks, under a place that is secret as a whole.
+    fn secret(self) -> Marks<'a> {
+        match self {
+            Marks::Open => Marks::Secret(None),
+            Marks::Shape(shape) => Marks::Secret(Some(shape)),
+            secret => secret,
+        }
+    }
+
+    /// The marks of the member `key`.
+    fn member(self, key: &str) -> Marks<'a> {
+        match self {
+            Marks::Shape(shape) => Marks::at(shape.property(key), shape.unlisted_secret),
+            Marks::Secret(shape) => Marks::Secret(shape.and_then(|shape| shape.property(key))),
+            Marks::Open => Marks::Open,
+        }
+    }
+
+    /// The marks of the items.
+    fn item(self) -> Marks<'a> {
+        match self {
+            Marks::Shape(shape) => Marks::at(shape.items.as_deref(), shape.unlisted_secret),
+            Marks::Secret(shape) => Marks::Secret(shape.and_then(|shape| shape.items.as_deref())),
+            Marks::Open => Marks::Open,
+        }
+    }
+
+    /// Whether the contract declares `key` by name here: a name of the
+    /// contract, not of the data, which may be listed even where the
+    /// values are secret.
+    fn names(self, key: &str) -> bool {
+        match self {
+            Marks::Shape(shape) | Marks::Secret(Some(shape)) => shape.properties.get(key).is_some(),
+            _ => false,
+        }
+    }
+
+    /// Whether what the schema does not describe here is secret: a secure
+    /// action's output around its exceptions.
+    fn unlisted_secret(self) -> bool {
+        match self {
+            Marks::Open => false,
+            Marks::Secret(_) => true,
+            Marks::Shape(shape) => shape.unlisted_secret,
+        }
+    }
+
+    /// Whether the member `key` is undescribed where that is secret.
+    fn hides_key(self, key: &str) -> bool {
+        match self {
+            Marks::Shape(shape) => shape.unlisted_secret && shape.property(key).is_none(),
+            _ => false,
+        }
+    }
 }
 
 /// Most distinct keys listed for one object place: payloads keyed by ids
@@ -187,15 +299,25 @@ impl Place {
     }
 
     /// Add one value seen at this path, `depth` levels deep in the schema,
-    /// with `places_left` of the model's places still to make.
+    /// with `places_left` of the model's places still to make, and the
+    /// profile's `marks` of secrets here.
     fn add(
         &mut self,
         value: &Value,
         options: &InferOptions,
         depth: usize,
         places_left: &mut usize,
+        marks: Marks<'_>,
     ) {
         self.seen += 1;
+        // A scalar where the schema describes none is no exception's.
+        let scalar = !matches!(value, Value::Array(_) | Value::Object(_));
+        if matches!(marks, Marks::Secret(_)) || (scalar && marks.unlisted_secret()) {
+            self.secret = true;
+        }
+        // Under a place secret as a whole (by a key's name, or a profile in
+        // an earlier payload), all of it is.
+        let marks = if self.secret { marks.secret() } else { marks };
         match value {
             Value::Null => {
                 self.types.insert("null");
@@ -238,7 +360,7 @@ impl Place {
                 }
                 if let Some(model) = self.items.as_deref_mut() {
                     for item in items {
-                        model.add(item, options, depth + 1, places_left);
+                        model.add(item, options, depth + 1, places_left, marks.item());
                     }
                 }
             }
@@ -249,14 +371,17 @@ impl Place {
                     self.too_deep |= !fields.is_empty();
                     return;
                 }
-                // Keys under a credential are part of it (session ids,
-                // `sk_live_...` as names): none is written into the schema.
-                if self.secret {
-                    self.more_keys |= !fields.is_empty();
-                    return;
-                }
                 for (key, child) in fields {
                     if !self.properties.contains_key(key) {
+                        // Keys under a credential are part of it (session
+                        // ids, `sk_live_...` as names), as are the keys a
+                        // secure action's contract does not declare: none
+                        // is written into the schema, but those its
+                        // contract names.
+                        if (self.secret && !marks.names(key)) || marks.hides_key(key) {
+                            self.secret_keys = true;
+                            continue;
+                        }
                         // A key longer than a drift path is kept is no
                         // field name but data: kept, each would cost its
                         // length for as long as the model lives.
@@ -272,7 +397,7 @@ impl Place {
                     }
                     if let Some((present, model)) = self.properties.get_mut(key) {
                         *present += 1;
-                        model.add(child, options, depth + 2, places_left);
+                        model.add(child, options, depth + 2, places_left, marks.member(key));
                     }
                 }
             }
@@ -280,7 +405,8 @@ impl Place {
     }
 
     fn note_string(&mut self, text: &str, options: &InferOptions) {
-        if self.overflowed {
+        // A secret's values are never held, let alone written.
+        if self.overflowed || self.secret {
             return;
         }
         if text.chars().count() > ENUM_VALUE_MAX_LEN {
@@ -371,6 +497,12 @@ impl Place {
                 "more than {MAX_PROPERTIES} distinct keys were seen here; the first {MAX_PROPERTIES} are listed."
             ));
         }
+        if self.secret_keys {
+            notes.push(
+                "the keys here are part of a credential or a secret value and are not listed."
+                    .to_owned(),
+            );
+        }
         if self.past_places {
             notes.push(format!(
                 "more was seen here than is described: the schema describes the first {MAX_PLACES} places of the corpus."
@@ -396,7 +528,7 @@ mod tests {
     fn infer(values: &[Value]) -> Value {
         let mut model = Model::default();
         let options = InferOptions::default();
-        values.iter().for_each(|v| model.add(v, &options));
+        values.iter().for_each(|v| model.add(v, None, &options));
         model.to_schema()
     }
 
@@ -433,7 +565,7 @@ mod tests {
             .map(|n| (format!("a{n:04}"), Value::Object(inner.clone())))
             .collect();
         let mut model = Model::default();
-        model.add(&Value::Object(outer), &InferOptions::default());
+        model.add(&Value::Object(outer), None, &InferOptions::default());
         assert_eq!(model.places_left, 0);
         let schema = model.to_schema();
         let described: usize = schema["properties"]
@@ -490,6 +622,64 @@ mod tests {
         }
         let compiled = Schema::compile("inferred", &schema).unwrap();
         assert!(compiled.validator.is_valid(&keyed));
+    }
+
+    /// A profile of `schema` in `envelope`, describing `target`.
+    fn profile(schema: Value, envelope: EnvelopeKind, target: Target) -> Profile {
+        Profile {
+            name: "p".to_owned(),
+            envelope,
+            target,
+            semantic: crate::profile::Semantic::None,
+            schema: Schema::compile("p", &schema).unwrap(),
+            lint: None,
+        }
+    }
+
+    /// What a profile marks secret is never an enum, and keys under it are
+    /// listed only where the schema names them; where the profile would
+    /// read another part of the body than the analysis did, all is secret.
+    #[test]
+    fn what_a_profile_marks_secret_is_never_an_enum() {
+        let marked = json!({"properties": {
+            "pins": {"items": {"x-dapa-secret": true}},
+            "vault": {"x-dapa-secret": true, "properties": {"label": {}}},
+            "state": {}}});
+        let value =
+            json!({"pins": ["p1"], "vault": {"label": "v1", "s3cr3t-key": "v2"}, "state": "open"});
+        let execute = profile(marked.clone(), EnvelopeKind::Execute, Target::Payload);
+        let mut model = Model::default();
+        (0..3).for_each(|_| model.add(&value, Some(&execute), &InferOptions::default()));
+        let schema = model.to_schema();
+        let text = schema.to_string();
+        for secret in ["p1", "v1", "v2", "s3cr3t-key"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert_eq!(schema["properties"]["state"]["enum"], json!(["open"]));
+        assert_eq!(
+            schema["properties"]["vault"]["properties"]["label"]["type"],
+            "string"
+        );
+        // The same profile on a payload it would find elsewhere.
+        let wrapped = json!({"result": {"state": "w1"}});
+        for profile in [
+            profile(marked.clone(), EnvelopeKind::Execute, Target::Document),
+            profile(marked, EnvelopeKind::Seed, Target::Payload),
+        ] {
+            let mut model = Model::default();
+            (0..3).for_each(|_| model.add(&wrapped, Some(&profile), &InferOptions::default()));
+            let text = model.to_schema().to_string();
+            assert!(!text.contains("w1") && !text.contains("state"), "{text}");
+        }
+        // A profile that marks nothing leaves the enum be.
+        let plain = profile(
+            json!({"type": "object"}),
+            EnvelopeKind::Seed,
+            Target::Payload,
+        );
+        let mut model = Model::default();
+        (0..3).for_each(|_| model.add(&wrapped, Some(&plain), &InferOptions::default()));
+        assert!(model.to_schema().to_string().contains("w1"));
     }
 
     /// A key longer than a kept drift path is data, not a name: left out,
@@ -570,7 +760,7 @@ mod tests {
         ) {
             let mut model = Model::default();
             let options = InferOptions { enum_threshold: threshold };
-            corpus.iter().for_each(|value| model.add(value, &options));
+            corpus.iter().for_each(|value| model.add(value, None, &options));
             let schema = model.to_schema();
             let compiled = Schema::compile("inferred", &schema).unwrap();
             for value in &corpus {

@@ -111,13 +111,47 @@ pub struct CaptureRecord {
     pub replay: Option<crate::replay::ReplayRecord>,
     /// The decoded payload, kept only when asked for (`dapa infer`).
     #[serde(skip)]
-    pub payload: Option<serde_json::Value>,
+    pub payload: Option<KeptPayload>,
     /// The lint of the definition whose profile checked the capture: the
     /// summary lists each definition that checked one (not written per
     /// record). Known by the definition itself, not its profile's name,
     /// which two copies of one definition in two folders share.
     #[serde(skip)]
     pub definition: Option<std::sync::Arc<crate::lint::DefinitionLint>>,
+}
+
+/// A capture's decoded payload, kept for `dapa infer`, and the profile
+/// whose `x-dapa-secret` marks (or `secure` definition) say which of its
+/// values are secret: what infer must never write into a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptPayload {
+    /// The payload, stringified JSON decoded.
+    pub value: serde_json::Value,
+    /// The profile that marks secrets in it, if any does.
+    pub secrets: Option<SecretMarks>,
+}
+
+/// A profile that marks secrets; two are equal when they are the same
+/// profile (a profile is compiled once and shared).
+#[derive(Debug, Clone)]
+pub struct SecretMarks(pub std::sync::Arc<crate::profile::Profile>);
+
+impl PartialEq for SecretMarks {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SecretMarks {}
+
+impl SecretMarks {
+    /// The marks of `profile`, when it marks any value secret.
+    pub fn of(profile: &std::sync::Arc<crate::profile::Profile>) -> Option<SecretMarks> {
+        profile
+            .schema
+            .secrets
+            .then(|| SecretMarks(std::sync::Arc::clone(profile)))
+    }
 }
 
 impl CaptureRecord {

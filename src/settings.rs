@@ -131,6 +131,9 @@ pub struct InferSettings {
     pub options: ScanOptions,
     /// How the schema is inferred.
     pub infer: InferOptions,
+    /// The profiles that say which values of which captures are secret:
+    /// infer writes none of them. No capture is judged by them.
+    pub secrets: Profiles,
     /// Where the schema goes; standard output when `None`.
     pub output: Option<PathBuf>,
     /// No notes and no throughput line.
@@ -323,7 +326,7 @@ pub fn resolve(args: Args) -> Result<Settings> {
         }
         Command::Infer(args) => {
             standard_input_once(&args.paths)?;
-            Settings::Infer(infer(args))
+            Settings::Infer(infer(args)?)
         }
         Command::Baseline(args) => {
             standard_input_once(&args.paths)?;
@@ -536,12 +539,21 @@ fn lint(args: crate::cli::LintArgs) -> Result<LintSettings> {
     })
 }
 
-fn infer(args: InferArgs) -> InferSettings {
+fn infer(args: InferArgs) -> Result<InferSettings> {
     let walk = scan_options(&args.walk, AnalyzeOptions::default());
-    InferSettings {
+    // The captures are judged alone; the profiles (and the definitions of
+    // the folders walked) only say which of their values are secret.
+    let secrets = profiles(&SelectionArgs {
+        profile: None,
+        schema: None,
+        definition: args.definition,
+        envelope: EnvelopeArg::Execute,
+        config: args.config,
+    })
+    .into_diagnostic()?;
+    Ok(InferSettings {
+        secrets,
         options: ScanOptions {
-            // A draft schema is inferred from the captures alone.
-            folder_definitions: false,
             // Each record holds its payload until the model takes it: a
             // chunk of a thousand records held a thousand payloads (ten
             // times their bytes each). A few per worker keep them busy.
@@ -561,7 +573,7 @@ fn infer(args: InferArgs) -> InferSettings {
         quiet: args.walk.quiet,
         output: args.output,
         paths: args.paths,
-    }
+    })
 }
 
 fn baseline(args: BaselineArgs) -> Result<BaselineSettings> {

@@ -4,23 +4,42 @@ use super::{finish, not_written, unwritten};
 use crate::exit_status::ExitStatus;
 use crate::output::{scanned, write_to};
 use crate::settings::InferSettings;
-use dapa::Status;
+use dapa::analyze::analyze_beside;
+use dapa::profile::definition::FolderDefinitions;
+use dapa::record::SecretMarks;
+use dapa::{Capture, Status};
 use miette::{IntoDiagnostic, Result};
 use std::time::Instant;
 
 pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
     let started = Instant::now();
     let mut model = dapa::infer::Model::default();
-    let outcome = scanned(dapa::scan::scan(
+    // Each capture is judged with no profile; the profile the scan would
+    // check it with (a rule, its folder's definition) goes with its
+    // payload, to say which values are secret.
+    let analyse = |capture: Capture, found: Option<&FolderDefinitions>| {
+        let action_id = capture.meta.action_id.as_deref();
+        let secrets = (settings.secrets)
+            .for_capture_beside(&capture.source, action_id, found)
+            .and_then(SecretMarks::of);
+        let mut record = analyze_beside(capture, &settings.options.analyze, None);
+        if let Some(payload) = &mut record.payload {
+            payload.secrets = secrets;
+        }
+        record
+    };
+    let outcome = scanned(dapa::scan::scan_with(
         &settings.paths,
         &settings.options,
+        &analyse,
         |record| {
             let healthy = matches!(
                 record.status,
                 Status::Ok | Status::Recovered | Status::Drift
             );
             if let (true, Some(payload)) = (healthy, &record.payload) {
-                model.add(payload, &settings.infer);
+                let secrets = payload.secrets.as_ref().map(|marks| &*marks.0);
+                model.add(&payload.value, secrets, &settings.infer);
             }
             Ok(())
         },

@@ -512,6 +512,18 @@ impl Profiles {
             .map(|rule| &rule.profile)
     }
 
+    /// The profile for a capture found in folders with the definitions
+    /// `found`: the selection's, else the nearest definition of its action.
+    pub fn for_capture_beside<'a>(
+        &'a self,
+        source: &crate::capture::Source,
+        action_id: Option<&str>,
+        found: Option<&'a definition::FolderDefinitions>,
+    ) -> Option<&'a Arc<Profile>> {
+        self.for_capture(source, action_id)
+            .or_else(|| found.and_then(|found| found.for_action(action_id)))
+    }
+
     /// What the user should know of the schemas: those too large to walk,
     /// for which drift is off. Each schema once, in rule order.
     pub fn notes(&self) -> Vec<String> {

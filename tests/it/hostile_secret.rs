@@ -342,6 +342,22 @@ fn a_secure_action_masks_through_every_way_a_contract_can_be_written() {
             shown[0].1
         );
         assert_never_shown(&shown, "SECRET");
+        // Nor does a schema inferred from the capture (twice, so that its
+        // values would repeat as an enum's do) name a key or value of it.
+        folder.write("again.json", body.as_bytes());
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &["infer", "--definition", "s.action.json", "."],
+        )
+        .current_dir(folder.path())
+        .run();
+        let healthy = !out
+            .stderr
+            .contains("none of the 2 captures has a healthy payload");
+        assert_eq!(out.code, if healthy { 0 } else { 2 }, "{}", out.stderr);
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(!shown.contains("SECRET"), "case {index}: {shown}");
     }
 }
 
@@ -361,4 +377,106 @@ fn a_text_body_is_not_quoted_when_a_field_is_secret() {
     let shown = everything_shown(&folder, "text.txt", &schema);
     assert!(shown[0].1.contains("T05"), "{}", shown[0].1);
     assert_never_shown(&shown, "SECRET");
+}
+
+/// `dapa infer ARGS...` run from `folder`: the schema it writes.
+fn inferred(folder: &Folder, args: &[&str]) -> String {
+    let mut all = vec!["infer", "--quiet", "--jobs", "2"];
+    all.extend(args);
+    let out = dapa_bounded(MEMORY_MIB, SECONDS, &all)
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(out.code, 0, "{all:?}: {}", out.stderr);
+    out.stdout
+}
+
+/// Six captures of `action_id` in `folder_name`, each body made of its
+/// index's parity: values that repeat, as an enum's do.
+fn six_captures(folder: &Folder, folder_name: &str, action_id: &str, body: &str) {
+    for index in 0..6 {
+        let name = format!("{folder_name}/c{index}");
+        let body = body.replace("{n}", &(index % 2).to_string());
+        folder.write(&format!("{name}.json"), body.as_bytes());
+        let meta = format!(r#"{{"action_id":"{action_id}","status":200}}"#);
+        folder.write(&format!("{name}.meta.json"), meta.as_bytes());
+    }
+}
+
+#[test]
+fn infer_writes_no_value_or_key_that_a_profile_marks_secret() {
+    let folder = Folder::new();
+    // A secure action with an exception, its definition in its folder.
+    let contract = r#"{"type":"object","properties":{"pin":{"type":"string"},
+        "kind":{"type":"string","x-dapa-secret":false},
+        "cards":{"type":"array","items":{"type":"object","properties":{"cvc":{"type":"string"}}}}}}"#;
+    folder.write(
+        "live/act-1.action.json",
+        secure_definition(contract).as_bytes(),
+    );
+    six_captures(
+        &folder,
+        "live",
+        "act-1",
+        r#"{"pin":"SECRETpin {n}","kind":"gold","note":"SECRETnote {n}","SECRETkey{n}":1,"cards":[{"cvc":"SECRETcvc {n}"}]}"#,
+    );
+    // A field marked secret by a rule of the nearest `dapa.toml`.
+    folder.write(
+        "dapa.toml",
+        b"[[rules]]\npath = \"ruled/**\"\nschema = \"code.schema.json\"\n",
+    );
+    folder.write(
+        "code.schema.json",
+        br#"{"type":"object","properties":{"codes":{"type":"object","additionalProperties":{"type":"string","x-dapa-secret":true}}}}"#,
+    );
+    six_captures(
+        &folder,
+        "ruled",
+        "any",
+        r#"{"codes":{"door":"SECRETcode {n}"},"state":"open"}"#,
+    );
+    // A secure action named with --definition, secret as a whole.
+    folder.write(
+        "whole.action.json",
+        br#"{"id":"act-2","name":"W","secure":true,"contract":{"input":{"inputSchema":{"type":"object"}},
+            "output":{"successSchema":{"type":"object","properties":{"state":{"type":"string"}}}}}}"#,
+    );
+    six_captures(&folder, "named", "act-2", r#"{"state":"SECRETstate {n}"}"#);
+
+    let live = inferred(&folder, &["live"]);
+    assert!(!live.contains("SECRET"), "{live}");
+    // The exception and the declared names stay: the draft is still of use.
+    for shown in ["\"gold\"", "\"kind\"", "\"pin\"", "\"cvc\""] {
+        assert!(live.contains(shown), "{shown}: {live}");
+    }
+    let ruled = inferred(&folder, &["ruled"]);
+    assert!(!ruled.contains("SECRET"), "{ruled}");
+    assert!(ruled.contains("\"open\""), "{ruled}");
+    // The same rules named with --config, from another folder.
+    let config = folder.join("dapa.toml");
+    let ruled = folder.join("ruled");
+    let elsewhere = Folder::new();
+    let shown = inferred(
+        &elsewhere,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            ruled.to_str().unwrap(),
+        ],
+    );
+    assert!(!shown.contains("SECRET"), "{shown}");
+    let definition = folder.join("whole.action.json");
+    let named = folder.join("named");
+    let shown = inferred(
+        &elsewhere,
+        &[
+            "--definition",
+            definition.to_str().unwrap(),
+            named.to_str().unwrap(),
+        ],
+    );
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("\"state\""), "{shown}");
+    // Without the definition the same values are an enum: the test can fail.
+    let shown = inferred(&elsewhere, &[named.to_str().unwrap()]);
+    assert!(shown.contains("SECRETstate 0"), "{shown}");
 }
