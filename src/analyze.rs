@@ -189,23 +189,21 @@ impl Analysis {
         let (Some(profile), Some(document)) = (&self.profile, &self.document) else {
             return Vec::new();
         };
-        let Some(base) = &document.described else {
-            return Vec::new();
-        };
-        let Some(value) = document.root.pointer(base) else {
-            return Vec::new();
-        };
         let shape = &profile.schema.shape;
-        let mut pointers = crate::secret::secret_pointers(value, shape, base, document.max_depth);
-        // A test trace of a secure action: its steps' results are copies.
-        if shape.holds_secret_text()
-            && let Some(Value::Array(operations)) = document.root.pointer("/operations")
-        {
-            pointers.extend(
-                (operations.iter().enumerate())
-                    .filter(|(_, step)| step.get("result").is_some())
-                    .map(|(index, _)| format!("/operations/{index}/result")),
-            );
+        let base = document.described.as_deref();
+        let mut pointers = base
+            .and_then(|base| Some((base, document.root.pointer(base)?)))
+            .map(|(base, value)| {
+                crate::secret::secret_pointers(value, shape, base, document.max_depth)
+            })
+            .unwrap_or_default();
+        // Around a secure action's payload (a test's steps and their
+        // results, an error body's texts), what may echo it.
+        if shape.holds_secret_text() {
+            pointers.extend(crate::secret::hidden_outside_payload_pointers(
+                &document.root,
+                base,
+            ));
         }
         pointers
     }
@@ -360,7 +358,12 @@ impl Context<'_> {
         // A root decoded from a string was read by another parse: its
         // strings carry no marks.
         let marks = (!stringified_root).then_some(marks);
-        let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
+        let envelope = envelope::check_showing(
+            &root,
+            self.meta(),
+            self.profile.map(|p| p.envelope),
+            self.envelope_texts(),
+        );
         located.extend(envelope.findings);
         if let Some(pointer) = &envelope.payload
             && let Some(value) = root.pointer_mut(pointer)
@@ -388,11 +391,11 @@ impl Context<'_> {
         }
         findings.append(&mut located);
         // Where the profile's shape applies, for masking what other layers quote.
-        if let (Some(profile), Some(base)) = (self.profile, &described)
+        if let Some(profile) = self.profile
             && !options.show_secrets
             && profile.schema.secrets
         {
-            hide_secret_values(findings, &profile.schema.shape, base);
+            hide_secret_values(findings, &profile.schema.shape, described.as_deref());
         }
         if options.keep_payload {
             outcome.payload = envelope
@@ -410,6 +413,19 @@ impl Context<'_> {
             max_depth: options.max_depth,
         });
         outcome
+    }
+
+    /// How the envelope layer shows the body's error texts: not at all for
+    /// a secure action's (secret as a whole), unless asked for.
+    fn envelope_texts(&self) -> envelope::Texts {
+        let secure = self.profile.is_some_and(|profile| {
+            profile.schema.secrets && profile.schema.shape.holds_secret_text()
+        });
+        if secure && !self.options.show_secrets {
+            envelope::Texts::Hidden
+        } else {
+            envelope::Texts::Quoted
+        }
     }
 
     /// Where the profile's schema applies in `root`: the whole document or
@@ -490,31 +506,28 @@ fn decode_root(root: &mut Value, max_depth: usize) -> Option<Finding> {
     Some(finding)
 }
 
-/// Whether `pointer` leads into the result of a step of a test trace
-/// (`/operations/N/result`): the backend's reply and the translation map's
-/// output there are copies of what the action returns, as secret as it.
-fn in_an_operation_result(pointer: &str) -> bool {
-    let Some(rest) = pointer.strip_prefix("/operations/") else {
-        return false;
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0
-        && rest[digits..]
-            .strip_prefix("/result")
-            .is_some_and(|after| after.is_empty() || after.starts_with('/'))
-}
-
 /// The layers before the schema (syntax, payload) quote values without
 /// knowing which fields are secret: where such a finding points into a
 /// secret field, its message says what was found without the value.
-fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: &str) {
+fn hide_secret_values(findings: &mut [Finding], shape: &Shape, base: Option<&str>) {
     for finding in findings.iter_mut() {
-        let pointer = finding.location.pointer.as_deref();
-        let in_secret = pointer
-            .and_then(|pointer| pointer.strip_prefix(base))
-            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            .is_some_and(|relative| crate::secret::is_secret(shape, relative))
-            || (shape.holds_secret_text() && pointer.is_some_and(in_an_operation_result));
+        let Some(pointer) = finding.location.pointer.as_deref() else {
+            continue;
+        };
+        let relative = base
+            .and_then(|base| pointer.strip_prefix(base))
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        // Outside a secure action's payload, a value may echo it (a test
+        // step's result, an error's parameters); the envelope layer's own
+        // messages show none of its texts already.
+        let in_secret = match relative {
+            Some(relative) => crate::secret::is_secret(shape, relative),
+            None => {
+                shape.holds_secret_text()
+                    && finding.code.layer() != crate::Layer::Envelope
+                    && crate::secret::hidden_outside_payload(pointer)
+            }
+        };
         if !in_secret {
             continue;
         }
@@ -611,21 +624,6 @@ mod tests {
     use crate::finding::Code;
     use crate::verdict::Status;
     use std::sync::Arc;
-
-    #[test]
-    fn operation_results_are_the_steps_results_only() {
-        for (pointer, inside) in [
-            ("/operations/0/result", true),
-            ("/operations/12/result/pin", true),
-            ("/operations/0/resultX", false),
-            ("/operations/x/result", false),
-            ("/operations//result", false),
-            ("/finalResult/pin", false),
-            ("/operations/0/name", false),
-        ] {
-            assert_eq!(in_an_operation_result(pointer), inside, "{pointer}");
-        }
-    }
 
     #[test]
     fn a_pointer_is_as_deep_as_it_has_segments() {

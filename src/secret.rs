@@ -171,6 +171,117 @@ fn collect_secrets(
     }
 }
 
+/// Where the value at `pointer` lies in a secure action's body outside
+/// its payload: in the envelope's own structure (the root, a test's steps,
+/// the lists of errors and details), in a field that names the failure
+/// (status, codes, ids; a step's number, name and success), or in text
+/// that may echo the backend's secret reply (an error message, its
+/// parameters, a step's result), which is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutsidePayload {
+    /// The envelope's structure: what is inside decides.
+    Structure,
+    /// A field that names the failure: shown.
+    Shown,
+    /// Anything else: not shown.
+    Hidden,
+}
+
+/// Which [`OutsidePayload`] the value at `segments` is, taken one segment
+/// more than its parent.
+fn outside_payload(segments: &[&str]) -> OutsidePayload {
+    let index = |segment: &str| !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit());
+    let lists = ["operations", "errors", "details"];
+    match segments {
+        [] => OutsidePayload::Structure,
+        [list] if lists.contains(list) => OutsidePayload::Structure,
+        [list, item] if lists.contains(list) && index(item) => OutsidePayload::Structure,
+        [key]
+            if matches!(
+                *key,
+                "status" | "code" | "errorCode" | "contextId" | "correlationId" | "success"
+            ) =>
+        {
+            OutsidePayload::Shown
+        }
+        ["operations", item, key] if index(item) && matches!(*key, "step" | "name" | "success") => {
+            OutsidePayload::Shown
+        }
+        ["errors" | "details", item, key]
+            if index(item) && matches!(*key, "code" | "errorCode" | "status") =>
+        {
+            OutsidePayload::Shown
+        }
+        _ => OutsidePayload::Hidden,
+    }
+}
+
+/// Whether a secure action's body hides the value at `pointer`, which
+/// lies outside its payload: it does unless the value, or the first place
+/// on its way that is not the envelope's structure, names the failure.
+pub fn hidden_outside_payload(pointer: &str) -> bool {
+    let segments: Vec<_> = pointer_segments(pointer).collect();
+    let segments: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+    (1..=segments.len())
+        .map(|length| outside_payload(&segments[..length]))
+        .find(|place| *place != OutsidePayload::Structure)
+        .is_some_and(|place| place == OutsidePayload::Hidden)
+}
+
+/// The pointers of what a secure action's body `root` hides outside its
+/// payload at `payload` (the whole body when there is none): each place
+/// that is neither the envelope's structure nor a field that names the
+/// failure, whole.
+pub fn hidden_outside_payload_pointers(root: &Value, payload: Option<&str>) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut segments = Vec::new();
+    hidden_outside(root, payload, &mut String::new(), &mut segments, &mut found);
+    found
+}
+
+fn hidden_outside<'a>(
+    value: &'a Value,
+    payload: Option<&str>,
+    pointer: &mut String,
+    segments: &mut Vec<std::borrow::Cow<'a, str>>,
+    found: &mut Vec<String>,
+) {
+    // A null says nothing; the payload's own secrets are the shape's.
+    if value.is_null() || payload == Some(pointer.as_str()) {
+        return;
+    }
+    let shown: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+    match outside_payload(&shown) {
+        OutsidePayload::Shown => return,
+        OutsidePayload::Hidden => {
+            found.push(pointer.clone());
+            return;
+        }
+        OutsidePayload::Structure => {}
+    }
+    let mut visit = |segment: std::borrow::Cow<'a, str>, child: &'a Value| {
+        let length = pointer.len();
+        push_pointer(pointer, &segment);
+        segments.push(segment);
+        hidden_outside(child, payload, pointer, segments, found);
+        segments.pop();
+        pointer.truncate(length);
+    };
+    match value {
+        Value::Object(fields) => {
+            for (key, child) in fields {
+                visit(std::borrow::Cow::Borrowed(key), child);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                visit(std::borrow::Cow::Owned(index.to_string()), item);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The keys under which a shape marks values secret, wherever they are:
 /// what masking the raw text of a body needs when the body does not parse,
 /// or when the same key appears twice.
@@ -408,6 +519,57 @@ mod tests {
             "eyJh… (28 characters)"
         );
         assert_eq!(show(&json!("1234"), true), "\"… (4 characters)\"");
+    }
+
+    /// Outside a secure action's payload, only what names the failure is
+    /// shown; the walk and the pointer test agree on every place.
+    #[test]
+    fn outside_the_payload_only_what_names_the_failure_is_shown() {
+        let body = json!({
+            "success": false, "status": 400, "code": "c", "contextId": "i", "message": "m",
+            "messageParams": {"pin": 1}, "result": null,
+            "operations": [{"step": 1, "name": "n", "success": false, "result": {"r": 1}, "error": {"message": "e"}}],
+            "errors": [{"code": "x", "message": "y"}], "details": [{"errorCode": "z", "fieldName": "f"}],
+            "finalResult": {"pin": "p"}
+        });
+        let hidden = hidden_outside_payload_pointers(&body, Some("/finalResult"));
+        assert_eq!(
+            hidden,
+            [
+                "/details/0/fieldName",
+                "/errors/0/message",
+                "/message",
+                "/messageParams",
+                "/operations/0/error",
+                "/operations/0/result",
+            ]
+        );
+        for pointer in &hidden {
+            assert!(hidden_outside_payload(pointer), "{pointer}");
+            assert!(hidden_outside_payload(&format!("{pointer}/0")), "{pointer}");
+        }
+        for shown in [
+            "",
+            "/status",
+            "/operations/0/step",
+            "/errors/0/code",
+            "/details",
+            "/operations/0",
+        ] {
+            assert!(!hidden_outside_payload(shown), "{shown}");
+        }
+        assert!(hidden_outside_payload_pointers(&body, Some("")).is_empty());
+        // A step is known by its number; anything else in the list of steps
+        // is no step's.
+        for (pointer, hidden) in [
+            ("/operations/12/result/pin", true),
+            ("/operations/0/resultX", true),
+            ("/operations/x/name", true),
+            ("/operations//name", true),
+            ("/operations/0/name", false),
+        ] {
+            assert_eq!(hidden_outside_payload(pointer), hidden, "{pointer}");
+        }
     }
 
     /// The byte-by-byte reading [`string_end`] must agree with.

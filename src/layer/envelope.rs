@@ -83,6 +83,27 @@ fn quote(text: &str) -> String {
     shown
 }
 
+/// How messages show the texts of an envelope or error body (its error
+/// messages, a problem's title and detail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    /// Quoted, cut short.
+    Quoted,
+    /// Not at all: the body is a secure action's, whose error texts may
+    /// echo the backend's reply (`Response from web service: {...}`).
+    Hidden,
+}
+
+impl Texts {
+    /// `text` as a message shows it.
+    fn quote(self, text: &str) -> String {
+        match self {
+            Texts::Quoted => quote(text),
+            Texts::Hidden => "(not shown: the action is secure)".to_owned(),
+        }
+    }
+}
+
 /// Findings that the recorded status alone gives, whatever the body is (E03 on
 /// an HTTP 429).
 pub fn check_status(meta: &Meta) -> Vec<Finding> {
@@ -100,6 +121,16 @@ pub fn check_status(meta: &Meta) -> Vec<Finding> {
 /// the capture's profile names, if any: a `seed` profile takes `{"result":..}`
 /// alone as its envelope too.
 pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> EnvelopeOutcome {
+    check_showing(root, meta, expected, Texts::Quoted)
+}
+
+/// [`check`], with the body's texts shown in messages as `texts` says.
+pub fn check_showing(
+    root: &Value,
+    meta: &Meta,
+    expected: Option<EnvelopeKind>,
+    texts: Texts,
+) -> EnvelopeOutcome {
     let mut findings = Vec::new();
     let named = match root {
         Value::Object(fields) => Named::of(fields),
@@ -107,16 +138,16 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
     };
     let (envelope, payload) = match root {
         Value::Object(fields) if named.success && is_test_result(fields) => {
-            test_result(fields, &mut findings)
+            test_result(fields, &mut findings, texts)
         }
         Value::Object(fields) if named.seed && is_seed(fields, expected) => {
-            seed(fields, &mut findings)
+            seed(fields, &mut findings, texts)
         }
         Value::Object(fields) if named.error_body && is_error_body(fields, meta) => {
             findings.push(
-                Finding::new(Code::E01, describe_error_body(fields))
+                Finding::new(Code::E01, describe_error_body(fields, texts))
                     .at_pointer("")
-                    .grouped_by(error_signature(fields)),
+                    .grouped_by(error_signature(fields, texts)),
             );
             if let Some(code) = rate_limit_code(fields)
                 && meta.status != Some(429)
@@ -134,7 +165,7 @@ pub fn check(root: &Value, meta: &Meta, expected: Option<EnvelopeKind>) -> Envel
             (Envelope::ErrorBody, None)
         }
         Value::Object(fields) if named.problem && is_problem_details(fields, meta) => {
-            findings.push(Finding::new(Code::E06, describe_problem(fields)).at_pointer(""));
+            findings.push(Finding::new(Code::E06, describe_problem(fields, texts)).at_pointer(""));
             (Envelope::ProblemDetails, None)
         }
         Value::Null => {
@@ -206,10 +237,11 @@ fn is_test_result(fields: &Map<String, Value>) -> bool {
 fn test_result(
     fields: &Map<String, Value>,
     findings: &mut Vec<Finding>,
+    texts: Texts,
 ) -> (Envelope, Option<String>) {
     if fields.get("success") == Some(&Value::Bool(false)) {
         findings.push(
-            Finding::new(Code::E02, describe_failed_test(fields))
+            Finding::new(Code::E02, describe_failed_test(fields, texts))
                 .at_pointer("")
                 .grouped_by(failing_step(fields)),
         );
@@ -261,7 +293,7 @@ fn failing_step(fields: &Map<String, Value>) -> String {
 
 /// E01's signature: status, code, the detail codes (such as
 /// `ACTION.AUTHENTICATION`) and the message with what varies normalised.
-fn error_signature(fields: &Map<String, Value>) -> String {
+fn error_signature(fields: &Map<String, Value>, texts: Texts) -> String {
     let status = fields.get("status").map_or_else(String::new, |status| {
         status
             .as_str()
@@ -271,7 +303,10 @@ fn error_signature(fields: &Map<String, Value>) -> String {
         .or_else(|| text(fields, "errorCode"))
         .unwrap_or_default();
     let details = detail_error_codes(fields);
-    let message = error_text(fields).map_or_else(String::new, crate::signature::normalise);
+    let message = match texts {
+        Texts::Quoted => error_text(fields).map_or_else(String::new, crate::signature::normalise),
+        Texts::Hidden => "(message not shown)".to_owned(),
+    };
     let details = if details.is_empty() {
         String::new()
     } else {
@@ -296,7 +331,7 @@ fn limit_signature(fields: &Map<String, Value>, code: &str) -> String {
     }
 }
 
-fn describe_failed_test(fields: &Map<String, Value>) -> String {
+fn describe_failed_test(fields: &Map<String, Value>, texts: Texts) -> String {
     let failing = failing_operation(fields);
     let mut message = match failing {
         Some(_) => format!("the test failed at {}", failing_step(fields)),
@@ -308,7 +343,7 @@ fn describe_failed_test(fields: &Map<String, Value>) -> String {
         .and_then(Value::as_object);
     if let Some(text) = error.and_then(error_text) {
         message.push_str(": ");
-        message.push_str(&quote(text));
+        message.push_str(&texts.quote(text));
     }
     message
 }
@@ -341,7 +376,11 @@ fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool 
             .all(|key| matches!(key.as_str(), "result" | "errors" | "warnings"))
 }
 
-fn seed(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, Option<String>) {
+fn seed(
+    fields: &Map<String, Value>,
+    findings: &mut Vec<Finding>,
+    texts: Texts,
+) -> (Envelope, Option<String>) {
     let payload = match fields.get("result") {
         None | Some(Value::Null) => {
             findings.push(
@@ -358,11 +397,12 @@ fn seed(fields: &Map<String, Value>, findings: &mut Vec<Finding>) -> (Envelope, 
         .filter(|e| !e.is_empty())
     {
         let first = match &errors[0] {
-            Value::String(text) => quote(text),
-            Value::Object(error) => {
-                error_text(error).map_or_else(|| quote(&errors[0].to_string()), quote)
-            }
-            other => quote(&other.to_string()),
+            Value::String(text) => texts.quote(text),
+            Value::Object(error) => error_text(error).map_or_else(
+                || texts.quote(&errors[0].to_string()),
+                |text| texts.quote(text),
+            ),
+            other => texts.quote(&other.to_string()),
         };
         findings.push(
             Finding::new(
@@ -465,7 +505,7 @@ fn retry_seconds(fields: &Map<String, Value>) -> Option<u64> {
     message[open + 1..close].trim().parse().ok()
 }
 
-fn describe_error_body(fields: &Map<String, Value>) -> String {
+fn describe_error_body(fields: &Map<String, Value>, texts: Texts) -> String {
     let mut parts = Vec::new();
     let old_style = !fields.contains_key("code") && fields.contains_key("errorCode");
     parts.push(
@@ -510,7 +550,7 @@ fn describe_error_body(fields: &Map<String, Value>) -> String {
                 .or_else(|| text(error, "errorCode"))
                 .unwrap_or("?");
             match error_text(error) {
-                Some(message) => format!("{code} {}", quote(message)),
+                Some(message) => format!("{code} {}", texts.quote(message)),
                 None => code.to_owned(),
             }
         })
@@ -521,8 +561,10 @@ fn describe_error_body(fields: &Map<String, Value>) -> String {
     let mut message = parts.join(", ");
     if let Some(text) = error_text(fields) {
         message.push_str(": ");
-        message.push_str(&quote(text));
-        if let Some(reply) = embedded_reply(text) {
+        message.push_str(&texts.quote(text));
+        if texts == Texts::Quoted
+            && let Some(reply) = embedded_reply(text)
+        {
             message.push_str("; backend reply: ");
             message.push_str(&reply);
         }
@@ -592,16 +634,16 @@ fn is_uri_reference(text: &str) -> bool {
         && (text.contains(':') || text.contains('/'))
 }
 
-fn describe_problem(fields: &Map<String, Value>) -> String {
+fn describe_problem(fields: &Map<String, Value>, texts: Texts) -> String {
     let mut message = "problem details".to_owned();
     if let Some(status) = fields.get("status") {
         message.push_str(&format!(" {status}"));
     }
     if let Some(title) = text(fields, "title") {
-        message.push_str(&format!(" {}", quote(title)));
+        message.push_str(&format!(" {}", texts.quote(title)));
     }
     if let Some(detail) = text(fields, "detail") {
-        message.push_str(&format!(": {}", quote(detail)));
+        message.push_str(&format!(": {}", texts.quote(detail)));
     }
     if let Some(trace) = text(fields, "traceId") {
         message.push_str(&format!(" (traceId {trace})"));

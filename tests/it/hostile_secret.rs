@@ -480,3 +480,58 @@ fn infer_writes_no_value_or_key_that_a_profile_marks_secret() {
     let shown = inferred(&elsewhere, &[named.to_str().unwrap()]);
     assert!(shown.contains("SECRETstate 0"), "{shown}");
 }
+
+#[test]
+fn a_secure_action_s_error_texts_are_not_shown() {
+    let folder = Folder::new();
+    folder.write(
+        "s.action.json",
+        secure_definition(r#"{"type":"object","properties":{"pin":{"type":"string"}}}"#).as_bytes(),
+    );
+    let bodies = [
+        // An error body that echoes the backend's reply, and its parameters.
+        (
+            "error.json",
+            r#"{"message":"Response from web service: {\"pin\":\"abcdSECRETecho\"}","code":"bad.request","status":400,
+               "messageParams":{"pin":"abcdSECRETparam","n":12345678901234567890123},"contextId":"c1",
+               "errors":[{"code":"x","message":"abcdSECRETnested"}]}"#,
+        ),
+        // A failed test, and the seed envelope's errors.
+        (
+            "test.json",
+            r#"{"success":false,"operations":[{"step":2,"name":"Execute","success":false,
+               "error":{"message":"abcdSECRETstep","code":"c","status":400}}],"error":{"message":"abcdSECRETtest"}}"#,
+        ),
+        (
+            "seed.json",
+            r#"{"result":null,"errors":[{"message":"abcdSECRETseed"}],"warnings":["abcdSECRETwarn"]}"#,
+        ),
+        (
+            "problem.json",
+            r#"{"type":"about:blank","title":"abcdSECRETtitle","status":400,"detail":"abcdSECRETdetail"}"#,
+        ),
+    ];
+    let definition = folder.join("s.action.json");
+    let definition = ["--definition", definition.to_str().unwrap()];
+    for (name, body) in bodies {
+        folder.write(name, body.as_bytes());
+        let shown = everything_shown(&folder, name, &definition);
+        assert!(shown[0].1.contains(name), "{}", shown[0].1);
+        assert_never_shown(&shown, "SECRET");
+        // What names the failure stays.
+        let explain = &shown.last().unwrap().1;
+        assert!(explain.contains("E0"), "{explain}");
+        // Asked for, the texts are shown.
+        let shown = everything_shown(
+            &folder,
+            name,
+            &[&definition[..], &["--show-secrets"]].concat(),
+        );
+        assert!(shown.last().unwrap().1.contains("SECRET"), "{name}");
+    }
+    let shown = everything_shown(&folder, "error.json", &definition);
+    let explain = &shown.last().unwrap().1;
+    for named in ["bad.request", "c1", "400"] {
+        assert!(explain.contains(named), "{named}: {explain}");
+    }
+}
