@@ -429,11 +429,25 @@ fn holds_secret_key(token: &[u8], names: &BTreeSet<String>) -> bool {
     }
 }
 
+/// The position after the white space and comments (`/* */`, `//` to the
+/// end of the line) at `pos`: a body the lenient reading would accept may
+/// put a comment between a key and its value.
 fn skip_space(text: &[u8], mut pos: usize) -> usize {
-    while text.get(pos).is_some_and(u8::is_ascii_whitespace) {
-        pos += 1;
+    loop {
+        while text.get(pos).is_some_and(u8::is_ascii_whitespace) {
+            pos += 1;
+        }
+        match text.get(pos..pos + 2) {
+            Some(b"/*") => {
+                pos = memchr::memmem::find(&text[pos + 2..], b"*/")
+                    .map_or(text.len(), |at| pos + 2 + at + 2);
+            }
+            Some(b"//") => {
+                pos = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |at| pos + at + 1);
+            }
+            _ => return pos,
+        }
     }
-    pos
 }
 
 /// The end of the string opening with `quote` at `start` (after its
@@ -454,15 +468,35 @@ pub fn string_end(text: &[u8], start: usize, quote: u8) -> usize {
     text.len()
 }
 
-/// A quoted key's text with its escapes undone, when they can be.
+/// A quoted key's text with its escapes undone, when they can be: a key
+/// in single quotes (`'tok\u0065n'`) is read as the same key in double
+/// quotes.
 fn key_text(token: &[u8], quote: u8) -> Option<String> {
-    if quote == b'"'
-        && let Ok(key) = serde_json::from_slice::<String>(token)
-    {
-        return Some(key);
-    }
     let inner = token.get(1..token.len().saturating_sub(1))?;
-    Some(String::from_utf8_lossy(inner).into_owned())
+    let double_quoted = if quote == b'"' {
+        std::borrow::Cow::Borrowed(token)
+    } else {
+        let mut text = Vec::with_capacity(token.len() + 2);
+        text.push(b'"');
+        let mut bytes = inner.iter();
+        while let Some(&byte) = bytes.next() {
+            match byte {
+                b'\\' => match bytes.next() {
+                    Some(b'\'') => text.push(b'\''),
+                    Some(&escaped) => text.extend([b'\\', escaped]),
+                    None => text.push(b'\\'),
+                },
+                b'"' => text.extend(b"\\\""),
+                other => text.push(other),
+            }
+        }
+        text.push(b'"');
+        std::borrow::Cow::Owned(text)
+    };
+    match serde_json::from_slice::<String>(&double_quoted) {
+        Ok(key) => Some(key),
+        Err(_) => Some(String::from_utf8_lossy(inner).into_owned()),
+    }
 }
 
 /// The end of the value starting at `start`: a string, a container to its
@@ -570,6 +604,24 @@ mod tests {
         ] {
             assert_eq!(hidden_outside_payload(pointer), hidden, "{pointer}");
         }
+    }
+
+    /// A key is known however a lenient body writes it.
+    #[test]
+    fn keys_in_single_quotes_and_comments_before_the_colon() {
+        let names = BTreeSet::from(["token".to_owned()]);
+        for text in [
+            r"{'tok\u0065n': 'abcd'",
+            r"{'token' /* c */ : 'abcd'",
+            "{\"token\" // c\n : 'abcd'",
+            r#"{'to\'ken': 1, "token": 'abcd'"#,
+        ] {
+            let spans = values_under_keys(text.as_bytes(), &names);
+            let masked: Vec<&str> = spans.iter().map(|span| &text[span.clone()]).collect();
+            assert_eq!(masked, ["'abcd'"], "{text}");
+        }
+        assert_eq!(key_text(br#"'a\'b"c'"#, b'\''), Some("a'b\"c".to_owned()));
+        assert_eq!(skip_space(b" /* never closed", 0), 16);
     }
 
     /// The byte-by-byte reading [`string_end`] must agree with.

@@ -47,9 +47,24 @@ fn explain_masks_a_secret_key_s_value_when_the_colon_is_missing() {
         "equals.json",
         br#"{"result":{"token" = "abcdSECRET2","expiresAt":1800000000},"errors":[]}"#,
     );
-    for (capture, secret) in [("no-colon.json", "SECRET1"), ("equals.json", "SECRET2")] {
+    // A key in single quotes written with an escape; comments before the
+    // colon.
+    folder.write(
+        "escaped.json",
+        br#"{"result":{'tok\u0065n': 'abcdSECRET3', "expiresAt":1800000000"#,
+    );
+    folder.write(
+        "comment.json",
+        b"{\"result\":{\"token\" /* c */ // d\n : \"abcdSECRET4\",\"expiresAt\":18",
+    );
+    for (capture, secret) in [
+        ("no-colon.json", "SECRET1"),
+        ("equals.json", "SECRET2"),
+        ("escaped.json", "SECRET3"),
+        ("comment.json", "SECRET4"),
+    ] {
         let shown = everything_shown(&folder, capture, &["--profile", "cognigy-token"]);
-        assert!(shown[0].1.contains("S03"), "{}", shown[0].1);
+        assert!(shown[0].1.contains("malformed"), "{}", shown[0].1);
         assert_never_shown(&shown, secret);
     }
 }
