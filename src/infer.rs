@@ -208,6 +208,12 @@ impl<'a> Marks<'a> {
         {
             return Marks::Secret(None);
         }
+        // A mark the shape could not place (under `if`, `not`, an anchor's
+        // `$ref`...) may name any value: all is secret but the names the
+        // contract declares.
+        if profile.schema.secrets_unplaced {
+            return Marks::Secret(Some(&profile.schema.shape));
+        }
         Marks::at(Some(&profile.schema.shape), false)
     }
 
@@ -671,6 +677,19 @@ mod tests {
             let text = model.to_schema().to_string();
             assert!(!text.contains("w1") && !text.contains("state"), "{text}");
         }
+        // A mark under `if`/`then` cannot be placed: nothing is an enum.
+        let unplaced = profile(
+            json!({"properties": {"pin": {}, "state": {}}, "if": {"required": ["pin"]},
+                   "then": {"properties": {"pin": {"x-dapa-secret": true}}}}),
+            EnvelopeKind::Execute,
+            Target::Payload,
+        );
+        let mut model = Model::default();
+        let value = json!({"pin": "p1", "state": "open"});
+        (0..3).for_each(|_| model.add(&value, Some(&unplaced), &InferOptions::default()));
+        let schema = model.to_schema();
+        assert!(!schema.to_string().contains("p1"), "{schema}");
+        assert_eq!(schema["properties"]["pin"]["type"], "string");
         // A profile that marks nothing leaves the enum be.
         let plain = profile(
             json!({"type": "object"}),

@@ -188,44 +188,59 @@ pub enum OutsidePayload {
 }
 
 /// Which [`OutsidePayload`] the value at `segments` is, taken one segment
-/// more than its parent.
-fn outside_payload(segments: &[&str]) -> OutsidePayload {
+/// more than its parent; `value` is the value there, where it is known.
+/// A place is the envelope's structure only when it holds what the
+/// envelope puts there (a list of steps, errors or details; an object in
+/// it), and names the failure only when it holds a scalar: a string where
+/// a list of errors belongs, or an object where a code does, is text.
+fn outside_payload(segments: &[&str], value: Option<&Value>) -> OutsidePayload {
     let index = |segment: &str| !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit());
     let lists = ["operations", "errors", "details"];
-    match segments {
-        [] => OutsidePayload::Structure,
-        [list] if lists.contains(list) => OutsidePayload::Structure,
-        [list, item] if lists.contains(list) && index(item) => OutsidePayload::Structure,
-        [key]
-            if matches!(
-                *key,
-                "status" | "code" | "errorCode" | "contextId" | "correlationId" | "success"
-            ) =>
-        {
-            OutsidePayload::Shown
+    let holds = |kind: fn(&Value) -> bool, place: OutsidePayload| {
+        if value.is_none_or(kind) {
+            place
+        } else {
+            OutsidePayload::Hidden
         }
-        ["operations", item, key] if index(item) && matches!(*key, "step" | "name" | "success") => {
-            OutsidePayload::Shown
+    };
+    let scalar = |value: &Value| !(value.is_object() || value.is_array());
+    let shown = match segments {
+        [] => return OutsidePayload::Structure,
+        [list] if lists.contains(list) => return holds(Value::is_array, OutsidePayload::Structure),
+        [list, item] if lists.contains(list) && index(item) => {
+            return holds(Value::is_object, OutsidePayload::Structure);
         }
-        ["errors" | "details", item, key]
-            if index(item) && matches!(*key, "code" | "errorCode" | "status") =>
-        {
-            OutsidePayload::Shown
+        [key] => matches!(
+            *key,
+            "status" | "code" | "errorCode" | "contextId" | "correlationId" | "traceId" | "success"
+        ),
+        ["operations", item, key] => index(item) && matches!(*key, "step" | "name" | "success"),
+        ["errors" | "details", item, key] => {
+            index(item) && matches!(*key, "code" | "errorCode" | "status")
         }
-        _ => OutsidePayload::Hidden,
+        _ => false,
+    };
+    if shown {
+        holds(scalar, OutsidePayload::Shown)
+    } else {
+        OutsidePayload::Hidden
     }
 }
 
 /// Whether a secure action's body hides the value at `pointer`, which
-/// lies outside its payload: it does unless the value, or the first place
-/// on its way that is not the envelope's structure, names the failure.
+/// lies outside its payload: it does unless the first place on its way
+/// that is not the envelope's structure names the failure. A finding that
+/// points at a place of the structure itself is about a value there that
+/// is no structure (a number where an error belongs), which is hidden.
 pub fn hidden_outside_payload(pointer: &str) -> bool {
     let segments: Vec<_> = pointer_segments(pointer).collect();
     let segments: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
     (1..=segments.len())
-        .map(|length| outside_payload(&segments[..length]))
+        .map(|length| outside_payload(&segments[..length], None))
         .find(|place| *place != OutsidePayload::Structure)
-        .is_some_and(|place| place == OutsidePayload::Hidden)
+        .map_or(!segments.is_empty(), |place| {
+            place == OutsidePayload::Hidden
+        })
 }
 
 /// The pointers of what a secure action's body `root` hides outside its
@@ -251,7 +266,7 @@ fn hidden_outside<'a>(
         return;
     }
     let shown: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
-    match outside_payload(&shown) {
+    match outside_payload(&shown, Some(value)) {
         OutsidePayload::Shown => return,
         OutsidePayload::Hidden => {
             found.push(pointer.clone());
@@ -582,16 +597,25 @@ mod tests {
             assert!(hidden_outside_payload(pointer), "{pointer}");
             assert!(hidden_outside_payload(&format!("{pointer}/0")), "{pointer}");
         }
-        for shown in [
-            "",
-            "/status",
-            "/operations/0/step",
-            "/errors/0/code",
-            "/details",
-            "/operations/0",
-        ] {
+        for shown in ["", "/status", "/operations/0/step", "/errors/0/code"] {
             assert!(!hidden_outside_payload(shown), "{shown}");
         }
+        // A finding at a place of the structure is about what is there.
+        assert!(hidden_outside_payload("/operations/0"));
+        // Text where the structure or a code belongs is text.
+        let odd = json!({"errors": ["e", {"code": {"x": 1}}], "details": "d", "operations": [["o"]],
+                         "step": {"x": 2}, "code": ["c"]});
+        assert_eq!(
+            hidden_outside_payload_pointers(&odd, None),
+            [
+                "/code",
+                "/details",
+                "/errors/0",
+                "/errors/1/code",
+                "/operations/0",
+                "/step"
+            ]
+        );
         assert!(hidden_outside_payload_pointers(&body, Some("")).is_empty());
         // A step is known by its number; anything else in the list of steps
         // is no step's.

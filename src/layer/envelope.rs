@@ -102,6 +102,17 @@ impl Texts {
             Texts::Hidden => "(not shown: the action is secure)".to_owned(),
         }
     }
+
+    /// A member that names the failure (a status, a step's number), as a
+    /// message shows it: a string as it is, anything else as JSON; in a
+    /// secure action's body, an object or array there is text, not shown.
+    fn scalar(self, value: &Value) -> String {
+        match (self, value) {
+            (_, Value::String(text)) => text.clone(),
+            (Texts::Hidden, Value::Object(_) | Value::Array(_)) => "(not shown)".to_owned(),
+            (_, other) => other.to_string(),
+        }
+    }
 }
 
 /// Findings that the recorded status alone gives, whatever the body is (E03 on
@@ -159,7 +170,7 @@ pub fn check_showing(
                 findings.push(
                     Finding::new(Code::E03, message)
                         .at_pointer("")
-                        .grouped_by(limit_signature(fields, code)),
+                        .grouped_by(limit_signature(fields, code, texts)),
                 );
             }
             (Envelope::ErrorBody, None)
@@ -243,7 +254,7 @@ fn test_result(
         findings.push(
             Finding::new(Code::E02, describe_failed_test(fields, texts))
                 .at_pointer("")
-                .grouped_by(failing_step(fields)),
+                .grouped_by(failing_step(fields, texts)),
         );
         return (Envelope::Test, None);
     }
@@ -275,12 +286,14 @@ fn failing_operation(fields: &Map<String, Value>) -> Option<&Value> {
 }
 
 /// E02's signature: the step that failed, by number and name.
-fn failing_step(fields: &Map<String, Value>) -> String {
+fn failing_step(fields: &Map<String, Value>, texts: Texts) -> String {
     match failing_operation(fields) {
         Some(operation) => {
-            let step = operation
-                .get("step")
-                .map_or("?".to_owned(), Value::to_string);
+            let step = (operation.get("step")).map_or("?".to_owned(), |step| match step {
+                // A step's number, as written.
+                Value::String(_) => step.to_string(),
+                _ => texts.scalar(step),
+            });
             let name = operation
                 .get("name")
                 .and_then(Value::as_str)
@@ -294,15 +307,11 @@ fn failing_step(fields: &Map<String, Value>) -> String {
 /// E01's signature: status, code, the detail codes (such as
 /// `ACTION.AUTHENTICATION`) and the message with what varies normalised.
 fn error_signature(fields: &Map<String, Value>, texts: Texts) -> String {
-    let status = fields.get("status").map_or_else(String::new, |status| {
-        status
-            .as_str()
-            .map_or_else(|| status.to_string(), str::to_owned)
-    });
+    let status = (fields.get("status")).map_or_else(String::new, |status| texts.scalar(status));
     let code = text(fields, "code")
         .or_else(|| text(fields, "errorCode"))
         .unwrap_or_default();
-    let details = detail_error_codes(fields);
+    let details = detail_error_codes(fields).unwrap_or_default();
     let message = match texts {
         Texts::Quoted => error_text(fields).map_or_else(String::new, crate::signature::normalise),
         Texts::Hidden => "(message not shown)".to_owned(),
@@ -310,15 +319,16 @@ fn error_signature(fields: &Map<String, Value>, texts: Texts) -> String {
     let details = if details.is_empty() {
         String::new()
     } else {
-        format!(", details {}", details.join(", "))
+        format!(", details {details}")
     };
     format!("status {status}, code {code}{details}: {message}")
 }
 
 /// E03's signature: the limit the body names (`limit.key`, as in
 /// `actions.concurrent.executions.max`), else the error code.
-fn limit_signature(fields: &Map<String, Value>, code: &str) -> String {
-    let limit = fields.get("limit").and_then(Value::as_object);
+fn limit_signature(fields: &Map<String, Value>, code: &str, texts: Texts) -> String {
+    // A secure action's body: its limit is known by the error code alone.
+    let limit = (fields.get("limit").and_then(Value::as_object)).filter(|_| texts == Texts::Quoted);
     match limit.and_then(|limit| text(limit, "key")) {
         Some(key) => {
             let namespace = limit.and_then(|limit| text(limit, "namespace"));
@@ -334,7 +344,7 @@ fn limit_signature(fields: &Map<String, Value>, code: &str) -> String {
 fn describe_failed_test(fields: &Map<String, Value>, texts: Texts) -> String {
     let failing = failing_operation(fields);
     let mut message = match failing {
-        Some(_) => format!("the test failed at {}", failing_step(fields)),
+        Some(_) => format!("the test failed at {}", failing_step(fields, texts)),
         None => "the test failed".to_owned(),
     };
     let error = failing
@@ -477,14 +487,38 @@ fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
 
 /// The `errorCode` of each entry of an error body's `details` array
 /// (`ACTION.REMOTE_ENDPOINT`, `ACTION.AUTHENTICATION`...), in order.
-fn detail_error_codes(fields: &Map<String, Value>) -> Vec<&str> {
-    fields
-        .get("details")
-        .and_then(Value::as_array)
+/// Most details or nested errors a message lists: an error body of
+/// 200,000 nested errors made a message (and a signature) of megabytes.
+const MAX_LISTED: usize = 5;
+
+/// `items` joined with `separator`, the first [`MAX_LISTED`] of them and
+/// how many more there are.
+fn listed(items: impl Iterator<Item = String>, separator: &str) -> String {
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if shown.len() < MAX_LISTED {
+            shown.push(item);
+        } else {
+            more += 1;
+        }
+    }
+    let mut text = shown.join(separator);
+    if more > 0 {
+        text.push_str(&format!("{separator}and {more} more"));
+    }
+    text
+}
+
+/// The `errorCode` of each of the body's `details`, listed.
+fn detail_error_codes(fields: &Map<String, Value>) -> Option<String> {
+    let mut codes = (fields.get("details").and_then(Value::as_array))
         .into_iter()
         .flatten()
         .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
-        .collect()
+        .peekable();
+    codes.peek()?;
+    Some(listed(codes.map(str::to_owned), ", "))
 }
 
 fn error_text(fields: &Map<String, Value>) -> Option<&str> {
@@ -517,12 +551,7 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts) -> String {
         .to_owned(),
     );
     if let Some(status) = fields.get("status") {
-        parts.push(format!(
-            "status {}",
-            status
-                .as_str()
-                .map_or_else(|| status.to_string(), str::to_owned)
-        ));
+        parts.push(format!("status {}", texts.scalar(status)));
     }
     if let Some(code) = text(fields, "code").or_else(|| text(fields, "errorCode")) {
         parts.push(format!("code {code}"));
@@ -535,13 +564,10 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts) -> String {
         };
         parts.push(format!("{name} {id}"));
     }
-    let detail_codes = detail_error_codes(fields);
-    if !detail_codes.is_empty() {
-        parts.push(format!("details {}", detail_codes.join(", ")));
+    if let Some(detail_codes) = detail_error_codes(fields) {
+        parts.push(format!("details {detail_codes}"));
     }
-    let nested: Vec<String> = fields
-        .get("errors")
-        .and_then(Value::as_array)
+    let mut nested = (fields.get("errors").and_then(Value::as_array))
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
@@ -554,9 +580,9 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts) -> String {
                 None => code.to_owned(),
             }
         })
-        .collect();
-    if !nested.is_empty() {
-        parts.push(format!("nested errors: {}", nested.join("; ")));
+        .peekable();
+    if nested.peek().is_some() {
+        parts.push(format!("nested errors: {}", listed(nested, "; ")));
     }
     let mut message = parts.join(", ");
     if let Some(text) = error_text(fields) {
@@ -637,6 +663,11 @@ fn is_uri_reference(text: &str) -> bool {
 fn describe_problem(fields: &Map<String, Value>, texts: Texts) -> String {
     let mut message = "problem details".to_owned();
     if let Some(status) = fields.get("status") {
+        // As JSON: a problem's status is a number.
+        let status = match status {
+            Value::String(_) => status.to_string(),
+            _ => texts.scalar(status),
+        };
         message.push_str(&format!(" {status}"));
     }
     if let Some(title) = text(fields, "title") {

@@ -210,6 +210,14 @@ fn hostile_files_named_as_definitions_are_refused_within_bounds() {
                 out.stderr
             );
             assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+            // `infer` reads the folder's definitions for their secrets:
+            // it refuses them the same way, and writes nothing.
+            let out = dapa_bounded(256, 20, &["infer", "--jobs", "2", "-q", "c"])
+                .current_dir(folder.path())
+                .run();
+            assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+            assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+            assert_eq!(out.stdout, "", "{name}");
         }
     }
 }

@@ -525,6 +525,20 @@ fn a_secure_action_s_error_texts_are_not_shown() {
             "problem.json",
             r#"{"type":"about:blank","title":"abcdSECRETtitle","status":400,"detail":"abcdSECRETdetail"}"#,
         ),
+        // Text where the envelope's lists belong, or where a number does.
+        (
+            "strings.json",
+            r#"{"result":null,"errors":["Response from web service: {\"token\":\"abcdSECRETseedstr\"}"],"warnings":[]}"#,
+        ),
+        (
+            "step.json",
+            r#"{"success":false,"operations":[{"step":{"x":"abcdSECRETstep"},"name":"n","success":false},"abcdSECRETop"]}"#,
+        ),
+        // A rate limit's names, in a body recorded with another status.
+        (
+            "limit.json",
+            r#"{"message":"m","code":"too.many.requests","status":400,"limit":{"key":"abcdSECRETkey","namespace":"abcdSECRETns"}}"#,
+        ),
     ];
     let definition = folder.join("s.action.json");
     let definition = ["--definition", definition.to_str().unwrap()];
@@ -549,4 +563,45 @@ fn a_secure_action_s_error_texts_are_not_shown() {
     for named in ["bad.request", "c1", "400"] {
         assert!(explain.contains(named), "{named}: {explain}");
     }
+}
+
+/// Masking many places of one body takes time in proportion to them: an
+/// error body of 100,000 nested errors, each masked, took minutes.
+#[test]
+fn a_secure_action_s_error_body_of_many_errors_is_explained_in_time() {
+    let folder = Folder::new();
+    folder.write(
+        "s.action.json",
+        secure_definition(r#"{"type":"object"}"#).as_bytes(),
+    );
+    let errors: Vec<String> = (0..100_000)
+        .map(|n| format!(r#"{{"code":"x","message":"abcdSECRET{n}"}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"message":"m","code":"c","status":400,"errors":[{}]}}"#,
+        errors.join(",")
+    );
+    folder.write("many.json", body.as_bytes());
+    let definition = folder.join("s.action.json");
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "explain",
+            folder.join("many.json").to_str().unwrap(),
+            "--definition",
+            definition.to_str().unwrap(),
+            "--color",
+            "never",
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("SECRET"));
+    // The message lists the first errors and counts the rest.
+    assert!(
+        out.stdout.contains("and 99995 more"),
+        "{}",
+        &out.stdout[..2000.min(out.stdout.len())]
+    );
 }
