@@ -415,16 +415,21 @@ impl Context<'_> {
         outcome
     }
 
-    /// How the envelope layer shows the body's error texts: not at all for
-    /// a secure action's (secret as a whole), unless asked for.
-    fn envelope_texts(&self) -> envelope::Texts {
-        let secure = self.profile.is_some_and(|profile| {
-            profile.schema.secrets && profile.schema.shape.holds_secret_text()
-        });
-        if secure && !self.options.show_secrets {
-            envelope::Texts::Hidden
-        } else {
-            envelope::Texts::Quoted
+    /// How the envelope layer shows the body's error texts, unless asked
+    /// to show secrets: not at all for a secure action's (secret as a
+    /// whole) or where a mark cannot be placed; with the values of the
+    /// keys marked secret masked for a profile that marks fields.
+    fn envelope_texts(&self) -> envelope::Texts<'_> {
+        match self.profile {
+            Some(profile) if profile.schema.secrets && !self.options.show_secrets => {
+                let schema = &profile.schema;
+                if schema.shape.holds_secret_text() || schema.secrets_unplaced {
+                    envelope::Texts::Hidden
+                } else {
+                    envelope::Texts::Masked(&schema.shape)
+                }
+            }
+            _ => envelope::Texts::Quoted,
         }
     }
 

@@ -415,6 +415,28 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
     spans
 }
 
+/// `text` with the value after each key in `names` masked (as
+/// [`values_under_keys`] finds them): for a message that quotes text which
+/// may echo a secret field, such as an error message that holds the
+/// backend's reply.
+pub fn mask_under_keys(text: &str, names: &BTreeSet<String>) -> String {
+    let bytes = text.as_bytes();
+    let mut spans = values_under_keys(bytes, names);
+    spans.sort_by_key(|span| span.start);
+    let mut masked = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in spans {
+        if span.end <= at {
+            continue;
+        }
+        masked.push_str(&String::from_utf8_lossy(&bytes[at..span.start.max(at)]));
+        masked.push_str("\"(secret)\"");
+        at = span.end;
+    }
+    masked.push_str(&String::from_utf8_lossy(&bytes[at..]));
+    masked
+}
+
 /// Whether `byte` may open a value: a string, a container, a number or a
 /// bare word.
 fn starts_a_value(byte: u8) -> bool {
@@ -425,12 +447,9 @@ fn starts_a_value(byte: u8) -> bool {
 /// has a secret key in it; a token that does not decode (cut off, bad
 /// escapes) is looked at for an escaped key, `\"token\"`.
 fn holds_secret_key(token: &[u8], names: &BTreeSet<String>) -> bool {
-    // Only strings that hold an object or an array are worth a look.
-    let opens = |text: &[u8]| {
-        let first = text.iter().find(|b| !b.is_ascii_whitespace());
-        matches!(first, Some(b'{' | b'['))
-    };
-    if !token.contains(&b':') || !opens(&token[1..]) {
+    // Only strings that may hold a key and its value are worth a look:
+    // JSON, or JSON after other words (`Response from web service: {...}`).
+    if !token.contains(&b':') {
         return false;
     }
     match serde_json::from_slice::<String>(token) {
@@ -630,6 +649,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_text_is_masked_after_each_secret_key() {
+        let names = BTreeSet::from(["token".to_owned(), "pin".to_owned()]);
+        assert_eq!(
+            mask_under_keys(r#"reply: {"token":"abc","n":1,"pin":12} é"#, &names),
+            r#"reply: {"token":"(secret)","n":1,"pin":"(secret)"} é"#
+        );
+        assert_eq!(mask_under_keys("no keys here", &names), "no keys here");
+    }
+
     /// A key is known however a lenient body writes it.
     #[test]
     fn keys_in_single_quotes_and_comments_before_the_colon() {
@@ -748,7 +777,11 @@ mod tests {
         whole(r#"{"result":"#, r#""{\"token\":\"abc\"}""#, r#","n":1}"#);
         whole("[", r#""{\"a\":\"{\\\"token\\\":1}\"}""#, "]");
         whole(r#"{"r":"#, r#""{\"token\":\"ab"#, "");
-        assert_eq!(masked(r#"{"r":"token: no"}"#), r#"{"r":"token: no"}"#);
+        // Words before the JSON, or none at all: an error text that names
+        // a secret key with a value may echo it.
+        whole(r#"{"r":"#, r#""Response: {\"token\":\"abc\"}""#, "}");
+        whole(r#"{"r":"#, r#""token: abc""#, "}");
+        assert_eq!(masked(r#"{"r":"no token here"}"#), r#"{"r":"no token here"}"#);
         // A body that lost its colon, or uses another mark.
         assert_eq!(
             masked(r#"{"token" "abc","n":1}"#),

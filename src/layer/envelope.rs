@@ -9,6 +9,7 @@
 use crate::capture::Meta;
 use crate::finding::{Code, Finding};
 use crate::profile::EnvelopeKind;
+use crate::profile::shape::Shape;
 use serde_json::{Map, Value};
 
 /// The shape that was recognised.
@@ -84,23 +85,51 @@ fn quote(text: &str) -> String {
 }
 
 /// How messages show the texts of an envelope or error body (its error
-/// messages, a problem's title and detail).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Texts {
+/// messages, a problem's title and detail). Genesys writes the backend's
+/// reply into its error message (`Response from web service: {...}`), so
+/// the text may echo what the profile marks secret.
+#[derive(Debug, Clone, Copy)]
+pub enum Texts<'a> {
     /// Quoted, cut short.
     Quoted,
-    /// Not at all: the body is a secure action's, whose error texts may
-    /// echo the backend's reply (`Response from web service: {...}`).
+    /// Quoted, with the value after each key this shape marks secret
+    /// masked: a profile that marks some fields secret.
+    Masked(&'a Shape),
+    /// Not at all: a secure action's body, secret as a whole, or a profile
+    /// whose secrets cannot be told by their keys' names.
     Hidden,
 }
 
-impl Texts {
+/// What a message says in place of a text it does not show.
+const NOT_SHOWN: &str = "(not shown: it may echo a secret)";
+
+impl Texts<'_> {
+    /// `text` as a message may show it, its secrets masked; `None` when
+    /// it is not shown at all.
+    fn shown(self, text: &str) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Texts::Quoted => Some(std::borrow::Cow::Borrowed(text)),
+            Texts::Hidden => None,
+            Texts::Masked(shape) => {
+                let keys = crate::secret::secret_keys(shape);
+                // A secret under a key the schema does not name (a map's
+                // values) cannot be found in text.
+                (!keys.unnamed).then(|| {
+                    std::borrow::Cow::Owned(crate::secret::mask_under_keys(text, &keys.names))
+                })
+            }
+        }
+    }
+
     /// `text` as a message shows it.
     fn quote(self, text: &str) -> String {
-        match self {
-            Texts::Quoted => quote(text),
-            Texts::Hidden => "(not shown: the action is secure)".to_owned(),
-        }
+        self.shown(text)
+            .map_or_else(|| NOT_SHOWN.to_owned(), |text| quote(&text))
+    }
+
+    /// Whether a message may name what the body names (a rate limit's key).
+    fn names_shown(self) -> bool {
+        !matches!(self, Texts::Hidden)
     }
 
     /// A member that names the failure (a status, a step's number), as a
@@ -140,7 +169,7 @@ pub fn check_showing(
     root: &Value,
     meta: &Meta,
     expected: Option<EnvelopeKind>,
-    texts: Texts,
+    texts: Texts<'_>,
 ) -> EnvelopeOutcome {
     let mut findings = Vec::new();
     let named = match root {
@@ -248,7 +277,7 @@ fn is_test_result(fields: &Map<String, Value>) -> bool {
 fn test_result(
     fields: &Map<String, Value>,
     findings: &mut Vec<Finding>,
-    texts: Texts,
+    texts: Texts<'_>,
 ) -> (Envelope, Option<String>) {
     if fields.get("success") == Some(&Value::Bool(false)) {
         findings.push(
@@ -286,7 +315,7 @@ fn failing_operation(fields: &Map<String, Value>) -> Option<&Value> {
 }
 
 /// E02's signature: the step that failed, by number and name.
-fn failing_step(fields: &Map<String, Value>, texts: Texts) -> String {
+fn failing_step(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
     match failing_operation(fields) {
         Some(operation) => {
             let step = (operation.get("step")).map_or("?".to_owned(), |step| match step {
@@ -306,15 +335,16 @@ fn failing_step(fields: &Map<String, Value>, texts: Texts) -> String {
 
 /// E01's signature: status, code, the detail codes (such as
 /// `ACTION.AUTHENTICATION`) and the message with what varies normalised.
-fn error_signature(fields: &Map<String, Value>, texts: Texts) -> String {
+fn error_signature(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
     let status = (fields.get("status")).map_or_else(String::new, |status| texts.scalar(status));
     let code = text(fields, "code")
         .or_else(|| text(fields, "errorCode"))
         .unwrap_or_default();
     let details = detail_error_codes(fields).unwrap_or_default();
-    let message = match texts {
-        Texts::Quoted => error_text(fields).map_or_else(String::new, crate::signature::normalise),
-        Texts::Hidden => "(message not shown)".to_owned(),
+    let message = match error_text(fields).map(|text| texts.shown(text)) {
+        Some(Some(text)) => crate::signature::normalise(&text),
+        Some(None) => "(message not shown)".to_owned(),
+        None => String::new(),
     };
     let details = if details.is_empty() {
         String::new()
@@ -326,9 +356,9 @@ fn error_signature(fields: &Map<String, Value>, texts: Texts) -> String {
 
 /// E03's signature: the limit the body names (`limit.key`, as in
 /// `actions.concurrent.executions.max`), else the error code.
-fn limit_signature(fields: &Map<String, Value>, code: &str, texts: Texts) -> String {
+fn limit_signature(fields: &Map<String, Value>, code: &str, texts: Texts<'_>) -> String {
     // A secure action's body: its limit is known by the error code alone.
-    let limit = (fields.get("limit").and_then(Value::as_object)).filter(|_| texts == Texts::Quoted);
+    let limit = (fields.get("limit").and_then(Value::as_object)).filter(|_| texts.names_shown());
     match limit.and_then(|limit| text(limit, "key")) {
         Some(key) => {
             let namespace = limit.and_then(|limit| text(limit, "namespace"));
@@ -341,7 +371,7 @@ fn limit_signature(fields: &Map<String, Value>, code: &str, texts: Texts) -> Str
     }
 }
 
-fn describe_failed_test(fields: &Map<String, Value>, texts: Texts) -> String {
+fn describe_failed_test(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
     let failing = failing_operation(fields);
     let mut message = match failing {
         Some(_) => format!("the test failed at {}", failing_step(fields, texts)),
@@ -389,7 +419,7 @@ fn is_seed(fields: &Map<String, Value>, expected: Option<EnvelopeKind>) -> bool 
 fn seed(
     fields: &Map<String, Value>,
     findings: &mut Vec<Finding>,
-    texts: Texts,
+    texts: Texts<'_>,
 ) -> (Envelope, Option<String>) {
     let payload = match fields.get("result") {
         None | Some(Value::Null) => {
@@ -539,7 +569,7 @@ fn retry_seconds(fields: &Map<String, Value>) -> Option<u64> {
     message[open + 1..close].trim().parse().ok()
 }
 
-fn describe_error_body(fields: &Map<String, Value>, texts: Texts) -> String {
+fn describe_error_body(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
     let mut parts = Vec::new();
     let old_style = !fields.contains_key("code") && fields.contains_key("errorCode");
     parts.push(
@@ -588,8 +618,8 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts) -> String {
     if let Some(text) = error_text(fields) {
         message.push_str(": ");
         message.push_str(&texts.quote(text));
-        if texts == Texts::Quoted
-            && let Some(reply) = embedded_reply(text)
+        if let Some(text) = texts.shown(text)
+            && let Some(reply) = embedded_reply(&text)
         {
             message.push_str("; backend reply: ");
             message.push_str(&reply);
@@ -660,7 +690,7 @@ fn is_uri_reference(text: &str) -> bool {
         && (text.contains(':') || text.contains('/'))
 }
 
-fn describe_problem(fields: &Map<String, Value>, texts: Texts) -> String {
+fn describe_problem(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
     let mut message = "problem details".to_owned();
     if let Some(status) = fields.get("status") {
         // As JSON: a problem's status is a number.

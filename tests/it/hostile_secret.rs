@@ -605,3 +605,30 @@ fn a_secure_action_s_error_body_of_many_errors_is_explained_in_time() {
         &out.stdout[..2000.min(out.stdout.len())]
     );
 }
+
+/// Genesys writes the backend's reply into its error message: where a
+/// profile marks a field secret, the field's value there is masked too.
+#[test]
+fn an_error_text_that_echoes_a_secret_field_masks_its_value() {
+    let folder = Folder::new();
+    folder.write(
+        "e.json",
+        br#"{"message":"Response from web service: {\"token\":\"abcdSECRETtok\",\"expiresAt\":1}","code":"bad.request","status":400,"contextId":"c1",
+            "errors":[{"code":"x","message":"token: abcdSECRETnested"}]}"#,
+    );
+    let shown = everything_shown(&folder, "e.json", &["--profile", "cognigy-token"]);
+    assert!(shown[0].1.contains("E01"), "{}", shown[0].1);
+    assert_never_shown(&shown, "SECRET");
+    // What is not secret is still quoted, and the reply still decoded.
+    let explain = &shown.last().unwrap().1;
+    assert!(
+        explain.contains(r#"{"expiresAt":1,"token":"(secret)"}"#),
+        "{explain}"
+    );
+    let shown = everything_shown(
+        &folder,
+        "e.json",
+        &["--profile", "cognigy-token", "--show-secrets"],
+    );
+    assert!(shown.last().unwrap().1.contains("SECRETtok"));
+}
