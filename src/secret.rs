@@ -781,7 +781,10 @@ mod tests {
         // a secret key with a value may echo it.
         whole(r#"{"r":"#, r#""Response: {\"token\":\"abc\"}""#, "}");
         whole(r#"{"r":"#, r#""token: abc""#, "}");
-        assert_eq!(masked(r#"{"r":"no token here"}"#), r#"{"r":"no token here"}"#);
+        assert_eq!(
+            masked(r#"{"r":"no token here"}"#),
+            r#"{"r":"no token here"}"#
+        );
         // A body that lost its colon, or uses another mark.
         assert_eq!(
             masked(r#"{"token" "abc","n":1}"#),
