@@ -426,7 +426,7 @@ impl Context<'_> {
                 if schema.shape.holds_secret_text() || schema.secrets_unplaced {
                     envelope::Texts::Hidden
                 } else {
-                    envelope::Texts::Masked(&schema.shape)
+                    envelope::Texts::Masked(&schema.secret_keys)
                 }
             }
             _ => envelope::Texts::Quoted,

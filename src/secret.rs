@@ -178,7 +178,7 @@ fn collect_secrets(
 /// that may echo the backend's secret reply (an error message, its
 /// parameters, a step's result), which is not shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutsidePayload {
+enum OutsidePayload {
     /// The envelope's structure: what is inside decides.
     Structure,
     /// A field that names the failure: shown.

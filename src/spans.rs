@@ -410,7 +410,7 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
         if profile.schema.secrets_unplaced || (profile.schema.secrets && other_encoding) {
             spans.push(0..body.len());
         }
-        let keys = crate::secret::secret_keys(&profile.schema.shape);
+        let keys = &profile.schema.secret_keys;
         // A secret under a key the schema does not name cannot be found in
         // text the document does not hold: a body that does not parse, or
         // the first copy of a repeated key.

@@ -9,7 +9,6 @@
 use crate::capture::Meta;
 use crate::finding::{Code, Finding};
 use crate::profile::EnvelopeKind;
-use crate::profile::shape::Shape;
 use serde_json::{Map, Value};
 
 /// The shape that was recognised.
@@ -94,7 +93,7 @@ pub enum Texts<'a> {
     Quoted,
     /// Quoted, with the value after each key this shape marks secret
     /// masked: a profile that marks some fields secret.
-    Masked(&'a Shape),
+    Masked(&'a crate::secret::SecretKeys),
     /// Not at all: a secure action's body, secret as a whole, or a profile
     /// whose secrets cannot be told by their keys' names.
     Hidden,
@@ -110,8 +109,7 @@ impl Texts<'_> {
         match self {
             Texts::Quoted => Some(std::borrow::Cow::Borrowed(text)),
             Texts::Hidden => None,
-            Texts::Masked(shape) => {
-                let keys = crate::secret::secret_keys(shape);
+            Texts::Masked(keys) => {
                 // A secret under a key the schema does not name (a map's
                 // values) cannot be found in text.
                 (!keys.unnamed).then(|| {
@@ -521,34 +519,32 @@ fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
 /// 200,000 nested errors made a message (and a signature) of megabytes.
 const MAX_LISTED: usize = 5;
 
-/// `items` joined with `separator`, the first [`MAX_LISTED`] of them and
-/// how many more there are.
-fn listed(items: impl Iterator<Item = String>, separator: &str) -> String {
-    let mut shown = Vec::new();
-    let mut more = 0usize;
-    for item in items {
-        if shown.len() < MAX_LISTED {
-            shown.push(item);
-        } else {
-            more += 1;
-        }
-    }
+/// The first [`MAX_LISTED`] of `items` as `show` writes them, joined with
+/// `separator`, and how many more there are; `None` when there is none.
+/// Those past the first are counted, not written.
+fn listed<T>(
+    items: impl Iterator<Item = T>,
+    show: impl Fn(T) -> String,
+    separator: &str,
+) -> Option<String> {
+    let mut items = items.peekable();
+    items.peek()?;
+    let shown: Vec<String> = items.by_ref().take(MAX_LISTED).map(show).collect();
+    let more = items.count();
     let mut text = shown.join(separator);
     if more > 0 {
         text.push_str(&format!("{separator}and {more} more"));
     }
-    text
+    Some(text)
 }
 
 /// The `errorCode` of each of the body's `details`, listed.
 fn detail_error_codes(fields: &Map<String, Value>) -> Option<String> {
-    let mut codes = (fields.get("details").and_then(Value::as_array))
+    let codes = (fields.get("details").and_then(Value::as_array))
         .into_iter()
         .flatten()
-        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str))
-        .peekable();
-    codes.peek()?;
-    Some(listed(codes.map(str::to_owned), ", "))
+        .filter_map(|detail| detail.get("errorCode").and_then(Value::as_str));
+    listed(codes, str::to_owned, ", ")
 }
 
 fn error_text(fields: &Map<String, Value>) -> Option<&str> {
@@ -597,22 +593,21 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts<'_>) -> String 
     if let Some(detail_codes) = detail_error_codes(fields) {
         parts.push(format!("details {detail_codes}"));
     }
-    let mut nested = (fields.get("errors").and_then(Value::as_array))
+    let nested = (fields.get("errors").and_then(Value::as_array))
         .into_iter()
         .flatten()
-        .filter_map(Value::as_object)
-        .map(|error| {
-            let code = text(error, "code")
-                .or_else(|| text(error, "errorCode"))
-                .unwrap_or("?");
-            match error_text(error) {
-                Some(message) => format!("{code} {}", texts.quote(message)),
-                None => code.to_owned(),
-            }
-        })
-        .peekable();
-    if nested.peek().is_some() {
-        parts.push(format!("nested errors: {}", listed(nested, "; ")));
+        .filter_map(Value::as_object);
+    let describe = |error: &Map<String, Value>| {
+        let code = text(error, "code")
+            .or_else(|| text(error, "errorCode"))
+            .unwrap_or("?");
+        match error_text(error) {
+            Some(message) => format!("{code} {}", texts.quote(message)),
+            None => code.to_owned(),
+        }
+    };
+    if let Some(nested) = listed(nested, describe, "; ") {
+        parts.push(format!("nested errors: {nested}"));
     }
     let mut message = parts.join(", ");
     if let Some(text) = error_text(fields) {

@@ -118,6 +118,10 @@ pub struct Schema {
     /// `$anchor` or in another file): every value its messages would quote
     /// is masked, since which are secret is not known.
     pub secrets_unplaced: bool,
+    /// The keys under which the shape marks values secret (see
+    /// [`crate::secret::secret_keys`]), worked out once: what masks text
+    /// that does not parse, and error texts that echo the payload.
+    pub secret_keys: crate::secret::SecretKeys,
 }
 
 /// The most subschemas a schema may stand for once its references are
@@ -174,6 +178,11 @@ impl Schema {
         // never placed.
         let secrets_unplaced = unplaced || retrieved_marks.load(Ordering::Relaxed);
         let secrets = shape.marks_a_secret() || secrets_unplaced;
+        let secret_keys = if secrets {
+            crate::secret::secret_keys(&shape)
+        } else {
+            crate::secret::SecretKeys::default()
+        };
         Ok(Schema {
             name,
             validator,
@@ -183,6 +192,7 @@ impl Schema {
             drift,
             secrets,
             secrets_unplaced,
+            secret_keys,
         })
     }
 
