@@ -418,6 +418,9 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
 
 /// Every source of the inputs in sorted order, until `visit` says stop.
 fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Task) -> bool) {
+    // The definitions of the folders above each input: inputs in one
+    // folder (a shell's `dir/*.json`) list it once.
+    let mut enclosing = definition::Enclosing::new(options.hidden);
     for input in inputs {
         if input.as_os_str() == "-" {
             if !visit(Task::new(Job::Stdin, None)) {
@@ -426,8 +429,24 @@ fn sources(inputs: &[PathBuf], options: &ScanOptions, visit: &mut dyn FnMut(Task
             continue;
         }
         let mut group: Vec<DirEntry> = Vec::new();
-        // The definitions of the folders above the one walked, nearest last.
+        // The definitions of the folders above the one walked, nearest last,
+        // over those of the folders above the input.
         let mut scopes = Scopes::default();
+        if options.folder_definitions {
+            let above = match std::fs::metadata(input) {
+                Ok(meta) if meta.is_dir() => enclosing.above(input),
+                Ok(_) => enclosing.of_file(input),
+                // The walk says why it cannot be read.
+                Err(_) => Ok(None),
+            };
+            match above {
+                Ok(above) => scopes.base = above,
+                Err(message) => {
+                    visit(Task::new(Job::BadDefinition(message), None));
+                    return;
+                }
+            }
+        }
         let walker = WalkDir::new(input)
             .follow_links(true)
             // Files before links and links before folders, so a folder's
@@ -711,7 +730,12 @@ fn walk_error(input: &Path, error: &walkdir::Error) -> Job {
 /// folder's files before its subfolders, so a folder's definitions are known
 /// before any capture below it.
 #[derive(Default)]
-struct Scopes(Vec<(PathBuf, Arc<FolderDefinitions>)>);
+struct Scopes {
+    /// Each folder walked that holds definitions, nearest last.
+    walked: Vec<(PathBuf, Arc<FolderDefinitions>)>,
+    /// The definitions of the folders above the input walked.
+    base: Option<Arc<FolderDefinitions>>,
+}
 
 impl Scopes {
     /// Enter `folder` with the definitions among its `entries`: the folders
@@ -719,27 +743,32 @@ impl Scopes {
     /// first definition that cannot be used, when one cannot.
     fn enter(&mut self, folder: &Path, entries: &[DirEntry]) -> Result<(), String> {
         while self
-            .0
+            .walked
             .last()
             .is_some_and(|(above, _)| !folder.starts_with(above))
         {
-            self.0.pop();
+            self.walked.pop();
         }
         let mut found = Vec::new();
         for entry in entries {
             found.extend(definition::found_in_folder(entry.path())?);
         }
         if !found.is_empty() {
-            let above = self.0.last().map(|(_, found)| found.as_ref());
-            let here = Arc::new(FolderDefinitions::new(found, above));
-            self.0.push((folder.to_owned(), here));
+            let here = Arc::new(FolderDefinitions::new(
+                found,
+                self.current().map(Arc::as_ref),
+            ));
+            self.walked.push((folder.to_owned(), here));
         }
         Ok(())
     }
 
     /// The definitions that apply in the folder entered last.
     fn current(&self) -> Option<&Arc<FolderDefinitions>> {
-        self.0.last().map(|(_, found)| found)
+        self.walked
+            .last()
+            .map(|(_, found)| found)
+            .or(self.base.as_ref())
     }
 }
 

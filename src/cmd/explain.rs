@@ -5,8 +5,8 @@ use crate::output::written;
 use crate::report::explain::render;
 use crate::settings::ExplainSettings;
 use dapa::Severity;
-use dapa::capture::{self, Source};
-use dapa::profile::definition::beside;
+use dapa::capture;
+use dapa::profile::definition::Enclosing;
 use dapa::spans::explain_beside;
 use miette::Result;
 use std::io;
@@ -21,15 +21,16 @@ pub fn run(settings: &ExplainSettings) -> Result<ExitStatus> {
         capture::load_named(&settings.target, &settings.lines, settings.max_bytes)
             .map_err(miette::Report::msg)?
     };
-    // A capture file beside definitions (`ID.action.json`) is checked
-    // against its action's, as a scan of its folder would.
-    let found = match &loaded.source {
-        Source::File(_) if settings.target != "-" => {
-            Some(beside(Path::new(&settings.target)).map_err(miette::Report::msg)?)
-        }
-        _ => None,
+    // A capture in a folder with definitions (`ID.action.json`) in it or
+    // above it is checked against its action's, as a scan of it would be.
+    let found = if settings.target == "-" {
+        None
+    } else {
+        Enclosing::new(false)
+            .of_file(Path::new(&settings.target))
+            .map_err(miette::Report::msg)?
     };
-    let explained = explain_beside(loaded, &settings.options, found.as_ref());
+    let explained = explain_beside(loaded, &settings.options, found.as_deref());
     let mut out = io::stdout().lock();
     written(render(&mut out, &explained, settings.terminal))?;
     let failing = explained

@@ -12,8 +12,8 @@
 use super::shape::{SECRET_MARK, UNLISTED_SECRET_MARK};
 use super::{EnvelopeKind, JsonFile, Profile, Schema, SchemaError, Semantic, Target};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::lint::SUCCESS_SCHEMA;
@@ -275,23 +275,121 @@ pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, St
     Ok(Some((action_id, Arc::new(read.profile))))
 }
 
-/// The definitions of the folder that holds `capture` (not of the folders
-/// above it), for a capture looked at alone (`dapa explain`).
-pub fn beside(capture: &Path) -> Result<FolderDefinitions, String> {
-    let folder = match capture.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
+/// The definitions of a folder and of the folders above it, up to the root,
+/// for what lies in it whichever way its path was typed: a scan of
+/// `captures/sub`, or of `captures/sub/000001.body`, checks its captures
+/// against the definitions of `captures/` as a scan of `captures/` does.
+/// Each folder is listed once however many inputs lie in it.
+#[derive(Debug, Default)]
+pub struct Enclosing {
+    /// Whether hidden files (`.NAME.action.json`) count, as `--hidden`
+    /// makes a walk read them.
+    hidden: bool,
+    /// Each real folder listed, with the definitions that apply in it.
+    by_folder: HashMap<PathBuf, Option<Arc<FolderDefinitions>>>,
+    /// The real working folder: a definition under it is named by its path
+    /// from there, as a walk from there would name it.
+    working: Option<PathBuf>,
+}
+
+impl Enclosing {
+    /// Definitions read as a walk reads them: hidden files only if `hidden`.
+    pub fn new(hidden: bool) -> Enclosing {
+        Enclosing {
+            hidden,
+            by_folder: HashMap::new(),
+            working: std::env::current_dir().and_then(std::fs::canonicalize).ok(),
+        }
+    }
+
+    /// The definitions that apply in `folder` (an empty path is the
+    /// working folder): its own, then those of each folder above its real
+    /// path, nearest first. None when there are none, or when the folder
+    /// cannot be found (what is in it cannot be read either). The message
+    /// of the first definition that cannot be used, when one cannot.
+    pub fn of(&mut self, folder: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        let Ok(real) = std::fs::canonicalize(folder) else {
+            return Ok(None);
+        };
+        if let Some(known) = self.by_folder.get(&real) {
+            return Ok(known.clone());
+        }
+        let mut above: Option<Arc<FolderDefinitions>> = None;
+        let from_the_root: Vec<&Path> = real.ancestors().collect();
+        for folder in from_the_root.into_iter().rev() {
+            if let Some(known) = self.by_folder.get(folder) {
+                above = known.clone();
+                continue;
+            }
+            let shown = match &self.working {
+                Some(working) => match folder.strip_prefix(working) {
+                    Ok(below) if below.as_os_str().is_empty() => Path::new("."),
+                    Ok(below) => below,
+                    Err(_) => folder,
+                },
+                None => folder,
+            };
+            let found = listed_in(shown, self.hidden)?;
+            if !found.is_empty() {
+                above = Some(Arc::new(FolderDefinitions::new(found, above.as_deref())));
+            }
+            self.by_folder.insert(folder.to_owned(), above.clone());
+        }
+        Ok(above)
+    }
+
+    /// The definitions that apply to the file at `path`: those of its
+    /// folder and the folders above it.
+    pub fn of_file(&mut self, path: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
+        self.of(path.parent().unwrap_or(Path::new("")))
+    }
+
+    /// The definitions that apply above a folder that is walked (whose own
+    /// are read by the walk): those of the folders above its real path.
+    pub fn above(&mut self, folder: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
+        match std::fs::canonicalize(folder) {
+            Ok(real) => match real.parent() {
+                Some(parent) => self.of(parent),
+                None => Ok(None),
+            },
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// The definitions among the files of one folder, in name order (by bytes,
+/// as a walk orders them). A folder that cannot be listed holds none that
+/// can be read; a folder named as a definition is not one, nor a link that
+/// leads nowhere.
+fn listed_in(folder: &Path, hidden: bool) -> Result<Vec<(String, Arc<Profile>)>, String> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Ok(Vec::new());
     };
-    let mut paths: Vec<_> = match std::fs::read_dir(folder) {
-        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => return Ok(FolderDefinitions::default()),
-    };
-    paths.sort();
+    let mut names: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name())
+        .filter(|name| {
+            let bytes = name.as_encoded_bytes();
+            is_definition_name(bytes) && (hidden || !bytes.starts_with(b"."))
+        })
+        .collect();
+    names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
     let mut found = Vec::new();
-    for path in paths {
+    for name in names {
+        let path = folder.join(name);
+        // A link that leads nowhere names no definition: a walk of this
+        // folder would list it as a capture it cannot read.
+        if std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) || !path.exists() {
+            continue;
+        }
         found.extend(found_in_folder(&path)?);
     }
-    Ok(FolderDefinitions::new(found, None))
+    Ok(found)
 }
 
 /// The string at `key`, if any; anything else there is a mistake.
@@ -558,6 +656,53 @@ mod tests {
         assert_eq!(
             schema.pointer("/properties/meta/properties/key/x-dapa-secret"),
             Some(&json!(true))
+        );
+    }
+
+    /// A definition of `id` named `name`, in the API shape.
+    fn write_definition(path: &Path, id: &str, name: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let document = json!({"id": id, "name": name, "contract": {"output": {
+            "successSchema": {"type": "object"}}}});
+        std::fs::write(path, document.to_string()).unwrap();
+    }
+
+    #[test]
+    fn enclosing_definitions_are_the_nearest_first_and_listed_once() {
+        let root = tempfile::tempdir().unwrap();
+        let top = root.path().join("top");
+        write_definition(&top.join("a.action.json"), "a", "Top");
+        write_definition(&top.join("b.action.json"), "b", "Top b");
+        write_definition(&top.join("mid/a.action.json"), "a", "Mid");
+        write_definition(&top.join("mid/.c.action.json"), "c", "Hidden");
+        std::fs::create_dir_all(top.join("mid/low/d.action.json")).unwrap();
+        let name = |found: &Option<Arc<FolderDefinitions>>, id: &str| {
+            found
+                .as_ref()
+                .and_then(|found| found.for_action(Some(id)))
+                .map(|profile| profile.name.clone())
+        };
+        let mut enclosing = Enclosing::new(false);
+        let low = enclosing.of(&top.join("mid/low")).unwrap();
+        assert_eq!(name(&low, "a").as_deref(), Some("definition:Mid"));
+        assert_eq!(name(&low, "b").as_deref(), Some("definition:Top b"));
+        assert_eq!(name(&low, "c"), None, "hidden unless asked");
+        let above_mid = enclosing.above(&top.join("mid")).unwrap();
+        assert_eq!(name(&above_mid, "a").as_deref(), Some("definition:Top"));
+        // Each folder is listed once: a definition removed since is still
+        // the one the run uses, whichever way its folder is reached.
+        std::fs::remove_file(top.join("mid/a.action.json")).unwrap();
+        let again = enclosing.of_file(&top.join("mid/x.json")).unwrap();
+        assert_eq!(name(&again, "a").as_deref(), Some("definition:Mid"));
+        let hidden = Enclosing::new(true).of(&top.join("mid")).unwrap();
+        assert_eq!(name(&hidden, "c").as_deref(), Some("definition:Hidden"));
+        assert_eq!(name(&hidden, "a").as_deref(), Some("definition:Top"));
+        // A folder that is not there holds nothing to read.
+        assert!(
+            Enclosing::new(false)
+                .of(&top.join("gone"))
+                .unwrap()
+                .is_none()
         );
     }
 }

@@ -1,5 +1,5 @@
 //! `scan` uses the definitions (`ID.action.json`) it finds in the folders
-//! it walks, with no option: each checks the captures of its action in its
+//! it walks and the folders above what it is given, with no option: each checks the captures of its action in its
 //! folder and below, after every profile, schema, definition and rule the
 //! user chose; the nearest folder's definition wins; the set is the same
 //! for any `--jobs` and shard; a definition that cannot be used stops the
@@ -87,9 +87,52 @@ fn the_definitions_of_the_folders_above_check_their_actions_captures() {
     assert_eq!(profile("c/zz/6.body").as_deref(), Some("definition:Top@v1"));
     assert_eq!(codes(&records["c/zz/6.body"])[0], "V01");
     assert_eq!(records.len(), 6, "definitions are no captures: {records:?}");
-    // Named alone, a capture has no folder walked: no definition.
-    let (_, alone, _) = scan(&folder, &["c/1.body"]);
-    assert_eq!(alone["c/1.body"].get("profile"), None);
+}
+
+#[test]
+fn a_subfolder_or_a_file_named_alone_is_checked_as_a_walk_from_above_checks_it() {
+    let folder = tree();
+    let (_, whole, _) = scan(&folder, &["c"]);
+    let profile = |records: &std::collections::BTreeMap<String, serde_json::Value>,
+                   source: &str| {
+        records[source]["profile"].as_str().map(str::to_owned)
+    };
+    for (args, source) in [
+        (vec!["c/1.body"], "c/1.body"),
+        (vec!["c/deep"], "c/deep/er/4.body"),
+        (vec!["c/deep/er/4.body"], "c/deep/er/4.body"),
+        (vec!["c/near/5.body"], "c/near/5.body"),
+        (vec!["c/zz", "c/1.body", "c/near/5.body"], "c/zz/6.body"),
+        (vec!["c/zz", "c/1.body", "c/near/5.body"], "c/near/5.body"),
+    ] {
+        let (_, part, stderr) = scan(&folder, &args);
+        assert_eq!(
+            profile(&part, source),
+            profile(&whole, source),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(part[source]["status"], whole[source]["status"], "{args:?}");
+    }
+    // From inside, typed as `.` or by name: the folders above are found
+    // by where they are, not by how the path was typed.
+    for args in [["."], ["4.body"]] {
+        let out = dapa(&["scan", "--format", "jsonl", "-q", args[0]])
+            .current_dir(&folder.join("c/deep/er"))
+            .run();
+        let records = records(&out.stdout);
+        let (_, record) = records.iter().next().expect("one record");
+        assert_eq!(record["profile"], "definition:Top@v1", "{args:?}");
+    }
+    // `explain` of a capture two folders below its definition.
+    let out = dapa(&["explain", "c/deep/er/4.body"])
+        .current_dir(folder.path())
+        .run();
+    assert!(out.stdout.contains("definition:Top@v1"), "{}", out.stdout);
+    // The summary names the definition that checked, as the walk names it.
+    let out = dapa(&["scan", "--format", "json", "-q", "c/deep"])
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(definitions_named(&out.stdout), ["c/a-1.action.json"]);
 }
 
 #[test]
@@ -188,7 +231,7 @@ fn hostile_files_named_as_definitions_are_refused_within_bounds() {
     ];
     for (name, make, says) in cases {
         let folder = Folder::new();
-        capture(&folder, "c/1", "a-1", r#"{"email": "a@b"}"#);
+        capture(&folder, "c/sub/1", "a-1", r#"{"email": "a@b"}"#);
         make(&folder);
         let out = dapa_bounded(
             256,
@@ -202,22 +245,42 @@ fn hostile_files_named_as_definitions_are_refused_within_bounds() {
             assert_eq!(out.code, 1, "{name}: {}", out.stderr);
             let records = records(&out.stdout);
             assert_eq!(codes(&records["c/x.action.json"]), ["T08"], "{name}");
-        } else {
-            assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+            // Above a subfolder it names no definition, nor does a link
+            // that leads nowhere.
+            folder.symlink("c/y.action.json", "nowhere");
+            let (code, records, stderr) = scan(&folder, &["c/sub"]);
+            assert_eq!(code, 0, "{name}: {stderr}");
+            assert_eq!(records["c/sub/1.body"]["status"], "ok");
+            continue;
+        }
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("x.action.json"),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
+        // `infer` reads the folder's definitions for their secrets: it
+        // refuses them the same way, and writes nothing; so do both when
+        // the file lies above a subfolder or a file they are given.
+        for (command, input) in [
+            ("infer", "c"),
+            ("scan", "c/sub"),
+            ("infer", "c/sub"),
+            ("scan", "c/sub/1.body"),
+            ("infer", "c/sub/1.body"),
+        ] {
+            let out = dapa_bounded(256, 20, &[command, "--jobs", "2", "-q", input])
+                .current_dir(folder.path())
+                .run();
+            assert_eq!(out.code, 2, "{name} {command} {input}: {}", out.stderr);
             assert!(
                 out.stderr.contains("x.action.json"),
                 "{name}: {}",
                 out.stderr
             );
             assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
-            // `infer` reads the folder's definitions for their secrets:
-            // it refuses them the same way, and writes nothing.
-            let out = dapa_bounded(256, 20, &["infer", "--jobs", "2", "-q", "c"])
-                .current_dir(folder.path())
-                .run();
-            assert_eq!(out.code, 2, "{name}: {}", out.stderr);
-            assert!(out.stderr.contains(says), "{name}: {}", out.stderr);
-            assert_eq!(out.stdout, "", "{name}");
+            assert_eq!(out.stdout, "", "{name} {command} {input}");
         }
     }
 }

@@ -449,9 +449,10 @@ fn infer_writes_no_value_or_key_that_a_profile_marks_secret() {
         "any",
         r#"{"codes":{"door":"SECRETcode {n}"},"state":"open"}"#,
     );
-    // A secure action named with --definition, secret as a whole.
+    // A secure action named with --definition, secret as a whole (kept
+    // apart: a definition in a folder above the captures would apply).
     folder.write(
-        "whole.action.json",
+        "defs/whole.action.json",
         br#"{"id":"act-2","name":"W","secure":true,"contract":{"input":{"inputSchema":{"type":"object"}},
             "output":{"successSchema":{"type":"object","properties":{"state":{"type":"string"}}}}}}"#,
     );
@@ -479,7 +480,7 @@ fn infer_writes_no_value_or_key_that_a_profile_marks_secret() {
         ],
     );
     assert!(!shown.contains("SECRET"), "{shown}");
-    let definition = folder.join("whole.action.json");
+    let definition = folder.join("defs/whole.action.json");
     let named = folder.join("named");
     let shown = inferred(
         &elsewhere,
@@ -494,6 +495,33 @@ fn infer_writes_no_value_or_key_that_a_profile_marks_secret() {
     // Without the definition the same values are an enum: the test can fail.
     let shown = inferred(&elsewhere, &[named.to_str().unwrap()]);
     assert!(shown.contains("SECRETstate 0"), "{shown}");
+}
+
+#[test]
+fn infer_of_a_subfolder_or_of_named_files_keeps_the_secrets_of_a_definition_above() {
+    let folder = Folder::new();
+    folder.write(
+        "live/act-1.action.json",
+        secure_definition(r#"{"type":"object","properties":{"pin":{"type":"string"}}}"#).as_bytes(),
+    );
+    six_captures(&folder, "live/day1", "act-1", r#"{"pin":"SECRETpin {n}"}"#);
+    let names: Vec<String> = (0..6).map(|n| format!("live/day1/c{n}.json")).collect();
+    let mut named: Vec<&str> = names.iter().map(String::as_str).collect();
+    for args in [vec!["live/day1"], std::mem::take(&mut named)] {
+        let shown = inferred(&folder, &args);
+        assert!(!shown.contains("SECRET"), "{args:?}: {shown}");
+        assert!(shown.contains("\"pin\""), "{args:?}: {shown}");
+    }
+    // From inside the subfolder, the definition is two folders up.
+    let inside = dapa_bounded(MEMORY_MIB, SECONDS, &["infer", "-q", "."])
+        .current_dir(&folder.join("live/day1"))
+        .run();
+    assert_eq!(inside.code, 0, "{}", inside.stderr);
+    assert!(!inside.stdout.contains("SECRET"), "{}", inside.stdout);
+    // Without the definition the values are an enum: the test can fail.
+    std::fs::remove_file(folder.join("live/act-1.action.json")).unwrap();
+    let shown = inferred(&folder, &["live/day1"]);
+    assert!(shown.contains("SECRETpin 0"), "{shown}");
 }
 
 #[test]
