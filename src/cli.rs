@@ -446,7 +446,8 @@ pub struct InferArgs {
     pub enum_threshold: usize,
     /// A Data Action definition whose output contract marks which values
     /// are secret (`x-dapa-secret`, `secure`); repeatable. Definitions in
-    /// the folders walked are read too. Nothing is checked against it.
+    /// the folders walked, and in the folders above them, are read too.
+    /// Nothing is checked against it.
     #[arg(long, value_name = "FILE")]
     pub definition: Vec<PathBuf>,
     /// Rules whose profiles mark which values are secret (default: the

@@ -754,10 +754,7 @@ impl Scopes {
             found.extend(definition::found_in_folder(entry.path())?);
         }
         if !found.is_empty() {
-            let here = Arc::new(FolderDefinitions::new(
-                found,
-                self.current().map(Arc::as_ref),
-            ));
+            let here = Arc::new(FolderDefinitions::new(found, self.current().cloned()));
             self.walked.push((folder.to_owned(), here));
         }
         Ok(())

@@ -58,7 +58,24 @@ impl Definition {
     /// come in the `execute` envelope unless `envelope` says otherwise (test
     /// traces are recognised by their shape and checked at `finalResult`).
     pub fn from_file(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
-        let (mut definition, file) = Definition::read(path, envelope)?;
+        Definition::from_json_file(JsonFile::read(path)?, envelope)
+    }
+
+    /// [`Definition::from_file`] for a definition found in a folder, named
+    /// as a schema file is ([`super::schema_name`]): the same file found by
+    /// a walk and above another input is one definition, however either
+    /// path was typed.
+    fn found_at(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
+        Definition::from_json_file(JsonFile::read_as(path, super::schema_name(path))?, envelope)
+    }
+
+    fn from_json_file(file: JsonFile, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
+        let mut definition = Definition::from_value(
+            &file.shown,
+            &file.document,
+            envelope,
+            Some(file.base_uri.clone()),
+        )?;
         // Every definition read is linted here, whichever way it was named
         // (`--definition`, a dapa.toml rule, a folder's `*.action.json`,
         // `dapa lint`), so a scan reports the lint of each one it uses.
@@ -213,9 +230,12 @@ impl Definition {
 /// The definitions found in the folders of a scan (`ID.action.json`) that
 /// apply to one capture: those of its own folder first, then those of each
 /// folder above it, nearest first. Each checks the captures of its action.
+/// A folder's node holds its own and shares the node of the folder above:
+/// a tree of many folders holds each definition once.
 #[derive(Debug, Default)]
 pub struct FolderDefinitions {
-    by_action: Vec<(String, Arc<Profile>)>,
+    here: Vec<(String, Arc<Profile>)>,
+    above: Option<Arc<FolderDefinitions>>,
 }
 
 impl FolderDefinitions {
@@ -223,24 +243,22 @@ impl FolderDefinitions {
     /// order, before those of the folders above it.
     pub fn new(
         found: Vec<(String, Arc<Profile>)>,
-        above: Option<&FolderDefinitions>,
+        above: Option<Arc<FolderDefinitions>>,
     ) -> FolderDefinitions {
-        let mut by_action = found;
-        by_action.extend(
-            above
-                .iter()
-                .flat_map(|above| above.by_action.iter().cloned()),
-        );
-        FolderDefinitions { by_action }
+        FolderDefinitions { here: found, above }
     }
 
     /// The profile of the nearest definition of this action.
     pub fn for_action(&self, action_id: Option<&str>) -> Option<&Arc<Profile>> {
         let action_id = action_id?;
-        self.by_action
-            .iter()
-            .find(|(id, _)| id == action_id)
-            .map(|(_, profile)| profile)
+        let mut folder = Some(self);
+        while let Some(definitions) = folder {
+            if let Some((_, profile)) = definitions.here.iter().find(|(id, _)| id == action_id) {
+                return Some(profile);
+            }
+            folder = definitions.above.as_deref();
+        }
+        None
     }
 }
 
@@ -263,7 +281,7 @@ pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, St
     let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
         return Ok(None);
     };
-    let read = Definition::from_file(path, EnvelopeKind::Execute)
+    let read = Definition::found_at(path, EnvelopeKind::Execute)
         .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
     let action_id = match read.action_id {
         Some(id) => id,
@@ -279,17 +297,26 @@ pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, St
 /// for what lies in it whichever way its path was typed: a scan of
 /// `captures/sub`, or of `captures/sub/000001.body`, checks its captures
 /// against the definitions of `captures/` as a scan of `captures/` does.
-/// Each folder is listed once however many inputs lie in it.
+/// The folders above are those of the path's text (made absolute, cleaned
+/// of `.` and `..`), as a walk from above reaches it and as `dapa.toml`
+/// globs read it, links left as they are. A folder above that anyone may
+/// write to (`/tmp`) is passed over, so that a file planted there cannot
+/// change another user's verdicts. Each folder is listed once however
+/// many inputs lie in it.
 #[derive(Debug, Default)]
 pub struct Enclosing {
     /// Whether hidden files (`.NAME.action.json`) count, as `--hidden`
     /// makes a walk read them.
     hidden: bool,
-    /// Each real folder listed, with the definitions that apply in it.
-    by_folder: HashMap<PathBuf, Option<Arc<FolderDefinitions>>>,
-    /// The real working folder: a definition under it is named by its path
-    /// from there, as a walk from there would name it.
-    working: Option<PathBuf>,
+    /// Each folder met above an input, with the definitions that apply in
+    /// it from it and the folders above it.
+    above: HashMap<PathBuf, Option<Arc<FolderDefinitions>>>,
+    /// Each folder of a named file that anyone may write to, with the
+    /// definitions that apply in it: a named file's own folder is read as
+    /// a walk reads the folders it is given.
+    own: HashMap<PathBuf, Option<Arc<FolderDefinitions>>>,
+    /// The working folder, which relative paths start from.
+    working: PathBuf,
 }
 
 impl Enclosing {
@@ -297,68 +324,139 @@ impl Enclosing {
     pub fn new(hidden: bool) -> Enclosing {
         Enclosing {
             hidden,
-            by_folder: HashMap::new(),
-            working: std::env::current_dir().and_then(std::fs::canonicalize).ok(),
+            above: HashMap::new(),
+            own: HashMap::new(),
+            working: working_folder(),
         }
     }
 
-    /// The definitions that apply in `folder` (an empty path is the
-    /// working folder): its own, then those of each folder above its real
-    /// path, nearest first. None when there are none, or when the folder
-    /// cannot be found (what is in it cannot be read either). The message
-    /// of the first definition that cannot be used, when one cannot.
-    pub fn of(&mut self, folder: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
-        let folder = if folder.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            folder
-        };
-        let Ok(real) = std::fs::canonicalize(folder) else {
+    /// The definitions that apply to the file at `path` (named alone, not
+    /// walked): those of its folder, then of the folders above it. The
+    /// message of the first definition that cannot be used, when one
+    /// cannot. A file named as a definition is read as a capture, as
+    /// asked: it is not one of its folder's definitions.
+    pub fn of_file(&mut self, path: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
+        let path = super::config::lexical(&self.working.join(path));
+        let Some(folder) = path.parent() else {
             return Ok(None);
         };
-        if let Some(known) = self.by_folder.get(&real) {
+        let named_as_definition = path
+            .file_name()
+            .is_some_and(|name| is_definition_name(name.as_encoded_bytes()));
+        if named_as_definition {
+            let above = self.of_folders_above(folder)?;
+            let found = listed_in(folder, self.hidden, path.file_name())?;
+            return Ok(chained(found, above));
+        }
+        if !open_to_anyone(folder) {
+            return self.of_folder(folder);
+        }
+        if let Some(known) = self.own.get(folder) {
             return Ok(known.clone());
         }
-        let mut above: Option<Arc<FolderDefinitions>> = None;
-        let from_the_root: Vec<&Path> = real.ancestors().collect();
-        for folder in from_the_root.into_iter().rev() {
-            if let Some(known) = self.by_folder.get(folder) {
-                above = known.clone();
-                continue;
-            }
-            let shown = match &self.working {
-                Some(working) => match folder.strip_prefix(working) {
-                    Ok(below) if below.as_os_str().is_empty() => Path::new("."),
-                    Ok(below) => below,
-                    Err(_) => folder,
-                },
-                None => folder,
-            };
-            let found = listed_in(shown, self.hidden)?;
-            if !found.is_empty() {
-                above = Some(Arc::new(FolderDefinitions::new(found, above.as_deref())));
-            }
-            self.by_folder.insert(folder.to_owned(), above.clone());
-        }
-        Ok(above)
-    }
-
-    /// The definitions that apply to the file at `path`: those of its
-    /// folder and the folders above it.
-    pub fn of_file(&mut self, path: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
-        self.of(path.parent().unwrap_or(Path::new("")))
+        let above = self.of_folders_above(folder)?;
+        let here = chained(listed_in(folder, self.hidden, None)?, above);
+        self.own.insert(folder.to_owned(), here.clone());
+        Ok(here)
     }
 
     /// The definitions that apply above a folder that is walked (whose own
-    /// are read by the walk): those of the folders above its real path.
+    /// the walk reads): those of the folders above it.
     pub fn above(&mut self, folder: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
-        match std::fs::canonicalize(folder) {
-            Ok(real) => match real.parent() {
-                Some(parent) => self.of(parent),
-                None => Ok(None),
-            },
-            Err(_) => Ok(None),
+        let folder = super::config::lexical(&self.working.join(folder));
+        self.of_folders_above(&folder)
+    }
+
+    /// The definitions of the folders above `folder` (absolute and clean).
+    fn of_folders_above(
+        &mut self,
+        folder: &Path,
+    ) -> Result<Option<Arc<FolderDefinitions>>, String> {
+        match folder.parent() {
+            Some(parent) => self.of_folder(parent),
+            None => Ok(None),
         }
+    }
+
+    /// The definitions that apply in `folder` (absolute and clean) from it
+    /// and the folders above it, each listed once, from the root down.
+    fn of_folder(&mut self, folder: &Path) -> Result<Option<Arc<FolderDefinitions>>, String> {
+        if let Some(known) = self.above.get(folder) {
+            return Ok(known.clone());
+        }
+        let unknown: Vec<PathBuf> = folder
+            .ancestors()
+            .take_while(|folder| !self.above.contains_key(*folder))
+            .map(Path::to_owned)
+            .collect();
+        let mut above = unknown
+            .last()
+            .and_then(|top| top.parent())
+            .and_then(|parent| self.above.get(parent).cloned())
+            .flatten();
+        for folder in unknown.into_iter().rev() {
+            if !open_to_anyone(&folder) {
+                above = chained(listed_in(&folder, self.hidden, None)?, above);
+            }
+            self.above.insert(folder, above.clone());
+        }
+        Ok(above)
+    }
+}
+
+/// The working folder by the path the shell shows (`$PWD`, which keeps the
+/// links it was reached through) when that is the working folder, else by
+/// its real path: `cd captures/latest && dapa scan .` finds the definitions
+/// of `captures/`, as `dapa scan captures/latest` does.
+fn working_folder() -> PathBuf {
+    let real = std::env::current_dir().unwrap_or_default();
+    let shown = std::env::var_os("PWD").map(PathBuf::from);
+    match shown {
+        Some(shown) if shown.is_absolute() && same_folder(&shown, &real) => shown,
+        _ => real,
+    }
+}
+
+/// Whether two paths lead to the same folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        a == b
+    }
+}
+
+/// The definitions `found` in a folder over those that apply `above` it.
+fn chained(
+    found: Vec<(String, Arc<Profile>)>,
+    above: Option<Arc<FolderDefinitions>>,
+) -> Option<Arc<FolderDefinitions>> {
+    if found.is_empty() {
+        above
+    } else {
+        Some(Arc::new(FolderDefinitions::new(found, above)))
+    }
+}
+
+/// Whether anyone may write to `folder` (as to `/tmp`), and so plant a
+/// definition there for another user to read.
+fn open_to_anyone(folder: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(folder).is_ok_and(|meta| meta.permissions().mode() & 0o002 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        false
     }
 }
 
@@ -366,7 +464,11 @@ impl Enclosing {
 /// as a walk orders them). A folder that cannot be listed holds none that
 /// can be read; a folder named as a definition is not one, nor a link that
 /// leads nowhere.
-fn listed_in(folder: &Path, hidden: bool) -> Result<Vec<(String, Arc<Profile>)>, String> {
+fn listed_in(
+    folder: &Path,
+    hidden: bool,
+    except: Option<&std::ffi::OsStr>,
+) -> Result<Vec<(String, Arc<Profile>)>, String> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Ok(Vec::new());
     };
@@ -375,7 +477,9 @@ fn listed_in(folder: &Path, hidden: bool) -> Result<Vec<(String, Arc<Profile>)>,
         .map(|entry| entry.file_name())
         .filter(|name| {
             let bytes = name.as_encoded_bytes();
-            is_definition_name(bytes) && (hidden || !bytes.starts_with(b"."))
+            is_definition_name(bytes)
+                && (hidden || !bytes.starts_with(b"."))
+                && Some(name.as_os_str()) != except
         })
         .collect();
     names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
@@ -683,7 +787,7 @@ mod tests {
                 .map(|profile| profile.name.clone())
         };
         let mut enclosing = Enclosing::new(false);
-        let low = enclosing.of(&top.join("mid/low")).unwrap();
+        let low = enclosing.of_file(&top.join("mid/low/x.json")).unwrap();
         assert_eq!(name(&low, "a").as_deref(), Some("definition:Mid"));
         assert_eq!(name(&low, "b").as_deref(), Some("definition:Top b"));
         assert_eq!(name(&low, "c"), None, "hidden unless asked");
@@ -692,17 +796,49 @@ mod tests {
         // Each folder is listed once: a definition removed since is still
         // the one the run uses, whichever way its folder is reached.
         std::fs::remove_file(top.join("mid/a.action.json")).unwrap();
-        let again = enclosing.of_file(&top.join("mid/x.json")).unwrap();
+        let again = enclosing.of_file(&top.join("mid/y.json")).unwrap();
         assert_eq!(name(&again, "a").as_deref(), Some("definition:Mid"));
-        let hidden = Enclosing::new(true).of(&top.join("mid")).unwrap();
+        let hidden = Enclosing::new(true)
+            .of_file(&top.join("mid/x.json"))
+            .unwrap();
         assert_eq!(name(&hidden, "c").as_deref(), Some("definition:Hidden"));
         assert_eq!(name(&hidden, "a").as_deref(), Some("definition:Top"));
-        // A folder that is not there holds nothing to read.
-        assert!(
-            Enclosing::new(false)
-                .of(&top.join("gone"))
-                .unwrap()
-                .is_none()
+        // The folders above are those of the path's text: a folder that is
+        // not there has its parents' still.
+        let gone = Enclosing::new(false)
+            .of_file(&top.join("gone/x.json"))
+            .unwrap();
+        assert_eq!(name(&gone, "a").as_deref(), Some("definition:Top"));
+        // A file named as a definition is no definition of its own folder.
+        let named = Enclosing::new(false)
+            .of_file(&top.join("b.action.json"))
+            .unwrap();
+        assert_eq!(name(&named, "a").as_deref(), Some("definition:Top"));
+        assert_eq!(name(&named, "b"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_above_that_anyone_may_write_to_is_passed_over() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let open = root.path().join("open");
+        write_definition(&open.join("a.action.json"), "a", "Planted");
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let name = |found: Option<Arc<FolderDefinitions>>| {
+            found.and_then(|found| found.for_action(Some("a")).map(|p| p.name.clone()))
+        };
+        let mut enclosing = Enclosing::new(false);
+        assert_eq!(
+            name(enclosing.of_file(&open.join("sub/x.json")).unwrap()),
+            None
+        );
+        assert_eq!(name(enclosing.above(&open.join("sub")).unwrap()), None);
+        // Its own folder is read for a file named in it, as a walk of the
+        // folder reads it.
+        assert_eq!(
+            name(enclosing.of_file(&open.join("x.json")).unwrap()).as_deref(),
+            Some("definition:Planted")
         );
     }
 }

@@ -235,7 +235,11 @@ struct JsonFile {
 
 impl JsonFile {
     fn read(path: &Path) -> Result<JsonFile, SchemaError> {
-        let shown = crate::capture::source::path_shown(path).into_owned();
+        JsonFile::read_as(path, crate::capture::source::path_shown(path).into_owned())
+    }
+
+    /// [`JsonFile::read`], the file named `shown` in messages.
+    fn read_as(path: &Path, shown: String) -> Result<JsonFile, SchemaError> {
         let read_error = |reason| SchemaError::Read {
             path: shown.clone(),
             reason,

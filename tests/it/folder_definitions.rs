@@ -136,6 +136,50 @@ fn a_subfolder_or_a_file_named_alone_is_checked_as_a_walk_from_above_checks_it()
 }
 
 #[test]
+fn a_folder_reached_through_a_link_is_checked_by_the_folders_of_its_path() {
+    // `c/day` is a link to a folder outside `c/`: a walk of `c` checks its
+    // capture with `c`'s definition, and so does every other way in.
+    let folder = tree();
+    capture(&folder, "store/day/7", "a-1", r#"{"email": 5}"#);
+    folder.symlink("c/day", "../store/day");
+    let (_, whole, _) = scan(&folder, &["c"]);
+    assert_eq!(whole["c/day/7.body"]["profile"], "definition:Top@v1");
+    for input in ["c/day", "c/day/7.body", "c/day/../day"] {
+        let (_, part, stderr) = scan(&folder, &[input]);
+        let (_, record) = part.iter().next().expect("one record");
+        assert_eq!(record["profile"], "definition:Top@v1", "{input}: {stderr}");
+    }
+    // From inside the link, as the shell shows the working folder.
+    let inside = folder.join("c/day");
+    let out = dapa(&["scan", "--format", "jsonl", "-q", "."])
+        .current_dir(&inside)
+        .env("PWD", inside.to_str().unwrap())
+        .run();
+    let records = records(&out.stdout);
+    assert_eq!(records["./7.body"]["profile"], "definition:Top@v1");
+    // The same definition found by the walk and above another input is
+    // named once in the summary, however the paths were typed.
+    let out = dapa(&["scan", "--format", "json", "-q", "c/deep", "./c"])
+        .current_dir(folder.path())
+        .run();
+    let named = [
+        "c/a-1.action.json",
+        "c/b-2.action.json",
+        "c/near/a-1.action.json",
+    ];
+    assert_eq!(definitions_named(&out.stdout), named);
+}
+
+#[test]
+fn a_file_named_as_a_definition_is_read_as_a_capture_when_named_alone() {
+    let folder = tree();
+    folder.write("c/x.action.json", br#"{"email": }"#);
+    let (code, records, stderr) = scan(&folder, &["c/x.action.json"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(codes(&records["c/x.action.json"]), ["S03"]);
+}
+
+#[test]
 fn what_the_user_chose_wins_over_the_definitions_found() {
     let folder = tree();
     folder.write(
