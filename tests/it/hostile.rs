@@ -93,6 +93,33 @@ fn a_huge_sidecar_is_refused_by_its_size() {
     assert!(notes.contains("larger than 1048576 bytes"), "{notes}");
 }
 
+/// A body of millions of short lines costs `explain` what it costs a scan,
+/// a few times its size: a table entry per line took 120 bytes each (a
+/// 60 MB file of line breaks, 6 GB).
+#[test]
+fn explain_of_millions_of_lines_stays_within_a_few_times_their_size() {
+    let folder = Folder::new();
+    let mut body = br#"{"a":1}"#.to_vec();
+    body.extend(std::iter::repeat_n(b'\n', 4_000_000));
+    body.extend(br#"{"b":1}"#);
+    folder.write("lines.json", &body);
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "explain",
+            folder.join("lines.json").to_str().unwrap(),
+            "--color",
+            "never",
+        ],
+    )
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // The data after the last line, on its line.
+    assert!(out.stdout.contains("S02"), "{}", out.stdout);
+    assert!(out.stdout.contains("4000001 │ {\"b\":1}"), "{}", out.stdout);
+}
+
 #[test]
 fn explain_refuses_what_it_cannot_read_without_blocking() {
     let folder = Folder::new();

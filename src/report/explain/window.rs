@@ -35,9 +35,11 @@ pub struct Focus {
 pub struct Windowed {
     name: String,
     text: String,
-    /// For each line: the bytes of the line left out before its window, and
-    /// the bytes of the marker that stands for them.
-    shifts: Vec<(usize, usize)>,
+    /// Each line cut at its start, by its index: the bytes of the line left
+    /// out before its window, and the bytes of the marker that stands for
+    /// them. Only those: a body of millions of short lines holds no entry
+    /// for each.
+    shifts: Vec<(usize, usize, usize)>,
 }
 
 #[cfg(test)]
@@ -62,8 +64,13 @@ impl SourceCode for Windowed {
         // miette's column is in bytes from the start of the shown line:
         // give that of the uncut line.
         let line = contents.line();
-        let column = match self.shifts.get(line) {
-            Some(&(dropped, marker)) if dropped > 0 && contents.column() >= marker => {
+        let shift = self
+            .shifts
+            .binary_search_by_key(&line, |&(index, _, _)| index)
+            .ok()
+            .map(|at| self.shifts[at]);
+        let column = match shift {
+            Some((_, dropped, marker)) if contents.column() >= marker => {
                 contents.column() - marker + dropped
             }
             _ => contents.column(),
@@ -122,10 +129,12 @@ pub fn window(
     columns: usize,
 ) -> (Windowed, Vec<Range<usize>>) {
     let mut cut = String::with_capacity(text.len().min(1 << 20));
-    let mut lines = Vec::new();
     let mut shifts = Vec::new();
+    // The foci's starts and ends in the cut text, found on their lines as
+    // the text is cut: no table of every line is kept.
+    let mut moved: Vec<[Option<usize>; 2]> = vec![[None; 2]; foci.len()];
     let mut start = 0;
-    for piece in text.split_inclusive('\n') {
+    for (index, piece) in text.split_inclusive('\n').enumerate() {
         let content = piece
             .strip_suffix('\n')
             .map_or(piece, |c| c.strip_suffix('\r').unwrap_or(c));
@@ -164,21 +173,28 @@ pub fn window(
             cut.push_str(MARKER);
         }
         cut.push_str(ending);
-        shifts.push((keep.0, marker));
-        lines.push(line);
+        if keep.0 > 0 {
+            shifts.push((index, keep.0, marker));
+        }
+        let on_this_line = start..start + piece.len();
+        for (focus, ends) in foci.iter().zip(moved.iter_mut()) {
+            for (end, offset) in ends.iter_mut().zip([focus.span.start, focus.span.end]) {
+                if on_this_line.contains(&offset) {
+                    *end = Some(line.shown(offset - line.start));
+                }
+            }
+        }
         start += piece.len();
     }
-    let moved = |offset: usize| -> usize {
-        if offset >= text.len() {
-            // At or past the end: as far past the cut text's end.
-            return cut.len() + (offset - text.len());
-        }
-        let index = lines.partition_point(|line| line.start <= offset) - 1;
-        lines[index].shown(offset - lines[index].start)
-    };
+    // At or past the end: as far past the cut text's end.
+    let past_the_end = |offset: usize| cut.len() + (offset - text.len());
     let spans = foci
         .iter()
-        .map(|focus| moved(focus.span.start)..moved(focus.span.end))
+        .zip(moved)
+        .map(|(focus, [from, to])| {
+            from.unwrap_or_else(|| past_the_end(focus.span.start))
+                ..to.unwrap_or_else(|| past_the_end(focus.span.end))
+        })
         .collect();
     let windowed = Windowed {
         name,
