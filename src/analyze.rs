@@ -30,6 +30,11 @@ pub struct AnalyzeOptions {
     /// drift table) does not, and a scan that only summarises saves a
     /// second read of the bodies with findings.
     pub locations: bool,
+    /// The bodies are written from a backend's reply (a replay's output):
+    /// an error body among them is the action's own payload, not Genesys'
+    /// envelope, so where the profile marks secrets none of its fields is
+    /// shown, not even those that name a Genesys failure.
+    pub written_from_reply: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -40,6 +45,7 @@ impl Default for AnalyzeOptions {
             show_secrets: false,
             keep_payload: false,
             locations: true,
+            written_from_reply: false,
         }
     }
 }
@@ -364,7 +370,14 @@ impl Context<'_> {
             self.profile.map(|p| p.envelope),
             self.envelope_texts(),
         );
-        located.extend(envelope.findings);
+        let withheld = options.written_from_reply
+            && !options.show_secrets
+            && self.profile.is_some_and(|p| p.schema.secrets);
+        if withheld {
+            located.extend(envelope.findings.into_iter().map(envelope::withheld));
+        } else {
+            located.extend(envelope.findings);
+        }
         if let Some(pointer) = &envelope.payload
             && let Some(value) = root.pointer_mut(pointer)
             && payload::worth_walking(value, marks)

@@ -142,6 +142,30 @@ impl Texts<'_> {
     }
 }
 
+/// `finding` of a body written from a backend's reply under a profile that
+/// marks secrets (a secure action's replay output): what kind of body it
+/// is, none of its fields; grouped by that message alone.
+pub fn withheld(finding: Finding) -> Finding {
+    let kind = match finding.code {
+        Code::E01 => "the output is a Genesys error body",
+        Code::E02 => "the output is a failed test result",
+        Code::E03 => "the output is a rate-limit error",
+        Code::E04 => "the output's envelope holds no payload",
+        Code::E05 => "the output's envelope lists errors",
+        Code::E06 => "the output is a problem-details body",
+        _ => "the output is an error",
+    };
+    let message = format!(
+        "{kind}; its fields are not shown: the action marks secrets, and the output is \
+         written from the backend's reply"
+    );
+    Finding {
+        message,
+        signature_detail: None,
+        ..finding
+    }
+}
+
 /// Findings that the recorded status alone gives, whatever the body is (E03 on
 /// an HTTP 429).
 pub fn check_status(meta: &Meta) -> Vec<Finding> {

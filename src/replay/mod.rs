@@ -199,6 +199,7 @@ impl Replay {
             });
         }
         let mut analyze = analyze.clone();
+        analyze.written_from_reply = true;
         analyze.profiles = Profiles {
             forced: Some(Arc::new(definition.profile)),
             ..Profiles::default()

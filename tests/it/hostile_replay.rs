@@ -77,6 +77,27 @@ fn a_secure_output_that_is_no_json_is_never_quoted() {
 
 /// A definition of `entries` variables `v0`... whose paths find nothing in
 /// `{}` and which all have a default; the template writes `v1`.
+/// A secure action's template that writes an error body from the reply:
+/// the fields that name a Genesys failure in a captured error body are the
+/// backend's values here.
+#[test]
+fn a_secure_output_written_as_an_error_body_names_none_of_its_fields() {
+    let folder = Folder::new();
+    let definition = json!({
+        "name": "Secure error",
+        "secure": true,
+        "config": {"response": {
+            "translationMap": {"ssn": "$.ssn"},
+            "successTemplate": "{\"message\": \"done\", \"code\": ${ssn}, \"status\": 400, \"contextId\": ${ssn}, \"errors\": [{\"code\": ${ssn}}]}"
+        }},
+        "contract": {"output": {"successSchema": {"type": "object"}}}
+    });
+    folder.write("secure.action.json", definition.to_string().as_bytes());
+    folder.write("reply.json", br#"{"ssn": "SECRET-45-6789"}"#);
+    let (definition, reply) = (folder.join("secure.action.json"), folder.join("reply.json"));
+    assert_quoted_only_when_asked(&definition, &reply, "E01", "SECRET-45");
+}
+
 fn wide_definition(entries: usize) -> String {
     let map: serde_json::Map<String, Value> = (0..entries)
         .map(|i| (format!("v{i}"), json!(format!("$.a{i}"))))
