@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::tools;
-use super::value::{Num, VValue};
+use super::value::{NODE_BYTES, Num, VValue};
 use super::{
     Accessor, BinOp, Context, Expr, Limits, Node, Reference, RenderError, Rendered, Template,
 };
@@ -28,6 +28,13 @@ pub(super) fn render(
         limits: *limits,
         iterations: 0,
         copied: 0,
+        work: Work {
+            done: 0,
+            budget: limits
+                .max_output_bytes
+                .saturating_mul(WORK_BUDGET_PER_OUTPUT_BYTE),
+        },
+        utf16_lengths: HashMap::new(),
         literal_nulls: Vec::new(),
     };
     let mut text = String::new();
@@ -53,6 +60,13 @@ struct Renderer<'t> {
     iterations: usize,
     /// Bytes of values copied so far (see [`charge`]).
     copied: usize,
+    /// What methods, lookups and comparisons have scanned so far.
+    work: Work,
+    /// `$name.length()` of the variables whose length was asked, until
+    /// they change: Java's `length()` costs nothing, ours counts UTF-16
+    /// units, and `$rawResult.length()` in a loop would scan the reply
+    /// on every turn.
+    utf16_lengths: HashMap<String, usize>,
     /// The references that wrote their own text because they were null.
     literal_nulls: Vec<Range<usize>>,
 }
@@ -63,6 +77,16 @@ struct Renderer<'t> {
 /// 16 MiB `$rawResult` named in a loop copied terabytes. Past the budget
 /// the rendering stops (R03) instead of growing or running without end.
 const COPY_BUDGET_PER_OUTPUT_BYTE: usize = 32;
+
+/// Bytes that methods, lookups and comparisons of one rendering may scan,
+/// as a multiple of the output limit (1 GiB by default): a text's bytes
+/// for each pass over it, and [`NODE_BYTES`] for each list item or map
+/// entry visited. Java does the same work, but a method on a 16 MiB reply
+/// called in a loop of 100,000 turns scans terabytes; past the budget the
+/// rendering stops (R03). A second or so of work at most; a template that
+/// scans its reply a few times, or searches lists of thousands of items,
+/// uses a small part of it.
+const WORK_BUDGET_PER_OUTPUT_BYTE: usize = 256;
 
 /// Deepest value a rendering builds: a list nested in itself a hundred
 /// thousand times is walked recursively when copied, written or dropped.
@@ -96,7 +120,44 @@ fn charge(
     Ok(copied + measure.bytes)
 }
 
+/// The work a rendering's methods, lookups and comparisons have done, in
+/// bytes scanned (see [`WORK_BUDGET_PER_OUTPUT_BYTE`]).
+pub(super) struct Work {
+    done: usize,
+    budget: usize,
+}
+
+impl Work {
+    /// Count `bytes` more work, done or about to be done at `span`: past
+    /// the budget, the limit.
+    pub(super) fn spend(&mut self, bytes: usize, span: &Range<usize>) -> Result<(), RenderError> {
+        self.done = self.done.saturating_add(bytes);
+        if self.done > self.budget {
+            return Err(RenderError::Limit {
+                what: "bytes scanned by methods and comparisons",
+                limit: self.budget,
+                span: span.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl Renderer<'_> {
+    /// Set variable `name`, forgetting the length known of its old value.
+    fn assign(&mut self, name: &str, value: VValue) {
+        self.utf16_lengths.remove(name);
+        self.vars.insert(name.to_owned(), value);
+    }
+
+    /// Count a value built by the rendering (a literal's copy, an
+    /// interpolated text, a range, what a tool gives) against the copy
+    /// budget, as a copy of a variable is.
+    fn built(&mut self, value: VValue, span: &Range<usize>) -> Result<VValue, RenderError> {
+        self.copied = charge(&value, self.copied, &self.limits, span)?;
+        Ok(value)
+    }
+
     /// A copy of variable `name`'s value, counted against the budget.
     fn copy_of(&mut self, name: &str, span: &Range<usize>) -> Result<VValue, RenderError> {
         let Some(value) = self.vars.get(name) else {
@@ -224,13 +285,14 @@ impl Renderer<'_> {
         }
         match target.accessors.as_slice() {
             [] => {
-                self.vars.insert(target.name.clone(), value);
+                self.assign(&target.name, value);
                 Ok(())
             }
             [Accessor::Property { name, .. }] => {
                 if let Some(VValue::Map(entries)) = self.vars.get_mut(&target.name) {
-                    match entries.iter_mut().find(|(k, _)| k == name) {
-                        Some(entry) => entry.1 = value,
+                    let at = tools::entry_position(entries, name, &mut self.work, span)?;
+                    match at {
+                        Some(at) => entries[at].1 = value,
                         None => entries.push((name.clone(), value)),
                     }
                     return Ok(());
@@ -262,6 +324,7 @@ impl Renderer<'_> {
             _ => return Ok(()),
         };
         let saved = self.vars.remove(var);
+        self.utf16_lengths.remove(var);
         self.loops.push(Loop {
             index: 0,
             len: items.len(),
@@ -282,7 +345,7 @@ impl Renderer<'_> {
             }
             // A null element leaves the variable as it was, as #set does.
             if !matches!(item, VValue::Null) {
-                self.vars.insert(var.to_owned(), item);
+                self.assign(var, item);
             }
             result = self.nodes(body, out);
             if result.is_err() {
@@ -290,6 +353,7 @@ impl Renderer<'_> {
             }
         }
         self.loops.pop();
+        self.utf16_lengths.remove(var);
         match saved {
             Some(value) => self.vars.insert(var.to_owned(), value),
             None => self.vars.remove(var),
@@ -314,7 +378,23 @@ impl Renderer<'_> {
             let Some(root_value) = self.vars.get(root) else {
                 return Ok(VValue::Null);
             };
-            let value = apply(root_value, first, step, &self.limits)?;
+            let value = match (root_value, first, &step) {
+                (VValue::String(s), Accessor::Method { name, .. }, Step::Method(args))
+                    if name == "length" && args.is_empty() =>
+                {
+                    let length = match self.utf16_lengths.get(root) {
+                        Some(length) => *length,
+                        None => {
+                            self.work.spend(s.len(), &reference.span)?;
+                            let length = tools::utf16_len(s);
+                            self.utf16_lengths.insert(root.to_owned(), length);
+                            length
+                        }
+                    };
+                    VValue::Int(i64::try_from(length).unwrap_or(i64::MAX))
+                }
+                _ => apply(root_value, first, step, &self.limits, &mut self.work)?,
+            };
             self.copied = charge(&value, self.copied, &self.limits, &reference.span)?;
             value
         } else if root == "foreach" && !self.loops.is_empty() {
@@ -353,7 +433,8 @@ impl Renderer<'_> {
                 Accessor::Property { name, span } => tool.property(name, span)?,
                 Accessor::Method { name, args, span } => {
                     let args = self.args(args)?;
-                    tool.call(name, &args, span, &self.limits)?
+                    let value = tool.call(name, &args, span, &self.limits, &mut self.work)?;
+                    self.built(value, span)?
                 }
                 Accessor::Index { span, .. } => {
                     return Err(unsupported(&format!("${root}[...]"), span));
@@ -367,7 +448,7 @@ impl Renderer<'_> {
                 return Ok(VValue::Null);
             }
             let step = self.step_arguments(accessor)?;
-            value = apply(&value, accessor, step, &self.limits)?;
+            value = apply(&value, accessor, step, &self.limits, &mut self.work)?;
             self.copied = charge(&value, self.copied, &self.limits, &reference.span)?;
         }
         Ok(value)
@@ -390,11 +471,14 @@ impl Renderer<'_> {
     fn expr(&mut self, expr: &Expr) -> Result<VValue, RenderError> {
         Ok(match expr {
             Expr::Reference(r) => self.reference(r)?,
-            Expr::Str { value, .. } => VValue::String(value.clone()),
-            Expr::Interpolated { nodes, .. } => {
+            Expr::Str { value, span } => self.built(VValue::String(value.clone()), span)?,
+            Expr::Interpolated { nodes, span } => {
                 let mut text = String::new();
                 self.nodes(nodes, &mut text)?;
-                VValue::String(text)
+                // Held, it should take what it holds: `"${s}a"` would keep
+                // the room for twice `$s` that pushing the `a` made.
+                text.shrink_to_fit();
+                self.built(VValue::String(text), span)?
             }
             Expr::Int(i, _) => VValue::Int(*i),
             Expr::Float(f, _) => VValue::Float(*f),
@@ -425,15 +509,15 @@ impl Renderer<'_> {
                 } else {
                     (to..=from).rev().map(VValue::Int).collect()
                 };
-                VValue::List(items)
+                self.built(VValue::List(items), span)?
             }
             Expr::Map(entries, span) => {
                 let mut map: Vec<(String, VValue)> = Vec::new();
                 for (k, v) in entries {
                     let key = self.expr(k)?.java_string().unwrap_or_else(|| "null".into());
                     let value = self.expr(v)?;
-                    match map.iter_mut().find(|(existing, _)| *existing == key) {
-                        Some(entry) => entry.1 = value,
+                    match tools::entry_position(&map, &key, &mut self.work, span)? {
+                        Some(at) => map[at].1 = value,
                         None => map.push((key, value)),
                     }
                 }
@@ -486,8 +570,12 @@ impl Renderer<'_> {
         let l = self.expr(left)?;
         let r = self.expr(right)?;
         Ok(match op {
-            BinOp::Eq => VValue::Bool(loose_equals(&l, &r)),
-            BinOp::Ne => VValue::Bool(!loose_equals(&l, &r)),
+            BinOp::Eq | BinOp::Ne => {
+                let mut scanned = 0;
+                let equal = loose_equals(&l, &r, &mut scanned);
+                self.work.spend(scanned, span)?;
+                VValue::Bool(equal == (op == BinOp::Eq))
+            }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let (Some(a), Some(b)) = (l.number(), r.number()) else {
                     return Ok(VValue::Bool(false));
@@ -508,7 +596,7 @@ impl Renderer<'_> {
                 };
                 let joined = side(&l, left) + &side(&r, right);
                 self.check_size(joined.len(), span)?;
-                VValue::String(joined)
+                self.built(VValue::String(joined), span)?
             }
             _ => {
                 let (Some(a), Some(b)) = (l.number(), r.number()) else {
@@ -533,13 +621,16 @@ fn apply(
     accessor: &Accessor,
     step: Step,
     limits: &Limits,
+    work: &mut Work,
 ) -> Result<VValue, RenderError> {
     match (accessor, step) {
-        (Accessor::Property { name, span }, _) => tools::property(value, name, span),
+        (Accessor::Property { name, span }, _) => tools::property(value, name, span, work),
         (Accessor::Method { name, span, .. }, Step::Method(args)) => {
-            tools::method(value, name, &args, span, limits)
+            tools::method(value, name, &args, span, limits, work)
         }
-        (Accessor::Index { span, .. }, Step::Index(index)) => tools::index(value, &index, span),
+        (Accessor::Index { span, .. }, Step::Index(index)) => {
+            tools::index(value, &index, span, work)
+        }
         (Accessor::Method { span, .. } | Accessor::Index { span, .. }, _) => {
             Err(unsupported("a step without its arguments", span))
         }
@@ -585,7 +676,8 @@ fn compare(a: Num, b: Num) -> std::cmp::Ordering {
 
 /// Velocity 1.7's `==`: two nulls are equal, a null equals nothing else, numbers compare by
 /// value, values of one class by Java `equals`, values of different classes by their text.
-pub(super) fn loose_equals(l: &VValue, r: &VValue) -> bool {
+/// Adds what the comparison scanned to `scanned` (see [`java_equals`]).
+pub(super) fn loose_equals(l: &VValue, r: &VValue, scanned: &mut usize) -> bool {
     match (l, r) {
         (VValue::Null, VValue::Null) => true,
         (VValue::Null, _) | (_, VValue::Null) => false,
@@ -594,30 +686,71 @@ pub(super) fn loose_equals(l: &VValue, r: &VValue) -> bool {
                 return compare(a, b).is_eq();
             }
             if std::mem::discriminant(l) == std::mem::discriminant(r) {
-                return java_equals(l, r);
+                return java_equals(l, r, scanned);
             }
-            l.java_string() == r.java_string()
+            let (l, r) = (l.java_string(), r.java_string());
+            let bytes = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+            *scanned = scanned.saturating_add(bytes(&l).saturating_add(bytes(&r)));
+            l == r
         }
     }
 }
 
 /// Java's `equals`: an `Integer` never equals a `Double`; lists and maps compare element-wise.
-pub(super) fn java_equals(l: &VValue, r: &VValue) -> bool {
+/// Adds what it scanned to `scanned`: [`NODE_BYTES`] for each value visited, and the bytes of
+/// the texts compared.
+pub(super) fn java_equals(l: &VValue, r: &VValue, scanned: &mut usize) -> bool {
+    *scanned = scanned.saturating_add(NODE_BYTES);
     match (l, r) {
         (VValue::Int(a), VValue::Int(b)) => {
             a == b && (i32::try_from(*a).is_ok() == i32::try_from(*b).is_ok())
         }
         (VValue::Float(a), VValue::Float(b)) => a.to_bits() == b.to_bits() || (a == b && *a != 0.0),
+        (VValue::String(a), VValue::String(b)) => texts_equal(a, b, scanned),
         (VValue::List(a), VValue::List(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| java_equals(x, y))
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| java_equals(x, y, scanned))
         }
-        (VValue::Map(a), VValue::Map(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && java_equals(v, v2)))
-        }
+        (VValue::Map(a), VValue::Map(b)) => a.len() == b.len() && maps_equal(a, b, scanned),
         _ => l == r,
     }
+}
+
+/// Two texts are equal; only texts of one length are compared byte by byte.
+fn texts_equal(a: &str, b: &str, scanned: &mut usize) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    *scanned = scanned.saturating_add(a.len());
+    a == b
+}
+
+/// `AbstractMap.equals` of two maps of one size, whose keys are each
+/// once in a map: every entry of `a` is in `b` with an equal value. Maps
+/// with their keys in one order (two copies of a map) are compared side
+/// by side; others through an index of `b`, so that comparing maps of
+/// 100,000 entries is not 10^10 steps.
+fn maps_equal(a: &[(String, VValue)], b: &[(String, VValue)], scanned: &mut usize) -> bool {
+    let same_order = a
+        .iter()
+        .zip(b)
+        .all(|((ka, _), (kb, _))| texts_equal(ka, kb, scanned));
+    if same_order {
+        return a
+            .iter()
+            .zip(b)
+            .all(|((_, va), (_, vb))| java_equals(va, vb, scanned));
+    }
+    let mut index: HashMap<&str, &VValue> = HashMap::with_capacity(b.len());
+    for (key, value) in b {
+        *scanned = scanned.saturating_add(NODE_BYTES + key.len());
+        index.entry(key).or_insert(value);
+    }
+    a.iter().all(|(key, value)| {
+        *scanned = scanned.saturating_add(NODE_BYTES + key.len());
+        index
+            .get(key.as_str())
+            .is_some_and(|other| java_equals(value, other, scanned))
+    })
 }
 
 /// `+ - * / %` on numbers, as Velocity 1.7's MathUtils: integers stay integers (widened on
@@ -670,6 +803,91 @@ mod tests {
 
     fn ok(text: &str) -> String {
         render(text).expect("renders")
+    }
+
+    /// `text` rendered with a 64 KiB output limit (a copy budget of 2 MiB,
+    /// a work budget of 16 MiB) over `$big`, a text of 64 KiB, and `$map`,
+    /// a map of 2,000 entries.
+    fn render_small(text: &str) -> Result<String, RenderError> {
+        let mut context = Context::new();
+        context.insert("big", VValue::String("x".repeat(1 << 16)));
+        let entries = (0..2000).map(|i| (format!("k{i}"), VValue::Int(i)));
+        context.insert("map", VValue::Map(entries.collect()));
+        let limits = Limits {
+            max_output_bytes: 1 << 16,
+            max_iterations: 100_000,
+        };
+        Template::parse(text)
+            .expect("parses")
+            .render(&context, &limits)
+    }
+
+    fn limit_of(result: Result<String, RenderError>) -> &'static str {
+        match result {
+            Err(RenderError::Limit { what, .. }) => what,
+            other => panic!("not a limit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn methods_stop_at_the_work_budget() {
+        let scanning = [
+            // 2,000 searches of 64 KiB: 128 MiB scanned.
+            "#foreach($i in [1..2000])#set($n = $big.indexOf('Z'))#end",
+            "#foreach($i in [1..2000])#set($n = $big.lastIndexOf('Z'))#end",
+            "#foreach($i in [1..2000])#if($big.contains('Z'))#end#end",
+            // A search of a list of 2,000 items 2,000 times: 4,000,000 items.
+            "#set($l = [1..2000])#foreach($i in $l)#if($l.contains(-1))#end#end",
+            "#set($l = [1..2000])#foreach($i in $l)#set($n = $l.indexOf(-1))#end",
+            "#foreach($i in [1..2000])#if($big.isBlank())#end#end",
+            // A look-up of a key not in a map of 2,000 entries 2,000 times.
+            "#foreach($i in [1..2000])#set($n = $map.get('z'))#end",
+            "#foreach($i in [1..2000])#if($map.z)#end#end",
+        ];
+        for template in scanning {
+            assert_eq!(
+                limit_of(render_small(template)),
+                "bytes scanned by methods and comparisons",
+                "{template}"
+            );
+        }
+        // The length of a variable is counted once until it changes, as
+        // Java's costs nothing; and the answer follows the new value.
+        assert_eq!(
+            render_small(
+                "#foreach($i in [1..20000])#set($n = $big.length())#end$n|\
+                 #set($big = 'é😀')$big.length()"
+            )
+            .expect("renders"),
+            "65536|3"
+        );
+        assert_eq!(
+            render_small("#foreach($s in ['ab', 'é😀'])$s.length()#end").expect("renders"),
+            "23"
+        );
+    }
+
+    #[test]
+    fn built_texts_lists_and_copies_count_against_the_copy_budget() {
+        // A 32 KiB text built by doubling, then copied by interpolation
+        // 80 times: 2.5 MiB held, past the 2 MiB budget.
+        let doubled = "#set($s = 'xxxxxxxxxxxxxxxx')#foreach($i in [1..11])#set($s = \"$s$s\")#end";
+        for copy in ["\"$s\"", "\"${s}\"", "\"${s}a\"", "$s.toString()"] {
+            let template = doubled.to_owned()
+                + &(0..80)
+                    .map(|i| format!("#set($x{i} = {copy})"))
+                    .collect::<String>();
+            assert_eq!(
+                limit_of(render_small(&template)),
+                "bytes of values copied",
+                "{copy}"
+            );
+        }
+        // Ranges of 1,000 numbers held in 100 variables: 3.2 MB.
+        let ranges: String = (0..100)
+            .map(|i| format!("#set($r{i} = [1..1000])"))
+            .collect();
+        assert_eq!(limit_of(render_small(&ranges)), "bytes of values copied");
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use super::render::java_equals;
-use super::value::{Num, VValue};
+use super::render::{Work, java_equals};
+use super::value::{NODE_BYTES, Num, VValue};
 use super::{Limits, RenderError};
 
 /// The tools a Genesys template finds in its context.
@@ -145,7 +145,15 @@ impl Tool {
         args: &[VValue],
         span: &Range<usize>,
         limits: &Limits,
+        work: &mut Work,
     ) -> Result<VValue, RenderError> {
+        // Each reads its texts once or twice (escaping, a number's
+        // digits, a JSON array).
+        let texts = args.iter().map(|a| match a {
+            VValue::String(s) => s.len(),
+            _ => 0,
+        });
+        work.spend(texts.fold(0, usize::saturating_add), span)?;
         match self {
             Tool::Esc => esc(name, args, span, limits),
             Tool::Math => math(name, args, span),
@@ -526,20 +534,51 @@ fn write_json(value: &serde_json::Value, out: &mut String) {
     }
 }
 
+/// Where `key` is in `entries`, the entries compared counted as work
+/// done at `span`: a map's lookup is a walk of its entries.
+pub(super) fn entry_position(
+    entries: &[(String, VValue)],
+    key: &str,
+    work: &mut Work,
+    span: &Range<usize>,
+) -> Result<Option<usize>, RenderError> {
+    let mut scanned = 0usize;
+    let at = entries.iter().position(|(k, _)| {
+        // Texts of different lengths differ without a byte compared.
+        let compared = if k.len() == key.len() { k.len() } else { 0 };
+        scanned = scanned.saturating_add(NODE_BYTES + compared);
+        k == key
+    });
+    work.spend(scanned, span)?;
+    Ok(at)
+}
+
+/// The value of `key` in `entries`, null when it is not there.
+fn entry(
+    entries: &[(String, VValue)],
+    key: &str,
+    work: &mut Work,
+    span: &Range<usize>,
+) -> Result<VValue, RenderError> {
+    let at = entry_position(entries, key, work, span)?;
+    Ok(at.map_or(VValue::Null, |at| entries[at].1.clone()))
+}
+
 /// `.name` on a value: a map's key; the bean getters Java has for `isEmpty()`/`isBlank()`;
 /// null for any other name, as Velocity finds no getter.
 pub(super) fn property(
     value: &VValue,
     name: &str,
     span: &Range<usize>,
+    work: &mut Work,
 ) -> Result<VValue, RenderError> {
     match (value, name) {
-        (VValue::Map(entries), _) => Ok(entries
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or(VValue::Null, |(_, v)| v.clone())),
+        (VValue::Map(entries), _) => entry(entries, name, work, span),
         (VValue::String(s), "empty") => Ok(VValue::Bool(s.is_empty())),
-        (VValue::String(s), "blank") => Ok(VValue::Bool(s.chars().all(java_whitespace))),
+        (VValue::String(s), "blank") => {
+            work.spend(s.len(), span)?;
+            Ok(VValue::Bool(s.chars().all(java_whitespace)))
+        }
         (VValue::List(items), "empty") => Ok(VValue::Bool(items.is_empty())),
         (VValue::String(_), "bytes" | "chars")
         | (_, "class")
@@ -555,6 +594,7 @@ pub(super) fn index(
     value: &VValue,
     index: &VValue,
     span: &Range<usize>,
+    work: &mut Work,
 ) -> Result<VValue, RenderError> {
     match (value, index) {
         (VValue::List(items), VValue::Int(i)) => {
@@ -566,10 +606,7 @@ pub(super) fn index(
                 .cloned()
                 .ok_or_else(|| failed("List[index]", "the index is out of range", span))
         }
-        (VValue::Map(entries), VValue::String(key)) => Ok(entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(VValue::Null, |(_, v)| v.clone())),
+        (VValue::Map(entries), VValue::String(key)) => entry(entries, key, work, span),
         // Velocity 1.7 calls get() when the value has one (a map's is null for a key that
         // is not a text, a list's for an index that is not a number) and otherwise fails on a
         // negative index, which it counts from the end.
@@ -603,8 +640,14 @@ fn utf16_index(s: &str, unit: usize) -> Option<usize> {
     (count == unit).then_some(s.len())
 }
 
-fn utf16_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
+/// Java's `String.length()`: the UTF-16 units of `s`, one for each
+/// character and two for one beyond U+FFFF (four UTF-8 bytes). Counted on
+/// the bytes, which the compiler vectorises: a character starts at every
+/// byte that is not a continuation byte (`0b10xx_xxxx`).
+pub(super) fn utf16_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| usize::from(!(0x80..0xc0).contains(&b)) + usize::from(b >= 0xf0))
+        .sum()
 }
 
 fn position(s: &str, byte: Option<usize>) -> VValue {
@@ -618,6 +661,7 @@ pub(super) fn method(
     args: &[VValue],
     span: &Range<usize>,
     limits: &Limits,
+    work: &mut Work,
 ) -> Result<VValue, RenderError> {
     let npe = || {
         failed(
@@ -626,10 +670,12 @@ pub(super) fn method(
             span,
         )
     };
+    // Where a method compares values, what the comparisons scanned.
+    let mut scanned = 0usize;
     let result = match (value, name, args) {
         (_, "toString", []) => VValue::String(value.java_string().unwrap_or_default()),
-        (_, "equals", [other]) => VValue::Bool(java_equals(value, other)),
-        (VValue::String(s), _, _) => return string_method(s, name, args, span, limits),
+        (_, "equals", [other]) => VValue::Bool(java_equals(value, other, &mut scanned)),
+        (VValue::String(s), _, _) => return string_method(s, name, args, span, limits, work),
         (VValue::List(items), "size", []) => VValue::Int(items.len() as i64),
         (VValue::List(items), "isEmpty", []) => VValue::Bool(items.is_empty()),
         (VValue::List(items), "get", [VValue::Int(i)]) => usize::try_from(*i)
@@ -639,23 +685,23 @@ pub(super) fn method(
             .ok_or_else(|| failed("List.get", "the index is out of range", span))?,
         (VValue::List(_), "get", [_]) => VValue::Null,
         (VValue::List(items), "contains", [x]) => {
-            VValue::Bool(items.iter().any(|i| java_equals(i, x)))
+            VValue::Bool(items.iter().any(|i| java_equals(i, x, &mut scanned)))
         }
         (VValue::List(items), "indexOf", [x]) => VValue::Int(
             items
                 .iter()
-                .position(|i| java_equals(i, x))
+                .position(|i| java_equals(i, x, &mut scanned))
                 .map_or(-1, |p| p as i64),
         ),
         (VValue::List(items), "lastIndexOf", [x]) => VValue::Int(
             items
                 .iter()
-                .rposition(|i| java_equals(i, x))
+                .rposition(|i| java_equals(i, x, &mut scanned))
                 .map_or(-1, |p| p as i64),
         ),
         // Map.replace changes the map when the key is there; when it is not, it is null.
         (VValue::Map(entries), "replace", [VValue::String(k), _])
-            if !entries.iter().any(|(e, _)| e == k) =>
+            if entry_position(entries, k, work, span)?.is_none() =>
         {
             VValue::Null
         }
@@ -667,17 +713,15 @@ pub(super) fn method(
         (VValue::Map(entries), "size", []) => VValue::Int(entries.len() as i64),
         (VValue::Map(entries), "isEmpty", []) => VValue::Bool(entries.is_empty()),
         (VValue::Map(entries), "get", [key]) => match key {
-            VValue::String(k) => entries
-                .iter()
-                .find(|(e, _)| e == k)
-                .map_or(VValue::Null, |(_, v)| v.clone()),
+            VValue::String(k) => entry(entries, k, work, span)?,
             _ => VValue::Null,
         },
-        (VValue::Map(entries), "containsKey", [key]) => {
-            VValue::Bool(matches!(key, VValue::String(k) if entries.iter().any(|(e, _)| e == k)))
-        }
+        (VValue::Map(entries), "containsKey", [key]) => VValue::Bool(match key {
+            VValue::String(k) => entry_position(entries, k, work, span)?.is_some(),
+            _ => false,
+        }),
         (VValue::Map(entries), "containsValue", [x]) => {
-            VValue::Bool(entries.iter().any(|(_, v)| java_equals(v, x)))
+            VValue::Bool(entries.iter().any(|(_, v)| java_equals(v, x, &mut scanned)))
         }
         (VValue::Map(entries), "keySet", []) => VValue::List(
             entries
@@ -696,6 +740,7 @@ pub(super) fn method(
             return not_found_or_unsupported(value, name, args, span);
         }
     };
+    work.spend(scanned, span)?;
     Ok(result)
 }
 
@@ -858,6 +903,7 @@ fn string_method(
     args: &[VValue],
     span: &Range<usize>,
     limits: &Limits,
+    work: &mut Work,
 ) -> Result<VValue, RenderError> {
     let npe = || failed(&format!("String.{name}"), "a null argument", span);
     let out_of_range = || failed(&format!("String.{name}"), "the index is out of range", span);
@@ -867,14 +913,29 @@ fn string_method(
         // Velocity finds no method taking this type.
         _ => Ok(None),
     };
+    // A UTF-16 index of `s` as a byte offset, the bytes walked to find it
+    // counted.
+    let at_unit = |unit: &i64, work: &mut Work| {
+        let byte = usize::try_from(*unit).ok().and_then(|u| utf16_index(s, u));
+        work.spend(byte.unwrap_or(s.len()), span)?;
+        byte.ok_or_else(out_of_range)
+    };
     let result = match (name, args) {
-        ("length", []) => VValue::Int(utf16_len(s) as i64),
+        ("length", []) => {
+            work.spend(s.len(), span)?;
+            VValue::Int(utf16_len(s) as i64)
+        }
         ("isEmpty", []) => VValue::Bool(s.is_empty()),
-        ("isBlank", []) => VValue::Bool(s.chars().all(java_whitespace)),
-        ("toUpperCase", []) => VValue::String(s.to_uppercase()),
-        ("toLowerCase", []) => VValue::String(s.to_lowercase()),
-        // String.trim() drops every character up to U+0020 at both ends, and only those.
-        ("trim", []) => VValue::String(s.trim_matches(|c: char| c <= ' ').to_owned()),
+        ("isBlank" | "toUpperCase" | "toLowerCase" | "trim", []) => {
+            work.spend(s.len(), span)?;
+            match name {
+                "isBlank" => VValue::Bool(s.chars().all(java_whitespace)),
+                "toUpperCase" => VValue::String(s.to_uppercase()),
+                "toLowerCase" => VValue::String(s.to_lowercase()),
+                // String.trim() drops every character up to U+0020 at both ends, and only those.
+                _ => VValue::String(s.trim_matches(|c: char| c <= ' ').to_owned()),
+            }
+        }
         (
             "contains" | "startsWith" | "endsWith" | "indexOf" | "lastIndexOf" | "concat"
             | "equalsIgnoreCase",
@@ -883,12 +944,26 @@ fn string_method(
             let Some(t) = text(arg)? else {
                 return Ok(VValue::Null);
             };
+            // A search reads the text and the argument (linear, two-way
+            // search); the others read no more of the text than the
+            // argument's length.
+            let read = match name {
+                "startsWith" | "endsWith" => t.len(),
+                _ => s.len(),
+            };
+            work.spend(read.saturating_add(t.len()), span)?;
+            // Where a search found the argument, the UTF-16 units before
+            // it are counted.
+            let mut found = |byte: Option<usize>| {
+                work.spend(byte.unwrap_or(0), span)?;
+                Ok::<_, RenderError>(position(s, byte))
+            };
             match name {
                 "contains" => VValue::Bool(s.contains(&t)),
                 "startsWith" => VValue::Bool(s.starts_with(&t)),
                 "endsWith" => VValue::Bool(s.ends_with(&t)),
-                "indexOf" => position(s, s.find(&t)),
-                "lastIndexOf" => position(s, s.rfind(&t)),
+                "indexOf" => found(s.find(&t))?,
+                "lastIndexOf" => found(s.rfind(&t))?,
                 "concat" => {
                     string_fits(s.len() + t.len(), limits, span)?;
                     VValue::String(format!("{s}{t}"))
@@ -905,21 +980,12 @@ fn string_method(
             }
         }
         ("substring", [VValue::Int(from)]) => {
-            let from = usize::try_from(*from)
-                .ok()
-                .and_then(|f| utf16_index(s, f))
-                .ok_or_else(out_of_range)?;
+            let from = at_unit(from, work)?;
             VValue::String(s[from..].to_owned())
         }
         ("substring", [VValue::Int(from), VValue::Int(to)]) => {
-            let from = usize::try_from(*from)
-                .ok()
-                .and_then(|f| utf16_index(s, f))
-                .ok_or_else(out_of_range)?;
-            let to = usize::try_from(*to)
-                .ok()
-                .and_then(|t| utf16_index(s, t))
-                .ok_or_else(out_of_range)?;
+            let from = at_unit(from, work)?;
+            let to = at_unit(to, work)?;
             if to < from {
                 return Err(out_of_range());
             }
@@ -930,6 +996,14 @@ fn string_method(
             let (Some(from), Some(to)) = (text(from)?, text(to)?) else {
                 return Ok(VValue::Null);
             };
+            // Counting the places reads the text once, replacing once more.
+            work.spend(
+                s.len()
+                    .saturating_mul(2)
+                    .saturating_add(from.len())
+                    .saturating_add(to.len()),
+                span,
+            )?;
             // Java inserts the replacement between every character and at
             // both ends when `from` is empty. The length is known first:
             // a result past the limit is refused before it is built.
@@ -955,7 +1029,8 @@ fn string_method(
             };
             VValue::String(replaced)
         }
-        _ => return not_found_or_unsupported(&VValue::String(s.to_owned()), name, args, span),
+        // Only the class matters there: the text is not copied to say so.
+        _ => return not_found_or_unsupported(&VValue::String(String::new()), name, args, span),
     };
     Ok(result)
 }

@@ -190,7 +190,7 @@ pub struct Measure {
 
 /// What one value takes besides its text, about: the enum and its place
 /// in a list.
-const NODE_BYTES: usize = 32;
+pub(super) const NODE_BYTES: usize = 32;
 
 /// A Java number: integral (`Integer`, `Long`) or floating (`Double`).
 #[derive(Debug, Clone, Copy, PartialEq)]

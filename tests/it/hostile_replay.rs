@@ -242,6 +242,17 @@ fn template_definition(template: &str) -> String {
 /// `dapa replay -j 2 --format jsonl EXTRA...` of `reply` through the
 /// definition `definition`, bounded: its exit code and its one record.
 fn replay_one(definition: &str, reply: &[u8], extra: &[&str]) -> (i32, Value) {
+    replay_bounded(definition, reply, extra, 256, 20)
+}
+
+/// [`replay_one`] in `memory_mib` MiB and `seconds`.
+fn replay_bounded(
+    definition: &str,
+    reply: &[u8],
+    extra: &[&str],
+    memory_mib: u64,
+    seconds: u64,
+) -> (i32, Value) {
     let folder = Folder::new();
     folder.write("t.action.json", definition.as_bytes());
     folder.write("reply.json", reply);
@@ -250,7 +261,7 @@ fn replay_one(definition: &str, reply: &[u8], extra: &[&str]) -> (i32, Value) {
     let mut args = vec!["replay", "-j", "2", "--format", "jsonl"];
     args.extend_from_slice(extra);
     args.extend(["--definition", &definition, &reply]);
-    let out = dapa_bounded(256, 20, &args).run();
+    let out = dapa_bounded(memory_mib, seconds, &args).run();
     assert!(out.code < 2, "{}", out.stderr);
     let record = serde_json::from_str(out.stdout.trim()).expect("one record");
     (out.code, record)
@@ -370,4 +381,88 @@ fn jsonpath_copies_on_the_way_are_bounded() {
         assert_eq!(crate::util::codes(&record), ["R01"], "{path}: {record}");
         assert!(record.to_string().contains("bound"), "{path}: {record}");
     }
+}
+
+/// The one finding of a replay of `template` on `reply` in `memory_mib`
+/// MiB and 30 s, with its message.
+fn only_finding(template: &str, reply: &[u8], memory_mib: u64) -> (String, String) {
+    let (_, record) = replay_bounded(&template_definition(template), reply, &[], memory_mib, 30);
+    let findings = record["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{template}: {record}");
+    let text = |key: &str| findings[0][key].as_str().expect("a text").to_owned();
+    (text("code"), text("message"))
+}
+
+/// Methods that scan a large reply or list, called in a loop, took
+/// minutes (they were neither copied nor counted): they stop at the work
+/// budget with R03 naming it. The length of the reply, asked 30,000 times,
+/// is counted once and renders.
+#[test]
+fn velocity_method_work_is_bounded() {
+    let reply = format!("{{\"a\": \"{}\"}}", "x".repeat(1 << 20));
+    for (template, reply) in [
+        (
+            "#foreach($i in [1..100000])#set($n = $rawResult.indexOf('Z'))#end{\"n\": $n}",
+            reply.as_bytes(),
+        ),
+        (
+            "#set($l = [1..100000])#foreach($i in $l)#if($l.contains(-1))#end#end{\"n\": 1}",
+            b"{}",
+        ),
+    ] {
+        let (code, message) = only_finding(template, reply, 256);
+        assert_eq!(code, "R03", "{template}: {message}");
+        assert!(
+            message.contains("bytes scanned by methods and comparisons exceeds the limit"),
+            "{template}: {message}"
+        );
+    }
+    let reply = format!("{{\"a\": \"{}\"}}", "x".repeat(4 << 20));
+    let lengths = "#set($n = $rawResult.length())".repeat(30_000) + "{\"n\": $n}";
+    let (_, record) = replay_one(&template_definition(&lengths), reply.as_bytes(), &[]);
+    assert_eq!(
+        crate::util::codes(&record),
+        Vec::<String>::new(),
+        "{record}"
+    );
+}
+
+/// A 2 MiB text copied by interpolation 2,000 times (`"$s"`, `"${s}a"`)
+/// was not counted as a copy: 4 GB, and an abort. It stops at the copy
+/// budget with R03.
+#[test]
+fn velocity_interpolated_copies_are_bounded() {
+    let doubled = "#set($s = 'xxxxxxxxxxxxxxxx')#foreach($i in [1..17])#set($s = \"$s$s\")#end";
+    for copy in ["\"$s\"", "\"${s}a\""] {
+        let sets: String = (0..2000).map(|i| format!("#set($x{i} = {copy})")).collect();
+        let template = doubled.to_owned() + &sets + "{\"n\": 1}";
+        // Room for the 128 MiB the budget lets it copy, and for the
+        // allocator's spare room around texts of megabytes.
+        let (code, message) = only_finding(&template, b"{}", 1024);
+        assert_eq!(code, "R03", "{copy}: {message}");
+        assert!(
+            message.contains("bytes of values copied exceeds the limit"),
+            "{copy}: {message}"
+        );
+    }
+}
+
+/// 300,000 null references in one template: each place reported once took
+/// a search of the places before it (29 s in a release build). At most 20
+/// R10 findings, the last saying how many more.
+#[test]
+fn many_null_references_are_reported_in_bounded_time() {
+    let template = "{\"a\": \"".to_owned() + &"$x".repeat(300_000) + "\"}";
+    // The parsed template alone takes about 100 MiB.
+    let (_, record) = replay_bounded(&template_definition(&template), b"{}", &[], 512, 20);
+    let findings = record["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 20, "{record}");
+    assert!(findings.iter().all(|f| f["code"] == "R10"), "{record}");
+    assert!(
+        findings[19]["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("(and 299980 more like it)")),
+        "{}",
+        findings[19]
+    );
 }
