@@ -102,6 +102,22 @@ pub enum Node {
     },
 }
 
+impl Node {
+    /// Where the node is in the template text.
+    pub fn span(&self) -> Range<usize> {
+        match self {
+            Node::Reference(reference) => reference.span.clone(),
+            Node::Text { span }
+            | Node::Set { span, .. }
+            | Node::If { span, .. }
+            | Node::Foreach { span, .. }
+            | Node::Comment { span }
+            | Node::Unparsed { span, .. }
+            | Node::Unsupported { span, .. } => span.clone(),
+        }
+    }
+}
+
 /// A reference: `$name` followed by properties, method calls and indexes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {

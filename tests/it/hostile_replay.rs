@@ -400,6 +400,10 @@ fn only_finding(template: &str, reply: &[u8], memory_mib: u64) -> (String, Strin
 #[test]
 fn velocity_method_work_is_bounded() {
     let reply = format!("{{\"a\": \"{}\"}}", "x".repeat(1 << 20));
+    let loop_of_many_nodes = format!(
+        "#foreach($i in [1..100000]){}#end{{\"n\": 1}}",
+        "#if(false)#end".repeat(50_000)
+    );
     for (template, reply) in [
         (
             "#foreach($i in [1..100000])#set($n = $rawResult.indexOf('Z'))#end{\"n\": $n}",
@@ -409,11 +413,13 @@ fn velocity_method_work_is_bounded() {
             "#set($l = [1..100000])#foreach($i in $l)#if($l.contains(-1))#end#end{\"n\": 1}",
             b"{}",
         ),
+        // Nodes are work too: a loop over a body of 50,000 `#if`s.
+        (&loop_of_many_nodes, b"{}"),
     ] {
         let (code, message) = only_finding(template, reply, 256);
         assert_eq!(code, "R03", "{template}: {message}");
         assert!(
-            message.contains("bytes scanned by methods and comparisons exceeds the limit"),
+            message.contains("bytes scanned by methods and comparisons, 8 for each node rendered) exceeds the limit"),
             "{template}: {message}"
         );
     }
