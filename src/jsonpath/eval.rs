@@ -6,8 +6,8 @@
 
 use super::parse::{Function, Param, Path, Token, token_is_definite};
 use super::{
-    MAX_DOCUMENT_DEPTH, MAX_SELECTED_NODES, MAX_STEPS, QueryError, SELECTED_PER_DOCUMENT_NODE,
-    Selection, filter,
+    BYTES_PER_STEP, MAX_DOCUMENT_DEPTH, MAX_SELECTED_BYTES, MAX_SELECTED_NODES, MAX_STEPS,
+    QueryError, SELECTED_PER_DOCUMENT_NODE, Selection, filter,
 };
 use crate::json::kind;
 use serde_json::{Map, Value};
@@ -49,12 +49,9 @@ pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
     let results = run.evaluate(path, document, false)?;
     let mut selected = Allowance::new();
     let mut owned = |value: Cow<'_, Value>| -> Result<Value, Fail> {
-        if !selected.take(&value, document) {
-            return Err(Fail::Limit(format!(
-                "selection larger than {MAX_SELECTED_NODES} JSON values and than \
-                 {SELECTED_PER_DOCUMENT_NODE} times the document's"
-            )));
-        }
+        selected
+            .take(&value, document)
+            .map_err(|bound| Fail::Limit(format!("selection larger than {bound}")))?;
         Ok(value.into_owned())
     };
     if path.is_definite() {
@@ -83,39 +80,80 @@ pub(crate) struct Run<'d> {
     copies: Allowance,
 }
 
-/// JSON values (counting everything nested) a query may still hold: at
-/// first [`MAX_SELECTED_NODES`], widened once to
-/// [`SELECTED_PER_DOCUMENT_NODE`] times the document's when a value
-/// outgrows that (the document is counted only then).
+/// JSON values (counting everything nested) and bytes of their strings and
+/// keys a query may still hold: at first [`MAX_SELECTED_NODES`] and
+/// [`MAX_SELECTED_BYTES`], widened once to [`SELECTED_PER_DOCUMENT_NODE`]
+/// times the document's when a value outgrows that (the document is
+/// measured only then).
 struct Allowance {
-    left: u64,
+    left: Size,
     widened: bool,
 }
 
 impl Allowance {
     fn new() -> Self {
         Allowance {
-            left: MAX_SELECTED_NODES,
+            left: Size {
+                nodes: MAX_SELECTED_NODES,
+                bytes: MAX_SELECTED_BYTES,
+            },
             widened: false,
         }
     }
 
-    /// Take `value`'s JSON values from the allowance; `false` when they do
-    /// not fit even once it is widened by `document`'s size.
-    fn take(&mut self, value: &Value, document: &Value) -> bool {
+    /// Take `value`'s JSON values and text from the allowance; when they do
+    /// not fit even once it is widened by `document`'s size, the bound
+    /// passed, in words.
+    fn take(&mut self, value: &Value, document: &Value) -> Result<(), String> {
         loop {
-            if let Some(nodes) = count_nodes_within(value, self.left) {
-                self.left -= nodes;
-                return true;
-            }
+            let outgrown = match measure_within(value, self.left) {
+                Ok(size) => {
+                    self.left.nodes -= size.nodes;
+                    self.left.bytes -= size.bytes;
+                    return Ok(());
+                }
+                Err(outgrown) => outgrown,
+            };
             if self.widened {
-                return false;
+                return Err(match outgrown {
+                    Outgrown::Nodes => format!(
+                        "{MAX_SELECTED_NODES} JSON values and than \
+                         {SELECTED_PER_DOCUMENT_NODE} times the document's"
+                    ),
+                    Outgrown::Bytes => format!(
+                        "{MAX_SELECTED_BYTES} bytes of strings and keys and than \
+                         {SELECTED_PER_DOCUMENT_NODE} times the document's"
+                    ),
+                });
             }
             self.widened = true;
-            let allowed = count_nodes(document).saturating_mul(SELECTED_PER_DOCUMENT_NODE);
-            self.left = (self.left).saturating_add(allowed.saturating_sub(MAX_SELECTED_NODES));
+            let document = measure(document);
+            let widen = |left: u64, own: u64, floor: u64| {
+                let allowed = own.saturating_mul(SELECTED_PER_DOCUMENT_NODE);
+                left.saturating_add(allowed.saturating_sub(floor))
+            };
+            self.left = Size {
+                nodes: widen(self.left.nodes, document.nodes, MAX_SELECTED_NODES),
+                bytes: widen(self.left.bytes, document.bytes, MAX_SELECTED_BYTES),
+            };
         }
     }
+}
+
+/// The size of a JSON value as the allowances count it.
+#[derive(Clone, Copy)]
+struct Size {
+    /// Values, itself and everything nested.
+    nodes: u64,
+    /// Bytes of its strings and object keys (what a copy of it copies
+    /// beyond its values).
+    bytes: u64,
+}
+
+/// Which part of an allowance a value outgrew.
+enum Outgrown {
+    Nodes,
+    Bytes,
 }
 
 /// Where the path's tokens are applied: the tokens, and for each whether all
@@ -179,7 +217,13 @@ impl<'d> Run<'d> {
     }
 
     fn count_step(&mut self) -> Result<(), Fail> {
-        self.steps += 1;
+        self.charge(1)
+    }
+
+    /// Charges `steps` steps at once: a filter's comparisons, a function's
+    /// pass over its input.
+    pub(crate) fn charge(&mut self, steps: u64) -> Result<(), Fail> {
+        self.steps = self.steps.saturating_add(steps);
         if self.steps > MAX_STEPS {
             return Err(Fail::Limit(format!(
                 "more than {MAX_STEPS} evaluation steps"
@@ -190,12 +234,9 @@ impl<'d> Run<'d> {
 
     /// A copy of `value`, counted against the values the run may copy.
     pub(crate) fn copy(&mut self, value: &Value) -> Result<Value, Fail> {
-        if !self.copies.take(value, self.root) {
-            return Err(Fail::Limit(format!(
-                "values copied on the way past {MAX_SELECTED_NODES} JSON values and \
-                 {SELECTED_PER_DOCUMENT_NODE} times the document's"
-            )));
-        }
+        self.copies
+            .take(value, self.root)
+            .map_err(|bound| Fail::Limit(format!("values copied on the way past {bound}")))?;
         Ok(value.clone())
     }
 
@@ -317,14 +358,17 @@ impl<'d> Run<'d> {
             }
             Token::Filter(expr) => match model {
                 Value::Object(_) => {
-                    if filter::accept(self, expr, model)? {
+                    if filter::accept(self, expr, model, &mut filter::Shared::default())? {
                         self.step(walk, i + 1, model, item)?;
                     }
                     Ok(())
                 }
                 Value::Array(values) => {
+                    // What does not depend on the item is worked out once
+                    // for all of them, not re-read for each.
+                    let mut shared = filter::Shared::default();
                     for value in values {
-                        if filter::accept(self, expr, value)? {
+                        if filter::accept(self, expr, value, &mut shared)? {
                             self.step(walk, i + 1, value, item)?;
                         }
                     }
@@ -380,6 +424,7 @@ impl<'d> Run<'d> {
         let next = &walk.tokens[i + 1];
         let next_is_leaf = i + 2 == walk.tokens.len();
         let mut stack = vec![model];
+        let mut shared = filter::Shared::default();
         while let Some(node) = stack.pop() {
             self.count_step()?;
             let children: Box<dyn DoubleEndedIterator<Item = &'d Value>> = match node {
@@ -397,7 +442,7 @@ impl<'d> Run<'d> {
                 },
                 Token::Index(_) | Token::Slice { .. } => node.is_array(),
                 Token::Wildcard => true,
-                Token::Filter(expr) => filter::accept(self, expr, node)?,
+                Token::Filter(expr) => filter::accept(self, expr, node, &mut shared)?,
                 Token::Scan | Token::Function(..) => false,
             };
             if matches {
@@ -429,7 +474,8 @@ impl<'d> Run<'d> {
             }
             Function::Min | Function::Max | Function::Avg | Function::Sum | Function::Stddev => {
                 let found = self.run_tokens(inner, start, item, false)?;
-                let mut numbers = numbers_of(start);
+                self.charge(found.len() as u64)?;
+                let mut numbers = self.numbers_of(start)?;
                 numbers.extend(found.iter().filter_map(|value| value.as_f64()));
                 numbers.extend(self.param_numbers(params, start)?);
                 aggregate(function, &numbers).map(Value::from)
@@ -448,9 +494,11 @@ impl<'d> Run<'d> {
                     let found = self.evaluate(path, model, false);
                     match found {
                         Ok(values) => {
+                            self.charge(values.len() as u64)?;
                             for value in values {
                                 match value.as_ref() {
                                     Value::Array(items) => {
+                                        self.charge(items.len() as u64)?;
                                         numbers.extend(items.iter().filter_map(Value::as_f64))
                                     }
                                     other => numbers.extend(other.as_f64()),
@@ -481,12 +529,16 @@ impl<'d> Run<'d> {
             }),
             Function::Keys => owned(match model {
                 Value::Object(object) => {
+                    // A copy of every key: charged by their number and
+                    // text, as a filter calling it for each item repeats it.
+                    let bytes = object.keys().map(String::len).sum::<usize>();
+                    self.charge(object.len() as u64 + bytes_steps(bytes))?;
                     Value::Array(object.keys().cloned().map(Value::String).collect())
                 }
                 _ => Value::Null,
             }),
             Function::Min | Function::Max | Function::Avg | Function::Sum | Function::Stddev => {
-                let mut numbers = numbers_of(model);
+                let mut numbers = self.numbers_of(model)?;
                 numbers.extend(self.param_numbers(params, model)?);
                 aggregate(function, &numbers).map(|n| Cow::Owned(Value::from(n)))
             }
@@ -533,13 +585,23 @@ impl<'d> Run<'d> {
     }
 }
 
-/// The numbers directly inside `model` when it is an array (Jayway's
-/// aggregates skip everything else).
-fn numbers_of(model: &Value) -> Vec<f64> {
-    match model {
-        Value::Array(values) => values.iter().filter_map(Value::as_f64).collect(),
-        _ => Vec::new(),
+impl Run<'_> {
+    /// The numbers directly inside `model` when it is an array (Jayway's
+    /// aggregates skip everything else), a step charged for each element.
+    fn numbers_of(&mut self, model: &Value) -> Result<Vec<f64>, Fail> {
+        Ok(match model {
+            Value::Array(values) => {
+                self.charge(values.len() as u64)?;
+                values.iter().filter_map(Value::as_f64).collect()
+            }
+            _ => Vec::new(),
+        })
     }
+}
+
+/// The steps charged for `bytes` bytes compared, scanned or copied.
+pub(crate) fn bytes_steps(bytes: usize) -> u64 {
+    bytes as u64 / BYTES_PER_STEP
 }
 
 /// Jayway's aggregates, in doubles, with its formulas.
@@ -592,25 +654,87 @@ fn depth_exceeds(value: &Value, limit: usize) -> bool {
     false
 }
 
-/// How many JSON values `value` holds, itself included, without recursion.
-/// [`count_nodes`], or `None` as soon as the count passes `limit`.
-fn count_nodes_within(value: &Value, limit: u64) -> Option<u64> {
-    let mut count = 0u64;
+/// How many JSON values `value` holds, itself included, and the bytes of
+/// its strings and keys, without recursion; or which of the two passes
+/// `limit`, found as soon as it does (a walk no longer than the limit).
+fn measure_within(value: &Value, limit: Size) -> Result<Size, Outgrown> {
+    let mut size = Size { nodes: 0, bytes: 0 };
     let mut stack = vec![value];
     while let Some(node) = stack.pop() {
-        count += 1;
-        if count > limit {
-            return None;
-        }
+        size.nodes += 1;
         match node {
+            Value::String(text) => size.bytes += text.len() as u64,
             Value::Array(values) => stack.extend(values.iter()),
-            Value::Object(object) => stack.extend(object.values()),
+            Value::Object(object) => {
+                for (key, value) in object {
+                    size.bytes += key.len() as u64;
+                    stack.push(value);
+                }
+            }
             _ => {}
         }
+        if size.nodes > limit.nodes {
+            return Err(Outgrown::Nodes);
+        }
+        if size.bytes > limit.bytes {
+            return Err(Outgrown::Bytes);
+        }
     }
-    Some(count)
+    Ok(size)
 }
 
-fn count_nodes(value: &Value) -> u64 {
-    count_nodes_within(value, u64::MAX).unwrap_or(u64::MAX)
+fn measure(value: &Value) -> Size {
+    let all = Size {
+        nodes: u64::MAX,
+        bytes: u64::MAX,
+    };
+    measure_within(value, all).unwrap_or(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::jsonpath::{JsonPath, QueryError, Selection};
+    use serde_json::{Value, json};
+
+    fn query(path: &str, document: &Value) -> Result<Selection, QueryError> {
+        JsonPath::parse(path).expect("valid").query(document)
+    }
+
+    fn stopped_by_bytes(result: Result<Selection, QueryError>) -> bool {
+        matches!(result, Err(QueryError::Limit { reason, .. }) if reason.contains("bytes"))
+    }
+
+    /// `{"a": {"a": ... "X" * size}}`, `levels` deep.
+    fn chain(levels: usize, size: usize) -> Value {
+        let mut value = json!("X".repeat(size));
+        for _ in 0..levels {
+            value = json!({ "a": value });
+        }
+        value
+    }
+
+    /// Selections were bounded by their number of values only: a few values
+    /// that each hold one long string copied it each time (`$..a` down a
+    /// chain of 120 objects around 8 MiB: 2.9 GB; the string named 5,000
+    /// times: an abort). Their text counts now.
+    #[test]
+    fn selections_are_bounded_by_their_text() {
+        assert!(stopped_by_bytes(query("$..a", &chain(120, 1 << 20))));
+        let indexes = vec!["0"; 200].join(",");
+        let named = json!({"a": ["X".repeat(1 << 20)]});
+        assert!(stopped_by_bytes(query(&format!("$.a[{indexes}]"), &named)));
+        // What the copies on the way hold is counted the same way: the
+        // merge of `a` and `b` at each level copies the rest of the chain.
+        let mut merged = json!("X".repeat(1 << 20));
+        for _ in 0..120 {
+            merged = json!({"a": merged, "b": 0});
+        }
+        assert!(stopped_by_bytes(query("$..['a','b']", &merged)));
+        // Within 16 MiB, or twice the document's text.
+        let selected = query("$..a", &chain(10, 1 << 20)).expect("within");
+        assert_eq!(selected.into_value().as_array().map(Vec::len), Some(10));
+        let big = json!({"a": ["X".repeat(10 << 20)]});
+        let selected = query("$.a[0,0]", &big).expect("within");
+        assert_eq!(selected.into_value().as_array().map(Vec::len), Some(2));
+    }
 }

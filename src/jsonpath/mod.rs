@@ -28,7 +28,14 @@ pub const MAX_NESTING: usize = 32;
 pub const MAX_DOCUMENT_DEPTH: usize = 1_000;
 /// The evaluation steps one query may take (a step is one token applied to
 /// one value); a deep scan over a deep scan on a big document stops here.
+/// A filter's work is counted too: each element its list operators scan,
+/// [`BYTES_PER_STEP`] bytes compared, and each byte a regular expression
+/// reads, so that a filter re-reading a large `$` value for every item
+/// stops here instead of running for minutes.
 pub const MAX_STEPS: u64 = 5_000_000;
+/// The bytes a filter compares or scans (two strings, a string read as a
+/// number) for one step: comparing bytes costs far less than a token.
+pub const BYTES_PER_STEP: u64 = 16;
 /// The JSON values (counting every nested value) any selection may hold; a
 /// bigger document may select up to [`SELECTED_PER_DOCUMENT_NODE`] times its
 /// own values. A deep scan copies each subtree it selects, so `$..*` over a
@@ -36,8 +43,17 @@ pub const MAX_STEPS: u64 = 5_000_000;
 /// memory of a query stays proportional to the document it reads.
 pub const MAX_SELECTED_NODES: u64 = 200_000;
 /// How many selected values each value of the document allows, past
-/// [`MAX_SELECTED_NODES`].
+/// [`MAX_SELECTED_NODES`], and how many bytes of text each byte of the
+/// document's text allows, past [`MAX_SELECTED_BYTES`].
 pub const SELECTED_PER_DOCUMENT_NODE: u64 = 2;
+/// The bytes of strings and object keys (counting everything nested) any
+/// selection may hold; a bigger document may select up to
+/// [`SELECTED_PER_DOCUMENT_NODE`] times its own. Values are counted by
+/// their text as well as their number: `$..a` down a chain of objects
+/// around one long string, or `[0,0,...]` naming it thousands of times,
+/// selects few values but copies the string each time (gigabytes from a
+/// reply of megabytes).
+pub const MAX_SELECTED_BYTES: u64 = 16 << 20;
 /// The compiled size limit of one `=~` regular expression, in bytes.
 pub const MAX_REGEX_BYTES: usize = 1 << 20;
 

@@ -1044,6 +1044,15 @@ impl FilterReader<'_> {
 /// Whether `text` is a number Java's `BigDecimal` reads: a sign, digits with
 /// an optional fraction, an optional exponent.
 pub(crate) fn is_java_decimal(text: &str) -> bool {
+    // Every such number starts so; a long string compared with a number
+    // for each item of a filter is then not scanned for an exponent.
+    if !text
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return false;
+    }
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(at) => (&body[..at], Some(&body[at + 1..])),

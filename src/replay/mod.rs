@@ -34,6 +34,16 @@ pub use reply::{RawReply, raw_reply};
 /// The longest default quoted in a finding, in characters.
 const MAX_QUOTED: usize = 80;
 
+/// The JSON text all the variables of one reply may hold together, past
+/// [`VARIABLES_PER_REPLY_BYTE`] times the reply's own text. Each query's
+/// selection is bounded on its own, but a map of a thousand entries each
+/// selecting the whole reply held a thousand copies of it (3.6 GB from a
+/// 1 MiB reply).
+const MAX_VARIABLES_BYTES: usize = 16 << 20;
+/// How many bytes of the variables' text each byte of the reply allows,
+/// past [`MAX_VARIABLES_BYTES`].
+const VARIABLES_PER_REPLY_BYTE: usize = 4;
+
 /// A definition's response configuration, compiled once and shared by every
 /// worker: the paths and the template parse once, not once per reply.
 #[derive(Debug)]
@@ -232,7 +242,7 @@ impl Replay {
         let mut steps = Vec::with_capacity(self.variables.len());
         let mut context = Context::new();
         let mut failed = false;
-        for (step, text) in self.resolve_all(reply, &mut findings) {
+        for (step, text) in self.resolve_all(reply, raw, &mut findings) {
             failed |= matches!(
                 step.resolution,
                 Resolution::Missing | Resolution::InvalidPath
@@ -271,7 +281,7 @@ impl Replay {
         raw: &str,
     ) -> Option<(&str, Vec<(String, String)>)> {
         let mut context = Vec::with_capacity(self.variables.len() + 1);
-        for (step, text) in self.resolve_all(reply, &mut Vec::new()) {
+        for (step, text) in self.resolve_all(reply, raw, &mut Vec::new()) {
             if matches!(
                 step.resolution,
                 Resolution::Missing | Resolution::InvalidPath
@@ -288,16 +298,19 @@ impl Replay {
     }
 
     /// Every variable on one reply, in name order: what it became and its
-    /// value as JSON text (none for a null or no value).
+    /// value as JSON text (none for a null or no value). `raw`, the reply's
+    /// text, sets how much text the variables may hold together.
     fn resolve_all(
         &self,
         reply: &Value,
+        raw: &str,
         findings: &mut Vec<Finding>,
     ) -> Vec<(VariableStep, Option<String>)> {
+        let mut budget = TextBudget::for_reply(raw);
         self.variables
             .iter()
             .map(|variable| {
-                let (resolution, text) = self.resolve(variable, reply, findings);
+                let (resolution, text) = self.resolve(variable, reply, &mut budget, findings);
                 let step = VariableStep {
                     name: variable.name.clone(),
                     resolution,
@@ -307,11 +320,13 @@ impl Replay {
             .collect()
     }
 
-    /// One variable's value as JSON text (none for a null), and what happened.
+    /// One variable's value as JSON text (none for a null), and what
+    /// happened; the text is taken from `budget`.
     fn resolve(
         &self,
         variable: &Variable,
         reply: &Value,
+        budget: &mut TextBudget,
         findings: &mut Vec<Finding>,
     ) -> (Resolution, Option<String>) {
         let name = &variable.name;
@@ -331,33 +346,39 @@ impl Replay {
                 return (Resolution::InvalidPath, None);
             }
         };
+        // dapa's bound, not Jayway's answer: no default stands in for a
+        // value the path might have found.
+        let stopped = |reason: &str, findings: &mut Vec<Finding>| {
+            findings.push(
+                Finding::new(
+                    Code::R01,
+                    format!(
+                        "translationMap {name}: {} stopped at dapa's bound ({reason}); the \
+                         replay does not guess its value",
+                        quoted(&variable.path_text)
+                    ),
+                )
+                .grouped_by(name.clone()),
+            );
+            (Resolution::Missing, None)
+        };
+        if budget.met {
+            // Evaluated, the rest of a large map could copy the reply once
+            // per entry for nothing: the action fails already.
+            return stopped(&budget.met_reason(), findings);
+        }
         let reason = match path.query(reply) {
             Ok(Selection::Value(Value::Null)) => return (Resolution::Null, None),
             Ok(Selection::List(values)) if values.is_empty() => {
                 return (Resolution::Empty, Some("[]".to_owned()));
             }
             Ok(selection) => {
-                return (
-                    Resolution::Matched,
-                    Some(selection.into_value().to_string()),
-                );
+                return match budget.text_of(&selection.into_value()) {
+                    Ok(text) => (Resolution::Matched, Some(text)),
+                    Err(reason) => stopped(&reason, findings),
+                };
             }
-            Err(QueryError::Limit { reason, .. }) => {
-                // dapa's bound, not Jayway's answer: no default stands in
-                // for a value the path might have found.
-                findings.push(
-                    Finding::new(
-                        Code::R01,
-                        format!(
-                            "translationMap {name}: {} stopped at dapa's bound ({reason}); the \
-                             replay does not guess its value",
-                            quoted(&variable.path_text)
-                        ),
-                    )
-                    .grouped_by(name.clone()),
-                );
-                return (Resolution::Missing, None);
-            }
+            Err(QueryError::Limit { reason, .. }) => return stopped(&reason, findings),
             Err(
                 QueryError::NotFound { reason, .. }
                 | QueryError::Invalid { reason, .. }
@@ -610,6 +631,90 @@ fn not_json(output: &str, max_depth: usize, secret: bool) -> Option<Finding> {
     )
 }
 
+/// The JSON text the variables of one reply may still take.
+struct TextBudget {
+    left: usize,
+    /// The whole allowance, for messages.
+    total: usize,
+    /// Whether a variable did not fit: the later ones are not evaluated.
+    met: bool,
+}
+
+impl TextBudget {
+    fn for_reply(raw: &str) -> TextBudget {
+        let total = raw
+            .len()
+            .saturating_mul(VARIABLES_PER_REPLY_BYTE)
+            .saturating_add(MAX_VARIABLES_BYTES);
+        TextBudget {
+            left: total,
+            total,
+            met: false,
+        }
+    }
+
+    /// `value`'s compact JSON text, taken from the budget; written into a
+    /// buffer that refuses to grow past what is left, so a text too long is
+    /// never built whole. Why not, when it does not fit.
+    fn text_of(&mut self, value: &Value) -> Result<String, String> {
+        let mut out = Bounded {
+            bytes: Vec::new(),
+            left: self.left,
+        };
+        if serde_json::to_writer(&mut out, value).is_err() {
+            self.met = true;
+            return Err(format!(
+                "the translationMap's variables past {}",
+                self.bound()
+            ));
+        }
+        self.left = out.left;
+        // serde_json writes UTF-8 only: the lossy branch is never taken.
+        Ok(String::from_utf8(out.bytes)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
+    }
+}
+
+impl TextBudget {
+    /// The bound, in words.
+    fn bound(&self) -> String {
+        format!(
+            "{} bytes of JSON text for this reply ({MAX_VARIABLES_BYTES} and \
+             {VARIABLES_PER_REPLY_BYTE} times the reply's)",
+            self.total
+        )
+    }
+
+    /// Why a variable after the one that did not fit is not evaluated.
+    fn met_reason(&self) -> String {
+        format!(
+            "not evaluated: an earlier variable took the translationMap's variables past {}",
+            self.bound()
+        )
+    }
+}
+
+/// A buffer that fails a write past `left` bytes.
+struct Bounded {
+    bytes: Vec<u8>,
+    left: usize,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.left {
+            return Err(std::io::Error::other("variable text past its bound"));
+        }
+        self.left -= buf.len();
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The byte where two texts first differ.
 fn first_difference(a: &str, b: &str) -> usize {
     a.bytes()
@@ -717,5 +822,41 @@ mod tests {
         let outcome = run(&replay, "{}");
         assert_eq!(outcome.output, None);
         assert_eq!(codes(&outcome), [Code::R03]);
+    }
+
+    /// Each query's selection is bounded, but not what the map's entries
+    /// hold together: 1,000 entries of `$` on a 1 MiB reply held 3.6 GB.
+    /// Past 16 MiB and 4 times the reply's text, a variable stops with R01
+    /// and the later ones are not evaluated.
+    #[test]
+    fn the_variables_of_one_reply_are_bounded_by_their_text() {
+        let map: serde_json::Map<String, Value> = (0..1_000)
+            .map(|i| (format!("v{i:04}"), json!("$")))
+            .collect();
+        let replay = replay_of(json!({
+            "translationMap": map,
+            "successTemplate": "{\"n\": 1}"
+        }));
+        let reply = json!({"s": "X".repeat(100 << 10)}).to_string();
+        let outcome = run(&replay, &reply);
+        assert_eq!(outcome.output, None);
+        let fitting = (16 << 20) / reply.len() + 4;
+        let resolutions: Vec<Resolution> = outcome.variables.iter().map(|v| v.resolution).collect();
+        assert_eq!(resolutions[..fitting], vec![Resolution::Matched; fitting]);
+        assert_eq!(
+            resolutions[fitting..],
+            vec![Resolution::Missing; 1_000 - fitting]
+        );
+        assert!(outcome.findings.iter().all(|f| f.code == Code::R01));
+        assert!(outcome.findings[0].message.contains("bound"));
+        // A few entries of the whole reply are ordinary.
+        let outcome = run(
+            &replay_of(json!({
+                "translationMap": {"a": "$", "b": "$.s", "c": "$"},
+                "successTemplate": "{\"n\": 1}"
+            })),
+            &reply,
+        );
+        assert_eq!(outcome.output.as_deref(), Some("{\"n\": 1}"));
     }
 }

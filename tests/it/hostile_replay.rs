@@ -472,3 +472,81 @@ fn many_null_references_are_reported_in_bounded_time() {
         findings[19]
     );
 }
+
+/// The codes of [`replay_one`] of `reply` through a translation map that
+/// sets `x` by `path`, and whether a message names dapa's bound.
+fn path_codes(path: &str, reply: &[u8]) -> (Vec<String>, bool) {
+    let (_, record) = replay_one(&path_definition(path), reply, &[]);
+    let bound = record.to_string().contains("dapa's bound");
+    (crate::util::codes(&record), bound)
+}
+
+/// Filters whose comparisons were not counted as work: list operators
+/// reading a whole `$` list for each item, a number compared with a long
+/// string, a regex over a long `$` string for each item. On replies of a
+/// megabyte they ran for minutes; each stops at the step bound (R01), or
+/// finishes when what it repeated is worked out once.
+#[test]
+fn filter_comparisons_count_against_the_step_bound() {
+    let n = 100_000;
+    let lists =
+        json!({"x": (0..n).collect::<Vec<_>>(), "y": (1..=n).map(|i| -i).collect::<Vec<_>>()})
+            .to_string();
+    for path in ["$.x[?(@ in $.y)]", "$[?($.x anyof $.y)]"] {
+        assert_eq!(
+            path_codes(path, lists.as_bytes()),
+            (vec!["R01".to_owned()], true),
+            "{path}"
+        );
+    }
+    let long = json!({"b": "X".repeat(1 << 20), "a": vec![0; 10_000]}).to_string();
+    assert_eq!(
+        path_codes("$.a[?(@ == $.b)]", long.as_bytes()),
+        (vec!["R01".to_owned()], true)
+    );
+    // The same answer for every item: the regex runs once.
+    assert_eq!(
+        path_codes("$.a[?($.b =~ /X*Y/)]", long.as_bytes()),
+        (vec![], false)
+    );
+}
+
+/// Selections bounded by their number of values only: `$..a` down a chain
+/// of objects around an 8 MiB string copied it 120 times (2.9 GB, then an
+/// abort), `[0,0,...]` naming a 1 MiB string 5,000 times asked for 4 GiB at
+/// once, and 1,000 entries of `$` on a 1 MiB reply held 3.6 GB and passed.
+/// Each stops at a bound on text (R01) in a few megabytes.
+#[test]
+fn selections_and_variables_are_bounded_by_their_text() {
+    let mut chain = json!("X".repeat(8 << 20));
+    for _ in 0..120 {
+        chain = json!({ "a": chain });
+    }
+    let chain = chain.to_string();
+    assert_eq!(
+        path_codes("$..a", chain.as_bytes()),
+        (vec!["R01".to_owned()], true)
+    );
+    let named = json!({"a": ["X".repeat(1 << 20)]}).to_string();
+    let indexes = vec!["0"; 5_000].join(",");
+    assert_eq!(
+        path_codes(&format!("$.a[{indexes}]"), named.as_bytes()),
+        (vec!["R01".to_owned()], true)
+    );
+    let map: serde_json::Map<String, Value> = (0..1_000)
+        .map(|i| (format!("v{i:04}"), json!("$")))
+        .collect();
+    let definition = json!({
+        "name": "Whole",
+        "config": {"response": {"translationMap": map, "successTemplate": "{\"n\": 1}"}},
+        "contract": {"output": {"successSchema": {"type": "object"}}}
+    })
+    .to_string();
+    let (_, record) = replay_one(&definition, named.as_bytes(), &[]);
+    assert_eq!(record["status"], "error", "{record}");
+    assert!(
+        crate::util::codes(&record).iter().all(|code| code == "R01"),
+        "{record}"
+    );
+    assert!(record.to_string().contains("dapa's bound"), "{record}");
+}
