@@ -144,14 +144,46 @@ const MARKDOWN_ACTIVE: &[char] = &[
 /// Text inside a Markdown line or table cell, shown as it is and never as
 /// markup: unsafe characters escaped visibly (line breaks too, so a cell
 /// stays on its row), then Markdown's active punctuation backslash-escaped.
+/// GitHub also links bare addresses in text (its autolink extension):
+/// `https://…`, `www.…` and `name@domain`; a backslash before the `:` of
+/// `://` or the `.` of `www.` keeps the first two text, and an empty HTML
+/// comment after an `@` between address characters the third, which
+/// escapes and entities do not (the extension reads the text they stand
+/// for). The comment shows as nothing where the Markdown is rendered.
 pub fn markdown_text(text: &str) -> String {
+    escaped_markdown(text, true)
+}
+
+/// dapa's own prose (a code's advice) as Markdown text: escaped as
+/// [`markdown_text`] is, its addresses (the Genesys articles it cites) left
+/// for GitHub to link.
+pub fn markdown_prose(text: &str) -> String {
+    escaped_markdown(text, false)
+}
+
+fn escaped_markdown(text: &str, unlinked: bool) -> String {
     let visible = terminal(text);
     let mut escaped = String::with_capacity(visible.len() + 8);
-    for c in visible.chars() {
-        if MARKDOWN_ACTIVE.contains(&c) {
+    let bytes = visible.as_bytes();
+    for (at, c) in visible.char_indices() {
+        let after = &bytes[at + c.len_utf8()..];
+        let before = &bytes[..at];
+        let linking = unlinked
+            && match c {
+                ':' => after.starts_with(b"//"),
+                '.' => before.len() >= 3 && before[before.len() - 3..].eq_ignore_ascii_case(b"www"),
+                _ => false,
+            };
+        if MARKDOWN_ACTIVE.contains(&c) || linking {
             escaped.push('\\');
         }
         escaped.push(c);
+        let address = |byte: Option<&u8>| {
+            byte.is_some_and(|b| b.is_ascii_alphanumeric() || b"._+-".contains(b))
+        };
+        if unlinked && c == '@' && address(before.last()) && address(after.first()) {
+            escaped.push_str("<!---->");
+        }
     }
     escaped
 }
@@ -230,6 +262,19 @@ mod tests {
         assert_eq!(
             markdown_text("<img src=x> | `a` *b* [c](d) &amp; \u{1b}\n"),
             "\\<img src=x\\> \\| \\`a\\` \\*b\\* \\[c\\](d) \\&amp; \\\\u{1b}\\\\n"
+        );
+    }
+
+    #[test]
+    fn markdown_text_links_no_address() {
+        assert_eq!(
+            markdown_text("at https://e.example or WWW.e.example, or mail a.b@e.example"),
+            "at https\\://e.example or WWW\\.e.example, or mail a.b@<!---->e.example"
+        );
+        // What links nothing stays as it is.
+        assert_eq!(
+            markdown_text("a: b, 3.5 @ noon, x@"),
+            "a: b, 3.5 @ noon, x@"
         );
     }
 

@@ -1,6 +1,6 @@
 //! `--format markdown`: a report to paste into an incident ticket.
 
-use super::escape::{markdown_code, markdown_code_cell, markdown_text};
+use super::escape::{markdown_code, markdown_code_cell, markdown_prose, markdown_text};
 use super::rows::{self, BucketStatuses, Cell, Kind, Rows, Span, share};
 use super::{Report, code_reference};
 use dapa::advice::advice;
@@ -126,11 +126,11 @@ fn write_advice_item(
         out,
         "- **{code} {}**: {} ([codes reference]({}))",
         code.name(),
-        markdown_text(summary),
+        markdown_prose(summary),
         code_reference(code)
     )?;
     for line in fix {
-        writeln!(out, "  - {}", markdown_text(line))?;
+        writeln!(out, "  - {}", markdown_prose(line))?;
     }
     Ok(())
 }

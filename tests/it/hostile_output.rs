@@ -258,6 +258,8 @@ fn markdown_shows_the_text_and_never_markup() {
                 if dapa::Code::ALL.iter().any(|code| {
                     dest_url.ends_with(&format!("docs/codes.md#{}", dapa::advice::anchor(*code)))
                 }) => {}
+            // What keeps an address from being linked (GitHub's autolinks).
+            Event::InlineHtml(html) if &*html == "<!---->" => {}
             other => panic!("markup from a capture: {other:?}\n{markdown}"),
         }
     }
@@ -273,6 +275,31 @@ fn markdown_shows_the_text_and_never_markup() {
 }
 
 /// Every string in a JSON document.
+/// GitHub links bare addresses in Markdown text (`https://…`, `www.…`,
+/// `name@domain`): an error body that names a phishing page must not
+/// become a link in a report pasted into a pull request or an issue.
+#[test]
+fn markdown_gives_github_no_address_to_link() {
+    let folder = Folder::new();
+    folder.write(
+        "err.json",
+        br#"{"message":"Session expired, sign in at https://evil.example/login or www.evil.example, or mail helpdesk@evil.example","code":"bad.request","status":401}"#,
+    );
+    let markdown = dapa(&["scan", folder.path_str(), "-q", "--format", "markdown"])
+        .run()
+        .stdout;
+    for kept in [
+        "https\\://evil.example/login",
+        "www\\.evil.example",
+        "helpdesk@<!---->evil.example",
+    ] {
+        assert!(markdown.contains(kept), "{kept}: {markdown}");
+    }
+    for linked in ["https://evil", "www.evil", "helpdesk@evil"] {
+        assert!(!markdown.contains(linked), "{linked}: {markdown}");
+    }
+}
+
 fn strings(value: &Value, into: &mut BTreeSet<String>) {
     match value {
         Value::String(text) => {
