@@ -442,6 +442,7 @@ impl Context<'_> {
                     envelope::Texts::Masked(&schema.secret_keys)
                 }
             }
+            _ if self.options.show_secrets => envelope::Texts::Verbatim,
             _ => envelope::Texts::Quoted,
         }
     }

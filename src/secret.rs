@@ -415,6 +415,53 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
     spans
 }
 
+/// `text` with the credentials in it masked: a JWT (`eyJ…` in three parts)
+/// anywhere, and a token after an `Authorization` scheme (`Bearer …`,
+/// `Basic …`, `Token …`). Genesys writes the backend's reply into its
+/// error messages, and a reply that failed on a token often echoes it,
+/// whatever profile applies. Ids (`contextId`, UUIDs) are left as they are.
+pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    use crate::layer::transport::{is_token_byte, looks_like_token};
+    let bytes = text.as_bytes();
+    let mut masked = String::new();
+    let mut copied = 0;
+    let mut pos = 0;
+    while pos < bytes.len() {
+        if !is_token_byte(bytes[pos]) || (pos > 0 && is_token_byte(bytes[pos - 1])) {
+            pos += 1;
+            continue;
+        }
+        let end = pos
+            + bytes[pos..]
+                .iter()
+                .take_while(|&&b| is_token_byte(b))
+                .count();
+        let run = &bytes[pos..end];
+        let jwt = run.starts_with(b"eyJ") && run.iter().filter(|&&b| b == b'.').count() >= 2;
+        let after_scheme = {
+            let before = text[..pos].trim_end_matches(' ');
+            let word_start = before
+                .rfind(|c: char| !c.is_ascii_alphabetic())
+                .map_or(0, |at| at + 1);
+            before.len() < pos
+                && ["bearer", "basic", "token"]
+                    .iter()
+                    .any(|scheme| before[word_start..].eq_ignore_ascii_case(scheme))
+        };
+        if looks_like_token(run) && (jwt || after_scheme) {
+            masked.push_str(&text[copied..pos]);
+            masked.push_str(&mask(&text[pos..end]));
+            copied = end;
+        }
+        pos = end;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    masked.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(masked)
+}
+
 /// `text` with the value after each key in `names` masked (as
 /// [`values_under_keys`] finds them): for a message that quotes text which
 /// may echo a secret field, such as an error message that holds the
@@ -575,6 +622,30 @@ fn value_end(text: &[u8], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_text_are_masked_and_ids_are_not() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlMDEyMzQ1Njc4OQ";
+        let text = format!(
+            "reply: {{\"access_token\":\"{jwt}\"}}, sent Authorization: Bearer abc123def456ghi789, \
+             basic  dXNlcjpwYXNzd29yZDEyMzQ1, contextId 9f1c2d3e-4b5a-6789-abcd-ef0123456789"
+        );
+        let masked = mask_credentials(&text);
+        assert!(!masked.contains("eyJzdWIi"), "{masked}");
+        assert!(!masked.contains("abc123def456"), "{masked}");
+        assert!(!masked.contains("dXNlcjpw"), "{masked}");
+        assert!(
+            masked.contains("9f1c2d3e-4b5a-6789-abcd-ef0123456789"),
+            "{masked}"
+        );
+        assert!(masked.contains("Bearer … (18 characters)"), "{masked}");
+        // Text with no credential is not copied.
+        let plain = "Request failed: token expired at 2026-12-04T10:00:00Z";
+        assert!(matches!(
+            mask_credentials(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
     use proptest::prelude::*;
     use serde_json::json;
 

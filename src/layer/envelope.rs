@@ -89,7 +89,10 @@ fn quote(text: &str) -> String {
 /// the text may echo what the profile marks secret.
 #[derive(Debug, Clone, Copy)]
 pub enum Texts<'a> {
-    /// Quoted, cut short.
+    /// Quoted as they are (`--show-secrets`).
+    Verbatim,
+    /// Quoted, cut short, with credentials in them masked (a JWT, a token
+    /// after `Bearer`).
     Quoted,
     /// Quoted, with the value after each key this shape marks secret
     /// masked: a profile that marks some fields secret.
@@ -107,13 +110,15 @@ impl Texts<'_> {
     /// it is not shown at all.
     fn shown(self, text: &str) -> Option<std::borrow::Cow<'_, str>> {
         match self {
-            Texts::Quoted => Some(std::borrow::Cow::Borrowed(text)),
+            Texts::Verbatim => Some(std::borrow::Cow::Borrowed(text)),
+            Texts::Quoted => Some(crate::secret::mask_credentials(text)),
             Texts::Hidden => None,
             Texts::Masked(keys) => {
                 // A secret under a key the schema does not name (a map's
                 // values) cannot be found in text.
                 (!keys.unnamed).then(|| {
-                    std::borrow::Cow::Owned(crate::secret::mask_under_keys(text, &keys.names))
+                    let masked = crate::secret::mask_under_keys(text, &keys.names);
+                    std::borrow::Cow::Owned(crate::secret::mask_credentials(&masked).into_owned())
                 })
             }
         }

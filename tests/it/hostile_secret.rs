@@ -634,6 +634,50 @@ fn a_secure_action_s_error_body_of_many_errors_is_explained_in_time() {
     );
 }
 
+/// A backend that failed on a token often echoes it, and Genesys writes
+/// the reply into its error message: the credential is masked in every
+/// report whatever the profile, and shown with `--show-secrets`.
+#[test]
+fn a_token_echoed_in_an_error_message_is_masked_in_every_report() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUNSRVQifQ.c2VjcmV0LXNpZ25hdHVyZS0wMTIzNDU2Nzg5";
+    let folder = Folder::new();
+    let body = format!(
+        r#"{{"message":"Response from web service: {{\"access_token\":\"{jwt}\",\"sent\":\"Bearer abcdSECRET0123456789\"}}","code":"bad.request","status":401,"contextId":"ctx-1"}}"#
+    );
+    folder.write("err.json", body.as_bytes());
+    for format in ["jsonl", "markdown", "html", "sarif", "junit", "table"] {
+        let out = dapa_bounded(
+            MEMORY_MIB,
+            SECONDS,
+            &["scan", folder.path_str(), "-q", "--format", format],
+        )
+        .run();
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        for secret in ["eyJzdWIi", "abcdSECRET"] {
+            assert!(!out.stdout.contains(secret), "{format}: {}", out.stdout);
+        }
+    }
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            folder.path_str(),
+            "-q",
+            "--format",
+            "jsonl",
+            "--show-secrets",
+        ],
+    )
+    .run();
+    assert!(
+        out.stdout.contains("abcdSECRET0123456789"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("ctx-1"), "ids stay: {}", out.stdout);
+}
+
 /// Genesys writes the backend's reply into its error message: where a
 /// profile marks a field secret, the field's value there is masked too.
 #[test]
