@@ -440,9 +440,12 @@ pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
         let jwt = run.starts_with(b"eyJ") && run.iter().filter(|&&b| b == b'.').count() >= 2;
         let after_scheme = {
             let before = text[..pos].trim_end_matches(' ');
+            // The start of the last word: just past the last character
+            // that is no ASCII letter, however many bytes it takes.
             let word_start = before
-                .rfind(|c: char| !c.is_ascii_alphabetic())
-                .map_or(0, |at| at + 1);
+                .char_indices()
+                .rfind(|(_, c)| !c.is_ascii_alphabetic())
+                .map_or(0, |(at, c)| at + c.len_utf8());
             before.len() < pos
                 && ["bearer", "basic", "token"]
                     .iter()
@@ -639,6 +642,15 @@ mod tests {
             "{masked}"
         );
         assert!(masked.contains("Bearer … (18 characters)"), "{masked}");
+        // Letters beyond ASCII before a word are whole characters.
+        assert_eq!(
+            mask_credentials("français 0123456789abcdef"),
+            "français 0123456789abcdef"
+        );
+        assert_eq!(
+            mask_credentials("é Bearer 0123456789abcdefgh"),
+            "é Bearer … (18 characters)"
+        );
         // Text with no credential is not copied.
         let plain = "Request failed: token expired at 2026-12-04T10:00:00Z";
         assert!(matches!(
@@ -771,6 +783,19 @@ mod tests {
             let start = start % text.len();
             for quote in [b'"', b'\''] {
                 prop_assert_eq!(string_end(&text, start, quote), string_end_by_bytes(&text, start, quote));
+            }
+        }
+
+        /// Any text, with letters of any width around schemes and tokens:
+        /// masking never panics, and leaves text that holds no credential
+        /// as it is.
+        #[test]
+        fn masking_credentials_never_panics(
+            text in "(é|ç|ü|😀| |Bearer |basic |eyJ|[a-z0-9.]{1,20}|\\.|[^\\x00]){0,40}",
+        ) {
+            let masked = mask_credentials(&text);
+            if !masked.contains('…') {
+                prop_assert_eq!(masked.as_ref(), text.as_str());
             }
         }
     }
