@@ -421,7 +421,7 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
 /// error messages, and a reply that failed on a token often echoes it,
 /// whatever profile applies. Ids (`contextId`, UUIDs) are left as they are.
 pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
-    use crate::layer::transport::{is_token_byte, looks_like_token};
+    use crate::layer::transport::{is_auth_scheme, is_token_byte, looks_like_token};
     let bytes = text.as_bytes();
     let mut masked = String::new();
     let mut copied = 0;
@@ -446,10 +446,7 @@ pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
                 .char_indices()
                 .rfind(|(_, c)| !c.is_ascii_alphabetic())
                 .map_or(0, |(at, c)| at + c.len_utf8());
-            before.len() < pos
-                && ["bearer", "basic", "token"]
-                    .iter()
-                    .any(|scheme| before[word_start..].eq_ignore_ascii_case(scheme))
+            before.len() < pos && is_auth_scheme(&before[word_start..])
         };
         if looks_like_token(run) && (jwt || after_scheme) {
             masked.push_str(&text[copied..pos]);

@@ -297,7 +297,7 @@ fn raw_token(text: &str) -> Option<&str> {
 }
 
 /// The schemes of an `Authorization` header a token is sent with.
-fn is_auth_scheme(word: &str) -> bool {
+pub fn is_auth_scheme(word: &str) -> bool {
     ["bearer", "basic", "token"]
         .iter()
         .any(|scheme| word.eq_ignore_ascii_case(scheme))

@@ -488,7 +488,7 @@ fn listed_in(
         let path = folder.join(name);
         // A link that leads nowhere names no definition: a walk of this
         // folder would list it as a capture it cannot read.
-        if std::fs::metadata(&path).is_ok_and(|meta| meta.is_dir()) || !path.exists() {
+        if !std::fs::metadata(&path).is_ok_and(|meta| !meta.is_dir()) {
             continue;
         }
         found.extend(found_in_folder(&path)?);
