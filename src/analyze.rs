@@ -120,7 +120,8 @@ impl Analysis {
         let mut findings = std::mem::take(&mut capture.findings);
         let mut outcome = BodyOutcome::default();
         if capture.readable {
-            let (mut transport_findings, body) = transport::check(&capture.body, &capture.meta);
+            let (mut transport_findings, body) =
+                transport::check(&capture.body, &capture.meta, options.show_secrets);
             // A text body that is no JSON cannot say which of its text is a
             // secret field's: when the profile marks any, none is quoted.
             // An HTML page's title is the gateway's, not the payload's: it

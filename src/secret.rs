@@ -421,45 +421,59 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
 /// error messages, and a reply that failed on a token often echoes it,
 /// whatever profile applies. Ids (`contextId`, UUIDs) are left as they are.
 pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
-    use crate::layer::transport::{is_auth_scheme, is_token_byte, looks_like_token};
-    let bytes = text.as_bytes();
     let mut masked = String::new();
     let mut copied = 0;
-    let mut pos = 0;
-    while pos < bytes.len() {
-        if !is_token_byte(bytes[pos]) || (pos > 0 && is_token_byte(bytes[pos - 1])) {
-            pos += 1;
-            continue;
-        }
-        let end = pos
-            + bytes[pos..]
-                .iter()
-                .take_while(|&&b| is_token_byte(b))
-                .count();
-        let run = &bytes[pos..end];
-        let jwt = run.starts_with(b"eyJ") && run.iter().filter(|&&b| b == b'.').count() >= 2;
-        let after_scheme = {
-            let before = text[..pos].trim_end_matches(' ');
-            // The start of the last word: just past the last character
-            // that is no ASCII letter, however many bytes it takes.
-            let word_start = before
-                .char_indices()
-                .rfind(|(_, c)| !c.is_ascii_alphabetic())
-                .map_or(0, |(at, c)| at + c.len_utf8());
-            before.len() < pos && is_auth_scheme(&before[word_start..])
-        };
-        if looks_like_token(run) && (jwt || after_scheme) {
-            masked.push_str(&text[copied..pos]);
-            masked.push_str(&mask(&text[pos..end]));
-            copied = end;
-        }
-        pos = end;
+    for span in credential_spans(text.as_bytes()) {
+        // A span is a run of ASCII token bytes: its ends are character
+        // boundaries.
+        masked.push_str(&text[copied..span.start]);
+        masked.push_str(&mask(&text[span.clone()]));
+        copied = span.end;
     }
     if copied == 0 {
         return std::borrow::Cow::Borrowed(text);
     }
     masked.push_str(&text[copied..]);
     std::borrow::Cow::Owned(masked)
+}
+
+/// Where [`mask_credentials`] finds credentials in `bytes`, which need not
+/// be UTF-8 (`explain` masks them in a body as it was received): each a
+/// run of token bytes, in order.
+pub fn credential_spans(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    use crate::layer::transport::{is_auth_scheme, is_token_byte, looks_like_token};
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < bytes.len() {
+            if !is_token_byte(bytes[pos]) || (pos > 0 && is_token_byte(bytes[pos - 1])) {
+                pos += 1;
+                continue;
+            }
+            let start = pos;
+            let end = start
+                + (bytes[start..].iter())
+                    .take_while(|&&b| is_token_byte(b))
+                    .count();
+            pos = end;
+            let run = &bytes[start..end];
+            let jwt = run.starts_with(b"eyJ") && run.iter().filter(|&&b| b == b'.').count() >= 2;
+            let after_scheme = || {
+                let before = bytes[..start].trim_ascii_end();
+                // The last word before the token: ASCII letters only, so a
+                // byte of a wider character ends it as any other would.
+                let word_start = before
+                    .iter()
+                    .rposition(|b| !b.is_ascii_alphabetic())
+                    .map_or(0, |at| at + 1);
+                before.len() < start
+                    && std::str::from_utf8(&before[word_start..]).is_ok_and(is_auth_scheme)
+            };
+            if looks_like_token(run) && (jwt || after_scheme()) {
+                return Some(start..end);
+            }
+        }
+        None
+    })
 }
 
 /// `text` with the value after each key in `names` masked (as

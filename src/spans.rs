@@ -374,7 +374,8 @@ fn quoted_token(body: &[u8]) -> Option<Range<usize>> {
 
 /// Byte ranges of secret values in the body: a bare string payload (P02),
 /// the values of the fields the profile marks `x-dapa-secret` where the
-/// analysis found them, and whatever follows a secret key in the text.
+/// analysis found them, whatever follows a secret key in the text, and
+/// credentials (JWTs, tokens after `Bearer`) wherever they stand.
 fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
     let body = &analysis.body[..];
     let mut spans = Vec::new();
@@ -429,6 +430,8 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
         spans.extend(under_keys);
     }
     spans.extend(quoted_token(body));
+    // Credentials are masked wherever they stand, as in reports' quotes.
+    spans.extend(crate::secret::credential_spans(body));
     spans
 }
 

@@ -35,8 +35,9 @@ pub enum Body<'a> {
 /// The UTF-8 byte-order mark.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Check the body and the recorded status.
-pub fn check<'a>(body: &'a [u8], meta: &Meta) -> (Vec<Finding>, Body<'a>) {
+/// Check the body and the recorded status. Unless `show_secrets`, the
+/// texts of the body that findings quote have their credentials masked.
+pub fn check<'a>(body: &'a [u8], meta: &Meta, show_secrets: bool) -> (Vec<Finding>, Body<'a>) {
     let mut findings = Vec::new();
     if let Some(status) = meta.status.filter(|&status| status >= 400) {
         findings.push(Finding::new(
@@ -44,11 +45,16 @@ pub fn check<'a>(body: &'a [u8], meta: &Meta) -> (Vec<Finding>, Body<'a>) {
             format!("the recorded HTTP status is {status}"),
         ));
     }
-    let body = classify(body, meta, &mut findings);
+    let body = classify(body, meta, show_secrets, &mut findings);
     (findings, body)
 }
 
-fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Body<'a> {
+fn classify<'a>(
+    body: &'a [u8],
+    meta: &Meta,
+    show_secrets: bool,
+    findings: &mut Vec<Finding>,
+) -> Body<'a> {
     let mut start = 0;
     if body.starts_with(UTF8_BOM) {
         findings.push(
@@ -115,7 +121,7 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
     let first = start + (text.len() - trimmed.len());
     if trimmed.starts_with('<') {
         if looks_like_html(trimmed) {
-            let title = html_title(trimmed);
+            let title = html_title(trimmed, show_secrets);
             let what = title.as_ref().map_or_else(
                 || "an HTML page".to_owned(),
                 |title| format!("an HTML page titled \"{title}\""),
@@ -134,10 +140,13 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
             findings.push(
                 Finding::new(
                     Code::T05,
-                    format!("the body is XML or markup, not JSON: {}", excerpt(trimmed)),
+                    format!(
+                        "the body is XML or markup, not JSON: {}",
+                        excerpt(trimmed, show_secrets)
+                    ),
                 )
                 .at_offset(first)
-                .grouped_by(first_line(trimmed)),
+                .grouped_by(first_line(trimmed, show_secrets)),
             );
         }
         return Body::Unusable;
@@ -159,10 +168,13 @@ fn classify<'a>(body: &'a [u8], meta: &Meta, findings: &mut Vec<Finding>) -> Bod
         findings.push(
             Finding::new(
                 Code::T05,
-                format!("the body is plain text, not JSON: {}", excerpt(trimmed)),
+                format!(
+                    "the body is plain text, not JSON: {}",
+                    excerpt(trimmed, show_secrets)
+                ),
             )
             .at_offset(first)
-            .grouped_by(first_line(trimmed)),
+            .grouped_by(first_line(trimmed, show_secrets)),
         );
         return Body::Unusable;
     }
@@ -256,7 +268,7 @@ fn looks_like_html(text: &str) -> bool {
     .any(|tag| head.contains(tag))
 }
 
-fn html_title(text: &str) -> Option<String> {
+fn html_title(text: &str, show_secrets: bool) -> Option<String> {
     let head = head_lowercase(text);
     for (open, close) in [("<title>", "</title>"), ("<h1>", "</h1>")] {
         if let Some(from) = head.find(open) {
@@ -269,7 +281,9 @@ fn html_title(text: &str) -> Option<String> {
                 .unwrap_or_default()
                 .trim();
             if !title.is_empty() {
-                return Some(title.chars().take(80).collect());
+                // Masked before it is cut: a token cut short is no longer
+                // known for one.
+                return Some(shown(title, show_secrets).chars().take(80).collect());
             }
         }
     }
@@ -382,25 +396,55 @@ fn is_plain_text(text: &str) -> bool {
 }
 
 /// T05's signature: the first line, what varies normalised.
-fn first_line(text: &str) -> String {
-    let line: String = text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(200)
-        .collect();
+fn first_line(text: &str, show_secrets: bool) -> String {
+    let line: String = quoted_line(text, show_secrets).chars().take(200).collect();
     crate::signature::normalise(&line)
 }
 
-fn excerpt(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default().trim();
+fn excerpt(text: &str, show_secrets: bool) -> String {
+    let line = quoted_line(text, show_secrets);
     let mut shown: String = line.chars().take(60).collect();
     if shown.len() < line.len() {
         shown.push('…');
     }
     format!("\"{shown}\"")
+}
+
+/// The most of a line a finding quotes, in bytes, before its credentials
+/// are masked: far more than a message shows (200 characters at most), so
+/// that what a message shows is always masked, and little enough that a
+/// body of one long line is not copied whole to be masked.
+const QUOTED_LINE_BYTES: usize = 4096;
+
+/// The first line of `text`, trimmed, as findings quote it: its credentials
+/// masked unless `show_secrets`. A line cut at [`QUOTED_LINE_BYTES`] drops
+/// the token the cut went through, which is no longer known for one.
+fn quoted_line(text: &str, show_secrets: bool) -> std::borrow::Cow<'_, str> {
+    let mut line = text.lines().next().unwrap_or_default().trim();
+    if line.len() > QUOTED_LINE_BYTES {
+        let bytes = line.as_bytes();
+        let mut end = QUOTED_LINE_BYTES;
+        // Back to a character boundary, and past the start of a token the
+        // cut goes through (a token is ASCII: its start is a boundary).
+        while end > 0
+            && (!line.is_char_boundary(end)
+                || (is_token_byte(bytes[end - 1]) && is_token_byte(bytes[end])))
+        {
+            end -= 1;
+        }
+        line = &line[..end];
+    }
+    shown(line, show_secrets)
+}
+
+/// `text` as a message may quote it: its credentials masked unless
+/// `show_secrets`.
+fn shown(text: &str, show_secrets: bool) -> std::borrow::Cow<'_, str> {
+    if show_secrets {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        crate::secret::mask_credentials(text)
+    }
 }
 
 /// `body` as text. Every body is checked whole, so the check runs many bytes
@@ -415,7 +459,7 @@ mod tests {
     use super::*;
 
     fn codes(body: &[u8]) -> Vec<Code> {
-        check(body, &Meta::default())
+        check(body, &Meta::default(), false)
             .0
             .iter()
             .map(|f| f.code)
@@ -466,7 +510,7 @@ mod tests {
 
     #[test]
     fn bom_is_stripped() {
-        let (findings, body) = check(b"\xEF\xBB\xBF{\"a\":1}", &Meta::default());
+        let (findings, body) = check(b"\xEF\xBB\xBF{\"a\":1}", &Meta::default(), false);
         assert_eq!(findings[0].code, Code::T02);
         assert_eq!(
             body,
@@ -486,14 +530,18 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert_eq!(codes(&utf16), [Code::T03]);
-        let (findings, _) = check(&[b"\xFF\xFE".as_slice(), &utf16].concat(), &Meta::default());
+        let (findings, _) = check(
+            &[b"\xFF\xFE".as_slice(), &utf16].concat(),
+            &Meta::default(),
+            false,
+        );
         assert!(findings[0].message.contains("UTF-16LE"));
     }
 
     #[test]
     fn cut_inside_a_character_is_left_to_the_syntax_layer() {
         let body = "{\"name\":\"Zoë".as_bytes();
-        let (findings, parsed) = check(&body[..body.len() - 1], &Meta::default());
+        let (findings, parsed) = check(&body[..body.len() - 1], &Meta::default(), false);
         assert!(findings.is_empty());
         assert_eq!(
             parsed,
@@ -512,6 +560,7 @@ mod tests {
         let (findings, _) = check(
             b"<html>\r\n<head><title>502 Bad Gateway</title></head></html>",
             &Meta::default(),
+            false,
         );
         assert_eq!(findings[0].code, Code::T04);
         assert!(findings[0].message.contains("502 Bad Gateway"));
@@ -537,7 +586,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    check(body.as_bytes(), &Meta::default()).1,
+                    check(body.as_bytes(), &Meta::default(), false).1,
                     Body::Json { .. }
                 ),
                 "{body}"
@@ -549,7 +598,7 @@ mod tests {
     fn raw_tokens() {
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\n";
         assert_eq!(
-            check(token.as_bytes(), &Meta::default()).1,
+            check(token.as_bytes(), &Meta::default(), false).1,
             Body::RawToken {
                 text: token.trim_end(),
                 start: 0
@@ -564,8 +613,49 @@ mod tests {
             status: Some(502),
             ..Meta::default()
         };
-        let (findings, _) = check(b"<html><title>502</title></html>", &meta);
+        let (findings, _) = check(b"<html><title>502</title></html>", &meta, false);
         let codes: Vec<_> = findings.iter().map(|f| f.code).collect();
         assert_eq!(codes, [Code::T06, Code::T04]);
+    }
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudDEyMyJ9.c2lnbmF0dXJlc2lnbmF0dXJl";
+
+    #[test]
+    fn quoted_body_text_has_its_credentials_masked() {
+        let bodies = [
+            format!("Unauthorized: token {JWT} expired"),
+            format!("<html><title>denied {JWT}</title></html>"),
+            "<error>Bearer 0123456789abcdefghij was refused</error>".to_owned(),
+            format!("{}Bearer 0123456789abcdefghijklmnop", "x ".repeat(2040)),
+        ];
+        for body in &bodies {
+            let (findings, _) = check(body.as_bytes(), &Meta::default(), false);
+            for finding in &findings {
+                let detail = finding.signature_detail.clone().unwrap_or_default();
+                for text in [&finding.message, &detail] {
+                    assert!(!text.contains("eyJzdWIi"), "{text}");
+                    assert!(!text.contains("0123456789abcdefghij"), "{text}");
+                }
+            }
+            let (shown, _) = check(body.as_bytes(), &Meta::default(), true);
+            assert_eq!(shown.len(), findings.len());
+        }
+        let (shown, _) = check(bodies[0].as_bytes(), &Meta::default(), true);
+        assert!(
+            shown[0].message.contains("eyJhbGci"),
+            "{}",
+            shown[0].message
+        );
+    }
+
+    #[test]
+    fn a_quoted_line_is_cut_before_the_token_the_cut_goes_through() {
+        let line = format!("{} {JWT}{JWT}", "word ".repeat(818));
+        let quoted = quoted_line(&line, true);
+        assert!(quoted.len() <= QUOTED_LINE_BYTES);
+        assert!(quoted.trim_end().ends_with("word") && !quoted.contains("eyJ"));
+        let wide = format!("{}é{}", "a".repeat(QUOTED_LINE_BYTES - 1), "b".repeat(10));
+        assert_eq!(quoted_line(&wide, true).len(), QUOTED_LINE_BYTES - 1);
+        assert_eq!(quoted_line(&"a".repeat(5000), true), "");
     }
 }

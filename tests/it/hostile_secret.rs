@@ -704,3 +704,46 @@ fn an_error_text_that_echoes_a_secret_field_masks_its_value() {
     );
     assert!(shown.last().unwrap().1.contains("SECRETtok"));
 }
+
+/// A gateway's page or a backend's text that names a token: what a report
+/// quotes of it (T04's title, T05's first line and its signature) and what
+/// `explain` shows of the body mask the token, whatever the profile, and
+/// `--show-secrets` shows it.
+#[test]
+fn a_token_in_a_body_that_is_not_json_is_masked_wherever_it_is_shown() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUNSRVQifQ.c2VjcmV0LXNpZ25hdHVyZS0wMTIzNDU2Nzg5";
+    let folder = Folder::new();
+    folder.write(
+        "text.body",
+        format!("Unauthorized: token {jwt} expired\n").as_bytes(),
+    );
+    folder.write(
+        "page.body",
+        format!("<html><head><title>denied {jwt}</title></head></html>").as_bytes(),
+    );
+    folder.write(
+        "markup.body",
+        b"<error>Bearer abcdSECRET0123456789 was refused</error>",
+    );
+    folder.write(
+        "cut.json",
+        format!(r#"{{"data":{{"note":"sent with {jwt}"}},"x":"#).as_bytes(),
+    );
+    for (capture, code) in [
+        ("text.body", "T05"),
+        ("page.body", "T04"),
+        ("markup.body", "T05"),
+        ("cut.json", "S01"),
+    ] {
+        let shown = everything_shown(&folder, capture, &[]);
+        assert!(shown[0].1.contains(code), "{capture}: {}", shown[0].1);
+        assert_never_shown(&shown, "eyJzdWIi");
+        assert_never_shown(&shown, "abcdSECRET");
+        let shown = everything_shown(&folder, capture, &["--show-secrets"]);
+        let explain = &shown.last().unwrap().1;
+        assert!(
+            explain.contains("eyJzdWIi") || explain.contains("abcdSECRET"),
+            "{capture}: {explain}"
+        );
+    }
+}
