@@ -7,7 +7,7 @@
 use super::parse::{Function, Param, Path, Token, token_is_definite};
 use super::{
     BYTES_PER_STEP, MAX_DOCUMENT_DEPTH, MAX_SELECTED_BYTES, MAX_SELECTED_NODES, MAX_STEPS,
-    QueryError, SELECTED_PER_DOCUMENT_NODE, Selection, filter,
+    QueryError, SELECTED_PER_DOCUMENT_NODE, Selection, SharedDocument, filter,
 };
 use crate::json::kind;
 use serde_json::{Map, Value};
@@ -20,6 +20,8 @@ pub(crate) enum Fail {
     Invalid(String),
     Function(String),
     Limit(String),
+    /// The steps the document's queries share, all taken.
+    Spent(u64),
 }
 
 impl Fail {
@@ -30,27 +32,36 @@ impl Fail {
             Fail::Invalid(reason) => QueryError::Invalid { path, reason },
             Fail::Function(reason) => QueryError::Function { path, reason },
             Fail::Limit(reason) => QueryError::Limit { path, reason },
+            Fail::Spent(steps) => QueryError::Spent { path, steps },
         }
     }
 }
 
-/// The query of a whole document with Jayway's default configuration.
-pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
-    if depth_exceeds(document, MAX_DOCUMENT_DEPTH) {
+/// The query of a whole document with Jayway's default configuration; its
+/// steps are taken from those the document's queries share.
+pub(crate) fn query(path: &Path, shared: &mut SharedDocument<'_>) -> Result<Selection, Fail> {
+    if shared.too_deep {
         return Err(Fail::Limit(format!(
             "document nested deeper than {MAX_DOCUMENT_DEPTH} levels"
         )));
     }
+    let document = shared.value;
     let mut run = Run {
         root: document,
         steps: 0,
+        limit: StepLimit::of(shared),
         copies: Allowance::new(),
+        document_size: shared.size,
     };
-    let results = run.evaluate(path, document, false)?;
+    let results = run.evaluate(path, document, false);
+    // Spent even when the query failed: the steps were taken all the same.
+    shared.steps_left = shared.steps_left.saturating_sub(run.steps);
+    shared.size = run.document_size;
+    let results = results?;
     let mut selected = Allowance::new();
     let mut owned = |value: Cow<'_, Value>| -> Result<Value, Fail> {
         selected
-            .take(&value, document)
+            .take(&value, document, &mut shared.size)
             .map_err(|bound| Fail::Limit(format!("selection larger than {bound}")))?;
         Ok(value.into_owned())
     };
@@ -73,11 +84,48 @@ pub(crate) fn query(path: &Path, document: &Value) -> Result<Selection, Fail> {
 pub(crate) struct Run<'d> {
     pub(crate) root: &'d Value,
     steps: u64,
+    /// The steps this run may take.
+    limit: StepLimit,
     /// JSON values the evaluation may still copy on its way (a merge of
     /// several properties, a filter's list of an indefinite path): the
     /// selection's own bound. A deep scan copies at every level it matches,
     /// which on a deep document came to gigabytes.
     copies: Allowance,
+    /// The document's size once measured (see [`Allowance::take`]).
+    document_size: Option<Size>,
+}
+
+/// The steps one query may take: [`MAX_STEPS`], or fewer when that many are
+/// no longer left of those its document's queries share.
+#[derive(Clone, Copy)]
+struct StepLimit {
+    steps: u64,
+    /// The steps the document's queries share, when they are the bound.
+    shared: Option<u64>,
+}
+
+impl StepLimit {
+    fn of(document: &SharedDocument<'_>) -> StepLimit {
+        if document.steps_left < MAX_STEPS {
+            StepLimit {
+                steps: document.steps_left,
+                shared: Some(document.steps_total),
+            }
+        } else {
+            StepLimit {
+                steps: MAX_STEPS,
+                shared: None,
+            }
+        }
+    }
+
+    /// Why the run stops, once past the limit.
+    fn passed(self) -> Fail {
+        match self.shared {
+            Some(total) => Fail::Spent(total),
+            None => Fail::Limit(format!("more than {MAX_STEPS} evaluation steps")),
+        }
+    }
 }
 
 /// JSON values (counting everything nested) and bytes of their strings and
@@ -103,8 +151,16 @@ impl Allowance {
 
     /// Take `value`'s JSON values and text from the allowance; when they do
     /// not fit even once it is widened by `document`'s size, the bound
-    /// passed, in words.
-    fn take(&mut self, value: &Value, document: &Value) -> Result<(), String> {
+    /// passed, in words. The size is measured once for all the queries of
+    /// the document and kept in `document_size`: a walk of the whole
+    /// document for each query of a large map would cost more than the
+    /// queries.
+    fn take(
+        &mut self,
+        value: &Value,
+        document: &Value,
+        document_size: &mut Option<Size>,
+    ) -> Result<(), String> {
         loop {
             let outgrown = match measure_within(value, self.left) {
                 Ok(size) => {
@@ -127,7 +183,7 @@ impl Allowance {
                 });
             }
             self.widened = true;
-            let document = measure(document);
+            let document = *document_size.get_or_insert_with(|| measure(document));
             let widen = |left: u64, own: u64, floor: u64| {
                 let allowed = own.saturating_mul(SELECTED_PER_DOCUMENT_NODE);
                 left.saturating_add(allowed.saturating_sub(floor))
@@ -141,8 +197,8 @@ impl Allowance {
 }
 
 /// The size of a JSON value as the allowances count it.
-#[derive(Clone, Copy)]
-struct Size {
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Size {
     /// Values, itself and everything nested.
     nodes: u64,
     /// Bytes of its strings and object keys (what a copy of it copies
@@ -224,10 +280,8 @@ impl<'d> Run<'d> {
     /// pass over its input.
     pub(crate) fn charge(&mut self, steps: u64) -> Result<(), Fail> {
         self.steps = self.steps.saturating_add(steps);
-        if self.steps > MAX_STEPS {
-            return Err(Fail::Limit(format!(
-                "more than {MAX_STEPS} evaluation steps"
-            )));
+        if self.steps > self.limit.steps {
+            return Err(self.limit.passed());
         }
         Ok(())
     }
@@ -235,7 +289,7 @@ impl<'d> Run<'d> {
     /// A copy of `value`, counted against the values the run may copy.
     pub(crate) fn copy(&mut self, value: &Value) -> Result<Value, Fail> {
         self.copies
-            .take(value, self.root)
+            .take(value, self.root, &mut self.document_size)
             .map_err(|bound| Fail::Limit(format!("values copied on the way past {bound}")))?;
         Ok(value.clone())
     }
@@ -639,7 +693,7 @@ fn array_model(model: &Value, upstream_definite: bool) -> Result<Option<&[Value]
 }
 
 /// Whether `value` nests deeper than `limit`, found without recursion.
-fn depth_exceeds(value: &Value, limit: usize) -> bool {
+pub(crate) fn depth_exceeds(value: &Value, limit: usize) -> bool {
     let mut stack = vec![(value, 0usize)];
     while let Some((node, depth)) = stack.pop() {
         if depth > limit {
@@ -693,7 +747,7 @@ fn measure(value: &Value) -> Size {
 
 #[cfg(test)]
 mod tests {
-    use crate::jsonpath::{JsonPath, QueryError, Selection};
+    use crate::jsonpath::{JsonPath, MAX_STEPS, QueryError, Selection, SharedDocument};
     use serde_json::{Value, json};
 
     fn query(path: &str, document: &Value) -> Result<Selection, QueryError> {
@@ -736,5 +790,59 @@ mod tests {
         let big = json!({"a": ["X".repeat(10 << 20)]});
         let selected = query("$.a[0,0]", &big).expect("within");
         assert_eq!(selected.into_value().as_array().map(Vec::len), Some(2));
+    }
+
+    /// Each query was bounded on its own only: the paths of a map of
+    /// thousands of entries each took up to MAX_STEPS on the same reply.
+    /// The queries of a shared document take their steps from one
+    /// allowance; once it is spent, the next query stops at its first step.
+    #[test]
+    fn queries_of_a_shared_document_share_its_steps() {
+        // Each `in` reads all of `y` for each item of `x`: 3,000 x 3,000.
+        let lists = crate::jsonpath::filter::tests::disjoint_lists(3_000);
+        let costly = JsonPath::parse("$.x[?(@ in $.y)]").expect("valid");
+        let cheap = JsonPath::parse("$.x[0]").expect("valid");
+        let per_query = |result: &Result<Selection, QueryError>| matches!(result, Err(QueryError::Limit { reason, .. }) if reason.contains("steps"));
+        // Alone, each query stops at its own bound, however many run.
+        for _ in 0..3 {
+            assert!(per_query(&costly.query(&lists)));
+        }
+        // Shared, two and a half queries' worth: two stop at their own
+        // bound, the third at what is left of the shared steps, and then
+        // even a query of one step does not run.
+        let mut shared = SharedDocument::new(&lists, MAX_STEPS * 5 / 2);
+        for _ in 0..2 {
+            assert!(per_query(&costly.query_shared(&mut shared)));
+            assert!(!shared.steps_spent());
+        }
+        let spent = costly.query_shared(&mut shared);
+        assert!(
+            matches!(&spent, Err(QueryError::Spent { steps, .. }) if *steps == MAX_STEPS * 5 / 2),
+            "{spent:?}"
+        );
+        assert!(shared.steps_spent());
+        let after = cheap.query_shared(&mut shared);
+        assert!(matches!(after, Err(QueryError::Spent { .. })), "{after:?}");
+        // Cheap queries take only what they use.
+        let mut shared = SharedDocument::new(&lists, 100);
+        for _ in 0..5 {
+            assert_eq!(
+                cheap.query_shared(&mut shared),
+                Ok(Selection::Value(json!(0)))
+            );
+        }
+        // A document too deep is refused by every query, checked once.
+        let mut deep = json!(0);
+        for _ in 0..1_100 {
+            deep = json!([deep]);
+        }
+        let mut shared = SharedDocument::new(&deep, MAX_STEPS);
+        for _ in 0..2 {
+            let refused = cheap.query_shared(&mut shared);
+            assert!(
+                matches!(&refused, Err(QueryError::Limit { reason, .. }) if reason.contains("deeper")),
+                "{refused:?}"
+            );
+        }
     }
 }

@@ -522,7 +522,7 @@ fn json_equals(a: &Value, b: &Value, steps: &mut u64) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::jsonpath::{JsonPath, QueryError, Selection};
     use serde_json::{Value, json};
 
@@ -536,7 +536,7 @@ mod tests {
 
     /// `{"x": [0..n], "y": [-1..-n]}`: no `x` is in `y`, so every list
     /// operator reads all of `y` for each item.
-    fn disjoint_lists(n: i64) -> Value {
+    pub(in crate::jsonpath) fn disjoint_lists(n: i64) -> Value {
         json!({"x": (0..n).collect::<Vec<_>>(), "y": (1..=n).map(|i| -i).collect::<Vec<_>>()})
     }
 

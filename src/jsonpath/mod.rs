@@ -28,6 +28,7 @@ pub const MAX_NESTING: usize = 32;
 pub const MAX_DOCUMENT_DEPTH: usize = 1_000;
 /// The evaluation steps one query may take (a step is one token applied to
 /// one value); a deep scan over a deep scan on a big document stops here.
+/// Queries of one [`SharedDocument`] are also held to the steps they share.
 /// A filter's work is counted too: each element its list operators scan,
 /// [`BYTES_PER_STEP`] bytes compared, and each byte a regular expression
 /// reads, so that a filter re-reading a large `$` value for every item
@@ -56,6 +57,54 @@ pub const SELECTED_PER_DOCUMENT_NODE: u64 = 2;
 pub const MAX_SELECTED_BYTES: u64 = 16 << 20;
 /// The compiled size limit of one `=~` regular expression, in bytes.
 pub const MAX_REGEX_BYTES: usize = 1 << 20;
+
+/// One document queried by several paths, as the entries of a
+/// `translationMap` query one reply: the paths share one allowance of
+/// evaluation steps, and the document's depth is checked once, not once per
+/// path. Each query is bounded by [`MAX_STEPS`] on its own, but a map of
+/// thousands of expensive entries took thousands of times that (20,000
+/// filters over a 320 KB reply: about 9 minutes); a map of 20,000
+/// trivial paths still walked the whole reply once per path for the depth
+/// check (3 s on that reply).
+#[derive(Debug)]
+pub struct SharedDocument<'d> {
+    value: &'d Value,
+    /// Whether the document nests deeper than [`MAX_DOCUMENT_DEPTH`]: every
+    /// query of it fails.
+    too_deep: bool,
+    /// Steps the queries may still take together.
+    steps_left: u64,
+    /// The allowance the queries started with, for messages.
+    steps_total: u64,
+    /// The document's size, measured by the first query whose selection or
+    /// copies outgrow the fixed bounds, for the later ones.
+    size: Option<eval::Size>,
+}
+
+impl<'d> SharedDocument<'d> {
+    /// `value`, to be queried by paths that take at most `max_steps`
+    /// evaluation steps together (and at most [`MAX_STEPS`] each).
+    pub fn new(value: &'d Value, max_steps: u64) -> SharedDocument<'d> {
+        SharedDocument {
+            value,
+            too_deep: eval::depth_exceeds(value, MAX_DOCUMENT_DEPTH),
+            steps_left: max_steps,
+            steps_total: max_steps,
+            size: None,
+        }
+    }
+
+    /// The steps the queries of this document share.
+    pub fn max_steps(&self) -> u64 {
+        self.steps_total
+    }
+
+    /// Whether the queries took all the steps they share: a later query
+    /// fails with [`QueryError::Spent`] at its first step.
+    pub fn steps_spent(&self) -> bool {
+        self.steps_left == 0
+    }
+}
 
 /// A parsed JSONPath: immutable, `Send + Sync`, reusable for any number of
 /// documents.
@@ -137,6 +186,19 @@ pub enum QueryError {
         /// Which bound was reached.
         reason: String,
     },
+    /// The query of a [`SharedDocument`] took the last of the steps its
+    /// queries share (or none were left): it may have found a value with
+    /// more.
+    #[error(
+        "JSONPath {path} stopped: more than the {steps} evaluation steps shared by the \
+         queries of its document"
+    )]
+    Spent {
+        /// The path text.
+        path: String,
+        /// The steps the document's queries share.
+        steps: u64,
+    },
 }
 
 impl JsonPath {
@@ -170,6 +232,12 @@ impl JsonPath {
 
     /// Applies the path to `document` with Jayway's default configuration.
     pub fn query(&self, document: &Value) -> Result<Selection, QueryError> {
+        self.query_shared(&mut SharedDocument::new(document, MAX_STEPS))
+    }
+
+    /// [`JsonPath::query`] of a document that other paths query too: the
+    /// steps this query takes are taken from those they share.
+    pub fn query_shared(&self, document: &mut SharedDocument<'_>) -> Result<Selection, QueryError> {
         eval::query(&self.path, document).map_err(|error| error.with_path(&self.text))
     }
 }

@@ -379,6 +379,9 @@ impl Replay {
                 };
             }
             Err(QueryError::Limit { reason, .. }) => return stopped(&reason, findings),
+            Err(QueryError::Spent { steps, .. }) => {
+                return stopped(&format!("more than the {steps} evaluation steps"), findings);
+            }
             Err(
                 QueryError::NotFound { reason, .. }
                 | QueryError::Invalid { reason, .. }
