@@ -16,7 +16,7 @@ use crate::analyze::{AnalyzeOptions, analyze};
 use crate::capture::Capture;
 use crate::capture::source::path_shown;
 use crate::finding::{Code, Finding, MAX_FINDINGS_PER_CODE, note_more};
-use crate::jsonpath::{self, JsonPath, QueryError, Selection};
+use crate::jsonpath::{self, JsonPath, MAX_STEPS, QueryError, Selection, SharedDocument};
 use crate::lint::{Response, TEMPLATE, TRANSLATION_MAP, member};
 use crate::profile::definition::Definition;
 use crate::profile::{EnvelopeKind, Profiles, SchemaError};
@@ -43,6 +43,15 @@ const MAX_VARIABLES_BYTES: usize = 16 << 20;
 /// How many bytes of the variables' text each byte of the reply allows,
 /// past [`MAX_VARIABLES_BYTES`].
 const VARIABLES_PER_REPLY_BYTE: usize = 4;
+/// The JSONPath evaluation steps all the `translationMap` entries may take
+/// together on one reply. Each query is bounded by [`MAX_STEPS`], but a map
+/// of 20,000 filters that each reached it ran for about 9 minutes on
+/// one 320 KB reply. Four queries' worth: one entry at the bound fails the
+/// action already, yet the entries after it are still evaluated, and an
+/// ordinary map is far below it (a deep scan of a 1 MB reply takes about
+/// 120,000 steps, the sample definitions' maps under 10 in all); at most
+/// about 0.2 s of evaluation per reply.
+const MAX_TRANSLATION_MAP_STEPS: u64 = 4 * MAX_STEPS;
 
 /// A definition's response configuration, compiled once and shared by every
 /// worker: the paths and the template parse once, not once per reply.
@@ -299,7 +308,8 @@ impl Replay {
 
     /// Every variable on one reply, in name order: what it became and its
     /// value as JSON text (none for a null or no value). `raw`, the reply's
-    /// text, sets how much text the variables may hold together.
+    /// text, sets how much text the variables may hold together; their
+    /// paths share [`MAX_TRANSLATION_MAP_STEPS`] evaluation steps.
     fn resolve_all(
         &self,
         reply: &Value,
@@ -307,10 +317,11 @@ impl Replay {
         findings: &mut Vec<Finding>,
     ) -> Vec<(VariableStep, Option<String>)> {
         let mut budget = TextBudget::for_reply(raw);
+        let mut reply = SharedDocument::new(reply, MAX_TRANSLATION_MAP_STEPS);
         self.variables
             .iter()
             .map(|variable| {
-                let (resolution, text) = self.resolve(variable, reply, &mut budget, findings);
+                let (resolution, text) = self.resolve(variable, &mut reply, &mut budget, findings);
                 let step = VariableStep {
                     name: variable.name.clone(),
                     resolution,
@@ -321,11 +332,12 @@ impl Replay {
     }
 
     /// One variable's value as JSON text (none for a null), and what
-    /// happened; the text is taken from `budget`.
+    /// happened; the text is taken from `budget`, the steps from those the
+    /// map's paths share on `reply`.
     fn resolve(
         &self,
         variable: &Variable,
-        reply: &Value,
+        reply: &mut SharedDocument<'_>,
         budget: &mut TextBudget,
         findings: &mut Vec<Finding>,
     ) -> (Resolution, Option<String>) {
@@ -367,7 +379,12 @@ impl Replay {
             // per entry for nothing: the action fails already.
             return stopped(&budget.met_reason(), findings);
         }
-        let reason = match path.query(reply) {
+        if reply.steps_spent() {
+            // Evaluated, each of the rest could take up to MAX_STEPS more:
+            // the bound would be per entry again.
+            return stopped(&steps_spent_reason(reply.max_steps()), findings);
+        }
+        let reason = match path.query_shared(reply) {
             Ok(Selection::Value(Value::Null)) => return (Resolution::Null, None),
             Ok(Selection::List(values)) if values.is_empty() => {
                 return (Resolution::Empty, Some("[]".to_owned()));
@@ -380,7 +397,7 @@ impl Replay {
             }
             Err(QueryError::Limit { reason, .. }) => return stopped(&reason, findings),
             Err(QueryError::Spent { steps, .. }) => {
-                return stopped(&format!("more than the {steps} evaluation steps"), findings);
+                return stopped(&steps_bound(steps), findings);
             }
             Err(
                 QueryError::NotFound { reason, .. }
@@ -697,6 +714,20 @@ impl TextBudget {
     }
 }
 
+/// The bound on the map's steps, in words: why the entry that spent them
+/// stopped.
+fn steps_bound(steps: u64) -> String {
+    format!("more than the {steps} evaluation steps the translationMap's paths share on one reply")
+}
+
+/// Why a variable after the steps were spent is not evaluated.
+fn steps_spent_reason(steps: u64) -> String {
+    format!(
+        "not evaluated: earlier variables took all the {steps} evaluation steps the \
+         translationMap's paths share on one reply"
+    )
+}
+
 /// A buffer that fails a write past `left` bytes.
 struct Bounded {
     bytes: Vec<u8>,
@@ -861,5 +892,73 @@ mod tests {
             &reply,
         );
         assert_eq!(outcome.output.as_deref(), Some("{\"n\": 1}"));
+    }
+
+    /// Each path was bounded on its own only: 20,000 entries that each
+    /// reached MAX_STEPS ran for about 9 minutes on one reply. The
+    /// map's paths share MAX_TRANSLATION_MAP_STEPS: the entry that takes
+    /// the last of them stops with R01, and the later ones are not
+    /// evaluated, each an R01 saying so.
+    #[test]
+    fn the_paths_of_one_reply_share_their_steps() {
+        let entries = 200;
+        let map: serde_json::Map<String, Value> = (0..entries)
+            .map(|i| (format!("v{i:03}"), json!("$.x[?(@ in $.y)]")))
+            .collect();
+        let replay = replay_of(json!({
+            "translationMap": map,
+            "successTemplate": "{\"n\": 1}"
+        }));
+        // Each `in` reads all of `y` for each item of `x`: 3,000 x 3,000.
+        let n: i64 = 3_000;
+        let reply = json!({
+            "x": (0..n).collect::<Vec<_>>(),
+            "y": (1..=n).map(|i| -i).collect::<Vec<_>>()
+        })
+        .to_string();
+        let outcome = run(&replay, &reply);
+        assert_eq!(outcome.output, None);
+        assert!(
+            (outcome.variables.iter()).all(|v| v.resolution == Resolution::Missing),
+            "{:?}",
+            outcome.variables
+        );
+        let messages: Vec<&str> = (outcome.findings.iter())
+            .inspect(|f| assert_eq!(f.code, Code::R01))
+            .map(|f| f.message.as_str())
+            .collect();
+        // Three at their own bound, the fourth at the shared one.
+        let own = format!("(more than {MAX_STEPS} evaluation steps)");
+        assert!(
+            messages[..3].iter().all(|m| m.contains(&own)),
+            "{messages:?}"
+        );
+        let shared = format!(
+            "(more than the {MAX_TRANSLATION_MAP_STEPS} evaluation steps the translationMap's \
+             paths share on one reply)"
+        );
+        assert!(messages[3].contains(&shared), "{}", messages[3]);
+        assert!(
+            (messages[4..].iter()).all(|m| m.contains("not evaluated: earlier variables took")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .last()
+                .is_some_and(|m| m.ends_with(&format!("(and {} more like it)", entries - 20))),
+            "{messages:?}"
+        );
+        // A cheap map on the same reply is untouched.
+        let outcome = run(
+            &replay_of(json!({
+                "translationMap": {"a": "$.x[0]", "b": "$..y[1]", "c": "$.x[?(@ > 2990)]"},
+                "successTemplate": "${a} ${b} ${c}"
+            })),
+            &reply,
+        );
+        assert_eq!(
+            outcome.output.as_deref(),
+            Some("0 [-2] [2991,2992,2993,2994,2995,2996,2997,2998,2999]")
+        );
     }
 }

@@ -366,6 +366,20 @@ fn path_definition(path: &str) -> String {
     .to_string()
 }
 
+/// A definition whose translationMap has `entries` entries `v00000`...,
+/// each `path`, without defaults; the template writes `{"n": 1}`.
+fn map_definition(entries: usize, path: &str) -> String {
+    let map: serde_json::Map<String, Value> = (0..entries)
+        .map(|i| (format!("v{i:05}"), json!(path)))
+        .collect();
+    json!({
+        "name": "Map",
+        "config": {"response": {"translationMap": map, "successTemplate": "{\"n\": 1}"}},
+        "contract": {"output": {"successSchema": {"type": "object"}}}
+    })
+    .to_string()
+}
+
 /// Paths whose evaluation copied a subtree at every level of a deep scan
 /// (a multi-name merge, a filter's indefinite sub-path): on a reply of a
 /// few megabytes they took gigabytes. They stop at dapa's bound (R01).
@@ -533,15 +547,7 @@ fn selections_and_variables_are_bounded_by_their_text() {
         path_codes(&format!("$.a[{indexes}]"), named.as_bytes()),
         (vec!["R01".to_owned()], true)
     );
-    let map: serde_json::Map<String, Value> = (0..1_000)
-        .map(|i| (format!("v{i:04}"), json!("$")))
-        .collect();
-    let definition = json!({
-        "name": "Whole",
-        "config": {"response": {"translationMap": map, "successTemplate": "{\"n\": 1}"}},
-        "contract": {"output": {"successSchema": {"type": "object"}}}
-    })
-    .to_string();
+    let definition = map_definition(1_000, "$");
     let (_, record) = replay_one(&definition, named.as_bytes(), &[]);
     assert_eq!(record["status"], "error", "{record}");
     assert!(
@@ -549,4 +555,69 @@ fn selections_and_variables_are_bounded_by_their_text() {
         "{record}"
     );
     assert!(record.to_string().contains("dapa's bound"), "{record}");
+}
+
+/// A translationMap of 20,000 entries, each a filter that reads a 3,000
+/// item list for each of 3,000 items: each path stopped at its own bound of
+/// 5,000,000 steps, 20,000 times per reply (about 9 minutes for one
+/// 320 KB reply). The map's paths share 20,000,000 steps on a reply: the
+/// replay takes well under a second a reply, and says why the rest of the
+/// map was not evaluated, the same whatever the number of jobs.
+#[test]
+fn a_map_of_20000_costly_paths_shares_one_step_bound_per_reply() {
+    let entries = 20_000;
+    let folder = Folder::new();
+    let definition = map_definition(entries, "$.x[?(@ in $.y)]");
+    folder.write("costly.action.json", definition.as_bytes());
+    let n: i64 = 3_000;
+    for name in ["a", "b", "c"] {
+        let reply = json!({
+            "name": name,
+            "x": (0..n).collect::<Vec<_>>(),
+            "y": (1..=n).map(|i| -i).collect::<Vec<_>>()
+        });
+        folder.write(
+            &format!("replies/{name}.json"),
+            reply.to_string().as_bytes(),
+        );
+    }
+    let definition = folder.join("costly.action.json").display().to_string();
+    let replies = folder.join("replies").display().to_string();
+    let replay = |jobs: &str| {
+        let args = [
+            "replay",
+            "--jobs",
+            jobs,
+            "--format",
+            "jsonl",
+            "--definition",
+            &definition,
+            &replies,
+        ];
+        let out = dapa_bounded(256, 20, &args).run();
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        out.stdout
+    };
+    let one_job = replay("1");
+    assert_eq!(replay("3"), one_job, "the same whatever the number of jobs");
+    let records = crate::util::records(&one_job);
+    assert_eq!(records.len(), 3, "{one_job}");
+    for record in records.values() {
+        let messages: Vec<&str> = (record["findings"].as_array().expect("findings").iter())
+            .inspect(|finding| assert_eq!(finding["code"], "R01", "{record}"))
+            .map(|finding| finding["message"].as_str().expect("a message"))
+            .collect();
+        assert_eq!(messages.len(), 20, "{record}");
+        assert!(
+            messages[3].contains("more than the 20000000 evaluation steps"),
+            "{}",
+            messages[3]
+        );
+        assert!(
+            messages[19].contains("not evaluated: earlier variables took all the 20000000")
+                && messages[19].ends_with(&format!("(and {} more like it)", entries - 20)),
+            "{}",
+            messages[19]
+        );
+    }
 }
