@@ -143,7 +143,10 @@ fn table(model: &Rows, terminal: Terminal) -> Table {
         }
     }
     for cells in &model.rows {
-        let mut row = Row::from(cells.iter().map(|c| styled(c, terminal.colour)));
+        let cells = cells
+            .iter()
+            .map(|c| styled(c, terminal.colour, terminal.width));
+        let mut row = Row::from(cells);
         if terminal.width.is_some() {
             row.max_height(1);
         }
@@ -211,16 +214,40 @@ fn shown(cell: &Cell) -> String {
 
 /// A cell: its text, and the colour of its status or severity when
 /// colours are on.
-fn styled(cell: &Cell, colour: bool) -> comfy_table::Cell {
+/// On a terminal of `width` columns, the text is first cut to what one
+/// row can show: comfy-table wraps a whole cell before it cuts it to one
+/// line, which takes time quadratic in the cell's length.
+fn styled(cell: &Cell, colour: bool, width: Option<usize>) -> comfy_table::Cell {
     let colour = match cell {
         Cell::Status(status) if colour => Some(Colour::of_status(*status)),
         Cell::Severity(severity) if colour => Some(Colour::of_severity(*severity)),
         _ => None,
     };
-    let styled = comfy_table::Cell::new(shown(cell));
+    let mut text = shown(cell);
+    if let Some(width) = width {
+        cut_for_row(&mut text, width);
+    }
+    let styled = comfy_table::Cell::new(text);
     match colour {
         Some(colour) => styled.fg(colour.table()),
         None => styled,
+    }
+}
+
+/// A cell keeps at most this many characters per column of the terminal
+/// before comfy-table lays it out: more than a one-line row of any
+/// column can show, however narrow its characters.
+const CELL_CHARS_PER_COLUMN: usize = 4;
+
+/// Cut `text` to [`CELL_CHARS_PER_COLUMN`] characters per column of a
+/// terminal `width` wide, on a character boundary, with `…` when cut: a
+/// row of one line shows no more, and comfy-table then cuts it to its
+/// column as it would the whole text.
+fn cut_for_row(text: &mut String, width: usize) {
+    let keep = width.max(1).saturating_mul(CELL_CHARS_PER_COLUMN);
+    if let Some((end, _)) = text.char_indices().nth(keep) {
+        text.truncate(end);
+        text.push('…');
     }
 }
 
@@ -366,4 +393,66 @@ fn write_drift(out: &mut dyn Write, summary: &Summary, terminal: Terminal) -> io
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::rows::Column;
+
+    fn model<'a>(cells: Vec<Cell<'a>>) -> Rows<'a> {
+        let columns = ["code", "captures", "example"];
+        let kinds = [Kind::Text, Kind::Number, Kind::Text];
+        Rows {
+            columns: (columns.into_iter().zip(kinds))
+                .map(|(header, kind)| Column { header, kind })
+                .collect(),
+            rows: vec![cells],
+        }
+    }
+
+    #[test]
+    fn a_cell_is_cut_to_what_a_row_shows_on_a_char_boundary() {
+        let mut text = "é".repeat(500);
+        cut_for_row(&mut text, 100);
+        assert_eq!(text, "é".repeat(400) + "…");
+        let mut short = "a".repeat(400);
+        cut_for_row(&mut short, 100);
+        assert_eq!(short, "a".repeat(400), "a text a row can show stays whole");
+    }
+
+    #[test]
+    fn a_huge_cell_on_a_terminal_is_laid_out_at_once_and_as_before() {
+        let terminal = Terminal {
+            width: Some(120),
+            colour: false,
+        };
+        // The same row as a long cell that comfy-table cuts anyway.
+        let long = "x".repeat(1_000);
+        let expected = table(
+            &model(vec![
+                Cell::Word("T05".into()),
+                Cell::Count(1),
+                Cell::Literal(&long),
+            ]),
+            terminal,
+        )
+        .to_string();
+        // 3 MB in one cell: wrapped whole, this took minutes.
+        let huge = "x".repeat(3_000_000);
+        let started = std::time::Instant::now();
+        let shown = table(
+            &model(vec![
+                Cell::Word("T05".into()),
+                Cell::Count(1),
+                Cell::Literal(&huge),
+            ]),
+            terminal,
+        )
+        .to_string();
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        assert_eq!(shown, expected);
+        assert!(shown.lines().all(|line| line.chars().count() <= 120));
+        assert!(shown.contains('…'));
+    }
 }
