@@ -292,7 +292,13 @@ impl<'de> Deserialize<'de> for Timeline {
         for bucket in document.series {
             let start = parse_time(&bucket.start)
                 .ok_or_else(|| D::Error::custom(format!("not a time: '{}'", bucket.start)))?;
-            buckets.insert(start, bucket.counts);
+            // Listed twice, a bucket's captures would be counted once.
+            if buckets.insert(start, bucket.counts).is_some() {
+                return Err(D::Error::custom(format!(
+                    "the bucket {} is listed twice",
+                    bucket.start
+                )));
+            }
         }
         Ok(Timeline {
             choice: if document.auto {

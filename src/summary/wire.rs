@@ -48,7 +48,27 @@ impl<'de> Deserialize<'de> for TypeCounts {
 pub(super) fn every_status<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<Status, u64>, D::Error> {
-    let mut statuses = BTreeMap::<Status, u64>::deserialize(deserializer)?;
+    // Read entry by entry: a status given twice is refused, not the last kept.
+    struct Statuses;
+    impl<'de> serde::de::Visitor<'de> for Statuses {
+        type Value = BTreeMap<Status, u64>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("the captures per status")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut statuses = BTreeMap::new();
+            while let Some((status, count)) = map.next_entry::<Status, u64>()? {
+                if statuses.insert(status, count).is_some() {
+                    return Err(refuse(format!("the status {status} is listed twice")));
+                }
+            }
+            Ok(statuses)
+        }
+    }
+    let mut statuses = deserializer.deserialize_map(Statuses)?;
     for status in Status::ALL {
         statuses.entry(status).or_insert(0);
     }
