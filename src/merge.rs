@@ -3,10 +3,10 @@
 //! have given (shards are contiguous runs of the sorted sources, so the
 //! first example of anything lies in the earliest shard that has it).
 
-use crate::finding::Code;
+use crate::finding::{Code, MAX_FINDINGS_PER_CODE};
 use crate::shard::Shard;
 use crate::summary::{Producer, Summary, reason_of};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Why summaries cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +156,26 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
             format!("{} is no finding of a definition's lint", finding.code),
         ));
     }
+    // A lint keeps at most MAX_FINDINGS_PER_CODE findings of a code per
+    // definition, the rest counted on the last: more were made up, and
+    // would be carried into the merge whole.
+    for definition in &summary.definitions {
+        let mut per_code: BTreeMap<Code, usize> = BTreeMap::new();
+        let crowded = definition.findings.iter().map(|f| f.code).find(|&code| {
+            let count = per_code.entry(code).or_default();
+            *count += 1;
+            *count > MAX_FINDINGS_PER_CODE
+        });
+        if let Some(code) = crowded {
+            return Err((
+                "definitions",
+                format!(
+                    "{} lists more than {MAX_FINDINGS_PER_CODE} findings of {code}, more than a lint keeps",
+                    definition.source
+                ),
+            ));
+        }
+    }
     for row in summary.drift.values().flat_map(BTreeMap::values) {
         if row.captures > summary.profiled || row.observed.0.iter().any(|n| *n > row.captures) {
             return Err((
@@ -172,129 +192,241 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
 
 /// Combine the summaries of all N shards of one scan (in any order given),
 /// or of unsharded scans in the order given; each comes with its file name.
-pub fn merge(mut summaries: Vec<(String, Summary)>) -> Result<Summary, MergeError> {
-    let sharded = summaries.iter().filter(|(_, s)| s.shard.is_some()).count();
-    if sharded > 0 {
-        if sharded < summaries.len() {
+pub fn merge(summaries: Vec<(String, Summary)>) -> Result<Summary, MergeError> {
+    let mut merging = Merging::default();
+    for (name, summary) in summaries {
+        merging.add(name, summary)?;
+    }
+    merging.finish()
+}
+
+/// What the first summary given says of its scan; every other must agree.
+#[derive(Debug)]
+struct Reference {
+    name: String,
+    config: Option<String>,
+    analysis: Option<String>,
+    inputs: Vec<String>,
+    dapa: Option<Producer>,
+    sharded: bool,
+}
+
+/// A merge under way: the summaries are folded in one at a time and
+/// dropped, so that a merge holds the running total and one summary rather
+/// than all of them. Shards are folded in shard order; one given before its
+/// turn waits for the shards before it (given in order, none waits).
+#[derive(Debug, Default)]
+pub struct Merging {
+    reference: Option<Reference>,
+    /// The total of the summaries folded so far.
+    whole: Option<Summary>,
+    /// Every shard given, in the order given.
+    shards: Vec<Shard>,
+    /// Shards given before their turn, by index.
+    waiting: BTreeMap<usize, (String, Summary)>,
+    /// The index of the next shard to fold.
+    next_shard: usize,
+    /// A digest of each unsharded summary with captures given, and its
+    /// file: the same summary twice would count its captures twice.
+    digests: Vec<(u64, String)>,
+    /// Whether some summary so far has another `analysis` than the first.
+    analysed_differently: bool,
+    /// Inputs of separate scans, each once, in the order first given.
+    inputs: Vec<String>,
+    named: HashSet<String>,
+}
+
+impl Merging {
+    /// Check one more summary against those before and fold it in (or, a
+    /// shard before its turn, keep it until its turn).
+    pub fn add(&mut self, name: String, summary: Summary) -> Result<(), MergeError> {
+        let reference = self.reference.get_or_insert_with(|| Reference {
+            name: name.clone(),
+            config: summary.config.clone(),
+            analysis: summary.analysis.clone(),
+            inputs: summary.inputs.clone(),
+            dapa: summary.dapa.clone(),
+            sharded: summary.shard.is_some(),
+        });
+        if reference.sharded != summary.shard.is_some() {
             return Err(MergeError::Shards(
                 "some summaries come from --shard scans and some do not".to_owned(),
             ));
         }
-        summaries.sort_by_key(|(_, s)| s.shard);
-        // The shards must be 1/N to N/N: compared one by one with the
-        // summaries given, so that no count read from a file sizes an
-        // allocation.
-        let count = summaries[0].1.shard.map_or(0, Shard::count);
-        let whole = summaries.len() == count
-            && summaries
-                .iter()
-                .enumerate()
-                .all(|(index, (_, s))| s.shard == Shard::new(index + 1, count));
-        if !whole {
-            let shown: Vec<String> = summaries
-                .iter()
-                .filter_map(|(_, s)| s.shard)
-                .map(|shard| shard.to_string())
-                .collect();
+        if let Some(shard) = summary.shard {
+            self.shards.push(shard);
+            let count = self.shards[0].count();
+            let again = self.shards[..self.shards.len() - 1].contains(&shard);
+            if shard.count() != count || again {
+                return Err(not_a_whole(&self.shards, count));
+            }
+        } else if summary.captures > 0 {
+            let digest = digest(&summary);
+            if let Some((_, first)) = self.digests.iter().find(|(d, _)| *d == digest) {
+                return Err(MergeError::Shards(format!(
+                    "{first} and {name} are the same summary: merging them would count its captures twice"
+                )));
+            }
+            self.digests.push((digest, name.clone()));
+        }
+        let first = &reference.name;
+        // Shards checked against different rules do not make one scan.
+        if summary.config != reference.config {
+            let shown = |config: &Option<String>| {
+                config.clone().unwrap_or_else(|| "no dapa.toml".to_owned())
+            };
             return Err(MergeError::Shards(format!(
-                "the shards must be 1/{count} to {count}/{count}, each once; got {}",
-                shown.join(", ")
+                "{first} was scanned with {} and {name} with {}: the summaries do not come from one scan",
+                shown(&reference.config),
+                shown(&summary.config)
             )));
         }
+        if reference.sharded {
+            same_run(reference, &name, &summary)?;
+        }
+        // Nor do shards read or checked with other options (another schema,
+        // another --max-bytes): their captures would be counted by other rules.
+        if reference.sharded && summary.analysis != reference.analysis {
+            let shown = |analysis: &Option<String>| {
+                analysis.as_ref().map_or_else(
+                    || "options it does not name".to_owned(),
+                    |options| format!("`{options}`"),
+                )
+            };
+            return Err(MergeError::Shards(format!(
+                "{first} was scanned with {} and {name} with {}: the summaries do not come from one scan",
+                shown(&reference.analysis),
+                shown(&summary.analysis)
+            )));
+        }
+        // A summary made with --show-secrets quotes secrets the others
+        // mask: merged, they would be shown without the mark that says so.
+        let secrets = shows_secrets(reference.analysis.as_deref());
+        if shows_secrets(summary.analysis.as_deref()) != secrets {
+            let shown = |shows: bool| match shows {
+                true => "with --show-secrets",
+                false => "without --show-secrets",
+            };
+            return Err(MergeError::Shards(format!(
+                "{first} was scanned {} and {name} {}: merged, the secrets one shows would lose the mark that says so",
+                shown(secrets),
+                shown(!secrets)
+            )));
+        }
+        // Separate scans may have been read with other options: the merge
+        // names them only when all agree.
+        self.analysed_differently |= summary.analysis != reference.analysis;
+        // Inputs of separate scans add up; each path is named once, in the
+        // order first given (a set of those named: a million stay linear).
+        for input in &summary.inputs {
+            if !self.named.contains(input) {
+                self.named.insert(input.clone());
+                self.inputs.push(input.clone());
+            }
+        }
+        match summary.shard {
+            Some(shard) if shard.index() != self.next_shard.max(1) => {
+                self.waiting.insert(shard.index(), (name, summary));
+                Ok(())
+            }
+            _ => {
+                self.fold(name, summary)?;
+                // The shards that waited for this one.
+                while let Some((name, summary)) = self.waiting.remove(&self.next_shard) {
+                    self.fold(name, summary)?;
+                }
+                Ok(())
+            }
+        }
     }
-    for (index, (name, summary)) in summaries.iter().enumerate() {
-        if let Some((first, _)) = summaries[..index]
-            .iter()
-            .find(|(_, earlier)| summary.captures > 0 && earlier == summary)
+
+    /// Fold one summary into the total, in its turn.
+    fn fold(&mut self, name: String, summary: Summary) -> Result<(), MergeError> {
+        self.next_shard = summary.shard.map_or(0, |shard| shard.index() + 1);
+        match &mut self.whole {
+            None => self.whole = Some(summary),
+            Some(whole) => whole
+                .try_merge(summary)
+                .map_err(|overflow| MergeError::Overflow { name, overflow })?,
+        }
+        Ok(())
+    }
+
+    /// The merged summary, once every summary has been added.
+    pub fn finish(self) -> Result<Summary, MergeError> {
+        // The shards must be 1/N to N/N: each was compared with the first
+        // as it came, so no count read from a file sizes an allocation.
+        if let Some(first) = self.shards.first()
+            && (self.shards.len() != first.count() || !self.waiting.is_empty())
         {
-            return Err(MergeError::Shards(format!(
-                "{first} and {name} are the same summary: merging them would count its captures twice"
-            )));
+            return Err(not_a_whole(&self.shards, first.count()));
         }
-    }
-    // Shards checked against different rules do not make one scan.
-    if let Some((first, summary)) = summaries.first()
-        && let Some((other, different)) = summaries.iter().find(|(_, s)| s.config != summary.config)
-    {
-        let shown =
-            |config: &Option<String>| config.clone().unwrap_or_else(|| "no dapa.toml".to_owned());
-        return Err(MergeError::Shards(format!(
-            "{first} was scanned with {} and {other} with {}: the summaries do not come from one scan",
-            shown(&summary.config),
-            shown(&different.config)
-        )));
-    }
-    if sharded > 0 {
-        same_run(&summaries)?;
-    }
-    // Nor do shards read or checked with other options (another schema,
-    // another --max-bytes): their captures would be counted by other rules.
-    if let Some((first, summary)) = summaries.first()
-        && sharded > 0
-        && let Some((other, different)) = summaries
-            .iter()
-            .find(|(_, s)| s.analysis != summary.analysis)
-    {
-        let shown = |analysis: &Option<String>| {
-            analysis.as_ref().map_or_else(
-                || "options it does not name".to_owned(),
-                |options| format!("`{options}`"),
-            )
+        let Some(mut whole) = self.whole else {
+            return Err(MergeError::Shards("no summaries to merge".to_owned()));
         };
-        return Err(MergeError::Shards(format!(
-            "{first} was scanned with {} and {other} with {}: the summaries do not come from one scan",
-            shown(&summary.analysis),
-            shown(&different.analysis)
-        )));
+        whole.shard = None;
+        whole.inputs = self.inputs;
+        if self.analysed_differently {
+            // Other options, but all showed secrets: the mark stays.
+            whole.analysis =
+                shows_secrets(whole.analysis.as_deref()).then(|| SHOW_SECRETS.to_owned());
+        }
+        whole.dapa = Some(Producer::this());
+        // Each shard was compared with the baseline on its own part: a rate
+        // above the baseline's in one part need not be one over the whole, so
+        // none of them is the whole run's regression (`merge --baseline`
+        // compares the whole).
+        whole.regressions = None;
+        Ok(whole)
     }
-    // Separate scans may have been read with other options: the merge
-    // names them only when all agree.
-    let all_analysed_alike = (summaries.first())
-        .is_some_and(|(_, first)| summaries.iter().all(|(_, s)| s.analysis == first.analysis));
-    // Inputs of separate scans add up; each path is named once.
-    let mut inputs: Vec<String> = Vec::new();
-    for input in summaries.iter().flat_map(|(_, s)| &s.inputs) {
-        if !inputs.contains(input) {
-            inputs.push(input.clone());
+}
+
+/// Why the shards given are not 1/N to N/N, each once.
+fn not_a_whole(shards: &[Shard], count: usize) -> MergeError {
+    let mut shards = shards.to_vec();
+    shards.sort();
+    let shown: Vec<String> = shards.iter().map(Shard::to_string).collect();
+    MergeError::Shards(format!(
+        "the shards must be 1/{count} to {count}/{count}, each once; got {}",
+        shown.join(", ")
+    ))
+}
+
+/// A digest of a summary as written, with keys of this run: two summaries
+/// with the same digest are the same summary, short of a collision no file
+/// can aim at.
+fn digest(summary: &Summary) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    struct Digest<H>(H);
+    impl<H: Hasher> std::io::Write for Digest<H> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
-    let mut iter = summaries.into_iter();
-    let Some((_, mut whole)) = iter.next() else {
-        return Err(MergeError::Shards("no summaries to merge".to_owned()));
-    };
-    for (name, summary) in iter {
-        whole
-            .try_merge(summary)
-            .map_err(|overflow| MergeError::Overflow { name, overflow })?;
-    }
-    whole.shard = None;
-    whole.inputs = inputs;
-    if !all_analysed_alike {
-        whole.analysis = None;
-    }
-    whole.dapa = Some(Producer::this());
-    // Each shard was compared with the baseline on its own part: a rate
-    // above the baseline's in one part need not be one over the whole, so
-    // none of them is the whole run's regression (`merge --baseline`
-    // compares the whole).
-    whole.regressions = None;
-    Ok(whole)
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut digest = Digest(KEYS.get_or_init(Default::default).build_hasher());
+    // Writing to a hasher cannot fail, nor can serialising a summary.
+    let _ = serde_json::to_writer(&mut digest, summary);
+    digest.0.finish()
 }
 
 /// The shards of one scan were given the same paths by the same dapa; a
 /// mix would count captures of other scans as this one's.
-fn same_run(summaries: &[(String, Summary)]) -> Result<(), MergeError> {
-    let Some((first, summary)) = summaries.first() else {
-        return Ok(());
-    };
-    if let Some((other, different)) = summaries.iter().find(|(_, s)| s.inputs != summary.inputs) {
+fn same_run(reference: &Reference, other: &str, different: &Summary) -> Result<(), MergeError> {
+    let first = &reference.name;
+    if different.inputs != reference.inputs {
         return Err(MergeError::Shards(format!(
             "{first} is a shard of a scan of {} and {other} of one of {}: the summaries do not come from one scan",
-            shown_inputs(&summary.inputs),
+            shown_inputs(&reference.inputs),
             shown_inputs(&different.inputs)
         )));
     }
-    if let Some((other, different)) = summaries.iter().find(|(_, s)| s.dapa != summary.dapa) {
+    if different.dapa != reference.dapa {
         let shown = |dapa: &Option<Producer>| {
             dapa.as_ref().map_or_else(
                 || "a dapa that did not name itself".to_owned(),
@@ -303,11 +435,22 @@ fn same_run(summaries: &[(String, Summary)]) -> Result<(), MergeError> {
         };
         return Err(MergeError::Shards(format!(
             "{first} was written by {} and {other} by {}: the summaries do not come from one scan",
-            shown(&summary.dapa),
+            shown(&reference.dapa),
             shown(&different.dapa)
         )));
     }
     Ok(())
+}
+
+/// The option that shows secrets, last in a summary's `analysis` when given.
+const SHOW_SECRETS: &str = "--show-secrets";
+
+/// Whether a summary was made with `--show-secrets`: its `analysis` ends
+/// with the option (`scan` writes it last).
+fn shows_secrets(analysis: Option<&str>) -> bool {
+    analysis.is_some_and(|analysis| {
+        analysis == SHOW_SECRETS || analysis.ends_with(&format!(" {SHOW_SECRETS}"))
+    })
 }
 
 /// Paths for a message, or what stands for none.
@@ -490,5 +633,107 @@ mod tests {
         );
         // The shard reads back as written.
         assert_eq!(read(r#","shard":"2/3""#).unwrap().shard, Shard::new(2, 3));
+    }
+
+    #[test]
+    fn shards_given_out_of_turn_wait_for_those_before() {
+        let shard = |k| scanned(&["a"], Some((k, 3)));
+        let mut merging = Merging::default();
+        merging.add("3.json".to_owned(), shard(3)).unwrap();
+        merging.add("1.json".to_owned(), shard(1)).unwrap();
+        assert_eq!(merging.waiting.len(), 1, "3/3 waits for 2/3");
+        merging.add("2.json".to_owned(), shard(2)).unwrap();
+        assert!(merging.waiting.is_empty());
+        let merged = merging.finish().unwrap();
+        assert_eq!(merged.captures, 3);
+        // Given in turn, none waits.
+        let mut merging = Merging::default();
+        for k in 1..=3 {
+            merging.add(format!("{k}.json"), shard(k)).unwrap();
+            assert!(merging.waiting.is_empty());
+        }
+        assert_eq!(merging.finish().unwrap(), merged);
+        let mut again = Merging::default();
+        again.add("1.json".to_owned(), shard(1)).unwrap();
+        let error = again.add("1b.json".to_owned(), shard(1)).unwrap_err();
+        assert!(error.to_string().contains("got 1/3, 1/3"), "{error}");
+    }
+
+    #[test]
+    fn summaries_that_show_secrets_merge_only_with_each_other() {
+        let with = |analysis: &str| {
+            let mut summary = scanned(&["a"], None);
+            summary.analysis = Some(analysis.to_owned());
+            summary
+        };
+        let shown = ("s.json".to_owned(), with("--max-depth 128 --show-secrets"));
+        let masked = ("m.json".to_owned(), with("--max-depth 128"));
+        let error = merge(vec![shown.clone(), masked]).unwrap_err().to_string();
+        assert!(
+            error.contains("s.json was scanned with --show-secrets and m.json without"),
+            "{error}"
+        );
+        let other = ("o.json".to_owned(), with("--max-depth 64 --show-secrets"));
+        let merged = merge(vec![shown.clone(), other]).unwrap();
+        assert_eq!(merged.analysis.as_deref(), Some("--show-secrets"));
+        let mut same = shown.clone();
+        same.1.bytes = 1;
+        let merged = merge(vec![shown.clone(), same]).unwrap();
+        assert_eq!(merged.analysis, shown.1.analysis);
+        assert!(!shows_secrets(Some("--max-depth 128")));
+        assert!(shows_secrets(Some("--show-secrets")));
+    }
+
+    #[test]
+    fn the_same_unsharded_summary_twice_is_refused_by_its_digest() {
+        let one = scanned(&["a"], None);
+        let mut other = one.clone();
+        other.bytes = 1;
+        let named = |name: &str, summary: &Summary| (name.to_owned(), summary.clone());
+        let error = merge(vec![named("1", &one), named("2", &other), named("3", &one)]);
+        assert!(
+            error
+                .unwrap_err()
+                .to_string()
+                .contains("1 and 3 are the same")
+        );
+        assert!(merge(vec![named("1", &one), named("2", &other)]).is_ok());
+    }
+
+    #[test]
+    fn a_definition_keeps_at_most_a_lints_findings_per_code() {
+        let with = |count: usize| {
+            let finding = serde_json::json!({"code": "A04", "message": "m"});
+            let mut summary = serde_json::to_value(Summary::default()).unwrap();
+            summary["definitions"] = serde_json::json!([{"source": "d", "name": null,
+                "action_id": null, "version": null, "findings": vec![finding; count]}]);
+            read_summary("s.json", &summary.to_string())
+        };
+        assert!(with(MAX_FINDINGS_PER_CODE).is_ok());
+        let error = with(MAX_FINDINGS_PER_CODE + 1).unwrap_err().to_string();
+        assert!(
+            error.contains("d lists more than 20 findings of A04"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_status_or_a_bucket_listed_twice_is_refused() {
+        let read = |statuses: &str, series: &str| {
+            let text = format!(
+                r#"{{"captures":2,"bytes":2,"statuses":{statuses},"codes":[],
+                "timeline":{{"bucket":"1m","auto":true,"undated":0,"series":{series}}}}}"#
+            );
+            read_summary("s.json", &text).map_err(|error| error.to_string())
+        };
+        let two = r#"{"start":"2026-11-20T09:47:00Z","captures":2,"statuses":{"ok":2},"codes":{}}"#;
+        assert!(read(r#"{"ok":2}"#, &format!("[{two}]")).is_ok());
+        let error = read(r#"{"ok":1,"ok":2}"#, &format!("[{two}]")).unwrap_err();
+        assert!(error.ends_with("the status ok is listed twice"), "{error}");
+        let error = read(r#"{"ok":2}"#, &format!("[{two},{two}]")).unwrap_err();
+        assert!(
+            error.contains("the bucket 2026-11-20T09:47:00Z is listed twice"),
+            "{error}"
+        );
     }
 }

@@ -13,16 +13,19 @@ pub fn run(settings: MergeSettings) -> Result<ExitStatus> {
         mut report,
         gate,
     } = settings;
-    let mut summaries = Vec::new();
+    // Each summary is folded into the total as it is read and dropped: the
+    // merge holds the total and one summary, not all of them.
+    let mut merging = dapa::merge::Merging::default();
     for path in &paths {
         let name = path.display().to_string();
         let text = dapa::input::read_text_limited(path, dapa::input::SUMMARY_LIMIT)
             .into_diagnostic()
             .with_context(|| format!("cannot read {name}"))?;
         let summary = dapa::merge::read_summary(&name, &text).into_diagnostic()?;
-        summaries.push((name, summary));
+        drop(text);
+        merging.add(name, summary).into_diagnostic()?;
     }
-    let mut summary = dapa::merge::merge(summaries).into_diagnostic()?;
+    let mut summary = merging.finish().into_diagnostic()?;
     // Compared as a whole: the shards' own comparisons saw a part each.
     let regressions = gate.regressions(&summary);
     if gate.baseline.is_some() {

@@ -29,6 +29,7 @@ mod folder_definitions;
 mod hostile;
 mod hostile_definition;
 mod hostile_har;
+mod hostile_merge;
 mod hostile_output;
 mod hostile_replay;
 mod hostile_secret;
