@@ -22,7 +22,9 @@ use crate::json::{self, ParseOptions, kind, push_pointer};
 use crate::jsonpath::JsonPath;
 use crate::profile::SchemaError;
 use crate::profile::definition::is_definition_name;
+use crate::profile::shape::SECRET_MARK;
 use crate::record::{CaptureRecord, FindingRecord};
+use crate::secret::mask_credentials;
 use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -267,7 +269,7 @@ pub fn lint(shown: &str, text: &str, document: &Value) -> Result<DefinitionLint,
         })?;
     let mut located = Vec::new();
     located.extend(check_paths(&response));
-    located.extend(check_defaults(&response));
+    located.extend(check_defaults(&response, secret_defaults(document)));
     located.extend(check_template(&response, document.pointer(SUCCESS_SCHEMA)));
     located.extend(check_contract(document));
     let field = |key: &str| document.get(key);
@@ -299,11 +301,12 @@ fn check_paths(response: &Response<'_>) -> Vec<Located> {
                         pointer,
                         start..(start + 1).min(path.len()),
                         format!(
-                            "translationMap entry \"{name}\" is not a valid JSONPath: {} (at \
+                            "translationMap entry \"{}\" is not a valid JSONPath: {} (at \
                              byte {} of {})",
+                            shorten(name),
                             error.message,
                             error.offset,
-                            shorten(path)
+                            shorten(&mask_credentials(path))
                         ),
                     ));
                     continue;
@@ -314,7 +317,7 @@ fn check_paths(response: &Response<'_>) -> Vec<Located> {
         found.push(Located::at(
             Code::A01,
             pointer,
-            format!("translationMap entry \"{name}\" {problem}"),
+            format!("translationMap entry \"{}\" {problem}", shorten(name)),
         ));
     }
     found
@@ -322,8 +325,8 @@ fn check_paths(response: &Response<'_>) -> Vec<Located> {
 
 /// A04, A05 and A03 of defaults: every entry of a definite path has a
 /// default, every default is JSON text, and every default belongs to an
-/// entry.
-fn check_defaults(response: &Response<'_>) -> Vec<Located> {
+/// entry. A default is quoted masked when `secret` (see [`secret_defaults`]).
+fn check_defaults(response: &Response<'_>, secret: bool) -> Vec<Located> {
     let mut found = Vec::new();
     for (name, path) in &response.map {
         // An indefinite path (a filter, a wildcard, a deep scan) that finds
@@ -333,16 +336,21 @@ fn check_defaults(response: &Response<'_>) -> Vec<Located> {
             .as_str()
             .is_some_and(|path| JsonPath::parse(path).is_ok_and(|path| path.is_definite()));
         if definite && response.default_of(name).is_none() {
-            let path = path.as_str().map(shorten).unwrap_or_default();
-            found.push(Located::at(
-                Code::A04,
-                member(TRANSLATION_MAP, name),
-                format!(
-                    "translationMap entry \"{name}\" ({path}) has no translationMapDefaults value: \
-                     a reply without it fails the action"
-                ),
-            )
-            .about(*name));
+            let path = (path.as_str())
+                .map(|path| shorten(&mask_credentials(path)))
+                .unwrap_or_default();
+            found.push(
+                Located::at(
+                    Code::A04,
+                    member(TRANSLATION_MAP, name),
+                    format!(
+                        "translationMap entry \"{}\" ({path}) has no translationMapDefaults value: \
+                     a reply without it fails the action",
+                        shorten(name)
+                    ),
+                )
+                .about(*name),
+            );
         }
     }
     for (name, default) in &response.defaults {
@@ -352,33 +360,78 @@ fn check_defaults(response: &Response<'_>) -> Vec<Located> {
                 Code::A03,
                 pointer.clone(),
                 format!(
-                    "translationMapDefaults \"{name}\" is the default of no translationMap entry"
+                    "translationMapDefaults \"{}\" is the default of no translationMap entry",
+                    shorten(name)
                 ),
             ));
         }
-        if let Some(problem) = default_problem(default) {
+        if let Some(problem) = default_problem(default, secret) {
             found.push(Located::at(
                 Code::A05,
                 pointer,
-                format!("translationMapDefaults \"{name}\" {problem}"),
+                format!("translationMapDefaults \"{}\" {problem}", shorten(name)),
             ));
         }
     }
     found
 }
 
+/// Whether the defaults are secret, so that a message quotes none of them:
+/// those of a secure action (Genesys Cloud hides all its output), and
+/// those of a contract that marks any field `x-dapa-secret` (which field a
+/// default fills is the template's to say; the lint does not trace it).
+fn secret_defaults(document: &Value) -> bool {
+    document.get("secure") == Some(&Value::Bool(true))
+        || document
+            .pointer(SUCCESS_SCHEMA)
+            .is_some_and(|schema| marks_secret(schema, 0))
+}
+
+/// Whether a schema marks a field secret anywhere, within the depth the
+/// contract is walked ([`MAX_CONTRACT_DEPTH`]).
+fn marks_secret(schema: &Value, depth: usize) -> bool {
+    if depth > MAX_CONTRACT_DEPTH {
+        return false;
+    }
+    match schema {
+        Value::Object(keywords) => {
+            keywords.get(SECRET_MARK) == Some(&Value::Bool(true))
+                || keywords
+                    .values()
+                    .any(|child| marks_secret(child, depth + 1))
+        }
+        Value::Array(items) => items.iter().any(|child| marks_secret(child, depth + 1)),
+        _ => false,
+    }
+}
+
 /// What is wrong with a default, if anything: it must be a string of JSON
-/// text, as the template inserts it where the value would be.
-fn default_problem(default: &Value) -> Option<String> {
+/// text, as the template inserts it where the value would be. Its text is
+/// quoted cut short, its credentials masked, and masked whole when
+/// `secret`.
+fn default_problem(default: &Value, secret: bool) -> Option<String> {
     let Value::String(text) = default else {
+        if secret {
+            return Some(format!(
+                "is {}, not a string of JSON text (write it as a string; the value is not \
+                 shown: it is secret)",
+                kind(default)
+            ));
+        }
         return Some(format!(
             "is {}, not a string of JSON text (write it as {})",
             kind(default),
-            json_string(&default.to_string())
+            json_string(&shorten(&mask_credentials(&default.to_string())))
         ));
     };
-    let options = ParseOptions::default();
-    if json::parse(text, options).is_ok() {
+    // Its syntax is checked at any depth: the check builds no tree, and
+    // Genesys Cloud reads the default as JSON whatever its depth, so a
+    // valid default nested deeper than dapa's bound of 128 is valid.
+    let options = ParseOptions {
+        max_depth: usize::MAX,
+        lenient: false,
+    };
+    if json::skim(text, options).is_ok() {
         return None;
     }
     if text.trim().is_empty() {
@@ -388,10 +441,17 @@ fn default_problem(default: &Value) -> Option<String> {
                 .to_owned(),
         );
     }
+    if secret {
+        return Some(format!(
+            "is not JSON text: {} (a string default needs its own quotes, \"\\\"...\\\"\"; the \
+             value is not shown: it is secret)",
+            crate::secret::mask(text)
+        ));
+    }
+    let shown = shorten(&mask_credentials(text));
     Some(format!(
-        "is not JSON text: {} (a string default needs its own quotes: {})",
-        shorten(text),
-        json_string(&json_string(text))
+        "is not JSON text: {shown} (a string default needs its own quotes: {})",
+        json_string(&json_string(&shown))
     ))
 }
 
@@ -417,8 +477,9 @@ fn check_template(response: &Response<'_>, schema: Option<&Value>) -> Vec<Locate
                 Code::A03,
                 member(TRANSLATION_MAP, name),
                 format!(
-                    "translationMap entry \"{name}\" is used by no successTemplate (the \
-                     definition has none, or an empty one)"
+                    "translationMap entry \"{}\" is used by no successTemplate (the \
+                     definition has none, or an empty one)",
+                    shorten(name)
                 ),
             )
         })
@@ -429,38 +490,55 @@ fn check_template(response: &Response<'_>, schema: Option<&Value>) -> Vec<Locate
 const MAX_CONTRACT_DEPTH: usize = 64;
 
 /// A09: no array of the output contract has array items.
+///
+/// Each place is kept as its parent and its last segment, and its pointer
+/// is written out only for a finding kept: pointers written for every
+/// place cost the depth times the length of the keys on the way, which a
+/// contract of long keys made gigabytes. Past [`MAX_FINDINGS_PER_CODE`],
+/// a finding is only counted ([`place`] keeps the first ones given).
 fn check_contract(document: &Value) -> Vec<Located> {
     let Some(schema) = document.pointer(SUCCESS_SCHEMA) else {
         return Vec::new();
     };
+    // The places met: each its parent's index and its own segment.
+    let mut places: Vec<(usize, Segment<'_>)> = vec![(usize::MAX, Segment::Root)];
     let mut found = Vec::new();
-    let mut stack: Vec<(String, &Value, usize)> = vec![(SUCCESS_SCHEMA.to_owned(), schema, 0)];
-    while let Some((pointer, schema, depth)) = stack.pop() {
+    let mut stack: Vec<(usize, &Value, usize)> = vec![(0, schema, 0)];
+    while let Some((place, schema, depth)) = stack.pop() {
         let Value::Object(keywords) = schema else {
             continue;
         };
-        let mut items: Vec<(String, &Value)> = Vec::new();
+        let mut items: Vec<(usize, &Value)> = Vec::new();
         match keywords.get("items") {
-            Some(item @ Value::Object(_)) => items.push((member(&pointer, "items"), item)),
+            Some(item @ Value::Object(_)) => {
+                items.push((child(&mut places, place, Segment::Key("items")), item));
+            }
             Some(Value::Array(tuple)) => {
+                let at = child(&mut places, place, Segment::Key("items"));
                 for (index, item) in tuple.iter().enumerate() {
-                    items.push((member(&member(&pointer, "items"), &index.to_string()), item));
+                    items.push((child(&mut places, at, Segment::Index(index)), item));
                 }
             }
             _ => {}
         }
         for (at, item) in &items {
-            if allows_array(item) {
-                found.push(Located::at(
-                    Code::A09,
-                    at.clone(),
-                    format!(
-                        "the output contract's array at {} has array items; output contracts do \
-                         not allow arrays of arrays",
-                        display_pointer(&pointer)
-                    ),
-                ));
+            if !allows_array(item) {
+                continue;
             }
+            if found.len() >= MAX_FINDINGS_PER_CODE {
+                found.push(Located::at(Code::A09, String::new(), String::new()));
+                continue;
+            }
+            let array = pointer_of(&places, place);
+            found.push(Located::at(
+                Code::A09,
+                pointer_of(&places, *at),
+                format!(
+                    "the output contract's array at {} has array items; output contracts do \
+                     not allow arrays of arrays",
+                    shorten(display_pointer(&array))
+                ),
+            ));
         }
         if depth >= MAX_CONTRACT_DEPTH {
             continue;
@@ -468,22 +546,23 @@ fn check_contract(document: &Value) -> Vec<Located> {
         let mut children = items;
         for key in ["properties", "patternProperties", "definitions", "$defs"] {
             if let Some(Value::Object(named)) = keywords.get(key) {
-                let at = member(&pointer, key);
-                children.extend(named.iter().map(|(name, child)| (member(&at, name), child)));
+                let at = child(&mut places, place, Segment::Key(key));
+                for (name, schema) in named {
+                    children.push((child(&mut places, at, Segment::Key(name)), schema));
+                }
             }
         }
         for key in ["additionalProperties", "additionalItems", "not"] {
-            if let Some(child @ Value::Object(_)) = keywords.get(key) {
-                children.push((member(&pointer, key), child));
+            if let Some(schema @ Value::Object(_)) = keywords.get(key) {
+                children.push((child(&mut places, place, Segment::Key(key)), schema));
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
             if let Some(Value::Array(branches)) = keywords.get(key) {
-                let at = member(&pointer, key);
-                children.extend(
-                    (branches.iter().enumerate())
-                        .map(|(index, child)| (member(&at, &index.to_string()), child)),
-                );
+                let at = child(&mut places, place, Segment::Key(key));
+                for (index, schema) in branches.iter().enumerate() {
+                    children.push((child(&mut places, at, Segment::Index(index)), schema));
+                }
             }
         }
         // Reversed onto the stack, so findings come in document order.
@@ -495,6 +574,41 @@ fn check_contract(document: &Value) -> Vec<Located> {
         );
     }
     found
+}
+
+/// Add a place of the contract below `parent`; its index.
+fn child<'a>(places: &mut Vec<(usize, Segment<'a>)>, parent: usize, segment: Segment<'a>) -> usize {
+    places.push((parent, segment));
+    places.len() - 1
+}
+
+/// The pointer of place `at` ([`check_contract`]).
+fn pointer_of(places: &[(usize, Segment<'_>)], mut at: usize) -> String {
+    let mut path = Vec::new();
+    while at != usize::MAX {
+        path.push(at);
+        at = places[at].0;
+    }
+    let mut pointer = SUCCESS_SCHEMA.to_owned();
+    for &index in path.iter().rev() {
+        match places[index].1 {
+            Segment::Root => {}
+            Segment::Key(key) => push_pointer(&mut pointer, key),
+            Segment::Index(index) => push_pointer(&mut pointer, &index.to_string()),
+        }
+    }
+    pointer
+}
+
+/// A segment of a place in the contract ([`check_contract`]).
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    /// The contract itself.
+    Root,
+    /// A member.
+    Key(&'a str),
+    /// An item.
+    Index(usize),
 }
 
 /// Whether a schema lets its value be an array.
@@ -571,6 +685,19 @@ pub fn place(text: &str, mut located: Vec<Located>) -> Vec<(Finding, Option<Stri
     placed.sort_by_key(|(finding, _)| (finding.code, finding.location.offset.unwrap_or(0)));
     let (mut findings, subjects): (Vec<Finding>, Vec<_>) = placed.into_iter().unzip();
     add_lines(text.as_bytes(), &mut findings);
+    for finding in &mut findings {
+        // Whatever a message quotes of the definition, a credential in it
+        // is masked; and a pointer is cut once it has placed its finding.
+        if let std::borrow::Cow::Owned(masked) = mask_credentials(&finding.message) {
+            finding.message = masked;
+        }
+        if let Some(pointer) = &mut finding.location.pointer
+            && let Some((end, _)) = pointer.char_indices().nth(MAX_POINTER_CHARS)
+        {
+            pointer.truncate(end);
+            pointer.push_str("...");
+        }
+    }
     findings.into_iter().zip(subjects).collect()
 }
 
@@ -594,6 +721,11 @@ fn display_pointer(pointer: &str) -> &str {
 fn json_string(text: &str) -> String {
     Value::String(text.to_owned()).to_string()
 }
+
+/// Most characters of a finding's pointer: one through long keys (a
+/// contract's property names of 600 KB) is cut, its finding placed by its
+/// line and column.
+const MAX_POINTER_CHARS: usize = 1000;
 
 /// Most characters of the definition's own text quoted in a message.
 const QUOTED_CHARS: usize = 60;
@@ -795,5 +927,111 @@ mod tests {
             .collect();
         assert_eq!(a04.len(), MAX_FINDINGS_PER_CODE);
         assert!(a04[19].message.ends_with("(and 49980 more like it)"));
+    }
+
+    fn messages(document: &Value) -> Vec<String> {
+        let found = lint("a", &document.to_string(), document).unwrap();
+        found.findings.into_iter().map(|f| f.message).collect()
+    }
+
+    const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijklmnopqrstu";
+
+    #[test]
+    fn a05_quotes_a_secret_default_masked() {
+        let key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+        let mut secure = response(json!({"t": "$.t"}), json!({"t": key}), "${t}");
+        secure["secure"] = json!(true);
+        let mut marked = response(json!({"t": "$.t"}), json!({"t": key}), "${t}");
+        marked["contract"]["output"]["successSchema"] =
+            json!({"properties": {"t": {"type": "string", "x-dapa-secret": true}}});
+        for document in [&secure, &marked] {
+            let found = messages(document);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].contains("(32 characters)"), "{found:?}");
+            assert!(!found[0].contains("sk_live"), "{found:?}");
+        }
+        // Not a string either: its kind, not its value.
+        secure["config"]["response"]["translationMapDefaults"]["t"] = json!({"pin": 1234});
+        let found = messages(&secure);
+        assert!(found[0].contains("is an object"), "{found:?}");
+        assert!(!found[0].contains("1234"), "{found:?}");
+    }
+
+    #[test]
+    fn a05_and_a01_mask_a_credential_whatever_the_action() {
+        let plain = response(
+            json!({"t": format!("$.t[?(@.k == '{JWT}'")}),
+            json!({"t": JWT}),
+            "${t}",
+        );
+        let found = messages(&plain);
+        assert_eq!(found.len(), 2, "{found:?}");
+        for message in &found {
+            assert!(!message.contains("eyJhbGciOiJIUzI1NiJ9"), "{message}");
+        }
+        assert!(found[1].contains("eyJh… (70 characters)"), "{found:?}");
+    }
+
+    #[test]
+    fn a05_reads_a_default_at_any_depth() {
+        let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+        assert_eq!(default_problem(&json!(deep), false), None);
+        let deeper = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(default_problem(&json!(deeper), false), None);
+        let broken = format!("{}{}", "[".repeat(130), "]".repeat(129));
+        let problem = default_problem(&json!(broken), false).unwrap();
+        assert!(problem.starts_with("is not JSON text: [[[["), "{problem}");
+    }
+
+    #[test]
+    fn quoted_names_defaults_and_pointers_are_cut_short() {
+        let long = "k".repeat(10_000);
+        let document = response(
+            json!({ long.clone(): "$.a" }),
+            json!({ long.clone(): format!("x{long}") }),
+            "{}",
+        );
+        for message in messages(&document) {
+            assert!(
+                message.len() < 400,
+                "{} bytes: {message:.100}",
+                message.len()
+            );
+        }
+        let mut schema = json!({"type": "array", "items": {"type": "array"}});
+        for _ in 0..3 {
+            schema = json!({"properties": { long.clone(): schema }});
+        }
+        let document = json!({"contract": {"output": {"successSchema": schema}}});
+        let found = lint("a", &document.to_string(), &document).unwrap();
+        let a09 = &found.findings[0];
+        assert_eq!(a09.code, Code::A09);
+        assert!(a09.message.len() < 200, "{}", a09.message.len());
+        let pointer = a09.pointer.as_deref().unwrap();
+        assert!(
+            pointer.ends_with("...") && pointer.len() < 1010,
+            "{pointer:.80}"
+        );
+        // Placed all the same, at the items of the array.
+        let at = a09.offset.unwrap();
+        assert!(document.to_string()[at..].starts_with("{\"type\":\"array\"}"));
+    }
+
+    #[test]
+    fn a09_past_the_cap_are_counted() {
+        let properties: Map<String, Value> = (0..100)
+            .map(|i| (format!("p{i:03}"), json!({"items": {"type": "array"}})))
+            .collect();
+        let document =
+            json!({"contract": {"output": {"successSchema": {"properties": properties}}}});
+        let found = lint("a", &document.to_string(), &document).unwrap();
+        assert_eq!(found.findings.len(), MAX_FINDINGS_PER_CODE);
+        let last = &found.findings[MAX_FINDINGS_PER_CODE - 1];
+        assert!(
+            last.message.ends_with("(and 80 more like it)"),
+            "{}",
+            last.message
+        );
+        assert!(last.pointer.as_deref().unwrap().ends_with("/p019/items"));
     }
 }
