@@ -11,6 +11,7 @@ use dapa::profile::EnvelopeKind;
 use dapa::profile::definition::Definition;
 use dapa::{Subject, Summary};
 use miette::Result;
+use std::sync::Arc;
 
 pub fn run(settings: LintSettings) -> Result<ExitStatus> {
     let LintSettings {
@@ -34,11 +35,14 @@ pub fn run(settings: LintSettings) -> Result<ExitStatus> {
         // it is for `scan --definition`: named, and the run exits 2.
         match Definition::from_file(file, EnvelopeKind::Execute) {
             Ok(definition) => {
-                if let Some(lint) = definition.lint() {
+                // The lint taken, not copied: the definition (its contract
+                // compiled) is dropped here, and only the lint is kept.
+                if let Some(lint) = definition.profile.lint {
                     // The size as read: the reading refused anything but a
                     // regular file already.
                     let bytes = std::fs::metadata(file).map_or(0, |meta| meta.len());
-                    lints.push((lint.clone(), bytes));
+                    let lint = Arc::try_unwrap(lint).unwrap_or_else(|shared| (*shared).clone());
+                    lints.push((lint, bytes));
                 }
             }
             Err(error) => errors.push(error.to_string()),
