@@ -270,3 +270,160 @@ fn lint_reports_count_definitions_where_scan_reports_count_captures() {
     let html = report("lint", "samples/definitions", "html");
     assert!(!html.contains("<h2>Timeline</h2>"), "{html}");
 }
+
+/// What `dapa lint FILE --format FORMAT` writes of one definition, in at
+/// most 20 s and 256 MiB, which exits with `code`.
+fn lint_output(text: &str, format: &str, code: i32) -> String {
+    let folder = Folder::new();
+    folder.write("x.action.json", text.as_bytes());
+    let out = dapa_bounded(256, 20, &["lint", "--format", format])
+        .arg(folder.join("x.action.json"))
+        .run();
+    assert_eq!(out.code, code, "{}", out.stderr);
+    out.stdout
+}
+
+/// A definition of this response configuration and output contract, as
+/// JSON text.
+fn definition(map: Value, defaults: Value, template: &str, schema: Value, secure: bool) -> String {
+    serde_json::json!({"name": "x", "secure": secure, "config": {"request": {}, "response": {
+        "translationMap": map, "translationMapDefaults": defaults, "successTemplate": template}},
+        "contract": {"input": {"inputSchema": {"type": "object"}},
+        "output": {"successSchema": schema}}})
+    .to_string()
+}
+
+#[test]
+fn a_template_writing_90000_undeclared_keys_is_linted_in_bounded_time() {
+    // Each A10 looked for its key with a parse of the whole template of
+    // its own: 5 min 40 s for these 90,000 keys (0.98 MB).
+    let keys: Vec<String> = (0..90_000).map(|i| format!("\"k{i}\":1")).collect();
+    let template = format!("{{{}}}", keys.join(","));
+    let schema = serde_json::json!({"type": "object", "properties": {"x": {}}});
+    let text = definition(
+        serde_json::json!({}),
+        serde_json::json!({}),
+        &template,
+        schema,
+        false,
+    );
+    let summary: Value = serde_json::from_str(&lint_output(&text, "json", 0)).unwrap();
+    let findings = summary["definitions"][0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 20);
+    assert!(findings.iter().all(|finding| finding["code"] == "A10"));
+    // The first 20 in key order, each placed at its key in the file.
+    assert!(findings[0]["message"].as_str().unwrap().contains("\"k0\""));
+    let last = findings[19]["message"].as_str().unwrap();
+    assert!(last.ends_with("(and 89980 more like it)"), "{last}");
+    for finding in findings {
+        let offset = finding["offset"].as_u64().unwrap() as usize;
+        assert!(
+            text[offset..].starts_with("\\\"k"),
+            "{}",
+            &text[offset..offset + 8]
+        );
+    }
+}
+
+const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijklmnopqrstu";
+
+#[test]
+fn a05_quotes_no_secret_default() {
+    let map = serde_json::json!({"token": "$.token"});
+    let template = "{\"token\": ${token}}";
+    let secret_field = serde_json::json!({"type": "object", "properties": {
+        "token": {"type": "string", "x-dapa-secret": true}}});
+    let plain_field = serde_json::json!({"type": "object", "properties": {
+        "token": {"type": "string"}}});
+    let key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+    for (default, schema, secure, hidden) in [
+        (JWT, &secret_field, false, JWT),
+        (key, &plain_field, true, key),
+        // Neither secure nor secret: a JWT is masked all the same.
+        (JWT, &plain_field, false, "eyJhbGciOiJIUzI1NiJ9"),
+    ] {
+        let text = definition(
+            map.clone(),
+            serde_json::json!({"token": default}),
+            template,
+            schema.clone(),
+            secure,
+        );
+        for format in ["sarif", "json", "table"] {
+            let out = lint_output(&text, format, 1);
+            assert!(out.contains("A05"), "{out}");
+            assert!(!out.contains(hidden), "{format}: {out}");
+            assert!(!out.contains(&default[..12]), "{format}: {out}");
+        }
+    }
+}
+
+#[test]
+fn a05_of_a_secret_default_is_masked_in_a_scan_too() {
+    let folder = Folder::new();
+    let text = definition(
+        serde_json::json!({"token": "$.token"}),
+        serde_json::json!({"token": JWT}),
+        "{\"token\": ${token}}",
+        serde_json::json!({"type": "object", "properties": {"token": {"type": "string"}}}),
+        true,
+    );
+    folder.write("x.action.json", text.as_bytes());
+    folder.write("reply.json", br#"{"token": "\"abc\""}"#);
+    let out = dapa_bounded(256, 20, &["scan", "--format", "json", "--fail-on", "none"])
+        .arg("--definition")
+        .arg(folder.join("x.action.json"))
+        .arg(folder.join("reply.json"))
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    let message = summary["definitions"][0]["findings"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("(70 characters)"), "{message}");
+    assert!(!out.stdout.contains(&JWT[..12]), "{}", out.stdout);
+}
+
+#[test]
+fn a_default_nested_130_deep_is_json_text() {
+    // It was "not JSON text", with a hint to quote it: the parse of the
+    // default stopped at dapa's bound of 128 levels.
+    let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+    let text = definition(
+        serde_json::json!({"a": "$.a"}),
+        serde_json::json!({"a": deep}),
+        "{\"a\": ${a}}",
+        serde_json::json!({"type": "object", "properties": {"a": {}}}),
+        false,
+    );
+    lint_output(&text, "json", 0);
+    // One bracket short is not JSON, however deep, and is said so.
+    let broken = format!("{}{}", "[".repeat(130), "]".repeat(129));
+    let text = text.replace(&deep, &broken);
+    let out = lint_output(&text, "json", 1);
+    assert!(out.contains("is not JSON text"), "{out}");
+}
+
+#[test]
+fn long_names_and_pointers_are_quoted_cut_short() {
+    // Each A09 quoted the pointer of its array in full, and A05 a default
+    // twice: this 0.4 MB definition made reports of 4.4 MB.
+    let long = "k".repeat(10_000);
+    let mut schema = serde_json::json!({"type": "object"});
+    for level in 0..20 {
+        schema = serde_json::json!({"type": "object", "properties": {
+            format!("{level:02}{long}"): {"type": "array", "items": {"type": "array", "items": schema}}}});
+    }
+    let text = definition(
+        serde_json::json!({ long.clone(): "$.a" }),
+        serde_json::json!({ long.clone(): format!("not json {long}") }),
+        "{}",
+        schema,
+        false,
+    );
+    for format in ["json", "sarif"] {
+        let out = lint_output(&text, format, 1);
+        assert!(out.contains("A09") && out.contains("A05"), "{out}");
+        assert!(out.len() < 300_000, "{format}: {} bytes", out.len());
+    }
+}
