@@ -414,7 +414,7 @@ impl Replay {
                             "translationMap {name}: {} found nothing ({reason}); the default {} \
                              was used",
                             quoted(&variable.path_text),
-                            quoted(default)
+                            self.default_shown(default)
                         ),
                     )
                     .grouped_by(name.clone()),
@@ -490,6 +490,28 @@ impl Replay {
         }
     }
 
+    /// Whether the output may hold secrets a message must not quote: the
+    /// contract marks a field `x-dapa-secret` or the action is secure,
+    /// and `--show-secrets` is not given.
+    fn output_secret(&self) -> bool {
+        !self.analyze.show_secrets
+            && (self.analyze.profiles.forced.as_ref()).is_some_and(|p| p.schema.secrets)
+    }
+
+    /// A `translationMapDefaults` value as R02 quotes it. The default
+    /// stands in for an output value, so it is masked whole where the
+    /// output may hold secrets (as lint's A05 masks it), and its
+    /// credentials are masked anyway unless `--show-secrets`.
+    fn default_shown(&self, default: &str) -> String {
+        if self.output_secret() {
+            format!("'{}'", crate::secret::mask(default))
+        } else if self.analyze.show_secrets {
+            quoted(default)
+        } else {
+            quoted(&crate::secret::mask_credentials(default))
+        }
+    }
+
     /// A capture of a raw reply replayed and its output analysed: the
     /// record (its source the reply's), and the output.
     pub fn analyse(&self, capture: Capture) -> (CaptureRecord, Option<String>) {
@@ -510,8 +532,7 @@ impl Replay {
         // An output that does not parse cannot say which text is a secret
         // field's: R05 quotes none of it when the contract marks any, as the
         // syntax layer does not.
-        let secret = !self.analyze.show_secrets
-            && (self.analyze.profiles.forced.as_ref()).is_some_and(|p| p.schema.secrets);
+        let secret = self.output_secret();
         let not_json = (outcome.output.as_deref())
             .and_then(|output| not_json(output, self.analyze.max_depth, secret));
         outcome.findings.extend(not_json);

@@ -621,3 +621,63 @@ fn a_map_of_20000_costly_paths_shares_one_step_bound_per_reply() {
         );
     }
 }
+
+/// R02 quotes the default that stood in for a value the path did not find:
+/// the default of a secure action (or of a contract that marks a field
+/// secret) is an output value Genesys hides, and a credential in any
+/// default is masked, as lint's A05 masks them; `--show-secrets` shows it.
+#[test]
+fn r02_quotes_no_secret_default() {
+    let folder = Folder::new();
+    let definition = |secure: bool, default: &str| {
+        json!({
+            "name": "D",
+            "secure": secure,
+            "config": {"response": {
+                "translationMap": {"token": "$.missing"},
+                "translationMapDefaults": {"token": format!("\"{default}\"")},
+                "successTemplate": "{\"token\": ${token}}"
+            }},
+            "contract": {"output": {"successSchema": {
+                "type": "object", "properties": {"token": {"type": "string"}}
+            }}}
+        })
+        .to_string()
+    };
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUNSRVQifQ.c2lnbmF0dXJlLTAxMjM0NTY3ODk";
+    folder.write(
+        "secure.action.json",
+        definition(true, "sk_live_4eC39HqLyjWDarjtT1zdp7dc").as_bytes(),
+    );
+    folder.write("open.action.json", definition(false, jwt).as_bytes());
+    folder.write("reply.json", b"{}");
+    let reply = folder.join("reply.json").display().to_string();
+    for (file, secret) in [
+        ("secure.action.json", "4eC39Hq"),
+        ("open.action.json", "eyJzdWIi"),
+    ] {
+        let path = folder.join(file).display().to_string();
+        for format in [
+            "table", "jsonl", "json", "sarif", "markdown", "html", "junit",
+        ] {
+            let out = dapa(&["replay", "--format", format, "--definition", &path, &reply]).run();
+            let shown = format!("{}{}", out.stdout, out.stderr);
+            assert!(
+                out.code < 2 && shown.contains("R02"),
+                "{file} {format}: {shown}"
+            );
+            assert!(!shown.contains(secret), "{file} {format}: {shown}");
+        }
+        let out = dapa(&[
+            "replay",
+            "--show-secrets",
+            "--format",
+            "jsonl",
+            "--definition",
+            &path,
+            &reply,
+        ])
+        .run();
+        assert!(out.stdout.contains(secret), "{file}: {}", out.stdout);
+    }
+}
