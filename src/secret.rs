@@ -35,12 +35,16 @@ pub fn show(value: &Value, secret: bool) -> String {
             _ => "(secret)".to_owned(),
         };
     }
-    let text = value.to_string();
-    let mut shown: String = text.chars().take(SHOWN_LIMIT).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
+    cut_short(&value.to_string(), SHOWN_LIMIT)
+}
+
+/// `text` cut to its first `most` characters, with `…` when it was cut:
+/// how messages and table cells quote what may be long.
+pub fn cut_short(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
-    shown
 }
 
 /// A parser's message without the text of the body it quotes (a word or a
@@ -636,6 +640,14 @@ fn value_end(text: &[u8], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_short_cuts_on_a_character_boundary_only_what_is_longer() {
+        assert_eq!(cut_short("abcdef", 3), "abc…");
+        assert_eq!(cut_short("abc", 3), "abc");
+        assert_eq!(cut_short("ééééé", 2), "éé…");
+        assert_eq!(cut_short("", 0), "");
+    }
 
     #[test]
     fn credentials_in_text_are_masked_and_ids_are_not() {

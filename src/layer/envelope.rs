@@ -668,12 +668,7 @@ pub fn embedded_reply(message: &str) -> Option<String> {
     if !decoded.is_object() {
         return None;
     }
-    let compact = decoded.to_string();
-    let mut shown: String = compact.chars().take(QUOTE_LIMIT).collect();
-    if shown.len() < compact.len() {
-        shown.push('…');
-    }
-    Some(shown)
+    Some(crate::secret::cut_short(&decoded.to_string(), QUOTE_LIMIT))
 }
 
 /// Whether a body is RFC 7807 problem details. Records of other kinds

@@ -156,11 +156,7 @@ fn describe(
                 ),
                 _ => fallback.to_owned(),
             };
-            let mut shown: String = fallback.chars().take(160).collect();
-            if shown.len() < fallback.len() {
-                shown.push('…');
-            }
-            shown
+            crate::secret::cut_short(&fallback, 160)
         }
     }
 }

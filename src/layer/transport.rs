@@ -403,11 +403,7 @@ fn first_line(text: &str, show_secrets: bool) -> String {
 
 fn excerpt(text: &str, show_secrets: bool) -> String {
     let line = quoted_line(text, show_secrets);
-    let mut shown: String = line.chars().take(60).collect();
-    if shown.len() < line.len() {
-        shown.push('…');
-    }
-    format!("\"{shown}\"")
+    format!("\"{}\"", crate::secret::cut_short(&line, 60))
 }
 
 /// The most of a line a finding quotes, in bytes, before its credentials

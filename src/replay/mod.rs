@@ -714,9 +714,7 @@ impl TextBudget {
         Ok(String::from_utf8(out.bytes)
             .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
     }
-}
 
-impl TextBudget {
     /// The bound, in words.
     fn bound(&self) -> String {
         format!(
@@ -780,11 +778,7 @@ fn first_difference(a: &str, b: &str) -> usize {
 
 /// A text quoted for a message, cut at [`MAX_QUOTED`] characters.
 fn quoted(text: &str) -> String {
-    let mut shown: String = text.chars().take(MAX_QUOTED).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
-    }
-    format!("'{shown}'")
+    format!("'{}'", crate::secret::cut_short(text, MAX_QUOTED))
 }
 
 #[cfg(test)]

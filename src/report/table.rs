@@ -225,7 +225,7 @@ fn styled(cell: &Cell, colour: bool, width: Option<usize>) -> comfy_table::Cell 
     };
     let mut text = shown(cell);
     if let Some(width) = width {
-        cut_for_row(&mut text, width);
+        text = cut_for_row(&text, width);
     }
     let styled = comfy_table::Cell::new(text);
     match colour {
@@ -243,12 +243,9 @@ const CELL_CHARS_PER_COLUMN: usize = 4;
 /// terminal `width` wide, on a character boundary, with `…` when cut: a
 /// row of one line shows no more, and comfy-table then cuts it to its
 /// column as it would the whole text.
-fn cut_for_row(text: &mut String, width: usize) {
+fn cut_for_row(text: &str, width: usize) -> String {
     let keep = width.max(1).saturating_mul(CELL_CHARS_PER_COLUMN);
-    if let Some((end, _)) = text.char_indices().nth(keep) {
-        text.truncate(end);
-        text.push('…');
-    }
+    dapa::secret::cut_short(text, keep)
 }
 
 /// Write the totals by status and the counts by code.
@@ -413,12 +410,14 @@ mod tests {
 
     #[test]
     fn a_cell_is_cut_to_what_a_row_shows_on_a_char_boundary() {
-        let mut text = "é".repeat(500);
-        cut_for_row(&mut text, 100);
-        assert_eq!(text, "é".repeat(400) + "…");
-        let mut short = "a".repeat(400);
-        cut_for_row(&mut short, 100);
-        assert_eq!(short, "a".repeat(400), "a text a row can show stays whole");
+        let text = "é".repeat(500);
+        assert_eq!(cut_for_row(&text, 100), "é".repeat(400) + "…");
+        let short = "a".repeat(400);
+        assert_eq!(
+            cut_for_row(&short, 100),
+            short,
+            "a text a row can show stays whole"
+        );
     }
 
     #[test]
