@@ -322,8 +322,11 @@ pub fn scan_with(
                     });
                     records
                 })
+                // The running sum is boxed: rayon moves the accumulator
+                // in and out of the closure for every task, and a summary
+                // is some 450 bytes.
                 .fold(
-                    || (Summing::new(fresh()), Vec::new()),
+                    || (Box::new(Summing::new(fresh())), Vec::new()),
                     |(mut summing, mut kept), mut records| {
                         for record in &mut records {
                             summing.add(record);
