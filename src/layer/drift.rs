@@ -200,11 +200,7 @@ pub struct DriftOutcome {
 /// when the schema does not list it; it is only not recorded.
 pub const MAX_KEPT_VALUE_BYTES: usize = 256;
 
-/// The longest path the drift table keeps, in bytes. A path past it (under
-/// a key of many kilobytes) is walked and checked but not kept: each kept
-/// path is a copy of its whole text, and a hostile payload with thousands
-/// of fields under a 400 KB key made gigabytes of them.
-pub const MAX_KEPT_PATH_BYTES: usize = 1024;
+pub use crate::profile::shape::MAX_KEPT_PATH_BYTES;
 
 /// Whether `candidate`, not yet among `kept` entries whose largest is
 /// `largest`, is among the [`MAX_DRIFT_PATHS`] smallest: the rule by which

@@ -159,6 +159,13 @@ pub struct DeclaredPath {
     pub type_bits: u8,
 }
 
+/// The longest path the drift table keeps, in bytes. A path past it (under
+/// a key of many kilobytes) is walked and checked but not kept: each kept
+/// path is a copy of its whole text, and a hostile payload with thousands
+/// of fields under a 400 KB key made gigabytes of them. A schema's places
+/// past it are not numbered either, for the same reason.
+pub const MAX_KEPT_PATH_BYTES: usize = 1024;
+
 /// JSON types in the order the drift table lists them; bit `1 << i` stands for `TYPE_NAMES[i]`.
 pub const TYPE_NAMES: [&str; 7] = [
     "null", "boolean", "integer", "number", "string", "array", "object",
@@ -209,6 +216,11 @@ const MAX_REF_DEPTH: usize = 8;
 /// millions of places; past this the walk follows no more references, which
 /// leaves it linear in the size of the document.
 pub const MAX_SHAPE_STEPS: usize = 100_000;
+
+/// The bytes of a property's name that cost the walk one step more: the
+/// shape copies each name at every place a reference brings it to, so the
+/// budget of steps bounds those copies at about 25 MB.
+const KEY_BYTES_PER_STEP: usize = 256;
 
 /// The walk of a schema document: where references resolve, and what is
 /// left of the budget of steps.
@@ -295,7 +307,16 @@ impl Shape {
         }
     }
 
+    /// Number this place, at `path`, and those below it. A place whose
+    /// path is longer than the drift table keeps is not numbered, nor are
+    /// those below it, whose paths are longer still: the drift walk passes
+    /// over them as over an undeclared path of that length. Numbered, a
+    /// schema of 700 KB with 5,000 fields under a 600 KB key wrote 3 GB of
+    /// paths.
     fn assign(&mut self, path: String, table: &mut Vec<DeclaredPath>) {
+        if path.len() > MAX_KEPT_PATH_BYTES {
+            return;
+        }
         self.id = Some(table.len());
         table.push(DeclaredPath {
             path: Arc::from(path.as_str()),
@@ -303,6 +324,10 @@ impl Shape {
             type_bits: self.type_bits,
         });
         for (key, child) in self.properties.iter_mut() {
+            // Escaped, a key is no shorter: one too long is not copied.
+            if path.len() + 1 + key.len() > MAX_KEPT_PATH_BYTES {
+                continue;
+            }
             let mut child_path = path.clone();
             push_pointer(&mut child_path, key);
             child.assign(child_path, table);
@@ -370,6 +395,13 @@ impl Shape {
         }
         if let Some(Value::Object(properties)) = keywords.get("properties") {
             for (name, subschema) in properties {
+                // A reference followed again copies each name it declares:
+                // a long name costs steps by its length, so that a key of
+                // 600 KB named through 5,000 references (7 GB of copies)
+                // uses the budget up and is not followed further.
+                walk.steps_left = walk
+                    .steps_left
+                    .saturating_sub(name.len() / KEY_BYTES_PER_STEP);
                 self.properties
                     .get_or_insert(name)
                     .merge_schema(subschema, walk, refs);
@@ -638,6 +670,47 @@ pub fn type_name(value: &Value) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn places_past_the_longest_kept_path_are_not_numbered() {
+        let long = "n".repeat(MAX_KEPT_PATH_BYTES);
+        let mut shape = Shape::of_schema(&json!({
+            "properties": {
+                "a": {"type": "string"},
+                // "/" and the name: one byte over.
+                long.clone(): {"properties": {"id": {"type": "integer"}}},
+                // "/", the name and "/*": as long as is kept.
+                long[..MAX_KEPT_PATH_BYTES - 3].to_owned(): {"items": {"type": "integer"}},
+            }
+        }));
+        let paths: Vec<usize> = shape.index().iter().map(|row| row.path.len()).collect();
+        assert_eq!(paths, [0, 2, MAX_KEPT_PATH_BYTES - 2, MAX_KEPT_PATH_BYTES]);
+        let over = &shape.properties[long.as_str()];
+        assert_eq!((over.id, over.properties["id"].id), (None, None));
+    }
+
+    #[test]
+    fn a_long_name_references_repeat_uses_the_budget_of_steps_up() {
+        let places: serde_json::Map<String, Value> = (0..1_000)
+            .map(|i| (format!("c{i}"), json!({"$ref": "#/$defs/long"})))
+            .collect();
+        let schema = |name: String| {
+            json!({
+                "$defs": {"long": {"properties": {name: {"type": "string"}}}},
+                "properties": places,
+            })
+        };
+        // 1,000 places of a 25,600-byte name cost 100 steps each.
+        let (_, whole, _) = Shape::of_schema_placing_secrets(&schema("k".repeat(256)), 100_000);
+        assert!(whole);
+        let (shape, whole, _) =
+            Shape::of_schema_placing_secrets(&schema("k".repeat(25_600)), 100_000);
+        assert!(!whole);
+        let named = (shape.properties.as_slice().iter())
+            .filter(|(_, place)| !place.properties.is_empty())
+            .count();
+        assert!(named < 1_000, "{named}");
+    }
 
     #[test]
     fn properties_are_kept_once_each_in_byte_order_of_their_names() {

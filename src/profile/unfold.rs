@@ -1,5 +1,6 @@
-//! How many subschemas a schema stands for once its references are
-//! unfolded: the validator evaluates every branch of `allOf`/`anyOf`/`oneOf`
+//! How large a schema is to a validator: how many bytes of paths its
+//! places come to ([`path_bytes`]), and how many subschemas it stands for
+//! once its references are unfolded ([`unfolded_size`]): the validator evaluates every branch of `allOf`/`anyOf`/`oneOf`
 //! and every `$ref` anew, so forty levels of `allOf` that each name the
 //! next level twice are 2^40 evaluations of one value, from a schema of a
 //! few kilobytes. Counted over the document with each place's count kept,
@@ -108,6 +109,38 @@ impl<'a> Count<'a> {
     }
 }
 
+/// The bytes of the paths (JSON pointers, escapes not counted) of every
+/// value in `document`, all told; `None` past `limit`. What a validator
+/// keeps of a schema grows with this, not with the schema's size: 5,000
+/// fields under one long name each repeat it. Walked without recursion,
+/// in time linear in the document's size.
+pub fn path_bytes(document: &Value, limit: u64) -> Option<u64> {
+    let mut total: u64 = 0;
+    let mut pending: Vec<(&Value, u64)> = vec![(document, 0)];
+    while let Some((value, path)) = pending.pop() {
+        total = total.checked_add(path).filter(|total| *total <= limit)?;
+        match value {
+            Value::Object(members) => {
+                for (key, member) in members {
+                    pending.push((member, path + 1 + key.len() as u64));
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    pending.push((item, path + 1 + decimal_digits(index)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(total)
+}
+
+/// How many decimal digits `n` is written with.
+fn decimal_digits(n: usize) -> u64 {
+    u64::from(n.checked_ilog10().unwrap_or(0)) + 1
+}
+
 /// The place a reference within the document names (`#`, `#/$defs/x`).
 fn local_target<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
@@ -122,6 +155,30 @@ fn local_target<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_paths_of_a_schema_are_counted_by_their_bytes() {
+        // "/type" 5, "/properties" 11, "/properties/ab" 14,
+        // "/properties/ab/enum" 19, "/properties/ab/enum/0" 21, ".../10" 22.
+        let mut items = vec![json!(0); 11];
+        items[10] = json!("x");
+        let schema = json!({"type": "object", "properties": {"ab": {"enum": items}}});
+        let expected = 5 + 11 + 14 + 19 + 10 * 21 + 22;
+        assert_eq!(path_bytes(&schema, u64::MAX), Some(expected));
+        assert_eq!(path_bytes(&schema, expected), Some(expected));
+        assert_eq!(path_bytes(&schema, expected - 1), None);
+    }
+
+    #[test]
+    fn a_long_name_counts_once_for_each_place_below_it() {
+        let long = "k".repeat(1_000);
+        let fields: serde_json::Map<String, Value> =
+            (0..100).map(|i| (format!("c{i}"), json!(true))).collect();
+        let schema = json!({"properties": {long: {"properties": fields}}});
+        let total = path_bytes(&schema, u64::MAX).unwrap();
+        assert!(total > 100 * 1_000, "{total}");
+        assert_eq!(path_bytes(&schema, 100 * 1_000), None);
+    }
 
     /// Levels of `allOf` that each name the next level twice.
     fn doubling(levels: usize) -> Value {

@@ -32,6 +32,7 @@ mod hostile_har;
 mod hostile_merge;
 mod hostile_output;
 mod hostile_replay;
+mod hostile_schema;
 mod hostile_secret;
 mod hostile_summary;
 mod html;

@@ -1,0 +1,141 @@
+//! Schemas and output contracts made to cost dapa memory rather than time:
+//! a long property name with thousands of places below it, and one that
+//! references bring to thousands of places. Each was a schema of 700 KB
+//! that took 7 to 14 GB; every run here is bounded to 512 MiB and 20 s.
+
+use crate::util::{Folder, dapa_bounded};
+use serde_json::{Value, json};
+
+/// A property name of 600 KB.
+fn long_name() -> String {
+    "k".repeat(600_000)
+}
+
+/// An object schema with 5,000 string fields under one long name.
+fn fields_under_a_long_name() -> Value {
+    let fields: serde_json::Map<String, Value> = (0..5_000)
+        .map(|i| (format!("c{i}"), json!({"type": "string"})))
+        .collect();
+    json!({"type": "object", "properties": {long_name(): {"type": "object", "properties": fields}}})
+}
+
+/// A folder with one capture and `schema` written as `schema.json`.
+fn folder_with(schema: &Value, capture: &Value) -> Folder {
+    let folder = Folder::new();
+    folder.write("schema.json", schema.to_string().as_bytes());
+    folder.write("captures/one.json", capture.to_string().as_bytes());
+    folder
+}
+
+fn bounded(args: &[&str]) -> crate::util::Output {
+    dapa_bounded(512, 20, args).run()
+}
+
+#[test]
+fn a_schema_whose_places_repeat_a_long_name_is_refused_before_it_is_compiled() {
+    let folder = folder_with(&fields_under_a_long_name(), &json!({"a": 1}));
+    let schema = folder.join("schema.json").display().to_string();
+    let captures = folder.join("captures").display().to_string();
+    let output = bounded(&["scan", &captures, "--schema", &schema, "-q"]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("schema.json is too large to compile")
+            && output.stderr.contains("more than 32 MiB"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn an_output_contract_whose_places_repeat_a_long_name_is_refused_by_lint_and_scan() {
+    let mut definition: Value = serde_json::from_str(
+        &std::fs::read_to_string("samples/definitions/get-customer-email.action.json").unwrap(),
+    )
+    .unwrap();
+    definition["contract"]["output"]["successSchema"] = fields_under_a_long_name();
+    let folder = Folder::new();
+    folder.write("long.action.json", definition.to_string().as_bytes());
+    folder.write(
+        "one.json",
+        br#"{"customerId": 1, "email": "a@example.org"}"#,
+    );
+    let path = folder.join("long.action.json").display().to_string();
+    for args in [
+        vec!["lint", path.as_str()],
+        vec!["scan", folder.path_str(), "-q"],
+    ] {
+        let output = bounded(&args);
+        assert_eq!(output.code, 2, "{args:?}: {}", output.stderr);
+        assert!(
+            output
+                .stderr
+                .contains("successSchema is too large to compile"),
+            "{args:?}: {}",
+            output.stderr
+        );
+    }
+}
+
+#[test]
+fn a_long_name_that_references_bring_to_thousands_of_places_turns_drift_off() {
+    // The name is once in the schema, so the validator keeps it once; the
+    // shape copied it to each of the 5,000 places.
+    let places: serde_json::Map<String, Value> = (0..5_000)
+        .map(|i| (format!("c{i}"), json!({"$ref": "#/$defs/long"})))
+        .collect();
+    let schema = json!({
+        "type": "object",
+        "$defs": {"long": {"type": "object", "properties": {long_name(): {"type": "string"}}}},
+        "properties": places,
+    });
+    let folder = folder_with(&schema, &json!({"c1": {"k": "x"}, "c2": 5}));
+    let schema = folder.join("schema.json").display().to_string();
+    let captures = folder.join("captures").display().to_string();
+    let output = bounded(&[
+        "scan", &captures, "--schema", &schema, "--format", "jsonl", "-q",
+    ]);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("too large to walk for drift"),
+        "{}",
+        output.stderr
+    );
+    // The validator still checks the capture: `c2` is no object.
+    assert!(output.stdout.contains("V0"), "{}", output.stdout);
+}
+
+#[test]
+fn a_declared_path_longer_than_the_drift_table_keeps_is_checked_not_kept() {
+    // 2,000 bytes of name: under the bound on a schema's paths, over the
+    // drift table's bound on one path.
+    let name = "n".repeat(2_000);
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            name.clone(): {"type": "object", "properties": {"id": {"type": "integer"}}},
+            "short": {"type": "integer"},
+        },
+    });
+    let folder = folder_with(&schema, &json!({name.clone(): {"id": "7"}, "short": 1}));
+    let schema = folder.join("schema.json").display().to_string();
+    let captures = folder.join("captures").display().to_string();
+    let output = bounded(&[
+        "scan", &captures, "--schema", &schema, "--format", "json", "-q",
+    ]);
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let summary: Value = serde_json::from_str(&output.stdout).unwrap();
+    // Each row's `field`, of the summary's list `list`.
+    let listed = |list: &str, field: &str| -> Vec<String> {
+        let rows = summary[list].as_array().expect("a list");
+        rows.iter()
+            .filter_map(|row| row[field].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(listed("drift", "path"), ["/short"]);
+    // The value under it is still checked: an integer sent as a string,
+    // which the schema forbids and drift names.
+    let codes = listed("codes", "code");
+    assert_eq!(codes, ["V02", "D02"]);
+}
