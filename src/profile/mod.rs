@@ -145,8 +145,10 @@ pub const MAX_UNFOLDED_SUBSCHEMAS: u64 = 100_000;
 /// The most bytes the paths of a schema's places may come to, all told
 /// (see [`unfold::path_bytes`]). The validator keeps the path of each place
 /// it compiles: a schema of 700 KB with 5,000 fields under a 600 KB name
-/// took it 10.7 GB. The built-in profiles come to a few kilobytes.
-pub const MAX_SCHEMA_PATH_BYTES: u64 = 32 << 20;
+/// took it 10.7 GB. The built-in profiles come to a few kilobytes; a schema
+/// of 100,000 subschemas (as many as [`MAX_UNFOLDED_SUBSCHEMAS`] lets
+/// through) of five keywords each, 130 bytes deep, to 64 MiB.
+pub const MAX_SCHEMA_PATH_BYTES: u64 = 64 << 20;
 
 impl Schema {
     /// Compile a schema document; any draft the validator supports, chosen by

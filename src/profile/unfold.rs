@@ -109,11 +109,14 @@ impl<'a> Count<'a> {
     }
 }
 
-/// The bytes of the paths (JSON pointers, escapes not counted) of every
-/// value in `document`, all told; `None` past `limit`. What a validator
-/// keeps of a schema grows with this, not with the schema's size: 5,000
-/// fields under one long name each repeat it. Walked without recursion,
-/// in time linear in the document's size.
+/// The bytes of the paths (JSON pointers, escapes not counted) of the
+/// places in `document` a validator may keep a path for, all told; `None`
+/// past `limit`. Those places are every member of an object (a keyword, a
+/// property) and every object or list in a list (a branch of `allOf`, an
+/// item schema); the plain values of a list (`enum`, `required`, `type`)
+/// are not. What a validator keeps of a schema grows with this, not with
+/// the schema's size: 5,000 fields under one long name each repeat it.
+/// Walked without recursion, in time linear in the document's size.
 pub fn path_bytes(document: &Value, limit: u64) -> Option<u64> {
     let mut total: u64 = 0;
     let mut pending: Vec<(&Value, u64)> = vec![(document, 0)];
@@ -126,7 +129,9 @@ pub fn path_bytes(document: &Value, limit: u64) -> Option<u64> {
                 }
             }
             Value::Array(items) => {
-                for (index, item) in items.iter().enumerate() {
+                let places = items.iter().enumerate();
+                for (index, item) in places.filter(|(_, item)| item.is_object() || item.is_array())
+                {
                     pending.push((item, path + 1 + decimal_digits(index)));
                 }
             }
@@ -158,12 +163,16 @@ mod tests {
 
     #[test]
     fn the_paths_of_a_schema_are_counted_by_their_bytes() {
-        // "/type" 5, "/properties" 11, "/properties/ab" 14,
-        // "/properties/ab/enum" 19, "/properties/ab/enum/0" 21, ".../10" 22.
-        let mut items = vec![json!(0); 11];
-        items[10] = json!("x");
-        let schema = json!({"type": "object", "properties": {"ab": {"enum": items}}});
-        let expected = 5 + 11 + 14 + 19 + 10 * 21 + 22;
+        // "/type" 5, "/properties" 11, "/properties/ab" 14, ".../ab/enum"
+        // 19, ".../ab/allOf" 20, ".../ab/allOf/10" 23 and its "/const" 29;
+        // the plain values of `enum` and `allOf` count for nothing.
+        let mut branches = vec![json!(true); 11];
+        branches[10] = json!({"const": 1});
+        let schema = json!({
+            "type": "object",
+            "properties": {"ab": {"enum": [1, 2, 3], "allOf": branches}},
+        });
+        let expected = 5 + 11 + 14 + 19 + 20 + 23 + 29;
         assert_eq!(path_bytes(&schema, u64::MAX), Some(expected));
         assert_eq!(path_bytes(&schema, expected), Some(expected));
         assert_eq!(path_bytes(&schema, expected - 1), None);

@@ -42,7 +42,7 @@ fn a_schema_whose_places_repeat_a_long_name_is_refused_before_it_is_compiled() {
         output
             .stderr
             .contains("schema.json is too large to compile")
-            && output.stderr.contains("more than 32 MiB"),
+            && output.stderr.contains("more than 64 MiB"),
         "{}",
         output.stderr
     );
