@@ -3,7 +3,7 @@
 //! have given (shards are contiguous runs of the sorted sources, so the
 //! first example of anything lies in the earliest shard that has it).
 
-use crate::finding::{Code, MAX_FINDINGS_PER_CODE};
+use crate::finding::Code;
 use crate::shard::Shard;
 use crate::summary::{Producer, Summary, reason_of};
 use std::collections::{BTreeMap, HashSet};
@@ -156,26 +156,9 @@ fn check_consistent(summary: &Summary) -> Result<(), (&'static str, String)> {
             format!("{} is no finding of a definition's lint", finding.code),
         ));
     }
-    // A lint keeps at most MAX_FINDINGS_PER_CODE findings of a code per
-    // definition, the rest counted on the last: more were made up, and
-    // would be carried into the merge whole.
-    for definition in &summary.definitions {
-        let mut per_code: BTreeMap<Code, usize> = BTreeMap::new();
-        let crowded = definition.findings.iter().map(|f| f.code).find(|&code| {
-            let count = per_code.entry(code).or_default();
-            *count += 1;
-            *count > MAX_FINDINGS_PER_CODE
-        });
-        if let Some(code) = crowded {
-            return Err((
-                "definitions",
-                format!(
-                    "{} lists more than {MAX_FINDINGS_PER_CODE} findings of {code}, more than a lint keeps",
-                    definition.source
-                ),
-            ));
-        }
-    }
+    // More findings of a code than a lint keeps (MAX_FINDINGS_PER_CODE),
+    // more drift rows or signatures than a summary keeps, are refused as
+    // they are read (src/summary/wire.rs), before the rest is held.
     for row in summary.drift.values().flat_map(BTreeMap::values) {
         if row.captures > summary.profiled || row.observed.0.iter().any(|n| *n > row.captures) {
             return Err((
@@ -465,6 +448,7 @@ fn shown_inputs(inputs: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::MAX_FINDINGS_PER_CODE;
 
     #[test]
     fn definitions_are_checked_when_read() {
@@ -702,17 +686,33 @@ mod tests {
 
     #[test]
     fn a_definition_keeps_at_most_a_lints_findings_per_code() {
-        let with = |count: usize| {
-            let finding = serde_json::json!({"code": "A04", "message": "m"});
+        // Fields in the order a summary writes them, `source` first, or
+        // with the findings before it.
+        let with = |count: usize, source_first: bool| {
+            let findings = vec![r#"{"code":"A04","message":"m"}"#; count].join(",");
+            let source = r#""source":"d""#;
+            let findings = format!(r#""findings":[{findings}]"#);
+            let (first, last) = match source_first {
+                true => (source, findings.as_str()),
+                false => (findings.as_str(), source),
+            };
             let mut summary = serde_json::to_value(Summary::default()).unwrap();
-            summary["definitions"] = serde_json::json!([{"source": "d", "name": null,
-                "action_id": null, "version": null, "findings": vec![finding; count]}]);
-            read_summary("s.json", &summary.to_string())
+            summary["definitions"] = serde_json::json!("DEFINITIONS");
+            let definition = format!(r#"[{{{first},"name":null,{last}}}]"#);
+            let text = summary.to_string().replace(r#""DEFINITIONS""#, &definition);
+            read_summary("s.json", &text).map_err(|error| error.to_string())
         };
-        assert!(with(MAX_FINDINGS_PER_CODE).is_ok());
-        let error = with(MAX_FINDINGS_PER_CODE + 1).unwrap_err().to_string();
+        assert!(with(MAX_FINDINGS_PER_CODE, true).is_ok());
+        let error = with(MAX_FINDINGS_PER_CODE + 1, true).unwrap_err();
+        assert_eq!(
+            error,
+            "s.json is not a dapa summary (--format json): d lists more than 20 findings of A04, more than a lint keeps"
+        );
+        let error = with(MAX_FINDINGS_PER_CODE + 1, false).unwrap_err();
         assert!(
-            error.contains("d lists more than 20 findings of A04"),
+            error.ends_with(
+                ": a definition lists more than 20 findings of A04, more than a lint keeps"
+            ),
             "{error}"
         );
     }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 mod wire;
 
+pub(crate) use wire::read_each;
 pub use wire::{is_summary_text, reason_of};
 
 /// How often one code was found.
@@ -116,6 +117,7 @@ pub struct SignatureStats {
     pub last_seen: Option<i64>,
     /// The first captures (in scan order) that had it, at most
     /// [`MAX_SIGNATURE_EXAMPLES`].
+    #[serde(deserialize_with = "wire::signature_examples")]
     pub examples: Vec<String>,
     /// The message of the first finding of it.
     pub message: String,

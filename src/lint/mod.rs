@@ -41,21 +41,17 @@ pub const TEMPLATE: &str = "/config/response/successTemplate";
 pub const SUCCESS_SCHEMA: &str = "/contract/output/successSchema";
 
 /// What the lint found in one definition, as the summary keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DefinitionLint {
     /// The definition file, as it was named.
     pub source: String,
     /// The action's `name`, if it has one.
-    #[serde(default)]
     pub name: Option<String>,
     /// The action id (`id`, API shape only).
-    #[serde(default)]
     pub action_id: Option<String>,
     /// The action's `version` (API shape only).
-    #[serde(default)]
     pub version: Option<u64>,
     /// The findings, by code and then place in the file.
-    #[serde(deserialize_with = "read_findings")]
     pub findings: Vec<FindingRecord>,
     /// What each finding is about, in the order of `findings`: the
     /// variable (A02, A04, A06, A07) or the output pointer (A10, A11), for
@@ -754,27 +750,126 @@ struct FindingText {
     column: Option<usize>,
 }
 
-fn read_findings<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<FindingRecord>, D::Error> {
-    let read = Vec::<FindingText>::deserialize(deserializer)?;
-    Ok(read
-        .into_iter()
-        .map(|text| {
+/// A definition's lint as a summary lists it, read field by field so that
+/// its findings are read knowing the definition (a summary writes `source`
+/// first) and refused by name once they pass what a lint keeps.
+impl<'de> Deserialize<'de> for DefinitionLint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = DefinitionLint;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a definition's lint")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DefinitionLint, A::Error> {
+                use serde::de::Error;
+                let mut source: Option<String> = None;
+                let (mut name, mut action_id, mut version) = (None, None, None);
+                let mut findings: Option<Vec<FindingRecord>> = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let key: &str = &key;
+                    let taken = match key {
+                        "source" => source.replace(map.next_value()?).is_some(),
+                        "name" => name.replace(map.next_value()?).is_some(),
+                        "action_id" => action_id.replace(map.next_value()?).is_some(),
+                        "version" => version.replace(map.next_value()?).is_some(),
+                        "findings" => {
+                            let of = source.as_deref().unwrap_or("a definition");
+                            let read = map.next_value_seed(Findings { of })?;
+                            findings.replace(read).is_some()
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            false
+                        }
+                    };
+                    if taken {
+                        return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+                    }
+                }
+                Ok(DefinitionLint {
+                    source: source.ok_or_else(|| A::Error::missing_field("source"))?,
+                    name: name.flatten(),
+                    action_id: action_id.flatten(),
+                    version: version.flatten(),
+                    findings: findings.ok_or_else(|| A::Error::missing_field("findings"))?,
+                    subjects: Vec::new(),
+                })
+            }
+        }
+        const FIELDS: &[&str] = &["source", "name", "action_id", "version", "findings"];
+        deserializer.deserialize_struct("DefinitionLint", FIELDS, Fields)
+    }
+}
+
+/// The findings of the definition `of`, at most [`MAX_FINDINGS_PER_CODE`]
+/// of each code as a lint keeps them: the first past that is refused before
+/// the rest of the list is read.
+struct Findings<'a> {
+    of: &'a str,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Findings<'_> {
+    type Value = Vec<FindingRecord>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        let mut findings = Vec::new();
+        let mut per_code = std::collections::BTreeMap::<Code, usize>::new();
+        crate::summary::read_each(deserializer, "findings", |text: FindingText| {
+            let count = per_code.entry(text.code).or_default();
+            *count += 1;
+            if *count > MAX_FINDINGS_PER_CODE {
+                return Err(format!(
+                    "{} lists more than {MAX_FINDINGS_PER_CODE} findings of {}, more than a lint keeps",
+                    self.of, text.code
+                ));
+            }
             let mut finding = Finding::new(text.code, text.message);
             finding.location.pointer = text.pointer;
             finding.location.offset = text.offset;
             finding.location.line = text.line;
             finding.location.column = text.column;
-            FindingRecord::from(finding)
-        })
-        .collect())
+            findings.push(FindingRecord::from(finding));
+            Ok(())
+        })?;
+        Ok(findings)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_definitions_lint_reads_back_field_by_field() {
+        let written = r#"{"source":"d","name":"n","action_id":null,"version":3,"findings":[{"code":"A04","message":"m","pointer":"/a"}]}"#;
+        let read: DefinitionLint = serde_json::from_str(written).unwrap();
+        assert_eq!(
+            (read.source.as_str(), read.name.as_deref(), read.version),
+            ("d", Some("n"), Some(3))
+        );
+        assert_eq!(read.findings[0].pointer.as_deref(), Some("/a"));
+        // Fields a later dapa may add are ignored; those it needs are not.
+        let newer = written.replacen("{", r#"{"colour":[1],"#, 1);
+        assert!(serde_json::from_str::<DefinitionLint>(&newer).is_ok());
+        let twice = written.replacen("{", r#"{"source":"e","#, 1);
+        let error = serde_json::from_str::<DefinitionLint>(&twice).unwrap_err();
+        assert!(
+            error.to_string().contains("duplicate field `source`"),
+            "{error}"
+        );
+        let error = serde_json::from_str::<DefinitionLint>(r#"{"source":"d"}"#).unwrap_err();
+        assert!(
+            error.to_string().contains("missing field `findings`"),
+            "{error}"
+        );
+    }
 
     fn codes(document: &Value) -> Vec<(Code, String)> {
         let text = serde_json::to_string_pretty(document).unwrap();

@@ -3,7 +3,9 @@
 //! summary keeps in maps, times as RFC 3339, the shard as `K/N`), each
 //! written and read in one place.
 
-use super::{CodeStats, DriftRow, FORMAT, Producer, SignatureStats, TypeCounts};
+use super::{
+    CodeStats, DriftRow, FORMAT, MAX_SIGNATURE_EXAMPLES, Producer, SignatureStats, TypeCounts,
+};
 use crate::finding::{Code, Layer, Severity};
 use crate::profile::shape::TYPE_NAMES;
 use crate::shard::Shard;
@@ -185,8 +187,9 @@ pub(super) mod code_list {
 /// The drift table as a list by profile and then path, each path of a
 /// profile once.
 pub(super) mod drift_list {
-    use super::{DriftRow, refuse};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use super::DriftRow;
+    use crate::summary::MAX_DRIFT_PATHS;
+    use serde::{Deserializer, Serializer};
     use std::collections::BTreeMap;
 
     type Rows = BTreeMap<String, BTreeMap<String, DriftRow>>;
@@ -197,16 +200,24 @@ pub(super) mod drift_list {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Rows, D::Error> {
         let mut rows = Rows::new();
-        for row in Vec::<DriftRow>::deserialize(deserializer)? {
+        let mut count = 0;
+        super::read_each(deserializer, "the drift table", |row: DriftRow| {
+            count += 1;
+            if count > MAX_DRIFT_PATHS {
+                return Err(format!(
+                    "the drift table lists more than {MAX_DRIFT_PATHS} paths, more than a summary keeps"
+                ));
+            }
             let paths = rows.entry(row.profile.clone()).or_default();
             if paths.contains_key(&row.path) {
-                return Err(refuse(format!(
+                return Err(format!(
                     "the drift path {} of {} is listed twice",
                     row.path, row.profile
-                )));
+                ));
             }
             paths.insert(row.path.clone(), row);
-        }
+            Ok(())
+        })?;
         Ok(rows)
     }
 }
@@ -214,9 +225,9 @@ pub(super) mod drift_list {
 /// The signatures as a list by code and then key, each once; ids made
 /// again from code and key when read.
 pub(super) mod signature_list {
-    use super::{Code, SignatureStats, refuse};
-    use crate::summary::MAX_SIGNATURE_EXAMPLES;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use super::{Code, SignatureStats};
+    use crate::summary::MAX_SIGNATURES_PER_CODE;
+    use serde::{Deserializer, Serializer};
     use std::collections::BTreeMap;
 
     type Signatures = BTreeMap<Code, BTreeMap<String, SignatureStats>>;
@@ -230,25 +241,93 @@ pub(super) mod signature_list {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Signatures, D::Error> {
         let mut signatures = Signatures::new();
-        for mut read in Vec::<SignatureStats>::deserialize(deserializer)? {
-            if read.examples.len() > MAX_SIGNATURE_EXAMPLES {
-                return Err(refuse(format!(
-                    "a signature of {} lists more than {MAX_SIGNATURE_EXAMPLES} examples",
-                    read.code
-                )));
-            }
-            read.id = crate::signature::id(read.code, &read.key);
-            let keys = signatures.entry(read.code).or_default();
-            if keys.contains_key(&read.key) {
-                return Err(refuse(format!(
-                    "the signature {} of {} is listed twice",
-                    read.id, read.code
-                )));
-            }
-            keys.insert(read.key.clone(), read);
-        }
+        super::read_each(
+            deserializer,
+            "the signatures",
+            |mut read: SignatureStats| {
+                read.id = crate::signature::id(read.code, &read.key);
+                let keys = signatures.entry(read.code).or_default();
+                if keys.contains_key(&read.key) {
+                    return Err(format!(
+                        "the signature {} of {} is listed twice",
+                        read.id, read.code
+                    ));
+                }
+                if keys.len() == MAX_SIGNATURES_PER_CODE {
+                    return Err(format!(
+                        "{} lists more than {MAX_SIGNATURES_PER_CODE} signatures, more than a summary keeps",
+                        read.code
+                    ));
+                }
+                keys.insert(read.key.clone(), read);
+                Ok(())
+            },
+        )?;
         Ok(signatures)
     }
+}
+
+/// A signature's examples, at most [`MAX_SIGNATURE_EXAMPLES`]: refused at
+/// the one past them, before the rest of a longer list is read.
+pub(super) fn signature_examples<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    let mut examples = Vec::new();
+    read_each(deserializer, "the examples", |example: String| {
+        if examples.len() == MAX_SIGNATURE_EXAMPLES {
+            // The code is not known here: a summary writes it first, but
+            // the examples are read on their own.
+            return Err(format!(
+                "a signature lists more than {MAX_SIGNATURE_EXAMPLES} examples"
+            ));
+        }
+        examples.push(example);
+        Ok(())
+    })?;
+    Ok(examples)
+}
+
+/// Read a list element by element, each handed to `keep` as soon as it is
+/// read, and refuse it at the first element `keep` gives a reason against.
+/// A list collected whole first would cost memory in proportion to the
+/// file (a million rows where a summary keeps ten thousand) before any cap
+/// could be checked.
+pub(crate) fn read_each<'de, D, T, F>(
+    deserializer: D,
+    expecting: &'static str,
+    keep: F,
+) -> Result<(), D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+    F: FnMut(T) -> Result<(), String>,
+{
+    struct Each<T, F> {
+        expecting: &'static str,
+        keep: F,
+        element: std::marker::PhantomData<T>,
+    }
+    impl<'de, T, F> serde::de::Visitor<'de> for Each<T, F>
+    where
+        T: Deserialize<'de>,
+        F: FnMut(T) -> Result<(), String>,
+    {
+        type Value = ();
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(formatter, "a list of {}", self.expecting)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(element) = seq.next_element::<T>()? {
+                (self.keep)(element).map_err(refuse)?;
+            }
+            Ok(())
+        }
+    }
+    deserializer.deserialize_seq(Each {
+        expecting,
+        keep,
+        element: std::marker::PhantomData,
+    })
 }
 
 /// An optional time, written as RFC 3339.
@@ -302,4 +381,63 @@ pub fn reason_of(error: &serde_json::Error) -> String {
     };
     let position = format!(" at line {} column {}", error.line(), error.column());
     reason.strip_suffix(&position).unwrap_or(reason).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::summary::{MAX_DRIFT_PATHS, MAX_SIGNATURES_PER_CODE, Summary, reason_of};
+
+    /// The reason `Summary` is refused for with `field` set to `list`
+    /// followed by text that is no JSON: a refusal rather than a syntax
+    /// error shows the list was refused at the element past its cap,
+    /// before the rest was read.
+    fn refused_before_the_rest(field: &str, list: Vec<String>) -> String {
+        let mut summary = serde_json::to_value(Summary::default()).unwrap();
+        summary[field] = serde_json::json!("LIST");
+        let text = summary
+            .to_string()
+            .replace(r#""LIST""#, &format!("[{}, not json", list.join(",")));
+        reason_of(&serde_json::from_str::<Summary>(&text).unwrap_err())
+    }
+
+    #[test]
+    fn a_drift_table_past_its_cap_is_refused_at_the_row_past_it() {
+        let rows = (0..=MAX_DRIFT_PATHS)
+            .map(|i| {
+                format!(
+                    r#"{{"profile":"p","path":"/k{i:05}","declared":"string","observed":{{"string":1}},"captures":1,"drifted":false,"example":"x"}}"#
+                )
+            })
+            .collect();
+        assert_eq!(
+            refused_before_the_rest("drift", rows),
+            "the drift table lists more than 10000 paths, more than a summary keeps"
+        );
+    }
+
+    #[test]
+    fn signatures_past_their_caps_are_refused_at_the_one_past_them() {
+        let signature = |key: usize, examples: usize| {
+            let examples = vec![r#""e""#; examples].join(",");
+            format!(
+                r#"{{"code":"T05","key":"k{key:03}","captures":1,"examples":[{examples}],"message":"m"}}"#
+            )
+        };
+        let many = (0..=MAX_SIGNATURES_PER_CODE).map(|key| signature(key, 1));
+        assert_eq!(
+            refused_before_the_rest("signatures", many.collect()),
+            "T05 lists more than 100 signatures, more than a summary keeps"
+        );
+        // The examples of one signature, cut off in the middle of its list.
+        let crowded = signature(0, 4).replace(r#""e"]"#, r#""e", not json"#);
+        let text = {
+            let mut summary = serde_json::to_value(Summary::default()).unwrap();
+            summary["signatures"] = serde_json::json!("LIST");
+            summary
+                .to_string()
+                .replace(r#""LIST""#, &format!("[{crowded}"))
+        };
+        let error = serde_json::from_str::<Summary>(&text).unwrap_err();
+        assert_eq!(reason_of(&error), "a signature lists more than 3 examples");
+    }
 }

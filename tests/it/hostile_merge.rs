@@ -129,6 +129,71 @@ fn a_definition_with_more_findings_of_a_code_than_a_lint_keeps_is_refused() {
     );
 }
 
+/// A summary whose capped lists run on was read whole before its caps
+/// were checked: 3,000,000 findings of one code in a definition (99 MB)
+/// took 982 MB before the refusal, 500,000 drift rows (69 MB) 493 MB and
+/// were merged, 10,000,000 examples of a signature (50 MB) 702 MB. Each is
+/// now refused at the element past its cap, within the file's size.
+#[test]
+fn a_list_longer_than_a_summary_keeps_is_refused_as_it_is_read() {
+    let folder = Folder::new();
+    let mut summary = summary_of("samples/ok", &[]);
+    summary["profiled"] = summary["captures"].clone();
+    let repeated = |element: String, count: usize| {
+        let mut list = String::from("[");
+        for index in 0..count {
+            if index > 0 {
+                list.push(',');
+            }
+            list.push_str(&element.replace("INDEX", &format!("{index:08}")));
+        }
+        list.push(']');
+        list
+    };
+    let finding = r#"{"code":"A04","message":"m"}"#;
+    let definition = format!(
+        r#"[{{"source":"d.action.json","name":null,"action_id":null,"version":null,"findings":{}}}]"#,
+        repeated(finding.to_owned(), 2_000_000)
+    );
+    let row = r#"{"profile":"p","path":"/kINDEX","declared":"string","observed":{"string":1},"captures":1,"drifted":false,"example":"x"}"#;
+    let signature = format!(
+        r#"[{{"code":"T05","key":"k","captures":0,"examples":{},"message":"m"}}]"#,
+        repeated(r#""e""#.to_owned(), 10_000_000)
+    );
+    let lists = [
+        (
+            "definitions",
+            definition,
+            "d.action.json lists more than 20 findings of A04",
+        ),
+        (
+            "drift",
+            repeated(row.to_owned(), 500_000),
+            "the drift table lists more than 10000 paths",
+        ),
+        (
+            "signatures",
+            signature,
+            "a signature lists more than 3 examples",
+        ),
+    ];
+    for (field, list, reason) in lists {
+        summary[field] = json!("LIST");
+        let text = summary.to_string().replace(r#""LIST""#, &list);
+        summary.as_object_mut().unwrap().remove(field);
+        let name = format!("{field}.json");
+        folder.write(&name, text.as_bytes());
+        let path = folder.join(&name).display().to_string();
+        let output = merge(256, &[path], &[]);
+        assert_eq!(output.code, 2, "{field}: {}", output.stderr);
+        assert!(
+            output.stderr.contains(&name) && output.stderr.contains(reason),
+            "{}",
+            output.stderr
+        );
+    }
+}
+
 /// Every summary was held until the end: eight of 13 MB (100,000
 /// definitions each, the same in all) took 355 MB; folded one at a time
 /// as they are read, the merge holds the total and one summary.
