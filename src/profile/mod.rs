@@ -166,7 +166,21 @@ impl Schema {
         base_uri: Option<String>,
         default_draft: Option<jsonschema::Draft>,
     ) -> Result<Schema, SchemaError> {
-        if unfold::unfolded_size(document, MAX_UNFOLDED_SUBSCHEMAS).is_none() {
+        // A draft set here wins over `$schema`, so it is set only when the
+        // document names none.
+        let draft = default_draft.filter(|_| document.get("$schema").is_none());
+        // Sized by the places its references reach as the validator resolves
+        // them (anchors, `$id`s, files beside it), before the validator is
+        // built: the build itself unfolds them.
+        if unfold::unfolded_size_resolved(
+            document,
+            MAX_UNFOLDED_SUBSCHEMAS,
+            base_uri.as_deref(),
+            draft,
+            LocalFiles::default(),
+        )
+        .is_none()
+        {
             return Err(SchemaError::TooLarge {
                 name,
                 limit: MAX_UNFOLDED_SUBSCHEMAS,
@@ -189,9 +203,7 @@ impl Schema {
         if let Some(base_uri) = base_uri {
             options = options.with_base_uri(base_uri);
         }
-        // A draft set here wins over `$schema`, so it is set only when the
-        // document names none.
-        if let Some(draft) = default_draft.filter(|_| document.get("$schema").is_none()) {
+        if let Some(draft) = draft {
             options = options.with_draft(draft);
         }
         let validator = options

@@ -50,7 +50,9 @@ const MAX_CHAIN: usize = 1_000;
 
 /// The subschemas `schema` stands for with its references within the
 /// document unfolded, each cycle counted once; `None` past `limit` (or past
-/// 1,000 references deep).
+/// 1,000 references deep). References are followed as their text names a
+/// place of the document (`#`, `#/$defs/x`); [`unfolded_size_resolved`]
+/// follows them as the validator does.
 pub fn unfolded_size(schema: &Value, limit: u64) -> Option<u64> {
     let mut count = Count {
         root: schema,
@@ -58,19 +60,69 @@ pub fn unfolded_size(schema: &Value, limit: u64) -> Option<u64> {
         done: HashMap::new(),
         depth: 0,
     };
-    count.place(schema)
+    count.place(schema, None)
+}
+
+/// [`unfolded_size`] with each reference resolved as jsonschema resolves it
+/// (base URI `base_uri`, else the schema's `$id`; `draft` when set, else
+/// detected; files through `retriever`): an anchor (`#a1`), a
+/// percent-encoded pointer (`#/%24defs/a`), a URI naming the schema or a
+/// part of it by its `$id`, or another file, all reach a place the
+/// validator unfolds there, and a count by the reference's text alone
+/// missed each of them (forty levels that each name the next twice by
+/// anchor took 20 GB in 30 s). When the references cannot be resolved at
+/// all the validator refuses the schema itself; the count then falls back
+/// to the text of each reference.
+pub fn unfolded_size_resolved(
+    schema: &Value,
+    limit: u64,
+    base_uri: Option<&str>,
+    draft: Option<referencing::Draft>,
+    retriever: impl referencing::Retrieve + 'static,
+) -> Option<u64> {
+    let detected = draft.unwrap_or_else(|| referencing::Draft::default().detect(schema));
+    let resource = detected.create_resource_ref(schema);
+    let base = base_uri
+        .or(resource.id())
+        .unwrap_or("json-schema:///")
+        .to_owned();
+    let registry = referencing::Registry::new()
+        .retriever(retriever)
+        .draft(detected)
+        .retrieve_known_draft_meta_schemas(draft.is_none())
+        .add(&base, resource)
+        .and_then(referencing::RegistryBuilder::prepare);
+    let Ok(registry) = registry else {
+        return unfolded_size(schema, limit);
+    };
+    let Ok(uri) = referencing::uri::from_str(base.trim_end_matches('#')) else {
+        return unfolded_size(schema, limit);
+    };
+    let resolver = registry.resolver(uri);
+    let mut count = Count {
+        root: schema,
+        limit,
+        done: HashMap::new(),
+        depth: 0,
+    };
+    count.place(schema, Some((&resolver, detected)))
 }
 
 struct Count<'a> {
     root: &'a Value,
     limit: u64,
-    /// Counts by the address of the place in the document.
+    /// Counts by the address of the place in the document (or in a file a
+    /// reference names, which the registry holds for the whole count).
     done: HashMap<*const Value, u64>,
     depth: usize,
 }
 
+/// How references are resolved where the count stands: the resolver based
+/// at the place's resource, and its draft.
+type Scope<'r, 'x> = Option<(&'x referencing::Resolver<'r>, referencing::Draft)>;
+
 impl<'a> Count<'a> {
-    fn place(&mut self, schema: &'a Value) -> Option<u64> {
+    fn place(&mut self, schema: &'a Value, scope: Scope<'a, '_>) -> Option<u64> {
         let Value::Object(keywords) = schema else {
             return Some(1);
         };
@@ -85,13 +137,36 @@ impl<'a> Count<'a> {
         }
         self.depth += 1;
         self.done.insert(key, IN_PROGRESS);
+        // A place with an `$id` is a resource of its own: its references
+        // are resolved against it.
+        let entered = scope.map(|(resolver, draft)| {
+            let inner = resolver
+                .in_subresource(draft.create_resource_ref(schema))
+                .unwrap_or_else(|_| resolver.clone());
+            (inner, draft)
+        });
+        let here: Scope<'a, '_> = entered.as_ref().map(|(resolver, draft)| (resolver, *draft));
         let mut size: u64 = 1;
         for (keyword, value) in keywords {
             let name = keyword.as_str();
+            if let Value::String(reference) = value
+                && REFERENCES.contains(&name)
+            {
+                let resolved = here.and_then(|(resolver, _)| resolver.lookup(reference).ok());
+                let child = match resolved {
+                    Some(resolved) => {
+                        let (contents, resolver, draft) = resolved.into_inner();
+                        self.place(contents, Some((&resolver, draft)))?
+                    }
+                    None => match local_target(self.root, reference) {
+                        Some(target) => self.place(target, here)?,
+                        None => 0,
+                    },
+                };
+                size = size.checked_add(child).filter(|size| *size <= self.limit)?;
+                continue;
+            }
             let children: Vec<&'a Value> = match value {
-                Value::String(reference) if REFERENCES.contains(&name) => {
-                    local_target(self.root, reference).into_iter().collect()
-                }
                 Value::Object(_) if ONE.contains(&name) => vec![value],
                 Value::Array(items) if LIST.contains(&name) => items.iter().collect(),
                 Value::Object(members) if MAP.contains(&name) => members.values().collect(),
@@ -99,7 +174,7 @@ impl<'a> Count<'a> {
             };
             for child in children {
                 size = size
-                    .checked_add(self.place(child)?)
+                    .checked_add(self.place(child, here)?)
                     .filter(|size| *size <= self.limit)?;
             }
         }
@@ -208,6 +283,68 @@ mod tests {
         assert_eq!(unfolded_size(&doubling(40), 1 << 20), None);
         let recursive = json!({"properties": {"errors": {"items": {"$ref": "#"}}}});
         assert_eq!(unfolded_size(&recursive, 100), Some(4));
+    }
+
+    /// A retriever of no files: the document alone is resolved.
+    struct NoFiles;
+
+    impl referencing::Retrieve for NoFiles {
+        fn retrieve(
+            &self,
+            uri: &referencing::Uri<String>,
+        ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+            Err(format!("no file {}", uri.as_str()).into())
+        }
+    }
+
+    /// [`doubling`] with each level named by `reference(level)`.
+    fn doubling_by(levels: usize, reference: impl Fn(usize) -> String) -> Value {
+        let mut defs = serde_json::Map::new();
+        for level in 0..levels {
+            let next = json!({"$ref": reference(level + 1)});
+            let anchor = format!("a{level}");
+            defs.insert(
+                format!("l{level}"),
+                json!({"$anchor": anchor, "allOf": [next.clone(), next]}),
+            );
+        }
+        defs.insert(
+            format!("l{levels}"),
+            json!({"$anchor": format!("a{levels}"), "type": "string"}),
+        );
+        json!({"$id": "https://example.org/root.json", "$ref": reference(0), "$defs": defs})
+    }
+
+    fn resolved(schema: &Value, limit: u64) -> Option<u64> {
+        unfolded_size_resolved(schema, limit, None, None, NoFiles)
+    }
+
+    #[test]
+    fn references_are_followed_as_the_validator_resolves_them() {
+        let references: [fn(usize) -> String; 4] = [
+            |level| format!("#/$defs/l{level}"),
+            |level| format!("#a{level}"),
+            |level| format!("#/%24defs/l{level}"),
+            |level| format!("https://example.org/root.json#/$defs/l{level}"),
+        ];
+        for reference in references {
+            // The root's reference is one place more than the text count.
+            assert_eq!(
+                resolved(&doubling_by(1, reference), 100),
+                Some(1 + 1 + 2 * (1 + 1))
+            );
+            assert_eq!(resolved(&doubling_by(40, reference), 1 << 20), None);
+        }
+        // By their text alone, only pointers are followed.
+        assert!(unfolded_size(&doubling_by(40, |level| format!("#a{level}")), 1 << 20).is_some());
+    }
+
+    #[test]
+    fn a_schema_whose_references_cannot_be_resolved_is_counted_by_their_text() {
+        // The validator refuses it with its own message.
+        let missing = json!({"$ref": "other.json", "allOf": [{"$ref": "#"}]});
+        assert_eq!(resolved(&missing, 100), unfolded_size(&missing, 100));
+        assert_eq!(resolved(&doubling(40), 1 << 20), None);
     }
 
     #[test]
