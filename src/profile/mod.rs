@@ -15,7 +15,7 @@ use shape::Shape;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Errors in schemas, profiles and `dapa.toml`.
 #[derive(Debug, thiserror::Error)]
@@ -186,16 +186,21 @@ impl Schema {
                 limit: MAX_UNFOLDED_SUBSCHEMAS,
             });
         }
-        if unfold::path_bytes(document, MAX_SCHEMA_PATH_BYTES).is_none() {
+        let Some(own_path_bytes) = unfold::path_bytes(document, MAX_SCHEMA_PATH_BYTES) else {
             return Err(SchemaError::PathsTooLong {
                 name,
                 limit: MAX_SCHEMA_PATH_BYTES,
             });
-        }
+        };
         if let Some(message) = shape::misread_mark(document) {
             return Err(SchemaError::Invalid { name, message });
         }
-        let retriever = LocalFiles::default();
+        // The files its references name share the budget of the paths
+        // with it.
+        let retriever = LocalFiles {
+            path_bytes: AtomicU64::new(own_path_bytes),
+            ..LocalFiles::default()
+        };
         let retrieved_marks = Arc::clone(&retriever.secret_marked);
         let mut options = jsonschema::options()
             .should_validate_formats(true)
@@ -372,7 +377,17 @@ fn file_uri(absolute: &Path) -> String {
 struct LocalFiles {
     /// Whether a file read carries an `x-dapa-secret` mark anywhere.
     secret_marked: Arc<AtomicBool>,
+    /// The bytes of the paths of the files read so far: the validator keeps
+    /// every file's, and one file of 600 KB under forty URIs (`a.json?1`,
+    /// `a.json?2`, ...) is forty resources, so the bound is on them all told.
+    path_bytes: AtomicU64,
+    /// The bytes of the files read so far: one file of 15 MB with one long
+    /// string under sixty URIs held 1.9 GB.
+    read_bytes: AtomicU64,
 }
+
+/// The bytes of all the files one schema's references read, all told.
+const MAX_REFERENCED_BYTES: u64 = 4 * SETTINGS_LIMIT;
 
 impl jsonschema::Retrieve for LocalFiles {
     fn retrieve(
@@ -392,15 +407,28 @@ impl jsonschema::Retrieve for LocalFiles {
         let path = Path::new(std::ffi::OsStr::from_bytes(&bytes));
         // The reference, which the message names, is the file: say only why.
         let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|error| error.to_string())?;
-        let document: Value =
-            serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}"))?;
-        if unfold::path_bytes(&document, MAX_SCHEMA_PATH_BYTES).is_none() {
+        let read = self
+            .read_bytes
+            .fetch_add(text.len() as u64, Ordering::Relaxed);
+        if read + text.len() as u64 > MAX_REFERENCED_BYTES {
             return Err(format!(
-                "the paths of its places come to more than {} MiB, too large to compile",
-                MAX_SCHEMA_PATH_BYTES >> 20
+                "with the files referenced before it, it comes to more than {} MiB",
+                MAX_REFERENCED_BYTES >> 20
             )
             .into());
         }
+        let document: Value =
+            serde_json::from_str(&text).map_err(|error| format!("not JSON: {error}"))?;
+        let left = MAX_SCHEMA_PATH_BYTES.saturating_sub(self.path_bytes.load(Ordering::Relaxed));
+        let Some(bytes) = unfold::path_bytes(&document, left) else {
+            return Err(format!(
+                "the paths of its places, with those of the files referenced before it, come \
+                 to more than {} MiB, too large to compile",
+                MAX_SCHEMA_PATH_BYTES >> 20
+            )
+            .into());
+        };
+        self.path_bytes.fetch_add(bytes, Ordering::Relaxed);
         // The shape never reads a file a `$ref` names: any mark in it is
         // one it cannot place.
         if shape::marks_a_secret_outside(&document, &HashSet::new()) {

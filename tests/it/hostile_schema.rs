@@ -229,3 +229,65 @@ fn an_output_contract_unfolding_by_anchor_is_refused_by_lint() {
         output.stderr
     );
 }
+
+/// One file of 15 MB named under sixty URIs (`big.json?0`, `big.json?1`,
+/// ...): sixty resources to the validator, each within the bound on a
+/// file, which took 1.9 GB.
+#[test]
+fn one_file_referenced_under_many_uris_is_bounded_all_told() {
+    let folder = Folder::new();
+    let big = json!({"type": "object", "description": "x".repeat(15_000_000)});
+    folder.write("big.json", big.to_string().as_bytes());
+    let references: Vec<Value> = (0..60)
+        .map(|i| json!({"$ref": format!("big.json?{i}")}))
+        .collect();
+    folder.write(
+        "schema.json",
+        json!({"allOf": references}).to_string().as_bytes(),
+    );
+    folder.write("captures/one.json", br#"{"a": 1}"#);
+    let schema = folder.join("schema.json").display().to_string();
+    let captures = folder.join("captures").display().to_string();
+    let output = bounded(&["scan", &captures, "--schema", &schema, "-q"]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("with the files referenced before it"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// One file of 30 KB whose places' paths come to 20 MB (1,000 fields under
+/// a 20 KB name), named under forty URIs: within the budget of the paths
+/// one by one, 800 MB all told in the validator.
+#[test]
+fn one_file_referenced_under_many_uris_shares_the_budget_of_the_paths() {
+    let folder = Folder::new();
+    let fields: serde_json::Map<String, Value> = (0..1_000)
+        .map(|i| (format!("c{i}"), json!({"type": "string"})))
+        .collect();
+    let name = "k".repeat(20_000);
+    let file =
+        json!({"type": "object", "properties": {name: {"type": "object", "properties": fields}}});
+    folder.write("paths.json", file.to_string().as_bytes());
+    let references: Vec<Value> = (0..40)
+        .map(|i| json!({"$ref": format!("paths.json?{i}")}))
+        .collect();
+    folder.write(
+        "schema.json",
+        json!({"allOf": references}).to_string().as_bytes(),
+    );
+    folder.write("captures/one.json", br#"{"a": 1}"#);
+    let schema = folder.join("schema.json").display().to_string();
+    let captures = folder.join("captures").display().to_string();
+    let output = bounded(&["scan", &captures, "--schema", &schema, "-q"]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("with those of the files")
+            && output.stderr.contains("more than 64 MiB"),
+        "{}",
+        output.stderr
+    );
+}
