@@ -2,11 +2,12 @@
 //! they live in git, and the comparison that makes `scan --baseline` a CI gate
 //! that fails on what is new, not on what was always there.
 
-use crate::finding::Code;
 use crate::summary::Summary;
 use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+mod read;
 
 /// The version of the baseline format.
 pub const FORMAT_VERSION: u32 = 1;
@@ -51,11 +52,13 @@ pub struct Baseline {
     /// Captures in the corpus.
     pub captures: u64,
     /// Per status (all seven).
+    #[serde(deserialize_with = "read::statuses")]
     pub statuses: BTreeMap<String, Rate>,
     /// Per finding code seen.
+    #[serde(deserialize_with = "read::codes")]
     pub codes: BTreeMap<String, Rate>,
     /// Per profile, per field path, the JSON types seen.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "read::drift")]
     pub drift: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// Observations of paths the summary's drift table left out, being
     /// full (it keeps the smallest profile and path pairs): a path past the
@@ -63,12 +66,16 @@ pub struct Baseline {
     #[serde(default, skip_serializing_if = "crate::summary::is_zero")]
     pub drift_paths_dropped: u64,
     /// Per profile, per enum-like path, the values seen (as JSON).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "read::enum_values")]
     pub enum_values: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// Per finding code, the ids of its signatures seen; `None` in a
     /// baseline written before signatures, which then gives no
     /// `new-signature` regression.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "read::signatures"
+    )]
     pub signatures: Option<BTreeMap<String, Vec<String>>>,
     /// The options that decided how the corpus was read and checked (as
     /// the summary's `analysis` names them);
@@ -281,7 +288,7 @@ impl Baseline {
                      PATH... -o FILE` or `dapa scan PATH... --update-baseline FILE`"
                         .to_owned()
                 } else {
-                    error.to_string()
+                    crate::summary::reason_of(&error)
                 },
             })?;
         if baseline.version != FORMAT_VERSION {
@@ -304,17 +311,10 @@ impl Baseline {
 
     /// What no `dapa baseline` writes: a rate outside 0 to 1 (a negative
     /// one would make every rise a regression, or none), more captures
-    /// than the corpus had, a status or code dapa does not know (edited or
-    /// damaged; its key is escaped where it is shown).
+    /// than the corpus had. A status or code dapa does not know is refused
+    /// as it is read.
     fn inconsistency(&self) -> Option<String> {
-        let statuses =
-            (self.statuses.iter()).map(|(name, rate)| (name, rate, name.parse::<Status>().is_ok()));
-        let codes =
-            (self.codes.iter()).map(|(name, rate)| (name, rate, name.parse::<Code>().is_ok()));
-        for (name, rate, known) in statuses.chain(codes) {
-            if !known {
-                return Some(format!("{name:?} is no status or finding code dapa knows"));
-            }
+        for (name, rate) in self.statuses.iter().chain(&self.codes) {
             if !(0.0..=1.0).contains(&rate.rate) || rate.captures > self.captures {
                 return Some(format!(
                     "{name}: {} captures at a rate of {} (of {} captures; a rate is 0 to 1)",
@@ -610,11 +610,18 @@ mod tests {
         negative.codes.get_mut("S07").unwrap().rate = -5.0;
         let mut more = made.clone();
         more.statuses.get_mut("ok").unwrap().captures = 3;
-        let mut unknown = made.clone();
-        unknown.codes.insert("T01\u{1b}[31m".into(), rate(1, 2));
-        for broken in [negative, more, unknown] {
+        for broken in [negative, more] {
             assert!(broken.inconsistency().is_some(), "{broken:?}");
         }
+        let mut unknown = serde_json::to_value(&made).unwrap();
+        unknown["codes"]["T01\u{1b}[31m"] = serde_json::json!({"captures": 1, "rate": 0.5});
+        let refused = serde_json::from_value::<Baseline>(unknown).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains(r#""T01\u{1b}[31m" is no finding code dapa knows"#),
+            "{refused}"
+        );
     }
 
     /// A rise of exactly the tolerance is no regression, whatever floating

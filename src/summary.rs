@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 mod wire;
 
-pub(crate) use wire::read_each;
 pub use wire::{is_summary_text, reason_of};
+pub(crate) use wire::{read_each, read_map_each};
 
 /// How often one code was found.
 ///

@@ -330,6 +330,47 @@ where
     })
 }
 
+/// Read a map entry by entry, each key and value handed to `keep` as soon
+/// as they are read, and refuse it at the first entry `keep` gives a reason
+/// against: [`read_each`] for maps.
+pub(crate) fn read_map_each<'de, D, V, F>(
+    deserializer: D,
+    expecting: &'static str,
+    keep: F,
+) -> Result<(), D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+    F: FnMut(String, V) -> Result<(), String>,
+{
+    struct Each<V, F> {
+        expecting: &'static str,
+        keep: F,
+        value: std::marker::PhantomData<V>,
+    }
+    impl<'de, V, F> serde::de::Visitor<'de> for Each<V, F>
+    where
+        V: Deserialize<'de>,
+        F: FnMut(String, V) -> Result<(), String>,
+    {
+        type Value = ();
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(formatter, "a map of {}", self.expecting)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+            while let Some((key, value)) = map.next_entry::<String, V>()? {
+                (self.keep)(key, value).map_err(refuse)?;
+            }
+            Ok(())
+        }
+    }
+    deserializer.deserialize_map(Each {
+        expecting,
+        keep,
+        value: std::marker::PhantomData,
+    })
+}
+
 /// An optional time, written as RFC 3339.
 pub(super) mod time_text {
     use super::refuse;

@@ -795,6 +795,40 @@ fn a_summary_given_as_a_baseline_is_named_for_what_it_is() {
     }
 }
 
+/// A baseline longer than `dapa baseline` writes: 2,500,000 drift paths
+/// (80 MB) were read whole into maps (830 MB for 3,000,000) and gated the
+/// scan; refused now at the path past the summary's 10,000, holding little
+/// more than the text.
+#[test]
+fn a_baseline_with_more_paths_than_a_summary_keeps_is_refused_as_it_is_read() {
+    let (folder, _) = scanned_corpus();
+    let baseline_path = folder.join("baseline.json").display().to_string();
+    let made = bounded(&["baseline", folder.path_str(), "-o", &baseline_path]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let mut baseline: Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline_path).unwrap()).unwrap();
+    let paths: serde_json::Map<String, Value> = (0..2_500_000)
+        .map(|i| (format!("/f{i}"), json!(["string", "integer"])))
+        .collect();
+    baseline["drift"] = json!({ "p": paths });
+    folder.write("baseline.json", baseline.to_string().as_bytes());
+    let output = bounded(&[
+        "scan",
+        "-q",
+        folder.path_str(),
+        "--baseline",
+        &baseline_path,
+    ]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    let message = output.stderr.split_whitespace().filter(|word| *word != "│");
+    let message = message.collect::<Vec<_>>().join(" ");
+    assert!(
+        message
+            .contains("baseline.json is not a dapa baseline: a profile with more than 10000 paths"),
+        "{message}"
+    );
+}
+
 /// One schema file is one profile however its path is typed, so a baseline
 /// made with one spelling gates a scan with another.
 #[test]

@@ -49,6 +49,12 @@ pub fn dapa_bounded(memory_mib: u64, seconds: u64, args: &[&str]) -> Run {
         .arg("--")
         .arg(binary)
         .args(args)
+        // glibc reserves 64 MiB of address space for each thread that
+        // meets another at its allocator's lock, as timing has it; what
+        // little the C library allocates then takes a reservation of the
+        // bound's size, and dapa's own allocations (mimalloc) failed now
+        // and then on a loaded machine. One arena keeps the bound on dapa.
+        .env("MALLOC_ARENA_MAX", "1")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .timeout(Duration::from_secs(seconds));
     Run {
