@@ -2,6 +2,7 @@
 //! they live in git, and the comparison that makes `scan --baseline` a CI gate
 //! that fails on what is new, not on what was always there.
 
+use crate::finding::Code;
 use crate::summary::Summary;
 use crate::verdict::Status;
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,23 @@ pub const REGRESSION_KINDS: [&str; 7] = [
     "new-enum-value",
     "new-signature",
 ];
+
+/// The most regressions of `kind` one comparison gives: one a code (new
+/// or risen), a status, a drift path, a type at a path, a value at an
+/// enum-like path, a signature the summary keeps. A summary read back that
+/// lists more was not written by dapa.
+pub fn most_of_kind(kind: &str) -> usize {
+    use crate::summary::{MAX_DRIFT_PATHS, MAX_ENUM_PATHS, MAX_ENUM_VALUES};
+    match kind {
+        "new-code" | "code-rate" => Code::ALL.len(),
+        "status-rate" => Status::ALL.len(),
+        "new-path" => MAX_DRIFT_PATHS,
+        "new-type" => MAX_DRIFT_PATHS * crate::profile::shape::TYPE_NAMES.len(),
+        "new-enum-value" => MAX_ENUM_PATHS * MAX_ENUM_VALUES,
+        "new-signature" => Code::ALL.len() * crate::summary::MAX_SIGNATURES_PER_CODE,
+        _ => 0,
+    }
+}
 
 /// Something worse than the baseline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

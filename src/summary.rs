@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 mod wire;
 
+pub(crate) use wire::{CappedList, read_each, read_map_each, read_table};
 pub use wire::{is_summary_text, reason_of};
-pub(crate) use wire::{read_each, read_map_each};
 
 /// How often one code was found.
 ///
@@ -503,7 +503,11 @@ pub struct Summary {
     pub signatures_dropped: u64,
     /// Values seen at enum-like fields, by profile and path, each with the
     /// first capture that had it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "wire::enum_table"
+    )]
     pub enum_values: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     /// Captures by bucket of capture time.
     pub timeline: Timeline,

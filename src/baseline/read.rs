@@ -8,8 +8,8 @@
 use crate::finding::Code;
 use crate::profile::shape::TYPE_NAMES;
 use crate::summary::{
-    MAX_DRIFT_PATHS, MAX_ENUM_PATHS, MAX_ENUM_VALUES, MAX_SIGNATURES_PER_CODE, read_each,
-    read_map_each,
+    CappedList, MAX_DRIFT_PATHS, MAX_ENUM_PATHS, MAX_ENUM_VALUES, MAX_SIGNATURES_PER_CODE,
+    read_map_each, read_table,
 };
 use crate::verdict::Status;
 use serde::{Deserialize, Deserializer};
@@ -20,69 +20,13 @@ use super::Rate;
 /// Per profile, per path, texts (types or values).
 type Table = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
-/// A list of at most `N` texts.
-struct List<const N: usize>(Vec<String>);
-
-impl<'de, const N: usize> Deserialize<'de> for List<N> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut items = Vec::new();
-        read_each(deserializer, "texts", |item: String| {
-            if items.len() == N {
-                return Err(format!(
-                    "a list of more than {N}, more than a baseline holds"
-                ));
-            }
-            items.push(item);
-            Ok(())
-        })?;
-        Ok(List(items))
-    }
-}
-
-/// The paths of one profile, at most `PATHS`, each with a [`List`] of at
-/// most `VALUES`.
-struct Paths<const PATHS: usize, const VALUES: usize>(BTreeMap<String, Vec<String>>);
-
-impl<'de, const PATHS: usize, const VALUES: usize> Deserialize<'de> for Paths<PATHS, VALUES> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut paths = BTreeMap::new();
-        read_map_each(deserializer, "paths", |path, values: List<VALUES>| {
-            if paths.len() == PATHS && !paths.contains_key(&path) {
-                return Err(format!(
-                    "a profile with more than {PATHS} paths, more than a baseline holds"
-                ));
-            }
-            paths.insert(path, values.0);
-            Ok(())
-        })?;
-        Ok(Paths(paths))
-    }
-}
-
-/// A table of at most `PATHS` paths over all its profiles (an empty
-/// profile counted as one), each with at most `VALUES` texts.
+/// A table of at most `PATHS` paths all told, each with at most `VALUES`
+/// texts.
 fn table<'de, D: Deserializer<'de>, const PATHS: usize, const VALUES: usize>(
     deserializer: D,
     what: &'static str,
 ) -> Result<Table, D::Error> {
-    let mut table = Table::new();
-    let mut kept = 0_usize;
-    read_map_each(
-        deserializer,
-        what,
-        |profile, paths: Paths<PATHS, VALUES>| {
-            let before = table.get(&profile).map_or(0, |paths| paths.len().max(1));
-            kept = kept - before + paths.0.len().max(1);
-            if kept > PATHS {
-                return Err(format!(
-                    "{what} holds more than {PATHS} paths, more than a baseline keeps"
-                ));
-            }
-            table.insert(profile, paths.0);
-            Ok(())
-        },
-    )?;
-    Ok(table)
+    read_table::<D, CappedList<String, VALUES>, _, PATHS>(deserializer, what, |texts| texts.0)
 }
 
 /// `drift`: at most [`MAX_DRIFT_PATHS`] paths, each with at most the seven
@@ -109,7 +53,7 @@ pub(super) fn signatures<'de, D: Deserializer<'de>>(
             read_map_each(
                 deserializer,
                 "signature ids by code",
-                |code, ids: List<MAX_SIGNATURES_PER_CODE>| {
+                |code, ids: CappedList<String, MAX_SIGNATURES_PER_CODE>| {
                     if code.parse::<Code>().is_err() {
                         return Err(format!("{code:?} is no finding code dapa knows"));
                     }
@@ -193,7 +137,7 @@ mod tests {
             .collect();
         let one_profile = format!(r#"{{"p": {{{}}}}}"#, paths.join(","));
         let refused = refused_before_the_rest("drift", "", &[one_profile]);
-        assert!(refused.contains("more than 10000 paths"), "{refused}");
+        assert!(refused.contains("more than 10000"), "{refused}");
         // Over profiles of one path each, and empty ones, all told.
         let profiles: Vec<String> = (0..=MAX_DRIFT_PATHS)
             .map(|i| format!(r#""p{i}": {{}}"#))
@@ -201,11 +145,11 @@ mod tests {
         let refused = refused_before_the_rest("drift", "{", &profiles);
         assert_eq!(
             refused,
-            "the drift table holds more than 10000 paths, more than a baseline keeps"
+            "the drift table holds more than 10000 paths, more than dapa keeps"
         );
         let refused =
             refused_before_the_rest("drift", "{", &[format!(r#""p": {{"/a": {}"#, types(8))]);
-        assert_eq!(refused, "a list of more than 7, more than a baseline holds");
+        assert_eq!(refused, "a list of more than 7, more than dapa writes");
     }
 
     #[test]
@@ -216,17 +160,14 @@ mod tests {
             "{",
             &[format!(r#""p": {{"/a": [{}"#, values.join(","))],
         );
-        assert_eq!(
-            refused,
-            "a list of more than 64, more than a baseline holds"
-        );
+        assert_eq!(refused, "a list of more than 64, more than dapa writes");
         let profiles: Vec<String> = (0..=MAX_ENUM_PATHS)
             .map(|i| format!(r#""p{i}": {{"/a": []}}"#))
             .collect();
         let refused = refused_before_the_rest("enum_values", "{", &profiles);
         assert_eq!(
             refused,
-            "the enum values holds more than 1000 paths, more than a baseline keeps"
+            "the enum values holds more than 1000 paths, more than dapa keeps"
         );
     }
 
@@ -238,10 +179,7 @@ mod tests {
             "{",
             &[format!(r#""P01": [{}"#, ids.join(","))],
         );
-        assert_eq!(
-            refused,
-            "a list of more than 100, more than a baseline holds"
-        );
+        assert_eq!(refused, "a list of more than 100, more than dapa writes");
         let refused = refused_before_the_rest("signatures", "{", &[r#""Q99": []"#.to_owned()]);
         assert_eq!(refused, r#""Q99" is no finding code dapa knows"#);
     }

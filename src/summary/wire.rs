@@ -4,7 +4,8 @@
 //! written and read in one place.
 
 use super::{
-    CodeStats, DriftRow, FORMAT, MAX_SIGNATURE_EXAMPLES, Producer, SignatureStats, TypeCounts,
+    CodeStats, DriftRow, FORMAT, MAX_ENUM_PATHS, MAX_ENUM_VALUES, MAX_SIGNATURE_EXAMPLES, Producer,
+    SignatureStats, TypeCounts,
 };
 use crate::finding::{Code, Layer, Severity};
 use crate::profile::shape::TYPE_NAMES;
@@ -95,8 +96,7 @@ pub(super) fn producer<'de, D: serde::Deserializer<'de>>(
 
 /// The regressions against a baseline, each kind one dapa gives.
 pub(super) mod regression_list {
-    use super::refuse;
-    use crate::baseline::{REGRESSION_KINDS, Regression};
+    use crate::baseline::{REGRESSION_KINDS, Regression, most_of_kind};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     /// A regression as read, its kind still text.
@@ -115,26 +115,43 @@ pub(super) mod regression_list {
         regressions.serialize(serializer)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Vec<Regression>>, D::Error> {
-        let Some(read) = Option::<Vec<Read>>::deserialize(deserializer)? else {
-            return Ok(None);
-        };
-        read.into_iter()
-            .map(|read| {
-                let kind = REGRESSION_KINDS
-                    .into_iter()
-                    .find(|kind| *kind == read.kind)
-                    .ok_or_else(|| refuse(format!("'{}' is not a regression", read.kind)))?;
-                Ok(Regression {
+    /// The regressions of one summary, refused at the first of a kind
+    /// past what a comparison can give ([`most_of_kind`]).
+    struct Regressions(Vec<Regression>);
+
+    impl<'de> Deserialize<'de> for Regressions {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let mut regressions = Vec::new();
+            let mut counts = [0_usize; REGRESSION_KINDS.len()];
+            super::read_each(deserializer, "regressions", |read: Read| {
+                let Some(index) = REGRESSION_KINDS.iter().position(|kind| *kind == read.kind)
+                else {
+                    return Err(format!("'{}' is not a regression", read.kind));
+                };
+                let kind = REGRESSION_KINDS[index];
+                counts[index] += 1;
+                if counts[index] > most_of_kind(kind) {
+                    return Err(format!(
+                        "it lists more than {} regressions of the kind {kind}, more than a \
+                         comparison with a baseline gives",
+                        most_of_kind(kind)
+                    ));
+                }
+                regressions.push(Regression {
                     kind,
                     message: read.message,
                     example: read.example,
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map(Some)
+                });
+                Ok(())
+            })?;
+            Ok(Regressions(regressions))
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<Regression>>, D::Error> {
+        Ok(Option::<Regressions>::deserialize(deserializer)?.map(|read| read.0))
     }
 }
 
@@ -371,6 +388,89 @@ where
     })
 }
 
+/// A list of at most `N` elements, read element by element and refused at
+/// the one past them.
+pub(crate) struct CappedList<T, const N: usize>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for CappedList<T, N> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut items = Vec::new();
+        read_each(deserializer, "values", |item: T| {
+            if items.len() == N {
+                return Err(format!("a list of more than {N}, more than dapa writes"));
+            }
+            items.push(item);
+            Ok(())
+        })?;
+        Ok(CappedList(items))
+    }
+}
+
+/// A map of at most `N` keys, read entry by entry and refused at the key
+/// past them (a key listed again replaces its value, as serde's maps do).
+pub(crate) struct CappedMap<V, const N: usize>(pub BTreeMap<String, V>);
+
+impl<'de, V: Deserialize<'de>, const N: usize> Deserialize<'de> for CappedMap<V, N> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut entries = BTreeMap::new();
+        read_map_each(deserializer, "values", |key, value: V| {
+            if entries.len() == N && !entries.contains_key(&key) {
+                return Err(format!(
+                    "a map of more than {N} keys, more than dapa writes"
+                ));
+            }
+            entries.insert(key, value);
+            Ok(())
+        })?;
+        Ok(CappedMap(entries))
+    }
+}
+
+/// A table by profile and then path of at most `PATHS` paths all told (an
+/// empty profile counted as one), each path's `L` read as it caps itself
+/// and kept as `into` makes it.
+pub(crate) fn read_table<'de, D, L, V, const PATHS: usize>(
+    deserializer: D,
+    what: &'static str,
+    into: fn(L) -> V,
+) -> Result<BTreeMap<String, BTreeMap<String, V>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    L: Deserialize<'de>,
+{
+    let mut table: BTreeMap<String, BTreeMap<String, V>> = BTreeMap::new();
+    let mut kept = 0_usize;
+    read_map_each(deserializer, what, |profile, paths: CappedMap<L, PATHS>| {
+        let before = table.get(&profile).map_or(0, |paths| paths.len().max(1));
+        kept = kept - before + paths.0.len().max(1);
+        if kept > PATHS {
+            return Err(format!(
+                "{what} holds more than {PATHS} paths, more than dapa keeps"
+            ));
+        }
+        let paths = paths.0.into_iter().map(|(path, read)| (path, into(read)));
+        table.insert(profile, paths.collect());
+        Ok(())
+    })?;
+    Ok(table)
+}
+
+/// Values seen at enum-like paths, by profile and path, each with an
+/// example.
+type EnumTable = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
+
+/// The values seen at enum-like paths: at most [`MAX_ENUM_PATHS`] paths,
+/// each with at most [`MAX_ENUM_VALUES`] values and their examples.
+pub(super) fn enum_table<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<EnumTable, D::Error> {
+    read_table::<D, CappedMap<String, MAX_ENUM_VALUES>, _, MAX_ENUM_PATHS>(
+        deserializer,
+        "the enum values",
+        |values| values.0,
+    )
+}
+
 /// An optional time, written as RFC 3339.
 pub(super) mod time_text {
     use super::refuse;
@@ -426,19 +526,65 @@ pub fn reason_of(error: &serde_json::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::summary::{MAX_DRIFT_PATHS, MAX_SIGNATURES_PER_CODE, Summary, reason_of};
+    use crate::summary::{
+        MAX_DRIFT_PATHS, MAX_ENUM_PATHS, MAX_ENUM_VALUES, MAX_SIGNATURES_PER_CODE, Summary,
+        reason_of,
+    };
 
     /// The reason `Summary` is refused for with `field` set to `list`
     /// followed by text that is no JSON: a refusal rather than a syntax
     /// error shows the list was refused at the element past its cap,
     /// before the rest was read.
     fn refused_before_the_rest(field: &str, list: Vec<String>) -> String {
+        refused_opened_with(field, "[", list)
+    }
+
+    /// [`refused_before_the_rest`] with the field opened by `open` (`{` for
+    /// a map), and `entries` written after it.
+    fn refused_opened_with(field: &str, open: &str, entries: Vec<String>) -> String {
         let mut summary = serde_json::to_value(Summary::default()).unwrap();
         summary[field] = serde_json::json!("LIST");
-        let text = summary
-            .to_string()
-            .replace(r#""LIST""#, &format!("[{}, not json", list.join(",")));
+        let text = summary.to_string().replace(
+            r#""LIST""#,
+            &format!("{open}{}, not json", entries.join(",")),
+        );
         reason_of(&serde_json::from_str::<Summary>(&text).unwrap_err())
+    }
+
+    #[test]
+    fn enum_values_past_their_caps_are_refused_at_the_one_past_them() {
+        let values: Vec<String> = (0..=MAX_ENUM_VALUES)
+            .map(|i| format!(r#""\"v{i}\"": "x""#))
+            .collect();
+        let one_path = format!(r#""p": {{"/a": {{{}"#, values.join(","));
+        assert_eq!(
+            refused_opened_with("enum_values", "{", vec![one_path]),
+            "a map of more than 64 keys, more than dapa writes"
+        );
+        let profiles = (0..=MAX_ENUM_PATHS)
+            .map(|i| format!(r#""p{i}": {{"/a": {{"1": "x"}}}}"#))
+            .collect();
+        assert_eq!(
+            refused_opened_with("enum_values", "{", profiles),
+            "the enum values holds more than 1000 paths, more than dapa keeps"
+        );
+    }
+
+    #[test]
+    fn regressions_of_a_kind_past_what_a_comparison_gives_are_refused() {
+        let status_rates = (0..=crate::verdict::Status::ALL.len())
+            .map(|_| r#"{"kind":"status-rate","message":"m","example":"e"}"#.to_owned())
+            .collect();
+        assert_eq!(
+            refused_before_the_rest("regressions", status_rates),
+            "it lists more than 7 regressions of the kind status-rate, more than a comparison \
+             with a baseline gives"
+        );
+        let odd = vec![r#"{"kind":"worse","message":"m","example":"e"}"#.to_owned()];
+        assert_eq!(
+            refused_before_the_rest("regressions", odd),
+            "'worse' is not a regression"
+        );
     }
 
     #[test]

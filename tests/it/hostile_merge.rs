@@ -134,8 +134,10 @@ fn a_definition_with_more_findings_of_a_code_than_a_lint_keeps_is_refused() {
 /// A summary whose capped lists run on was read whole before its caps
 /// were checked: 3,000,000 findings of one code in a definition (99 MB)
 /// took 982 MB before the refusal, 500,000 drift rows (69 MB) 493 MB and
-/// were merged, 10,000,000 examples of a signature (50 MB) 702 MB. Each is
-/// now refused at the element past its cap, within the file's size.
+/// were merged, 10,000,000 examples of a signature (50 MB) 702 MB,
+/// 10,000,000 values at one enum-like path (199 MB) 2.4 GB and 10.8 s,
+/// 4,000,000 regressions (206 MB) 826 MB. Each is now refused at the
+/// element past its cap, within the file's size.
 #[test]
 fn a_list_longer_than_a_summary_keeps_is_refused_as_it_is_read() {
     let folder = Folder::new();
@@ -162,7 +164,19 @@ fn a_list_longer_than_a_summary_keeps_is_refused_as_it_is_read() {
         r#"[{{"code":"T05","key":"k","captures":0,"examples":{},"message":"m"}}]"#,
         repeated(r#""e""#.to_owned(), 10_000_000)
     );
+    let enum_values = format!(
+        r#"{{"p": {{"/x": {{{}}}}}}}"#,
+        repeated(r#""\"vINDEX\"": "e""#.to_owned(), 5_000_000)
+            .trim_matches(|c| c == '[' || c == ']')
+    );
+    let regression = r#"{"kind":"new-path","message":"m","example":"e"}"#;
     let lists = [
+        ("enum_values", enum_values, "a map of more than 64 keys"),
+        (
+            "regressions",
+            repeated(regression.to_owned(), 2_000_000),
+            "more than 10000 regressions of the kind new-path",
+        ),
         (
             "definitions",
             definition,
