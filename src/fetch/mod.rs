@@ -751,7 +751,12 @@ pub fn run(
                     match outcome {
                         Outcome::Reply { reply, attempts } => {
                             let meta = sidecar(settings, values, &reply, attempts, started);
-                            match store.write(input.line, &reply.body, &meta) {
+                            match store.write(
+                                input.line,
+                                &reply.body,
+                                &meta,
+                                service.transport.max_bytes,
+                            ) {
                                 Ok(()) => {
                                     line_tally.captured = 1;
                                     observe(Event::Captured {

@@ -121,6 +121,34 @@ impl Redactor {
         }
     }
 
+    /// A reply body as it is written: [`Redactor::bytes`], and a body in
+    /// gzip (which `scan` inflates, whatever the headers say) redacted in
+    /// what it inflates to and compressed again. One that inflates past
+    /// `max_bytes` is kept as its first `max_bytes` inflated, as a plain
+    /// body past `--max-bytes` is; one damaged part-way is kept as it came
+    /// unless what came before the damage holds a secret.
+    pub fn body<'a>(&self, bytes: &'a [u8], max_bytes: u64) -> Cow<'a, [u8]> {
+        use std::io::{Read as _, Write as _};
+        if !bytes.starts_with(&[0x1f, 0x8b]) {
+            return self.bytes(bytes);
+        }
+        let mut plain = Vec::new();
+        // Damage ends the reading: what came before it is what `scan` shows.
+        let _ = flate2::read::MultiGzDecoder::new(bytes)
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(&mut plain);
+        let too_large = plain.len() as u64 > max_bytes;
+        plain.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
+        let redacted = self.bytes(&plain);
+        if matches!(redacted, Cow::Borrowed(_)) && !too_large {
+            return Cow::Borrowed(bytes);
+        }
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        // Writing to a vector cannot fail.
+        let _ = gzip.write_all(&redacted);
+        Cow::Owned(gzip.finish().unwrap_or_default())
+    }
+
     /// `value` with every string (keys too) redacted, taken apart rather
     /// than copied: a definition may be many megabytes.
     pub fn into_json(&self, value: Value) -> Value {

@@ -169,9 +169,16 @@ impl Store {
     }
 
     /// Write one capture: the body, then the sidecar that makes it count;
-    /// both with the secrets redacted.
-    pub fn write(&self, line: usize, body: &[u8], meta: &serde_json::Value) -> io::Result<()> {
-        self.put(&body_name(line), &self.redactor.bytes(body))?;
+    /// both with the secrets redacted (a gzip body's inflated to at most
+    /// `max_bytes`, see [`Redactor::body`]).
+    pub fn write(
+        &self,
+        line: usize,
+        body: &[u8],
+        meta: &serde_json::Value,
+        max_bytes: u64,
+    ) -> io::Result<()> {
+        self.put(&body_name(line), &self.redactor.body(body, max_bytes))?;
         let meta = self.redactor.json(meta);
         let mut text = serde_json::to_vec_pretty(&meta).map_err(io::Error::other)?;
         text.push(b'\n');
@@ -228,7 +235,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), Redactor::default()).unwrap();
         store
-            .write(3, b"{}", &serde_json::json!({"status": 200}))
+            .write(3, b"{}", &serde_json::json!({"status": 200}), 64)
             .unwrap();
         std::fs::write(dir.path().join(body_name(4)), b"{}").unwrap();
         std::fs::write(dir.path().join(meta_name(5)), b"{}").unwrap();

@@ -732,6 +732,44 @@ fn a_token_quoted_escaped_or_percent_encoded_is_removed() {
     assert_absent(&forms, folder.path(), &[&output]);
 }
 
+/// A reply compressed with gzip is read inflated by `scan` and `explain`:
+/// a token it echoes is removed from what is inside, not only from the
+/// compressed bytes.
+#[test]
+fn a_token_echoed_in_a_gzip_reply_is_removed_from_what_it_inflates_to() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["echo-auth-gzip"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let compressed = std::fs::read(folder.join("live/000001.body")).unwrap();
+    let mut body = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(&compressed[..]),
+        &mut body,
+    )
+    .unwrap();
+    assert!(body.contains("the token [redacted] is refused"), "{body}");
+    let live = folder.join("live");
+    let live = live.to_str().unwrap();
+    let scan = dapa(&["scan", live, "--format", "jsonl"]).run();
+    assert!(scan.stdout.contains("E01"), "{}", scan.stdout);
+    let explain = dapa(&[
+        "explain",
+        &format!("{live}/000001.body"),
+        "--color",
+        "never",
+    ])
+    .run();
+    assert!(explain.stdout.contains("[redacted]"), "{}", explain.stdout);
+    let mut secrets = server.log(|log| log.tokens.clone());
+    secrets.push(CLIENT_SECRET.to_owned());
+    assert_absent(&secrets, folder.path(), &[&output, &scan, &explain]);
+    for secret in &secrets {
+        assert!(!body.contains(secret.as_str()), "{body}");
+    }
+}
+
 #[test]
 fn an_input_with_a_password_in_a_url_is_resumed_not_fetched_again() {
     let server = StandIn::start(3600);

@@ -391,6 +391,22 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
                 body.to_string().as_bytes(),
             )
         }
+        // A gateway that echoes the bearer token in an error body it
+        // compresses (gzip, though none was asked for).
+        ("echo-auth-gzip", _) => {
+            let received = request.header("authorization").unwrap_or("");
+            let token = received.trim_start_matches("Bearer ");
+            let body = json!({"message": format!("the token {token} is refused"), "code": "bad.request", "status": 400});
+            let mut gzip =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gzip.write_all(body.to_string().as_bytes())?;
+            respond(
+                &stream,
+                400,
+                &[json_type, ("Content-Encoding", "gzip")],
+                &gzip.finish()?,
+            )
+        }
         // A gateway that quotes the token as JSON with its slashes escaped,
         // and in URLs, percent-encoded whole and in part (leaving `/` bare,
         // as Python's `quote` does).
