@@ -280,16 +280,29 @@ fn without_secrets(haystack: &[u8], secrets: &[Hidden]) -> Option<Vec<u8>> {
 
 /// The length of the text at the start of `text` that spells `secret`,
 /// each byte as itself (a letter in either case), as `%XX` (either case),
-/// as `\u00XX` (an ASCII character), or, a slash, as `\/`; `None` when it
-/// does not.
+/// as `\u00XX` (an ASCII character), or, a slash, a quote or a backslash,
+/// as JSON escapes it (`\/`, `\"`, `\\`); `None` when it does not.
 fn spelled_at(text: &[u8], secret: &[u8]) -> Option<usize> {
+    spelled_as(text, secret, false).or_else(|| {
+        // A backslash as itself or escaped (`\\`) cannot be told apart
+        // byte by byte: the escaped reading is tried whole after the plain.
+        secret
+            .contains(&b'\\')
+            .then(|| spelled_as(text, secret, true))?
+    })
+}
+
+/// [`spelled_at`], with a backslash of `secret` spelled as JSON escapes it
+/// when `escaped` and as itself when not.
+fn spelled_as(text: &[u8], secret: &[u8], escaped: bool) -> Option<usize> {
     let mut pos = 0;
     for &want in secret {
         let rest = text.get(pos..)?;
+        let json_escape = matches!(want, b'/' | b'"') || (escaped && want == b'\\');
         pos += match *rest.first()? {
-            got if got.eq_ignore_ascii_case(&want) => 1,
+            got if got.eq_ignore_ascii_case(&want) && !(escaped && want == b'\\') => 1,
             b'%' if hex_byte(rest.get(1..3)?) == Some(want) => 3,
-            b'\\' if want == b'/' && rest.get(1) == Some(&b'/') => 2,
+            b'\\' if json_escape && rest.get(1) == Some(&want) => 2,
             b'\\' if rest.get(1..4) == Some(b"u00") && hex_byte(rest.get(4..6)?) == Some(want) => 6,
             _ => return None,
         };
@@ -395,6 +408,22 @@ mod tests {
             let clean = redactor.text(quoted);
             assert!(clean.contains(MARK), "{quoted} -> {clean}");
             assert!(!clean.to_ascii_lowercase().contains("xyztoken"), "{clean}");
+        }
+    }
+
+    #[test]
+    fn a_secret_with_a_quote_or_a_backslash_is_removed_as_json_escapes_it() {
+        let redactor = Redactor::default();
+        redactor.add_with_forms(r#"s3cret"quoted\\two-xyzSECRET"#);
+        for quoted in [
+            r#"s3cret"quoted\\two-xyzSECRET"#,
+            r#"{"m":"s3cret\"quoted\\\\two-xyzSECRET"}"#,
+            r#"{"m":"s3cret\u0022quoted\u005c\u005Ctwo-xyzSECRET"}"#,
+            "s3cret%22quoted%5C%5Ctwo-xyzSECRET",
+        ] {
+            let clean = redactor.text(quoted);
+            assert!(clean.contains(MARK), "{quoted} -> {clean}");
+            assert!(!clean.contains("xyzSECRET"), "{clean}");
         }
     }
 

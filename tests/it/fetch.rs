@@ -732,6 +732,23 @@ fn a_token_quoted_escaped_or_percent_encoded_is_removed() {
     assert_absent(&forms, folder.path(), &[&output]);
 }
 
+/// A token with a quote or a backslash in it, echoed in a JSON error body,
+/// is written there escaped (`\"`, `\\`): it is removed in that form too.
+#[test]
+fn a_token_with_a_quote_or_a_backslash_echoed_as_json_is_removed() {
+    let server = StandIn::start(3600);
+    let token = r#"standin-TOKEN"quoted\slashed-0123"#;
+    server.issue_token(token);
+    let folder = Folder::new();
+    write_inputs(&folder, &["echo-auth"]);
+    let output = fetch(&server, &folder, &[]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let body = std::fs::read_to_string(folder.join("live/000001.body")).unwrap();
+    assert!(body.contains("Authorization: Bearer [redacted]"), "{body}");
+    let forms = ["standin-TOKEN".to_owned(), token.to_owned()];
+    assert_absent(&forms, folder.path(), &[&output]);
+}
+
 /// A reply compressed with gzip is read inflated by `scan` and `explain`:
 /// a token it echoes is removed from what is inside, not only from the
 /// compressed bytes.
