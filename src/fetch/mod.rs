@@ -273,9 +273,19 @@ fn checked_url(url: &str, flag: &str, allow_insecure_http: bool) -> Result<Strin
 /// A URL as it may be shown: everything between its scheme and the last
 /// `@` removed, so that no part of a user name or password is left however
 /// the slashes were typed (`https:/user:pw@host`, `https:user:pw@host`) or
-/// whatever the password holds. `None` when the text has an `@` but no
-/// scheme to cut after.
+/// whatever the password holds, and what follows a `?` or `#` cut to `…`
+/// (a query may carry a token: `?access_token=...`). `None` when the text
+/// has an `@` but no scheme to cut after.
 fn shown_url(url: &str) -> Option<String> {
+    let shown = shown_without_userinfo(url)?;
+    Some(match shown.find(['?', '#']) {
+        Some(cut) => format!("{}…", &shown[..=cut]),
+        None => shown,
+    })
+}
+
+/// [`shown_url`] before its query and fragment are cut.
+fn shown_without_userinfo(url: &str) -> Option<String> {
     let Some(at) = url.rfind('@') else {
         return Some(url.to_owned());
     };

@@ -1280,6 +1280,19 @@ fn typed_urls_never_show_their_password_and_are_read_strictly() {
                 "https://x.example/a?b#c".to_owned(),
                 "has a query or a fragment".to_owned(),
             ),
+            // A query or a fragment may carry a token: it is not quoted.
+            (
+                "https://x.example/a?access_token=TOPSECRETtoken".to_owned(),
+                format!(r#"{flag} "https://x.example/a?…" has a query or a fragment"#),
+            ),
+            (
+                "https://x.example/a#access_token=TOPSECRETtoken".to_owned(),
+                format!(r#"{flag} "https://x.example/a#…" has a query or a fragment"#),
+            ),
+            (
+                "https://x.example/a?token=TOPSECRET token".to_owned(),
+                format!(r#"{flag} "https://x.example/a?…" holds a space"#),
+            ),
             (
                 r"https://u:TOPSECRETpw@x.example\@y/".to_owned(),
                 "holds a backslash".to_owned(),
