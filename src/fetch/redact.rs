@@ -292,12 +292,29 @@ fn spelled_at(text: &[u8], secret: &[u8]) -> Option<usize> {
     })
 }
 
+/// The fewest bytes of a secret that, ending a text, are taken for the
+/// start of it: a reply cut by `--max-bytes` or a dropped connection in the
+/// middle of an echoed token kept its first part (up to all but one byte)
+/// in the capture. Fewer say too little to matter, and a text ending in a
+/// few bytes that only happen to begin a secret loses little.
+const CUT_SECRET_BYTES: usize = 4;
+
 /// [`spelled_at`], with a backslash of `secret` spelled as JSON escapes it
-/// when `escaped` and as itself when not.
+/// when `escaped` and as itself when not. A text that ends after at least
+/// [`CUT_SECRET_BYTES`] of the secret (or in the middle of an escape after
+/// them) spells it too, to its end.
 fn spelled_as(text: &[u8], secret: &[u8], escaped: bool) -> Option<usize> {
     let mut pos = 0;
-    for &want in secret {
+    for (spelled, &want) in secret.iter().enumerate() {
         let rest = text.get(pos..)?;
+        let cut = spelled >= CUT_SECRET_BYTES;
+        if cut && (rest.is_empty() || (rest.len() < 6 && matches!(rest[0], b'%' | b'\\'))) {
+            // The text ends here, or in what may begin an escape.
+            let escape_begun = rest.is_empty() || spelled_as_cut_escape(rest, want);
+            if escape_begun {
+                return Some(text.len());
+            }
+        }
         let json_escape = matches!(want, b'/' | b'"') || (escaped && want == b'\\');
         pos += match *rest.first()? {
             got if got.eq_ignore_ascii_case(&want) && !(escaped && want == b'\\') => 1,
@@ -308,6 +325,17 @@ fn spelled_as(text: &[u8], secret: &[u8], escaped: bool) -> Option<usize> {
         };
     }
     Some(pos)
+}
+
+/// Whether `rest`, the last bytes of a text, is the start of an escape of
+/// `want` cut short (`%4`, `\\u00`, a lone `\\`).
+fn spelled_as_cut_escape(rest: &[u8], want: u8) -> bool {
+    let hex = format!("{want:02X}");
+    let percent = [b"%".as_slice(), hex.as_bytes()].concat();
+    let unicode = [b"\\u00".as_slice(), hex.as_bytes()].concat();
+    let starts =
+        |form: &[u8]| rest.len() < form.len() && form[..rest.len()].eq_ignore_ascii_case(rest);
+    starts(&percent) || starts(&unicode) || rest == b"\\"
 }
 
 /// The byte that two hex digits (either case) spell.
@@ -408,6 +436,33 @@ mod tests {
             let clean = redactor.text(quoted);
             assert!(clean.contains(MARK), "{quoted} -> {clean}");
             assert!(!clean.to_ascii_lowercase().contains("xyztoken"), "{clean}");
+        }
+    }
+
+    #[test]
+    fn a_text_cut_in_the_middle_of_a_secret_loses_its_start_too() {
+        let redactor = Redactor::default();
+        redactor.add_with_forms("abcd/efgh+ijklSECRET");
+        for (cut, kept) in [
+            ("bearer abcd", "bearer "),
+            ("bearer abcd/efgh+ijklSECRE", "bearer "),
+            ("bearer ABCD%2Fef", "bearer "),
+            ("bearer abcd%2", "bearer "),
+            ("bearer abcd\\u002", "bearer "),
+            ("bearer abcd\\", "bearer "),
+            ("bearer abcd\\/efgh", "bearer "),
+        ] {
+            assert_eq!(redactor.text(cut), format!("{kept}{MARK}"), "{cut}");
+        }
+        // Three bytes are too few to tell, and a secret's start that the
+        // text goes on past is no secret.
+        for left in [
+            "bearer abc",
+            "bearer abcd!",
+            "bearer abcd%zz",
+            "abcd/efgh and more",
+        ] {
+            assert_eq!(redactor.text(left), left);
         }
     }
 

@@ -787,6 +787,26 @@ fn a_token_echoed_in_a_gzip_reply_is_removed_from_what_it_inflates_to() {
     }
 }
 
+/// A reply cut by `--max-bytes` in the middle of the token it echoes
+/// kept the token's first part in the capture.
+#[test]
+fn a_reply_cut_in_the_middle_of_an_echoed_token_keeps_none_of_it() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["echo-auth"]);
+    // The body up to `Bearer ` is 57 bytes: the cut leaves 13 of the token.
+    let output = fetch(&server, &folder, &["--max-bytes", "70"]).run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let body = std::fs::read_to_string(folder.join("live/000001.body")).unwrap();
+    assert!(body.ends_with("Bearer [redacted]"), "{body}");
+    let tokens = server.log(|log| log.tokens.clone());
+    assert!(!tokens.is_empty());
+    for token in &tokens {
+        assert!(!body.contains(&token[..8]), "{body}");
+    }
+    assert_absent(&tokens, folder.path(), &[&output]);
+}
+
 #[test]
 fn an_input_with_a_password_in_a_url_is_resumed_not_fetched_again() {
     let server = StandIn::start(3600);
