@@ -307,13 +307,9 @@ fn spelled_as(text: &[u8], secret: &[u8], escaped: bool) -> Option<usize> {
     let mut pos = 0;
     for (spelled, &want) in secret.iter().enumerate() {
         let rest = text.get(pos..)?;
-        let cut = spelled >= CUT_SECRET_BYTES;
-        if cut && (rest.is_empty() || (rest.len() < 6 && matches!(rest[0], b'%' | b'\\'))) {
-            // The text ends here, or in what may begin an escape.
-            let escape_begun = rest.is_empty() || spelled_as_cut_escape(rest, want);
-            if escape_begun {
-                return Some(text.len());
-            }
+        // The text ends here, or in what begins an escape of `want`.
+        if spelled >= CUT_SECRET_BYTES && (rest.is_empty() || spelled_as_cut_escape(rest, want)) {
+            return Some(text.len());
         }
         let json_escape = matches!(want, b'/' | b'"') || (escaped && want == b'\\');
         pos += match *rest.first()? {
@@ -330,6 +326,11 @@ fn spelled_as(text: &[u8], secret: &[u8], escaped: bool) -> Option<usize> {
 /// Whether `rest`, the last bytes of a text, is the start of an escape of
 /// `want` cut short (`%4`, `\\u00`, a lone `\\`).
 fn spelled_as_cut_escape(rest: &[u8], want: u8) -> bool {
+    // The longest cut escape is `\\u00X`: anything longer goes on past it,
+    // and this is asked at every byte that may begin a secret.
+    if rest.len() >= 6 || !matches!(rest.first(), Some(b'%' | b'\\')) {
+        return false;
+    }
     let hex = format!("{want:02X}");
     let percent = [b"%".as_slice(), hex.as_bytes()].concat();
     let unicode = [b"\\u00".as_slice(), hex.as_bytes()].concat();

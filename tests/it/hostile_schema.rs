@@ -13,10 +13,15 @@ fn long_name() -> String {
 
 /// An object schema with 5,000 string fields under one long name.
 fn fields_under_a_long_name() -> Value {
-    let fields: serde_json::Map<String, Value> = (0..5_000)
+    fields_under(long_name(), 5_000)
+}
+
+/// An object schema with `count` string fields under the name `name`.
+fn fields_under(name: String, count: usize) -> Value {
+    let fields: serde_json::Map<String, Value> = (0..count)
         .map(|i| (format!("c{i}"), json!({"type": "string"})))
         .collect();
-    json!({"type": "object", "properties": {long_name(): {"type": "object", "properties": fields}}})
+    json!({"type": "object", "properties": {name: {"type": "object", "properties": fields}}})
 }
 
 /// A folder with one capture and `schema` written as `schema.json`.
@@ -230,25 +235,25 @@ fn an_output_contract_unfolding_by_anchor_is_refused_by_lint() {
     );
 }
 
-/// One file of 15 MB named under sixty URIs (`big.json?0`, `big.json?1`,
-/// ...): sixty resources to the validator, each within the bound on a
-/// file, which took 1.9 GB.
-#[test]
-fn one_file_referenced_under_many_uris_is_bounded_all_told() {
-    let folder = Folder::new();
-    let big = json!({"type": "object", "description": "x".repeat(15_000_000)});
-    folder.write("big.json", big.to_string().as_bytes());
-    let references: Vec<Value> = (0..60)
-        .map(|i| json!({"$ref": format!("big.json?{i}")}))
+/// `dapa scan --schema` of a schema that names `file` (written as
+/// `file.json`) under `uris` URIs (`file.json?0`, `file.json?1`, ...): as
+/// many resources to the validator, each within the bound on a file.
+fn scan_naming_one_file_under_many_uris(file: &Value, uris: usize) -> crate::util::Output {
+    let references: Vec<Value> = (0..uris)
+        .map(|i| json!({"$ref": format!("file.json?{i}")}))
         .collect();
-    folder.write(
-        "schema.json",
-        json!({"allOf": references}).to_string().as_bytes(),
-    );
-    folder.write("captures/one.json", br#"{"a": 1}"#);
+    let folder = folder_with(&json!({"allOf": references}), &json!({"a": 1}));
+    folder.write("file.json", file.to_string().as_bytes());
     let schema = folder.join("schema.json").display().to_string();
     let captures = folder.join("captures").display().to_string();
-    let output = bounded(&["scan", &captures, "--schema", &schema, "-q"]);
+    bounded(&["scan", &captures, "--schema", &schema, "-q"])
+}
+
+/// One file of 15 MB named under sixty URIs took 1.9 GB.
+#[test]
+fn one_file_referenced_under_many_uris_is_bounded_all_told() {
+    let big = json!({"type": "object", "description": "x".repeat(15_000_000)});
+    let output = scan_naming_one_file_under_many_uris(&big, 60);
     assert_eq!(output.code, 2, "{}", output.stderr);
     assert!(
         output
@@ -264,25 +269,7 @@ fn one_file_referenced_under_many_uris_is_bounded_all_told() {
 /// one by one, 800 MB all told in the validator.
 #[test]
 fn one_file_referenced_under_many_uris_shares_the_budget_of_the_paths() {
-    let folder = Folder::new();
-    let fields: serde_json::Map<String, Value> = (0..1_000)
-        .map(|i| (format!("c{i}"), json!({"type": "string"})))
-        .collect();
-    let name = "k".repeat(20_000);
-    let file =
-        json!({"type": "object", "properties": {name: {"type": "object", "properties": fields}}});
-    folder.write("paths.json", file.to_string().as_bytes());
-    let references: Vec<Value> = (0..40)
-        .map(|i| json!({"$ref": format!("paths.json?{i}")}))
-        .collect();
-    folder.write(
-        "schema.json",
-        json!({"allOf": references}).to_string().as_bytes(),
-    );
-    folder.write("captures/one.json", br#"{"a": 1}"#);
-    let schema = folder.join("schema.json").display().to_string();
-    let captures = folder.join("captures").display().to_string();
-    let output = bounded(&["scan", &captures, "--schema", &schema, "-q"]);
+    let output = scan_naming_one_file_under_many_uris(&fields_under("k".repeat(20_000), 1_000), 40);
     assert_eq!(output.code, 2, "{}", output.stderr);
     assert!(
         output.stderr.contains("with those of the files")
