@@ -23,6 +23,18 @@ pub const MARK: &str = "[redacted]";
 /// longer.
 pub const SHORTEST_SECRET: usize = 16;
 
+/// Where the last status line of an HTTP dump's `head` starts: the head
+/// of the response `scan` reads.
+fn last_status_line(head: &[u8]) -> usize {
+    let line_starts = (head.iter().enumerate())
+        .filter(|(_, byte)| **byte == b'\n')
+        .map(|(at, _)| at + 1);
+    std::iter::once(0)
+        .chain(line_starts)
+        .rfind(|&at| crate::capture::http::starts_with_status_line(&head[at..]))
+        .unwrap_or(0)
+}
+
 /// Why `value`, a `what` (secret, token), is too short for dapa to remove
 /// it from what it writes, worded to follow "is" or "a token"; `None`
 /// when it is long enough.
@@ -126,11 +138,16 @@ impl Redactor {
     /// what it inflates to and compressed again. One that inflates past
     /// `max_bytes` is kept as its first `max_bytes` inflated, as a plain
     /// body past `--max-bytes` is; one damaged part-way is kept as it came
-    /// unless what came before the damage holds a secret.
+    /// unless what came before the damage holds a secret. A body that is
+    /// itself an HTTP dump is redacted in what `scan` decodes it to as well
+    /// ([`Redactor::dump`]).
     pub fn body<'a>(&self, bytes: &'a [u8], max_bytes: u64) -> Cow<'a, [u8]> {
         use std::io::{Read as _, Write as _};
         if !bytes.starts_with(&[0x1f, 0x8b]) {
-            return self.bytes(bytes);
+            return match self.dump(bytes, max_bytes) {
+                Some(rebuilt) => Cow::Owned(rebuilt),
+                None => self.bytes(bytes),
+            };
         }
         let mut plain = Vec::new();
         // Damage ends the reading: what came before it is what `scan` shows.
@@ -139,7 +156,10 @@ impl Redactor {
             .read_to_end(&mut plain);
         let too_large = plain.len() as u64 > max_bytes;
         plain.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
-        let redacted = self.bytes(&plain);
+        let redacted = match self.dump(&plain, max_bytes) {
+            Some(rebuilt) => Cow::Owned(rebuilt),
+            None => self.bytes(&plain),
+        };
         if matches!(redacted, Cow::Borrowed(_)) && !too_large {
             return Cow::Borrowed(bytes);
         }
@@ -147,6 +167,47 @@ impl Redactor {
         // Writing to a vector cannot fail.
         let _ = gzip.write_all(&redacted);
         Cow::Owned(gzip.finish().unwrap_or_default())
+    }
+
+    /// A reply body that is an HTTP dump whose own body `scan` decodes
+    /// (`Transfer-Encoding: chunked`, `Content-Encoding: gzip`), rebuilt
+    /// decoded and redacted when what it decodes to holds a secret: its
+    /// head without the encoding headers, then the decoded body. Redacting
+    /// the encoded bytes misses a secret that chunks split or gzip hides,
+    /// and `scan` would show it whole. `None` when the body is no such dump
+    /// or its decoded body holds no secret.
+    fn dump(&self, plain: &[u8], max_bytes: u64) -> Option<Vec<u8>> {
+        let dump = crate::capture::http::parse(plain)?;
+        let capture = crate::capture::Capture::from_bytes("reply", plain.to_vec(), None, max_bytes);
+        // The body is at its place in the dump when nothing was decoded.
+        if capture.body_offset.is_some() {
+            return None;
+        }
+        let Cow::Owned(body) = self.bytes(&capture.body) else {
+            return None;
+        };
+        let head = &plain[..dump.body_offset];
+        let mut rebuilt = Vec::with_capacity(head.len() + body.len());
+        // Only the last response's head is read by `scan`; earlier ones
+        // (a redirect, a `100 Continue`) are kept as they are, redacted.
+        let last = last_status_line(head);
+        rebuilt.extend_from_slice(&head[..last]);
+        for line in head[last..].split_inclusive(|&b| b == b'\n') {
+            let name = line.split(|&b| b == b':').next().unwrap_or_default();
+            let encoding = [
+                &b"transfer-encoding"[..],
+                b"content-encoding",
+                b"content-length",
+            ]
+            .iter()
+            .any(|header| name.trim_ascii().eq_ignore_ascii_case(header));
+            if !encoding {
+                rebuilt.extend_from_slice(line);
+            }
+        }
+        let mut rebuilt = self.bytes(&rebuilt).into_owned();
+        rebuilt.extend_from_slice(&body);
+        Some(rebuilt)
     }
 
     /// `value` with every string (keys too) redacted, taken apart rather
@@ -438,6 +499,27 @@ mod tests {
             assert!(clean.contains(MARK), "{quoted} -> {clean}");
             assert!(!clean.to_ascii_lowercase().contains("xyztoken"), "{clean}");
         }
+    }
+
+    #[test]
+    fn a_dump_reply_is_kept_decoded_when_its_encoded_body_hides_a_secret() {
+        let redactor = Redactor::default();
+        redactor.add_with_forms("token-abc-123-456");
+        let chunked = b"HTTP/1.1 100 Continue\r\nX-Note: transfer-encoding: chunked\r\n\r\nHTTP/1.1 401 No\r\nTransfer-Encoding: chunked\r\nX-Seen: 1\r\nContent-Length: 9\r\n\r\n6\r\ntoken-\r\nb\r\nabc-123-456\r\n0\r\n\r\n";
+        let kept = redactor.body(chunked, 1 << 20);
+        assert_eq!(
+            String::from_utf8_lossy(&kept),
+            "HTTP/1.1 100 Continue\r\nX-Note: transfer-encoding: chunked\r\n\r\nHTTP/1.1 401 No\r\nX-Seen: 1\r\n\r\n[redacted]"
+        );
+        // Decoded bodies with no secret, and dumps with nothing to decode,
+        // are kept as they came.
+        let clean = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
+        assert!(matches!(redactor.body(clean, 1 << 20), Cow::Borrowed(_)));
+        let plain = b"HTTP/1.1 401 No\r\n\r\nBearer token-abc-123-456";
+        assert_eq!(
+            &*redactor.body(plain, 1 << 20),
+            b"HTTP/1.1 401 No\r\n\r\nBearer [redacted]"
+        );
     }
 
     #[test]

@@ -787,6 +787,40 @@ fn a_token_echoed_in_a_gzip_reply_is_removed_from_what_it_inflates_to() {
     }
 }
 
+/// A reply that is itself an HTTP dump is read by `scan` through its own
+/// encodings (chunks joined, gzip inflated): a token those split or hide
+/// is removed from what they decode to, and the capture is kept decoded.
+#[test]
+fn a_token_echoed_inside_an_encoded_dump_reply_is_removed_from_what_scan_reads() {
+    for mode in ["echo-auth-dump-chunked", "echo-auth-dump-gzip"] {
+        let server = StandIn::start(3600);
+        let folder = Folder::new();
+        write_inputs(&folder, &[mode]);
+        let output = fetch(&server, &folder, &[]).run();
+        assert_eq!(output.code, 0, "{mode}: {}", output.stderr);
+        let live = folder.join("live");
+        let live = live.to_str().unwrap();
+        let body = format!("{live}/000001.body");
+        let scan = dapa(&["scan", live, "--format", "jsonl"]).run();
+        assert!(
+            scan.stdout.contains("\"http_status\":401"),
+            "{mode}: {}",
+            scan.stdout
+        );
+        let explain = dapa(&["explain", &body, "--color", "never"]).run();
+        assert!(
+            explain
+                .stdout
+                .contains("upstream refused Bearer [redacted]"),
+            "{mode}: {}",
+            explain.stdout
+        );
+        let mut secrets = server.log(|log| log.tokens.clone());
+        secrets.push(CLIENT_SECRET.to_owned());
+        assert_absent(&secrets, folder.path(), &[&output, &scan, &explain]);
+    }
+}
+
 /// A reply cut by `--max-bytes` in the middle of the token it echoes
 /// kept the token's first part in the capture.
 #[test]

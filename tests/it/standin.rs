@@ -407,6 +407,44 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
                 &gzip.finish()?,
             )
         }
+        // A gateway whose error body is itself an HTTP dump (a proxy that
+        // forwards an upstream's raw reply) echoing the token in its own
+        // body: chunked in five-byte pieces, so that no piece holds it.
+        ("echo-auth-dump-chunked", _) => {
+            let received = request.header("authorization").unwrap_or("");
+            let inner = json!({"message": format!("upstream refused {received}"), "status": 401});
+            let inner = inner.to_string();
+            let mut dump = String::from(
+                "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+            );
+            for piece in inner.as_bytes().chunks(5) {
+                dump.push_str(&format!("{:x}\r\n", piece.len()));
+                dump.push_str(std::str::from_utf8(piece).unwrap_or_default());
+                dump.push_str("\r\n");
+            }
+            dump.push_str("0\r\n\r\n");
+            respond(&stream, 400, &[("Content-Type", "text/plain")], dump.as_bytes())
+        }
+        // The same with the upstream's body in gzip, and the whole reply
+        // compressed again by the gateway.
+        ("echo-auth-dump-gzip", _) => {
+            let received = request.header("authorization").unwrap_or("");
+            let inner = json!({"message": format!("upstream refused {received}"), "status": 401});
+            let compress = |bytes: &[u8]| -> std::io::Result<Vec<u8>> {
+                let mut gzip =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                gzip.write_all(bytes)?;
+                gzip.finish()
+            };
+            let mut dump = b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+            dump.extend(compress(inner.to_string().as_bytes())?);
+            respond(
+                &stream,
+                400,
+                &[("Content-Type", "text/plain"), ("Content-Encoding", "gzip")],
+                &compress(&dump)?,
+            )
+        }
         // A gateway that quotes the token as JSON with its slashes escaped,
         // and in URLs, percent-encoded whole and in part (leaving `/` bare,
         // as Python's `quote` does).
