@@ -537,8 +537,12 @@ fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
     let new_style = text(fields, "message").is_some()
         && code
         && (error_status || has("contextId") || has("messageWithParams") || has("messageParams"));
-    let old_style = text(fields, "errorCode").is_some()
-        && (error_status || has("userMessage") || has("correlationId"));
+    // `correlationId` is no evidence: success replies of many services
+    // carry one beside an `errorCode` that says all went well
+    // (`{"errorCode":"0","errorMessage":"Success","correlationId":..}`),
+    // and an empty code names no error at all.
+    let old_style = text(fields, "errorCode").is_some_and(|code| !code.trim().is_empty())
+        && (error_status || has("userMessage"));
     new_style || old_style
 }
 
@@ -907,6 +911,8 @@ mod tests {
             json!({"type": "https://crm.example/types/case", "title": "T", "status": 1}),
             json!({"type": "case", "title": "T", "detail": "no status"}),
             json!({"errorCode": "E_NONE", "status": 200, "userMessage": "fine"}),
+            json!({"errorCode": "0", "errorMessage": "Success", "correlationId": "c-1", "balance": 1}),
+            json!({"errorCode": "", "userMessage": "", "correlationId": "c-1"}),
             json!({"code": "ERR_NONE", "message": "User 404 fetched", "status": "active", "contextId": "conv-1"}),
             json!({"type": "https://schema.org/Person", "title": "Dr", "detail": "x"}),
         ] {

@@ -23,6 +23,7 @@ mod cli;
 mod cmd;
 mod codes;
 mod completions;
+mod envelope_evidence;
 #[cfg(feature = "fetch")]
 mod fetch;
 mod folder_definitions;
