@@ -177,7 +177,13 @@ pub fn check_status(meta: &Meta) -> Vec<Finding> {
     if meta.status == Some(429) {
         let mut message = "rate limited: HTTP 429".to_owned();
         if let Some(after) = meta.header("retry-after") {
-            message.push_str(&format!("; Retry-After {after} s"));
+            // Seconds, or an HTTP date (RFC 9110), which takes no unit.
+            let after = after.trim();
+            if !after.is_empty() && after.bytes().all(|b| b.is_ascii_digit()) {
+                message.push_str(&format!("; Retry-After {after} s"));
+            } else {
+                message.push_str(&format!("; Retry-After {after}"));
+            }
         }
         return vec![Finding::new(Code::E03, message).grouped_by("HTTP 429")];
     }
@@ -590,12 +596,17 @@ fn rate_limit_code(fields: &Map<String, Value>) -> Option<&str> {
         .filter(|code| code.starts_with("too.many.requests"))
 }
 
-/// Genesys says `Retry the request in [42] seconds` in the message.
+/// Genesys says `Retry the request in [42] seconds` in the message. Only a
+/// number after "retry" is the wait: other limits' messages bracket their
+/// figures too (`Rate limit exceeded the maximum [300] requests within [60]
+/// seconds`), and the first bracket there is a count of requests.
 fn retry_seconds(fields: &Map<String, Value>) -> Option<u64> {
     let message = error_text(fields)?;
-    let open = message.find('[')?;
-    let close = open + message[open..].find(']')?;
-    message[open + 1..close].trim().parse().ok()
+    let retry = message.to_ascii_lowercase().find("retry")?;
+    let after = &message[retry..];
+    let open = after.find('[')?;
+    let close = open + after[open..].find(']')?;
+    after[open + 1..close].trim().parse().ok()
 }
 
 fn describe_error_body(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
@@ -810,6 +821,12 @@ mod tests {
         }));
         assert_eq!(codes, [Code::E01, Code::E03]);
         assert!(messages[1].contains("retry in 42 s"));
+        let (_, codes, _, messages) = run(json!({
+            "message": "Rate limit exceeded the maximum [300] requests within [60] seconds",
+            "code": "too.many.requests", "status": 429
+        }));
+        assert_eq!(codes, [Code::E01, Code::E03]);
+        assert!(!messages[1].contains("retry in"), "{}", messages[1]);
         let meta = Meta {
             status: Some(429),
             headers: vec![("retry-after".into(), "7".into())],

@@ -71,3 +71,67 @@ fn a_success_reply_with_an_error_code_and_a_correlation_id_is_a_payload() {
         ]
     );
 }
+
+/// The E03 messages of the captures in `folder`, by file name.
+fn rate_limit_messages(folder: &Folder) -> Vec<(String, String)> {
+    let output = dapa(&[
+        "scan",
+        folder.path_str(),
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--fail-on",
+        "none",
+    ])
+    .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let mut messages = Vec::new();
+    for (source, record) in folder.relative(records(&output.stdout)) {
+        for finding in record["findings"].as_array().unwrap() {
+            if finding["code"] == "E03" {
+                messages.push((
+                    source.clone(),
+                    finding["message"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    messages
+}
+
+#[test]
+fn a_rate_limit_reports_the_wait_it_states_and_no_other_figure() {
+    let folder = Folder::new();
+    // The volume limit's message brackets a count of requests and a window,
+    // neither of which is the time to wait.
+    folder.write(
+        "volume.json",
+        br#"{"message":"Rate limit exceeded the maximum [300] requests within [60] seconds","code":"too.many.requests","status":429,"contextId":"c-1","details":[],"errors":[]}"#,
+    );
+    folder.write(
+        "retry-after.json",
+        br#"{"message":"Rate limit exceeded the maximum. Retry the request in [42] seconds","code":"too.many.requests.retry.after","status":429,"contextId":"c-2","details":[],"errors":[]}"#,
+    );
+    // Retry-After may be an HTTP date (RFC 9110), which is no count of seconds.
+    folder.write(
+        "dated.http",
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Thu, 20 Nov 2025 09:01:00 GMT\r\nContent-Type: application/json\r\n\r\n{\"message\":\"Too many requests\",\"code\":\"too.many.requests\",\"status\":429,\"contextId\":\"c-3\"}",
+    );
+    assert_eq!(
+        rate_limit_messages(&folder),
+        vec![
+            (
+                "dated.http".to_owned(),
+                "rate limited: HTTP 429; Retry-After Thu, 20 Nov 2025 09:01:00 GMT".to_owned()
+            ),
+            (
+                "retry-after.json".to_owned(),
+                "rate limited: error code too.many.requests.retry.after; retry in 42 s".to_owned()
+            ),
+            (
+                "volume.json".to_owned(),
+                "rate limited: error code too.many.requests".to_owned()
+            ),
+        ]
+    );
+}
