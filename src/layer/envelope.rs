@@ -543,13 +543,27 @@ fn is_error_body(fields: &Map<String, Value>, meta: &Meta) -> bool {
     let new_style = text(fields, "message").is_some()
         && code
         && (error_status || has("contextId") || has("messageWithParams") || has("messageParams"));
-    // `correlationId` is no evidence: success replies of many services
-    // carry one beside an `errorCode` that says all went well
-    // (`{"errorCode":"0","errorMessage":"Success","correlationId":..}`),
-    // and an empty code names no error at all.
-    let old_style = text(fields, "errorCode").is_some_and(|code| !code.trim().is_empty())
-        && (error_status || has("userMessage"));
+    // Success replies of many services carry a `correlationId` beside an
+    // `errorCode` that says all went well
+    // (`{"errorCode":"0","errorMessage":"Success","correlationId":..}`):
+    // the keys are evidence only beside a code that names an error. An
+    // empty code names none at all.
+    let old_style = text(fields, "errorCode").is_some_and(|code| {
+        !code.trim().is_empty()
+            && (error_status
+                || (!says_success(code) && (has("userMessage") || has("correlationId"))))
+    });
     new_style || old_style
+}
+
+/// Whether an `errorCode` says there was no error: zeros (`0`, `00`, as
+/// payment and banking services answer), or a word for it.
+fn says_success(code: &str) -> bool {
+    let code = code.trim();
+    code.bytes().all(|b| b == b'0')
+        || ["ok", "success", "succeeded", "approved", "none", "no_error"]
+            .iter()
+            .any(|word| code.eq_ignore_ascii_case(word))
 }
 
 /// The `errorCode` of each entry of an error body's `details` array
@@ -930,6 +944,8 @@ mod tests {
             json!({"errorCode": "E_NONE", "status": 200, "userMessage": "fine"}),
             json!({"errorCode": "0", "errorMessage": "Success", "correlationId": "c-1", "balance": 1}),
             json!({"errorCode": "", "userMessage": "", "correlationId": "c-1"}),
+            json!({"errorCode": "00", "errorMessage": "Approved", "correlationId": "r-1"}),
+            json!({"errorCode": "SUCCESS", "userMessage": "Saved", "correlationId": "r-2"}),
             json!({"code": "ERR_NONE", "message": "User 404 fetched", "status": "active", "contextId": "conv-1"}),
             json!({"type": "https://schema.org/Person", "title": "Dr", "detail": "x"}),
         ] {

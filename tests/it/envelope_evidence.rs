@@ -55,6 +55,15 @@ fn a_success_reply_with_an_error_code_and_a_correlation_id_is_a_payload() {
         br#"{"errorCode":"UPSTREAM_TIMEOUT","correlationId":"k-7"}"#,
     );
     folder.write("recorded.meta.json", br#"{"status":504}"#);
+    // A code that names an error, with only a correlation id beside it.
+    folder.write(
+        "remote.json",
+        br#"{"errorCode":"ACTION.REMOTE_ENDPOINT","correlationId":"k-6"}"#,
+    );
+    folder.write(
+        "approved.json",
+        br#"{"success":true,"errorCode":"00","errorMessage":"Approved","correlationId":"r-1"}"#,
+    );
     let ok = |name: &str| (name.to_owned(), "ok".to_owned(), Vec::<String>::new());
     let error = |name: &str, codes: &[&str]| {
         let codes = codes.iter().map(|c| (*c).to_owned()).collect();
@@ -63,11 +72,13 @@ fn a_success_reply_with_an_error_code_and_a_correlation_id_is_a_payload() {
     assert_eq!(
         verdicts(&folder),
         vec![
+            ok("approved.json"),
             ok("balance.json"),
             ok("case.json"),
             error("legacy-no-status.json", &["E01"]),
             error("legacy.json", &["E01"]),
             error("recorded.json", &["T06", "E01"]),
+            error("remote.json", &["E01"]),
         ]
     );
 }
