@@ -13,8 +13,12 @@ use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
 /// The limit on the tool's own small inputs: schemas and their `$ref`
-/// targets, `dapa.toml`, `.env` files.
+/// targets, definitions, `.env` files.
 pub const SETTINGS_LIMIT: u64 = 16 << 20;
+
+/// The limit on `dapa.toml`: rules written by hand, a few kilobytes. Its
+/// parse takes about 40 times its text (16 MiB of rules took 700 MB).
+pub const CONFIG_LIMIT: u64 = 1 << 20;
 
 /// The limit on summaries (`merge`) and baselines, which carry drift tables.
 pub const SUMMARY_LIMIT: u64 = 256 << 20;

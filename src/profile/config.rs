@@ -18,8 +18,8 @@
 
 use super::definition::Definition;
 use super::{EnvelopeKind, Profile, SchemaError};
-use crate::input::{SETTINGS_LIMIT, read_text_limited};
-use globset::{Glob, GlobMatcher};
+use crate::input::{CONFIG_LIMIT, read_text_limited};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,7 +47,9 @@ struct RuleFile {
 #[derive(Debug, Clone)]
 enum Matcher {
     ActionId(String),
-    Path(GlobMatcher),
+    /// One glob, as a set: a set's compilation says when the glob is too
+    /// large for the regex engine, where a lone glob's matcher panics.
+    Path(GlobSet),
     Every,
 }
 
@@ -92,6 +94,21 @@ impl Rule {
         }
     }
 }
+
+/// The most rules by path a `dapa.toml` may have. Each compiled glob holds
+/// a regex of about 15 KB however short it is, and every capture is
+/// matched against the rules one by one: 300,000 rules of a few bytes
+/// took 4.9 GB and a minute for 200 captures.
+pub const MAX_PATH_RULES: usize = 1_000;
+
+/// The longest path glob, in bytes: a compiled glob takes about a kilobyte
+/// for each of its characters (one of 100,000 took 90 MB; one of 300,000
+/// was past what the regex engine compiles).
+pub const MAX_GLOB_BYTES: usize = 1_024;
+
+/// The path globs of a `dapa.toml` all told, in bytes (about 50 MB once
+/// compiled).
+pub const MAX_GLOBS_BYTES: usize = 32 << 10;
 
 /// The name of the file `dapa` looks for.
 pub const CONFIG_NAME: &str = "dapa.toml";
@@ -225,7 +242,7 @@ pub fn lexical(path: &Path) -> PathBuf {
 /// Read the rules of a `dapa.toml`. Schema paths are relative to its folder.
 pub fn load(path: &Path) -> Result<Vec<Rule>, SchemaError> {
     let shown = path.display().to_string();
-    let text = read_text_limited(path, SETTINGS_LIMIT).map_err(|reason| SchemaError::Read {
+    let text = read_text_limited(path, CONFIG_LIMIT).map_err(|reason| SchemaError::Read {
         path: shown.clone(),
         reason,
     })?;
@@ -244,15 +261,39 @@ fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
     let mut files = FileCache::new();
     let mut definitions = FileCache::new();
     let mut rules = Vec::new();
+    let (mut path_rules, mut glob_bytes) = (0, 0);
     for (index, rule) in file.rules.into_iter().enumerate() {
         let number = index + 1;
         let matcher = match (rule.action_id, rule.path) {
             (Some(id), None) => Matcher::ActionId(id),
-            (None, Some(glob)) => Matcher::Path(
-                Glob::new(&glob)
-                    .map_err(|error| format!("rule {number}: bad path glob: {error}"))?
-                    .compile_matcher(),
-            ),
+            (None, Some(glob)) => {
+                path_rules += 1;
+                glob_bytes += glob.len();
+                if glob.len() > MAX_GLOB_BYTES {
+                    return Err(format!(
+                        "rule {number}: the path glob is {} bytes long; dapa reads globs of at \
+                         most {MAX_GLOB_BYTES} bytes",
+                        glob.len()
+                    ));
+                }
+                if path_rules > MAX_PATH_RULES {
+                    return Err(format!(
+                        "rule {number}: more than {MAX_PATH_RULES} rules by path; dapa reads at \
+                         most {MAX_PATH_RULES} (map actions by action_id, or join paths with \
+                         one glob such as \"captures/{{orders,contacts}}/**\")"
+                    ));
+                }
+                if glob_bytes > MAX_GLOBS_BYTES {
+                    return Err(format!(
+                        "rule {number}: the path globs come to more than {MAX_GLOBS_BYTES} bytes \
+                         all told, which dapa reads at most"
+                    ));
+                }
+                Matcher::Path(
+                    compile_glob(&glob)
+                        .map_err(|error| format!("rule {number}: bad path glob: {error}"))?,
+                )
+            }
             _ => {
                 return Err(format!(
                     "rule {number}: give exactly one of action_id and path"
@@ -297,6 +338,12 @@ fn parse(text: &str, base: &Path) -> Result<Vec<Rule>, String> {
         rules.push(Rule { matcher, profile });
     }
     Ok(rules)
+}
+
+/// A path glob, compiled as a set of one: an error, not a panic, where the
+/// regex it makes is too large.
+fn compile_glob(glob: &str) -> Result<GlobSet, globset::Error> {
+    GlobSetBuilder::new().add(Glob::new(glob)?).build()
 }
 
 /// Profiles read from files, by the file's real path and the envelope.

@@ -577,6 +577,58 @@ fn a_found_config_that_cannot_be_read_is_an_error_not_skipped() {
     }
 }
 
+/// A `dapa.toml` whose globs cost more than a config needs is refused,
+/// naming the file and the rule: a glob too long for the regex engine was a
+/// panic (exit 101, 300 KB), many short globs took about 15 KB each (24,000
+/// were past the bound; 300,000 in 16 MB took 4.9 GB and a minute).
+#[test]
+fn a_config_whose_globs_cost_too_much_is_refused_not_compiled() {
+    let folder = folder_with_capture();
+    let rule = |glob: &str| format!("[[rules]]\npath = \"{glob}\"\nprofile = \"cognigy-token\"\n");
+    let many = |count: usize, glob: &dyn Fn(usize) -> String| -> String {
+        (0..count).map(|at| rule(&glob(at))).collect()
+    };
+    let configs = [
+        (
+            "long.toml",
+            rule(&"?".repeat(300_000)),
+            "rule 1: the path glob is 300000 bytes",
+        ),
+        (
+            "many.toml",
+            // 24,000 rules in under 1 MiB, written inline.
+            format!(
+                "rules = [{}]\n",
+                (0..24_000)
+                    .map(|at| format!("{{path=\"*{at}?\",profile=\"cognigy-token\"}},"))
+                    .collect::<String>()
+            ),
+            "rule 1001: more than 1000 rules by path",
+        ),
+        (
+            "wide.toml",
+            many(40, &|at| format!("{at:04}{}", "*?".repeat(500))),
+            "rule 33: the path globs come to more than 32768 bytes",
+        ),
+        (
+            "large.toml",
+            many(40_000, &|at| format!("captures/{at}/**")),
+            "larger than 1048576 bytes",
+        ),
+    ];
+    for (name, text, expected) in configs {
+        folder.write(name, text.as_bytes());
+        let output = scan_capture_with(&folder, "--config", name);
+        assert_exit(&output, 2, &[name, expected]);
+    }
+    // At the bounds, the rules are read and matched.
+    folder.write(
+        "full.toml",
+        many(1_000, &|at| format!("{at:03}*{}", "?".repeat(28))).as_bytes(),
+    );
+    assert_exit(&scan_capture_with(&folder, "--config", "full.toml"), 0, &[]);
+}
+
 /// A rule's glob names the real folder; a link to it inside the project
 /// reaches the same captures, which get the same profile.
 #[test]
