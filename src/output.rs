@@ -4,7 +4,7 @@
 use crate::report::escape::terminal;
 use dapa::baseline::Regression;
 use dapa::scan::{ScanError, ScanOutcome};
-use miette::{Context, IntoDiagnostic, Result};
+use miette::{IntoDiagnostic, Result};
 use std::ffi::OsStr;
 use std::io::{self, Write};
 use std::path::Path;
@@ -43,11 +43,13 @@ pub fn tell_regressions(regressions: &[Regression]) {
     }
 }
 
-/// Write a whole file the user named (`--output`, `--update-baseline`).
+/// Write a whole file the user named (`--output`, `--update-baseline`) as a
+/// report is written ([`WholeFile`]): a plain write opened a FIFO, which
+/// waits for ever for a reader, and left half a file when it failed.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text)
-        .into_diagnostic()
-        .with_context(|| format!("cannot write {}", path.display()))
+    let mut file = WholeFile::create(path)?;
+    (file.write_all(text.as_bytes())).map_err(|error| cannot_write(path, &error))?;
+    file.finish()
 }
 
 /// Write a whole text to the file `--output` names, or to standard output.

@@ -66,6 +66,30 @@ fn scan_output_to_a_fifo_is_refused_and_leaves_it() {
     assert!(kind.file_type().is_fifo(), "the FIFO was replaced");
 }
 
+/// `infer -o` and `baseline -o` naming a FIFO are refused as `scan -o` is,
+/// and leave it: they opened it to write, which waits for a reader for ever.
+#[test]
+fn infer_and_baseline_output_to_a_fifo_is_refused_and_leaves_it() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let folder = Folder::new();
+    folder.write("capture.json", br#"{"ok": true}"#);
+    folder.fifo("out.fifo");
+    for command in ["infer", "baseline"] {
+        let out = crate::util::dapa_bounded(256, 20, &[command, "-q", "-j", "2", "-o"])
+            .arg(folder.join("out.fifo"))
+            .arg(folder.join("capture.json"))
+            .run();
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("not a regular file"),
+            "{command}: {}",
+            out.stderr
+        );
+        let kind = std::fs::symlink_metadata(folder.join("out.fifo")).unwrap();
+        assert!(kind.file_type().is_fifo(), "{command} replaced the FIFO");
+    }
+}
+
 #[test]
 fn scan_output_to_a_character_device_is_written_to_not_replaced() {
     use std::os::unix::fs::FileTypeExt as _;
