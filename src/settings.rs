@@ -684,7 +684,7 @@ fn own_files<'a>(paths: impl IntoIterator<Item = Option<&'a std::path::Path>>) -
 fn scan_options(walk: &WalkArgs, analyze: AnalyzeOptions) -> ScanOptions {
     let defaults = ScanOptions::default();
     ScanOptions {
-        jobs: walk.jobs.filter(|&jobs| jobs > 0).unwrap_or(defaults.jobs),
+        jobs: (walk.jobs.filter(|&jobs| jobs > 0).map(usize::from)).unwrap_or(defaults.jobs),
         max_bytes: walk.max_bytes,
         hidden: walk.hidden,
         lines: LineOptions::new(walk.body_pointer.clone(), walk.time_pointer.clone()),

@@ -90,6 +90,21 @@ fn infer_and_baseline_output_to_a_fifo_is_refused_and_leaves_it() {
     }
 }
 
+/// More workers than dapa starts are refused at once: each is a thread,
+/// and 5,000 took 20 s and 830 MB to scan one file (100,000 never began).
+#[test]
+fn more_jobs_than_dapa_starts_are_refused() {
+    let folder = Folder::new();
+    folder.write("capture.json", br#"{"ok": true}"#);
+    for command in ["scan", "infer", "baseline"] {
+        let out = dapa(&[command, "-q", "--jobs", "5000"])
+            .arg(folder.join("capture.json"))
+            .run();
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(out.stderr.contains("0..=1024"), "{command}: {}", out.stderr);
+    }
+}
+
 #[test]
 fn scan_output_to_a_character_device_is_written_to_not_replaced() {
     use std::os::unix::fs::FileTypeExt as _;
