@@ -139,8 +139,8 @@ impl Redactor {
     /// `max_bytes` is kept as its first `max_bytes` inflated, as a plain
     /// body past `--max-bytes` is; one damaged part-way is kept as it came
     /// unless what came before the damage holds a secret. A body that is
-    /// itself an HTTP dump is redacted in what `scan` decodes it to as well
-    /// ([`Redactor::dump`]).
+    /// itself an HTTP dump is redacted in what `scan` decodes its own body
+    /// to as well (chunks joined, gzip inflated).
     pub fn body<'a>(&self, bytes: &'a [u8], max_bytes: u64) -> Cow<'a, [u8]> {
         use std::io::{Read as _, Write as _};
         if !bytes.starts_with(&[0x1f, 0x8b]) {
