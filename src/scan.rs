@@ -752,11 +752,13 @@ impl Scopes {
         {
             self.walked.pop();
         }
-        let mut found = Vec::new();
+        let mut found = definition::Found::default();
+        let above = FolderDefinitions::bytes(self.current());
+        definition::Found::check_sizes(entries.iter().map(DirEntry::path), above)?;
         for entry in entries {
-            found.extend(definition::found_in_folder(entry.path())?);
+            found.add(entry.path(), above)?;
         }
-        if !found.is_empty() {
+        if !found.definitions.is_empty() {
             let here = Arc::new(FolderDefinitions::new(found, self.current().cloned()));
             self.walked.push((folder.to_owned(), here));
         }

@@ -65,8 +65,11 @@ impl Definition {
     /// as a schema file is ([`super::schema_name`]): the same file found by
     /// a walk and above another input is one definition, however either
     /// path was typed.
-    fn found_at(path: &Path, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
-        Definition::from_json_file(JsonFile::read_as(path, super::schema_name(path))?, envelope)
+    /// Its text's length in bytes too, which the folder's budget counts.
+    fn found_at(path: &Path, envelope: EnvelopeKind) -> Result<(Definition, u64), SchemaError> {
+        let file = JsonFile::read_as(path, super::schema_name(path))?;
+        let bytes = file.text.len() as u64;
+        Ok((Definition::from_json_file(file, envelope)?, bytes))
     }
 
     fn from_json_file(file: JsonFile, envelope: EnvelopeKind) -> Result<Definition, SchemaError> {
@@ -236,16 +239,96 @@ impl Definition {
 pub struct FolderDefinitions {
     here: Vec<(String, Arc<Profile>)>,
     above: Option<Arc<FolderDefinitions>>,
+    /// The bytes of the definition files of this folder and those above.
+    bytes: u64,
+}
+
+/// The most bytes of definition files that apply in one folder, its own
+/// and those of the folders above it, all told: as much as one definition
+/// may be. Each is compiled and held while its folder is walked, at about
+/// fifty times its size (jsonschema's validators the most of it): forty
+/// definitions of 1.8 MB in one folder took 10.7 s and 1.6 GB to scan one
+/// capture. A real definition is a few kilobytes.
+pub const FOLDER_DEFINITIONS_LIMIT: u64 = crate::input::SETTINGS_LIMIT;
+
+/// Definitions read for one folder: `(action id, profile)` in file name
+/// order, and the bytes of their files.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The definitions, in file name order.
+    pub definitions: Vec<(String, Arc<Profile>)>,
+    /// The bytes of their files.
+    pub bytes: u64,
+}
+
+impl Found {
+    /// The files of a folder that are named as definitions, by their listed
+    /// sizes, where those of the folders above come to `above` bytes: past
+    /// [`FOLDER_DEFINITIONS_LIMIT`] all told, refused before any is read
+    /// and compiled (compiled, nine of 1.8 MB took 400 MB before the tenth
+    /// was refused).
+    pub fn check_sizes<'p>(
+        paths: impl IntoIterator<Item = &'p Path>,
+        above: u64,
+    ) -> Result<(), String> {
+        let mut bytes = above;
+        for path in paths {
+            if !is_definition_name(path.as_os_str().as_encoded_bytes()) {
+                continue;
+            }
+            // A file past the limit of one is refused by its reader, in
+            // those words.
+            let size = std::fs::metadata(path)
+                .ok()
+                .filter(|meta| meta.is_file() && meta.len() <= crate::input::SETTINGS_LIMIT)
+                .map_or(0, |meta| meta.len());
+            bytes = bytes.saturating_add(size);
+            if bytes > FOLDER_DEFINITIONS_LIMIT {
+                return Err(over_folder_budget(path));
+            }
+        }
+        Ok(())
+    }
+
+    /// Add the file at `path`, if it is a definition, to those found in
+    /// its folder, where those of the folders above come to `above` bytes:
+    /// refused when the files would come to more than
+    /// [`FOLDER_DEFINITIONS_LIMIT`] all told, before it is compiled.
+    pub fn add(&mut self, path: &Path, above: u64) -> Result<(), String> {
+        let left = FOLDER_DEFINITIONS_LIMIT.saturating_sub(above.saturating_add(self.bytes));
+        if let Some((action_id, profile, bytes)) = found_in_folder(path, left)? {
+            self.bytes += bytes;
+            self.definitions.push((action_id, profile));
+        }
+        Ok(())
+    }
+}
+
+/// Why the definition at `path` is not read: with the others that apply
+/// in its folder it comes to more than the folder's budget.
+fn over_folder_budget(path: &Path) -> String {
+    format!(
+        "{}: the definitions that apply in its folder (with those above it) come to more than {} MiB, which dapa reads at most for one folder, as for one definition; scan fewer at a time (a definition found in a scanned folder)",
+        crate::capture::source::path_shown(path),
+        FOLDER_DEFINITIONS_LIMIT >> 20,
+    )
 }
 
 impl FolderDefinitions {
     /// The definitions of a folder, `(action id, profile)` in file name
     /// order, before those of the folders above it.
-    pub fn new(
-        found: Vec<(String, Arc<Profile>)>,
-        above: Option<Arc<FolderDefinitions>>,
-    ) -> FolderDefinitions {
-        FolderDefinitions { here: found, above }
+    pub fn new(found: Found, above: Option<Arc<FolderDefinitions>>) -> FolderDefinitions {
+        let bytes = found.bytes + above.as_ref().map_or(0, |above| above.bytes);
+        FolderDefinitions {
+            here: found.definitions,
+            above,
+            bytes,
+        }
+    }
+
+    /// The bytes of the definition files that apply in this folder.
+    pub fn bytes(definitions: Option<&Arc<FolderDefinitions>>) -> u64 {
+        definitions.map_or(0, |definitions| definitions.bytes)
     }
 
     /// The profile of the nearest definition of this action.
@@ -262,12 +345,14 @@ impl FolderDefinitions {
     }
 }
 
-/// The definition at `path` as a folder holds it: `(action id, profile)`
-/// when its name is a definition's (`ID.action.json`) and it names an
-/// action (its `id`, else its file name); the message when it cannot be
-/// used. Read within the settings limit, and refused unless a regular
-/// file: a FIFO or a device named so never blocks.
-pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, String> {
+/// The definition at `path` as a folder holds it: `(action id, profile,
+/// bytes of the file)` when its name is a definition's (`ID.action.json`)
+/// and it names an action (its `id`, else its file name); the message when
+/// it cannot be used. Read within the settings limit, and refused unless a
+/// regular file: a FIFO or a device named so never blocks. One whose file
+/// is larger than `left` bytes (what the folder's budget leaves) is
+/// refused, before it is compiled where its listed size says so.
+fn found_in_folder(path: &Path, left: u64) -> Result<Option<(String, Arc<Profile>, u64)>, String> {
     // Every file of a scanned folder comes here: most are turned away by
     // their last bytes, before the path is taken apart. A path that ends so
     // has a name that does (the suffix is ASCII, which a lossy reading keeps).
@@ -281,7 +366,14 @@ pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, St
     let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
         return Ok(None);
     };
-    let read = Definition::found_at(path, EnvelopeKind::Execute)
+    // Its size as listed, to spare the compile of one past the budget; a
+    // file that grows after this is held to the budget once read.
+    if std::fs::metadata(path).is_ok_and(|meta| {
+        meta.is_file() && meta.len() > left && meta.len() <= crate::input::SETTINGS_LIMIT
+    }) {
+        return Err(over_folder_budget(path));
+    }
+    let (read, bytes) = Definition::found_at(path, EnvelopeKind::Execute)
         .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
     let action_id = match read.action_id {
         Some(id) => id,
@@ -290,7 +382,10 @@ pub fn found_in_folder(path: &Path) -> Result<Option<(String, Arc<Profile>)>, St
             None => return Ok(None),
         },
     };
-    Ok(Some((action_id, Arc::new(read.profile))))
+    if bytes > left {
+        return Err(over_folder_budget(path));
+    }
+    Ok(Some((action_id, Arc::new(read.profile), bytes)))
 }
 
 /// The definitions of a folder and of the folders above it, up to the root,
@@ -345,7 +440,7 @@ impl Enclosing {
             .is_some_and(|name| is_definition_name(name.as_encoded_bytes()));
         if named_as_definition {
             let above = self.of_folders_above(folder)?;
-            let found = listed_in(folder, self.hidden, path.file_name())?;
+            let found = listed_in(folder, self.hidden, path.file_name(), above.as_ref())?;
             return Ok(chained(found, above));
         }
         if !open_to_anyone(folder) {
@@ -355,7 +450,7 @@ impl Enclosing {
             return Ok(known.clone());
         }
         let above = self.of_folders_above(folder)?;
-        let here = chained(listed_in(folder, self.hidden, None)?, above);
+        let here = chained(listed_in(folder, self.hidden, None, above.as_ref())?, above);
         self.own.insert(folder.to_owned(), here.clone());
         Ok(here)
     }
@@ -396,7 +491,10 @@ impl Enclosing {
             .flatten();
         for folder in unknown.into_iter().rev() {
             if !open_to_anyone(&folder) {
-                above = chained(listed_in(&folder, self.hidden, None)?, above);
+                above = chained(
+                    listed_in(&folder, self.hidden, None, above.as_ref())?,
+                    above,
+                );
             }
             self.above.insert(folder, above.clone());
         }
@@ -434,11 +532,8 @@ fn same_folder(a: &Path, b: &Path) -> bool {
 }
 
 /// The definitions `found` in a folder over those that apply `above` it.
-fn chained(
-    found: Vec<(String, Arc<Profile>)>,
-    above: Option<Arc<FolderDefinitions>>,
-) -> Option<Arc<FolderDefinitions>> {
-    if found.is_empty() {
+fn chained(found: Found, above: Option<Arc<FolderDefinitions>>) -> Option<Arc<FolderDefinitions>> {
+    if found.definitions.is_empty() {
         above
     } else {
         Some(Arc::new(FolderDefinitions::new(found, above)))
@@ -461,16 +556,18 @@ fn open_to_anyone(folder: &Path) -> bool {
 }
 
 /// The definitions among the files of one folder, in name order (by bytes,
-/// as a walk orders them). A folder that cannot be listed holds none that
-/// can be read; a folder named as a definition is not one, nor a link that
-/// leads nowhere.
+/// as a walk orders them), where those of the folders above it come to
+/// `above` bytes. A folder that cannot be listed holds none that can be
+/// read; a folder named as a definition is not one, nor a link that leads
+/// nowhere.
 fn listed_in(
     folder: &Path,
     hidden: bool,
     except: Option<&std::ffi::OsStr>,
-) -> Result<Vec<(String, Arc<Profile>)>, String> {
+    above: Option<&Arc<FolderDefinitions>>,
+) -> Result<Found, String> {
     let Ok(entries) = std::fs::read_dir(folder) else {
-        return Ok(Vec::new());
+        return Ok(Found::default());
     };
     let mut names: Vec<_> = entries
         .filter_map(Result::ok)
@@ -483,15 +580,19 @@ fn listed_in(
         })
         .collect();
     names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
-    let mut found = Vec::new();
-    for name in names {
-        let path = folder.join(name);
+    let paths: Vec<PathBuf> = names.iter().map(|name| folder.join(name)).collect();
+    Found::check_sizes(
+        paths.iter().map(PathBuf::as_path),
+        FolderDefinitions::bytes(above),
+    )?;
+    let mut found = Found::default();
+    for path in paths {
         // A link that leads nowhere names no definition: a walk of this
         // folder would list it as a capture it cannot read.
         if !std::fs::metadata(&path).is_ok_and(|meta| !meta.is_dir()) {
             continue;
         }
-        found.extend(found_in_folder(&path)?);
+        found.add(&path, FolderDefinitions::bytes(above))?;
     }
     Ok(found)
 }

@@ -125,3 +125,55 @@ fn scan_output_to_a_character_device_is_written_to_not_replaced() {
         assert!(kind.is_char_device(), "{device} was replaced");
     }
 }
+
+/// A definition with a large output contract: `fields` properties, about
+/// 90 bytes each as written and some kilobytes each once compiled.
+fn large_definition(id: &str, fields: usize) -> String {
+    let properties: Vec<String> = (0..fields)
+        .map(|n| {
+            format!(
+                r#""field{n:05}": {{"type": "string", "description": "{}"}}"#,
+                "x".repeat(40)
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"id": "{id}", "name": "{id}", "contract": {{"output": {{"successSchema": {{"type": "object", "properties": {{{}}}}}}}}}}}"#,
+        properties.join(", ")
+    )
+}
+
+/// The definitions that apply in a folder (its own and those above it) are
+/// compiled and held while it is walked: ten of 1.8 MB, one above and nine
+/// in the folder, took about 450 MB to scan one capture. They are refused
+/// by their files' sizes, more than 16 MiB all told, before the folder's
+/// own are compiled.
+#[test]
+fn definitions_of_a_folder_past_their_budget_are_refused_before_they_are_compiled() {
+    let folder = Folder::new();
+    folder.write(
+        "captures/top.action.json",
+        large_definition("top", 20_000).as_bytes(),
+    );
+    for n in 0..9 {
+        let sub = format!("captures/sub/sub-{n}.action.json");
+        folder.write(
+            &sub,
+            large_definition(&format!("sub-{n}"), 20_000).as_bytes(),
+        );
+    }
+    folder.write("captures/sub/capture.json", br#"{"ok": true}"#);
+    let walked = folder.join("captures");
+    let named = folder.join("captures/sub/capture.json");
+    for input in [&walked, &named] {
+        let out = crate::util::dapa_bounded(256, 60, &["scan", "-q", "--format", "json"])
+            .arg(input)
+            .run();
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains("sub-8.action.json") && out.stderr.contains("16 MiB"),
+            "{}",
+            out.stderr
+        );
+    }
+}
