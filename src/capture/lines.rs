@@ -499,8 +499,42 @@ pub fn capture(source: Source, line: &[u8], options: &LineOptions, max_bytes: u6
 }
 
 /// The capture of a line from what was picked from it (the values at the
-/// pointers of [`LineOptions::wanted`]), or from why it is no JSON document.
+/// pointers of [`LineOptions::wanted`]), or from why it is no JSON document;
+/// with a note when the line has a value at `--time-pointer` that is no
+/// time dapa reads, which leaves it out of the timeline.
 fn from_picked(
+    source: Source,
+    line: &[u8],
+    options: &LineOptions,
+    picked: serde_json::Result<Vec<Option<Picked<'_>>>>,
+    max_bytes: u64,
+) -> Capture {
+    let undated = match (&options.time_pointer, &picked) {
+        (Some(pointer), Ok(found)) => {
+            let logged = found[Wanted::Time as usize].as_ref().and_then(picked_value);
+            logged.filter(|time| !time.is_null() && time_of(time).is_none()).map(|_| {
+                format!(
+                    "the value at {pointer} is no time dapa reads (RFC 3339 with a zone or an offset, or epoch seconds or milliseconds): the line is left undated"
+                )
+            })
+        }
+        _ => None,
+    };
+    let mut capture = capture_of_picked(source, line, options, picked, max_bytes);
+    capture.notes.extend(undated);
+    capture
+}
+
+/// A value picked from a line, as JSON.
+fn picked_value(picked: &Picked<'_>) -> Option<Value> {
+    match picked {
+        Picked::Value(value) => Some(value.clone()),
+        Picked::Json(text) => serde_json::from_str(text).ok(),
+    }
+}
+
+/// [`from_picked`], without the note on the time.
+fn capture_of_picked(
     source: Source,
     line: &[u8],
     options: &LineOptions,
@@ -520,11 +554,7 @@ fn from_picked(
         }
     };
     let mut meta = Meta::default();
-    let value = |picked: &Option<Picked<'_>>| match picked {
-        Some(Picked::Value(value)) => Some(value.clone()),
-        Some(Picked::Json(text)) => serde_json::from_str(text).ok(),
-        None => None,
-    };
+    let value = |picked: &Option<Picked<'_>>| picked.as_ref().and_then(picked_value);
     if options.time_pointer.is_some() {
         meta.captured_at = value(&found[Wanted::Time as usize])
             .as_ref()
@@ -598,23 +628,35 @@ fn status_of(value: &Value) -> Option<u16> {
 }
 
 /// A logged time as RFC 3339: a timestamp string, or epoch seconds or
-/// milliseconds (told apart by size).
+/// milliseconds (told apart by size), as a number or as its digits in a
+/// string (`"1763600000"`, as loggers that write every field as text do).
+/// A time without a zone (`2025-11-20 01:53:20,123`) is not read: which
+/// zone it meant is not known.
 pub fn time_of(value: &Value) -> Option<String> {
     match value {
-        Value::String(text) => text.parse::<jiff::Timestamp>().ok().map(|t| t.to_string()),
-        Value::Number(n) => {
-            let number = n.as_f64()?;
-            let millis = if number.abs() >= EPOCH_MILLIS_FROM as f64 {
-                number
-            } else {
-                number * 1000.0
-            };
-            jiff::Timestamp::from_millisecond(millis as i64)
-                .ok()
-                .map(|t| t.to_string())
+        Value::String(text) => {
+            let text = text.trim();
+            if let Ok(time) = text.parse::<jiff::Timestamp>() {
+                return Some(time.to_string());
+            }
+            let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            epoch_time(text.parse().ok().filter(|_| digits)?)
         }
+        Value::Number(n) => epoch_time(n.as_f64()?),
         _ => None,
     }
+}
+
+/// Epoch seconds or milliseconds, told apart by size, as RFC 3339.
+fn epoch_time(number: f64) -> Option<String> {
+    let millis = if number.abs() >= EPOCH_MILLIS_FROM as f64 {
+        number
+    } else {
+        number * 1000.0
+    };
+    jiff::Timestamp::from_millisecond(millis as i64)
+        .ok()
+        .map(|t| t.to_string())
 }
 
 /// Read one line of a log by number, for `explain FILE:LINE`.
@@ -848,6 +890,28 @@ mod tests {
             Some("2025-11-20T09:12:03Z")
         );
         assert_eq!(time_of(&serde_json::json!("yesterday")), None);
+        for logged in [" 1763629923 ", "1763629923000", "1763629923.0"] {
+            assert_eq!(
+                time_of(&serde_json::json!(logged)).as_deref(),
+                Some("2025-11-20T09:12:03Z"),
+                "{logged}"
+            );
+        }
+        for not_a_time in [
+            "2025-11-20 01:53:20,123",
+            "1e9",
+            "inf",
+            "NaN",
+            ".",
+            "",
+            "-5",
+        ] {
+            assert_eq!(
+                time_of(&serde_json::json!(not_a_time)),
+                None,
+                "{not_a_time}"
+            );
+        }
     }
 
     /// The capture of a line with its fields found as they were before
