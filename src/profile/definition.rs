@@ -349,9 +349,10 @@ impl FolderDefinitions {
 /// bytes of the file)` when its name is a definition's (`ID.action.json`)
 /// and it names an action (its `id`, else its file name); the message when
 /// it cannot be used. Read within the settings limit, and refused unless a
-/// regular file: a FIFO or a device named so never blocks. One whose file
-/// is larger than `left` bytes (what the folder's budget leaves) is
-/// refused, before it is compiled where its listed size says so.
+/// regular file: a FIFO or a device named so never blocks. One whose text
+/// is longer than `left` bytes (what the folder's budget leaves) is
+/// refused: [`Found::check_sizes`] has refused it by its listed size before
+/// it was compiled, unless it grew since.
 fn found_in_folder(path: &Path, left: u64) -> Result<Option<(String, Arc<Profile>, u64)>, String> {
     // Every file of a scanned folder comes here: most are turned away by
     // their last bytes, before the path is taken apart. A path that ends so
@@ -366,13 +367,6 @@ fn found_in_folder(path: &Path, left: u64) -> Result<Option<(String, Arc<Profile
     let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
         return Ok(None);
     };
-    // Its size as listed, to spare the compile of one past the budget; a
-    // file that grows after this is held to the budget once read.
-    if std::fs::metadata(path).is_ok_and(|meta| {
-        meta.is_file() && meta.len() > left && meta.len() <= crate::input::SETTINGS_LIMIT
-    }) {
-        return Err(over_folder_budget(path));
-    }
     let (read, bytes) = Definition::found_at(path, EnvelopeKind::Execute)
         .map_err(|error| format!("{error} (a definition found in a scanned folder)"))?;
     let action_id = match read.action_id {

@@ -3,9 +3,11 @@
 //! shaped as Genesys Cloud and backends write them.
 
 use crate::util::{Folder, codes, dapa, records};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
-/// Scan `folder` and give each record's status and codes by file name.
-fn verdicts(folder: &Folder) -> Vec<(String, String, Vec<String>)> {
+/// Scan `folder` and give each capture's jsonl record by file name.
+fn scanned(folder: &Folder) -> BTreeMap<String, Value> {
     let output = dapa(&[
         "scan",
         folder.path_str(),
@@ -17,8 +19,12 @@ fn verdicts(folder: &Folder) -> Vec<(String, String, Vec<String>)> {
     ])
     .run();
     assert_eq!(output.code, 0, "{}", output.stderr);
-    folder
-        .relative(records(&output.stdout))
+    folder.relative(records(&output.stdout))
+}
+
+/// Scan `folder` and give each record's status and codes by file name.
+fn verdicts(folder: &Folder) -> Vec<(String, String, Vec<String>)> {
+    scanned(folder)
         .into_iter()
         .map(|(source, record)| {
             let status = record["status"].as_str().unwrap().to_owned();
@@ -85,19 +91,8 @@ fn a_success_reply_with_an_error_code_and_a_correlation_id_is_a_payload() {
 
 /// The E03 messages of the captures in `folder`, by file name.
 fn rate_limit_messages(folder: &Folder) -> Vec<(String, String)> {
-    let output = dapa(&[
-        "scan",
-        folder.path_str(),
-        "--format",
-        "jsonl",
-        "--quiet",
-        "--fail-on",
-        "none",
-    ])
-    .run();
-    assert_eq!(output.code, 0, "{}", output.stderr);
     let mut messages = Vec::new();
-    for (source, record) in folder.relative(records(&output.stdout)) {
+    for (source, record) in scanned(folder) {
         for finding in record["findings"].as_array().unwrap() {
             if finding["code"] == "E03" {
                 messages.push((
