@@ -598,7 +598,7 @@ fn parse_bucket(text: &str) -> Result<BucketChoice, String> {
     if text == "auto" {
         return Ok(BucketChoice::Auto);
     }
-    dapa::timeline::parse_width(text)
+    dapa::timeline::parse_chosen_width(text)
         .map(BucketChoice::Fixed)
         .ok_or_else(|| format!("'{text}' is not a bucket width: 1m, 5m, 1h, 1d or auto"))
 }

@@ -9,8 +9,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bucket widths, each a multiple of the one before: 1 minute, 5 minutes,
-/// 1 hour, 1 day.
-pub const WIDTHS: [i64; 4] = [60, 300, 3600, 86_400];
+/// 1 hour, 1 day (the widths `--bucket` names and the automatic choice
+/// shows), then 10, 100 and 1,000 days, to which a timeline is widened
+/// only when it would otherwise keep too many buckets.
+pub const WIDTHS: [i64; 7] = [60, 300, 3600, 86_400, 864_000, 8_640_000, 86_400_000];
+
+/// The widths that `--bucket` names: 1m, 5m, 1h, 1d.
+pub const CHOSEN_WIDTHS: &[i64] = WIDTHS.split_at(4).0;
 
 /// Epochs of this magnitude and above are milliseconds, smaller ones
 /// seconds (1e11 s is the year 5138; 1e11 ms is 1973). The drift layer,
@@ -23,6 +28,15 @@ const AUTO_BUCKETS: i64 = 120;
 /// Buckets kept while scanning before the automatic width is coarsened, so
 /// that memory does not grow with the time a corpus spans.
 const MAX_KEPT_BUCKETS: usize = 1440;
+
+/// Buckets kept at a width chosen with `--bucket` before it is widened to
+/// the next one, and the most a written timeline lists. Each bucket holds
+/// its counts by status and code: a year of captures at `--bucket 1m`
+/// (525,600 buckets) would take hundreds of megabytes, where 10,000 is a
+/// week at one minute, a year at one hour. Capture times lie between the
+/// years -9999 and 9999, which 7,306 buckets of 1,000 days cover: no
+/// timeline keeps more.
+pub const MAX_BUCKETS: usize = 10_000;
 
 /// How wide buckets are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,6 +61,11 @@ pub fn width_name(width: i64) -> String {
 /// A width from its name.
 pub fn parse_width(name: &str) -> Option<i64> {
     WIDTHS.into_iter().find(|&w| width_name(w) == name.trim())
+}
+
+/// A width `--bucket` may name, from its name.
+pub fn parse_chosen_width(name: &str) -> Option<i64> {
+    parse_width(name).filter(|width| CHOSEN_WIDTHS.contains(width))
 }
 
 /// Counts of one bucket.
@@ -181,13 +200,16 @@ impl Timeline {
         self.width = width;
     }
 
-    /// An automatic width grows while too many buckets are kept; the result
-    /// depends only on the set of times, not on the order of adding.
+    /// The width grows while too many buckets are kept; the result depends
+    /// only on the set of times, not on the order of adding: a width is
+    /// left only when the buckets of the times seen so far, and so of all
+    /// of them, are too many at it.
     fn keep_small(&mut self) {
-        if self.choice != BucketChoice::Auto {
-            return;
-        }
-        while self.buckets.len() > MAX_KEPT_BUCKETS {
+        let most = match self.choice {
+            BucketChoice::Auto => MAX_KEPT_BUCKETS,
+            BucketChoice::Fixed(_) => MAX_BUCKETS,
+        };
+        while self.buckets.len() > most {
             let Some(&wider) = WIDTHS.iter().find(|&&w| w > self.width) else {
                 return;
             };
@@ -199,13 +221,23 @@ impl Timeline {
     /// times in at most about 120 buckets.
     pub fn display_width(&self) -> i64 {
         match (self.choice, self.first, self.last) {
-            (BucketChoice::Fixed(width), _, _) => width,
-            (BucketChoice::Auto, Some(first), Some(last)) => WIDTHS
-                .into_iter()
+            (BucketChoice::Fixed(width), _, _) => width.max(self.width),
+            (BucketChoice::Auto, Some(first), Some(last)) => CHOSEN_WIDTHS
+                .iter()
+                .copied()
                 .find(|&w| last.div_euclid(w) - first.div_euclid(w) < AUTO_BUCKETS)
-                .unwrap_or(WIDTHS[WIDTHS.len() - 1])
+                .unwrap_or(CHOSEN_WIDTHS[CHOSEN_WIDTHS.len() - 1])
                 .max(self.width),
             (BucketChoice::Auto, _, _) => self.width,
+        }
+    }
+
+    /// The width `--bucket` asked for, when the timeline has wider buckets
+    /// because the narrower ones would have been more than [`MAX_BUCKETS`].
+    pub fn widened_from(&self) -> Option<i64> {
+        match self.choice {
+            BucketChoice::Fixed(asked) if asked < self.width => Some(asked),
+            _ => None,
         }
     }
 
@@ -244,13 +276,36 @@ struct BucketDocument {
 #[derive(Serialize, Deserialize)]
 struct TimelineDocument {
     bucket: String,
+    /// The width `--bucket` named, when the timeline was widened past it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    asked: Option<String>,
     auto: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     first: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last: Option<String>,
     undated: u64,
+    #[serde(deserialize_with = "read_series")]
     series: Vec<BucketDocument>,
+}
+
+/// A timeline's buckets, refused at the one past [`MAX_BUCKETS`]: no
+/// timeline dapa writes lists more, and a summary of two million buckets
+/// took 850 MB to read whole before its counts could be checked.
+fn read_series<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<BucketDocument>, D::Error> {
+    let mut series = Vec::new();
+    crate::summary::read_each(deserializer, "buckets", |bucket| {
+        if series.len() == MAX_BUCKETS {
+            return Err(format!(
+                "a timeline of more than {MAX_BUCKETS} buckets, more than dapa writes"
+            ));
+        }
+        series.push(bucket);
+        Ok(())
+    })?;
+    Ok(series)
 }
 
 impl Serialize for Timeline {
@@ -258,6 +313,7 @@ impl Serialize for Timeline {
         let shown = self.for_display();
         TimelineDocument {
             bucket: width_name(shown.width),
+            asked: shown.widened_from().map(width_name),
             auto: shown.choice == BucketChoice::Auto,
             first: shown.first.map(rfc3339),
             last: shown.last.map(rfc3339),
@@ -281,6 +337,17 @@ impl<'de> Deserialize<'de> for Timeline {
         let document = TimelineDocument::deserialize(deserializer)?;
         let width = parse_width(&document.bucket)
             .ok_or_else(|| D::Error::custom(format!("unknown bucket '{}'", document.bucket)))?;
+        let asked = match &document.asked {
+            None => width,
+            Some(name) => parse_chosen_width(name)
+                .filter(|asked| *asked < width && !document.auto)
+                .ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "a bucket of '{}' asked for '{name}'",
+                        document.bucket
+                    ))
+                })?,
+        };
         let time = |text: &Option<String>| -> Result<Option<i64>, D::Error> {
             text.as_deref()
                 .map(|t| {
@@ -304,7 +371,7 @@ impl<'de> Deserialize<'de> for Timeline {
             choice: if document.auto {
                 BucketChoice::Auto
             } else {
-                BucketChoice::Fixed(width)
+                BucketChoice::Fixed(asked)
             },
             width,
             buckets,
@@ -404,6 +471,90 @@ mod tests {
     }
 
     #[test]
+    fn a_fixed_width_is_widened_past_the_cap_whatever_the_split() {
+        // A minute apart for eight days: 11,520 one-minute buckets, more
+        // than are kept; at five minutes 2,304.
+        let times: Vec<i64> = (0..11_520).map(|i| i * 60).collect();
+        let whole = timeline_of(&times, BucketChoice::Fixed(60));
+        assert_eq!((whole.width, whole.widened_from()), (300, Some(60)));
+        assert_eq!(whole.buckets.len(), 2304);
+        for split in [1, 5000, 10_001, 11_519] {
+            let mut left = timeline_of(&times[..split], BucketChoice::Fixed(60));
+            let right = timeline_of(&times[split..], BucketChoice::Fixed(60));
+            left.merge(&right);
+            assert_eq!(left, whole, "split at {split}");
+        }
+        let short = timeline_of(&times[..MAX_BUCKETS], BucketChoice::Fixed(60));
+        assert_eq!((short.width, short.widened_from()), (60, None));
+        // Read back, a widened timeline keeps what was asked.
+        let text = serde_json::to_string(&whole).unwrap();
+        assert!(text.contains(r#""bucket":"5m","asked":"1m""#), "{text}");
+        let read: Timeline = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, whole);
+    }
+
+    #[test]
+    fn every_time_there_is_fits_the_widest_buckets() {
+        let (first, last) = (jiff::Timestamp::MIN, jiff::Timestamp::MAX);
+        let widest = WIDTHS[WIDTHS.len() - 1];
+        let buckets = last.as_second().div_euclid(widest) - first.as_second().div_euclid(widest);
+        assert!(buckets < MAX_BUCKETS as i64, "{buckets}");
+        let times: Vec<i64> = (0..40_000)
+            .map(|i| first.as_second() + i * (last.as_second() - first.as_second()) / 40_000)
+            .collect();
+        let kept = timeline_of(&times, BucketChoice::Fixed(86_400));
+        assert!(kept.buckets.len() <= MAX_BUCKETS);
+        assert_eq!(
+            kept.buckets.values().map(|b| b.captures).sum::<u64>(),
+            40_000
+        );
+    }
+
+    #[test]
+    fn a_written_timeline_is_read_only_as_dapa_writes_it() {
+        let series = |count: usize| {
+            let buckets: Vec<String> = (0..count)
+                .map(|i| {
+                    format!(
+                        r#"{{"start":"{}","captures":1,"statuses":{{"ok":1}},"codes":{{}}}}"#,
+                        rfc3339(i as i64 * 60)
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"bucket":"1m","auto":false,"undated":0,"series":[{}]}}"#,
+                buckets.join(",")
+            )
+        };
+        assert!(serde_json::from_str::<Timeline>(&series(MAX_BUCKETS)).is_ok());
+        let error = serde_json::from_str::<Timeline>(&series(MAX_BUCKETS + 1)).unwrap_err();
+        assert!(
+            error.to_string().contains("more than 10000 buckets"),
+            "{error}"
+        );
+        // What was asked is narrower than the buckets, named by --bucket,
+        // and only beside a width that was not chosen automatically.
+        let widened = |bucket: &str, asked: &str, auto: bool| {
+            series(1).replace(
+                r#""bucket":"1m","auto":false"#,
+                &format!(r#""bucket":"{bucket}","asked":"{asked}","auto":{auto}"#),
+            )
+        };
+        assert!(serde_json::from_str::<Timeline>(&widened("1h", "1m", false)).is_ok());
+        for refused in [
+            widened("1h", "1h", false),
+            widened("1h", "1d", false),
+            widened("100d", "10d", false),
+            widened("1h", "1m", true),
+        ] {
+            assert!(
+                serde_json::from_str::<Timeline>(&refused).is_err(),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
     fn undated_captures_are_counted_apart() {
         let mut timeline = Timeline::default();
         timeline.add(None, Status::Ok, &[]);
@@ -420,5 +571,8 @@ mod tests {
         assert_eq!(width_name(300), "5m");
         assert_eq!(parse_width("1h"), Some(3600));
         assert_eq!(parse_width("2h"), None);
+        assert_eq!(parse_width("10d"), Some(864_000));
+        assert_eq!(parse_chosen_width("10d"), None);
+        assert_eq!(parse_chosen_width("1d"), Some(86_400));
     }
 }

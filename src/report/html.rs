@@ -278,7 +278,7 @@ fn timeline_section(html: &mut String, shown: &Timeline) {
         );
         return;
     };
-    let undated = span.undated.as_ref().map(|note| format!("; {note}"));
+    let undated = span.note.as_ref().map(|note| format!("; {note}"));
     let _ = writeln!(
         html,
         "<p>Captures by capture time in {} buckets, from {} to {}{}.</p>",

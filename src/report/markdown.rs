@@ -156,7 +156,7 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         width,
         from,
         to,
-        undated,
+        note: undated,
     } = span;
     let undated = undated.map(|note| format!(" ({note})")).unwrap_or_default();
     writeln!(

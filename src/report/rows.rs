@@ -406,8 +406,10 @@ pub struct Span {
     pub from: String,
     /// The last capture time.
     pub to: String,
-    /// `N captures state no time`, when some do.
-    pub undated: Option<String>,
+    /// What else the line says: that the buckets are wider than
+    /// `--bucket` asked (too many at that width), that `N captures state
+    /// no time`; `None` when neither.
+    pub note: Option<String>,
 }
 
 impl Span {
@@ -417,10 +419,35 @@ impl Span {
             width: timeline::width_name(shown.width),
             from: short_time(shown.first?),
             to: short_time(shown.last?),
-            undated: (shown.undated > 0)
-                .then(|| format!("{} captures state no time", shown.undated)),
+            note: span_note(shown),
         })
     }
+}
+
+/// `10,000`: a count with its thousands marked.
+fn in_thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+fn span_note(shown: &Timeline) -> Option<String> {
+    let widened = shown.widened_from().map(|asked| {
+        format!(
+            "{} asked, but that makes more than {} buckets",
+            timeline::width_name(asked),
+            in_thousands(timeline::MAX_BUCKETS)
+        )
+    });
+    let undated = (shown.undated > 0).then(|| format!("{} captures state no time", shown.undated));
+    let notes: Vec<String> = widened.into_iter().chain(undated).collect();
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// What is worse than the baseline: a row per regression.
@@ -500,5 +527,8 @@ mod tests {
         assert!(narrower.rows.iter().all(|row| row.len() == 2));
         assert_eq!(share(1, 3), "33.3%");
         assert_eq!(share(1, 0), "-");
+        assert_eq!(in_thousands(10_000), "10,000");
+        assert_eq!(in_thousands(999), "999");
+        assert_eq!(in_thousands(1_234_567), "1,234,567");
     }
 }

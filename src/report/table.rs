@@ -313,7 +313,7 @@ fn write_timeline(out: &mut dyn Write, summary: &Summary, terminal: Terminal) ->
     };
     let buckets = format!("{} buckets, {} to {}", span.width, span.from, span.to);
     let undated = span
-        .undated
+        .note
         .map(|note| format!("; {note}"))
         .unwrap_or_default();
     write_prose(

@@ -1052,3 +1052,95 @@ fn enum_values_kept_for_a_baseline_are_bounded_and_the_same_for_any_split() {
     assert!(scan(&["--jobs", "3"]) == json, "--jobs 3");
     assert_shards_merge_into(&folder, 2, &json, scan);
 }
+
+/// 2025-11-20T00:00:00Z, in seconds since the epoch.
+const MIDNIGHT: usize = 1_763_596_800;
+
+/// Logs of `minutes` lines in all, a capture a minute, split over three
+/// files so that shards differ.
+fn minute_logs(minutes: usize) -> (Folder, String) {
+    let folder = Folder::new();
+    let logs = folder.join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    for file in 0..3 {
+        let lines: String = (file..minutes)
+            .step_by(3)
+            .map(|minute| {
+                format!(
+                    "{{\"time\":{},\"response\":{{\"body\":\"{{}}\"}}}}\n",
+                    MIDNIGHT + 60 * minute
+                )
+            })
+            .collect();
+        std::fs::write(logs.join(format!("app{file}.jsonl")), lines).unwrap();
+    }
+    let logs = logs.display().to_string();
+    (folder, logs)
+}
+
+#[test]
+fn a_chosen_bucket_width_is_widened_before_its_buckets_grow_past_the_cap() {
+    // 12,000 minutes: 12,000 buckets of a minute, 2,400 of five. A year
+    // at --bucket 1m took 434 MB and wrote a 76 MB summary.
+    let (folder, logs) = minute_logs(12_000);
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            &logs,
+            "--body-pointer",
+            "/response/body",
+            "--time-pointer",
+            "/time",
+            "--bucket",
+            "1m",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let output = bounded(&args);
+        assert_eq!(output.code, 0, "{}", output.stderr);
+        output.stdout
+    };
+    let json = scan(&["--format", "json", "--jobs", "1"]);
+    let summary: Value = serde_json::from_str(&json).unwrap();
+    let timeline = &summary["timeline"];
+    assert_eq!(
+        (&timeline["bucket"], &timeline["asked"], &timeline["auto"]),
+        (&json!("5m"), &json!("1m"), &json!(false))
+    );
+    assert_eq!(timeline["series"].as_array().unwrap().len(), 2_400);
+    assert!(
+        scan(&["--format", "json", "--jobs", "3"]) == json,
+        "--jobs 3"
+    );
+    let table = scan(&["--format", "table"]);
+    assert!(
+        table.contains("5m buckets") && table.contains("1m asked, but that makes more than 10,000"),
+        "{table}"
+    );
+    let scan_json = |extra: &[&str]| {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(extra);
+        scan(&args)
+    };
+    assert_shards_merge_into(&folder, 3, &json, scan_json);
+
+    // A summary listing more buckets than dapa writes is refused as the
+    // bucket past them is read.
+    let mut claimed = summary.clone();
+    let series: Vec<Value> = (0..10_001)
+        .map(|minute| {
+            json!({"start": jiff::Timestamp::from_second((MIDNIGHT + 60 * minute) as i64).unwrap().to_string(),
+                   "captures": 1, "statuses": {"ok": 1}, "codes": {}})
+        })
+        .collect();
+    claimed["timeline"] = json!({"bucket": "1m", "auto": false, "undated": 0, "series": series});
+    let output = merge_files(&folder, &[("claimed.json", &claimed)]);
+    assert_exit(
+        &output,
+        2,
+        &[
+            "claimed.json",
+            "more than 10000 buckets, more than dapa writes",
+        ],
+    );
+}

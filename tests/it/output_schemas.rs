@@ -276,3 +276,38 @@ fn replay_summaries_and_records_match_the_schemas() {
     }
     assert!(output.stdout.contains("\"from_trace\":true"));
 }
+
+#[test]
+fn a_widened_timeline_matches_the_summary_schema() {
+    // 10,080 captures a minute apart: more one-minute buckets than dapa
+    // keeps, so the timeline is widened to 5m and says what was asked.
+    let folder = Folder::new();
+    let lines: String = (0..10_080)
+        .map(|minute| {
+            format!(
+                "{{\"time\":{},\"body\":{{}}}}\n",
+                1_763_596_800 + 60 * minute
+            )
+        })
+        .collect();
+    folder.write("week.jsonl", lines.as_bytes());
+    let log = folder.join("week.jsonl").display().to_string();
+    let output = dapa(&[
+        "scan",
+        &log,
+        "--body-pointer",
+        "/body",
+        "--time-pointer",
+        "/time",
+        "--bucket",
+        "1m",
+        "--format",
+        "json",
+        "-q",
+    ])
+    .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let summary: Value = serde_json::from_str(&output.stdout).expect("a JSON summary");
+    assert_eq!(summary["timeline"]["asked"], "1m");
+    assert_valid(&schema("summary.json"), &summary, "a widened timeline");
+}
