@@ -210,7 +210,7 @@ pub fn check_showing(
         _ => Named::default(),
     };
     let (envelope, payload) = match root {
-        Value::Object(fields) if named.success && is_test_result(fields) => {
+        Value::Object(fields) if named.success && is_test_result(fields, meta, expected) => {
             test_result(fields, &mut findings, texts)
         }
         Value::Object(fields) if named.seed && is_seed(fields, expected) => {
@@ -301,10 +301,38 @@ impl Named {
     }
 }
 
-fn is_test_result(fields: &Map<String, Value>) -> bool {
-    fields.get("success").is_some_and(Value::is_boolean)
-        && (fields.get("operations").is_some_and(Value::is_array)
-            || fields.contains_key("finalResult"))
+/// Whether a body is a `TestExecutionResult`: a boolean `success` beside
+/// the steps or the final result. Where the profile or the sidecar says
+/// the test endpoint answered, `success` alone is enough: a trace saved
+/// through an SDK may have lost its empty or null members. Otherwise a
+/// failed run with neither (`{"error":{..},"success":false}`) is one only
+/// when its `error` is a Genesys error body and it has no member a
+/// `TestExecutionResult` lacks.
+fn is_test_result(
+    fields: &Map<String, Value>,
+    meta: &Meta,
+    expected: Option<EnvelopeKind>,
+) -> bool {
+    let Some(Value::Bool(success)) = fields.get("success") else {
+        return false;
+    };
+    let tested = expected == Some(EnvelopeKind::Test)
+        || matches!(meta.endpoint.as_deref(), Some("test" | "draft-test"));
+    let failed_run = || {
+        !success
+            && fields.keys().all(|key| {
+                matches!(
+                    key.as_str(),
+                    "operations" | "error" | "finalResult" | "success"
+                )
+            })
+            && (fields.get("error").and_then(Value::as_object))
+                .is_some_and(|error| is_error_body(error, &Meta::default()))
+    };
+    tested
+        || fields.get("operations").is_some_and(Value::is_array)
+        || fields.contains_key("finalResult")
+        || failed_run()
 }
 
 fn test_result(

@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 
 /// Scan `folder` and give each capture's jsonl record by file name.
 fn scanned(folder: &Folder) -> BTreeMap<String, Value> {
-    let output = dapa(&[
+    scanned_with(folder, &[])
+}
+
+/// [`scanned`], with more options for the scan (a profile).
+fn scanned_with(folder: &Folder, options: &[&str]) -> BTreeMap<String, Value> {
+    let mut args = vec![
         "scan",
         folder.path_str(),
         "--format",
@@ -16,15 +21,21 @@ fn scanned(folder: &Folder) -> BTreeMap<String, Value> {
         "--quiet",
         "--fail-on",
         "none",
-    ])
-    .run();
+    ];
+    args.extend_from_slice(options);
+    let output = dapa(&args).run();
     assert_eq!(output.code, 0, "{}", output.stderr);
     folder.relative(records(&output.stdout))
 }
 
 /// Scan `folder` and give each record's status and codes by file name.
 fn verdicts(folder: &Folder) -> Vec<(String, String, Vec<String>)> {
-    scanned(folder)
+    verdicts_with(folder, &[])
+}
+
+/// [`verdicts`], with more options for the scan.
+fn verdicts_with(folder: &Folder, options: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    scanned_with(folder, options)
         .into_iter()
         .map(|(source, record)| {
             let status = record["status"].as_str().unwrap().to_owned();
@@ -140,4 +151,54 @@ fn a_rate_limit_reports_the_wait_it_states_and_no_other_figure() {
             ),
         ]
     );
+}
+
+#[test]
+fn a_failed_test_run_that_lost_its_steps_is_a_failed_test() {
+    let folder = Folder::new();
+    // A TestExecutionResult saved through an SDK that drops empty and null
+    // members: no `operations`, no `finalResult`, the run's error kept.
+    folder.write(
+        "sdk-trace.json",
+        br#"{"error":{"message":"Unable to find the action","code":"not.found","status":404,"contextId":"9f2e","details":[],"errors":[]},"success":false}"#,
+    );
+    // The sidecar says the test endpoint answered.
+    folder.write(
+        "draft.json",
+        br#"{"error":{"message":"Request to backend service failed"},"success":false}"#,
+    );
+    folder.write(
+        "draft.meta.json",
+        br#"{"status":200,"endpoint":"draft-test","action_id":"custom_-_1"}"#,
+    );
+    // A backend's own reply of that shape, with no Genesys error in it,
+    // passed through the output contract: a payload.
+    folder.write(
+        "declined.json",
+        br#"{"success":false,"error":{"code":"CARD_DECLINED","message":"The card was declined"}}"#,
+    );
+    let verdict = |name: &str, status: &str, codes: &[&str]| {
+        let codes = codes.iter().map(|c| (*c).to_owned()).collect();
+        (name.to_owned(), status.to_owned(), codes)
+    };
+    assert_eq!(
+        verdicts(&folder),
+        vec![
+            verdict("declined.json", "ok", &[]),
+            verdict("draft.json", "error", &["E02"]),
+            verdict("sdk-trace.json", "error", &["E02"]),
+        ]
+    );
+    // Under the test profile the body is a TestExecutionResult by contract.
+    let traced = Folder::new();
+    traced.write(
+        "no-steps.json",
+        br#"{"error":{"message":"Action is not published","code":"bad.request"},"success":false}"#,
+    );
+    assert_eq!(
+        verdicts_with(&traced, &["--profile", "genesys-test"]),
+        vec![verdict("no-steps.json", "error", &["E02", "V01"])]
+    );
+    let messages = scanned(&folder)["sdk-trace.json"]["findings"][0]["message"].clone();
+    assert_eq!(messages, "the test failed: \"Unable to find the action\"");
 }
