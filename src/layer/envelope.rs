@@ -222,23 +222,40 @@ pub fn check_showing(
                     .at_pointer("")
                     .grouped_by(error_signature(fields, texts)),
             );
-            if let Some(code) = rate_limit_code(fields)
-                && meta.status != Some(429)
-            {
-                let mut message = format!("rate limited: error code {code}");
+            // A recorded 429 has its E03 already (`check_status`).
+            let stated_429 = matches!(stated_status(fields), Stated::Status(429));
+            let code = rate_limit_code(fields);
+            if (code.is_some() || stated_429) && meta.status != Some(429) {
+                let (mut message, named) = match code {
+                    Some(code) => (
+                        format!("rate limited: error code {code}"),
+                        format!("code {code}"),
+                    ),
+                    None => (
+                        "rate limited: the body's status is 429".to_owned(),
+                        "status 429".to_owned(),
+                    ),
+                };
                 if let Some(seconds) = retry_seconds(fields) {
                     message.push_str(&format!("; retry in {seconds} s"));
                 }
                 findings.push(
                     Finding::new(Code::E03, message)
                         .at_pointer("")
-                        .grouped_by(limit_signature(fields, code, texts)),
+                        .grouped_by(limit_signature(fields, named, texts)),
                 );
             }
             (Envelope::ErrorBody, None)
         }
         Value::Object(fields) if named.problem && is_problem_details(fields, meta) => {
             findings.push(Finding::new(Code::E06, describe_problem(fields, texts)).at_pointer(""));
+            if matches!(stated_status(fields), Stated::Status(429)) && meta.status != Some(429) {
+                findings.push(
+                    Finding::new(Code::E03, "rate limited: the problem's status is 429")
+                        .at_pointer("")
+                        .grouped_by("status 429"),
+                );
+            }
             (Envelope::ProblemDetails, None)
         }
         Value::Null => {
@@ -416,8 +433,9 @@ fn error_signature(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
 }
 
 /// E03's signature: the limit the body names (`limit.key`, as in
-/// `actions.concurrent.executions.max`), else the error code.
-fn limit_signature(fields: &Map<String, Value>, code: &str, texts: Texts<'_>) -> String {
+/// `actions.concurrent.executions.max`), else `named` (the error code, or
+/// the status that says it).
+fn limit_signature(fields: &Map<String, Value>, named: String, texts: Texts<'_>) -> String {
     // A secure action's body: its limit is known by the error code alone.
     let limit = (fields.get("limit").and_then(Value::as_object)).filter(|_| texts.names_shown());
     match limit.and_then(|limit| text(limit, "key")) {
@@ -428,7 +446,7 @@ fn limit_signature(fields: &Map<String, Value>, code: &str, texts: Texts<'_>) ->
                 None => format!("limit {key}"),
             }
         }
-        None => format!("code {code}"),
+        None => named,
     }
 }
 

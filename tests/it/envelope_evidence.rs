@@ -202,3 +202,52 @@ fn a_failed_test_run_that_lost_its_steps_is_a_failed_test() {
     let messages = scanned(&folder)["sdk-trace.json"]["findings"][0]["message"].clone();
     assert_eq!(messages, "the test failed: \"Unable to find the action\"");
 }
+
+#[test]
+fn a_body_that_states_status_429_is_rate_limited() {
+    let folder = Folder::new();
+    // Bodies saved without their HTTP status (a log of bodies): the
+    // status the body states is the one the platform answered.
+    folder.write(
+        "legacy.json",
+        br#"{"status":429,"errorCode":"TOO_MANY_REQUESTS","userMessage":"Rate limit exceeded. Retry the request in [7] seconds","userParams":[],"correlationId":"k-1"}"#,
+    );
+    folder.write(
+        "other-code.json",
+        br#"{"message":"Rate limit exceeded the maximum [300] requests within [60] seconds","code":"rate.limit.exceeded","status":429,"contextId":"c-1","details":[],"errors":[]}"#,
+    );
+    folder.write(
+        "cognigy.json",
+        br#"{"type":"https://docs.cognigy.com/errors/too-many-requests","title":"Too Many Requests","status":429,"detail":"API key rate limit reached","traceId":"t-1"}"#,
+    );
+    // Another error status is no rate limit.
+    folder.write(
+        "bad-request.json",
+        br#"{"message":"Request to backend service failed","code":"bad.request","status":400,"contextId":"c-2"}"#,
+    );
+    assert_eq!(
+        rate_limit_messages(&folder),
+        vec![
+            (
+                "cognigy.json".to_owned(),
+                "rate limited: the problem's status is 429".to_owned()
+            ),
+            (
+                "legacy.json".to_owned(),
+                "rate limited: the body's status is 429; retry in 7 s".to_owned()
+            ),
+            (
+                "other-code.json".to_owned(),
+                "rate limited: the body's status is 429".to_owned()
+            ),
+        ]
+    );
+    let codes: Vec<(String, Vec<String>)> = verdicts(&folder)
+        .into_iter()
+        .map(|(name, _, codes)| (name, codes))
+        .collect();
+    assert_eq!(
+        codes[0],
+        ("bad-request.json".to_owned(), vec!["E01".to_owned()])
+    );
+}
