@@ -415,9 +415,7 @@ fn failing_step(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
 /// `ACTION.AUTHENTICATION`) and the message with what varies normalised.
 fn error_signature(fields: &Map<String, Value>, texts: Texts<'_>) -> String {
     let status = (fields.get("status")).map_or_else(String::new, |status| texts.scalar(status));
-    let code = text(fields, "code")
-        .or_else(|| text(fields, "errorCode"))
-        .unwrap_or_default();
+    let code = error_code(fields).unwrap_or_default();
     let details = detail_error_codes(fields).unwrap_or_default();
     let message = match error_text(fields).map(|text| texts.shown(text)) {
         Some(Some(text)) => crate::signature::normalise(&text),
@@ -646,6 +644,21 @@ fn detail_error_codes(fields: &Map<String, Value>) -> Option<String> {
     listed(codes, str::to_owned, ", ")
 }
 
+/// An error body's code as its messages show it: `code`, else the older
+/// `errorCode`, as text or as a whole number (`"code": 404`, which
+/// [`is_error_body`] takes as a code too).
+fn error_code(fields: &Map<String, Value>) -> Option<std::borrow::Cow<'_, str>> {
+    ["code", "errorCode"]
+        .iter()
+        .find_map(|key| match fields.get(*key) {
+            Some(Value::String(code)) => Some(std::borrow::Cow::Borrowed(code.as_str())),
+            Some(Value::Number(code)) if code.is_u64() => {
+                Some(std::borrow::Cow::Owned(code.to_string()))
+            }
+            _ => None,
+        })
+}
+
 fn error_text(fields: &Map<String, Value>) -> Option<&str> {
     text(fields, "message").or_else(|| text(fields, "userMessage"))
 }
@@ -683,7 +696,7 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts<'_>) -> String 
     if let Some(status) = fields.get("status") {
         parts.push(format!("status {}", texts.scalar(status)));
     }
-    if let Some(code) = text(fields, "code").or_else(|| text(fields, "errorCode")) {
+    if let Some(code) = error_code(fields) {
         parts.push(format!("code {code}"));
     }
     if let Some(id) = text(fields, "contextId").or_else(|| text(fields, "correlationId")) {
@@ -702,12 +715,10 @@ fn describe_error_body(fields: &Map<String, Value>, texts: Texts<'_>) -> String 
         .flatten()
         .filter_map(Value::as_object);
     let describe = |error: &Map<String, Value>| {
-        let code = text(error, "code")
-            .or_else(|| text(error, "errorCode"))
-            .unwrap_or("?");
+        let code = error_code(error).unwrap_or(std::borrow::Cow::Borrowed("?"));
         match error_text(error) {
             Some(message) => format!("{code} {}", texts.quote(message)),
-            None => code.to_owned(),
+            None => code.into_owned(),
         }
     };
     if let Some(nested) = listed(nested, describe, "; ") {

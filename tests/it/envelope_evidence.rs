@@ -251,3 +251,44 @@ fn a_body_that_states_status_429_is_rate_limited() {
         ("bad-request.json".to_owned(), vec!["E01".to_owned()])
     );
 }
+
+#[test]
+fn an_error_body_with_a_numeric_code_names_it() {
+    let folder = Folder::new();
+    // Some services write the code as a number; it makes the body an
+    // error body, and the message names it as it names a text code.
+    folder.write(
+        "numeric.json",
+        br#"{"code":404,"message":"Contact not found","status":404,"contextId":"c-1"}"#,
+    );
+    folder.write(
+        "nested.json",
+        br#"{"message":"Request failed","code":"bad.request","status":400,"contextId":"c-2","errors":[{"code":1001,"message":"Account locked"}]}"#,
+    );
+    let messages: Vec<(String, String)> = scanned(&folder)
+        .into_iter()
+        .map(|(source, record)| {
+            let message = record["findings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (source, message)
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            (
+                "nested.json".to_owned(),
+                "Genesys error body, status 400, code bad.request, contextId c-2, nested errors: \
+                 1001 \"Account locked\": \"Request failed\""
+                    .to_owned()
+            ),
+            (
+                "numeric.json".to_owned(),
+                "Genesys error body, status 404, code 404, contextId c-1: \"Contact not found\""
+                    .to_owned()
+            ),
+        ]
+    );
+}
