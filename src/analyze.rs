@@ -371,6 +371,16 @@ impl Context<'_> {
             self.profile.map(|p| p.envelope),
             self.envelope_texts(),
         );
+        // A recorded 429 whose headers give no wait: the error body's
+        // message may (`Retry after [60] seconds`).
+        if let Some(seconds) = envelope.asked_wait
+            && self.meta().header("retry-after").is_none()
+            && let Some(limited) = findings.iter_mut().find(|f| f.code == crate::Code::E03)
+        {
+            limited
+                .message
+                .push_str(&format!("; the body asks to retry in {seconds} s"));
+        }
         let withheld = options.written_from_reply
             && !options.show_secrets
             && self.profile.is_some_and(|p| p.schema.secrets);

@@ -35,6 +35,10 @@ pub struct EnvelopeOutcome {
     pub findings: Vec<Finding>,
     /// Pointer to the payload within the document, when there is one.
     pub payload: Option<String>,
+    /// The seconds an error body's message asks to wait before a retry
+    /// (`Retry after [60] seconds`), for the E03 of a recorded 429 that
+    /// has no `Retry-After` header.
+    pub asked_wait: Option<u64>,
 }
 
 /// Most characters of a message quoted from a body.
@@ -205,6 +209,7 @@ pub fn check_showing(
     texts: Texts<'_>,
 ) -> EnvelopeOutcome {
     let mut findings = Vec::new();
+    let mut asked_wait = None;
     let named = match root {
         Value::Object(fields) => Named::of(fields),
         _ => Named::default(),
@@ -222,6 +227,7 @@ pub fn check_showing(
                     .at_pointer("")
                     .grouped_by(error_signature(fields, texts)),
             );
+            asked_wait = retry_seconds(fields);
             // A recorded 429 has its E03 already (`check_status`).
             let stated_429 = matches!(stated_status(fields), Stated::Status(429));
             let code = rate_limit_code(fields);
@@ -236,7 +242,7 @@ pub fn check_showing(
                         "status 429".to_owned(),
                     ),
                 };
-                if let Some(seconds) = retry_seconds(fields) {
+                if let Some(seconds) = asked_wait {
                     message.push_str(&format!("; retry in {seconds} s"));
                 }
                 findings.push(
@@ -268,6 +274,7 @@ pub fn check_showing(
         envelope,
         findings,
         payload,
+        asked_wait,
     }
 }
 

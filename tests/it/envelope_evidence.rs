@@ -134,12 +134,23 @@ fn a_rate_limit_reports_the_wait_it_states_and_no_other_figure() {
         "dated.http",
         b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Thu, 20 Nov 2025 09:01:00 GMT\r\nContent-Type: application/json\r\n\r\n{\"message\":\"Too many requests\",\"code\":\"too.many.requests\",\"status\":429,\"contextId\":\"c-3\"}",
     );
+    // A recorded 429 without the header (a sidecar keeps the status, a log
+    // drops headers): the body's message gives the wait.
+    folder.write(
+        "recorded.json",
+        br#"{"message":"Rate limit exceeded the maximum. Retry the request in [9] seconds","code":"too.many.requests.retry.after","status":429,"contextId":"c-4"}"#,
+    );
+    folder.write("recorded.meta.json", br#"{"status":429}"#);
     assert_eq!(
         rate_limit_messages(&folder),
         vec![
             (
                 "dated.http".to_owned(),
                 "rate limited: HTTP 429; Retry-After Thu, 20 Nov 2025 09:01:00 GMT".to_owned()
+            ),
+            (
+                "recorded.json".to_owned(),
+                "rate limited: HTTP 429; the body asks to retry in 9 s".to_owned()
             ),
             (
                 "retry-after.json".to_owned(),
