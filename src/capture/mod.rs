@@ -282,8 +282,10 @@ pub fn load_file(path: PathBuf, sidecar: Option<&Path>, max_bytes: u64) -> Captu
         .is_ok_and(|read| read as u64 == length);
     if !whole {
         bytes.clear();
-        let reread = std::fs::File::open(&path)
-            .and_then(|file| file.take(max_bytes + 1).read_to_end(&mut bytes));
+        let reread = std::fs::File::open(&path).and_then(|file| {
+            file.take(max_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+        });
         if let Err(error) = reread {
             return Capture::unreadable(
                 Source::from(path),
@@ -406,7 +408,11 @@ pub fn load_named(
 pub fn load_reader(mut reader: impl Read, source: impl Into<Source>, max_bytes: u64) -> Capture {
     let source = source.into();
     let mut bytes = Vec::new();
-    match reader.by_ref().take(max_bytes + 1).read_to_end(&mut bytes) {
+    match reader
+        .by_ref()
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
         Err(error) => Capture::unreadable(
             source,
             Finding::new(Code::T08, format!("cannot read: {error}")),

@@ -35,6 +35,7 @@ mod hostile_output;
 mod hostile_replay;
 mod hostile_schema;
 mod hostile_secret;
+mod hostile_stdin;
 mod hostile_summary;
 mod html;
 mod jsonpath;
