@@ -343,7 +343,10 @@ pub fn resolve(args: Args) -> Result<Settings> {
         Command::Man(args) => Settings::Man(args),
         Command::Codes(args) => Settings::Codes(codes(args)?),
         Command::Lint(args) => Settings::Lint(lint(args)?),
-        Command::Replay(args) => Settings::Replay(replay(args)?),
+        Command::Replay(args) => {
+            standard_input_once(&args.paths)?;
+            Settings::Replay(replay(args)?)
+        }
     })
 }
 

@@ -31,3 +31,61 @@ fn the_largest_max_bytes_still_reads_standard_input() {
         }
     }
 }
+
+/// `-` named twice is refused by every command that reads captures, as
+/// `scan` refuses it: `replay` read standard input as two captures, the
+/// second an empty reply (R07) no one sent.
+#[test]
+fn standard_input_named_twice_is_refused_by_replay() {
+    let folder = crate::util::Folder::new();
+    folder.write(
+        "x.action.json",
+        br#"{"name":"x","integrationType":"custom-rest-actions","actionType":"custom",
+            "config":{"request":{"requestUrlTemplate":"https://example.com","requestType":"GET","headers":{}},
+            "response":{"translationMap":{"a":"$.a"},"translationMapDefaults":{},"successTemplate":"{\"a\": ${a}}"}},
+            "contract":{"input":{"inputSchema":{"type":"object","properties":{}}},
+            "output":{"successSchema":{"type":"object","properties":{"a":{"type":"integer"}}}}}}"#,
+    );
+    let definition = folder.join("x.action.json");
+    let definition = definition.to_str().unwrap();
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "replay",
+            "--definition",
+            definition,
+            "-",
+            "-",
+            "--jobs",
+            "2",
+        ],
+    )
+    .stdin(br#"{"a":1}"#)
+    .run();
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("standard input (-) is named more than once"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    // Once, it is one capture.
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "replay",
+            "--definition",
+            definition,
+            "-",
+            "--format",
+            "jsonl",
+        ],
+    )
+    .stdin(br#"{"a":1}"#)
+    .run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(records(&out.stdout)["-"]["status"], "ok", "{}", out.stdout);
+}
