@@ -360,7 +360,10 @@ impl Sender<'_> {
 /// were still counted against the process: each of `--concurrency`
 /// workers held two to three times `--max-bytes`. A body longer than a
 /// first step is given room for the whole limit at once instead; the
-/// system makes memory of that room only as the body fills it.
+/// system makes memory of that room only as the body fills it. A limit
+/// larger than the room the system will give at once (`--max-bytes 131072G`
+/// aborted the run on the first reply past the step) grows by doubling,
+/// as far as the body goes.
 fn read_within(
     reader: &mut impl std::io::Read,
     bytes: &mut Vec<u8>,
@@ -379,7 +382,12 @@ fn read_within(
         let needed = bytes.len() + read;
         if needed > bytes.capacity() {
             let room = if needed <= STEP { STEP } else { limit };
-            bytes.reserve_exact(room.min(limit).max(needed) - bytes.len());
+            let wanted = room.min(limit).max(needed) - bytes.len();
+            if bytes.try_reserve_exact(wanted).is_err() {
+                bytes
+                    .try_reserve(read)
+                    .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+            }
         }
         bytes.extend_from_slice(&chunk[..read]);
     }
@@ -418,6 +426,13 @@ mod tests {
                 bytes.capacity()
             );
         }
+        // A limit no system gives room for at once: the body is read all
+        // the same, into room of about its size.
+        let body = vec![7u8; 200_000];
+        let mut bytes = Vec::new();
+        read_within(&mut body.as_slice(), &mut bytes, u64::MAX).unwrap();
+        assert_eq!(bytes, body);
+        assert!(bytes.capacity() < 1 << 20, "{}", bytes.capacity());
     }
 
     fn policy() -> RetryPolicy {

@@ -889,6 +889,24 @@ fn a_reply_over_max_bytes_is_kept_in_part_and_not_retried() {
     );
 }
 
+/// A `--max-bytes` larger than the memory the system gives at once: a
+/// reply past the first read's step was given room for the whole limit,
+/// and the run aborted. It is captured whole.
+#[test]
+fn a_max_bytes_beyond_any_memory_still_captures_a_reply() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["larger"]);
+    for max_bytes in ["140737488355328", "18446744073709551615"] {
+        let _ = std::fs::remove_dir_all(folder.join("live"));
+        let output = fetch(&server, &folder, &["--max-bytes", max_bytes]).run();
+        assert_eq!(output.code, 0, "{max_bytes}: {}", output.stderr);
+        let body = std::fs::read(folder.join("live/000001.body")).unwrap();
+        assert_eq!(body.len(), 200_000 + 12, "{max_bytes}");
+        assert!(sidecar(&folder, 1).get("transport_error").is_none());
+    }
+}
+
 #[test]
 fn credentials_refused_mid_run_stop_the_run() {
     // Two-second tokens, and the client is revoked after the first login:

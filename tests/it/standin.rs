@@ -485,6 +485,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
         ),
         ("off-contract", _) => respond(&stream, 200, &[json_type], off_contract.as_bytes()),
+        ("larger", _) => respond(&stream, 200, &[json_type], format!("{{\"notes\":\"{}\"}}", "n".repeat(200_000)).as_bytes()),
         ("big", _) => respond(&stream, 200, &[json_type], format!("{{\"notes\":\"{}\"}}", "n".repeat(5000)).as_bytes()),
         ("stall", _) => {
             std::thread::sleep(Duration::from_secs(30));
