@@ -79,12 +79,15 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// A regular file opened for reading as a stream (a log, a HAR export),
 /// gunzipped as it is read when it starts with the gzip magic number,
 /// whatever its name says.
+///
+/// The stream ends where the file ended when it was opened: a log that a
+/// writer appends to faster than it is read would otherwise never end.
 pub fn open_stream(
     path: &Path,
 ) -> Result<Box<dyn std::io::BufRead + Send>, crate::input::ReadError> {
     use std::io::{BufRead as _, BufReader};
-    let (file, _) = crate::input::open_regular(path)?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let (file, metadata) = crate::input::open_regular(path)?;
+    let mut reader = BufReader::with_capacity(1 << 16, file.take(metadata.len()));
     if reader.fill_buf()?.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);
         return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));

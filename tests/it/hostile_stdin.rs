@@ -89,3 +89,53 @@ fn standard_input_named_twice_is_refused_by_replay() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(records(&out.stdout)["-"]["status"], "ok", "{}", out.stdout);
 }
+
+/// A log that a writer appends to faster than dapa reads it is read as it
+/// was when dapa opened it: it was read for as long as it grew, and a scan
+/// of it never ended. The writer here grows the file with holes (no disk
+/// is used) by 32 MiB every 5 ms.
+#[test]
+fn a_log_that_grows_while_it_is_read_is_read_as_it_was_opened() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let folder = crate::util::Folder::new();
+    folder.write("app.jsonl", b"{\"a\":1}\n");
+    let path = folder.join("app.jsonl");
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (path, stop) = (path.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+            let mut length = 8u64;
+            while !stop.load(Ordering::Relaxed) && length < 1 << 40 {
+                length += 32 << 20;
+                file.set_len(length).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        })
+    };
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            path.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--quiet",
+            "--fail-on",
+            "none",
+            "--jobs",
+            "2",
+        ],
+    )
+    .run();
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let records = folder.relative(records(&out.stdout));
+    assert_eq!(records["app.jsonl:1"]["status"], "ok", "{records:?}");
+    // The holes read as one line of zeros, too long to parse.
+    assert_eq!(codes(&records["app.jsonl:2"]), ["T07"], "{records:?}");
+    assert_eq!(records.len(), 2, "{records:?}");
+}
