@@ -410,18 +410,53 @@ pub fn load_named(
 /// Read a capture from standard input (`-`).
 pub fn load_reader(mut reader: impl Read, source: impl Into<Source>, max_bytes: u64) -> Capture {
     let source = source.into();
-    let mut bytes = Vec::new();
-    match reader
-        .by_ref()
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-    {
+    match read_within(&mut reader, max_bytes) {
         Err(error) => Capture::unreadable(
             source,
             Finding::new(Code::T08, format!("cannot read: {error}")),
         ),
-        Ok(_) if bytes.len() as u64 > max_bytes => oversized(source, bytes.len() as u64, max_bytes),
-        Ok(_) => Capture::from_bytes(source, bytes, None, max_bytes),
+        Ok(bytes) if bytes.len() as u64 > max_bytes => {
+            oversized(source, bytes.len() as u64, max_bytes)
+        }
+        Ok(bytes) => Capture::from_bytes(source, bytes, None, max_bytes),
+    }
+}
+
+/// The bytes of `reader` to its end, or to one byte past `limit`. A stream
+/// has no size to ask for first: read as `read_to_end` reads, 64 MiB and a
+/// byte of standard input doubled the room to 128 MiB, and the blocks each
+/// doubling left behind were still counted against the process (222 MB to
+/// say it was too large, 153 MB for a 60 MB body that takes 84 MB from a
+/// file). Past a first step, the room is the whole limit at once, of which
+/// the system makes memory only as the stream fills it; where the system
+/// gives no room that large at once, it grows by doubling, never past the
+/// limit.
+fn read_within(reader: &mut impl Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    const FIRST: usize = 64 << 10;
+    let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut bytes = Vec::new();
+    loop {
+        let left = most - bytes.len();
+        if left == 0 {
+            return Ok(bytes);
+        }
+        let step = if bytes.is_empty() {
+            FIRST.min(left)
+        } else {
+            left
+        };
+        if bytes.try_reserve_exact(step).is_err() {
+            let doubled = bytes.len().max(FIRST).min(left);
+            bytes
+                .try_reserve_exact(doubled)
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        }
+        // Only the room asked for: a read never passes `most`.
+        let wanted = (bytes.capacity() - bytes.len()).min(left) as u64;
+        let read = reader.by_ref().take(wanted).read_to_end(&mut bytes)?;
+        if (read as u64) < wanted {
+            return Ok(bytes);
+        }
     }
 }
 
@@ -489,6 +524,29 @@ mod tests {
         let capture = load_reader(&b"1234"[..], Source::Stdin, 4);
         assert!(capture.findings.is_empty());
         assert_eq!(capture.body, b"1234");
+    }
+
+    #[test]
+    fn a_stream_is_read_into_no_more_room_than_its_limit() {
+        for (size, limit) in [
+            (1_000_000, 1_000_000),
+            (1_000_001, 1_000_000),
+            (3_000_000, 1_000_000),
+            (999_999, 1_000_000),
+            (8 << 10, 100 << 10),
+            (10, 5_000),
+            (0, 10),
+        ] {
+            let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let bytes = read_within(&mut body.as_slice(), limit).unwrap();
+            let kept = body.len().min(limit as usize + 1);
+            assert_eq!(bytes, body[..kept], "{size}");
+            assert!(
+                bytes.capacity() as u64 <= limit + 1,
+                "{size} bytes in {} of room",
+                bytes.capacity()
+            );
+        }
     }
 
     #[test]

@@ -139,3 +139,22 @@ fn a_log_that_grows_while_it_is_read_is_read_as_it_was_opened() {
     assert_eq!(codes(&records["app.jsonl:2"]), ["T07"], "{records:?}");
     assert_eq!(records.len(), 2, "{records:?}");
 }
+
+/// Standard input past `--max-bytes` is T07 within the room of the limit:
+/// its room doubled past it (128 MiB for 64 MiB and a byte, 222 MB in
+/// all), and under this bound the read failed for want of memory (T08)
+/// instead of saying the capture was too large.
+#[test]
+fn standard_input_past_max_bytes_is_read_into_the_limit_s_room() {
+    let body = vec![b' '; (64 << 20) + 1];
+    let out = dapa_bounded(
+        320,
+        SECONDS,
+        &["scan", "-", "--jobs", "2", "--format", "jsonl", "--quiet"],
+    )
+    .stdin(&body)
+    .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let record = &records(&out.stdout)["-"];
+    assert_eq!(codes(record), ["T07"], "{record}");
+}
