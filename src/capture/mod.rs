@@ -222,7 +222,7 @@ impl Gunzipped {
 }
 
 fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
-    let decoder = flate2::read::MultiGzDecoder::new(bytes);
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
     // The inflated size, as the stream's last four bytes state it (ISIZE,
     // the size modulo 2^32 of its last member, which is the whole of most
     // streams): room for exactly that spares the growth by doubling that
@@ -240,12 +240,9 @@ fn gunzip(bytes: &[u8], max_bytes: u64) -> Gunzipped {
         .min(bytes.len().saturating_mul(1032))
         .min(usize::try_from(max_bytes).unwrap_or(usize::MAX));
     let mut plain = Vec::with_capacity(room);
-    match decoder
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut plain)
-    {
-        Ok(_) if plain.len() as u64 > max_bytes => Gunzipped::TooLarge { max_bytes },
-        Ok(_) => Gunzipped::Whole(plain),
+    match read_within(&mut decoder, max_bytes, &mut plain) {
+        Ok(true) => Gunzipped::TooLarge { max_bytes },
+        Ok(false) => Gunzipped::Whole(plain),
         Err(error) => Gunzipped::Broken {
             plain,
             error: error.to_string(),
@@ -410,52 +407,75 @@ pub fn load_named(
 /// Read a capture from standard input (`-`).
 pub fn load_reader(mut reader: impl Read, source: impl Into<Source>, max_bytes: u64) -> Capture {
     let source = source.into();
-    match read_within(&mut reader, max_bytes) {
+    let mut bytes = Vec::new();
+    match read_within(&mut reader, max_bytes, &mut bytes) {
         Err(error) => Capture::unreadable(
             source,
             Finding::new(Code::T08, format!("cannot read: {error}")),
         ),
-        Ok(bytes) if bytes.len() as u64 > max_bytes => {
-            oversized(source, bytes.len() as u64, max_bytes)
-        }
-        Ok(bytes) => Capture::from_bytes(source, bytes, None, max_bytes),
+        Ok(true) => oversized(source, max_bytes.saturating_add(1), max_bytes),
+        Ok(false) => Capture::from_bytes(source, bytes, None, max_bytes),
     }
 }
 
-/// The bytes of `reader` to its end, or to one byte past `limit`. A stream
-/// has no size to ask for first: read as `read_to_end` reads, 64 MiB and a
-/// byte of standard input doubled the room to 128 MiB, and the blocks each
-/// doubling left behind were still counted against the process (222 MB to
-/// say it was too large, 153 MB for a 60 MB body that takes 84 MB from a
-/// file). Past a first step, the room is the whole limit at once, of which
-/// the system makes memory only as the stream fills it; where the system
-/// gives no room that large at once, it grows by doubling, never past the
-/// limit.
-fn read_within(reader: &mut impl Read, limit: u64) -> std::io::Result<Vec<u8>> {
+/// Read `reader` into `bytes` to its end, or until it gives more than
+/// `limit` bytes: whether it did (`bytes` then holds the first `limit`).
+/// A stream has no size to ask for first: read as `read_to_end` reads,
+/// 64 MiB and a byte of standard input doubled the room to 128 MiB, and
+/// the blocks each doubling left behind were still counted against the
+/// process (222 MB to say it was too large, 153 MB for a 60 MB body that
+/// takes 84 MB from a file; a gzip bomb, inflated into room for the limit,
+/// doubled it for the byte past it: 164 MB). When the room is full, a
+/// probe tells the end from more to come before room is made for more;
+/// more room is the whole limit at once, of which the system makes memory
+/// only as the stream fills it, or where the system gives no room that
+/// large, twice as much, never past the limit.
+fn read_within(reader: &mut impl Read, limit: u64, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
     const FIRST: usize = 64 << 10;
-    let most = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-    let mut bytes = Vec::new();
+    const PROBE: usize = 32;
+    let most = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut probe = [0u8; PROBE];
     loop {
-        let left = most - bytes.len();
-        if left == 0 {
-            return Ok(bytes);
+        let left = most.saturating_sub(bytes.len());
+        if bytes.len() == bytes.capacity() || left == 0 {
+            let mut probed = 0;
+            if !bytes.is_empty() || left == 0 {
+                probed = read_some(reader, &mut probe[..left.clamp(1, PROBE)])?;
+                if probed == 0 {
+                    return Ok(false);
+                }
+                if left == 0 {
+                    return Ok(true);
+                }
+            }
+            let step = if bytes.is_empty() {
+                FIRST.min(left)
+            } else {
+                left
+            };
+            if bytes.try_reserve_exact(step).is_err() {
+                let doubled = bytes.len().max(FIRST).min(left);
+                bytes
+                    .try_reserve_exact(doubled)
+                    .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+            }
+            bytes.extend_from_slice(&probe[..probed]);
         }
-        let step = if bytes.is_empty() {
-            FIRST.min(left)
-        } else {
-            left
-        };
-        if bytes.try_reserve_exact(step).is_err() {
-            let doubled = bytes.len().max(FIRST).min(left);
-            bytes
-                .try_reserve_exact(doubled)
-                .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        // Only the room there is: a read never makes more.
+        let wanted = (bytes.capacity() - bytes.len()).min(most - bytes.len());
+        let read = reader.by_ref().take(wanted as u64).read_to_end(bytes)?;
+        if read < wanted {
+            return Ok(false);
         }
-        // Only the room asked for: a read never passes `most`.
-        let wanted = (bytes.capacity() - bytes.len()).min(left) as u64;
-        let read = reader.by_ref().take(wanted).read_to_end(&mut bytes)?;
-        if (read as u64) < wanted {
-            return Ok(bytes);
+    }
+}
+
+/// One read, again when a signal interrupted it.
+fn read_some(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match reader.read(buffer) {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            read => return read,
         }
     }
 }
@@ -528,21 +548,30 @@ mod tests {
 
     #[test]
     fn a_stream_is_read_into_no_more_room_than_its_limit() {
-        for (size, limit) in [
-            (1_000_000, 1_000_000),
-            (1_000_001, 1_000_000),
-            (3_000_000, 1_000_000),
-            (999_999, 1_000_000),
-            (8 << 10, 100 << 10),
-            (10, 5_000),
-            (0, 10),
+        for (size, limit, room) in [
+            (1_000_000, 1_000_000, 0),
+            (1_000_001, 1_000_000, 0),
+            (3_000_000, 1_000_000, 0),
+            (999_999, 1_000_000, 0),
+            (64 << 10, 1_000_000, 0),
+            (8 << 10, 100 << 10, 0),
+            (10, 5_000, 0),
+            (0, 10, 0),
+            (0, 0, 0),
+            (1, 0, 0),
+            (40, 20, 0),
+            (100, 100, 100),
+            (101, 100, 100),
+            (3_000_000, 1_000_000, 1_000_000),
+            (3_000_000, 1_000_000, 1000),
         ] {
             let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-            let bytes = read_within(&mut body.as_slice(), limit).unwrap();
-            let kept = body.len().min(limit as usize + 1);
-            assert_eq!(bytes, body[..kept], "{size}");
+            let mut bytes = Vec::with_capacity(room);
+            let over = read_within(&mut body.as_slice(), limit as u64, &mut bytes).unwrap();
+            assert_eq!(over, size > limit, "{size} {limit}");
+            assert_eq!(bytes, body[..size.min(limit)], "{size} {limit}");
             assert!(
-                bytes.capacity() as u64 <= limit + 1,
+                bytes.capacity() <= limit.max(room),
                 "{size} bytes in {} of room",
                 bytes.capacity()
             );

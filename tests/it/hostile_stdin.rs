@@ -158,3 +158,30 @@ fn standard_input_past_max_bytes_is_read_into_the_limit_s_room() {
     let record = &records(&out.stdout)["-"];
     assert_eq!(codes(record), ["T07"], "{record}");
 }
+
+/// A gzip bomb, piped in or named, is T07 within the room of the limit:
+/// inflated into room that doubled as it filled, up to twice the limit
+/// (for the byte past it), and under this bound dapa aborted for want of
+/// memory. The bomb is 256 members of 1 MiB of zeros each.
+#[test]
+fn a_gzip_bomb_is_refused_within_the_limit_s_room() {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&vec![0u8; 1 << 20]).unwrap();
+    let bomb = encoder.finish().unwrap().repeat(256);
+    let folder = crate::util::Folder::new();
+    folder.write("bomb.json.gz", &bomb);
+    let named = folder.join("bomb.json.gz");
+    for input in ["-", named.to_str().unwrap()] {
+        let out = dapa_bounded(
+            280,
+            SECONDS,
+            &["scan", input, "--jobs", "2", "--format", "jsonl", "--quiet"],
+        )
+        .stdin(&bomb)
+        .run();
+        assert_eq!(out.code, 1, "{input}: {}", out.stderr);
+        let record = records(&out.stdout).into_values().next().unwrap();
+        assert_eq!(codes(&record), ["T07"], "{input}: {record}");
+    }
+}
