@@ -430,7 +430,11 @@ pub fn load_reader(mut reader: impl Read, source: impl Into<Source>, max_bytes: 
 /// more room is the whole limit at once, of which the system makes memory
 /// only as the stream fills it, or where the system gives no room that
 /// large, twice as much, never past the limit.
-fn read_within(reader: &mut impl Read, limit: u64, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
+pub(crate) fn read_within(
+    reader: &mut impl Read,
+    limit: u64,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<bool> {
     const FIRST: usize = 64 << 10;
     const PROBE: usize = 32;
     let most = usize::try_from(limit).unwrap_or(usize::MAX);

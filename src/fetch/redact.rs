@@ -142,7 +142,7 @@ impl Redactor {
     /// itself an HTTP dump is redacted in what `scan` decodes its own body
     /// to as well (chunks joined, gzip inflated).
     pub fn body<'a>(&self, bytes: &'a [u8], max_bytes: u64) -> Cow<'a, [u8]> {
-        use std::io::{Read as _, Write as _};
+        use std::io::Write as _;
         if !bytes.starts_with(&[0x1f, 0x8b]) {
             return match self.dump(bytes, max_bytes) {
                 Some(rebuilt) => Cow::Owned(rebuilt),
@@ -151,11 +151,12 @@ impl Redactor {
         }
         let mut plain = Vec::new();
         // Damage ends the reading: what came before it is what `scan` shows.
-        let _ = flate2::read::MultiGzDecoder::new(bytes)
-            .take(max_bytes.saturating_add(1))
-            .read_to_end(&mut plain);
-        let too_large = plain.len() as u64 > max_bytes;
-        plain.truncate(usize::try_from(max_bytes).unwrap_or(usize::MAX));
+        // Inflated as `scan` inflates, into room that never passes the
+        // limit: read to its end, a bomb's room doubled to twice the limit
+        // in each of `--concurrency` workers.
+        let mut inflated = flate2::read::MultiGzDecoder::new(bytes);
+        let too_large =
+            crate::capture::read_within(&mut inflated, max_bytes, &mut plain).unwrap_or(false);
         let redacted = match self.dump(&plain, max_bytes) {
             Some(rebuilt) => Cow::Owned(rebuilt),
             None => self.bytes(&plain),

@@ -907,6 +907,63 @@ fn a_max_bytes_beyond_any_memory_still_captures_a_reply() {
     }
 }
 
+/// Replies in gzip that inflate past `--max-bytes` are redacted in what
+/// they inflate to, as `scan` inflates them: into room that never passes
+/// the limit. Inflated to their end, each worker's room doubled to twice
+/// the limit, and under this bound the run aborted for want of memory.
+#[test]
+fn gzip_bombs_are_redacted_within_the_limit_s_room() {
+    let server = StandIn::start(3600);
+    let folder = Folder::new();
+    write_inputs(&folder, &["gzip-bomb"; 4]);
+    let args = [
+        "fetch",
+        "--action",
+        ACTION,
+        "--inputs",
+        "inputs.jsonl",
+        "--out",
+        "live",
+        "--api-url",
+        &server.url,
+        "--login-url",
+        &server.url,
+        "--concurrency",
+        "2",
+        "--timeout",
+        "10s",
+    ];
+    let output = crate::util::dapa_bounded(BOMB_MEMORY_MIB, 60, &args)
+        .clean_env()
+        .env("GENESYS_CLIENT_ID", CLIENT_ID)
+        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
+        .current_dir(folder.path())
+        .run();
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert_eq!(captured(&folder), BTreeSet::from([1, 2, 3, 4]));
+    let scanned = dapa(&[
+        "scan",
+        "live",
+        "--format",
+        "jsonl",
+        "-q",
+        "--fail-on",
+        "none",
+    ])
+    .current_dir(folder.path())
+    .run();
+    // Each is kept as its first 64 MiB inflated, as `scan` reads it.
+    for record in records(&scanned.stdout).values() {
+        assert_eq!(codes(record), ["T05"], "{record}");
+        assert_eq!(record["bytes"], 64 << 20, "{record}");
+    }
+}
+
+/// Address space for the gzip bombs' run (a debug build, two workers, each
+/// with room for a 64 MiB reply and its 64 MiB inflated): it fits, with
+/// room to spare; inflating each to twice that does not.
+const BOMB_MEMORY_MIB: u64 = 850;
+
 #[test]
 fn credentials_refused_mid_run_stop_the_run() {
     // Two-second tokens, and the client is revoked after the first login:

@@ -485,6 +485,13 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
             b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
         ),
         ("off-contract", _) => respond(&stream, 200, &[json_type], off_contract.as_bytes()),
+        // A reply in gzip that inflates past any --max-bytes: 256 members
+        // of 1 MiB of zeros each.
+        ("gzip-bomb", _) => {
+            let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gzip.write_all(&vec![0u8; 1 << 20])?;
+            respond(&stream, 200, &[json_type], &gzip.finish()?.repeat(256))
+        }
         ("larger", _) => respond(&stream, 200, &[json_type], format!("{{\"notes\":\"{}\"}}", "n".repeat(200_000)).as_bytes()),
         ("big", _) => respond(&stream, 200, &[json_type], format!("{{\"notes\":\"{}\"}}", "n".repeat(5000)).as_bytes()),
         ("stall", _) => {
