@@ -101,12 +101,21 @@ fn a_log_that_grows_while_it_is_read_is_read_as_it_was_opened() {
     let folder = crate::util::Folder::new();
     folder.write("app.jsonl", b"{\"a\":1}\n");
     let path = folder.join("app.jsonl");
+    // Past --max-bytes before dapa starts: however far the file has grown
+    // when dapa opens it, its second line is too long to parse.
+    let start = 8 + (96u64 << 20);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(start)
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let (path, stop) = (path.clone(), Arc::clone(&stop));
         std::thread::spawn(move || {
             let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-            let mut length = 8u64;
+            let mut length = start;
             while !stop.load(Ordering::Relaxed) && length < 1 << 40 {
                 length += 32 << 20;
                 file.set_len(length).unwrap();
