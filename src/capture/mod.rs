@@ -272,18 +272,21 @@ pub fn load_file(path: PathBuf, sidecar: Option<&Path>, max_bytes: u64) -> Captu
     }
     // One read of the size the metadata gave, with no probe for the end of
     // the file: that probe is a system call per capture. A file that shrank
-    // since is read again, to its real end.
+    // since is read again, to its real end, through the handle already
+    // open: its path may name something else by now (a FIFO would block).
     // Read into spare capacity: a buffer zeroed first costs as much again
     // as the read for a small file.
     let mut bytes = Vec::with_capacity(length as usize);
-    let whole = file
+    let whole = (&file)
         .take(length)
         .read_to_end(&mut bytes)
         .is_ok_and(|read| read as u64 == length);
     if !whole {
+        use std::io::Seek as _;
         bytes.clear();
-        let reread = std::fs::File::open(&path).and_then(|file| {
-            file.take(max_bytes.saturating_add(1))
+        let reread = (&file).rewind().and_then(|()| {
+            (&file)
+                .take(max_bytes.saturating_add(1))
                 .read_to_end(&mut bytes)
         });
         if let Err(error) = reread {
@@ -548,6 +551,31 @@ mod tests {
         let capture = load_reader(&b"1234"[..], Source::Stdin, 4);
         assert!(capture.findings.is_empty());
         assert_eq!(capture.body, b"1234");
+    }
+
+    #[test]
+    fn a_file_shorter_than_its_listed_size_is_read_again_to_its_end() {
+        // sysfs lists its files as a page long whatever they hold: the
+        // first read ends short, and the file is read again through its
+        // handle. Machines without sysfs skip this.
+        let path = Path::new("/sys/kernel/uevent_seqnum");
+        let (Ok(metadata), Ok(held)) = (std::fs::metadata(path), std::fs::read(path)) else {
+            return;
+        };
+        assert!(
+            metadata.len() > held.len() as u64,
+            "listed {}",
+            metadata.len()
+        );
+        let capture = load_file(path.to_path_buf(), None, 1 << 20);
+        // A count of events, which may have grown between the two reads.
+        assert!(
+            !capture.body.is_empty()
+                && capture
+                    .body
+                    .iter()
+                    .all(|b| b.is_ascii_digit() || *b == b'\n')
+        );
     }
 
     #[test]
