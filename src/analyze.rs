@@ -6,7 +6,7 @@ use crate::json::{self, ParseOptions};
 use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport};
 use crate::profile::definition::FolderDefinitions;
 use crate::profile::shape::Shape;
-use crate::profile::{Profile, Profiles, Semantic, Target};
+use crate::profile::{EnvelopeKind, Profile, Profiles, Semantic, Target};
 use crate::record::{CaptureRecord, KeptPayload, SecretMarks};
 use crate::verdict::verdict;
 use serde_json::Value;
@@ -402,7 +402,7 @@ impl Context<'_> {
             ));
         }
         let mut outcome = BodyOutcome::default();
-        let described = self.described(envelope.payload.as_deref(), &root);
+        let described = self.described(envelope.envelope, envelope.payload.as_deref(), &root);
         if let (Some(profile), Some(pointer)) = (self.profile, &described)
             && let Some(value) = root.pointer(pointer)
         {
@@ -460,8 +460,27 @@ impl Context<'_> {
 
     /// Where the profile's schema applies in `root`: the whole document or
     /// the payload at `payload`, when it is there.
-    fn described(&self, payload: Option<&str>, root: &Value) -> Option<String> {
-        let pointer = match self.profile?.target {
+    fn described(
+        &self,
+        found: envelope::Envelope,
+        payload: Option<&str>,
+        root: &Value,
+    ) -> Option<String> {
+        let profile = self.profile?;
+        let pointer = match profile.target {
+            // A test run's schema describes a `TestExecutionResult`: an
+            // error body or problem details in its place is a request that
+            // failed (E01, E06), not a trace missing its members, and its
+            // fields are no drift of the trace's.
+            Target::Document
+                if profile.envelope == EnvelopeKind::Test
+                    && matches!(
+                        found,
+                        envelope::Envelope::ErrorBody | envelope::Envelope::ProblemDetails
+                    ) =>
+            {
+                return None;
+            }
             Target::Document => "",
             Target::Payload => payload?,
         };
@@ -472,8 +491,9 @@ impl Context<'_> {
     /// as the envelope layer would, with no layer after it.
     fn unchecked_document(&self, mut root: Value, text: Range<usize>, lenient: bool) -> Document {
         let stringified_root = decode_root(&mut root, self.options.max_depth).is_some();
-        let payload = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope)).payload;
-        let described = self.described(payload.as_deref(), &root);
+        let envelope = envelope::check(&root, self.meta(), self.profile.map(|p| p.envelope));
+        let described = self.described(envelope.envelope, envelope.payload.as_deref(), &root);
+        let payload = envelope.payload;
         Document {
             root,
             text,

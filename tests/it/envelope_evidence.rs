@@ -303,3 +303,66 @@ fn an_error_body_with_a_numeric_code_names_it() {
         ]
     );
 }
+
+#[test]
+fn a_test_profile_checks_traces_not_the_error_bodies_sent_in_their_place() {
+    let folder = Folder::new();
+    // The test endpoint refused the request: an error body, a problem.
+    folder.write(
+        "not-found.json",
+        br#"{"message":"Unable to find the action","code":"not.found","status":404,"contextId":"c-1","details":[],"errors":[]}"#,
+    );
+    folder.write(
+        "problem.json",
+        br#"{"type":"about:blank","title":"Bad Gateway","status":502,"detail":"upstream failed"}"#,
+    );
+    // A trace without its steps is still checked against the schema.
+    folder.write(
+        "stepless.json",
+        br#"{"success":true,"finalResult":{"name":"Ada"}}"#,
+    );
+    let profile = ["--profile", "genesys-test"];
+    assert_eq!(
+        verdicts_with(&folder, &profile),
+        vec![
+            (
+                "not-found.json".to_owned(),
+                "error".to_owned(),
+                vec!["E01".to_owned()]
+            ),
+            (
+                "problem.json".to_owned(),
+                "error".to_owned(),
+                vec!["E06".to_owned()]
+            ),
+            (
+                "stepless.json".to_owned(),
+                "invalid".to_owned(),
+                vec!["V01".to_owned()]
+            ),
+        ]
+    );
+    // The drift table holds the traces' paths, none of the error bodies'.
+    let mut args = vec![
+        "scan",
+        folder.path_str(),
+        "--format",
+        "json",
+        "-q",
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(&profile);
+    let output = dapa(&args).run();
+    let summary: Value = serde_json::from_str(&output.stdout).unwrap();
+    let paths: Vec<&str> = summary["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        !paths.is_empty() && !paths.contains(&"/contextId") && !paths.contains(&"/title"),
+        "{paths:?}"
+    );
+}
