@@ -594,6 +594,14 @@ fn decode(source: Source, text: Vec<u8>, max_bytes: u64, skip_assets: bool) -> O
         capture.meta = meta;
         capture
     };
+    let recorded_text = content.text.as_ref().and_then(|text| text.0.as_deref());
+    if response.status.0 == Some(0) && recorded_text.is_none_or(str::is_empty) {
+        return Some(failed(
+            Code::T01,
+            no_reply(response.error.0.as_deref()),
+            meta,
+        ));
+    }
     if matches!(content.text, Some(Scalar(None))) {
         let message = "the HAR entry's response text is not a string, as HAR writes it";
         return Some(failed(Code::T08, message.to_owned(), meta));
@@ -664,6 +672,23 @@ struct Entry {
     response: Object<Response>,
 }
 
+/// T01's message for an entry of status 0 with no body: the browser
+/// recorded the request but no reply. The exporter's reason is named only
+/// in the form Chromium writes it, a fixed name of a network error, so that
+/// no other text of the file is quoted.
+fn no_reply(error: Option<&str>) -> String {
+    let named = error.filter(|error| {
+        error.len() <= 64
+            && error.strip_prefix("net::ERR_").is_some_and(|name| {
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+            })
+    });
+    match named {
+        Some(error) => format!("no reply: the HAR entry's status is 0 ({error})"),
+        None => "no reply: the HAR entry's status is 0 (the request was blocked, cancelled or failed before a reply came)".to_owned(),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Request {
@@ -677,6 +702,10 @@ struct Response {
     status: Scalar<u64>,
     headers: Headers,
     content: Object<Content>,
+    /// Why no reply came, as Chromium's exports say it
+    /// (`net::ERR_CONNECTION_REFUSED`).
+    #[serde(rename = "_error")]
+    error: Scalar<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -968,6 +997,44 @@ mod tests {
         assert_eq!(found[2].body, b"<html></html>");
         assert_eq!(found[3].meta.status, None);
         assert_eq!(found[3].notes.len(), 1, "fields of other types are absent");
+    }
+
+    #[test]
+    fn an_entry_of_status_0_without_a_body_says_no_reply_came() {
+        let har = serde_json::json!({"log": {"entries": [
+            {"response": {"status": 0, "content": {"size": 0, "mimeType": "x-unknown"},
+                          "_error": "net::ERR_CONNECTION_REFUSED"}},
+            {"response": {"status": 0, "content": {"text": ""}, "_error": "\u{1b}]0;x\u{7} Bearer abc"}},
+            {"response": {"status": 0}},
+        ]}});
+        let (found, error) = captures(har.to_string().as_bytes(), 1 << 20);
+        assert!(error.is_none(), "{error:?}");
+        let messages: Vec<(Code, &str)> = found
+            .iter()
+            .map(|capture| {
+                (
+                    capture.findings[0].code,
+                    capture.findings[0].message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    Code::T01,
+                    "no reply: the HAR entry's status is 0 (net::ERR_CONNECTION_REFUSED)"
+                ),
+                (
+                    Code::T01,
+                    "no reply: the HAR entry's status is 0 (the request was blocked, cancelled or failed before a reply came)"
+                ),
+                (
+                    Code::T01,
+                    "no reply: the HAR entry's status is 0 (the request was blocked, cancelled or failed before a reply came)"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -228,3 +228,22 @@ fn log_output_is_the_same_for_any_jobs() {
         );
     }
 }
+
+#[test]
+fn a_har_request_that_got_no_reply_says_so() {
+    // Chromium records a refused or cancelled request with status 0, no
+    // content and the network error's name.
+    let folder = Folder::new();
+    folder.write(
+        "desk.har",
+        br#"{"log":{"entries":[{"startedDateTime":"2026-11-20T09:00:00Z","request":{"method":"POST","url":"https://api.mypurecloud.ie/api/v2/integrations/actions/a1/execute"},"response":{"status":0,"headers":[],"content":{"size":0,"mimeType":"x-unknown"},"_error":"net::ERR_CONNECTION_RESET"}}]}}"#,
+    );
+    let output = dapa(&["scan", folder.path_str(), "--format", "jsonl", "-q"]).run();
+    assert_eq!(output.code, 1, "{}", output.stderr);
+    let record: serde_json::Value = serde_json::from_str(output.stdout.trim()).unwrap();
+    assert_eq!(record["status"], "empty");
+    assert_eq!(
+        record["findings"][0]["message"],
+        "no reply: the HAR entry's status is 0 (net::ERR_CONNECTION_RESET)"
+    );
+}
