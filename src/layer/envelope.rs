@@ -327,11 +327,12 @@ impl Named {
 
 /// Whether a body is a `TestExecutionResult`: a boolean `success` beside
 /// the steps or the final result. Where the profile or the sidecar says
-/// the test endpoint answered, `success` alone is enough: a trace saved
-/// through an SDK may have lost its empty or null members. Otherwise a
-/// failed run with neither (`{"error":{..},"success":false}`) is one only
-/// when its `error` is a Genesys error body and it has no member a
-/// `TestExecutionResult` lacks.
+/// the test endpoint answered, `success` alone is enough when the body
+/// has no member a `TestExecutionResult` lacks: a trace saved through an
+/// SDK may have lost its empty or null members, but an error body that
+/// also says `"success": false` is the request refused, not a run.
+/// Otherwise a failed run with neither (`{"error":{..},"success":false}`)
+/// is one only when its `error` is a Genesys error body.
 fn is_test_result(
     fields: &Map<String, Value>,
     meta: &Meta,
@@ -342,21 +343,22 @@ fn is_test_result(
     };
     let tested = expected == Some(EnvelopeKind::Test)
         || matches!(meta.endpoint.as_deref(), Some("test" | "draft-test"));
+    let trace_members_only = || {
+        fields.keys().all(|key| {
+            matches!(
+                key.as_str(),
+                "operations" | "error" | "finalResult" | "success"
+            )
+        })
+    };
     let failed_run = || {
         !success
-            && fields.keys().all(|key| {
-                matches!(
-                    key.as_str(),
-                    "operations" | "error" | "finalResult" | "success"
-                )
-            })
             && (fields.get("error").and_then(Value::as_object))
                 .is_some_and(|error| is_error_body(error, &Meta::default()))
     };
-    tested
-        || fields.get("operations").is_some_and(Value::is_array)
+    fields.get("operations").is_some_and(Value::is_array)
         || fields.contains_key("finalResult")
-        || failed_run()
+        || (trace_members_only() && (tested || failed_run()))
 }
 
 fn test_result(

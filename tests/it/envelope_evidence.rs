@@ -366,3 +366,41 @@ fn a_test_profile_checks_traces_not_the_error_bodies_sent_in_their_place() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn an_error_body_that_says_success_false_is_no_trace_under_a_test_profile() {
+    let folder = Folder::new();
+    // A refusal that also says `"success": false`: its members are an
+    // error body's, none a TestExecutionResult has besides `success`.
+    folder.write(
+        "refused.json",
+        br#"{"success":false,"message":"Unable to find the action","code":"not.found","status":404,"contextId":"c-1"}"#,
+    );
+    // The same refusal where the sidecar names the test endpoint.
+    folder.write(
+        "sidecar.json",
+        br#"{"success":false,"message":"Action is not published","code":"bad.request","status":400,"contextId":"c-2"}"#,
+    );
+    folder.write(
+        "sidecar.meta.json",
+        br#"{"status":400,"endpoint":"test","action_id":"custom_-_1"}"#,
+    );
+    // A trace that kept only `success` is one all the same.
+    folder.write("bare.json", br#"{"success":false}"#);
+    let verdict = |name: &str, codes: &[&str]| {
+        let codes = codes.iter().map(|c| (*c).to_owned()).collect();
+        (name.to_owned(), "error".to_owned(), codes)
+    };
+    assert_eq!(
+        verdicts_with(&folder, &["--profile", "genesys-test"]),
+        vec![
+            verdict("bare.json", &["E02", "V01"]),
+            verdict("refused.json", &["E01"]),
+            verdict("sidecar.json", &["T06", "E01"]),
+        ]
+    );
+    assert_eq!(
+        verdicts(&folder)[2],
+        verdict("sidecar.json", &["T06", "E01"])
+    );
+}
