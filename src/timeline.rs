@@ -358,7 +358,9 @@ impl<'de> Deserialize<'de> for Timeline {
         let mut buckets = BTreeMap::new();
         for bucket in document.series {
             let start = parse_time(&bucket.start)
-                .ok_or_else(|| D::Error::custom(format!("not a time: '{}'", bucket.start)))?;
+                .ok_or_else(|| D::Error::custom(format!("not a time: '{}'", bucket.start)))?
+                .div_euclid(width)
+                * width;
             // Listed twice, a bucket's captures would be counted once.
             if buckets.insert(start, bucket.counts).is_some() {
                 return Err(D::Error::custom(format!(
@@ -398,9 +400,17 @@ pub fn parse_time(text: &str) -> Option<i64> {
     text.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
 
-/// Seconds since the epoch as RFC 3339.
+/// Seconds since the epoch as RFC 3339, held to the times there are: the
+/// bucket of the earliest times starts before the earliest time (its start
+/// is a multiple of its width), and is written as starting at it; read
+/// back, a start is taken to the start of its bucket again.
 pub fn rfc3339(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds).map_or_else(|_| seconds.to_string(), |t| t.to_string())
+    let (first, last) = (
+        jiff::Timestamp::MIN.as_second(),
+        jiff::Timestamp::MAX.as_second(),
+    );
+    jiff::Timestamp::from_second(seconds.clamp(first, last))
+        .map_or_else(|_| seconds.to_string(), |t| t.to_string())
 }
 
 /// A sparkline of counts: one block per bucket, height by share of the

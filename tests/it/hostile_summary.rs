@@ -1144,3 +1144,49 @@ fn a_chosen_bucket_width_is_widened_before_its_buckets_grow_past_the_cap() {
         ],
     );
 }
+
+#[test]
+fn the_bucket_of_the_earliest_times_there_are_is_written_as_a_time() {
+    // The earliest time there is (-009999-01-02T01:59:59Z) lies inside a
+    // day, a 10-day and a 1000-day bucket that start before it: the start
+    // was written as a bare number of seconds, and merge refused the
+    // summary ("not a time").
+    let folder = Folder::new();
+    let captures = [
+        ("early", "-009999-01-02T12:00:00Z"),
+        ("late", "2025-11-20T09:00:00Z"),
+    ];
+    for (name, time) in captures {
+        folder.write(&format!("in/{name}.json"), br#"{"a":1}"#);
+        folder.write(
+            &format!("in/{name}.meta.json"),
+            format!(r#"{{"status":200,"captured_at":"{time}"}}"#).as_bytes(),
+        );
+    }
+    let path = folder.join("in").display().to_string();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", &path, "--bucket", "1d", "--format", "json", "-q"];
+        args.extend_from_slice(extra);
+        let output = bounded(&args);
+        assert_eq!(output.code, 0, "{}", output.stderr);
+        output.stdout
+    };
+    let json = scan(&["--jobs", "1"]);
+    let summary: Value = serde_json::from_str(&json).unwrap();
+    let starts: Vec<&str> = summary["timeline"]["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bucket| bucket["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        ["-009999-01-02T01:59:59Z", "2025-11-20T00:00:00Z"],
+        "{json}"
+    );
+    // Read back, as merge reads it, the bucket is the same one.
+    let merged = merge_files(&folder, &[("whole.json", &summary)]);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert!(merged.stdout == json, "{}", merged.stdout);
+    assert_shards_merge_into(&folder, 2, &json, scan);
+}
