@@ -26,6 +26,16 @@ fn write_inputs(folder: &Folder, cases: &[&str]) -> PathBuf {
 /// `dapa fetch` against the stand-in, from `folder`, with short waits;
 /// `extra` adds options or replaces the defaults below.
 fn fetch(server: &StandIn, folder: &Folder, extra: &[&str]) -> Run {
+    fetch_in(server, folder, extra, dapa)
+}
+
+/// [`fetch`], the command made by `run` (a run bounded in memory).
+fn fetch_in(
+    server: &StandIn,
+    folder: &Folder,
+    extra: &[&str],
+    run: impl FnOnce(&[&str]) -> Run,
+) -> Run {
     let defaults = [
         ("--action", ACTION),
         ("--inputs", "inputs.jsonl"),
@@ -43,7 +53,7 @@ fn fetch(server: &StandIn, folder: &Folder, extra: &[&str]) -> Run {
         }
     }
     args.extend_from_slice(extra);
-    dapa(&args)
+    run(&args)
         .clean_env()
         .env("GENESYS_CLIENT_ID", CLIENT_ID)
         .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
@@ -916,29 +926,11 @@ fn gzip_bombs_are_redacted_within_the_limit_s_room() {
     let server = StandIn::start(3600);
     let folder = Folder::new();
     write_inputs(&folder, &["gzip-bomb"; 4]);
-    let args = [
-        "fetch",
-        "--action",
-        ACTION,
-        "--inputs",
-        "inputs.jsonl",
-        "--out",
-        "live",
-        "--api-url",
-        &server.url,
-        "--login-url",
-        &server.url,
-        "--concurrency",
-        "2",
-        "--timeout",
-        "10s",
-    ];
-    let output = crate::util::dapa_bounded(BOMB_MEMORY_MIB, 60, &args)
-        .clean_env()
-        .env("GENESYS_CLIENT_ID", CLIENT_ID)
-        .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
-        .current_dir(folder.path())
-        .run();
+    let extra = ["--concurrency", "2", "--timeout", "10s"];
+    let output = fetch_in(&server, &folder, &extra, |args| {
+        crate::util::dapa_bounded(BOMB_MEMORY_MIB, 60, args)
+    })
+    .run();
     assert_eq!(output.code, 0, "{}", output.stderr);
     assert_eq!(captured(&folder), BTreeSet::from([1, 2, 3, 4]));
     let scanned = dapa(&[
