@@ -170,7 +170,18 @@ impl Timeline {
     }
 
     /// Fold in another timeline (of other captures).
+    ///
+    /// Timelines asked for with other widths (summaries of separate scans,
+    /// or shards given other `--bucket`s) merge at the wider of the two, a
+    /// fixed width before the automatic choice: the same whichever comes
+    /// first.
     pub fn merge(&mut self, other: &Timeline) {
+        self.choice = match (self.choice, other.choice) {
+            (BucketChoice::Fixed(mine), BucketChoice::Fixed(theirs)) => {
+                BucketChoice::Fixed(mine.max(theirs))
+            }
+            (BucketChoice::Auto, fixed) | (fixed, BucketChoice::Auto) => fixed,
+        };
         let width = self.width.max(other.width);
         self.coarsen(width);
         self.first = earliest(self.first, other.first);
@@ -501,6 +512,30 @@ mod tests {
         assert!(text.contains(r#""bucket":"5m","asked":"1m""#), "{text}");
         let read: Timeline = serde_json::from_str(&text).unwrap();
         assert_eq!(read, whole);
+    }
+
+    #[test]
+    fn timelines_asked_at_other_widths_merge_the_same_in_either_order() {
+        let times: Vec<i64> = (0..600).map(|i| i * 60).collect();
+        let choices = [
+            BucketChoice::Fixed(60),
+            BucketChoice::Fixed(3600),
+            BucketChoice::Auto,
+        ];
+        for first in choices {
+            for second in choices {
+                let left = timeline_of(&times[..300], first);
+                let right = timeline_of(&times[300..], second);
+                let mut one = left.clone();
+                one.merge(&right);
+                let mut other = right.clone();
+                other.merge(&left);
+                assert_eq!(one, other, "{first:?} then {second:?}");
+                // No width is said to be widened from one that the
+                // merged buckets could have kept.
+                assert_eq!(one.widened_from(), None, "{first:?} then {second:?}");
+            }
+        }
     }
 
     #[test]
