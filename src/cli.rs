@@ -485,6 +485,7 @@ pub struct WalkArgs {
     pub quiet: bool,
     /// In JSON Lines logs, the JSON pointer of each line's body (e.g.
     /// /response/body); a string is the body text, anything else its JSON.
+    /// With it (or --time-pointer), `-` reads a log from standard input.
     #[arg(long, value_name = "POINTER", value_parser = parse_pointer)]
     pub body_pointer: Option<String>,
     /// In JSON Lines logs, the JSON pointer of each line's time (RFC 3339,

@@ -409,7 +409,19 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
         let found = task.found;
         let mut send_found = |job| send(Task::new(job, found.as_ref()), &mut chunk);
         match task.job {
-            Job::Lines(path) => expand_lines(&path, options, &mut send_found),
+            Job::Lines(path) => expand_lines(
+                lines::open(&path),
+                Arc::from(path_shown(&path)),
+                options,
+                &mut send_found,
+            ),
+            // A body or time pointer is a log's: standard input holds one.
+            Job::Stdin if options.lines.picks_fields() => expand_lines(
+                lines::open_stdin(options.max_bytes),
+                Arc::from("-"),
+                options,
+                &mut send_found,
+            ),
             Job::Har(path) => expand_har(&path, options, &mut send_found),
             job => send_found(job),
         }
@@ -541,17 +553,25 @@ fn entry_rank(entry: &DirEntry) -> u8 {
 
 /// The lines of a log in blocks, each a job; a log that cannot be read is
 /// one unreadable capture, and one that breaks off keeps the lines before.
-fn expand_lines(path: &Path, options: &ScanOptions, send: &mut dyn FnMut(Job) -> bool) -> bool {
-    let reader = match lines::open(path) {
+fn expand_lines(
+    opened: io::Result<Box<dyn io::BufRead + Send>>,
+    file: Arc<str>,
+    options: &ScanOptions,
+    send: &mut dyn FnMut(Job) -> bool,
+) -> bool {
+    let reader = match opened {
         Ok(reader) => reader,
         Err(error) => {
+            let source = match &*file {
+                "-" => Source::Stdin,
+                file => Source::File(file.to_owned()),
+            };
             return send(Job::Unreadable {
-                source: Source::from_path(path),
+                source,
                 reason: format!("cannot read: {error}"),
             });
         }
     };
-    let file: Arc<str> = Arc::from(path_shown(path));
     for piece in lines::Blocks::new(reader, options.max_bytes) {
         let job = match piece {
             Piece::Lines(block) => Job::LineBlock {

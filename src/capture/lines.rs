@@ -54,6 +54,12 @@ impl LineOptions {
         }
     }
 
+    /// Whether a field is picked from each line: a body or a time pointer
+    /// was given, which only a log's lines have.
+    pub fn picks_fields(&self) -> bool {
+        self.wanted.is_some()
+    }
+
     /// The pointer to the body in each line, if any.
     pub fn body_pointer(&self) -> Option<&str> {
         self.body_pointer.as_deref()
@@ -76,7 +82,15 @@ pub fn is_lines_name(name: impl AsRef<[u8]>) -> bool {
 /// Open a file for reading lines, gunzipping it when it starts with the
 /// gzip magic number (whatever its name says).
 pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
-    let mut lines = super::open_stream(path).map_err(io::Error::other)?;
+    without_bom(super::open_stream(path).map_err(io::Error::other)?)
+}
+
+/// Standard input as a log (see [`super::stdin_stream`]).
+pub fn open_stdin(max_bytes: u64) -> io::Result<Box<dyn BufRead + Send>> {
+    without_bom(super::stdin_stream(max_bytes)?)
+}
+
+fn without_bom(mut lines: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
     // A byte-order mark belongs to the file, not to its first line's body.
     if lines.fill_buf()?.starts_with(UTF8_BOM) {
         lines.consume(UTF8_BOM.len());

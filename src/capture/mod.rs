@@ -85,14 +85,79 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub fn open_stream(
     path: &Path,
 ) -> Result<Box<dyn std::io::BufRead + Send>, crate::input::ReadError> {
-    use std::io::{BufRead as _, BufReader};
     let (file, metadata) = crate::input::open_regular(path)?;
-    let mut reader = BufReader::with_capacity(1 << 16, file.take(metadata.len()));
+    Ok(stream_of(file.take(metadata.len()))?)
+}
+
+/// `reader` as a stream, gunzipped as it is read when it starts with the
+/// gzip magic number.
+fn stream_of(
+    reader: impl std::io::Read + Send + 'static,
+) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    use std::io::{BufRead as _, BufReader};
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
     if reader.fill_buf()?.starts_with(&GZIP_MAGIC) {
         let decoder = flate2::read::MultiGzDecoder::new(reader);
         return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));
     }
     Ok(Box::new(reader))
+}
+
+/// Standard input as a stream (a log piped in), gunzipped as a file is.
+///
+/// A pipe, a socket or a terminal is read to its end, however long: its
+/// writer decides where that is, as for any filter (`tail -f log | dapa`
+/// runs until the writer stops). A file given with `<` is read as far as
+/// it reached when opened, as a file named is. Any other device has no
+/// end of its own (`< /dev/zero`): it is read no further than `max_bytes`,
+/// and a byte past them ends the stream with an error that says so.
+pub fn stdin_stream(max_bytes: u64) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+    use std::io::IsTerminal as _;
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::FileTypeExt as _;
+    // A handle of its own: the stream is read on the walk's thread, and
+    // nothing else reads standard input when it holds a log.
+    let file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    let metadata = file.metadata()?;
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        stream_of(file.take(metadata.len()))
+    } else if kind.is_fifo() || kind.is_socket() || file.is_terminal() {
+        stream_of(file)
+    } else {
+        stream_of(DeviceWithin {
+            device: file,
+            left: max_bytes,
+            limit: max_bytes,
+        })
+    }
+}
+
+/// A device read as standard input, which ends after `limit` bytes: with an
+/// error when it has more.
+struct DeviceWithin {
+    device: std::fs::File,
+    left: u64,
+    limit: u64,
+}
+
+impl std::io::Read for DeviceWithin {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            let mut probe = [0u8; 1];
+            return match self.device.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!(
+                    "standard input is a device, read no further than --max-bytes ({} bytes)",
+                    self.limit
+                ))),
+            };
+        }
+        let room = usize::try_from(self.left).map_or(buf.len(), |left| left.min(buf.len()));
+        let read = self.device.read(&mut buf[..room])?;
+        self.left -= read as u64;
+        Ok(read)
+    }
 }
 
 impl Capture {

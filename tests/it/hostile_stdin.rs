@@ -194,3 +194,104 @@ fn a_gzip_bomb_is_refused_within_the_limit_s_room() {
         assert_eq!(codes(&record), ["T07"], "{input}: {record}");
     }
 }
+
+/// A log piped in with `--body-pointer` or `--time-pointer` (options only a
+/// log's lines take) is read line by line as a log file of that name is,
+/// its lines named `-:N`: it was one capture of the whole log, malformed
+/// as JSON. Piped, gzip-compressed, or given with `<`, the lines are the
+/// same.
+#[test]
+fn a_log_on_standard_input_is_read_line_by_line_with_a_pointer() {
+    use std::io::Write as _;
+    let log = concat!(
+        r#"{"time":"2026-11-20T09:10:00Z","response":{"status":200,"body":"{\"id\":\"a1\"}"}}"#,
+        "\n",
+        r#"{"time":"2026-11-20T09:11:00Z","response":{"status":502,"body":"<html><body>502 Bad Gateway</body></html>"}}"#,
+        "\n\n",
+        r#"{"time":"2026-11-20T09:12:00Z","response":{"status":200,"body":"{\"id\":"}}"#,
+        "\n",
+    );
+    let folder = crate::util::Folder::new();
+    folder.write("app.jsonl", log.as_bytes());
+    let named = folder.join("app.jsonl");
+    let args = |input: &str| {
+        let mut args = vec!["scan", input, "--body-pointer", "/response/body"];
+        args.extend(["--time-pointer", "/time", "--format", "jsonl", "--quiet"]);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run = |args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        dapa_bounded(MEMORY_MIB, SECONDS, &args)
+    };
+    let as_file = run(&args(named.to_str().unwrap())).run();
+    assert_eq!(as_file.code, 1, "{}", as_file.stderr);
+    let expected: Vec<String> = as_file
+        .stdout
+        .lines()
+        .map(|line| line.replace(named.to_str().unwrap(), "-"))
+        .collect();
+    assert_eq!(expected.len(), 3, "{}", as_file.stdout);
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(log.as_bytes()).unwrap();
+    let gzip = gzip.finish().unwrap();
+    let piped = run(&args("-")).stdin(log.as_bytes()).run();
+    let piped_gzip = run(&args("-")).stdin(&gzip).run();
+    let redirected = {
+        let args = args("-");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        crate::util::dapa_bounded_reading(MEMORY_MIB, SECONDS, &named, &args).run()
+    };
+    for (how, out) in [("piped", piped), ("gzip", piped_gzip), ("<", redirected)] {
+        assert_eq!(out.code, 1, "{how}: {}", out.stderr);
+        assert_eq!(out.stdout.lines().collect::<Vec<_>>(), expected, "{how}");
+    }
+    let lines = records(&expected.join("\n"));
+    assert_eq!(lines["-:2"]["http_status"], 502, "{lines:?}");
+    assert_eq!(codes(&lines["-:4"]), ["S01"], "{lines:?}");
+    // Without a pointer, standard input is still one capture.
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &["scan", "-", "--format", "jsonl", "--quiet"],
+    )
+    .stdin(br#"{"id":"a1"}"#)
+    .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(records(&out.stdout)["-"]["status"], "ok", "{}", out.stdout);
+}
+
+/// A device with no end read as a log (`< /dev/zero`) stops after
+/// `--max-bytes` with a T08 that says why, in bounded time and room;
+/// `/dev/null` is an empty log.
+#[test]
+fn a_device_read_as_a_log_stops_at_max_bytes() {
+    let args = [
+        "scan",
+        "-",
+        "--body-pointer",
+        "/body",
+        "--max-bytes",
+        "1048576",
+        "--format",
+        "jsonl",
+        "--quiet",
+    ];
+    let device = |path: &str| {
+        crate::util::dapa_bounded_reading(MEMORY_MIB, SECONDS, std::path::Path::new(path), &args)
+            .run()
+    };
+    let out = device("/dev/zero");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let record = records(&out.stdout).into_values().next().unwrap();
+    assert_eq!(codes(&record), ["T08"], "{record}");
+    assert!(
+        record["findings"][0]["message"].as_str().unwrap().contains(
+            "standard input is a device, read no further than --max-bytes (1048576 bytes)"
+        ),
+        "{record}"
+    );
+    let out = device("/dev/null");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.contains("no capture found"), "{}", out.stderr);
+}

@@ -42,12 +42,28 @@ pub fn dapa(args: &[&str]) -> Run {
 /// of which the test sees as a run that did not exit by itself. Runs with
 /// `--jobs 2` fit 256 MiB with room to spare (thread stacks included).
 pub fn dapa_bounded(memory_mib: u64, seconds: u64, args: &[&str]) -> Run {
-    let binary = assert_cmd::cargo::cargo_bin("dapa");
     let mut command = assert_cmd::Command::new("prlimit");
+    command.arg(format!("--as={}", memory_mib << 20));
+    bounded(command, seconds, args)
+}
+
+/// [`dapa_bounded`] with standard input opened from `path` (a file or a
+/// device, which a test's input bytes, always piped, cannot be).
+pub fn dapa_bounded_reading(memory_mib: u64, seconds: u64, path: &Path, args: &[&str]) -> Run {
+    let mut command = assert_cmd::Command::new("sh");
     command
-        .arg(format!("--as={}", memory_mib << 20))
+        .arg("-c")
+        .arg(r#"exec prlimit --as="$0" "$@" < "$DAPA_TEST_STDIN""#)
+        .arg((memory_mib << 20).to_string())
+        .env("DAPA_TEST_STDIN", path);
+    bounded(command, seconds, args)
+}
+
+/// `command` (prlimit with its bound) running dapa with `args`.
+fn bounded(mut command: assert_cmd::Command, seconds: u64, args: &[&str]) -> Run {
+    command
         .arg("--")
-        .arg(binary)
+        .arg(assert_cmd::cargo::cargo_bin("dapa"))
         .args(args)
         // glibc reserves 64 MiB of address space for each thread that
         // meets another at its allocator's lock, as timing has it; what
