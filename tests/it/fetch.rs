@@ -1266,6 +1266,11 @@ fn action_ids_that_are_not_one_plain_path_segment_are_refused() {
 /// so that a run that got past its inputs would fail without contacting
 /// anything.
 fn fetch_bounded(folder: &Folder, extra: &[&str]) -> Run {
+    fetch_within(256, folder, extra)
+}
+
+/// [`fetch_bounded`] in `memory_mib` MiB.
+fn fetch_within(memory_mib: u64, folder: &Folder, extra: &[&str]) -> Run {
     let closed = "http://127.0.0.1:9";
     let mut args = vec![
         "fetch",
@@ -1281,7 +1286,7 @@ fn fetch_bounded(folder: &Folder, extra: &[&str]) -> Run {
         "0",
     ];
     args.extend_from_slice(extra);
-    crate::util::dapa_bounded(256, 15, &args)
+    crate::util::dapa_bounded(memory_mib, 15, &args)
         .clean_env()
         .env("GENESYS_CLIENT_ID", CLIENT_ID)
         .env("GENESYS_CLIENT_SECRET", CLIENT_SECRET)
@@ -1369,6 +1374,25 @@ fn inputs_and_env_files_are_read_within_bounds() {
         "{}",
         output.stdout
     );
+}
+
+/// An inputs file of a million bad lines names ten of them and counts the
+/// rest, in little memory: every message was kept to name ten (129 MB for
+/// `yes | head -999999`, which this bound refused).
+#[test]
+fn a_million_bad_input_lines_are_named_in_little_memory() {
+    let folder = Folder::new();
+    folder.write("yes.txt", "y\n".repeat(999_999).as_bytes());
+    let output = fetch_within(64, &folder, &["--inputs", "yes.txt", "--dry-run"]).run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    for says in [
+        "yes.txt:1: not JSON",
+        "yes.txt:10: not JSON",
+        "... and 999989 more",
+    ] {
+        assert!(output.stderr.contains(says), "{says}: {}", output.stderr);
+    }
+    assert!(!output.stderr.contains("yes.txt:11:"), "{}", output.stderr);
 }
 
 #[test]
