@@ -301,10 +301,14 @@ impl Merging {
         self.analysed_differently |= summary.analysis != reference.analysis;
         // Inputs of separate scans add up; each path is named once, in the
         // order first given (a set of those named: a million stay linear).
-        for input in &summary.inputs {
-            if !self.named.contains(input) {
-                self.named.insert(input.clone());
-                self.inputs.push(input.clone());
+        // Shards all name the inputs of their one scan, as that scan was
+        // given them: a path given twice was read twice and stays twice.
+        if !reference.sharded {
+            for input in &summary.inputs {
+                if !self.named.contains(input) {
+                    self.named.insert(input.clone());
+                    self.inputs.push(input.clone());
+                }
             }
         }
         match summary.shard {
@@ -348,7 +352,11 @@ impl Merging {
             return Err(MergeError::Shards("no summaries to merge".to_owned()));
         };
         whole.shard = None;
-        whole.inputs = self.inputs;
+        // Shards keep the inputs of their scan as it was given them (each
+        // shard names the same); separate scans name theirs each once.
+        if self.shards.is_empty() {
+            whole.inputs = self.inputs;
+        }
         if self.analysed_differently {
             // Other options, but all showed secrets: the mark stays.
             whole.analysis =

@@ -58,6 +58,44 @@ fn shards_merged_equal_one_run() {
     }
 }
 
+/// A folder given twice is read twice, and its shards name it twice too:
+/// merged, they must not drop the second from `inputs`.
+#[test]
+fn shards_of_a_path_given_twice_merge_to_one_run() {
+    let args = [
+        "samples/ok",
+        "samples/ok/contact-profile.json",
+        "samples/ok",
+    ];
+    let scan = |extra: &[&str]| {
+        let mut all = vec!["scan", "--format", "json", "--quiet"];
+        all.extend(&args);
+        all.extend(extra);
+        let output = dapa(&all).run();
+        assert!(output.code <= 1, "{}", output.stderr);
+        output.stdout
+    };
+    let whole = scan(&[]);
+    assert!(
+        whole.contains(
+            "\"samples/ok\",\n    \"samples/ok/contact-profile.json\",\n    \"samples/ok\""
+        )
+    );
+    let shards = Folder::new();
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        shards.write(&format!("s{k}.json"), scan(&["--shard", &shard]).as_bytes());
+    }
+    let s1 = shards.join("s1.json").display().to_string();
+    let s2 = shards.join("s2.json").display().to_string();
+    let merged = dapa(&["merge", &s1, &s2]).run();
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert_eq!(
+        merged.stdout, whole,
+        "2 shards of {args:?} differ from one run"
+    );
+}
+
 #[test]
 fn merge_refuses_an_incomplete_set() {
     let shards = Folder::new();
