@@ -336,6 +336,16 @@ impl Context<'_> {
                     finding.location.offset = finding.location.offset.map(|offset| offset + start);
                     if secret_whole {
                         finding.message = crate::secret::unquoted(&finding.message);
+                    } else if finding.code == crate::Code::S03
+                        && !options.show_secrets
+                        && let Some(masked) = (finding.location.offset)
+                            .and_then(|offset| self.capture.body.get(offset..))
+                            .and_then(|rest| {
+                                crate::secret::mask_quoted_token(&finding.message, rest)
+                            })
+                    {
+                        // A token a template left unquoted is no word to quote.
+                        finding.message = masked;
                     }
                     if finding.code == crate::Code::S01 {
                         let detail = crate::signature::truncation_detail(

@@ -55,6 +55,31 @@ pub fn unquoted(message: &str) -> String {
     unquoted_as(message, "(not shown: the payload is secret)")
 }
 
+/// A parser's message quoting the word that starts `rest` (S03's
+/// "unexpected word '…'"), with the word masked when it looks like a
+/// token: a value a template left unquoted, such as a token reply's
+/// `access_token`. `None` when the word is no token, or the message quotes
+/// nothing.
+pub fn mask_quoted_token(message: &str, rest: &[u8]) -> Option<String> {
+    let length = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let word = std::str::from_utf8(&rest[..length]).ok()?;
+    if !crate::layer::transport::looks_like_token(word.as_bytes()) {
+        return None;
+    }
+    match (message.find('\''), message.rfind('\'')) {
+        (Some(open), Some(close)) if close > open => Some(format!(
+            "{}{}{}",
+            &message[..=open],
+            mask(word),
+            &message[close..]
+        )),
+        _ => None,
+    }
+}
+
 /// [`unquoted`] with the quoted text replaced by `note`.
 pub fn unquoted_as(message: &str, note: &str) -> String {
     if message.starts_with("invalid escape ") {
@@ -419,12 +444,60 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
     spans
 }
 
+/// The names under which OAuth replies and login forms carry credentials
+/// (RFC 6749's token reply and client authentication, a password): their
+/// values are masked in any text dapa quotes or shows, whatever profile
+/// applies, since without one a token reply's `access_token` is no more
+/// than a string. Names a payload uses for other things (`token` in a
+/// Cognigy reply, `secret`) are left to profiles that mark them.
+pub const CREDENTIAL_KEYS: [&str; 6] = [
+    "access_token",
+    "client_secret",
+    "id_token",
+    "password",
+    "refresh_token",
+    "api_key",
+];
+
+/// [`CREDENTIAL_KEYS`] as [`values_under_keys`] takes them.
+fn credential_keys() -> &'static BTreeSet<String> {
+    static KEYS: std::sync::LazyLock<BTreeSet<String>> = std::sync::LazyLock::new(|| {
+        CREDENTIAL_KEYS
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect()
+    });
+    &KEYS
+}
+
+/// The values under [`CREDENTIAL_KEYS`] in `text`, as [`values_under_keys`]
+/// finds them; a look for the names first, since nearly no text has one.
+pub fn credential_values(text: &[u8]) -> Vec<Range<usize>> {
+    let named = CREDENTIAL_KEYS
+        .iter()
+        .any(|name| memchr::memmem::find(text, name.as_bytes()).is_some());
+    match named {
+        true => values_under_keys(text, credential_keys()),
+        false => Vec::new(),
+    }
+}
+
 /// `text` with the credentials in it masked: a JWT (`eyJ…` in three parts)
-/// anywhere, and a token after an `Authorization` scheme (`Bearer …`,
-/// `Basic …`, `Token …`). Genesys writes the backend's reply into its
-/// error messages, and a reply that failed on a token often echoes it,
-/// whatever profile applies. Ids (`contextId`, UUIDs) are left as they are.
+/// anywhere, a token after an `Authorization` scheme (`Bearer …`,
+/// `Basic …`, `Token …`), and the value after a [`CREDENTIAL_KEYS`] name.
+/// Genesys writes the backend's reply into its error messages, and a reply
+/// that failed on a token often echoes it, whatever profile applies. Ids
+/// (`contextId`, UUIDs) are left as they are.
 pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    if !credential_values(text.as_bytes()).is_empty() {
+        let masked = mask_under_keys(text, credential_keys());
+        return std::borrow::Cow::Owned(mask_tokens(&masked).into_owned());
+    }
+    mask_tokens(text)
+}
+
+/// `text` with its JWTs and tokens after a scheme masked.
+fn mask_tokens(text: &str) -> std::borrow::Cow<'_, str> {
     let mut masked = String::new();
     let mut copied = 0;
     for span in credential_spans(text.as_bytes()) {
@@ -640,6 +713,28 @@ fn value_end(text: &[u8], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_under_oauth_names_are_masked_in_any_text() {
+        let text = r#"reply {"access_token":"abc","expires_in":3600,'client_secret': s3cr3t, "token":"kept"}"#;
+        let masked = mask_credentials(text);
+        assert_eq!(
+            masked,
+            r#"reply {"access_token":"(secret)","expires_in":3600,'client_secret': "(secret)", "token":"kept"}"#
+        );
+        // Flattened names end in one, as the keys a profile marks do.
+        assert_eq!(
+            mask_credentials(r#"{"auth.refresh_token": "x1"}"#),
+            r#"{"auth.refresh_token": "(secret)"}"#
+        );
+        // Text without one is not copied.
+        let plain = r#"{"password_hint":"blue","token":"t"}"#;
+        assert!(matches!(
+            mask_credentials(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(credential_values(br#"{"id_token":[1,2]}"#), vec![12..17]);
+    }
 
     #[test]
     fn cut_short_cuts_on_a_character_boundary_only_what_is_longer() {

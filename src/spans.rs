@@ -432,6 +432,7 @@ fn secret_spans(analysis: &Analysis) -> Vec<Range<usize>> {
     spans.extend(quoted_token(body));
     // Credentials are masked wherever they stand, as in reports' quotes.
     spans.extend(crate::secret::credential_spans(body));
+    spans.extend(crate::secret::credential_values(body));
     spans
 }
 

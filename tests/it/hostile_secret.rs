@@ -747,3 +747,47 @@ fn a_token_in_a_body_that_is_not_json_is_masked_wherever_it_is_shown() {
         );
     }
 }
+
+/// Without a profile, the values under OAuth's credential names
+/// (`access_token`, `client_secret`, ...) are masked wherever dapa quotes
+/// or shows them: a token reply cut off, one whose template left the token
+/// unquoted, an error body echoing a login reply. `explain` showed them,
+/// and S03 quoted the first 24 characters of an unquoted token.
+#[test]
+fn credentials_under_oauth_names_are_masked_without_a_profile() {
+    let token = "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm";
+    let client_secret = "s3cr3tS3CR3Ts3cr3tS3CR3T";
+    let folder = Folder::new();
+    folder.write(
+        "cut.json",
+        format!(
+            r#"{{"access_token":"{token}","client_secret":"{client_secret}", "token_type":"bearer""#
+        )
+        .as_bytes(),
+    );
+    folder.write(
+        "unquoted.json",
+        format!(r#"{{"access_token": {token}, "token_type":"bearer"}}"#).as_bytes(),
+    );
+    folder.write(
+        "echoed.json",
+        format!(
+            r#"{{"message":"Request failed: {{\"error\":\"invalid_grant\",\"refresh_token\":\"{token}\"}}","code":"bad.request","status":400,"contextId":"c1"}}"#
+        )
+        .as_bytes(),
+    );
+    for capture in ["cut.json", "unquoted.json", "echoed.json"] {
+        let shown = everything_shown(&folder, capture, &[]);
+        assert_never_shown(&shown, &token[..8]);
+        assert_never_shown(&shown, &client_secret[..8]);
+    }
+    // What is not a credential is still quoted.
+    folder.write("word.json", br#"{"email": undefined}"#);
+    let shown = everything_shown(&folder, "word.json", &[]);
+    assert!(
+        shown
+            .iter()
+            .any(|(_, text)| text.contains("unexpected word 'undefined'")),
+        "{shown:?}"
+    );
+}
