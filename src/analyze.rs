@@ -524,8 +524,16 @@ impl Context<'_> {
         located: &mut Vec<Finding>,
     ) -> drift::DriftOutcome {
         let show_secrets = self.options.show_secrets;
-        located.extend(schema::check(value, pointer, &profile.schema, show_secrets));
+        // Drift first: its walk may find the payload surely valid, and spare
+        // the validator's.
         let mut drift = drift::check(value, pointer, &profile.schema, show_secrets);
+        located.extend(schema::check(
+            value,
+            pointer,
+            &profile.schema,
+            show_secrets,
+            drift.surely_valid,
+        ));
         located.append(&mut drift.findings);
         if profile.semantic == Semantic::Token {
             located.extend(semantic::check_token(

@@ -379,6 +379,14 @@ pub fn secret_keys(shape: &Shape) -> SecretKeys {
 /// is cut off. Keys may be quoted with `"` or `'`, or bare (as lenient
 /// readers take them).
 pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usize>> {
+    values_after_keys(text, names, true)
+}
+
+/// [`values_under_keys`]; with `lost_colon`, a value is also taken after
+/// a key with no `:` or `=` between them (a body that lost its colon), as
+/// for the keys a profile marks. Names looked for in any text, prose
+/// included, need the mark: "your password expired" holds none.
+fn values_after_keys(text: &[u8], names: &BTreeSet<String>, lost_colon: bool) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
     if names.is_empty() {
         return spans;
@@ -418,14 +426,15 @@ pub fn values_under_keys(text: &[u8], names: &BTreeSet<String>) -> Vec<Range<usi
             // A body that does not parse may have lost its colon, or use
             // another mark: what follows a secret key is its value all the
             // same, `"token" "abc"`, `token = abc`.
-            Some(b'=' | b';') if secret_key => skip_space(text, separator + 1),
-            Some(&next) if secret_key && starts_a_value(next) => separator,
+            Some(b'=') if secret_key => skip_space(text, separator + 1),
+            Some(b';') if secret_key && lost_colon => skip_space(text, separator + 1),
+            Some(&next) if secret_key && lost_colon && starts_a_value(next) => separator,
             _ => {
                 // A string value that holds JSON (stringified, perhaps more
                 // than once, perhaps cut off) with a secret key in it is
                 // masked whole.
                 if matches!(text[start], b'"' | b'\'')
-                    && holds_secret_key(&text[start..after], names)
+                    && holds_secret_key(&text[start..after], names, lost_colon)
                 {
                     spans.push(start..after);
                 }
@@ -477,7 +486,7 @@ pub fn credential_values(text: &[u8]) -> Vec<Range<usize>> {
         .iter()
         .any(|name| memchr::memmem::find(text, name.as_bytes()).is_some());
     match named {
-        true => values_under_keys(text, credential_keys()),
+        true => values_after_keys(text, credential_keys(), false),
         false => Vec::new(),
     }
 }
@@ -489,8 +498,9 @@ pub fn credential_values(text: &[u8]) -> Vec<Range<usize>> {
 /// that failed on a token often echoes it, whatever profile applies. Ids
 /// (`contextId`, UUIDs) are left as they are.
 pub fn mask_credentials(text: &str) -> std::borrow::Cow<'_, str> {
-    if !credential_values(text.as_bytes()).is_empty() {
-        let masked = mask_under_keys(text, credential_keys());
+    let spans = credential_values(text.as_bytes());
+    if !spans.is_empty() {
+        let masked = mask_spans(text, spans);
         return std::borrow::Cow::Owned(mask_tokens(&masked).into_owned());
     }
     mask_tokens(text)
@@ -558,8 +568,13 @@ pub fn credential_spans(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_
 /// may echo a secret field, such as an error message that holds the
 /// backend's reply.
 pub fn mask_under_keys(text: &str, names: &BTreeSet<String>) -> String {
+    mask_spans(text, values_under_keys(text.as_bytes(), names))
+}
+
+/// `text` with each of `spans` (byte ranges, in any order, perhaps
+/// overlapping) replaced by `"(secret)"`.
+fn mask_spans(text: &str, mut spans: Vec<Range<usize>>) -> String {
     let bytes = text.as_bytes();
-    let mut spans = values_under_keys(bytes, names);
     spans.sort_by_key(|span| span.start);
     let mut masked = String::with_capacity(text.len());
     let mut at = 0;
@@ -584,14 +599,14 @@ fn starts_a_value(byte: u8) -> bool {
 /// Whether a string token's text, decoded as many times as it decodes,
 /// has a secret key in it; a token that does not decode (cut off, bad
 /// escapes) is looked at for an escaped key, `\"token\"`.
-fn holds_secret_key(token: &[u8], names: &BTreeSet<String>) -> bool {
+fn holds_secret_key(token: &[u8], names: &BTreeSet<String>, lost_colon: bool) -> bool {
     // Only strings that may hold a key and its value are worth a look:
     // JSON, or JSON after other words (`Response from web service: {...}`).
     if !token.contains(&b':') {
         return false;
     }
     match serde_json::from_slice::<String>(token) {
-        Ok(inner) => !values_under_keys(inner.as_bytes(), names).is_empty(),
+        Ok(inner) => !values_after_keys(inner.as_bytes(), names, lost_colon).is_empty(),
         Err(_) => names.iter().any(|name| {
             let escaped = format!("\\\"{name}\\\"");
             token
@@ -727,6 +742,10 @@ mod tests {
             mask_credentials(r#"{"auth.refresh_token": "x1"}"#),
             r#"{"auth.refresh_token": "(secret)"}"#
         );
+        // Prose that names one holds no value: the key needs its `:` or `=`.
+        let prose = "Changed consent GDPR password asked English.";
+        assert_eq!(mask_credentials(prose), prose);
+        assert!(!mask_credentials("password=hunter2").contains("hunter2"));
         // Text without one is not copied.
         let plain = r#"{"password_hint":"blue","token":"t"}"#;
         assert!(matches!(

@@ -191,6 +191,10 @@ pub struct DriftOutcome {
     /// `x-dapa-enum`), as compact JSON by path; secret fields are left out,
     /// and so are values longer than [`MAX_KEPT_VALUE_BYTES`].
     pub enum_values: Vec<(String, String)>,
+    /// Whether the payload surely meets the schema: the schema's
+    /// constraints are placed on its shape ([`Schema::walk_validates`]) and
+    /// every one held where the walk met it. `false` says only "not sure".
+    pub surely_valid: bool,
 }
 
 /// The longest value of an enum-like field that is kept for the summary
@@ -229,6 +233,9 @@ struct Walk<'a, 'v> {
     /// The last path made from `segments`, for the places met again.
     path: NormalisedPath<'v>,
     enum_values: std::collections::BTreeSet<(String, String)>,
+    /// Whether every constraint met so far held (see
+    /// [`DriftOutcome::surely_valid`]); once not, none is checked.
+    valid: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -298,6 +305,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         segments: Vec::new(),
         path: NormalisedPath::default(),
         enum_values: Default::default(),
+        valid: schema.walk_validates,
     };
     walk.visit_root(value, &schema.shape);
     let mut findings = Vec::new();
@@ -346,6 +354,7 @@ pub fn check(value: &Value, base: &str, schema: &Schema, show_secrets: bool) -> 
         findings,
         observations,
         enum_values: walk.enum_values.into_iter().collect(),
+        surely_valid: walk.valid,
     }
 }
 
@@ -430,6 +439,7 @@ impl<'v> Walk<'_, 'v> {
 
     /// The value the schema describes, which has no path of its own.
     fn visit_root(&mut self, value: &'v Value, shape: &Shape) {
+        self.hold(value, shape);
         self.check_scalar(value, shape);
         // The keys under a secret field are part of the secret: they are
         // neither drift paths nor D01 pointers.
@@ -450,6 +460,7 @@ impl<'v> Walk<'_, 'v> {
             }
             return;
         };
+        self.hold(value, shape);
         self.check_scalar(value, shape);
         if !shape.secret && matches!(value, Value::Object(_) | Value::Array(_)) {
             self.visit_members(value, Some(shape));
@@ -475,11 +486,19 @@ impl<'v> Walk<'_, 'v> {
         match value {
             Value::Object(fields) => {
                 let declares = shape.is_some_and(Shape::declares_properties);
+                let checks = shape.and_then(|s| s.checks.as_deref());
+                let closed = checks.is_some_and(|checks| checks.closed);
+                let mut required = 0;
                 let unlisted_secret = shape.is_some_and(|s| s.unlisted_secret);
                 let mut declared = shape.map(|s| Declared::new(s, fields.len()));
                 for (key, child) in fields {
                     let child_shape = declared.as_mut().and_then(|d| d.property(key));
                     self.segments.push(Segment::Key(key));
+                    // A key `additionalProperties: false` does not allow.
+                    if child_shape.is_none() && closed {
+                        self.valid = false;
+                    }
+                    required += usize::from(child_shape.is_some_and(|s| s.required));
                     if child_shape.is_none() && declares {
                         self.report(
                             Code::D01,
@@ -493,6 +512,10 @@ impl<'v> Walk<'_, 'v> {
                     self.visit_unless_secret(child, child_shape, unlisted_secret);
                     self.segments.pop();
                 }
+                // A required property the object does not have.
+                if checks.is_some_and(|checks| required < checks.required_declared) {
+                    self.valid = false;
+                }
             }
             Value::Array(items) => {
                 let unlisted_secret = shape.is_some_and(|s| s.unlisted_secret);
@@ -504,6 +527,17 @@ impl<'v> Walk<'_, 'v> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Whether the value at a place meets what the schema asks there, while
+    /// all met so far did.
+    #[inline(always)]
+    fn hold(&mut self, value: &Value, shape: &Shape) {
+        if self.valid
+            && let Some(checks) = &shape.checks
+        {
+            self.valid = checks.hold(value);
         }
     }
 

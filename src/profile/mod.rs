@@ -4,8 +4,10 @@
 //! satisfy, and (through the schema's `x-dapa-*` marks) its timestamps and
 //! secrets. Schemas are compiled once and shared by every thread.
 
+pub mod checks;
 pub mod config;
 pub mod definition;
+mod email;
 pub mod shape;
 pub mod unfold;
 
@@ -124,6 +126,10 @@ pub struct Schema {
     /// the schema is too large to walk, only secrets and timestamps
     /// declared in place are known, and drift is off for it.
     pub drift: bool,
+    /// Whether the schema's constraints are placed on the shape (see
+    /// [`checks`]), so that a payload the drift walk finds meets them all
+    /// is valid without the validator's walk.
+    pub walk_validates: bool,
     /// Whether the shape marks any value secret: when not, no finding's
     /// place needs looking up to mask it.
     pub secrets: bool,
@@ -202,9 +208,7 @@ impl Schema {
             ..LocalFiles::default()
         };
         let retrieved_marks = Arc::clone(&retriever.secret_marked);
-        let mut options = jsonschema::options()
-            .should_validate_formats(true)
-            .with_retriever(retriever);
+        let mut options = validator_options().with_retriever(retriever);
         if let Some(base_uri) = base_uri {
             options = options.with_base_uri(base_uri);
         }
@@ -223,6 +227,9 @@ impl Schema {
         // never placed.
         let secrets_unplaced = unplaced || retrieved_marks.load(Ordering::Relaxed);
         let secrets = shape.marks_a_secret() || secrets_unplaced;
+        // The walk's word on validity is taken only where no secret hides
+        // a value from it (it does not walk under one).
+        let walk_validates = drift && !secrets && checks::place(&mut shape, document, draft);
         let secret_keys = if secrets {
             crate::secret::secret_keys(&shape)
         } else {
@@ -235,6 +242,7 @@ impl Schema {
             paths,
             paths_once_each,
             drift,
+            walk_validates,
             secrets,
             secrets_unplaced,
             secret_keys,
@@ -248,6 +256,15 @@ impl Schema {
         let file = JsonFile::read(path)?;
         Schema::compile_at(schema_name(path), &file.document, Some(file.base_uri), None)
     }
+}
+
+/// How every validator of a schema is compiled: `format` asserted, and
+/// `email` checked as jsonschema checks it, plain addresses without its
+/// full parse (see `email`).
+fn validator_options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_format("email", email::is_valid_email)
 }
 
 /// A schema file's name as a profile: the drift table's rows and a baseline

@@ -73,6 +73,13 @@ pub struct Shape {
     /// This place's row in the schema's [`DeclaredPath`] table; `None` under
     /// a map, whose paths depend on its keys.
     pub id: Option<usize>,
+    /// What the schema asks of the value here, when the schema could be
+    /// placed on its shape (see [`super::checks`]); `None` for nothing.
+    pub checks: Option<Arc<super::checks::Checks>>,
+    /// Whether the object holding this property must have it (its
+    /// schema's `required`), when the schema's checks are placed: the walk
+    /// counts these as it meets them.
+    pub required: bool,
 }
 
 /// The properties an object declares, sorted by name (in byte order, as a
@@ -86,6 +93,12 @@ impl Properties {
     pub fn get(&self, name: &str) -> Option<&Shape> {
         let at = self.0.binary_search_by(|(key, _)| key.as_str().cmp(name));
         at.ok().map(|at| &self.0[at].1)
+    }
+
+    /// The shape of property `name`, to change, if declared.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Shape> {
+        let at = self.0.binary_search_by(|(key, _)| key.as_str().cmp(name));
+        at.ok().map(|at| &mut self.0[at].1)
     }
 
     /// The shape of property `name`, declared now if it was not.
@@ -183,7 +196,7 @@ pub const STRING_BIT: u8 = 1 << 4;
 const ARRAY_BIT: u8 = 1 << 5;
 const OBJECT_BIT: u8 = 1 << 6;
 /// The bit of any type name JSON Schema does not define.
-const OTHER_BIT: u8 = 1 << 7;
+pub(crate) const OTHER_BIT: u8 = 1 << 7;
 
 /// The type bit of a value (`integer` for whole numbers).
 pub fn value_bit(value: &Value) -> u8 {
@@ -653,7 +666,7 @@ fn marks_unlisted_secret(keywords: &Map<String, Value>) -> bool {
     keywords.get(UNLISTED_SECRET_MARK) == Some(&Value::Bool(true))
 }
 
-fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+pub(crate) fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
     if pointer.is_empty() {
         return Some(root);
