@@ -16,7 +16,7 @@
 //! check here may be stricter than the schema (an integer written `1.0` is
 //! left to the validator), never looser.
 
-use super::shape::{Shape, bit_allowed, type_bit, value_bit};
+use super::shape::{MAX_REF_DEPTH, Shape, bit_allowed, type_bit, value_bit};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -24,9 +24,6 @@ use std::sync::Arc;
 /// their own; a schema with more is not placed, so that compiling it stays
 /// quick (each is a small validator of its own).
 const MAX_VALUE_VALIDATORS: usize = 2_000;
-
-/// `$ref` chains deeper than this are not followed (as the shape's walk).
-const MAX_REF_DEPTH: usize = 8;
 
 /// Keywords the walk follows itself.
 const STRUCTURE: [&str; 6] = [
@@ -131,9 +128,7 @@ impl Checks {
         };
         own && (self.on_value.as_ref()).is_none_or(|validator| validator.is_valid(value))
     }
-}
 
-impl Checks {
     /// Whether `number` is surely within `minimum` and `maximum`.
     fn bounds_hold(&self, number: &serde_json::Number) -> bool {
         if self.minimum.is_none() && self.maximum.is_none() {

@@ -222,7 +222,7 @@ pub fn bit_allowed(declared: u8, seen: u8) -> bool {
 
 /// `$ref` chains deeper than this are not followed (cycles, `errors[]` of
 /// an ErrorBody holding ErrorBodies).
-const MAX_REF_DEPTH: usize = 8;
+pub(crate) const MAX_REF_DEPTH: usize = 8;
 
 /// Subschemas the walk of a schema may visit. Each `$ref` followed visits
 /// its target again, so a few hundred bytes of references can stand for

@@ -4,6 +4,17 @@
 
 use crate::util::{Folder, dapa};
 
+/// The summary of `dapa scan ARGS EXTRA --format json --quiet`, which must
+/// not fail.
+fn scan_json(args: &[&str], extra: &[&str]) -> String {
+    let mut all = vec!["scan", "--format", "json", "--quiet"];
+    all.extend(args);
+    all.extend(extra);
+    let output = dapa(&all).run();
+    assert!(output.code <= 1, "{}", output.stderr);
+    output.stdout
+}
+
 /// Every shard count gives, merged, the single run's summary byte for byte.
 #[test]
 fn shards_merged_equal_one_run() {
@@ -20,14 +31,7 @@ fn shards_merged_equal_one_run() {
             "/time",
         ],
     ] {
-        let scan = |extra: &[&str]| {
-            let mut all = vec!["scan", "--format", "json", "--quiet"];
-            all.extend(&args);
-            all.extend(extra);
-            let output = dapa(&all).run();
-            assert!(output.code <= 1, "{}", output.stderr);
-            output.stdout
-        };
+        let scan = |extra: &[&str]| scan_json(&args, extra);
         let whole = scan(&["--jobs", "2"]);
         assert!(whole.contains("\"signatures\": ["), "signatures merge too");
         for count in [1usize, 2, 3, 7] {
@@ -67,14 +71,7 @@ fn shards_of_a_path_given_twice_merge_to_one_run() {
         "samples/ok/contact-profile.json",
         "samples/ok",
     ];
-    let scan = |extra: &[&str]| {
-        let mut all = vec!["scan", "--format", "json", "--quiet"];
-        all.extend(&args);
-        all.extend(extra);
-        let output = dapa(&all).run();
-        assert!(output.code <= 1, "{}", output.stderr);
-        output.stdout
-    };
+    let scan = |extra: &[&str]| scan_json(&args, extra);
     let whole = scan(&[]);
     assert!(
         whole.contains(
