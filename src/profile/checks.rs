@@ -642,4 +642,19 @@ mod tests {
             assert!(placed(&schema).is_none(), "{schema}");
         }
     }
+
+    /// Each place with a keyword the walk does not check itself compiles a
+    /// validator of its own: a schema of thousands of them is left whole
+    /// to jsonschema rather than compiled place by place.
+    #[test]
+    fn a_schema_of_more_places_to_compile_than_the_cap_is_not_placed() {
+        let patterned = |count: usize| {
+            let properties: Map<String, Value> = (0..count)
+                .map(|n| (format!("p{n}"), json!({"type": "string", "pattern": "^a"})))
+                .collect();
+            json!({"type": "object", "properties": properties})
+        };
+        assert!(placed(&patterned(MAX_VALUE_VALIDATORS)).is_some());
+        assert!(placed(&patterned(MAX_VALUE_VALIDATORS + 1)).is_none());
+    }
 }
