@@ -261,6 +261,38 @@ impl Context<'_> {
         !self.keep_document && !self.options.keep_payload && self.profile.is_none()
     }
 
+    /// The drift walk to run while the body is read, where the profile's
+    /// schema describes the whole body and nothing keeps the value: where
+    /// the walk finds the payload clean, no tree is built ([`Self::walked`]).
+    fn stream(&self) -> Option<drift::Stream<'_>> {
+        let profile = self.profile?;
+        let kept = self.keep_document || self.options.keep_payload;
+        if kept || profile.semantic == Semantic::Token {
+            return None;
+        }
+        drift::Stream::new(&profile.schema, self.options.show_secrets)
+    }
+
+    /// The outcome of a strict body that no layer but drift reads (as
+    /// [`no_layer_reads`] tells), whose drift walk, done while the body was
+    /// read, found nothing to report: the envelope layer reads it as a
+    /// payload at the root, the payload layer passes over it, and the
+    /// schema's constraints all hold. What [`Self::analyze_body`] gives it
+    /// after building its tree.
+    fn walked(&self, drift: drift::DriftOutcome, findings: &mut [Finding]) -> BodyOutcome {
+        if let Some(profile) = self.profile
+            && !self.options.show_secrets
+            && profile.schema.secrets
+        {
+            hide_secret_values(findings, &profile.schema.shape, Some(""));
+        }
+        BodyOutcome {
+            observations: drift.observations,
+            enum_values: drift.enum_values,
+            ..BodyOutcome::default()
+        }
+    }
+
     /// The layers from syntax on.
     fn analyze_body(&self, body: transport::Body<'_>, findings: &mut Vec<Finding>) -> BodyOutcome {
         let options = self.options;
@@ -284,7 +316,25 @@ impl Context<'_> {
                 start,
                 cut_character,
             } => {
-                let outcome = if self.may_skim() && cut_character.is_none() {
+                let walked = self.stream().filter(|_| cut_character.is_none());
+                let outcome = if let Some(mut stream) = walked {
+                    match syntax::skim_watched(text, options.max_depth, &mut stream) {
+                        syntax::Skim::Parsed {
+                            findings: quirks,
+                            root,
+                            marks,
+                        } if quirks.is_empty() && no_layer_reads(&root, marks) => {
+                            match stream.finish() {
+                                Some(drift) => return self.walked(drift, findings),
+                                None => syntax::check(text, options.max_depth),
+                            }
+                        }
+                        syntax::Skim::Parsed { .. } | syntax::Skim::Stopped => {
+                            syntax::check(text, options.max_depth)
+                        }
+                        syntax::Skim::Failed(outcome) => outcome,
+                    }
+                } else if self.may_skim() && cut_character.is_none() {
                     match syntax::skim(text, options.max_depth) {
                         syntax::Skim::Parsed {
                             findings: quirks,
@@ -298,7 +348,9 @@ impl Context<'_> {
                             }));
                             return BodyOutcome::default();
                         }
-                        syntax::Skim::Parsed { .. } => syntax::check(text, options.max_depth),
+                        syntax::Skim::Parsed { .. } | syntax::Skim::Stopped => {
+                            syntax::check(text, options.max_depth)
+                        }
                         syntax::Skim::Failed(outcome) => outcome,
                     }
                 } else {
@@ -687,7 +739,7 @@ fn pointer_depth(pointer: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::finding::Code;
     use crate::verdict::Status;
@@ -791,6 +843,258 @@ mod tests {
         assert_eq!(skimmed, built);
         let (skimmed, built) = skimmed_and_built(b"{\"a\":\"caf\xc3", None);
         assert_eq!(skimmed, built);
+    }
+
+    /// A profile whose schema asks for every drift check and constraint
+    /// the walk done while reading checks, and for some it cannot; with
+    /// `secrets`, it marks secret fields too (its constraints are then not
+    /// placed on its shape, and the walk is not done while reading).
+    pub(crate) fn drift_rich_profile(secrets: bool) -> Profile {
+        let mut schema = serde_json::json!({
+            "type": "object",
+            "required": ["id", "status"],
+            "properties": {
+                "id": {"type": "string", "minLength": 2, "maxLength": 40},
+                "status": {"type": "string", "x-dapa-enum": ["open", "closed"]},
+                "channel": {"type": "string", "enum": ["voice", "webchat"]},
+                "email": {"type": "string", "format": "email"},
+                "when": {"type": "string", "x-dapa-timestamp": "rfc3339"},
+                "secs": {"type": "integer", "x-dapa-timestamp": "unix-seconds", "minimum": 0},
+                "ms": {"type": "number", "x-dapa-timestamp": "unix-millis"},
+                "amount": {"type": ["number", "null"], "maximum": 1000},
+                "ok": {"type": "boolean"},
+                "token": {"type": "string"},
+                "tags": {"type": "array", "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z]+$"}},
+                "items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/item"}},
+                "meta": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "closed": {"type": "object", "additionalProperties": false, "minProperties": 1,
+                           "properties": {"a": {"type": "integer"}, "k~/": {"type": "string"}}},
+                "vault": {"type": "object", "properties": {"pin": {"type": "string"}}},
+                "must": {"type": "object", "required": ["x"], "properties": {"a": {"type": "integer"}}}
+            },
+            "$defs": {"item": {"type": "object", "required": ["id"],
+                               "properties": {"id": {"type": "string"}, "n": {"type": "integer"},
+                                              "kind": {"type": "string", "x-dapa-enum": ["a", "b"]}}}}
+        });
+        if secrets {
+            schema["properties"]["token"]["x-dapa-secret"] = true.into();
+            schema["properties"]["vault"]["x-dapa-secret"] = true.into();
+        }
+        Profile {
+            name: "drift-rich".to_owned(),
+            envelope: EnvelopeKind::Execute,
+            target: Target::Document,
+            semantic: Semantic::None,
+            schema: crate::profile::Schema::compile("drift-rich", &schema).unwrap(),
+            lint: None,
+        }
+    }
+
+    /// The profiles the walk done while reading is checked with.
+    fn walked_profiles() -> Vec<AnalyzeOptions> {
+        let mut profiles: Vec<Profile> = crate::profile::BUILTIN_PROFILES
+            .iter()
+            .map(|name| Profile::builtin(name).unwrap())
+            .collect();
+        profiles.extend([drift_rich_profile(false), drift_rich_profile(true)]);
+        profiles
+            .into_iter()
+            .map(|profile| AnalyzeOptions {
+                profiles: Profiles {
+                    forced: Some(Arc::new(profile)),
+                    ..Profiles::default()
+                },
+                ..AnalyzeOptions::default()
+            })
+            .collect()
+    }
+
+    /// The record of `body` with the drift walk done while reading it (a
+    /// record alone is wanted) and over the document built (it is kept).
+    fn walked_and_built(body: &[u8], options: &AnalyzeOptions) -> (CaptureRecord, CaptureRecord) {
+        let capture = || Capture::from_bytes("t", body.to_vec(), None, 1 << 20);
+        (
+            analyze(capture(), options),
+            Analysis::of(capture(), options).record,
+        )
+    }
+
+    #[test]
+    fn a_walked_body_has_the_record_of_a_built_one() {
+        let bodies = SKIM_BODIES.iter().copied().chain([
+            r#"{"_id":"5f1","active":true,"createdAt":1763630000,"contactIds":["a","b"]}"#,
+            r#"{"_id":"5f1","contactIds":["a","a"]}"#,
+            r#"{"profile":{"lastname":"M","firstname":"D","email":"d@example.org","memories":[]}}"#,
+            r#"{"id":"ab","status":"open","tags":["x","y"],"items":[{"id":"1","kind":"a"}]}"#,
+            r#"{"status":"open","id":"ab","tags":["x","x"]}"#,
+            r#"{"id":"ab","status":"shut"}"#,
+            r#"{"id":"ab","status":"open","secs":1763630000000,"ms":1763630000}"#,
+            r#"{"id":"ab","status":"open","when":"2026-11-20T09:12:03Z","email":"a@b.co"}"#,
+            r#"{"id":"ab","status":"open","when":"yesterday","email":"no"}"#,
+            r#"{"id":"ab","status":"open","meta":{"z":1,"y":2},"closed":{"a":1,"k~/":"v"}}"#,
+            r#"{"id":"ab","status":"open","closed":{},"must":{"a":1}}"#,
+            r#"{"id":"ab","status":"open","vault":{"pin":"1234","other":[1]},"token":"s3cr3t"}"#,
+            r#"{"id":"ab","status":"open","ok":"true","amount":"12.5","channel":"fax"}"#,
+            r#"{"id":"ab","status":"open","items":[]}"#,
+            r#"{"id":"ab","status":"open","items":[{"n":1}],"extra":1}"#,
+            r#"{"id":"ab","status":"open","channel":"voice","status":"closed"}"#,
+        ]);
+        for body in bodies {
+            for options in walked_profiles() {
+                let (walked, built) = walked_and_built(body.as_bytes(), &options);
+                assert_eq!(walked, built, "{body}");
+            }
+        }
+    }
+
+    /// JSON text for `value`, with each object's members in key order or,
+    /// with `reversed`, the other way.
+    fn written(value: &Value, reversed: bool) -> String {
+        match value {
+            Value::Object(members) => {
+                let mut parts: Vec<String> = members
+                    .iter()
+                    .map(|(key, member)| {
+                        format!(
+                            "{}:{}",
+                            Value::from(key.as_str()),
+                            written(member, reversed)
+                        )
+                    })
+                    .collect();
+                if reversed {
+                    parts.reverse();
+                }
+                format!("{{{}}}", parts.join(","))
+            }
+            Value::Array(items) => {
+                let parts: Vec<String> = items.iter().map(|item| written(item, reversed)).collect();
+                format!("[{}]", parts.join(","))
+            }
+            scalar => scalar.to_string(),
+        }
+    }
+
+    fn payload() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "id",
+            "status",
+            "channel",
+            "email",
+            "when",
+            "secs",
+            "ms",
+            "amount",
+            "ok",
+            "token",
+            "tags",
+            "items",
+            "meta",
+            "closed",
+            "vault",
+            "must",
+            "a",
+            "k~/",
+            "n",
+            "kind",
+            "x",
+            "_id",
+            "active",
+            "createdAt",
+            "contactIds",
+            "profile",
+            "firstname",
+            "memories",
+            "message",
+            "code",
+            "preferredChannel",
+            "age",
+        ]);
+        let text = prop::sample::select(vec![
+            "open",
+            "closed",
+            "voice",
+            "fax",
+            "a",
+            "b",
+            "ab",
+            "x",
+            "a@b.co",
+            "not mail",
+            "2026-11-20T09:12:03Z",
+            "2026-11-20",
+            "12.5",
+            "true",
+            "s3cr3t",
+            "",
+            "d@example.org",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            prop::sample::select(vec![
+                0i64,
+                1,
+                -1,
+                2,
+                1_000,
+                1_763_630_000,
+                1_763_630_000_000
+            ])
+            .prop_map(Value::from),
+            Just(Value::from(12.5)),
+            text.prop_map(Value::from),
+        ];
+        let member_key = key.clone();
+        let any = leaf.prop_recursive(4, 40, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((member_key.clone(), inner), 0..7).prop_map(|members| {
+                    Value::Object(
+                        members
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        });
+        // Payloads that meet a schema, with a few members changed: most
+        // random ones give the walk up at once.
+        let bases = prop::sample::select(vec![
+            serde_json::json!({"id": "ab", "status": "open", "tags": ["x", "y"],
+                "items": [{"id": "1", "kind": "a", "n": 2}], "meta": {"z": 1},
+                "secs": 1_763_630_000, "when": "2026-11-20T09:12:03Z", "email": "a@b.co"}),
+            serde_json::json!({"_id": "4f4ec8669a69ca069147d66f", "active": true,
+                "contactIds": ["a", "b"], "createdAt": 1_649_197_182, "lastChanged": 1_658_529_012,
+                "profile": {"firstname": "D", "email": "d@example.org", "age": 40,
+                    "preferredChannel": "voice", "memories": [{"id": "c", "text": "t",
+                    "timestamp": "2022-04-15T15:13:33.871Z"}]}}),
+        ]);
+        let changed = (bases, prop::collection::vec((key, any.clone()), 0..3)).prop_map(
+            |(mut base, changes)| {
+                if let Value::Object(members) = &mut base {
+                    for (key, value) in changes {
+                        members.insert(key.to_owned(), value);
+                    }
+                }
+                base
+            },
+        );
+        prop_oneof![any, changed]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        #[test]
+        fn any_payload_walked_has_the_record_of_it_built(value in payload(), reversed: bool) {
+            let body = written(&value, reversed);
+            for options in walked_profiles() {
+                let (walked, built) = walked_and_built(body.as_bytes(), &options);
+                proptest::prop_assert_eq!(walked, built, "{}", body);
+            }
+        }
     }
 
     fn with_profile(name: &str) -> AnalyzeOptions {

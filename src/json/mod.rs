@@ -8,6 +8,7 @@ pub use parse::{
     ErrorKind, Extension, Outline, ParseOptions, Parsed, Skimmed, StringMarks, SyntaxError, locate,
     parse, pointer_segments, push_pointer, skim, split_pointer,
 };
+pub(crate) use parse::{Place, Watch, walk};
 
 use serde_json::Value;
 

@@ -232,16 +232,33 @@ pub struct Skimmed<'a> {
 /// of a parse's cost is the strings, maps and arrays it allocates and later
 /// frees; this keeps one list of keys.
 pub fn skim(text: &str, options: ParseOptions) -> Result<Skimmed<'_>, SyntaxError> {
+    walk(text, options, ())
+}
+
+/// [`skim`], telling `watch` of every value on the way. Where the watcher
+/// stops the walk, the error says nothing of the text: a caller that lets
+/// its watcher stop asks it first.
+pub(crate) fn walk<'a, W: Watch<'a>>(
+    text: &'a str,
+    options: ParseOptions,
+    watch: W,
+) -> Result<Skimmed<'a>, SyntaxError> {
     // Room for the keys of a usual document at once: grown from empty, the
     // list was moved three times for each.
     let skim = Skim {
         keys: Vec::with_capacity(32),
+        watch,
     };
     let mut parser = Parser::new(text, options, skim);
     let root = match parser.run().map_err(|error| *error)? {
-        SkimValue::Null => Outline::Null,
-        SkimValue::Bool => Outline::Bool,
-        SkimValue::Number => Outline::Number,
+        SkimValue::Scalar(value) => {
+            parser.build.watch.scalar(&value);
+            match value {
+                Value::Null => Outline::Null,
+                Value::Bool(_) => Outline::Bool,
+                _ => Outline::Number,
+            }
+        }
         SkimValue::String => Outline::String,
         SkimValue::Array => Outline::Array,
         SkimValue::Object(from) => Outline::Object(parser.build.keys.split_off(from)),
@@ -305,7 +322,7 @@ pub fn push_pointer(pointer: &mut String, segment: &str) {
 }
 
 /// The text of a string, as much of it as a builder keeps.
-trait Text<'a>: Sized {
+pub(crate) trait Text<'a>: Sized {
     /// A string without escapes: its text as written, `text[start..end]`.
     /// The builder cuts it out, so that one that keeps no text never does.
     fn plain(text: &'a str, start: usize, end: usize) -> Self;
@@ -417,10 +434,15 @@ trait Build<'a>: Sized {
     type Key: Text<'a> + Default + AsRef<str>;
     /// A string value.
     type Str: Text<'a>;
-    fn string(text: Self::Str) -> Self::Value;
+    fn string(&mut self, text: Self::Str) -> Self::Value;
     /// A literal or a number, made by `make` only where values are kept.
     fn scalar(make: impl FnOnce() -> Value) -> Self::Value;
-    fn array(items: Self::Items) -> Self::Value;
+    fn array(&mut self, items: Self::Items) -> Self::Value;
+    /// What a new array keeps of its items, before the first.
+    #[inline]
+    fn open_array(&mut self) -> Self::Items {
+        Self::Items::default()
+    }
     /// What a new object keeps of its members, before the first.
     fn open_object(&mut self) -> Self::Members;
     fn object(&mut self, members: Self::Members) -> Self::Value;
@@ -434,6 +456,11 @@ trait Build<'a>: Sized {
     /// Called where each value starts, inside the containers on `stack`.
     #[inline]
     fn value_starts(&mut self, _stack: &[Frame<'a, Self>], _start: usize) {}
+    /// Whether the builder wants no more values: the parse stops.
+    #[inline]
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// Builds the whole `Value`, for [`parse`].
@@ -446,7 +473,7 @@ impl<'a> Build<'a> for Tree {
     type Key = String;
     type Str = String;
     #[inline]
-    fn string(text: String) -> Value {
+    fn string(&mut self, text: String) -> Value {
         Value::String(text)
     }
     #[inline]
@@ -454,7 +481,7 @@ impl<'a> Build<'a> for Tree {
         make()
     }
     #[inline]
-    fn array(items: Vec<Value>) -> Value {
+    fn array(&mut self, items: Vec<Value>) -> Value {
         Value::Array(items)
     }
     #[inline]
@@ -486,7 +513,7 @@ impl<'a> Build<'a> for Tree {
 /// A string of which only the first byte of its decoded text is kept: all
 /// the marks need.
 #[derive(Default)]
-struct FirstByte(Option<u8>);
+pub(crate) struct FirstByte(Option<u8>);
 
 impl<'a> Text<'a> for FirstByte {
     #[inline]
@@ -524,11 +551,10 @@ impl<'a> Text<'a> for FirstByte {
 
 /// What [`Skim`] keeps of a value: an object's keys stay on the builder's
 /// list of keys from `Object(from)` on, until the value is added to the
-/// container it is in.
+/// container it is in. A literal or a number is kept whole (it holds no
+/// allocation), so that a watcher sees it when it is added.
 enum SkimValue {
-    Null,
-    Bool,
-    Number,
+    Scalar(Value),
     String,
     Array,
     Object(usize),
@@ -546,49 +572,165 @@ struct OpenObject<'a> {
 /// logarithm per key, not as many compares as it has keys.
 const KEYS_COMPARED_ONE_BY_ONE: usize = 16;
 
+/// Where a value is in the container it starts in, for a [`Watch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place<'k> {
+    /// The document's root.
+    Root,
+    /// The value of the member with this key.
+    Key(&'k str),
+    /// An array's item.
+    Item,
+}
+
+/// What [`walk`] tells of each value it reads, in the order the values are
+/// written: for a layer that looks at each value once, in place, and so
+/// needs no tree built. A value's events come between its `starts` and the
+/// next `starts`, except an object's or array's `closes`, which comes after
+/// its members'.
+pub(crate) trait Watch<'a> {
+    /// What the watcher keeps of a string value.
+    type Str: Text<'a>;
+    /// A value starts at `place` in the innermost open container; `path`
+    /// makes its path from the root, with array items as `*`, unless it is
+    /// longer than the bytes it is given.
+    fn starts(&mut self, place: Place<'_>, path: impl FnOnce(usize) -> Option<String>);
+    /// The value that started last is the string `text`.
+    fn text(&mut self, text: &Self::Str);
+    /// The value that started last is `null`, a boolean or a number.
+    fn scalar(&mut self, value: &Value);
+    /// The value that started last is an object (or an array), open now.
+    fn opens(&mut self, object: bool);
+    /// The innermost open object or array is done.
+    fn closes(&mut self);
+    /// Whether the watcher wants no more: the walk stops where it is.
+    fn stopped(&self) -> bool;
+}
+
+/// No watcher: [`skim`].
+impl<'a> Watch<'a> for () {
+    type Str = FirstByte;
+    #[inline]
+    fn starts(&mut self, _: Place<'_>, _: impl FnOnce(usize) -> Option<String>) {}
+    #[inline]
+    fn text(&mut self, _: &FirstByte) {}
+    #[inline]
+    fn scalar(&mut self, _: &Value) {}
+    #[inline]
+    fn opens(&mut self, _: bool) {}
+    #[inline]
+    fn closes(&mut self) {}
+    #[inline]
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+/// A watcher lent for one walk.
+impl<'a, W: Watch<'a>> Watch<'a> for &mut W {
+    type Str = W::Str;
+    #[inline]
+    fn starts(&mut self, place: Place<'_>, path: impl FnOnce(usize) -> Option<String>) {
+        (**self).starts(place, path);
+    }
+    #[inline]
+    fn text(&mut self, text: &W::Str) {
+        (**self).text(text);
+    }
+    #[inline]
+    fn scalar(&mut self, value: &Value) {
+        (**self).scalar(value);
+    }
+    #[inline]
+    fn opens(&mut self, object: bool) {
+        (**self).opens(object);
+    }
+    #[inline]
+    fn closes(&mut self) {
+        (**self).closes();
+    }
+    #[inline]
+    fn stopped(&self) -> bool {
+        (**self).stopped()
+    }
+}
+
+/// The path of the value starting inside the open containers of `stack`,
+/// with array items as `*`, unless it is longer than `limit` bytes: the
+/// length is known before any of it is written, so that the values of many
+/// items under a long key cost no copy of it each.
+fn starred_path<'a, B: Build<'a>>(stack: &[Frame<'a, B>], limit: usize) -> Option<String> {
+    // Each segment is as long as its text and slash at least.
+    let least: usize = (stack.iter())
+        .map(|frame| match frame {
+            Frame::Object { key, .. } => 1 + key.as_ref().len(),
+            Frame::Array(_) => 2,
+        })
+        .sum();
+    if least > limit {
+        return None;
+    }
+    let mut path = String::with_capacity(least);
+    for frame in stack {
+        match frame {
+            Frame::Object { key, .. } => push_pointer(&mut path, key.as_ref()),
+            Frame::Array(_) => path.push_str("/*"),
+        }
+    }
+    (path.len() <= limit).then_some(path)
+}
+
 /// Builds only outlines, for [`skim`]: strings are checked and only their
 /// first byte kept, numbers are converted (which tells a lossy one) and
 /// dropped, and an object keeps its keys, to tell a repeated one. The keys
 /// of the open objects share one list, the innermost last: one list for
-/// the document rather than one per object.
-struct Skim<'a> {
+/// the document rather than one per object. What it reads it tells `watch`
+/// ([`walk`]).
+struct Skim<'a, W> {
     keys: Vec<Cow<'a, str>>,
+    watch: W,
 }
 
-impl<'a> Skim<'a> {
+impl<'a, W: Watch<'a>> Skim<'a, W> {
     /// A value is added to its container: a nested object's keys go.
     #[inline]
     fn added(&mut self, value: &SkimValue) {
-        if let SkimValue::Object(from) = *value {
-            self.keys.truncate(from);
+        match value {
+            SkimValue::Object(from) => self.keys.truncate(*from),
+            SkimValue::Scalar(value) => self.watch.scalar(value),
+            SkimValue::String | SkimValue::Array => {}
         }
     }
 }
 
-impl<'a> Build<'a> for Skim<'a> {
+impl<'a, W: Watch<'a>> Build<'a> for Skim<'a, W> {
     type Value = SkimValue;
     type Items = usize;
     type Members = OpenObject<'a>;
     type Key = Cow<'a, str>;
-    type Str = FirstByte;
+    type Str = W::Str;
     #[inline]
-    fn string(_: FirstByte) -> SkimValue {
+    fn string(&mut self, text: W::Str) -> SkimValue {
+        self.watch.text(&text);
         SkimValue::String
     }
     #[inline]
     fn scalar(make: impl FnOnce() -> Value) -> SkimValue {
-        match make() {
-            Value::Null => SkimValue::Null,
-            Value::Bool(_) => SkimValue::Bool,
-            _ => SkimValue::Number,
-        }
+        SkimValue::Scalar(make())
     }
     #[inline]
-    fn array(_: usize) -> SkimValue {
+    fn array(&mut self, _: usize) -> SkimValue {
+        self.watch.closes();
         SkimValue::Array
     }
     #[inline]
+    fn open_array(&mut self) -> usize {
+        self.watch.opens(false);
+        0
+    }
+    #[inline]
     fn open_object(&mut self) -> OpenObject<'a> {
+        self.watch.opens(true);
         OpenObject {
             from: self.keys.len(),
             index: None,
@@ -596,11 +738,12 @@ impl<'a> Build<'a> for Skim<'a> {
     }
     #[inline]
     fn object(&mut self, members: OpenObject<'a>) -> SkimValue {
+        self.watch.closes();
         SkimValue::Object(members.from)
     }
     #[inline]
     fn none() -> SkimValue {
-        SkimValue::Null
+        SkimValue::Scalar(Value::Null)
     }
     #[inline]
     fn push_item(&mut self, items: &mut usize, value: SkimValue) {
@@ -639,6 +782,19 @@ impl<'a> Build<'a> for Skim<'a> {
         }
         self.keys.push(key);
         false
+    }
+    #[inline]
+    fn value_starts(&mut self, stack: &[Frame<'a, Self>], _start: usize) {
+        let place = match stack.last() {
+            None => Place::Root,
+            Some(Frame::Object { key, .. }) => Place::Key(key.as_ref()),
+            Some(Frame::Array(_)) => Place::Item,
+        };
+        self.watch.starts(place, |limit| starred_path(stack, limit));
+    }
+    #[inline]
+    fn stopped(&self) -> bool {
+        self.watch.stopped()
     }
 }
 
@@ -703,11 +859,11 @@ impl<'a> Build<'a> for Locator<'_> {
     type Key = Cow<'a, str>;
     type Str = Skipped;
     #[inline]
-    fn string(_: Skipped) {}
+    fn string(&mut self, _: Skipped) {}
     #[inline]
     fn scalar(_: impl FnOnce() -> Value) {}
     #[inline]
-    fn array(_: usize) {}
+    fn array(&mut self, _: usize) {}
     #[inline]
     fn open_object(&mut self) {}
     #[inline]
@@ -1171,7 +1327,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
     #[inline]
     fn close(&mut self) -> B::Value {
         match self.stack.pop() {
-            Some(Frame::Array(items)) => B::array(items),
+            Some(Frame::Array(items)) => self.build.array(items),
             Some(Frame::Object { members, .. }) => self.build.object(members),
             None => B::none(),
         }
@@ -1198,6 +1354,10 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
             self.skip_whitespace()?;
             let start = self.pos;
             self.build.value_starts(&self.stack, start);
+            if self.build.stopped() {
+                // Not a syntax error: the caller asks the builder first.
+                return self.error(ErrorKind::InvalidSyntax, start, "stopped by the builder");
+            }
             match self.peek() {
                 Some(b'{') => {
                     self.pos += 1;
@@ -1219,7 +1379,8 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                 }
                 Some(b'[') => {
                     self.pos += 1;
-                    self.push(Frame::Array(B::Items::default()), start)?;
+                    let items = self.build.open_array();
+                    self.push(Frame::Array(items), start)?;
                     self.skip_whitespace()?;
                     if self.peek() == Some(b']') {
                         self.pos += 1;
@@ -1234,7 +1395,7 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
                     if text.first_byte().is_some_and(may_open_json) {
                         self.marks.may_hold_json = true;
                     }
-                    return Ok(B::string(text));
+                    return Ok(self.build.string(text));
                 }
                 Some(b'-' | b'+' | b'0'..=b'9') => return self.parse_number(),
                 Some(b'a'..=b'z' | b'A'..=b'Z') => return self.parse_literal(),
@@ -1871,14 +2032,14 @@ mod locate_tests {
         type Members = Map<String, Value>;
         type Key = String;
         type Str = String;
-        fn string(text: String) -> Value {
-            Tree::string(text)
+        fn string(&mut self, text: String) -> Value {
+            Value::String(text)
         }
         fn scalar(make: impl FnOnce() -> Value) -> Value {
             <Tree as Build>::scalar(make)
         }
-        fn array(items: Vec<Value>) -> Value {
-            Tree::array(items)
+        fn array(&mut self, items: Vec<Value>) -> Value {
+            Value::Array(items)
         }
         fn open_object(&mut self) -> Map<String, Value> {
             Map::new()

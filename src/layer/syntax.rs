@@ -74,13 +74,29 @@ pub enum Skim<'a> {
     },
     /// The text is not strict JSON: the outcome [`check`] gives for it.
     Failed(SyntaxOutcome),
+    /// The watcher of `skim_watched` stopped the walk: only [`check`]
+    /// says what the text is.
+    Stopped,
 }
 
 /// [`check`] without building the document where the strict parse
 /// succeeds: for a caller that reads the root's outline first, and parses
 /// again with [`check`] only where it needs the value.
 pub fn skim(text: &str, max_depth: usize) -> Skim<'_> {
-    match json::skim(text, strict(max_depth)) {
+    skim_watched(text, max_depth, ())
+}
+
+/// [`skim`], telling `watch` of every value it reads ([`json::walk`]).
+pub(crate) fn skim_watched<'a, W: json::Watch<'a>>(
+    text: &'a str,
+    max_depth: usize,
+    mut watch: W,
+) -> Skim<'a> {
+    let walked = json::walk(text, strict(max_depth), &mut watch);
+    if watch.stopped() {
+        return Skim::Stopped;
+    }
+    match walked {
         Ok(skimmed) => Skim::Parsed {
             findings: quirks(&skimmed.quirks),
             root: skimmed.root,

@@ -112,6 +112,32 @@ impl Checks {
             && (self.types_only || self.hold_on_value(value))
     }
 
+    /// [`Checks::hold`] for a value of type `bit`, where the type alone
+    /// settles it; `None` where the value itself must be looked at.
+    #[inline]
+    pub fn hold_by_type(&self, bit: u8) -> Option<bool> {
+        if self.types != 0 && !bit_allowed(self.types, bit) {
+            Some(false)
+        } else {
+            self.types_only.then_some(true)
+        }
+    }
+
+    /// [`Checks::hold`] on a string value, read as `text`: made into a
+    /// value only for the place's keywords that jsonschema checks.
+    pub fn hold_text(&self, text: &str) -> bool {
+        (self.types == 0 || bit_allowed(self.types, super::shape::STRING_BIT))
+            && (self.types_only
+                || (self.text_holds(text)
+                    && (self.on_value.as_ref())
+                        .is_none_or(|validator| validator.is_valid(&Value::String(text.into())))))
+    }
+
+    /// The place's own checks on a string: lengths and email.
+    fn text_holds(&self, text: &str) -> bool {
+        self.lengths_hold(text) && (!self.email || super::email::is_valid_email(text))
+    }
+
     /// [`Checks::hold`] past the type.
     #[inline(never)]
     fn hold_on_value(&self, value: &Value) -> bool {
@@ -121,9 +147,7 @@ impl Checks {
                 .iter()
                 .all(|name| fields.contains_key(name.as_str())),
             Value::Number(number) => self.bounds_hold(number),
-            Value::String(text) => {
-                self.lengths_hold(text) && (!self.email || super::email::is_valid_email(text))
-            }
+            Value::String(text) => self.text_holds(text),
             _ => true,
         };
         own && (self.on_value.as_ref()).is_none_or(|validator| validator.is_valid(value))

@@ -193,8 +193,10 @@ const INTEGER_BIT: u8 = 1 << 2;
 const NUMBER_BIT: u8 = 1 << 3;
 /// The bit of `string`.
 pub const STRING_BIT: u8 = 1 << 4;
-const ARRAY_BIT: u8 = 1 << 5;
-const OBJECT_BIT: u8 = 1 << 6;
+/// The bit of `array`.
+pub const ARRAY_BIT: u8 = 1 << 5;
+/// The bit of `object`.
+pub const OBJECT_BIT: u8 = 1 << 6;
 /// The bit of any type name JSON Schema does not define.
 pub(crate) const OTHER_BIT: u8 = 1 << 7;
 
