@@ -280,16 +280,22 @@ impl Context<'_> {
     /// schema's constraints all hold. What [`Self::analyze_body`] gives it
     /// after building its tree.
     fn walked(&self, drift: drift::DriftOutcome, findings: &mut [Finding]) -> BodyOutcome {
-        if let Some(profile) = self.profile
-            && !self.options.show_secrets
-            && profile.schema.secrets
-        {
-            hide_secret_values(findings, &profile.schema.shape, Some(""));
-        }
+        self.hide_secret_values(findings, Some(""));
         BodyOutcome {
             observations: drift.observations,
             enum_values: drift.enum_values,
             ..BodyOutcome::default()
+        }
+    }
+
+    /// [`hide_secret_values`] with the profile's shape applied at
+    /// `described`, where the profile marks secrets and they are not shown.
+    fn hide_secret_values(&self, findings: &mut [Finding], described: Option<&str>) {
+        if let Some(profile) = self.profile
+            && !self.options.show_secrets
+            && profile.schema.secrets
+        {
+            hide_secret_values(findings, &profile.schema.shape, described);
         }
     }
 
@@ -477,12 +483,7 @@ impl Context<'_> {
         }
         findings.append(&mut located);
         // Where the profile's shape applies, for masking what other layers quote.
-        if let Some(profile) = self.profile
-            && !options.show_secrets
-            && profile.schema.secrets
-        {
-            hide_secret_values(findings, &profile.schema.shape, described.as_deref());
-        }
+        self.hide_secret_values(findings, described.as_deref());
         if options.keep_payload {
             outcome.payload = envelope
                 .payload

@@ -779,7 +779,7 @@ impl<'s> Stream<'s> {
         }
         if let Some(unit) = shape.timestamp {
             let fits = match met {
-                Met::Text(text) => matches!(unit, TimestampUnit::Rfc3339) && plain_rfc3339(text),
+                Met::Text(text) => timestamp_text_fits(text, unit),
                 Met::Value(value) => timestamp_fits(value, unit),
             };
             if !fits {
@@ -1165,12 +1165,18 @@ fn plain_rfc3339(text: &str) -> bool {
 #[inline]
 fn timestamp_fits(value: &Value, unit: TimestampUnit) -> bool {
     match (value, unit) {
-        (Value::String(text), TimestampUnit::Rfc3339) => plain_rfc3339(text),
+        (Value::String(text), _) => timestamp_text_fits(text, unit),
         (Value::Number(number), TimestampUnit::UnixSeconds | TimestampUnit::UnixMillis) => {
             number.as_f64().is_some_and(|n| !epoch_off(n.abs(), unit))
         }
         _ => false,
     }
+}
+
+/// [`timestamp_fits`] for a string's text.
+#[inline]
+fn timestamp_text_fits(text: &str, unit: TimestampUnit) -> bool {
+    matches!(unit, TimestampUnit::Rfc3339) && plain_rfc3339(text)
 }
 
 /// Whether a number of this magnitude is off as a timestamp in `unit`: its

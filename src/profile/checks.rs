@@ -126,11 +126,12 @@ impl Checks {
     /// [`Checks::hold`] on a string value, read as `text`: made into a
     /// value only for the place's keywords that jsonschema checks.
     pub fn hold_text(&self, text: &str) -> bool {
-        (self.types == 0 || bit_allowed(self.types, super::shape::STRING_BIT))
-            && (self.types_only
-                || (self.text_holds(text)
+        self.hold_by_type(super::shape::STRING_BIT)
+            .unwrap_or_else(|| {
+                self.text_holds(text)
                     && (self.on_value.as_ref())
-                        .is_none_or(|validator| validator.is_valid(&Value::String(text.into())))))
+                        .is_none_or(|validator| validator.is_valid(&Value::String(text.into())))
+            })
     }
 
     /// The place's own checks on a string: lengths and email.
