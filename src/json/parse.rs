@@ -770,7 +770,7 @@ impl<'a, W: Watch<'a>> Build<'a> for Skim<'a, W> {
             }
             None => {
                 let kept = &self.keys[members.from..];
-                if kept.contains(&key) {
+                if kept.iter().any(|kept| super::same_text(kept, &key)) {
                     return true;
                 }
                 if kept.len() == KEYS_COMPARED_ONE_BY_ONE {
@@ -1052,16 +1052,22 @@ fn plain_run_marked<const KEY: bool>(bytes: &[u8], quote: u8) -> (usize, bool) {
 
 /// The length of the run of JSON whitespace at the start of `bytes`.
 /// Pretty-printed documents indent with runs of spaces, often most of their
-/// bytes, so eight spaces are passed at a time.
+/// bytes: eight bytes are read at a time and the spaces at their start
+/// passed at once, so that a newline and its indent cost two steps, not one
+/// per byte.
+#[inline(always)]
 fn whitespace_run(bytes: &[u8]) -> usize {
     const EIGHT_SPACES: u64 = 0x2020_2020_2020_2020;
     let mut pos = 0;
     loop {
-        while let Some(chunk) = bytes.get(pos..pos + 8) {
-            if u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) != EIGHT_SPACES {
-                break;
+        if let Some(chunk) = bytes.get(pos..pos + 8) {
+            // Zero where a byte is a space: the spaces that lead are the
+            // low zero bytes (little-endian: the first byte is the lowest).
+            let others = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])) ^ EIGHT_SPACES;
+            pos += (others.trailing_zeros() / 8) as usize;
+            if others == 0 {
+                continue;
             }
-            pos += 8;
         }
         match bytes.get(pos) {
             Some(b' ' | b'\n' | b'\r' | b'\t') => pos += 1,
@@ -1131,12 +1137,20 @@ impl<'a, B: Build<'a>> Parser<'a, B> {
     }
 
     /// Skip whitespace (and, in lenient mode, comments). Called between
-    /// every two tokens, so the common case, a token right here, returns
-    /// at once without a call.
+    /// every two tokens, so the common cases, a token right here or after
+    /// a newline and its indent, are done without a call: a call cost
+    /// more than the run it skipped.
     #[inline]
     fn skip_whitespace(&mut self) -> Step<()> {
         match self.peek() {
-            Some(b' ' | b'\n' | b'\r' | b'\t' | b'/') => self.skip_whitespace_run(),
+            Some(b' ' | b'\n' | b'\r' | b'\t') => {
+                self.pos += whitespace_run(&self.bytes[self.pos..]);
+                match self.peek() {
+                    Some(b'/') => self.skip_whitespace_run(),
+                    _ => Ok(()),
+                }
+            }
+            Some(b'/') => self.skip_whitespace_run(),
             _ => Ok(()),
         }
     }
@@ -1984,6 +1998,24 @@ mod tests {
             let dotted = bytes[..end].iter().any(|&b| b == b'.' || b == b'[');
             proptest::prop_assert_eq!(plain_run_marked::<true>(&bytes, quote), (end, dotted));
             proptest::prop_assert_eq!(plain_run_marked::<false>(&bytes, quote), (end, false));
+        }
+
+        /// Runs of whitespace, spaces mostly, end where a byte-by-byte
+        /// look says, wherever they fall in the eight bytes read at once.
+        #[test]
+        fn whitespace_runs_agree_with_a_byte_by_byte_look(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b' ', b' ', b' ', b' ', b'\n', b'\r', b'\t', b'"', b'x', 0x00, 0xa0,
+                ]),
+                0..40,
+            ),
+        ) {
+            let run = bytes
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+                .count();
+            proptest::prop_assert_eq!(whitespace_run(&bytes), run);
         }
     }
 

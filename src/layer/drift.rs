@@ -827,7 +827,9 @@ fn property_from<'s>(shape: &'s Shape, ahead: &mut usize, key: &str) -> Option<&
         let first = key.as_bytes().first();
         (start..properties.len()).chain(0..start).find(|&at| {
             let name = properties[at].0.as_str();
-            name.len() == key.len() && name.as_bytes().first() == first && name == key
+            name.len() == key.len()
+                && name.as_bytes().first() == first
+                && crate::json::same_text(name, key)
         })
     } else {
         (properties.binary_search_by(|(name, _)| name.as_str().cmp(key))).ok()
