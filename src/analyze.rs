@@ -882,7 +882,7 @@ pub(crate) mod tests {
             schema["properties"]["vault"]["x-dapa-secret"] = true.into();
         }
         Profile {
-            name: "drift-rich".to_owned(),
+            name: "drift-rich".into(),
             envelope: EnvelopeKind::Execute,
             target: Target::Document,
             semantic: Semantic::None,

@@ -633,7 +633,7 @@ mod tests {
     /// A profile of `schema` in `envelope`, describing `target`.
     fn profile(schema: Value, envelope: EnvelopeKind, target: Target) -> Profile {
         Profile {
-            name: "p".to_owned(),
+            name: "p".into(),
             envelope,
             target,
             semantic: crate::profile::Semantic::None,

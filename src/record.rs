@@ -89,7 +89,7 @@ pub struct CaptureRecord {
     pub bytes: u64,
     /// The profile the capture was checked against, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<String>,
+    pub profile: Option<std::sync::Arc<str>>,
     /// Findings, transport first.
     pub findings: Vec<FindingRecord>,
     /// Remarks on reading the capture that are not findings (a broken sidecar).

@@ -262,6 +262,9 @@ pub fn scan(
 /// its tasks in order.
 type ChunkDone = (Summary, Vec<Vec<CaptureRecord>>);
 
+/// The chunks being analysed, oldest first, each to be received once done.
+type Analysing = std::collections::VecDeque<mpsc::Receiver<ChunkDone>>;
+
 /// How a worker turns one capture into its record, with the definitions of
 /// the folders it was found in: [`scan`] analyses it, `dapa replay` replays
 /// it first.
@@ -353,12 +356,8 @@ pub fn scan_with(
     // output is the same.
     let written = pool.in_place_scope(|scope| -> Result<(), ScanError> {
         let analyse_chunk = &analyse_chunk;
-        let mut analysing = std::collections::VecDeque::new();
-        let mut take_oldest = |analysing: &mut std::collections::VecDeque<
-            mpsc::Receiver<ChunkDone>,
-        >,
-                               outcome: &mut ScanOutcome|
-         -> Result<(), ScanError> {
+        let mut analysing = Analysing::new();
+        let mut take_oldest = |analysing: &mut Analysing, outcome: &mut ScanOutcome| {
             // A chunk whose analysis panicked sends nothing: the scope
             // passes the panic on when it ends.
             let Some(Ok((summary, batches))) = analysing.pop_front().map(|done| done.recv()) else {
@@ -368,7 +367,7 @@ pub fn scan_with(
             for record in batches.iter().flatten() {
                 on_record(record)?;
             }
-            Ok(())
+            Ok::<(), ScanError>(())
         };
         for chunk in &receiver {
             for task in &chunk {

@@ -523,7 +523,7 @@ mod tests {
     /// Options that check every payload against `schema`.
     fn with_schema(schema: &Value) -> AnalyzeOptions {
         let profile = Profile {
-            name: "test".to_owned(),
+            name: "test".into(),
             envelope: EnvelopeKind::Execute,
             target: Target::Payload,
             semantic: Semantic::None,

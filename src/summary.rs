@@ -282,7 +282,7 @@ impl Summing {
         // declared one's text such as a key `*`) the capture is added as
         // `Summary::add` adds it, after the rows counted so far join the
         // drift table, so that a row's first capture stays first.
-        let waiting = self.declared.iter().find(|kept| kept.profile == *profile);
+        let waiting = self.declared.iter().find(|kept| *kept.profile == **profile);
         let declared_text = |path: &str| {
             let in_table = |table: &[DeclaredPath]| {
                 (table.binary_search_by(|row| (*row.path).cmp(path))).is_ok()

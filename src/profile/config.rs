@@ -397,7 +397,7 @@ mod tests {
         assert!(!rules[0].matches(Some("x"), Some("a-2")));
         assert!(rules[1].matches(Some("samples/schema/profile-ok.json"), None));
         assert!(!rules[1].matches(None, None));
-        assert_eq!(rules[1].profile.name, "cognigy-profile");
+        assert_eq!(&*rules[1].profile.name, "cognigy-profile");
     }
 
     #[test]

@@ -219,7 +219,7 @@ impl Definition {
             name: name.map(str::to_owned),
             version,
             profile: Profile {
-                name: profile_name,
+                name: profile_name.into(),
                 envelope,
                 target: Target::Payload,
                 semantic: Semantic::None,
@@ -772,7 +772,7 @@ mod tests {
         let contract = json!({"output": {"successSchema": {
             "type": "object", "properties": {"email": {"type": "string"}}}}});
         let export = definition(json!({"name": "Get Contact", "contract": contract})).unwrap();
-        assert_eq!(export.profile.name, "definition:Get Contact");
+        assert_eq!(&*export.profile.name, "definition:Get Contact");
         assert_eq!(export.action_id, None);
         let api = definition(json!({"id": "custom_-_1", "name": "Get", "version": 3,
             "contract": contract}))
@@ -780,7 +780,7 @@ mod tests {
         assert_eq!(api.action_id.as_deref(), Some("custom_-_1"));
         assert_eq!(api.version, Some(3));
         assert_eq!(api.name.as_deref(), Some("Get"));
-        assert_eq!(api.profile.name, "definition:Get@v3");
+        assert_eq!(&*api.profile.name, "definition:Get@v3");
         let error = definition(json!({"version": "3", "contract": contract})).unwrap_err();
         assert!(error.to_string().contains("/version"), "{error}");
         assert_eq!(

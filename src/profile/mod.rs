@@ -499,8 +499,9 @@ pub enum Semantic {
 /// A named expectation for a kind of capture.
 #[derive(Debug)]
 pub struct Profile {
-    /// The profile's name.
-    pub name: String,
+    /// The profile's name: shared, as every record checked by the profile
+    /// names it.
+    pub name: Arc<str>,
     /// The envelope the payload comes in.
     pub envelope: EnvelopeKind,
     /// Whether the schema describes the payload or the whole document.
@@ -550,7 +551,7 @@ impl Profile {
             _ => (EnvelopeKind::Execute, Target::Payload, Semantic::None),
         };
         Ok(Profile {
-            name: name.to_owned(),
+            name: name.into(),
             envelope,
             target,
             semantic,
@@ -563,7 +564,7 @@ impl Profile {
     pub fn from_schema_file(path: &Path, envelope: EnvelopeKind) -> Result<Profile, SchemaError> {
         let schema = Schema::from_file(path)?;
         Ok(Profile {
-            name: schema.name.clone(),
+            name: schema.name.as_str().into(),
             envelope,
             target: Target::Payload,
             semantic: Semantic::None,
