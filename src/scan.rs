@@ -357,17 +357,20 @@ pub fn scan_with(
     let written = pool.in_place_scope(|scope| -> Result<(), ScanError> {
         let analyse_chunk = &analyse_chunk;
         let mut analysing = Analysing::new();
-        let mut take_oldest = |analysing: &mut Analysing, outcome: &mut ScanOutcome| {
-            // A chunk whose analysis panicked sends nothing: the scope
-            // passes the panic on when it ends.
+        // Writes the oldest chunk's records; `false` once there is none to
+        // write, or one whose analysis panicked: it sends nothing, nothing
+        // after it is written, and the scope passes the panic on when it
+        // ends.
+        let mut write_oldest = |analysing: &mut Analysing, outcome: &mut ScanOutcome| {
             let Some(Ok((summary, batches))) = analysing.pop_front().map(|done| done.recv()) else {
-                return Ok(());
+                analysing.clear();
+                return Ok(false);
             };
             outcome.summary.merge(summary);
             for record in batches.iter().flatten() {
                 on_record(record)?;
             }
-            Ok::<(), ScanError>(())
+            Ok::<bool, ScanError>(true)
         };
         for chunk in &receiver {
             for task in &chunk {
@@ -376,9 +379,7 @@ pub fn scan_with(
                     // The chunks before it are written first, as they
                     // were read; dropping the receiver stops the walk.
                     Job::BadDefinition(message) => {
-                        while !analysing.is_empty() {
-                            take_oldest(&mut analysing, &mut outcome)?;
-                        }
+                        while write_oldest(&mut analysing, &mut outcome)? {}
                         return Err(ScanError::Definition(message.clone()));
                     }
                     _ => {}
@@ -390,13 +391,11 @@ pub fn scan_with(
             });
             analysing.push_back(analysed);
             // Two chunks at most are analysed at once.
-            if analysing.len() > 1 {
-                take_oldest(&mut analysing, &mut outcome)?;
+            if analysing.len() > 1 && !write_oldest(&mut analysing, &mut outcome)? {
+                return Ok(());
             }
         }
-        while !analysing.is_empty() {
-            take_oldest(&mut analysing, &mut outcome)?;
-        }
+        while write_oldest(&mut analysing, &mut outcome)? {}
         Ok(())
     });
     // The walk stops once nothing receives its chunks.
@@ -987,11 +986,9 @@ fn files_in_folder(
 mod tests {
     use super::*;
 
-    /// Chunks of any size, analysed two at a time on any number of
-    /// workers, give the records in the order of the walk and the sum of a
-    /// run in one chunk on one worker.
-    #[test]
-    fn chunks_of_any_size_give_the_records_and_sum_of_one_chunk() {
+    /// Forty captures of six kinds in three folders, and the names of
+    /// their files in the order of the walk.
+    fn forty_captures() -> (tempfile::TempDir, Vec<String>) {
         let folder = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let bodies = [
             r#"{"ok": true, "count": 3}"#,
@@ -1008,6 +1005,27 @@ mod tests {
             std::fs::write(sub.join(format!("{at:03}.json")), body)
                 .unwrap_or_else(|error| panic!("{error}"));
         }
+        // Each folder in turn, its files in order.
+        let mut walked: Vec<_> = (0..40)
+            .map(|at| (at % 3, format!("{at:03}.json")))
+            .collect();
+        walked.sort();
+        (folder, walked.into_iter().map(|(_, name)| name).collect())
+    }
+
+    fn file_name(record: &CaptureRecord) -> String {
+        match &record.source {
+            Source::File(path) => path.rsplit('/').next().unwrap_or_default().to_owned(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Chunks of any size, analysed two at a time on any number of
+    /// workers, give the records in the order of the walk and the sum of a
+    /// run in one chunk on one worker.
+    #[test]
+    fn chunks_of_any_size_give_the_records_and_sum_of_one_chunk() {
+        let (folder, walked) = forty_captures();
         let run = |jobs: usize, chunk_size: usize| {
             let options = ScanOptions {
                 jobs,
@@ -1023,28 +1041,55 @@ mod tests {
             (records, outcome.summary)
         };
         let one = run(1, 1024);
-        assert_eq!(one.0.len(), 40);
-        let names: Vec<_> = (one.0.iter())
-            .map(|record| match &record.source {
-                Source::File(path) => path.rsplit('/').next().unwrap_or_default().to_owned(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        // The walk's order: each folder in turn, its files in order.
-        let mut walked: Vec<_> = (0..40)
-            .map(|at| (at % 3, format!("{at:03}.json")))
-            .collect();
-        walked.sort();
-        assert_eq!(
-            names,
-            walked.into_iter().map(|(_, name)| name).collect::<Vec<_>>()
-        );
+        assert_eq!(one.0.iter().map(file_name).collect::<Vec<_>>(), walked);
         for (jobs, chunk_size) in [(1, 1), (2, 1), (2, 3), (3, 7), (4, 2), (2, 1024)] {
             assert!(
                 run(jobs, chunk_size) == one,
                 "{jobs} jobs, chunks of {chunk_size}"
             );
         }
+    }
+
+    /// A capture whose analysis panics stops the scan there: the records
+    /// written before the panic are those of the captures before it, in
+    /// order, and none after it is written, though later chunks may have
+    /// been analysed meanwhile.
+    #[test]
+    fn a_panic_in_a_chunk_writes_nothing_after_it() {
+        let (folder, walked) = forty_captures();
+        let stop = walked
+            .iter()
+            .position(|name| name == "019.json")
+            .unwrap_or_default();
+        let options = ScanOptions {
+            jobs: 2,
+            chunk_size: 1,
+            ..ScanOptions::default()
+        };
+        let analyse = |capture: Capture, found: Option<&FolderDefinitions>| {
+            let record = analyze_beside(capture, &options.analyze, found);
+            assert_ne!(
+                file_name(&record),
+                "019.json",
+                "the analysis of this capture panics"
+            );
+            record
+        };
+        let mut written = Vec::new();
+        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan_with(
+                &[folder.path().to_path_buf()],
+                &options,
+                &analyse,
+                |record| {
+                    written.push(file_name(record));
+                    Ok(())
+                },
+            )
+        }));
+        assert!(scanned.is_err(), "the panic reaches the caller");
+        assert!(written.len() <= stop, "{written:?}");
+        assert_eq!(written, walked[..written.len()]);
     }
 
     /// The walk tells names apart by their bytes; what it finds is what
