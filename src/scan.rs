@@ -262,9 +262,6 @@ pub fn scan(
 /// its tasks in order.
 type ChunkDone = (Summary, Vec<Vec<CaptureRecord>>);
 
-/// The chunks being analysed, oldest first, each to be received once done.
-type Analysing = std::collections::VecDeque<mpsc::Receiver<ChunkDone>>;
-
 /// How a worker turns one capture into its record, with the definitions of
 /// the folders it was found in: [`scan`] analyses it, `dapa replay` replays
 /// it first.
@@ -293,7 +290,8 @@ pub fn scan_with(
     let walk_inputs = inputs.to_vec();
     let walk_options = options.clone();
     // The walk runs ahead on its own thread so that reading directories
-    // overlaps the analysis; the bounded channel keeps it at most one chunk ahead.
+    // overlaps the analysis; the bounded channel keeps it at most one chunk
+    // queued, and one more made and waiting to be sent.
     let walker = std::thread::spawn(move || walk(&walk_inputs, &walk_options, &sender));
     let mut outcome = ScanOutcome {
         summary: Summary {
@@ -356,14 +354,13 @@ pub fn scan_with(
     // output is the same.
     let written = pool.in_place_scope(|scope| -> Result<(), ScanError> {
         let analyse_chunk = &analyse_chunk;
-        let mut analysing = Analysing::new();
-        // Writes the oldest chunk's records; `false` once there is none to
-        // write, or one whose analysis panicked: it sends nothing, nothing
-        // after it is written, and the scope passes the panic on when it
-        // ends.
-        let mut write_oldest = |analysing: &mut Analysing, outcome: &mut ScanOutcome| {
-            let Some(Ok((summary, batches))) = analysing.pop_front().map(|done| done.recv()) else {
-                analysing.clear();
+        // The chunk analysed before the one analysed last, if any.
+        let mut previous: Option<mpsc::Receiver<ChunkDone>> = None;
+        // Writes a chunk's records once it is analysed; `false` where its
+        // analysis panicked: it sends nothing, nothing after it is
+        // written, and the scope passes the panic on when it ends.
+        let mut write = |analysed: mpsc::Receiver<ChunkDone>, outcome: &mut ScanOutcome| {
+            let Ok((summary, batches)) = analysed.recv() else {
                 return Ok(false);
             };
             outcome.summary.merge(summary);
@@ -379,23 +376,32 @@ pub fn scan_with(
                     // The chunks before it are written first, as they
                     // were read; dropping the receiver stops the walk.
                     Job::BadDefinition(message) => {
-                        while write_oldest(&mut analysing, &mut outcome)? {}
+                        if let Some(analysed) = previous.take() {
+                            write(analysed, &mut outcome)?;
+                        }
                         return Err(ScanError::Definition(message.clone()));
                     }
                     _ => {}
                 }
             }
+            // One slot, so that the send never waits: a worker inside one
+            // chunk's analysis may take up the next chunk's on its own
+            // stack, and a send that waited for this thread, itself
+            // waiting for the first chunk, would never return.
             let (done, analysed) = mpsc::sync_channel(1);
             scope.spawn(move |_| {
                 let _ = done.send(analyse_chunk(chunk));
             });
-            analysing.push_back(analysed);
             // Two chunks at most are analysed at once.
-            if analysing.len() > 1 && !write_oldest(&mut analysing, &mut outcome)? {
+            if let Some(earlier) = previous.replace(analysed)
+                && !write(earlier, &mut outcome)?
+            {
                 return Ok(());
             }
         }
-        while write_oldest(&mut analysing, &mut outcome)? {}
+        if let Some(analysed) = previous.take() {
+            write(analysed, &mut outcome)?;
+        }
         Ok(())
     });
     // The walk stops once nothing receives its chunks.
@@ -1051,16 +1057,13 @@ mod tests {
     }
 
     /// A capture whose analysis panics stops the scan there: the records
-    /// written before the panic are those of the captures before it, in
-    /// order, and none after it is written, though later chunks may have
-    /// been analysed meanwhile.
+    /// written are those of every capture before it, in order, and none
+    /// after it, though a later chunk may have been analysed meanwhile.
     #[test]
     fn a_panic_in_a_chunk_writes_nothing_after_it() {
         let (folder, walked) = forty_captures();
-        let stop = walked
-            .iter()
-            .position(|name| name == "019.json")
-            .unwrap_or_default();
+        let stop = walked.iter().position(|name| name == "019.json");
+        let stop = stop.unwrap_or_else(|| panic!("019.json is among {walked:?}"));
         let options = ScanOptions {
             jobs: 2,
             chunk_size: 1,
@@ -1088,8 +1091,8 @@ mod tests {
             )
         }));
         assert!(scanned.is_err(), "the panic reaches the caller");
-        assert!(written.len() <= stop, "{written:?}");
-        assert_eq!(written, walked[..written.len()]);
+        // Every chunk before it is analysed and written.
+        assert_eq!(written, walked[..stop]);
     }
 
     /// The walk tells names apart by their bytes; what it finds is what
