@@ -811,8 +811,8 @@ impl<'s> Stream<'s> {
 }
 
 /// Up to this many properties, a member's is found by a pass over them,
-/// each told apart by its length and first byte before its text is
-/// compared; past it, by a look-up. An object's members mostly come in the
+/// each compared inline ([`crate::json::same_text`]: the length first);
+/// past it, by a look-up. An object's members mostly come in the
 /// order of the properties, or a few of them in any order.
 const PROPERTIES_PASSED_OVER: usize = 16;
 
@@ -824,13 +824,9 @@ fn property_from<'s>(shape: &'s Shape, ahead: &mut usize, key: &str) -> Option<&
     let properties = shape.properties.as_slice();
     let found = if properties.len() <= PROPERTIES_PASSED_OVER {
         let start = (*ahead).min(properties.len());
-        let first = key.as_bytes().first();
-        (start..properties.len()).chain(0..start).find(|&at| {
-            let name = properties[at].0.as_str();
-            name.len() == key.len()
-                && name.as_bytes().first() == first
-                && crate::json::same_text(name, key)
-        })
+        (start..properties.len())
+            .chain(0..start)
+            .find(|&at| crate::json::same_text(&properties[at].0, key))
     } else {
         (properties.binary_search_by(|(name, _)| name.as_str().cmp(key))).ok()
     };
