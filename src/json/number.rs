@@ -369,7 +369,8 @@ fn quotient_by_division(mantissa: u64, k: usize) -> Option<f64> {
 /// A number's value and, when f64 does not keep it, why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberText {
-    /// The value (exact for 64-bit integers, f64 otherwise, null when infinite).
+    /// The value (exact for 64-bit integers, f64 otherwise, the largest
+    /// f64 of its sign when beyond f64's range).
     pub value: Value,
     /// Why the number is lossy, if it is.
     pub lossy: Option<&'static str>,
@@ -477,8 +478,17 @@ fn digits_lossy(text: &str, float: f64) -> Option<&'static str> {
     (written != shortest && written != seventeen).then_some(MORE_DIGITS)
 }
 
+/// A number beyond f64's range (`1e400`) is still a number: it becomes the
+/// largest f64 of its sign, so that a type check sees a number and a bound
+/// check a value past every bound (S08 says that it is lossy). As `null`
+/// it made a healthy reply `invalid` against `"type": "number"`.
 fn float_value(float: f64) -> Value {
-    Number::from_f64(float).map_or(Value::Null, Value::Number)
+    let finite = if float.is_infinite() {
+        f64::MAX.copysign(float)
+    } else {
+        float
+    };
+    Number::from_f64(finite).map_or(Value::Null, Value::Number)
 }
 
 /// A decimal as (significant digits, exponent): the value is 0.DIGITS x 10^exponent.
@@ -608,6 +618,13 @@ mod before {
     fn float_value(text: &str) -> Value {
         text.parse::<f64>()
             .ok()
+            .map(|float| {
+                if float.is_infinite() {
+                    f64::MAX.copysign(float)
+                } else {
+                    float
+                }
+            })
             .and_then(Number::from_f64)
             .map_or(Value::Null, Value::Number)
     }

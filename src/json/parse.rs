@@ -1917,6 +1917,10 @@ mod tests {
             .collect();
         assert_eq!(pointers, ["/big", "/pi", "/huge"]);
         assert_eq!(parsed.value["big"], 9_007_199_254_740_993u64);
+        // Beyond f64's range, still a number: the largest of its sign.
+        assert_eq!(parsed.value["huge"], f64::MAX);
+        let negative = strict(r#"[-1e400, 1e-400]"#).unwrap();
+        assert_eq!(negative.value, serde_json::json!([f64::MIN, 0.0]));
     }
 
     #[test]
