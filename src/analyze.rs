@@ -1,14 +1,14 @@
 //! One capture through every layer, in order, into its record.
 
 use crate::capture::{Capture, Meta};
-use crate::finding::{Finding, add_lines};
+use crate::finding::{Code, Finding, Severity, add_lines};
 use crate::json::{self, ParseOptions};
 use crate::layer::{drift, envelope, payload, schema, semantic, syntax, transport};
 use crate::profile::definition::FolderDefinitions;
 use crate::profile::shape::Shape;
 use crate::profile::{EnvelopeKind, Profile, Profiles, Semantic, Target};
-use crate::record::{CaptureRecord, KeptPayload, SecretMarks};
-use crate::verdict::verdict;
+use crate::record::{CaptureRecord, FindingRecord, KeptPayload, SecretMarks};
+use crate::verdict::{severity_of, verdict};
 use serde_json::Value;
 use std::ops::Range;
 use std::sync::Arc;
@@ -168,7 +168,16 @@ impl Analysis {
             captured_at,
             bytes: body.len() as u64,
             profile: profile.as_ref().map(|profile| profile.name.clone()),
-            findings: findings.into_iter().map(Into::into).collect(),
+            findings: findings
+                .into_iter()
+                .map(|finding| {
+                    let severity = severity_of(finding.code, outcome.lenient_failed);
+                    FindingRecord {
+                        severity,
+                        ..finding.into()
+                    }
+                })
+                .collect(),
             notes,
             observations: outcome.observations,
             enum_values: outcome.enum_values,
@@ -474,7 +483,10 @@ impl Context<'_> {
         if let (Some(profile), Some(pointer)) = (self.profile, &described)
             && let Some(value) = root.pointer(pointer)
         {
-            let drift = self.check_profile(profile, value, pointer, &mut located);
+            let failed_before = findings
+                .iter()
+                .any(|finding| finding.code.severity() == Severity::Error);
+            let drift = self.check_profile(profile, value, pointer, failed_before, &mut located);
             outcome.observations = drift.observations;
             outcome.enum_values = drift.enum_values;
         }
@@ -568,12 +580,15 @@ impl Context<'_> {
         }
     }
 
-    /// The schema, drift and semantic layers on the value the profile describes.
+    /// The schema, drift and semantic layers on the value the profile
+    /// describes; `failed_before` says whether a finding outside `located`
+    /// already fails the capture.
     fn check_profile(
         &self,
         profile: &Profile,
         value: &Value,
         pointer: &str,
+        failed_before: bool,
         located: &mut Vec<Finding>,
     ) -> drift::DriftOutcome {
         let show_secrets = self.options.show_secrets;
@@ -589,11 +604,23 @@ impl Context<'_> {
         ));
         located.append(&mut drift.findings);
         if profile.semantic == Semantic::Token {
-            located.extend(semantic::check_token(
-                value,
-                pointer,
-                self.capture.captured_at(),
-            ));
+            // K02 is for an otherwise healthy reply: where a finding about
+            // something else than the token fails the capture already (a
+            // payload of the wrong type, an error body), that one says
+            // what is wrong, and K02 would make it `empty` instead. The
+            // schema's own word on the token (required, not empty) is the
+            // same failure, and leaves K02 in place.
+            let token = format!("{pointer}/token");
+            let failed = failed_before
+                || located.iter().any(|finding| {
+                    finding.code.severity() == Severity::Error
+                        && finding.location.pointer.as_deref() != Some(token.as_str())
+                });
+            located.extend(
+                semantic::check_token(value, pointer, self.capture.captured_at())
+                    .into_iter()
+                    .filter(|finding| !failed || finding.code != Code::K02),
+            );
         }
         drift
     }

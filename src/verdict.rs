@@ -1,7 +1,7 @@
 //! One status per capture: the first group of SPEC's verdict table that one of
 //! its findings belongs to.
 
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Severity};
 use serde::Serialize;
 use std::fmt;
 
@@ -122,6 +122,18 @@ pub fn status_of(code: Code, lenient_failed: bool) -> Status {
     }
 }
 
+/// The severity of a finding of `code`: an error wherever it puts the
+/// capture in `malformed`, `empty`, `error` or `invalid`, as every code that
+/// does is; else the code's own. Only S05 differs from its code's: a
+/// warning where its lenient parse recovered the body, an error where that
+/// parse failed too and the capture is malformed.
+pub fn severity_of(code: Code, lenient_failed: bool) -> Severity {
+    match status_of(code, lenient_failed) {
+        Status::Malformed | Status::Empty | Status::Error | Status::Invalid => Severity::Error,
+        _ => code.severity(),
+    }
+}
+
 /// The status of a capture given all its findings.
 pub fn verdict(findings: &[Finding], lenient_failed: bool) -> Status {
     findings
@@ -134,6 +146,27 @@ pub fn verdict(findings: &[Finding], lenient_failed: bool) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table of codes keeps the rule by itself: a code's own severity
+    /// is an error exactly where it fails a capture. S05 alone depends on
+    /// its lenient parse.
+    #[test]
+    fn a_code_that_fails_a_capture_is_an_error() {
+        for &code in Code::ALL {
+            let fails = status_of(code, false) < Status::Drift;
+            assert_eq!(
+                code.severity() == Severity::Error,
+                fails,
+                "{code:?} fails a capture only if it is an error"
+            );
+            assert_eq!(severity_of(code, false), code.severity(), "{code:?}");
+            if code != Code::S05 {
+                assert_eq!(severity_of(code, true), code.severity(), "{code:?}");
+            }
+        }
+        assert_eq!(severity_of(Code::S05, false), Severity::Warning);
+        assert_eq!(severity_of(Code::S05, true), Severity::Error);
+    }
 
     fn findings(codes: &[Code]) -> Vec<Finding> {
         codes.iter().map(|&code| Finding::new(code, "")).collect()
