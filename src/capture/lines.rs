@@ -586,19 +586,10 @@ fn capture_of_picked(
     let body = match found[Wanted::Body as usize].take() {
         // The line's own string, moved out of what was picked, not copied.
         Some(Picked::Value(Value::String(text))) => text.into_bytes(),
-        // An object or array as the line has it.
-        Some(Picked::Json(text)) if text != "null" => text.as_bytes().to_vec(),
-        // A body logged as `null`: the reply had none (T01), as a HAR entry
-        // with a null text; the note tells it from an empty string.
-        Some(Picked::Value(Value::Null) | Picked::Json(_)) => {
-            let mut capture = Capture::from_bytes(source, Vec::new(), Some(meta), max_bytes);
-            capture.body_offset = None;
-            capture.header_lines = None;
-            capture
-                .notes
-                .push(format!("the line's body at {pointer} is null"));
-            return capture;
-        }
+        // Anything else than a string is its JSON text, as the line has
+        // it: a body logged as `null` is the body `null` (E04), not an
+        // empty one.
+        Some(Picked::Json(text)) => text.as_bytes().to_vec(),
         None => {
             let mut capture = Capture::unreadable(
                 source,
