@@ -945,10 +945,10 @@ fn files_in_folder(
         let file_type = entry.file_type();
         let path = entry.into_path();
         let name = name_bytes(&path);
-        // A Data Action definition in a scanned folder describes captures;
-        // it is never one (named on its own, it is read as asked).
-        if sidecar::is_sidecar_name(name)
-            || (!single_input && crate::profile::definition::is_definition_name(name))
+        // Sidecars and Data Action definitions describe captures; they are
+        // never one, even named on their own (the scan then says what they
+        // are). A file the run writes is skipped only in a folder walked.
+        if crate::capture::never_a_capture(name).is_some()
             || (!single_input && is_own_file(&path, name, &options.own_files))
         {
             continue;

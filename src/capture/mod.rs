@@ -381,6 +381,21 @@ pub fn load_one(path: &Path, max_bytes: u64) -> Capture {
     load_file(path.to_owned(), sidecar.as_deref(), max_bytes)
 }
 
+/// What a file of this name is when it is never a capture, as a phrase
+/// after its name: a Data Action definition (`*.action.json`) or a
+/// sidecar (`*.meta.json`), which describe captures.
+pub fn never_a_capture(name: &[u8]) -> Option<&'static str> {
+    if crate::profile::definition::is_definition_name(name) {
+        Some(
+            "is a Data Action definition, never a capture: give it with --definition, or check it with dapa lint",
+        )
+    } else if sidecar::is_sidecar_name(name) {
+        Some("is a sidecar, never a capture: it is read with the capture beside it")
+    } else {
+        None
+    }
+}
+
 /// The capture a user names: a file, `FILE#N` (the N-th entry of a HAR
 /// export; `#1` of any other file is the file), or `FILE:LINE` (a line of a
 /// JSON Lines log). Any path the system accepts may be named, valid UTF-8
@@ -430,11 +445,17 @@ pub fn load_named(
                 "{target} is a JSON Lines log: name one line, {target}:LINE"
             ));
         }
+        if let Some(what) = never_a_capture(&name) {
+            return Err(format!("{target} {what}"));
+        }
         return Ok(load_one(path, max_bytes));
     }
     if let Some((path, entry)) = numbered(b'#') {
         let path = Path::new(path);
         let file = &*shown(path.as_os_str());
+        if let Some(what) = never_a_capture(&name_of(path.as_os_str())) {
+            return Err(format!("{file} {what}"));
+        }
         if !har::is_har_name(name_of(path.as_os_str())) {
             return if entry == 1 {
                 Ok(load_one(path, max_bytes))

@@ -13,6 +13,7 @@ use dapa::scan::Analyse;
 use miette::Result;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,6 +115,18 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
             "dapa: no capture found in {}; nothing was checked (--allow-empty accepts that)",
             terminal(&shown_paths(&paths))
         );
+        // A named file that is never a capture: say what it is.
+        for path in &paths {
+            let name = path
+                .file_name()
+                .map(|name| name.as_bytes())
+                .unwrap_or_default();
+            if let Some(what) = dapa::capture::never_a_capture(name)
+                && path.is_file()
+            {
+                say!("dapa: {} {what}", terminal(&path_shown(path)));
+            }
+        }
         return Ok(ExitStatus::Error);
     }
     if let Some(path) = &update_baseline {

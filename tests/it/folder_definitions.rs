@@ -170,13 +170,19 @@ fn a_folder_reached_through_a_link_is_checked_by_the_folders_of_its_path() {
     assert_eq!(definitions_named(&out.stdout), named);
 }
 
+/// "Files named `*.action.json` are definitions, never captures": named
+/// on its own, one is not analysed either, and the scan says what it is.
 #[test]
-fn a_file_named_as_a_definition_is_read_as_a_capture_when_named_alone() {
+fn a_file_named_as_a_definition_is_no_capture_even_named_alone() {
     let folder = tree();
     folder.write("c/x.action.json", br#"{"email": }"#);
     let (code, records, stderr) = scan(&folder, &["c/x.action.json"]);
-    assert_eq!(code, 1, "{stderr}");
-    assert_eq!(codes(&records["c/x.action.json"]), ["S03"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(records.is_empty(), "{records:?}");
+    assert!(
+        stderr.contains("c/x.action.json is a Data Action definition, never a capture"),
+        "{stderr}"
+    );
 }
 
 #[test]
