@@ -244,13 +244,33 @@ impl Job {
     }
 }
 
-/// Scan `inputs` (paths, or `-` for standard input), calling `on_record` for
-/// every capture in order. The order, and so the output, is the same for any
-/// number of jobs.
+/// Where a scan's records go, one by one in scan order. Any
+/// `FnMut(&CaptureRecord) -> io::Result<()>` is one.
+pub trait Records {
+    /// One capture's record.
+    fn record(&mut self, record: &CaptureRecord) -> io::Result<()>;
+
+    /// A live standard input paused after the records given so far: a
+    /// reader that takes them as they come (a pipe, a terminal) should
+    /// have them now. Nothing by default.
+    fn settle(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<F: FnMut(&CaptureRecord) -> io::Result<()>> Records for F {
+    fn record(&mut self, record: &CaptureRecord) -> io::Result<()> {
+        self(record)
+    }
+}
+
+/// Scan `inputs` (paths, or `-` for standard input), giving `on_record`
+/// every capture's record in order. The order, and so the output, is the
+/// same for any number of jobs.
 pub fn scan(
     inputs: &[PathBuf],
     options: &ScanOptions,
-    on_record: impl FnMut(&CaptureRecord) -> io::Result<()>,
+    on_record: impl Records,
 ) -> Result<ScanOutcome, ScanError> {
     let analyse = |capture: Capture, found: Option<&FolderDefinitions>| {
         analyze_beside(capture, &options.analyze, found)
@@ -273,7 +293,7 @@ pub fn scan_with(
     inputs: &[PathBuf],
     options: &ScanOptions,
     analyse: &Analyse<'_>,
-    mut on_record: impl FnMut(&CaptureRecord) -> io::Result<()>,
+    mut on_record: impl Records,
 ) -> Result<ScanOutcome, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.max(1))
@@ -359,17 +379,34 @@ pub fn scan_with(
         // Writes a chunk's records once it is analysed; `false` where its
         // analysis panicked: it sends nothing, nothing after it is
         // written, and the scope passes the panic on when it ends.
-        let mut write = |analysed: mpsc::Receiver<ChunkDone>, outcome: &mut ScanOutcome| {
-            let Ok((summary, batches)) = analysed.recv() else {
-                return Ok(false);
+        // With `settle`, the records are settled once written (a live
+        // log paused after them).
+        let mut write =
+            |analysed: mpsc::Receiver<ChunkDone>, outcome: &mut ScanOutcome, settle: bool| {
+                let Ok((summary, batches)) = analysed.recv() else {
+                    return Ok(false);
+                };
+                outcome.summary.merge(summary);
+                for record in batches.iter().flatten() {
+                    on_record.record(record)?;
+                }
+                if settle {
+                    on_record.settle()?;
+                }
+                Ok::<bool, ScanError>(true)
             };
-            outcome.summary.merge(summary);
-            for record in batches.iter().flatten() {
-                on_record(record)?;
-            }
-            Ok::<bool, ScanError>(true)
-        };
         for chunk in &receiver {
+            // A live log paused: the records of what it gave so far are
+            // written now, not once more of it arrives.
+            // (The walk sends such a marker only after a chunk.)
+            if chunk.is_empty() {
+                if let Some(analysed) = previous.take()
+                    && !write(analysed, &mut outcome, true)?
+                {
+                    return Ok(());
+                }
+                continue;
+            }
             for task in &chunk {
                 match &task.job {
                     Job::MissingInput(message) => outcome.input_errors.push(message.clone()),
@@ -377,7 +414,7 @@ pub fn scan_with(
                     // were read; dropping the receiver stops the walk.
                     Job::BadDefinition(message) => {
                         if let Some(analysed) = previous.take() {
-                            write(analysed, &mut outcome)?;
+                            write(analysed, &mut outcome, false)?;
                         }
                         return Err(ScanError::Definition(message.clone()));
                     }
@@ -394,13 +431,13 @@ pub fn scan_with(
             });
             // Two chunks at most are analysed at once.
             if let Some(earlier) = previous.replace(analysed)
-                && !write(earlier, &mut outcome)?
+                && !write(earlier, &mut outcome, false)?
             {
                 return Ok(());
             }
         }
         if let Some(analysed) = previous.take() {
-            write(analysed, &mut outcome)?;
+            write(analysed, &mut outcome, false)?;
         }
         Ok(())
     });
@@ -437,8 +474,20 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
     let mut held = 0usize;
     let mut captures = 0usize;
     // A chunk ends at its count of captures or, for long log lines and
-    // HAR bodies read by the walk, at its bytes, whichever comes first.
-    let mut send = |task: Task, chunk: &mut Vec<Task>| -> bool {
+    // HAR bodies read by the walk, at its bytes, whichever comes first; or
+    // where a live log pauses (`None`): then what is gathered goes at once,
+    // followed by an empty chunk that asks for its records to be written
+    // without waiting for the next.
+    let mut send = |task: Option<Task>, chunk: &mut Vec<Task>| -> bool {
+        let Some(task) = task else {
+            if chunk.is_empty() {
+                return true;
+            }
+            held = 0;
+            captures = 0;
+            let gathered = std::mem::replace(chunk, Vec::with_capacity(chunk_capacity));
+            return sender.send(gathered).is_ok() && sender.send(Vec::new()).is_ok();
+        };
         held += task.job.held_bytes();
         captures += task.job.captures();
         chunk.push(task);
@@ -460,7 +509,8 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
             }
         }
         let found = task.found;
-        let mut send_found = |job| send(Task::new(job, found.as_ref()), &mut chunk);
+        let mut send_found =
+            |job: Option<Job>| send(job.map(|job| Task::new(job, found.as_ref())), &mut chunk);
         match task.job {
             Job::Lines(path) => expand_lines(
                 lines::open(&path),
@@ -475,8 +525,8 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
                 options,
                 &mut send_found,
             ),
-            Job::Har(path) => expand_har(&path, options, &mut send_found),
-            job => send_found(job),
+            Job::Har(path) => expand_har(&path, options, &mut |job| send_found(Some(job))),
+            job => send_found(Some(job)),
         }
     });
     if !chunk.is_empty() {
@@ -610,7 +660,7 @@ fn expand_lines(
     opened: io::Result<Box<dyn io::BufRead + Send>>,
     file: Arc<str>,
     options: &ScanOptions,
-    send: &mut dyn FnMut(Job) -> bool,
+    send: &mut dyn FnMut(Option<Job>) -> bool,
 ) -> bool {
     let reader = match opened {
         Ok(reader) => reader,
@@ -619,27 +669,29 @@ fn expand_lines(
                 "-" => Source::Stdin,
                 file => Source::File(file.to_owned()),
             };
-            return send(Job::Unreadable {
+            return send(Some(Job::Unreadable {
                 source,
                 reason: format!("cannot read: {error}"),
-            });
+            }));
         }
     };
     for piece in lines::Blocks::new(reader, options.max_bytes) {
         let job = match piece {
-            Piece::Lines(block) => Job::LineBlock {
+            // A live log paused: what was read is sent on now.
+            Piece::Stalled => None,
+            Piece::Lines(block) => Some(Job::LineBlock {
                 file: Arc::clone(&file),
                 block,
-            },
-            Piece::TooLong(number, length) => Job::Ready(Box::new(too_long_line(
+            }),
+            Piece::TooLong(number, length) => Some(Job::Ready(Box::new(too_long_line(
                 log_line(&file, number),
                 length,
                 options.max_bytes,
-            ))),
-            Piece::Failed(last, error) => Job::Unreadable {
+            )))),
+            Piece::Failed(last, error) => Some(Job::Unreadable {
                 source: log_line(&file, last + 1),
                 reason: format!("the log cannot be read past line {last}: {error}"),
-            },
+            }),
         };
         if !send(job) {
             return false;
@@ -1039,10 +1091,14 @@ mod tests {
                 ..ScanOptions::default()
             };
             let mut records = Vec::new();
-            let outcome = scan(&[folder.path().to_path_buf()], &options, |record| {
-                records.push(record.clone());
-                Ok(())
-            })
+            let outcome = scan(
+                &[folder.path().to_path_buf()],
+                &options,
+                |record: &CaptureRecord| {
+                    records.push(record.clone());
+                    Ok(())
+                },
+            )
             .unwrap_or_else(|error| panic!("{error}"));
             (records, outcome.summary)
         };
@@ -1084,7 +1140,7 @@ mod tests {
                 &[folder.path().to_path_buf()],
                 &options,
                 &analyse,
-                |record| {
+                |record: &_| {
                     written.push(file_name(record));
                     Ok(())
                 },

@@ -10,6 +10,8 @@ use crate::timeline::EPOCH_MILLIS_FROM;
 use serde_json::Value;
 use std::io::{self, BufRead};
 use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// How the lines of a log are turned into captures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,9 +87,124 @@ pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     without_bom(super::open_stream(path).map_err(io::Error::other)?)
 }
 
-/// Standard input as a log (see [`super::stdin_stream`]).
+/// Standard input as a log (see [`super::stdin_stream`]). A live one (a
+/// pipe, a socket, a terminal) is read on a thread of its own, so that
+/// [`Blocks`] can tell when it has caught up with the writer and give out
+/// the lines it has instead of waiting for a whole block.
 pub fn open_stdin(max_bytes: u64) -> io::Result<Box<dyn BufRead + Send>> {
-    without_bom(super::stdin_stream(max_bytes)?)
+    let (stream, live) = super::stdin_stream(max_bytes)?;
+    let stream = without_bom(stream)?;
+    Ok(if live {
+        Box::new(Live::new(stream))
+    } else {
+        stream
+    })
+}
+
+/// How long a live log may have nothing new before the lines read so far
+/// are given out: a writer that pauses longer than this has its lines
+/// checked, and their records written, without waiting for more. Shorter
+/// gaps, as between the reads of a fast pipe, keep whole blocks and
+/// chunks.
+pub const LIVE_PAUSE: Duration = Duration::from_millis(100);
+
+/// How many reads a [`Live`] reader's thread may hold ahead of its reader:
+/// with reads of at most 64 KiB (the stream's buffer), a quarter of a MiB.
+const LIVE_READS_AHEAD: usize = 4;
+
+/// A stream read on a thread of its own, as a [`BufRead`] that says when
+/// nothing has arrived: where the thread has read nothing new for
+/// [`LIVE_PAUSE`], `fill_buf` fails once with
+/// [`io::ErrorKind::WouldBlock`], and only the call after that waits. A reader that knows this (`Blocks`) gives out what it holds
+/// before it waits; the writer of a live log (`tail -f`) may pause for
+/// hours.
+pub struct Live {
+    arrived: mpsc::Receiver<io::Result<Vec<u8>>>,
+    bytes: Vec<u8>,
+    at: usize,
+    /// Whether the reader was told that nothing had arrived, since
+    /// something last did.
+    told: bool,
+}
+
+impl Live {
+    /// Read `stream` on a thread of its own. The thread ends at the end of
+    /// the stream, at a read error, or once this reader is dropped and
+    /// something more arrives.
+    pub fn new(mut stream: Box<dyn BufRead + Send>) -> Live {
+        let (sender, arrived) = mpsc::sync_channel(LIVE_READS_AHEAD);
+        std::thread::spawn(move || {
+            loop {
+                let read = match stream.fill_buf() {
+                    Ok([]) => return,
+                    Ok(read) => read.to_vec(),
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => {
+                        let _ = sender.send(Err(error));
+                        return;
+                    }
+                };
+                stream.consume(read.len());
+                if sender.send(Ok(read)).is_err() {
+                    return;
+                }
+            }
+        });
+        Live {
+            arrived,
+            bytes: Vec::new(),
+            at: 0,
+            told: false,
+        }
+    }
+
+    fn take(&mut self, arrived: Result<io::Result<Vec<u8>>, ()>) -> io::Result<&[u8]> {
+        match arrived {
+            Ok(Ok(bytes)) => {
+                self.bytes = bytes;
+                self.at = 0;
+                self.told = false;
+                Ok(&self.bytes)
+            }
+            Ok(Err(error)) => Err(error),
+            // The thread ended: the end of the stream.
+            Err(()) => Ok(&[]),
+        }
+    }
+}
+
+impl io::Read for Live {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let read = available.len().min(buf.len());
+        buf[..read].copy_from_slice(&available[..read]);
+        self.consume(read);
+        Ok(read)
+    }
+}
+
+impl BufRead for Live {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.at < self.bytes.len() {
+            return Ok(&self.bytes[self.at..]);
+        }
+        if self.told {
+            let arrived = self.arrived.recv().map_err(|_| ());
+            return self.take(arrived);
+        }
+        match self.arrived.recv_timeout(LIVE_PAUSE) {
+            Ok(arrived) => self.take(Ok(arrived)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => self.take(Err(())),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                self.told = true;
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+        }
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.at = (self.at + amount).min(self.bytes.len());
+    }
 }
 
 fn without_bom(mut lines: Box<dyn BufRead + Send>) -> io::Result<Box<dyn BufRead + Send>> {
@@ -332,6 +449,9 @@ pub enum Piece {
     /// The log could not be read on: the number of the last line before
     /// that is a capture (0 for none), and why.
     Failed(usize, io::Error),
+    /// A live log has nothing more for now: the whole lines read so far
+    /// were given out before this.
+    Stalled,
 }
 
 /// A log cut into blocks of whole lines, for the workers to split. A line
@@ -386,6 +506,15 @@ impl<R: BufRead> Blocks<R> {
         while self.ready.is_empty() && !self.done {
             let available = match self.reader.fill_buf() {
                 Ok(available) => available,
+                // A live log caught up with its writer: the lines read are
+                // given out now, not once a block is full.
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    if self.skipping.is_none() {
+                        self.give_out(self.line_start);
+                    }
+                    self.ready.push_back(Piece::Stalled);
+                    return;
+                }
                 Err(error) => {
                     // The finished lines were read; the unfinished one is
                     // lost with the stream, as a line of `Lines` would be.
@@ -791,9 +920,60 @@ mod tests {
                 }
                 Piece::TooLong(n, length) => out.push(format!("{n}:too long {length}")),
                 Piece::Failed(last, error) => out.push(format!("failed after {last}: {error}")),
+                Piece::Stalled => out.push("stalled".to_owned()),
             }
         }
         out
+    }
+
+    /// A stream that gives its parts one read each, pausing before some.
+    struct Paused {
+        parts: std::collections::VecDeque<(Duration, &'static [u8])>,
+    }
+
+    impl io::Read for Paused {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some((pause, part)) = self.parts.pop_front() else {
+                return Ok(0);
+            };
+            std::thread::sleep(pause);
+            buf[..part.len()].copy_from_slice(part);
+            Ok(part.len())
+        }
+    }
+
+    /// Over a live stream, the whole lines read are given out where the
+    /// writer pauses, the unfinished one kept for the next block; a stream
+    /// that does not pause gives the same blocks as a file.
+    #[test]
+    fn a_live_stream_gives_out_its_lines_where_it_pauses() {
+        let pause = LIVE_PAUSE * 4;
+        let stream = Paused {
+            parts: [
+                (Duration::ZERO, &b"a\nb\nc"[..]),
+                (pause, b"d\ne\n"),
+                (pause, b"f\n"),
+            ]
+            .into(),
+        };
+        let live = Live::new(Box::new(io::BufReader::new(stream)));
+        let pieces: Vec<String> = Blocks::new(live, 100)
+            .map(|piece| match piece {
+                Piece::Lines(block) => String::from_utf8_lossy(&block.bytes).into_owned(),
+                Piece::Stalled => "stalled".to_owned(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(pieces, ["a\nb\n", "stalled", "cd\ne\n", "stalled", "f\n"]);
+        let steady = Paused {
+            parts: [(Duration::ZERO, &b"a\nb\n"[..]), (Duration::ZERO, b"c\n")].into(),
+        };
+        let live = Live::new(Box::new(io::BufReader::new(steady)));
+        let pieces: Vec<Piece> = Blocks::new(live, 100).collect();
+        assert!(
+            matches!(&pieces[..], [Piece::Lines(block)] if block.bytes == b"a\nb\nc\n"),
+            "{pieces:?}"
+        );
     }
 
     #[test]

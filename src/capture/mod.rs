@@ -111,7 +111,11 @@ fn stream_of(
 /// it reached when opened, as a file named is. Any other device has no
 /// end of its own (`< /dev/zero`): it is read no further than `max_bytes`,
 /// and a byte past them ends the stream with an error that says so.
-pub fn stdin_stream(max_bytes: u64) -> std::io::Result<Box<dyn std::io::BufRead + Send>> {
+///
+/// Also says whether the input is live: a pipe, a socket or a terminal,
+/// whose writer may pause (`tail -f`), where a file or a device has all its
+/// bytes at hand.
+pub fn stdin_stream(max_bytes: u64) -> std::io::Result<(Box<dyn std::io::BufRead + Send>, bool)> {
     use std::io::IsTerminal as _;
     use std::os::fd::AsFd as _;
     use std::os::unix::fs::FileTypeExt as _;
@@ -121,15 +125,16 @@ pub fn stdin_stream(max_bytes: u64) -> std::io::Result<Box<dyn std::io::BufRead 
     let metadata = file.metadata()?;
     let kind = metadata.file_type();
     if kind.is_file() {
-        stream_of(file.take(metadata.len()))
+        Ok((stream_of(file.take(metadata.len()))?, false))
     } else if kind.is_fifo() || kind.is_socket() || file.is_terminal() {
-        stream_of(file)
+        Ok((stream_of(file)?, true))
     } else {
-        stream_of(DeviceWithin {
+        let device = DeviceWithin {
             device: file,
             left: max_bytes,
             limit: max_bytes,
-        })
+        };
+        Ok((stream_of(device)?, false))
     }
 }
 

@@ -10,9 +10,11 @@ use std::time::Instant;
 
 pub fn run(settings: &BaselineSettings) -> Result<ExitStatus> {
     let started = Instant::now();
-    let outcome = scanned(dapa::scan::scan(&settings.paths, &settings.options, |_| {
-        Ok(())
-    }))?;
+    let outcome = scanned(dapa::scan::scan(
+        &settings.paths,
+        &settings.options,
+        |_: &_| Ok(()),
+    ))?;
     finish(&outcome, settings.quiet, started, settings.options.jobs);
     if let Some(message) = not_written(&outcome, settings.output.as_deref()) {
         say!("{message}");

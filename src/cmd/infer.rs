@@ -32,7 +32,7 @@ pub fn run(settings: &InferSettings) -> Result<ExitStatus> {
         &settings.paths,
         &settings.options,
         &analyse,
-        |record| {
+        |record: &dapa::record::CaptureRecord| {
             let healthy = matches!(
                 record.status,
                 Status::Ok | Status::Recovered | Status::Drift

@@ -9,7 +9,8 @@ use crate::settings::ScanSettings;
 use dapa::baseline::Baseline;
 use dapa::capture::source::path_shown;
 use dapa::lint::DefinitionLint;
-use dapa::scan::Analyse;
+use dapa::record::CaptureRecord;
+use dapa::scan::{Analyse, Records};
 use miette::Result;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal};
@@ -61,17 +62,21 @@ pub fn run_with(settings: ScanSettings, analyse: &Analyse<'_>) -> Result<ExitSta
     // a copy that checked nothing is not listed, whichever way the work
     // was split into shards).
     let mut used: BTreeMap<*const DefinitionLint, Arc<DefinitionLint>> = BTreeMap::new();
-    let scan = scanned(dapa::scan::scan_with(&paths, &options, analyse, |record| {
-        if gate.fail_on.fails(record) {
-            failing += 1;
-        }
-        if let Some(definition) = &record.definition {
-            used.entry(Arc::as_ptr(definition))
-                .or_insert_with(|| Arc::clone(definition));
-        }
-        progress.tick(started);
-        report.record(out, record)
-    }));
+    let records = WrittenTo {
+        out,
+        each: |out: &mut dyn io::Write, record: &CaptureRecord| {
+            if gate.fail_on.fails(record) {
+                failing += 1;
+            }
+            if let Some(definition) = &record.definition {
+                used.entry(Arc::as_ptr(definition))
+                    .or_insert_with(|| Arc::clone(definition));
+            }
+            progress.tick(started);
+            report.record(out, record)
+        },
+    };
+    let scan = scanned(dapa::scan::scan_with(&paths, &options, analyse, records));
     // A reader that went away (`dapa scan ... | head`) stops the scan
     // quietly; but a failing capture seen before that still fails the run,
     // so that a gate piped into another command is not passed by it.
@@ -165,6 +170,28 @@ fn shown_paths(paths: &[PathBuf]) -> String {
 
 /// A progress line on standard error for scans that last: shown after a
 /// while, only on a terminal (indicatif draws nothing elsewhere).
+/// The records of a scan, each handed with the report's output to `each`;
+/// the output is flushed where a live standard input pauses, so that a
+/// reader of the records (`tail -f log | dapa scan - --format jsonl`)
+/// sees them without waiting for more of the log.
+struct WrittenTo<'a, F> {
+    out: &'a mut dyn io::Write,
+    each: F,
+}
+
+impl<F> Records for WrittenTo<'_, F>
+where
+    F: FnMut(&mut dyn io::Write, &CaptureRecord) -> io::Result<()>,
+{
+    fn record(&mut self, record: &CaptureRecord) -> io::Result<()> {
+        (self.each)(self.out, record)
+    }
+
+    fn settle(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     shown: bool,

@@ -295,3 +295,69 @@ fn a_device_read_as_a_log_stops_at_max_bytes() {
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(out.stderr.contains("no capture found"), "{}", out.stderr);
 }
+
+/// A live log on standard input (`tail -f app.log | dapa scan -`): each
+/// line's record is written once the writer pauses, while the pipe stays
+/// open, not once a chunk of a thousand lines (or the end) has come. The
+/// test writes a line, waits for its record with the pipe open, writes a
+/// second, waits for that one, and only then ends the input.
+#[test]
+fn a_live_log_has_its_records_written_while_the_writer_pauses() {
+    use std::io::{BufRead as _, Write as _};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dapa"))
+        .args([
+            "scan",
+            "-",
+            "--body-pointer",
+            "/response/body",
+            "--format",
+            "jsonl",
+            "--quiet",
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dapa starts");
+    let mut input = child.stdin.take().expect("a pipe to write to");
+    let output = child.stdout.take().expect("a pipe to read from");
+    let (lines, arrived) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(output).lines() {
+            if lines.send(line.expect("dapa writes text")).is_err() {
+                return;
+            }
+        }
+    });
+    // Far more than the pause of 100 ms that gives out what was read, and
+    // far less than the test's bound: a record that waits for the end of
+    // the input never comes in this time.
+    let wait = Duration::from_secs(10);
+    let mut seen = Vec::new();
+    for (number, body) in [(1, r#"{"a":1}"#), (2, r#"<html>502</html>"#)] {
+        let line = serde_json::json!({"response": {"body": body}});
+        writeln!(input, "{line}").expect("the line is written");
+        input.flush().expect("the line is sent");
+        let record = arrived.recv_timeout(wait).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("no record for line {number} within {wait:?} while the pipe was open")
+        });
+        let record: serde_json::Value = serde_json::from_str(&record).expect("a JSON record");
+        assert_eq!(record["source"], format!("-:{number}"), "{record}");
+        seen.push(record["status"].as_str().unwrap_or_default().to_owned());
+    }
+    drop(input);
+    let status = child.wait().expect("dapa ends with its input");
+    reader.join().expect("the reader ends");
+    assert_eq!(seen, ["ok", "malformed"]);
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "a malformed capture fails the default gate"
+    );
+    assert!(arrived.try_recv().is_err(), "no record after the last line");
+}
