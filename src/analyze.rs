@@ -610,12 +610,15 @@ impl Context<'_> {
             // what is wrong, and K02 would make it `empty` instead. The
             // schema's own word on the token (required, not empty) is the
             // same failure, and leaves K02 in place.
+            // A null payload is a reply without a token too, whatever the
+            // schema says of its type.
             let token = format!("{pointer}/token");
             let failed = failed_before
-                || located.iter().any(|finding| {
-                    finding.code.severity() == Severity::Error
-                        && finding.location.pointer.as_deref() != Some(token.as_str())
-                });
+                || !value.is_null()
+                    && located.iter().any(|finding| {
+                        finding.code.severity() == Severity::Error
+                            && finding.location.pointer.as_deref() != Some(token.as_str())
+                    });
             located.extend(
                 semantic::check_token(value, pointer, self.capture.captured_at())
                     .into_iter()

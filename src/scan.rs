@@ -379,10 +379,12 @@ pub fn scan_with(
         // Writes a chunk's records once it is analysed; `false` where its
         // analysis panicked: it sends nothing, nothing after it is
         // written, and the scope passes the panic on when it ends.
-        // With `settle`, the records are settled once written (a live
-        // log paused after them).
-        let mut write =
-            |analysed: mpsc::Receiver<ChunkDone>, outcome: &mut ScanOutcome, settle: bool| {
+        // With `settle`, the records written so far are settled (a live
+        // log paused after them), even where no chunk is left to write.
+        let mut write = |analysed: Option<mpsc::Receiver<ChunkDone>>,
+                         outcome: &mut ScanOutcome,
+                         settle: bool| {
+            if let Some(analysed) = analysed {
                 let Ok((summary, batches)) = analysed.recv() else {
                     return Ok(false);
                 };
@@ -390,19 +392,17 @@ pub fn scan_with(
                 for record in batches.iter().flatten() {
                     on_record.record(record)?;
                 }
-                if settle {
-                    on_record.settle()?;
-                }
-                Ok::<bool, ScanError>(true)
-            };
+            }
+            if settle {
+                on_record.settle()?;
+            }
+            Ok::<bool, ScanError>(true)
+        };
         for chunk in &receiver {
             // A live log paused: the records of what it gave so far are
             // written now, not once more of it arrives.
-            // (The walk sends such a marker only after a chunk.)
             if chunk.is_empty() {
-                if let Some(analysed) = previous.take()
-                    && !write(analysed, &mut outcome, true)?
-                {
+                if !write(previous.take(), &mut outcome, true)? {
                     return Ok(());
                 }
                 continue;
@@ -414,7 +414,7 @@ pub fn scan_with(
                     // were read; dropping the receiver stops the walk.
                     Job::BadDefinition(message) => {
                         if let Some(analysed) = previous.take() {
-                            write(analysed, &mut outcome, false)?;
+                            write(Some(analysed), &mut outcome, false)?;
                         }
                         return Err(ScanError::Definition(message.clone()));
                     }
@@ -431,13 +431,13 @@ pub fn scan_with(
             });
             // Two chunks at most are analysed at once.
             if let Some(earlier) = previous.replace(analysed)
-                && !write(earlier, &mut outcome, false)?
+                && !write(Some(earlier), &mut outcome, false)?
             {
                 return Ok(());
             }
         }
         if let Some(analysed) = previous.take() {
-            write(analysed, &mut outcome, false)?;
+            write(Some(analysed), &mut outcome, false)?;
         }
         Ok(())
     });
@@ -480,13 +480,17 @@ fn walk(inputs: &[PathBuf], options: &ScanOptions, sender: &mpsc::SyncSender<Vec
     // without waiting for the next.
     let mut send = |task: Option<Task>, chunk: &mut Vec<Task>| -> bool {
         let Some(task) = task else {
-            if chunk.is_empty() {
-                return true;
+            // The marker goes even with nothing gathered: a chunk that
+            // just filled up still waits for the next one to be written.
+            if !chunk.is_empty() {
+                held = 0;
+                captures = 0;
+                let gathered = std::mem::replace(chunk, Vec::with_capacity(chunk_capacity));
+                if sender.send(gathered).is_err() {
+                    return false;
+                }
             }
-            held = 0;
-            captures = 0;
-            let gathered = std::mem::replace(chunk, Vec::with_capacity(chunk_capacity));
-            return sender.send(gathered).is_ok() && sender.send(Vec::new()).is_ok();
+            return sender.send(Vec::new()).is_ok();
         };
         held += task.job.held_bytes();
         captures += task.job.captures();

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::io::{self, BufRead};
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the lines of a log are turned into captures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,23 +108,40 @@ pub fn open_stdin(max_bytes: u64) -> io::Result<Box<dyn BufRead + Send>> {
 /// chunks.
 pub const LIVE_PAUSE: Duration = Duration::from_millis(100);
 
+/// The longest the lines read from a live log wait before they are given
+/// out, however steadily it grows: a log that gains a line every 50 ms
+/// never pauses for [`LIVE_PAUSE`], and would fill a block, then a chunk,
+/// first.
+pub const LIVE_HOLD: Duration = Duration::from_secs(1);
+
+/// How long the reading thread waits before it reads again a stream that
+/// has nothing yet and says so (a standard input left non-blocking by the
+/// program before dapa, which gives `EAGAIN`).
+const LIVE_RETRY: Duration = Duration::from_millis(10);
+
 /// How many reads a [`Live`] reader's thread may hold ahead of its reader:
 /// with reads of at most 64 KiB (the stream's buffer), a quarter of a MiB.
 const LIVE_READS_AHEAD: usize = 4;
 
 /// A stream read on a thread of its own, as a [`BufRead`] that says when
-/// nothing has arrived: where the thread has read nothing new for
-/// [`LIVE_PAUSE`], `fill_buf` fails once with
-/// [`io::ErrorKind::WouldBlock`], and only the call after that waits. A reader that knows this (`Blocks`) gives out what it holds
-/// before it waits; the writer of a live log (`tail -f`) may pause for
-/// hours.
+/// its reader should give out what it holds: where nothing new has come
+/// for [`LIVE_PAUSE`], or the oldest bytes handed out since the last such
+/// word are [`LIVE_HOLD`] old, `fill_buf` fails once with
+/// [`io::ErrorKind::WouldBlock`], and only the call after that waits. The
+/// stream's own `WouldBlock` never comes through (the thread reads again).
+///
+/// Only a reader that knows this may read it: [`Blocks`] gives out the
+/// lines it holds and goes on; any other takes the word for an error.
 pub struct Live {
     arrived: mpsc::Receiver<io::Result<Vec<u8>>>,
     bytes: Vec<u8>,
     at: usize,
-    /// Whether the reader was told that nothing had arrived, since
-    /// something last did.
+    /// Whether the reader was told to give out what it holds, since
+    /// something last arrived.
     told: bool,
+    /// When the first bytes handed out since the reader was last told
+    /// arrived.
+    held_since: Option<Instant>,
 }
 
 impl Live {
@@ -139,6 +156,10 @@ impl Live {
                     Ok([]) => return,
                     Ok(read) => read.to_vec(),
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(LIVE_RETRY);
+                        continue;
+                    }
                     Err(error) => {
                         let _ = sender.send(Err(error));
                         return;
@@ -155,6 +176,7 @@ impl Live {
             bytes: Vec::new(),
             at: 0,
             told: false,
+            held_since: None,
         }
     }
 
@@ -164,12 +186,20 @@ impl Live {
                 self.bytes = bytes;
                 self.at = 0;
                 self.told = false;
+                self.held_since.get_or_insert_with(Instant::now);
                 Ok(&self.bytes)
             }
             Ok(Err(error)) => Err(error),
             // The thread ended: the end of the stream.
             Err(()) => Ok(&[]),
         }
+    }
+
+    /// Tell the reader to give out what it holds.
+    fn tell(&mut self) -> io::Result<&[u8]> {
+        self.told = true;
+        self.held_since = None;
+        Err(io::ErrorKind::WouldBlock.into())
     }
 }
 
@@ -192,13 +222,17 @@ impl BufRead for Live {
             let arrived = self.arrived.recv().map_err(|_| ());
             return self.take(arrived);
         }
-        match self.arrived.recv_timeout(LIVE_PAUSE) {
+        let held = self
+            .held_since
+            .map_or(Duration::ZERO, |since| since.elapsed());
+        let wait = LIVE_PAUSE.min(LIVE_HOLD.saturating_sub(held));
+        if wait.is_zero() {
+            return self.tell();
+        }
+        match self.arrived.recv_timeout(wait) {
             Ok(arrived) => self.take(Ok(arrived)),
             Err(mpsc::RecvTimeoutError::Disconnected) => self.take(Err(())),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                self.told = true;
-                Err(io::ErrorKind::WouldBlock.into())
-            }
+            Err(mpsc::RecvTimeoutError::Timeout) => self.tell(),
         }
     }
 
@@ -926,9 +960,10 @@ mod tests {
         out
     }
 
-    /// A stream that gives its parts one read each, pausing before some.
+    /// A stream that gives its parts one read each, pausing before some;
+    /// a part of `None` is a read that says it would block (`EAGAIN`).
     struct Paused {
-        parts: std::collections::VecDeque<(Duration, &'static [u8])>,
+        parts: std::collections::VecDeque<(Duration, Option<&'static [u8]>)>,
     }
 
     impl io::Read for Paused {
@@ -937,43 +972,94 @@ mod tests {
                 return Ok(0);
             };
             std::thread::sleep(pause);
+            let part = part.ok_or(io::ErrorKind::WouldBlock)?;
             buf[..part.len()].copy_from_slice(part);
             Ok(part.len())
         }
     }
 
-    /// Over a live stream, the whole lines read are given out where the
-    /// writer pauses, the unfinished one kept for the next block; a stream
-    /// that does not pause gives the same blocks as a file.
-    #[test]
-    fn a_live_stream_gives_out_its_lines_where_it_pauses() {
-        let pause = LIVE_PAUSE * 4;
+    /// The pieces `Blocks` gives over a live reading of `parts`: the bytes
+    /// of each block of lines, and `stalled` where the stream paused.
+    fn live_pieces(parts: &[(Duration, Option<&'static [u8]>)]) -> Vec<String> {
         let stream = Paused {
-            parts: [
-                (Duration::ZERO, &b"a\nb\nc"[..]),
-                (pause, b"d\ne\n"),
-                (pause, b"f\n"),
-            ]
-            .into(),
+            parts: parts.iter().copied().collect(),
         };
         let live = Live::new(Box::new(io::BufReader::new(stream)));
-        let pieces: Vec<String> = Blocks::new(live, 100)
+        Blocks::new(live, 100)
             .map(|piece| match piece {
                 Piece::Lines(block) => String::from_utf8_lossy(&block.bytes).into_owned(),
                 Piece::Stalled => "stalled".to_owned(),
                 other => format!("{other:?}"),
             })
+            .collect()
+    }
+
+    /// Over a live stream, the whole lines read are given out where the
+    /// writer pauses, the unfinished one kept for the next block. (Where
+    /// the machine is slow, more pauses may be seen than were made; never
+    /// fewer, and never other lines.)
+    #[test]
+    fn a_live_stream_gives_out_its_lines_where_it_pauses() {
+        let pause = LIVE_PAUSE * 4;
+        let pieces = live_pieces(&[
+            (Duration::ZERO, Some(b"a\nb\nc")),
+            (pause, Some(b"d\ne\n")),
+            (pause, Some(b"f\n")),
+        ]);
+        let blocks: Vec<&str> = pieces
+            .iter()
+            .map(String::as_str)
+            .filter(|piece| *piece != "stalled")
             .collect();
-        assert_eq!(pieces, ["a\nb\n", "stalled", "cd\ne\n", "stalled", "f\n"]);
-        let steady = Paused {
-            parts: [(Duration::ZERO, &b"a\nb\n"[..]), (Duration::ZERO, b"c\n")].into(),
-        };
-        let live = Live::new(Box::new(io::BufReader::new(steady)));
-        let pieces: Vec<Piece> = Blocks::new(live, 100).collect();
-        assert!(
-            matches!(&pieces[..], [Piece::Lines(block)] if block.bytes == b"a\nb\nc\n"),
-            "{pieces:?}"
-        );
+        assert_eq!(blocks, ["a\nb\n", "cd\ne\n", "f\n"], "{pieces:?}");
+        let first = pieces.iter().position(|p| p == "a\nb\n").unwrap();
+        let second = pieces.iter().position(|p| p == "cd\ne\n").unwrap();
+        let third = pieces.iter().position(|p| p == "f\n").unwrap();
+        for (from, to) in [(first, second), (second, third)] {
+            assert!(
+                pieces[from..to].iter().any(|p| p == "stalled"),
+                "a pause between {from} and {to}: {pieces:?}"
+            );
+        }
+    }
+
+    /// A stream that says it would block (a standard input left
+    /// non-blocking) is read again, not ended: every line comes, and no
+    /// error.
+    #[test]
+    fn a_live_stream_that_would_block_is_read_again() {
+        let pieces = live_pieces(&[
+            (Duration::ZERO, Some(b"a\n")),
+            (Duration::ZERO, None),
+            (Duration::ZERO, None),
+            (Duration::ZERO, Some(b"b\n")),
+        ]);
+        let text: String = pieces
+            .iter()
+            .filter(|p| *p != "stalled")
+            .map(String::as_str)
+            .collect();
+        assert_eq!(text, "a\nb\n", "{pieces:?}");
+    }
+
+    /// A log that grows steadily, never pausing for `LIVE_PAUSE`, still has
+    /// its lines given out within about `LIVE_HOLD`.
+    #[test]
+    fn a_steady_live_stream_is_given_out_within_the_hold() {
+        let step = LIVE_PAUSE / 2;
+        let parts: Vec<(Duration, Option<&'static [u8]>)> =
+            std::iter::repeat_n((step, Some(&b"x\n"[..])), 40).collect();
+        let pieces = live_pieces(&parts);
+        let stalls = pieces.iter().filter(|p| *p == "stalled").count();
+        // 40 lines 50 ms apart take 2 s: at least one word to give out
+        // before the end, where none came without the hold.
+        assert!(stalls >= 1, "{pieces:?}");
+        let text: String = pieces
+            .iter()
+            .filter(|p| *p != "stalled")
+            .map(String::as_str)
+            .collect();
+        assert_eq!(text, "x\n".repeat(40));
     }
 
     #[test]

@@ -480,6 +480,9 @@ pub fn load_named(
                 "{file} is a HAR export: name one entry, {file}#N (not :{line})"
             ));
         }
+        if let Some(what) = never_a_capture(&name_of(path.as_os_str())) {
+            return Err(format!("{file} {what}"));
+        }
         let found = lines::read_line(path, line, max_bytes).map_err(|e| format!("{file}: {e}"))?;
         let source = Source::LogLine {
             file: file.to_owned(),

@@ -168,8 +168,6 @@ fn shown_paths(paths: &[PathBuf]) -> String {
     names.join(", ")
 }
 
-/// A progress line on standard error for scans that last: shown after a
-/// while, only on a terminal (indicatif draws nothing elsewhere).
 /// The records of a scan, each handed with the report's output to `each`;
 /// the output is flushed where a live standard input pauses, so that a
 /// reader of the records (`tail -f log | dapa scan - --format jsonl`)
@@ -192,6 +190,8 @@ where
     }
 }
 
+/// A progress line on standard error for scans that last: shown after a
+/// while, only on a terminal (indicatif draws nothing elsewhere).
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     shown: bool,

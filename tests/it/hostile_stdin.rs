@@ -361,3 +361,59 @@ fn a_live_log_has_its_records_written_while_the_writer_pauses() {
     );
     assert!(arrived.try_recv().is_err(), "no record after the last line");
 }
+
+/// A pause right after a whole chunk (1,024 lines) filled up: the chunk's
+/// records are written during the pause too, not once more lines come.
+#[test]
+fn a_live_log_that_pauses_after_a_whole_chunk_has_it_written() {
+    use std::io::{BufRead as _, Write as _};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dapa"))
+        .args([
+            "scan",
+            "-",
+            "--body-pointer",
+            "/b",
+            "--format",
+            "jsonl",
+            "--quiet",
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dapa starts");
+    let mut input = child.stdin.take().expect("a pipe to write to");
+    let output = child.stdout.take().expect("a pipe to read from");
+    let (lines, arrived) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(output).lines() {
+            if lines.send(line.expect("dapa writes text")).is_err() {
+                return;
+            }
+        }
+    });
+    let burst: String = (0..1024)
+        .map(|n| format!("{{\"b\":{{\"n\":{n}}}}}\n"))
+        .collect();
+    input
+        .write_all(burst.as_bytes())
+        .expect("the lines are written");
+    input.flush().expect("the lines are sent");
+    let wait = Duration::from_secs(10);
+    for number in 1..=1024 {
+        if arrived.recv_timeout(wait).is_err() {
+            let _ = child.kill();
+            panic!(
+                "{} of 1024 records within {wait:?} while the pipe was open",
+                number - 1
+            );
+        }
+    }
+    drop(input);
+    assert!(child.wait().expect("dapa ends").success());
+    reader.join().expect("the reader ends");
+}
