@@ -296,6 +296,87 @@ fn a_device_read_as_a_log_stops_at_max_bytes() {
     assert!(out.stderr.contains("no capture found"), "{}", out.stderr);
 }
 
+/// `dapa scan - --body-pointer POINTER --format jsonl` with its standard
+/// input a pipe the test writes to, and its records read line by line as
+/// they come: the child, the pipe, the records, and the thread that reads
+/// them.
+struct LiveScan {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    records: std::sync::mpsc::Receiver<String>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl LiveScan {
+    fn start(body_pointer: &str) -> LiveScan {
+        use std::io::BufRead as _;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dapa"))
+            .args(["scan", "-", "--body-pointer", body_pointer])
+            .args(["--format", "jsonl", "--quiet"])
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dapa starts");
+        let input = child.stdin.take().expect("a pipe to write to");
+        let output = child.stdout.take().expect("a pipe to read from");
+        let (lines, records) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(output).lines() {
+                if lines.send(line.expect("dapa writes text")).is_err() {
+                    return;
+                }
+            }
+        });
+        LiveScan {
+            child,
+            input,
+            records,
+            reader,
+        }
+    }
+
+    /// Write `text` and send it on, keeping the pipe open.
+    fn write(&mut self, text: &str) {
+        use std::io::Write as _;
+        self.input
+            .write_all(text.as_bytes())
+            .expect("the text is written");
+        self.input.flush().expect("the text is sent");
+    }
+
+    /// The next record, within `LIVE_WAIT` while the pipe stays open;
+    /// `what` names it in the failure.
+    fn next_record(&mut self, what: &str) -> serde_json::Value {
+        let record = self.records.recv_timeout(LIVE_WAIT).unwrap_or_else(|_| {
+            let _ = self.child.kill();
+            panic!("no record for {what} within {LIVE_WAIT:?} while the pipe was open")
+        });
+        serde_json::from_str(&record).expect("a JSON record")
+    }
+
+    /// End the input; how dapa ended, and whether records came after.
+    fn end(self) -> (std::process::ExitStatus, bool) {
+        let LiveScan {
+            mut child,
+            input,
+            records,
+            reader,
+        } = self;
+        drop(input);
+        let status = child.wait().expect("dapa ends with its input");
+        reader.join().expect("the reader ends");
+        (status, records.try_recv().is_ok())
+    }
+}
+
+/// Far more than the pause of 100 ms that gives out what was read, and far
+/// less than a test's bound: a record that waits for the end of the input
+/// never comes in this time.
+const LIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A live log on standard input (`tail -f app.log | dapa scan -`): each
 /// line's record is written once the writer pauses, while the pipe stays
 /// open, not once a chunk of a thousand lines (or the end) has come. The
@@ -303,117 +384,39 @@ fn a_device_read_as_a_log_stops_at_max_bytes() {
 /// second, waits for that one, and only then ends the input.
 #[test]
 fn a_live_log_has_its_records_written_while_the_writer_pauses() {
-    use std::io::{BufRead as _, Write as _};
-    use std::process::{Command, Stdio};
-    use std::sync::mpsc;
-    use std::time::Duration;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dapa"))
-        .args([
-            "scan",
-            "-",
-            "--body-pointer",
-            "/response/body",
-            "--format",
-            "jsonl",
-            "--quiet",
-        ])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dapa starts");
-    let mut input = child.stdin.take().expect("a pipe to write to");
-    let output = child.stdout.take().expect("a pipe to read from");
-    let (lines, arrived) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(output).lines() {
-            if lines.send(line.expect("dapa writes text")).is_err() {
-                return;
-            }
-        }
-    });
-    // Far more than the pause of 100 ms that gives out what was read, and
-    // far less than the test's bound: a record that waits for the end of
-    // the input never comes in this time.
-    let wait = Duration::from_secs(10);
+    let mut scan = LiveScan::start("/response/body");
     let mut seen = Vec::new();
     for (number, body) in [(1, r#"{"a":1}"#), (2, r#"<html>502</html>"#)] {
         let line = serde_json::json!({"response": {"body": body}});
-        writeln!(input, "{line}").expect("the line is written");
-        input.flush().expect("the line is sent");
-        let record = arrived.recv_timeout(wait).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("no record for line {number} within {wait:?} while the pipe was open")
-        });
-        let record: serde_json::Value = serde_json::from_str(&record).expect("a JSON record");
+        scan.write(&format!("{line}\n"));
+        let record = scan.next_record(&format!("line {number}"));
         assert_eq!(record["source"], format!("-:{number}"), "{record}");
         seen.push(record["status"].as_str().unwrap_or_default().to_owned());
     }
-    drop(input);
-    let status = child.wait().expect("dapa ends with its input");
-    reader.join().expect("the reader ends");
+    let (status, more) = scan.end();
     assert_eq!(seen, ["ok", "malformed"]);
     assert_eq!(
         status.code(),
         Some(1),
         "a malformed capture fails the default gate"
     );
-    assert!(arrived.try_recv().is_err(), "no record after the last line");
+    assert!(!more, "no record after the last line");
 }
 
 /// A pause right after a whole chunk (1,024 lines) filled up: the chunk's
 /// records are written during the pause too, not once more lines come.
 #[test]
 fn a_live_log_that_pauses_after_a_whole_chunk_has_it_written() {
-    use std::io::{BufRead as _, Write as _};
-    use std::process::{Command, Stdio};
-    use std::sync::mpsc;
-    use std::time::Duration;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dapa"))
-        .args([
-            "scan",
-            "-",
-            "--body-pointer",
-            "/b",
-            "--format",
-            "jsonl",
-            "--quiet",
-        ])
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dapa starts");
-    let mut input = child.stdin.take().expect("a pipe to write to");
-    let output = child.stdout.take().expect("a pipe to read from");
-    let (lines, arrived) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in std::io::BufReader::new(output).lines() {
-            if lines.send(line.expect("dapa writes text")).is_err() {
-                return;
-            }
-        }
-    });
+    let mut scan = LiveScan::start("/b");
     let burst: String = (0..1024)
         .map(|n| format!("{{\"b\":{{\"n\":{n}}}}}\n"))
         .collect();
-    input
-        .write_all(burst.as_bytes())
-        .expect("the lines are written");
-    input.flush().expect("the lines are sent");
-    let wait = Duration::from_secs(10);
+    scan.write(&burst);
     for number in 1..=1024 {
-        if arrived.recv_timeout(wait).is_err() {
-            let _ = child.kill();
-            panic!(
-                "{} of 1024 records within {wait:?} while the pipe was open",
-                number - 1
-            );
-        }
+        let record = scan.next_record(&format!("line {number} of 1024"));
+        assert_eq!(record["source"], format!("-:{number}"), "{record}");
     }
-    drop(input);
-    assert!(child.wait().expect("dapa ends").success());
-    reader.join().expect("the reader ends");
+    let (status, more) = scan.end();
+    assert!(status.success(), "{status:?}");
+    assert!(!more, "no record after the last line");
 }
