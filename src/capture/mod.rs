@@ -347,10 +347,13 @@ pub fn load_file(path: PathBuf, sidecar: Option<&Path>, max_bytes: u64) -> Captu
     // Read into spare capacity: a buffer zeroed first costs as much again
     // as the read for a small file.
     let mut bytes = Vec::with_capacity(length as usize);
-    let whole = (&file)
-        .take(length)
-        .read_to_end(&mut bytes)
-        .is_ok_and(|read| read as u64 == length);
+    // A size of 0 is read to the end all the same: files of /proc and
+    // /sys state 0 and hold text (an empty file costs one more read).
+    let whole = length > 0
+        && (&file)
+            .take(length)
+            .read_to_end(&mut bytes)
+            .is_ok_and(|read| read as u64 == length);
     if !whole {
         use std::io::Seek as _;
         bytes.clear();

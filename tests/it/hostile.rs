@@ -888,3 +888,35 @@ fn explain_takes_the_nesting_limit_scan_was_given() {
     let refused = explained(&["--max-depth", "5000"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
 }
+
+/// A file that states a size of 0 and holds text (the files of /proc and
+/// /sys) is read to its end, not taken for an empty body; a real empty
+/// file is still T01.
+#[test]
+fn a_file_that_states_no_size_is_read_to_its_end() {
+    let folder = Folder::new();
+    folder.write("empty.json", b"");
+    let empty = folder.join("empty.json");
+    let out = dapa_bounded(
+        MEMORY_MIB,
+        SECONDS,
+        &[
+            "scan",
+            "/proc/self/status",
+            empty.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ],
+    )
+    .run();
+    let seen = records(&out.stdout);
+    let status = &seen["/proc/self/status"];
+    assert_eq!(codes(status), ["T05"], "{status}");
+    assert!(status["bytes"].as_u64().unwrap_or(0) > 0, "{status}");
+    let empty = seen
+        .values()
+        .find(|r| r["source"] != "/proc/self/status")
+        .expect("the empty file");
+    assert_eq!(codes(empty), ["T01"], "{empty}");
+}
