@@ -413,9 +413,7 @@ pub fn scan_with(
                     // The chunks before it are written first, as they
                     // were read; dropping the receiver stops the walk.
                     Job::BadDefinition(message) => {
-                        if let Some(analysed) = previous.take() {
-                            write(Some(analysed), &mut outcome, false)?;
-                        }
+                        write(previous.take(), &mut outcome, false)?;
                         return Err(ScanError::Definition(message.clone()));
                     }
                     _ => {}
@@ -436,9 +434,7 @@ pub fn scan_with(
                 return Ok(());
             }
         }
-        if let Some(analysed) = previous.take() {
-            write(Some(analysed), &mut outcome, false)?;
-        }
+        write(previous.take(), &mut outcome, false)?;
         Ok(())
     });
     // The walk stops once nothing receives its chunks.

@@ -180,18 +180,19 @@ impl Live {
         }
     }
 
-    fn take(&mut self, arrived: Result<io::Result<Vec<u8>>, ()>) -> io::Result<&[u8]> {
+    /// What arrived from the thread; `None` where it ended: the end of the
+    /// stream.
+    fn take(&mut self, arrived: Option<io::Result<Vec<u8>>>) -> io::Result<&[u8]> {
         match arrived {
-            Ok(Ok(bytes)) => {
+            Some(Ok(bytes)) => {
                 self.bytes = bytes;
                 self.at = 0;
                 self.told = false;
                 self.held_since.get_or_insert_with(Instant::now);
                 Ok(&self.bytes)
             }
-            Ok(Err(error)) => Err(error),
-            // The thread ended: the end of the stream.
-            Err(()) => Ok(&[]),
+            Some(Err(error)) => Err(error),
+            None => Ok(&[]),
         }
     }
 
@@ -219,7 +220,7 @@ impl BufRead for Live {
             return Ok(&self.bytes[self.at..]);
         }
         if self.told {
-            let arrived = self.arrived.recv().map_err(|_| ());
+            let arrived = self.arrived.recv().ok();
             return self.take(arrived);
         }
         let held = self
@@ -230,8 +231,8 @@ impl BufRead for Live {
             return self.tell();
         }
         match self.arrived.recv_timeout(wait) {
-            Ok(arrived) => self.take(Ok(arrived)),
-            Err(mpsc::RecvTimeoutError::Disconnected) => self.take(Err(())),
+            Ok(arrived) => self.take(Some(arrived)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => self.take(None),
             Err(mpsc::RecvTimeoutError::Timeout) => self.tell(),
         }
     }

@@ -461,10 +461,11 @@ pub fn load_named(
     if let Some((path, entry)) = numbered(b'#') {
         let path = Path::new(path);
         let file = &*shown(path.as_os_str());
-        if let Some(what) = never_a_capture(&name_of(path.as_os_str())) {
+        let name = name_of(path.as_os_str());
+        if let Some(what) = never_a_capture(&name) {
             return Err(format!("{file} {what}"));
         }
-        if !har::is_har_name(name_of(path.as_os_str())) {
+        if !har::is_har_name(&name) {
             return if entry == 1 {
                 Ok(load_one(path, max_bytes))
             } else {
